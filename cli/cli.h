@@ -1,0 +1,61 @@
+/*
+ * The command-line front end.  One file per subcommand (cmd_<name>.c), each
+ * with a usage text and getopt_long options, dispatched from main.c's table
+ * as git.c does.  The CLI is thin: it parses options, calls the library and
+ * prints; everything else lives in graph/, scheduler/ and viz/.
+ */
+#ifndef DAGRUN_CLI_H
+#define DAGRUN_CLI_H
+
+#include "dagrun.h"
+
+#include <stdio.h>
+
+/* Exit codes, the same for every subcommand (README and --help list them). */
+enum {
+    DR_EXIT_OK = 0,          /* success: every task succeeded */
+    DR_EXIT_FAILED = 1,      /* some task failed */
+    DR_EXIT_USAGE = 2,       /* usage error or invalid graph */
+    DR_EXIT_INTERRUPTED = 130
+};
+
+/* The exit-code paragraph printed at the end of every --help. */
+extern const char cli_exit_codes_help[];
+
+/* Subcommands: argv[0] is the subcommand's name; return the exit code. */
+int cmd_run(int argc, char **argv);
+int cmd_analyze(int argc, char **argv);
+int cmd_validate(int argc, char **argv);
+int cmd_convert(int argc, char **argv);
+int cmd_gen(int argc, char **argv);
+int cmd_viz(int argc, char **argv);
+int cmd_gantt(int argc, char **argv);
+int cmd_scale(int argc, char **argv);
+
+/* Prints "dagrun CMD: message" and a hint to stderr; returns DR_EXIT_USAGE. */
+int cli_usage_error(const char *cmd, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* Collected --set name=value options.  cli_params_add parses `text` (a copy
+ * is kept); returns 0 or prints the error and returns DR_EXIT_USAGE. */
+typedef struct cli_params {
+    dr_param *items;
+    char **texts;
+    size_t n;
+} cli_params;
+int cli_params_add(cli_params *p, const char *cmd, const char *text);
+void cli_params_free(cli_params *p);
+
+/* Loads a graph (any format); on failure prints the error to stderr and
+ * returns NULL.  ops may be NULL. */
+dr_graph *cli_load_graph(const char *path, dr_format format,
+                         const cli_params *params, const dr_ops *ops);
+
+/* Parses a positive count ("4") or prints a usage error; returns 0/-1. */
+int cli_parse_uint(const char *cmd, const char *opt, const char *text,
+                   unsigned long max, unsigned long *out);
+/* Parses a non-negative finite double or prints a usage error. */
+int cli_parse_double(const char *cmd, const char *opt, const char *text,
+                     double *out);
+
+#endif

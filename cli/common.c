@@ -1,0 +1,103 @@
+/* Pieces every subcommand shares: usage errors, --set, graph loading. */
+#include "cli.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+const char cli_exit_codes_help[] =
+    "Exit codes:\n"
+    "  0    success (every task succeeded)\n"
+    "  1    some task failed\n"
+    "  2    usage error or invalid graph\n"
+    "  130  interrupted (SIGINT/SIGTERM)\n";
+
+int cli_usage_error(const char *cmd, const char *fmt, ...) {
+    va_list ap;
+    fprintf(stderr, "dagrun%s%s: ", cmd ? " " : "", cmd ? cmd : "");
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "\nTry 'dagrun%s%s --help'.\n", cmd ? " " : "",
+            cmd ? cmd : "");
+    return DR_EXIT_USAGE;
+}
+
+int cli_params_add(cli_params *p, const char *cmd, const char *text) {
+    char *copy = strdup(text);
+    dr_param *items = realloc(p->items, (p->n + 1) * sizeof(*items));
+    if (items != NULL)
+        p->items = items;
+    char **texts = realloc(p->texts, (p->n + 1) * sizeof(*texts));
+    if (texts != NULL)
+        p->texts = texts;
+    if (copy == NULL || items == NULL || texts == NULL) {
+        free(copy);
+        fprintf(stderr, "dagrun: out of memory\n");
+        return DR_EXIT_USAGE;
+    }
+    dr_error err;
+    dr_error_clear(&err);
+    if (dr_param_parse(copy, &p->items[p->n], &err) != 0) {
+        free(copy);
+        return cli_usage_error(cmd, "--set %s: %s", text, err.text);
+    }
+    p->texts[p->n++] = copy;
+    return 0;
+}
+
+void cli_params_free(cli_params *p) {
+    for (size_t i = 0; i < p->n; i++)
+        free(p->texts[i]);
+    free(p->texts);
+    free(p->items);
+    memset(p, 0, sizeof(*p));
+}
+
+dr_graph *cli_load_graph(const char *path, dr_format format,
+                         const cli_params *params, const dr_ops *ops) {
+    dr_load_options opts = {0};
+    opts.format = format;
+    opts.ops = ops;
+    if (params != NULL) {
+        opts.params = params->items;
+        opts.nparams = params->n;
+    }
+    dr_error err;
+    dr_error_clear(&err);
+    dr_graph *g = dr_graph_load(path, &opts, &err);
+    if (g == NULL)
+        fprintf(stderr, "dagrun: %s\n", err.text[0] ? err.text : path);
+    return g;
+}
+
+int cli_parse_uint(const char *cmd, const char *opt, const char *text,
+                   unsigned long max, unsigned long *out) {
+    char *end;
+    errno = 0;
+    unsigned long v = strtoul(text, &end, 10);
+    if (errno != 0 || end == text || *end != '\0' || text[0] == '-' ||
+        v == 0 || v > max) {
+        cli_usage_error(cmd, "%s: expected a whole number from 1 to %lu, got '%s'",
+                        opt, max, text);
+        return -1;
+    }
+    *out = v;
+    return 0;
+}
+
+int cli_parse_double(const char *cmd, const char *opt, const char *text,
+                     double *out) {
+    char *end;
+    errno = 0;
+    double v = strtod(text, &end);
+    if (errno != 0 || end == text || *end != '\0' || !isfinite(v) || v < 0) {
+        cli_usage_error(cmd, "%s: expected a non-negative number, got '%s'",
+                        opt, text);
+        return -1;
+    }
+    *out = v;
+    return 0;
+}

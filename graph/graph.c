@@ -1,0 +1,864 @@
+/*
+ * The task graph: tasks, their operations and their dependencies.
+ *
+ * Design: tasks are records in one growable array and are named by their
+ * index (dr_task), so edges cost 4 bytes.  Keys are copied into an arena and
+ * indexed by an open-addressing hash table of (task, hash) pairs kept at most
+ * half full.  Each task keeps its own dependency array; successors and a
+ * topological order are derived together into CSR arrays the first time
+ * somebody needs them and dropped on every change, so building a graph never
+ * pays for them.
+ *
+ * Repeated edges: a task with few dependencies checks for a repeat when the
+ * edge is added; past DEDUPE_SCAN dependencies that check would be quadratic
+ * (a reduce over 100,000 maps), so the edge is appended and the whole graph
+ * is deduplicated in one O(V+E) pass before anything is derived.
+ */
+#include "graph_internal.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define DEDUPE_SCAN 32
+#define ARENA_BLOCK (64 * 1024)
+
+static void graph_changed(dr_graph *g) {
+    if (!g->derived)
+        return;
+    free(g->succ_off);
+    free(g->succ);
+    free(g->topo);
+    g->succ_off = NULL;
+    g->succ = NULL;
+    g->topo = NULL;
+    g->derived = 0;
+    g->acyclic = 0;
+}
+
+/* ----------------------------------------------------------------- arena */
+
+const char *dr__graph_intern(dr_graph *g, const char *s) {
+    size_t n = strlen(s) + 1;
+    dr__arena_block *b = g->arena;
+    if (b == NULL || b->size - b->used < n) {
+        size_t size = n > ARENA_BLOCK ? n : ARENA_BLOCK;
+        b = malloc(sizeof(*b) + size);
+        if (b == NULL)
+            return NULL;
+        b->size = size;
+        b->used = 0;
+        b->next = g->arena;
+        g->arena = b;
+        g->arena_bytes += sizeof(*b) + size;
+    }
+    char *p = b->mem + b->used;
+    memcpy(p, s, n);
+    b->used += n;
+    return p;
+}
+
+/* ------------------------------------------------------------- key index */
+
+static uint32_t hash_key(const char *s) {
+    uint32_t h = 2166136261u; /* FNV-1a */
+    for (; *s; s++) {
+        h ^= (unsigned char)*s;
+        h *= 16777619u;
+    }
+    return h;
+}
+
+static int index_grow(dr_graph *g) {
+    size_t n = g->nslots ? g->nslots * 2 : 64;
+    dr__slot *slots = malloc(n * sizeof(*slots));
+    if (slots == NULL)
+        return DR_ENOMEM;
+    for (size_t i = 0; i < n; i++)
+        slots[i].task = DR_TASK_NONE;
+    for (size_t i = 0; i < g->nslots; i++) {
+        if (g->slots[i].task == DR_TASK_NONE)
+            continue;
+        size_t j = g->slots[i].hash & (n - 1);
+        while (slots[j].task != DR_TASK_NONE)
+            j = (j + 1) & (n - 1);
+        slots[j] = g->slots[i];
+    }
+    free(g->slots);
+    g->slots = slots;
+    g->nslots = n;
+    return 0;
+}
+
+dr_task dr_graph_find(const dr_graph *g, const char *key) {
+    if (g == NULL || key == NULL || g->nslots == 0)
+        return DR_TASK_NONE;
+    uint32_t h = hash_key(key);
+    size_t mask = g->nslots - 1;
+    for (size_t j = h & mask;; j = (j + 1) & mask) {
+        const dr__slot *s = &g->slots[j];
+        if (s->task == DR_TASK_NONE)
+            return DR_TASK_NONE;
+        if (s->hash == h && strcmp(g->tasks[s->task].key, key) == 0)
+            return s->task;
+    }
+}
+
+/* ------------------------------------------------------------ life cycle */
+
+dr_graph *dr_graph_create(void) {
+    dr_graph *g = calloc(1, sizeof(*g));
+    return g;
+}
+
+static void free_strv(char **v, size_t n) {
+    if (v == NULL)
+        return;
+    for (size_t i = 0; i < n; i++)
+        free(v[i]);
+    free(v);
+}
+
+static void task_clear_op(dr__task *t) {
+    json_decref(t->args);
+    t->args = NULL;
+    if (t->op_kind == DR_OP_ARGV) {
+        char **argv = t->op_ptr;
+        for (size_t i = 0; argv[i] != NULL; i++)
+            free(argv[i]);
+        free(argv);
+    } else if (t->op_kind == DR_OP_SHELL) {
+        free(t->op_ptr);
+    }
+    t->op_ptr = NULL;
+    t->fn_data = NULL;
+    t->op_name = NULL;
+    t->op_kind = DR_OP_NONE;
+}
+
+void dr_graph_destroy(dr_graph *g) {
+    if (g == NULL)
+        return;
+    graph_changed(g);
+    for (size_t i = 0; i < g->ntasks; i++) {
+        dr__task *t = &g->tasks[i];
+        task_clear_op(t);
+        free(t->deps);
+        if (t->files != NULL) {
+            free_strv(t->files->inputs, t->files->ninputs);
+            free_strv(t->files->outputs, t->files->noutputs);
+            free(t->files);
+        }
+    }
+    free(g->tasks);
+    free(g->slots);
+    while (g->arena != NULL) {
+        dr__arena_block *next = g->arena->next;
+        free(g->arena);
+        g->arena = next;
+    }
+    free_strv(g->param_names, g->nparams);
+    free(g->param_values);
+    free(g->name);
+    free(g->description);
+    free(g);
+}
+
+static int set_string(char **slot, const char *s) {
+    char *copy = strdup(s ? s : "");
+    if (copy == NULL)
+        return DR_ENOMEM;
+    free(*slot);
+    *slot = copy;
+    return 0;
+}
+
+int dr_graph_set_name(dr_graph *g, const char *name) {
+    return set_string(&g->name, name);
+}
+
+const char *dr_graph_name(const dr_graph *g) {
+    return g->name ? g->name : "";
+}
+
+int dr_graph_set_description(dr_graph *g, const char *text) {
+    return set_string(&g->description, text);
+}
+
+const char *dr_graph_description(const dr_graph *g) {
+    return g->description ? g->description : "";
+}
+
+int dr_graph_set_param(dr_graph *g, const char *name, int64_t value) {
+    if (name == NULL || name[0] == '\0')
+        return DR_EINVAL;
+    for (size_t i = 0; i < g->nparams; i++) {
+        if (strcmp(g->param_names[i], name) == 0) {
+            g->param_values[i] = value;
+            return 0;
+        }
+    }
+    char **names = realloc(g->param_names, (g->nparams + 1) * sizeof(*names));
+    if (names == NULL)
+        return DR_ENOMEM;
+    g->param_names = names;
+    int64_t *values =
+        realloc(g->param_values, (g->nparams + 1) * sizeof(*values));
+    if (values == NULL)
+        return DR_ENOMEM;
+    g->param_values = values;
+    if ((names[g->nparams] = strdup(name)) == NULL)
+        return DR_ENOMEM;
+    values[g->nparams++] = value;
+    return 0;
+}
+
+size_t dr_graph_nparams(const dr_graph *g) { return g->nparams; }
+const char *dr_graph_param_name(const dr_graph *g, size_t i) {
+    return i < g->nparams ? g->param_names[i] : NULL;
+}
+int64_t dr_graph_param_value(const dr_graph *g, size_t i) {
+    return i < g->nparams ? g->param_values[i] : 0;
+}
+
+/* ------------------------------------------------------------------ tasks */
+
+int dr_graph_add_task(dr_graph *g, const char *key, dr_task *out) {
+    if (g == NULL || key == NULL || key[0] == '\0')
+        return DR_EINVAL;
+    if (g->ntasks >= (size_t)UINT32_MAX - 1)
+        return DR_ERANGE;
+    if ((g->ntasks + 1) * 2 > g->nslots && index_grow(g) != 0)
+        return DR_ENOMEM;
+    uint32_t h = hash_key(key);
+    size_t mask = g->nslots - 1;
+    size_t j = h & mask;
+    for (; g->slots[j].task != DR_TASK_NONE; j = (j + 1) & mask) {
+        if (g->slots[j].hash == h &&
+            strcmp(g->tasks[g->slots[j].task].key, key) == 0)
+            return DR_EEXIST;
+    }
+    if (g->ntasks == g->captasks) {
+        size_t cap = g->captasks ? g->captasks * 2 : 64;
+        dr__task *tasks = realloc(g->tasks, cap * sizeof(*tasks));
+        if (tasks == NULL)
+            return DR_ENOMEM;
+        g->tasks = tasks;
+        g->captasks = cap;
+    }
+    const char *k = dr__graph_intern(g, key);
+    if (k == NULL)
+        return DR_ENOMEM;
+    dr__task *t = &g->tasks[g->ntasks];
+    memset(t, 0, sizeof(*t));
+    t->key = k;
+    t->retries = -1;
+    t->cost = 1.0;
+    g->slots[j].task = (uint32_t)g->ntasks;
+    g->slots[j].hash = h;
+    if (out != NULL)
+        *out = (dr_task)g->ntasks;
+    g->ntasks++;
+    graph_changed(g);
+    return 0;
+}
+
+#define CHECK_TASK(g, t)                                                       \
+    do {                                                                       \
+        if ((g) == NULL || (size_t)(t) >= (g)->ntasks)                         \
+            return DR_EINVAL;                                                  \
+    } while (0)
+
+int dr_graph_add_dep(dr_graph *g, dr_task task, dr_task dep) {
+    CHECK_TASK(g, task);
+    CHECK_TASK(g, dep);
+    if (task == dep)
+        return DR_EINVAL;
+    dr__task *t = &g->tasks[task];
+    if (t->ndeps <= DEDUPE_SCAN) {
+        for (uint32_t i = 0; i < t->ndeps; i++)
+            if (t->deps[i] == dep)
+                return 0;
+    } else {
+        g->needs_dedupe = 1;
+    }
+    if (t->ndeps == UINT32_MAX)
+        return DR_ERANGE;
+    if (t->ndeps == t->capdeps) {
+        uint32_t cap = t->capdeps ? t->capdeps * 2 : 2;
+        dr_task *deps = realloc(t->deps, (size_t)cap * sizeof(*deps));
+        if (deps == NULL)
+            return DR_ENOMEM;
+        t->deps = deps;
+        t->capdeps = cap;
+    }
+    t->deps[t->ndeps++] = dep;
+    g->nedges++;
+    graph_changed(g);
+    return 0;
+}
+
+int dr_graph_add_dep_key(dr_graph *g, const char *task, const char *dep) {
+    dr_task t = dr_graph_find(g, task), d = dr_graph_find(g, dep);
+    if (t == DR_TASK_NONE || d == DR_TASK_NONE)
+        return DR_ENOENT;
+    return dr_graph_add_dep(g, t, d);
+}
+
+int dr_task_set_builtin(dr_graph *g, dr_task t, const char *name,
+                        json_t *args) {
+    CHECK_TASK(g, t);
+    if (name == NULL || !dr_builtin_exists(name))
+        return DR_ENOOP;
+    const char *n = dr__graph_intern(g, name);
+    if (n == NULL)
+        return DR_ENOMEM;
+    dr__task *task = &g->tasks[t];
+    task_clear_op(task);
+    task->op_kind = DR_OP_BUILTIN;
+    task->op_name = n;
+    task->args = json_incref(args);
+    return 0;
+}
+
+int dr_task_set_function(dr_graph *g, dr_task t, const char *name,
+                         dr_task_fn fn, void *user_data, json_t *args) {
+    CHECK_TASK(g, t);
+    if (fn == NULL)
+        return DR_EINVAL;
+    const char *n = dr__graph_intern(g, name ? name : "");
+    if (n == NULL)
+        return DR_ENOMEM;
+    dr__task *task = &g->tasks[t];
+    task_clear_op(task);
+    task->op_kind = DR_OP_FUNCTION;
+    task->op_name = n;
+    task->fn_data = user_data;
+    task->args = json_incref(args);
+    /* ISO C does not convert function pointers to void *; POSIX guarantees
+     * they have the same size, so the bits are copied. */
+    _Static_assert(sizeof(fn) == sizeof(void *), "function pointer size");
+    memcpy(&task->op_ptr, &fn, sizeof(fn));
+    return 0;
+}
+
+int dr_task_set_argv(dr_graph *g, dr_task t, const char *const *argv,
+                     size_t argc) {
+    CHECK_TASK(g, t);
+    if (argv == NULL || argc == 0 || argv[0] == NULL || argv[0][0] == '\0')
+        return DR_EINVAL;
+    char **copy = calloc(argc + 1, sizeof(*copy));
+    if (copy == NULL)
+        return DR_ENOMEM;
+    for (size_t i = 0; i < argc; i++) {
+        if (argv[i] == NULL || (copy[i] = strdup(argv[i])) == NULL) {
+            free_strv(copy, i);
+            return argv[i] == NULL ? DR_EINVAL : DR_ENOMEM;
+        }
+    }
+    dr__task *task = &g->tasks[t];
+    task_clear_op(task);
+    task->op_kind = DR_OP_ARGV;
+    task->op_ptr = copy;
+    return 0;
+}
+
+int dr_task_set_shell(dr_graph *g, dr_task t, const char *command) {
+    CHECK_TASK(g, t);
+    if (command == NULL || command[0] == '\0')
+        return DR_EINVAL;
+    char *copy = strdup(command);
+    if (copy == NULL)
+        return DR_ENOMEM;
+    dr__task *task = &g->tasks[t];
+    task_clear_op(task);
+    task->op_kind = DR_OP_SHELL;
+    task->op_ptr = copy;
+    return 0;
+}
+
+int dr_task_set_cost(dr_graph *g, dr_task t, double seconds) {
+    CHECK_TASK(g, t);
+    if (!isfinite(seconds) || seconds < 0)
+        return DR_ERANGE;
+    g->tasks[t].cost = seconds;
+    g->tasks[t].has_cost = 1;
+    return 0;
+}
+
+int dr_task_set_timeout(dr_graph *g, dr_task t, double seconds) {
+    CHECK_TASK(g, t);
+    if (!isfinite(seconds) || seconds < 0)
+        return DR_ERANGE;
+    g->tasks[t].timeout = seconds;
+    return 0;
+}
+
+int dr_task_set_retries(dr_graph *g, dr_task t, int retries) {
+    CHECK_TASK(g, t);
+    if (retries < -1)
+        return DR_ERANGE;
+    g->tasks[t].retries = retries;
+    return 0;
+}
+
+static int add_file(dr_graph *g, dr_task t, const char *path, int output) {
+    CHECK_TASK(g, t);
+    if (path == NULL || path[0] == '\0')
+        return DR_EINVAL;
+    dr__task *task = &g->tasks[t];
+    if (task->files == NULL && (task->files = calloc(1, sizeof(dr__files))) ==
+                                   NULL)
+        return DR_ENOMEM;
+    char ***v = output ? &task->files->outputs : &task->files->inputs;
+    uint32_t *n = output ? &task->files->noutputs : &task->files->ninputs;
+    char **grown = realloc(*v, (*n + 1) * sizeof(char *));
+    if (grown == NULL)
+        return DR_ENOMEM;
+    *v = grown;
+    if ((grown[*n] = strdup(path)) == NULL)
+        return DR_ENOMEM;
+    (*n)++;
+    return 0;
+}
+
+int dr_task_add_input(dr_graph *g, dr_task t, const char *path) {
+    return add_file(g, t, path, 0);
+}
+
+int dr_task_add_output(dr_graph *g, dr_task t, const char *path) {
+    return add_file(g, t, path, 1);
+}
+
+void dr_task_set_data(dr_graph *g, dr_task t, void *data) {
+    if (g != NULL && (size_t)t < g->ntasks)
+        g->tasks[t].data = data;
+}
+
+/* ----------------------------------------------------------------- reading */
+
+size_t dr_graph_ntasks(const dr_graph *g) { return g ? g->ntasks : 0; }
+
+size_t dr_graph_nedges(const dr_graph *g) {
+    if (g == NULL)
+        return 0;
+    if (g->needs_dedupe)
+        dr__graph_dedupe((dr_graph *)g);
+    return g->nedges;
+}
+
+const char *dr_task_key(const dr_graph *g, dr_task t) {
+    return (size_t)t < g->ntasks ? g->tasks[t].key : NULL;
+}
+
+dr_op_kind dr_task_op_kind(const dr_graph *g, dr_task t) {
+    return (dr_op_kind)g->tasks[t].op_kind;
+}
+
+const char *dr_task_op_name(const dr_graph *g, dr_task t) {
+    return g->tasks[t].op_name;
+}
+
+json_t *dr_task_op_args(const dr_graph *g, dr_task t) {
+    return g->tasks[t].args;
+}
+
+dr_task_fn dr_task_function(const dr_graph *g, dr_task t, void **user_data) {
+    const dr__task *task = &g->tasks[t];
+    if (task->op_kind != DR_OP_FUNCTION)
+        return NULL;
+    dr_task_fn fn;
+    memcpy(&fn, &task->op_ptr, sizeof(fn));
+    if (user_data != NULL)
+        *user_data = task->fn_data;
+    return fn;
+}
+
+const char *const *dr_task_argv(const dr_graph *g, dr_task t, size_t *argc) {
+    const dr__task *task = &g->tasks[t];
+    if (task->op_kind != DR_OP_ARGV) {
+        if (argc != NULL)
+            *argc = 0;
+        return NULL;
+    }
+    char **argv = task->op_ptr;
+    if (argc != NULL) {
+        size_t n = 0;
+        while (argv[n] != NULL)
+            n++;
+        *argc = n;
+    }
+    return (const char *const *)argv;
+}
+
+const char *dr_task_shell(const dr_graph *g, dr_task t) {
+    const dr__task *task = &g->tasks[t];
+    return task->op_kind == DR_OP_SHELL ? task->op_ptr : NULL;
+}
+
+const char *dr_task_op_label(const dr_graph *g, dr_task t) {
+    const dr__task *task = &g->tasks[t];
+    switch ((dr_op_kind)task->op_kind) {
+    case DR_OP_BUILTIN:
+    case DR_OP_FUNCTION:
+        return task->op_name;
+    case DR_OP_ARGV:
+        return "command";
+    case DR_OP_SHELL:
+        return "shell";
+    case DR_OP_NONE:
+        break;
+    }
+    return "none";
+}
+
+int dr_task_has_cost(const dr_graph *g, dr_task t) {
+    return g->tasks[t].has_cost;
+}
+double dr_task_cost(const dr_graph *g, dr_task t) { return g->tasks[t].cost; }
+double dr_task_timeout(const dr_graph *g, dr_task t) {
+    return g->tasks[t].timeout;
+}
+int dr_task_retries(const dr_graph *g, dr_task t) {
+    return g->tasks[t].retries;
+}
+
+size_t dr_task_ninputs(const dr_graph *g, dr_task t) {
+    return g->tasks[t].files ? g->tasks[t].files->ninputs : 0;
+}
+const char *dr_task_input(const dr_graph *g, dr_task t, size_t i) {
+    return i < dr_task_ninputs(g, t) ? g->tasks[t].files->inputs[i] : NULL;
+}
+size_t dr_task_noutputs(const dr_graph *g, dr_task t) {
+    return g->tasks[t].files ? g->tasks[t].files->noutputs : 0;
+}
+const char *dr_task_output(const dr_graph *g, dr_task t, size_t i) {
+    return i < dr_task_noutputs(g, t) ? g->tasks[t].files->outputs[i] : NULL;
+}
+void *dr_task_data(const dr_graph *g, dr_task t) { return g->tasks[t].data; }
+
+const dr_task *dr_task_deps(const dr_graph *g, dr_task t, size_t *n) {
+    if (g->needs_dedupe)
+        dr__graph_dedupe((dr_graph *)g);
+    *n = g->tasks[t].ndeps;
+    return g->tasks[t].deps;
+}
+
+const dr_task *dr_task_succs(const dr_graph *g, dr_task t, size_t *n) {
+    *n = 0;
+    if (dr__graph_derive((dr_graph *)g) == DR_ENOMEM)
+        return NULL;
+    uint32_t a = g->succ_off[t], b = g->succ_off[t + 1];
+    *n = b - a;
+    return b > a ? g->succ + a : NULL;
+}
+
+/* --------------------------------------------------------- derived arrays */
+
+int dr__graph_dedupe(dr_graph *g) {
+    if (!g->needs_dedupe)
+        return 0;
+    uint32_t *seen = malloc(g->ntasks * sizeof(*seen));
+    if (seen == NULL)
+        return DR_ENOMEM;
+    for (size_t i = 0; i < g->ntasks; i++)
+        seen[i] = UINT32_MAX;
+    for (size_t i = 0; i < g->ntasks; i++) {
+        dr__task *t = &g->tasks[i];
+        uint32_t k = 0;
+        for (uint32_t j = 0; j < t->ndeps; j++) {
+            dr_task d = t->deps[j];
+            if (seen[d] == (uint32_t)i)
+                continue;
+            seen[d] = (uint32_t)i;
+            t->deps[k++] = d;
+        }
+        g->nedges -= t->ndeps - k;
+        t->ndeps = k;
+    }
+    free(seen);
+    g->needs_dedupe = 0;
+    return 0;
+}
+
+int dr__graph_derive(dr_graph *g) {
+    if (g->derived)
+        return g->acyclic ? 0 : DR_ECYCLE;
+    if (dr__graph_dedupe(g) != 0)
+        return DR_ENOMEM;
+    size_t n = g->ntasks;
+    if (g->nedges >= UINT32_MAX)
+        return DR_ENOMEM;
+    uint32_t *off = calloc(n + 1, sizeof(*off));
+    dr_task *succ = malloc((g->nedges ? g->nedges : 1) * sizeof(*succ));
+    dr_task *topo = malloc((n ? n : 1) * sizeof(*topo));
+    uint32_t *indeg = malloc((n ? n : 1) * sizeof(*indeg));
+    if (off == NULL || succ == NULL || topo == NULL || indeg == NULL) {
+        free(off);
+        free(succ);
+        free(topo);
+        free(indeg);
+        return DR_ENOMEM;
+    }
+    /* Successor lists in CSR form: count, prefix-sum, fill. */
+    for (size_t i = 0; i < n; i++)
+        for (uint32_t j = 0; j < g->tasks[i].ndeps; j++)
+            off[g->tasks[i].deps[j] + 1]++;
+    for (size_t i = 0; i < n; i++)
+        off[i + 1] += off[i];
+    uint32_t *fill = indeg; /* reuse as a cursor, then as in-degrees */
+    for (size_t i = 0; i < n; i++)
+        fill[i] = off[i];
+    for (size_t i = 0; i < n; i++)
+        for (uint32_t j = 0; j < g->tasks[i].ndeps; j++)
+            succ[fill[g->tasks[i].deps[j]]++] = (dr_task)i;
+    /* Kahn's algorithm; sources in task order, so the order is stable. */
+    size_t head = 0, tail = 0;
+    for (size_t i = 0; i < n; i++) {
+        indeg[i] = g->tasks[i].ndeps;
+        if (indeg[i] == 0)
+            topo[tail++] = (dr_task)i;
+    }
+    while (head < tail) {
+        dr_task t = topo[head++];
+        for (uint32_t k = off[t]; k < off[t + 1]; k++)
+            if (--indeg[succ[k]] == 0)
+                topo[tail++] = succ[k];
+    }
+    free(indeg);
+    g->succ_off = off;
+    g->succ = succ;
+    g->derived = 1;
+    if (tail == n) {
+        g->topo = topo;
+        g->acyclic = 1;
+        return 0;
+    }
+    free(topo);
+    g->topo = NULL;
+    g->acyclic = 0;
+    return DR_ECYCLE;
+}
+
+void dr__graph_describe_cycle(const dr_graph *g, char *buf, size_t len,
+                              dr_task *first) {
+    /* Tasks left over by Kahn's algorithm each have a dependency that is
+     * also left over; walking dependencies from any of them must revisit a
+     * task, and the walk between the two visits is a cycle. */
+    size_t n = g->ntasks;
+    uint8_t *done = calloc(n ? n : 1, 1);
+    uint32_t *pos = malloc((n ? n : 1) * sizeof(*pos));
+    dr_task *walk = malloc((n ? n : 1) * sizeof(*walk));
+    buf[0] = '\0';
+    if (done == NULL || pos == NULL || walk == NULL)
+        goto out;
+    /* Recompute what Kahn's algorithm finished. */
+    uint32_t *indeg = pos;
+    dr_task *queue = walk;
+    size_t head = 0, tail = 0;
+    for (size_t i = 0; i < n; i++)
+        if ((indeg[i] = g->tasks[i].ndeps) == 0)
+            queue[tail++] = (dr_task)i;
+    while (head < tail) {
+        dr_task t = queue[head++];
+        done[t] = 1;
+        for (uint32_t k = g->succ_off[t]; k < g->succ_off[t + 1]; k++)
+            if (--indeg[g->succ[k]] == 0)
+                queue[tail++] = g->succ[k];
+    }
+    dr_task start = DR_TASK_NONE;
+    for (size_t i = 0; i < n && start == DR_TASK_NONE; i++)
+        if (!done[i])
+            start = (dr_task)i;
+    if (start == DR_TASK_NONE)
+        goto out;
+    for (size_t i = 0; i < n; i++)
+        pos[i] = UINT32_MAX;
+    size_t len_walk = 0;
+    dr_task t = start;
+    while (pos[t] == UINT32_MAX) {
+        pos[t] = (uint32_t)len_walk;
+        walk[len_walk++] = t;
+        const dr__task *task = &g->tasks[t];
+        dr_task next = DR_TASK_NONE;
+        for (uint32_t j = 0; j < task->ndeps; j++)
+            if (!done[task->deps[j]]) {
+                next = task->deps[j];
+                break;
+            }
+        t = next;
+    }
+    /* walk[pos[t]..] is the cycle, each entry depending on the next; print
+     * it in execution order: the dependency first. */
+    size_t from = pos[t];
+    size_t used = 0;
+    for (size_t i = len_walk; i-- > from;) {
+        int w = snprintf(buf + used, len > used ? len - used : 0, "%s -> ",
+                         g->tasks[walk[i]].key);
+        if (w < 0 || (size_t)w >= len - used)
+            goto out;
+        used += (size_t)w;
+    }
+    snprintf(buf + used, len - used, "%s", g->tasks[walk[len_walk - 1]].key);
+    if (first != NULL)
+        *first = walk[len_walk - 1];
+out:
+    free(done);
+    free(pos);
+    free(walk);
+}
+
+int dr_graph_validate(dr_graph *g, dr_error *err) {
+    int rc = dr__graph_derive(g);
+    if (rc == DR_ENOMEM) {
+        dr__error_set(err, rc, NULL, 0, 0, NULL, "out of memory");
+        return rc;
+    }
+    if (rc == DR_ECYCLE) {
+        char cycle[DR_ERROR_TEXT_LENGTH - 16];
+        dr_task first = DR_TASK_NONE;
+        dr__graph_describe_cycle(g, cycle, sizeof(cycle), &first);
+        dr__error_set(err, rc, NULL, 0, 0,
+                      first != DR_TASK_NONE ? g->tasks[first].key : NULL,
+                      "cycle: %s", cycle);
+        return rc;
+    }
+    return 0;
+}
+
+const dr_task *dr_graph_topo_order(const dr_graph *g) {
+    if (!g->derived || !g->acyclic)
+        return NULL;
+    return g->topo;
+}
+
+size_t dr_graph_memory(const dr_graph *g) {
+    size_t bytes = sizeof(*g) + g->captasks * sizeof(dr__task) +
+                   g->nslots * sizeof(dr__slot) + g->arena_bytes;
+    for (size_t i = 0; i < g->ntasks; i++) {
+        bytes += (size_t)g->tasks[i].capdeps * sizeof(dr_task);
+        if (g->tasks[i].files != NULL)
+            bytes += sizeof(dr__files);
+    }
+    if (g->derived)
+        bytes += (g->ntasks + 1) * sizeof(uint32_t) +
+                 g->nedges * sizeof(dr_task) +
+                 (g->topo ? g->ntasks * sizeof(dr_task) : 0);
+    return bytes;
+}
+
+/* ------------------------------------------------------------- comparison */
+
+static int why(char *buf, size_t len, const char *fmt, const char *a,
+               const char *b) {
+    if (buf != NULL && len > 0)
+        snprintf(buf, len, fmt, a, b);
+    return 0;
+}
+
+static int strv_equal(char **a, uint32_t na, char **b, uint32_t nb) {
+    if (na != nb)
+        return 0;
+    for (uint32_t i = 0; i < na; i++)
+        if (strcmp(a[i], b[i]) != 0)
+            return 0;
+    return 1;
+}
+
+/* No arguments, null and {} all mean "no arguments". */
+static int args_empty(const json_t *a) {
+    return a == NULL || json_is_null(a) ||
+           (json_is_object(a) && json_object_size(a) == 0);
+}
+
+static int op_equal(const dr_graph *ga, dr_task ta, const dr_graph *gb,
+                    dr_task tb) {
+    const dr__task *a = &ga->tasks[ta], *b = &gb->tasks[tb];
+    if (a->op_kind != b->op_kind)
+        return 0;
+    switch ((dr_op_kind)a->op_kind) {
+    case DR_OP_NONE:
+        return 1;
+    case DR_OP_BUILTIN:
+    case DR_OP_FUNCTION:
+        if (strcmp(a->op_name, b->op_name) != 0)
+            return 0;
+        if (args_empty(a->args) || args_empty(b->args))
+            return args_empty(a->args) && args_empty(b->args);
+        return json_equal(a->args, b->args);
+    case DR_OP_ARGV: {
+        char **x = a->op_ptr, **y = b->op_ptr;
+        size_t i = 0;
+        for (; x[i] != NULL && y[i] != NULL; i++)
+            if (strcmp(x[i], y[i]) != 0)
+                return 0;
+        return x[i] == NULL && y[i] == NULL;
+    }
+    case DR_OP_SHELL:
+        return strcmp(a->op_ptr, b->op_ptr) == 0;
+    }
+    return 0;
+}
+
+int dr_graph_equal(const dr_graph *a, const dr_graph *b, char *whybuf,
+                   size_t whylen) {
+    if (strcmp(dr_graph_name(a), dr_graph_name(b)) != 0)
+        return why(whybuf, whylen, "names differ: '%s' vs '%s'",
+                   dr_graph_name(a), dr_graph_name(b));
+    if (strcmp(dr_graph_description(a), dr_graph_description(b)) != 0)
+        return why(whybuf, whylen, "descriptions differ%s%s", "", "");
+    if (a->ntasks != b->ntasks)
+        return why(whybuf, whylen, "task counts differ%s%s", "", "");
+    if (dr_graph_nedges(a) != dr_graph_nedges(b))
+        return why(whybuf, whylen, "edge counts differ%s%s", "", "");
+    uint8_t *mark = calloc(b->ntasks ? b->ntasks : 1, 1);
+    if (mark == NULL)
+        return 0;
+    int equal = 1;
+    for (size_t i = 0; i < a->ntasks && equal; i++) {
+        const dr__task *ta = &a->tasks[i];
+        dr_task j = dr_graph_find(b, ta->key);
+        if (j == DR_TASK_NONE) {
+            equal = why(whybuf, whylen, "task '%s' is missing%s", ta->key, "");
+            break;
+        }
+        const dr__task *tb = &b->tasks[j];
+        if (!op_equal(a, (dr_task)i, b, j))
+            equal = why(whybuf, whylen, "task '%s': operations differ%s",
+                        ta->key, "");
+        else if (ta->has_cost != tb->has_cost ||
+                 (ta->has_cost && ta->cost != tb->cost))
+            equal = why(whybuf, whylen, "task '%s': costs differ%s", ta->key,
+                        "");
+        else if (ta->timeout != tb->timeout || ta->retries != tb->retries)
+            equal = why(whybuf, whylen, "task '%s': timeout/retries differ%s",
+                        ta->key, "");
+        else if (!strv_equal(ta->files ? ta->files->inputs : NULL,
+                             ta->files ? ta->files->ninputs : 0,
+                             tb->files ? tb->files->inputs : NULL,
+                             tb->files ? tb->files->ninputs : 0) ||
+                 !strv_equal(ta->files ? ta->files->outputs : NULL,
+                             ta->files ? ta->files->noutputs : 0,
+                             tb->files ? tb->files->outputs : NULL,
+                             tb->files ? tb->files->noutputs : 0))
+            equal = why(whybuf, whylen, "task '%s': files differ%s", ta->key,
+                        "");
+        else if (ta->ndeps != tb->ndeps)
+            equal = why(whybuf, whylen, "task '%s': dependency counts differ%s",
+                        ta->key, "");
+        if (!equal)
+            break;
+        for (uint32_t k = 0; k < tb->ndeps; k++)
+            mark[tb->deps[k]] = 1;
+        for (uint32_t k = 0; k < ta->ndeps && equal; k++) {
+            dr_task d = dr_graph_find(b, a->tasks[ta->deps[k]].key);
+            if (d == DR_TASK_NONE || !mark[d])
+                equal = why(whybuf, whylen, "task '%s': dependency '%s' differs",
+                            ta->key, a->tasks[ta->deps[k]].key);
+        }
+        for (uint32_t k = 0; k < tb->ndeps; k++)
+            mark[tb->deps[k]] = 0;
+    }
+    free(mark);
+    return equal;
+}

@@ -1,0 +1,102 @@
+/*
+ * Private layout of a dr_graph, shared by the files of graph/ (and read by
+ * the scheduler and viz through the public accessors only).
+ *
+ * A graph is an array of fixed-size task records plus a few side tables:
+ *  - keys live in a string arena (no per-key malloc);
+ *  - a key -> task open-addressing table of (task, hash) pairs;
+ *  - each task owns a growable array of its dependencies (predecessors);
+ *  - successors and a topological order are derived (CSR arrays), built on
+ *    demand and thrown away on any change.
+ * That keeps a 1M-task / 4M-edge graph near 100 bytes a task plus 4-8 bytes
+ * an edge (docs/api.md has the measured figures).
+ */
+#ifndef DAGRUN_GRAPH_INTERNAL_H
+#define DAGRUN_GRAPH_INTERNAL_H
+
+#include "dagrun.h"
+
+#include <stdarg.h>
+
+typedef struct dr__files {
+    char **inputs;
+    char **outputs;
+    uint32_t ninputs, noutputs;
+} dr__files;
+
+typedef struct dr__task {
+    const char *key;    /* in the arena */
+    dr_task *deps;      /* owned; duplicates removed by dr__graph_dedupe */
+    uint32_t ndeps, capdeps;
+    uint8_t op_kind;    /* dr_op_kind */
+    uint8_t has_cost;
+    int32_t retries;    /* -1: the run's default */
+    double cost;
+    double timeout;     /* 0: none */
+    const char *op_name; /* interned in the arena; builtin/function name */
+    json_t *args;       /* owned reference or NULL */
+    void *op_ptr;       /* char ** argv (ARGV), char * (SHELL), fn (FUNCTION) */
+    void *fn_data;
+    dr__files *files;   /* NULL when the task names no files */
+    void *data;
+} dr__task;
+
+typedef struct dr__arena_block {
+    struct dr__arena_block *next;
+    size_t used, size;
+    char mem[];
+} dr__arena_block;
+
+typedef struct dr__slot {
+    uint32_t task; /* DR_TASK_NONE: empty */
+    uint32_t hash;
+} dr__slot;
+
+struct dr_graph {
+    char *name;
+    char *description;
+    char **param_names;
+    int64_t *param_values;
+    size_t nparams;
+
+    dr__task *tasks;
+    size_t ntasks, captasks;
+    size_t nedges;        /* counts duplicates until deduped */
+    int needs_dedupe;
+
+    dr__slot *slots;      /* key index */
+    size_t nslots;        /* power of two */
+
+    dr__arena_block *arena;
+    size_t arena_bytes;
+
+    /* Derived; valid when `derived` is set, rebuilt after any change. */
+    int derived;
+    int acyclic;
+    uint32_t *succ_off;   /* ntasks + 1 */
+    dr_task *succ;        /* nedges */
+    dr_task *topo;        /* ntasks, or NULL when cyclic */
+};
+
+/* Formats err->message, err->text from the parts (any may be NULL/0). */
+void dr__error_set(dr_error *err, int code, const char *source, int line,
+                   int column, const char *task, const char *fmt, ...)
+    __attribute__((format(printf, 7, 8)));
+void dr__error_setv(dr_error *err, int code, const char *source, int line,
+                    int column, const char *task, const char *fmt, va_list ap);
+
+/* Copies a string into the graph's arena; NULL on DR_ENOMEM. */
+const char *dr__graph_intern(dr_graph *g, const char *s);
+/* Removes repeated dependencies (keeps first occurrence order). */
+int dr__graph_dedupe(dr_graph *g);
+/* Builds successors and the topological order if needed; returns 0,
+ * DR_ECYCLE (succ built, topo NULL) or DR_ENOMEM. */
+int dr__graph_derive(dr_graph *g);
+/* Writes "a -> b -> a" for a cycle of a cyclic derived graph into buf. */
+void dr__graph_describe_cycle(const dr_graph *g, char *buf, size_t len,
+                              dr_task *first);
+
+/* A small growable buffer for messages. */
+size_t dr__strlcpy(char *dst, const char *src, size_t size);
+
+#endif

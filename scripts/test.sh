@@ -1,0 +1,59 @@
+#!/bin/sh
+# The whole test command (README's second command; .ci/run calls it):
+#  1. installs what is missing (scripts/setup.sh),
+#  2. builds warning-free (-Werror) and runs every test,
+#  3. builds with AddressSanitizer + UndefinedBehaviorSanitizer and runs every
+#     test again,
+#  4. builds with ThreadSanitizer and runs the scheduler tests,
+#  5. runs each loader's fuzzer briefly (when clang is present).
+# Build trees go to build/, build-asan/, build-tsan/, build-fuzz/.
+set -eu
+cd "$(dirname "$0")/.."
+scripts/setup.sh
+jobs=$(nproc 2>/dev/null || echo 2)
+
+step() { printf '\n==== %s\n' "$*"; }
+
+step "build (warnings are errors)"
+cmake -S . -B build -DDAGRUN_WERROR=ON >/dev/null
+cmake --build build -j"$jobs"
+step "tests"
+ctest --test-dir build --output-on-failure -j1
+
+step "build with ASan + UBSan"
+cmake -S . -B build-asan -DDAGRUN_WERROR=ON -DCMAKE_BUILD_TYPE=Debug \
+    -DDAGRUN_SANITIZE="address;undefined" >/dev/null
+cmake --build build-asan -j"$jobs"
+step "tests under ASan + UBSan"
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 \
+UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+    ctest --test-dir build-asan --output-on-failure -j1
+
+step "build with TSan"
+cmake -S . -B build-tsan -DDAGRUN_WERROR=ON -DCMAKE_BUILD_TYPE=Debug \
+    -DDAGRUN_SANITIZE=thread >/dev/null
+cmake --build build-tsan -j"$jobs"
+step "scheduler tests under TSan"
+if ctest --test-dir build-tsan -N -L scheduler | grep -q "Total Tests: [1-9]"; then
+    TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
+        ctest --test-dir build-tsan --output-on-failure -j1 -L scheduler
+else
+    echo "no scheduler tests yet"
+fi
+
+if command -v clang >/dev/null 2>&1 && [ -f tests/fuzz/CMakeLists.txt ]; then
+    step "fuzzers (short runs)"
+    CC=clang cmake -S . -B build-fuzz -DDAGRUN_BUILD_FUZZERS=ON \
+        -DDAGRUN_BUILD_TESTS=OFF -DCMAKE_BUILD_TYPE=Debug >/dev/null
+    cmake --build build-fuzz -j"$jobs"
+    for f in build-fuzz/tests/fuzz/fuzz_*; do
+        [ -x "$f" ] || continue
+        name=$(basename "$f")
+        corpus="tests/fuzz/corpus/${name#fuzz_}"
+        echo "$name"
+        "$f" -max_total_time="${DAGRUN_FUZZ_SECONDS:-20}" -timeout=5 \
+            -rss_limit_mb=2048 "$corpus" >/dev/null 2>build-fuzz/"$name".log \
+            || { tail -40 build-fuzz/"$name".log; exit 1; }
+    done
+fi
+step "all tests passed"
