@@ -33,11 +33,6 @@ void dr__spin_calibrate(void);
 /* Burns `units` spin units of CPU (fixed work, not fixed time). */
 void dr__spin(double units, const atomic_int *cancel);
 
-/* Loads a plugin: uv_dlopen(path), then calls its
- *   int dagrun_plugin_init(dr_ops *ops);
- * which registers its ops.  Returns 0 or DR_EDLOPEN with err filled (the
- * path and the loader's message).  The library stays loaded for the life of
- * the process. */
-int dr__plugin_load(const char *path, dr_ops *ops, dr_error *err);
+/* (public: dr_plugin_load in dagrun/run.h) */
 
 #endif

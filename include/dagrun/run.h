@@ -1,0 +1,130 @@
+/*
+ * Running graphs: the real executor (worker threads, child processes, wall
+ * clock) and the simulator (virtual clock), both driven by one scheduling
+ * core.  A run borrows the graph and never changes it; its result object
+ * (dr_run) holds per-task records, metrics, the trace and the summary.
+ */
+#ifndef DAGRUN_RUN_H
+#define DAGRUN_RUN_H
+
+#include "../dagrun.h"
+
+#include <stdio.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum dr_policy {
+    DR_POLICY_CP = 0, /* critical path first: highest bottom level (default) */
+    DR_POLICY_FIFO,   /* ready order */
+    DR_POLICY_LIFO,   /* most recently ready first */
+    DR_POLICY_ORDER,  /* Dask-like: depth-first, finish branches early */
+    DR_POLICY_RANDOM  /* seeded random */
+} dr_policy;
+
+/* "cp", "fifo", ...; static. */
+DR_EXTERN const char *dr_policy_name(dr_policy p);
+/* Returns 0 and sets *out, or DR_EINVAL for an unknown name. */
+DR_EXTERN int dr_policy_from_name(const char *name, dr_policy *out);
+
+/* How tasks without an operation (STG, WfCommons) run for real. */
+typedef enum dr_cost_op {
+    DR_COST_OP_NONE = 0, /* as noop */
+    DR_COST_OP_SLEEP,    /* sleep for cost * cost_scale seconds */
+    DR_COST_OP_SPIN      /* spin cost * cost_scale * 1000 units */
+} dr_cost_op;
+
+typedef struct dr_run_options {
+    unsigned workers;        /* worker slots; 0: the machine's core count */
+    dr_policy policy;
+    uint64_t seed;           /* for DR_POLICY_RANDOM */
+    int simulate;            /* 1: virtual clock, durations from costs */
+    const char *costs_trace; /* simulate with durations from this trace */
+    int keep_going;          /* run what does not depend on a failure */
+    int retries;             /* for tasks that do not set their own */
+    double timeout;          /* seconds, for tasks without their own; 0 none */
+    dr_cost_op cost_op;
+    double cost_scale;       /* 1.0 by default */
+    const char *run_dir;     /* command logs; NULL: "dagrun-out/<graph>/logs" */
+    const char *workdir;     /* cwd of commands; NULL: the current folder */
+    int progress;            /* 1: live status line on stderr if a terminal */
+    int handle_signals;      /* 1: SIGINT/SIGTERM stop the run (CLI) */
+    const dr_ops *ops;       /* C function ops for tasks named in JSON */
+} dr_run_options;
+
+/* Fills defaults: workers 0, policy cp, cost_scale 1, everything else 0. */
+DR_EXTERN void dr_run_options_init(dr_run_options *opts);
+
+typedef enum dr_task_state {
+    DR_STATE_PENDING = 0, /* never started (run stopped or interrupted) */
+    DR_STATE_OK,
+    DR_STATE_FAILED,
+    DR_STATE_SKIPPED      /* a dependency failed */
+} dr_task_state;
+
+typedef struct dr_run dr_run;
+
+/*
+ * Runs (or simulates) a graph.  The graph is validated first if it was not.
+ * Returns a new run result even when tasks failed or the run was
+ * interrupted (see dr_run_status), or NULL with err filled when the run
+ * could not start (bad options, cycle, unknown op, cannot create run dir).
+ */
+DR_EXTERN dr_run *dr_run_graph(dr_graph *g, const dr_run_options *opts,
+                               dr_error *err);
+DR_EXTERN void dr_run_destroy(dr_run *run);
+
+/* 0 when every task succeeded, DR_EFAILED, or DR_EINTR. */
+DR_EXTERN int dr_run_status(const dr_run *run);
+DR_EXTERN const dr_graph *dr_run_graph_of(const dr_run *run);
+DR_EXTERN dr_task_state dr_run_task_state(const dr_run *run, dr_task t);
+/* Seconds since the run started; -1 when the task never ran.  Last attempt. */
+DR_EXTERN double dr_run_task_start(const dr_run *run, dr_task t);
+DR_EXTERN double dr_run_task_end(const dr_run *run, dr_task t);
+DR_EXTERN int dr_run_task_worker(const dr_run *run, dr_task t);
+/* The task's JSON result if it is still held (sinks and --output keys);
+ * borrowed until dr_run_destroy.  NULL otherwise. */
+DR_EXTERN json_t *dr_run_task_result(const dr_run *run, dr_task t);
+DR_EXTERN double dr_run_makespan(const dr_run *run);
+
+/* New references: the Chrome trace (docs/trace-format.md) and the summary. */
+DR_EXTERN json_t *dr_run_trace_json(const dr_run *run);
+DR_EXTERN json_t *dr_run_summary_json(const dr_run *run);
+/* The summary in plain words, each figure explained. */
+DR_EXTERN void dr_run_print_summary(const dr_run *run, FILE *out);
+
+/* ------------------------------------------------ C function task calls */
+
+/* Inside a dr_task_fn: the task's key, worker, args (borrowed). */
+DR_EXTERN const char *dr_call_task(const dr_call *call);
+DR_EXTERN unsigned dr_call_worker(const dr_call *call);
+DR_EXTERN json_t *dr_call_args(const dr_call *call);
+/* Dependencies' results, in dependency order.  A JSON result (borrowed) or
+ * NULL; a pointer result (borrowed) or NULL. */
+DR_EXTERN size_t dr_call_ninputs(const dr_call *call);
+DR_EXTERN const char *dr_call_input_key(const dr_call *call, size_t i);
+DR_EXTERN json_t *dr_call_input_json(const dr_call *call, size_t i);
+DR_EXTERN void *dr_call_input_ptr(const dr_call *call, size_t i);
+/* Sets the task's result: a JSON value (stolen), or a pointer released with
+ * free_fn (may be NULL) when the last dependent has run; size is reported
+ * in the peak-live-results figure. */
+DR_EXTERN void dr_call_set_json(dr_call *call, json_t *value);
+DR_EXTERN void dr_call_set_ptr(dr_call *call, void *ptr,
+                               void (*free_fn)(void *), size_t size);
+/* Records a failure message; returns -1 so `return dr_call_fail(...)`. */
+DR_EXTERN int dr_call_fail(dr_call *call, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* Non-zero once the run is being stopped; long functions should return. */
+DR_EXTERN int dr_call_cancelled(const dr_call *call);
+
+/* A plugin is a shared library exporting
+ *     int dagrun_plugin_init(dr_ops *ops);
+ * which registers its ops and returns 0.  dr_plugin_load loads one (libuv's
+ * uv_dlopen) into ops; returns 0 or DR_EDLOPEN with err filled. */
+DR_EXTERN int dr_plugin_load(const char *path, dr_ops *ops, dr_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,69 @@
+/*
+ * The scheduling core, shared by the real executor and the simulator: it
+ * knows which tasks are ready (dependency counts), orders them by a policy,
+ * and pairs the best ready task with a free worker.  It knows nothing about
+ * threads, processes or clocks: the drivers pass `now` (seconds since the
+ * run started, wall or virtual) into every call, so the same core gives the
+ * same decisions for the same events in both drivers.
+ *
+ * Not thread-safe: the executor calls it from the libuv loop thread only.
+ * Every call is O(log n) in the number of ready tasks, except
+ * dr__core_fail, which visits the failed task's descendants once.
+ */
+#ifndef DAGRUN_CORE_H
+#define DAGRUN_CORE_H
+
+#include "dagrun/run.h"
+
+typedef struct dr__core dr__core;
+
+/* Per-task state as the core sees it. */
+enum {
+    DR__WAITING = 0, /* some dependency has not finished */
+    DR__READY,       /* in the ready set */
+    DR__RUNNING,     /* assigned to a worker */
+    DR__DONE,        /* finished successfully */
+    DR__FAILED,      /* failed for good */
+    DR__SKIPPED      /* a dependency failed */
+};
+
+/*
+ * Creates a core for a validated graph.  `duration` (may be NULL: graph
+ * costs) gives the per-task durations the cp/order priorities use.
+ * Returns NULL on DR_ENOMEM.
+ */
+dr__core *dr__core_create(const dr_graph *g, dr_policy policy, uint64_t seed,
+                          unsigned workers, const double *duration);
+void dr__core_destroy(dr__core *c);
+
+/* Makes every task without dependencies ready at `now`. */
+void dr__core_start(dr__core *c, double now);
+
+/* Pops the best ready task and a free worker (lowest free id).  Returns 1
+ * and sets both, or 0 when nothing can start (no ready task, no free worker,
+ * or the core is stopped). */
+int dr__core_assign(dr__core *c, double now, dr_task *task, unsigned *worker);
+
+/* The task ended well on `worker`: frees the worker, readies dependents. */
+void dr__core_finish(dr__core *c, dr_task t, unsigned worker, double now);
+/* The attempt failed but will be retried: frees the worker, makes t ready
+ * again at `now`. */
+void dr__core_retry(dr__core *c, dr_task t, unsigned worker, double now);
+/* The task failed for good: frees the worker, marks every descendant
+ * skipped; unless keep_going, stops the core (nothing new starts). */
+void dr__core_fail(dr__core *c, dr_task t, unsigned worker, double now,
+                   int keep_going);
+/* Start nothing new from now on (interrupt, failure). */
+void dr__core_stop(dr__core *c);
+
+/* State of a task (DR__*) and when it became ready (-1: never). */
+int dr__core_state(const dr__core *c, dr_task t);
+double dr__core_ready_time(const dr__core *c, dr_task t);
+
+size_t dr__core_nready(const dr__core *c);
+size_t dr__core_nrunning(const dr__core *c);
+size_t dr__core_nfinished(const dr__core *c); /* done + failed + skipped */
+/* 1 when nothing runs and nothing more can start. */
+int dr__core_idle(const dr__core *c);
+
+#endif
