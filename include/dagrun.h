@@ -358,7 +358,8 @@ typedef struct dr_analysis {
     double parallelism;    /* work / span (0 for an empty graph) */
     size_t width;          /* maximum antichain (exact or upper bound) */
     int width_exact;       /* 1 when width is exact */
-    size_t width_lower;    /* a lower bound: widest level of the profile */
+    size_t width_lower;    /* a lower bound: max(profile peak, widest level);
+                              equals width when exact */
     dr_task *critical_path; /* tasks in order, from a source to a sink */
     size_t critical_path_len;
     double *top_level;     /* per task: earliest start (longest path before) */

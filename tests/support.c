@@ -1,4 +1,5 @@
 /* See support.h. */
+#define _GNU_SOURCE /* vasprintf */
 #include "support.h"
 
 #include <stdarg.h>
