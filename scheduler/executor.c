@@ -1,0 +1,1204 @@
+/*
+ * The real executor: runs a graph on N worker slots with the wall clock.
+ *
+ * One thread, the caller's, runs a private libuv loop and is the only one
+ * that talks to the scheduling core (core.h is not thread-safe).  Worker
+ * slot w (0..N-1, the core's worker id) is a record here, not a thread:
+ *  - a function task (builtin op, C function, a cost-replaying sleep/spin)
+ *    is handed to a pool of worker threads through a job queue (mutex +
+ *    condition variable); the thread runs it and puts the slot on a
+ *    completion list, waking the loop with uv_async_send.  The loop drains
+ *    the whole list per wake-up, so completions arriving together cost one
+ *    wake-up;
+ *  - a command task runs as a child process (uv_spawn, detached into its own
+ *    process group so a timeout or Ctrl-C can kill everything it started);
+ *    the slot is held until it exits, but no thread waits for it;
+ *  - a `noop` (and a task without an op when no --cost-op is given) does
+ *    nothing, so the loop completes it in place, without a thread hand-off.
+ *    It still takes a slot from the core and is recorded as an attempt on
+ *    that worker, so traces and properties are the same as for other tasks.
+ * Timeouts, the progress line and signals are loop timers and handles.  A
+ * command past its timeout has its process group killed; a function task
+ * cannot be killed (it is one of our threads), so its cancel flag is set and
+ * it is reported as timed out whenever it returns (docs/running.md).
+ *
+ * Results: a task's result stays in results[t] until its last dependent has
+ * run (consumers[t] counts down), then is released; results the run keeps
+ * (run->keep: sinks and --output keys) move into run->results at the end.  Task
+ * inputs are read by the worker thread straight from results[]: the loop wrote
+ * them before handing the job over (the queue mutex orders the two) and frees
+ * them only after the dependent has completed (the completion mutex orders
+ * that).
+ */
+#include "builtins.h"
+#include "graph_internal.h"
+#include "run_internal.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include <uv.h>
+
+extern char **environ;
+
+#define ERRLEN 512
+#define TAIL_LINES 10
+#define TAIL_BYTES 4096
+#define KILL_GRACE_MS 1000 /* SIGTERM, then SIGKILL this much later */
+#define INLINE_BUDGET                                                          \
+    4096 /* in-place noops per loop turn (keeps it lively)                     \
+          */
+#define PROGRESS_MS 100
+
+/* How a task runs; decided once before the run. */
+enum {
+    HOW_NOOP = 0, /* in place on the loop thread */
+    HOW_BUILTIN,  /* thread: dr__builtin_run */
+    HOW_FUNCTION, /* thread: a dr_task_fn */
+    HOW_SLEEP,    /* thread: sleep for cost * cost_scale (--cost-op sleep) */
+    HOW_SPIN,     /* thread: spin for cost * cost_scale (--cost-op spin) */
+    HOW_ARGV,     /* child process */
+    HOW_SHELL     /* child process through /bin/sh -c */
+};
+
+typedef struct result {
+    json_t *json;
+    void *ptr;
+    void (*free_fn)(void *);
+    size_t size; /* bytes, for the peak-live-results figure */
+} result;
+
+typedef struct exec exec;
+
+struct dr_call {
+    exec *x;
+    dr_task task;
+    unsigned worker;
+    const dr_task *deps;
+    size_t ndeps;
+    result out;         /* what the function set */
+    char error[ERRLEN]; /* dr_call_fail's message, "" when none */
+    const atomic_int *cancel;
+};
+
+/* One worker slot and the attempt running on it.  Fields marked (loop) are
+ * only touched by the loop thread; the others are written by the loop
+ * before a job is queued and by the worker thread before it posts the
+ * completion, the two mutexes giving the order. */
+typedef struct slot {
+    exec *x;
+    unsigned worker;
+    int busy; /* (loop) an attempt holds this slot */
+    dr_task task;
+    unsigned attempt;  /* 1-based */
+    double start, end; /* seconds since the run started */
+    int failed;        /* the job's outcome (worker thread for thread jobs) */
+    /* Set by the loop (timeout, interrupt), polled by the running function
+     * task through dr_call_cancelled and the builtins' `cancel`. */
+    atomic_int cancel;
+    int timed_out;   /* (loop) the timeout fired */
+    int interrupted; /* (loop) a signal asked this attempt to stop */
+    double timeout;  /* (loop) seconds, 0: none */
+    dr_call call;
+    json_t **inputs; /* dependencies' JSON results, for builtins */
+    size_t capinputs;
+    /* (loop) handles, created on first use. */
+    uv_timer_t timer; /* the attempt's timeout */
+    uv_timer_t grace; /* SIGKILL after SIGTERM */
+    int timer_init, grace_init;
+    uv_process_t *proc; /* the running child, NULL when none */
+    int pid;
+    int killing; /* (loop) SIGTERM sent to the process group */
+    char env_worker[48], env_attempt[48];
+} slot;
+
+struct exec {
+    dr_run *run;
+    dr__core *core;
+    const dr_graph *g;
+    size_t n;
+    uv_loop_t loop;
+    uint64_t t0; /* uv_hrtime() at the start of the run */
+
+    uint8_t *how;        /* per task: HOW_* */
+    uint32_t *attempts;  /* (loop) per task: attempts started */
+    uint32_t *consumers; /* (loop) per task: dependents that have not run */
+    result *results;     /* per task; see the top comment for who touches it */
+    size_t live, live_bytes;
+
+    slot *slots;
+    unsigned nslots;
+
+    /* Worker threads.  qlock (with qcond) protects queue/qhead/qlen/quit;
+     * dlock protects done/ndone and orders the workers' uv_async_send before
+     * the loop closes the async handle.  No thread ever holds both: a worker
+     * drops qlock before running the job and taking dlock; the loop takes
+     * qlock only in pump() and dlock only in on_async(), never nested.  So
+     * there is no lock order to get wrong.  Both also order the plain
+     * fields of a slot and results[] between the loop and the workers (see
+     * struct slot). */
+    uv_thread_t *threads;
+    unsigned nthreads;
+    uv_mutex_t qlock;
+    uv_cond_t qcond;
+    unsigned *queue; /* ring of slot ids, capacity nslots */
+    unsigned qhead, qlen;
+    int quit;
+    uv_mutex_t dlock;
+    unsigned *done; /* slot ids whose job ended, capacity nslots */
+    unsigned ndone;
+    unsigned *drain;   /* (loop) copy of done taken under dlock */
+    unsigned *pending; /* (loop) jobs to queue at the end of a pump */
+    unsigned npending;
+    int locks_init;
+
+    uv_async_t async; /* completions from worker threads */
+    uv_idle_t idle;   /* keeps pumping after an in-place budget ran out */
+    uv_timer_t progress_timer;
+    uv_signal_t sigint, sigterm;
+    int signals_init, progress_init;
+    int nsignals;
+    int closing;
+
+    char **env; /* the parent's environment, DAGRUN_* removed */
+    size_t nenv;
+    size_t nfailed;
+    double total_units, done_units; /* progress: by cost or by count */
+    int by_cost;
+    int err;
+    dr_error *errp;
+};
+
+static double now_s(const exec *x) { return (uv_hrtime() - x->t0) * 1e-9; }
+
+/* --------------------------------------------------------------- results */
+
+/* A cheap estimate of the memory a JSON value holds (jansson's own structs
+ * plus strings), good enough for the peak-live-bytes figure. */
+static size_t json_size(json_t *v, int depth) {
+    if (v == NULL)
+        return 0;
+    switch (json_typeof(v)) {
+    case JSON_OBJECT: {
+        size_t size = 64;
+        const char *key;
+        json_t *value;
+        if (depth > 32)
+            return size;
+        json_object_foreach(v, key, value) {
+            size += 32 + strlen(key) + json_size(value, depth + 1);
+        }
+        return size;
+    }
+    case JSON_ARRAY: {
+        size_t size = 32 + 8 * json_array_size(v), i;
+        json_t *value;
+        if (depth > 32)
+            return size;
+        json_array_foreach(v, i, value) { size += json_size(value, depth + 1); }
+        return size;
+    }
+    case JSON_STRING:
+        return 32 + json_string_length(v);
+    case JSON_INTEGER:
+    case JSON_REAL:
+        return 24;
+    default: /* true, false, null are shared singletons */
+        return 0;
+    }
+}
+
+static void result_free(result *r) {
+    json_decref(r->json);
+    if (r->ptr != NULL && r->free_fn != NULL)
+        r->free_fn(r->ptr);
+    memset(r, 0, sizeof *r);
+}
+
+/* Whether r counts as a live result: JSON null (what noop and sleep give)
+ * is a shared singleton that costs nothing to hold. */
+static int result_held(const result *r) {
+    return r->ptr != NULL || (r->json != NULL && !json_is_null(r->json));
+}
+
+/* (loop) Keeps t's result and updates the peak figures. */
+static void keep_result(exec *x, dr_task t, result *r) {
+    x->results[t] = *r;
+    memset(r, 0, sizeof *r);
+    if (!result_held(&x->results[t]))
+        return;
+    x->live++;
+    x->live_bytes += x->results[t].size;
+    if (x->live > x->run->peak_live_results)
+        x->run->peak_live_results = x->live;
+    if (x->live_bytes > x->run->peak_live_bytes)
+        x->run->peak_live_bytes = x->live_bytes;
+}
+
+static void release_result(exec *x, dr_task t) {
+    result *r = &x->results[t];
+    if (result_held(r)) {
+        x->live--;
+        x->live_bytes -= r->size;
+    }
+    result_free(r);
+}
+
+/* (loop) t has run (well or not): each dependency has one consumer less. */
+static void consumed(exec *x, dr_task t) {
+    size_t nd;
+    const dr_task *deps = dr_task_deps(x->g, t, &nd);
+    for (size_t i = 0; i < nd; i++)
+        if (--x->consumers[deps[i]] == 0 && !x->run->keep[deps[i]])
+            release_result(x, deps[i]);
+}
+
+/* ------------------------------------------------------- worker threads */
+
+/* Sleeps `sec` seconds in steps short enough to notice a cancel. */
+static int sleep_cancellable(double sec, const atomic_int *cancel) {
+    uint64_t end = uv_hrtime() + (uint64_t)(sec > 0 ? sec * 1e9 : 0);
+    for (;;) {
+        if (atomic_load(cancel))
+            return -1;
+        uint64_t now = uv_hrtime();
+        if (now >= end)
+            return 0;
+        uint64_t step = end - now;
+        if (step > 20000000)
+            step = 20000000;
+        struct timespec ts = {(time_t)(step / 1000000000),
+                              (long)(step % 1000000000)};
+        nanosleep(&ts, NULL);
+    }
+}
+
+/* (worker thread) Runs the function task on slot s. */
+static void run_job(slot *s) {
+    exec *x = s->x;
+    dr_task t = s->task;
+    dr_call *call = &s->call;
+    int rc = 0;
+    s->start = now_s(x);
+    switch (x->how[t]) {
+    case HOW_BUILTIN: {
+        json_t *res = NULL;
+        rc = dr__builtin_run(dr_task_op_name(x->g, t), dr_task_op_args(x->g, t),
+                             s->inputs, call->ndeps, &res, call->error,
+                             sizeof call->error, &s->cancel);
+        if (rc == 0)
+            call->out.json = res;
+        else
+            json_decref(res);
+        break;
+    }
+    case HOW_FUNCTION: {
+        void *user = NULL;
+        dr_task_fn fn = dr_task_function(x->g, t, &user);
+        if (fn == NULL)
+            dr_ops_find(x->run->opts.ops, dr_task_op_name(x->g, t), &fn, &user);
+        rc = fn(call, user);
+        if (rc != 0 && call->error[0] == '\0')
+            snprintf(call->error, sizeof call->error,
+                     "function '%s' returned %d", dr_task_op_name(x->g, t), rc);
+        break;
+    }
+    case HOW_SLEEP:
+        rc = sleep_cancellable(dr_task_cost(x->g, t) * x->run->opts.cost_scale,
+                               &s->cancel);
+        break;
+    case HOW_SPIN:
+        dr__spin(dr_task_cost(x->g, t) * x->run->opts.cost_scale * 1000.0,
+                 &s->cancel);
+        rc = atomic_load(&s->cancel) ? -1 : 0;
+        break;
+    default:
+        break;
+    }
+    if (rc != 0 && call->error[0] == '\0')
+        snprintf(call->error, sizeof call->error, "interrupted");
+    if (rc == 0 && call->out.json != NULL)
+        call->out.size = json_size(call->out.json, 0);
+    s->failed = rc != 0;
+    s->end = now_s(x);
+}
+
+static void worker_main(void *arg) {
+    exec *x = arg;
+    for (;;) {
+        uv_mutex_lock(&x->qlock);
+        while (x->qlen == 0 && !x->quit)
+            uv_cond_wait(&x->qcond, &x->qlock);
+        if (x->qlen == 0) { /* quit */
+            uv_mutex_unlock(&x->qlock);
+            return;
+        }
+        unsigned w = x->queue[x->qhead];
+        x->qhead = (x->qhead + 1) % x->nslots;
+        x->qlen--;
+        uv_mutex_unlock(&x->qlock);
+
+        run_job(&x->slots[w]);
+
+        /* The loop drains the whole list, so only the first completion
+         * after a drain needs to wake it.  Sending under dlock means that
+         * once the loop has drained a slot, no worker is still about to
+         * touch the async handle for it (the loop closes it at the end). */
+        uv_mutex_lock(&x->dlock);
+        x->done[x->ndone++] = w;
+        if (x->ndone == 1)
+            uv_async_send(&x->async);
+        uv_mutex_unlock(&x->dlock);
+    }
+}
+
+/* ---------------------------------------------------------- completions */
+
+static void pump(exec *x);
+
+/* The last lines of a command's stderr log, or NULL. */
+static char *stderr_tail(const exec *x, dr_task t);
+
+static unsigned task_retries(const exec *x, dr_task t) {
+    int r = dr_task_retries(x->g, t);
+    if (r < 0)
+        r = x->run->opts.retries;
+    return r > 0 ? (unsigned)r : 0;
+}
+
+static void fail_run(exec *x, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void fail_run(exec *x, int code, const char *fmt, ...) {
+    if (x->err == 0) {
+        va_list ap;
+        va_start(ap, fmt);
+        dr__error_setv(x->errp, code, NULL, 0, 0, NULL, fmt, ap);
+        va_end(ap);
+        x->err = code;
+    }
+}
+
+/* (loop) The attempt on slot s ended with `status`; tells the core, records
+ * the attempt, keeps or drops the result.  Does not pump. */
+static void complete(exec *x, slot *s, unsigned status, const char *error,
+                     double now) {
+    dr_task t = s->task;
+    unsigned w = s->worker;
+    if (s->timer_init)
+        uv_timer_stop(&s->timer);
+    s->busy = 0;
+    if (dr__run_add_attempt(x->run, t, w, s->attempt, status,
+                            dr__core_ready_time(x->core, t), s->start, s->end,
+                            status == DR__ATTEMPT_OK ? NULL : error) < 0)
+        fail_run(x, DR_ENOMEM, "out of memory recording an attempt");
+
+    if (status == DR__ATTEMPT_OK) {
+        keep_result(x, t, &s->call.out);
+        dr__core_finish(x->core, t, w, now);
+        consumed(x, t);
+        x->done_units += x->by_cost ? dr_task_cost(x->g, t) : 1.0;
+        return;
+    }
+    result_free(&s->call.out);
+    if (status != DR__ATTEMPT_INTERRUPTED && !dr__core_stopped(x->core) &&
+        s->attempt <= task_retries(x, t)) {
+        dr__core_retry(x->core, t, w, now);
+        return;
+    }
+    char *tail = NULL;
+    if (x->how[t] == HOW_ARGV || x->how[t] == HOW_SHELL)
+        tail = stderr_tail(x, t);
+    if (dr__run_add_failure(x->run, t, s->attempt, error, tail) < 0)
+        fail_run(x, DR_ENOMEM, "out of memory recording a failure");
+    free(tail);
+    x->nfailed++;
+    dr__core_fail(x->core, t, w, now, x->run->opts.keep_going);
+    consumed(x, t);
+}
+
+/* (loop) Worker threads finished jobs. */
+static void on_async(uv_async_t *h) {
+    exec *x = h->data;
+    uv_mutex_lock(&x->dlock);
+    unsigned n = x->ndone;
+    memcpy(x->drain, x->done, n * sizeof *x->done);
+    x->ndone = 0;
+    uv_mutex_unlock(&x->dlock);
+    double now = now_s(x);
+    for (unsigned i = 0; i < n; i++) {
+        slot *s = &x->slots[x->drain[i]];
+        unsigned status = DR__ATTEMPT_OK;
+        if (s->timed_out)
+            status = DR__ATTEMPT_TIMEOUT;
+        else if (s->failed)
+            status =
+                s->interrupted ? DR__ATTEMPT_INTERRUPTED : DR__ATTEMPT_FAILED;
+        char msg[ERRLEN + 64];
+        if (status == DR__ATTEMPT_TIMEOUT)
+            snprintf(msg, sizeof msg, "timed out after %g s", s->timeout);
+        else
+            snprintf(msg, sizeof msg, "%s", s->call.error);
+        complete(x, s, status, msg, now);
+    }
+    pump(x);
+}
+
+/* ------------------------------------------------------------- commands */
+
+static char *log_path(const exec *x, dr_task t, const char *ext) {
+    const char *key = dr_task_key(x->g, t);
+    size_t len = strlen(x->run->run_dir) + strlen(key) + strlen(ext) + 2;
+    char *p = malloc(len);
+    if (p == NULL)
+        return NULL;
+    int off = snprintf(p, len, "%s/", x->run->run_dir);
+    /* A key may hold '/', which must not make a sub-folder. */
+    for (const char *k = key; *k; k++)
+        p[off++] = *k == '/' ? '_' : *k;
+    strcpy(p + off, ext);
+    return p;
+}
+
+static char *stderr_tail(const exec *x, dr_task t) {
+    char *path = log_path(x, t, ".err");
+    if (path == NULL)
+        return NULL;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    free(path);
+    if (fd < 0)
+        return NULL;
+    char buf[TAIL_BYTES + 1];
+    off_t size = lseek(fd, 0, SEEK_END);
+    off_t from = size > TAIL_BYTES ? size - TAIL_BYTES : 0;
+    ssize_t got = size > 0 ? pread(fd, buf, (size_t)(size - from), from) : 0;
+    close(fd);
+    if (got <= 0)
+        return NULL;
+    size_t len = (size_t)got;
+    while (len > 0 && (buf[len - 1] == '\n' || buf[len - 1] == '\r'))
+        len--;
+    if (len == 0)
+        return NULL;
+    buf[len] = '\0';
+    size_t begin = len;
+    int lines = 0;
+    while (begin > 0) {
+        if (buf[begin - 1] == '\n' && ++lines == TAIL_LINES)
+            break;
+        begin--;
+    }
+    return strdup(buf + begin);
+}
+
+static void on_proc_closed(uv_handle_t *h) { free(h); }
+
+static void kill_group(slot *s, int sig) {
+    if (s->proc != NULL && s->pid > 0)
+        kill(-s->pid, sig);
+}
+
+static void on_grace(uv_timer_t *h) { kill_group(h->data, SIGKILL); }
+
+/* (loop) SIGTERM the attempt's process group, SIGKILL it after a grace. */
+static void terminate(slot *s) {
+    if (s->proc == NULL || s->killing)
+        return;
+    s->killing = 1;
+    kill_group(s, SIGTERM);
+    if (!s->grace_init) {
+        uv_timer_init(&s->x->loop, &s->grace);
+        s->grace.data = s;
+        s->grace_init = 1;
+    }
+    uv_timer_start(&s->grace, on_grace, KILL_GRACE_MS, 0);
+}
+
+static void on_child_exit(uv_process_t *p, int64_t status, int sig) {
+    slot *s = p->data;
+    exec *x = s->x;
+    s->end = now_s(x);
+    if (s->killing) {
+        /* The leader is gone; whatever it left in its group goes too. */
+        kill_group(s, SIGKILL);
+        uv_timer_stop(&s->grace);
+        s->killing = 0;
+    }
+    s->proc = NULL;
+    uv_close((uv_handle_t *)p, on_proc_closed);
+
+    char msg[128];
+    unsigned st = DR__ATTEMPT_OK;
+    if (s->timed_out) {
+        st = DR__ATTEMPT_TIMEOUT;
+        snprintf(msg, sizeof msg, "timed out after %g s", s->timeout);
+    } else if (status != 0 || sig != 0) {
+        st = s->interrupted ? DR__ATTEMPT_INTERRUPTED : DR__ATTEMPT_FAILED;
+        if (sig != 0)
+            snprintf(msg, sizeof msg, "killed by signal %d (%s)", sig,
+                     strsignal(sig));
+        else
+            snprintf(msg, sizeof msg, "exit status %lld", (long long)status);
+        if (s->interrupted)
+            snprintf(msg, sizeof msg, "interrupted");
+    }
+    complete(x, s, st, msg, s->end);
+    pump(x);
+}
+
+static int open_log(const char *path) {
+    return open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+}
+
+/* (loop) Starts the command of slot s.  Returns 0, or fills msg. */
+static int spawn_command(exec *x, slot *s, char *msg, size_t msglen) {
+    dr_task t = s->task;
+    char *outp = log_path(x, t, ".out"), *errp = log_path(x, t, ".err");
+    char **env = malloc((x->nenv + 4) * sizeof *env);
+    char *task_var = NULL; /* the child has its own copy after fork */
+    int ofd = -1, efd = -1, rc = -1;
+    if (outp == NULL || errp == NULL || env == NULL) {
+        snprintf(msg, msglen, "out of memory");
+        goto out;
+    }
+    ofd = open_log(outp);
+    efd = ofd >= 0 ? open_log(errp) : -1;
+    if (efd < 0) {
+        snprintf(msg, msglen, "cannot open log file '%s': %s",
+                 ofd < 0 ? outp : errp, strerror(errno));
+        goto out;
+    }
+    memcpy(env, x->env, x->nenv * sizeof *env);
+    const char *key = dr_task_key(x->g, t);
+    task_var = malloc(strlen(key) + sizeof "DAGRUN_TASK=");
+    if (task_var == NULL) {
+        snprintf(msg, msglen, "out of memory");
+        goto out;
+    }
+    sprintf(task_var, "DAGRUN_TASK=%s", key);
+    snprintf(s->env_worker, sizeof s->env_worker, "DAGRUN_WORKER=%u",
+             s->worker);
+    snprintf(s->env_attempt, sizeof s->env_attempt, "DAGRUN_ATTEMPT=%u",
+             s->attempt);
+    env[x->nenv] = task_var;
+    env[x->nenv + 1] = s->env_worker;
+    env[x->nenv + 2] = s->env_attempt;
+    env[x->nenv + 3] = NULL;
+
+    char *shell[] = {"/bin/sh", "-c", NULL, NULL};
+    char **args;
+    if (x->how[t] == HOW_SHELL) {
+        shell[2] = (char *)dr_task_shell(x->g, t);
+        args = shell;
+    } else {
+        size_t argc;
+        args = (char **)dr_task_argv(x->g, t, &argc);
+    }
+    uv_stdio_container_t stdio[3];
+    stdio[0].flags = UV_IGNORE;
+    stdio[1].flags = UV_INHERIT_FD;
+    stdio[1].data.fd = ofd;
+    stdio[2].flags = UV_INHERIT_FD;
+    stdio[2].data.fd = efd;
+    uv_process_options_t o;
+    memset(&o, 0, sizeof o);
+    o.exit_cb = on_child_exit;
+    o.file = args[0];
+    o.args = args;
+    o.env = env;
+    o.cwd = x->run->opts.workdir;
+    o.flags = UV_PROCESS_DETACHED;
+    o.stdio_count = 3;
+    o.stdio = stdio;
+
+    s->proc = malloc(sizeof *s->proc);
+    if (s->proc == NULL) {
+        snprintf(msg, msglen, "out of memory");
+        goto out;
+    }
+    s->proc->data = s;
+    s->killing = 0;
+    s->start = now_s(x);
+    int r = uv_spawn(&x->loop, s->proc, &o);
+    if (r != 0) {
+        /* libuv initialised the handle even though no child started. */
+        uv_close((uv_handle_t *)s->proc, on_proc_closed);
+        s->proc = NULL;
+        snprintf(msg, msglen, "cannot run '%s': %s", args[0], uv_strerror(r));
+        goto out;
+    }
+    s->pid = s->proc->pid;
+    rc = 0;
+out:
+    if (ofd >= 0)
+        close(ofd);
+    if (efd >= 0)
+        close(efd);
+    free(outp);
+    free(errp);
+    free(env);
+    free(task_var);
+    return rc;
+}
+
+/* -------------------------------------------------------------- dispatch */
+
+static void on_timeout(uv_timer_t *h) {
+    slot *s = h->data;
+    if (!s->busy)
+        return;
+    s->timed_out = 1;
+    if (s->proc != NULL)
+        terminate(s);
+    else
+        atomic_store(&s->cancel, 1);
+}
+
+/* (loop) Starts task t on worker w. */
+static void start_task(exec *x, dr_task t, unsigned w) {
+    slot *s = &x->slots[w];
+    s->busy = 1;
+    s->task = t;
+    s->attempt = ++x->attempts[t];
+    s->timed_out = 0;
+    s->interrupted = 0;
+    s->failed = 0;
+    atomic_store(&s->cancel, 0);
+    memset(&s->call, 0, sizeof s->call);
+    s->call.x = x;
+    s->call.task = t;
+    s->call.worker = w;
+    s->call.deps = dr_task_deps(x->g, t, &s->call.ndeps);
+    s->call.cancel = &s->cancel;
+
+    int how = x->how[t];
+    if (how == HOW_NOOP) {
+        /* One clock read: a noop starts and ends at once. */
+        s->start = s->end = now_s(x);
+        s->call.out.json = json_null();
+        complete(x, s, DR__ATTEMPT_OK, NULL, s->end);
+        return;
+    }
+    s->timeout = dr_task_timeout(x->g, t);
+    if (s->timeout <= 0)
+        s->timeout = x->run->opts.timeout;
+    if (s->timeout > 0) {
+        if (!s->timer_init) {
+            uv_timer_init(&x->loop, &s->timer);
+            s->timer.data = s;
+            s->timer_init = 1;
+        }
+        uint64_t ms = (uint64_t)(s->timeout * 1000.0 + 0.5);
+        uv_timer_start(&s->timer, on_timeout, ms ? ms : 1, 0);
+    }
+    if (how == HOW_ARGV || how == HOW_SHELL) {
+        char msg[ERRLEN];
+        if (spawn_command(x, s, msg, sizeof msg) != 0) {
+            s->start = s->end = now_s(x);
+            complete(x, s, DR__ATTEMPT_FAILED, msg, s->end);
+        }
+        return;
+    }
+    if (how == HOW_BUILTIN) {
+        if (s->call.ndeps > s->capinputs) {
+            size_t cap = s->call.ndeps * 2;
+            json_t **in = realloc(s->inputs, cap * sizeof *in);
+            if (in == NULL) {
+                s->start = s->end = now_s(x);
+                complete(x, s, DR__ATTEMPT_FAILED, "out of memory", s->end);
+                return;
+            }
+            s->inputs = in;
+            s->capinputs = cap;
+        }
+        for (size_t i = 0; i < s->call.ndeps; i++)
+            s->inputs[i] = x->results[s->call.deps[i]].json;
+    }
+    x->pending[x->npending++] = w;
+}
+
+static void finish_loop(exec *x);
+static void on_idle(uv_idle_t *h);
+
+/* (loop) Starts whatever the core says can start, then queues the thread
+ * jobs in one go. */
+static void pump(exec *x) {
+    if (x->closing)
+        return;
+    unsigned budget = INLINE_BUDGET;
+    dr_task t;
+    unsigned w;
+    double now = now_s(x);
+    while (budget > 0 && dr__core_assign(x->core, now, &t, &w)) {
+        start_task(x, t, w);
+        if (x->how[t] == HOW_NOOP) {
+            budget--;
+            now = x->slots[w].end; /* the clock was read for the noop */
+        }
+    }
+    if (x->npending > 0) {
+        uv_mutex_lock(&x->qlock);
+        for (unsigned i = 0; i < x->npending; i++)
+            x->queue[(x->qhead + x->qlen++) % x->nslots] = x->pending[i];
+        if (x->npending == 1)
+            uv_cond_signal(&x->qcond);
+        else
+            uv_cond_broadcast(&x->qcond);
+        uv_mutex_unlock(&x->qlock);
+        x->npending = 0;
+    }
+    if (budget == 0) {
+        /* More may be ready: come back after the loop has polled. */
+        uv_idle_start(&x->idle, on_idle);
+        return;
+    }
+    uv_idle_stop(&x->idle);
+    if (dr__core_idle(x->core))
+        finish_loop(x);
+}
+
+static void on_idle(uv_idle_t *h) { pump(h->data); }
+
+/* ------------------------------------------------------- progress line */
+
+static void progress_draw(exec *x, int clear) {
+    if (clear) {
+        fputs("\r\033[K", stderr);
+        fflush(stderr);
+        return;
+    }
+    double el = now_s(x);
+    size_t fin = dr__core_nfinished(x->core);
+    char eta[32] = "ETA --";
+    if (fin > 0 && el >= 0.5 && x->done_units > 0) {
+        double left = x->total_units - x->done_units;
+        double sec = left > 0 ? left * el / x->done_units : 0;
+        if (sec < 1e6)
+            snprintf(eta, sizeof eta, "ETA %.0fs", sec + 0.5);
+    }
+    fprintf(stderr,
+            "\r\033[Kdagrun: %zu/%zu done, %zu running, %zu failed, "
+            "%.1fs elapsed, %s",
+            fin, x->n, dr__core_nrunning(x->core), x->nfailed, el, eta);
+    fflush(stderr);
+}
+
+static void on_progress(uv_timer_t *h) { progress_draw(h->data, 0); }
+
+/* --------------------------------------------------------------- signals */
+
+static void on_signal(uv_signal_t *h, int signum) {
+    exec *x = h->data;
+    (void)signum;
+    if (++x->nsignals >= 2) {
+        /* A second Ctrl-C: leave now, taking the children with us. */
+        for (unsigned w = 0; w < x->nslots; w++)
+            if (x->slots[w].busy)
+                kill_group(&x->slots[w], SIGKILL);
+        if (x->progress_init)
+            progress_draw(x, 1);
+        _exit(130);
+    }
+    x->run->interrupted = 1;
+    dr__core_stop(x->core);
+    for (unsigned w = 0; w < x->nslots; w++) {
+        slot *s = &x->slots[w];
+        if (!s->busy)
+            continue;
+        s->interrupted = 1;
+        atomic_store(&s->cancel, 1);
+        terminate(s);
+    }
+    pump(x);
+}
+
+/* ----------------------------------------------------------------- setup */
+
+static void close_handle(uv_handle_t *h) {
+    if (!uv_is_closing(h))
+        uv_close(h, NULL);
+}
+
+static void finish_loop(exec *x) {
+    if (x->closing)
+        return;
+    x->closing = 1;
+    close_handle((uv_handle_t *)&x->async);
+    close_handle((uv_handle_t *)&x->idle);
+    if (x->progress_init) {
+        uv_timer_stop(&x->progress_timer);
+        close_handle((uv_handle_t *)&x->progress_timer);
+        progress_draw(x, 1);
+    }
+    if (x->signals_init) {
+        close_handle((uv_handle_t *)&x->sigint);
+        close_handle((uv_handle_t *)&x->sigterm);
+    }
+    for (unsigned w = 0; w < x->nslots; w++) {
+        if (x->slots[w].timer_init)
+            close_handle((uv_handle_t *)&x->slots[w].timer);
+        if (x->slots[w].grace_init)
+            close_handle((uv_handle_t *)&x->slots[w].grace);
+    }
+}
+
+/* mkdir -p; returns 0 or -1 with errno set. */
+static int make_dirs(const char *path) {
+    char *p = strdup(path);
+    if (p == NULL)
+        return -1;
+    for (char *q = p + 1;; q++) {
+        if (*q == '/' || *q == '\0') {
+            char c = *q;
+            *q = '\0';
+            if (mkdir(p, 0755) != 0 && errno != EEXIST) {
+                free(p);
+                return -1;
+            }
+            *q = c;
+            if (c == '\0')
+                break;
+        }
+    }
+    free(p);
+    struct stat st;
+    if (stat(path, &st) != 0)
+        return -1;
+    if (!S_ISDIR(st.st_mode)) {
+        errno = ENOTDIR;
+        return -1;
+    }
+    return 0;
+}
+
+static int is_dagrun_var(const char *e) {
+    return strncmp(e, "DAGRUN_TASK=", 12) == 0 ||
+           strncmp(e, "DAGRUN_WORKER=", 14) == 0 ||
+           strncmp(e, "DAGRUN_ATTEMPT=", 15) == 0;
+}
+
+/* Decides how each task runs; checks C functions can be found, creates the
+ * log folder when there are commands.  Returns 0 or a DR_E* code. */
+static int prepare(exec *x, size_t *nthread_tasks) {
+    const dr_run_options *o = &x->run->opts;
+    int commands = 0, spin = 0, all_costs = 1;
+    *nthread_tasks = 0;
+    x->total_units = 0;
+    for (dr_task t = 0; t < x->n; t++) {
+        int how = HOW_NOOP;
+        const char *name = dr_task_op_name(x->g, t);
+        switch (dr_task_op_kind(x->g, t)) {
+        case DR_OP_NONE:
+            how = o->cost_op == DR_COST_OP_SLEEP  ? HOW_SLEEP
+                  : o->cost_op == DR_COST_OP_SPIN ? HOW_SPIN
+                                                  : HOW_NOOP;
+            break;
+        case DR_OP_BUILTIN:
+            how = strcmp(name, "noop") == 0 ? HOW_NOOP : HOW_BUILTIN;
+            if (strcmp(name, "spin") == 0)
+                spin = 1;
+            break;
+        case DR_OP_FUNCTION: {
+            dr_task_fn fn = dr_task_function(x->g, t, NULL);
+            if (fn == NULL && dr_ops_find(o->ops, name, &fn, NULL) != 0) {
+                dr__error_set(x->errp, DR_ENOOP, NULL, 0, 0,
+                              dr_task_key(x->g, t), "unknown operation '%s'",
+                              name ? name : "");
+                return DR_ENOOP;
+            }
+            how = HOW_FUNCTION;
+            break;
+        }
+        case DR_OP_ARGV:
+            how = HOW_ARGV;
+            commands = 1;
+            break;
+        case DR_OP_SHELL:
+            how = HOW_SHELL;
+            commands = 1;
+            break;
+        }
+        if (how == HOW_SPIN)
+            spin = 1;
+        if (how != HOW_NOOP && how != HOW_ARGV && how != HOW_SHELL)
+            ++*nthread_tasks;
+        x->how[t] = (uint8_t)how;
+        if (!dr_task_has_cost(x->g, t))
+            all_costs = 0;
+        x->total_units += dr_task_cost(x->g, t);
+        size_t ns;
+        dr_task_succs(x->g, t, &ns);
+        x->consumers[t] = (uint32_t)ns;
+    }
+    x->by_cost = all_costs && x->total_units > 0;
+    if (!x->by_cost)
+        x->total_units = (double)x->n; /* ETA by task count */
+    if (spin)
+        dr__spin_calibrate();
+    if (commands && x->run->run_dir == NULL) {
+        const char *name = dr_graph_name(x->g);
+        char *dir;
+        if (o->run_dir != NULL)
+            dir = strdup(o->run_dir);
+        else {
+            size_t len = strlen(name) + 32;
+            dir = malloc(len);
+            if (dir != NULL)
+                snprintf(dir, len, "dagrun-out/%s/logs",
+                         *name ? name : "graph");
+        }
+        if (dir == NULL)
+            return DR_ENOMEM;
+        x->run->run_dir = dir;
+    }
+    if (commands && make_dirs(x->run->run_dir) != 0) {
+        dr__error_set(x->errp, DR_EIO, x->run->run_dir, 0, 0, NULL,
+                      "cannot create the run folder: %s", strerror(errno));
+        return DR_EIO;
+    }
+    if (commands) {
+        size_t ne = 0;
+        while (environ != NULL && environ[ne] != NULL)
+            ne++;
+        x->env = malloc((ne + 1) * sizeof *x->env);
+        if (x->env == NULL)
+            return DR_ENOMEM;
+        for (size_t i = 0; i < ne; i++)
+            if (!is_dagrun_var(environ[i]))
+                x->env[x->nenv++] = environ[i];
+    }
+    return 0;
+}
+
+static void exec_free(exec *x) {
+    for (size_t t = 0; x->results != NULL && t < x->n; t++)
+        result_free(&x->results[t]);
+    for (unsigned w = 0; x->slots != NULL && w < x->nslots; w++)
+        free(x->slots[w].inputs);
+    free(x->results);
+    free(x->how);
+    free(x->attempts);
+    free(x->consumers);
+    free(x->slots);
+    free(x->threads);
+    free(x->queue);
+    free(x->done);
+    free(x->drain);
+    free(x->pending);
+    free(x->env);
+    if (x->locks_init) {
+        uv_mutex_destroy(&x->qlock);
+        uv_mutex_destroy(&x->dlock);
+        uv_cond_destroy(&x->qcond);
+    }
+}
+
+/* Copies the outcome into run: states, sink results, makespan. */
+static int collect(exec *x) {
+    dr_run *run = x->run;
+    if (run->state == NULL)
+        run->state = calloc(x->n ? x->n : 1, sizeof *run->state);
+    if (run->results == NULL)
+        run->results = calloc(x->n ? x->n : 1, sizeof *run->results);
+    if (run->state == NULL || run->results == NULL)
+        return DR_ENOMEM;
+    for (dr_task t = 0; t < x->n; t++) {
+        switch (dr__core_state(x->core, t)) {
+        case DR__DONE:
+            run->state[t] = DR_STATE_OK;
+            break;
+        case DR__FAILED:
+            run->state[t] = DR_STATE_FAILED;
+            break;
+        case DR__SKIPPED:
+            run->state[t] = DR_STATE_SKIPPED;
+            break;
+        default:
+            run->state[t] = DR_STATE_PENDING;
+        }
+        if (run->keep[t] && x->results[t].json != NULL &&
+            run->results[t] == NULL) {
+            run->results[t] = x->results[t].json;
+            x->results[t].json = NULL;
+        }
+    }
+    double end = 0;
+    for (size_t i = 0; i < run->nattempts; i++)
+        if (run->attempts[i].end > end)
+            end = run->attempts[i].end;
+    run->makespan = end;
+    return 0;
+}
+
+int dr__execute(dr_run *run, dr__core *core, dr_error *err) {
+    exec xs, *x = &xs;
+    memset(x, 0, sizeof *x);
+    x->run = run;
+    x->core = core;
+    x->g = run->graph;
+    x->n = dr_graph_ntasks(run->graph);
+    x->errp = err;
+    x->nslots = run->workers > 0 ? run->workers : 1;
+    size_t n1 = x->n ? x->n : 1;
+    x->how = calloc(n1, sizeof *x->how);
+    x->attempts = calloc(n1, sizeof *x->attempts);
+    x->consumers = calloc(n1, sizeof *x->consumers);
+    x->results = calloc(n1, sizeof *x->results);
+    x->slots = calloc(x->nslots, sizeof *x->slots);
+    x->queue = calloc(x->nslots, sizeof *x->queue);
+    x->done = calloc(x->nslots, sizeof *x->done);
+    x->drain = calloc(x->nslots, sizeof *x->drain);
+    x->pending = calloc(x->nslots, sizeof *x->pending);
+    if (!x->how || !x->attempts || !x->consumers || !x->results || !x->slots ||
+        !x->queue || !x->done || !x->drain || !x->pending) {
+        exec_free(x);
+        dr__error_set(err, DR_ENOMEM, NULL, 0, 0, NULL, "out of memory");
+        return DR_ENOMEM;
+    }
+    size_t nthread_tasks;
+    int rc = prepare(x, &nthread_tasks);
+    if (rc != 0) {
+        if (rc == DR_ENOMEM)
+            dr__error_set(err, DR_ENOMEM, NULL, 0, 0, NULL, "out of memory");
+        exec_free(x);
+        return rc;
+    }
+    for (unsigned w = 0; w < x->nslots; w++) {
+        x->slots[w].x = x;
+        x->slots[w].worker = w;
+        atomic_init(&x->slots[w].cancel, 0);
+    }
+
+    if (uv_loop_init(&x->loop) != 0) {
+        exec_free(x);
+        dr__error_set(err, DR_ENOMEM, NULL, 0, 0, NULL,
+                      "cannot create the event loop");
+        return DR_ENOMEM;
+    }
+    uv_mutex_init(&x->qlock);
+    uv_mutex_init(&x->dlock);
+    uv_cond_init(&x->qcond);
+    x->locks_init = 1;
+    uv_async_init(&x->loop, &x->async, on_async);
+    x->async.data = x;
+    uv_idle_init(&x->loop, &x->idle);
+    x->idle.data = x;
+    if (run->opts.handle_signals) {
+        uv_signal_init(&x->loop, &x->sigint);
+        uv_signal_init(&x->loop, &x->sigterm);
+        x->sigint.data = x->sigterm.data = x;
+        uv_signal_start(&x->sigint, on_signal, SIGINT);
+        uv_signal_start(&x->sigterm, on_signal, SIGTERM);
+        x->signals_init = 1;
+    }
+    if (run->opts.progress && isatty(STDOUT_FILENO) && isatty(STDERR_FILENO)) {
+        uv_timer_init(&x->loop, &x->progress_timer);
+        x->progress_timer.data = x;
+        uv_timer_start(&x->progress_timer, on_progress, PROGRESS_MS,
+                       PROGRESS_MS);
+        x->progress_init = 1;
+    }
+
+    /* One thread per slot that could run a function task at once. */
+    x->nthreads =
+        nthread_tasks < x->nslots ? (unsigned)nthread_tasks : x->nslots;
+    x->threads = calloc(x->nthreads ? x->nthreads : 1, sizeof *x->threads);
+    unsigned started = 0;
+    if (x->threads != NULL)
+        for (; started < x->nthreads; started++)
+            if (uv_thread_create(&x->threads[started], worker_main, x) != 0)
+                break;
+    if (started == 0 && x->nthreads > 0) {
+        fail_run(x, DR_ENOMEM, "cannot start worker threads");
+    } else {
+        x->t0 = uv_hrtime();
+        dr__core_start(core, 0.0);
+        pump(x);
+    }
+    if (x->err != 0)
+        finish_loop(x); /* nothing has started */
+    uv_run(&x->loop, UV_RUN_DEFAULT);
+    if (!x->closing) { /* cannot happen while the async handle is open */
+        finish_loop(x);
+        uv_run(&x->loop, UV_RUN_DEFAULT);
+    }
+
+    uv_mutex_lock(&x->qlock);
+    x->quit = 1;
+    uv_cond_broadcast(&x->qcond);
+    uv_mutex_unlock(&x->qlock);
+    for (unsigned i = 0; i < started; i++)
+        uv_thread_join(&x->threads[i]);
+    while (uv_loop_close(&x->loop) == UV_EBUSY)
+        uv_run(&x->loop, UV_RUN_NOWAIT);
+
+    rc = x->err;
+    if (collect(x) != 0 && rc == 0) {
+        dr__error_set(err, DR_ENOMEM, NULL, 0, 0, NULL, "out of memory");
+        rc = DR_ENOMEM;
+    }
+    exec_free(x);
+    return rc;
+}
+
+/* ------------------------------------------------- C function task calls */
+
+const char *dr_call_task(const dr_call *call) {
+    return dr_task_key(call->x->g, call->task);
+}
+
+unsigned dr_call_worker(const dr_call *call) { return call->worker; }
+
+json_t *dr_call_args(const dr_call *call) {
+    return dr_task_op_args(call->x->g, call->task);
+}
+
+size_t dr_call_ninputs(const dr_call *call) { return call->ndeps; }
+
+const char *dr_call_input_key(const dr_call *call, size_t i) {
+    return i < call->ndeps ? dr_task_key(call->x->g, call->deps[i]) : NULL;
+}
+
+json_t *dr_call_input_json(const dr_call *call, size_t i) {
+    return i < call->ndeps ? call->x->results[call->deps[i]].json : NULL;
+}
+
+void *dr_call_input_ptr(const dr_call *call, size_t i) {
+    return i < call->ndeps ? call->x->results[call->deps[i]].ptr : NULL;
+}
+
+void dr_call_set_json(dr_call *call, json_t *value) {
+    result_free(&call->out);
+    call->out.json = value;
+}
+
+void dr_call_set_ptr(dr_call *call, void *ptr, void (*free_fn)(void *),
+                     size_t size) {
+    result_free(&call->out);
+    call->out.ptr = ptr;
+    call->out.free_fn = free_fn;
+    call->out.size = size;
+}
+
+int dr_call_fail(dr_call *call, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(call->error, sizeof call->error, fmt, ap);
+    va_end(ap);
+    /* One line: the failure record and the trace show it that way. */
+    for (char *p = call->error; *p; p++)
+        if (*p == '\n' || *p == '\r')
+            *p = ' ';
+    return -1;
+}
+
+int dr_call_cancelled(const dr_call *call) {
+    return atomic_load(call->cancel) != 0;
+}
