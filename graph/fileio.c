@@ -74,6 +74,7 @@ int dr_write_json_atomic(const char *path, const json_t *json, size_t flags,
     char *withnl = realloc(text, len + 2);
     if (withnl == NULL) {
         free(text);
+        dr__error_set(err, DR_ENOMEM, path, 0, 0, NULL, "out of memory");
         return DR_ENOMEM;
     }
     withnl[len] = '\n';

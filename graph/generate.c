@@ -1,5 +1,704 @@
-/* Placeholder until this module lands; replaced by its owner. */
-#include "formats_internal.h"
+/*
+ * Synthetic graphs: chain, fork-join, map-reduce, tree reduction, 2-D
+ * stencil, random layered DAG and tiled Cholesky.
+ *
+ * Design: each shape is a row of one table (its name, its parameters with
+ * defaults and lower bounds, a function that predicts its size and one that
+ * builds it), so parameter checking, the size cap and the help text are
+ * written once.  The size is predicted from the parameters before anything is
+ * allocated, which is how `--set n=1000000000` fails at once with a clear
+ * message instead of after eating the machine's memory.
+ *
+ * Costs are counted in "units" and every shape takes a `unit` parameter, the
+ * milliseconds one unit lasts (default 1000, so costs read as seconds).  That
+ * keeps the textbook numbers exact (a tiled Cholesky's span is 9t-10 units)
+ * while `--set unit=10 --op sleep` turns the same graph into a quick real run.
+ *
+ * Keys follow Dask's "prefix-index" style (map-3, cell-2-5, gemm-3-2-1) so a
+ * visualiser can group tasks by prefix.  The only randomness (the layered
+ * shape) comes from splitmix64 seeded by the caller, so a seed always gives
+ * the same graph on every platform.
+ */
+#include "graph_internal.h"
 
-dr_graph *dr_generate(const char *shape, const dr_param *params, size_t nparams, uint64_t seed, const char *op, dr_error *err) { (void)shape; (void)params; (void)nparams; (void)seed; (void)op; dr__error_set(err, DR_ENOTSUP, NULL, 0, 0, NULL, "not built yet"); return NULL; }
-const char *dr_generator_help(void) { return ""; }
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Caps on what a generator may build; past these a typo is likelier than a
+ * wish. */
+#define GEN_MAX_TASKS 10000000.0
+#define GEN_MAX_EDGES 100000000.0
+#define GEN_MAX_PARAMS 8
+
+typedef struct gen_param {
+    const char *name;
+    int64_t def;
+    int64_t min;
+    int in_name; /* always part of the graph name, not only when changed */
+} gen_param;
+
+typedef struct gen gen;
+
+typedef struct gen_shape {
+    const char *name;
+    const char *title;                /* for the graph description */
+    gen_param params[GEN_MAX_PARAMS]; /* ends at the first NULL name */
+    /* Predicted task and edge counts, as doubles so nothing overflows. */
+    void (*size)(const int64_t *v, double *tasks, double *edges);
+    int (*build)(gen *c, const int64_t *v);
+} gen_shape;
+
+/* Everything a builder needs: the graph, how tasks run and where errors go. */
+struct gen {
+    dr_graph *g;
+    const gen_shape *shape;
+    const char *op;  /* builtin name */
+    double unit;     /* seconds per cost unit */
+    json_t *args;    /* the op arguments of the last task, shared while the */
+    double args_for; /* cost stays the same (args_for is that cost) */
+    uint64_t rng;
+    dr_error *err;
+};
+
+/* --------------------------------------------------------------- helpers */
+
+/* splitmix64 (Steele, Lea, Flood 2014): tiny, fast and fully determined by
+ * the seed, which is all a generator needs. */
+static uint64_t rng_next(uint64_t *state) {
+    uint64_t z = (*state += 0x9e3779b97f4a7c15ull);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    return z ^ (z >> 31);
+}
+
+/* A uniform integer in [0, n) without modulo bias; n > 0. */
+static uint64_t rng_below(uint64_t *state, uint64_t n) {
+    uint64_t limit = UINT64_MAX - UINT64_MAX % n;
+    uint64_t r;
+    do {
+        r = rng_next(state);
+    } while (r >= limit);
+    return r % n;
+}
+
+static int fail_rc(gen *c, int rc, const char *what) {
+    dr__error_set(c->err, rc, NULL, 0, 0, NULL, "%s: %s", what,
+                  dr_strerror(rc));
+    return rc;
+}
+
+/* The op arguments for a task of `cost` seconds, or NULL for ops that take
+ * none.  Consecutive tasks of equal cost share one object. */
+static json_t *op_args(gen *c, double cost) {
+    const char *amount = strcmp(c->op, "sleep") == 0  ? "ms"
+                         : strcmp(c->op, "spin") == 0 ? "units"
+                                                      : NULL;
+    if (amount == NULL)
+        return NULL;
+    if (c->args != NULL && c->args_for == cost)
+        return c->args;
+    json_decref(c->args);
+    double ms = cost * 1000.0;
+    json_t *value = ms == floor(ms) && ms < 9e15 ? json_integer((json_int_t)ms)
+                                                 : json_real(ms);
+    c->args = json_object();
+    c->args_for = cost;
+    if (c->args == NULL || value == NULL ||
+        json_object_set_new(c->args, amount, value) != 0) {
+        json_decref(c->args);
+        c->args = NULL;
+        return NULL;
+    }
+    return c->args;
+}
+
+/* Adds a task named by the printf-style key, costing `cost` seconds. */
+static int add(gen *c, dr_task *out, double cost, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static int add(gen *c, dr_task *out, double cost, const char *fmt, ...) {
+    char key[96];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(key, sizeof(key), fmt, ap);
+    va_end(ap);
+    dr_task t;
+    int rc = dr_graph_add_task(c->g, key, &t);
+    if (rc != 0)
+        return fail_rc(c, rc, key);
+    json_t *args = op_args(c, cost);
+    if (args == NULL && strcmp(c->op, "sleep") == 0)
+        return fail_rc(c, DR_ENOMEM, key);
+    if (args == NULL && strcmp(c->op, "spin") == 0)
+        return fail_rc(c, DR_ENOMEM, key);
+    if ((rc = dr_task_set_builtin(c->g, t, c->op, args)) != 0 ||
+        (rc = dr_task_set_cost(c->g, t, cost)) != 0)
+        return fail_rc(c, rc, key);
+    if (out != NULL)
+        *out = t;
+    return 0;
+}
+
+static int dep(gen *c, dr_task task, dr_task on) {
+    int rc = dr_graph_add_dep(c->g, task, on);
+    return rc != 0 ? fail_rc(c, rc, dr_task_key(c->g, task)) : 0;
+}
+
+/* Adds a dependency on the task with the printf-style key. */
+static int dep_key(gen *c, dr_task task, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static int dep_key(gen *c, dr_task task, const char *fmt, ...) {
+    char key[96];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(key, sizeof(key), fmt, ap);
+    va_end(ap);
+    dr_task on = dr_graph_find(c->g, key);
+    if (on == DR_TASK_NONE)
+        return fail_rc(c, DR_ENOENT, key); /* a bug in a builder */
+    return dep(c, task, on);
+}
+
+/* ------------------------------------------------------------------ chain */
+
+static void chain_size(const int64_t *v, double *tasks, double *edges) {
+    *tasks = (double)v[0];
+    *edges = (double)v[0] - 1;
+}
+
+static int chain_build(gen *c, const int64_t *v) {
+    dr_task prev = DR_TASK_NONE, t;
+    for (int64_t i = 0; i < v[0]; i++) {
+        if (add(c, &t, (double)v[1] * c->unit, "chain-%" PRId64, i) != 0 ||
+            (prev != DR_TASK_NONE && dep(c, t, prev) != 0))
+            return -1;
+        prev = t;
+    }
+    return 0;
+}
+
+/* -------------------------------------------------------------- fork-join */
+
+static void forkjoin_size(const int64_t *v, double *tasks, double *edges) {
+    double n = (double)v[0], stages = (double)v[1];
+    *tasks = stages * (n + 2);
+    *edges = stages * 2 * n + (stages - 1);
+}
+
+/* Each stage is fork-s -> work-s-i (n of them) -> join-s; stage s+1 forks
+ * once stage s has joined. */
+static int forkjoin_build(gen *c, const int64_t *v) {
+    int64_t n = v[0], stages = v[1];
+    double cost = (double)v[2] * c->unit;
+    dr_task join = DR_TASK_NONE;
+    for (int64_t s = 0; s < stages; s++) {
+        dr_task fork, work, next;
+        if (add(c, &fork, cost, "fork-%" PRId64, s) != 0 ||
+            (join != DR_TASK_NONE && dep(c, fork, join) != 0))
+            return -1;
+        dr_task first = DR_TASK_NONE;
+        for (int64_t i = 0; i < n; i++) {
+            if (add(c, &work, cost, "work-%" PRId64 "-%" PRId64, s, i) != 0 ||
+                dep(c, work, fork) != 0)
+                return -1;
+            if (first == DR_TASK_NONE)
+                first = work;
+        }
+        if (add(c, &next, cost, "join-%" PRId64, s) != 0)
+            return -1;
+        for (int64_t i = 0; i < n; i++)
+            if (dep(c, next, first + (dr_task)i) != 0)
+                return -1;
+        join = next;
+    }
+    return 0;
+}
+
+/* ------------------------------------------------------------- map-reduce */
+
+static void mapreduce_size(const int64_t *v, double *tasks, double *edges) {
+    *tasks = (double)v[0] + (double)v[1];
+    *edges = (double)v[0] * (double)v[1];
+}
+
+/* n maps and r reducers, each reducer reading every map (a full shuffle).
+ * A single reducer is just "reduce". */
+static int mapreduce_build(gen *c, const int64_t *v) {
+    int64_t n = v[0], r = v[1];
+    double cost = (double)v[2] * c->unit;
+    dr_task t, first = DR_TASK_NONE;
+    for (int64_t i = 0; i < n; i++) {
+        if (add(c, &t, cost, "map-%" PRId64, i) != 0)
+            return -1;
+        if (first == DR_TASK_NONE)
+            first = t;
+    }
+    for (int64_t j = 0; j < r; j++) {
+        int rc = r == 1 ? add(c, &t, cost, "reduce")
+                        : add(c, &t, cost, "reduce-%" PRId64, j);
+        if (rc != 0)
+            return -1;
+        for (int64_t i = 0; i < n; i++)
+            if (dep(c, t, first + (dr_task)i) != 0)
+                return -1;
+    }
+    return 0;
+}
+
+/* ------------------------------------------------------------------- tree */
+
+static void tree_size(const int64_t *v, double *tasks, double *edges) {
+    *tasks = 2 * (double)v[0] - 1;
+    *edges = 2 * ((double)v[0] - 1);
+}
+
+/* A binary reduction: leaves leaf-i, then level l combines neighbours
+ * pairwise into sum-l-i; an odd one out moves up a level unchanged, so n
+ * leaves always take n-1 sums and ceil(log2 n) levels. */
+static int tree_build(gen *c, const int64_t *v) {
+    int64_t n = v[0];
+    double cost = (double)v[1] * c->unit;
+    dr_task *level = malloc((size_t)n * sizeof(*level));
+    if (level == NULL)
+        return fail_rc(c, DR_ENOMEM, "tree");
+    int rc = 0;
+    for (int64_t i = 0; i < n && rc == 0; i++)
+        rc = add(c, &level[i], cost, "leaf-%" PRId64, i);
+    for (int64_t l = 1, width = n; width > 1 && rc == 0; l++) {
+        int64_t next = 0;
+        for (int64_t i = 0; i + 1 < width && rc == 0; i += 2) {
+            dr_task t;
+            rc = add(c, &t, cost, "sum-%" PRId64 "-%" PRId64, l, i / 2);
+            if (rc == 0)
+                rc = dep(c, t, level[i]);
+            if (rc == 0)
+                rc = dep(c, t, level[i + 1]);
+            level[next++] = t;
+        }
+        if (width % 2 == 1)
+            level[next++] = level[width - 1];
+        width = next;
+    }
+    free(level);
+    return rc;
+}
+
+/* ---------------------------------------------------------------- stencil */
+
+static void stencil_size(const int64_t *v, double *tasks, double *edges) {
+    double w = (double)v[0], h = (double)v[1];
+    *tasks = w * h;
+    *edges = (w - 1) * h + w * (h - 1);
+}
+
+/* cell-y-x waits for its left and upper neighbours: a wavefront whose
+ * anti-diagonals run in parallel. */
+static int stencil_build(gen *c, const int64_t *v) {
+    int64_t w = v[0], h = v[1];
+    double cost = (double)v[2] * c->unit;
+    dr_task t;
+    for (int64_t y = 0; y < h; y++) {
+        for (int64_t x = 0; x < w; x++) {
+            if (add(c, &t, cost, "cell-%" PRId64 "-%" PRId64, y, x) != 0)
+                return -1;
+            /* Tasks are numbered in the order added: row-major. */
+            if (x > 0 && dep(c, t, t - 1) != 0)
+                return -1;
+            if (y > 0 && dep(c, t, t - (dr_task)w) != 0)
+                return -1;
+        }
+    }
+    return 0;
+}
+
+/* ---------------------------------------------------------------- layered */
+
+static void layered_size(const int64_t *v, double *tasks, double *edges) {
+    double layers = (double)v[0], width = (double)v[1];
+    double deps = (double)(v[2] < v[1] ? v[2] : v[1]);
+    *tasks = layers * width;
+    *edges = (layers - 1) * width * deps;
+}
+
+static int cmp_task(const void *a, const void *b) {
+    dr_task x = *(const dr_task *)a, y = *(const dr_task *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* `layers` layers of `width` tasks; each task past the first layer depends
+ * on `deps` distinct tasks of the layer before, drawn uniformly, so the
+ * depth is exactly `layers`.  Costs are whole milliseconds drawn from
+ * [lo, hi] units. */
+static int layered_build(gen *c, const int64_t *v) {
+    int64_t layers = v[0], width = v[1], deps = v[2] < v[1] ? v[2] : v[1];
+    int64_t lo = v[3], hi = v[4];
+    /* Costs in milliseconds: whole numbers keep saved graphs readable. */
+    double unit_ms = c->unit * 1000.0;
+    uint64_t span_ms = (uint64_t)llround((double)(hi - lo) * unit_ms);
+    /* perm is a partial Fisher-Yates shuffle of 0..width-1, undone after
+     * each task so drawing `deps` picks costs O(deps), not O(width). */
+    uint32_t *perm = malloc((size_t)width * sizeof(*perm));
+    uint32_t *swaps = malloc(((size_t)deps + 1) * sizeof(*swaps));
+    dr_task *picks = malloc(((size_t)deps + 1) * sizeof(*picks));
+    if (perm == NULL || swaps == NULL || picks == NULL) {
+        free(perm);
+        free(swaps);
+        free(picks);
+        return fail_rc(c, DR_ENOMEM, "layered");
+    }
+    for (int64_t i = 0; i < width; i++)
+        perm[i] = (uint32_t)i;
+    int rc = 0;
+    for (int64_t l = 0; l < layers && rc == 0; l++) {
+        for (int64_t i = 0; i < width && rc == 0; i++) {
+            double ms = llround((double)lo * unit_ms) +
+                        (double)rng_below(&c->rng, span_ms + 1);
+            dr_task t;
+            rc = add(c, &t, ms / 1000.0, "layer-%" PRId64 "-%" PRId64, l, i);
+            if (rc != 0 || l == 0)
+                continue;
+            dr_task first = t - (dr_task)i - (dr_task)width;
+            for (int64_t k = 0; k < deps; k++) {
+                uint64_t j =
+                    (uint64_t)k + rng_below(&c->rng, (uint64_t)(width - k));
+                uint32_t tmp = perm[k];
+                perm[k] = perm[j];
+                perm[j] = tmp;
+                swaps[k] = (uint32_t)j;
+                picks[k] = first + perm[k];
+            }
+            for (int64_t k = deps; k-- > 0;) {
+                uint32_t tmp = perm[k];
+                perm[k] = perm[swaps[k]];
+                perm[swaps[k]] = tmp;
+            }
+            qsort(picks, (size_t)deps, sizeof(*picks), cmp_task);
+            for (int64_t k = 0; k < deps && rc == 0; k++)
+                rc = dep(c, t, picks[k]);
+        }
+    }
+    free(perm);
+    free(swaps);
+    free(picks);
+    return rc;
+}
+
+/* --------------------------------------------------------------- cholesky */
+
+static void cholesky_size(const int64_t *v, double *tasks, double *edges) {
+    double t = (double)v[0];
+    *tasks = t * (t + 1) * (t + 2) / 6;
+    *edges = 3 * *tasks;
+}
+
+/*
+ * Right-looking tiled Cholesky of a t x t tile matrix.  Step k factors the
+ * diagonal tile (potrf-k), solves the tiles below it (trsm-i-k), then updates
+ * the trailing matrix: syrk-i-k on diagonal tiles, gemm-i-j-k on the others.
+ * Each kernel depends on the kernels that produced its inputs and on the
+ * previous update of the tile it writes.  Costs are the kernels' flop ratios
+ * (1, 3, 3, 6), which give work t^3 and span 9t-10.
+ */
+static int cholesky_build(gen *c, const int64_t *v) {
+    int64_t n = v[0];
+    double u = c->unit;
+    dr_task t;
+    for (int64_t k = 0; k < n; k++) {
+        if (add(c, &t, 1 * u, "potrf-%" PRId64, k) != 0 ||
+            (k > 0 && dep_key(c, t, "syrk-%" PRId64 "-%" PRId64, k, k - 1)))
+            return -1;
+        for (int64_t i = k + 1; i < n; i++) {
+            if (add(c, &t, 3 * u, "trsm-%" PRId64 "-%" PRId64, i, k) != 0 ||
+                dep_key(c, t, "potrf-%" PRId64, k) != 0 ||
+                (k > 0 && dep_key(c, t, "gemm-%" PRId64 "-%" PRId64 "-%" PRId64,
+                                  i, k, k - 1)))
+                return -1;
+        }
+        for (int64_t i = k + 1; i < n; i++) {
+            if (add(c, &t, 3 * u, "syrk-%" PRId64 "-%" PRId64, i, k) != 0 ||
+                dep_key(c, t, "trsm-%" PRId64 "-%" PRId64, i, k) != 0 ||
+                (k > 0 && dep_key(c, t, "syrk-%" PRId64 "-%" PRId64, i, k - 1)))
+                return -1;
+            for (int64_t j = k + 1; j < i; j++) {
+                if (add(c, &t, 6 * u, "gemm-%" PRId64 "-%" PRId64 "-%" PRId64,
+                        i, j, k) != 0 ||
+                    dep_key(c, t, "trsm-%" PRId64 "-%" PRId64, i, k) != 0 ||
+                    dep_key(c, t, "trsm-%" PRId64 "-%" PRId64, j, k) != 0 ||
+                    (k > 0 &&
+                     dep_key(c, t, "gemm-%" PRId64 "-%" PRId64 "-%" PRId64, i,
+                             j, k - 1)))
+                    return -1;
+            }
+        }
+    }
+    return 0;
+}
+
+/* ------------------------------------------------------------------ table */
+
+#define COST_PARAM                                                             \
+    { "cost", 1, 0, 0 }
+
+static const gen_shape shapes[] = {
+    {"chain",
+     "a chain of n tasks",
+     {{"n", 10, 1, 1}, COST_PARAM},
+     chain_size,
+     chain_build},
+    {"fork-join",
+     "fork-join stages of n parallel tasks",
+     {{"n", 8, 1, 1}, {"stages", 1, 1, 0}, COST_PARAM},
+     forkjoin_size,
+     forkjoin_build},
+    {"map-reduce",
+     "n maps feeding r reducers",
+     {{"n", 8, 1, 1}, {"r", 1, 1, 0}, COST_PARAM},
+     mapreduce_size,
+     mapreduce_build},
+    {"tree",
+     "a binary tree reduction over n leaves",
+     {{"n", 16, 1, 1}, COST_PARAM},
+     tree_size,
+     tree_build},
+    {"stencil",
+     "a w x h wavefront (each cell waits for left and upper)",
+     {{"w", 8, 1, 1}, {"h", 8, 1, 1}, COST_PARAM},
+     stencil_size,
+     stencil_build},
+    {"layered",
+     "a random layered DAG",
+     {{"layers", 8, 1, 1},
+      {"width", 8, 1, 1},
+      {"deps", 2, 0, 0},
+      {"lo", 1, 0, 0},
+      {"hi", 5, 0, 0}},
+     layered_size,
+     layered_build},
+    {"cholesky",
+     "a tiled Cholesky factorisation of a t x t tile matrix",
+     {{"t", 4, 1, 1}},
+     cholesky_size,
+     cholesky_build},
+};
+
+#define NSHAPES (sizeof(shapes) / sizeof(shapes[0]))
+
+/* The parameter every shape takes besides its own. */
+static const gen_param unit_param = {"unit", 1000, 0, 0};
+
+const char *dr_generator_help(void) {
+    /* Kept by hand next to the table above; tests check that every shape
+     * and parameter appears. */
+    return "Shapes (parameters with their defaults; costs are in units):\n"
+           "  chain       n=10 cost=1\n"
+           "      chain-0 -> chain-1 -> ... -> chain-(n-1), each of cost.\n"
+           "  fork-join   n=8 stages=1 cost=1\n"
+           "      per stage s: fork-s -> work-s-0..work-s-(n-1) -> join-s;\n"
+           "      stage s+1 starts after join-s.\n"
+           "  map-reduce  n=8 r=1 cost=1\n"
+           "      map-0..map-(n-1); every reducer (reduce, or reduce-0..\n"
+           "      reduce-(r-1)) depends on every map.\n"
+           "  tree        n=16 cost=1\n"
+           "      leaf-0..leaf-(n-1) summed pairwise by sum-LEVEL-i up to "
+           "one root.\n"
+           "  stencil     w=8 h=8 cost=1\n"
+           "      cell-y-x depends on cell-y-(x-1) and cell-(y-1)-x.\n"
+           "  layered     layers=8 width=8 deps=2 lo=1 hi=5\n"
+           "      layer-l-i depends on `deps` random tasks of layer l-1;\n"
+           "      costs are random whole milliseconds in [lo, hi] units "
+           "(--seed).\n"
+           "  cholesky    t=4\n"
+           "      tiled Cholesky: potrf-k (cost 1), trsm-i-k (3), syrk-i-k "
+           "(3),\n"
+           "      gemm-i-j-k (6); t(t+1)(t+2)/6 tasks, work t^3, span "
+           "9t-10.\n"
+           "Every shape also takes unit=1000: the milliseconds in one cost "
+           "unit.\n"
+           "Graphs are capped at 10,000,000 tasks and 100,000,000 edges.\n";
+}
+
+static const gen_shape *find_shape(const char *name) {
+    for (size_t i = 0; i < NSHAPES; i++)
+        if (strcmp(shapes[i].name, name) == 0)
+            return &shapes[i];
+    return NULL;
+}
+
+static size_t nparams_of(const gen_shape *s) {
+    size_t n = 0;
+    while (n < GEN_MAX_PARAMS && s->params[n].name != NULL)
+        n++;
+    return n;
+}
+
+/* Resolves the caller's parameters against the shape's: values[i] for
+ * s->params[i], then the unit last.  Returns 0 or an error code. */
+static int resolve_params(const gen_shape *s, const dr_param *params,
+                          size_t nparams, int64_t *values, dr_error *err) {
+    size_t n = nparams_of(s);
+    for (size_t i = 0; i < n; i++)
+        values[i] = s->params[i].def;
+    values[n] = unit_param.def;
+    for (size_t p = 0; p < nparams; p++) {
+        const char *name = params[p].name ? params[p].name : "";
+        const gen_param *desc = NULL;
+        size_t at = n;
+        for (size_t i = 0; i < n && desc == NULL; i++)
+            if (strcmp(s->params[i].name, name) == 0)
+                desc = &s->params[at = i];
+        if (desc == NULL && strcmp(name, unit_param.name) == 0)
+            desc = &unit_param;
+        if (desc == NULL) {
+            char list[160] = "";
+            for (size_t i = 0; i <= n; i++) {
+                size_t used = strlen(list);
+                snprintf(list + used, sizeof(list) - used, "%s%s",
+                         i ? ", " : "",
+                         i < n ? s->params[i].name : unit_param.name);
+            }
+            dr__error_set(err, DR_EINVAL, NULL, 0, 0, NULL,
+                          "shape '%s': unknown parameter '%s' (parameters: "
+                          "%s)",
+                          s->name, name, list);
+            return DR_EINVAL;
+        }
+        if (params[p].value < desc->min) {
+            dr__error_set(err, DR_ERANGE, NULL, 0, 0, NULL,
+                          "shape '%s': parameter '%s' must be at least %" PRId64
+                          ", got %" PRId64,
+                          s->name, name, desc->min, params[p].value);
+            return DR_ERANGE;
+        }
+        /* Past this no shape fits the task cap anyway, and staying well
+         * inside int64 keeps the size arithmetic exact. */
+        if (params[p].value > (int64_t)1 << 40) {
+            dr__error_set(err, DR_ETOOBIG, NULL, 0, 0, NULL,
+                          "shape '%s': parameter '%s' = %" PRId64
+                          " is absurdly large",
+                          s->name, name, params[p].value);
+            return DR_ETOOBIG;
+        }
+        values[at] = params[p].value;
+    }
+    if (strcmp(s->name, "layered") == 0 && values[3] > values[4]) {
+        dr__error_set(err, DR_ERANGE, NULL, 0, 0, NULL,
+                      "shape 'layered': lo (%" PRId64
+                      ") must not exceed hi (%" PRId64 ")",
+                      values[3], values[4]);
+        return DR_ERANGE;
+    }
+    return 0;
+}
+
+/* Checks `op` and returns the builtin generated tasks run. */
+static const char *resolve_op(const char *op, dr_error *err) {
+    if (op == NULL || op[0] == '\0')
+        return "noop";
+    if (!dr_builtin_exists(op)) {
+        char list[160] = "";
+        const char *const *names = dr_builtin_names();
+        for (size_t i = 0; names[i] != NULL; i++) {
+            size_t used = strlen(list);
+            snprintf(list + used, sizeof(list) - used, "%s%s", i ? ", " : "",
+                     names[i]);
+        }
+        dr__error_set(err, DR_ENOOP, NULL, 0, 0, NULL,
+                      "unknown op '%s' (builtin ops: %s)", op, list);
+        return NULL;
+    }
+    char msg[256];
+    if (strcmp(op, "sleep") != 0 && strcmp(op, "spin") != 0 &&
+        dr_builtin_check(op, NULL, msg, sizeof(msg)) != 0) {
+        dr__error_set(err, DR_EINVAL, NULL, 0, 0, NULL,
+                      "%s; generated tasks can run noop, sleep, spin or "
+                      "another op without required arguments",
+                      msg);
+        return NULL;
+    }
+    return op;
+}
+
+dr_graph *dr_generate(const char *shape, const dr_param *params, size_t nparams,
+                      uint64_t seed, const char *op, dr_error *err) {
+    const gen_shape *s = shape ? find_shape(shape) : NULL;
+    if (s == NULL) {
+        char list[160] = "";
+        for (size_t i = 0; i < NSHAPES; i++) {
+            size_t used = strlen(list);
+            snprintf(list + used, sizeof(list) - used, "%s%s", i ? ", " : "",
+                     shapes[i].name);
+        }
+        dr__error_set(err, DR_EINVAL, NULL, 0, 0, NULL,
+                      "unknown shape '%s' (shapes: %s)", shape ? shape : "",
+                      list);
+        return NULL;
+    }
+    if (params == NULL && nparams > 0) {
+        dr__error_set(err, DR_EINVAL, NULL, 0, 0, NULL, "no parameters given");
+        return NULL;
+    }
+    int64_t values[GEN_MAX_PARAMS + 1];
+    if (resolve_params(s, params, nparams, values, err) != 0)
+        return NULL;
+    const char *run = resolve_op(op, err);
+    if (run == NULL)
+        return NULL;
+
+    double tasks, edges;
+    s->size(values, &tasks, &edges);
+    if (tasks > GEN_MAX_TASKS || edges > GEN_MAX_EDGES) {
+        int many = tasks > GEN_MAX_TASKS;
+        dr__error_set(err, DR_ETOOBIG, NULL, 0, 0, NULL,
+                      "shape '%s': these parameters make %.0f %s, more than "
+                      "the limit of %.0f",
+                      s->name, many ? tasks : edges, many ? "tasks" : "edges",
+                      many ? GEN_MAX_TASKS : GEN_MAX_EDGES);
+        return NULL;
+    }
+
+    gen c = {0};
+    c.shape = s;
+    c.op = run;
+    c.unit = (double)values[nparams_of(s)] / 1000.0;
+    c.rng = seed;
+    c.err = err;
+    if ((c.g = dr_graph_create()) == NULL) {
+        dr__error_set(err, DR_ENOMEM, NULL, 0, 0, NULL, "out of memory");
+        return NULL;
+    }
+
+    /* The name records the size and whatever was changed from the
+     * defaults: "cholesky-t8", "map-reduce-n100-r4", "layered-...-seed7". */
+    char name[256], desc[512];
+    size_t used = (size_t)snprintf(name, sizeof(name), "%s", s->name);
+    size_t n = nparams_of(s);
+    for (size_t i = 0; i <= n && used < sizeof(name); i++) {
+        const gen_param *p = i < n ? &s->params[i] : &unit_param;
+        if (p->in_name || values[i] != p->def)
+            used += (size_t)snprintf(name + used, sizeof(name) - used,
+                                     "-%s%" PRId64, p->name, values[i]);
+    }
+    if (strcmp(s->name, "layered") == 0 && used < sizeof(name))
+        snprintf(name + used, sizeof(name) - used, "-seed%" PRIu64, seed);
+    snprintf(desc, sizeof(desc), "Generated by dagrun gen: %s.", s->title);
+
+    int rc = dr_graph_set_name(c.g, name);
+    if (rc == 0)
+        rc = dr_graph_set_description(c.g, desc);
+    if (rc != 0)
+        fail_rc(&c, rc, "graph");
+    else
+        rc = s->build(&c, values);
+    json_decref(c.args);
+    if (rc == 0 && dr_graph_validate(c.g, err) != 0)
+        rc = -1;
+    if (rc != 0) {
+        dr_graph_destroy(c.g);
+        return NULL;
+    }
+    return c.g;
+}

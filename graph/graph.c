@@ -58,6 +58,22 @@ const char *dr__graph_intern(dr_graph *g, const char *s) {
     return p;
 }
 
+/* Op names repeat on every task of a graph; keep one copy of each. */
+static const char *intern_op_name(dr_graph *g, const char *name) {
+    for (size_t i = 0; i < g->nop_names; i++)
+        if (strcmp(g->op_names[i], name) == 0)
+            return g->op_names[i];
+    const char **names =
+        realloc(g->op_names, (g->nop_names + 1) * sizeof(*names));
+    if (names == NULL)
+        return NULL;
+    g->op_names = names;
+    const char *copy = dr__graph_intern(g, name);
+    if (copy != NULL)
+        names[g->nop_names++] = copy;
+    return copy;
+}
+
 /* ------------------------------------------------------------- key index */
 
 static uint32_t hash_key(const char *s) {
@@ -152,6 +168,7 @@ void dr_graph_destroy(dr_graph *g) {
     }
     free(g->tasks);
     free(g->slots);
+    free(g->op_names);
     while (g->arena != NULL) {
         dr__arena_block *next = g->arena->next;
         free(g->arena);
@@ -310,7 +327,7 @@ int dr_task_set_builtin(dr_graph *g, dr_task t, const char *name,
     CHECK_TASK(g, t);
     if (name == NULL || !dr_builtin_exists(name))
         return DR_ENOOP;
-    const char *n = dr__graph_intern(g, name);
+    const char *n = intern_op_name(g, name);
     if (n == NULL)
         return DR_ENOMEM;
     dr__task *task = &g->tasks[t];
@@ -326,7 +343,7 @@ int dr_task_set_function(dr_graph *g, dr_task t, const char *name,
     CHECK_TASK(g, t);
     if (fn == NULL)
         return DR_EINVAL;
-    const char *n = dr__graph_intern(g, name ? name : "");
+    const char *n = intern_op_name(g, name ? name : "");
     if (n == NULL)
         return DR_ENOMEM;
     dr__task *task = &g->tasks[t];
@@ -688,20 +705,31 @@ void dr__graph_describe_cycle(const dr_graph *g, char *buf, size_t len,
             }
         t = next;
     }
-    /* walk[pos[t]..] is the cycle, each entry depending on the next; print
-     * it in execution order: the dependency first. */
-    size_t from = pos[t];
-    size_t used = 0;
-    for (size_t i = len_walk; i-- > from;) {
-        int w = snprintf(buf + used, len > used ? len - used : 0, "%s -> ",
-                         g->tasks[walk[i]].key);
-        if (w < 0 || (size_t)w >= len - used)
-            goto out;
+    /* walk[pos[t]..] is the cycle, each entry depending on the next.  It is
+     * printed in execution order (a dependency before its dependent),
+     * starting from its smallest key so the message does not depend on the
+     * order tasks were declared in.  Keys are printed whole; a cycle too
+     * long for the buffer ends in "...". */
+    size_t from = pos[t], cyclen = len_walk - from;
+    size_t best = from;
+    for (size_t i = from; i < len_walk; i++)
+        if (strcmp(g->tasks[walk[i]].key, g->tasks[walk[best]].key) < 0)
+            best = i;
+    if (first != NULL)
+        *first = walk[best];
+    size_t used = 0, room = len > 4 ? len - 4 : 0;
+    /* Execution order walks the array backwards from `best`. */
+    for (size_t k = 0; k <= cyclen; k++) {
+        size_t i = from + (best - from + cyclen - (k % cyclen)) % cyclen;
+        const char *key = g->tasks[walk[i]].key;
+        int w = snprintf(buf + used, room > used ? room - used : 0, "%s%s",
+                         key, k < cyclen ? " -> " : "");
+        if (w < 0 || (size_t)w >= room - used) {
+            snprintf(buf + used, len - used, "...");
+            break;
+        }
         used += (size_t)w;
     }
-    snprintf(buf + used, len - used, "%s", g->tasks[walk[len_walk - 1]].key);
-    if (first != NULL)
-        *first = walk[len_walk - 1];
 out:
     free(done);
     free(pos);

@@ -70,6 +70,10 @@ struct dr_graph {
     dr__arena_block *arena;
     size_t arena_bytes;
 
+    /* Distinct op names, each stored once in the arena (a graph has few). */
+    const char **op_names;
+    size_t nop_names;
+
     /* Derived; valid when `derived` is set, rebuilt after any change. */
     int derived;
     int acyclic;

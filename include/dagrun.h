@@ -279,8 +279,9 @@ DR_EXTERN const dr_task *dr_task_succs(const dr_graph *g, dr_task t, size_t *n);
  */
 DR_EXTERN int dr_graph_validate(dr_graph *g, dr_error *err);
 
-/* A topological order (n entries, borrowed until the graph changes), ties
- * broken by task number, or NULL when the graph is not validated or has a
+/* A topological order (n entries, borrowed until the graph changes): Kahn's
+ * algorithm starting from the sources in task-number order, so it is the
+ * same for the same graph.  NULL when the graph is not validated or has a
  * cycle. */
 DR_EXTERN const dr_task *dr_graph_topo_order(const dr_graph *g);
 

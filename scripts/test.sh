@@ -51,8 +51,12 @@ if command -v clang >/dev/null 2>&1 && [ -f tests/fuzz/CMakeLists.txt ]; then
         name=$(basename "$f")
         corpus="tests/fuzz/corpus/${name#fuzz_}"
         echo "$name"
+        # New inputs go to a scratch folder (libFuzzer writes to the first
+        # corpus folder); the committed seeds are only read.
+        scratch="build-fuzz/corpus-$name"
+        mkdir -p "$scratch"
         "$f" -max_total_time="${DAGRUN_FUZZ_SECONDS:-20}" -timeout=5 \
-            -rss_limit_mb=2048 "$corpus" >/dev/null 2>build-fuzz/"$name".log \
+            -rss_limit_mb=2048 "$scratch" "$corpus" >/dev/null 2>build-fuzz/"$name".log \
             || { tail -40 build-fuzz/"$name".log; exit 1; }
     done
 fi
