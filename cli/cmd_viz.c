@@ -1,9 +1,197 @@
-/* Placeholder until the 'viz' subcommand lands (see the open issues). */
+/*
+ * `dagrun viz`: draw a graph with Graphviz, before a run or, with --trace,
+ * as it ran; and, with --report, write the HTML run report.  All drawing is
+ * in viz/ (include/dagrun/viz.h); this file only parses options and loads
+ * the inputs.
+ */
 #include "cli.h"
+#include "dagrun/viz.h"
+
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+
+static void viz_usage(FILE *out) {
+    fprintf(
+        out,
+        "Usage: dagrun viz GRAPH -o FILE [options]\n"
+        "       dagrun viz GRAPH --trace TRACE.json [--summary SUMMARY.json]"
+        " --report FILE.html\n"
+        "\n"
+        "Draws GRAPH with Graphviz (dot layout).  The format of -o follows "
+        "its\nextension: .svg, .png, .pdf or .dot.  Before a run, nodes show "
+        "key, op and\ncost, and the critical path by cost is bold red.  With "
+        "--trace (a trace.json\nfrom `dagrun run`), nodes are filled with the "
+        "colour of their worker and\nshow measured durations; failed tasks "
+        "are red octagons, tasks that did not\nrun grey and dashed, the "
+        "measured critical path bold red.  SVG tooltips\ngive worker, start, "
+        "end and wait.\n"
+        "\n"
+        "Graphs above the collapse threshold are drawn one node per key "
+        "prefix\n(map-0 ... map-999 become \"map \xC3\x97"
+        "1000\"), edges "
+        "labelled with dependency counts.\n"
+        "\n"
+        "Options:\n"
+        "  -o, --output FILE          picture to write (.svg .png .pdf .dot)\n"
+        "  -t, --trace FILE           draw the run recorded in this trace\n"
+        "  -s, --summary FILE         the run's summary.json (for --report)\n"
+        "  -r, --report FILE          write the HTML run report (needs "
+        "--trace)\n"
+        "      --set NAME=VALUE       override a graph parameter\n"
+        "      --collapse             always group tasks by key prefix\n"
+        "      --no-collapse          never group (layout refused above "
+        "5,000 tasks;\n"
+        "                             .dot output is always allowed)\n"
+        "      --collapse-threshold N group above N tasks (default 300)\n"
+        "      --rankdir TB|LR        top-to-bottom (default) or "
+        "left-to-right\n"
+        "      --no-legend            leave the legend out\n"
+        "  -h, --help                 show this text\n\n%s",
+        cli_exit_codes_help);
+}
+
+static json_t *load_json(const char *what, const char *path) {
+    json_error_t je;
+    json_t *j = json_load_file(path, 0, &je);
+    if (j == NULL)
+        fprintf(stderr, "dagrun viz: %s:%d:%d: %s\n", path, je.line, je.column,
+                je.text);
+    else if (!json_is_object(j)) {
+        fprintf(stderr, "dagrun viz: %s: %s is not a JSON object\n", path,
+                what);
+        json_decref(j);
+        j = NULL;
+    }
+    return j;
+}
 
 int cmd_viz(int argc, char **argv) {
-    (void)argc;
-    (void)argv;
-    fprintf(stderr, "dagrun viz: not built yet\n");
-    return DR_EXIT_USAGE;
+    enum {
+        OPT_SET = 256,
+        OPT_COLLAPSE,
+        OPT_NO_COLLAPSE,
+        OPT_THRESHOLD,
+        OPT_RANKDIR,
+        OPT_NO_LEGEND
+    };
+    static const struct option longopts[] = {
+        {"output", required_argument, NULL, 'o'},
+        {"trace", required_argument, NULL, 't'},
+        {"summary", required_argument, NULL, 's'},
+        {"report", required_argument, NULL, 'r'},
+        {"set", required_argument, NULL, OPT_SET},
+        {"collapse", no_argument, NULL, OPT_COLLAPSE},
+        {"no-collapse", no_argument, NULL, OPT_NO_COLLAPSE},
+        {"collapse-threshold", required_argument, NULL, OPT_THRESHOLD},
+        {"rankdir", required_argument, NULL, OPT_RANKDIR},
+        {"no-legend", no_argument, NULL, OPT_NO_LEGEND},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    const char *output = NULL, *trace_path = NULL, *summary_path = NULL,
+               *report = NULL;
+    cli_params params = {0};
+    dr_viz_options vo;
+    dr_viz_options_init(&vo);
+    int c, rc = DR_EXIT_USAGE;
+    unsigned long n;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "o:t:s:r:h", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'o':
+            output = optarg;
+            break;
+        case 't':
+            trace_path = optarg;
+            break;
+        case 's':
+            summary_path = optarg;
+            break;
+        case 'r':
+            report = optarg;
+            break;
+        case OPT_SET:
+            if (cli_params_add(&params, "viz", optarg) != 0)
+                goto out;
+            break;
+        case OPT_COLLAPSE:
+            vo.collapse = DR_VIZ_COLLAPSE_ALWAYS;
+            break;
+        case OPT_NO_COLLAPSE:
+            vo.collapse = DR_VIZ_COLLAPSE_NEVER;
+            break;
+        case OPT_THRESHOLD:
+            if (cli_parse_uint("viz", "--collapse-threshold", optarg,
+                               100000000UL, &n) != 0)
+                goto out;
+            vo.collapse_threshold = n;
+            break;
+        case OPT_RANKDIR:
+            if (strcasecmp(optarg, "TB") != 0 &&
+                strcasecmp(optarg, "LR") != 0) {
+                cli_usage_error("viz", "--rankdir: expected TB or LR, got '%s'",
+                                optarg);
+                goto out;
+            }
+            vo.rankdir = optarg;
+            break;
+        case OPT_NO_LEGEND:
+            vo.legend = 0;
+            break;
+        case 'h':
+            viz_usage(stdout);
+            rc = DR_EXIT_OK;
+            goto out;
+        default:
+            cli_usage_error("viz", "unknown option");
+            goto out;
+        }
+    }
+    if (optind != argc - 1) {
+        cli_usage_error("viz", optind >= argc ? "no graph given"
+                                              : "expected one graph file");
+        goto out;
+    }
+    if (output == NULL && report == NULL) {
+        cli_usage_error("viz",
+                        "nothing to write: give -o FILE or --report FILE");
+        goto out;
+    }
+    if (report != NULL && trace_path == NULL) {
+        cli_usage_error("viz", "--report needs --trace TRACE.json");
+        goto out;
+    }
+    json_t *trace = NULL, *summary = NULL;
+    dr_graph *g = cli_load_graph(argv[optind], DR_FORMAT_AUTO, &params, NULL);
+    if (g == NULL)
+        goto out;
+    if (trace_path && (trace = load_json("the trace", trace_path)) == NULL)
+        goto done;
+    if (summary_path &&
+        (summary = load_json("the summary", summary_path)) == NULL)
+        goto done;
+    dr_error err;
+    dr_error_clear(&err);
+    if (output != NULL && dr_viz_write(g, trace, &vo, output, &err) != 0) {
+        fprintf(stderr, "dagrun viz: %s\n", err.text);
+        rc = err.code == DR_EIO ? DR_EXIT_FAILED : DR_EXIT_USAGE;
+        goto done;
+    }
+    if (report != NULL &&
+        dr_viz_report_write(g, trace, summary, &vo, report, &err) != 0) {
+        fprintf(stderr, "dagrun viz: %s\n", err.text);
+        rc = err.code == DR_EIO ? DR_EXIT_FAILED : DR_EXIT_USAGE;
+        goto done;
+    }
+    rc = DR_EXIT_OK;
+done:
+    json_decref(trace);
+    json_decref(summary);
+    dr_graph_destroy(g);
+out:
+    cli_params_free(&params);
+    return rc;
 }

@@ -1,0 +1,145 @@
+/*
+ * The visualiser: DAG diagrams (DOT, SVG, PNG, PDF through Graphviz), Gantt
+ * timelines with the degree of parallelism over time (SVG written by dagrun
+ * itself), and a self-contained HTML run report.
+ *
+ * The visualiser reads a graph and, after a run, the run's trace.json and
+ * summary.json (docs/trace-format.md) as jansson values.  It never runs
+ * anything and never looks inside the scheduler: a trace written by another
+ * dagrun version, or by hand, draws the same way.  No Graphviz type appears
+ * here, so callers need not include Graphviz headers.
+ *
+ * Every function that writes a file writes it atomically (temporary file and
+ * rename, dr_write_file_atomic), returns 0 or a negative DR_E* code, and fills
+ * the optional dr_error on failure.  The graph must be validated (loaded
+ * graphs and generated graphs are).
+ */
+#ifndef DAGRUN_VIZ_H
+#define DAGRUN_VIZ_H
+
+#include "../dagrun.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* When large graphs are drawn as groups of tasks (see dr_viz_options). */
+typedef enum dr_viz_collapse {
+    DR_VIZ_COLLAPSE_AUTO = 0, /* collapse above collapse_threshold tasks */
+    DR_VIZ_COLLAPSE_ALWAYS,   /* always draw one node per key prefix */
+    DR_VIZ_COLLAPSE_NEVER     /* one node per task (layout refused above
+                                 max_layout_nodes; DOT output is allowed) */
+} dr_viz_collapse;
+
+typedef struct dr_viz_options {
+    dr_viz_collapse collapse;
+    size_t collapse_threshold; /* tasks; 0: 300 */
+    size_t max_layout_nodes;   /* nodes Graphviz lays out at most; 0: 5,000 */
+    const char *rankdir;       /* "TB" (default) or "LR" */
+    int legend;                /* 1 (default after init): draw a legend */
+} dr_viz_options;
+
+/* Fills the defaults: AUTO, 300, 5,000, "TB", legend on.  Can't fail. */
+DR_EXTERN void dr_viz_options_init(dr_viz_options *o);
+
+/*
+ * The group ("key prefix") a task key belongs to: the key with every trailing
+ * "-<digits>" or "_<digits>" removed ("gemm-3-2-1" -> "gemm", "map_7" ->
+ * "map"); a key without such a suffix is its own group.  Returns the length
+ * of the prefix within `key` (so key[0..len) is the prefix).  Can't fail.
+ */
+DR_EXTERN size_t dr_viz_key_prefix(const char *key);
+
+/*
+ * The shared colour palette (colour-blind-friendly, Tableau-10-like without
+ * its red, which marks failures): "#rrggbb" for index i, cycling.  Workers in
+ * DAG diagrams and key prefixes in Gantt charts use it.  Static string.
+ */
+DR_EXTERN const char *dr_viz_palette(size_t i);
+DR_EXTERN size_t dr_viz_palette_size(void);
+
+/*
+ * Draws the graph.  Before a run (trace == NULL): nodes labelled with key,
+ * op and cost, the critical path by cost bold and red.  After a run (trace
+ * is a Chrome trace as written by dagrun, borrowed): nodes filled with the
+ * colour of the worker that ran them and labelled with the measured
+ * duration, failed tasks red octagons, tasks that did not run grey and
+ * dashed, the measured critical path bold and red, tooltips with worker,
+ * start, end and wait.  o may be NULL (defaults).
+ *
+ * dr_viz_render produces `format` ("dot", "svg", "png", "pdf", any format
+ * of Graphviz's `dot -T`) in a new buffer *out (caller frees with free(); a
+ * NUL follows the *len bytes).  dr_viz_write picks the format from the
+ * extension of `path` (.dot/.gv, .svg, .png, .pdf) and writes the file.
+ * Errors: DR_EINVAL (unvalidated graph, unknown extension), DR_ETOOBIG (too
+ * many nodes to lay out: collapse, or write .dot), DR_EIO, DR_ENOMEM,
+ * DR_ENOTSUP (Graphviz cannot render the format).
+ */
+DR_EXTERN int dr_viz_render(const dr_graph *g, const json_t *trace,
+                            const dr_viz_options *o, const char *format,
+                            char **out, size_t *len, dr_error *err);
+DR_EXTERN int dr_viz_write(const dr_graph *g, const json_t *trace,
+                           const dr_viz_options *o, const char *path,
+                           dr_error *err);
+
+/* What the Gantt chart draws. */
+typedef struct dr_gantt_options {
+    int width;   /* SVG width in pixels; 0: 1200 */
+    int profile; /* 1 (default after init): the parallelism plot below */
+    int legend;  /* 1 (default after init): the legend of key prefixes */
+} dr_gantt_options;
+
+/* Fills the defaults.  Can't fail. */
+DR_EXTERN void dr_gantt_options_init(dr_gantt_options *o);
+
+/*
+ * The Gantt chart of a trace as SVG text (no script): one row per worker,
+ * one bar per attempt coloured by key prefix, failed attempts hatched red,
+ * each worker's idle tail shaded, a time axis, <title> tooltips, and (when
+ * summary is given, borrowed, may be NULL) the critical path's tasks
+ * outlined.  Bars narrower than a pixel that follow each other on a row are
+ * merged into one bar titled "N tasks", so 100,000 attempts stay a small
+ * file.  Below, the number of running tasks over time with the worker count
+ * as a dashed line.  Returns a new NUL-terminated string in *svg (caller
+ * frees; *len may be NULL) or DR_EINVAL (not a dagrun trace) / DR_ENOMEM.
+ */
+DR_EXTERN int dr_viz_gantt_svg(const json_t *trace, const json_t *summary,
+                               const dr_gantt_options *o, char **svg,
+                               size_t *len, dr_error *err);
+/* The same, written to `path` atomically. */
+DR_EXTERN int dr_viz_gantt_write(const json_t *trace, const json_t *summary,
+                                 const dr_gantt_options *o, const char *path,
+                                 dr_error *err);
+
+/*
+ * The self-contained HTML report of a run (inline CSS and SVG, nothing
+ * fetched): run facts, the summary metrics each explained in a line, the DAG,
+ * the Gantt chart, the parallelism profile, a per-worker busy / idle / idle
+ * tail table, the 10 slowest tasks and the failures with their stderr tails.
+ * g (may be NULL: no DAG section) and summary (may be NULL: metrics computed
+ * from the trace where possible) are borrowed; trace is required.
+ * dr_viz_report_html returns a new string in *html (caller frees).
+ */
+DR_EXTERN int dr_viz_report_html(const dr_graph *g, const json_t *trace,
+                                 const json_t *summary, const dr_viz_options *o,
+                                 char **html, size_t *len, dr_error *err);
+DR_EXTERN int dr_viz_report_write(const dr_graph *g, const json_t *trace,
+                                  const json_t *summary,
+                                  const dr_viz_options *o, const char *path,
+                                  dr_error *err);
+
+/*
+ * Everything a run leaves behind for people, in folder `dir` (which must
+ * exist): dag.dot, dag.svg, gantt.svg and report.html, each written
+ * atomically.  This is what `dagrun run` calls.  g and trace are required,
+ * summary may be NULL; all are borrowed.  Stops at the first failure and
+ * returns its code (files already written stay).
+ */
+DR_EXTERN int dr_viz_write_run_outputs(const dr_graph *g, const json_t *trace,
+                                       const json_t *summary, const char *dir,
+                                       dr_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* DAGRUN_VIZ_H */

@@ -1,0 +1,494 @@
+/*
+ * The HTML run report: one self-contained file with inline CSS and inline
+ * SVG, so it opens anywhere, offline, and prints cleanly.  Nothing is fetched:
+ * no scripts, fonts, images or style sheets from elsewhere (a test checks).
+ *
+ * Figures come from summary.json when given (the scheduler's own numbers);
+ * what the trace alone can tell (makespan, work, per-worker busy and idle
+ * time, the slowest attempts) is computed here, so a report can also be
+ * drawn from a bare trace.  The pictures are the same ones `dagrun viz` and
+ * `dagrun gantt` draw.
+ */
+#include "graph_internal.h"
+#include "viz_internal.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char css[] =
+    ":root{--ink:#1B1F23;--muted:#5A6570;--line:#DDE2E7;--accent:#4E79A7;"
+    "--bad:#D62728}\n"
+    "*{box-sizing:border-box}\n"
+    "body{margin:0;background:#F5F7F9;color:var(--ink);font:15px/1.5 "
+    "system-ui,-apple-system,'Segoe UI',Helvetica,Arial,sans-serif}\n"
+    "main{max-width:1240px;margin:0 auto;padding:24px 28px 48px}\n"
+    "header h1{font-size:26px;margin:8px 0 2px}\n"
+    "header p{margin:0;color:var(--muted)}\n"
+    "section{background:#fff;border:1px solid var(--line);border-radius:8px;"
+    "padding:16px 20px;margin:18px 0}\n"
+    "h2{font-size:18px;margin:0 0 10px}\n"
+    "table{border-collapse:collapse;width:100%;font-size:14px}\n"
+    "th,td{text-align:left;padding:5px 10px;border-bottom:1px solid "
+    "var(--line);vertical-align:top}\n"
+    "th{color:var(--muted);font-weight:600}\n"
+    "td.num,th.num{text-align:right;font-variant-numeric:tabular-nums;"
+    "white-space:nowrap}\n"
+    "td.why{color:var(--muted)}\n"
+    ".facts{display:flex;flex-wrap:wrap;gap:8px 28px}\n"
+    ".facts div{min-width:120px}.facts b{display:block;font-size:20px}\n"
+    ".facts span{color:var(--muted);font-size:13px}\n"
+    ".bar{background:#E9EDF1;border-radius:3px;height:10px;min-width:120px}\n"
+    ".bar i{display:block;height:10px;border-radius:3px;"
+    "background:var(--accent)}\n"
+    ".warn{color:#8A4B00;background:#FFF4E0;border:1px solid #F2CC8F;"
+    "border-radius:6px;padding:6px 10px}\n"
+    ".figure{overflow-x:auto}.figure svg{max-width:100%;height:auto}\n"
+    "pre{background:#F6F8FA;border:1px solid var(--line);border-radius:6px;"
+    "padding:8px 10px;font-size:12px;white-space:pre-wrap;margin:4px 0 12px}\n"
+    ".bad{color:var(--bad);font-weight:600}\n"
+    "footer{color:var(--muted);font-size:12px;text-align:center}\n"
+    "@media print{body{background:#fff;font-size:11pt}main{max-width:none;"
+    "padding:0}section{border:none;padding:0;margin:0 0 14pt;"
+    "break-inside:avoid}.figure{overflow:visible}h2{break-after:avoid}}\n";
+
+static double num(const json_t *o, const char *key, double dflt) {
+    json_t *v = json_object_get(o, key);
+    return json_is_number(v) ? json_number_value(v) : dflt;
+}
+
+static void put_time(dr__vbuf *b, double seconds) {
+    char t[48];
+    dr__vfmt_time(t, sizeof(t), seconds * 1e6);
+    dr__vbuf_puts(b, t);
+}
+
+/* Appends an SVG document without its XML prolog and DOCTYPE. */
+static void put_svg(dr__vbuf *b, const char *svg) {
+    const char *s = strstr(svg, "<svg");
+    dr__vbuf_puts(b, s ? s : svg);
+}
+
+static void metric(dr__vbuf *b, const char *name, const char *value,
+                   const char *why) {
+    dr__vbuf_printf(b,
+                    "<tr><th>%s</th><td class=\"num\">%s</td>"
+                    "<td class=\"why\">%s</td></tr>\n",
+                    name, value, why);
+}
+
+static void metric_time(dr__vbuf *b, const char *name, double s,
+                        const char *why) {
+    char t[48];
+    if (isnan(s))
+        snprintf(t, sizeof(t), "\xE2\x80\x94");
+    else
+        dr__vfmt_time(t, sizeof(t), s * 1e6);
+    metric(b, name, t, why);
+}
+
+static void metric_num(dr__vbuf *b, const char *name, double v, const char *fmt,
+                       const char *why) {
+    char t[64];
+    if (isnan(v))
+        snprintf(t, sizeof(t), "\xE2\x80\x94");
+    else
+        snprintf(t, sizeof(t), fmt, v);
+    metric(b, name, t, why);
+}
+
+static int by_dur_desc(const void *pa, const void *pb) {
+    const dr__vattempt *a = *(const dr__vattempt *const *)pa,
+                       *b = *(const dr__vattempt *const *)pb;
+    if (a->dur != b->dur)
+        return a->dur > b->dur ? -1 : 1;
+    return strcmp(a->task, b->task);
+}
+
+static void fact(dr__vbuf *b, const char *label, const char *value) {
+    dr__vbuf_puts(b, "<div><b>");
+    dr__vbuf_xml(b, value);
+    dr__vbuf_printf(b, "</b><span>%s</span></div>\n", label);
+}
+
+int dr_viz_report_html(const dr_graph *g, const json_t *trace,
+                       const json_t *summary, const dr_viz_options *o,
+                       char **html, size_t *len, dr_error *err) {
+    if (html == NULL || trace == NULL) {
+        dr__error_set(err, DR_EINVAL, NULL, 0, 0, NULL, "invalid argument");
+        return DR_EINVAL;
+    }
+    *html = NULL;
+    dr__vtrace t;
+    int rc = dr__vtrace_read(trace, &t, err);
+    if (rc != 0)
+        return rc;
+    const json_t *s = json_is_object(summary) ? summary : NULL;
+    dr__vbuf b = {0};
+    char v[128];
+
+    /* What the trace alone says. */
+    double work = 0, makespan = t.makespan / 1e6;
+    size_t ok = 0, failed_attempts = 0;
+    for (size_t i = 0; i < t.n; i++) {
+        if (t.a[i].status == DR__V_OK) {
+            work += t.a[i].dur / 1e6;
+            ok++;
+        } else
+            failed_attempts++;
+    }
+    const char *graph = t.graph[0] ? t.graph : (g ? dr_graph_name(g) : "");
+    if (s && json_is_string(json_object_get(s, "graph")))
+        graph = json_string_value(json_object_get(s, "graph"));
+    int workers = (int)num(s, "workers", t.workers);
+    const char *policy = t.policy;
+    if (s && json_is_string(json_object_get(s, "policy")))
+        policy = json_string_value(json_object_get(s, "policy"));
+    int simulated =
+        s ? json_is_true(json_object_get(s, "simulated")) : t.simulated;
+    int cores = (int)num(s, "cores", t.cores);
+
+    dr__vbuf_puts(&b, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta "
+                      "charset=\"utf-8\"><meta name=\"viewport\" "
+                      "content=\"width=device-width, initial-scale=1\">"
+                      "<title>dagrun report: ");
+    dr__vbuf_xml(&b, graph[0] ? graph : "run");
+    dr__vbuf_printf(&b, "</title>\n<style>\n%s</style></head>\n<body><main>\n",
+                    css);
+    dr__vbuf_puts(&b, "<header><p>dagrun " DAGRUN_VERSION_STRING
+                      " run report</p><h1>");
+    dr__vbuf_xml(&b, graph[0] ? graph : "run");
+    dr__vbuf_printf(&b, "</h1><p>%s run on %d worker%s</p></header>\n",
+                    simulated ? "Simulated" : "Real", workers,
+                    workers == 1 ? "" : "s");
+
+    /* Run facts. */
+    dr__vbuf_puts(&b,
+                  "<section id=\"facts\"><h2>Run</h2><div class=\"facts\">\n");
+    fact(&b, "graph", graph[0] ? graph : "(unnamed)");
+    snprintf(v, sizeof(v), "%zu",
+             g ? dr_graph_ntasks(g) : (size_t)num(s, "tasks", (double)ok));
+    fact(&b, "tasks", v);
+    snprintf(v, sizeof(v), "%d", workers);
+    fact(&b, "workers", v);
+    fact(&b, "policy", policy[0] ? policy : "?");
+    snprintf(v, sizeof(v), "%d", cores);
+    fact(&b, "cores on this machine", cores > 0 ? v : "?");
+    fact(&b, "clock", simulated ? "simulated" : "real");
+    dr__vfmt_time(v, sizeof(v), t.makespan);
+    fact(&b, "makespan", v);
+    dr__vbuf_puts(&b, "</div>\n");
+    if (json_is_true(json_object_get(s, "interrupted")))
+        dr__vbuf_puts(&b, "<p class=\"warn\">The run was interrupted: the "
+                          "figures cover what ran.</p>\n");
+    if (!simulated && cores > 0 && workers > cores)
+        dr__vbuf_printf(&b,
+                        "<p class=\"warn\">%d workers on %d cores: "
+                        "CPU-bound tasks share cores, so their durations "
+                        "grow.</p>\n",
+                        workers, cores);
+    dr__vbuf_puts(&b, "</section>\n");
+
+    /* Metrics. */
+    double span = num(s, "span", NAN), lb = num(s, "lower_bound", NAN);
+    double par = num(s, "parallelism", NAN);
+    work = num(s, "work", work);
+    makespan = num(s, "makespan", makespan);
+    if (isnan(lb) && !isnan(span))
+        lb = fmax(span, work / workers);
+    dr__vbuf_puts(&b, "<section id=\"metrics\"><h2>Summary</h2><table>\n");
+    metric_time(&b, "Makespan", makespan,
+                "Wall time from the start of the run to the end of its last "
+                "task.");
+    metric_time(&b, "Work T<sub>1</sub>", work,
+                "Sum of the measured durations of successful attempts: the "
+                "time one worker would need.");
+    metric_time(&b, "Span T<sub>\xE2\x88\x9E</sub>", span,
+                "The longest dependency chain by measured durations: no number "
+                "of workers can finish sooner.");
+    metric_num(&b, "Parallelism T<sub>1</sub>/T<sub>\xE2\x88\x9E</sub>", par,
+               "%.2f",
+               "Average number of tasks that could run at once: workers beyond "
+               "this cannot help.");
+    metric_time(
+        &b, "Lower bound", lb,
+        "max(T<sub>\xE2\x88\x9E</sub>, T<sub>1</sub>/P): no schedule on "
+        "P workers is shorter.");
+    metric_num(&b, "Makespan / bound",
+               isnan(lb) || lb <= 0 ? NAN : makespan / lb, "%.3f",
+               "1.000 is a perfect schedule; above it is time lost to "
+               "dependencies, idling or overhead.");
+    metric_num(&b, "Utilisation",
+               100 * num(s, "utilization",
+                         makespan > 0 ? work / (workers * makespan) : NAN),
+               "%.1f %%",
+               "T<sub>1</sub>/(P \xC2\xB7 makespan): the share of worker time "
+               "spent running tasks.");
+    snprintf(v, sizeof(v), "max %.0f, mean %.2f", num(s, "max_running", NAN),
+             num(s, "avg_running", NAN));
+    metric(&b, "Observed parallelism", s ? v : "see the profile below",
+           "Tasks running at once: the peak and the time-weighted mean.");
+    json_t *ov = json_object_get(s, "overhead");
+    if (json_is_object(ov)) {
+        char a[48], c[48];
+        dr__vfmt_time(a, sizeof(a), num(ov, "ready_while_idle", 0) * 1e6);
+        dr__vfmt_time(c, sizeof(c), num(ov, "latency_mean", 0) * 1e6);
+        snprintf(v, sizeof(v), "%s; %s per task", a, c);
+        metric(&b, "Scheduling overhead", v,
+               "Time tasks waited ready while a worker was free (summed), and "
+               "the mean delay from ready to start.");
+    }
+    if (json_is_number(json_object_get(s, "peak_live_results"))) {
+        snprintf(v, sizeof(v), "%.0f (%.0f bytes)",
+                 num(s, "peak_live_results", 0), num(s, "peak_live_bytes", 0));
+        metric(&b, "Peak live results", v,
+               "Most task results held in memory at once, waiting for their "
+               "dependents.");
+    }
+    dr__vbuf_puts(&b, "</table></section>\n");
+
+    /* Pictures. */
+    dr_viz_options vo;
+    if (o == NULL) {
+        dr_viz_options_init(&vo);
+        o = &vo;
+    }
+    if (g != NULL) {
+        char *svg = NULL;
+        size_t n;
+        dr_error e2;
+        dr_error_clear(&e2);
+        dr__vbuf_puts(&b, "<section id=\"dag\"><h2>Task graph</h2>"
+                          "<p>Colour: the worker that ran the task. Bold red: "
+                          "the measured critical path. Hover for times.</p>"
+                          "<div class=\"figure\">\n");
+        if (dr_viz_render(g, trace, o, "svg", &svg, &n, &e2) == 0)
+            put_svg(&b, svg);
+        else {
+            dr__vbuf_puts(&b, "<p class=\"warn\">");
+            dr__vbuf_xml(&b, e2.text);
+            dr__vbuf_puts(&b, "</p>");
+        }
+        free(svg);
+        dr__vbuf_puts(&b, "</div></section>\n");
+    }
+    dr_gantt_options go;
+    dr_gantt_options_init(&go);
+    go.profile = 0;
+    char *svg = NULL;
+    if ((rc = dr_viz_gantt_svg(trace, summary, &go, &svg, NULL, err)) != 0)
+        goto out;
+    dr__vbuf_puts(&b, "<section id=\"gantt\"><h2>Timeline</h2><p>One row per "
+                      "worker, one bar per attempt, coloured by key prefix. "
+                      "Hover a bar for its task, times and wait.</p>"
+                      "<div class=\"figure\">\n");
+    put_svg(&b, svg);
+    free(svg);
+    dr__vbuf_puts(&b, "</div></section>\n");
+    if ((rc = dr__viz_profile_svg(trace, 1200, &svg, err)) != 0)
+        goto out;
+    dr__vbuf_puts(&b, "<section id=\"profile\"><h2>Parallelism profile</h2>"
+                      "<p>How many tasks ran at each moment; the dashed line "
+                      "is the number of workers.</p><div class=\"figure\">\n");
+    put_svg(&b, svg);
+    free(svg);
+    dr__vbuf_puts(&b, "</div></section>\n");
+
+    /* Workers. */
+    dr__vbuf_puts(
+        &b, "<section id=\"workers\"><h2>Workers</h2><table><tr>"
+            "<th>worker</th><th class=\"num\">tasks</th><th class=\"num\">"
+            "busy</th><th class=\"num\">idle</th>"
+            "<th class=\"num\">idle tail</th><th>busy share</th></tr>\n");
+    for (int w = 0, i = 0; w < t.workers && w < 256; w++) {
+        size_t tasks = 0;
+        double busy = 0, last = 0;
+        while ((size_t)i < t.n && t.a[i].worker < w)
+            i++;
+        for (; (size_t)i < t.n && t.a[i].worker == w; i++) {
+            tasks++;
+            busy += t.a[i].dur;
+            if (t.a[i].ts + t.a[i].dur > last)
+                last = t.a[i].ts + t.a[i].dur;
+        }
+        double share = t.makespan > 0 ? busy / t.makespan : 0;
+        dr__vbuf_printf(&b,
+                        "<tr><td>%d</td><td class=\"num\">%zu</td>"
+                        "<td class=\"num\">",
+                        w, tasks);
+        put_time(&b, busy / 1e6);
+        dr__vbuf_puts(&b, "</td><td class=\"num\">");
+        put_time(&b, (t.makespan - busy) / 1e6);
+        dr__vbuf_puts(&b, "</td><td class=\"num\">");
+        put_time(&b, (t.makespan - last) / 1e6);
+        dr__vbuf_printf(&b,
+                        "</td><td><div class=\"bar\"><i style=\"width:"
+                        "%.1f%%\"></i></div></td></tr>\n",
+                        100 * share);
+    }
+    dr__vbuf_puts(&b, "</table>");
+    if (t.workers > 256)
+        dr__vbuf_printf(&b, "<p>The first 256 of %d workers.</p>", t.workers);
+    dr__vbuf_puts(&b, "<p>Idle tail: time from a worker's last task to the "
+                      "end of the run, which an elastic pool could have "
+                      "given back.</p></section>\n");
+
+    /* Slowest tasks. */
+    {
+        const dr__vattempt **top = malloc((t.n ? t.n : 1) * sizeof(*top));
+        if (top == NULL) {
+            b.oom = 1;
+        } else {
+            for (size_t i = 0; i < t.n; i++)
+                top[i] = &t.a[i];
+            qsort(top, t.n, sizeof(*top), by_dur_desc);
+            dr__vbuf_puts(&b, "<section id=\"slowest\"><h2>Slowest tasks</h2>"
+                              "<table><tr><th>task</th><th>op</th>"
+                              "<th class=\"num\">worker</th><th class=\"num\">"
+                              "start</th><th class=\"num\">duration</th>"
+                              "<th class=\"num\">wait</th><th>status</th>"
+                              "</tr>\n");
+            for (size_t i = 0; i < t.n && i < 10; i++) {
+                const dr__vattempt *a = top[i];
+                dr__vbuf_puts(&b, "<tr><td>");
+                dr__vbuf_xml(&b, a->task);
+                dr__vbuf_puts(&b, "</td><td>");
+                dr__vbuf_xml(&b, a->op ? a->op : "");
+                dr__vbuf_printf(&b,
+                                "</td><td class=\"num\">%d</td>"
+                                "<td class=\"num\">",
+                                a->worker);
+                put_time(&b, a->ts / 1e6);
+                dr__vbuf_puts(&b, "</td><td class=\"num\">");
+                put_time(&b, a->dur / 1e6);
+                dr__vbuf_puts(&b, "</td><td class=\"num\">");
+                put_time(&b, (a->ts - a->ready) / 1e6);
+                dr__vbuf_printf(&b, "</td><td%s>%s</td></tr>\n",
+                                a->status == DR__V_OK ? "" : " class=\"bad\"",
+                                dr__vstatus_name(a->status));
+            }
+            dr__vbuf_puts(&b, "</table></section>\n");
+            free(top);
+        }
+    }
+
+    /* Failures. */
+    json_t *failures = json_object_get(s, "failures");
+    json_t *skipped = json_object_get(s, "skipped");
+    dr__vbuf_puts(&b, "<section id=\"failures\"><h2>Failures</h2>\n");
+    if (json_array_size(failures) == 0 && failed_attempts == 0)
+        dr__vbuf_puts(&b, "<p>No task failed.</p>\n");
+    if (json_array_size(failures) > 0) {
+        size_t i;
+        json_t *f;
+        json_array_foreach(failures, i, f) {
+            json_t *task = json_object_get(f, "task"),
+                   *reason = json_object_get(f, "reason"),
+                   *tail = json_object_get(f, "stderr_tail");
+            dr__vbuf_puts(&b, "<p><span class=\"bad\">");
+            dr__vbuf_xml(&b,
+                         json_is_string(task) ? json_string_value(task) : "?");
+            dr__vbuf_puts(&b, "</span>: ");
+            dr__vbuf_xml(&b, json_is_string(reason) ? json_string_value(reason)
+                                                    : "failed");
+            dr__vbuf_printf(&b, " (%.0f attempt%s)</p>\n",
+                            num(f, "attempts", 1),
+                            num(f, "attempts", 1) == 1 ? "" : "s");
+            if (json_is_string(tail) && json_string_length(tail) > 0) {
+                dr__vbuf_puts(&b, "<pre>");
+                dr__vbuf_xml(&b, json_string_value(tail));
+                dr__vbuf_puts(&b, "</pre>\n");
+            }
+        }
+    } else if (failed_attempts > 0) {
+        for (size_t i = 0; i < t.n; i++) {
+            if (t.a[i].status == DR__V_OK)
+                continue;
+            dr__vbuf_puts(&b, "<p><span class=\"bad\">");
+            dr__vbuf_xml(&b, t.a[i].task);
+            dr__vbuf_printf(&b, "</span>: %s", dr__vstatus_name(t.a[i].status));
+            if (t.a[i].error) {
+                dr__vbuf_puts(&b, " \xE2\x80\x94 ");
+                dr__vbuf_xml(&b, t.a[i].error);
+            }
+            dr__vbuf_puts(&b, "</p>\n");
+        }
+    }
+    if (json_array_size(skipped) > 0) {
+        dr__vbuf_printf(
+            &b, "<p>%zu task%s skipped because a dependency failed: ",
+            json_array_size(skipped), json_array_size(skipped) == 1 ? "" : "s");
+        for (size_t i = 0; i < json_array_size(skipped) && i < 50; i++) {
+            json_t *k = json_array_get(skipped, i);
+            dr__vbuf_puts(&b, i ? ", " : "");
+            dr__vbuf_xml(&b, json_is_string(k) ? json_string_value(k) : "?");
+        }
+        dr__vbuf_puts(&b, json_array_size(skipped) > 50 ? ", \xE2\x80\xA6</p>\n"
+                                                        : ".</p>\n");
+    }
+    dr__vbuf_puts(&b,
+                  "</section>\n<footer>Written by dagrun " DAGRUN_VERSION_STRING
+                  ". Self-contained: no scripts, "
+                  "no network.</footer>\n</main></body></html>\n");
+out:
+    dr__vtrace_free(&t);
+    if (rc != 0) {
+        dr__vbuf_free(&b);
+        return rc;
+    }
+    *html = dr__vbuf_take(&b, len);
+    if (*html == NULL) {
+        dr__error_set(err, DR_ENOMEM, NULL, 0, 0, NULL, "out of memory");
+        return DR_ENOMEM;
+    }
+    return 0;
+}
+
+int dr_viz_report_write(const dr_graph *g, const json_t *trace,
+                        const json_t *summary, const dr_viz_options *o,
+                        const char *path, dr_error *err) {
+    char *html;
+    size_t len;
+    int rc = dr_viz_report_html(g, trace, summary, o, &html, &len, err);
+    if (rc != 0)
+        return rc;
+    rc = dr_write_file_atomic(path, html, len, err);
+    free(html);
+    return rc;
+}
+
+int dr_viz_write_run_outputs(const dr_graph *g, const json_t *trace,
+                             const json_t *summary, const char *dir,
+                             dr_error *err) {
+    if (g == NULL || trace == NULL || dir == NULL) {
+        dr__error_set(err, DR_EINVAL, NULL, 0, 0, NULL, "invalid argument");
+        return DR_EINVAL;
+    }
+    size_t dl = strlen(dir);
+    char *path = malloc(dl + 32);
+    if (path == NULL) {
+        dr__error_set(err, DR_ENOMEM, NULL, 0, 0, NULL, "out of memory");
+        return DR_ENOMEM;
+    }
+    dr_viz_options o;
+    dr_viz_options_init(&o);
+    const char *sep = dl > 0 && dir[dl - 1] == '/' ? "" : "/";
+    int rc;
+    sprintf(path, "%s%sdag.dot", dir, sep);
+    rc = dr_viz_write(g, trace, &o, path, err);
+    if (rc == 0) {
+        sprintf(path, "%s%sdag.svg", dir, sep);
+        rc = dr_viz_write(g, trace, &o, path, err);
+    }
+    if (rc == 0) {
+        sprintf(path, "%s%sgantt.svg", dir, sep);
+        rc = dr_viz_gantt_write(trace, summary, NULL, path, err);
+    }
+    if (rc == 0) {
+        sprintf(path, "%s%sreport.html", dir, sep);
+        rc = dr_viz_report_write(g, trace, summary, &o, path, err);
+    }
+    free(path);
+    return rc;
+}

@@ -1,0 +1,416 @@
+/*
+ * Line plots of a scaling experiment, written as SVG text: speedup against
+ * workers (measured, ideal, the Amdahl fit, the critical-path ceiling) and
+ * efficiency (or, for weak scaling, scaled efficiency) against workers.
+ *
+ * One small plotting routine draws both: a log-2 worker axis with ticks at
+ * powers of two (students read "doubling the workers" off it), a linear
+ * value axis with round ticks, a legend to the right, and the worker counts
+ * beyond the machine's cores shaded as oversubscribed.  Curves that leave
+ * the plot are clipped rather than rescaling it, so that an ideal line up to
+ * 256 workers does not flatten a measured speedup of 3.
+ */
+#include "dagrun/scale.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Geometry of every plot, in SVG user units. */
+#define W 720.0
+#define H 420.0
+#define LEFT 70.0
+#define RIGHT 200.0
+#define TOP 50.0
+#define BOTTOM 60.0
+
+typedef struct svg {
+    char *s;
+    size_t len, cap;
+    int oom;
+} svg;
+
+__attribute__((format(printf, 2, 3))) static void out(svg *b, const char *fmt,
+                                                      ...) {
+    if (b->oom)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    va_list ap2;
+    va_copy(ap2, ap);
+    int n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    if (n < 0 || b->len + (size_t)n + 1 > b->cap) {
+        size_t cap = (b->cap + (size_t)(n < 0 ? 0 : n) + 1) * 2;
+        char *s = n < 0 ? NULL : realloc(b->s, cap);
+        if (s == NULL) {
+            b->oom = 1;
+            va_end(ap2);
+            return;
+        }
+        b->s = s;
+        b->cap = cap;
+    }
+    vsnprintf(b->s + b->len, b->cap - b->len, fmt, ap2);
+    va_end(ap2);
+    b->len += (size_t)n;
+}
+
+/* Text with &, <, >, " escaped for XML. */
+static void out_escaped(svg *b, const char *t) {
+    for (; t != NULL && *t; t++) {
+        switch (*t) {
+        case '&':
+            out(b, "&amp;");
+            break;
+        case '<':
+            out(b, "&lt;");
+            break;
+        case '>':
+            out(b, "&gt;");
+            break;
+        case '"':
+            out(b, "&quot;");
+            break;
+        default:
+            out(b, "%c", *t);
+        }
+    }
+}
+
+/* A curve: values at the points' worker counts, or a function of P drawn
+ * smoothly between them. */
+typedef struct series {
+    const char *name;
+    const char *color;
+    const char *dash; /* stroke-dasharray or NULL */
+    int markers;      /* 1: dots at the measured points */
+    const double *y;  /* per point, NAN to skip; or NULL with fn */
+    double (*fn)(double p, const void *ctx);
+    const void *ctx;
+    const double *lo, *hi; /* error bars per point, may be NULL */
+} series;
+
+typedef struct plot {
+    const dr_scale_result *r;
+    double xmax; /* log2 of the largest P (at least 1) */
+    double ymax;
+    const char *title;
+    const char *ylabel;
+    const char *id; /* prefix of element ids, unique within a report */
+} plot;
+
+static double px(const plot *pl, double p) {
+    double l = log2(p < 1 ? 1 : p);
+    return LEFT + (W - LEFT - RIGHT) * l / pl->xmax;
+}
+
+static double py(const plot *pl, double v) {
+    return TOP + (H - TOP - BOTTOM) * (1 - v / pl->ymax);
+}
+
+/* A round step so that 0..ymax gets about 5 ticks. */
+static double nice_step(double ymax) {
+    double raw = ymax / 5, mag = pow(10, floor(log10(raw)));
+    double f = raw / mag;
+    return (f <= 1 ? 1 : f <= 2 ? 2 : f <= 2.5 ? 2.5 : f <= 5 ? 5 : 10) * mag;
+}
+
+static void draw_series(svg *b, const plot *pl, const series *s) {
+    const dr_scale_result *r = pl->r;
+    if (s->fn != NULL) {
+        double p1 = r->points[0].workers;
+        double pn = r->points[r->npoints - 1].workers;
+        out(b, "<polyline class=\"curve\" fill=\"none\" stroke=\"%s\"",
+            s->color);
+        if (s->dash)
+            out(b, " stroke-dasharray=\"%s\"", s->dash);
+        out(b, " stroke-width=\"2\" points=\"");
+        for (int i = 0; i <= 100; i++) {
+            double p = p1 * pow(pn / p1, i / 100.0);
+            double v = s->fn(p, s->ctx);
+            if (isfinite(v))
+                out(b, "%.1f,%.1f ", px(pl, p), py(pl, v));
+        }
+        out(b, "\"/>\n");
+        return;
+    }
+    out(b, "<polyline class=\"curve\" fill=\"none\" stroke=\"%s\"", s->color);
+    if (s->dash)
+        out(b, " stroke-dasharray=\"%s\"", s->dash);
+    out(b, " stroke-width=\"2\" points=\"");
+    for (size_t i = 0; i < r->npoints; i++)
+        if (isfinite(s->y[i]))
+            out(b, "%.1f,%.1f ", px(pl, r->points[i].workers), py(pl, s->y[i]));
+    out(b, "\"/>\n");
+    for (size_t i = 0; i < r->npoints; i++) {
+        double x = px(pl, r->points[i].workers);
+        if (s->lo && s->hi && isfinite(s->lo[i]) && isfinite(s->hi[i]))
+            out(b,
+                "<line class=\"range\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" "
+                "y2=\"%.1f\" stroke=\"%s\" stroke-width=\"1.5\"/>\n",
+                x, py(pl, s->lo[i]), x, py(pl, s->hi[i]), s->color);
+        if (s->markers && isfinite(s->y[i])) {
+            out(b,
+                "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"4\" fill=\"%s\">"
+                "<title>P = %u: ",
+                x, py(pl, s->y[i]), s->color, r->points[i].workers);
+            out_escaped(b, s->name);
+            out(b, " %.3g%s</title></circle>\n", s->y[i],
+                r->points[i].oversubscribed ? " (oversubscribed)" : "");
+        }
+    }
+}
+
+static char *draw(const plot *pl, const series *ss, size_t nseries) {
+    const dr_scale_result *r = pl->r;
+    svg b = {0};
+    double pw = W - LEFT - RIGHT, ph = H - TOP - BOTTOM;
+    out(&b,
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%.0f\" "
+        "height=\"%.0f\" viewBox=\"0 0 %.0f %.0f\" "
+        "font-family=\"Helvetica, Arial, sans-serif\" font-size=\"12\">\n",
+        W, H, W, H);
+    out(&b, "<title>");
+    out_escaped(&b, pl->title);
+    out(&b, "</title>\n<rect width=\"100%%\" height=\"100%%\" "
+            "fill=\"white\"/>\n");
+    out(&b,
+        "<text class=\"title\" x=\"%.1f\" y=\"26\" text-anchor=\"middle\" "
+        "font-size=\"16\" font-weight=\"bold\">",
+        LEFT + pw / 2);
+    out_escaped(&b, pl->title);
+    out(&b, "</text>\n");
+
+    /* Oversubscribed region: from the core count to the right edge. */
+    int over = 0;
+    for (size_t i = 0; i < r->npoints; i++)
+        over |= r->points[i].oversubscribed;
+    if (over && r->cores >= 1) {
+        double x0 = px(pl, r->cores);
+        out(&b,
+            "<g class=\"oversubscribed\"><rect x=\"%.1f\" y=\"%.1f\" "
+            "width=\"%.1f\" height=\"%.1f\" fill=\"#f4d9d9\" "
+            "fill-opacity=\"0.6\"/>\n<text x=\"%.1f\" y=\"%.1f\" "
+            "font-size=\"11\" fill=\"#9a3b3b\">oversubscribed (&gt; %u "
+            "cores)</text></g>\n",
+            x0, TOP, LEFT + pw - x0, ph, x0 + 4, TOP + 14, r->cores);
+    }
+
+    /* Grid and ticks. */
+    out(&b, "<g class=\"axis x-axis\" stroke=\"#999\">\n");
+    for (int k = 0; k <= (int)ceil(pl->xmax - 1e-9); k++) {
+        double x = LEFT + pw * k / pl->xmax;
+        out(&b,
+            "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" "
+            "stroke=\"#e4e4e4\"/>\n<text x=\"%.1f\" y=\"%.1f\" "
+            "text-anchor=\"middle\" stroke=\"none\" fill=\"#333\">%u</text>\n",
+            x, TOP, x, TOP + ph, x, TOP + ph + 16, 1u << k);
+    }
+    out(&b, "</g>\n<g class=\"axis y-axis\">\n");
+    double step = nice_step(pl->ymax);
+    for (double v = 0; v <= pl->ymax + step * 1e-6; v += step) {
+        double y = py(pl, v);
+        out(&b,
+            "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" "
+            "stroke=\"#e4e4e4\"/>\n<text x=\"%.1f\" y=\"%.1f\" "
+            "text-anchor=\"end\" fill=\"#333\">%g</text>\n",
+            LEFT, y, LEFT + pw, y, LEFT - 6, y + 4, v);
+    }
+    out(&b, "</g>\n");
+    out(&b,
+        "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" "
+        "fill=\"none\" stroke=\"#333\"/>\n",
+        LEFT, TOP, pw, ph);
+    out(&b,
+        "<text class=\"xlabel\" x=\"%.1f\" y=\"%.1f\" "
+        "text-anchor=\"middle\">workers P (log scale)</text>\n",
+        LEFT + pw / 2, H - 16);
+    out(&b,
+        "<text class=\"ylabel\" transform=\"translate(18 %.1f) rotate(-90)\" "
+        "text-anchor=\"middle\">",
+        TOP + ph / 2);
+    out_escaped(&b, pl->ylabel);
+    out(&b, "</text>\n");
+
+    out(&b,
+        "<defs><clipPath id=\"%s-area\"><rect x=\"%.1f\" y=\"%.1f\" "
+        "width=\"%.1f\" height=\"%.1f\"/></clipPath></defs>\n"
+        "<g clip-path=\"url(#%s-area)\">\n",
+        pl->id, LEFT - 5, TOP, pw + 10, ph, pl->id);
+    for (size_t i = 0; i < nseries; i++)
+        draw_series(&b, pl, &ss[i]);
+    out(&b, "</g>\n");
+
+    /* Legend. */
+    out(&b, "<g class=\"legend\">\n");
+    for (size_t i = 0; i < nseries; i++) {
+        double y = TOP + 10 + 22.0 * (double)i, x = W - RIGHT + 16;
+        out(&b,
+            "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" "
+            "stroke=\"%s\" stroke-width=\"2\"",
+            x, y, x + 26, y, ss[i].color);
+        if (ss[i].dash)
+            out(&b, " stroke-dasharray=\"%s\"", ss[i].dash);
+        out(&b, "/>\n<text x=\"%.1f\" y=\"%.1f\">", x + 32, y + 4);
+        out_escaped(&b, ss[i].name);
+        out(&b, "</text>\n");
+    }
+    out(&b, "</g>\n</svg>\n");
+    if (b.oom) {
+        free(b.s);
+        return NULL;
+    }
+    return b.s;
+}
+
+static double ideal_speedup(double p, const void *ctx) {
+    (void)ctx;
+    return p;
+}
+
+static double amdahl_curve(double p, const void *ctx) {
+    double f = *(const double *)ctx;
+    return 1.0 / (f + (1.0 - f) / p);
+}
+
+static double gustafson_curve(double p, const void *ctx) {
+    double s = *(const double *)ctx;
+    return p - s * (p - 1);
+}
+
+static double amdahl_eff_curve(double p, const void *ctx) {
+    return amdahl_curve(p, ctx) / p;
+}
+
+static double gustafson_eff_curve(double p, const void *ctx) {
+    return gustafson_curve(p, ctx) / p;
+}
+
+static double one(double p, const void *ctx) {
+    (void)p;
+    (void)ctx;
+    return 1.0;
+}
+
+static void init_plot(plot *pl, const dr_scale_result *r) {
+    memset(pl, 0, sizeof(*pl));
+    pl->r = r;
+    unsigned pmax = r->points[r->npoints - 1].workers;
+    pl->xmax = fmax(1.0, ceil(log2(pmax) - 1e-9));
+}
+
+static double finite_max(double a, double b) {
+    return isfinite(b) && b > a ? b : a;
+}
+
+char *dr_scale_speedup_svg(const dr_scale_result *r) {
+    if (r == NULL || r->npoints == 0)
+        return NULL;
+    size_t n = r->npoints;
+    double *buf = malloc(4 * n * sizeof(*buf));
+    if (buf == NULL)
+        return NULL;
+    double *s = buf, *lo = buf + n, *hi = buf + 2 * n, *ceil_ = buf + 3 * n;
+    int weak = r->mode == DR_SCALE_WEAK;
+    double t1 = r->points[0].makespan, top = 1;
+    for (size_t i = 0; i < n; i++) {
+        const dr_scale_point *pt = &r->points[i];
+        double k = weak ? pt->workers : 1.0;
+        s[i] = pt->speedup;
+        lo[i] = pt->makespan_max > 0 ? k * t1 / pt->makespan_max : NAN;
+        hi[i] = pt->makespan_min > 0 ? k * t1 / pt->makespan_min : NAN;
+        ceil_[i] = pt->ceiling;
+        top = finite_max(top, s[i]);
+        top = finite_max(top, hi[i]);
+        top = finite_max(top, ceil_[i]);
+    }
+    plot pl;
+    init_plot(&pl, r);
+    pl.ymax = top * 1.15;
+    char title[512];
+    snprintf(title, sizeof(title), "%s scaling of %s: %s speedup",
+             weak ? "Weak" : "Strong", r->graph ? r->graph : "graph",
+             weak ? "scaled" : (r->simulated ? "simulated" : "measured"));
+    pl.title = title;
+    pl.id = "speedup";
+    pl.ylabel = weak ? "scaled speedup P·T(1)/T(P)" : "speedup T(1)/T(P)";
+    double fit = weak ? r->gustafson_s : r->amdahl_f;
+    series ss[4];
+    size_t k = 0;
+    ss[k++] = (series){.name = weak ? "scaled speedup" : "speedup",
+                       .color = "#1f5fbf",
+                       .markers = 1,
+                       .y = s,
+                       .lo = lo,
+                       .hi = hi};
+    ss[k++] = (series){.name = "ideal (S = P)",
+                       .color = "#777777",
+                       .dash = "6 4",
+                       .fn = ideal_speedup};
+    if (isfinite(fit))
+        ss[k++] = (series){.name = weak ? "Gustafson fit" : "Amdahl fit",
+                           .color = "#e08a00",
+                           .dash = "8 3 2 3",
+                           .fn = weak ? gustafson_curve : amdahl_curve,
+                           .ctx = &fit};
+    ss[k++] = (series){.name = "critical-path ceiling",
+                       .color = "#c0392b",
+                       .dash = "2 3",
+                       .y = ceil_};
+    char *svgtext = draw(&pl, ss, k);
+    free(buf);
+    return svgtext;
+}
+
+char *dr_scale_efficiency_svg(const dr_scale_result *r) {
+    if (r == NULL || r->npoints == 0)
+        return NULL;
+    size_t n = r->npoints;
+    double *buf = malloc(2 * n * sizeof(*buf));
+    if (buf == NULL)
+        return NULL;
+    double *e = buf, *ceil_ = buf + n;
+    int weak = r->mode == DR_SCALE_WEAK;
+    double top = 1;
+    for (size_t i = 0; i < n; i++) {
+        const dr_scale_point *pt = &r->points[i];
+        e[i] = weak ? pt->scaled_efficiency : pt->efficiency;
+        ceil_[i] = pt->ceiling / pt->workers;
+        top = finite_max(top, e[i]);
+    }
+    plot pl;
+    init_plot(&pl, r);
+    pl.ymax = top * 1.15;
+    char title[512];
+    snprintf(title, sizeof(title), "%s scaling of %s: %s",
+             weak ? "Weak" : "Strong", r->graph ? r->graph : "graph",
+             weak ? "scaled efficiency" : "efficiency");
+    pl.title = title;
+    pl.id = "efficiency";
+    pl.ylabel = weak ? "scaled efficiency T(1)/T(P)" : "efficiency S(P)/P";
+    double fit = weak ? r->gustafson_s : r->amdahl_f;
+    series ss[4];
+    size_t k = 0;
+    ss[k++] = (series){.name = weak ? "scaled efficiency" : "efficiency",
+                       .color = "#1f5fbf",
+                       .markers = 1,
+                       .y = e};
+    ss[k++] = (series){
+        .name = "ideal (1)", .color = "#777777", .dash = "6 4", .fn = one};
+    if (isfinite(fit))
+        ss[k++] = (series){.name = weak ? "Gustafson fit" : "Amdahl fit",
+                           .color = "#e08a00",
+                           .dash = "8 3 2 3",
+                           .fn = weak ? gustafson_eff_curve : amdahl_eff_curve,
+                           .ctx = &fit};
+    ss[k++] = (series){.name = "critical-path ceiling",
+                       .color = "#c0392b",
+                       .dash = "2 3",
+                       .y = ceil_};
+    char *svgtext = draw(&pl, ss, k);
+    free(buf);
+    return svgtext;
+}

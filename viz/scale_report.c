@@ -1,0 +1,539 @@
+/*
+ * The files a scaling experiment leaves behind: scaling.csv for
+ * spreadsheets, scaling.json for programs, scaling.md for people and
+ * report.html bundling the table, the plots, the verdict and one Gantt
+ * chart per worker count.
+ *
+ * Every writer reads a finished (analysed) dr_scale_result and nothing else.
+ * A figure that does not apply (NAN) is an empty CSV cell, a JSON null and
+ * a dash in the tables.  The HTML report is self-contained: the plots are
+ * inline SVG (their element ids are distinct), the Gantt charts are data:
+ * URIs so that ids inside them cannot collide with each other, and the CSS
+ * is inline with print rules; nothing is fetched.
+ */
+#include "dagrun/scale.h"
+#include "dagrun/viz.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+typedef struct buf {
+    char *s;
+    size_t len, cap;
+    int oom;
+} buf;
+
+__attribute__((format(printf, 2, 3))) static void put(buf *b, const char *fmt,
+                                                      ...) {
+    if (b->oom)
+        return;
+    va_list ap, ap2;
+    va_start(ap, fmt);
+    va_copy(ap2, ap);
+    int n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    if (n < 0) {
+        b->oom = 1;
+        va_end(ap2);
+        return;
+    }
+    if (b->len + (size_t)n + 1 > b->cap) {
+        size_t cap = (b->cap + (size_t)n + 1) * 2;
+        char *s = realloc(b->s, cap);
+        if (s == NULL) {
+            b->oom = 1;
+            va_end(ap2);
+            return;
+        }
+        b->s = s;
+        b->cap = cap;
+    }
+    vsnprintf(b->s + b->len, b->cap - b->len, fmt, ap2);
+    va_end(ap2);
+    b->len += (size_t)n;
+}
+
+static char *finish(buf *b) {
+    if (b->oom || b->s == NULL) {
+        free(b->s);
+        return NULL;
+    }
+    return b->s;
+}
+
+static void put_html(buf *b, const char *t) {
+    for (; t != NULL && *t; t++) {
+        switch (*t) {
+        case '&':
+            put(b, "&amp;");
+            break;
+        case '<':
+            put(b, "&lt;");
+            break;
+        case '>':
+            put(b, "&gt;");
+            break;
+        case '"':
+            put(b, "&quot;");
+            break;
+        default:
+            put(b, "%c", *t);
+        }
+    }
+}
+
+/* A number for a table: "-" when it does not apply. */
+static void cell(buf *b, const char *fmt, double v) {
+    if (isfinite(v))
+        put(b, fmt, v);
+    else
+        put(b, "-");
+}
+
+/* ------------------------------------------------------------------ CSV */
+
+static const char *const csv_columns[] = {
+    "workers",       "runs",        "makespan",    "makespan_min",
+    "makespan_max",  "speedup",     "efficiency",  "scaled_efficiency",
+    "utilization",   "idle",        "idle_tail",   "work",
+    "span",          "parallelism", "lower_bound", "ceiling",
+    "bound_ceiling", "karp_flatt",  "fit",         "oversubscribed",
+    "baseline_only"};
+
+static void csv_num(buf *b, double v) {
+    if (isfinite(v))
+        put(b, ",%.9g", v);
+    else
+        put(b, ",");
+}
+
+char *dr_scale_to_csv(const dr_scale_result *r) {
+    buf b = {0};
+    for (size_t i = 0; i < sizeof(csv_columns) / sizeof(*csv_columns); i++)
+        put(&b, "%s%s", i ? "," : "", csv_columns[i]);
+    put(&b, "\n");
+    for (size_t i = 0; i < r->npoints; i++) {
+        const dr_scale_point *p = &r->points[i];
+        put(&b, "%u,%u", p->workers, p->runs);
+        double v[] = {p->makespan,    p->makespan_min, p->makespan_max,
+                      p->speedup,     p->efficiency,   p->scaled_efficiency,
+                      p->utilization, p->idle,         p->idle_tail,
+                      p->work,        p->span,         p->parallelism,
+                      p->lower_bound, p->ceiling,      p->bound_ceiling,
+                      p->karp_flatt,  p->amdahl};
+        for (size_t k = 0; k < sizeof(v) / sizeof(*v); k++)
+            csv_num(&b, v[k]);
+        put(&b, ",%d,%d\n", p->oversubscribed, p->baseline_only);
+    }
+    return finish(&b);
+}
+
+/* ------------------------------------------------------------------ JSON */
+
+static json_t *num(double v) {
+    return isfinite(v) ? json_real(v) : json_null();
+}
+
+json_t *dr_scale_to_json(const dr_scale_result *r) {
+    json_t *points = json_array();
+    int weak = r->mode == DR_SCALE_WEAK;
+    for (size_t i = 0; points != NULL && i < r->npoints; i++) {
+        const dr_scale_point *p = &r->points[i];
+        json_t *o = json_pack(
+            "{s:I, s:I, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, "
+            "s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:b, s:b, s:I}",
+            "workers", (json_int_t)p->workers, "runs", (json_int_t)p->runs,
+            "makespan", num(p->makespan), "makespan_min", num(p->makespan_min),
+            "makespan_max", num(p->makespan_max), "speedup", num(p->speedup),
+            "efficiency", num(p->efficiency), "scaled_efficiency",
+            num(p->scaled_efficiency), "utilization", num(p->utilization),
+            "idle", num(p->idle), "idle_tail", num(p->idle_tail), "work",
+            num(p->work), "span", num(p->span), "parallelism",
+            num(p->parallelism), "lower_bound", num(p->lower_bound), "ceiling",
+            num(p->ceiling), "bound_ceiling", num(p->bound_ceiling),
+            "karp_flatt", num(p->karp_flatt), "fit", num(p->amdahl),
+            "latency_mean", num(p->latency_mean), "oversubscribed",
+            p->oversubscribed, "baseline_only", p->baseline_only, "tasks",
+            (json_int_t)p->ntasks);
+        if (o == NULL || json_array_append_new(points, o) != 0) {
+            json_decref(points);
+            return NULL;
+        }
+    }
+    json_t *fit =
+        weak ? json_pack("{s:s, s:o, s:o}", "law", "gustafson",
+                         "serial_fraction", num(r->gustafson_s), "r2",
+                         num(r->gustafson_r2))
+             : json_pack("{s:s, s:o, s:o}", "law", "amdahl", "serial_fraction",
+                         num(r->amdahl_f), "r2", num(r->amdahl_r2));
+    return json_pack("{s:s, s:s, s:b, s:s, s:I, s:b, s:o, s:o, s:o, s:s, "
+                     "s:o}",
+                     "graph", r->graph ? r->graph : "", "mode",
+                     dr_scale_mode_name(r->mode), "simulated", r->simulated,
+                     "policy", r->policy ? r->policy : "", "cores",
+                     (json_int_t)r->cores, "baseline_added", r->baseline_added,
+                     "fit", fit, "task_mean", num(r->task_mean),
+                     "task_overhead", num(r->task_overhead), "verdict",
+                     r->verdict ? r->verdict : "", "points", points);
+}
+
+/* -------------------------------------------------------------- Markdown */
+
+static int any_oversubscribed(const dr_scale_result *r) {
+    for (size_t i = 0; i < r->npoints; i++)
+        if (r->points[i].oversubscribed)
+            return 1;
+    return 0;
+}
+
+char *dr_scale_to_markdown(const dr_scale_result *r) {
+    buf b = {0};
+    int weak = r->mode == DR_SCALE_WEAK;
+    put(&b, "# %s scaling of %s\n\n", weak ? "Weak" : "Strong",
+        r->graph ? r->graph : "graph");
+    put(&b,
+        "%s, policy %s, %u core%s on this machine; makespans are the "
+        "median of the repeats.\n\n",
+        r->simulated ? "Simulated (virtual clock)" : "Measured",
+        r->policy ? r->policy : "?", r->cores, r->cores == 1 ? "" : "s");
+    put(&b,
+        "| P | runs | makespan (s) | min | max | %s | %s |%s utilisation "
+        "| idle (w·s) | idle tail (w·s) | T1/T∞ | ceiling | Karp–Flatt |\n",
+        weak ? "scaled speedup" : "speedup", "efficiency",
+        weak ? " scaled efficiency |" : "");
+    put(&b, "|--:|--:|--:|--:|--:|--:|--:|%s--:|--:|--:|--:|--:|--:|\n",
+        weak ? "--:|" : "");
+    for (size_t i = 0; i < r->npoints; i++) {
+        const dr_scale_point *p = &r->points[i];
+        put(&b, "| %u%s | %u | ", p->workers,
+            p->oversubscribed ? " *" : (p->baseline_only ? " †" : ""), p->runs);
+        cell(&b, "%.4g", p->makespan);
+        put(&b, " | ");
+        cell(&b, "%.4g", p->makespan_min);
+        put(&b, " | ");
+        cell(&b, "%.4g", p->makespan_max);
+        put(&b, " | ");
+        cell(&b, "%.2f", p->speedup);
+        put(&b, " | ");
+        cell(&b, "%.0f%%", p->efficiency * 100);
+        put(&b, " | ");
+        if (weak) {
+            cell(&b, "%.0f%%", p->scaled_efficiency * 100);
+            put(&b, " | ");
+        }
+        cell(&b, "%.0f%%", p->utilization * 100);
+        put(&b, " | ");
+        cell(&b, "%.3g", p->idle);
+        put(&b, " | ");
+        cell(&b, "%.3g", p->idle_tail);
+        put(&b, " | ");
+        cell(&b, "%.2f", p->parallelism);
+        put(&b, " | ");
+        cell(&b, "%.2f", p->ceiling);
+        put(&b, " | ");
+        cell(&b, "%.3f", p->karp_flatt);
+        put(&b, " |\n");
+    }
+    if (any_oversubscribed(r))
+        put(&b,
+            "\n\\* oversubscribed: more workers than the machine's %u "
+            "cores.\n",
+            r->cores);
+    if (r->baseline_added)
+        put(&b, "\n† P = 1 was not asked for; it was run as the baseline.\n");
+    if (weak && isfinite(r->gustafson_s))
+        put(&b,
+            "\nGustafson fit: serial fraction s = %.4g (R² = %.3f), scaled "
+            "speedup S(P) = P − s(P − 1).\n",
+            r->gustafson_s, r->gustafson_r2);
+    else if (!weak && isfinite(r->amdahl_f))
+        put(&b,
+            "\nAmdahl fit: serial fraction f = %.4g (R² = %.3f), speedup "
+            "S(P) = 1 / (f + (1 − f)/P).\n",
+            r->amdahl_f, r->amdahl_r2);
+    put(&b, "\n**Verdict.** %s\n", r->verdict ? r->verdict : "");
+    return finish(&b);
+}
+
+/* ------------------------------------------------------------------ HTML */
+
+static const char b64[] =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+static void put_base64(buf *b, const unsigned char *s, size_t n) {
+    for (size_t i = 0; i < n && !b->oom; i += 3) {
+        unsigned v = (unsigned)s[i] << 16;
+        if (i + 1 < n)
+            v |= (unsigned)s[i + 1] << 8;
+        if (i + 2 < n)
+            v |= s[i + 2];
+        put(b, "%c%c%c%c", b64[(v >> 18) & 63], b64[(v >> 12) & 63],
+            i + 1 < n ? b64[(v >> 6) & 63] : '=',
+            i + 2 < n ? b64[v & 63] : '=');
+    }
+}
+
+static const char css[] =
+    "body{font-family:Helvetica,Arial,sans-serif;margin:2em auto;"
+    "max-width:1100px;color:#222;padding:0 1em}"
+    "h1{font-size:1.6em}h2{font-size:1.25em;margin-top:1.6em;"
+    "border-bottom:1px solid #ddd}"
+    "table{border-collapse:collapse;font-size:.9em;margin:1em 0}"
+    "th,td{border:1px solid #ccc;padding:.25em .5em;text-align:right}"
+    "td{white-space:nowrap}"
+    "th{background:#f3f3f3}tr.over td{background:#fbecec}"
+    ".verdict{background:#eef4fb;border-left:4px solid #1f5fbf;"
+    "padding:.6em 1em}"
+    ".plots svg{max-width:100%;height:auto;margin-right:1em}"
+    "img.gantt{max-width:100%;border:1px solid #ddd}"
+    "dt{font-weight:bold;margin-top:.4em}dd{margin-left:1.5em}"
+    "@media print{body{margin:0;max-width:none}"
+    "section.gantt{page-break-inside:avoid}"
+    ".plots svg{page-break-inside:avoid}}";
+
+static const char definitions[] =
+    "<dl>"
+    "<dt>makespan T(P)</dt><dd>wall-clock (or virtual) time of the run with "
+    "P workers; the median of the repeats, with min and max.</dd>"
+    "<dt>speedup S(P)</dt><dd>strong scaling: T(1)/T(P).  Weak scaling: "
+    "Gustafson's scaled speedup T(1)·(W(P)/W(1))/T(P), W the work: the time "
+    "one worker would need for the grown problem over the time P workers "
+    "took (P·T(1)/T(P) when the work grows P-fold).</dd>"
+    "<dt>efficiency</dt><dd>S(P)/P: the share of the workers' time that "
+    "turned into speedup.</dd>"
+    "<dt>scaled efficiency</dt><dd>weak scaling: T(1)/T(P); 1 when P "
+    "workers do P times the work in the same time.</dd>"
+    "<dt>utilisation</dt><dd>work / (P · makespan): busy share of the "
+    "worker-seconds.</dd>"
+    "<dt>idle, idle tail</dt><dd>worker-seconds without a task; the tail is "
+    "the part after a worker's last task, which an elastic cluster could "
+    "have released.</dd>"
+    "<dt>T1/T∞</dt><dd>average parallelism: total work over the critical "
+    "path (span).  No schedule beats it.</dd>"
+    "<dt>ceiling</dt><dd>min(P, T1/T∞): the speedup the graph allows with P "
+    "workers.</dd>"
+    "<dt>Amdahl fit</dt><dd>the serial fraction f that best explains "
+    "1/S = f + (1−f)/P (least squares); the speedup never exceeds 1/f.</dd>"
+    "<dt>Karp–Flatt e(P)</dt><dd>(1/S − 1/P)/(1 − 1/P): the serial fraction "
+    "implied by one measurement.  Constant e: a real serial part; e growing "
+    "with P: overhead that grows with the workers.</dd>"
+    "<dt>Gustafson fit</dt><dd>weak scaling: the s in S(P) = P − s(P−1).</dd>"
+    "<dt>oversubscribed</dt><dd>more workers than cores: CPU-bound tasks "
+    "share the cores and take longer.</dd>"
+    "</dl>";
+
+static void html_table(buf *b, const dr_scale_result *r) {
+    int weak = r->mode == DR_SCALE_WEAK;
+    put(b,
+        "<table><tr><th>P</th><th>runs</th><th>makespan (s)</th>"
+        "<th>min</th><th>max</th><th>%s</th><th>efficiency</th>%s"
+        "<th>utilisation</th><th>idle (w·s)</th><th>idle tail (w·s)</th>"
+        "<th>T1/T∞</th><th>ceiling</th><th>Karp–Flatt</th></tr>\n",
+        weak ? "scaled speedup" : "speedup",
+        weak ? "<th>scaled efficiency</th>" : "");
+    for (size_t i = 0; i < r->npoints; i++) {
+        const dr_scale_point *p = &r->points[i];
+        put(b, "<tr%s><td>%u%s</td><td>%u</td><td>",
+            p->oversubscribed ? " class=\"over\"" : "", p->workers,
+            p->oversubscribed ? " *" : (p->baseline_only ? " †" : ""), p->runs);
+        cell(b, "%.4g", p->makespan);
+        put(b, "</td><td>");
+        cell(b, "%.4g", p->makespan_min);
+        put(b, "</td><td>");
+        cell(b, "%.4g", p->makespan_max);
+        put(b, "</td><td>");
+        cell(b, "%.2f", p->speedup);
+        put(b, "</td><td>");
+        cell(b, "%.0f%%", p->efficiency * 100);
+        put(b, "</td><td>");
+        if (weak) {
+            cell(b, "%.0f%%", p->scaled_efficiency * 100);
+            put(b, "</td><td>");
+        }
+        cell(b, "%.0f%%", p->utilization * 100);
+        put(b, "</td><td>");
+        cell(b, "%.3g", p->idle);
+        put(b, "</td><td>");
+        cell(b, "%.3g", p->idle_tail);
+        put(b, "</td><td>");
+        cell(b, "%.2f", p->parallelism);
+        put(b, "</td><td>");
+        cell(b, "%.2f", p->ceiling);
+        put(b, "</td><td>");
+        cell(b, "%.3f", p->karp_flatt);
+        put(b, "</td></tr>\n");
+    }
+    put(b, "</table>\n");
+    if (any_oversubscribed(r))
+        put(b,
+            "<p>* oversubscribed: more workers than the machine's %u "
+            "cores.</p>\n",
+            r->cores);
+    if (r->baseline_added)
+        put(b, "<p>† P = 1 was not asked for; it was run as the "
+               "baseline.</p>\n");
+}
+
+static void html_gantts(buf *b, const dr_scale_result *r) {
+    int any = 0;
+    for (size_t i = 0; i < r->npoints; i++) {
+        const dr_scale_point *p = &r->points[i];
+        if (p->trace == NULL)
+            continue;
+        dr_gantt_options o;
+        dr_gantt_options_init(&o);
+        o.width = 1000;
+        char *svg = NULL;
+        size_t len = 0;
+        if (dr_viz_gantt_svg(p->trace, p->summary, &o, &svg, &len, NULL) != 0)
+            continue;
+        if (!any)
+            put(b, "<h2>Timelines</h2>\n<p>One Gantt chart per worker count "
+                   "(the median run): idle gaps and idle tails show where "
+                   "workers waited.</p>\n");
+        any = 1;
+        put(b, "<section class=\"gantt\"><h3>P = %u%s</h3>\n", p->workers,
+            p->oversubscribed ? " (oversubscribed)" : "");
+        put(b,
+            "<img class=\"gantt\" alt=\"Gantt chart with %u workers\" "
+            "src=\"data:image/svg+xml;base64,",
+            p->workers);
+        put_base64(b, (const unsigned char *)svg, len);
+        put(b, "\"></section>\n");
+        free(svg);
+    }
+}
+
+char *dr_scale_report_html(const dr_scale_result *r) {
+    buf b = {0};
+    int weak = r->mode == DR_SCALE_WEAK;
+    char title[512];
+    snprintf(title, sizeof(title), "%s scaling of %s", weak ? "Weak" : "Strong",
+             r->graph ? r->graph : "graph");
+    put(&b, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+            "<title>");
+    put_html(&b, title);
+    put(&b, "</title><style>%s</style></head><body>\n<h1>", css);
+    put_html(&b, title);
+    put(&b, "</h1>\n<p>%s runs, policy <code>",
+        r->simulated ? "Simulated (virtual "
+                       "clock)"
+                     : "Measured");
+    put_html(&b, r->policy);
+    put(&b, "</code>, %u core%s on this machine; %s.</p>\n", r->cores,
+        r->cores == 1 ? "" : "s",
+        weak ? "the graph was re-expanded with workers = P at each point"
+             : "the same graph at every worker count");
+    put(&b, "<p class=\"verdict\"><b>Verdict.</b> ");
+    put_html(&b, r->verdict);
+    put(&b, "</p>\n<h2>Plots</h2>\n<div class=\"plots\">\n");
+    char *s1 = dr_scale_speedup_svg(r), *s2 = dr_scale_efficiency_svg(r);
+    if (s1 == NULL || s2 == NULL)
+        b.oom = 1;
+    put(&b, "%s%s</div>\n<h2>Table</h2>\n", s1 ? s1 : "", s2 ? s2 : "");
+    free(s1);
+    free(s2);
+    html_table(&b, r);
+    if (weak && isfinite(r->gustafson_s))
+        put(&b, "<p>Gustafson fit: s = %.4g (R² = %.3f).</p>\n", r->gustafson_s,
+            r->gustafson_r2);
+    else if (!weak && isfinite(r->amdahl_f))
+        put(&b,
+            "<p>Amdahl fit: f = %.4g (R² = %.3f); the speedup can never "
+            "exceed 1/f = %.3g.</p>\n",
+            r->amdahl_f, r->amdahl_r2,
+            r->amdahl_f > 0 ? 1.0 / r->amdahl_f : INFINITY);
+    html_gantts(&b, r);
+    put(&b, "<h2>What the figures mean</h2>\n%s\n</body></html>\n",
+        definitions);
+    return finish(&b);
+}
+
+/* ------------------------------------------------------------- writing */
+
+/* mkdir -p. */
+static int make_dirs(const char *dir, dr_error *err) {
+    char *path = strdup(dir);
+    if (path == NULL)
+        return DR_ENOMEM;
+    for (char *p = path + 1;; p++) {
+        if (*p == '/' || *p == '\0') {
+            char c = *p;
+            *p = '\0';
+            if (mkdir(path, 0777) != 0 && errno != EEXIST) {
+                if (err != NULL) {
+                    dr_error_clear(err);
+                    err->code = DR_EIO;
+                    snprintf(err->message, sizeof(err->message),
+                             "cannot create folder: %s", strerror(errno));
+                    snprintf(err->source, sizeof(err->source), "%s", path);
+                    snprintf(err->text, sizeof(err->text), "%s: %s", path,
+                             err->message);
+                }
+                free(path);
+                return DR_EIO;
+            }
+            *p = c;
+            if (c == '\0')
+                break;
+        }
+    }
+    free(path);
+    return 0;
+}
+
+static int write_text(const char *dir, const char *name, char *text,
+                      dr_error *err) {
+    if (text == NULL)
+        return DR_ENOMEM;
+    char path[4096];
+    snprintf(path, sizeof(path), "%s/%s", dir, name);
+    int rc = dr_write_file_atomic(path, text, strlen(text), err);
+    free(text);
+    return rc;
+}
+
+int dr_scale_write(const dr_scale_result *r, const char *dir, dr_error *err) {
+    int rc = make_dirs(dir, err);
+    if (rc != 0)
+        return rc;
+    int weak = r->mode == DR_SCALE_WEAK;
+    if ((rc = write_text(dir, "scaling.csv", dr_scale_to_csv(r), err)) ||
+        (rc = write_text(dir, "scaling.md", dr_scale_to_markdown(r), err)) ||
+        (rc = write_text(dir, "speedup.svg", dr_scale_speedup_svg(r), err)) ||
+        (rc = write_text(dir, weak ? "scaled-efficiency.svg" : "efficiency.svg",
+                         dr_scale_efficiency_svg(r), err)) ||
+        (rc = write_text(dir, "report.html", dr_scale_report_html(r), err)))
+        return rc;
+    json_t *j = dr_scale_to_json(r);
+    if (j == NULL)
+        return DR_ENOMEM;
+    char path[4096];
+    snprintf(path, sizeof(path), "%s/scaling.json", dir);
+    rc = dr_write_json_atomic(path, j, JSON_INDENT(2) | JSON_REAL_PRECISION(9),
+                              err);
+    json_decref(j);
+    for (size_t i = 0; rc == 0 && i < r->npoints; i++) {
+        const dr_scale_point *p = &r->points[i];
+        if (p->trace == NULL)
+            continue;
+        snprintf(path, sizeof(path), "%s/trace-P%u.json", dir, p->workers);
+        rc = dr_write_json_atomic(path, p->trace, JSON_COMPACT, err);
+        if (rc == 0 && p->summary != NULL) {
+            snprintf(path, sizeof(path), "%s/summary-P%u.json", dir,
+                     p->workers);
+            rc = dr_write_json_atomic(path, p->summary, JSON_INDENT(2), err);
+        }
+        if (rc == 0) {
+            snprintf(path, sizeof(path), "%s/gantt-P%u.svg", dir, p->workers);
+            /* A trace the visualiser cannot draw only loses the picture. */
+            (void)dr_viz_gantt_write(p->trace, p->summary, NULL, path, NULL);
+        }
+    }
+    return rc;
+}

@@ -1,0 +1,83 @@
+/*
+ * Private pieces shared by the files of viz/: a growable text buffer with
+ * XML escaping (svg.c), the trace read into a flat array of attempts
+ * (trace.c), and time formatting.  The trace's strings are borrowed from the
+ * json_t, which must outlive the dr__vtrace.
+ */
+#ifndef DAGRUN_VIZ_INTERNAL_H
+#define DAGRUN_VIZ_INTERNAL_H
+
+#include "dagrun.h"
+#include "dagrun/viz.h"
+
+#include <stdarg.h>
+
+/* ----------------------------------------------------------- text buffer */
+
+/* A growable string.  After any allocation failure `oom` is set and later
+ * appends do nothing, so callers check once at the end. */
+typedef struct dr__vbuf {
+    char *s;
+    size_t len, cap;
+    int oom;
+} dr__vbuf;
+
+void dr__vbuf_puts(dr__vbuf *b, const char *s);
+void dr__vbuf_putn(dr__vbuf *b, const char *s, size_t n);
+void dr__vbuf_printf(dr__vbuf *b, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* Appends s with &, <, >, " and ' escaped (text and attribute safe); bytes
+ * that XML forbids (control characters) become U+FFFD. */
+void dr__vbuf_xml(dr__vbuf *b, const char *s);
+void dr__vbuf_free(dr__vbuf *b);
+/* Hands the string over (caller frees); returns NULL when oom. */
+char *dr__vbuf_take(dr__vbuf *b, size_t *len);
+
+/* --------------------------------------------------------------- traces */
+
+typedef enum dr__vstatus {
+    DR__V_OK = 0,
+    DR__V_FAILED,
+    DR__V_TIMEOUT,
+    DR__V_INTERRUPTED
+} dr__vstatus;
+
+typedef struct dr__vattempt {
+    const char *task; /* borrowed from the json */
+    const char *cat;  /* key prefix ("" when absent) */
+    const char *op;   /* may be NULL */
+    const char *error;
+    double ts, dur, ready; /* microseconds */
+    int worker;
+    int attempt;
+    dr__vstatus status;
+} dr__vattempt;
+
+typedef struct dr__vtrace {
+    dr__vattempt *a; /* sorted by (worker, ts) */
+    size_t n;
+    int workers;     /* otherData.workers, at least 1 + highest tid */
+    double makespan; /* microseconds: otherData.makespan_us or last end */
+    const char *graph, *policy; /* "" when unknown */
+    int cores;                  /* 0 when unknown */
+    int simulated;
+} dr__vtrace;
+
+/* Reads a trace (docs/trace-format.md).  Returns 0, DR_EINVAL when it has
+ * no traceEvents array, DR_ENOMEM.  Unknown events are ignored. */
+int dr__vtrace_read(const json_t *trace, dr__vtrace *t, dr_error *err);
+void dr__vtrace_free(dr__vtrace *t);
+const char *dr__vstatus_name(dr__vstatus s);
+
+/* "1.25 s", "3.4 ms", "120 µs": a duration given in microseconds. */
+void dr__vfmt_time(char *buf, size_t len, double us);
+
+/* The degree of parallelism over time as a standalone SVG (the plot under
+ * the Gantt chart); new string in *svg or DR_EINVAL / DR_ENOMEM. */
+int dr__viz_profile_svg(const json_t *trace, int width, char **svg,
+                        dr_error *err);
+
+/* Cast helper: Graphviz 2.42 takes char * where it means const char *. */
+#define DR__MUT(s) ((char *)(uintptr_t)(s))
+
+#endif
