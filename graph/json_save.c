@@ -8,7 +8,7 @@
  * graph was made with are recorded under "params" for the reader; they no
  * longer change anything, as every task is written out.
  *
- * dr_graph_save writes one task per line: a million-task file stays
+ * dr_graph_save and dr_graph_to_text write one task per line: a million-task file stays
  * readable with grep and diff, and is a third the size of a fully indented
  * one.
  */
@@ -169,24 +169,14 @@ fail:
     return NULL;
 }
 
+static json_t *header_to_json(const dr_graph *g);
+
 json_t *dr_graph_to_json(const dr_graph *g) {
     if (g == NULL)
         return NULL;
-    json_t *root = json_object();
+    json_t *root = header_to_json(g);
     json_t *tasks = json_array();
     int rc = root == NULL || tasks == NULL;
-    rc |= json_object_set_new(root, "dagrun", json_integer(1));
-    rc |= json_object_set_new(root, "name", json_string(dr_graph_name(g)));
-    if (dr_graph_description(g)[0] != '\0')
-        rc |= json_object_set_new(root, "description",
-                                  json_string(dr_graph_description(g)));
-    if (dr_graph_nparams(g) > 0) {
-        json_t *params = json_object();
-        for (size_t i = 0; params != NULL && i < dr_graph_nparams(g); i++)
-            rc |= json_object_set_new(params, dr_graph_param_name(g, i),
-                                      json_integer(dr_graph_param_value(g, i)));
-        rc |= json_object_set_new(root, "params", params);
-    }
     for (size_t t = 0; rc == 0 && t < dr_graph_ntasks(g); t++) {
         json_t *task = task_to_json(g, (dr_task)t);
         rc |= task == NULL || json_array_append_new(tasks, task) != 0;
@@ -236,14 +226,35 @@ static void put_json(text *b, const json_t *v) {
     free(s);
 }
 
-int dr_graph_save(const dr_graph *g, const char *path, dr_error *err) {
-    json_t *root = dr_graph_to_json(g);
-    if (root == NULL) {
-        dr__error_set(err, DR_EINVAL, path, 0, 0, NULL,
-                      "cannot save: out of memory, or a task runs a C "
-                      "function that has no registered name");
-        return DR_EINVAL;
+/* The graph's top-level fields (no tasks) as an object; NULL on ENOMEM. */
+static json_t *header_to_json(const dr_graph *g) {
+    json_t *root = json_object();
+    int rc = root == NULL;
+    rc |= json_object_set_new(root, "dagrun", json_integer(1));
+    rc |= json_object_set_new(root, "name", json_string(dr_graph_name(g)));
+    if (dr_graph_description(g)[0] != '\0')
+        rc |= json_object_set_new(root, "description",
+                                  json_string(dr_graph_description(g)));
+    if (dr_graph_nparams(g) > 0) {
+        json_t *params = json_object();
+        for (size_t i = 0; params != NULL && i < dr_graph_nparams(g); i++)
+            rc |= json_object_set_new(params, dr_graph_param_name(g, i),
+                                      json_integer(dr_graph_param_value(g, i)));
+        rc |= json_object_set_new(root, "params", params);
     }
+    if (rc != 0) {
+        json_decref(root);
+        return NULL;
+    }
+    return root;
+}
+
+/* Streams the graph out one task at a time, so a million-task graph never
+ * exists as a jansson tree (that tree costs about a kilobyte a task). */
+char *dr_graph_to_text(const dr_graph *g, size_t *len) {
+    json_t *root = g != NULL ? header_to_json(g) : NULL;
+    if (root == NULL)
+        return NULL;
     text b = {0};
     put(&b, "{\n", 2);
     const char *key;
@@ -254,29 +265,43 @@ int dr_graph_save(const dr_graph *g, const char *path, dr_error *err) {
         put_json(&b, k);
         json_decref(k);
         put(&b, ": ", 2);
-        if (strcmp(key, "tasks") != 0) {
-            put_json(&b, value);
-            put(&b, ",\n", 2);
-            continue;
-        }
-        put(&b, "[", 1);
-        size_t i;
-        json_t *task;
-        json_array_foreach(value, i, task) {
-            put(&b, i ? ",\n    " : "\n    ", i ? 6 : 5);
-            put_json(&b, task);
-        }
-        put(&b, json_array_size(value) ? "\n  ]\n" : "]\n",
-            json_array_size(value) ? 5 : 2);
+        put_json(&b, value);
+        put(&b, ",\n", 2);
     }
-    put(&b, "}\n", 2);
     json_decref(root);
+    put(&b, "  \"tasks\": [", 12);
+    size_t n = dr_graph_ntasks(g);
+    for (size_t i = 0; i < n && !b.failed; i++) {
+        json_t *task = task_to_json(g, (dr_task)i);
+        if (task == NULL) {
+            b.failed = 1;
+            break;
+        }
+        put(&b, i ? ",\n    " : "\n    ", i ? 6 : 5);
+        put_json(&b, task);
+        json_decref(task);
+    }
+    put(&b, n ? "\n  ]\n}\n" : "]\n}\n", n ? 7 : 4);
     if (b.failed) {
         free(b.p);
-        dr__error_set(err, DR_ENOMEM, path, 0, 0, NULL, "out of memory");
-        return DR_ENOMEM;
+        return NULL;
     }
-    int rc = dr_write_file_atomic(path, b.p, b.len, err);
-    free(b.p);
+    b.p[b.len] = '\0';
+    if (len != NULL)
+        *len = b.len;
+    return b.p;
+}
+
+int dr_graph_save(const dr_graph *g, const char *path, dr_error *err) {
+    size_t len;
+    char *out = dr_graph_to_text(g, &len);
+    if (out == NULL) {
+        dr__error_set(err, DR_EINVAL, path, 0, 0, NULL,
+                      "cannot save: out of memory, or a task runs a C "
+                      "function that has no registered name");
+        return DR_EINVAL;
+    }
+    int rc = dr_write_file_atomic(path, out, len, err);
+    free(out);
     return rc;
 }

@@ -336,7 +336,12 @@ DR_EXTERN dr_graph *dr_graph_load_buffer(const char *text, size_t len,
  * reference, NULL on DR_ENOMEM or for a graph with C function tasks set
  * directly (not by registered name). */
 DR_EXTERN json_t *dr_graph_to_json(const dr_graph *g);
-/* Writes dr_graph_to_json() atomically (temp file + rename).  Returns 0 or
+/* The same as JSON text with one task a line, built one task at a time (a
+ * jansson tree of a million tasks would take about a gigabyte).  Returns a
+ * new NUL-terminated string (free it) and its length in *len (may be NULL),
+ * or NULL as dr_graph_to_json. */
+DR_EXTERN char *dr_graph_to_text(const dr_graph *g, size_t *len);
+/* Writes dr_graph_to_text() atomically (temp file + rename).  Returns 0 or
  * a DR_E* code with err filled. */
 DR_EXTERN int dr_graph_save(const dr_graph *g, const char *path, dr_error *err);
 
