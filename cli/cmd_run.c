@@ -1,9 +1,578 @@
-/* Placeholder until the 'run' subcommand lands (see the open issues). */
+/*
+ * dagrun run GRAPH (and plain `dagrun GRAPH`): runs a graph on a worker pool
+ * or simulates it, writes trace.json and summary.json into an output folder
+ * (dagrun-out/<graph>/ unless told otherwise), prints the summary in plain
+ * words and the sinks' results.  Everything but option parsing and printing
+ * lives in the scheduler (include/dagrun/run.h).
+ */
 #include "cli.h"
+#include "dagrun/run.h"
+#include "dagrun/viz.h"
+#include "run_internal.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* Above this many tasks a plain run does not draw its pictures by itself
+ * (building them needs the whole trace in memory); --dot/--svg/--gantt/
+ * --report still do. */
+#define PICTURE_TASK_LIMIT 200000
+
+static const char usage_text[] =
+    "Usage: dagrun run GRAPH [options]\n"
+    "       dagrun GRAPH [options]\n"
+    "\n"
+    "Runs GRAPH (dagrun JSON, STG or WfCommons) on a pool of workers, or\n"
+    "simulates it on a virtual clock.  At most N tasks run at once; builtin\n"
+    "and C function tasks run on worker threads, commands as child\n"
+    "processes.  Afterwards it writes trace.json (open it in Perfetto) and\n"
+    "summary.json into the output folder, prints a summary explaining each\n"
+    "figure, and prints the results of the sink tasks.\n"
+    "\n"
+    "Options:\n"
+    "  -w, --workers N       worker slots (default: the number of cores)\n"
+    "  -p, --policy NAME     which ready task goes first: cp (critical path,\n"
+    "                        the default), fifo, lifo, order (depth-first,\n"
+    "                        frees memory early) or random\n"
+    "      --seed N          seed for --policy random (default 0)\n"
+    "  -s, --simulate        simulate on a virtual clock: task durations are\n"
+    "                        their costs (default 1 s; a sleep's ms)\n"
+    "      --costs TRACE     simulate with the durations measured in an\n"
+    "                        earlier run's trace (implies --simulate)\n"
+    "  -k, --keep-going      after a failure, run everything that does not\n"
+    "                        depend on it (default: start nothing new)\n"
+    "      --retries N       retry failed tasks N times (default 0)\n"
+    "      --timeout S       fail tasks running longer than S seconds\n"
+    "      --cost-op OP      run tasks without an operation as 'sleep' or\n"
+    "                        'spin' for their cost (default: as noop)\n"
+    "      --cost-scale F    multiply costs by F (also in a simulation)\n"
+    "      --trace FILE      write the trace to FILE (Perfetto, chrome://tracing)\n"
+    "      --json FILE       write the summary as JSON to FILE\n"
+    "      --dot FILE        write the run-annotated graph as DOT to FILE\n"
+    "      --svg FILE        ... as SVG (also .png or .pdf by extension)\n"
+    "      --gantt FILE      write the Gantt timeline (SVG) to FILE\n"
+    "      --report FILE     write the self-contained HTML report to FILE\n"
+    "  -o, --output-dir DIR  where dag.dot, dag.svg, gantt.svg, trace.json,\n"
+    "                        summary.json, report.html and logs/ go\n"
+    "                        (default dagrun-out/<graph name>/)\n"
+    "      --no-outputs      write none of them (the single-file options\n"
+    "                        above still work)\n"
+    "      --output KEY      print the result of task KEY (repeatable; the\n"
+    "                        default prints the sinks' results)\n"
+    "      --run-dir DIR     where command logs go\n"
+    "                        (default <output dir>/logs)\n"
+    "      --workdir DIR     working folder of commands (default: here)\n"
+    "      --set NAME=VALUE  override a graph parameter (repeatable); the\n"
+    "                        parameter 'workers' is the worker count unless\n"
+    "                        set here\n"
+    "  -f, --format FMT      auto (default), json, stg or wfcommons\n"
+    "      --plugin LIB.so   load operations from a plugin (repeatable)\n"
+    "  -q, --quiet           print only errors and --output results\n"
+    "  -h, --help            show this text\n"
+    "\n";
+
+enum {
+    OPT_SEED = 256,
+    OPT_COSTS,
+    OPT_RETRIES,
+    OPT_TIMEOUT,
+    OPT_COST_OP,
+    OPT_COST_SCALE,
+    OPT_TRACE,
+    OPT_JSON,
+    OPT_NO_OUTPUTS,
+    OPT_OUTPUT,
+    OPT_RUN_DIR,
+    OPT_WORKDIR,
+    OPT_SET,
+    OPT_PLUGIN,
+    OPT_DOT,
+    OPT_SVG,
+    OPT_GANTT,
+    OPT_REPORT
+};
+
+static const struct option long_options[] = {
+    {"workers", required_argument, NULL, 'w'},
+    {"policy", required_argument, NULL, 'p'},
+    {"seed", required_argument, NULL, OPT_SEED},
+    {"simulate", no_argument, NULL, 's'},
+    {"costs", required_argument, NULL, OPT_COSTS},
+    {"keep-going", no_argument, NULL, 'k'},
+    {"retries", required_argument, NULL, OPT_RETRIES},
+    {"timeout", required_argument, NULL, OPT_TIMEOUT},
+    {"cost-op", required_argument, NULL, OPT_COST_OP},
+    {"cost-scale", required_argument, NULL, OPT_COST_SCALE},
+    {"trace", required_argument, NULL, OPT_TRACE},
+    {"json", required_argument, NULL, OPT_JSON},
+    {"output-dir", required_argument, NULL, 'o'},
+    {"no-outputs", no_argument, NULL, OPT_NO_OUTPUTS},
+    {"output", required_argument, NULL, OPT_OUTPUT},
+    {"run-dir", required_argument, NULL, OPT_RUN_DIR},
+    {"workdir", required_argument, NULL, OPT_WORKDIR},
+    {"set", required_argument, NULL, OPT_SET},
+    {"format", required_argument, NULL, 'f'},
+    {"plugin", required_argument, NULL, OPT_PLUGIN},
+    {"dot", required_argument, NULL, OPT_DOT},
+    {"svg", required_argument, NULL, OPT_SVG},
+    {"gantt", required_argument, NULL, OPT_GANTT},
+    {"report", required_argument, NULL, OPT_REPORT},
+    {"quiet", no_argument, NULL, 'q'},
+    {"help", no_argument, NULL, 'h'},
+    {NULL, 0, NULL, 0}};
+
+/* Creates a folder and its parents; 0 or -1 with errno. */
+static int make_dirs(const char *path) {
+    char *copy = strdup(path);
+    if (copy == NULL)
+        return -1;
+    for (char *p = copy + 1;; p++) {
+        if (*p != '/' && *p != '\0')
+            continue;
+        char c = *p;
+        *p = '\0';
+        if (mkdir(copy, 0777) != 0 && errno != EEXIST) {
+            free(copy);
+            return -1;
+        }
+        *p = c;
+        if (c == '\0')
+            break;
+    }
+    free(copy);
+    return 0;
+}
+
+/* The graph's name, or the file name without folder and extension; only
+ * characters safe in a folder name. */
+static char *output_name(const dr_graph *g, const char *path) {
+    const char *name = dr_graph_name(g);
+    size_t len = strlen(name);
+    if (len == 0) {
+        const char *slash = strrchr(path, '/');
+        name = slash ? slash + 1 : path;
+        const char *dot = strrchr(name, '.');
+        len = dot && dot != name ? (size_t)(dot - name) : strlen(name);
+    }
+    char *out = malloc(len + 6);
+    if (out == NULL)
+        return NULL;
+    for (size_t i = 0; i < len; i++) {
+        char c = name[i];
+        int ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+                 (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.';
+        out[i] = ok ? c : '_';
+    }
+    out[len] = '\0';
+    if (len == 0 || strcmp(out, ".") == 0 || strcmp(out, "..") == 0)
+        strcpy(out, "graph");
+    return out;
+}
+
+static void print_result(const dr_run *run, const dr_graph *g, dr_task t) {
+    json_t *r = dr_run_task_result(run, t);
+    char *text = r ? json_dumps(r, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
+    const char *why;
+    switch (dr_run_task_state(run, t)) {
+    case DR_STATE_OK:
+        why = run->simulated ? "(simulated: no result)" : "(no result)";
+        break;
+    case DR_STATE_FAILED:
+        why = "(failed)";
+        break;
+    case DR_STATE_SKIPPED:
+        why = "(skipped: a dependency failed)";
+        break;
+    default:
+        why = "(did not run)";
+        break;
+    }
+    printf("%s = %s\n", dr_task_key(g, t), text ? text : why);
+    free(text);
+}
+
+#define MAX_PRINTED_SINKS 20
+
+static void print_results(const dr_run *run, const dr_graph *g,
+                          const char **keys, size_t nkeys, int quiet) {
+    if (nkeys > 0) {
+        for (size_t i = 0; i < nkeys; i++)
+            print_result(run, g, dr_graph_find(g, keys[i]));
+        return;
+    }
+    if (quiet || run->simulated)
+        return;
+    size_t n = dr_graph_ntasks(g), shown = 0, sinks = 0;
+    for (size_t t = 0; t < n; t++) {
+        size_t ns;
+        dr_task_succs(g, (dr_task)t, &ns);
+        if (ns != 0)
+            continue;
+        sinks++;
+        if (shown < MAX_PRINTED_SINKS) {
+            print_result(run, g, (dr_task)t);
+            shown++;
+        }
+    }
+    if (sinks > shown)
+        printf("... and %zu more sink results (use --output KEY)\n",
+               sinks - shown);
+}
+
+typedef struct run_args {
+    dr_run_options opts;
+    const char *graph_path, *trace, *json, *outdir, *format;
+    const char *dot, *svg, *gantt, *report;
+    const char **keys;
+    size_t nkeys;
+    const char **plugins;
+    size_t nplugins;
+    cli_params params;
+    int no_outputs, quiet;
+} run_args;
+
+static int push_str(const char ***list, size_t *n, const char *s) {
+    const char **bigger = realloc(*list, (*n + 1) * sizeof(**list));
+    if (bigger == NULL)
+        return -1;
+    *list = bigger;
+    bigger[(*n)++] = s;
+    return 0;
+}
+
+/* Returns -1 to go on, or an exit code. */
+static int parse(int argc, char **argv, run_args *a) {
+    const char *cmd = "run";
+    unsigned long ul;
+    double d;
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "w:p:skqo:f:h", long_options, NULL)) !=
+           -1) {
+        switch (c) {
+        case 'w':
+            if (cli_parse_uint(cmd, "--workers", optarg, 100000, &ul) != 0)
+                return DR_EXIT_USAGE;
+            a->opts.workers = (unsigned)ul;
+            break;
+        case 'p':
+            if (dr_policy_from_name(optarg, &a->opts.policy) != 0)
+                return cli_usage_error(cmd,
+                                       "--policy: unknown policy '%s' (cp, "
+                                       "fifo, lifo, order or random)",
+                                       optarg);
+            break;
+        case OPT_SEED: {
+            char *end;
+            errno = 0;
+            unsigned long long v = strtoull(optarg, &end, 10);
+            if (errno || end == optarg || *end || optarg[0] == '-')
+                return cli_usage_error(cmd,
+                                       "--seed: expected a whole "
+                                       "number, got '%s'",
+                                       optarg);
+            a->opts.seed = v;
+            break;
+        }
+        case 's':
+            a->opts.simulate = 1;
+            break;
+        case OPT_COSTS:
+            a->opts.costs_trace = optarg;
+            a->opts.simulate = 1;
+            break;
+        case 'k':
+            a->opts.keep_going = 1;
+            break;
+        case OPT_RETRIES: {
+            char *end;
+            errno = 0;
+            unsigned long v = strtoul(optarg, &end, 10);
+            if (errno || end == optarg || *end || optarg[0] == '-' || v > 1000)
+                return cli_usage_error(cmd,
+                                       "--retries: expected a whole number "
+                                       "from 0 to 1000, got '%s'",
+                                       optarg);
+            a->opts.retries = (int)v;
+            break;
+        }
+        case OPT_TIMEOUT:
+            if (cli_parse_double(cmd, "--timeout", optarg, &d) != 0)
+                return DR_EXIT_USAGE;
+            a->opts.timeout = d;
+            break;
+        case OPT_COST_OP:
+            if (strcmp(optarg, "sleep") == 0)
+                a->opts.cost_op = DR_COST_OP_SLEEP;
+            else if (strcmp(optarg, "spin") == 0)
+                a->opts.cost_op = DR_COST_OP_SPIN;
+            else if (strcmp(optarg, "noop") == 0 || strcmp(optarg, "none") == 0)
+                a->opts.cost_op = DR_COST_OP_NONE;
+            else
+                return cli_usage_error(cmd,
+                                       "--cost-op: expected sleep or spin, "
+                                       "got '%s'",
+                                       optarg);
+            break;
+        case OPT_COST_SCALE:
+            if (cli_parse_double(cmd, "--cost-scale", optarg, &d) != 0)
+                return DR_EXIT_USAGE;
+            if (d <= 0)
+                return cli_usage_error(cmd, "--cost-scale must be positive");
+            a->opts.cost_scale = d;
+            break;
+        case OPT_TRACE:
+            a->trace = optarg;
+            break;
+        case OPT_JSON:
+            a->json = optarg;
+            break;
+        case 'o':
+            a->outdir = optarg;
+            break;
+        case OPT_NO_OUTPUTS:
+            a->no_outputs = 1;
+            break;
+        case OPT_OUTPUT:
+            if (push_str(&a->keys, &a->nkeys, optarg) != 0)
+                return DR_EXIT_USAGE;
+            break;
+        case OPT_RUN_DIR:
+            a->opts.run_dir = optarg;
+            break;
+        case OPT_WORKDIR:
+            a->opts.workdir = optarg;
+            break;
+        case OPT_SET:
+            if (cli_params_add(&a->params, cmd, optarg) != 0)
+                return DR_EXIT_USAGE;
+            break;
+        case 'f':
+            a->format = optarg;
+            break;
+        case OPT_PLUGIN:
+            if (push_str(&a->plugins, &a->nplugins, optarg) != 0)
+                return DR_EXIT_USAGE;
+            break;
+        case OPT_DOT:
+            a->dot = optarg;
+            break;
+        case OPT_SVG:
+            a->svg = optarg;
+            break;
+        case OPT_GANTT:
+            a->gantt = optarg;
+            break;
+        case OPT_REPORT:
+            a->report = optarg;
+            break;
+        case 'q':
+            a->quiet = 1;
+            break;
+        case 'h':
+            printf("%s%s", usage_text, cli_exit_codes_help);
+            return DR_EXIT_OK;
+        default:
+            return cli_usage_error(cmd, "unknown option");
+        }
+    }
+    if (optind >= argc)
+        return cli_usage_error(cmd, "missing GRAPH");
+    if (optind + 1 < argc)
+        return cli_usage_error(cmd, "unexpected argument '%s'",
+                               argv[optind + 1]);
+    a->graph_path = argv[optind];
+    if (a->format != NULL && strcmp(a->format, "auto") != 0 &&
+        dr_format_from_name(a->format) == DR_FORMAT_AUTO)
+        return cli_usage_error(cmd, "--format: unknown format '%s'", a->format);
+    return -1;
+}
+
+static char *join(const char *dir, const char *file) {
+    size_t len = strlen(dir) + strlen(file) + 2;
+    char *s = malloc(len);
+    if (s != NULL)
+        snprintf(s, len, "%s/%s", dir, file);
+    return s;
+}
+
+/* Writes the trace and summary files; returns 0 or prints and returns -1. */
+static int write_outputs(const dr_run *run, const run_args *a,
+                         const char *outdir) {
+    dr_error err;
+    dr_error_clear(&err);
+    char *trace = NULL, *summary = NULL;
+    int rc = 0;
+    if (!a->no_outputs) {
+        if (make_dirs(outdir) != 0) {
+            fprintf(stderr, "dagrun run: cannot create '%s': %s\n", outdir,
+                    strerror(errno));
+            return -1;
+        }
+        trace = join(outdir, "trace.json");
+        summary = join(outdir, "summary.json");
+    }
+    const char *tpath = a->trace ? a->trace : trace;
+    const char *spath = a->json ? a->json : summary;
+    if (tpath != NULL && dr__run_write_trace(run, tpath, &err) != 0)
+        rc = -1;
+    if (rc == 0 && spath != NULL && dr__run_write_summary(run, spath, &err))
+        rc = -1;
+    if (rc != 0)
+        fprintf(stderr, "dagrun run: %s\n", err.text);
+    else if (!a->quiet && (tpath || spath))
+        printf("\nTrace: %s\nSummary: %s\n", tpath ? tpath : "(not written)",
+               spath ? spath : "(not written)");
+    free(trace);
+    free(summary);
+    return rc;
+}
+
+/* Draws the run: the default pictures into outdir (unless --no-outputs or
+ * the graph is very large) and the single files asked for.  Returns 0 or
+ * prints the error and returns -1. */
+static int write_pictures(const dr_run *run, const dr_graph *g,
+                          const run_args *a, const char *outdir) {
+    int defaults = !a->no_outputs;
+    if (defaults && dr_graph_ntasks(g) > PICTURE_TASK_LIMIT) {
+        defaults = 0;
+        if (!a->quiet)
+            printf("Pictures: not drawn for %zu tasks (more than %d); use "
+                   "dagrun gantt / dagrun viz on the trace\n",
+                   dr_graph_ntasks(g), PICTURE_TASK_LIMIT);
+    }
+    if (!defaults && !a->dot && !a->svg && !a->gantt && !a->report)
+        return 0;
+    json_t *trace = dr_run_trace_json(run);
+    json_t *summary = dr_run_summary_json(run);
+    dr_error err;
+    dr_error_clear(&err);
+    int rc = trace == NULL || summary == NULL ? DR_ENOMEM : 0;
+    if (rc == 0 && defaults)
+        rc = dr_viz_write_run_outputs(g, trace, summary, outdir, &err);
+    if (rc == 0 && a->dot)
+        rc = dr_viz_write(g, trace, NULL, a->dot, &err);
+    if (rc == 0 && a->svg)
+        rc = dr_viz_write(g, trace, NULL, a->svg, &err);
+    if (rc == 0 && a->gantt)
+        rc = dr_viz_gantt_write(trace, summary, NULL, a->gantt, &err);
+    if (rc == 0 && a->report)
+        rc = dr_viz_report_write(g, trace, summary, NULL, a->report, &err);
+    json_decref(trace);
+    json_decref(summary);
+    if (rc != 0) {
+        fprintf(stderr, "dagrun run: cannot draw the run: %s\n",
+                err.text[0] ? err.text : dr_strerror(rc));
+        return -1;
+    }
+    if (defaults && !a->quiet)
+        printf("Pictures: %s/dag.svg, %s/gantt.svg, %s/report.html\n", outdir,
+               outdir, outdir);
+    return 0;
+}
+
+/* Unless --set names it, the graph parameter `workers` is the run's worker
+ * count, so a weak-scaling graph (n = 4*workers) grows with -w.  Returns 0
+ * or an exit code. */
+static int set_workers_param(run_args *a) {
+    for (size_t i = 0; i < a->params.n; i++)
+        if (strcmp(a->params.items[i].name, "workers") == 0)
+            return 0;
+    unsigned long n = a->opts.workers;
+    if (n == 0) {
+        long cores = sysconf(_SC_NPROCESSORS_ONLN);
+        n = cores > 0 ? (unsigned long)cores : 1;
+    }
+    char text[48];
+    snprintf(text, sizeof(text), "workers=%lu", n);
+    return cli_params_add(&a->params, "run", text);
+}
 
 int cmd_run(int argc, char **argv) {
-    (void)argc;
-    (void)argv;
-    fprintf(stderr, "dagrun run: not built yet\n");
-    return DR_EXIT_USAGE;
+    run_args a;
+    memset(&a, 0, sizeof(a));
+    dr_run_options_init(&a.opts);
+    int code = parse(argc, argv, &a);
+    dr_ops *ops = NULL;
+    dr_graph *g = NULL;
+    dr_run *run = NULL;
+    char *name = NULL, *outdir = NULL, *logs = NULL;
+    if (code >= 0)
+        goto out;
+    code = DR_EXIT_USAGE;
+    dr_error err;
+    dr_error_clear(&err);
+    if (set_workers_param(&a) != 0)
+        goto out;
+    if (a.nplugins > 0) {
+        if ((ops = dr_ops_create()) == NULL)
+            goto out;
+        for (size_t i = 0; i < a.nplugins; i++)
+            if (dr_plugin_load(a.plugins[i], ops, &err) != 0) {
+                fprintf(stderr, "dagrun run: %s\n", err.text);
+                goto out;
+            }
+    }
+    g = cli_load_graph(
+        a.graph_path, a.format ? dr_format_from_name(a.format) : DR_FORMAT_AUTO,
+        &a.params, ops);
+    if (g == NULL)
+        goto out;
+    for (size_t i = 0; i < a.nkeys; i++)
+        if (dr_graph_find(g, a.keys[i]) == DR_TASK_NONE) {
+            cli_usage_error("run", "--output: no task '%s' in %s", a.keys[i],
+                            a.graph_path);
+            goto out;
+        }
+    name = output_name(g, a.graph_path);
+    outdir = a.outdir ? strdup(a.outdir)
+             : name   ? join("dagrun-out", name)
+                      : NULL;
+    if (outdir == NULL)
+        goto out;
+    if (a.opts.run_dir == NULL && (logs = join(outdir, "logs")) == NULL)
+        goto out;
+    if (a.opts.run_dir == NULL)
+        a.opts.run_dir = logs;
+    a.opts.ops = ops;
+    a.opts.keep_results = a.keys;
+    a.opts.nkeep_results = a.nkeys;
+    a.opts.progress = !a.quiet;
+    a.opts.handle_signals = 1;
+    run = dr_run_graph(g, &a.opts, &err);
+    if (run == NULL) {
+        fprintf(stderr, "dagrun run: %s\n", err.text[0] ? err.text : "failed");
+        goto out;
+    }
+    int status = dr_run_status(run);
+    code = status == 0          ? DR_EXIT_OK
+           : status == DR_EINTR ? DR_EXIT_INTERRUPTED
+                                : DR_EXIT_FAILED;
+    if (!a.quiet)
+        dr_run_print_summary(run, stdout);
+    if (write_outputs(run, &a, outdir) != 0 && code == DR_EXIT_OK)
+        code = DR_EXIT_FAILED;
+    if (write_pictures(run, g, &a, outdir) != 0 && code == DR_EXIT_OK)
+        code = DR_EXIT_FAILED;
+    if (!a.quiet || a.nkeys > 0) {
+        if (!a.quiet)
+            printf("\n");
+        print_results(run, g, a.keys, a.nkeys, a.quiet);
+    }
+    fflush(stdout);
+out:
+    dr_run_destroy(run);
+    dr_graph_destroy(g);
+    dr_ops_destroy(ops);
+    cli_params_free(&a.params);
+    free(a.keys);
+    free(a.plugins);
+    free(name);
+    free(outdir);
+    free(logs);
+    return code;
 }

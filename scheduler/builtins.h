@@ -30,6 +30,9 @@ int dr__builtin_run(const char *name, const json_t *args,
  * DAGRUN_SPIN_ITERS in the environment overrides the measurement, so that
  * runs on different machines can do the same work. */
 void dr__spin_calibrate(void);
+/* The calibrated number of inner iterations in one spin unit (calibrating
+ * first if needed). */
+uint64_t dr__spin_iters_per_unit(void);
 /* Burns `units` spin units of CPU (fixed work, not fixed time). */
 void dr__spin(double units, const atomic_int *cancel);
 

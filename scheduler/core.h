@@ -65,5 +65,10 @@ size_t dr__core_nrunning(const dr__core *c);
 size_t dr__core_nfinished(const dr__core *c); /* done + failed + skipped */
 /* 1 when nothing runs and nothing more can start. */
 int dr__core_idle(const dr__core *c);
+/* 1 once dr__core_stop (or a failure without keep_going) stopped the core. */
+int dr__core_stopped(const dr__core *c);
+/* The static priority of t for cp and order (0 = most urgent); 0 for the
+ * other policies.  For tests and the trace. */
+uint64_t dr__core_rank(const dr__core *c, dr_task t);
 
 #endif

@@ -52,6 +52,9 @@ struct dr_run {
     int32_t *last;          /* per task: index of the last attempt, -1 */
     json_t **results;       /* per task: kept JSON results (sinks...), or NULL */
 
+    uint8_t *keep;          /* per task: 1 when its result is kept after
+                               the run (sinks and opts.keep_results) */
+
     size_t peak_live_results;
     size_t peak_live_bytes;
     char *run_dir;          /* owned: where command logs went, or NULL */
@@ -64,6 +67,36 @@ long dr__run_add_attempt(dr_run *run, dr_task t, unsigned worker,
 /* Records a final failure (strings copied). */
 int dr__run_add_failure(dr_run *run, dr_task t, unsigned attempts,
                         const char *reason, const char *stderr_tail);
+
+/* A run with no attempts yet: per-task arrays allocated (state pending,
+ * last -1, keep set for sinks and opts->keep_results), workers and cores as
+ * given.  Used by dr_run_graph and by tests that build attempt lists by
+ * hand.  Returns NULL on DR_ENOMEM. */
+dr_run *dr__run_create(dr_graph *g, const dr_run_options *opts,
+                       unsigned workers, unsigned cores, int simulated);
+
+/* Per-task durations (seconds) for priorities and the simulator: the task's
+ * cost when set, else a sleep's ms / 1000 or a spin's units / 1000, else the
+ * default cost 1; times opts->cost_scale for a simulation.  With
+ * opts->costs_trace, tasks found in that trace (last ok attempt) take their
+ * measured duration instead.  Returns 0 or a DR_E* code with err filled. */
+int dr__run_durations(const dr_graph *g, const dr_run_options *opts,
+                      double *duration, dr_error *err);
+
+/* Reads a previous run's trace and sets duration[t] for every task found
+ * (its last ok attempt, dur in µs); others are left alone.  Returns the
+ * number of tasks matched (0 is an error: DR_EFORMAT), or a DR_E* code. */
+long dr__costs_from_trace(const dr_graph *g, const char *path,
+                          double *duration, dr_error *err);
+
+/* The trace as JSON text, built one event at a time so a million-task
+ * trace never exists as a jansson tree; the same content as
+ * dr_run_trace_json.  Returns new text (free it) or NULL on DR_ENOMEM. */
+char *dr__run_trace_text(const dr_run *run, size_t *len);
+/* Writes the trace / summary atomically.  Returns 0 or DR_E* with err. */
+int dr__run_write_trace(const dr_run *run, const char *path, dr_error *err);
+int dr__run_write_summary(const dr_run *run, const char *path,
+                          dr_error *err);
 
 /* The drivers.  Each runs the whole graph, filling `run`; returns 0 or a
  * DR_E* code for an error that stopped the driver itself (not task

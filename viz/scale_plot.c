@@ -289,6 +289,27 @@ static double gustafson_eff_curve(double p, const void *ctx) {
     return gustafson_curve(p, ctx) / p;
 }
 
+static double ceiling_curve(double p, const void *ctx) {
+    double par = *(const double *)ctx;
+    return p < par ? p : par;
+}
+
+static double ceiling_eff_curve(double p, const void *ctx) {
+    return ceiling_curve(p, ctx) / p;
+}
+
+/* The median average parallelism of the runs, NAN when none is known. */
+static double median_parallelism(const dr_scale_result *r) {
+    double *v = malloc(r->npoints * sizeof(*v));
+    size_t n = 0;
+    for (size_t i = 0; v != NULL && i < r->npoints; i++)
+        if (isfinite(r->points[i].parallelism) && r->points[i].parallelism > 0)
+            v[n++] = r->points[i].parallelism;
+    double m = v != NULL && n > 0 ? dr_scale_median(v, n) : NAN;
+    free(v);
+    return m;
+}
+
 static double one(double p, const void *ctx) {
     (void)p;
     (void)ctx;
@@ -356,10 +377,16 @@ char *dr_scale_speedup_svg(const dr_scale_result *r) {
                            .dash = "8 3 2 3",
                            .fn = weak ? gustafson_curve : amdahl_curve,
                            .ctx = &fit};
+    /* Strong scaling runs one graph, so its ceiling min(P, T1/T-inf) is a
+     * curve (T1/T-inf the median over the runs); weak scaling grows the
+     * graph, so its ceiling is known only at the points. */
+    double par = median_parallelism(r);
     ss[k++] = (series){.name = "critical-path ceiling",
                        .color = "#c0392b",
                        .dash = "2 3",
-                       .y = ceil_};
+                       .y = weak || !isfinite(par) ? ceil_ : NULL,
+                       .fn = weak || !isfinite(par) ? NULL : ceiling_curve,
+                       .ctx = &par};
     char *svgtext = draw(&pl, ss, k);
     free(buf);
     return svgtext;
@@ -406,10 +433,16 @@ char *dr_scale_efficiency_svg(const dr_scale_result *r) {
                            .dash = "8 3 2 3",
                            .fn = weak ? gustafson_eff_curve : amdahl_eff_curve,
                            .ctx = &fit};
+    /* Strong scaling runs one graph, so its ceiling min(P, T1/T-inf) is a
+     * curve (T1/T-inf the median over the runs); weak scaling grows the
+     * graph, so its ceiling is known only at the points. */
+    double par = median_parallelism(r);
     ss[k++] = (series){.name = "critical-path ceiling",
                        .color = "#c0392b",
                        .dash = "2 3",
-                       .y = ceil_};
+                       .y = weak || !isfinite(par) ? ceil_ : NULL,
+                       .fn = weak || !isfinite(par) ? NULL : ceiling_eff_curve,
+                       .ctx = &par};
     char *svgtext = draw(&pl, ss, k);
     free(buf);
     return svgtext;

@@ -51,6 +51,10 @@ typedef struct dr_run_options {
     int progress;            /* 1: live status line on stderr if a terminal */
     int handle_signals;      /* 1: SIGINT/SIGTERM stop the run (CLI) */
     const dr_ops *ops;       /* C function ops for tasks named in JSON */
+    /* Keys of tasks whose results are kept after the run besides the
+     * sinks' (`--output KEY`); may be NULL.  Borrowed. */
+    const char *const *keep_results;
+    size_t nkeep_results;
 } dr_run_options;
 
 /* Fills defaults: workers 0, policy cp, cost_scale 1, everything else 0. */

@@ -1,0 +1,484 @@
+/*
+ * The scheduling core: dependency counting, the ready set and the free
+ * workers, shared by the executor and the simulator.
+ *
+ * The ready set is a binary min-heap of (key, task) pairs.  What the key is
+ * depends on the policy:
+ *  - cp and order use a static rank computed once at creation (0 = most
+ *    urgent), so the heap compares one integer and the same graph always
+ *    gives the same decisions;
+ *  - fifo uses a counter of readiness events (oldest first), lifo its
+ *    complement (newest first);
+ *  - random keeps the ready tasks in a plain array and takes a uniformly
+ *    random one with a seeded splitmix64 generator.
+ * Ties cannot happen for cp, order, fifo and lifo because every key is unique,
+ * so decisions never depend on heap layout.  Free workers are a second
+ * min-heap of worker ids, so the lowest free id is always taken first.
+ *
+ * The cp rank: highest bottom level first (the longest path from the start
+ * of the task to the end of the graph, its own duration included, the
+ * classic HLFET priority).  Ties, frequent with integer costs, are broken by
+ * the larger estimated descendant work (the sum over successors of their own
+ * estimate, a cheap upper bound that favours tasks unlocking much work), then
+ * by more successors, then by the lower task id.
+ *
+ * The order rank (Dask-like): a depth-first post-order from the sinks.
+ * Sinks are taken longest-path-ending-there first; below each task its
+ * dependencies are visited longest-path-ending-there first.  A task's rank is
+ * its post-order number, so a branch's tasks are numbered together and its
+ * join right after its last input: running lowest rank first finishes one
+ * branch before starting the next, which releases intermediate results
+ * early, while the longest chains still start first.
+ */
+#define _GNU_SOURCE /* qsort_r: ranking must be reentrant (no globals) */
+#include "core.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct ready_entry {
+    uint64_t key;
+    uint32_t task;
+} ready_entry;
+
+struct dr__core {
+    const dr_graph *g;
+    size_t n;
+    dr_policy policy;
+    uint32_t *waiting; /* per task: dependencies not yet finished */
+    uint8_t *state;    /* per task: DR__* */
+    double *ready_time;
+    uint64_t *rank; /* cp / order: static key per task; NULL otherwise */
+
+    ready_entry *ready; /* heap (or plain array for random) */
+    size_t nready;
+    uint32_t *free_workers; /* min-heap of ids */
+    size_t nfree;
+    unsigned workers;
+
+    uint64_t seq; /* fifo / lifo readiness counter */
+    uint64_t rng; /* random: splitmix64 state */
+    int stopped;
+    size_t nrunning, nfinished;
+};
+
+/* ------------------------------------------------------------ heaps */
+
+static int entry_less(const ready_entry *a, const ready_entry *b) {
+    return a->key < b->key || (a->key == b->key && a->task < b->task);
+}
+
+static void ready_push(dr__core *c, uint64_t key, dr_task t) {
+    ready_entry e = {key, t};
+    size_t i = c->nready++;
+    if (c->policy == DR_POLICY_RANDOM) {
+        c->ready[i] = e;
+        return;
+    }
+    while (i > 0) {
+        size_t p = (i - 1) / 2;
+        if (!entry_less(&e, &c->ready[p]))
+            break;
+        c->ready[i] = c->ready[p];
+        i = p;
+    }
+    c->ready[i] = e;
+}
+
+static uint64_t splitmix64(uint64_t *s) {
+    uint64_t z = (*s += 0x9e3779b97f4a7c15ULL);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
+}
+
+static dr_task ready_pop(dr__core *c) {
+    if (c->policy == DR_POLICY_RANDOM) {
+        size_t i = (size_t)(splitmix64(&c->rng) % c->nready);
+        dr_task t = c->ready[i].task;
+        c->ready[i] = c->ready[--c->nready];
+        return t;
+    }
+    dr_task top = c->ready[0].task;
+    ready_entry last = c->ready[--c->nready];
+    size_t n = c->nready, i = 0;
+    for (;;) {
+        size_t l = 2 * i + 1;
+        if (l >= n)
+            break;
+        size_t m = l;
+        if (l + 1 < n && entry_less(&c->ready[l + 1], &c->ready[l]))
+            m = l + 1;
+        if (!entry_less(&c->ready[m], &last))
+            break;
+        c->ready[i] = c->ready[m];
+        i = m;
+    }
+    if (n > 0)
+        c->ready[i] = last;
+    return top;
+}
+
+static void worker_push(dr__core *c, uint32_t w) {
+    size_t i = c->nfree++;
+    while (i > 0) {
+        size_t p = (i - 1) / 2;
+        if (c->free_workers[p] <= w)
+            break;
+        c->free_workers[i] = c->free_workers[p];
+        i = p;
+    }
+    c->free_workers[i] = w;
+}
+
+static uint32_t worker_pop(dr__core *c) {
+    uint32_t top = c->free_workers[0];
+    uint32_t last = c->free_workers[--c->nfree];
+    size_t n = c->nfree, i = 0;
+    for (;;) {
+        size_t l = 2 * i + 1;
+        if (l >= n)
+            break;
+        size_t m = l;
+        if (l + 1 < n && c->free_workers[l + 1] < c->free_workers[l])
+            m = l + 1;
+        if (c->free_workers[m] >= last)
+            break;
+        c->free_workers[i] = c->free_workers[m];
+        i = m;
+    }
+    if (n > 0)
+        c->free_workers[i] = last;
+    return top;
+}
+
+/* ------------------------------------------------------------ ranks */
+
+/* Keys for sorting task ids: descending k1, k2, k3 (k2, k3 may be NULL),
+ * then ascending id. */
+typedef struct sort_keys {
+    const double *k1, *k2, *k3;
+} sort_keys;
+
+static int cmp_desc3(const void *pa, const void *pb, void *data) {
+    const sort_keys *k = data;
+    uint32_t a = *(const uint32_t *)pa, b = *(const uint32_t *)pb;
+    if (k->k1[a] != k->k1[b])
+        return k->k1[a] > k->k1[b] ? -1 : 1;
+    if (k->k2 != NULL && k->k2[a] != k->k2[b])
+        return k->k2[a] > k->k2[b] ? -1 : 1;
+    if (k->k3 != NULL && k->k3[a] != k->k3[b])
+        return k->k3[a] > k->k3[b] ? -1 : 1;
+    return a < b ? -1 : (a > b);
+}
+
+static double task_duration(const dr_graph *g, const double *duration,
+                            dr_task t) {
+    double d = duration != NULL ? duration[t] : dr_task_cost(g, t);
+    return isfinite(d) && d > 0 ? d : 0;
+}
+
+/* cp: bottom level, then descendant work estimate, then successor count. */
+static int rank_cp(dr__core *c, const double *duration) {
+    const dr_graph *g = c->g;
+    size_t n = c->n;
+    const dr_task *topo = dr_graph_topo_order(g);
+    double *bl = malloc(n * sizeof(*bl));
+    double *desc = malloc(n * sizeof(*desc));
+    double *nsucc = malloc(n * sizeof(*nsucc));
+    uint32_t *order = malloc(n * sizeof(*order));
+    if (bl == NULL || desc == NULL || nsucc == NULL || order == NULL ||
+        topo == NULL) {
+        free(bl), free(desc), free(nsucc), free(order);
+        return DR_ENOMEM;
+    }
+    for (size_t i = n; i-- > 0;) {
+        dr_task t = topo[i];
+        size_t ns;
+        const dr_task *s = dr_task_succs(g, t, &ns);
+        double best = 0, sum = 0;
+        for (size_t j = 0; j < ns; j++) {
+            if (bl[s[j]] > best)
+                best = bl[s[j]];
+            sum += desc[s[j]] + task_duration(g, duration, s[j]);
+        }
+        bl[t] = task_duration(g, duration, t) + best;
+        /* The estimate double-counts shared descendants; cap it so huge
+         * dense graphs stay finite (it only breaks ties). */
+        desc[t] = sum < 1e300 ? sum : 1e300;
+        nsucc[t] = (double)ns;
+    }
+    for (size_t i = 0; i < n; i++)
+        order[i] = (uint32_t)i;
+    sort_keys keys = {bl, desc, nsucc};
+    qsort_r(order, n, sizeof(*order), cmp_desc3, &keys);
+    for (size_t i = 0; i < n; i++)
+        c->rank[order[i]] = i;
+    free(bl), free(desc), free(nsucc), free(order);
+    return 0;
+}
+
+/* order: depth-first post-order from the sinks (see the top comment). */
+static int rank_order(dr__core *c, const double *duration) {
+    const dr_graph *g = c->g;
+    size_t n = c->n;
+    const dr_task *topo = dr_graph_topo_order(g);
+    double *reach = malloc(n * sizeof(*reach)); /* longest path ending at t */
+    uint32_t *off = malloc((n + 1) * sizeof(*off));
+    uint32_t *deps = NULL;
+    uint32_t *sinks = malloc(n * sizeof(*sinks));
+    uint8_t *seen = calloc(n ? n : 1, 1);
+    struct frame {
+        uint32_t task, next;
+    } *stack = malloc(n * sizeof(*stack));
+    size_t nedges = 0;
+    for (size_t t = 0; t < n; t++) {
+        size_t nd;
+        dr_task_deps(g, (dr_task)t, &nd);
+        nedges += nd;
+    }
+    deps = malloc((nedges ? nedges : 1) * sizeof(*deps));
+    if (reach == NULL || off == NULL || deps == NULL || sinks == NULL ||
+        seen == NULL || stack == NULL || topo == NULL) {
+        free(reach), free(off), free(deps), free(sinks), free(seen);
+        free(stack);
+        return DR_ENOMEM;
+    }
+    for (size_t i = 0; i < n; i++) {
+        dr_task t = topo[i];
+        size_t nd;
+        const dr_task *d = dr_task_deps(g, t, &nd);
+        double best = 0;
+        for (size_t j = 0; j < nd; j++)
+            if (reach[d[j]] > best)
+                best = reach[d[j]];
+        reach[t] = best + task_duration(g, duration, t);
+    }
+    /* Dependencies per task, sorted longest-reach first. */
+    size_t pos = 0, nsinks = 0;
+    sort_keys keys = {reach, NULL, NULL};
+    for (size_t t = 0; t < n; t++) {
+        size_t nd, ns;
+        const dr_task *d = dr_task_deps(g, (dr_task)t, &nd);
+        off[t] = (uint32_t)pos;
+        if (nd > 0) {
+            memcpy(deps + pos, d, nd * sizeof(*deps));
+            qsort_r(deps + pos, nd, sizeof(*deps), cmp_desc3, &keys);
+        }
+        pos += nd;
+        dr_task_succs(g, (dr_task)t, &ns);
+        if (ns == 0)
+            sinks[nsinks++] = (uint32_t)t;
+    }
+    off[n] = (uint32_t)pos;
+    qsort_r(sinks, nsinks, sizeof(*sinks), cmp_desc3, &keys);
+    uint64_t next_rank = 0;
+    for (size_t i = 0; i < nsinks; i++) {
+        size_t top = 0;
+        stack[top++] = (struct frame){sinks[i], off[sinks[i]]};
+        seen[sinks[i]] = 1;
+        while (top > 0) {
+            struct frame *f = &stack[top - 1];
+            if (f->next < off[f->task + 1]) {
+                uint32_t d = deps[f->next++];
+                if (!seen[d]) {
+                    seen[d] = 1;
+                    stack[top++] = (struct frame){d, off[d]};
+                }
+            } else {
+                c->rank[f->task] = next_rank++;
+                top--;
+            }
+        }
+    }
+    free(reach), free(off), free(deps), free(sinks), free(seen), free(stack);
+    return 0;
+}
+
+/* ------------------------------------------------------------ API */
+
+dr__core *dr__core_create(const dr_graph *g, dr_policy policy, uint64_t seed,
+                          unsigned workers, const double *duration) {
+    if (workers == 0 || dr_graph_topo_order(g) == NULL)
+        return NULL;
+    dr__core *c = calloc(1, sizeof(*c));
+    if (c == NULL)
+        return NULL;
+    size_t n = dr_graph_ntasks(g);
+    size_t alloc = n ? n : 1;
+    c->g = g;
+    c->n = n;
+    c->policy = policy;
+    c->workers = workers;
+    c->rng = seed;
+    c->waiting = malloc(alloc * sizeof(*c->waiting));
+    c->state = calloc(alloc, 1);
+    c->ready_time = malloc(alloc * sizeof(*c->ready_time));
+    c->ready = malloc(alloc * sizeof(*c->ready));
+    c->free_workers = malloc(workers * sizeof(*c->free_workers));
+    if (policy == DR_POLICY_CP || policy == DR_POLICY_ORDER)
+        c->rank = malloc(alloc * sizeof(*c->rank));
+    if (c->waiting == NULL || c->state == NULL || c->ready_time == NULL ||
+        c->ready == NULL || c->free_workers == NULL ||
+        ((policy == DR_POLICY_CP || policy == DR_POLICY_ORDER) &&
+         c->rank == NULL)) {
+        dr__core_destroy(c);
+        return NULL;
+    }
+    for (size_t t = 0; t < n; t++) {
+        size_t nd;
+        dr_task_deps(g, (dr_task)t, &nd);
+        c->waiting[t] = (uint32_t)nd;
+        c->ready_time[t] = -1;
+    }
+    /* 0..P-1 in order is already a valid min-heap. */
+    for (unsigned w = 0; w < workers; w++)
+        c->free_workers[w] = w;
+    c->nfree = workers;
+    int rc = 0;
+    if (policy == DR_POLICY_CP)
+        rc = rank_cp(c, duration);
+    else if (policy == DR_POLICY_ORDER)
+        rc = rank_order(c, duration);
+    if (rc != 0) {
+        dr__core_destroy(c);
+        return NULL;
+    }
+    return c;
+}
+
+void dr__core_destroy(dr__core *c) {
+    if (c == NULL)
+        return;
+    free(c->waiting);
+    free(c->state);
+    free(c->ready_time);
+    free(c->rank);
+    free(c->ready);
+    free(c->free_workers);
+    free(c);
+}
+
+static void make_ready(dr__core *c, dr_task t, double now) {
+    uint64_t key;
+    switch (c->policy) {
+    case DR_POLICY_CP:
+    case DR_POLICY_ORDER:
+        key = c->rank[t];
+        break;
+    case DR_POLICY_LIFO:
+        key = UINT64_MAX - c->seq++;
+        break;
+    default:
+        key = c->seq++;
+        break;
+    }
+    c->state[t] = DR__READY;
+    c->ready_time[t] = now;
+    ready_push(c, key, t);
+}
+
+void dr__core_start(dr__core *c, double now) {
+    for (size_t t = 0; t < c->n; t++)
+        if (c->waiting[t] == 0 && c->state[t] == DR__WAITING)
+            make_ready(c, (dr_task)t, now);
+}
+
+int dr__core_assign(dr__core *c, double now, dr_task *task, unsigned *worker) {
+    (void)now;
+    if (c->stopped || c->nready == 0 || c->nfree == 0)
+        return 0;
+    dr_task t = ready_pop(c);
+    *task = t;
+    *worker = worker_pop(c);
+    c->state[t] = DR__RUNNING;
+    c->nrunning++;
+    return 1;
+}
+
+static void release(dr__core *c, dr_task t, unsigned worker) {
+    (void)t;
+    worker_push(c, worker);
+    c->nrunning--;
+}
+
+void dr__core_finish(dr__core *c, dr_task t, unsigned worker, double now) {
+    release(c, t, worker);
+    c->state[t] = DR__DONE;
+    c->nfinished++;
+    size_t ns;
+    const dr_task *s = dr_task_succs(c->g, t, &ns);
+    for (size_t i = 0; i < ns; i++)
+        if (--c->waiting[s[i]] == 0 && c->state[s[i]] == DR__WAITING)
+            make_ready(c, s[i], now);
+}
+
+void dr__core_retry(dr__core *c, dr_task t, unsigned worker, double now) {
+    release(c, t, worker);
+    make_ready(c, t, now);
+}
+
+void dr__core_fail(dr__core *c, dr_task t, unsigned worker, double now,
+                   int keep_going) {
+    (void)now;
+    release(c, t, worker);
+    c->state[t] = DR__FAILED;
+    c->nfinished++;
+    /* Descendants of an unfinished task are all still waiting (or already
+     * skipped by an earlier failure), so a DFS over WAITING tasks visits
+     * each descendant once. */
+    size_t cap = 64, top = 0;
+    dr_task *stack = malloc(cap * sizeof(*stack));
+    if (stack == NULL) { /* cannot skip: at least stop */
+        c->stopped = 1;
+        return;
+    }
+    stack[top++] = t;
+    while (top > 0) {
+        dr_task u = stack[--top];
+        size_t ns;
+        const dr_task *s = dr_task_succs(c->g, u, &ns);
+        for (size_t i = 0; i < ns; i++) {
+            if (c->state[s[i]] != DR__WAITING)
+                continue;
+            c->state[s[i]] = DR__SKIPPED;
+            c->nfinished++;
+            if (top == cap) {
+                dr_task *bigger = realloc(stack, 2 * cap * sizeof(*stack));
+                if (bigger == NULL) {
+                    c->stopped = 1;
+                    break;
+                }
+                stack = bigger;
+                cap *= 2;
+            }
+            stack[top++] = s[i];
+        }
+    }
+    free(stack);
+    if (!keep_going)
+        c->stopped = 1;
+}
+
+void dr__core_stop(dr__core *c) { c->stopped = 1; }
+
+int dr__core_state(const dr__core *c, dr_task t) { return c->state[t]; }
+
+double dr__core_ready_time(const dr__core *c, dr_task t) {
+    return c->ready_time[t];
+}
+
+size_t dr__core_nready(const dr__core *c) { return c->nready; }
+size_t dr__core_nrunning(const dr__core *c) { return c->nrunning; }
+size_t dr__core_nfinished(const dr__core *c) { return c->nfinished; }
+
+int dr__core_idle(const dr__core *c) {
+    return c->nrunning == 0 && (c->stopped || c->nready == 0);
+}
+
+int dr__core_stopped(const dr__core *c) { return c->stopped; }
+
+uint64_t dr__core_rank(const dr__core *c, dr_task t) {
+    return c->rank != NULL ? c->rank[t] : 0;
+}

@@ -1,0 +1,573 @@
+/*
+ * Metrics of a finished run, computed from its attempt list and the graph
+ * alone, so real and simulated runs are measured by the same code: work and
+ * span by measured durations, the critical path, bounds, utilisation, the
+ * observed degree of parallelism and its profile, per-worker busy / idle /
+ * idle-tail time and scheduling overhead.  docs/scheduling.md defines every
+ * figure; docs/trace-format.md lists the summary.json keys.
+ *
+ * Everything time-based is one sweep over the attempts' ready, start and end
+ * instants, sorted once by a radix sort (O(A) for A attempts).  At equal
+ * instants ends come before readies and readies before starts; zero-length
+ * intervals add nothing, so the order only decides which profile steps are
+ * merged.  Zero-length attempts never count as running.  Ready time counts as
+ * overhead only while fewer than P attempts run.
+ */
+#include "graph_internal.h"
+#include "run_internal.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Profiles longer than this are resampled into DR_PROFILE_BUCKETS equal
+ * intervals holding the time-weighted mean (summary key profile_exact). */
+#define DR_PROFILE_MAX_STEPS 10000u
+#define DR_PROFILE_BUCKETS 2000u
+
+typedef struct metrics {
+    double makespan, work, span, parallelism, lower_bound, over_bound;
+    double utilization, avg_running;
+    size_t max_running;
+    dr_task *path;
+    size_t path_len;
+    double *prof_t, *prof_v;
+    size_t nprof;
+    int prof_exact;
+    uint32_t *w_tasks;
+    double *w_busy, *w_last;
+    double ready_while_idle, lat_mean, lat_median, lat_max;
+    size_t succeeded, failed, skipped;
+} metrics;
+
+/* EV_INSTANT: the start of a zero-length attempt, which leaves the ready
+ * set but never counts as running (its end would sort before its start at
+ * the same instant). */
+enum { EV_END = 0, EV_READY = 1, EV_START = 2, EV_INSTANT = 3 };
+
+typedef struct sweep_ev {
+    double t;
+    uint32_t kind;
+} sweep_ev;
+
+/* A double's bits turned into an unsigned key with the same order. */
+static uint64_t order_key(double t) {
+    uint64_t u;
+    memcpy(&u, &t, sizeof(u));
+    return (u >> 63) ? ~u : u | (1ULL << 63);
+}
+
+/* Stable LSD radix sort of events by time, 16 bits a pass: a million-task
+ * run has three million events, and this is several times faster than
+ * qsort.  Stability keeps the order the caller put equal times in.
+ * Returns 0 or DR_ENOMEM (ev untouched). */
+static int sort_events(sweep_ev *ev, size_t n) {
+    if (n < 2)
+        return 0;
+    sweep_ev *tmp = malloc(n * sizeof(*tmp));
+    size_t *count = malloc(65536 * sizeof(*count));
+    if (tmp == NULL || count == NULL) {
+        free(tmp), free(count);
+        return DR_ENOMEM;
+    }
+    sweep_ev *from = ev, *to = tmp;
+    for (int shift = 0; shift < 64; shift += 16) {
+        memset(count, 0, 65536 * sizeof(*count));
+        for (size_t i = 0; i < n; i++)
+            count[(order_key(from[i].t) >> shift) & 0xffff]++;
+        if (count[(order_key(from[0].t) >> shift) & 0xffff] == n)
+            continue; /* every key has the same digit: nothing moves */
+        size_t sum = 0;
+        for (size_t d = 0; d < 65536; d++) {
+            size_t c = count[d];
+            count[d] = sum;
+            sum += c;
+        }
+        for (size_t i = 0; i < n; i++)
+            to[count[(order_key(from[i].t) >> shift) & 0xffff]++] = from[i];
+        sweep_ev *x = from;
+        from = to;
+        to = x;
+    }
+    if (from != ev)
+        memcpy(ev, from, n * sizeof(*ev));
+    free(tmp), free(count);
+    return 0;
+}
+
+static void metrics_free(metrics *m) {
+    free(m->path);
+    free(m->prof_t);
+    free(m->prof_v);
+    free(m->w_tasks);
+    free(m->w_busy);
+    free(m->w_last);
+}
+
+/* Longest path by measured durations (last ok attempt; 0 when none). */
+static int compute_span(const dr_run *run, metrics *m) {
+    const dr_graph *g = run->graph;
+    size_t n = dr_graph_ntasks(g);
+    const dr_task *topo = dr_graph_topo_order(g);
+    if (n == 0)
+        return 0;
+    double *dur = calloc(n, sizeof(*dur));
+    double *dp = malloc(n * sizeof(*dp));
+    dr_task *pred = malloc(n * sizeof(*pred));
+    if (dur == NULL || dp == NULL || pred == NULL || topo == NULL) {
+        free(dur), free(dp), free(pred);
+        return DR_ENOMEM;
+    }
+    for (size_t i = 0; i < run->nattempts; i++) {
+        const dr__attempt *a = &run->attempts[i];
+        if (a->status == DR__ATTEMPT_OK)
+            dur[a->task] = a->end - a->start;
+    }
+    dr_task best = 0;
+    for (size_t i = 0; i < n; i++) {
+        dr_task t = topo[i];
+        size_t nd;
+        const dr_task *d = dr_task_deps(g, t, &nd);
+        double before = 0;
+        pred[t] = DR_TASK_NONE;
+        for (size_t j = 0; j < nd; j++)
+            if (pred[t] == DR_TASK_NONE || dp[d[j]] > before) {
+                before = dp[d[j]];
+                pred[t] = d[j];
+            }
+        dp[t] = before + dur[t];
+    }
+    for (dr_task t = 1; t < n; t++)
+        if (dp[t] > dp[best])
+            best = t;
+    m->span = dp[best];
+    size_t len = 0;
+    for (dr_task t = best; t != DR_TASK_NONE; t = pred[t])
+        len++;
+    m->path = malloc(len * sizeof(*m->path));
+    if (m->path == NULL) {
+        free(dur), free(dp), free(pred);
+        return DR_ENOMEM;
+    }
+    m->path_len = len;
+    for (dr_task t = best; t != DR_TASK_NONE; t = pred[t])
+        m->path[--len] = t;
+    free(dur), free(dp), free(pred);
+    return 0;
+}
+
+static int push_step(metrics *m, size_t *cap, double t, double v) {
+    if (m->nprof > 0 && m->prof_v[m->nprof - 1] == v)
+        return 0;
+    if (m->nprof > 0 && m->prof_t[m->nprof - 1] == t) {
+        m->prof_v[m->nprof - 1] = v;
+        /* Merging may make it equal to the step before. */
+        if (m->nprof > 1 && m->prof_v[m->nprof - 2] == v)
+            m->nprof--;
+        return 0;
+    }
+    if (m->nprof == *cap) {
+        size_t c = *cap ? 2 * *cap : 256;
+        double *pt = realloc(m->prof_t, c * sizeof(*pt));
+        if (pt != NULL)
+            m->prof_t = pt;
+        double *pv = realloc(m->prof_v, c * sizeof(*pv));
+        if (pv != NULL)
+            m->prof_v = pv;
+        if (pt == NULL || pv == NULL)
+            return DR_ENOMEM;
+        *cap = c;
+    }
+    m->prof_t[m->nprof] = t;
+    m->prof_v[m->nprof++] = v;
+    return 0;
+}
+
+/* Replaces a long step profile by DR_PROFILE_BUCKETS time-weighted means. */
+static int resample_profile(metrics *m) {
+    size_t nb = DR_PROFILE_BUCKETS;
+    double width = m->makespan / nb;
+    double *bt = calloc(nb, sizeof(*bt)), *bv = calloc(nb, sizeof(*bv));
+    if (bt == NULL || bv == NULL || !(width > 0)) {
+        free(bt), free(bv);
+        return bt == NULL || bv == NULL ? DR_ENOMEM : 0;
+    }
+    for (size_t i = 0; i < m->nprof; i++) {
+        double a = m->prof_t[i];
+        double b = i + 1 < m->nprof ? m->prof_t[i + 1] : m->makespan;
+        double v = m->prof_v[i];
+        while (a < b && v != 0) {
+            size_t k = (size_t)(a / width);
+            if (k >= nb)
+                k = nb - 1;
+            double edge = k + 1 == nb ? b : fmin(b, (k + 1) * width);
+            if (edge <= a) /* rounding at a bucket edge */
+                edge = b;
+            bv[k] += v * (edge - a);
+            a = edge;
+        }
+    }
+    for (size_t k = 0; k < nb; k++) {
+        bt[k] = k * width;
+        bv[k] /= width;
+    }
+    free(m->prof_t);
+    free(m->prof_v);
+    m->prof_t = bt;
+    m->prof_v = bv;
+    m->nprof = nb;
+    m->prof_exact = 0;
+    return 0;
+}
+
+static int compute_sweep(const dr_run *run, metrics *m) {
+    size_t na = run->nattempts, nev = 0;
+    unsigned P = run->workers;
+    sweep_ev *ev = malloc((3 * na + 1) * sizeof(*ev));
+    sweep_ev *lat = malloc((na + 1) * sizeof(*lat));
+    if (ev == NULL || lat == NULL) {
+        free(ev), free(lat);
+        return DR_ENOMEM;
+    }
+    double busy_total = 0, lat_sum = 0;
+    /* Ends first, then readies, then starts: the sort is stable, so that
+     * is the order at equal times. */
+    for (size_t i = 0; i < na; i++) {
+        const dr__attempt *a = &run->attempts[i];
+        if (a->end > a->start)
+            ev[nev++] = (sweep_ev){a->end, EV_END};
+    }
+    for (size_t i = 0; i < na; i++) {
+        const dr__attempt *a = &run->attempts[i];
+        double ready =
+            a->ready >= 0 && a->ready <= a->start ? a->ready : a->start;
+        ev[nev++] = (sweep_ev){ready, EV_READY};
+        lat[i].t = a->start - ready;
+        lat_sum += lat[i].t;
+        if (lat[i].t > m->lat_max)
+            m->lat_max = lat[i].t;
+    }
+    for (size_t i = 0; i < na; i++) {
+        const dr__attempt *a = &run->attempts[i];
+        ev[nev++] =
+            (sweep_ev){a->start, a->end > a->start ? EV_START : EV_INSTANT};
+        busy_total += a->end - a->start;
+        if (a->worker < P) {
+            m->w_tasks[a->worker]++;
+            m->w_busy[a->worker] += a->end - a->start;
+            if (a->end > m->w_last[a->worker])
+                m->w_last[a->worker] = a->end;
+        }
+    }
+    if (sort_events(lat, na) != 0 || sort_events(ev, nev) != 0) {
+        free(ev), free(lat);
+        return DR_ENOMEM;
+    }
+    if (na > 0) {
+        m->lat_mean = lat_sum / na;
+        m->lat_median =
+            na % 2 ? lat[na / 2].t : (lat[na / 2 - 1].t + lat[na / 2].t) / 2;
+    }
+    free(lat);
+    size_t cap = 0, running = 0, waiting = 0;
+    int rc = push_step(m, &cap, 0, 0);
+    for (size_t i = 0; i < nev && rc == 0; i++) {
+        if (i > 0 && running < P)
+            m->ready_while_idle += waiting * (ev[i].t - ev[i - 1].t);
+        switch (ev[i].kind) {
+        case EV_END:
+            running--;
+            break;
+        case EV_READY:
+            waiting++;
+            break;
+        case EV_INSTANT:
+            waiting--;
+            break;
+        default:
+            waiting--;
+            running++;
+            break;
+        }
+        if (running > m->max_running)
+            m->max_running = running;
+        rc = push_step(m, &cap, ev[i].t, (double)running);
+    }
+    free(ev);
+    m->prof_exact = 1;
+    m->avg_running = m->makespan > 0 ? busy_total / m->makespan : 0;
+    if (rc == 0 && m->nprof > DR_PROFILE_MAX_STEPS)
+        rc = resample_profile(m);
+    return rc;
+}
+
+static int compute(const dr_run *run, metrics *m) {
+    memset(m, 0, sizeof(*m));
+    unsigned P = run->workers ? run->workers : 1;
+    size_t n = dr_graph_ntasks(run->graph);
+    m->makespan = run->makespan;
+    for (size_t i = 0; i < run->nattempts; i++)
+        if (run->attempts[i].status == DR__ATTEMPT_OK)
+            m->work += run->attempts[i].end - run->attempts[i].start;
+    for (size_t t = 0; t < n; t++) {
+        m->succeeded += run->state[t] == DR_STATE_OK;
+        m->failed += run->state[t] == DR_STATE_FAILED;
+        m->skipped += run->state[t] == DR_STATE_SKIPPED;
+    }
+    m->w_tasks = calloc(P, sizeof(*m->w_tasks));
+    m->w_busy = calloc(P, sizeof(*m->w_busy));
+    m->w_last = calloc(P, sizeof(*m->w_last));
+    if (m->w_tasks == NULL || m->w_busy == NULL || m->w_last == NULL ||
+        compute_span(run, m) != 0 || compute_sweep(run, m) != 0) {
+        metrics_free(m);
+        return DR_ENOMEM;
+    }
+    m->parallelism = m->span > 0 ? m->work / m->span : 0;
+    m->lower_bound = fmax(m->span, m->work / P);
+    m->over_bound = m->lower_bound > 0 ? m->makespan / m->lower_bound : 0;
+    m->utilization = m->makespan > 0 ? m->work / (P * m->makespan) : 0;
+    return 0;
+}
+
+static json_t *task_list(const dr_run *run, int state) {
+    json_t *list = json_array();
+    size_t n = dr_graph_ntasks(run->graph);
+    for (size_t t = 0; t < n && list != NULL; t++)
+        if (run->state[t] == state)
+            json_array_append_new(list,
+                                  json_string(dr_task_key(run->graph, t)));
+    return list;
+}
+
+json_t *dr_run_summary_json(const dr_run *run) {
+    metrics m;
+    if (compute(run, &m) != 0)
+        return NULL;
+    const dr_graph *g = run->graph;
+    json_t *path = json_array(), *profile = json_array();
+    json_t *workers = json_array(), *failures = json_array();
+    for (size_t i = 0; i < m.path_len && path; i++)
+        json_array_append_new(path, json_string(dr_task_key(g, m.path[i])));
+    for (size_t i = 0; i < m.nprof && profile; i++)
+        json_array_append_new(
+            profile,
+            m.prof_exact
+                ? json_pack("[f,I]", m.prof_t[i], (json_int_t)m.prof_v[i])
+                : json_pack("[f,f]", m.prof_t[i], m.prof_v[i]));
+    for (unsigned w = 0; w < run->workers && workers; w++) {
+        double tail = run->makespan - m.w_last[w];
+        json_array_append_new(
+            workers,
+            json_pack("{s:I, s:I, s:f, s:f, s:f}", "worker", (json_int_t)w,
+                      "tasks", (json_int_t)m.w_tasks[w], "busy", m.w_busy[w],
+                      "idle", run->makespan - m.w_busy[w], "idle_tail",
+                      tail > 0 ? tail : 0.0));
+    }
+    for (size_t i = 0; i < run->nfailures && failures; i++) {
+        const dr__failure *f = &run->failures[i];
+        json_array_append_new(
+            failures,
+            json_pack("{s:s, s:s, s:I, s:s?}", "task", dr_task_key(g, f->task),
+                      "reason", f->reason, "attempts", (json_int_t)f->attempts,
+                      "stderr_tail", f->stderr_tail));
+    }
+    json_t *root = json_pack(
+        "{s:s, s:s, s:I, s:s, s:I, s:b, s:f, s:f, s:f, s:o, s:f, s:f, s:f, "
+        "s:f, s:I, s:f, s:o, s:b, s:o}",
+        "graph", dr_graph_name(g), "version", DAGRUN_VERSION_STRING, "workers",
+        (json_int_t)run->workers, "policy", dr_policy_name(run->opts.policy),
+        "cores", (json_int_t)run->cores, "simulated", run->simulated,
+        "makespan", m.makespan, "work", m.work, "span", m.span, "critical_path",
+        path, "parallelism", m.parallelism, "lower_bound", m.lower_bound,
+        "makespan_over_bound", m.over_bound, "utilization", m.utilization,
+        "max_running", (json_int_t)m.max_running, "avg_running", m.avg_running,
+        "profile", profile, "profile_exact", m.prof_exact, "per_worker",
+        workers);
+    json_t *rest = json_pack(
+        "{s:{s:f, s:f, s:f, s:f}, s:I, s:I, s:I, s:I, s:o, s:o, s:o, s:b, "
+        "s:b}",
+        "overhead", "ready_while_idle", m.ready_while_idle, "latency_mean",
+        m.lat_mean, "latency_median", m.lat_median, "latency_max", m.lat_max,
+        "peak_live_results", (json_int_t)run->peak_live_results,
+        "peak_live_bytes", (json_int_t)run->peak_live_bytes, "tasks",
+        (json_int_t)dr_graph_ntasks(g), "succeeded", (json_int_t)m.succeeded,
+        "failed", task_list(run, DR_STATE_FAILED), "failures", failures,
+        "skipped", task_list(run, DR_STATE_SKIPPED), "interrupted",
+        run->interrupted, "oversubscribed",
+        !run->simulated && run->workers > run->cores);
+    metrics_free(&m);
+    if (root == NULL || rest == NULL || json_object_update(root, rest) != 0) {
+        json_decref(root);
+        json_decref(rest);
+        return NULL;
+    }
+    json_decref(rest);
+    if (run->opts.policy == DR_POLICY_RANDOM)
+        json_object_set_new(root, "seed",
+                            json_integer((json_int_t)run->opts.seed));
+    return root;
+}
+
+int dr__run_write_summary(const dr_run *run, const char *path, dr_error *err) {
+    json_t *summary = dr_run_summary_json(run);
+    if (summary == NULL) {
+        dr__error_set(err, DR_ENOMEM, path, 0, 0, NULL, "out of memory");
+        return DR_ENOMEM;
+    }
+    int rc = dr_write_json_atomic(path, summary, JSON_INDENT(2), err);
+    json_decref(summary);
+    return rc;
+}
+
+/* ------------------------------------------------------------ text */
+
+/* "1.23 s", "45.6 ms", "789 µs". */
+static const char *fmt_time(char *buf, size_t len, double s) {
+    if (s == 0)
+        snprintf(buf, len, "0 s");
+    else if (s >= 100)
+        snprintf(buf, len, "%.0f s", s);
+    else if (s >= 1)
+        snprintf(buf, len, "%.3g s", s);
+    else if (s >= 1e-3)
+        snprintf(buf, len, "%.3g ms", s * 1e3);
+    else
+        snprintf(buf, len, "%.3g µs", s * 1e6);
+    return buf;
+}
+
+#define T(x) fmt_time((char[32]){0}, 32, (x))
+
+/* Prints at most `max` keys of `state`, then "and N more". */
+static void print_keys(const dr_run *run, FILE *out, int state, size_t max) {
+    size_t n = dr_graph_ntasks(run->graph), shown = 0, total = 0;
+    for (size_t t = 0; t < n; t++) {
+        if (run->state[t] != state)
+            continue;
+        if (shown < max)
+            fprintf(out, "%s%s", shown ? ", " : "    ",
+                    dr_task_key(run->graph, t)),
+                shown++;
+        total++;
+    }
+    if (total > shown)
+        fprintf(out, " and %zu more", total - shown);
+    if (total)
+        fputc('\n', out);
+}
+
+void dr_run_print_summary(const dr_run *run, FILE *out) {
+    metrics m;
+    if (compute(run, &m) != 0) {
+        fprintf(out, "(summary unavailable: out of memory)\n");
+        return;
+    }
+    const dr_graph *g = run->graph;
+    size_t n = dr_graph_ntasks(g);
+    unsigned P = run->workers;
+    fprintf(out, "%s run of '%s': %zu tasks on %u worker%s, policy %s%s\n",
+            run->simulated ? "Simulated" : "Real", dr_graph_name(g), n, P,
+            P == 1 ? "" : "s", dr_policy_name(run->opts.policy),
+            run->interrupted ? " (interrupted)" : "");
+    if (!run->simulated && P > run->cores)
+        fprintf(
+            out,
+            "Warning: %u workers but only %u cores: CPU-bound tasks share "
+            "cores, so their times grow and the speed-up is capped at %u.\n",
+            P, run->cores, run->cores);
+    fprintf(out,
+            "  Tasks: %zu succeeded, %zu failed, %zu skipped, %zu not run\n",
+            m.succeeded, m.failed, m.skipped,
+            n - m.succeeded - m.failed - m.skipped);
+    fprintf(out,
+            "  Makespan %s: %s from the start of the run to the end of "
+            "its last task.\n",
+            T(m.makespan), run->simulated ? "virtual time" : "wall time");
+    fprintf(out,
+            "  Work T1 %s: the sum of all successful task durations "
+            "(time on one worker).\n",
+            T(m.work));
+    fprintf(out,
+            "  Span T∞ %s: the longest chain of dependent tasks by "
+            "measured durations (time on unlimited workers).\n",
+            T(m.span));
+    fprintf(out, "  Critical path (%zu task%s): ", m.path_len,
+            m.path_len == 1 ? "" : "s");
+    for (size_t i = 0; i < m.path_len; i++) {
+        if (i == 6 && m.path_len > 8) {
+            fprintf(out, " -> ... (%zu more) -> %s", m.path_len - 7,
+                    dr_task_key(g, m.path[m.path_len - 1]));
+            break;
+        }
+        fprintf(out, "%s%s", i ? " -> " : "", dr_task_key(g, m.path[i]));
+    }
+    fputc('\n', out);
+    fprintf(out,
+            "  Parallelism T1/T∞ %.2f: the most workers this graph can "
+            "keep busy on average.\n",
+            m.parallelism);
+    fprintf(out,
+            "  Lower bound %s = max(T∞, T1/P): no schedule on %u "
+            "workers is shorter; makespan / bound = %.3f.\n",
+            T(m.lower_bound), P, m.over_bound);
+    fprintf(out,
+            "  Utilisation %.0f%%: the share of worker time spent "
+            "running tasks, T1 / (P x makespan).\n",
+            100 * m.utilization);
+    fprintf(out,
+            "  Running tasks: at most %zu at once, %.2f on average "
+            "(observed degree of parallelism).\n",
+            m.max_running, m.avg_running);
+    fprintf(out,
+            "  Ready while a worker was free %s: total time tasks waited "
+            "although a worker was idle (scheduling overhead).\n",
+            T(m.ready_while_idle));
+    fprintf(out, "  Ready-to-start latency: mean %s, median %s, max %s.\n",
+            T(m.lat_mean), T(m.lat_median), T(m.lat_max));
+    fprintf(out, "  Peak live results: %zu", run->peak_live_results);
+    if (run->peak_live_bytes)
+        fprintf(out, " (%zu bytes)", run->peak_live_bytes);
+    fprintf(out, ": most task results held at once for their dependents.\n");
+
+    double tails = 0;
+    for (unsigned w = 0; w < P; w++)
+        tails += fmax(0, m.makespan - m.w_last[w]);
+    fprintf(out,
+            "  Idle tail %s in all: worker time from each worker's last "
+            "task to the end (what an elastic pool could release).\n",
+            T(tails));
+    unsigned shown = P <= 32 ? P : 16;
+    fprintf(out, "\n  %-7s %8s %11s %11s %11s\n", "worker", "tasks", "busy",
+            "idle", "idle tail");
+    for (unsigned w = 0; w < shown; w++)
+        fprintf(out, "  %-7u %8u %11s %11s %11s\n", w, m.w_tasks[w],
+                T(m.w_busy[w]), T(fmax(0, m.makespan - m.w_busy[w])),
+                T(fmax(0, m.makespan - m.w_last[w])));
+    if (shown < P)
+        fprintf(out, "  ... %u more workers (see summary.json)\n", P - shown);
+
+    if (m.failed) {
+        fprintf(out, "\nFailed tasks:\n");
+        for (size_t i = 0; i < run->nfailures; i++) {
+            const dr__failure *f = &run->failures[i];
+            fprintf(out, "  %s: %s (after %u attempt%s)\n",
+                    dr_task_key(g, f->task), f->reason, f->attempts,
+                    f->attempts == 1 ? "" : "s");
+            if (f->stderr_tail != NULL && f->stderr_tail[0]) {
+                const char *s = f->stderr_tail;
+                while (*s) {
+                    const char *nl = strchr(s, '\n');
+                    size_t len = nl ? (size_t)(nl - s) : strlen(s);
+                    fprintf(out, "    | %.*s\n", (int)len, s);
+                    s += len + (nl != NULL);
+                }
+            }
+        }
+    }
+    if (m.skipped) {
+        fprintf(out, "Skipped (a dependency failed): %zu task%s\n", m.skipped,
+                m.skipped == 1 ? "" : "s");
+        print_keys(run, out, DR_STATE_SKIPPED, 10);
+    }
+    metrics_free(&m);
+}

@@ -1,0 +1,326 @@
+/*
+ * dr_run_graph and the run result object.  This file checks the options,
+ * resolves the worker count, works out per-task durations (for the cp and
+ * order priorities, and for the simulator's clock), creates the scheduling
+ * core and hands the run to one of the two drivers: dr__simulate
+ * (simulator.c) or dr__execute (executor.c).  Afterwards it derives what
+ * both drivers share: final task states, the makespan and the status.
+ *
+ * A dr_run owns its attempts, failures, kept results and per-task arrays; it
+ * borrows the graph, which must outlive it.
+ */
+#include "graph_internal.h"
+#include "run_internal.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <uv.h>
+
+/* Real runs start one thread per worker; more makes no sense on any host
+ * this runs on.  The simulator only keeps a heap of worker ids. */
+#define DR_MAX_REAL_WORKERS 4096u
+#define DR_MAX_SIM_WORKERS 100000u
+
+static const char *const policy_names[] = {"cp", "fifo", "lifo", "order",
+                                           "random"};
+
+const char *dr_policy_name(dr_policy p) {
+    if ((unsigned)p < sizeof(policy_names) / sizeof(policy_names[0]))
+        return policy_names[p];
+    return "unknown";
+}
+
+int dr_policy_from_name(const char *name, dr_policy *out) {
+    for (unsigned i = 0; i < sizeof(policy_names) / sizeof(policy_names[0]);
+         i++)
+        if (name != NULL && strcmp(name, policy_names[i]) == 0) {
+            *out = (dr_policy)i;
+            return 0;
+        }
+    return DR_EINVAL;
+}
+
+void dr_run_options_init(dr_run_options *opts) {
+    memset(opts, 0, sizeof(*opts));
+    opts->policy = DR_POLICY_CP;
+    opts->cost_scale = 1.0;
+}
+
+static unsigned host_cores(void) {
+    unsigned n = uv_available_parallelism();
+    return n > 0 ? n : 1;
+}
+
+dr_run *dr__run_create(dr_graph *g, const dr_run_options *opts,
+                       unsigned workers, unsigned cores, int simulated) {
+    dr_run *run = calloc(1, sizeof(*run));
+    if (run == NULL)
+        return NULL;
+    size_t n = dr_graph_ntasks(g), alloc = n ? n : 1;
+    run->graph = g;
+    if (opts != NULL)
+        run->opts = *opts;
+    else
+        dr_run_options_init(&run->opts);
+    run->workers = workers;
+    run->cores = cores;
+    run->simulated = simulated;
+    run->state = calloc(alloc, sizeof(*run->state));
+    run->last = malloc(alloc * sizeof(*run->last));
+    run->results = calloc(alloc, sizeof(*run->results));
+    run->keep = calloc(alloc, sizeof(*run->keep));
+    if (run->state == NULL || run->last == NULL || run->results == NULL ||
+        run->keep == NULL) {
+        dr_run_destroy(run);
+        return NULL;
+    }
+    for (size_t t = 0; t < n; t++) {
+        size_t ns;
+        dr_task_succs(g, (dr_task)t, &ns);
+        run->last[t] = -1;
+        run->keep[t] = ns == 0;
+    }
+    for (size_t i = 0; opts != NULL && i < opts->nkeep_results; i++) {
+        dr_task t = dr_graph_find(g, opts->keep_results[i]);
+        if (t != DR_TASK_NONE)
+            run->keep[t] = 1;
+    }
+    /* The keys are borrowed only for the call that created the run. */
+    run->opts.keep_results = NULL;
+    run->opts.nkeep_results = 0;
+    return run;
+}
+
+void dr_run_destroy(dr_run *run) {
+    if (run == NULL)
+        return;
+    for (size_t i = 0; i < run->nattempts; i++)
+        free(run->attempts[i].error);
+    free(run->attempts);
+    for (size_t i = 0; i < run->nfailures; i++) {
+        free(run->failures[i].reason);
+        free(run->failures[i].stderr_tail);
+    }
+    free(run->failures);
+    if (run->results != NULL)
+        for (size_t t = 0; t < dr_graph_ntasks(run->graph); t++)
+            json_decref(run->results[t]);
+    free(run->results);
+    free(run->state);
+    free(run->last);
+    free(run->keep);
+    free(run->run_dir);
+    free(run);
+}
+
+long dr__run_add_attempt(dr_run *run, dr_task t, unsigned worker,
+                         unsigned attempt, unsigned status, double ready,
+                         double start, double end, const char *error) {
+    if (run->nattempts == run->capattempts) {
+        size_t cap = run->capattempts ? 2 * run->capattempts : 64;
+        dr__attempt *a = realloc(run->attempts, cap * sizeof(*a));
+        if (a == NULL)
+            return -1;
+        run->attempts = a;
+        run->capattempts = cap;
+    }
+    char *copy = NULL;
+    if (error != NULL && (copy = strdup(error)) == NULL)
+        return -1;
+    size_t i = run->nattempts++;
+    run->attempts[i] =
+        (dr__attempt){t, worker, attempt, status, ready, start, end, copy};
+    run->last[t] = (int32_t)i;
+    return (long)i;
+}
+
+int dr__run_add_failure(dr_run *run, dr_task t, unsigned attempts,
+                        const char *reason, const char *stderr_tail) {
+    if (run->nfailures == run->capfailures) {
+        size_t cap = run->capfailures ? 2 * run->capfailures : 8;
+        dr__failure *f = realloc(run->failures, cap * sizeof(*f));
+        if (f == NULL)
+            return DR_ENOMEM;
+        run->failures = f;
+        run->capfailures = cap;
+    }
+    char *r = strdup(reason != NULL ? reason : "failed");
+    char *tail = stderr_tail != NULL ? strdup(stderr_tail) : NULL;
+    if (r == NULL || (stderr_tail != NULL && tail == NULL)) {
+        free(r);
+        free(tail);
+        return DR_ENOMEM;
+    }
+    run->failures[run->nfailures++] = (dr__failure){t, attempts, r, tail};
+    return 0;
+}
+
+int dr__run_durations(const dr_graph *g, const dr_run_options *opts,
+                      double *duration, dr_error *err) {
+    size_t n = dr_graph_ntasks(g);
+    double scale = opts->simulate ? opts->cost_scale : 1.0;
+    for (size_t t = 0; t < n; t++) {
+        double d = dr_task_cost(g, (dr_task)t);
+        const char *op = dr_task_op_name(g, (dr_task)t);
+        if (!dr_task_has_cost(g, (dr_task)t) && op != NULL &&
+            dr_task_op_kind(g, (dr_task)t) == DR_OP_BUILTIN) {
+            json_t *args = dr_task_op_args(g, (dr_task)t);
+            if (strcmp(op, "sleep") == 0)
+                d = json_number_value(json_object_get(args, "ms")) / 1000.0;
+            else if (strcmp(op, "spin") == 0)
+                d = json_number_value(json_object_get(args, "units")) / 1000.0;
+        }
+        d *= scale;
+        duration[t] = isfinite(d) && d > 0 ? d : 0;
+    }
+    if (opts->costs_trace != NULL) {
+        long rc = dr__costs_from_trace(g, opts->costs_trace, duration, err);
+        if (rc < 0)
+            return (int)rc;
+    }
+    return 0;
+}
+
+dr_run *dr_run_graph(dr_graph *g, const dr_run_options *opts, dr_error *err) {
+    dr_run_options defaults;
+    if (opts == NULL) {
+        dr_run_options_init(&defaults);
+        opts = &defaults;
+    }
+    if (g == NULL) {
+        dr__error_set(err, DR_EINVAL, NULL, 0, 0, NULL, "no graph to run");
+        return NULL;
+    }
+    if ((unsigned)opts->policy > DR_POLICY_RANDOM) {
+        dr__error_set(err, DR_EINVAL, NULL, 0, 0, NULL, "unknown policy %d",
+                      (int)opts->policy);
+        return NULL;
+    }
+    if (!(opts->cost_scale > 0) || !isfinite(opts->cost_scale) ||
+        opts->retries < 0 || !(opts->timeout >= 0)) {
+        dr__error_set(err, DR_EINVAL, NULL, 0, 0, NULL,
+                      "cost scale must be positive, retries and timeout "
+                      "non-negative");
+        return NULL;
+    }
+    if (opts->costs_trace != NULL && !opts->simulate) {
+        dr__error_set(err, DR_EINVAL, NULL, 0, 0, NULL,
+                      "durations from a trace (--costs) need --simulate");
+        return NULL;
+    }
+    unsigned cores = host_cores();
+    unsigned workers = opts->workers ? opts->workers : cores;
+    unsigned max = opts->simulate ? DR_MAX_SIM_WORKERS : DR_MAX_REAL_WORKERS;
+    if (workers > max) {
+        dr__error_set(err, DR_ERANGE, NULL, 0, 0, NULL,
+                      "%u workers: at most %u for a %s run", workers, max,
+                      opts->simulate ? "simulated" : "real");
+        return NULL;
+    }
+    int rc = dr_graph_validate(g, err);
+    if (rc != 0)
+        return NULL;
+
+    size_t n = dr_graph_ntasks(g);
+    double *duration = malloc((n ? n : 1) * sizeof(*duration));
+    if (duration == NULL) {
+        dr__error_set(err, DR_ENOMEM, NULL, 0, 0, NULL, "out of memory");
+        return NULL;
+    }
+    if (dr__run_durations(g, opts, duration, err) != 0) {
+        free(duration);
+        return NULL;
+    }
+    dr_run *run = dr__run_create(g, opts, workers, cores, opts->simulate != 0);
+    dr__core *core = run != NULL ? dr__core_create(g, opts->policy, opts->seed,
+                                                   workers, duration)
+                                 : NULL;
+    if (core == NULL) {
+        dr__error_set(err, DR_ENOMEM, NULL, 0, 0, NULL, "out of memory");
+        dr_run_destroy(run);
+        free(duration);
+        return NULL;
+    }
+    if (opts->simulate)
+        rc = dr__simulate(run, core, duration, err);
+    else
+        rc = dr__execute(run, core, err);
+    free(duration);
+    if (rc != 0) {
+        dr__core_destroy(core);
+        dr_run_destroy(run);
+        return NULL;
+    }
+    /* States: what the driver set wins; otherwise the core's view. */
+    for (size_t t = 0; t < n; t++) {
+        if (run->state[t] != DR_STATE_PENDING)
+            continue;
+        switch (dr__core_state(core, (dr_task)t)) {
+        case DR__DONE:
+            run->state[t] = DR_STATE_OK;
+            break;
+        case DR__FAILED:
+            run->state[t] = DR_STATE_FAILED;
+            break;
+        case DR__SKIPPED:
+            run->state[t] = DR_STATE_SKIPPED;
+            break;
+        default:
+            break;
+        }
+    }
+    dr__core_destroy(core);
+    double makespan = 0;
+    for (size_t i = 0; i < run->nattempts; i++)
+        if (run->attempts[i].end > makespan)
+            makespan = run->attempts[i].end;
+    if (run->makespan < makespan)
+        run->makespan = makespan;
+    return run;
+}
+
+int dr_run_status(const dr_run *run) {
+    if (run->interrupted)
+        return DR_EINTR;
+    size_t n = dr_graph_ntasks(run->graph);
+    for (size_t t = 0; t < n; t++)
+        if (run->state[t] != DR_STATE_OK)
+            return DR_EFAILED;
+    return 0;
+}
+
+const dr_graph *dr_run_graph_of(const dr_run *run) { return run->graph; }
+
+static int valid_task(const dr_run *run, dr_task t) {
+    return run != NULL && t < dr_graph_ntasks(run->graph);
+}
+
+dr_task_state dr_run_task_state(const dr_run *run, dr_task t) {
+    return valid_task(run, t) ? (dr_task_state)run->state[t] : DR_STATE_PENDING;
+}
+
+double dr_run_task_start(const dr_run *run, dr_task t) {
+    if (!valid_task(run, t) || run->last[t] < 0)
+        return -1;
+    return run->attempts[run->last[t]].start;
+}
+
+double dr_run_task_end(const dr_run *run, dr_task t) {
+    if (!valid_task(run, t) || run->last[t] < 0)
+        return -1;
+    return run->attempts[run->last[t]].end;
+}
+
+int dr_run_task_worker(const dr_run *run, dr_task t) {
+    if (!valid_task(run, t) || run->last[t] < 0)
+        return -1;
+    return (int)run->attempts[run->last[t]].worker;
+}
+
+json_t *dr_run_task_result(const dr_run *run, dr_task t) {
+    return valid_task(run, t) ? run->results[t] : NULL;
+}
+
+double dr_run_makespan(const dr_run *run) { return run->makespan; }

@@ -1,0 +1,534 @@
+/*
+ * The arithmetic of scaling experiments, kept apart from running anything so
+ * that it can be checked on synthetic timings: medians, the Amdahl and
+ * Gustafson least-squares fits, Karp-Flatt, the derived columns of a
+ * dr_scale_result and the plain-words verdict.
+ *
+ * The verdict is a list of sentences, each triggered by a threshold below.
+ * The thresholds are deliberately coarse (10-30%): measured runs on a busy
+ * laptop are noisy, and a verdict that flips between runs teaches nothing.
+ */
+#define _GNU_SOURCE /* vasprintf */
+#include "dagrun/scale.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Efficiency that still counts as "scales well". */
+#define GOOD_EFFICIENCY 0.9
+/* Going to more workers must gain this much speedup, or the curve is flat. */
+#define FLAT_GAIN 1.15
+/* A speedup plateau within this factor of the average parallelism is
+ * explained by the critical path. */
+#define NEAR_CEILING 1.3
+/* Tasks shorter than this many times the per-task overhead are too small. */
+#define GRAIN_FACTOR 2.0
+/* Work growing by this factor at more workers means the tasks compete. */
+#define WORK_GROWTH 1.25
+/* Repeats whose slowest run exceeds the fastest by this factor are noisy. */
+#define NOISY_SPREAD 1.3
+/* Below this R^2 a fit is called poor. */
+#define GOOD_R2 0.8
+
+const char *dr_scale_mode_name(dr_scale_mode m) {
+    return m == DR_SCALE_WEAK ? "weak" : "strong";
+}
+
+dr_scale_result *dr_scale_result_create(size_t npoints) {
+    dr_scale_result *r = calloc(1, sizeof(*r));
+    if (r == NULL)
+        return NULL;
+    if (npoints > 0) {
+        r->points = calloc(npoints, sizeof(*r->points));
+        if (r->points == NULL) {
+            free(r);
+            return NULL;
+        }
+    }
+    r->npoints = npoints;
+    r->amdahl_f = r->amdahl_r2 = NAN;
+    r->gustafson_s = r->gustafson_r2 = NAN;
+    r->task_mean = r->task_overhead = NAN;
+    return r;
+}
+
+void dr_scale_result_destroy(dr_scale_result *r) {
+    if (r == NULL)
+        return;
+    for (size_t i = 0; i < r->npoints; i++) {
+        json_decref(r->points[i].trace);
+        json_decref(r->points[i].summary);
+    }
+    free(r->points);
+    free(r->graph);
+    free(r->policy);
+    free(r->verdict);
+    free(r);
+}
+
+static int cmp_double(const void *a, const void *b) {
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+double dr_scale_median(double *v, size_t n) {
+    if (n == 0)
+        return NAN;
+    qsort(v, n, sizeof(*v), cmp_double);
+    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+/* R^2 of predictions against observations; 1 for a perfect fit of data
+ * without spread, 0 for an imperfect one. */
+static double r_squared(const double *y, const double *pred, size_t n) {
+    double mean = 0, ss_tot = 0, ss_res = 0;
+    for (size_t i = 0; i < n; i++)
+        mean += y[i];
+    mean /= (double)n;
+    for (size_t i = 0; i < n; i++) {
+        ss_tot += (y[i] - mean) * (y[i] - mean);
+        ss_res += (y[i] - pred[i]) * (y[i] - pred[i]);
+    }
+    if (ss_tot <= 1e-18 * (mean * mean + 1e-300))
+        return ss_res <= 1e-18 * (mean * mean + 1e-300) ? 1.0 : 0.0;
+    return 1.0 - ss_res / ss_tot;
+}
+
+static double clamp01(double v) { return v < 0 ? 0 : v > 1 ? 1 : v; }
+
+int dr_scale_fit_amdahl(const unsigned *p, const double *speedup, size_t n,
+                        double *f, double *r2) {
+    *f = *r2 = NAN;
+    double num = 0, den = 0;
+    size_t m = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (p[i] <= 1 || !(speedup[i] > 0))
+            continue;
+        double x = 1.0 / p[i], y = 1.0 / speedup[i];
+        num += (1 - x) * (y - x);
+        den += (1 - x) * (1 - x);
+        m++;
+    }
+    if (m == 0)
+        return DR_EINVAL;
+    double fit = clamp01(num / den);
+    double *y = malloc(2 * m * sizeof(*y));
+    if (y == NULL)
+        return DR_ENOMEM;
+    double *pred = y + m;
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (p[i] <= 1 || !(speedup[i] > 0))
+            continue;
+        y[k] = 1.0 / speedup[i];
+        pred[k] = fit + (1 - fit) / p[i];
+        k++;
+    }
+    *f = fit;
+    *r2 = r_squared(y, pred, m);
+    free(y);
+    return 0;
+}
+
+int dr_scale_fit_gustafson(const unsigned *p, const double *speedup, size_t n,
+                           double *s, double *r2) {
+    *s = *r2 = NAN;
+    double num = 0, den = 0;
+    size_t m = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (p[i] <= 1 || !isfinite(speedup[i]))
+            continue;
+        /* P - S = s (P - 1): a line through the origin in (P - 1). */
+        num += (p[i] - 1.0) * (p[i] - speedup[i]);
+        den += (p[i] - 1.0) * (p[i] - 1.0);
+        m++;
+    }
+    if (m == 0)
+        return DR_EINVAL;
+    double fit = clamp01(num / den);
+    double *y = malloc(2 * m * sizeof(*y));
+    if (y == NULL)
+        return DR_ENOMEM;
+    double *pred = y + m;
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (p[i] <= 1 || !isfinite(speedup[i]))
+            continue;
+        y[k] = speedup[i];
+        pred[k] = p[i] - fit * (p[i] - 1.0);
+        k++;
+    }
+    *s = fit;
+    *r2 = r_squared(y, pred, m);
+    free(y);
+    return 0;
+}
+
+double dr_scale_karp_flatt(double speedup, unsigned p) {
+    if (p <= 1 || !(speedup > 0))
+        return NAN;
+    return (1.0 / speedup - 1.0 / p) / (1.0 - 1.0 / p);
+}
+
+double dr_scale_amdahl_speedup(double f, unsigned p) {
+    if (p == 0 || !isfinite(f))
+        return NAN;
+    return 1.0 / (f + (1.0 - f) / p);
+}
+
+static int cmp_point(const void *a, const void *b) {
+    const dr_scale_point *x = a, *y = b;
+    return (x->workers > y->workers) - (x->workers < y->workers);
+}
+
+/* ------------------------------------------------------------- verdict */
+
+typedef struct text {
+    char *s;
+    size_t len, cap;
+    int oom;
+} text;
+
+__attribute__((format(printf, 2, 3))) static void say(text *t, const char *fmt,
+                                                      ...) {
+    if (t->oom)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    char *line = NULL;
+    int n = vasprintf(&line, fmt, ap);
+    va_end(ap);
+    if (n < 0) {
+        t->oom = 1;
+        return;
+    }
+    if (t->len + (size_t)n + 2 > t->cap) {
+        size_t cap = (t->cap + (size_t)n + 2) * 2;
+        char *s = realloc(t->s, cap);
+        if (s == NULL) {
+            free(line);
+            t->oom = 1;
+            return;
+        }
+        t->s = s;
+        t->cap = cap;
+    }
+    if (t->len > 0)
+        t->s[t->len++] = ' ';
+    memcpy(t->s + t->len, line, (size_t)n + 1);
+    t->len += (size_t)n;
+    free(line);
+}
+
+/* A duration in words: "50 µs", "3.2 ms", "1.5 s". */
+static void duration_words(double s, char *buf, size_t len) {
+    if (s < 1e-3)
+        snprintf(buf, len, "%.0f µs", s * 1e6);
+    else if (s < 1)
+        snprintf(buf, len, "%.3g ms", s * 1e3);
+    else
+        snprintf(buf, len, "%.3g s", s);
+}
+
+/* Largest P up to which every point's `value` stays at or above `good`;
+ * 0 when even the first P > 1 is below. */
+static unsigned good_until(const dr_scale_result *r, int scaled) {
+    unsigned until = 1;
+    for (size_t i = 0; i < r->npoints; i++) {
+        const dr_scale_point *pt = &r->points[i];
+        double e = scaled ? pt->scaled_efficiency : pt->efficiency;
+        if (pt->workers == 1)
+            continue;
+        if (!(e >= GOOD_EFFICIENCY))
+            break;
+        until = pt->workers;
+    }
+    return until;
+}
+
+/* Index of the point where speedup stops growing: no later point gains
+ * FLAT_GAIN over it.  -1 when it keeps growing to the end. */
+static long flat_from(const dr_scale_result *r) {
+    for (size_t i = 0; i + 1 < r->npoints; i++) {
+        int flat = 1;
+        for (size_t j = i + 1; j < r->npoints; j++)
+            if (r->points[j].speedup >= r->points[i].speedup * FLAT_GAIN)
+                flat = 0;
+        if (flat)
+            return (long)i;
+    }
+    return -1;
+}
+
+static void verdict_strong(const dr_scale_result *r, text *t) {
+    const dr_scale_point *last = &r->points[r->npoints - 1];
+    const dr_scale_point *base = &r->points[0];
+    const dr_scale_point *best = base;
+    for (size_t i = 0; i < r->npoints; i++)
+        if (r->points[i].speedup > best->speedup)
+            best = &r->points[i];
+
+    unsigned good = good_until(r, 0);
+    if (last->workers == 1) {
+        say(t, "Only one worker count was run: nothing to compare.");
+        return;
+    }
+    if (good == last->workers)
+        say(t, "Efficiency stays above 90%% up to %u workers.", good);
+    else if (good > 1)
+        say(t,
+            "Efficiency stays above 90%% up to %u workers, then falls to "
+            "%.0f%% at %u.",
+            good, last->efficiency * 100, last->workers);
+    else
+        say(t, "Efficiency falls below 90%% already at %u workers (%.0f%%).",
+            r->points[1].workers, r->points[1].efficiency * 100);
+
+    int cp_said = 0;
+    long flat = flat_from(r);
+    if (flat >= 0 && r->points[flat].workers > 1) {
+        const dr_scale_point *f = &r->points[flat];
+        double par = f->parallelism;
+        if (isfinite(par) && f->speedup * NEAR_CEILING >= par &&
+            par < last->workers) {
+            say(t,
+                "Speedup flattens at %u workers (%.2f): the critical path "
+                "limits speedup to %.1f.",
+                f->workers, f->speedup, par);
+            cp_said = 1;
+        } else if (!r->simulated && f->workers >= r->cores &&
+                   f->workers <= 2 * r->cores) {
+            say(t,
+                "Speedup flattens at %u workers (%.2f): this machine has %u "
+                "core%s.",
+                f->workers, f->speedup, r->cores, r->cores == 1 ? "" : "s");
+        } else {
+            say(t, "Speedup flattens at %u workers (%.2f).", f->workers,
+                f->speedup);
+        }
+    }
+    if (!cp_said && isfinite(last->parallelism) &&
+        last->parallelism < last->workers) {
+        say(t,
+            "The critical path limits speedup to %.1f: the average "
+            "parallelism (work / span) of the graph.",
+            last->parallelism);
+    }
+    if (!r->simulated) {
+        const dr_scale_point *hi = last;
+        if (base->work > 0 && hi->work > base->work * WORK_GROWTH &&
+            hi->workers > r->cores) {
+            say(t,
+                "The total work grows by %.0f%% at %u workers: more busy "
+                "threads than the %u cores share the CPU, so CPU-bound tasks "
+                "gain nothing from workers beyond the cores.",
+                (hi->work / base->work - 1) * 100, hi->workers, r->cores);
+        } else if (best->workers > r->cores &&
+                   best->speedup > r->cores * NEAR_CEILING) {
+            say(t,
+                "Speedup %.2f at %u workers exceeds the %u cores: the tasks "
+                "wait (sleep, I/O) rather than compute, so extra workers "
+                "help.",
+                best->speedup, best->workers, r->cores);
+        }
+    }
+    int slower = 0;
+    for (size_t i = 1; i < r->npoints; i++)
+        slower |= r->points[i].speedup < 1.0;
+    if (slower)
+        say(t, "Some runs with more workers are slower than one worker: "
+               "overhead or contention outweighs the parallel work.");
+    if (isfinite(r->amdahl_f) && r->amdahl_r2 < 0) {
+        say(t, "Amdahl's law does not describe these timings (R² = %.2f < 0).",
+            r->amdahl_r2);
+    } else if (isfinite(r->amdahl_f)) {
+        if (r->amdahl_f > 0)
+            say(t,
+                "Amdahl's law fits with a serial fraction f = %.3g "
+                "(R² = %.2f%s): no number of workers gives a speedup above "
+                "%.1f.",
+                r->amdahl_f, r->amdahl_r2,
+                r->amdahl_r2 < GOOD_R2 ? ", a poor fit" : "",
+                1.0 / r->amdahl_f);
+        else
+            say(t,
+                "Amdahl's law fits with a serial fraction f = 0 "
+                "(R² = %.2f): ideal scaling over this range.",
+                r->amdahl_r2);
+    }
+}
+
+static void verdict_weak(const dr_scale_result *r, text *t) {
+    const dr_scale_point *last = &r->points[r->npoints - 1];
+    if (last->workers == 1) {
+        say(t, "Only one worker count was run: nothing to compare.");
+        return;
+    }
+    unsigned good = good_until(r, 1);
+    if (good == last->workers)
+        say(t, "Scaled efficiency stays above 90%% up to %u workers.", good);
+    else if (good > 1)
+        say(t,
+            "Scaled efficiency stays above 90%% up to %u workers, then "
+            "falls to %.0f%% at %u.",
+            good, last->scaled_efficiency * 100, last->workers);
+    else
+        say(t,
+            "Scaled efficiency falls below 90%% already at %u workers "
+            "(%.0f%%).",
+            r->points[1].workers, r->points[1].scaled_efficiency * 100);
+    if (!r->simulated && good < last->workers && good >= r->cores &&
+        good <= 2 * r->cores)
+        say(t,
+            "Beyond %u workers the work per worker no longer runs at the "
+            "same time: this machine has %u core%s.",
+            good, r->cores, r->cores == 1 ? "" : "s");
+    if (isfinite(r->gustafson_s))
+        say(t,
+            "Gustafson's scaled speedup at %u workers is %.2f (serial "
+            "fraction s = %.3g, R² = %.2f%s).",
+            last->workers, last->speedup, r->gustafson_s, r->gustafson_r2,
+            r->gustafson_r2 < GOOD_R2 ? ", a poor fit" : "");
+    else
+        say(t, "Gustafson's scaled speedup at %u workers is %.2f.",
+            last->workers, last->speedup);
+    if (isfinite(last->parallelism) && last->parallelism < last->workers)
+        say(t,
+            "At %u workers the critical path limits speedup to %.1f: the "
+            "graph does not grow wide enough.",
+            last->workers, last->parallelism);
+}
+
+static char *make_verdict(const dr_scale_result *r) {
+    text t = {0};
+    if (r->mode == DR_SCALE_WEAK)
+        verdict_weak(r, &t);
+    else
+        verdict_strong(r, &t);
+    if (!r->simulated && isfinite(r->task_mean) && isfinite(r->task_overhead) &&
+        r->task_overhead > 0 &&
+        r->task_mean < GRAIN_FACTOR * r->task_overhead) {
+        char mean[32], over[32];
+        duration_words(r->task_mean, mean, sizeof(mean));
+        duration_words(r->task_overhead, over, sizeof(over));
+        say(&t,
+            "Tasks of %s are too small: overhead dominates (about %s per "
+            "task at one worker); make fewer, larger tasks.",
+            mean, over);
+    }
+    if (!r->simulated) {
+        const dr_scale_point *worst = NULL;
+        double spread = 0;
+        for (size_t i = 0; i < r->npoints; i++) {
+            const dr_scale_point *pt = &r->points[i];
+            if (pt->runs > 1 && pt->makespan_min > 0 &&
+                pt->makespan_max / pt->makespan_min > spread) {
+                spread = pt->makespan_max / pt->makespan_min;
+                worst = pt;
+            }
+        }
+        if (worst != NULL && spread > NOISY_SPREAD)
+            say(&t,
+                "The repeats vary by up to %.0f%% (at %u workers): the "
+                "machine was busy or the runs are short; repeat more "
+                "(--repeat) or make the runs longer.",
+                (spread - 1) * 100, worst->workers);
+    }
+    int over = 0;
+    for (size_t i = 0; i < r->npoints; i++)
+        over |= r->points[i].oversubscribed;
+    if (over)
+        say(&t,
+            "Runs with more than %u workers are oversubscribed (more workers "
+            "than cores) and marked so.",
+            r->cores);
+    if (r->baseline_added)
+        say(&t, "P = 1 was not in the list; it was run as the baseline.");
+    if (t.len == 0)
+        say(&t, "No verdict: too few points.");
+    if (t.oom) {
+        free(t.s);
+        return NULL;
+    }
+    return t.s;
+}
+
+/* ---------------------------------------------------------------- analysis */
+
+int dr_scale_analyse(dr_scale_result *r) {
+    if (r == NULL || r->npoints == 0)
+        return DR_EINVAL;
+    qsort(r->points, r->npoints, sizeof(*r->points), cmp_point);
+    const dr_scale_point *base = &r->points[0];
+    if (base->workers != 1 || !(base->makespan > 0))
+        return DR_EINVAL;
+    double t1 = base->makespan;
+    int weak = r->mode == DR_SCALE_WEAK;
+
+    unsigned *p = malloc(r->npoints * sizeof(*p));
+    double *s = malloc(r->npoints * sizeof(*s));
+    if (p == NULL || s == NULL) {
+        free(p);
+        free(s);
+        return DR_ENOMEM;
+    }
+    for (size_t i = 0; i < r->npoints; i++) {
+        dr_scale_point *pt = &r->points[i];
+        if (!(pt->makespan > 0) || pt->workers == 0) {
+            free(p);
+            free(s);
+            return DR_EINVAL;
+        }
+        double P = pt->workers;
+        pt->oversubscribed =
+            !r->simulated && r->cores > 0 && pt->workers > r->cores;
+        /* Weak scaling: one worker would need T(1) times the growth of the
+         * work for the grown problem (Gustafson's numerator).  Simulated
+         * work is exact; measured task durations stretch when workers
+         * share cores, so measured runs assume the textbook P-fold growth. */
+        double grow = weak && r->simulated && base->work > 0 && pt->work > 0
+                          ? pt->work / base->work
+                          : P;
+        pt->scaled_efficiency = weak ? t1 / pt->makespan : NAN;
+        pt->speedup = weak ? grow * t1 / pt->makespan : t1 / pt->makespan;
+        pt->efficiency = pt->speedup / P;
+        pt->karp_flatt = dr_scale_karp_flatt(pt->speedup, pt->workers);
+        pt->ceiling = isfinite(pt->parallelism) && pt->parallelism > 0
+                          ? fmin(P, pt->parallelism)
+                          : P;
+        pt->bound_ceiling = pt->lower_bound > 0
+                                ? (weak ? grow : 1.0) * t1 / pt->lower_bound
+                                : NAN;
+        p[i] = pt->workers;
+        s[i] = pt->speedup;
+    }
+    int rc;
+    if (weak)
+        rc = dr_scale_fit_gustafson(p, s, r->npoints, &r->gustafson_s,
+                                    &r->gustafson_r2);
+    else
+        rc = dr_scale_fit_amdahl(p, s, r->npoints, &r->amdahl_f, &r->amdahl_r2);
+    free(p);
+    free(s);
+    if (rc == DR_ENOMEM)
+        return rc;
+    for (size_t i = 0; i < r->npoints; i++) {
+        dr_scale_point *pt = &r->points[i];
+        double P = pt->workers;
+        pt->amdahl =
+            weak ? (isfinite(r->gustafson_s) ? P - r->gustafson_s * (P - 1)
+                                             : NAN)
+                 : dr_scale_amdahl_speedup(r->amdahl_f, pt->workers);
+    }
+    if (base->ntasks > 0 && base->work >= 0) {
+        r->task_mean = base->work / (double)base->ntasks;
+        r->task_overhead =
+            fmax(0.0, (base->makespan - base->work) / (double)base->ntasks);
+    }
+    free(r->verdict);
+    r->verdict = make_verdict(r);
+    return r->verdict != NULL ? 0 : DR_ENOMEM;
+}

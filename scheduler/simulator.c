@@ -1,0 +1,241 @@
+/*
+ * The simulator: the scheduling core driven by a virtual clock.  Task
+ * durations come from the caller (graph costs or a previous trace, see
+ * dr__run_durations); a task assigned at `now` ends at now + duration.
+ * Pending completions sit in a min-heap keyed by (end time, start sequence),
+ * so equal end times are handled in start order and the whole run is
+ * deterministic.  All completions at the same instant are applied before
+ * the next assignment round, so the policy chooses among every task that is
+ * ready at that instant (what a list scheduler assumes).
+ *
+ * Attempts are recorded at start, in start order, exactly as a real run
+ * records them, so the trace, metrics and summary code cannot tell the two
+ * apart except for the `simulated` flag.  Builtin `fail` tasks fail at the
+ * end of their duration (message from their args), with retries and
+ * --keep-going honoured, so failure handling can be rehearsed too.  Result
+ * lifetimes are simulated for the peak-live-results figure: a result lives
+ * from its task's end until its last dependent ends, [end, last end) (sinks'
+ * and kept results until the end of the run); sizes are unknown, so peak
+ * bytes is 0.
+ */
+#include "graph_internal.h"
+#include "run_internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct sim_event {
+    double end;
+    uint64_t seq;
+    uint32_t task, worker;
+} sim_event;
+
+typedef struct sim_heap {
+    sim_event *e;
+    size_t n;
+} sim_heap;
+
+static int event_less(const sim_event *a, const sim_event *b) {
+    return a->end < b->end || (a->end == b->end && a->seq < b->seq);
+}
+
+static void heap_push(sim_heap *h, sim_event ev) {
+    size_t i = h->n++;
+    while (i > 0) {
+        size_t p = (i - 1) / 2;
+        if (!event_less(&ev, &h->e[p]))
+            break;
+        h->e[i] = h->e[p];
+        i = p;
+    }
+    h->e[i] = ev;
+}
+
+static sim_event heap_pop(sim_heap *h) {
+    sim_event top = h->e[0], last = h->e[--h->n];
+    size_t n = h->n, i = 0;
+    for (;;) {
+        size_t l = 2 * i + 1;
+        if (l >= n)
+            break;
+        size_t m = l;
+        if (l + 1 < n && event_less(&h->e[l + 1], &h->e[l]))
+            m = l + 1;
+        if (!event_less(&h->e[m], &last))
+            break;
+        h->e[i] = h->e[m];
+        i = m;
+    }
+    if (n > 0)
+        h->e[i] = last;
+    return top;
+}
+
+static int is_fail_op(const dr_graph *g, dr_task t) {
+    const char *op = dr_task_op_name(g, t);
+    return dr_task_op_kind(g, t) == DR_OP_BUILTIN && op != NULL &&
+           strcmp(op, "fail") == 0;
+}
+
+static const char *fail_message(const dr_graph *g, dr_task t) {
+    const char *m =
+        json_string_value(json_object_get(dr_task_op_args(g, t), "message"));
+    return m != NULL ? m : "op 'fail' failed";
+}
+
+int dr__simulate(dr_run *run, dr__core *core, const double *duration,
+                 dr_error *err) {
+    const dr_graph *g = run->graph;
+    size_t n = dr_graph_ntasks(g), alloc = n ? n : 1;
+    sim_heap heap = {malloc(run->workers * sizeof(sim_event)), 0};
+    uint32_t *attempts = calloc(alloc, sizeof(*attempts));
+    uint32_t *pending = calloc(alloc, sizeof(*pending)); /* unfinished succs */
+    if (heap.e == NULL || attempts == NULL || pending == NULL) {
+        free(heap.e), free(attempts), free(pending);
+        dr__error_set(err, DR_ENOMEM, NULL, 0, 0, NULL, "out of memory");
+        return DR_ENOMEM;
+    }
+    /* Which tasks fail (builtin `fail`), looked up once: op names are
+     * strings and the loop below runs once per attempt. */
+    uint8_t *fails = calloc(alloc, 1);
+    /* Attempts usually number the tasks: reserve them in one go. */
+    if (fails != NULL && run->capattempts < n) {
+        dr__attempt *a = realloc(run->attempts, n * sizeof(*a));
+        if (a != NULL) {
+            run->attempts = a;
+            run->capattempts = n;
+        }
+    }
+    if (fails == NULL) {
+        free(heap.e), free(attempts), free(pending);
+        dr__error_set(err, DR_ENOMEM, NULL, 0, 0, NULL, "out of memory");
+        return DR_ENOMEM;
+    }
+    for (size_t t = 0; t < n; t++) {
+        size_t nd;
+        const dr_task *d = dr_task_deps(g, (dr_task)t, &nd);
+        for (size_t j = 0; j < nd; j++)
+            pending[d[j]]++;
+        fails[t] = (uint8_t)is_fail_op(g, (dr_task)t);
+    }
+    size_t live = 0, peak = 0;
+    uint64_t seq = 0;
+    double now = 0;
+    int rc = 0;
+    dr__core_start(core, now);
+    for (;;) {
+        dr_task t;
+        unsigned w;
+        while (dr__core_assign(core, now, &t, &w)) {
+            unsigned attempt = ++attempts[t];
+            double end = now + duration[t];
+            if (dr__run_add_attempt(run, t, w, attempt,
+                                    fails[t] ? DR__ATTEMPT_FAILED
+                                             : DR__ATTEMPT_OK,
+                                    dr__core_ready_time(core, t), now, end,
+                                    fails[t] ? fail_message(g, t) : NULL) < 0) {
+                rc = DR_ENOMEM;
+                goto done;
+            }
+            heap_push(&heap, (sim_event){end, seq++, t, w});
+        }
+        if (heap.n == 0)
+            break;
+        now = heap.e[0].end;
+        while (heap.n > 0 && heap.e[0].end == now) {
+            sim_event ev = heap_pop(&heap);
+            dr_task u = ev.task;
+            if (!fails[u]) {
+                dr__core_finish(core, u, ev.worker, now);
+                /* Inputs are released before the output counts: results
+                 * live over [producer end, last consumer end). */
+                size_t nd;
+                const dr_task *d = dr_task_deps(g, u, &nd);
+                for (size_t j = 0; j < nd; j++)
+                    if (--pending[d[j]] == 0 && !run->keep[d[j]])
+                        live--;
+                if (++live > peak)
+                    peak = live;
+                continue;
+            }
+            int retries = dr_task_retries(g, u);
+            if (retries < 0)
+                retries = run->opts.retries;
+            if (attempts[u] <= (unsigned)retries) {
+                dr__core_retry(core, u, ev.worker, now);
+                continue;
+            }
+            dr__core_fail(core, u, ev.worker, now, run->opts.keep_going);
+            if (dr__run_add_failure(run, u, attempts[u], fail_message(g, u),
+                                    NULL) != 0) {
+                rc = DR_ENOMEM;
+                goto done;
+            }
+        }
+    }
+done:
+    if (rc == DR_ENOMEM)
+        dr__error_set(err, rc, NULL, 0, 0, NULL, "out of memory");
+    run->peak_live_results = peak;
+    run->peak_live_bytes = 0;
+    run->makespan = now;
+    free(heap.e), free(attempts), free(pending), free(fails);
+    return rc;
+}
+
+long dr__costs_from_trace(const dr_graph *g, const char *path, double *duration,
+                          dr_error *err) {
+    json_error_t jerr;
+    json_t *root = json_load_file(path, 0, &jerr);
+    if (root == NULL) {
+        dr__error_set(err, DR_EPARSE, path, jerr.line, jerr.column, NULL,
+                      "cannot read the trace: %s", jerr.text);
+        return DR_EPARSE;
+    }
+    json_t *events = json_object_get(root, "traceEvents");
+    if (!json_is_array(events)) {
+        dr__error_set(err, DR_EFORMAT, path, 0, 0, NULL,
+                      "not a dagrun trace: no 'traceEvents' list");
+        json_decref(root);
+        return DR_EFORMAT;
+    }
+    size_t n = dr_graph_ntasks(g);
+    double *best_ts = malloc((n ? n : 1) * sizeof(*best_ts));
+    if (best_ts == NULL) {
+        json_decref(root);
+        dr__error_set(err, DR_ENOMEM, NULL, 0, 0, NULL, "out of memory");
+        return DR_ENOMEM;
+    }
+    for (size_t t = 0; t < n; t++)
+        best_ts[t] = -1;
+    long matched = 0;
+    size_t i;
+    json_t *ev;
+    json_array_foreach(events, i, ev) {
+        const char *ph = json_string_value(json_object_get(ev, "ph"));
+        json_t *args = json_object_get(ev, "args");
+        const char *key = json_string_value(json_object_get(args, "task"));
+        const char *status = json_string_value(json_object_get(args, "status"));
+        json_t *dur = json_object_get(ev, "dur");
+        if (ph == NULL || strcmp(ph, "X") != 0 || key == NULL ||
+            !json_is_number(dur) || (status && strcmp(status, "ok") != 0))
+            continue;
+        dr_task t = dr_graph_find(g, key);
+        double ts = json_number_value(json_object_get(ev, "ts"));
+        if (t == DR_TASK_NONE || ts < best_ts[t])
+            continue;
+        if (best_ts[t] < 0)
+            matched++;
+        best_ts[t] = ts;
+        double d = json_number_value(dur) / 1e6;
+        duration[t] = d > 0 ? d : 0;
+    }
+    free(best_ts);
+    json_decref(root);
+    if (matched == 0 && n > 0) {
+        dr__error_set(err, DR_EFORMAT, path, 0, 0, NULL,
+                      "the trace has no successful task of this graph");
+        return DR_EFORMAT;
+    }
+    return matched;
+}

@@ -1,0 +1,270 @@
+/*
+ * The run's trace in Chrome Trace Event Format (docs/trace-format.md): one
+ * complete ("X") event per attempt, tid = worker, times in microseconds
+ * since the run started, plus metadata naming the process and the workers.
+ *
+ * Two ways out, with the same content: dr_run_trace_json builds a jansson
+ * tree (handy for tests and the C API), and dr__run_trace_text writes the
+ * text one event at a time (each event still built and escaped by jansson)
+ * so a million-attempt trace never exists as a tree of a million objects.
+ */
+#include "graph_internal.h"
+#include "run_internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* Up to this many workers every worker gets a name event; beyond it only
+ * the workers that ran something (100,000 simulated workers would otherwise
+ * bury the trace in metadata). */
+#define DR_TRACE_NAME_ALL_WORKERS 4096u
+
+static const char *status_name(unsigned s) {
+    switch (s) {
+    case DR__ATTEMPT_OK:
+        return "ok";
+    case DR__ATTEMPT_TIMEOUT:
+        return "timeout";
+    case DR__ATTEMPT_INTERRUPTED:
+        return "interrupted";
+    default:
+        return "failed";
+    }
+}
+
+/* Length of the key's category: the key up to a trailing "-<digits>" or
+ * "_<digits>", else the whole key. */
+static size_t category_len(const char *key) {
+    size_t len = strlen(key), i = len;
+    while (i > 0 && key[i - 1] >= '0' && key[i - 1] <= '9')
+        i--;
+    if (i < len && i > 1 && (key[i - 1] == '-' || key[i - 1] == '_'))
+        return i - 1;
+    return len;
+}
+
+static json_t *category(const char *key) {
+    return json_stringn(key, category_len(key));
+}
+
+static json_t *attempt_event(const dr_run *run, const dr__attempt *a) {
+    const dr_graph *g = run->graph;
+    const char *key = dr_task_key(g, a->task);
+    json_t *args =
+        json_pack("{s:s, s:s, s:f, s:s, s:I, s:I}", "task", key, "op",
+                  dr_task_op_label(g, a->task), "ready", a->ready * 1e6,
+                  "status", status_name(a->status), "attempt",
+                  (json_int_t)a->attempt, "worker", (json_int_t)a->worker);
+    if (args != NULL && a->error != NULL)
+        json_object_set_new(args, "error", json_string(a->error));
+    return json_pack("{s:s, s:o, s:s, s:i, s:I, s:f, s:f, s:o*}", "name", key,
+                     "cat", category(key), "ph", "X", "pid", 1, "tid",
+                     (json_int_t)a->worker, "ts", a->start * 1e6, "dur",
+                     (a->end - a->start) * 1e6, "args", args);
+}
+
+static json_t *other_data(const dr_run *run) {
+    return json_pack(
+        "{s:s, s:s, s:s, s:I, s:s, s:I, s:b, s:f, s:I}", "tool", "dagrun",
+        "version", DAGRUN_VERSION_STRING, "graph", dr_graph_name(run->graph),
+        "workers", (json_int_t)run->workers, "policy",
+        dr_policy_name(run->opts.policy), "cores", (json_int_t)run->cores,
+        "simulated", run->simulated, "makespan_us", run->makespan * 1e6,
+        "tasks", (json_int_t)dr_graph_ntasks(run->graph));
+}
+
+/* Which workers get a thread_name event; NULL when all do. */
+static uint8_t *named_workers(const dr_run *run, int *fail) {
+    *fail = 0;
+    if (run->workers <= DR_TRACE_NAME_ALL_WORKERS)
+        return NULL;
+    uint8_t *used = calloc(run->workers, 1);
+    if (used == NULL) {
+        *fail = 1;
+        return NULL;
+    }
+    for (size_t i = 0; i < run->nattempts; i++)
+        if (run->attempts[i].worker < run->workers)
+            used[run->attempts[i].worker] = 1;
+    return used;
+}
+
+static json_t *process_event(const dr_run *run) {
+    char name[512];
+    snprintf(name, sizeof(name), "dagrun %s (%u workers, %s%s)",
+             dr_graph_name(run->graph), run->workers,
+             dr_policy_name(run->opts.policy),
+             run->simulated ? ", simulated" : "");
+    return json_pack("{s:s, s:s, s:i, s:i, s:{s:s}}", "name", "process_name",
+                     "ph", "M", "pid", 1, "tid", 0, "args", "name", name);
+}
+
+static json_t *thread_event(unsigned w) {
+    char name[32];
+    snprintf(name, sizeof(name), "worker %u", w);
+    return json_pack("{s:s, s:s, s:i, s:I, s:{s:s}}", "name", "thread_name",
+                     "ph", "M", "pid", 1, "tid", (json_int_t)w, "args", "name",
+                     name);
+}
+
+json_t *dr_run_trace_json(const dr_run *run) {
+    int fail;
+    uint8_t *used = named_workers(run, &fail);
+    json_t *events = json_array();
+    json_t *root =
+        json_pack("{s:s, s:o, s:o}", "displayTimeUnit", "ms", "otherData",
+                  other_data(run), "traceEvents", events);
+    if (root == NULL || fail) {
+        json_decref(root);
+        free(used);
+        return NULL;
+    }
+    int bad = json_array_append_new(events, process_event(run));
+    for (unsigned w = 0; w < run->workers && !bad; w++)
+        if (used == NULL || used[w])
+            bad = json_array_append_new(events, thread_event(w));
+    for (size_t i = 0; i < run->nattempts && !bad; i++)
+        bad = json_array_append_new(events,
+                                    attempt_event(run, &run->attempts[i]));
+    free(used);
+    if (bad) {
+        json_decref(root);
+        return NULL;
+    }
+    return root;
+}
+
+/* ---------------------------------------------------------- streaming */
+
+typedef struct text_buf {
+    char *s;
+    size_t len, cap;
+    int failed;
+} text_buf;
+
+static void buf_add(text_buf *b, const char *s, size_t n) {
+    if (b->failed)
+        return;
+    if (b->len + n + 1 > b->cap) {
+        size_t cap = b->cap ? b->cap : 4096;
+        while (cap < b->len + n + 1)
+            cap *= 2;
+        char *bigger = realloc(b->s, cap);
+        if (bigger == NULL) {
+            b->failed = 1;
+            return;
+        }
+        b->s = bigger;
+        b->cap = cap;
+    }
+    memcpy(b->s + b->len, s, n);
+    b->len += n;
+    b->s[b->len] = '\0';
+}
+
+static int dump_cb(const char *buffer, size_t size, void *data) {
+    buf_add(data, buffer, size);
+    return ((text_buf *)data)->failed ? -1 : 0;
+}
+
+/* Appends json (stolen) compactly; NULL marks the buffer failed. */
+static void buf_json(text_buf *b, json_t *json) {
+    if (json == NULL || json_dump_callback(json, dump_cb, b, JSON_COMPACT))
+        b->failed = 1;
+    json_decref(json);
+}
+
+/* Appends s[0..len) as a JSON string.  Printable ASCII without quotes or
+ * backslashes is written as it is (exactly what jansson writes for it);
+ * anything else goes through jansson's encoder. */
+static void buf_string(text_buf *b, const char *s, size_t len) {
+    size_t i = 0;
+    while (i < len && (unsigned char)s[i] >= 0x20 &&
+           (unsigned char)s[i] < 0x7f && s[i] != '"' && s[i] != '\\')
+        i++;
+    if (i == len) {
+        buf_add(b, "\"", 1);
+        buf_add(b, s, len);
+        buf_add(b, "\"", 1);
+        return;
+    }
+    json_t *j = json_stringn_nocheck(s, len);
+    if (j == NULL ||
+        json_dump_callback(j, dump_cb, b, JSON_COMPACT | JSON_ENCODE_ANY))
+        b->failed = 1;
+    json_decref(j);
+}
+
+/* One attempt event as text, the same fields as attempt_event(). */
+static void buf_attempt(text_buf *b, const dr_run *run, const dr__attempt *a) {
+    const dr_graph *g = run->graph;
+    const char *key = dr_task_key(g, a->task);
+    const char *op = dr_task_op_label(g, a->task);
+    size_t klen = strlen(key);
+    char num[160];
+    buf_add(b, "{\"name\":", 8);
+    buf_string(b, key, klen);
+    buf_add(b, ",\"cat\":", 7);
+    buf_string(b, key, category_len(key));
+    int n = snprintf(num, sizeof(num),
+                     ",\"ph\":\"X\",\"pid\":1,\"tid\":%u,\"ts\":%.3f,"
+                     "\"dur\":%.3f,\"args\":{\"task\":",
+                     (unsigned)a->worker, a->start * 1e6,
+                     (a->end - a->start) * 1e6);
+    buf_add(b, num, (size_t)n);
+    buf_string(b, key, klen);
+    buf_add(b, ",\"op\":", 6);
+    buf_string(b, op, strlen(op));
+    n = snprintf(num, sizeof(num),
+                 ",\"ready\":%.3f,\"status\":\"%s\",\"attempt\":%u,"
+                 "\"worker\":%u",
+                 a->ready * 1e6, status_name(a->status), (unsigned)a->attempt,
+                 (unsigned)a->worker);
+    buf_add(b, num, (size_t)n);
+    if (a->error != NULL) {
+        buf_add(b, ",\"error\":", 9);
+        buf_string(b, a->error, strlen(a->error));
+    }
+    buf_add(b, "}}", 2);
+}
+
+char *dr__run_trace_text(const dr_run *run, size_t *len) {
+    text_buf b = {0};
+    int fail;
+    uint8_t *used = named_workers(run, &fail);
+    b.failed = fail;
+    buf_add(&b, "{\"displayTimeUnit\":\"ms\",\"otherData\":", 36);
+    buf_json(&b, other_data(run));
+    buf_add(&b, ",\"traceEvents\":[\n", 17);
+    buf_json(&b, process_event(run));
+    for (unsigned w = 0; w < run->workers && !b.failed; w++)
+        if (used == NULL || used[w]) {
+            buf_add(&b, ",\n", 2);
+            buf_json(&b, thread_event(w));
+        }
+    for (size_t i = 0; i < run->nattempts && !b.failed; i++) {
+        buf_add(&b, ",\n", 2);
+        buf_attempt(&b, run, &run->attempts[i]);
+    }
+    buf_add(&b, "\n]}\n", 4);
+    free(used);
+    if (b.failed) {
+        free(b.s);
+        return NULL;
+    }
+    if (len != NULL)
+        *len = b.len;
+    return b.s;
+}
+
+int dr__run_write_trace(const dr_run *run, const char *path, dr_error *err) {
+    size_t len;
+    char *text = dr__run_trace_text(run, &len);
+    if (text == NULL) {
+        dr__error_set(err, DR_ENOMEM, path, 0, 0, NULL, "out of memory");
+        return DR_ENOMEM;
+    }
+    int rc = dr_write_file_atomic(path, text, len, err);
+    free(text);
+    return rc;
+}

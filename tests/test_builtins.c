@@ -1,0 +1,431 @@
+/*
+ * The builtin operations (scheduler/builtins.c) called directly, without a
+ * scheduler: known answers for each op, pi's determinism and accuracy,
+ * reductions over numbers, arrays and pi results, error messages, the spin
+ * calibration, cancellation, and plugin loading.  No test checks how long
+ * anything takes (the machine is shared and noisy); spin and sleep are
+ * checked to return, and to stop early when cancelled, under a Criterion
+ * timeout that only a hang would hit.
+ */
+#include "builtins.h"
+#include "dagrun/run.h"
+#include "support.h"
+
+#include <criterion/criterion.h>
+
+#include <math.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#ifndef DR_EXAMPLE_PLUGIN
+#define DR_EXAMPLE_PLUGIN DR_BUILD_DIR "/examples/dagrun_example_plugin.so"
+#endif
+
+/* Runs a builtin; returns its status, *result (or NULL) and the message. */
+static int run_op(const char *name, const char *args_text, json_t **inputs,
+                  size_t ninputs, json_t **result, char *msg, size_t msglen) {
+    json_t *args = NULL;
+    if (args_text != NULL) {
+        args = json_loads(args_text, 0, NULL);
+        cr_assert_not_null(args, "bad test args %s", args_text);
+    }
+    msg[0] = '\0';
+    int rc =
+        dr__builtin_run(name, args, inputs, ninputs, result, msg, msglen, NULL);
+    json_decref(args);
+    return rc;
+}
+
+/* Runs a builtin that must succeed and returns its result (caller frees). */
+static json_t *ok_op(const char *name, const char *args_text,
+                     const char *inputs_text) {
+    json_t *arr = json_loads(inputs_text ? inputs_text : "[]", 0, NULL);
+    cr_assert(json_is_array(arr), "bad test inputs %s", inputs_text);
+    size_t n = json_array_size(arr);
+    json_t **in = calloc(n + 1, sizeof(*in));
+    for (size_t i = 0; i < n; i++) {
+        json_t *v = json_array_get(arr, i);
+        in[i] = json_is_null(v) ? NULL : v; /* null: no result at all */
+    }
+    json_t *r = NULL;
+    char msg[256];
+    int rc = run_op(name, args_text, in, n, &r, msg, sizeof(msg));
+    cr_assert_eq(rc, 0, "%s failed: %s", name, msg);
+    cr_assert_not_null(r, "%s gave no result", name);
+    free(in);
+    json_decref(arr);
+    return r;
+}
+
+/* Runs a builtin that must fail; returns its message (static). */
+static const char *failing_op(const char *name, const char *args_text,
+                              const char *inputs_text) {
+    static char msg[256];
+    json_t *arr = json_loads(inputs_text ? inputs_text : "[]", 0, NULL);
+    size_t n = json_array_size(arr);
+    json_t **in = calloc(n + 1, sizeof(*in));
+    for (size_t i = 0; i < n; i++)
+        in[i] = json_array_get(arr, i);
+    json_t *r = NULL;
+    int rc = run_op(name, args_text, in, n, &r, msg, sizeof(msg));
+    cr_assert_neq(rc, 0, "%s should fail", name);
+    cr_assert_null(r, "a failed op leaves no result");
+    free(in);
+    json_decref(arr);
+    return msg;
+}
+
+static void assert_json(json_t *got, const char *expected) {
+    json_t *want = json_loads(expected, JSON_DECODE_ANY, NULL);
+    cr_assert_not_null(want);
+    char *g = json_dumps(got, JSON_ENCODE_ANY | JSON_SORT_KEYS);
+    cr_assert(json_equal(got, want), "got %s, expected %s", g, expected);
+    free(g);
+    json_decref(want);
+}
+
+/* ------------------------------------------------------------ simple ops */
+
+Test(builtins, noop_returns_null) {
+    json_t *r = ok_op("noop", NULL, NULL);
+    cr_assert(json_is_null(r));
+    json_decref(r);
+}
+
+Test(builtins, sleep_returns_null_after_sleeping) {
+    json_t *r = ok_op("sleep", "{\"ms\": 5}", NULL);
+    cr_assert(json_is_null(r));
+    json_decref(r);
+    r = ok_op("sleep", "{\"ms\": 0}", NULL);
+    json_decref(r);
+}
+
+Test(builtins, spin_returns_null) {
+    json_t *r = ok_op("spin", "{\"units\": 2}", NULL);
+    cr_assert(json_is_null(r));
+    json_decref(r);
+    r = ok_op("spin", "{\"units\": 0.5}", NULL);
+    json_decref(r);
+}
+
+Test(builtins, fail_uses_its_message) {
+    cr_assert_str_eq(failing_op("fail", "{\"message\": \"disk full\"}", NULL),
+                     "disk full");
+}
+
+Test(builtins, fail_without_message_names_the_op) {
+    cr_assert_str_eq(failing_op("fail", NULL, NULL), "task failed (op 'fail')");
+}
+
+Test(builtins, unknown_op_is_an_error) {
+    cr_assert_str_eq(failing_op("frobnicate", NULL, NULL),
+                     "unknown op 'frobnicate'");
+}
+
+Test(builtins, missing_arguments_are_errors_not_zero_work) {
+    cr_assert(strstr(failing_op("sleep", "{}", NULL), "'ms'") != NULL);
+    cr_assert(strstr(failing_op("spin", NULL, NULL), "'units'") != NULL);
+    cr_assert(strstr(failing_op("pi", "{\"seed\": 1}", NULL), "'samples'") !=
+              NULL);
+    cr_assert(strstr(failing_op("pi", "{\"samples\": 0}", NULL), "positive") !=
+              NULL);
+}
+
+/* -------------------------------------------------------------------- pi */
+
+Test(builtins, pi_result_has_inside_samples_and_estimate) {
+    json_t *r = ok_op("pi", "{\"samples\": 1000, \"seed\": 3}", NULL);
+    json_int_t in = json_integer_value(json_object_get(r, "inside"));
+    cr_assert_eq(json_integer_value(json_object_get(r, "samples")), 1000);
+    cr_assert(in > 0 && in <= 1000);
+    cr_assert_float_eq(json_real_value(json_object_get(r, "estimate")),
+                       4.0 * (double)in / 1000.0, 1e-12);
+    json_decref(r);
+}
+
+Test(builtins, pi_is_deterministic_for_a_seed) {
+    json_t *a = ok_op("pi", "{\"samples\": 100000, \"seed\": 42}", NULL);
+    json_t *b = ok_op("pi", "{\"samples\": 100000, \"seed\": 42}", NULL);
+    json_t *c = ok_op("pi", "{\"samples\": 100000, \"seed\": 43}", NULL);
+    cr_assert(json_equal(a, b), "same seed, same samples");
+    cr_assert_not(json_equal(a, c), "another seed, other samples");
+    json_decref(a);
+    json_decref(b);
+    json_decref(c);
+}
+
+Test(builtins, pi_seed_defaults_to_zero) {
+    json_t *a = ok_op("pi", "{\"samples\": 5000}", NULL);
+    json_t *b = ok_op("pi", "{\"samples\": 5000, \"seed\": 0}", NULL);
+    cr_assert(json_equal(a, b));
+    json_decref(a);
+    json_decref(b);
+}
+
+Test(builtins, pi_estimate_is_close_for_a_million_samples) {
+    /* The standard error is about 1.6e-3 for 10^6 samples: 0.01 is six
+     * standard errors, and the seed is fixed, so this cannot flake. */
+    json_t *r = ok_op("pi", "{\"samples\": 1000000, \"seed\": 7}", NULL);
+    double e = json_real_value(json_object_get(r, "estimate"));
+    cr_assert(fabs(e - M_PI) < 0.01, "estimate %f", e);
+    json_decref(r);
+}
+
+Test(builtins, pi_stops_when_cancelled) {
+    atomic_int cancel = 1;
+    json_t *args = json_pack("{sI}", "samples", (json_int_t)1000000000000LL);
+    json_t *r = NULL;
+    char msg[64];
+    int rc =
+        dr__builtin_run("pi", args, NULL, 0, &r, msg, sizeof(msg), &cancel);
+    cr_assert_neq(rc, 0);
+    cr_assert_str_eq(msg, "interrupted");
+    json_decref(args);
+}
+
+/* ------------------------------------------------------------ reductions */
+
+Test(builtins, sum_of_integers_is_an_integer) {
+    json_t *r = ok_op("sum", NULL, "[1, 2, 3, 4]");
+    assert_json(r, "10");
+    cr_assert(json_is_integer(r));
+    json_decref(r);
+}
+
+Test(builtins, sum_with_reals_is_real) {
+    json_t *r = ok_op("sum", NULL, "[1, 2.5]");
+    cr_assert(json_is_real(r));
+    cr_assert_float_eq(json_real_value(r), 3.5, 1e-12);
+    json_decref(r);
+}
+
+Test(builtins, reductions_flatten_arrays_and_skip_missing_results) {
+    json_t *r = ok_op("sum", NULL, "[[1, [2, 3]], null, 4]");
+    assert_json(r, "10");
+    json_decref(r);
+    r = ok_op("count", NULL, "[[1, [2, 3]], null, 4, []]");
+    assert_json(r, "4");
+    json_decref(r);
+}
+
+Test(builtins, mean_min_max_count_have_known_answers) {
+    json_t *r = ok_op("mean", NULL, "[1, 2, 3, 6]");
+    cr_assert_float_eq(json_number_value(r), 3.0, 1e-12);
+    json_decref(r);
+    r = ok_op("min", NULL, "[5, -2.5, 3]");
+    assert_json(r, "-2.5");
+    json_decref(r);
+    r = ok_op("max", NULL, "[5, -2.5, [30]]");
+    assert_json(r, "30");
+    cr_assert(json_is_integer(r), "max keeps the integer");
+    json_decref(r);
+    r = ok_op("count", NULL, "[5, -2.5, 3]");
+    assert_json(r, "3");
+    json_decref(r);
+}
+
+Test(builtins, empty_reductions) {
+    json_t *r = ok_op("sum", NULL, "[]");
+    assert_json(r, "0");
+    json_decref(r);
+    r = ok_op("count", NULL, "[null]");
+    assert_json(r, "0");
+    json_decref(r);
+    cr_assert_str_eq(failing_op("mean", NULL, "[]"), "op 'mean': no values");
+    cr_assert_str_eq(failing_op("min", NULL, "[[]]"), "op 'min': no values");
+    cr_assert_str_eq(failing_op("max", NULL, "[]"), "op 'max': no values");
+}
+
+Test(builtins, sum_of_pi_results_is_a_pi_result_over_all_samples) {
+    json_t *r =
+        ok_op("sum", NULL,
+              "[{\"inside\": 7, \"samples\": 10, \"estimate\": 2.8},"
+              " {\"inside\": 80, \"samples\": 100, \"estimate\": 3.2}]");
+    cr_assert_eq(json_integer_value(json_object_get(r, "inside")), 87);
+    cr_assert_eq(json_integer_value(json_object_get(r, "samples")), 110);
+    cr_assert_float_eq(json_real_value(json_object_get(r, "estimate")),
+                       4.0 * 87 / 110, 1e-12);
+    json_decref(r);
+}
+
+Test(builtins, mean_of_pi_results_weights_by_samples) {
+    json_t *r = ok_op("mean", NULL,
+                      "[{\"inside\": 7, \"samples\": 10},"
+                      " {\"inside\": 80, \"samples\": 100}]");
+    cr_assert_float_eq(json_real_value(r), 4.0 * 87 / 110, 1e-12);
+    json_decref(r);
+    r = ok_op("max", NULL,
+              "[{\"inside\": 7, \"samples\": 10},"
+              " {\"inside\": 80, \"samples\": 100}]");
+    cr_assert_float_eq(json_real_value(r), 3.2, 1e-12);
+    json_decref(r);
+    r = ok_op("count", NULL,
+              "[{\"inside\": 7, \"samples\": 10},"
+              " {\"inside\": 80, \"samples\": 100}]");
+    assert_json(r, "2");
+    json_decref(r);
+}
+
+Test(builtins, reducing_real_pi_runs_matches_one_big_run_in_samples) {
+    json_t *a = ok_op("pi", "{\"samples\": 200000, \"seed\": 1}", NULL);
+    json_t *b = ok_op("pi", "{\"samples\": 300000, \"seed\": 2}", NULL);
+    json_t *in[2] = {a, b};
+    json_t *r = NULL;
+    char msg[128];
+    cr_assert_eq(
+        dr__builtin_run("sum", NULL, in, 2, &r, msg, sizeof(msg), NULL), 0);
+    cr_assert_eq(json_integer_value(json_object_get(r, "samples")), 500000);
+    cr_assert_eq(json_integer_value(json_object_get(r, "inside")),
+                 json_integer_value(json_object_get(a, "inside")) +
+                     json_integer_value(json_object_get(b, "inside")));
+    double e = json_real_value(json_object_get(r, "estimate"));
+    cr_assert(fabs(e - M_PI) < 0.02, "estimate %f", e);
+    json_decref(r);
+    json_decref(a);
+    json_decref(b);
+}
+
+Test(builtins, reductions_reject_what_they_cannot_add) {
+    cr_assert_str_eq(failing_op("sum", NULL, "[1, \"two\"]"),
+                     "op 'sum': input 2 is a string; it reduces numbers, "
+                     "arrays of numbers and pi results");
+    cr_assert(strstr(failing_op("max", NULL, "[{\"a\": 1}]"),
+                     "input 1 is an object (not a pi result)") != NULL);
+    cr_assert(
+        strstr(failing_op("sum", NULL, "[1, {\"inside\": 1, \"samples\": 2}]"),
+               "cannot add pi results and plain numbers") != NULL);
+    cr_assert(strstr(failing_op("count", NULL, "[true]"), "a boolean") != NULL);
+}
+
+Test(builtins, integer_sum_overflow_falls_back_to_real) {
+    json_t *r = ok_op("sum", NULL, "[9223372036854775807, 1]");
+    cr_assert(json_is_real(r));
+    cr_assert_float_eq(json_real_value(r), 9223372036854775808.0, 1e3);
+    json_decref(r);
+}
+
+/* ------------------------------------------------------------------ spin */
+
+Test(spin, calibration_is_positive) {
+    dr__spin_calibrate();
+    cr_assert_gt(dr__spin_iters_per_unit(), 0);
+    /* Idempotent: a second call keeps the value. */
+    uint64_t first = dr__spin_iters_per_unit();
+    dr__spin_calibrate();
+    cr_assert_eq(dr__spin_iters_per_unit(), first);
+}
+
+/* Criterion runs each test in its own process, so the environment set here
+ * is seen by the first (and only) calibration of this process. */
+Test(spin, environment_overrides_the_calibration, .timeout = 60) {
+    setenv("DAGRUN_SPIN_ITERS", "3", 1);
+    cr_assert_eq(dr__spin_iters_per_unit(), 3);
+    /* A million units of 3 iterations: done at once, where the measured
+     * calibration would take a quarter of an hour. */
+    dr__spin(1e6, NULL);
+}
+
+Test(spin, a_bad_override_is_ignored) {
+    setenv("DAGRUN_SPIN_ITERS", "lots", 1);
+    cr_assert_gt(dr__spin_iters_per_unit(), 3);
+}
+
+Test(spin, does_its_work_and_returns, .timeout = 60) {
+    dr__spin(5, NULL);
+    dr__spin(0, NULL);
+    dr__spin(-1, NULL);
+}
+
+Test(spin, stops_early_when_cancelled, .timeout = 60) {
+    /* A week of spinning, cancelled before it starts. */
+    atomic_int cancel = 1;
+    dr__spin(6e8, &cancel);
+    json_t *args = json_pack("{sf}", "units", 6e8);
+    json_t *r = NULL;
+    char msg[64];
+    cr_assert_neq(
+        dr__builtin_run("spin", args, NULL, 0, &r, msg, sizeof(msg), &cancel),
+        0);
+    cr_assert_str_eq(msg, "interrupted");
+    json_decref(args);
+}
+
+static void *cancel_later(void *arg) {
+    struct timespec ts = {0, 30 * 1000 * 1000};
+    nanosleep(&ts, NULL);
+    atomic_store((atomic_int *)arg, 1);
+    return NULL;
+}
+
+Test(spin, a_cancel_during_the_work_stops_it, .timeout = 60) {
+    atomic_int cancel = 0;
+    pthread_t th;
+    cr_assert_eq(pthread_create(&th, NULL, cancel_later, &cancel), 0);
+    dr__spin(6e8, &cancel); /* returns only because of the cancel */
+    pthread_join(th, NULL);
+}
+
+Test(builtins, sleep_stops_when_cancelled, .timeout = 60) {
+    atomic_int cancel = 0;
+    pthread_t th;
+    cr_assert_eq(pthread_create(&th, NULL, cancel_later, &cancel), 0);
+    json_t *args = json_pack("{sf}", "ms", 6e8); /* a week */
+    json_t *r = NULL;
+    char msg[64];
+    cr_assert_neq(
+        dr__builtin_run("sleep", args, NULL, 0, &r, msg, sizeof(msg), &cancel),
+        0);
+    cr_assert_str_eq(msg, "interrupted");
+    pthread_join(th, NULL);
+    json_decref(args);
+}
+
+/* --------------------------------------------------------------- plugins */
+
+Test(plugin, loading_registers_its_ops) {
+    dr_ops *ops = dr_ops_create();
+    dr_error err;
+    dr_error_clear(&err);
+    int rc = dr_plugin_load(DR_EXAMPLE_PLUGIN, ops, &err);
+    cr_assert_eq(rc, 0, "%s", err.text);
+    dr_task_fn fib = NULL;
+    cr_assert_eq(dr_ops_find(ops, "fib", &fib, NULL), 0);
+    cr_assert_not_null(fib);
+    cr_assert_eq(dr_ops_find(ops, "square", NULL, NULL), 0);
+    cr_assert_eq(dr_ops_count(ops), 2);
+    dr_ops_destroy(ops);
+}
+
+Test(plugin, a_missing_file_names_the_path) {
+    dr_ops *ops = dr_ops_create();
+    dr_error err;
+    dr_error_clear(&err);
+    int rc = dr_plugin_load("/nonexistent/libnothing.so", ops, &err);
+    cr_assert_eq(rc, DR_EDLOPEN);
+    cr_assert_eq(err.code, DR_EDLOPEN);
+    cr_assert(strstr(err.text, "/nonexistent/libnothing.so") != NULL, "%s",
+              err.text);
+    cr_assert(strstr(err.text, "cannot load plugin") != NULL, "%s", err.text);
+    cr_assert_eq(dr_ops_count(ops), 0);
+    dr_ops_destroy(ops);
+}
+
+Test(plugin, a_library_without_the_init_function_is_refused) {
+    /* libdagrun.so is a shared library but not a plugin. */
+    dr_ops *ops = dr_ops_create();
+    dr_error err;
+    dr_error_clear(&err);
+    int rc = dr_plugin_load(DR_BUILD_DIR "/libdagrun.so", ops, &err);
+    cr_assert_eq(rc, DR_EDLOPEN);
+    cr_assert(strstr(err.text, "dagrun_plugin_init") != NULL, "%s", err.text);
+    cr_assert(strstr(err.text, "libdagrun.so") != NULL, "%s", err.text);
+    dr_ops_destroy(ops);
+}
+
+Test(plugin, bad_arguments_are_refused) {
+    dr_error err;
+    dr_error_clear(&err);
+    cr_assert_eq(dr_plugin_load(NULL, NULL, &err), DR_EINVAL);
+    cr_assert_eq(dr_plugin_load(DR_EXAMPLE_PLUGIN, NULL, NULL), DR_EINVAL);
+}

@@ -1,0 +1,666 @@
+/*
+ * Scaling experiments: the pure arithmetic on synthetic timings (median,
+ * the Amdahl and Gustafson fits, Karp-Flatt, the derived columns and the
+ * verdict), the plots and tables as text, and end-to-end experiments on the
+ * simulator where the answers are known exactly (equal independent tasks,
+ * a chain, weak scaling of n = 4*workers tasks).
+ */
+#define _GNU_SOURCE
+#include "dagrun/scale.h"
+#include "support.h"
+
+#include <criterion/criterion.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ------------------------------------------------------------ helpers */
+
+/* A minimal XML well-formedness check: balanced, properly nested tags,
+ * quoted attributes, no stray '<' or '&' in text.  Returns NULL when well
+ * formed, else a static description of the first problem. */
+static const char *xml_problem(const char *s) {
+    const char *stack[256];
+    size_t depth = 0, lens[256];
+    int seen_root = 0;
+    while (*s) {
+        if (*s == '&') {
+            const char *semi = strchr(s, ';');
+            if (semi == NULL || semi - s > 10)
+                return "bare '&'";
+            s = semi + 1;
+            continue;
+        }
+        if (*s != '<') {
+            s++;
+            continue;
+        }
+        if (strncmp(s, "<?", 2) == 0) {
+            s = strstr(s, "?>");
+            if (s == NULL)
+                return "unterminated <?";
+            s += 2;
+            continue;
+        }
+        if (strncmp(s, "<!--", 4) == 0) {
+            s = strstr(s, "-->");
+            if (s == NULL)
+                return "unterminated comment";
+            s += 3;
+            continue;
+        }
+        if (s[1] == '/') {
+            const char *name = s + 2;
+            size_t len = strcspn(name, " >");
+            if (depth == 0 || lens[depth - 1] != len ||
+                strncmp(stack[depth - 1], name, len) != 0)
+                return "mismatched closing tag";
+            depth--;
+            s = strchr(s, '>');
+            if (s == NULL)
+                return "unterminated closing tag";
+            s++;
+            continue;
+        }
+        const char *name = s + 1;
+        size_t len = strcspn(name, " \t\n/>");
+        if (len == 0)
+            return "bare '<'";
+        if (depth == 0 && seen_root)
+            return "two root elements";
+        seen_root = 1;
+        const char *p = name + len;
+        for (;;) {
+            while (*p == ' ' || *p == '\n' || *p == '\t')
+                p++;
+            if (*p == '>' || (p[0] == '/' && p[1] == '>'))
+                break;
+            if (*p == '\0')
+                return "unterminated tag";
+            const char *eq = strchr(p, '=');
+            if (eq == NULL || (eq[1] != '"' && eq[1] != '\''))
+                return "unquoted attribute";
+            const char *end = strchr(eq + 2, eq[1]);
+            if (end == NULL)
+                return "unterminated attribute";
+            for (const char *q = eq + 2; q < end; q++)
+                if (*q == '<')
+                    return "'<' in attribute";
+            p = end + 1;
+        }
+        if (*p == '/') {
+            s = p + 2;
+        } else {
+            if (depth == 256)
+                return "too deep";
+            stack[depth] = name;
+            lens[depth++] = len;
+            s = p + 1;
+        }
+    }
+    return depth == 0 && seen_root ? NULL : "unclosed element";
+}
+
+/* A result with points at the given worker counts and makespans, measured
+ * (not simulated) on `cores` cores, each run doing `work` in `ntasks`
+ * tasks with average parallelism `par`. */
+static dr_scale_result *synthetic(const unsigned *p, const double *t, size_t n,
+                                  unsigned cores, double par, double work,
+                                  size_t ntasks) {
+    dr_scale_result *r = dr_scale_result_create(n);
+    cr_assert_not_null(r);
+    r->cores = cores;
+    r->graph = strdup("synthetic");
+    r->policy = strdup("cp");
+    for (size_t i = 0; i < n; i++) {
+        dr_scale_point *pt = &r->points[i];
+        pt->workers = p[i];
+        pt->runs = 3;
+        pt->makespan = pt->makespan_min = pt->makespan_max = t[i];
+        pt->work = work;
+        pt->span = work / par;
+        pt->parallelism = par;
+        pt->lower_bound = fmax(pt->span, work / p[i]);
+        pt->utilization = work / (p[i] * t[i]);
+        pt->idle = p[i] * t[i] - work;
+        pt->idle_tail = 0;
+        pt->ntasks = ntasks;
+    }
+    return r;
+}
+
+/* ---------------------------------------------------------- pure math */
+
+Test(scaling_math, median_of_odd_and_even_counts) {
+    double a[] = {5, 1, 3};
+    cr_assert_float_eq(dr_scale_median(a, 3), 3.0, 1e-12);
+    double b[] = {4, 1, 3, 2};
+    cr_assert_float_eq(dr_scale_median(b, 4), 2.5, 1e-12);
+    double c[] = {7};
+    cr_assert_float_eq(dr_scale_median(c, 1), 7.0, 1e-12);
+    cr_assert(isnan(dr_scale_median(NULL, 0)));
+}
+
+Test(scaling_math, amdahl_fit_recovers_a_known_serial_fraction) {
+    unsigned p[] = {1, 2, 4, 8, 16, 32};
+    double s[6];
+    for (size_t i = 0; i < 6; i++)
+        s[i] = 1.0 / (0.125 + (1 - 0.125) / p[i]);
+    double f, r2;
+    cr_assert_eq(dr_scale_fit_amdahl(p, s, 6, &f, &r2), 0);
+    cr_assert_float_eq(f, 0.125, 1e-12);
+    cr_assert_float_eq(r2, 1.0, 1e-12);
+    cr_assert_float_eq(dr_scale_amdahl_speedup(f, 4), s[2], 1e-12);
+}
+
+Test(scaling_math, amdahl_fit_of_ideal_and_flat_speedups) {
+    unsigned p[] = {1, 2, 4, 8};
+    double ideal[] = {1, 2, 4, 8}, flat[] = {1, 1, 1, 1};
+    double super[] = {1, 2.5, 5, 10};
+    double f, r2;
+    cr_assert_eq(dr_scale_fit_amdahl(p, ideal, 4, &f, &r2), 0);
+    cr_assert_float_eq(f, 0.0, 1e-12);
+    cr_assert_eq(dr_scale_fit_amdahl(p, flat, 4, &f, &r2), 0);
+    cr_assert_float_eq(f, 1.0, 1e-12);
+    cr_assert_float_eq(r2, 1.0, 1e-12);
+    /* Superlinear speedup would need f < 0: clamped to 0. */
+    cr_assert_eq(dr_scale_fit_amdahl(p, super, 4, &f, &r2), 0);
+    cr_assert_float_eq(f, 0.0, 1e-12);
+    cr_assert(r2 < 1.0);
+}
+
+Test(scaling_math, amdahl_fit_needs_a_point_beyond_one_worker) {
+    unsigned p[] = {1};
+    double s[] = {1};
+    double f = 0, r2 = 0;
+    cr_assert_eq(dr_scale_fit_amdahl(p, s, 1, &f, &r2), DR_EINVAL);
+    cr_assert(isnan(f) && isnan(r2));
+}
+
+Test(scaling_math, karp_flatt_values) {
+    cr_assert_float_eq(dr_scale_karp_flatt(4, 4), 0.0, 1e-12);
+    cr_assert_float_eq(dr_scale_karp_flatt(1, 8), 1.0, 1e-12);
+    /* S = 1/(0.1 + 0.9/4) gives back e = 0.1. */
+    cr_assert_float_eq(dr_scale_karp_flatt(1 / (0.1 + 0.9 / 4), 4), 0.1, 1e-12);
+    /* (1/3 - 1/4) / (3/4) = 1/9 */
+    cr_assert_float_eq(dr_scale_karp_flatt(3, 4), 1.0 / 9, 1e-12);
+    cr_assert(isnan(dr_scale_karp_flatt(1, 1)));
+    cr_assert(isnan(dr_scale_karp_flatt(0, 4)));
+}
+
+Test(scaling_math, gustafson_fit_recovers_a_known_serial_fraction) {
+    unsigned p[] = {1, 2, 4, 8};
+    double s[4];
+    for (size_t i = 0; i < 4; i++)
+        s[i] = p[i] - 0.2 * (p[i] - 1.0);
+    double g, r2;
+    cr_assert_eq(dr_scale_fit_gustafson(p, s, 4, &g, &r2), 0);
+    cr_assert_float_eq(g, 0.2, 1e-12);
+    cr_assert_float_eq(r2, 1.0, 1e-12);
+}
+
+Test(scaling_analyse, derives_speedup_efficiency_and_karp_flatt) {
+    unsigned p[] = {4, 1, 2}; /* unsorted on purpose */
+    double t[] = {2.5, 8, 4.4};
+    dr_scale_result *r = synthetic(p, t, 3, 8, 100, 8, 100);
+    cr_assert_eq(dr_scale_analyse(r), 0);
+    cr_assert_eq(r->points[0].workers, 1);
+    cr_assert_eq(r->points[2].workers, 4);
+    cr_assert_float_eq(r->points[1].speedup, 8 / 4.4, 1e-12);
+    cr_assert_float_eq(r->points[2].speedup, 3.2, 1e-12);
+    cr_assert_float_eq(r->points[2].efficiency, 0.8, 1e-12);
+    cr_assert_float_eq(r->points[2].karp_flatt, (1 / 3.2 - 0.25) / 0.75, 1e-12);
+    cr_assert(isnan(r->points[0].karp_flatt));
+    cr_assert(isnan(r->points[2].scaled_efficiency));
+    cr_assert_float_eq(r->points[2].ceiling, 4, 1e-12);
+    cr_assert_eq(r->points[2].oversubscribed, 0);
+    cr_assert_not_null(r->verdict);
+    dr_scale_result_destroy(r);
+}
+
+Test(scaling_analyse, without_a_one_worker_point_is_refused) {
+    unsigned p[] = {2, 4};
+    double t[] = {1, 1};
+    dr_scale_result *r = synthetic(p, t, 2, 2, 10, 2, 10);
+    cr_assert_eq(dr_scale_analyse(r), DR_EINVAL);
+    dr_scale_result_destroy(r);
+}
+
+Test(scaling_analyse, weak_scaling_gives_scaled_efficiency_and_gustafson) {
+    unsigned p[] = {1, 2, 4};
+    double t[] = {2, 2, 2.5};
+    dr_scale_result *r = synthetic(p, t, 3, 8, 1000, 2, 10);
+    r->mode = DR_SCALE_WEAK;
+    for (size_t i = 0; i < 3; i++)
+        r->points[i].work = 2.0 * p[i] * p[i]; /* stretched: ignored */
+    cr_assert_eq(dr_scale_analyse(r), 0);
+    cr_assert_float_eq(r->points[1].scaled_efficiency, 1.0, 1e-12);
+    cr_assert_float_eq(r->points[2].scaled_efficiency, 0.8, 1e-12);
+    cr_assert_float_eq(r->points[2].speedup, 3.2, 1e-12);
+    cr_assert_float_eq(r->points[2].efficiency, 0.8, 1e-12);
+    cr_assert(isfinite(r->gustafson_s));
+    cr_assert(isnan(r->amdahl_f));
+    cr_assert(strstr(r->verdict, "Gustafson") != NULL, "%s", r->verdict);
+    dr_scale_result_destroy(r);
+}
+
+/* ------------------------------------------------------------ verdict */
+
+Test(scaling_verdict, flat_at_the_core_count_names_the_cores) {
+    unsigned p[] = {1, 2, 4, 8};
+    double t[] = {8, 4.1, 4.0, 4.05};
+    dr_scale_result *r = synthetic(p, t, 4, 2, 1000, 8, 100);
+    cr_assert_eq(dr_scale_analyse(r), 0);
+    cr_assert(strstr(r->verdict, "speedup flattens at 2 workers") ||
+                  strstr(r->verdict, "Speedup flattens at 2 workers"),
+              "%s", r->verdict);
+    cr_assert(strstr(r->verdict, "this machine has 2 cores") != NULL, "%s",
+              r->verdict);
+    cr_assert(strstr(r->verdict, "oversubscribed") != NULL, "%s", r->verdict);
+    cr_assert_eq(r->points[2].oversubscribed, 1);
+    cr_assert_eq(r->points[1].oversubscribed, 0);
+    dr_scale_result_destroy(r);
+}
+
+Test(scaling_verdict, a_short_critical_path_is_named_with_its_limit) {
+    unsigned p[] = {1, 2, 4, 8, 16};
+    double t[] = {34, 17, 10, 10, 10};
+    dr_scale_result *r = synthetic(p, t, 5, 64, 3.4, 34, 34);
+    r->simulated = 1;
+    cr_assert_eq(dr_scale_analyse(r), 0);
+    cr_assert(strstr(r->verdict, "the critical path limits speedup to 3.4") !=
+                  NULL,
+              "%s", r->verdict);
+    dr_scale_result_destroy(r);
+}
+
+Test(scaling_verdict, tiny_tasks_are_called_too_small) {
+    unsigned p[] = {1, 2};
+    /* 1000 tasks of 50 µs: 0.05 s of work, but 0.25 s at one worker. */
+    double t[] = {0.25, 0.2};
+    dr_scale_result *r = synthetic(p, t, 2, 2, 500, 0.05, 1000);
+    cr_assert_eq(dr_scale_analyse(r), 0);
+    cr_assert(strstr(r->verdict,
+                     "Tasks of 50 µs are too small: overhead dominates") !=
+                  NULL,
+              "%s", r->verdict);
+    cr_assert_float_eq(r->task_overhead, 200e-6, 1e-12);
+    dr_scale_result_destroy(r);
+}
+
+Test(scaling_verdict, good_efficiency_is_reported_up_to_its_limit) {
+    unsigned p[] = {1, 2, 4, 8};
+    double t[] = {8, 4.1, 2.1, 1.1};
+    dr_scale_result *r = synthetic(p, t, 4, 8, 1000, 8, 80);
+    cr_assert_eq(dr_scale_analyse(r), 0);
+    cr_assert(strstr(r->verdict,
+                     "Efficiency stays above 90% up to 8 workers") != NULL,
+              "%s", r->verdict);
+    dr_scale_result_destroy(r);
+}
+
+Test(scaling_verdict, missing_baseline_is_said) {
+    unsigned p[] = {1, 2};
+    double t[] = {2, 1};
+    dr_scale_result *r = synthetic(p, t, 2, 2, 100, 2, 10);
+    r->baseline_added = 1;
+    r->points[0].baseline_only = 1;
+    cr_assert_eq(dr_scale_analyse(r), 0);
+    cr_assert(strstr(r->verdict, "run as the baseline") != NULL, "%s",
+              r->verdict);
+    char *md = dr_scale_to_markdown(r);
+    cr_assert(strstr(md, "| 1 † |") != NULL, "%s", md);
+    free(md);
+    dr_scale_result_destroy(r);
+}
+
+/* ------------------------------------------------------- plots, tables */
+
+Test(scaling_output, plots_are_well_formed_with_title_axes_and_legend) {
+    unsigned p[] = {1, 2, 4, 8};
+    double t[] = {8, 4.1, 4.0, 4.05};
+    dr_scale_result *r = synthetic(p, t, 4, 2, 6, 8, 100);
+    cr_assert_eq(dr_scale_analyse(r), 0);
+    char *svg[2] = {dr_scale_speedup_svg(r), dr_scale_efficiency_svg(r)};
+    for (int i = 0; i < 2; i++) {
+        cr_assert_not_null(svg[i]);
+        const char *why = xml_problem(svg[i]);
+        cr_assert_null(why, "%s", why);
+        cr_assert(strstr(svg[i], "<title>Strong scaling of synthetic") != NULL);
+        cr_assert(strstr(svg[i], "class=\"title\"") != NULL);
+        cr_assert(strstr(svg[i], "workers P (log scale)") != NULL);
+        cr_assert(strstr(svg[i], "class=\"legend\"") != NULL);
+        cr_assert(strstr(svg[i], "Amdahl fit") != NULL);
+        cr_assert(strstr(svg[i], "critical-path ceiling") != NULL);
+        cr_assert(strstr(svg[i], "oversubscribed (&gt; 2 cores)") != NULL);
+        /* Ticks of the log-2 axis. */
+        cr_assert(strstr(svg[i], ">8</text>") != NULL);
+        free(svg[i]);
+    }
+    dr_scale_result_destroy(r);
+}
+
+Test(scaling_output, weak_plots_show_scaled_efficiency) {
+    unsigned p[] = {1, 2, 4};
+    double t[] = {2, 2, 2.5};
+    dr_scale_result *r = synthetic(p, t, 3, 8, 1000, 2, 10);
+    r->mode = DR_SCALE_WEAK;
+    cr_assert_eq(dr_scale_analyse(r), 0);
+    char *svg = dr_scale_efficiency_svg(r);
+    cr_assert_null(xml_problem(svg));
+    cr_assert(strstr(svg, "scaled efficiency") != NULL);
+    cr_assert(strstr(svg, "Gustafson fit") != NULL);
+    cr_assert(strstr(svg, "oversubscribed") == NULL);
+    free(svg);
+    char *html = dr_scale_report_html(r);
+    cr_assert(strstr(html, "<!DOCTYPE html>") != NULL);
+    cr_assert(strstr(html, "http://") == NULL ||
+              strstr(html, "src=\"http") == NULL);
+    cr_assert(strstr(html, "@media print") != NULL);
+    free(html);
+    dr_scale_result_destroy(r);
+}
+
+Test(scaling_output, tables_mark_oversubscribed_rows) {
+    unsigned p[] = {1, 2, 4};
+    double t[] = {4, 2.2, 2.1};
+    dr_scale_result *r = synthetic(p, t, 3, 2, 100, 4, 10);
+    cr_assert_eq(dr_scale_analyse(r), 0);
+    char *csv = dr_scale_to_csv(r);
+    cr_assert(strncmp(csv,
+                      "workers,runs,makespan,makespan_min,makespan_max,"
+                      "speedup,efficiency,scaled_efficiency,utilization,"
+                      "idle,idle_tail,",
+                      110) == 0,
+              "%s", csv);
+    cr_assert(strstr(csv, "karp_flatt") && strstr(csv, "ceiling") &&
+              strstr(csv, "oversubscribed"));
+    /* Last line: P = 4 oversubscribed, not a baseline. */
+    cr_assert(strstr(csv, ",1,0\n") != NULL, "%s", csv);
+    char *md = dr_scale_to_markdown(r);
+    cr_assert(strstr(md, "| 4 * |") != NULL, "%s", md);
+    cr_assert(strstr(md, "| 2 |") != NULL, "%s", md);
+    cr_assert(strstr(md, "oversubscribed") != NULL);
+    json_t *j = dr_scale_to_json(r);
+    cr_assert_not_null(j);
+    cr_assert_eq(json_array_size(json_object_get(j, "points")), 3);
+    cr_assert(json_is_null(json_object_get(
+        json_array_get(json_object_get(j, "points"), 0), "karp_flatt")));
+    json_decref(j);
+    free(csv);
+    free(md);
+    dr_scale_result_destroy(r);
+}
+
+/* ------------------------------------------- end to end, simulated */
+
+static dr_graph *independent(size_t n) {
+    dr_graph *g = dr_graph_create();
+    cr_assert_not_null(g);
+    dr_graph_set_name(g, "independent");
+    for (size_t i = 0; i < n; i++) {
+        char key[32];
+        snprintf(key, sizeof(key), "t-%zu", i);
+        dr_task t;
+        cr_assert_eq(dr_graph_add_task(g, key, &t), 0);
+        cr_assert_eq(dr_task_set_cost(g, t, 1.0), 0);
+    }
+    cr_assert_eq(dr_graph_validate(g, NULL), 0);
+    return g;
+}
+
+static dr_scale_result *simulate(dr_graph *g, const unsigned *ps, size_t n) {
+    dr_scale_options o;
+    dr_scale_options_init(&o);
+    o.workers = ps;
+    o.nworkers = n;
+    o.run.simulate = 1;
+    dr_error err;
+    dr_scale_result *r = dr_scale_run(g, &o, &err);
+    cr_assert_not_null(r, "%s", err.text);
+    return r;
+}
+
+Test(scaling_sim, equal_independent_tasks_speed_up_exactly_p_then_flat) {
+    dr_graph *g = independent(16);
+    unsigned ps[] = {1, 2, 4, 8, 16, 32, 64};
+    dr_scale_result *r = simulate(g, ps, 7);
+    cr_assert_eq(r->npoints, 7);
+    cr_assert_eq(r->simulated, 1);
+    for (size_t i = 0; i < r->npoints; i++) {
+        const dr_scale_point *pt = &r->points[i];
+        double expect = pt->workers <= 16 ? pt->workers : 16;
+        cr_assert_float_eq(pt->speedup, expect, 1e-9, "P=%u: %g", pt->workers,
+                           pt->speedup);
+        cr_assert_eq(pt->oversubscribed, 0);
+        cr_assert_eq(pt->runs, 1);
+        cr_assert_not_null(pt->trace);
+    }
+    cr_assert_float_eq(r->amdahl_f, 0.0, 0.05);
+    dr_scale_result_destroy(r);
+    dr_graph_destroy(g);
+}
+
+Test(scaling_sim, a_chain_has_speedup_one) {
+    dr_graph *g = dr_graph_create();
+    dr_task prev = DR_TASK_NONE;
+    for (int i = 0; i < 10; i++) {
+        char key[16];
+        snprintf(key, sizeof(key), "c-%d", i);
+        dr_task t;
+        cr_assert_eq(dr_graph_add_task(g, key, &t), 0);
+        dr_task_set_cost(g, t, 0.5);
+        if (prev != DR_TASK_NONE)
+            cr_assert_eq(dr_graph_add_dep(g, t, prev), 0);
+        prev = t;
+    }
+    cr_assert_eq(dr_graph_validate(g, NULL), 0);
+    unsigned ps[] = {4, 2, 8}; /* no 1: run as the baseline */
+    dr_scale_result *r = simulate(g, ps, 3);
+    cr_assert_eq(r->npoints, 4);
+    cr_assert_eq(r->baseline_added, 1);
+    cr_assert_eq(r->points[0].baseline_only, 1);
+    for (size_t i = 0; i < r->npoints; i++)
+        cr_assert_float_eq(r->points[i].speedup, 1.0, 1e-9);
+    cr_assert_float_eq(r->amdahl_f, 1.0, 1e-9);
+    cr_assert(strstr(r->verdict, "critical path limits speedup to 1.0") != NULL,
+              "%s", r->verdict);
+    dr_scale_result_destroy(r);
+    dr_graph_destroy(g);
+}
+
+Test(scaling_sim, weak_scaling_of_four_tasks_per_worker_is_perfect) {
+    char *dir = drt_tmpdir();
+    char *path = drt_fmt("%s/weak.json", dir);
+    cr_assert_eq(drt_write_file(path,
+                                "{\"dagrun\": 1, \"name\": \"weak\",\n"
+                                " \"params\": {\"workers\": 1, \"n\": "
+                                "\"4*workers\"},\n"
+                                " \"tasks\": [{\"id\": \"t-{i}\", \"range\": "
+                                "{\"i\": \"n\"}, \"cost\": 1}]}\n"),
+                 0);
+    dr_scale_options o;
+    dr_scale_options_init(&o);
+    unsigned ps[] = {1, 2, 4, 8};
+    o.workers = ps;
+    o.nworkers = 4;
+    o.mode = DR_SCALE_WEAK;
+    o.path = path;
+    o.run.simulate = 1;
+    dr_error err;
+    dr_scale_result *r = dr_scale_run(NULL, &o, &err);
+    cr_assert_not_null(r, "%s", err.text);
+    for (size_t i = 0; i < r->npoints; i++) {
+        cr_assert_float_eq(r->points[i].scaled_efficiency, 1.0, 1e-9);
+        cr_assert_float_eq(r->points[i].makespan, 4.0, 1e-9);
+        cr_assert_float_eq(r->points[i].work, 4.0 * r->points[i].workers, 1e-9);
+    }
+    cr_assert_float_eq(r->gustafson_s, 0.0, 1e-9);
+
+    /* Every file lands in the output folder. */
+    char *out = drt_fmt("%s/out/sub", dir);
+    cr_assert_eq(dr_scale_write(r, out, &err), 0, "%s", err.text);
+    const char *files[] = {
+        "scaling.csv",   "scaling.json",          "scaling.md",
+        "speedup.svg",   "scaled-efficiency.svg", "report.html",
+        "trace-P8.json", "summary-P8.json"};
+    for (size_t i = 0; i < sizeof(files) / sizeof(*files); i++) {
+        char *f = drt_fmt("%s/%s", out, files[i]);
+        char *text = drt_read_file(f, NULL);
+        cr_assert_not_null(text, "missing %s", f);
+        free(text);
+        free(f);
+    }
+    dr_scale_result_destroy(r);
+    drt_rmtree(dir);
+    free(out);
+    free(path);
+    free(dir);
+}
+
+Test(scaling_sim, weak_scaling_with_a_serial_reduction_fits_gustafson) {
+    /* 4P tasks and one reduction, all of cost 1: at one worker the
+     * reduction is 1/5 of the time, and Gustafson's s is exactly 0.2. */
+    char *dir = drt_tmpdir();
+    char *path = drt_fmt("%s/weak.json", dir);
+    cr_assert_eq(
+        drt_write_file(path,
+                       "{\"dagrun\": 1, \"name\": \"weak\",\n"
+                       " \"params\": {\"workers\": 1, \"n\": \"4*workers\"},\n"
+                       " \"tasks\": [{\"id\": \"t-{i}\", \"range\": "
+                       "{\"i\": \"n\"}, \"cost\": 1},\n"
+                       "  {\"id\": \"reduce\", \"cost\": 1, "
+                       "\"deps\": [{\"all\": \"t-{i}\"}]}]}\n"),
+        0);
+    dr_scale_options o;
+    dr_scale_options_init(&o);
+    unsigned ps[] = {1, 2, 4, 8, 16};
+    o.workers = ps;
+    o.nworkers = 5;
+    o.mode = DR_SCALE_WEAK;
+    o.path = path;
+    o.run.simulate = 1;
+    dr_error err;
+    dr_scale_result *r = dr_scale_run(NULL, &o, &err);
+    cr_assert_not_null(r, "%s", err.text);
+    cr_assert_float_eq(r->gustafson_s, 0.2, 1e-9);
+    cr_assert_float_eq(r->gustafson_r2, 1.0, 1e-9);
+    for (size_t i = 0; i < r->npoints; i++) {
+        double P = r->points[i].workers;
+        cr_assert_float_eq(r->points[i].scaled_efficiency, 1.0, 1e-9);
+        cr_assert_float_eq(r->points[i].speedup, P - 0.2 * (P - 1), 1e-9);
+    }
+    dr_scale_result_destroy(r);
+    drt_rmtree(dir);
+    free(path);
+    free(dir);
+}
+
+Test(scaling_sim, bad_options_are_refused) {
+    dr_graph *g = independent(2);
+    dr_scale_options o;
+    dr_scale_options_init(&o);
+    unsigned zero[] = {0};
+    o.workers = zero;
+    o.nworkers = 1;
+    o.run.simulate = 1;
+    dr_error err;
+    cr_assert_null(dr_scale_run(g, &o, &err));
+    cr_assert_eq(err.code, DR_EINVAL);
+    o.nworkers = 0;
+    cr_assert_null(dr_scale_run(g, &o, &err));
+    unsigned one[] = {1};
+    o.workers = one;
+    o.nworkers = 1;
+    o.mode = DR_SCALE_WEAK; /* no path */
+    cr_assert_null(dr_scale_run(g, &o, &err));
+    cr_assert(strstr(err.text, "weak scaling needs the graph file") != NULL);
+    dr_graph_destroy(g);
+}
+
+/* ---------------------------------------------------------------- CLI */
+
+Test(scaling_cli, help_and_usage_errors) {
+    char *out = NULL, *err = NULL;
+    cr_assert_eq(drt_cli(&out, NULL, "scale --help"), 0);
+    cr_assert(strstr(out, "--workers") && strstr(out, "Exit codes"));
+    free(out);
+    const char *bad[] = {"0", "1,,2", "a", "4-2", "1,", "-3", "2-0"};
+    for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
+        cr_assert_eq(drt_cli(NULL, &err,
+                             "scale %s/examples/pi.json --simulate "
+                             "--workers '%s'",
+                             DR_SOURCE_DIR, bad[i]),
+                     2, "--workers %s", bad[i]);
+        cr_assert(strstr(err, "--workers") != NULL, "%s", err);
+        free(err);
+    }
+    cr_assert_eq(drt_cli(NULL, NULL, "scale --simulate --workers 1,2"), 2);
+    cr_assert_eq(drt_cli(NULL, &err,
+                         "scale %s/examples/lecture.json --simulate "
+                         "--workers 1,2 -o /dev/null/cannot",
+                         DR_SOURCE_DIR),
+                 2);
+    cr_assert(strstr(err, "/dev/null") != NULL, "%s", err);
+    free(err);
+    cr_assert_eq(drt_cli(NULL, NULL,
+                         "scale %s/examples/pi.json --mode sideways",
+                         DR_SOURCE_DIR),
+                 2);
+}
+
+Test(scaling_cli, simulated_experiment_writes_every_file) {
+    char *dir = drt_tmpdir();
+    char *out = NULL;
+    cr_assert_eq(drt_cli(&out, NULL,
+                         "scale %s/examples/lecture.json --simulate "
+                         "--workers 1-4 -o %s/s",
+                         DR_SOURCE_DIR, dir),
+                 0);
+    cr_assert(strstr(out, "| P |") != NULL, "%s", out);
+    cr_assert(strstr(out, "Verdict") != NULL, "%s", out);
+    free(out);
+    char *csv_path = drt_fmt("%s/s/scaling.csv", dir);
+    char *csv = drt_read_file(csv_path, NULL);
+    cr_assert_not_null(csv);
+    cr_assert(strncmp(csv, "workers,", 8) == 0);
+    /* '1-4' is 1, 2, 4; plus the header. */
+    size_t lines = 0;
+    for (char *c = csv; *c; c++)
+        lines += *c == '\n';
+    cr_assert_eq(lines, 4, "%s", csv);
+    char *html_path = drt_fmt("%s/s/report.html", dir);
+    char *html = drt_read_file(html_path, NULL);
+    cr_assert_not_null(html);
+    free(html);
+    free(html_path);
+    free(csv);
+    free(csv_path);
+    drt_rmtree(dir);
+    free(dir);
+}
+
+Test(scaling_verdict, slower_with_more_workers_is_said) {
+    unsigned p[] = {1, 2, 4};
+    double t[] = {1, 1.4, 1.5};
+    dr_scale_result *r = synthetic(p, t, 3, 2, 4, 1, 4);
+    cr_assert_eq(dr_scale_analyse(r), 0);
+    cr_assert(strstr(r->verdict, "slower than one worker") != NULL, "%s",
+              r->verdict);
+    cr_assert(strstr(r->verdict, "does not describe these timings") != NULL,
+              "%s", r->verdict);
+    dr_scale_result_destroy(r);
+}
+
+Test(scaling_verdict, noisy_repeats_are_pointed_out) {
+    unsigned p[] = {1, 2};
+    double t[] = {1, 0.55};
+    dr_scale_result *r = synthetic(p, t, 2, 2, 100, 1, 10);
+    r->points[1].makespan_min = 0.5;
+    r->points[1].makespan_max = 0.8;
+    cr_assert_eq(dr_scale_analyse(r), 0);
+    cr_assert(strstr(r->verdict, "The repeats vary by up to 60% (at 2 "
+                                 "workers)") != NULL,
+              "%s", r->verdict);
+    dr_scale_result_destroy(r);
+}
