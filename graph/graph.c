@@ -120,6 +120,27 @@ dr_task dr_graph_find(const dr_graph *g, const char *key) {
     }
 }
 
+size_t dr_key_prefix(const char *key) {
+    size_t len = strlen(key);
+    for (;;) {
+        size_t i = len;
+        while (i > 0 && key[i - 1] >= '0' && key[i - 1] <= '9')
+            i--;
+        if (i == len)
+            return len;
+        /* "<prefix>_ID<digits>", as WfCommons names its tasks. */
+        if (i > 3 && key[i - 1] == 'D' && key[i - 2] == 'I' &&
+            (key[i - 3] == '_' || key[i - 3] == '-')) {
+            len = i - 3;
+            continue;
+        }
+        /* Needs a separator before the digits and something before it. */
+        if (i < 2 || (key[i - 1] != '-' && key[i - 1] != '_'))
+            return len;
+        len = i - 1;
+    }
+}
+
 /* ------------------------------------------------------------ life cycle */
 
 dr_graph *dr_graph_create(void) {

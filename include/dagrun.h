@@ -285,6 +285,16 @@ DR_EXTERN int dr_graph_validate(dr_graph *g, dr_error *err);
  * cycle. */
 DR_EXTERN const dr_task *dr_graph_topo_order(const dr_graph *g);
 
+/*
+ * The group a task key belongs to, Dask-style: the key without its numeric
+ * suffixes ("map-3" -> "map", "gemm-3-2-1" -> "gemm", "load_2-3" -> "load")
+ * and without a WfCommons "_ID<digits>" ("mAdd_ID0000018" -> "mAdd").  A
+ * key without such a suffix is its own group ("reduce", "v2").  Returns the
+ * length of the prefix within key.  Traces use it as the event category,
+ * the visualiser to colour and collapse.  Can't fail.
+ */
+DR_EXTERN size_t dr_key_prefix(const char *key);
+
 /* Bytes used by the graph's own structures (not op args), for the memory
  * report. */
 DR_EXTERN size_t dr_graph_memory(const dr_graph *g);

@@ -32,19 +32,8 @@ static const char *status_name(unsigned s) {
     }
 }
 
-/* Length of the key's category: the key up to a trailing "-<digits>" or
- * "_<digits>", else the whole key. */
-static size_t category_len(const char *key) {
-    size_t len = strlen(key), i = len;
-    while (i > 0 && key[i - 1] >= '0' && key[i - 1] <= '9')
-        i--;
-    if (i < len && i > 1 && (key[i - 1] == '-' || key[i - 1] == '_'))
-        return i - 1;
-    return len;
-}
-
 static json_t *category(const char *key) {
-    return json_stringn(key, category_len(key));
+    return json_stringn(key, dr_key_prefix(key));
 }
 
 static json_t *attempt_event(const dr_run *run, const dr__attempt *a) {
@@ -205,7 +194,7 @@ static void buf_attempt(text_buf *b, const dr_run *run, const dr__attempt *a) {
     buf_add(b, "{\"name\":", 8);
     buf_string(b, key, klen);
     buf_add(b, ",\"cat\":", 7);
-    buf_string(b, key, category_len(key));
+    buf_string(b, key, dr_key_prefix(key));
     int n = snprintf(num, sizeof(num),
                      ",\"ph\":\"X\",\"pid\":1,\"tid\":%u,\"ts\":%.3f,"
                      "\"dur\":%.3f,\"args\":{\"task\":",

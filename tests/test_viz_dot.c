@@ -176,9 +176,10 @@ Test(viz_dot, key_prefix_strips_every_numeric_suffix) {
         {"gemm-3-2-1", "gemm"}, {"map_7", "map"},  {"map-0", "map"},
         {"reduce", "reduce"},   {"x-1a", "x-1a"},  {"-5", "-5"},
         {"v2", "v2"},           {"a-b-12", "a-b"}, {"load_2-3", "load"},
+        {"mAdd_ID0000018", "mAdd"}, {"ID12", "ID12"}, {"x_ID", "x_ID"},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-        size_t n = dr_viz_key_prefix(cases[i][0]);
+        size_t n = dr_key_prefix(cases[i][0]);
         cr_assert_eq(n, strlen(cases[i][1]), "%s", cases[i][0]);
         cr_assert_eq(strncmp(cases[i][0], cases[i][1], n), 0);
     }

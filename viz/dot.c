@@ -12,7 +12,7 @@
  * analysis module or the scheduler.
  *
  * Collapsing: above a threshold, tasks are grouped by key prefix
- * (dr_viz_key_prefix) into one node per group ("map x1000", with total and
+ * (dr_key_prefix) into one node per group ("map x1000", with total and
  * maximum cost or duration), and edges between groups carry the number of
  * task edges they stand for, as Dask's high-level graph does.  Graphviz's
  * dot layout is superlinear, so this is what makes 100,000 tasks draw in
@@ -392,7 +392,7 @@ static int build_groups(build *b, size_t *ngroups_out) {
     memset(slots, 0xff, cap * sizeof(*slots));
     for (size_t i = 0; i < n; i++) {
         const char *key = dr_task_key(b->g, (dr_task)i);
-        size_t plen = dr_viz_key_prefix(key);
+        size_t plen = dr_key_prefix(key);
         size_t h = (size_t)hash_bytes(key, plen) & (cap - 1);
         while (slots[h] != UINT32_MAX) {
             const char *gn = groups[slots[h]].name;

@@ -33,19 +33,6 @@ size_t dr_viz_palette_size(void) {
     return sizeof(palette) / sizeof(palette[0]);
 }
 
-size_t dr_viz_key_prefix(const char *key) {
-    size_t len = strlen(key);
-    for (;;) {
-        size_t i = len;
-        while (i > 0 && isdigit((unsigned char)key[i - 1]))
-            i--;
-        /* Needs at least one digit, a separator, and something before it. */
-        if (i == len || i < 2 || (key[i - 1] != '-' && key[i - 1] != '_'))
-            return len;
-        len = i - 1;
-    }
-}
-
 void dr__vfmt_time(char *buf, size_t len, double us) {
     double a = fabs(us);
     if (a < 0.0005) {

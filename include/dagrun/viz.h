@@ -43,14 +43,6 @@ typedef struct dr_viz_options {
 DR_EXTERN void dr_viz_options_init(dr_viz_options *o);
 
 /*
- * The group ("key prefix") a task key belongs to: the key with every trailing
- * "-<digits>" or "_<digits>" removed ("gemm-3-2-1" -> "gemm", "map_7" ->
- * "map"); a key without such a suffix is its own group.  Returns the length
- * of the prefix within `key` (so key[0..len) is the prefix).  Can't fail.
- */
-DR_EXTERN size_t dr_viz_key_prefix(const char *key);
-
-/*
  * The shared colour palette (colour-blind-friendly, Tableau-10-like without
  * its red, which marks failures): "#rrggbb" for index i, cycling.  Workers in
  * DAG diagrams and key prefixes in Gantt charts use it.  Static string.
