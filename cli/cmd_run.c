@@ -58,7 +58,8 @@ static const char usage_text[] =
     "      --report FILE     write the self-contained HTML report to FILE\n"
     "  -o, --output-dir DIR  where dag.dot, dag.svg, gantt.svg, trace.json,\n"
     "                        summary.json, report.html and logs/ go\n"
-    "                        (default dagrun-out/<graph name>/)\n"
+    "                        (default dagrun-out/<graph name>/, and\n"
+    "                        dagrun-out/<graph name>-sim/ with --simulate)\n"
     "      --no-outputs      write none of them (the single-file options\n"
     "                        above still work)\n"
     "      --output KEY      print the result of task KEY (repeatable; the\n"
@@ -173,13 +174,39 @@ static char *output_name(const dr_graph *g, const char *path) {
     return out;
 }
 
-static void print_result(const dr_run *run, const dr_graph *g, dr_task t) {
+/* "KEY = <JSON>"; `explain` (the default sink listing, not --output) says
+ * what a null result or a command's missing result means. */
+static void print_result(const dr_run *run, const dr_graph *g, dr_task t,
+                         int explain) {
     json_t *r = dr_run_task_result(run, t);
-    char *text = r ? json_dumps(r, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
+    /* JSON null is what sleep/noop return: say so rather than print null. */
+    char *text = r && !json_is_null(r)
+                     ? json_dumps(r, JSON_COMPACT | JSON_ENCODE_ANY |
+                                         JSON_REAL_PRECISION(10))
+                     : NULL;
+    if (r != NULL && json_is_null(r)) {
+        if (explain)
+            printf("%s = null (%s returns no value)\n", dr_task_key(g, t),
+                   dr_task_op_label(g, t));
+        else
+            printf("%s = null\n", dr_task_key(g, t));
+        return;
+    }
     const char *why;
+    char where[512];
     switch (dr_run_task_state(run, t)) {
     case DR_STATE_OK:
-        why = run->simulated ? "(simulated: no result)" : "(no result)";
+        if (run->simulated) {
+            why = "(simulated: no result)";
+        } else if (dr_task_op_kind(g, t) == DR_OP_ARGV ||
+                   dr_task_op_kind(g, t) == DR_OP_SHELL) {
+            snprintf(where, sizeof(where), "(a command: its output is in %s/%s.out)",
+                     run->run_dir ? run->run_dir : "the run folder",
+                     dr_task_key(g, t));
+            why = where;
+        } else {
+            why = "(no result)";
+        }
         break;
     case DR_STATE_FAILED:
         why = "(failed)";
@@ -201,7 +228,7 @@ static void print_results(const dr_run *run, const dr_graph *g,
                           const char **keys, size_t nkeys, int quiet) {
     if (nkeys > 0) {
         for (size_t i = 0; i < nkeys; i++)
-            print_result(run, g, dr_graph_find(g, keys[i]));
+            print_result(run, g, dr_graph_find(g, keys[i]), 0);
         return;
     }
     if (quiet || run->simulated)
@@ -214,7 +241,7 @@ static void print_results(const dr_run *run, const dr_graph *g,
             continue;
         sinks++;
         if (shown < MAX_PRINTED_SINKS) {
-            print_result(run, g, (dr_task)t);
+            print_result(run, g, (dr_task)t, 1);
             shown++;
         }
     }
@@ -400,6 +427,63 @@ static char *join(const char *dir, const char *file) {
     return s;
 }
 
+/* 0 when `path`'s folder exists and is writable, else prints why. */
+static int check_file_folder(const char *opt, const char *path) {
+    char *copy = strdup(path);
+    if (copy == NULL)
+        return -1;
+    char *slash = strrchr(copy, '/');
+    const char *dir = slash == NULL ? "." : slash == copy ? "/" : copy;
+    if (slash != NULL && slash != copy)
+        *slash = '\0';
+    int rc = 0;
+    if (access(dir, W_OK) != 0) {
+        cli_usage_error("run", "%s %s: cannot write to folder '%s': %s", opt,
+                        path, dir, strerror(errno));
+        rc = -1;
+    }
+    free(copy);
+    return rc;
+}
+
+/* Before anything runs: every output must be writable, so a long run never
+ * ends by losing its trace.  Returns 0 or prints and returns -1. */
+static int check_outputs(const run_args *a, const char *outdir) {
+    if (!a->no_outputs &&
+        (make_dirs(outdir) != 0 || access(outdir, W_OK) != 0)) {
+        cli_usage_error("run", "cannot write to the output folder '%s': %s",
+                        outdir, strerror(errno));
+        return -1;
+    }
+    const char *opts[] = {"--trace", "--json", "--dot", "--svg", "--gantt",
+                          "--report"};
+    const char *paths[] = {a->trace, a->json, a->dot, a->svg, a->gantt,
+                           a->report};
+    for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++)
+        if (paths[i] != NULL && check_file_folder(opts[i], paths[i]) != 0)
+            return -1;
+    return 0;
+}
+
+/* With -q, failures still reach stderr (one line each). */
+static void print_failures_quietly(const dr_run *run, const dr_graph *g) {
+    json_t *s = dr_run_summary_json(run);
+    json_t *failures = json_object_get(s, "failures");
+    size_t i;
+    json_t *f;
+    json_array_foreach(failures, i, f) {
+        fprintf(stderr, "dagrun: task '%s' failed: %s\n",
+                json_string_value(json_object_get(f, "task")),
+                json_string_value(json_object_get(f, "reason")));
+    }
+    size_t skipped = json_array_size(json_object_get(s, "skipped"));
+    if (skipped > 0)
+        fprintf(stderr, "dagrun: %zu task%s skipped (a dependency failed)\n",
+                skipped, skipped == 1 ? "" : "s");
+    json_decref(s);
+    (void)g;
+}
+
 /* Writes the trace and summary files; returns 0 or prints and returns -1. */
 static int write_outputs(const dr_run *run, const run_args *a,
                          const char *outdir) {
@@ -529,10 +613,20 @@ int cmd_run(int argc, char **argv) {
             goto out;
         }
     name = output_name(g, a.graph_path);
+    if (name != NULL && a.opts.simulate && a.outdir == NULL) {
+        /* A simulation must not overwrite the pictures of a real run. */
+        char *sim = malloc(strlen(name) + 5);
+        if (sim != NULL)
+            sprintf(sim, "%s-sim", name);
+        free(name);
+        name = sim;
+    }
     outdir = a.outdir ? strdup(a.outdir)
              : name   ? join("dagrun-out", name)
                       : NULL;
     if (outdir == NULL)
+        goto out;
+    if (check_outputs(&a, outdir) != 0)
         goto out;
     if (a.opts.run_dir == NULL && (logs = join(outdir, "logs")) == NULL)
         goto out;
@@ -554,6 +648,8 @@ int cmd_run(int argc, char **argv) {
                                 : DR_EXIT_FAILED;
     if (!a.quiet)
         dr_run_print_summary(run, stdout);
+    else if (status != 0)
+        print_failures_quietly(run, g);
     if (write_outputs(run, &a, outdir) != 0 && code == DR_EXIT_OK)
         code = DR_EXIT_FAILED;
     if (write_pictures(run, g, &a, outdir) != 0 && code == DR_EXIT_OK)

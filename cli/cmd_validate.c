@@ -59,8 +59,9 @@ int cmd_validate(int argc, char **argv) {
         rc = DR_EXIT_USAGE;
         goto out;
     }
-    printf("%s: ok: graph '%s', %zu tasks, %zu dependencies\n", path,
-           dr_graph_name(g), dr_graph_ntasks(g), dr_graph_nedges(g));
+    size_t n = dr_graph_ntasks(g), e = dr_graph_nedges(g);
+    printf("%s: ok: graph '%s', %zu task%s, %zu dependenc%s\n", path,
+           dr_graph_name(g), n, n == 1 ? "" : "s", e, e == 1 ? "y" : "ies");
     dr_graph_destroy(g);
 out:
     cli_params_free(&params);

@@ -88,6 +88,11 @@ static dr_graph *load_text(const char *text, size_t len, const char *source,
     /* JSON may still be a WfCommons instance: remember that the caller did
      * not choose, since sniffing only tells JSON from STG. */
     int auto_detect = format == DR_FORMAT_AUTO;
+    /* A UTF-8 byte-order mark (some editors write one) is not content. */
+    if (len >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0) {
+        text += 3;
+        len -= 3;
+    }
     if (format == DR_FORMAT_AUTO) {
         format = sniff(text, len);
         if (format == DR_FORMAT_AUTO) {
@@ -156,8 +161,10 @@ dr_graph *dr_graph_load_buffer(const char *text, size_t len, const char *source,
 
 /* Reads a whole file; NULL with errno set.  The buffer is NUL-terminated
  * for readers that like it, though none relies on it. */
+/* "-" is standard input, so `dagrun gen chain | dagrun analyze -` works. */
 static char *read_all(const char *path, size_t *len) {
-    FILE *f = fopen(path, "rb");
+    int is_stdin = strcmp(path, "-") == 0;
+    FILE *f = is_stdin ? stdin : fopen(path, "rb");
     if (f == NULL)
         return NULL;
     struct stat st;
@@ -190,7 +197,8 @@ static char *read_all(const char *path, size_t *len) {
     }
     int failed = buf != NULL && ferror(f);
     int saved = errno;
-    fclose(f);
+    if (!is_stdin)
+        fclose(f);
     if (failed) {
         free(buf);
         errno = saved ? saved : EIO;
@@ -218,8 +226,9 @@ dr_graph *dr_graph_load(const char *path, const dr_load_options *opts,
                       NULL, "cannot read: %s", strerror(errno));
         return NULL;
     }
-    dr_graph *g =
-        load_text(text, len, path, format_of(path, text, len, opts), opts, err);
+    const char *source = strcmp(path, "-") == 0 ? "<stdin>" : path;
+    dr_graph *g = load_text(text, len, source,
+                            format_of(path, text, len, opts), opts, err);
     free(text);
     return g;
 }

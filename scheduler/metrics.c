@@ -272,8 +272,13 @@ static int compute_sweep(const dr_run *run, metrics *m) {
     size_t cap = 0, running = 0, waiting = 0;
     int rc = push_step(m, &cap, 0, 0);
     for (size_t i = 0; i < nev && rc == 0; i++) {
-        if (i > 0 && running < P)
-            m->ready_while_idle += waiting * (ev[i].t - ev[i - 1].t);
+        /* Worker-seconds lost to scheduling: at each moment, the free
+         * workers that a waiting task could have used, min(waiting, free).
+         * Bounded by P x makespan, unlike a per-task sum of waits. */
+        if (i > 0 && running < P) {
+            size_t usable = waiting < P - running ? waiting : P - running;
+            m->ready_while_idle += usable * (ev[i].t - ev[i - 1].t);
+        }
         switch (ev[i].kind) {
         case EV_END:
             running--;
@@ -472,9 +477,13 @@ void dr_run_print_summary(const dr_run *run, FILE *out) {
     if (!run->simulated && P > run->cores)
         fprintf(
             out,
-            "Warning: %u workers but only %u cores: CPU-bound tasks share "
-            "cores, so their times grow and the speed-up is capped at %u.\n",
+            "Note: %u workers on %u cores: CPU-bound tasks (spin, pi, C "
+            "functions) share cores, so their times grow and their speed-up "
+            "is capped at %u; tasks that sleep or wait are not affected.\n",
             P, run->cores, run->cores);
+    if (run->interrupted)
+        fprintf(out, "Interrupted: the figures below cover only the tasks "
+                     "that finished before the signal.\n");
     fprintf(out,
             "  Tasks: %zu succeeded, %zu failed, %zu skipped, %zu not run\n",
             m.succeeded, m.failed, m.skipped,
@@ -491,6 +500,13 @@ void dr_run_print_summary(const dr_run *run, FILE *out) {
             "  Span T∞ %s: the longest chain of dependent tasks by "
             "measured durations (time on unlimited workers).\n",
             T(m.span));
+    if (m.work <= 0) {
+        /* Nothing measurable finished (an interrupted run, or only
+         * zero-length tasks): ratios of zeros would only mislead. */
+        fprintf(out, "  (No task took measurable time: no critical path, "
+                     "parallelism or bounds.)\n");
+        goto after_bounds;
+    }
     fprintf(out, "  Critical path (%zu task%s): ", m.path_len,
             m.path_len == 1 ? "" : "s");
     for (size_t i = 0; i < m.path_len; i++) {
@@ -510,6 +526,7 @@ void dr_run_print_summary(const dr_run *run, FILE *out) {
             "  Lower bound %s = max(T∞, T1/P): no schedule on %u "
             "workers is shorter; makespan / bound = %.3f.\n",
             T(m.lower_bound), P, m.over_bound);
+after_bounds:
     fprintf(out,
             "  Utilisation %.0f%%: the share of worker time spent "
             "running tasks, T1 / (P x makespan).\n",
@@ -519,8 +536,9 @@ void dr_run_print_summary(const dr_run *run, FILE *out) {
             "(observed degree of parallelism).\n",
             m.max_running, m.avg_running);
     fprintf(out,
-            "  Ready while a worker was free %s: total time tasks waited "
-            "although a worker was idle (scheduling overhead).\n",
+            "  Idle while work waited %s: worker time during which a worker "
+            "was free and a task ready (scheduling overhead, in "
+            "worker-seconds).\n",
             T(m.ready_while_idle));
     fprintf(out, "  Ready-to-start latency: mean %s, median %s, max %s.\n",
             T(m.lat_mean), T(m.lat_median), T(m.lat_max));

@@ -183,6 +183,8 @@ int dr__run_durations(const dr_graph *g, const dr_run_options *opts,
     return 0;
 }
 
+static void forget_interrupted(dr_run *run);
+
 dr_run *dr_run_graph(dr_graph *g, const dr_run_options *opts, dr_error *err) {
     dr_run_options defaults;
     if (opts == NULL) {
@@ -272,6 +274,8 @@ dr_run *dr_run_graph(dr_graph *g, const dr_run_options *opts, dr_error *err) {
         }
     }
     dr__core_destroy(core);
+    if (run->interrupted)
+        forget_interrupted(run);
     double makespan = 0;
     for (size_t i = 0; i < run->nattempts; i++)
         if (run->attempts[i].end > makespan)
@@ -279,6 +283,48 @@ dr_run *dr_run_graph(dr_graph *g, const dr_run_options *opts, dr_error *err) {
     if (run->makespan < makespan)
         run->makespan = makespan;
     return run;
+}
+
+/*
+ * A task stopped by SIGINT/SIGTERM did not fail: the run was stopped.  Its
+ * state goes back to "not run", its failure record goes, and a task skipped
+ * only because of such tasks is "not run" as well.  Skips caused by a real
+ * failure before the interrupt stay.  The attempt itself stays in the trace
+ * with status "interrupted".
+ */
+static void forget_interrupted(dr_run *run) {
+    size_t n = dr_graph_ntasks(run->graph);
+    for (size_t t = 0; t < n; t++) {
+        int32_t last = run->last[t];
+        if (run->state[t] == DR_STATE_FAILED && last >= 0 &&
+            run->attempts[last].status == DR__ATTEMPT_INTERRUPTED)
+            run->state[t] = DR_STATE_PENDING;
+    }
+    const dr_task *topo = dr_graph_topo_order(run->graph);
+    for (size_t i = 0; topo != NULL && i < n; i++) {
+        dr_task t = topo[i];
+        if (run->state[t] != DR_STATE_SKIPPED)
+            continue;
+        size_t nd;
+        const dr_task *deps = dr_task_deps(run->graph, t, &nd);
+        int caused = 0;
+        for (size_t j = 0; j < nd && !caused; j++)
+            caused = run->state[deps[j]] == DR_STATE_FAILED ||
+                     run->state[deps[j]] == DR_STATE_SKIPPED;
+        if (!caused)
+            run->state[t] = DR_STATE_PENDING;
+    }
+    size_t k = 0;
+    for (size_t i = 0; i < run->nfailures; i++) {
+        dr__failure *f = &run->failures[i];
+        if (run->state[f->task] == DR_STATE_FAILED) {
+            run->failures[k++] = *f;
+        } else {
+            free(f->reason);
+            free(f->stderr_tail);
+        }
+    }
+    run->nfailures = k;
 }
 
 int dr_run_status(const dr_run *run) {
