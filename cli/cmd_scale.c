@@ -186,6 +186,31 @@ static char *default_dir(const char *graph_path) {
     return dir;
 }
 
+/* Lists every file dr_scale_write wrote, in shell brace notation:
+ * "Wrote DIR/{scaling.csv,...}" and, for the points that kept a trace,
+ * "Wrote DIR/{trace,summary}-P{1,2,4}.json and DIR/gantt-P{1,2,4}.svg". */
+static void print_written(const dr_scale_result *r, const char *dir) {
+    printf("\nWrote %s/{scaling.csv,scaling.json,scaling.md,speedup.svg,"
+           "%s,report.html}\n",
+           dir,
+           r->mode == DR_SCALE_WEAK ? "scaled-efficiency.svg"
+                                    : "efficiency.svg");
+    char ps[MAX_POINTS * 8 + 8] = "";
+    size_t len = 0, n = 0;
+    for (size_t i = 0; i < r->npoints && len < sizeof(ps); i++) {
+        if (r->points[i].trace == NULL)
+            continue;
+        len += (size_t)snprintf(ps + len, sizeof(ps) - len, "%s%u",
+                                n ? "," : "", r->points[i].workers);
+        n++;
+    }
+    if (n == 0)
+        return;
+    const char *open = n > 1 ? "{" : "", *close = n > 1 ? "}" : "";
+    printf("Wrote %s/{trace,summary}-P%s%s%s.json and %s/gantt-P%s%s%s.svg\n",
+           dir, open, ps, close, dir, open, ps, close);
+}
+
 int cmd_scale(int argc, char **argv) {
     static const struct option longopts[] = {
         {"workers", required_argument, NULL, 'w'},
@@ -323,6 +348,9 @@ int cmd_scale(int argc, char **argv) {
     }
     const char *path = argv[optind];
     char *dir = out_dir ? strdup(out_dir) : default_dir(path);
+    /* "-o out/" must not print (or create) "out//scaling.csv". */
+    for (size_t n = dir ? strlen(dir) : 0; n > 1 && dir[n - 1] == '/'; n--)
+        dir[n - 1] = '\0';
     char *log_dir = NULL;
     if (dir == NULL || asprintf(&log_dir, "%s/logs", dir) < 0) {
         free(dir);
@@ -369,11 +397,7 @@ int cmd_scale(int argc, char **argv) {
         if (md != NULL)
             fputs(md, stdout);
         free(md);
-        printf("\nWrote %s/{scaling.csv,scaling.json,scaling.md,speedup.svg,"
-               "%s,report.html}\n",
-               dir,
-               r->mode == DR_SCALE_WEAK ? "scaled-efficiency.svg"
-                                        : "efficiency.svg");
+        print_written(r, dir);
     }
     dr_scale_result_destroy(r);
     dr_graph_destroy(g);

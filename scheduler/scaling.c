@@ -18,6 +18,7 @@
 #include "graph_internal.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <uv.h>
@@ -99,6 +100,45 @@ static int cmp_sample(const void *a, const void *b) {
     return (x > y) - (x < y);
 }
 
+/* The most failed tasks named in the error; the rest are counted. */
+#define MAX_NAMED_FAILURES 3
+
+/* Writes "had a failed task: 'boom' (exit status 3: <stderr's last line>)"
+ * from the run's summary into buf, naming up to MAX_NAMED_FAILURES tasks,
+ * so that the user knows what to fix without digging through the logs. */
+static void describe_failures(dr_run *run, char *buf, size_t len) {
+    json_t *summary = dr_run_summary_json(run);
+    const json_t *failures = json_object_get(summary, "failures");
+    size_t n = json_is_array(failures) ? json_array_size(failures) : 0;
+    size_t used = (size_t)snprintf(buf, len, "had %s",
+                                   n > 1 ? "failed tasks:" : "a failed task");
+    for (size_t i = 0; i < n && i < MAX_NAMED_FAILURES && used < len; i++) {
+        const json_t *f = json_array_get(failures, i);
+        const char *task = json_string_value(json_object_get(f, "task"));
+        const char *reason = json_string_value(json_object_get(f, "reason"));
+        const char *tail = json_string_value(json_object_get(f, "stderr_tail"));
+        /* Only the last line of stderr: the error usually comes last. */
+        const char *last = tail;
+        size_t tlen = tail ? strlen(tail) : 0;
+        while (tlen > 0 && (tail[tlen - 1] == '\n' || tail[tlen - 1] == '\r'))
+            tlen--;
+        for (size_t k = 0; k < tlen; k++)
+            if (tail[k] == '\n')
+                last = tail + k + 1;
+        int lastlen = tail ? (int)(tail + tlen - last) : 0;
+        if (lastlen > 120)
+            lastlen = 120;
+        used += (size_t)snprintf(
+            buf + used, len - used, "%s '%s' (%s%s%.*s)", i ? "," : "",
+            task ? task : "?", reason ? reason : "failed",
+            lastlen > 0 ? ": " : "", lastlen, lastlen > 0 ? last : "");
+    }
+    if (n > MAX_NAMED_FAILURES && used < len)
+        snprintf(buf + used, len - used, " and %zu more",
+                 n - MAX_NAMED_FAILURES);
+    json_decref(summary);
+}
+
 /* Runs one point: `repeats` runs at P workers.  Fills pt; returns 0 or an
  * error code with err filled. */
 static int run_point(dr_graph *g, const dr_scale_options *opts,
@@ -126,11 +166,14 @@ static int run_point(dr_graph *g, const dr_scale_options *opts,
         }
         int status = dr_run_status(run);
         if (status != 0) {
+            char why[512];
+            if (status == DR_EINTR)
+                snprintf(why, sizeof(why), "was interrupted");
+            else
+                describe_failures(run, why, sizeof(why));
             dr__error_set(err, status, NULL, 0, 0, NULL,
                           "the run with %u worker%s %s; scaling stopped",
-                          pt->workers, pt->workers == 1 ? "" : "s",
-                          status == DR_EINTR ? "was interrupted"
-                                             : "had a failed task");
+                          pt->workers, pt->workers == 1 ? "" : "s", why);
             dr_run_destroy(run);
             rc = status;
             break;

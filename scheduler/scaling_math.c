@@ -21,16 +21,22 @@
 #define GOOD_EFFICIENCY 0.9
 /* Going to more workers must gain this much speedup, or the curve is flat. */
 #define FLAT_GAIN 1.15
-/* A speedup plateau within this factor of the average parallelism is
- * explained by the critical path. */
-#define NEAR_CEILING 1.3
+/* The critical path is blamed only when the measured speedup reaches this
+ * share of the average parallelism T1/T-inf: a run far below the ceiling is
+ * held back by something else (cores, overhead), not by the graph. */
+#define NEAR_CEILING 0.8
+/* A speedup this many times the core count means the tasks wait, not
+ * compute. */
+#define BEYOND_CORES 1.3
 /* Tasks shorter than this many times the per-task overhead are too small. */
 #define GRAIN_FACTOR 2.0
 /* Work growing by this factor at more workers means the tasks compete. */
 #define WORK_GROWTH 1.25
 /* Repeats whose slowest run exceeds the fastest by this factor are noisy. */
 #define NOISY_SPREAD 1.3
-/* Below this R^2 a fit is called poor. */
+/* Below this R^2 a fit is called poor; below DR_SCALE_FIT_MIN_R2 (0.5,
+ * include/dagrun/scale.h) the data are said not to follow the law at all
+ * and the plots leave the fitted curve out. */
 #define GOOD_R2 0.8
 
 const char *dr_scale_mode_name(dr_scale_mode m) {
@@ -233,6 +239,16 @@ static void duration_words(double s, char *buf, size_t len) {
         snprintf(buf, len, "%.3g s", s);
 }
 
+/* "worker" or "workers", to follow a count. */
+static const char *workers_word(unsigned p) {
+    return p == 1 ? "worker" : "workers";
+}
+
+/* An efficiency as the percentage with one decimal that the verdict
+ * prints.  The 90% test compares this rounded figure, so that the verdict
+ * never says "falls below 90%" next to a printed "90.0%". */
+static double percent1(double e) { return round(e * 1000.0) / 10.0; }
+
 /* Largest P up to which every point's `value` stays at or above `good`;
  * 0 when even the first P > 1 is below. */
 static unsigned good_until(const dr_scale_result *r, int scaled) {
@@ -242,7 +258,7 @@ static unsigned good_until(const dr_scale_result *r, int scaled) {
         double e = scaled ? pt->scaled_efficiency : pt->efficiency;
         if (pt->workers == 1)
             continue;
-        if (!(e >= GOOD_EFFICIENCY))
+        if (!(percent1(e) >= GOOD_EFFICIENCY * 100))
             break;
         until = pt->workers;
     }
@@ -277,26 +293,25 @@ static void verdict_strong(const dr_scale_result *r, text *t) {
         return;
     }
     if (good == last->workers)
-        say(t, "Efficiency stays above 90%% up to %u workers.", good);
+        say(t, "Efficiency stays at or above 90%% up to %u workers.", good);
     else if (good > 1)
         say(t,
-            "Efficiency stays above 90%% up to %u workers, then falls to "
-            "%.0f%% at %u.",
-            good, last->efficiency * 100, last->workers);
+            "Efficiency stays at or above 90%% up to %u workers, then falls "
+            "to %.1f%% at %u.",
+            good, percent1(last->efficiency), last->workers);
     else
-        say(t, "Efficiency falls below 90%% already at %u workers (%.0f%%).",
-            r->points[1].workers, r->points[1].efficiency * 100);
+        say(t, "Efficiency falls below 90%% already at %u workers (%.1f%%).",
+            r->points[1].workers, percent1(r->points[1].efficiency));
 
     int cp_said = 0;
     long flat = flat_from(r);
     if (flat >= 0 && r->points[flat].workers > 1) {
         const dr_scale_point *f = &r->points[flat];
         double par = f->parallelism;
-        if (isfinite(par) && f->speedup * NEAR_CEILING >= par &&
-            par < last->workers) {
+        if (isfinite(par) && f->speedup >= NEAR_CEILING * par) {
             say(t,
                 "Speedup flattens at %u workers (%.2f): the critical path "
-                "limits speedup to %.1f.",
+                "limits speedup to %.2f.",
                 f->workers, f->speedup, par);
             cp_said = 1;
         } else if (!r->simulated && f->workers >= r->cores &&
@@ -312,10 +327,25 @@ static void verdict_strong(const dr_scale_result *r, text *t) {
     }
     if (!cp_said && isfinite(last->parallelism) &&
         last->parallelism < last->workers) {
-        say(t,
-            "The critical path limits speedup to %.1f: the average "
-            "parallelism (work / span) of the graph.",
-            last->parallelism);
+        double par = last->parallelism;
+        if (best->speedup >= NEAR_CEILING * par) {
+            say(t,
+                "The critical path limits speedup to %.2f: the average "
+                "parallelism (work / span) of the graph.",
+                par);
+            cp_said = 1;
+        } else if (!r->simulated && r->cores < par &&
+                   best->speedup >= NEAR_CEILING * r->cores)
+            say(t,
+                "The critical path would allow a speedup of %.2f, but the "
+                "best measured is %.2f: this machine has %u core%s.",
+                par, best->speedup, r->cores, r->cores == 1 ? "" : "s");
+        else
+            say(t,
+                "The critical path would allow a speedup of %.2f, but the "
+                "best measured is %.2f: overhead, waiting or noise costs "
+                "the rest, not the graph.",
+                par, best->speedup);
     }
     if (!r->simulated) {
         const dr_scale_point *hi = last;
@@ -327,12 +357,13 @@ static void verdict_strong(const dr_scale_result *r, text *t) {
                 "gain nothing from workers beyond the cores.",
                 (hi->work / base->work - 1) * 100, hi->workers, r->cores);
         } else if (best->workers > r->cores &&
-                   best->speedup > r->cores * NEAR_CEILING) {
+                   best->speedup > r->cores * BEYOND_CORES) {
             say(t,
-                "Speedup %.2f at %u workers exceeds the %u cores: the tasks "
+                "Speedup %.2f at %u workers exceeds the %u core%s: the tasks "
                 "wait (sleep, I/O) rather than compute, so extra workers "
                 "help.",
-                best->speedup, best->workers, r->cores);
+                best->speedup, best->workers, r->cores,
+                r->cores == 1 ? "" : "s");
         }
     }
     int slower = 0;
@@ -341,23 +372,31 @@ static void verdict_strong(const dr_scale_result *r, text *t) {
     if (slower)
         say(t, "Some runs with more workers are slower than one worker: "
                "overhead or contention outweighs the parallel work.");
-    if (isfinite(r->amdahl_f) && r->amdahl_r2 < 0) {
-        say(t, "Amdahl's law does not describe these timings (R² = %.2f < 0).",
-            r->amdahl_r2);
+    if (isfinite(r->amdahl_f) && !(r->amdahl_r2 >= DR_SCALE_FIT_MIN_R2)) {
+        say(t,
+            "Amdahl's law does not describe these timings (R² = %.2f, below "
+            "%.1f): %s",
+            r->amdahl_r2, DR_SCALE_FIT_MIN_R2,
+            cp_said ? "the critical path, not a fixed serial part, sets the "
+                      "limit."
+            : r->simulated
+                ? "the loss is not a fixed serial part."
+                : "the loss is not a fixed serial part; usually the runs "
+                  "are too short for the noise, or overhead or "
+                  "oversubscription grows with the workers.");
     } else if (isfinite(r->amdahl_f)) {
         if (r->amdahl_f > 0)
             say(t,
-                "Amdahl's law fits with a serial fraction f = %.3g "
-                "(R² = %.2f%s): no number of workers gives a speedup above "
+                "Amdahl's law fits %swith a serial fraction f = %.3g "
+                "(R² = %.2f): no number of workers gives a speedup above "
                 "%.1f.",
-                r->amdahl_f, r->amdahl_r2,
-                r->amdahl_r2 < GOOD_R2 ? ", a poor fit" : "",
-                1.0 / r->amdahl_f);
+                r->amdahl_r2 < GOOD_R2 ? "only roughly " : "", r->amdahl_f,
+                r->amdahl_r2, 1.0 / r->amdahl_f);
         else
             say(t,
-                "Amdahl's law fits with a serial fraction f = 0 "
+                "Amdahl's law fits %swith a serial fraction f = 0 "
                 "(R² = %.2f): ideal scaling over this range.",
-                r->amdahl_r2);
+                r->amdahl_r2 < GOOD_R2 ? "only roughly " : "", r->amdahl_r2);
     }
 }
 
@@ -369,35 +408,41 @@ static void verdict_weak(const dr_scale_result *r, text *t) {
     }
     unsigned good = good_until(r, 1);
     if (good == last->workers)
-        say(t, "Scaled efficiency stays above 90%% up to %u workers.", good);
+        say(t, "Scaled efficiency stays at or above 90%% up to %u workers.",
+            good);
     else if (good > 1)
         say(t,
-            "Scaled efficiency stays above 90%% up to %u workers, then "
-            "falls to %.0f%% at %u.",
-            good, last->scaled_efficiency * 100, last->workers);
+            "Scaled efficiency stays at or above 90%% up to %u workers, then "
+            "falls to %.1f%% at %u.",
+            good, percent1(last->scaled_efficiency), last->workers);
     else
         say(t,
             "Scaled efficiency falls below 90%% already at %u workers "
-            "(%.0f%%).",
-            r->points[1].workers, r->points[1].scaled_efficiency * 100);
+            "(%.1f%%).",
+            r->points[1].workers, percent1(r->points[1].scaled_efficiency));
     if (!r->simulated && good < last->workers && good >= r->cores &&
         good <= 2 * r->cores)
         say(t,
-            "Beyond %u workers the work per worker no longer runs at the "
+            "Beyond %u %s the work per worker no longer runs at the "
             "same time: this machine has %u core%s.",
-            good, r->cores, r->cores == 1 ? "" : "s");
-    if (isfinite(r->gustafson_s))
+            good, workers_word(good), r->cores, r->cores == 1 ? "" : "s");
+    if (isfinite(r->gustafson_s) && !(r->gustafson_r2 >= DR_SCALE_FIT_MIN_R2))
+        say(t,
+            "Gustafson's scaled speedup at %u workers is %.2f; the timings "
+            "do not follow Gustafson's law (R² = %.2f, below %.1f).",
+            last->workers, last->speedup, r->gustafson_r2, DR_SCALE_FIT_MIN_R2);
+    else if (isfinite(r->gustafson_s))
         say(t,
             "Gustafson's scaled speedup at %u workers is %.2f (serial "
             "fraction s = %.3g, R² = %.2f%s).",
             last->workers, last->speedup, r->gustafson_s, r->gustafson_r2,
-            r->gustafson_r2 < GOOD_R2 ? ", a poor fit" : "");
+            r->gustafson_r2 < GOOD_R2 ? ", a rough fit" : "");
     else
         say(t, "Gustafson's scaled speedup at %u workers is %.2f.",
             last->workers, last->speedup);
     if (isfinite(last->parallelism) && last->parallelism < last->workers)
         say(t,
-            "At %u workers the critical path limits speedup to %.1f: the "
+            "At %u workers the critical path limits speedup to %.2f: the "
             "graph does not grow wide enough.",
             last->workers, last->parallelism);
 }
@@ -432,19 +477,20 @@ static char *make_verdict(const dr_scale_result *r) {
         }
         if (worst != NULL && spread > NOISY_SPREAD)
             say(&t,
-                "The repeats vary by up to %.0f%% (at %u workers): the "
+                "The repeats vary by up to %.0f%% (at %u %s): the "
                 "machine was busy or the runs are short; repeat more "
                 "(--repeat) or make the runs longer.",
-                (spread - 1) * 100, worst->workers);
+                (spread - 1) * 100, worst->workers,
+                workers_word(worst->workers));
     }
     int over = 0;
     for (size_t i = 0; i < r->npoints; i++)
         over |= r->points[i].oversubscribed;
     if (over)
         say(&t,
-            "Runs with more than %u workers are oversubscribed (more workers "
+            "Runs with more than %u %s are oversubscribed (more workers "
             "than cores) and marked so.",
-            r->cores);
+            r->cores, workers_word(r->cores));
     if (r->baseline_added)
         say(&t, "P = 1 was not in the list; it was run as the baseline.");
     if (t.len == 0)

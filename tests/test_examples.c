@@ -216,6 +216,11 @@ Test(examples, lecture_third_worker_idles_until_the_end) {
     json_t *third = json_array_get(json_object_get(s, "per_worker"), 2);
     cr_assert_float_eq(num(third, "busy"), 1.0, 1e-9);
     cr_assert_float_eq(num(third, "idle_tail"), 6.0, 1e-9);
+    /* The second worker runs c from t = 1 to 6 (not to 8, as the README
+     * once said): busy 5, idle tail 2. */
+    json_t *second = json_array_get(json_object_get(s, "per_worker"), 1);
+    cr_assert_float_eq(num(second, "busy"), 5.0, 1e-9);
+    cr_assert_float_eq(num(second, "idle_tail"), 2.0, 1e-9);
     json_decref(s);
 
     /* Two workers finish just as early: the span decides. */

@@ -13,6 +13,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* ------------------------------------------------------------ helpers */
 
@@ -127,6 +128,36 @@ static dr_scale_result *synthetic(const unsigned *p, const double *t, size_t n,
         pt->ntasks = ntasks;
     }
     return r;
+}
+
+/* Asserts that the speedup plot's ceiling line passes through (P, v): the
+ * line is drawn through the table's `ceiling` column. */
+static void plot_has_ceiling_point(const dr_scale_result *r, unsigned p,
+                                   double v) {
+    char *svg = dr_scale_speedup_svg(r);
+    cr_assert_not_null(svg);
+    /* The ceiling is the series drawn in #c0392b. */
+    const char *line = strstr(svg, "stroke=\"#c0392b\"");
+    cr_assert_not_null(line, "%s", svg);
+    const char *pts = strstr(line, "points=\"");
+    cr_assert_not_null(pts);
+    /* Recompute the point's position as scale_plot.c does. */
+    double pmax = r->points[r->npoints - 1].workers;
+    double xmax = fmax(1.0, ceil(log2(pmax) - 1e-9)), top = 1;
+    for (size_t i = 0; i < r->npoints; i++) {
+        const dr_scale_point *pt = &r->points[i];
+        top = fmax(top, pt->speedup);
+        top = fmax(top, r->points[0].makespan / pt->makespan_min);
+        top = fmax(top, pt->ceiling);
+    }
+    double x = 70 + (720 - 70 - 200) * log2(p) / xmax;
+    double y = 50 + (420 - 50 - 60) * (1 - v / (top * 1.15));
+    char *want = drt_fmt("%.1f,%.1f ", x, y);
+    const char *end = strchr(pts + 8, '"');
+    cr_assert(strstr(pts, want) != NULL && strstr(pts, want) < end,
+              "%s not in %.*s", want, (int)(end - pts), pts);
+    free(want);
+    free(svg);
 }
 
 /* ---------------------------------------------------------- pure math */
@@ -268,7 +299,7 @@ Test(scaling_verdict, a_short_critical_path_is_named_with_its_limit) {
     dr_scale_result *r = synthetic(p, t, 5, 64, 3.4, 34, 34);
     r->simulated = 1;
     cr_assert_eq(dr_scale_analyse(r), 0);
-    cr_assert(strstr(r->verdict, "the critical path limits speedup to 3.4") !=
+    cr_assert(strstr(r->verdict, "the critical path limits speedup to 3.40") !=
                   NULL,
               "%s", r->verdict);
     dr_scale_result_destroy(r);
@@ -294,7 +325,8 @@ Test(scaling_verdict, good_efficiency_is_reported_up_to_its_limit) {
     dr_scale_result *r = synthetic(p, t, 4, 8, 1000, 8, 80);
     cr_assert_eq(dr_scale_analyse(r), 0);
     cr_assert(strstr(r->verdict,
-                     "Efficiency stays above 90% up to 8 workers") != NULL,
+                     "Efficiency stays at or above 90% up to 8 workers") !=
+                  NULL,
               "%s", r->verdict);
     dr_scale_result_destroy(r);
 }
@@ -318,7 +350,7 @@ Test(scaling_verdict, missing_baseline_is_said) {
 
 Test(scaling_output, plots_are_well_formed_with_title_axes_and_legend) {
     unsigned p[] = {1, 2, 4, 8};
-    double t[] = {8, 4.1, 4.0, 4.05};
+    double t[] = {8, 4.4, 2.6, 1.7}; /* Amdahl with f = 0.1: drawn */
     dr_scale_result *r = synthetic(p, t, 4, 2, 6, 8, 100);
     cr_assert_eq(dr_scale_analyse(r), 0);
     char *svg[2] = {dr_scale_speedup_svg(r), dr_scale_efficiency_svg(r)};
@@ -463,7 +495,8 @@ Test(scaling_sim, a_chain_has_speedup_one) {
     for (size_t i = 0; i < r->npoints; i++)
         cr_assert_float_eq(r->points[i].speedup, 1.0, 1e-9);
     cr_assert_float_eq(r->amdahl_f, 1.0, 1e-9);
-    cr_assert(strstr(r->verdict, "critical path limits speedup to 1.0") != NULL,
+    cr_assert(strstr(r->verdict, "critical path limits speedup to 1.00") !=
+                  NULL,
               "%s", r->verdict);
     dr_scale_result_destroy(r);
     dr_graph_destroy(g);
@@ -663,4 +696,150 @@ Test(scaling_verdict, noisy_repeats_are_pointed_out) {
                                  "workers)") != NULL,
               "%s", r->verdict);
     dr_scale_result_destroy(r);
+}
+
+Test(scaling_verdict, efficiency_just_below_90_percent_prints_a_decimal) {
+    unsigned p[] = {1, 2};
+    double t[] = {1, 1 / (2 * 0.899)};
+    dr_scale_result *r = synthetic(p, t, 2, 2, 1000, 1, 100);
+    cr_assert_eq(dr_scale_analyse(r), 0);
+    cr_assert(strstr(r->verdict, "falls below 90% already at 2 workers "
+                                 "(89.9%)") != NULL,
+              "%s", r->verdict);
+    dr_scale_result_destroy(r);
+
+    /* 89.96% prints as 90.0%: then it counts as 90%, not as below. */
+    double t2[] = {1, 1 / (2 * 0.8996)};
+    r = synthetic(p, t2, 2, 2, 1000, 1, 100);
+    cr_assert_eq(dr_scale_analyse(r), 0);
+    cr_assert(strstr(r->verdict, "stays at or above 90% up to 2 workers") !=
+                  NULL,
+              "%s", r->verdict);
+    cr_assert(strstr(r->verdict, "below 90%") == NULL, "%s", r->verdict);
+    dr_scale_result_destroy(r);
+}
+
+Test(scaling_verdict, a_low_r2_is_not_called_a_fit_nor_drawn) {
+    unsigned p[] = {1, 2, 4, 8};
+    double t[] = {1, 0.6, 1.1, 0.7}; /* noise, no trend */
+    dr_scale_result *r = synthetic(p, t, 4, 8, 1000, 1, 100);
+    cr_assert_eq(dr_scale_analyse(r), 0);
+    cr_assert_lt(r->amdahl_r2, DR_SCALE_FIT_MIN_R2);
+    cr_assert(strstr(r->verdict, "Amdahl's law does not describe these "
+                                 "timings") != NULL,
+              "%s", r->verdict);
+    cr_assert(strstr(r->verdict, "Amdahl's law fits") == NULL, "%s",
+              r->verdict);
+    char *svg = dr_scale_speedup_svg(r);
+    cr_assert(strstr(svg, "Amdahl fit") == NULL, "%s", svg);
+    free(svg);
+    dr_scale_result_destroy(r);
+
+    /* A good fit is drawn. */
+    double t2[] = {1, 0.55, 0.325, 0.2125}; /* f = 0.1 exactly */
+    r = synthetic(p, t2, 4, 8, 1000, 1, 100);
+    cr_assert_eq(dr_scale_analyse(r), 0);
+    cr_assert(strstr(r->verdict, "Amdahl's law fits with") != NULL, "%s",
+              r->verdict);
+    svg = dr_scale_speedup_svg(r);
+    cr_assert(strstr(svg, "Amdahl fit") != NULL);
+    free(svg);
+    dr_scale_result_destroy(r);
+}
+
+Test(scaling_verdict, a_distant_ceiling_is_not_blamed) {
+    /* Speedup about 1 on 2 cores; the graph would allow 6.2 at 8 workers. */
+    unsigned p[] = {1, 2, 4, 8};
+    double t[] = {1, 1.03, 1.02, 1.03};
+    dr_scale_result *r = synthetic(p, t, 4, 2, 6.2, 1, 32);
+    cr_assert_eq(dr_scale_analyse(r), 0);
+    cr_assert(strstr(r->verdict, "limits speedup") == NULL, "%s", r->verdict);
+    cr_assert(strstr(r->verdict, "would allow a speedup of 6.20, but the "
+                                 "best measured is 1.00") != NULL,
+              "%s", r->verdict);
+    /* The plot's ceiling is the table's: min(P, 6.2) = 6.2 at P = 8. */
+    cr_assert_float_eq(r->points[3].ceiling, 6.2, 1e-12);
+    dr_scale_result_destroy(r);
+
+    /* Close to the ceiling: the critical path is named. */
+    double t2[] = {1, 0.5, 0.26, 0.17};
+    r = synthetic(p, t2, 4, 8, 6.2, 1, 32);
+    cr_assert_eq(dr_scale_analyse(r), 0);
+    cr_assert(strstr(r->verdict, "critical path limits speedup to 6.20") !=
+                  NULL,
+              "%s", r->verdict);
+    dr_scale_result_destroy(r);
+}
+
+Test(scaling_output, measured_ceiling_line_goes_through_the_table_ceilings) {
+    unsigned p[] = {1, 2, 4, 8};
+    double t[] = {1, 0.6, 0.4, 0.35};
+    dr_scale_result *r = synthetic(p, t, 4, 8, 6.2, 1, 32);
+    r->points[0].parallelism = 4.0; /* measured spans differ per run */
+    cr_assert_eq(dr_scale_analyse(r), 0);
+    plot_has_ceiling_point(r, 8, 6.2);
+    dr_scale_result_destroy(r);
+}
+
+Test(scaling_verdict, one_worker_is_singular) {
+    unsigned p[] = {1, 2};
+    double t[] = {1, 0.55};
+    dr_scale_result *r = synthetic(p, t, 2, 1, 100, 1, 10);
+    r->points[0].makespan_min = 0.8;
+    r->points[0].makespan_max = 1.2;
+    cr_assert_eq(dr_scale_analyse(r), 0);
+    cr_assert(strstr(r->verdict, "(at 1 worker)") != NULL, "%s", r->verdict);
+    cr_assert(strstr(r->verdict, "more than 1 worker are") != NULL, "%s",
+              r->verdict);
+    cr_assert(strstr(r->verdict, "1 workers") == NULL, "%s", r->verdict);
+    dr_scale_result_destroy(r);
+}
+
+Test(scaling_cli, a_failed_task_is_named_with_its_reason, .timeout = 60) {
+    char *dir = drt_tmpdir();
+    char *graph = drt_fmt("%s/fail.json", dir);
+    cr_assert_eq(drt_write_file(graph,
+                                "{\"dagrun\": 1, \"name\": \"fail\", "
+                                "\"tasks\": [{\"id\": \"boom\", \"cmd\": "
+                                "[\"sh\", \"-c\", \"echo bad input >&2; "
+                                "exit 3\"]}]}"),
+                 0);
+    char *err = NULL;
+    cr_assert_eq(
+        drt_cli(NULL, &err, "scale %s -w 1,2 -q -o %s/out", graph, dir), 1);
+    cr_assert(strstr(err, "the run with 1 worker had a failed task 'boom' "
+                          "(exit status 3: bad input)") != NULL,
+              "%s", err);
+    free(err);
+    drt_rmtree(dir);
+    free(graph);
+    free(dir);
+}
+
+Test(scaling_cli, written_files_are_listed_without_a_double_slash) {
+    char *dir = drt_tmpdir();
+    char *out = NULL;
+    cr_assert_eq(drt_cli(&out, NULL,
+                         "scale %s/examples/lecture.json --simulate "
+                         "--workers 1-4 -o %s/s/",
+                         DR_SOURCE_DIR, dir),
+                 0);
+    char *want = drt_fmt("Wrote %s/s/{scaling.csv,", dir);
+    cr_assert(strstr(out, want) != NULL, "%s", out);
+    cr_assert(strstr(out, "//") == NULL, "%s", out);
+    char *per_p = drt_fmt("Wrote %s/s/{trace,summary}-P{1,2,4}.json and "
+                          "%s/s/gantt-P{1,2,4}.svg",
+                          dir, dir);
+    cr_assert(strstr(out, per_p) != NULL, "%s", out);
+    const char *files[] = {"trace-P2.json", "summary-P2.json", "gantt-P4.svg"};
+    for (size_t i = 0; i < 3; i++) {
+        char *path = drt_fmt("%s/s/%s", dir, files[i]);
+        cr_assert_eq(access(path, F_OK), 0, "%s", path);
+        free(path);
+    }
+    free(per_p);
+    free(want);
+    free(out);
+    drt_rmtree(dir);
+    free(dir);
 }

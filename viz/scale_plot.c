@@ -1,6 +1,7 @@
 /*
  * Line plots of a scaling experiment, written as SVG text: speedup against
- * workers (measured, ideal, the Amdahl fit, the critical-path ceiling) and
+ * workers (measured, ideal, the Amdahl fit when its R^2 is at least
+ * DR_SCALE_FIT_MIN_R2, the critical-path ceiling of the tables) and
  * efficiency (or, for weak scaling, scaled efficiency) against workers.
  *
  * One small plotting routine draws both: a log-2 worker axis with ticks at
@@ -298,16 +299,25 @@ static double ceiling_eff_curve(double p, const void *ctx) {
     return ceiling_curve(p, ctx) / p;
 }
 
-/* The median average parallelism of the runs, NAN when none is known. */
-static double median_parallelism(const dr_scale_result *r) {
-    double *v = malloc(r->npoints * sizeof(*v));
-    size_t n = 0;
-    for (size_t i = 0; v != NULL && i < r->npoints; i++)
-        if (isfinite(r->points[i].parallelism) && r->points[i].parallelism > 0)
-            v[n++] = r->points[i].parallelism;
-    double m = v != NULL && n > 0 ? dr_scale_median(v, n) : NAN;
-    free(v);
-    return m;
+/* The average parallelism T1/T-inf when every point has the same one (a
+ * simulated strong-scaling experiment), else NAN.  Measured runs each have
+ * their own span, so their ceiling is drawn through the points' `ceiling`
+ * column instead: the line in the plot is then exactly the figure in the
+ * tables, never a median that matches none of them. */
+static double constant_parallelism(const dr_scale_result *r) {
+    double par = r->points[0].parallelism;
+    if (!isfinite(par) || par <= 0)
+        return NAN;
+    for (size_t i = 1; i < r->npoints; i++)
+        if (!(fabs(r->points[i].parallelism - par) <= 1e-9 * par))
+            return NAN;
+    return par;
+}
+
+/* Whether the fitted law explains the data well enough to be drawn. */
+static int fit_drawn(const dr_scale_result *r, double fit) {
+    double r2 = r->mode == DR_SCALE_WEAK ? r->gustafson_r2 : r->amdahl_r2;
+    return isfinite(fit) && r2 >= DR_SCALE_FIT_MIN_R2;
 }
 
 static double one(double p, const void *ctx) {
@@ -371,21 +381,22 @@ char *dr_scale_speedup_svg(const dr_scale_result *r) {
                        .color = "#777777",
                        .dash = "6 4",
                        .fn = ideal_speedup};
-    if (isfinite(fit))
+    if (fit_drawn(r, fit))
         ss[k++] = (series){.name = weak ? "Gustafson fit" : "Amdahl fit",
                            .color = "#e08a00",
                            .dash = "8 3 2 3",
                            .fn = weak ? gustafson_curve : amdahl_curve,
                            .ctx = &fit};
-    /* Strong scaling runs one graph, so its ceiling min(P, T1/T-inf) is a
-     * curve (T1/T-inf the median over the runs); weak scaling grows the
-     * graph, so its ceiling is known only at the points. */
-    double par = median_parallelism(r);
+    /* The ceiling min(P, T1/T-inf) is a smooth curve when T1/T-inf is the
+     * same at every point (strong scaling, simulated); otherwise (measured
+     * spans, or weak scaling's growing graph) it is known only at the
+     * points and drawn through the table's `ceiling` column. */
+    double par = weak ? NAN : constant_parallelism(r);
     ss[k++] = (series){.name = "critical-path ceiling",
                        .color = "#c0392b",
                        .dash = "2 3",
-                       .y = weak || !isfinite(par) ? ceil_ : NULL,
-                       .fn = weak || !isfinite(par) ? NULL : ceiling_curve,
+                       .y = !isfinite(par) ? ceil_ : NULL,
+                       .fn = !isfinite(par) ? NULL : ceiling_curve,
                        .ctx = &par};
     char *svgtext = draw(&pl, ss, k);
     free(buf);
@@ -427,21 +438,22 @@ char *dr_scale_efficiency_svg(const dr_scale_result *r) {
                        .y = e};
     ss[k++] = (series){
         .name = "ideal (1)", .color = "#777777", .dash = "6 4", .fn = one};
-    if (isfinite(fit))
+    if (fit_drawn(r, fit))
         ss[k++] = (series){.name = weak ? "Gustafson fit" : "Amdahl fit",
                            .color = "#e08a00",
                            .dash = "8 3 2 3",
                            .fn = weak ? gustafson_eff_curve : amdahl_eff_curve,
                            .ctx = &fit};
-    /* Strong scaling runs one graph, so its ceiling min(P, T1/T-inf) is a
-     * curve (T1/T-inf the median over the runs); weak scaling grows the
-     * graph, so its ceiling is known only at the points. */
-    double par = median_parallelism(r);
+    /* The ceiling min(P, T1/T-inf) is a smooth curve when T1/T-inf is the
+     * same at every point (strong scaling, simulated); otherwise (measured
+     * spans, or weak scaling's growing graph) it is known only at the
+     * points and drawn through the table's `ceiling` column. */
+    double par = weak ? NAN : constant_parallelism(r);
     ss[k++] = (series){.name = "critical-path ceiling",
                        .color = "#c0392b",
                        .dash = "2 3",
-                       .y = weak || !isfinite(par) ? ceil_ : NULL,
-                       .fn = weak || !isfinite(par) ? NULL : ceiling_eff_curve,
+                       .y = !isfinite(par) ? ceil_ : NULL,
+                       .fn = !isfinite(par) ? NULL : ceiling_eff_curve,
                        .ctx = &par};
     char *svgtext = draw(&pl, ss, k);
     free(buf);

@@ -92,6 +92,11 @@ typedef struct dr_scale_result {
     char *verdict;        /* plain words, several sentences (owned) */
 } dr_scale_result;
 
+/* Below this R^2 the timings are said not to follow the fitted law (Amdahl
+ * or Gustafson): the verdict says so instead of quoting the serial
+ * fraction, and the plots leave the fitted curve out. */
+#define DR_SCALE_FIT_MIN_R2 0.5
+
 /* Returns a new result with `npoints` zeroed points (figures not yet NAN),
  * or NULL when out of memory. */
 DR_EXTERN dr_scale_result *dr_scale_result_create(size_t npoints);
@@ -172,7 +177,8 @@ DR_EXTERN void dr_scale_options_init(dr_scale_options *opts);
  * Runs the experiment.  `g` is the graph for strong scaling (borrowed; may
  * be NULL, then opts->path is loaded); weak scaling needs opts->path.  When
  * P = 1 is not in the list it is run anyway as the baseline
- * (baseline_added).  A run in which a task failed stops the experiment.
+ * (baseline_added).  A run in which a task failed stops the experiment;
+ * err then names the failed tasks with their reasons (up to three).
  * Returns a new, analysed result, or NULL with err filled (bad options, a
  * graph that does not load, a failed or interrupted run).
  */
@@ -189,7 +195,9 @@ DR_EXTERN json_t *dr_scale_to_json(const dr_scale_result *r);
 
 /*
  * SVG line plots (viz/scale_plot.c), new strings: speedup against workers
- * with the ideal line, the Amdahl fit and the critical-path ceiling;
+ * with the ideal line, the Amdahl fit (left out when its R^2 is below
+ * DR_SCALE_FIT_MIN_R2) and the critical-path ceiling (the points' `ceiling`
+ * column, the same figure as in the tables);
  * efficiency against workers; for weak scaling, scaled efficiency.  Log-2
  * worker axis; oversubscribed worker counts shaded.
  */
