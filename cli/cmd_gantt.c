@@ -5,9 +5,23 @@
 #include "cli.h"
 #include "dagrun/viz.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
+
+enum { WIDTH_MIN = 400, WIDTH_MAX = 20000 };
+
+static int parse_width(const char *text, unsigned long *out) {
+    char *end;
+    errno = 0;
+    unsigned long v = strtoul(text, &end, 10);
+    if (errno != 0 || end == text || *end != '\0' || text[0] == '-' ||
+        v < WIDTH_MIN || v > WIDTH_MAX)
+        return -1;
+    *out = v;
+    return 0;
+}
 
 static void gantt_usage(FILE *out) {
     fprintf(
@@ -27,7 +41,7 @@ static void gantt_usage(FILE *out) {
         "  -g, --graph FILE      accepted for symmetry with 'viz' (the "
         "trace has\n"
         "                        everything the chart needs)\n"
-        "  -w, --width PIXELS    chart width (default 1200)\n"
+        "  -w, --width PIXELS    chart width, 400 to 20000 (default 1200)\n"
         "      --no-profile      leave out the parallelism plot\n"
         "  -h, --help            show this text\n\n%s",
         cli_exit_codes_help);
@@ -61,10 +75,12 @@ int cmd_gantt(int argc, char **argv) {
         case 'g':
             break;
         case 'w':
-            if (cli_parse_uint("gantt", "--width", optarg, 20000, &n) != 0)
-                return DR_EXIT_USAGE;
-            if (n < 400)
-                return cli_usage_error("gantt", "--width: at least 400 pixels");
+            /* One wording for every bad width: the range, both ends. */
+            if (parse_width(optarg, &n) != 0)
+                return cli_usage_error("gantt",
+                                       "--width: expected a whole number of "
+                                       "pixels from %d to %d, got '%s'",
+                                       WIDTH_MIN, WIDTH_MAX, optarg);
             go.width = (int)n;
             break;
         case OPT_NO_PROFILE:
@@ -106,5 +122,7 @@ int cmd_gantt(int argc, char **argv) {
                 rc == DR_EINVAL ? ": " : "", err.text);
     json_decref(trace);
     json_decref(summary);
-    return rc == 0 ? DR_EXIT_OK : rc == DR_EIO ? DR_EXIT_FAILED : DR_EXIT_USAGE;
+    /* Every error exits 2, an output that cannot be written included: 1
+     * means "a task failed" and only `dagrun run` returns it. */
+    return rc == 0 ? DR_EXIT_OK : DR_EXIT_USAGE;
 }

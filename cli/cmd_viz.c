@@ -12,7 +12,6 @@
 #include <string.h>
 #include <strings.h>
 
-
 static void viz_usage(FILE *out) {
     fprintf(
         out,
@@ -49,6 +48,11 @@ static void viz_usage(FILE *out) {
         "      --rankdir TB|LR        top-to-bottom (default) or "
         "left-to-right\n"
         "      --no-legend            leave the legend out\n"
+        "\n"
+        "A trace of another graph (none of its tasks in GRAPH) is an error; "
+        "a trace\nwhose graph name differs but whose tasks match gives a "
+        "warning.  Every\nerror of this command, an output that cannot be "
+        "written included, exits 2.\n"
         "  -h, --help                 show this text\n\n%s",
         cli_exit_codes_help);
 }
@@ -173,19 +177,30 @@ int cmd_viz(int argc, char **argv) {
     if (summary_path &&
         (summary = load_json("the summary", summary_path)) == NULL)
         goto done;
+    /* Every error here exits 2, an output that cannot be written included:
+     * 1 means "a task failed" and only `dagrun run` returns it. */
     dr_error err;
     dr_error_clear(&err);
     if (output != NULL && dr_viz_write(g, trace, &vo, output, &err) != 0) {
         fprintf(stderr, "dagrun viz: %s\n", err.text);
-        rc = err.code == DR_EIO ? DR_EXIT_FAILED : DR_EXIT_USAGE;
         goto done;
     }
     if (report != NULL &&
         dr_viz_report_write(g, trace, summary, &vo, report, &err) != 0) {
         fprintf(stderr, "dagrun viz: %s\n", err.text);
-        rc = err.code == DR_EIO ? DR_EXIT_FAILED : DR_EXIT_USAGE;
         goto done;
     }
+    /* A trace of no task of the graph is refused above; one whose graph
+     * name differs but whose tasks match (a renamed or edited graph) is
+     * drawn, with a warning. */
+    const char *tname = json_string_value(
+        json_object_get(json_object_get(trace, "otherData"), "graph"));
+    if (tname != NULL && tname[0] != '\0' &&
+        strcmp(tname, dr_graph_name(g)) != 0)
+        fprintf(stderr,
+                "dagrun viz: warning: %s is a trace of graph '%s', drawn on "
+                "graph '%s' (its tasks match)\n",
+                trace_path, tname, dr_graph_name(g));
     rc = DR_EXIT_OK;
 done:
     json_decref(trace);

@@ -7,6 +7,7 @@
 #include <criterion/criterion.h>
 #include <graphviz/cgraph.h>
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,7 +34,6 @@ static dr_graph *lecture(void) {
     cr_assert_eq(dr_graph_validate(g, NULL), 0);
     return g;
 }
-
 
 static json_t *load_json(const char *name) {
     char *path = drt_fmt("%s/viz/%s", DR_TEST_DATA, name);
@@ -101,7 +101,10 @@ Test(viz_dot, dot_parses_back_with_every_task_and_dependency) {
     cr_assert_str_eq(attr(ag, "rankdir"), "TB");
     cr_assert_not_null(agnode(ag, "_legend", 0), "a legend");
     cr_assert(strstr(attr(agnode(ag, "c", 0), "label"), "sleep") != NULL);
-    cr_assert(strstr(attr(agnode(ag, "c", 0), "label"), "5 s") != NULL);
+    /* Before a run a cost is in the graph's units, not a time. */
+    cr_assert(strstr(attr(agnode(ag, "c", 0), "label"), "cost 5") != NULL, "%s",
+              attr(agnode(ag, "c", 0), "label"));
+    cr_assert(strstr(attr(agnode(ag, "c", 0), "label"), "5 s") == NULL);
     agclose(ag);
     dr_graph_destroy(g);
 }
@@ -153,6 +156,7 @@ Test(viz_dot, trace_fills_nodes_by_worker_and_marks_failed_and_skipped) {
     cr_assert(strstr(tip, "worker 0") && strstr(tip, "start 1 s") &&
                   strstr(tip, "end 4 s") && strstr(tip, "wait"),
               "tooltip: %s", tip);
+    /* After a run the label is the measured time. */
     cr_assert(strstr(attr(agnode(ag, "c", 0), "label"), "5 s") != NULL);
     agclose(ag);
     json_decref(trace);
@@ -173,10 +177,12 @@ Test(viz_dot, measured_critical_path_follows_durations_not_costs) {
 
 Test(viz_dot, key_prefix_strips_every_numeric_suffix) {
     const char *cases[][2] = {
-        {"gemm-3-2-1", "gemm"}, {"map_7", "map"},  {"map-0", "map"},
-        {"reduce", "reduce"},   {"x-1a", "x-1a"},  {"-5", "-5"},
-        {"v2", "v2"},           {"a-b-12", "a-b"}, {"load_2-3", "load"},
-        {"mAdd_ID0000018", "mAdd"}, {"ID12", "ID12"}, {"x_ID", "x_ID"},
+        {"gemm-3-2-1", "gemm"}, {"map_7", "map"},
+        {"map-0", "map"},       {"reduce", "reduce"},
+        {"x-1a", "x-1a"},       {"-5", "-5"},
+        {"v2", "v2"},           {"a-b-12", "a-b"},
+        {"load_2-3", "load"},   {"mAdd_ID0000018", "mAdd"},
+        {"ID12", "ID12"},       {"x_ID", "x_ID"},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         size_t n = dr_key_prefix(cases[i][0]);
@@ -361,4 +367,136 @@ Test(viz_cli, usage_errors_exit_2_with_a_message) {
     cr_assert_eq(drt_cli(&out, NULL, "viz --help"), 0);
     cr_assert(strstr(out, "Exit codes") != NULL);
     free(out);
+}
+
+/* Another graph, with none of lecture's task keys. */
+static dr_graph *other_graph(void) {
+    dr_graph *g = dr_graph_create();
+    cr_assert_not_null(g);
+    dr_graph_set_name(g, "other");
+    dr_task t;
+    cr_assert_eq(dr_graph_add_task(g, "x", &t), 0);
+    dr_task_set_builtin(g, t, "sleep", NULL);
+    cr_assert_eq(dr_graph_add_task(g, "y", &t), 0);
+    dr_task_set_builtin(g, t, "sleep", NULL);
+    cr_assert_eq(dr_graph_add_dep_key(g, "y", "x"), 0);
+    cr_assert_eq(dr_graph_validate(g, NULL), 0);
+    return g;
+}
+
+Test(viz_dot, trace_of_another_graph_is_refused_naming_both_graphs) {
+    dr_graph *g = other_graph();
+    json_t *trace = load_json("lecture-trace.json");
+    char *out = NULL, *html = NULL;
+    size_t len;
+    dr_error err;
+    dr_error_clear(&err);
+    cr_assert_eq(dr_viz_render(g, trace, NULL, "dot", &out, &len, &err),
+                 DR_EINVAL);
+    cr_assert_null(out);
+    cr_assert(strstr(err.text, "'lecture'") != NULL, "%s", err.text);
+    cr_assert(strstr(err.text, "'other'") != NULL, "%s", err.text);
+    dr_error_clear(&err);
+    cr_assert_eq(dr_viz_report_html(g, trace, NULL, NULL, &html, &len, &err),
+                 DR_EINVAL);
+    cr_assert_null(html);
+    cr_assert(strstr(err.text, "'other'") != NULL, "%s", err.text);
+    json_decref(trace);
+    dr_graph_destroy(g);
+}
+
+/* The width in points of a Graphviz SVG ("<svg width=\"409pt\""). */
+static double svg_width_pt(const char *svg) {
+    const char *w = strstr(svg, "<svg width=\"");
+    cr_assert_not_null(w);
+    return strtod(w + strlen("<svg width=\""), NULL);
+}
+
+Test(viz_dot, png_is_rendered_at_twice_the_default_resolution) {
+    dr_graph *g = lecture();
+    char *svg, *png;
+    size_t slen, plen;
+    cr_assert_eq(dr_viz_render(g, NULL, NULL, "svg", &svg, &slen, NULL), 0);
+    cr_assert_eq(dr_viz_render(g, NULL, NULL, "png", &png, &plen, NULL), 0);
+    /* The IHDR chunk: signature (8), length (4), "IHDR" (4), then the
+     * width and height as big-endian 32-bit numbers. */
+    cr_assert(plen > 24 && memcmp(png, "\x89PNG", 4) == 0);
+    cr_assert(memcmp(png + 12, "IHDR", 4) == 0);
+    const unsigned char *p = (const unsigned char *)png + 16;
+    unsigned long width = (unsigned long)p[0] << 24 |
+                          (unsigned long)p[1] << 16 | (unsigned long)p[2] << 8 |
+                          p[3];
+    double pt = svg_width_pt(svg);
+    /* 192 dpi: a point is 192 / 72 = 8/3 pixels (Graphviz's default 96 dpi
+     * gave 4/3, about 500 pixels for this graph). */
+    cr_assert(fabs((double)width - pt * 8 / 3) <= 4,
+              "PNG %lu px wide for an SVG of %g pt", width, pt);
+    cr_assert(width >= 1000, "%lu", width);
+    free(svg);
+    free(png);
+    dr_graph_destroy(g);
+}
+
+Test(viz_cli, trace_of_another_graph_exits_2_and_a_renamed_one_warns) {
+    char *dir = drt_tmpdir();
+    char *graph = drt_fmt("%s/other.json", dir);
+    cr_assert_eq(drt_write_file(graph, "{\"dagrun\": 1, \"name\": \"other\", "
+                                       "\"tasks\": [{\"id\": \"x\", \"op\": "
+                                       "\"sleep\", \"args\": {\"ms\": 1}}]}"),
+                 0);
+    char *err = NULL;
+    int rc = drt_cli(NULL, &err,
+                     "viz %s --trace %s/viz/lecture-trace.json "
+                     "-o %s/mis.svg",
+                     graph, DR_TEST_DATA, dir);
+    cr_assert_eq(rc, 2, "%s", err);
+    cr_assert(strstr(err, "'lecture'") != NULL && strstr(err, "'other'"), "%s",
+              err);
+    free(err);
+
+    /* The same tasks under another graph name: drawn, with a warning. */
+    json_t *trace = load_json("lecture-trace.json");
+    json_object_set_new(json_object_get(trace, "otherData"), "graph",
+                        json_string("lecture-v2"));
+    char *renamed = drt_fmt("%s/renamed.json", dir);
+    cr_assert_eq(json_dump_file(trace, renamed, 0), 0);
+    json_decref(trace);
+    err = NULL;
+    rc = drt_cli(NULL, &err, "viz %s/viz/lecture.json --trace %s -o %s/ok.svg",
+                 DR_TEST_DATA, renamed, dir);
+    cr_assert_eq(rc, 0, "%s", err);
+    cr_assert(strstr(err, "warning") != NULL && strstr(err, "lecture-v2"), "%s",
+              err);
+    free(err);
+    free(renamed);
+    free(graph);
+    drt_rmtree(dir);
+    free(dir);
+}
+
+Test(viz_cli, unwritable_output_exits_2_not_1) {
+    /* 1 means "a task failed"; drawing errors are all 2. */
+    char *err = NULL;
+    cr_assert_eq(drt_cli(NULL, &err,
+                         "viz %s/viz/lecture.json -o "
+                         "/nonexistent-dir/x.svg",
+                         DR_TEST_DATA),
+                 2);
+    cr_assert(strstr(err, "/nonexistent-dir/x.svg") != NULL, "%s", err);
+    free(err);
+    err = NULL;
+    cr_assert_eq(drt_cli(NULL, &err,
+                         "viz %s/viz/lecture.json --trace "
+                         "%s/viz/lecture-trace.json --report "
+                         "/nonexistent-dir/r.html",
+                         DR_TEST_DATA, DR_TEST_DATA),
+                 2, "%s", err);
+    free(err);
+    err = NULL;
+    cr_assert_eq(drt_cli(NULL, &err,
+                         "gantt %s/viz/lecture-trace.json -o "
+                         "/nonexistent-dir/g.svg",
+                         DR_TEST_DATA),
+                 2, "%s", err);
+    free(err);
 }

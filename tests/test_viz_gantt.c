@@ -224,3 +224,77 @@ Test(viz_cli, gantt_writes_the_svg) {
     drt_rmtree(dir);
     free(dir);
 }
+
+/* Two workers, each running 1,000 back-to-back tasks whose recorded end
+ * overshoots the next start by 0.001 µs, as float rounding of ts and dur
+ * does in real traces. */
+static json_t *overshooting(void) {
+    json_t *events = json_array();
+    char key[32];
+    for (int w = 0; w < 2; w++) {
+        double clock = 0.1 * w;
+        for (int i = 0; i < 1000; i++) {
+            double dur = 10.003 + 0.0001 * (i % 7);
+            snprintf(key, sizeof(key), "t-%d-%d", w, i);
+            json_array_append_new(
+                events,
+                json_pack("{s:s, s:s, s:s, s:i, s:i, s:f, s:f, s:{s:s}}",
+                          "name", key, "cat", "t", "ph", "X", "pid", 1, "tid",
+                          w, "ts", clock, "dur", dur + 0.001, "args", "task",
+                          key));
+            clock += dur;
+        }
+    }
+    return json_pack("{s:{s:s, s:i}, s:o}", "otherData", "graph", "overshoot",
+                     "workers", 2, "traceEvents", events);
+}
+
+Test(viz_gantt, rounding_overshoot_never_shows_more_running_than_workers) {
+    json_t *trace = overshooting();
+    char *svg;
+    dr_error err;
+    dr_error_clear(&err);
+    cr_assert_eq(dr_viz_gantt_svg(trace, NULL, NULL, &svg, NULL, &err), 0, "%s",
+                 err.text);
+    cr_assert(strstr(svg, "max 2, ") != NULL, "the profile says more than 2");
+    cr_assert(strstr(svg, "2 workers") != NULL);
+    free(svg);
+    json_decref(trace);
+}
+
+Test(viz_gantt, rows_carry_worker_colours_and_bars_prefix_colours) {
+    /* The two palettes never share a colour. */
+    for (size_t i = 0; i < dr_viz_palette_size(); i++)
+        for (size_t j = 0; j < dr_viz_prefix_palette_size(); j++)
+            cr_assert_str_neq(dr_viz_palette(i), dr_viz_prefix_palette(j));
+    char *svg = gantt("lecture-trace.json", NULL);
+    cr_assert_eq(count(svg, "class=\"worker-swatch\""), 3);
+    char *swatch = drt_fmt("fill=\"%s\"><title>worker 2", dr_viz_palette(2));
+    cr_assert(strstr(svg, swatch) != NULL, "%s", swatch);
+    free(swatch);
+    char *bar = drt_fmt("fill=\"%s\"", dr_viz_prefix_palette(0));
+    cr_assert(strstr(svg, bar) != NULL);
+    free(bar);
+    for (size_t i = 0; i < dr_viz_palette_size(); i++) {
+        /* Worker colours appear only on the swatches. */
+        char *f = drt_fmt("fill=\"%s\"", dr_viz_palette(i));
+        cr_assert(count(svg, f) <= 1, "%s", f);
+        free(f);
+    }
+    cr_assert(strstr(svg, "Key prefix:") != NULL);
+    free(svg);
+}
+
+Test(viz_cli, gantt_width_limits_are_worded_one_way) {
+    const char *bad[] = {"300", "30000", "0", "abc"};
+    for (int i = 0; i < 4; i++) {
+        char *err = NULL;
+        cr_assert_eq(drt_cli(NULL, &err,
+                             "gantt %s/viz/lecture-trace.json -o /tmp/x.svg "
+                             "-w %s",
+                             DR_TEST_DATA, bad[i]),
+                     2);
+        cr_assert(strstr(err, "from 400 to 20000") != NULL, "%s", err);
+        free(err);
+    }
+}

@@ -161,6 +161,20 @@ static void label_time(char *buf, size_t len, double seconds) {
     dr__vfmt_time(buf, len, seconds * 1e6);
 }
 
+/* A cost is in the graph's own units, not seconds: "cost 1", never "1 s",
+ * so that a diagram drawn before a run is not read as measured times. */
+static void label_cost(char *buf, size_t len, double cost) {
+    snprintf(buf, len, "%.4g", cost);
+}
+
+/* A weight: a measured time after a run, a cost before. */
+static void label_weight(const build *b, char *buf, size_t len, double w) {
+    if (b->have_trace)
+        label_time(buf, len, w);
+    else
+        label_cost(buf, len, w);
+}
+
 /* Declares the defaults; must come before any node or edge is made, since
  * agsafeset on an undeclared attribute declares it with default "". */
 static void graph_defaults(build *b) {
@@ -170,6 +184,9 @@ static void graph_defaults(build *b) {
     set(g, "fontname", "Helvetica");
     set(g, "fontsize", "14");
     set(g, "labelloc", "t");
+    /* The title on the left, where a wide graph shown at natural size in a
+     * scrolling report figure is first seen. */
+    set(g, "labeljust", "l");
     set(g, "nodesep", "0.3");
     set(g, "ranksep", "0.45");
     set(g, "bgcolor", "white");
@@ -322,11 +339,13 @@ static int build_tasks(build *b) {
         if (b->have_trace) {
             style_run(b, an, t, &label, &tip);
         } else {
-            label_time(tbuf, sizeof(tbuf), dr_task_cost(b->g, t));
-            dr__vbuf_printf(&label, "\\n%s \xC2\xB7 %s%s", op, tbuf,
+            label_cost(tbuf, sizeof(tbuf), dr_task_cost(b->g, t));
+            dr__vbuf_printf(&label, "\\n%s \xC2\xB7 cost %s%s", op, tbuf,
                             dr_task_has_cost(b->g, t) ? "" : "?");
             dr__vbuf_printf(&tip, "\\ncost %s%s", tbuf,
-                            dr_task_has_cost(b->g, t) ? "" : " (unset)");
+                            dr_task_has_cost(b->g, t)
+                                ? " (in the graph's units)"
+                                : " (unset)");
         }
         if (b->on_cp[t]) {
             set(an, "color", CP_RED);
@@ -449,10 +468,14 @@ static int build_groups(build *b, size_t *ngroups_out) {
         esc(&tip, gr->name);
         dr__vbuf_printf(&tip, ": %zu task%s", gr->count,
                         gr->count == 1 ? "" : "s");
-        label_time(t1, sizeof(t1), gr->total);
-        label_time(t2, sizeof(t2), gr->max);
+        label_weight(b, t1, sizeof(t1), gr->total);
+        label_weight(b, t2, sizeof(t2), gr->max);
         const char *what = b->have_trace ? "time" : "cost";
-        dr__vbuf_printf(&label, "\\n\xCE\xA3 %s \xC2\xB7 max %s", t1, t2);
+        if (b->have_trace)
+            dr__vbuf_printf(&label, "\\n\xCE\xA3 %s \xC2\xB7 max %s", t1, t2);
+        else
+            dr__vbuf_printf(&label, "\\n\xCE\xA3 cost %s \xC2\xB7 max %s", t1,
+                            t2);
         dr__vbuf_printf(&tip, "\\ntotal %s %s\\nmax %s %s", what, t1, what, t2);
         if (b->have_trace) {
             if (gr->worker >= 0) {
@@ -583,6 +606,8 @@ static int build_graph(build *b, const dr_graph *g, const json_t *trace,
         if ((rc = dr__vtrace_read(trace, &b->trace, err)) != 0)
             return rc;
         b->have_trace = 1;
+        if ((rc = dr__vtrace_check_graph(&b->trace, g, err)) != 0)
+            return rc;
     }
     b->runs = calloc(m, sizeof(*b->runs));
     b->weight = calloc(m, sizeof(*b->weight));
@@ -622,6 +647,10 @@ static int build_graph(build *b, const dr_graph *g, const json_t *trace,
     }
     size_t nodes = n;
     graph_defaults(b);
+    /* The legend first: dot places it left of the tasks, where a reader
+     * scrolling a wide graph in the report sees it at once. */
+    if (o->legend)
+        legend(b, collapsed);
     if (collapsed) {
         dr_viz_options big = *o;
         if (!layout)
@@ -639,11 +668,8 @@ static int build_graph(build *b, const dr_graph *g, const json_t *trace,
     } else {
         rc = build_tasks(b);
     }
-    if (rc == 0) {
+    if (rc == 0)
         graph_title(b, nodes, collapsed);
-        if (o->legend)
-            legend(b, collapsed);
-    }
     if (rc != 0)
         dr__error_set(err, rc, NULL, 0, 0, NULL, "%s", dr_strerror(rc));
     return rc;
@@ -704,6 +730,12 @@ int dr_viz_render(const dr_graph *g, const json_t *trace,
         if (gvc_shared == NULL)
             gvc_shared = gvContext();
         GVC_t *gvc = gvc_shared;
+        /* Bitmaps at Graphviz's default of 96 dpi are small and blurry on
+         * today's screens (the lecture graph was about 500 pixels wide);
+         * 192 doubles them.  Vector formats need no dpi. */
+        if (strcmp(format, "png") == 0 || strcmp(format, "jpg") == 0 ||
+            strcmp(format, "jpeg") == 0)
+            set(b.ag, "dpi", "192");
         if (gvc == NULL || gvLayout(gvc, b.ag, "dot") != 0) {
             dr__error_set(err, DR_ENOTSUP, NULL, 0, 0, NULL,
                           "Graphviz could not lay out the graph");

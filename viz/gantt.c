@@ -4,7 +4,11 @@
  * it readable and small at any size.
  *
  * Geometry: one row per worker, time on the x axis from 0 to the makespan.
- * Bars are coloured by key prefix (the trace's `cat`), failed attempts are
+ * Each row starts with a swatch of the worker's colour (dr_viz_palette, the
+ * colour its tasks have in the DAG diagram).  Bars are coloured by key
+ * prefix (the trace's `cat`) from a second, disjoint palette of light
+ * pastels (dr_viz_prefix_palette), so that no colour in a report means a
+ * worker in one picture and a prefix in another.  Failed attempts are
  * hatched red, each worker's idle tail (its last end to the makespan) is
  * shaded, and the critical path's tasks (summary.json) are outlined.  Ticks
  * follow 1-2-5 steps in s, ms or µs.
@@ -17,7 +21,9 @@
  *
  * Below the chart, the number of running tasks over time is drawn as a step
  * plot, compressed to at most four points per pixel column, with the worker
- * count as a dashed line.
+ * count as a dashed line.  The sweep relies on the trace reader clamping
+ * each attempt's end to the next start on its worker: float rounding would
+ * otherwise count two tasks on one worker at once.
  */
 #include "graph_internal.h"
 #include "viz_internal.h"
@@ -168,7 +174,7 @@ static const char *cat_colour(const cat_entry *c, size_t n,
                               const dr__vattempt *a) {
     cat_entry key = {a->cat[0] ? a->cat : a->task, 0, 0};
     const cat_entry *e = bsearch(&key, c, n, sizeof(*c), cat_by_name);
-    return dr_viz_palette(e ? e->colour : 0);
+    return dr_viz_prefix_palette(e ? e->colour : 0);
 }
 
 /* --------------------------------------------------------- critical path */
@@ -300,7 +306,7 @@ static size_t draw_row(const chart *c, dr__vbuf *b, const dr__vattempt *a,
                                 "<text x=\"%.1f\" y=\"%.1f\" font-size=\"11\" "
                                 "fill=\"%s\" pointer-events=\"none\">",
                                 x0 + 4, y + c->bar_h / 2 + 4,
-                                failed ? "#7A1010" : "#FFFFFF");
+                                failed ? "#7A1010" : "#1B1F23");
             if (j - i == 1 && w > 7.0 * (double)strlen(a[i].task) + 8 &&
                 c->bar_h >= 14) {
                 dr__vbuf_xml(b, a[i].task);
@@ -334,11 +340,17 @@ static double draw_legend(dr__vbuf *b, const chart *c, cat_entry **order,
                           double x0, double y, double right) {
     double x = x0, y0 = y;
     size_t shown = c->ncats < 12 ? c->ncats : 12;
+    dr__vbuf_printf(
+        b,
+        "<text x=\"%.1f\" y=\"%.1f\" font-size=\"12\" "
+        "font-weight=\"bold\" fill=\"#2B333B\">Key prefix:</text>\n",
+        x, y);
+    x += 82;
     for (size_t i = 0; i < shown + 4; i++) {
         char more[64];
         const char *fill, *stroke = "none", *text;
         if (i < shown) {
-            fill = dr_viz_palette(order[i]->colour);
+            fill = dr_viz_prefix_palette(order[i]->colour);
             text = order[i]->name;
         } else if (i == shown) {
             if (c->ncats <= shown)
@@ -468,8 +480,8 @@ static double draw_profile(dr__vbuf *b, const dr__vtrace *t, const axis *a,
             cmax = run;
     }
     dr__vbuf_printf(b,
-                    " H%.1f V%.1f Z\" fill=\"#4E79A7\" fill-opacity=\"0.25\" "
-                    "stroke=\"#4E79A7\" stroke-width=\"1.5\"/>\n",
+                    " H%.1f V%.1f Z\" fill=\"#5A6570\" fill-opacity=\"0.22\" "
+                    "stroke=\"#3B4550\" stroke-width=\"1.5\"/>\n",
                     ax(a, t->makespan), Y(0));
     dr__vbuf_printf(b,
                     "<line class=\"workers\" x1=\"%.1f\" y1=\"%.1f\" "
@@ -524,7 +536,7 @@ int dr_viz_gantt_svg(const json_t *trace, const json_t *summary,
     int rc = dr__vtrace_read(trace, &t, err);
     if (rc != 0)
         return rc;
-    int width = o->width >= 400 ? o->width : 1200;
+    int width = o->width >= 400 && o->width <= 20000 ? o->width : 1200;
     chart c;
     memset(&c, 0, sizeof(c));
     c.t = &t;
@@ -573,13 +585,21 @@ int dr_viz_gantt_svg(const json_t *trace, const json_t *summary,
                             "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" "
                             "height=\"%.1f\" fill=\"#F7F9FA\"/>\n",
                             left, ry, c.ax.w, c.row_h);
+        /* The worker's colour, as its tasks have in the DAG diagram. */
+        dr__vbuf_printf(&body,
+                        "<rect class=\"worker-swatch\" x=\"%.1f\" "
+                        "y=\"%.1f\" width=\"6\" height=\"%.1f\" "
+                        "fill=\"%s\"><title>worker %d: its colour in the "
+                        "task graph</title></rect>\n",
+                        left - 9, ry + (c.row_h - c.bar_h) / 2, c.bar_h,
+                        dr_viz_palette((size_t)w), w);
         if (c.row_h >= 10 || (t.workers <= 60 && w % 5 == 0) ||
             (t.workers > 60 && w % (t.workers / 10 + 1) == 0))
             dr__vbuf_printf(
                 &body,
                 "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\" "
                 "font-size=\"%d\" fill=\"#2B333B\">worker %d</text>\n",
-                left - 8, ry + c.row_h / 2 + 4, c.row_h >= 10 ? 12 : 10, w);
+                left - 13, ry + c.row_h / 2 + 4, c.row_h >= 10 ? 12 : 10, w);
         double last_end = 0;
         size_t j = i;
         while (j < t.n && t.a[j].worker == w) {

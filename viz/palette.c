@@ -1,9 +1,18 @@
 /*
  * Colours, key prefixes and time labels, shared by the DAG diagram, the Gantt
  * chart and the report so that a worker or a group of tasks looks the same
- * everywhere.  The palette is Tableau 10 without its red, plus a dark teal:
- * distinguishable with the common colour-vision deficiencies, and leaving
- * red free to mean "failed" and bold red to mean "critical path".
+ * everywhere.  There are two palettes, because the report shows both a
+ * worker's colour (in the task graph) and a key prefix's colour (in the
+ * timeline), and one colour must never mean both:
+ *
+ * - workers: Tableau 10 without its red, plus a dark teal, all saturated
+ *   and mid-dark, distinguishable with the common colour-vision
+ *   deficiencies;
+ * - key prefixes: ColorBrewer Set3 without its salmon and grey, all light
+ *   pastels, none of them in the worker palette, drawn with dark text.
+ *
+ * Both leave red free to mean "failed" and bold red "critical path", and
+ * grey free for merged bars and tasks that did not run.
  */
 #include "viz_internal.h"
 
@@ -31,6 +40,28 @@ const char *dr_viz_palette(size_t i) {
 
 size_t dr_viz_palette_size(void) {
     return sizeof(palette) / sizeof(palette[0]);
+}
+
+static const char *const prefix_palette[] = {
+    "#8DD3C7", /* mint */
+    "#FFFFB3", /* pale yellow */
+    "#BEBADA", /* lavender */
+    "#80B1D3", /* light blue */
+    "#FDB462", /* apricot */
+    "#B3DE69", /* lime */
+    "#FCCDE5", /* light pink */
+    "#BC80BD", /* orchid */
+    "#CCEBC5", /* pale green */
+    "#FFED6F", /* lemon */
+};
+
+const char *dr_viz_prefix_palette(size_t i) {
+    return prefix_palette[i %
+                          (sizeof(prefix_palette) / sizeof(prefix_palette[0]))];
+}
+
+size_t dr_viz_prefix_palette_size(void) {
+    return sizeof(prefix_palette) / sizeof(prefix_palette[0]);
 }
 
 void dr__vfmt_time(char *buf, size_t len, double us) {

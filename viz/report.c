@@ -45,6 +45,7 @@ static const char css[] =
     ".warn{color:#8A4B00;background:#FFF4E0;border:1px solid #F2CC8F;"
     "border-radius:6px;padding:6px 10px}\n"
     ".figure{overflow-x:auto}.figure svg{max-width:100%;height:auto}\n"
+    ".figure.natural svg{max-width:none}\n"
     "pre{background:#F6F8FA;border:1px solid var(--line);border-radius:6px;"
     "padding:8px 10px;font-size:12px;white-space:pre-wrap;margin:4px 0 12px}\n"
     ".bad{color:var(--bad);font-weight:600}\n"
@@ -124,6 +125,10 @@ int dr_viz_report_html(const dr_graph *g, const json_t *trace,
     int rc = dr__vtrace_read(trace, &t, err);
     if (rc != 0)
         return rc;
+    if (g != NULL && (rc = dr__vtrace_check_graph(&t, g, err)) != 0) {
+        dr__vtrace_free(&t);
+        return rc;
+    }
     const json_t *s = json_is_object(summary) ? summary : NULL;
     dr__vbuf b = {0};
     char v[128];
@@ -234,10 +239,11 @@ int dr_viz_report_html(const dr_graph *g, const json_t *trace,
         char a[48], c[48];
         dr__vfmt_time(a, sizeof(a), num(ov, "ready_while_idle", 0) * 1e6);
         dr__vfmt_time(c, sizeof(c), num(ov, "latency_mean", 0) * 1e6);
-        snprintf(v, sizeof(v), "%s; %s per task", a, c);
+        snprintf(v, sizeof(v), "%s idle; %s per task", a, c);
         metric(&b, "Scheduling overhead", v,
-               "Time tasks waited ready while a worker was free (summed), and "
-               "the mean delay from ready to start.");
+               "Worker time during which a worker was free while a task was "
+               "ready (worker-seconds), and the mean delay from ready to "
+               "start.");
     }
     if (json_is_number(json_object_get(s, "peak_live_results"))) {
         snprintf(v, sizeof(v), "%.0f (%.0f bytes)",
@@ -260,9 +266,12 @@ int dr_viz_report_html(const dr_graph *g, const json_t *trace,
         dr_error e2;
         dr_error_clear(&e2);
         dr__vbuf_puts(&b, "<section id=\"dag\"><h2>Task graph</h2>"
-                          "<p>Colour: the worker that ran the task. Bold red: "
-                          "the measured critical path. Hover for times.</p>"
-                          "<div class=\"figure\">\n");
+                          "<p>Colour: the worker that ran the task (the same "
+                          "colour marks its row in the timeline). Bold red: "
+                          "the measured critical path. Hover for times. A "
+                          "wide graph keeps its natural size: scroll "
+                          "sideways.</p>"
+                          "<div class=\"figure natural\">\n");
         if (dr_viz_render(g, trace, o, "svg", &svg, &n, &e2) == 0)
             put_svg(&b, svg);
         else {
@@ -280,7 +289,9 @@ int dr_viz_report_html(const dr_graph *g, const json_t *trace,
     if ((rc = dr_viz_gantt_svg(trace, summary, &go, &svg, NULL, err)) != 0)
         goto out;
     dr__vbuf_puts(&b, "<section id=\"gantt\"><h2>Timeline</h2><p>One row per "
-                      "worker, one bar per attempt, coloured by key prefix. "
+                      "worker, marked with the worker's colour from the task "
+                      "graph; one bar per attempt, in light colours of their "
+                      "own that stand for the key prefix, not the worker. "
                       "Hover a bar for its task, times and wait.</p>"
                       "<div class=\"figure\">\n");
     put_svg(&b, svg);

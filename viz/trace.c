@@ -113,7 +113,38 @@ int dr__vtrace_read(const json_t *trace, dr__vtrace *t, dr_error *err) {
     if (t->makespan < last_end)
         t->makespan = last_end;
     qsort(t->a, t->n, sizeof(*t->a), by_worker_start);
+    /* A worker runs one attempt at a time, but ts and dur are rounded
+     * floating microseconds, so start + dur can overshoot the next start on
+     * the same worker by a few nanoseconds.  Left alone, the sweep that
+     * counts running tasks would see both at once and report more running
+     * tasks than workers; so each end is clamped to the next start. */
+    for (size_t i = 0; i + 1 < t->n; i++) {
+        dr__vattempt *a = &t->a[i], *next = &t->a[i + 1];
+        if (next->worker == a->worker && a->ts + a->dur > next->ts)
+            a->dur = next->ts - a->ts;
+    }
     return 0;
+}
+
+size_t dr__vtrace_count_in_graph(const dr__vtrace *t, const dr_graph *g) {
+    size_t matched = 0;
+    for (size_t i = 0; i < t->n; i++)
+        if (dr_graph_find(g, t->a[i].task) != DR_TASK_NONE)
+            matched++;
+    return matched;
+}
+
+int dr__vtrace_check_graph(const dr__vtrace *t, const dr_graph *g,
+                           dr_error *err) {
+    if (t->n == 0 || dr__vtrace_count_in_graph(t, g) > 0)
+        return 0;
+    const char *name = dr_graph_name(g);
+    dr__error_set(err, DR_EINVAL, NULL, 0, 0, NULL,
+                  "the trace is of graph '%s', not of graph '%s': none of its "
+                  "%zu task attempts is a task of the graph",
+                  t->graph[0] ? t->graph : "(unnamed)",
+                  name[0] ? name : "(unnamed)", t->n);
+    return DR_EINVAL;
 }
 
 void dr__vtrace_free(dr__vtrace *t) {

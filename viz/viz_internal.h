@@ -54,7 +54,8 @@ typedef struct dr__vattempt {
 } dr__vattempt;
 
 typedef struct dr__vtrace {
-    dr__vattempt *a; /* sorted by (worker, ts) */
+    dr__vattempt *a; /* sorted by (worker, ts); on each worker an attempt's
+                        end is clamped to the next one's start */
     size_t n;
     int workers;     /* otherData.workers, at least 1 + highest tid */
     double makespan; /* microseconds: otherData.makespan_us or last end */
@@ -67,6 +68,12 @@ typedef struct dr__vtrace {
  * no traceEvents array, DR_ENOMEM.  Unknown events are ignored. */
 int dr__vtrace_read(const json_t *trace, dr__vtrace *t, dr_error *err);
 void dr__vtrace_free(dr__vtrace *t);
+/* How many of the trace's attempts are of tasks of g.  Can't fail. */
+size_t dr__vtrace_count_in_graph(const dr__vtrace *t, const dr_graph *g);
+/* DR_EINVAL, naming both graphs, when the trace has attempts but none of
+ * them is of a task of g (a trace of another graph); else 0. */
+int dr__vtrace_check_graph(const dr__vtrace *t, const dr_graph *g,
+                           dr_error *err);
 const char *dr__vstatus_name(dr__vstatus s);
 
 /* "1.25 s", "3.4 ms", "120 µs": a duration given in microseconds. */

@@ -43,16 +43,26 @@ typedef struct dr_viz_options {
 DR_EXTERN void dr_viz_options_init(dr_viz_options *o);
 
 /*
- * The shared colour palette (colour-blind-friendly, Tableau-10-like without
- * its red, which marks failures): "#rrggbb" for index i, cycling.  Workers in
- * DAG diagrams and key prefixes in Gantt charts use it.  Static string.
+ * The worker palette (colour-blind-friendly, Tableau-10-like without its
+ * red, which marks failures): "#rrggbb" for worker i, cycling.  DAG diagrams
+ * fill nodes with it, and the Gantt chart marks each worker's row with it.
+ * Static string; can't fail.
  */
 DR_EXTERN const char *dr_viz_palette(size_t i);
 DR_EXTERN size_t dr_viz_palette_size(void);
 
 /*
+ * The key-prefix palette of Gantt bars: light pastels, none of which is in
+ * the worker palette, so a colour in the report means either a worker or a
+ * key prefix, never both.  Static string; can't fail.
+ */
+DR_EXTERN const char *dr_viz_prefix_palette(size_t i);
+DR_EXTERN size_t dr_viz_prefix_palette_size(void);
+
+/*
  * Draws the graph.  Before a run (trace == NULL): nodes labelled with key,
- * op and cost, the critical path by cost bold and red.  After a run (trace
+ * op and "cost N" (in the graph's own units, not a time), the critical path
+ * by cost bold and red.  After a run (trace
  * is a Chrome trace as written by dagrun, borrowed): nodes filled with the
  * colour of the worker that ran them and labelled with the measured
  * duration, failed tasks red octagons, tasks that did not run grey and
@@ -63,7 +73,10 @@ DR_EXTERN size_t dr_viz_palette_size(void);
  * of Graphviz's `dot -T`) in a new buffer *out (caller frees with free(); a
  * NUL follows the *len bytes).  dr_viz_write picks the format from the
  * extension of `path` (.dot/.gv, .svg, .png, .pdf) and writes the file.
- * Errors: DR_EINVAL (unvalidated graph, unknown extension), DR_ETOOBIG (too
+ * PNG and JPEG are rendered at 192 dpi (twice Graphviz's default 96, so
+ * a point of the SVG is 8/3 pixels), so text stays sharp.
+ * Errors: DR_EINVAL (unvalidated graph, unknown extension, or a trace of
+ * another graph: it has attempts but none of a task of g), DR_ETOOBIG (too
  * many nodes to lay out: collapse, or write .dot), DR_EIO, DR_ENOMEM,
  * DR_ENOTSUP (Graphviz cannot render the format).
  */
@@ -76,7 +89,7 @@ DR_EXTERN int dr_viz_write(const dr_graph *g, const json_t *trace,
 
 /* What the Gantt chart draws. */
 typedef struct dr_gantt_options {
-    int width;   /* SVG width in pixels; 0: 1200 */
+    int width;   /* SVG width in pixels, 400 to 20000; 0 or outside: 1200 */
     int profile; /* 1 (default after init): the parallelism plot below */
     int legend;  /* 1 (default after init): the legend of key prefixes */
 } dr_gantt_options;
@@ -86,10 +99,14 @@ DR_EXTERN void dr_gantt_options_init(dr_gantt_options *o);
 
 /*
  * The Gantt chart of a trace as SVG text (no script): one row per worker,
- * one bar per attempt coloured by key prefix, failed attempts hatched red,
+ * labelled with the worker's colour (dr_viz_palette, as in the DAG), one
+ * bar per attempt coloured by key prefix (dr_viz_prefix_palette, a disjoint
+ * palette), failed attempts hatched red,
  * each worker's idle tail shaded, a time axis, <title> tooltips, and (when
  * summary is given, borrowed, may be NULL) the critical path's tasks
- * outlined.  Bars narrower than a pixel that follow each other on a row are
+ * outlined.  On each row an attempt's end is clamped to the next attempt's
+ * start, so rounding in the trace never shows two tasks at once on one
+ * worker.  Bars narrower than a pixel that follow each other on a row are
  * merged into one bar titled "N tasks", so 100,000 attempts stay a small
  * file.  Below, the number of running tasks over time with the worker count
  * as a dashed line.  Returns a new NUL-terminated string in *svg (caller
@@ -109,7 +126,9 @@ DR_EXTERN int dr_viz_gantt_write(const json_t *trace, const json_t *summary,
  * the Gantt chart, the parallelism profile, a per-worker busy / idle / idle
  * tail table, the 10 slowest tasks and the failures with their stderr tails.
  * g (may be NULL: no DAG section) and summary (may be NULL: metrics computed
- * from the trace where possible) are borrowed; trace is required.
+ * from the trace where possible) are borrowed; trace is required.  Returns
+ * DR_EINVAL when g is given and the trace is of another graph (as
+ * dr_viz_render).
  * dr_viz_report_html returns a new string in *html (caller frees).
  */
 DR_EXTERN int dr_viz_report_html(const dr_graph *g, const json_t *trace,
