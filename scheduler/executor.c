@@ -404,16 +404,41 @@ static void fail_run(exec *x, int code, const char *fmt, ...) {
     }
 }
 
-/* (lock) Wakes up to k idle workers, the most recently idle first (its
- * cache is warmest).  Each woken worker takes its own task, so waking no
- * more workers than there are ready tasks avoids a thundering herd. */
-static void wake_idle(exec *x, size_t k) {
-    while (k > 0 && x->nidle > 0) {
-        slot *s = &x->slots[x->idle[--x->nidle]];
-        s->idle = 0;
-        pthread_cond_signal(&s->wake);
-        k--;
+static void begin(exec *x, slot *s, dr_task t, double now);
+
+static int is_command(const exec *x, dr_task t) {
+    return x->how[t] == HOW_ARGV || x->how[t] == HOW_SHELL;
+}
+
+/* (lock) Hands the ready tasks to idle workers at `now`, best task to the
+ * lowest idle id (as dr__core_assign pairs them), so which slot runs what
+ * follows from the events, not from which thread wakes first.  Only a worker
+ * given a function task is woken: one wake-up per task that needs a thread,
+ * never a herd racing for one task.  A worker given a command stays asleep
+ * (idle, but off the stack) until the loop frees its slot. */
+static void hand_out(exec *x, double now) {
+    while (x->nidle > 0 && dr__core_nready(x->core) > 0) {
+        unsigned best = 0;
+        for (unsigned i = 1; i < x->nidle; i++)
+            if (x->idle[i] < x->idle[best])
+                best = i;
+        slot *s = &x->slots[x->idle[best]];
+        dr_task t;
+        if (!dr__core_assign_to(x->core, now, s->worker, &t))
+            break; /* stopped */
+        x->idle[best] = x->idle[--x->nidle];
+        begin(x, s, t, now);
+        if (!is_command(x, t)) {
+            s->idle = 0;
+            pthread_cond_signal(&s->wake);
+        }
     }
+}
+
+/* (lock) Worker s has nothing to run: onto the idle stack. */
+static void go_idle(exec *x, slot *s) {
+    s->idle = 1;
+    x->idle[x->nidle++] = s->worker;
 }
 
 /* (lock) If the core has gone idle, the run is over: every worker thread is
@@ -483,48 +508,44 @@ static void begin(exec *x, slot *s, dr_task t, double now) {
     s->timeout = dr_task_timeout(x->g, t);
     if (s->timeout <= 0)
         s->timeout = x->run->opts.timeout;
-    int how = x->how[t];
-    if (how == HOW_ARGV || how == HOW_SHELL)
+    if (is_command(x, t))
         post(x, s, REQ_SPAWN | (s->timeout > 0 ? REQ_TIMER : 0));
     else if (s->timeout > 0)
         post(x, s, REQ_TIMER);
 }
 
-/* Worker thread w: takes the best ready task for its own slot, runs it (or
- * hands a command to the loop and waits for its slot to be freed), records
- * it and takes the next one, all under the sched lock except the task. */
+/* Worker thread w: runs the function tasks given to its slot, by itself
+ * (the best ready task when it becomes free) or by another worker or the
+ * loop (hand_out), records each and takes the next, all under the sched
+ * lock except the task itself.  While idle, or while a command holds its
+ * slot, it sleeps on its condition variable. */
 static void worker_main(void *arg) {
     slot *s = arg;
     exec *x = s->x;
     pthread_mutex_lock(&x->lock);
     double now = now_s(x);
     for (;;) {
-        dr_task t;
         if (x->over)
             break;
-        if (!dr__core_assign_to(x->core, now, s->worker, &t)) {
-            s->idle = 1;
-            x->idle[x->nidle++] = s->worker;
-            while (s->idle && !x->over)
-                pthread_cond_wait(&s->wake, &x->lock);
-            if (s->idle) { /* over: leave the stack tidy */
-                for (unsigned i = 0; i < x->nidle; i++)
-                    if (x->idle[i] == s->worker)
-                        x->idle[i] = x->idle[--x->nidle];
-                s->idle = 0;
-            }
+        if (s->idle) {
+            pthread_cond_wait(&s->wake, &x->lock);
             now = now_s(x);
             continue;
         }
-        begin(x, s, t, now);
-        /* Ready tasks left over are for the others. */
-        wake_idle(x, dr__core_nready(x->core));
-        int how = x->how[t];
-        if (how == HOW_ARGV || how == HOW_SHELL) {
-            /* The loop runs it and frees the slot when it exits. */
-            while (s->busy)
-                pthread_cond_wait(&s->wake, &x->lock);
-            now = now_s(x);
+        if (!s->busy) {
+            dr_task t;
+            if (!dr__core_assign_to(x->core, now, s->worker, &t)) {
+                go_idle(x, s);
+                continue;
+            }
+            begin(x, s, t, now);
+        }
+        dr_task t = s->task;
+        /* Ready tasks left over are for the idle workers. */
+        hand_out(x, now);
+        if (is_command(x, t)) {
+            /* The loop runs it; idle but off the stack until it exits. */
+            s->idle = 1;
             continue;
         }
         pthread_mutex_unlock(&x->lock);
@@ -557,17 +578,16 @@ static void finish_loop(exec *x);
 static int spawn_command(exec *x, slot *s, char *msg, size_t msglen);
 static void on_timeout(uv_timer_t *h);
 
-/* (lock) A command attempt on slot s ended: record it, wake its worker to
- * take the next task, and enough idle ones for what became ready. */
+/* (lock) A command attempt on slot s ended: record it; its worker goes
+ * back on the idle stack and the ready tasks are handed out. */
 static void complete_command(exec *x, slot *s, unsigned status,
                              const char *error, const char *tail) {
     result none;
     memset(&none, 0, sizeof none);
     double now = now_s(x);
     complete(x, s, status, error, tail, &none, now);
-    pthread_cond_signal(&s->wake);
-    size_t nready = dr__core_nready(x->core);
-    wake_idle(x, nready > 0 ? nready - 1 : 0);
+    go_idle(x, s);
+    hand_out(x, now);
     check_over(x);
 }
 
@@ -1228,8 +1248,15 @@ int dr__execute(dr_run *run, dr__core *core, dr_error *err) {
     dr__core_start(core, 0.0);
     x->over = dr__core_idle(core);
 
-    /* One thread per slot that can ever be used: no more than tasks. */
+    /* One thread per slot that can ever be used: no more than tasks.  They
+     * all start idle, and the first ready tasks are handed out before any
+     * runs, so the first assignments are the same on every run. */
     x->nthreads = x->n < x->nslots ? (unsigned)x->n : x->nslots;
+    pthread_mutex_lock(&x->lock);
+    for (unsigned w = x->nthreads; w-- > 0;)
+        go_idle(x, &x->slots[w]);
+    hand_out(x, 0.0);
+    pthread_mutex_unlock(&x->lock);
     x->threads = calloc(x->nthreads ? x->nthreads : 1, sizeof *x->threads);
     unsigned started = 0;
     if (x->threads != NULL && !x->over) {
@@ -1242,14 +1269,21 @@ int dr__execute(dr_run *run, dr__core *core, dr_error *err) {
     }
     pthread_mutex_lock(&x->lock);
     if (started < x->nthreads) {
-        /* Slots without a thread are never used; without any at all,
-         * nothing can run. */
-        x->nthreads = started;
-        if (started == 0 && !x->over) {
-            fail_run(x, DR_ENOMEM, "cannot start worker threads");
-            dr__core_stop(core);
-            x->over = 1;
+        /* A slot without a thread can run nothing: stop the run, and fail
+         * the function tasks already handed to such slots. */
+        fail_run(x, DR_ENOMEM, "cannot start worker threads");
+        dr__core_stop(core);
+        for (unsigned w = started; w < x->nthreads; w++) {
+            slot *s = &x->slots[w];
+            if (s->busy && !is_command(x, s->task)) {
+                result none;
+                memset(&none, 0, sizeof none);
+                complete(x, s, DR__ATTEMPT_FAILED,
+                         "cannot start a worker thread", NULL, &none, 0.0);
+            }
         }
+        x->nthreads = started;
+        check_over(x);
     }
     int over = x->over;
     pthread_mutex_unlock(&x->lock);
