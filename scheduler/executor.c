@@ -62,6 +62,7 @@ extern char **environ;
 #define TAIL_BYTES 4096
 #define KILL_GRACE_MS 1000 /* SIGTERM, then SIGKILL this much later */
 #define PROGRESS_MS 100
+#define SPIN_TRIES 256 /* sched_lock: trylocks before sleeping on it */
 
 /* How a task runs; decided once before the run. */
 enum {
@@ -163,9 +164,10 @@ struct exec {
      * never waits for anything but the lock itself, and calls no libuv
      * function but uv_async_send (which is thread-safe and does not block).
      * The one exception to "no user code under the lock": releasing a result
-     * calls the pointer's free function (and json_decref).  Adaptive: the
-     * lock is held for well under a microsecond, so a contending worker
-     * spins briefly before it sleeps in the kernel. */
+     * calls the pointer's free function (and json_decref).  The lock is
+     * held for well under a microsecond, so it is taken through sched_lock,
+     * which retries a while before sleeping in the kernel (and the mutex is
+     * adaptive for the condition-variable re-locks). */
     pthread_mutex_t lock;
     int lock_init;
     unsigned *idle; /* (lock) stack of idle worker ids */
@@ -193,6 +195,23 @@ struct exec {
     int err; /* (lock) */
     dr_error *errp;
 };
+
+/* Takes the sched lock.  It is held for well under a microsecond at a
+ * time, so a contending thread first retries for a few hundred
+ * nanoseconds: sleeping in the kernel would cost the holder a futex wake
+ * syscall at its next unlock, dearer than the whole critical section. */
+static void sched_lock(exec *x) {
+    for (int i = 0; i < SPIN_TRIES; i++) {
+        if (pthread_mutex_trylock(&x->lock) == 0)
+            return;
+#if defined(__x86_64__) || defined(__i386__)
+        __builtin_ia32_pause();
+#endif
+    }
+    pthread_mutex_lock(&x->lock);
+}
+
+static void sched_unlock(exec *x) { pthread_mutex_unlock(&x->lock); }
 
 static double now_s(const exec *x) { return (uv_hrtime() - x->t0) * 1e-9; }
 
@@ -522,7 +541,7 @@ static void begin(exec *x, slot *s, dr_task t, double now) {
 static void worker_main(void *arg) {
     slot *s = arg;
     exec *x = s->x;
-    pthread_mutex_lock(&x->lock);
+    sched_lock(x);
     double now = now_s(x);
     for (;;) {
         if (x->over)
@@ -548,12 +567,12 @@ static void worker_main(void *arg) {
             s->idle = 1;
             continue;
         }
-        pthread_mutex_unlock(&x->lock);
+        sched_unlock(x);
 
         if (prepare_call(x, s, t) == 0)
             run_job(s);
 
-        pthread_mutex_lock(&x->lock);
+        sched_lock(x);
         now = now_s(x); /* this task's end, the next one's start */
         unsigned status = DR__ATTEMPT_OK;
         char msg[ERRLEN + 64];
@@ -569,7 +588,7 @@ static void worker_main(void *arg) {
         complete(x, s, status, msg, NULL, &s->call.out, now);
         check_over(x);
     }
-    pthread_mutex_unlock(&x->lock);
+    sched_unlock(x);
 }
 
 /* ------------------------------------------------------------ the loop */
@@ -596,9 +615,9 @@ static void on_async(uv_async_t *h) {
     exec *x = h->data;
     if (x->closing)
         return;
-    pthread_mutex_lock(&x->lock);
+    sched_lock(x);
     if (x->over) {
-        pthread_mutex_unlock(&x->lock);
+        sched_unlock(x);
         finish_loop(x);
         return;
     }
@@ -622,7 +641,7 @@ static void on_async(uv_async_t *h) {
     }
     n = m;
     x->nrequests = 0;
-    pthread_mutex_unlock(&x->lock);
+    sched_unlock(x);
 
     for (unsigned i = 0; i < n; i++) {
         slot *s = &x->slots[x->taken[i]];
@@ -643,9 +662,9 @@ static void on_async(uv_async_t *h) {
             if (spawn_command(x, s, msg, sizeof msg) != 0) {
                 if (s->timer_init)
                     uv_timer_stop(&s->timer);
-                pthread_mutex_lock(&x->lock);
+                sched_lock(x);
                 complete_command(x, s, DR__ATTEMPT_FAILED, msg, NULL);
-                pthread_mutex_unlock(&x->lock);
+                sched_unlock(x);
             }
         }
     }
@@ -735,11 +754,11 @@ static void on_child_exit(uv_process_t *p, int64_t status, int sig) {
 
     /* Only the loop sets these while a command holds the slot, but they
      * are (lock) fields. */
-    pthread_mutex_lock(&x->lock);
+    sched_lock(x);
     int timed_out = s->timed_out, interrupted = s->interrupted;
     double timeout = s->timeout;
     dr_task t = s->task;
-    pthread_mutex_unlock(&x->lock);
+    sched_unlock(x);
 
     char msg[128];
     unsigned st = DR__ATTEMPT_OK;
@@ -759,9 +778,9 @@ static void on_child_exit(uv_process_t *p, int64_t status, int sig) {
     /* Read the log outside the lock; it is only used if this was the
      * task's last attempt. */
     char *tail = st != DR__ATTEMPT_OK ? stderr_tail(x, t) : NULL;
-    pthread_mutex_lock(&x->lock);
+    sched_lock(x);
     complete_command(x, s, st, msg, tail);
-    pthread_mutex_unlock(&x->lock);
+    sched_unlock(x);
     free(tail);
 }
 
@@ -869,13 +888,13 @@ out:
 static void on_timeout(uv_timer_t *h) {
     slot *s = h->data;
     exec *x = s->x;
-    pthread_mutex_lock(&x->lock);
+    sched_lock(x);
     int current = s->busy && s->gen == s->timer_gen;
     if (current) {
         s->timed_out = 1;
         atomic_store(&s->cancel, 1);
     }
-    pthread_mutex_unlock(&x->lock);
+    sched_unlock(x);
     if (current && s->proc != NULL)
         terminate(s);
 }
@@ -889,12 +908,12 @@ static void progress_draw(exec *x, int clear) {
         return;
     }
     double el = now_s(x);
-    pthread_mutex_lock(&x->lock);
+    sched_lock(x);
     size_t fin = dr__core_nfinished(x->core);
     size_t running = dr__core_nrunning(x->core);
     size_t failed = x->nfailed;
     double done_units = x->done_units;
-    pthread_mutex_unlock(&x->lock);
+    sched_unlock(x);
     char eta[32] = "ETA --";
     if (fin > 0 && el >= 0.5 && done_units > 0) {
         double left = x->total_units - done_units;
@@ -925,7 +944,7 @@ static void on_signal(uv_signal_t *h, int signum) {
             progress_draw(x, 1);
         _exit(130);
     }
-    pthread_mutex_lock(&x->lock);
+    sched_lock(x);
     x->run->interrupted = 1;
     dr__core_stop(x->core);
     for (unsigned w = 0; w < x->nslots; w++) {
@@ -936,7 +955,7 @@ static void on_signal(uv_signal_t *h, int signum) {
         atomic_store(&s->cancel, 1);
     }
     check_over(x); /* nothing may be running */
-    pthread_mutex_unlock(&x->lock);
+    sched_unlock(x);
     /* Commands are the loop's: kill their groups outside the lock. */
     for (unsigned w = 0; w < x->nslots; w++)
         terminate(&x->slots[w]);
@@ -1252,11 +1271,11 @@ int dr__execute(dr_run *run, dr__core *core, dr_error *err) {
      * all start idle, and the first ready tasks are handed out before any
      * runs, so the first assignments are the same on every run. */
     x->nthreads = x->n < x->nslots ? (unsigned)x->n : x->nslots;
-    pthread_mutex_lock(&x->lock);
+    sched_lock(x);
     for (unsigned w = x->nthreads; w-- > 0;)
         go_idle(x, &x->slots[w]);
     hand_out(x, 0.0);
-    pthread_mutex_unlock(&x->lock);
+    sched_unlock(x);
     x->threads = calloc(x->nthreads ? x->nthreads : 1, sizeof *x->threads);
     unsigned started = 0;
     if (x->threads != NULL && !x->over) {
@@ -1267,7 +1286,7 @@ int dr__execute(dr_run *run, dr__core *core, dr_error *err) {
                                  &x->slots[started]) != 0)
                 break;
     }
-    pthread_mutex_lock(&x->lock);
+    sched_lock(x);
     if (started < x->nthreads) {
         /* A slot without a thread can run nothing: stop the run, and fail
          * the function tasks already handed to such slots. */
@@ -1286,7 +1305,7 @@ int dr__execute(dr_run *run, dr__core *core, dr_error *err) {
         check_over(x);
     }
     int over = x->over;
-    pthread_mutex_unlock(&x->lock);
+    sched_unlock(x);
     if (over)
         finish_loop(x); /* nothing will run */
     uv_run(&x->loop, UV_RUN_DEFAULT);
