@@ -63,6 +63,7 @@ extern char **environ;
 #define KILL_GRACE_MS 1000 /* SIGTERM, then SIGKILL this much later */
 #define PROGRESS_MS 100
 #define SPIN_TRIES 256 /* sched_lock: trylocks before sleeping on it */
+#define IDLE_SPINS 1000 /* worker: polls for ready tasks before idling */
 
 /* How a task runs; decided once before the run. */
 enum {
@@ -176,6 +177,10 @@ struct exec {
     unsigned nrequests;
     unsigned *taken;    /* (loop) copy of requests taken under the lock */
     int over;           /* (lock) the core went idle: the run is finished */
+    /* The core's ready count, stored (relaxed) under the lock after every
+     * change and read without it by a worker deciding whether to go to
+     * sleep: only a hint, every decision is taken again under the lock. */
+    atomic_size_t nready_hint;
 
     uv_thread_t *threads;
     unsigned nthreads;
@@ -452,6 +457,8 @@ static void hand_out(exec *x, double now) {
             pthread_cond_signal(&s->wake);
         }
     }
+    atomic_store_explicit(&x->nready_hint, dr__core_nready(x->core),
+                          memory_order_relaxed);
 }
 
 /* (lock) Worker s has nothing to run: onto the idle stack. */
@@ -475,8 +482,19 @@ static void check_over(exec *x) {
 /* (lock) The attempt on slot s ended at `now` with `status`; records it,
  * tells the core, keeps or drops the result, frees the slot.  `tail` is a
  * failed command's stderr tail (may be NULL). */
+static void complete_core(exec *x, slot *s, unsigned status,
+                          const char *error, const char *tail, result *out,
+                          double now);
 static void complete(exec *x, slot *s, unsigned status, const char *error,
                      const char *tail, result *out, double now) {
+    complete_core(x, s, status, error, tail, out, now);
+    atomic_store_explicit(&x->nready_hint, dr__core_nready(x->core),
+                          memory_order_relaxed);
+}
+
+static void complete_core(exec *x, slot *s, unsigned status,
+                          const char *error, const char *tail, result *out,
+                          double now) {
     dr_task t = s->task;
     unsigned w = s->worker;
     s->busy = 0;
@@ -543,6 +561,7 @@ static void worker_main(void *arg) {
     exec *x = s->x;
     sched_lock(x);
     double now = now_s(x);
+    int polled = 0; /* polled for ready tasks since the last assignment */
     for (;;) {
         if (x->over)
             break;
@@ -554,11 +573,34 @@ static void worker_main(void *arg) {
         if (!s->busy) {
             dr_task t;
             if (!dr__core_assign_to(x->core, now, s->worker, &t)) {
+                if (!polled && dr__core_nrunning(x->core) > 0 &&
+                    !dr__core_stopped(x->core)) {
+                    /* Running tasks may make some ready any moment: poll
+                     * a few microseconds before paying for a sleep and a
+                     * wake-up on the condition variable. */
+                    polled = 1;
+                    sched_unlock(x);
+                    for (int i = 0; i < IDLE_SPINS; i++) {
+                        if (atomic_load_explicit(&x->nready_hint,
+                                                 memory_order_relaxed) > 0)
+                            break;
+#if defined(__x86_64__) || defined(__i386__)
+                        __builtin_ia32_pause();
+#endif
+                    }
+                    sched_lock(x);
+                    now = now_s(x);
+                    continue;
+                }
+                polled = 0;
                 go_idle(x, s);
                 continue;
             }
             begin(x, s, t, now);
+            atomic_store_explicit(&x->nready_hint, dr__core_nready(x->core),
+                                  memory_order_relaxed);
         }
+        polled = 0;
         dr_task t = s->task;
         /* Ready tasks left over are for the idle workers. */
         hand_out(x, now);
@@ -1242,6 +1284,7 @@ int dr__execute(dr_run *run, dr__core *core, dr_error *err) {
         atomic_init(&s->cancel, 0);
         pthread_cond_init(&s->wake, NULL);
     }
+    atomic_init(&x->nready_hint, 0);
     x->lock_init = 1;
     uv_async_init(&x->loop, &x->async, on_async);
     x->async.data = x;
