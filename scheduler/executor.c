@@ -177,10 +177,12 @@ struct exec {
     unsigned nrequests;
     unsigned *taken;    /* (loop) copy of requests taken under the lock */
     int over;           /* (lock) the core went idle: the run is finished */
-    /* The core's ready count, stored (relaxed) under the lock after every
-     * change and read without it by a worker deciding whether to go to
-     * sleep: only a hint, every decision is taken again under the lock. */
-    atomic_size_t nready_hint;
+    /* Whether the core has ready tasks: written (relaxed, and only when it
+     * changes, so that a polling worker does not pull the cache line from
+     * the lock holder at every task) under the lock, read without it by a
+     * worker deciding whether to go to sleep.  Only a hint: every decision
+     * is taken again under the lock. */
+    atomic_int nready_hint;
 
     uv_thread_t *threads;
     unsigned nthreads;
@@ -430,6 +432,13 @@ static void fail_run(exec *x, int code, const char *fmt, ...) {
 
 static void begin(exec *x, slot *s, dr_task t, double now);
 
+/* (lock) Refreshes nready_hint. */
+static void update_hint(exec *x) {
+    int any = dr__core_nready(x->core) > 0;
+    if (atomic_load_explicit(&x->nready_hint, memory_order_relaxed) != any)
+        atomic_store_explicit(&x->nready_hint, any, memory_order_relaxed);
+}
+
 static int is_command(const exec *x, dr_task t) {
     return x->how[t] == HOW_ARGV || x->how[t] == HOW_SHELL;
 }
@@ -457,8 +466,7 @@ static void hand_out(exec *x, double now) {
             pthread_cond_signal(&s->wake);
         }
     }
-    atomic_store_explicit(&x->nready_hint, dr__core_nready(x->core),
-                          memory_order_relaxed);
+    update_hint(x);
 }
 
 /* (lock) Worker s has nothing to run: onto the idle stack. */
@@ -488,8 +496,7 @@ static void complete_core(exec *x, slot *s, unsigned status,
 static void complete(exec *x, slot *s, unsigned status, const char *error,
                      const char *tail, result *out, double now) {
     complete_core(x, s, status, error, tail, out, now);
-    atomic_store_explicit(&x->nready_hint, dr__core_nready(x->core),
-                          memory_order_relaxed);
+    update_hint(x);
 }
 
 static void complete_core(exec *x, slot *s, unsigned status,
@@ -597,8 +604,7 @@ static void worker_main(void *arg) {
                 continue;
             }
             begin(x, s, t, now);
-            atomic_store_explicit(&x->nready_hint, dr__core_nready(x->core),
-                                  memory_order_relaxed);
+            update_hint(x);
         }
         polled = 0;
         dr_task t = s->task;
