@@ -48,8 +48,7 @@ int dr__core_assign(dr__core *c, double now, dr_task *task, unsigned *worker);
  * executor's worker threads).  Returns 1 and sets *task, or 0 when nothing
  * can start (no ready task, the worker is not free or out of range, or the
  * core is stopped). */
-int dr__core_assign_to(dr__core *c, double now, unsigned worker,
-                       dr_task *task);
+int dr__core_assign_to(dr__core *c, double now, unsigned worker, dr_task *task);
 
 /* The task ended well on `worker`: frees the worker, readies dependents. */
 void dr__core_finish(dr__core *c, dr_task t, unsigned worker, double now);

@@ -8,7 +8,9 @@
  * (finish, retry or fail) and at once takes the best ready task for its own
  * slot (dr__core_assign_to), all with one clock read; it wakes idle workers
  * only for the ready tasks left over, so a chain never wakes anybody and a
- * wide graph wakes each worker once.  Every kind of task holds its slot:
+ * wide graph wakes each worker once.  The lock is held for well under a
+ * microsecond, so a worker retries it (sched_lock) and polls for ready tasks
+ * (nready_hint) a few microseconds before sleeping in the kernel.  Every kind of task holds its slot:
  *  - a function task (builtin op including `noop`, C function, a
  *    cost-replaying sleep/spin) runs on the worker thread itself, the lock
  *    dropped;
@@ -62,7 +64,7 @@ extern char **environ;
 #define TAIL_BYTES 4096
 #define KILL_GRACE_MS 1000 /* SIGTERM, then SIGKILL this much later */
 #define PROGRESS_MS 100
-#define SPIN_TRIES 256 /* sched_lock: trylocks before sleeping on it */
+#define SPIN_TRIES 256  /* sched_lock: trylocks before sleeping on it */
 #define IDLE_SPINS 1000 /* worker: polls for ready tasks before idling */
 
 /* How a task runs; decided once before the run. */
@@ -120,16 +122,16 @@ typedef struct slot {
     /* Set by the loop (timeout, interrupt), polled by the running function
      * task through dr_call_cancelled and the builtins' `cancel`. */
     atomic_int cancel;
-    int timed_out;      /* (lock) the timeout fired */
-    int interrupted;    /* (lock) a signal asked this attempt to stop */
-    double timeout;     /* (lock) seconds, 0: none */
-    unsigned requests;  /* (lock) REQ_* posted to the loop, not yet taken */
-    dr_call call;       /* (thread) */
-    json_t **inputs;    /* (thread) dependencies' JSON results, for builtins */
+    int timed_out;     /* (lock) the timeout fired */
+    int interrupted;   /* (lock) a signal asked this attempt to stop */
+    double timeout;    /* (lock) seconds, 0: none */
+    unsigned requests; /* (lock) REQ_* posted to the loop, not yet taken */
+    dr_call call;      /* (thread) */
+    json_t **inputs;   /* (thread) dependencies' JSON results, for builtins */
     size_t capinputs;
     /* (loop) handles, created on first use. */
-    uv_timer_t timer; /* the attempt's timeout */
-    uv_timer_t grace; /* SIGKILL after SIGTERM */
+    uv_timer_t timer;   /* the attempt's timeout */
+    uv_timer_t grace;   /* SIGKILL after SIGTERM */
     unsigned timer_gen; /* the gen the timer was armed for */
     /* (loop) the requests, gen and timeout taken under the lock. */
     unsigned taken_requests, taken_gen;
@@ -175,8 +177,8 @@ struct exec {
     unsigned nidle;
     unsigned *requests; /* (lock) slots with REQ_* flags for the loop */
     unsigned nrequests;
-    unsigned *taken;    /* (loop) copy of requests taken under the lock */
-    int over;           /* (lock) the core went idle: the run is finished */
+    unsigned *taken; /* (loop) copy of requests taken under the lock */
+    int over;        /* (lock) the core went idle: the run is finished */
     /* Whether the core has ready tasks: written (relaxed, and only when it
      * changes, so that a polling worker does not pull the cache line from
      * the lock holder at every task) under the lock, read without it by a
@@ -325,7 +327,6 @@ static int sleep_cancellable(double sec, const atomic_int *cancel) {
         nanosleep(&ts, NULL);
     }
 }
-
 
 /* (thread) Runs the function task on slot s, the sched lock not held. */
 static void run_job(slot *s) {
@@ -490,18 +491,16 @@ static void check_over(exec *x) {
 /* (lock) The attempt on slot s ended at `now` with `status`; records it,
  * tells the core, keeps or drops the result, frees the slot.  `tail` is a
  * failed command's stderr tail (may be NULL). */
-static void complete_core(exec *x, slot *s, unsigned status,
-                          const char *error, const char *tail, result *out,
-                          double now);
+static void complete_core(exec *x, slot *s, unsigned status, const char *error,
+                          const char *tail, result *out, double now);
 static void complete(exec *x, slot *s, unsigned status, const char *error,
                      const char *tail, result *out, double now) {
     complete_core(x, s, status, error, tail, out, now);
     update_hint(x);
 }
 
-static void complete_core(exec *x, slot *s, unsigned status,
-                          const char *error, const char *tail, result *out,
-                          double now) {
+static void complete_core(exec *x, slot *s, unsigned status, const char *error,
+                          const char *tail, result *out, double now) {
     dr_task t = s->task;
     unsigned w = s->worker;
     s->busy = 0;
@@ -785,7 +784,6 @@ static void terminate(slot *s) {
     uv_timer_start(&s->grace, on_grace, KILL_GRACE_MS, 0);
 }
 
-
 static void on_child_exit(uv_process_t *p, int64_t status, int sig) {
     slot *s = p->data;
     exec *x = s->x;
@@ -930,7 +928,6 @@ out:
     return rc;
 }
 
-
 /* ------------------------------------------------------- timeouts */
 
 static void on_timeout(uv_timer_t *h) {
@@ -1039,7 +1036,6 @@ static void finish_loop(exec *x) {
             close_handle((uv_handle_t *)&x->slots[w].grace);
     }
 }
-
 
 /* mkdir -p; returns 0 or -1 with errno set. */
 static int make_dirs(const char *path) {
@@ -1202,7 +1198,6 @@ static int collect(exec *x) {
     run->makespan = end;
     return 0;
 }
-
 
 static void exec_free(exec *x) {
     for (size_t t = 0; x->results != NULL && t < x->n; t++)
@@ -1376,7 +1371,6 @@ int dr__execute(dr_run *run, dr__core *core, dr_error *err) {
     exec_free(x);
     return rc;
 }
-
 
 /* ------------------------------------------------- C function task calls */
 
