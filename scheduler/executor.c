@@ -10,7 +10,8 @@
  * only for the ready tasks left over, so a chain never wakes anybody and a
  * wide graph wakes each worker once.  The lock is held for well under a
  * microsecond, so a worker retries it (sched_lock) and polls for ready tasks
- * (nready_hint) a few microseconds before sleeping in the kernel.  Every kind of task holds its slot:
+ * (nready_hint) a few microseconds before sleeping in the kernel.  Every kind
+ * of task holds its slot:
  *  - a function task (builtin op including `noop`, C function, a
  *    cost-replaying sleep/spin) runs on the worker thread itself, the lock
  *    dropped;
