@@ -54,6 +54,8 @@ struct dr__core {
     ready_entry *ready; /* heap (or plain array for random) */
     size_t nready;
     uint32_t *free_workers; /* min-heap of ids */
+    uint32_t *free_pos;     /* per worker: index in free_workers, or
+                               UINT32_MAX while it runs a task */
     size_t nfree;
     unsigned workers;
 
@@ -120,22 +122,27 @@ static dr_task ready_pop(dr__core *c) {
     return top;
 }
 
-static void worker_push(dr__core *c, uint32_t w) {
-    size_t i = c->nfree++;
+/* The free-worker heap keeps each worker's position (free_pos, UINT32_MAX
+ * when busy) so that dr__core_assign_to can take a given worker out of it in
+ * O(log P), while dr__core_assign still takes the lowest id from the top. */
+static void worker_place(dr__core *c, size_t i, uint32_t w) {
+    c->free_workers[i] = w;
+    c->free_pos[w] = (uint32_t)i;
+}
+
+static void worker_sift_up(dr__core *c, size_t i, uint32_t w) {
     while (i > 0) {
         size_t p = (i - 1) / 2;
         if (c->free_workers[p] <= w)
             break;
-        c->free_workers[i] = c->free_workers[p];
+        worker_place(c, i, c->free_workers[p]);
         i = p;
     }
-    c->free_workers[i] = w;
+    worker_place(c, i, w);
 }
 
-static uint32_t worker_pop(dr__core *c) {
-    uint32_t top = c->free_workers[0];
-    uint32_t last = c->free_workers[--c->nfree];
-    size_t n = c->nfree, i = 0;
+static void worker_sift_down(dr__core *c, size_t i, uint32_t w) {
+    size_t n = c->nfree;
     for (;;) {
         size_t l = 2 * i + 1;
         if (l >= n)
@@ -143,13 +150,34 @@ static uint32_t worker_pop(dr__core *c) {
         size_t m = l;
         if (l + 1 < n && c->free_workers[l + 1] < c->free_workers[l])
             m = l + 1;
-        if (c->free_workers[m] >= last)
+        if (c->free_workers[m] >= w)
             break;
-        c->free_workers[i] = c->free_workers[m];
+        worker_place(c, i, c->free_workers[m]);
         i = m;
     }
-    if (n > 0)
-        c->free_workers[i] = last;
+    worker_place(c, i, w);
+}
+
+static void worker_push(dr__core *c, uint32_t w) {
+    worker_sift_up(c, c->nfree++, w);
+}
+
+/* Takes worker w (which must be free) out of the heap. */
+static void worker_remove(dr__core *c, uint32_t w) {
+    size_t i = c->free_pos[w];
+    uint32_t last = c->free_workers[--c->nfree];
+    c->free_pos[w] = UINT32_MAX;
+    if (i == c->nfree)
+        return;
+    if (i > 0 && c->free_workers[(i - 1) / 2] > last)
+        worker_sift_up(c, i, last);
+    else
+        worker_sift_down(c, i, last);
+}
+
+static uint32_t worker_pop(dr__core *c) {
+    uint32_t top = c->free_workers[0];
+    worker_remove(c, top);
     return top;
 }
 
@@ -317,10 +345,11 @@ dr__core *dr__core_create(const dr_graph *g, dr_policy policy, uint64_t seed,
     c->ready_time = malloc(alloc * sizeof(*c->ready_time));
     c->ready = malloc(alloc * sizeof(*c->ready));
     c->free_workers = malloc(workers * sizeof(*c->free_workers));
+    c->free_pos = malloc(workers * sizeof(*c->free_pos));
     if (policy == DR_POLICY_CP || policy == DR_POLICY_ORDER)
         c->rank = malloc(alloc * sizeof(*c->rank));
     if (c->waiting == NULL || c->state == NULL || c->ready_time == NULL ||
-        c->ready == NULL || c->free_workers == NULL ||
+        c->ready == NULL || c->free_workers == NULL || c->free_pos == NULL ||
         ((policy == DR_POLICY_CP || policy == DR_POLICY_ORDER) &&
          c->rank == NULL)) {
         dr__core_destroy(c);
@@ -334,7 +363,7 @@ dr__core *dr__core_create(const dr_graph *g, dr_policy policy, uint64_t seed,
     }
     /* 0..P-1 in order is already a valid min-heap. */
     for (unsigned w = 0; w < workers; w++)
-        c->free_workers[w] = w;
+        c->free_workers[w] = c->free_pos[w] = w;
     c->nfree = workers;
     int rc = 0;
     if (policy == DR_POLICY_CP)
@@ -357,6 +386,7 @@ void dr__core_destroy(dr__core *c) {
     free(c->rank);
     free(c->ready);
     free(c->free_workers);
+    free(c->free_pos);
     free(c);
 }
 
@@ -392,6 +422,20 @@ int dr__core_assign(dr__core *c, double now, dr_task *task, unsigned *worker) {
     dr_task t = ready_pop(c);
     *task = t;
     *worker = worker_pop(c);
+    c->state[t] = DR__RUNNING;
+    c->nrunning++;
+    return 1;
+}
+
+int dr__core_assign_to(dr__core *c, double now, unsigned worker,
+                       dr_task *task) {
+    (void)now;
+    if (c->stopped || c->nready == 0 || worker >= c->workers ||
+        c->free_pos[worker] == UINT32_MAX)
+        return 0;
+    dr_task t = ready_pop(c);
+    *task = t;
+    worker_remove(c, worker);
     c->state[t] = DR__RUNNING;
     c->nrunning++;
     return 1;

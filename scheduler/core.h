@@ -6,7 +6,8 @@
  * run started, wall or virtual) into every call, so the same core gives the
  * same decisions for the same events in both drivers.
  *
- * Not thread-safe: the executor calls it from the libuv loop thread only.
+ * Not thread-safe: the executor calls it only under its sched lock (from
+ * worker threads and the libuv loop thread), the simulator from one thread.
  * Every call is O(log n) in the number of ready tasks, except
  * dr__core_fail, which visits the failed task's descendants once.
  */
@@ -43,6 +44,11 @@ void dr__core_start(dr__core *c, double now);
  * and sets both, or 0 when nothing can start (no ready task, no free worker,
  * or the core is stopped). */
 int dr__core_assign(dr__core *c, double now, dr_task *task, unsigned *worker);
+/* Pops the best ready task for `worker`, which asks for work itself (the
+ * executor's worker threads).  Returns 1 and sets *task, or 0 when nothing
+ * can start (no ready task, the worker is not free or out of range, or the
+ * core is stopped). */
+int dr__core_assign_to(dr__core *c, double now, unsigned worker, dr_task *task);
 
 /* The task ended well on `worker`: frees the worker, readies dependents. */
 void dr__core_finish(dr__core *c, dr_task t, unsigned worker, double now);

@@ -1,41 +1,52 @@
 /*
  * The real executor: runs a graph on N worker slots with the wall clock.
  *
- * One thread, the caller's, runs a private libuv loop and is the only one
- * that talks to the scheduling core (core.h is not thread-safe).  Worker
- * slot w (0..N-1, the core's worker id) is a record here, not a thread:
- *  - a function task (builtin op, C function, a cost-replaying sleep/spin)
- *    is handed to a pool of worker threads through a job queue (mutex +
- *    condition variable); the thread runs it and puts the slot on a
- *    completion list, waking the loop with uv_async_send.  The loop drains
- *    the whole list per wake-up, so completions arriving together cost one
- *    wake-up;
- *  - a command task runs as a child process (uv_spawn, detached into its own
- *    process group so a timeout or Ctrl-C can kill everything it started);
- *    the slot is held until it exits, but no thread waits for it;
- *  - a `noop` (and a task without an op when no --cost-op is given) does
- *    nothing, so the loop completes it in place, without a thread hand-off.
- *    It still takes a slot from the core and is recorded as an attempt on
- *    that worker, so traces and properties are the same as for other tasks.
- * Timeouts, the progress line and signals are loop timers and handles.  A
- * command past its timeout has its process group killed; a function task
- * cannot be killed (it is one of our threads), so its cancel flag is set and
- * it is reported as timed out whenever it returns (docs/running.md).
+ * Worker slot w (0..N-1, the core's worker id) is driven by worker thread w,
+ * like a classic mutex + condition variable pool.  The scheduling core and
+ * the run's records are protected by one mutex, the sched lock.  A thread
+ * that finishes a task takes the lock, records the attempt, tells the core
+ * (finish, retry or fail) and at once takes the best ready task for its own
+ * slot (dr__core_assign_to), all with one clock read; it wakes idle workers
+ * only for the ready tasks left over, so a chain never wakes anybody and a
+ * wide graph wakes each worker once.  The lock is held for well under a
+ * microsecond, so a worker retries it (sched_lock) and polls for ready tasks
+ * (nready_hint) a few microseconds before sleeping in the kernel.  Every kind
+ * of task holds its slot:
+ *  - a function task (builtin op including `noop`, C function, a
+ *    cost-replaying sleep/spin) runs on the worker thread itself, the lock
+ *    dropped;
+ *  - a command task runs as a child process, which only the libuv loop (the
+ *    caller's thread) may start: the worker posts its slot to the loop (a
+ *    request list under the sched lock, then uv_async_send) and sleeps; the
+ *    loop spawns the process (detached into its own process group so a
+ *    timeout or Ctrl-C can kill everything it started) and, when it exits,
+ *    records it under the sched lock and wakes that worker to take its next
+ *    task.
+ * Timeouts, the progress line and signals are loop timers and handles; a
+ * worker starting a task with a timeout posts a request for its timer the
+ * same way.  A command past its timeout has its process group killed; a
+ * function task cannot be killed (it is one of our threads), so its cancel
+ * flag is set and it is reported as timed out whenever it returns
+ * (docs/running.md).  The run is over when the core is idle (nothing running,
+ * nothing more can start): whoever made the last transition marks it, wakes
+ * every worker to exit and sends the loop an async so it closes its handles.
  *
  * Results: a task's result stays in results[t] until its last dependent has
  * run (consumers[t] counts down), then is released; results the run keeps
  * (run->keep: sinks and --output keys) move into run->results at the end.  Task
- * inputs are read by the worker thread straight from results[]: the loop wrote
- * them before handing the job over (the queue mutex orders the two) and frees
- * them only after the dependent has completed (the completion mutex orders
- * that).
+ * inputs are read by the worker thread straight from results[] without the
+ * lock: a dependency's result was written under the sched lock before the
+ * task became ready, and is freed, under the lock again, only after the task
+ * has completed.
  */
+#define _GNU_SOURCE /* PTHREAD_MUTEX_ADAPTIVE_NP, strsignal */
 #include "builtins.h"
 #include "graph_internal.h"
 #include "run_internal.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdatomic.h>
@@ -53,14 +64,13 @@ extern char **environ;
 #define TAIL_LINES 10
 #define TAIL_BYTES 4096
 #define KILL_GRACE_MS 1000 /* SIGTERM, then SIGKILL this much later */
-#define INLINE_BUDGET                                                          \
-    4096 /* in-place noops per loop turn (keeps it lively)                     \
-          */
 #define PROGRESS_MS 100
+#define SPIN_TRIES 256  /* sched_lock: trylocks before sleeping on it */
+#define IDLE_SPINS 1000 /* worker: polls for ready tasks before idling */
 
 /* How a task runs; decided once before the run. */
 enum {
-    HOW_NOOP = 0, /* in place on the loop thread */
+    HOW_NOOP = 0, /* thread: nothing, the result is JSON null */
     HOW_BUILTIN,  /* thread: dr__builtin_run */
     HOW_FUNCTION, /* thread: a dr_task_fn */
     HOW_SLEEP,    /* thread: sleep for cost * cost_scale (--cost-op sleep) */
@@ -68,6 +78,9 @@ enum {
     HOW_ARGV,     /* child process */
     HOW_SHELL     /* child process through /bin/sh -c */
 };
+
+/* What a worker asks of the loop for its slot (slot.requests). */
+enum { REQ_SPAWN = 1, REQ_TIMER = 2 };
 
 typedef struct result {
     json_t *json;
@@ -89,30 +102,41 @@ struct dr_call {
     const atomic_int *cancel;
 };
 
-/* One worker slot and the attempt running on it.  Fields marked (loop) are
- * only touched by the loop thread; the others are written by the loop
- * before a job is queued and by the worker thread before it posts the
- * completion, the two mutexes giving the order. */
+/* One worker slot, its thread and the attempt running on it.  Fields marked
+ * (lock) are read and written only under the sched lock; (thread) only by
+ * the slot's worker thread while it runs a function task; (loop) only by the
+ * loop thread. */
 typedef struct slot {
     exec *x;
     unsigned worker;
-    int busy; /* (loop) an attempt holds this slot */
-    dr_task task;
-    unsigned attempt;  /* 1-based */
-    double start, end; /* seconds since the run started */
-    int failed;        /* the job's outcome (worker thread for thread jobs) */
+    pthread_cond_t wake; /* with the sched lock: the thread waits here while
+                            idle or while a command holds its slot */
+    int idle;            /* (lock) on the idle stack, waiting for work */
+    int busy;            /* (lock) an attempt holds this slot */
+    dr_task task;        /* (lock) */
+    unsigned attempt;    /* (lock) 1-based */
+    unsigned gen;        /* (lock) attempts started on this slot, to tell a
+                            stale timer from the current attempt's */
+    double start, end;   /* (lock) seconds since the run started; a
+                            command's start is set by the loop */
+    int failed;          /* (thread) the function's outcome */
     /* Set by the loop (timeout, interrupt), polled by the running function
      * task through dr_call_cancelled and the builtins' `cancel`. */
     atomic_int cancel;
-    int timed_out;   /* (loop) the timeout fired */
-    int interrupted; /* (loop) a signal asked this attempt to stop */
-    double timeout;  /* (loop) seconds, 0: none */
-    dr_call call;
-    json_t **inputs; /* dependencies' JSON results, for builtins */
+    int timed_out;     /* (lock) the timeout fired */
+    int interrupted;   /* (lock) a signal asked this attempt to stop */
+    double timeout;    /* (lock) seconds, 0: none */
+    unsigned requests; /* (lock) REQ_* posted to the loop, not yet taken */
+    dr_call call;      /* (thread) */
+    json_t **inputs;   /* (thread) dependencies' JSON results, for builtins */
     size_t capinputs;
     /* (loop) handles, created on first use. */
-    uv_timer_t timer; /* the attempt's timeout */
-    uv_timer_t grace; /* SIGKILL after SIGTERM */
+    uv_timer_t timer;   /* the attempt's timeout */
+    uv_timer_t grace;   /* SIGKILL after SIGTERM */
+    unsigned timer_gen; /* the gen the timer was armed for */
+    /* (loop) the requests, gen and timeout taken under the lock. */
+    unsigned taken_requests, taken_gen;
+    double taken_timeout;
     int timer_init, grace_init;
     uv_process_t *proc; /* the running child, NULL when none */
     int pid;
@@ -128,54 +152,76 @@ struct exec {
     uv_loop_t loop;
     uint64_t t0; /* uv_hrtime() at the start of the run */
 
-    uint8_t *how;        /* per task: HOW_* */
-    uint32_t *attempts;  /* (loop) per task: attempts started */
-    uint32_t *consumers; /* (loop) per task: dependents that have not run */
+    uint8_t *how;        /* per task: HOW_*, read-only during the run */
+    uint32_t *attempts;  /* (lock) per task: attempts started */
+    uint32_t *consumers; /* (lock) per task: dependents that have not run */
     result *results;     /* per task; see the top comment for who touches it */
-    size_t live, live_bytes;
+    size_t live, live_bytes; /* (lock) */
 
     slot *slots;
     unsigned nslots;
 
-    /* Worker threads.  qlock (with qcond) protects queue/qhead/qlen/quit;
-     * dlock protects done/ndone and orders the workers' uv_async_send before
-     * the loop closes the async handle.  No thread ever holds both: a worker
-     * drops qlock before running the job and taking dlock; the loop takes
-     * qlock only in pump() and dlock only in on_async(), never nested.  So
-     * there is no lock order to get wrong.  Both also order the plain
-     * fields of a slot and results[] between the loop and the workers (see
-     * struct slot). */
+    /* The sched lock.  It protects the core, the run's records (attempts,
+     * failures, peaks), results[] bookkeeping, the (lock) fields of every
+     * slot, the idle stack, the request list and `over`.  It is the only
+     * lock here, so there is no lock order; its holder never runs a task,
+     * never waits for anything but the lock itself, and calls no libuv
+     * function but uv_async_send (which is thread-safe and does not block).
+     * The one exception to "no user code under the lock": releasing a result
+     * calls the pointer's free function (and json_decref).  The lock is
+     * held for well under a microsecond, so it is taken through sched_lock,
+     * which retries a while before sleeping in the kernel (and the mutex is
+     * adaptive for the condition-variable re-locks). */
+    pthread_mutex_t lock;
+    int lock_init;
+    unsigned *idle; /* (lock) stack of idle worker ids */
+    unsigned nidle;
+    unsigned *requests; /* (lock) slots with REQ_* flags for the loop */
+    unsigned nrequests;
+    unsigned *taken; /* (loop) copy of requests taken under the lock */
+    int over;        /* (lock) the core went idle: the run is finished */
+    /* Whether the core has ready tasks: written (relaxed, and only when it
+     * changes, so that a polling worker does not pull the cache line from
+     * the lock holder at every task) under the lock, read without it by a
+     * worker deciding whether to go to sleep.  Only a hint: every decision
+     * is taken again under the lock. */
+    atomic_int nready_hint;
+
     uv_thread_t *threads;
     unsigned nthreads;
-    uv_mutex_t qlock;
-    uv_cond_t qcond;
-    unsigned *queue; /* ring of slot ids, capacity nslots */
-    unsigned qhead, qlen;
-    int quit;
-    uv_mutex_t dlock;
-    unsigned *done; /* slot ids whose job ended, capacity nslots */
-    unsigned ndone;
-    unsigned *drain;   /* (loop) copy of done taken under dlock */
-    unsigned *pending; /* (loop) jobs to queue at the end of a pump */
-    unsigned npending;
-    int locks_init;
 
-    uv_async_t async; /* completions from worker threads */
-    uv_idle_t idle;   /* keeps pumping after an in-place budget ran out */
+    uv_async_t async; /* requests from workers, and the end of the run */
     uv_timer_t progress_timer;
     uv_signal_t sigint, sigterm;
     int signals_init, progress_init;
-    int nsignals;
-    int closing;
+    int nsignals; /* (loop) */
+    int closing;  /* (loop) */
 
     char **env; /* the parent's environment, DAGRUN_* removed */
     size_t nenv;
-    size_t nfailed;
-    double total_units, done_units; /* progress: by cost or by count */
+    size_t nfailed;                 /* (lock) */
+    double total_units, done_units; /* progress: by cost or by count (lock) */
     int by_cost;
-    int err;
+    int err; /* (lock) */
     dr_error *errp;
 };
+
+/* Takes the sched lock.  It is held for well under a microsecond at a
+ * time, so a contending thread first retries for a few hundred
+ * nanoseconds: sleeping in the kernel would cost the holder a futex wake
+ * syscall at its next unlock, dearer than the whole critical section. */
+static void sched_lock(exec *x) {
+    for (int i = 0; i < SPIN_TRIES; i++) {
+        if (pthread_mutex_trylock(&x->lock) == 0)
+            return;
+#if defined(__x86_64__) || defined(__i386__)
+        __builtin_ia32_pause();
+#endif
+    }
+    pthread_mutex_lock(&x->lock);
+}
+
+static void sched_unlock(exec *x) { pthread_mutex_unlock(&x->lock); }
 
 static double now_s(const exec *x) { return (uv_hrtime() - x->t0) * 1e-9; }
 
@@ -229,7 +275,7 @@ static int result_held(const result *r) {
     return r->ptr != NULL || (r->json != NULL && !json_is_null(r->json));
 }
 
-/* (loop) Keeps t's result and updates the peak figures. */
+/* (lock) Keeps t's result and updates the peak figures. */
 static void keep_result(exec *x, dr_task t, result *r) {
     x->results[t] = *r;
     memset(r, 0, sizeof *r);
@@ -243,6 +289,7 @@ static void keep_result(exec *x, dr_task t, result *r) {
         x->run->peak_live_bytes = x->live_bytes;
 }
 
+/* (lock) */
 static void release_result(exec *x, dr_task t) {
     result *r = &x->results[t];
     if (result_held(r)) {
@@ -252,7 +299,7 @@ static void release_result(exec *x, dr_task t) {
     result_free(r);
 }
 
-/* (loop) t has run (well or not): each dependency has one consumer less. */
+/* (lock) t has run (well or not): each dependency has one consumer less. */
 static void consumed(exec *x, dr_task t) {
     size_t nd;
     const dr_task *deps = dr_task_deps(x->g, t, &nd);
@@ -261,6 +308,7 @@ static void consumed(exec *x, dr_task t) {
             release_result(x, deps[i]);
 }
 
+/* ------------------------------------------------------- worker threads */
 /* ------------------------------------------------------- worker threads */
 
 /* Sleeps `sec` seconds in steps short enough to notice a cancel. */
@@ -281,14 +329,16 @@ static int sleep_cancellable(double sec, const atomic_int *cancel) {
     }
 }
 
-/* (worker thread) Runs the function task on slot s. */
+/* (thread) Runs the function task on slot s, the sched lock not held. */
 static void run_job(slot *s) {
     exec *x = s->x;
-    dr_task t = s->task;
+    dr_task t = s->call.task;
     dr_call *call = &s->call;
     int rc = 0;
-    s->start = now_s(x);
     switch (x->how[t]) {
+    case HOW_NOOP:
+        call->out.json = json_null();
+        break;
     case HOW_BUILTIN: {
         json_t *res = NULL;
         rc = dr__builtin_run(dr_task_op_name(x->g, t), dr_task_op_args(x->g, t),
@@ -325,47 +375,42 @@ static void run_job(slot *s) {
     }
     if (rc != 0 && call->error[0] == '\0')
         snprintf(call->error, sizeof call->error, "interrupted");
-    if (rc == 0 && call->out.json != NULL)
+    if (rc == 0 && call->out.json != NULL && !json_is_null(call->out.json))
         call->out.size = json_size(call->out.json, 0);
     s->failed = rc != 0;
-    s->end = now_s(x);
 }
 
-static void worker_main(void *arg) {
-    exec *x = arg;
-    for (;;) {
-        uv_mutex_lock(&x->qlock);
-        while (x->qlen == 0 && !x->quit)
-            uv_cond_wait(&x->qcond, &x->qlock);
-        if (x->qlen == 0) { /* quit */
-            uv_mutex_unlock(&x->qlock);
-            return;
+/* (thread) Fills slot s's call for task t before it runs, the lock not
+ * held: dependencies' results are stable while t runs (top comment). */
+static int prepare_call(exec *x, slot *s, dr_task t) {
+    dr_call *call = &s->call;
+    call->x = x;
+    call->task = t;
+    call->worker = s->worker;
+    call->deps = dr_task_deps(x->g, t, &call->ndeps);
+    call->cancel = &s->cancel;
+    memset(&call->out, 0, sizeof call->out);
+    call->error[0] = '\0';
+    s->failed = 0;
+    if (x->how[t] == HOW_BUILTIN) {
+        if (call->ndeps > s->capinputs) {
+            size_t cap = call->ndeps * 2;
+            json_t **in = realloc(s->inputs, cap * sizeof *in);
+            if (in == NULL) {
+                snprintf(call->error, sizeof call->error, "out of memory");
+                s->failed = 1;
+                return -1;
+            }
+            s->inputs = in;
+            s->capinputs = cap;
         }
-        unsigned w = x->queue[x->qhead];
-        x->qhead = (x->qhead + 1) % x->nslots;
-        x->qlen--;
-        uv_mutex_unlock(&x->qlock);
-
-        run_job(&x->slots[w]);
-
-        /* The loop drains the whole list, so only the first completion
-         * after a drain needs to wake it.  Sending under dlock means that
-         * once the loop has drained a slot, no worker is still about to
-         * touch the async handle for it (the loop closes it at the end). */
-        uv_mutex_lock(&x->dlock);
-        x->done[x->ndone++] = w;
-        if (x->ndone == 1)
-            uv_async_send(&x->async);
-        uv_mutex_unlock(&x->dlock);
+        for (size_t i = 0; i < call->ndeps; i++)
+            s->inputs[i] = x->results[call->deps[i]].json;
     }
+    return 0;
 }
 
 /* ---------------------------------------------------------- completions */
-
-static void pump(exec *x);
-
-/* The last lines of a command's stderr log, or NULL. */
-static char *stderr_tail(const exec *x, dr_task t);
 
 static unsigned task_retries(const exec *x, dr_task t) {
     int r = dr_task_retries(x->g, t);
@@ -374,6 +419,7 @@ static unsigned task_retries(const exec *x, dr_task t) {
     return r > 0 ? (unsigned)r : 0;
 }
 
+/* (lock) */
 static void fail_run(exec *x, int code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 static void fail_run(exec *x, int code, const char *fmt, ...) {
@@ -386,73 +432,291 @@ static void fail_run(exec *x, int code, const char *fmt, ...) {
     }
 }
 
-/* (loop) The attempt on slot s ended with `status`; tells the core, records
- * the attempt, keeps or drops the result.  Does not pump. */
+static void begin(exec *x, slot *s, dr_task t, double now);
+
+/* (lock) Refreshes nready_hint. */
+static void update_hint(exec *x) {
+    int any = dr__core_nready(x->core) > 0;
+    if (atomic_load_explicit(&x->nready_hint, memory_order_relaxed) != any)
+        atomic_store_explicit(&x->nready_hint, any, memory_order_relaxed);
+}
+
+static int is_command(const exec *x, dr_task t) {
+    return x->how[t] == HOW_ARGV || x->how[t] == HOW_SHELL;
+}
+
+/* (lock) Hands the ready tasks to idle workers at `now`, best task to the
+ * lowest idle id (as dr__core_assign pairs them), so which slot runs what
+ * follows from the events, not from which thread wakes first.  Only a worker
+ * given a function task is woken: one wake-up per task that needs a thread,
+ * never a herd racing for one task.  A worker given a command stays asleep
+ * (idle, but off the stack) until the loop frees its slot. */
+static void hand_out(exec *x, double now) {
+    while (x->nidle > 0 && dr__core_nready(x->core) > 0) {
+        unsigned best = 0;
+        for (unsigned i = 1; i < x->nidle; i++)
+            if (x->idle[i] < x->idle[best])
+                best = i;
+        slot *s = &x->slots[x->idle[best]];
+        dr_task t;
+        if (!dr__core_assign_to(x->core, now, s->worker, &t))
+            break; /* stopped */
+        x->idle[best] = x->idle[--x->nidle];
+        begin(x, s, t, now);
+        if (!is_command(x, t)) {
+            s->idle = 0;
+            pthread_cond_signal(&s->wake);
+        }
+    }
+    update_hint(x);
+}
+
+/* (lock) Worker s has nothing to run: onto the idle stack. */
+static void go_idle(exec *x, slot *s) {
+    s->idle = 1;
+    x->idle[x->nidle++] = s->worker;
+}
+
+/* (lock) If the core has gone idle, the run is over: every worker thread is
+ * woken to exit and the loop to close its handles.  Nothing can start after
+ * that, so this is the last uv_async_send of the run. */
+static void check_over(exec *x) {
+    if (x->over || !dr__core_idle(x->core))
+        return;
+    x->over = 1;
+    for (unsigned w = 0; w < x->nthreads; w++)
+        pthread_cond_signal(&x->slots[w].wake);
+    uv_async_send(&x->async);
+}
+
+/* (lock) The attempt on slot s ended at `now` with `status`; records it,
+ * tells the core, keeps or drops the result, frees the slot.  `tail` is a
+ * failed command's stderr tail (may be NULL). */
+static void complete_core(exec *x, slot *s, unsigned status, const char *error,
+                          const char *tail, result *out, double now);
 static void complete(exec *x, slot *s, unsigned status, const char *error,
-                     double now) {
+                     const char *tail, result *out, double now) {
+    complete_core(x, s, status, error, tail, out, now);
+    update_hint(x);
+}
+
+static void complete_core(exec *x, slot *s, unsigned status, const char *error,
+                          const char *tail, result *out, double now) {
     dr_task t = s->task;
     unsigned w = s->worker;
-    if (s->timer_init)
-        uv_timer_stop(&s->timer);
     s->busy = 0;
+    s->end = now;
     if (dr__run_add_attempt(x->run, t, w, s->attempt, status,
                             dr__core_ready_time(x->core, t), s->start, s->end,
                             status == DR__ATTEMPT_OK ? NULL : error) < 0)
         fail_run(x, DR_ENOMEM, "out of memory recording an attempt");
 
     if (status == DR__ATTEMPT_OK) {
-        keep_result(x, t, &s->call.out);
+        keep_result(x, t, out);
         dr__core_finish(x->core, t, w, now);
         consumed(x, t);
         x->done_units += x->by_cost ? dr_task_cost(x->g, t) : 1.0;
         return;
     }
-    result_free(&s->call.out);
+    result_free(out);
     if (status != DR__ATTEMPT_INTERRUPTED && !dr__core_stopped(x->core) &&
         s->attempt <= task_retries(x, t)) {
         dr__core_retry(x->core, t, w, now);
         return;
     }
-    char *tail = NULL;
-    if (x->how[t] == HOW_ARGV || x->how[t] == HOW_SHELL)
-        tail = stderr_tail(x, t);
     if (dr__run_add_failure(x->run, t, s->attempt, error, tail) < 0)
         fail_run(x, DR_ENOMEM, "out of memory recording a failure");
-    free(tail);
     x->nfailed++;
     dr__core_fail(x->core, t, w, now, x->run->opts.keep_going);
     consumed(x, t);
 }
 
-/* (loop) Worker threads finished jobs. */
-static void on_async(uv_async_t *h) {
-    exec *x = h->data;
-    uv_mutex_lock(&x->dlock);
-    unsigned n = x->ndone;
-    memcpy(x->drain, x->done, n * sizeof *x->done);
-    x->ndone = 0;
-    uv_mutex_unlock(&x->dlock);
-    double now = now_s(x);
-    for (unsigned i = 0; i < n; i++) {
-        slot *s = &x->slots[x->drain[i]];
-        unsigned status = DR__ATTEMPT_OK;
-        if (s->timed_out)
-            status = DR__ATTEMPT_TIMEOUT;
-        else if (s->failed)
-            status =
-                s->interrupted ? DR__ATTEMPT_INTERRUPTED : DR__ATTEMPT_FAILED;
-        char msg[ERRLEN + 64];
-        if (status == DR__ATTEMPT_TIMEOUT)
-            snprintf(msg, sizeof msg, "timed out after %g s", s->timeout);
-        else
-            snprintf(msg, sizeof msg, "%s", s->call.error);
-        complete(x, s, status, msg, now);
-    }
-    pump(x);
+/* (lock) Posts request `req` for slot s to the loop. */
+static void post(exec *x, slot *s, unsigned req) {
+    if (s->requests == 0)
+        x->requests[x->nrequests++] = s->worker;
+    s->requests |= req;
+    uv_async_send(&x->async);
 }
 
-/* ------------------------------------------------------------- commands */
+/* (lock) Task t starts on slot s at `now`. */
+static void begin(exec *x, slot *s, dr_task t, double now) {
+    s->busy = 1;
+    s->task = t;
+    s->attempt = ++x->attempts[t];
+    s->gen++;
+    s->start = now;
+    s->timed_out = 0;
+    s->interrupted = 0;
+    atomic_store_explicit(&s->cancel, 0, memory_order_relaxed);
+    s->timeout = dr_task_timeout(x->g, t);
+    if (s->timeout <= 0)
+        s->timeout = x->run->opts.timeout;
+    if (is_command(x, t))
+        post(x, s, REQ_SPAWN | (s->timeout > 0 ? REQ_TIMER : 0));
+    else if (s->timeout > 0)
+        post(x, s, REQ_TIMER);
+}
 
+/* Worker thread w: runs the function tasks given to its slot, by itself
+ * (the best ready task when it becomes free) or by another worker or the
+ * loop (hand_out), records each and takes the next, all under the sched
+ * lock except the task itself.  While idle, or while a command holds its
+ * slot, it sleeps on its condition variable. */
+static void worker_main(void *arg) {
+    slot *s = arg;
+    exec *x = s->x;
+    sched_lock(x);
+    double now = now_s(x);
+    int polled = 0; /* polled for ready tasks since the last assignment */
+    for (;;) {
+        if (x->over)
+            break;
+        if (s->idle) {
+            pthread_cond_wait(&s->wake, &x->lock);
+            now = now_s(x);
+            continue;
+        }
+        if (!s->busy) {
+            dr_task t;
+            if (!dr__core_assign_to(x->core, now, s->worker, &t)) {
+                if (!polled && dr__core_nrunning(x->core) > 0 &&
+                    !dr__core_stopped(x->core)) {
+                    /* Running tasks may make some ready any moment: poll
+                     * a few microseconds before paying for a sleep and a
+                     * wake-up on the condition variable. */
+                    polled = 1;
+                    sched_unlock(x);
+                    for (int i = 0; i < IDLE_SPINS; i++) {
+                        if (atomic_load_explicit(&x->nready_hint,
+                                                 memory_order_relaxed) > 0)
+                            break;
+#if defined(__x86_64__) || defined(__i386__)
+                        __builtin_ia32_pause();
+#endif
+                    }
+                    sched_lock(x);
+                    now = now_s(x);
+                    continue;
+                }
+                polled = 0;
+                go_idle(x, s);
+                continue;
+            }
+            begin(x, s, t, now);
+            update_hint(x);
+        }
+        polled = 0;
+        dr_task t = s->task;
+        /* Ready tasks left over are for the idle workers. */
+        hand_out(x, now);
+        if (is_command(x, t)) {
+            /* The loop runs it; idle but off the stack until it exits. */
+            s->idle = 1;
+            continue;
+        }
+        sched_unlock(x);
+
+        if (prepare_call(x, s, t) == 0)
+            run_job(s);
+
+        sched_lock(x);
+        now = now_s(x); /* this task's end, the next one's start */
+        unsigned status = DR__ATTEMPT_OK;
+        char msg[ERRLEN + 64];
+        msg[0] = '\0';
+        if (s->timed_out) {
+            status = DR__ATTEMPT_TIMEOUT;
+            snprintf(msg, sizeof msg, "timed out after %g s", s->timeout);
+        } else if (s->failed) {
+            status =
+                s->interrupted ? DR__ATTEMPT_INTERRUPTED : DR__ATTEMPT_FAILED;
+            snprintf(msg, sizeof msg, "%s", s->call.error);
+        }
+        complete(x, s, status, msg, NULL, &s->call.out, now);
+        check_over(x);
+    }
+    sched_unlock(x);
+}
+
+/* ------------------------------------------------------------ the loop */
+
+static void finish_loop(exec *x);
+static int spawn_command(exec *x, slot *s, char *msg, size_t msglen);
+static void on_timeout(uv_timer_t *h);
+
+/* (lock) A command attempt on slot s ended: record it; its worker goes
+ * back on the idle stack and the ready tasks are handed out. */
+static void complete_command(exec *x, slot *s, unsigned status,
+                             const char *error, const char *tail) {
+    result none;
+    memset(&none, 0, sizeof none);
+    double now = now_s(x);
+    complete(x, s, status, error, tail, &none, now);
+    go_idle(x, s);
+    hand_out(x, now);
+    check_over(x);
+}
+
+/* (loop) Workers posted requests, or the run is over. */
+static void on_async(uv_async_t *h) {
+    exec *x = h->data;
+    if (x->closing)
+        return;
+    sched_lock(x);
+    if (x->over) {
+        sched_unlock(x);
+        finish_loop(x);
+        return;
+    }
+    unsigned n = x->nrequests;
+    unsigned m = 0;
+    for (unsigned i = 0; i < n; i++) {
+        slot *s = &x->slots[x->requests[i]];
+        if ((s->requests & REQ_SPAWN) && s->interrupted) {
+            /* Ctrl-C came between the assignment and the spawn. */
+            s->requests = 0;
+            complete_command(x, s, DR__ATTEMPT_INTERRUPTED, "interrupted",
+                             NULL);
+            continue;
+        }
+        x->taken[m] = x->requests[i];
+        s->taken_requests = s->requests;
+        s->taken_gen = s->gen;
+        s->taken_timeout = s->timeout;
+        m++;
+        s->requests = 0;
+    }
+    n = m;
+    x->nrequests = 0;
+    sched_unlock(x);
+
+    for (unsigned i = 0; i < n; i++) {
+        slot *s = &x->slots[x->taken[i]];
+        if (s->taken_requests & REQ_TIMER) {
+            /* A timer armed for an attempt that has already ended is
+             * harmless: on_timeout ignores a stale generation. */
+            if (!s->timer_init) {
+                uv_timer_init(&x->loop, &s->timer);
+                s->timer.data = s;
+                s->timer_init = 1;
+            }
+            s->timer_gen = s->taken_gen;
+            uint64_t ms = (uint64_t)(s->taken_timeout * 1000.0 + 0.5);
+            uv_timer_start(&s->timer, on_timeout, ms ? ms : 1, 0);
+        }
+        if (s->taken_requests & REQ_SPAWN) {
+            char msg[ERRLEN];
+            if (spawn_command(x, s, msg, sizeof msg) != 0) {
+                if (s->timer_init)
+                    uv_timer_stop(&s->timer);
+                sched_lock(x);
+                complete_command(x, s, DR__ATTEMPT_FAILED, msg, NULL);
+                sched_unlock(x);
+            }
+        }
+    }
+}
 static char *log_path(const exec *x, dr_task t, const char *ext) {
     const char *key = dr_task_key(x->g, t);
     size_t len = strlen(x->run->run_dir) + strlen(key) + strlen(ext) + 2;
@@ -524,7 +788,8 @@ static void terminate(slot *s) {
 static void on_child_exit(uv_process_t *p, int64_t status, int sig) {
     slot *s = p->data;
     exec *x = s->x;
-    s->end = now_s(x);
+    if (s->timer_init)
+        uv_timer_stop(&s->timer);
     if (s->killing) {
         /* The leader is gone; whatever it left in its group goes too. */
         kill_group(s, SIGKILL);
@@ -534,30 +799,46 @@ static void on_child_exit(uv_process_t *p, int64_t status, int sig) {
     s->proc = NULL;
     uv_close((uv_handle_t *)p, on_proc_closed);
 
+    /* Only the loop sets these while a command holds the slot, but they
+     * are (lock) fields. */
+    sched_lock(x);
+    int timed_out = s->timed_out, interrupted = s->interrupted;
+    double timeout = s->timeout;
+    dr_task t = s->task;
+    sched_unlock(x);
+
     char msg[128];
     unsigned st = DR__ATTEMPT_OK;
-    if (s->timed_out) {
+    if (timed_out) {
         st = DR__ATTEMPT_TIMEOUT;
-        snprintf(msg, sizeof msg, "timed out after %g s", s->timeout);
+        snprintf(msg, sizeof msg, "timed out after %g s", timeout);
     } else if (status != 0 || sig != 0) {
-        st = s->interrupted ? DR__ATTEMPT_INTERRUPTED : DR__ATTEMPT_FAILED;
+        st = interrupted ? DR__ATTEMPT_INTERRUPTED : DR__ATTEMPT_FAILED;
         if (sig != 0)
             snprintf(msg, sizeof msg, "killed by signal %d (%s)", sig,
                      strsignal(sig));
         else
             snprintf(msg, sizeof msg, "exit status %lld", (long long)status);
-        if (s->interrupted)
+        if (interrupted)
             snprintf(msg, sizeof msg, "interrupted");
     }
-    complete(x, s, st, msg, s->end);
-    pump(x);
+    /* Read the log outside the lock; it is only used if this was the
+     * task's last attempt. */
+    char *tail = st != DR__ATTEMPT_OK ? stderr_tail(x, t) : NULL;
+    sched_lock(x);
+    complete_command(x, s, st, msg, tail);
+    sched_unlock(x);
+    free(tail);
 }
 
 static int open_log(const char *path) {
     return open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 }
 
-/* (loop) Starts the command of slot s.  Returns 0, or fills msg. */
+/* (loop) Starts the command of slot s.  Returns 0, or fills msg.  Reads
+ * the slot's (lock) task and attempt without the lock: they were set before
+ * the spawn request was taken under it, and the worker waits until the loop
+ * frees the slot.  Sets the attempt's start, likewise. */
 static int spawn_command(exec *x, slot *s, char *msg, size_t msglen) {
     dr_task t = s->task;
     char *outp = log_path(x, t, ".out"), *errp = log_path(x, t, ".err");
@@ -648,123 +929,21 @@ out:
     return rc;
 }
 
-/* -------------------------------------------------------------- dispatch */
+/* ------------------------------------------------------- timeouts */
 
 static void on_timeout(uv_timer_t *h) {
     slot *s = h->data;
-    if (!s->busy)
-        return;
-    s->timed_out = 1;
-    if (s->proc != NULL)
-        terminate(s);
-    else
+    exec *x = s->x;
+    sched_lock(x);
+    int current = s->busy && s->gen == s->timer_gen;
+    if (current) {
+        s->timed_out = 1;
         atomic_store(&s->cancel, 1);
+    }
+    sched_unlock(x);
+    if (current && s->proc != NULL)
+        terminate(s);
 }
-
-/* (loop) Starts task t on worker w. */
-static void start_task(exec *x, dr_task t, unsigned w) {
-    slot *s = &x->slots[w];
-    s->busy = 1;
-    s->task = t;
-    s->attempt = ++x->attempts[t];
-    s->timed_out = 0;
-    s->interrupted = 0;
-    s->failed = 0;
-    atomic_store(&s->cancel, 0);
-    memset(&s->call, 0, sizeof s->call);
-    s->call.x = x;
-    s->call.task = t;
-    s->call.worker = w;
-    s->call.deps = dr_task_deps(x->g, t, &s->call.ndeps);
-    s->call.cancel = &s->cancel;
-
-    int how = x->how[t];
-    if (how == HOW_NOOP) {
-        /* One clock read: a noop starts and ends at once. */
-        s->start = s->end = now_s(x);
-        s->call.out.json = json_null();
-        complete(x, s, DR__ATTEMPT_OK, NULL, s->end);
-        return;
-    }
-    s->timeout = dr_task_timeout(x->g, t);
-    if (s->timeout <= 0)
-        s->timeout = x->run->opts.timeout;
-    if (s->timeout > 0) {
-        if (!s->timer_init) {
-            uv_timer_init(&x->loop, &s->timer);
-            s->timer.data = s;
-            s->timer_init = 1;
-        }
-        uint64_t ms = (uint64_t)(s->timeout * 1000.0 + 0.5);
-        uv_timer_start(&s->timer, on_timeout, ms ? ms : 1, 0);
-    }
-    if (how == HOW_ARGV || how == HOW_SHELL) {
-        char msg[ERRLEN];
-        if (spawn_command(x, s, msg, sizeof msg) != 0) {
-            s->start = s->end = now_s(x);
-            complete(x, s, DR__ATTEMPT_FAILED, msg, s->end);
-        }
-        return;
-    }
-    if (how == HOW_BUILTIN) {
-        if (s->call.ndeps > s->capinputs) {
-            size_t cap = s->call.ndeps * 2;
-            json_t **in = realloc(s->inputs, cap * sizeof *in);
-            if (in == NULL) {
-                s->start = s->end = now_s(x);
-                complete(x, s, DR__ATTEMPT_FAILED, "out of memory", s->end);
-                return;
-            }
-            s->inputs = in;
-            s->capinputs = cap;
-        }
-        for (size_t i = 0; i < s->call.ndeps; i++)
-            s->inputs[i] = x->results[s->call.deps[i]].json;
-    }
-    x->pending[x->npending++] = w;
-}
-
-static void finish_loop(exec *x);
-static void on_idle(uv_idle_t *h);
-
-/* (loop) Starts whatever the core says can start, then queues the thread
- * jobs in one go. */
-static void pump(exec *x) {
-    if (x->closing)
-        return;
-    unsigned budget = INLINE_BUDGET;
-    dr_task t;
-    unsigned w;
-    double now = now_s(x);
-    while (budget > 0 && dr__core_assign(x->core, now, &t, &w)) {
-        start_task(x, t, w);
-        if (x->how[t] == HOW_NOOP) {
-            budget--;
-            now = x->slots[w].end; /* the clock was read for the noop */
-        }
-    }
-    if (x->npending > 0) {
-        uv_mutex_lock(&x->qlock);
-        for (unsigned i = 0; i < x->npending; i++)
-            x->queue[(x->qhead + x->qlen++) % x->nslots] = x->pending[i];
-        if (x->npending == 1)
-            uv_cond_signal(&x->qcond);
-        else
-            uv_cond_broadcast(&x->qcond);
-        uv_mutex_unlock(&x->qlock);
-        x->npending = 0;
-    }
-    if (budget == 0) {
-        /* More may be ready: come back after the loop has polled. */
-        uv_idle_start(&x->idle, on_idle);
-        return;
-    }
-    uv_idle_stop(&x->idle);
-    if (dr__core_idle(x->core))
-        finish_loop(x);
-}
-
-static void on_idle(uv_idle_t *h) { pump(h->data); }
 
 /* ------------------------------------------------------- progress line */
 
@@ -775,18 +954,23 @@ static void progress_draw(exec *x, int clear) {
         return;
     }
     double el = now_s(x);
+    sched_lock(x);
     size_t fin = dr__core_nfinished(x->core);
+    size_t running = dr__core_nrunning(x->core);
+    size_t failed = x->nfailed;
+    double done_units = x->done_units;
+    sched_unlock(x);
     char eta[32] = "ETA --";
-    if (fin > 0 && el >= 0.5 && x->done_units > 0) {
-        double left = x->total_units - x->done_units;
-        double sec = left > 0 ? left * el / x->done_units : 0;
+    if (fin > 0 && el >= 0.5 && done_units > 0) {
+        double left = x->total_units - done_units;
+        double sec = left > 0 ? left * el / done_units : 0;
         if (sec < 1e6)
             snprintf(eta, sizeof eta, "ETA %.0fs", sec + 0.5);
     }
     fprintf(stderr,
             "\r\033[Kdagrun: %zu/%zu done, %zu running, %zu failed, "
             "%.1fs elapsed, %s",
-            fin, x->n, dr__core_nrunning(x->core), x->nfailed, el, eta);
+            fin, x->n, running, failed, el, eta);
     fflush(stderr);
 }
 
@@ -798,14 +982,15 @@ static void on_signal(uv_signal_t *h, int signum) {
     exec *x = h->data;
     (void)signum;
     if (++x->nsignals >= 2) {
-        /* A second Ctrl-C: leave now, taking the children with us. */
+        /* A second Ctrl-C: leave now, taking the children with us.  The
+         * process fields are the loop's own, so no lock is needed. */
         for (unsigned w = 0; w < x->nslots; w++)
-            if (x->slots[w].busy)
-                kill_group(&x->slots[w], SIGKILL);
+            kill_group(&x->slots[w], SIGKILL);
         if (x->progress_init)
             progress_draw(x, 1);
         _exit(130);
     }
+    sched_lock(x);
     x->run->interrupted = 1;
     dr__core_stop(x->core);
     for (unsigned w = 0; w < x->nslots; w++) {
@@ -814,9 +999,12 @@ static void on_signal(uv_signal_t *h, int signum) {
             continue;
         s->interrupted = 1;
         atomic_store(&s->cancel, 1);
-        terminate(s);
     }
-    pump(x);
+    check_over(x); /* nothing may be running */
+    sched_unlock(x);
+    /* Commands are the loop's: kill their groups outside the lock. */
+    for (unsigned w = 0; w < x->nslots; w++)
+        terminate(&x->slots[w]);
 }
 
 /* ----------------------------------------------------------------- setup */
@@ -826,12 +1014,13 @@ static void close_handle(uv_handle_t *h) {
         uv_close(h, NULL);
 }
 
+/* (loop) Closes every handle so that uv_run returns.  Called once the run
+ * is over (no worker will send the async again) or before anything ran. */
 static void finish_loop(exec *x) {
     if (x->closing)
         return;
     x->closing = 1;
     close_handle((uv_handle_t *)&x->async);
-    close_handle((uv_handle_t *)&x->idle);
     if (x->progress_init) {
         uv_timer_stop(&x->progress_timer);
         close_handle((uv_handle_t *)&x->progress_timer);
@@ -886,10 +1075,9 @@ static int is_dagrun_var(const char *e) {
 
 /* Decides how each task runs; checks C functions can be found, creates the
  * log folder when there are commands.  Returns 0 or a DR_E* code. */
-static int prepare(exec *x, size_t *nthread_tasks) {
+static int prepare(exec *x) {
     const dr_run_options *o = &x->run->opts;
     int commands = 0, spin = 0, all_costs = 1;
-    *nthread_tasks = 0;
     x->total_units = 0;
     for (dr_task t = 0; t < x->n; t++) {
         int how = HOW_NOOP;
@@ -927,8 +1115,6 @@ static int prepare(exec *x, size_t *nthread_tasks) {
         }
         if (how == HOW_SPIN)
             spin = 1;
-        if (how != HOW_NOOP && how != HOW_ARGV && how != HOW_SHELL)
-            ++*nthread_tasks;
         x->how[t] = (uint8_t)how;
         if (!dr_task_has_cost(x->g, t))
             all_costs = 0;
@@ -977,29 +1163,6 @@ static int prepare(exec *x, size_t *nthread_tasks) {
     return 0;
 }
 
-static void exec_free(exec *x) {
-    for (size_t t = 0; x->results != NULL && t < x->n; t++)
-        result_free(&x->results[t]);
-    for (unsigned w = 0; x->slots != NULL && w < x->nslots; w++)
-        free(x->slots[w].inputs);
-    free(x->results);
-    free(x->how);
-    free(x->attempts);
-    free(x->consumers);
-    free(x->slots);
-    free(x->threads);
-    free(x->queue);
-    free(x->done);
-    free(x->drain);
-    free(x->pending);
-    free(x->env);
-    if (x->locks_init) {
-        uv_mutex_destroy(&x->qlock);
-        uv_mutex_destroy(&x->dlock);
-        uv_cond_destroy(&x->qcond);
-    }
-}
-
 /* Copies the outcome into run: states, sink results, makespan. */
 static int collect(exec *x) {
     dr_run *run = x->run;
@@ -1037,6 +1200,41 @@ static int collect(exec *x) {
     return 0;
 }
 
+static void exec_free(exec *x) {
+    for (size_t t = 0; x->results != NULL && t < x->n; t++)
+        result_free(&x->results[t]);
+    for (unsigned w = 0; x->slots != NULL && w < x->nslots; w++) {
+        free(x->slots[w].inputs);
+        if (x->lock_init)
+            pthread_cond_destroy(&x->slots[w].wake);
+    }
+    free(x->results);
+    free(x->how);
+    free(x->attempts);
+    free(x->consumers);
+    free(x->slots);
+    free(x->threads);
+    free(x->idle);
+    free(x->requests);
+    free(x->taken);
+    free(x->env);
+    if (x->lock_init)
+        pthread_mutex_destroy(&x->lock);
+}
+
+/* Reserves the attempt records for one attempt per task, so that recording
+ * (under the sched lock) does not copy the array while it grows.  Failing is
+ * harmless: dr__run_add_attempt grows it as needed. */
+static void reserve_attempts(dr_run *run, size_t n) {
+    if (run->capattempts >= n || n == 0)
+        return;
+    dr__attempt *a = realloc(run->attempts, n * sizeof *a);
+    if (a == NULL)
+        return;
+    run->attempts = a;
+    run->capattempts = n;
+}
+
 int dr__execute(dr_run *run, dr__core *core, dr_error *err) {
     exec xs, *x = &xs;
     memset(x, 0, sizeof *x);
@@ -1052,29 +1250,23 @@ int dr__execute(dr_run *run, dr__core *core, dr_error *err) {
     x->consumers = calloc(n1, sizeof *x->consumers);
     x->results = calloc(n1, sizeof *x->results);
     x->slots = calloc(x->nslots, sizeof *x->slots);
-    x->queue = calloc(x->nslots, sizeof *x->queue);
-    x->done = calloc(x->nslots, sizeof *x->done);
-    x->drain = calloc(x->nslots, sizeof *x->drain);
-    x->pending = calloc(x->nslots, sizeof *x->pending);
+    x->idle = calloc(x->nslots, sizeof *x->idle);
+    x->requests = calloc(x->nslots, sizeof *x->requests);
+    x->taken = calloc(x->nslots, sizeof *x->taken);
     if (!x->how || !x->attempts || !x->consumers || !x->results || !x->slots ||
-        !x->queue || !x->done || !x->drain || !x->pending) {
+        !x->idle || !x->requests || !x->taken) {
         exec_free(x);
         dr__error_set(err, DR_ENOMEM, NULL, 0, 0, NULL, "out of memory");
         return DR_ENOMEM;
     }
-    size_t nthread_tasks;
-    int rc = prepare(x, &nthread_tasks);
+    int rc = prepare(x);
     if (rc != 0) {
         if (rc == DR_ENOMEM)
             dr__error_set(err, DR_ENOMEM, NULL, 0, 0, NULL, "out of memory");
         exec_free(x);
         return rc;
     }
-    for (unsigned w = 0; w < x->nslots; w++) {
-        x->slots[w].x = x;
-        x->slots[w].worker = w;
-        atomic_init(&x->slots[w].cancel, 0);
-    }
+    reserve_attempts(run, x->n);
 
     if (uv_loop_init(&x->loop) != 0) {
         exec_free(x);
@@ -1082,14 +1274,22 @@ int dr__execute(dr_run *run, dr__core *core, dr_error *err) {
                       "cannot create the event loop");
         return DR_ENOMEM;
     }
-    uv_mutex_init(&x->qlock);
-    uv_mutex_init(&x->dlock);
-    uv_cond_init(&x->qcond);
-    x->locks_init = 1;
+    pthread_mutexattr_t attr;
+    pthread_mutexattr_init(&attr);
+    pthread_mutexattr_settype(&attr, PTHREAD_MUTEX_ADAPTIVE_NP);
+    pthread_mutex_init(&x->lock, &attr);
+    pthread_mutexattr_destroy(&attr);
+    for (unsigned w = 0; w < x->nslots; w++) {
+        slot *s = &x->slots[w];
+        s->x = x;
+        s->worker = w;
+        atomic_init(&s->cancel, 0);
+        pthread_cond_init(&s->wake, NULL);
+    }
+    atomic_init(&x->nready_hint, 0);
+    x->lock_init = 1;
     uv_async_init(&x->loop, &x->async, on_async);
     x->async.data = x;
-    uv_idle_init(&x->loop, &x->idle);
-    x->idle.data = x;
     if (run->opts.handle_signals) {
         uv_signal_init(&x->loop, &x->sigint);
         uv_signal_init(&x->loop, &x->sigterm);
@@ -1106,34 +1306,59 @@ int dr__execute(dr_run *run, dr__core *core, dr_error *err) {
         x->progress_init = 1;
     }
 
-    /* One thread per slot that could run a function task at once. */
-    x->nthreads =
-        nthread_tasks < x->nslots ? (unsigned)nthread_tasks : x->nslots;
+    /* The core is started before any worker thread exists, so no lock is
+     * needed yet; thread creation orders it before their first lock. */
+    x->t0 = uv_hrtime();
+    dr__core_start(core, 0.0);
+    x->over = dr__core_idle(core);
+
+    /* One thread per slot that can ever be used: no more than tasks.  They
+     * all start idle, and the first ready tasks are handed out before any
+     * runs, so the first assignments are the same on every run. */
+    x->nthreads = x->n < x->nslots ? (unsigned)x->n : x->nslots;
+    sched_lock(x);
+    for (unsigned w = x->nthreads; w-- > 0;)
+        go_idle(x, &x->slots[w]);
+    hand_out(x, 0.0);
+    sched_unlock(x);
     x->threads = calloc(x->nthreads ? x->nthreads : 1, sizeof *x->threads);
     unsigned started = 0;
-    if (x->threads != NULL)
+    if (x->threads != NULL && !x->over) {
+        /* Threads read nthreads (check_over), so publish the final count
+         * before any starts; it is lowered under the lock if one fails. */
         for (; started < x->nthreads; started++)
-            if (uv_thread_create(&x->threads[started], worker_main, x) != 0)
+            if (uv_thread_create(&x->threads[started], worker_main,
+                                 &x->slots[started]) != 0)
                 break;
-    if (started == 0 && x->nthreads > 0) {
-        fail_run(x, DR_ENOMEM, "cannot start worker threads");
-    } else {
-        x->t0 = uv_hrtime();
-        dr__core_start(core, 0.0);
-        pump(x);
     }
-    if (x->err != 0)
-        finish_loop(x); /* nothing has started */
+    sched_lock(x);
+    if (started < x->nthreads) {
+        /* A slot without a thread can run nothing: stop the run, and fail
+         * the function tasks already handed to such slots. */
+        fail_run(x, DR_ENOMEM, "cannot start worker threads");
+        dr__core_stop(core);
+        for (unsigned w = started; w < x->nthreads; w++) {
+            slot *s = &x->slots[w];
+            if (s->busy && !is_command(x, s->task)) {
+                result none;
+                memset(&none, 0, sizeof none);
+                complete(x, s, DR__ATTEMPT_FAILED,
+                         "cannot start a worker thread", NULL, &none, 0.0);
+            }
+        }
+        x->nthreads = started;
+        check_over(x);
+    }
+    int over = x->over;
+    sched_unlock(x);
+    if (over)
+        finish_loop(x); /* nothing will run */
     uv_run(&x->loop, UV_RUN_DEFAULT);
     if (!x->closing) { /* cannot happen while the async handle is open */
         finish_loop(x);
         uv_run(&x->loop, UV_RUN_DEFAULT);
     }
 
-    uv_mutex_lock(&x->qlock);
-    x->quit = 1;
-    uv_cond_broadcast(&x->qcond);
-    uv_mutex_unlock(&x->qlock);
     for (unsigned i = 0; i < started; i++)
         uv_thread_join(&x->threads[i]);
     while (uv_loop_close(&x->loop) == UV_EBUSY)

@@ -181,7 +181,73 @@ Test(exec, many_independent_noops_finish, .timeout = 60) {
     dr_run *run = run_or_die(g, &o);
     cr_assert_eq(dr_run_status(run), 0);
     cr_assert_eq(run->nattempts, 20001);
-    cr_assert(dr_run_task_start(run, sink) >= dr_run_task_end(run, 0));
+    /* The sink starts after every noop has ended (task 0 is the sink). */
+    for (dr_task t = 1; t <= 20000; t++)
+        cr_assert(dr_run_task_start(run, sink) >= dr_run_task_end(run, t));
+    dr_run_destroy(run);
+    dr_graph_destroy(g);
+}
+
+/* Each call marks its worker, then spins until a task has also run on the
+ * other worker (or 10 s pass) and for about 50 µs more, so neither worker
+ * can finish everything before the other has started: deterministic without
+ * any timing threshold. */
+typedef struct two_workers {
+    atomic_int seen[2];
+} two_workers;
+
+static int fn_meet(dr_call *call, void *user) {
+    two_workers *tw = user;
+    unsigned w = dr_call_worker(call);
+    if (w >= 2)
+        return dr_call_fail(call, "worker %u out of range", w);
+    atomic_store(&tw->seen[w], 1);
+    struct timespec a, b;
+    clock_gettime(CLOCK_MONOTONIC, &a);
+    for (;;) {
+        clock_gettime(CLOCK_MONOTONIC, &b);
+        double us = (b.tv_sec - a.tv_sec) * 1e6 + (b.tv_nsec - a.tv_nsec) / 1e3;
+        if ((atomic_load(&tw->seen[1 - w]) && us >= 50) || us > 10e6)
+            break;
+    }
+    return 0;
+}
+
+Test(exec, independent_tasks_run_on_both_worker_threads, .timeout = 60) {
+    dr_graph *g = dr_graph_create();
+    two_workers tw;
+    atomic_init(&tw.seen[0], 0);
+    atomic_init(&tw.seen[1], 0);
+    for (int i = 0; i < 1000; i++) {
+        char key[32];
+        snprintf(key, sizeof key, "f-%d", i);
+        dr_task t = add(g, key);
+        /* Every other task a noop: they run on the worker threads too. */
+        if (i % 2 == 0)
+            dr_task_set_function(g, t, "meet", fn_meet, &tw, NULL);
+        else
+            dr_task_set_builtin(g, t, "noop", NULL);
+    }
+    dr_run_options o;
+    dr_run_options_init(&o);
+    o.workers = 2;
+    dr_run *run = run_or_die(g, &o);
+    cr_assert_eq(dr_run_status(run), 0);
+    cr_assert_eq(run->nattempts, 1000);
+    size_t on[2] = {0, 0}, noops_on[2] = {0, 0};
+    for (size_t i = 0; i < run->nattempts; i++) {
+        const dr__attempt *a = &run->attempts[i];
+        cr_assert(a->worker < 2);
+        cr_assert(a->end >= a->start, "attempt %zu ends before it starts", i);
+        cr_assert(a->start >= a->ready);
+        on[a->worker]++;
+        if (a->task % 2 == 1)
+            noops_on[a->worker]++;
+    }
+    cr_assert(on[0] > 0 && on[1] > 0, "tasks on worker 0: %zu, 1: %zu", on[0],
+              on[1]);
+    cr_assert_eq(noops_on[0] + noops_on[1], 500);
+    cr_assert(atomic_load(&tw.seen[0]) && atomic_load(&tw.seen[1]));
     dr_run_destroy(run);
     dr_graph_destroy(g);
 }

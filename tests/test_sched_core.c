@@ -121,6 +121,36 @@ Test(core, lowest_free_worker_is_taken_first, .timeout = 10) {
     dr_graph_destroy(g);
 }
 
+Test(core, a_worker_can_take_the_best_ready_task_for_itself, .timeout = 10) {
+    dr_graph *g = tasks(6, NULL);
+    validate(g);
+    dr__core *c = dr__core_create(g, DR_POLICY_FIFO, 0, 4, NULL);
+    dr__core_start(c, 0);
+    dr_task t, x;
+    unsigned w;
+    /* Worker 2 asks first and gets the oldest ready task. */
+    cr_assert(dr__core_assign_to(c, 0, 2, &t));
+    cr_expect_eq(t, 0);
+    cr_expect_not(dr__core_assign_to(c, 0, 2, &x), "worker 2 is busy");
+    cr_expect_not(dr__core_assign_to(c, 0, 4, &x), "no worker 4");
+    /* The free-worker heap stays right for dr__core_assign: 0, 1, 3. */
+    cr_assert(dr__core_assign(c, 0, &x, &w));
+    cr_expect_eq(w, 0);
+    cr_assert(dr__core_assign_to(c, 0, 3, &x));
+    cr_assert(dr__core_assign(c, 0, &x, &w));
+    cr_expect_eq(w, 1);
+    cr_expect_not(dr__core_assign(c, 0, &x, &w), "all workers busy");
+    cr_expect_eq(dr__core_nrunning(c), 4);
+    dr__core_finish(c, t, 2, 1);
+    cr_assert(dr__core_assign_to(c, 1, 2, &x));
+    cr_expect_eq(x, 4);
+    dr__core_stop(c);
+    dr__core_finish(c, x, 2, 2);
+    cr_expect_not(dr__core_assign_to(c, 2, 2, &x), "the core is stopped");
+    dr__core_destroy(c);
+    dr_graph_destroy(g);
+}
+
 Test(core, cp_runs_the_highest_bottom_level_first, .timeout = 10) {
     /* t0 (1) alone; t1 (1) -> t2 (5): t1's bottom level is 6. */
     double costs[] = {1, 1, 5};
