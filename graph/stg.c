@@ -335,7 +335,7 @@ dr_graph *dr__load_stg(const char *text, size_t len, const char *source,
         }
     }
     if (next_content_line(&r)) {
-        stg_token t;
+        stg_token t = {0};
         char buf[40];
         next_token(&r, &t);
         dr__error_set(err, DR_EFORMAT, r.source, r.line, t.column, NULL,
