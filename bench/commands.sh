@@ -40,6 +40,10 @@ JSON
 
 dagrun_cmd="'$dagrun' run graph.json -w $workers --no-outputs -q --run-dir logs"
 make_cmd="make -s -j$workers -f Makefile all"
+# The libuv-only peer (uv_spawn_peer.c), built next to dagrun in bench/.
+peer="$(dirname "$dagrun")/bench/dagrun_bench_uv_spawn"
+[ -x "$peer" ] || peer=""
+peer_cmd="'$peer' $n $workers true"
 
 # Median of $runs timings of a shell command line, in seconds.
 median_time() {
@@ -66,9 +70,15 @@ else
     d=$(median_time "$dagrun_cmd")
     m=$(median_time "$make_cmd")
 fi
-awk -v d="$d" -v m="$m" -v n="$n" 'BEGIN {
+u=0
+[ -n "$peer" ] && u=$(median_time "$peer_cmd")
+awk -v d="$d" -v m="$m" -v u="$u" -v n="$n" 'BEGIN {
     printf "%-8s %10s %14s\n", "tool", "seconds", "ms/command"
     printf "%-8s %10.3f %14.3f\n", "dagrun", d, d / n * 1000
     printf "%-8s %10.3f %14.3f\n", "make", m, m / n * 1000
+    if (u > 0)
+        printf "%-8s %10.3f %14.3f   (uv_spawn alone: no graph, no logs)\n", "libuv", u, u / n * 1000
     printf "dagrun / make = %.2f (%s)\n", d / m, d <= m * 1.05 ? "no slower" : "SLOWER"
+    if (u > 0)
+        printf "libuv / make = %.2f; dagrun / libuv = %.2f\n", u / m, d / u
 }'

@@ -16,7 +16,7 @@ if [ ! -d "$build" ]; then
 fi
 cmake --build "$build" -j"$(nproc)" --target dagrun_cli dagrun >/dev/null
 if cmake --build "$build" --target help 2>/dev/null | grep dagrun_bench_overhead >/dev/null; then
-    cmake --build "$build" --target dagrun_bench_overhead >/dev/null
+    cmake --build "$build" --target dagrun_bench_overhead dagrun_bench_uv_spawn >/dev/null
 else
     # bench/ not added to the build: compile the one file by hand.
     mkdir -p "$build/bench"
