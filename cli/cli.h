@@ -13,9 +13,9 @@
 
 /* Exit codes, the same for every subcommand (README and --help list them). */
 enum {
-    DR_EXIT_OK = 0,          /* success: every task succeeded */
-    DR_EXIT_FAILED = 1,      /* some task failed */
-    DR_EXIT_USAGE = 2,       /* usage error or invalid graph */
+    DR_EXIT_OK = 0,     /* success: every task succeeded */
+    DR_EXIT_FAILED = 1, /* some task failed */
+    DR_EXIT_USAGE = 2,  /* usage error or invalid graph */
     DR_EXIT_INTERRUPTED = 130
 };
 

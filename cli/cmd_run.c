@@ -50,7 +50,8 @@ static const char usage_text[] =
     "      --cost-op OP      run tasks without an operation as 'sleep' or\n"
     "                        'spin' for their cost (default: as noop)\n"
     "      --cost-scale F    multiply costs by F (also in a simulation)\n"
-    "      --trace FILE      write the trace to FILE (Perfetto, chrome://tracing)\n"
+    "      --trace FILE      write the trace to FILE (Perfetto, "
+    "chrome://tracing)\n"
     "      --json FILE       write the summary as JSON to FILE\n"
     "      --dot FILE        write the run-annotated graph as DOT to FILE\n"
     "      --svg FILE        ... as SVG (also .png or .pdf by extension)\n"
@@ -200,7 +201,8 @@ static void print_result(const dr_run *run, const dr_graph *g, dr_task t,
             why = "(simulated: no result)";
         } else if (dr_task_op_kind(g, t) == DR_OP_ARGV ||
                    dr_task_op_kind(g, t) == DR_OP_SHELL) {
-            snprintf(where, sizeof(where), "(a command: its output is in %s/%s.out)",
+            snprintf(where, sizeof(where),
+                     "(a command: its output is in %s/%s.out)",
                      run->run_dir ? run->run_dir : "the run folder",
                      dr_task_key(g, t));
             why = where;
@@ -455,10 +457,10 @@ static int check_outputs(const run_args *a, const char *outdir) {
                         outdir, strerror(errno));
         return -1;
     }
-    const char *opts[] = {"--trace", "--json", "--dot", "--svg", "--gantt",
-                          "--report"};
-    const char *paths[] = {a->trace, a->json, a->dot, a->svg, a->gantt,
-                           a->report};
+    const char *opts[] = {"--trace", "--json",  "--dot",
+                          "--svg",   "--gantt", "--report"};
+    const char *paths[] = {a->trace, a->json,  a->dot,
+                           a->svg,   a->gantt, a->report};
     for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++)
         if (paths[i] != NULL && check_file_folder(opts[i], paths[i]) != 0)
             return -1;

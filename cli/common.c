@@ -7,12 +7,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-const char cli_exit_codes_help[] =
-    "Exit codes:\n"
-    "  0    success (every task succeeded)\n"
-    "  1    some task failed\n"
-    "  2    usage error or invalid graph\n"
-    "  130  interrupted (SIGINT/SIGTERM)\n";
+const char cli_exit_codes_help[] = "Exit codes:\n"
+                                   "  0    success (every task succeeded)\n"
+                                   "  1    some task failed\n"
+                                   "  2    usage error or invalid graph\n"
+                                   "  130  interrupted (SIGINT/SIGTERM)\n";
 
 int cli_usage_error(const char *cmd, const char *fmt, ...) {
     va_list ap;
@@ -78,9 +77,10 @@ int cli_parse_uint(const char *cmd, const char *opt, const char *text,
     char *end;
     errno = 0;
     unsigned long v = strtoul(text, &end, 10);
-    if (errno != 0 || end == text || *end != '\0' || text[0] == '-' ||
-        v == 0 || v > max) {
-        cli_usage_error(cmd, "%s: expected a whole number from 1 to %lu, got '%s'",
+    if (errno != 0 || end == text || *end != '\0' || text[0] == '-' || v == 0 ||
+        v > max) {
+        cli_usage_error(cmd,
+                        "%s: expected a whole number from 1 to %lu, got '%s'",
                         opt, max, text);
         return -1;
     }

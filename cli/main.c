@@ -57,7 +57,8 @@ static size_t distance(const char *a, const char *b) {
         for (size_t j = 1; j <= lb; j++) {
             size_t sub = d[i - 1][j - 1] + (a[i - 1] != b[j - 1]);
             size_t del = d[i - 1][j] + 1, ins = d[i][j - 1] + 1;
-            d[i][j] = sub < del ? (sub < ins ? sub : ins) : (del < ins ? del : ins);
+            d[i][j] =
+                sub < del ? (sub < ins ? sub : ins) : (del < ins ? del : ins);
         }
     return d[la][lb];
 }
@@ -98,12 +99,13 @@ int main(int argc, char **argv) {
         return cli_usage_error(NULL, "unknown option '%s'", first);
     for (size_t i = 0; i < ncommands; i++)
         if (distance(first, commands[i].name) <= 2)
-            return cli_usage_error(NULL, "unknown command '%s' (did you mean "
-                                         "'%s'?)",
+            return cli_usage_error(NULL,
+                                   "unknown command '%s' (did you mean "
+                                   "'%s'?)",
                                    first, commands[i].name);
     if (strchr(first, '.') != NULL || strchr(first, '/') != NULL)
         return cli_usage_error(NULL, "cannot read graph '%s': %s", first,
                                strerror(errno));
-    return cli_usage_error(NULL,
-                           "'%s' is neither a command nor a graph file", first);
+    return cli_usage_error(NULL, "'%s' is neither a command nor a graph file",
+                           first);
 }

@@ -52,8 +52,7 @@ size_t dr__strlcpy(char *dst, const char *src, size_t size) {
 }
 
 void dr__error_setv(dr_error *err, int code, const char *source, int line,
-                    int column, const char *task, const char *fmt,
-                    va_list ap) {
+                    int column, const char *task, const char *fmt, va_list ap) {
     if (err == NULL || err->code != 0)
         return;
     err->code = code;
@@ -66,8 +65,8 @@ void dr__error_setv(dr_error *err, int code, const char *source, int line,
     char where[DR_ERROR_SOURCE_LENGTH + 32] = "";
     if (err->source[0] != '\0') {
         if (err->line > 0 && err->column > 0)
-            snprintf(where, sizeof(where), "%s:%d:%d: ", err->source,
-                     err->line, err->column);
+            snprintf(where, sizeof(where), "%s:%d:%d: ", err->source, err->line,
+                     err->column);
         else if (err->line > 0)
             snprintf(where, sizeof(where), "%s:%d: ", err->source, err->line);
         else

@@ -215,9 +215,7 @@ int dr_graph_set_name(dr_graph *g, const char *name) {
     return set_string(&g->name, name);
 }
 
-const char *dr_graph_name(const dr_graph *g) {
-    return g->name ? g->name : "";
-}
+const char *dr_graph_name(const dr_graph *g) { return g->name ? g->name : ""; }
 
 int dr_graph_set_description(dr_graph *g, const char *text) {
     return set_string(&g->description, text);
@@ -445,8 +443,8 @@ static int add_file(dr_graph *g, dr_task t, const char *path, int output) {
     if (path == NULL || path[0] == '\0')
         return DR_EINVAL;
     dr__task *task = &g->tasks[t];
-    if (task->files == NULL && (task->files = calloc(1, sizeof(dr__files))) ==
-                                   NULL)
+    if (task->files == NULL &&
+        (task->files = calloc(1, sizeof(dr__files))) == NULL)
         return DR_ENOMEM;
     char ***v = output ? &task->files->outputs : &task->files->inputs;
     uint32_t *n = output ? &task->files->noutputs : &task->files->ninputs;
@@ -743,8 +741,8 @@ void dr__graph_describe_cycle(const dr_graph *g, char *buf, size_t len,
     for (size_t k = 0; k <= cyclen; k++) {
         size_t i = from + (best - from + cyclen - (k % cyclen)) % cyclen;
         const char *key = g->tasks[walk[i]].key;
-        int w = snprintf(buf + used, room > used ? room - used : 0, "%s%s",
-                         key, k < cyclen ? " -> " : "");
+        int w = snprintf(buf + used, room > used ? room - used : 0, "%s%s", key,
+                         k < cyclen ? " -> " : "");
         if (w < 0 || (size_t)w >= room - used) {
             snprintf(buf + used, len - used, "...");
             break;
@@ -877,8 +875,8 @@ int dr_graph_equal(const dr_graph *a, const dr_graph *b, char *whybuf,
                         ta->key, "");
         else if (ta->has_cost != tb->has_cost ||
                  (ta->has_cost && ta->cost != tb->cost))
-            equal = why(whybuf, whylen, "task '%s': costs differ%s", ta->key,
-                        "");
+            equal =
+                why(whybuf, whylen, "task '%s': costs differ%s", ta->key, "");
         else if (ta->timeout != tb->timeout || ta->retries != tb->retries)
             equal = why(whybuf, whylen, "task '%s': timeout/retries differ%s",
                         ta->key, "");
@@ -890,8 +888,8 @@ int dr_graph_equal(const dr_graph *a, const dr_graph *b, char *whybuf,
                              ta->files ? ta->files->noutputs : 0,
                              tb->files ? tb->files->outputs : NULL,
                              tb->files ? tb->files->noutputs : 0))
-            equal = why(whybuf, whylen, "task '%s': files differ%s", ta->key,
-                        "");
+            equal =
+                why(whybuf, whylen, "task '%s': files differ%s", ta->key, "");
         else if (ta->ndeps != tb->ndeps)
             equal = why(whybuf, whylen, "task '%s': dependency counts differ%s",
                         ta->key, "");
@@ -902,8 +900,9 @@ int dr_graph_equal(const dr_graph *a, const dr_graph *b, char *whybuf,
         for (uint32_t k = 0; k < ta->ndeps && equal; k++) {
             dr_task d = dr_graph_find(b, a->tasks[ta->deps[k]].key);
             if (d == DR_TASK_NONE || !mark[d])
-                equal = why(whybuf, whylen, "task '%s': dependency '%s' differs",
-                            ta->key, a->tasks[ta->deps[k]].key);
+                equal =
+                    why(whybuf, whylen, "task '%s': dependency '%s' differs",
+                        ta->key, a->tasks[ta->deps[k]].key);
         }
         for (uint32_t k = 0; k < tb->ndeps; k++)
             mark[tb->deps[k]] = 0;

@@ -25,19 +25,19 @@ typedef struct dr__files {
 } dr__files;
 
 typedef struct dr__task {
-    const char *key;    /* in the arena */
-    dr_task *deps;      /* owned; duplicates removed by dr__graph_dedupe */
+    const char *key; /* in the arena */
+    dr_task *deps;   /* owned; duplicates removed by dr__graph_dedupe */
     uint32_t ndeps, capdeps;
-    uint8_t op_kind;    /* dr_op_kind */
+    uint8_t op_kind; /* dr_op_kind */
     uint8_t has_cost;
-    int32_t retries;    /* -1: the run's default */
+    int32_t retries; /* -1: the run's default */
     double cost;
-    double timeout;     /* 0: none */
+    double timeout;      /* 0: none */
     const char *op_name; /* interned in the arena; builtin/function name */
-    json_t *args;       /* owned reference or NULL */
-    void *op_ptr;       /* char ** argv (ARGV), char * (SHELL), fn (FUNCTION) */
+    json_t *args;        /* owned reference or NULL */
+    void *op_ptr; /* char ** argv (ARGV), char * (SHELL), fn (FUNCTION) */
     void *fn_data;
-    dr__files *files;   /* NULL when the task names no files */
+    dr__files *files; /* NULL when the task names no files */
     void *data;
 } dr__task;
 
@@ -61,11 +61,11 @@ struct dr_graph {
 
     dr__task *tasks;
     size_t ntasks, captasks;
-    size_t nedges;        /* counts duplicates until deduped */
+    size_t nedges; /* counts duplicates until deduped */
     int needs_dedupe;
 
-    dr__slot *slots;      /* key index */
-    size_t nslots;        /* power of two */
+    dr__slot *slots; /* key index */
+    size_t nslots;   /* power of two */
 
     dr__arena_block *arena;
     size_t arena_bytes;
@@ -77,9 +77,9 @@ struct dr_graph {
     /* Derived; valid when `derived` is set, rebuilt after any change. */
     int derived;
     int acyclic;
-    uint32_t *succ_off;   /* ntasks + 1 */
-    dr_task *succ;        /* nedges */
-    dr_task *topo;        /* ntasks, or NULL when cyclic */
+    uint32_t *succ_off; /* ntasks + 1 */
+    dr_task *succ;      /* nedges */
+    dr_task *topo;      /* ntasks, or NULL when cyclic */
 };
 
 /* Formats err->message, err->text from the parts (any may be NULL/0). */

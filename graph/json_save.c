@@ -8,9 +8,9 @@
  * graph was made with are recorded under "params" for the reader; they no
  * longer change anything, as every task is written out.
  *
- * dr_graph_save and dr_graph_to_text write one task per line: a million-task file stays
- * readable with grep and diff, and is a third the size of a fully indented
- * one.
+ * dr_graph_save and dr_graph_to_text write one task per line: a million-task
+ * file stays readable with grep and diff, and is a third the size of a fully
+ * indented one.
  */
 #include "formats_internal.h"
 

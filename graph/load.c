@@ -227,8 +227,8 @@ dr_graph *dr_graph_load(const char *path, const dr_load_options *opts,
         return NULL;
     }
     const char *source = strcmp(path, "-") == 0 ? "<stdin>" : path;
-    dr_graph *g = load_text(text, len, source,
-                            format_of(path, text, len, opts), opts, err);
+    dr_graph *g = load_text(text, len, source, format_of(path, text, len, opts),
+                            opts, err);
     free(text);
     return g;
 }

@@ -43,9 +43,9 @@ static const builtin_desc builtins[] = {
 
 #define NBUILTINS (sizeof(builtins) / sizeof(builtins[0]))
 
-static const char *const builtin_name_list[] = {
-    "noop", "sleep", "spin", "pi",    "sum", "mean",
-    "min",  "max",   "count", "fail", NULL};
+static const char *const builtin_name_list[] = {"noop",  "sleep", "spin", "pi",
+                                                "sum",   "mean",  "min",  "max",
+                                                "count", "fail",  NULL};
 
 const char *const *dr_builtin_names(void) { return builtin_name_list; }
 
@@ -100,8 +100,8 @@ int dr_builtin_check(const char *name, const json_t *args, char *msg,
                     strncat(expected, b->args[i].name,
                             sizeof(expected) - strlen(expected) - 1);
                 }
-                snprintf(msg, msglen,
-                         "op '%s': unknown argument '%s' (%s%s)", name, key,
+                snprintf(msg, msglen, "op '%s': unknown argument '%s' (%s%s)",
+                         name, key,
                          expected[0] ? "expected: " : "it takes none",
                          expected);
                 return DR_EINVAL;
@@ -110,8 +110,8 @@ int dr_builtin_check(const char *name, const json_t *args, char *msg,
                      : a->kind == ARG_INTEGER ? json_is_integer(value)
                                               : json_is_number(value);
             if (!ok) {
-                snprintf(msg, msglen, "op '%s': argument '%s' must be %s",
-                         name, key, kind_name(a->kind));
+                snprintf(msg, msglen, "op '%s': argument '%s' must be %s", name,
+                         key, kind_name(a->kind));
                 return DR_EINVAL;
             }
             if (a->kind != ARG_STRING && json_number_value(value) < 0) {

@@ -115,11 +115,11 @@ DR_EXTERN int dr_param_parse(char *text, dr_param *out, dr_error *err);
  * scheduler is asked to (--cost-op).
  */
 typedef enum dr_op_kind {
-    DR_OP_NONE = 0,  /* nothing to do */
-    DR_OP_BUILTIN,   /* a builtin op by name (noop, sleep, spin, pi, sum, ...) */
-    DR_OP_FUNCTION,  /* a C function, registered by name or set directly */
-    DR_OP_ARGV,      /* a command run without a shell */
-    DR_OP_SHELL      /* a command string run with /bin/sh -c */
+    DR_OP_NONE = 0, /* nothing to do */
+    DR_OP_BUILTIN,  /* a builtin op by name (noop, sleep, spin, pi, sum, ...) */
+    DR_OP_FUNCTION, /* a C function, registered by name or set directly */
+    DR_OP_ARGV,     /* a command run without a shell */
+    DR_OP_SHELL     /* a command string run with /bin/sh -c */
 } dr_op_kind;
 
 /* The scheduler's view of one call of a C function task; see dagrun/run.h. */
@@ -220,8 +220,8 @@ DR_EXTERN int dr_task_set_builtin(dr_graph *g, dr_task t, const char *name,
 DR_EXTERN int dr_task_set_function(dr_graph *g, dr_task t, const char *name,
                                    dr_task_fn fn, void *user_data,
                                    json_t *args);
-DR_EXTERN int dr_task_set_argv(dr_graph *g, dr_task t,
-                               const char *const *argv, size_t argc);
+DR_EXTERN int dr_task_set_argv(dr_graph *g, dr_task t, const char *const *argv,
+                               size_t argc);
 DR_EXTERN int dr_task_set_shell(dr_graph *g, dr_task t, const char *command);
 DR_EXTERN int dr_task_set_cost(dr_graph *g, dr_task t, double seconds);
 DR_EXTERN int dr_task_set_timeout(dr_graph *g, dr_task t, double seconds);
@@ -319,8 +319,8 @@ typedef struct dr_load_options {
     dr_format format;
     const dr_param *params; /* --set overrides, applied before expansion */
     size_t nparams;
-    const dr_ops *ops;  /* C function ops JSON may name; NULL: builtins only */
-    size_t max_tasks;   /* cap on template expansion; 0: 10,000,000 */
+    const dr_ops *ops; /* C function ops JSON may name; NULL: builtins only */
+    size_t max_tasks;  /* cap on template expansion; 0: 10,000,000 */
 } dr_load_options;
 
 /* Returns the format name ("json", "stg", "wfcommons"); static. */
@@ -334,8 +334,8 @@ DR_EXTERN dr_format dr_format_from_name(const char *name);
  * errors, wrong types, missing/duplicate ids, unknown dependencies, cycles,
  * unknown ops, bad templates... each naming file:line:column and the task.
  */
-DR_EXTERN dr_graph *dr_graph_load(const char *path,
-                                  const dr_load_options *opts, dr_error *err);
+DR_EXTERN dr_graph *dr_graph_load(const char *path, const dr_load_options *opts,
+                                  dr_error *err);
 /* The same from memory; `source` names it in errors (NULL: "<string>"). */
 DR_EXTERN dr_graph *dr_graph_load_buffer(const char *text, size_t len,
                                          const char *source,
@@ -368,26 +368,26 @@ DR_EXTERN int dr_write_json_atomic(const char *path, const json_t *json,
 
 typedef struct dr_analysis {
     size_t tasks, edges, sources, sinks;
-    size_t depth;          /* number of levels: tasks on the longest chain */
-    double work;           /* T1: sum of costs */
-    double span;           /* T-infinity: critical path length by cost */
-    double parallelism;    /* work / span (0 for an empty graph) */
-    size_t width;          /* maximum antichain (exact or upper bound) */
-    int width_exact;       /* 1 when width is exact */
-    size_t width_lower;    /* a lower bound: max(profile peak, widest level);
-                              equals width when exact */
+    size_t depth;           /* number of levels: tasks on the longest chain */
+    double work;            /* T1: sum of costs */
+    double span;            /* T-infinity: critical path length by cost */
+    double parallelism;     /* work / span (0 for an empty graph) */
+    size_t width;           /* maximum antichain (exact or upper bound) */
+    int width_exact;        /* 1 when width is exact */
+    size_t width_lower;     /* a lower bound: max(profile peak, widest level);
+                               equals width when exact */
     dr_task *critical_path; /* tasks in order, from a source to a sink */
     size_t critical_path_len;
-    double *top_level;     /* per task: earliest start (longest path before) */
-    double *bottom_level;  /* per task: longest path from its start to end,
-                              its own cost included (the "static level") */
+    double *top_level;    /* per task: earliest start (longest path before) */
+    double *bottom_level; /* per task: longest path from its start to end,
+                             its own cost included (the "static level") */
     /* Parallelism profile of the earliest-start schedule with unlimited
      * workers: from profile_time[i] until profile_time[i+1] (the last until
      * span), profile_running[i] tasks run. */
     size_t profile_len;
     double *profile_time;
     uint32_t *profile_running;
-    size_t max_profile;    /* peak of the profile */
+    size_t max_profile; /* peak of the profile */
 } dr_analysis;
 
 typedef struct dr_analyze_options {

@@ -21,9 +21,9 @@
  * Thread-safe: builtins share no state except the spin calibration, which is
  * computed once (dr__spin_calibrate) before workers start.
  */
-int dr__builtin_run(const char *name, const json_t *args,
-                    json_t *const *inputs, size_t ninputs, json_t **result,
-                    char *errbuf, size_t errlen, const atomic_int *cancel);
+int dr__builtin_run(const char *name, const json_t *args, json_t *const *inputs,
+                    size_t ninputs, json_t **result, char *errbuf,
+                    size_t errlen, const atomic_int *cancel);
 
 /* Measures how many inner iterations make one spin unit (about 1 ms of one
  * core) and remembers it; idempotent and thread-safe (call once early).

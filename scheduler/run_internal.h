@@ -23,41 +23,42 @@ typedef struct dr__attempt {
     uint32_t attempt; /* 1-based */
     uint32_t status;  /* DR__ATTEMPT_* */
     double ready, start, end;
-    char *error;      /* owned; one line, NULL when ok */
+    char *error; /* owned; one line, NULL when ok */
 } dr__attempt;
 
 /* A failed task's details for the summary. */
 typedef struct dr__failure {
     dr_task task;
     uint32_t attempts;
-    char *reason;      /* owned */
-    char *stderr_tail; /* owned, may be NULL: last lines of a command's stderr */
+    char *reason; /* owned */
+    char
+        *stderr_tail; /* owned, may be NULL: last lines of a command's stderr */
 } dr__failure;
 
 struct dr_run {
-    dr_graph *graph;        /* borrowed */
-    dr_run_options opts;    /* copied; strings borrowed from the caller */
-    unsigned workers;       /* resolved worker count */
-    unsigned cores;         /* the host's core count */
+    dr_graph *graph;     /* borrowed */
+    dr_run_options opts; /* copied; strings borrowed from the caller */
+    unsigned workers;    /* resolved worker count */
+    unsigned cores;      /* the host's core count */
     int simulated;
     int interrupted;
     double makespan;
 
-    dr__attempt *attempts;  /* in start order */
+    dr__attempt *attempts; /* in start order */
     size_t nattempts, capattempts;
     dr__failure *failures;
     size_t nfailures, capfailures;
 
-    uint8_t *state;         /* per task: dr_task_state */
-    int32_t *last;          /* per task: index of the last attempt, -1 */
-    json_t **results;       /* per task: kept JSON results (sinks...), or NULL */
+    uint8_t *state;   /* per task: dr_task_state */
+    int32_t *last;    /* per task: index of the last attempt, -1 */
+    json_t **results; /* per task: kept JSON results (sinks...), or NULL */
 
-    uint8_t *keep;          /* per task: 1 when its result is kept after
-                               the run (sinks and opts.keep_results) */
+    uint8_t *keep; /* per task: 1 when its result is kept after
+                      the run (sinks and opts.keep_results) */
 
     size_t peak_live_results;
     size_t peak_live_bytes;
-    char *run_dir;          /* owned: where command logs went, or NULL */
+    char *run_dir; /* owned: where command logs went, or NULL */
 };
 
 /* Appends an attempt (error copied); returns its index or -1 (ENOMEM). */
@@ -86,8 +87,8 @@ int dr__run_durations(const dr_graph *g, const dr_run_options *opts,
 /* Reads a previous run's trace and sets duration[t] for every task found
  * (its last ok attempt, dur in µs); others are left alone.  Returns the
  * number of tasks matched (0 is an error: DR_EFORMAT), or a DR_E* code. */
-long dr__costs_from_trace(const dr_graph *g, const char *path,
-                          double *duration, dr_error *err);
+long dr__costs_from_trace(const dr_graph *g, const char *path, double *duration,
+                          dr_error *err);
 
 /* The trace as JSON text, built one event at a time so a million-task
  * trace never exists as a jansson tree; the same content as
@@ -95,8 +96,7 @@ long dr__costs_from_trace(const dr_graph *g, const char *path,
 char *dr__run_trace_text(const dr_run *run, size_t *len);
 /* Writes the trace / summary atomically.  Returns 0 or DR_E* with err. */
 int dr__run_write_trace(const dr_run *run, const char *path, dr_error *err);
-int dr__run_write_summary(const dr_run *run, const char *path,
-                          dr_error *err);
+int dr__run_write_summary(const dr_run *run, const char *path, dr_error *err);
 
 /* The drivers.  Each runs the whole graph, filling `run`; returns 0 or a
  * DR_E* code for an error that stopped the driver itself (not task

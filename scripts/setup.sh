@@ -10,9 +10,10 @@ set -eu
 pkgs="build-essential cmake pkg-config libgraphviz-dev graphviz libuv1-dev \
 libjansson-dev libcriterion-dev python3"
 if [ -z "${DAGRUN_SETUP_MINIMAL:-}" ]; then
-    # clang + its runtime: sanitizer builds; chromium: the report screenshot
-    # test; libxml2-utils: xmllint checks SVG well-formedness.
-    pkgs="$pkgs clang libclang-rt-14-dev chromium libxml2-utils"
+    # clang + its runtime: fuzzers; clang-format: the format check;
+    # chromium: the report screenshot test; libxml2-utils: xmllint checks
+    # SVG well-formedness.
+    pkgs="$pkgs clang libclang-rt-14-dev clang-format chromium libxml2-utils"
 fi
 
 missing=""

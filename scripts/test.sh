@@ -5,7 +5,8 @@
 #  3. builds with AddressSanitizer + UndefinedBehaviorSanitizer and runs every
 #     test again,
 #  4. builds with ThreadSanitizer and runs the scheduler tests,
-#  5. runs each loader's fuzzer briefly (when clang is present).
+#  5. runs each loader's fuzzer briefly (when clang is present),
+#  6. checks that every C file is clang-formatted (scripts/format.sh).
 # Build trees go to build/, build-asan/, build-tsan/, build-fuzz/.
 set -eu
 cd "$(dirname "$0")/.."
@@ -59,4 +60,6 @@ if command -v clang >/dev/null 2>&1 && [ -f tests/fuzz/CMakeLists.txt ]; then
             || { tail -40 build-fuzz/"$name".log; exit 1; }
     done
 fi
+step "format check"
+scripts/format.sh --check
 step "all tests passed"

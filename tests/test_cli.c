@@ -25,11 +25,12 @@ static char *write_graph(const char *name, const char *text) {
     return path;
 }
 
-static const char small[] = "{\"name\": \"small\", \"tasks\": [{\"id\": \"a\"}, "
-                            "{\"id\": \"b\", \"deps\": [\"a\"]}]}";
+static const char small[] =
+    "{\"name\": \"small\", \"tasks\": [{\"id\": \"a\"}, "
+    "{\"id\": \"b\", \"deps\": [\"a\"]}]}";
 
-Test(cli, an_unwritable_output_folder_stops_before_any_task_runs,
-     .init = setup, .fini = teardown, .timeout = 60) {
+Test(cli, an_unwritable_output_folder_stops_before_any_task_runs, .init = setup,
+     .fini = teardown, .timeout = 60) {
     char *g = write_graph("g.json", small);
     char *out, *err;
     int rc = drt_cli(&out, &err, "run '%s' -o /proc/no/such/dir", g);
@@ -44,8 +45,8 @@ Test(cli, an_unwritable_trace_path_is_a_usage_error, .init = setup,
      .fini = teardown, .timeout = 60) {
     char *g = write_graph("g.json", small);
     char *out, *err;
-    int rc = drt_cli(&out, &err, "run '%s' --no-outputs --trace /no/dir/t.json",
-                     g);
+    int rc =
+        drt_cli(&out, &err, "run '%s' --no-outputs --trace /no/dir/t.json", g);
     cr_expect_eq(rc, 2, "%s", err);
     cr_expect_not_null(strstr(err, "--trace /no/dir/t.json"), "%s", err);
     free(out), free(err), free(g);
@@ -77,8 +78,8 @@ Test(cli, getopt_errors_name_the_subcommand, .timeout = 30) {
     free(err);
 }
 
-Test(cli, a_graph_can_come_from_standard_input, .init = setup,
-     .fini = teardown, .timeout = 60) {
+Test(cli, a_graph_can_come_from_standard_input, .init = setup, .fini = teardown,
+     .timeout = 60) {
     char *outp = drt_fmt("%s/out", dir);
     char *cmd = drt_fmt("'%s' gen chain --set n=5 | '%s' validate - > '%s'",
                         drt_cli_path(), drt_cli_path(), outp);
@@ -92,7 +93,8 @@ Test(cli, a_graph_can_come_from_standard_input, .init = setup,
 
 Test(cli, a_byte_order_mark_is_not_an_error, .init = setup, .fini = teardown,
      .timeout = 30) {
-    char *g = write_graph("bom.json", "\xEF\xBB\xBF{\"tasks\": [{\"id\": \"a\"}]}");
+    char *g =
+        write_graph("bom.json", "\xEF\xBB\xBF{\"tasks\": [{\"id\": \"a\"}]}");
     char *out, *err;
     int rc = drt_cli(&out, &err, "validate '%s'", g);
     cr_expect_eq(rc, 0, "%s", err);
@@ -103,8 +105,9 @@ Test(cli, a_byte_order_mark_is_not_an_error, .init = setup, .fini = teardown,
 Test(cli, a_quiet_run_still_reports_its_failures, .init = setup,
      .fini = teardown, .timeout = 60) {
     char *g = write_graph(
-        "f.json", "{\"tasks\": [{\"id\": \"a\", \"op\": \"fail\", \"args\": "
-                  "{\"message\": \"boom\"}}, {\"id\": \"b\", \"deps\": [\"a\"]}]}");
+        "f.json",
+        "{\"tasks\": [{\"id\": \"a\", \"op\": \"fail\", \"args\": "
+        "{\"message\": \"boom\"}}, {\"id\": \"b\", \"deps\": [\"a\"]}]}");
     char *out, *err;
     int rc = drt_cli(&out, &err, "run '%s' -q --no-outputs", g);
     cr_expect_eq(rc, 1);

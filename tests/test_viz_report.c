@@ -13,7 +13,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-
 static json_t *load_json(const char *name) {
     char *path = drt_fmt("%s/viz/%s", DR_TEST_DATA, name);
     json_t *j = json_load_file(path, 0, NULL);

@@ -36,7 +36,7 @@ typedef enum dr_cost_op {
 } dr_cost_op;
 
 typedef struct dr_run_options {
-    unsigned workers;        /* worker slots; 0: the machine's core count */
+    unsigned workers; /* worker slots; 0: the machine's core count */
     dr_policy policy;
     uint64_t seed;           /* for DR_POLICY_RANDOM */
     int simulate;            /* 1: virtual clock, durations from costs */
@@ -45,12 +45,12 @@ typedef struct dr_run_options {
     int retries;             /* for tasks that do not set their own */
     double timeout;          /* seconds, for tasks without their own; 0 none */
     dr_cost_op cost_op;
-    double cost_scale;       /* 1.0 by default */
-    const char *run_dir;     /* command logs; NULL: "dagrun-out/<graph>/logs" */
-    const char *workdir;     /* cwd of commands; NULL: the current folder */
-    int progress;            /* 1: live status line on stderr if a terminal */
-    int handle_signals;      /* 1: SIGINT/SIGTERM stop the run (CLI) */
-    const dr_ops *ops;       /* C function ops for tasks named in JSON */
+    double cost_scale;   /* 1.0 by default */
+    const char *run_dir; /* command logs; NULL: "dagrun-out/<graph>/logs" */
+    const char *workdir; /* cwd of commands; NULL: the current folder */
+    int progress;        /* 1: live status line on stderr if a terminal */
+    int handle_signals;  /* 1: SIGINT/SIGTERM stop the run (CLI) */
+    const dr_ops *ops;   /* C function ops for tasks named in JSON */
     /* Keys of tasks whose results are kept after the run besides the
      * sinks' (`--output KEY`); may be NULL.  Borrowed. */
     const char *const *keep_results;
@@ -64,7 +64,7 @@ typedef enum dr_task_state {
     DR_STATE_PENDING = 0, /* never started (run stopped or interrupted) */
     DR_STATE_OK,
     DR_STATE_FAILED,
-    DR_STATE_SKIPPED      /* a dependency failed */
+    DR_STATE_SKIPPED /* a dependency failed */
 } dr_task_state;
 
 typedef struct dr_run dr_run;

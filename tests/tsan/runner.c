@@ -93,7 +93,8 @@ int main(void) {
             continue;
         }
         failed_checks = 0;
-        double timeout = t->opts->timeout > 0 ? t->opts->timeout : DEFAULT_TIMEOUT;
+        double timeout =
+            t->opts->timeout > 0 ? t->opts->timeout : DEFAULT_TIMEOUT;
         /* Sanitizers slow everything down: allow four times the budget. */
         alarm((unsigned)(timeout * 4) + 1);
         int jumped = setjmp(escape);
@@ -114,7 +115,9 @@ int main(void) {
             passed++;
         }
     }
-    fprintf(stderr, "[====] Synthesis: Tested: %d | Passing: %d | Failing: %d | Crashing: 0\n",
+    fprintf(stderr,
+            "[====] Synthesis: Tested: %d | Passing: %d | Failing: %d | "
+            "Crashing: 0\n",
             passed + failed, passed, failed);
     printf("%d passed, %d failed, %d skipped\n", passed, failed, skipped);
     return failed == 0 ? 0 : 1;

@@ -50,7 +50,7 @@ void drs_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 #define DRS_CHECK(fatal, cond, what, ...)                                      \
     do {                                                                       \
         if (!(cond))                                                           \
-            drs_fail(fatal, __FILE__, __LINE__, what, ": " __VA_ARGS__);         \
+            drs_fail(fatal, __FILE__, __LINE__, what, ": " __VA_ARGS__);       \
     } while (0)
 
 #define cr_assert(c, ...) DRS_CHECK(1, (c), #c, __VA_ARGS__)
@@ -75,8 +75,10 @@ void drs_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 #define cr_expect_gt(a, b, ...) DRS_CMP(0, a, >, b, __VA_ARGS__)
 #define cr_assert_geq(a, b, ...) DRS_CMP(1, a, >=, b, __VA_ARGS__)
 #define cr_expect_geq(a, b, ...) DRS_CMP(0, a, >=, b, __VA_ARGS__)
-#define cr_assert_null(p, ...) DRS_CHECK(1, (p) == NULL, #p " == NULL", __VA_ARGS__)
-#define cr_expect_null(p, ...) DRS_CHECK(0, (p) == NULL, #p " == NULL", __VA_ARGS__)
+#define cr_assert_null(p, ...)                                                 \
+    DRS_CHECK(1, (p) == NULL, #p " == NULL", __VA_ARGS__)
+#define cr_expect_null(p, ...)                                                 \
+    DRS_CHECK(0, (p) == NULL, #p " == NULL", __VA_ARGS__)
 #define cr_assert_not_null(p, ...)                                             \
     DRS_CHECK(1, (p) != NULL, #p " != NULL", __VA_ARGS__)
 #define cr_expect_not_null(p, ...)                                             \
@@ -88,10 +90,14 @@ void drs_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 #define cr_expect_str_eq(a, b, ...) DRS_STR(0, a, ==, b, __VA_ARGS__)
 #define cr_assert_str_neq(a, b, ...) DRS_STR(1, a, !=, b, __VA_ARGS__)
 #define cr_expect_str_neq(a, b, ...) DRS_STR(0, a, !=, b, __VA_ARGS__)
-#define cr_assert_str_empty(a, ...) DRS_CHECK(1, (a)[0] == '\0', #a " empty", __VA_ARGS__)
-#define cr_expect_str_empty(a, ...) DRS_CHECK(0, (a)[0] == '\0', #a " empty", __VA_ARGS__)
-#define cr_assert_str_not_empty(a, ...) DRS_CHECK(1, (a)[0] != '\0', #a " not empty", __VA_ARGS__)
-#define cr_expect_str_not_empty(a, ...) DRS_CHECK(0, (a)[0] != '\0', #a " not empty", __VA_ARGS__)
+#define cr_assert_str_empty(a, ...)                                            \
+    DRS_CHECK(1, (a)[0] == '\0', #a " empty", __VA_ARGS__)
+#define cr_expect_str_empty(a, ...)                                            \
+    DRS_CHECK(0, (a)[0] == '\0', #a " empty", __VA_ARGS__)
+#define cr_assert_str_not_empty(a, ...)                                        \
+    DRS_CHECK(1, (a)[0] != '\0', #a " not empty", __VA_ARGS__)
+#define cr_expect_str_not_empty(a, ...)                                        \
+    DRS_CHECK(0, (a)[0] != '\0', #a " not empty", __VA_ARGS__)
 
 #define DRS_FLOAT(fatal, a, b, eps, ...)                                       \
     DRS_CHECK(fatal, fabs((double)(a) - (double)(b)) <= (double)(eps),         \
@@ -99,9 +105,11 @@ void drs_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 #define cr_assert_float_eq(a, b, eps, ...) DRS_FLOAT(1, a, b, eps, __VA_ARGS__)
 #define cr_expect_float_eq(a, b, eps, ...) DRS_FLOAT(0, a, b, eps, __VA_ARGS__)
 #define cr_assert_float_neq(a, b, eps, ...)                                    \
-    DRS_CHECK(1, fabs((double)(a) - (double)(b)) > (double)(eps), #a " !~= " #b, __VA_ARGS__)
+    DRS_CHECK(1, fabs((double)(a) - (double)(b)) > (double)(eps),              \
+              #a " !~= " #b, __VA_ARGS__)
 #define cr_expect_float_neq(a, b, eps, ...)                                    \
-    DRS_CHECK(0, fabs((double)(a) - (double)(b)) > (double)(eps), #a " !~= " #b, __VA_ARGS__)
+    DRS_CHECK(0, fabs((double)(a) - (double)(b)) > (double)(eps),              \
+              #a " !~= " #b, __VA_ARGS__)
 
 #define cr_assert_arr_eq(a, b, n, ...)                                         \
     DRS_CHECK(1, memcmp((a), (b), (n)) == 0, #a " == " #b, __VA_ARGS__)
