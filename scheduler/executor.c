@@ -313,7 +313,9 @@ static void consumed(exec *x, dr_task t) {
 
 /* Sleeps `sec` seconds in steps short enough to notice a cancel. */
 static int sleep_cancellable(double sec, const atomic_int *cancel) {
-    uint64_t end = uv_hrtime() + (uint64_t)(sec > 0 ? sec * 1e9 : 0);
+    /* Capped at ~30 years so the nanoseconds cannot overflow. */
+    double ns = sec > 0 ? (sec < 1e9 ? sec * 1e9 : 1e18) : 0;
+    uint64_t end = uv_hrtime() + (uint64_t)ns;
     for (;;) {
         if (atomic_load(cancel))
             return -1;
@@ -693,7 +695,9 @@ static void on_async(uv_async_t *h) {
 
     for (unsigned i = 0; i < n; i++) {
         slot *s = &x->slots[x->taken[i]];
-        if (s->taken_requests & REQ_TIMER) {
+        /* A request can outlive its attempt: taken_* describe the slot's
+         * current attempt, which may have no timeout at all. */
+        if ((s->taken_requests & REQ_TIMER) && s->taken_timeout > 0) {
             /* A timer armed for an attempt that has already ended is
              * harmless: on_timeout ignores a stale generation. */
             if (!s->timer_init) {
@@ -702,8 +706,10 @@ static void on_async(uv_async_t *h) {
                 s->timer_init = 1;
             }
             s->timer_gen = s->taken_gen;
-            uint64_t ms = (uint64_t)(s->taken_timeout * 1000.0 + 0.5);
-            uv_timer_start(&s->timer, on_timeout, ms ? ms : 1, 0);
+            /* Timeouts past ~285,000 years are "never", not an overflow. */
+            double ms = s->taken_timeout * 1000.0 + 0.5;
+            uv_timer_start(&s->timer, on_timeout,
+                           ms < 9e15 ? (uint64_t)ms : (uint64_t)9e15, 0);
         }
         if (s->taken_requests & REQ_SPAWN) {
             char msg[ERRLEN];
@@ -719,14 +725,20 @@ static void on_async(uv_async_t *h) {
 }
 static char *log_path(const exec *x, dr_task t, const char *ext) {
     const char *key = dr_task_key(x->g, t);
-    size_t len = strlen(x->run->run_dir) + strlen(key) + strlen(ext) + 2;
+    size_t len = strlen(x->run->run_dir) + 3 * strlen(key) + strlen(ext) + 2;
     char *p = malloc(len);
     if (p == NULL)
         return NULL;
     int off = snprintf(p, len, "%s/", x->run->run_dir);
-    /* A key may hold '/', which must not make a sub-folder. */
-    for (const char *k = key; *k; k++)
-        p[off++] = *k == '/' ? '_' : *k;
+    /* A key may hold '/', which must not make a sub-folder.  It is written
+     * %2F (and '%' itself %25), so two keys never share a log file: "x/y"
+     * and "x_y" stay apart. */
+    for (const char *k = key; *k; k++) {
+        if (*k == '/' || *k == '%')
+            off += sprintf(p + off, "%%%02X", (unsigned char)*k);
+        else
+            p[off++] = *k;
+    }
     strcpy(p + off, ext);
     return p;
 }

@@ -161,7 +161,9 @@ int dr__simulate(dr_run *run, dr__core *core, const double *duration,
             int retries = dr_task_retries(g, u);
             if (retries < 0)
                 retries = run->opts.retries;
-            if (attempts[u] <= (unsigned)retries) {
+            /* As in a real run: once a failure has stopped the run, a
+             * failing task is not tried again. */
+            if (attempts[u] <= (unsigned)retries && !dr__core_stopped(core)) {
                 dr__core_retry(core, u, ev.worker, now);
                 continue;
             }

@@ -839,3 +839,73 @@ Test(exec, sigint_stops_dagrun_run_with_130_and_a_trace, .timeout = 60) {
     drt_rmtree(dir);
     free(dir);
 }
+
+/* ------------------------------------------------- review regressions */
+
+/* A timer request left by a task with a timeout must not arm a timer for
+ * the next task on the same slot, which has none (it used to time out
+ * "after 0 s" now and then). */
+Test(exec, a_task_without_timeout_never_times_out_after_one_with,
+     .timeout = 60) {
+    for (int round = 0; round < 30; round++) {
+        dr_graph *g = dr_graph_create();
+        dr_task a = add(g, "a"), b = add(g, "b");
+        cr_assert_eq(dr_task_set_builtin(g, a, "sum", NULL), 0);
+        cr_assert_eq(dr_task_set_timeout(g, a, 5), 0);
+        json_t *args = json_pack("{si}", "ms", 30);
+        cr_assert_eq(dr_task_set_builtin(g, b, "sleep", args), 0);
+        json_decref(args);
+        cr_assert_eq(dr_graph_add_dep(g, b, a), 0);
+        dr_run_options o;
+        dr_run_options_init(&o);
+        o.workers = 1;
+        dr_run *run = run_or_die(g, &o);
+        cr_assert_eq(dr_run_status(run), 0, "round %d: %s", round,
+                     run->nfailures ? run->failures[0].reason : "");
+        dr_run_destroy(run);
+        dr_graph_destroy(g);
+    }
+}
+
+/* A timeout too large for the timer's milliseconds means "never". */
+Test(exec, a_huge_timeout_never_fires, .timeout = 30) {
+    dr_graph *g = dr_graph_create();
+    dr_task t = add(g, "nap");
+    json_t *args = json_pack("{si}", "ms", 50);
+    cr_assert_eq(dr_task_set_builtin(g, t, "sleep", args), 0);
+    json_decref(args);
+    cr_assert_eq(dr_task_set_timeout(g, t, 1e300), 0);
+    dr_run_options o;
+    dr_run_options_init(&o);
+    o.workers = 1;
+    dr_run *run = run_or_die(g, &o);
+    cr_expect_eq(dr_run_status(run), 0, "%s",
+                 run->nfailures ? run->failures[0].reason : "");
+    dr_run_destroy(run);
+    dr_graph_destroy(g);
+}
+
+/* Keys that differ only by '/' and '_' keep separate log files. */
+Test(exec, similar_keys_do_not_share_a_log_file, .timeout = 30) {
+    char *dir = drt_tmpdir();
+    dr_graph *g = dr_graph_create();
+    dr_task s = add(g, "x/y"), u = add(g, "x_y");
+    cr_assert_eq(dr_task_set_shell(g, s, "echo from-slash"), 0);
+    cr_assert_eq(dr_task_set_shell(g, u, "echo from-underscore"), 0);
+    dr_run_options o = command_options(dir);
+    dr_run *run = run_or_die(g, &o);
+    cr_assert_eq(dr_run_status(run), 0);
+    char *ps = drt_fmt("%s/x%%2Fy.out", o.run_dir);
+    char *pu = drt_fmt("%s/x_y.out", o.run_dir);
+    char *ts = drt_read_file(ps, NULL), *tu = drt_read_file(pu, NULL);
+    cr_assert_not_null(ts, "%s missing", ps);
+    cr_assert_not_null(tu, "%s missing", pu);
+    cr_expect_str_eq(ts, "from-slash\n");
+    cr_expect_str_eq(tu, "from-underscore\n");
+    free(ts), free(tu), free(ps), free(pu);
+    dr_run_destroy(run);
+    dr_graph_destroy(g);
+    free_options(&o);
+    drt_rmtree(dir);
+    free(dir);
+}

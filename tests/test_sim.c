@@ -625,3 +625,21 @@ Test(sim, order_keeps_fewer_results_alive_than_fifo_on_a_reduction,
     dr_run_destroy(fifo), dr_run_destroy(order);
     dr_graph_destroy(g);
 }
+
+/* As in a real run, a task is not retried once another task's failure has
+ * stopped the run: it is reported failed, not "not run". */
+Test(sim, no_retry_after_the_run_stopped, .timeout = 10) {
+    const double costs[] = {1, 2};
+    dr_graph *g = tasks(2, costs);
+    cr_assert_eq(dr_task_set_builtin(g, 0, "fail", NULL), 0);
+    cr_assert_eq(dr_task_set_builtin(g, 1, "fail", NULL), 0);
+    cr_assert_eq(dr_task_set_retries(g, 1, 3), 0);
+    dr_run *run = simulate(g, DR_POLICY_CP, 2);
+    cr_expect_eq(dr_run_task_state(run, 0), DR_STATE_FAILED);
+    cr_expect_eq(dr_run_task_state(run, 1), DR_STATE_FAILED);
+    json_t *s = dr_run_summary_json(run);
+    cr_expect_eq(json_array_size(json_object_get(s, "failed")), 2);
+    json_decref(s);
+    dr_run_destroy(run);
+    dr_graph_destroy(g);
+}
