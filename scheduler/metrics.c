@@ -142,8 +142,14 @@ static int compute_span(const dr_run *run, metrics *m) {
             best = t;
     m->span = dp[best];
     size_t len = 0;
-    for (dr_task t = best; t != DR_TASK_NONE; t = pred[t])
+    /* Nothing took measurable time (nothing succeeded, or only zero-length
+     * tasks): there is no critical path to name. */
+    for (dr_task t = best; m->span > 0 && t != DR_TASK_NONE; t = pred[t])
         len++;
+    if (len == 0) {
+        free(dur), free(dp), free(pred);
+        return 0;
+    }
     m->path = malloc(len * sizeof(*m->path));
     if (m->path == NULL) {
         free(dur), free(dp), free(pred);

@@ -349,3 +349,24 @@ Test(metrics, sweep_matches_brute_force_on_random_attempts, .timeout = 20) {
         dr_graph_destroy(g);
     }
 }
+
+Test(metrics, no_critical_path_when_nothing_succeeded, .init = setup,
+     .fini = teardown, .timeout = 10) {
+    cr_assert_geq(dr__run_add_attempt(run, 0, 0, 1, DR__ATTEMPT_FAILED, 0, 0, 1,
+                                      "exit status 3"),
+                  0);
+    run->makespan = 1;
+    run->state[0] = DR_STATE_FAILED;
+    json_t *s = dr_run_summary_json(run);
+    cr_expect_eq(json_array_size(json_object_get(s, "critical_path")), 0);
+    cr_expect_float_eq(num(s, "span"), 0, 1e-12);
+    json_decref(s);
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    dr_run_print_summary(run, f);
+    fclose(f);
+    cr_expect_not_null(strstr(text, "No task took measurable time"), "%s",
+                       text);
+    free(text);
+}
