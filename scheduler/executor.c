@@ -155,6 +155,8 @@ struct exec {
     uint8_t *how;        /* per task: HOW_*, read-only during the run */
     uint32_t *attempts;  /* (lock) per task: attempts started */
     uint32_t *consumers; /* (lock) per task: dependents that have not run */
+    uint8_t *skip_seen;  /* (lock) per task: skipped, inputs released; made
+                            at the first failure */
     result *results;     /* per task; see the top comment for who touches it */
     size_t live, live_bytes; /* (lock) */
 
@@ -308,7 +310,44 @@ static void consumed(exec *x, dr_task t) {
             release_result(x, deps[i]);
 }
 
-/* ------------------------------------------------------- worker threads */
+/*
+ * (lock) The tasks the core has just skipped because t failed will never
+ * run, so they never consume their inputs: consume for them, or with
+ * --keep-going those results would stay alive until the end of the run.
+ * Walks t's descendants once each; on DR_ENOMEM the results are simply
+ * released at the end, as before.
+ */
+static void consumed_by_skipped(exec *x, dr_task t) {
+    if (x->skip_seen == NULL &&
+        (x->skip_seen = calloc(x->n ? x->n : 1, 1)) == NULL)
+        return;
+    size_t cap = 64, top = 0;
+    dr_task *stack = malloc(cap * sizeof(*stack));
+    if (stack == NULL)
+        return;
+    stack[top++] = t;
+    while (top > 0) {
+        size_t ns;
+        const dr_task *succ = dr_task_succs(x->g, stack[--top], &ns);
+        for (size_t i = 0; i < ns; i++) {
+            dr_task v = succ[i];
+            if (x->skip_seen[v] || dr__core_state(x->core, v) != DR__SKIPPED)
+                continue;
+            x->skip_seen[v] = 1;
+            consumed(x, v);
+            if (top == cap) {
+                dr_task *bigger = realloc(stack, 2 * cap * sizeof(*stack));
+                if (bigger == NULL)
+                    break;
+                stack = bigger;
+                cap *= 2;
+            }
+            stack[top++] = v;
+        }
+    }
+    free(stack);
+}
+
 /* ------------------------------------------------------- worker threads */
 
 /* Sleeps `sec` seconds in steps short enough to notice a cancel. */
@@ -515,6 +554,12 @@ static void complete_core(exec *x, slot *s, unsigned status, const char *error,
 
     if (status == DR__ATTEMPT_OK) {
         keep_result(x, t, out);
+        /* Every dependent may already have been skipped (a failure while t
+         * ran, with --keep-going): then nobody will consume the result. */
+        size_t ns;
+        dr_task_succs(x->g, t, &ns);
+        if (ns > 0 && x->consumers[t] == 0 && !x->run->keep[t])
+            release_result(x, t);
         dr__core_finish(x->core, t, w, now);
         consumed(x, t);
         x->done_units += x->by_cost ? dr_task_cost(x->g, t) : 1.0;
@@ -531,6 +576,7 @@ static void complete_core(exec *x, slot *s, unsigned status, const char *error,
     x->nfailed++;
     dr__core_fail(x->core, t, w, now, x->run->opts.keep_going);
     consumed(x, t);
+    consumed_by_skipped(x, t);
 }
 
 /* (lock) Posts request `req` for slot s to the loop. */
@@ -1224,6 +1270,7 @@ static void exec_free(exec *x) {
     free(x->how);
     free(x->attempts);
     free(x->consumers);
+    free(x->skip_seen);
     free(x->slots);
     free(x->threads);
     free(x->idle);

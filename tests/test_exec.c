@@ -909,3 +909,47 @@ Test(exec, similar_keys_do_not_share_a_log_file, .timeout = 30) {
     drt_rmtree(dir);
     free(dir);
 }
+
+/* Waits (up to 10 s) until `freed` reaches 1: succeeds only if a result
+ * was released while the run was still going. */
+static int fn_wait_for_release(dr_call *call, void *user) {
+    (void)user;
+    for (int i = 0; i < 2000; i++) {
+        if (atomic_load(&freed) >= 1)
+            return 0;
+        nap_us(5000);
+    }
+    return dr_call_fail(call, "the skipped task's input was not released");
+}
+
+/* With --keep-going, p's only consumer q is skipped (x failed), so p's
+ * result is released as soon as q is skipped, while the independent task
+ * `watch` still runs, not when the run ends. */
+Test(exec, inputs_of_skipped_tasks_are_released_during_the_run, .timeout = 60) {
+    atomic_store(&freed, 0);
+    dr_graph *g = dr_graph_create();
+    dr_task p = add(g, "p"), x = add(g, "x"), q = add(g, "q"),
+            w = add(g, "watch");
+    json_t *args = json_pack("{si}", "v", 7);
+    cr_assert_eq(dr_task_set_function(g, p, "produce", fn_produce, NULL, args),
+                 0);
+    json_decref(args);
+    cr_assert_eq(dr_task_set_builtin(g, x, "fail", NULL), 0);
+    cr_assert_eq(dr_task_set_builtin(g, q, "noop", NULL), 0);
+    cr_assert_eq(dr_graph_add_dep(g, q, p), 0);
+    cr_assert_eq(dr_graph_add_dep(g, q, x), 0);
+    cr_assert_eq(
+        dr_task_set_function(g, w, "watch", fn_wait_for_release, NULL, NULL),
+        0);
+    dr_run_options o;
+    dr_run_options_init(&o);
+    o.workers = 2;
+    o.keep_going = 1;
+    dr_run *run = run_or_die(g, &o);
+    cr_expect_eq(dr_run_task_state(run, q), DR_STATE_SKIPPED);
+    cr_expect_eq(dr_run_task_state(run, w), DR_STATE_OK, "%s",
+                 run->nfailures > 1 ? run->failures[1].reason : "");
+    cr_expect_eq(atomic_load(&freed), 1);
+    dr_run_destroy(run);
+    dr_graph_destroy(g);
+}
