@@ -12,6 +12,7 @@
  * 256 workers does not flatten a measured speedup of 3.
  */
 #include "dagrun/scale.h"
+#include "viz_internal.h"
 
 #include <math.h>
 #include <stdarg.h>
@@ -26,60 +27,6 @@
 #define RIGHT 200.0
 #define TOP 50.0
 #define BOTTOM 60.0
-
-typedef struct svg {
-    char *s;
-    size_t len, cap;
-    int oom;
-} svg;
-
-__attribute__((format(printf, 2, 3))) static void out(svg *b, const char *fmt,
-                                                      ...) {
-    if (b->oom)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    va_list ap2;
-    va_copy(ap2, ap);
-    int n = vsnprintf(NULL, 0, fmt, ap);
-    va_end(ap);
-    if (n < 0 || b->len + (size_t)n + 1 > b->cap) {
-        size_t cap = (b->cap + (size_t)(n < 0 ? 0 : n) + 1) * 2;
-        char *s = n < 0 ? NULL : realloc(b->s, cap);
-        if (s == NULL) {
-            b->oom = 1;
-            va_end(ap2);
-            return;
-        }
-        b->s = s;
-        b->cap = cap;
-    }
-    vsnprintf(b->s + b->len, b->cap - b->len, fmt, ap2);
-    va_end(ap2);
-    b->len += (size_t)n;
-}
-
-/* Text with &, <, >, " escaped for XML. */
-static void out_escaped(svg *b, const char *t) {
-    for (; t != NULL && *t; t++) {
-        switch (*t) {
-        case '&':
-            out(b, "&amp;");
-            break;
-        case '<':
-            out(b, "&lt;");
-            break;
-        case '>':
-            out(b, "&gt;");
-            break;
-        case '"':
-            out(b, "&quot;");
-            break;
-        default:
-            out(b, "%c", *t);
-        }
-    }
-}
 
 /* A curve: values at the points' worker counts, or a function of P drawn
  * smoothly between them. */
@@ -119,71 +66,79 @@ static double nice_step(double ymax) {
     return (f <= 1 ? 1 : f <= 2 ? 2 : f <= 2.5 ? 2.5 : f <= 5 ? 5 : 10) * mag;
 }
 
-static void draw_series(svg *b, const plot *pl, const series *s) {
+static void draw_series(dr__vbuf *b, const plot *pl, const series *s) {
     const dr_scale_result *r = pl->r;
     if (s->fn != NULL) {
         double p1 = r->points[0].workers;
         double pn = r->points[r->npoints - 1].workers;
-        out(b, "<polyline class=\"curve\" fill=\"none\" stroke=\"%s\"",
-            s->color);
+        dr__vbuf_printf(b,
+                        "<polyline class=\"curve\" fill=\"none\" stroke=\"%s\"",
+                        s->color);
         if (s->dash)
-            out(b, " stroke-dasharray=\"%s\"", s->dash);
-        out(b, " stroke-width=\"2\" points=\"");
+            dr__vbuf_printf(b, " stroke-dasharray=\"%s\"", s->dash);
+        dr__vbuf_printf(b, " stroke-width=\"2\" points=\"");
         for (int i = 0; i <= 100; i++) {
             double p = p1 * pow(pn / p1, i / 100.0);
             double v = s->fn(p, s->ctx);
             if (isfinite(v))
-                out(b, "%.1f,%.1f ", px(pl, p), py(pl, v));
+                dr__vbuf_printf(b, "%.1f,%.1f ", px(pl, p), py(pl, v));
         }
-        out(b, "\"/>\n");
+        dr__vbuf_printf(b, "\"/>\n");
         return;
     }
-    out(b, "<polyline class=\"curve\" fill=\"none\" stroke=\"%s\"", s->color);
+    dr__vbuf_printf(b, "<polyline class=\"curve\" fill=\"none\" stroke=\"%s\"",
+                    s->color);
     if (s->dash)
-        out(b, " stroke-dasharray=\"%s\"", s->dash);
-    out(b, " stroke-width=\"2\" points=\"");
+        dr__vbuf_printf(b, " stroke-dasharray=\"%s\"", s->dash);
+    dr__vbuf_printf(b, " stroke-width=\"2\" points=\"");
     for (size_t i = 0; i < r->npoints; i++)
         if (isfinite(s->y[i]))
-            out(b, "%.1f,%.1f ", px(pl, r->points[i].workers), py(pl, s->y[i]));
-    out(b, "\"/>\n");
+            dr__vbuf_printf(b, "%.1f,%.1f ", px(pl, r->points[i].workers),
+                            py(pl, s->y[i]));
+    dr__vbuf_printf(b, "\"/>\n");
     for (size_t i = 0; i < r->npoints; i++) {
         double x = px(pl, r->points[i].workers);
         if (s->lo && s->hi && isfinite(s->lo[i]) && isfinite(s->hi[i]))
-            out(b,
+            dr__vbuf_printf(
+                b,
                 "<line class=\"range\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" "
                 "y2=\"%.1f\" stroke=\"%s\" stroke-width=\"1.5\"/>\n",
                 x, py(pl, s->lo[i]), x, py(pl, s->hi[i]), s->color);
         if (s->markers && isfinite(s->y[i])) {
-            out(b,
+            dr__vbuf_printf(
+                b,
                 "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"4\" fill=\"%s\">"
                 "<title>P = %u: ",
                 x, py(pl, s->y[i]), s->color, r->points[i].workers);
-            out_escaped(b, s->name);
-            out(b, " %.3g%s</title></circle>\n", s->y[i],
-                r->points[i].oversubscribed ? " (oversubscribed)" : "");
+            dr__vbuf_xml(b, s->name);
+            dr__vbuf_printf(b, " %.3g%s</title></circle>\n", s->y[i],
+                            r->points[i].oversubscribed ? " (oversubscribed)"
+                                                        : "");
         }
     }
 }
 
 static char *draw(const plot *pl, const series *ss, size_t nseries) {
     const dr_scale_result *r = pl->r;
-    svg b = {0};
+    dr__vbuf b = {0};
     double pw = W - LEFT - RIGHT, ph = H - TOP - BOTTOM;
-    out(&b,
+    dr__vbuf_printf(
+        &b,
         "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%.0f\" "
         "height=\"%.0f\" viewBox=\"0 0 %.0f %.0f\" "
         "font-family=\"Helvetica, Arial, sans-serif\" font-size=\"12\">\n",
         W, H, W, H);
-    out(&b, "<title>");
-    out_escaped(&b, pl->title);
-    out(&b, "</title>\n<rect width=\"100%%\" height=\"100%%\" "
-            "fill=\"white\"/>\n");
-    out(&b,
+    dr__vbuf_printf(&b, "<title>");
+    dr__vbuf_xml(&b, pl->title);
+    dr__vbuf_printf(&b, "</title>\n<rect width=\"100%%\" height=\"100%%\" "
+                        "fill=\"white\"/>\n");
+    dr__vbuf_printf(
+        &b,
         "<text class=\"title\" x=\"%.1f\" y=\"26\" text-anchor=\"middle\" "
         "font-size=\"16\" font-weight=\"bold\">",
         LEFT + pw / 2);
-    out_escaped(&b, pl->title);
-    out(&b, "</text>\n");
+    dr__vbuf_xml(&b, pl->title);
+    dr__vbuf_printf(&b, "</text>\n");
 
     /* Oversubscribed region: from the core count to the right edge. */
     int over = 0;
@@ -191,7 +146,8 @@ static char *draw(const plot *pl, const series *ss, size_t nseries) {
         over |= r->points[i].oversubscribed;
     if (over && r->cores >= 1) {
         double x0 = px(pl, r->cores);
-        out(&b,
+        dr__vbuf_printf(
+            &b,
             "<g class=\"oversubscribed\"><rect x=\"%.1f\" y=\"%.1f\" "
             "width=\"%.1f\" height=\"%.1f\" fill=\"#f4d9d9\" "
             "fill-opacity=\"0.6\"/>\n<text x=\"%.1f\" y=\"%.1f\" "
@@ -201,70 +157,70 @@ static char *draw(const plot *pl, const series *ss, size_t nseries) {
     }
 
     /* Grid and ticks. */
-    out(&b, "<g class=\"axis x-axis\" stroke=\"#999\">\n");
+    dr__vbuf_printf(&b, "<g class=\"axis x-axis\" stroke=\"#999\">\n");
     for (int k = 0; k <= (int)ceil(pl->xmax - 1e-9); k++) {
         double x = LEFT + pw * k / pl->xmax;
-        out(&b,
+        dr__vbuf_printf(
+            &b,
             "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" "
             "stroke=\"#e4e4e4\"/>\n<text x=\"%.1f\" y=\"%.1f\" "
             "text-anchor=\"middle\" stroke=\"none\" fill=\"#333\">%u</text>\n",
             x, TOP, x, TOP + ph, x, TOP + ph + 16, 1u << k);
     }
-    out(&b, "</g>\n<g class=\"axis y-axis\">\n");
+    dr__vbuf_printf(&b, "</g>\n<g class=\"axis y-axis\">\n");
     double step = nice_step(pl->ymax);
     for (double v = 0; v <= pl->ymax + step * 1e-6; v += step) {
         double y = py(pl, v);
-        out(&b,
-            "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" "
-            "stroke=\"#e4e4e4\"/>\n<text x=\"%.1f\" y=\"%.1f\" "
-            "text-anchor=\"end\" fill=\"#333\">%g</text>\n",
-            LEFT, y, LEFT + pw, y, LEFT - 6, y + 4, v);
+        dr__vbuf_printf(&b,
+                        "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" "
+                        "stroke=\"#e4e4e4\"/>\n<text x=\"%.1f\" y=\"%.1f\" "
+                        "text-anchor=\"end\" fill=\"#333\">%g</text>\n",
+                        LEFT, y, LEFT + pw, y, LEFT - 6, y + 4, v);
     }
-    out(&b, "</g>\n");
-    out(&b,
+    dr__vbuf_printf(&b, "</g>\n");
+    dr__vbuf_printf(
+        &b,
         "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" "
         "fill=\"none\" stroke=\"#333\"/>\n",
         LEFT, TOP, pw, ph);
-    out(&b,
-        "<text class=\"xlabel\" x=\"%.1f\" y=\"%.1f\" "
-        "text-anchor=\"middle\">workers P (log scale)</text>\n",
-        LEFT + pw / 2, H - 16);
-    out(&b,
+    dr__vbuf_printf(&b,
+                    "<text class=\"xlabel\" x=\"%.1f\" y=\"%.1f\" "
+                    "text-anchor=\"middle\">workers P (log scale)</text>\n",
+                    LEFT + pw / 2, H - 16);
+    dr__vbuf_printf(
+        &b,
         "<text class=\"ylabel\" transform=\"translate(18 %.1f) rotate(-90)\" "
         "text-anchor=\"middle\">",
         TOP + ph / 2);
-    out_escaped(&b, pl->ylabel);
-    out(&b, "</text>\n");
+    dr__vbuf_xml(&b, pl->ylabel);
+    dr__vbuf_printf(&b, "</text>\n");
 
-    out(&b,
+    dr__vbuf_printf(
+        &b,
         "<defs><clipPath id=\"%s-area\"><rect x=\"%.1f\" y=\"%.1f\" "
         "width=\"%.1f\" height=\"%.1f\"/></clipPath></defs>\n"
         "<g clip-path=\"url(#%s-area)\">\n",
         pl->id, LEFT - 5, TOP, pw + 10, ph, pl->id);
     for (size_t i = 0; i < nseries; i++)
         draw_series(&b, pl, &ss[i]);
-    out(&b, "</g>\n");
+    dr__vbuf_printf(&b, "</g>\n");
 
     /* Legend. */
-    out(&b, "<g class=\"legend\">\n");
+    dr__vbuf_printf(&b, "<g class=\"legend\">\n");
     for (size_t i = 0; i < nseries; i++) {
         double y = TOP + 10 + 22.0 * (double)i, x = W - RIGHT + 16;
-        out(&b,
-            "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" "
-            "stroke=\"%s\" stroke-width=\"2\"",
-            x, y, x + 26, y, ss[i].color);
+        dr__vbuf_printf(&b,
+                        "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" "
+                        "stroke=\"%s\" stroke-width=\"2\"",
+                        x, y, x + 26, y, ss[i].color);
         if (ss[i].dash)
-            out(&b, " stroke-dasharray=\"%s\"", ss[i].dash);
-        out(&b, "/>\n<text x=\"%.1f\" y=\"%.1f\">", x + 32, y + 4);
-        out_escaped(&b, ss[i].name);
-        out(&b, "</text>\n");
+            dr__vbuf_printf(&b, " stroke-dasharray=\"%s\"", ss[i].dash);
+        dr__vbuf_printf(&b, "/>\n<text x=\"%.1f\" y=\"%.1f\">", x + 32, y + 4);
+        dr__vbuf_xml(&b, ss[i].name);
+        dr__vbuf_printf(&b, "</text>\n");
     }
-    out(&b, "</g>\n</svg>\n");
-    if (b.oom) {
-        free(b.s);
-        return NULL;
-    }
-    return b.s;
+    dr__vbuf_printf(&b, "</g>\n</svg>\n");
+    return dr__vbuf_take(&b, NULL); /* NULL when out of memory */
 }
 
 static double ideal_speedup(double p, const void *ctx) {

@@ -13,6 +13,7 @@
  */
 #include "dagrun/scale.h"
 #include "dagrun/viz.h"
+#include "viz_internal.h"
 
 #include <errno.h>
 #include <math.h>
@@ -22,77 +23,12 @@
 #include <string.h>
 #include <sys/stat.h>
 
-typedef struct buf {
-    char *s;
-    size_t len, cap;
-    int oom;
-} buf;
-
-__attribute__((format(printf, 2, 3))) static void put(buf *b, const char *fmt,
-                                                      ...) {
-    if (b->oom)
-        return;
-    va_list ap, ap2;
-    va_start(ap, fmt);
-    va_copy(ap2, ap);
-    int n = vsnprintf(NULL, 0, fmt, ap);
-    va_end(ap);
-    if (n < 0) {
-        b->oom = 1;
-        va_end(ap2);
-        return;
-    }
-    if (b->len + (size_t)n + 1 > b->cap) {
-        size_t cap = (b->cap + (size_t)n + 1) * 2;
-        char *s = realloc(b->s, cap);
-        if (s == NULL) {
-            b->oom = 1;
-            va_end(ap2);
-            return;
-        }
-        b->s = s;
-        b->cap = cap;
-    }
-    vsnprintf(b->s + b->len, b->cap - b->len, fmt, ap2);
-    va_end(ap2);
-    b->len += (size_t)n;
-}
-
-static char *finish(buf *b) {
-    if (b->oom || b->s == NULL) {
-        free(b->s);
-        return NULL;
-    }
-    return b->s;
-}
-
-static void put_html(buf *b, const char *t) {
-    for (; t != NULL && *t; t++) {
-        switch (*t) {
-        case '&':
-            put(b, "&amp;");
-            break;
-        case '<':
-            put(b, "&lt;");
-            break;
-        case '>':
-            put(b, "&gt;");
-            break;
-        case '"':
-            put(b, "&quot;");
-            break;
-        default:
-            put(b, "%c", *t);
-        }
-    }
-}
-
 /* A number for a table: "-" when it does not apply. */
-static void cell(buf *b, const char *fmt, double v) {
+static void cell(dr__vbuf *b, const char *fmt, double v) {
     if (isfinite(v))
-        put(b, fmt, v);
+        dr__vbuf_printf(b, fmt, v);
     else
-        put(b, "-");
+        dr__vbuf_printf(b, "-");
 }
 
 /* ------------------------------------------------------------------ CSV */
@@ -105,21 +41,21 @@ static const char *const csv_columns[] = {
     "bound_ceiling", "karp_flatt",  "fit",         "oversubscribed",
     "baseline_only"};
 
-static void csv_num(buf *b, double v) {
+static void csv_num(dr__vbuf *b, double v) {
     if (isfinite(v))
-        put(b, ",%.9g", v);
+        dr__vbuf_printf(b, ",%.9g", v);
     else
-        put(b, ",");
+        dr__vbuf_printf(b, ",");
 }
 
 char *dr_scale_to_csv(const dr_scale_result *r) {
-    buf b = {0};
+    dr__vbuf b = {0};
     for (size_t i = 0; i < sizeof(csv_columns) / sizeof(*csv_columns); i++)
-        put(&b, "%s%s", i ? "," : "", csv_columns[i]);
-    put(&b, "\n");
+        dr__vbuf_printf(&b, "%s%s", i ? "," : "", csv_columns[i]);
+    dr__vbuf_printf(&b, "\n");
     for (size_t i = 0; i < r->npoints; i++) {
         const dr_scale_point *p = &r->points[i];
-        put(&b, "%u,%u", p->workers, p->runs);
+        dr__vbuf_printf(&b, "%u,%u", p->workers, p->runs);
         double v[] = {p->makespan,    p->makespan_min, p->makespan_max,
                       p->speedup,     p->efficiency,   p->scaled_efficiency,
                       p->utilization, p->idle,         p->idle_tail,
@@ -128,9 +64,9 @@ char *dr_scale_to_csv(const dr_scale_result *r) {
                       p->karp_flatt,  p->amdahl};
         for (size_t k = 0; k < sizeof(v) / sizeof(*v); k++)
             csv_num(&b, v[k]);
-        put(&b, ",%d,%d\n", p->oversubscribed, p->baseline_only);
+        dr__vbuf_printf(&b, ",%d,%d\n", p->oversubscribed, p->baseline_only);
     }
-    return finish(&b);
+    return dr__vbuf_take(&b, NULL);
 }
 
 /* ------------------------------------------------------------------ JSON */
@@ -192,72 +128,80 @@ static int any_oversubscribed(const dr_scale_result *r) {
 }
 
 char *dr_scale_to_markdown(const dr_scale_result *r) {
-    buf b = {0};
+    dr__vbuf b = {0};
     int weak = r->mode == DR_SCALE_WEAK;
-    put(&b, "# %s scaling of %s\n\n", weak ? "Weak" : "Strong",
-        r->graph ? r->graph : "graph");
-    put(&b,
+    dr__vbuf_printf(&b, "# %s scaling of %s\n\n", weak ? "Weak" : "Strong",
+                    r->graph ? r->graph : "graph");
+    dr__vbuf_printf(
+        &b,
         "%s, policy %s, %u core%s on this machine; makespans are the "
         "median of the repeats.\n\n",
         r->simulated ? "Simulated (virtual clock)" : "Measured",
         r->policy ? r->policy : "?", r->cores, r->cores == 1 ? "" : "s");
-    put(&b,
+    dr__vbuf_printf(
+        &b,
         "| P | runs | makespan (s) | min | max | %s | %s |%s utilisation "
         "| idle (w·s) | idle tail (w·s) | T1/T∞ | ceiling | Karp–Flatt |\n",
         weak ? "scaled speedup" : "speedup", "efficiency",
         weak ? " scaled efficiency |" : "");
-    put(&b, "|--:|--:|--:|--:|--:|--:|--:|%s--:|--:|--:|--:|--:|--:|\n",
-        weak ? "--:|" : "");
+    dr__vbuf_printf(&b,
+                    "|--:|--:|--:|--:|--:|--:|--:|%s--:|--:|--:|--:|--:|--:|\n",
+                    weak ? "--:|" : "");
     for (size_t i = 0; i < r->npoints; i++) {
         const dr_scale_point *p = &r->points[i];
-        put(&b, "| %u%s | %u | ", p->workers,
+        dr__vbuf_printf(
+            &b, "| %u%s | %u | ", p->workers,
             p->oversubscribed ? " *" : (p->baseline_only ? " †" : ""), p->runs);
         cell(&b, "%.4g", p->makespan);
-        put(&b, " | ");
+        dr__vbuf_printf(&b, " | ");
         cell(&b, "%.4g", p->makespan_min);
-        put(&b, " | ");
+        dr__vbuf_printf(&b, " | ");
         cell(&b, "%.4g", p->makespan_max);
-        put(&b, " | ");
+        dr__vbuf_printf(&b, " | ");
         cell(&b, "%.2f", p->speedup);
-        put(&b, " | ");
+        dr__vbuf_printf(&b, " | ");
         cell(&b, "%.0f%%", p->efficiency * 100);
-        put(&b, " | ");
+        dr__vbuf_printf(&b, " | ");
         if (weak) {
             cell(&b, "%.0f%%", p->scaled_efficiency * 100);
-            put(&b, " | ");
+            dr__vbuf_printf(&b, " | ");
         }
         cell(&b, "%.0f%%", p->utilization * 100);
-        put(&b, " | ");
+        dr__vbuf_printf(&b, " | ");
         cell(&b, "%.3g", p->idle);
-        put(&b, " | ");
+        dr__vbuf_printf(&b, " | ");
         cell(&b, "%.3g", p->idle_tail);
-        put(&b, " | ");
+        dr__vbuf_printf(&b, " | ");
         cell(&b, "%.2f", p->parallelism);
-        put(&b, " | ");
+        dr__vbuf_printf(&b, " | ");
         cell(&b, "%.2f", p->ceiling);
-        put(&b, " | ");
+        dr__vbuf_printf(&b, " | ");
         cell(&b, "%.3f", p->karp_flatt);
-        put(&b, " |\n");
+        dr__vbuf_printf(&b, " |\n");
     }
     if (any_oversubscribed(r))
-        put(&b,
+        dr__vbuf_printf(
+            &b,
             "\n\\* oversubscribed: more workers than the machine's %u "
             "cores.\n",
             r->cores);
     if (r->baseline_added)
-        put(&b, "\n† P = 1 was not asked for; it was run as the baseline.\n");
+        dr__vbuf_printf(
+            &b, "\n† P = 1 was not asked for; it was run as the baseline.\n");
     if (weak && isfinite(r->gustafson_s))
-        put(&b,
+        dr__vbuf_printf(
+            &b,
             "\nGustafson fit: serial fraction s = %.4g (R² = %.3f), scaled "
             "speedup S(P) = P − s(P − 1).\n",
             r->gustafson_s, r->gustafson_r2);
     else if (!weak && isfinite(r->amdahl_f))
-        put(&b,
+        dr__vbuf_printf(
+            &b,
             "\nAmdahl fit: serial fraction f = %.4g (R² = %.3f), speedup "
             "S(P) = 1 / (f + (1 − f)/P).\n",
             r->amdahl_f, r->amdahl_r2);
-    put(&b, "\n**Verdict.** %s\n", r->verdict ? r->verdict : "");
-    return finish(&b);
+    dr__vbuf_printf(&b, "\n**Verdict.** %s\n", r->verdict ? r->verdict : "");
+    return dr__vbuf_take(&b, NULL);
 }
 
 /* ------------------------------------------------------------------ HTML */
@@ -265,16 +209,16 @@ char *dr_scale_to_markdown(const dr_scale_result *r) {
 static const char b64[] =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
-static void put_base64(buf *b, const unsigned char *s, size_t n) {
+static void put_base64(dr__vbuf *b, const unsigned char *s, size_t n) {
     for (size_t i = 0; i < n && !b->oom; i += 3) {
         unsigned v = (unsigned)s[i] << 16;
         if (i + 1 < n)
             v |= (unsigned)s[i + 1] << 8;
         if (i + 2 < n)
             v |= s[i + 2];
-        put(b, "%c%c%c%c", b64[(v >> 18) & 63], b64[(v >> 12) & 63],
-            i + 1 < n ? b64[(v >> 6) & 63] : '=',
-            i + 2 < n ? b64[v & 63] : '=');
+        dr__vbuf_printf(b, "%c%c%c%c", b64[(v >> 18) & 63], b64[(v >> 12) & 63],
+                        i + 1 < n ? b64[(v >> 6) & 63] : '=',
+                        i + 2 < n ? b64[v & 63] : '=');
     }
 }
 
@@ -327,9 +271,10 @@ static const char definitions[] =
     "share the cores and take longer.</dd>"
     "</dl>";
 
-static void html_table(buf *b, const dr_scale_result *r) {
+static void html_table(dr__vbuf *b, const dr_scale_result *r) {
     int weak = r->mode == DR_SCALE_WEAK;
-    put(b,
+    dr__vbuf_printf(
+        b,
         "<table><tr><th>P</th><th>runs</th><th>makespan (s)</th>"
         "<th>min</th><th>max</th><th>%s</th><th>efficiency</th>%s"
         "<th>utilisation</th><th>idle (w·s)</th><th>idle tail (w·s)</th>"
@@ -338,48 +283,50 @@ static void html_table(buf *b, const dr_scale_result *r) {
         weak ? "<th>scaled efficiency</th>" : "");
     for (size_t i = 0; i < r->npoints; i++) {
         const dr_scale_point *p = &r->points[i];
-        put(b, "<tr%s><td>%u%s</td><td>%u</td><td>",
+        dr__vbuf_printf(
+            b, "<tr%s><td>%u%s</td><td>%u</td><td>",
             p->oversubscribed ? " class=\"over\"" : "", p->workers,
             p->oversubscribed ? " *" : (p->baseline_only ? " †" : ""), p->runs);
         cell(b, "%.4g", p->makespan);
-        put(b, "</td><td>");
+        dr__vbuf_printf(b, "</td><td>");
         cell(b, "%.4g", p->makespan_min);
-        put(b, "</td><td>");
+        dr__vbuf_printf(b, "</td><td>");
         cell(b, "%.4g", p->makespan_max);
-        put(b, "</td><td>");
+        dr__vbuf_printf(b, "</td><td>");
         cell(b, "%.2f", p->speedup);
-        put(b, "</td><td>");
+        dr__vbuf_printf(b, "</td><td>");
         cell(b, "%.0f%%", p->efficiency * 100);
-        put(b, "</td><td>");
+        dr__vbuf_printf(b, "</td><td>");
         if (weak) {
             cell(b, "%.0f%%", p->scaled_efficiency * 100);
-            put(b, "</td><td>");
+            dr__vbuf_printf(b, "</td><td>");
         }
         cell(b, "%.0f%%", p->utilization * 100);
-        put(b, "</td><td>");
+        dr__vbuf_printf(b, "</td><td>");
         cell(b, "%.3g", p->idle);
-        put(b, "</td><td>");
+        dr__vbuf_printf(b, "</td><td>");
         cell(b, "%.3g", p->idle_tail);
-        put(b, "</td><td>");
+        dr__vbuf_printf(b, "</td><td>");
         cell(b, "%.2f", p->parallelism);
-        put(b, "</td><td>");
+        dr__vbuf_printf(b, "</td><td>");
         cell(b, "%.2f", p->ceiling);
-        put(b, "</td><td>");
+        dr__vbuf_printf(b, "</td><td>");
         cell(b, "%.3f", p->karp_flatt);
-        put(b, "</td></tr>\n");
+        dr__vbuf_printf(b, "</td></tr>\n");
     }
-    put(b, "</table>\n");
+    dr__vbuf_printf(b, "</table>\n");
     if (any_oversubscribed(r))
-        put(b,
+        dr__vbuf_printf(
+            b,
             "<p>* oversubscribed: more workers than the machine's %u "
             "cores.</p>\n",
             r->cores);
     if (r->baseline_added)
-        put(b, "<p>† P = 1 was not asked for; it was run as the "
-               "baseline.</p>\n");
+        dr__vbuf_printf(b, "<p>† P = 1 was not asked for; it was run as the "
+                           "baseline.</p>\n");
 }
 
-static void html_gantts(buf *b, const dr_scale_result *r) {
+static void html_gantts(dr__vbuf *b, const dr_scale_result *r) {
     int any = 0;
     for (size_t i = 0; i < r->npoints; i++) {
         const dr_scale_point *p = &r->points[i];
@@ -393,65 +340,72 @@ static void html_gantts(buf *b, const dr_scale_result *r) {
         if (dr_viz_gantt_svg(p->trace, p->summary, &o, &svg, &len, NULL) != 0)
             continue;
         if (!any)
-            put(b, "<h2>Timelines</h2>\n<p>One Gantt chart per worker count "
+            dr__vbuf_printf(
+                b, "<h2>Timelines</h2>\n<p>One Gantt chart per worker count "
                    "(the median run): idle gaps and idle tails show where "
                    "workers waited.</p>\n");
         any = 1;
-        put(b, "<section class=\"gantt\"><h3>P = %u%s</h3>\n", p->workers,
-            p->oversubscribed ? " (oversubscribed)" : "");
-        put(b,
+        dr__vbuf_printf(b, "<section class=\"gantt\"><h3>P = %u%s</h3>\n",
+                        p->workers,
+                        p->oversubscribed ? " (oversubscribed)" : "");
+        dr__vbuf_printf(
+            b,
             "<img class=\"gantt\" alt=\"Gantt chart with %u workers\" "
             "src=\"data:image/svg+xml;base64,",
             p->workers);
         put_base64(b, (const unsigned char *)svg, len);
-        put(b, "\"></section>\n");
+        dr__vbuf_printf(b, "\"></section>\n");
         free(svg);
     }
 }
 
 char *dr_scale_report_html(const dr_scale_result *r) {
-    buf b = {0};
+    dr__vbuf b = {0};
     int weak = r->mode == DR_SCALE_WEAK;
     char title[512];
     snprintf(title, sizeof(title), "%s scaling of %s", weak ? "Weak" : "Strong",
              r->graph ? r->graph : "graph");
-    put(&b, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+    dr__vbuf_printf(
+        &b, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
             "<title>");
-    put_html(&b, title);
-    put(&b, "</title><style>%s</style></head><body>\n<h1>", css);
-    put_html(&b, title);
-    put(&b, "</h1>\n<p>%s runs, policy <code>",
-        r->simulated ? "Simulated (virtual "
-                       "clock)"
-                     : "Measured");
-    put_html(&b, r->policy);
-    put(&b, "</code>, %u core%s on this machine; %s.</p>\n", r->cores,
+    dr__vbuf_xml(&b, title);
+    dr__vbuf_printf(&b, "</title><style>%s</style></head><body>\n<h1>", css);
+    dr__vbuf_xml(&b, title);
+    dr__vbuf_printf(&b, "</h1>\n<p>%s runs, policy <code>",
+                    r->simulated ? "Simulated (virtual "
+                                   "clock)"
+                                 : "Measured");
+    dr__vbuf_xml(&b, r->policy);
+    dr__vbuf_printf(
+        &b, "</code>, %u core%s on this machine; %s.</p>\n", r->cores,
         r->cores == 1 ? "" : "s",
         weak ? "the graph was re-expanded with workers = P at each point"
              : "the same graph at every worker count");
-    put(&b, "<p class=\"verdict\"><b>Verdict.</b> ");
-    put_html(&b, r->verdict);
-    put(&b, "</p>\n<h2>Plots</h2>\n<div class=\"plots\">\n");
+    dr__vbuf_printf(&b, "<p class=\"verdict\"><b>Verdict.</b> ");
+    dr__vbuf_xml(&b, r->verdict);
+    dr__vbuf_printf(&b, "</p>\n<h2>Plots</h2>\n<div class=\"plots\">\n");
     char *s1 = dr_scale_speedup_svg(r), *s2 = dr_scale_efficiency_svg(r);
     if (s1 == NULL || s2 == NULL)
         b.oom = 1;
-    put(&b, "%s%s</div>\n<h2>Table</h2>\n", s1 ? s1 : "", s2 ? s2 : "");
+    dr__vbuf_printf(&b, "%s%s</div>\n<h2>Table</h2>\n", s1 ? s1 : "",
+                    s2 ? s2 : "");
     free(s1);
     free(s2);
     html_table(&b, r);
     if (weak && isfinite(r->gustafson_s))
-        put(&b, "<p>Gustafson fit: s = %.4g (R² = %.3f).</p>\n", r->gustafson_s,
-            r->gustafson_r2);
+        dr__vbuf_printf(&b, "<p>Gustafson fit: s = %.4g (R² = %.3f).</p>\n",
+                        r->gustafson_s, r->gustafson_r2);
     else if (!weak && isfinite(r->amdahl_f))
-        put(&b,
+        dr__vbuf_printf(
+            &b,
             "<p>Amdahl fit: f = %.4g (R² = %.3f); the speedup can never "
             "exceed 1/f = %.3g.</p>\n",
             r->amdahl_f, r->amdahl_r2,
             r->amdahl_f > 0 ? 1.0 / r->amdahl_f : INFINITY);
     html_gantts(&b, r);
-    put(&b, "<h2>What the figures mean</h2>\n%s\n</body></html>\n",
-        definitions);
-    return finish(&b);
+    dr__vbuf_printf(&b, "<h2>What the figures mean</h2>\n%s\n</body></html>\n",
+                    definitions);
+    return dr__vbuf_take(&b, NULL);
 }
 
 /* ------------------------------------------------------------- writing */
