@@ -293,6 +293,25 @@ static double finite_max(double a, double b) {
     return isfinite(b) && b > a ? b : a;
 }
 
+/*
+ * The critical-path ceiling: a smooth curve `curve` when T1/T-inf (*par) is
+ * the same at every point (strong scaling, simulated); otherwise (measured
+ * spans, or weak scaling's growing graph) it is known only at the points
+ * and drawn through `points`, the table's `ceiling` column.  *par must
+ * outlive the series (NAN when not constant).
+ */
+static series ceiling_series(const double *points,
+                             double (*curve)(double, const void *),
+                             const double *par) {
+    int smooth = isfinite(*par);
+    return (series){.name = "critical-path ceiling",
+                    .color = "#c0392b",
+                    .dash = "2 3",
+                    .y = smooth ? NULL : points,
+                    .fn = smooth ? curve : NULL,
+                    .ctx = par};
+}
+
 char *dr_scale_speedup_svg(const dr_scale_result *r) {
     if (r == NULL || r->npoints == 0)
         return NULL;
@@ -343,17 +362,8 @@ char *dr_scale_speedup_svg(const dr_scale_result *r) {
                            .dash = "8 3 2 3",
                            .fn = weak ? gustafson_curve : amdahl_curve,
                            .ctx = &fit};
-    /* The ceiling min(P, T1/T-inf) is a smooth curve when T1/T-inf is the
-     * same at every point (strong scaling, simulated); otherwise (measured
-     * spans, or weak scaling's growing graph) it is known only at the
-     * points and drawn through the table's `ceiling` column. */
     double par = weak ? NAN : constant_parallelism(r);
-    ss[k++] = (series){.name = "critical-path ceiling",
-                       .color = "#c0392b",
-                       .dash = "2 3",
-                       .y = !isfinite(par) ? ceil_ : NULL,
-                       .fn = !isfinite(par) ? NULL : ceiling_curve,
-                       .ctx = &par};
+    ss[k++] = ceiling_series(ceil_, ceiling_curve, &par);
     char *svgtext = draw(&pl, ss, k);
     free(buf);
     return svgtext;
@@ -400,17 +410,8 @@ char *dr_scale_efficiency_svg(const dr_scale_result *r) {
                            .dash = "8 3 2 3",
                            .fn = weak ? gustafson_eff_curve : amdahl_eff_curve,
                            .ctx = &fit};
-    /* The ceiling min(P, T1/T-inf) is a smooth curve when T1/T-inf is the
-     * same at every point (strong scaling, simulated); otherwise (measured
-     * spans, or weak scaling's growing graph) it is known only at the
-     * points and drawn through the table's `ceiling` column. */
     double par = weak ? NAN : constant_parallelism(r);
-    ss[k++] = (series){.name = "critical-path ceiling",
-                       .color = "#c0392b",
-                       .dash = "2 3",
-                       .y = !isfinite(par) ? ceil_ : NULL,
-                       .fn = !isfinite(par) ? NULL : ceiling_eff_curve,
-                       .ctx = &par};
+    ss[k++] = ceiling_series(ceil_, ceiling_eff_curve, &par);
     char *svgtext = draw(&pl, ss, k);
     free(buf);
     return svgtext;
