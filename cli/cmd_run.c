@@ -127,28 +127,6 @@ static const struct option long_options[] = {
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0}};
 
-/* Creates a folder and its parents; 0 or -1 with errno. */
-static int make_dirs(const char *path) {
-    char *copy = strdup(path);
-    if (copy == NULL)
-        return -1;
-    for (char *p = copy + 1;; p++) {
-        if (*p != '/' && *p != '\0')
-            continue;
-        char c = *p;
-        *p = '\0';
-        if (mkdir(copy, 0777) != 0 && errno != EEXIST) {
-            free(copy);
-            return -1;
-        }
-        *p = c;
-        if (c == '\0')
-            break;
-    }
-    free(copy);
-    return 0;
-}
-
 /* The graph's name, or the file name without folder and extension; only
  * characters safe in a folder name. */
 static char *output_name(const dr_graph *g, const char *path) {
@@ -452,7 +430,7 @@ static int check_file_folder(const char *opt, const char *path) {
  * ends by losing its trace.  Returns 0 or prints and returns -1. */
 static int check_outputs(const run_args *a, const char *outdir) {
     if (!a->no_outputs &&
-        (make_dirs(outdir) != 0 || access(outdir, W_OK) != 0)) {
+        (dr_make_dirs(outdir, NULL) != 0 || access(outdir, W_OK) != 0)) {
         cli_usage_error("run", "cannot write to the output folder '%s': %s",
                         outdir, strerror(errno));
         return -1;
@@ -468,7 +446,7 @@ static int check_outputs(const run_args *a, const char *outdir) {
 }
 
 /* With -q, failures still reach stderr (one line each). */
-static void print_failures_quietly(const dr_run *run, const dr_graph *g) {
+static void print_failures_quietly(const dr_run *run) {
     json_t *s = dr_run_summary_json(run);
     json_t *failures = json_object_get(s, "failures");
     size_t i;
@@ -483,7 +461,6 @@ static void print_failures_quietly(const dr_run *run, const dr_graph *g) {
         fprintf(stderr, "dagrun: %zu task%s skipped (a dependency failed)\n",
                 skipped, skipped == 1 ? "" : "s");
     json_decref(s);
-    (void)g;
 }
 
 /* Writes the trace and summary files; returns 0 or prints and returns -1. */
@@ -494,11 +471,7 @@ static int write_outputs(const dr_run *run, const run_args *a,
     char *trace = NULL, *summary = NULL;
     int rc = 0;
     if (!a->no_outputs) {
-        if (make_dirs(outdir) != 0) {
-            fprintf(stderr, "dagrun run: cannot create '%s': %s\n", outdir,
-                    strerror(errno));
-            return -1;
-        }
+        /* check_outputs() created outdir before the run. */
         trace = join(outdir, "trace.json");
         summary = join(outdir, "summary.json");
     }
@@ -651,7 +624,7 @@ int cmd_run(int argc, char **argv) {
     if (!a.quiet)
         dr_run_print_summary(run, stdout);
     else if (status != 0)
-        print_failures_quietly(run, g);
+        print_failures_quietly(run);
     if (write_outputs(run, &a, outdir) != 0 && code == DR_EXIT_OK)
         code = DR_EXIT_FAILED;
     if (write_pictures(run, g, &a, outdir) != 0 && code == DR_EXIT_OK)

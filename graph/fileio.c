@@ -61,6 +61,39 @@ int dr_write_file_atomic(const char *path, const void *text, size_t len,
     return 0;
 }
 
+int dr_make_dirs(const char *path, dr_error *err) {
+    char *copy = strdup(path);
+    if (copy == NULL) {
+        dr__error_set(err, DR_ENOMEM, path, 0, 0, NULL, "out of memory");
+        return DR_ENOMEM;
+    }
+    int saved = 0;
+    for (char *p = copy + 1; saved == 0; p++) {
+        if (*p != '/' && *p != '\0')
+            continue;
+        char c = *p;
+        *p = '\0';
+        if (mkdir(copy, 0777) != 0 && errno != EEXIST)
+            saved = errno;
+        *p = c;
+        if (c == '\0')
+            break;
+    }
+    free(copy);
+    struct stat st;
+    if (saved == 0 && stat(path, &st) != 0)
+        saved = errno;
+    else if (saved == 0 && !S_ISDIR(st.st_mode))
+        saved = ENOTDIR;
+    if (saved != 0) {
+        dr__error_set(err, DR_EIO, path, 0, 0, NULL, "cannot create folder: %s",
+                      strerror(saved));
+        errno = saved;
+        return DR_EIO;
+    }
+    return 0;
+}
+
 int dr_write_json_atomic(const char *path, const json_t *json, size_t flags,
                          dr_error *err) {
     char *text = json_dumps(json, flags);

@@ -360,6 +360,10 @@ DR_EXTERN int dr_graph_save(const dr_graph *g, const char *path, dr_error *err);
  * err filled (naming the path and errno's text). */
 DR_EXTERN int dr_write_file_atomic(const char *path, const void *text,
                                    size_t len, dr_error *err);
+/* Creates folder `path` and its parents (mkdir -p); an existing folder is
+ * fine.  Returns 0, or DR_EIO with err filled (the path and errno's text;
+ * errno is left set), DR_ENOMEM. */
+DR_EXTERN int dr_make_dirs(const char *path, dr_error *err);
 /* json_dumps() + dr_write_file_atomic(); flags as for json_dumps. */
 DR_EXTERN int dr_write_json_atomic(const char *path, const json_t *json,
                                    size_t flags, dr_error *err);

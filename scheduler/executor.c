@@ -1096,35 +1096,6 @@ static void finish_loop(exec *x) {
     }
 }
 
-/* mkdir -p; returns 0 or -1 with errno set. */
-static int make_dirs(const char *path) {
-    char *p = strdup(path);
-    if (p == NULL)
-        return -1;
-    for (char *q = p + 1;; q++) {
-        if (*q == '/' || *q == '\0') {
-            char c = *q;
-            *q = '\0';
-            if (mkdir(p, 0755) != 0 && errno != EEXIST) {
-                free(p);
-                return -1;
-            }
-            *q = c;
-            if (c == '\0')
-                break;
-        }
-    }
-    free(p);
-    struct stat st;
-    if (stat(path, &st) != 0)
-        return -1;
-    if (!S_ISDIR(st.st_mode)) {
-        errno = ENOTDIR;
-        return -1;
-    }
-    return 0;
-}
-
 static int is_dagrun_var(const char *e) {
     return strncmp(e, "DAGRUN_TASK=", 12) == 0 ||
            strncmp(e, "DAGRUN_WORKER=", 14) == 0 ||
@@ -1202,11 +1173,8 @@ static int prepare(exec *x) {
             return DR_ENOMEM;
         x->run->run_dir = dir;
     }
-    if (commands && make_dirs(x->run->run_dir) != 0) {
-        dr__error_set(x->errp, DR_EIO, x->run->run_dir, 0, 0, NULL,
-                      "cannot create the run folder: %s", strerror(errno));
+    if (commands && dr_make_dirs(x->run->run_dir, x->errp) != 0)
         return DR_EIO;
-    }
     if (commands) {
         size_t ne = 0;
         while (environ != NULL && environ[ne] != NULL)

@@ -967,3 +967,22 @@ Test(graph, memory_grows_with_tasks_and_edges) {
     cr_assert_gt(dr_graph_memory(g), tasks);
     dr_graph_destroy(g);
 }
+
+Test(fileio, make_dirs_creates_parents_and_names_what_is_in_the_way) {
+    char *dir = drt_tmpdir();
+    char *deep = drt_fmt("%s/a/b/c", dir);
+    dr_error err;
+    dr_error_clear(&err);
+    cr_assert_eq(dr_make_dirs(deep, &err), 0, "%s", err.text);
+    cr_assert_eq(dr_make_dirs(deep, &err), 0, "an existing folder is fine");
+    char *file = drt_fmt("%s/file", dir);
+    cr_assert_eq(drt_write_file(file, "x"), 0);
+    char *under = drt_fmt("%s/sub", file);
+    cr_assert_eq(dr_make_dirs(under, &err), DR_EIO);
+    cr_expect_not_null(strstr(err.text, under), "%s", err.text);
+    cr_expect_not_null(strstr(err.text, "Not a directory"), "%s", err.text);
+    dr_error_clear(&err);
+    cr_assert_eq(dr_make_dirs(file, &err), DR_EIO, "a file is not a folder");
+    drt_rmtree(dir);
+    free(dir), free(deep), free(file), free(under);
+}

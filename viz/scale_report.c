@@ -410,37 +410,6 @@ char *dr_scale_report_html(const dr_scale_result *r) {
 
 /* ------------------------------------------------------------- writing */
 
-/* mkdir -p. */
-static int make_dirs(const char *dir, dr_error *err) {
-    char *path = strdup(dir);
-    if (path == NULL)
-        return DR_ENOMEM;
-    for (char *p = path + 1;; p++) {
-        if (*p == '/' || *p == '\0') {
-            char c = *p;
-            *p = '\0';
-            if (mkdir(path, 0777) != 0 && errno != EEXIST) {
-                if (err != NULL) {
-                    dr_error_clear(err);
-                    err->code = DR_EIO;
-                    snprintf(err->message, sizeof(err->message),
-                             "cannot create folder: %s", strerror(errno));
-                    snprintf(err->source, sizeof(err->source), "%s", path);
-                    snprintf(err->text, sizeof(err->text), "%s: %s", path,
-                             err->message);
-                }
-                free(path);
-                return DR_EIO;
-            }
-            *p = c;
-            if (c == '\0')
-                break;
-        }
-    }
-    free(path);
-    return 0;
-}
-
 static int write_text(const char *dir, const char *name, char *text,
                       dr_error *err) {
     if (text == NULL)
@@ -453,7 +422,7 @@ static int write_text(const char *dir, const char *name, char *text,
 }
 
 int dr_scale_write(const dr_scale_result *r, const char *dir, dr_error *err) {
-    int rc = make_dirs(dir, err);
+    int rc = dr_make_dirs(dir, err);
     if (rc != 0)
         return rc;
     int weak = r->mode == DR_SCALE_WEAK;
