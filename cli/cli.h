@@ -51,6 +51,10 @@ void cli_params_free(cli_params *p);
 dr_graph *cli_load_graph(const char *path, dr_format format,
                          const cli_params *params, const dr_ops *ops);
 
+/* Parses --format's value into *out; on a bad name prints a usage error and
+ * returns DR_EXIT_USAGE, else 0. */
+int cli_parse_format(const char *cmd, const char *text, dr_format *out);
+
 /* Parses a positive count ("4") or prints a usage error; returns 0/-1. */
 int cli_parse_uint(const char *cmd, const char *opt, const char *text,
                    unsigned long max, unsigned long *out);

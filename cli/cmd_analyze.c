@@ -257,11 +257,8 @@ int cmd_analyze(int argc, char **argv) {
                 goto out;
             break;
         case 'f':
-            format = dr_format_from_name(optarg);
-            if (format == DR_FORMAT_AUTO && strcmp(optarg, "auto") != 0) {
-                rc = cli_usage_error("analyze", "unknown format '%s'", optarg);
+            if ((rc = cli_parse_format("analyze", optarg, &format)) != 0)
                 goto out;
-            }
             break;
         case 'x':
             if (cli_parse_uint("analyze", "--exact-limit", optarg, 4000000000ul,

@@ -42,14 +42,8 @@ int cmd_convert(int argc, char **argv) {
             output = optarg;
             break;
         case 'f':
-            format = dr_format_from_name(optarg);
-            if (format == DR_FORMAT_AUTO && strcmp(optarg, "auto") != 0) {
-                rc = cli_usage_error("convert",
-                                     "unknown format '%s' (auto, json, stg, "
-                                     "wfcommons)",
-                                     optarg);
+            if ((rc = cli_parse_format("convert", optarg, &format)) != 0)
                 goto out;
-            }
             break;
         case 's':
             if ((rc = cli_params_add(&params, "convert", optarg)) != 0)

@@ -232,7 +232,8 @@ static void print_results(const dr_run *run, const dr_graph *g,
 
 typedef struct run_args {
     dr_run_options opts;
-    const char *graph_path, *trace, *json, *outdir, *format;
+    const char *graph_path, *trace, *json, *outdir;
+    dr_format format;
     const char *dot, *svg, *gantt, *report;
     const char **keys;
     size_t nkeys;
@@ -359,7 +360,8 @@ static int parse(int argc, char **argv, run_args *a) {
                 return DR_EXIT_USAGE;
             break;
         case 'f':
-            a->format = optarg;
+            if (cli_parse_format(cmd, optarg, &a->format) != 0)
+                return DR_EXIT_USAGE;
             break;
         case OPT_PLUGIN:
             if (push_str(&a->plugins, &a->nplugins, optarg) != 0)
@@ -393,9 +395,6 @@ static int parse(int argc, char **argv, run_args *a) {
         return cli_usage_error(cmd, "unexpected argument '%s'",
                                argv[optind + 1]);
     a->graph_path = argv[optind];
-    if (a->format != NULL && strcmp(a->format, "auto") != 0 &&
-        dr_format_from_name(a->format) == DR_FORMAT_AUTO)
-        return cli_usage_error(cmd, "--format: unknown format '%s'", a->format);
     return -1;
 }
 
@@ -576,9 +575,7 @@ int cmd_run(int argc, char **argv) {
                 goto out;
             }
     }
-    g = cli_load_graph(
-        a.graph_path, a.format ? dr_format_from_name(a.format) : DR_FORMAT_AUTO,
-        &a.params, ops);
+    g = cli_load_graph(a.graph_path, a.format, &a.params, ops);
     if (g == NULL)
         goto out;
     for (size_t i = 0; i < a.nkeys; i++)

@@ -312,12 +312,7 @@ int cmd_scale(int argc, char **argv) {
             out_dir = optarg;
             break;
         case 'f':
-            so.load.format = dr_format_from_name(optarg);
-            if (so.load.format == DR_FORMAT_AUTO && strcmp(optarg, "auto") != 0)
-                rc = cli_usage_error("scale",
-                                     "--format: expected auto, json, stg or "
-                                     "wfcommons, got '%s'",
-                                     optarg);
+            rc = cli_parse_format("scale", optarg, &so.load.format);
             break;
         case 'q':
             quiet = 1;

@@ -35,11 +35,8 @@ int cmd_validate(int argc, char **argv) {
                 goto out;
             break;
         case 'f':
-            format = dr_format_from_name(optarg);
-            if (format == DR_FORMAT_AUTO && strcmp(optarg, "auto") != 0) {
-                rc = cli_usage_error("validate", "unknown format '%s'", optarg);
+            if ((rc = cli_parse_format("validate", optarg, &format)) != 0)
                 goto out;
-            }
             break;
         case 'h':
             printf("%s%s", usage_text, cli_exit_codes_help);

@@ -72,6 +72,17 @@ dr_graph *cli_load_graph(const char *path, dr_format format,
     return g;
 }
 
+int cli_parse_format(const char *cmd, const char *text, dr_format *out) {
+    dr_format f = dr_format_from_name(text);
+    if (f == DR_FORMAT_AUTO && strcmp(text, "auto") != 0)
+        return cli_usage_error(cmd,
+                               "--format: expected auto, json, stg or "
+                               "wfcommons, got '%s'",
+                               text);
+    *out = f;
+    return 0;
+}
+
 int cli_parse_uint(const char *cmd, const char *opt, const char *text,
                    unsigned long max, unsigned long *out) {
     char *end;

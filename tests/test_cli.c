@@ -141,3 +141,21 @@ Test(cli, an_interrupted_run_reports_tasks_not_run_rather_than_failed,
     json_decref(s);
     free(summary), free(cmd), free(outdir), free(g);
 }
+
+Test(cli, every_command_rejects_an_unknown_format_the_same_way, .init = setup,
+     .fini = teardown, .timeout = 60) {
+    char *g = write_graph("g.json", small);
+    const char *cmds[] = {"run", "validate", "analyze", "convert", "scale"};
+    for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
+        char *err;
+        int rc = drt_cli(NULL, &err, "%s '%s' --format nope -o '%s/out'",
+                         cmds[i], g, dir);
+        cr_expect_eq(rc, 2, "%s: %s", cmds[i], err);
+        cr_expect_not_null(
+            strstr(err, "--format: expected auto, json, stg or wfcommons, "
+                        "got 'nope'"),
+            "%s: %s", cmds[i], err);
+        free(err);
+    }
+    free(g);
+}
