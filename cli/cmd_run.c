@@ -444,9 +444,8 @@ static int check_outputs(const run_args *a, const char *outdir) {
     return 0;
 }
 
-/* With -q, failures still reach stderr (one line each). */
-static void print_failures_quietly(const dr_run *run) {
-    json_t *s = dr_run_summary_json(run);
+/* With -q, failures still reach stderr (one line each).  s: the summary. */
+static void print_failures_quietly(const json_t *s) {
     json_t *failures = json_object_get(s, "failures");
     size_t i;
     json_t *f;
@@ -459,12 +458,12 @@ static void print_failures_quietly(const dr_run *run) {
     if (skipped > 0)
         fprintf(stderr, "dagrun: %zu task%s skipped (a dependency failed)\n",
                 skipped, skipped == 1 ? "" : "s");
-    json_decref(s);
 }
 
-/* Writes the trace and summary files; returns 0 or prints and returns -1. */
-static int write_outputs(const dr_run *run, const run_args *a,
-                         const char *outdir) {
+/* Writes the trace and the summary (computed once by the caller) files;
+ * returns 0 or prints and returns -1. */
+static int write_outputs(const dr_run *run, const json_t *summary_json,
+                         const run_args *a, const char *outdir) {
     dr_error err;
     dr_error_clear(&err);
     char *trace = NULL, *summary = NULL;
@@ -478,7 +477,8 @@ static int write_outputs(const dr_run *run, const run_args *a,
     const char *spath = a->json ? a->json : summary;
     if (tpath != NULL && dr__run_write_trace(run, tpath, &err) != 0)
         rc = -1;
-    if (rc == 0 && spath != NULL && dr__run_write_summary(run, spath, &err))
+    if (rc == 0 && spath != NULL &&
+        dr_write_json_atomic(spath, summary_json, JSON_INDENT(2), &err) != 0)
         rc = -1;
     if (rc != 0)
         fprintf(stderr, "dagrun run: %s\n", err.text);
@@ -493,8 +493,9 @@ static int write_outputs(const dr_run *run, const run_args *a,
 /* Draws the run: the default pictures into outdir (unless --no-outputs or
  * the graph is very large) and the single files asked for.  Returns 0 or
  * prints the error and returns -1. */
-static int write_pictures(const dr_run *run, const dr_graph *g,
-                          const run_args *a, const char *outdir) {
+static int write_pictures(const dr_run *run, const json_t *summary,
+                          const dr_graph *g, const run_args *a,
+                          const char *outdir) {
     int defaults = !a->no_outputs;
     if (defaults && dr_graph_ntasks(g) > PICTURE_TASK_LIMIT) {
         defaults = 0;
@@ -506,10 +507,9 @@ static int write_pictures(const dr_run *run, const dr_graph *g,
     if (!defaults && !a->dot && !a->svg && !a->gantt && !a->report)
         return 0;
     json_t *trace = dr_run_trace_json(run);
-    json_t *summary = dr_run_summary_json(run);
     dr_error err;
     dr_error_clear(&err);
-    int rc = trace == NULL || summary == NULL ? DR_ENOMEM : 0;
+    int rc = trace == NULL ? DR_ENOMEM : 0;
     if (rc == 0 && defaults)
         rc = dr_viz_write_run_outputs(g, trace, summary, outdir, &err);
     if (rc == 0 && a->dot)
@@ -521,7 +521,6 @@ static int write_pictures(const dr_run *run, const dr_graph *g,
     if (rc == 0 && a->report)
         rc = dr_viz_report_write(g, trace, summary, NULL, a->report, &err);
     json_decref(trace);
-    json_decref(summary);
     if (rc != 0) {
         fprintf(stderr, "dagrun run: cannot draw the run: %s\n",
                 err.text[0] ? err.text : dr_strerror(rc));
@@ -558,6 +557,7 @@ int cmd_run(int argc, char **argv) {
     dr_ops *ops = NULL;
     dr_graph *g = NULL;
     dr_run *run = NULL;
+    json_t *summary = NULL;
     char *name = NULL, *outdir = NULL, *logs = NULL;
     if (code >= 0)
         goto out;
@@ -618,13 +618,22 @@ int cmd_run(int argc, char **argv) {
     code = status == 0          ? DR_EXIT_OK
            : status == DR_EINTR ? DR_EXIT_INTERRUPTED
                                 : DR_EXIT_FAILED;
+    /* One summary for the file, the pictures and -q's failure lines (it is
+     * a sweep over every attempt: worth not repeating on big runs). */
+    summary = dr_run_summary_json(run);
+    if (summary == NULL) {
+        fprintf(stderr, "dagrun run: out of memory for the summary\n");
+        if (code == DR_EXIT_OK)
+            code = DR_EXIT_FAILED;
+        goto out;
+    }
     if (!a.quiet)
         dr_run_print_summary(run, stdout);
     else if (status != 0)
-        print_failures_quietly(run);
-    if (write_outputs(run, &a, outdir) != 0 && code == DR_EXIT_OK)
+        print_failures_quietly(summary);
+    if (write_outputs(run, summary, &a, outdir) != 0 && code == DR_EXIT_OK)
         code = DR_EXIT_FAILED;
-    if (write_pictures(run, g, &a, outdir) != 0 && code == DR_EXIT_OK)
+    if (write_pictures(run, summary, g, &a, outdir) != 0 && code == DR_EXIT_OK)
         code = DR_EXIT_FAILED;
     if (!a.quiet || a.nkeys > 0) {
         if (!a.quiet)
@@ -633,6 +642,7 @@ int cmd_run(int argc, char **argv) {
     }
     fflush(stdout);
 out:
+    json_decref(summary);
     dr_run_destroy(run);
     dr_graph_destroy(g);
     dr_ops_destroy(ops);

@@ -419,17 +419,6 @@ json_t *dr_run_summary_json(const dr_run *run) {
     return root;
 }
 
-int dr__run_write_summary(const dr_run *run, const char *path, dr_error *err) {
-    json_t *summary = dr_run_summary_json(run);
-    if (summary == NULL) {
-        dr__error_set(err, DR_ENOMEM, path, 0, 0, NULL, "out of memory");
-        return DR_ENOMEM;
-    }
-    int rc = dr_write_json_atomic(path, summary, JSON_INDENT(2), err);
-    json_decref(summary);
-    return rc;
-}
-
 /* ------------------------------------------------------------ text */
 
 /* "1.23 s", "45.6 ms", "789 µs". */

@@ -94,9 +94,8 @@ long dr__costs_from_trace(const dr_graph *g, const char *path, double *duration,
  * trace never exists as a jansson tree; the same content as
  * dr_run_trace_json.  Returns new text (free it) or NULL on DR_ENOMEM. */
 char *dr__run_trace_text(const dr_run *run, size_t *len);
-/* Writes the trace / summary atomically.  Returns 0 or DR_E* with err. */
+/* Writes the trace atomically.  Returns 0 or DR_E* with err. */
 int dr__run_write_trace(const dr_run *run, const char *path, dr_error *err);
-int dr__run_write_summary(const dr_run *run, const char *path, dr_error *err);
 
 /* The drivers.  Each runs the whole graph, filling `run`; returns 0 or a
  * DR_E* code for an error that stopped the driver itself (not task
