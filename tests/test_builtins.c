@@ -17,6 +17,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #ifndef DR_EXAMPLE_PLUGIN
 #define DR_EXAMPLE_PLUGIN DR_BUILD_DIR "/examples/dagrun_example_plugin.so"
@@ -331,10 +332,31 @@ Test(spin, a_bad_override_is_ignored) {
     cr_assert_gt(dr__spin_iters_per_unit(), 3);
 }
 
+static double thread_cpu_seconds(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* Spin burns CPU on the calling thread (some, not a given amount: no
+ * timing threshold), returns for zero and negative amounts, and succeeds
+ * as a builtin with a null result. */
 Test(spin, does_its_work_and_returns, .timeout = 60) {
+    dr__spin_calibrate();
+    double before = thread_cpu_seconds();
     dr__spin(5, NULL);
+    cr_expect_gt(thread_cpu_seconds(), before, "5 units burnt no CPU");
     dr__spin(0, NULL);
     dr__spin(-1, NULL);
+    json_t *args = json_pack("{si}", "units", 2);
+    json_t *r = NULL;
+    char msg[64] = "";
+    cr_assert_eq(
+        dr__builtin_run("spin", args, NULL, 0, &r, msg, sizeof(msg), NULL), 0,
+        "%s", msg);
+    cr_expect(r == NULL || json_is_null(r));
+    json_decref(r);
+    json_decref(args);
 }
 
 Test(spin, stops_early_when_cancelled, .timeout = 60) {
