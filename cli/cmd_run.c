@@ -40,7 +40,8 @@ static const char usage_text[] =
     "                        frees memory early) or random\n"
     "      --seed N          seed for --policy random (default 0)\n"
     "  -s, --simulate        simulate on a virtual clock: task durations are\n"
-    "                        their costs (default 1 s; a sleep's ms)\n"
+    "                        their costs (a sleep's ms; 1 s for a task with\n"
+    "                        no cost, and the summary says how many)\n"
     "      --costs TRACE     simulate with the durations measured in an\n"
     "                        earlier run's trace (implies --simulate)\n"
     "  -k, --keep-going      after a failure, run everything that does not\n"
@@ -231,6 +232,9 @@ static void print_result(const dr_run *run, const dr_graph *g, dr_task t,
         break;
     case DR_STATE_SKIPPED:
         why = "(skipped: a dependency failed)";
+        break;
+    case DR_STATE_INTERRUPTED:
+        why = "(interrupted)";
         break;
     default:
         why = "(did not run)";
@@ -496,6 +500,13 @@ static void print_failures_quietly(const json_t *s) {
     if (skipped > 0)
         fprintf(stderr, "dagrun: %zu task%s skipped (a dependency failed)\n",
                 skipped, skipped == 1 ? "" : "s");
+    size_t stopped = json_array_size(json_object_get(s, "interrupted_tasks"));
+    size_t not_run = json_array_size(json_object_get(s, "not_run"));
+    if (json_is_true(json_object_get(s, "interrupted")))
+        fprintf(stderr,
+                "dagrun: interrupted: %zu task%s stopped while running, %zu "
+                "not run\n",
+                stopped, stopped == 1 ? "" : "s", not_run);
 }
 
 /* Writes the trace and the summary (computed once by the caller) files;
