@@ -117,9 +117,8 @@ static int retry_predecessors(const dr_run *run, size_t *prev_try) {
     for (size_t i = 0; i < run->nattempts; i++) {
         const dr__attempt *a = &run->attempts[i];
         size_t p = a->task < n ? latest[a->task] : NONE;
-        prev_try[i] = p != NONE && run->attempts[p].attempt + 1 == a->attempt
-                          ? p
-                          : NONE;
+        prev_try[i] =
+            p != NONE && run->attempts[p].attempt + 1 == a->attempt ? p : NONE;
         if (a->task < n)
             latest[a->task] = i;
     }
@@ -143,9 +142,8 @@ static size_t last_dependency(const dr_run *run, const dr__attempt *x) {
             continue;
         }
         const dr__attempt *b = &run->attempts[best];
-        if (d->end > b->end ||
-            (d->end == b->end && d->worker == x->worker &&
-             b->worker != x->worker))
+        if (d->end > b->end || (d->end == b->end && d->worker == x->worker &&
+                                b->worker != x->worker))
             best = (size_t)li;
     }
     return best;
@@ -176,8 +174,8 @@ int dr__run_makespan_chain(const dr_run *run, dr__chain_step **steps,
     }
     for (;;) {
         const dr__attempt *x = &run->attempts[cur];
-        double ready = x->ready >= 0 && x->ready <= x->start ? x->ready
-                                                               : x->start;
+        double ready =
+            x->ready >= 0 && x->ready <= x->start ? x->ready : x->start;
         size_t prev = NONE;
         unsigned via = DR__VIA_START;
         size_t w = prev_w[cur];

@@ -104,16 +104,16 @@ static char *critical_path_of(json_t *summary) {
     size_t i;
     json_t *key;
     json_array_foreach(path, i, key) {
-        snprintf(text + strlen(text), 4096 - strlen(text), "%s%s",
-                 i ? " " : "", json_string_value(key));
+        snprintf(text + strlen(text), 4096 - strlen(text), "%s%s", i ? " " : "",
+                 json_string_value(key));
     }
     return text;
 }
 
 /* ------------------------------------------------------ hand-built runs */
 
-Test(chain, follows_dependencies_when_no_worker_was_missing,
-     .fini = teardown, .timeout = 10) {
+Test(chain, follows_dependencies_when_no_worker_was_missing, .fini = teardown,
+     .timeout = 10) {
     /* c needs a and b, d needs c; c waited 1 s after a for nothing (a
      * dispatch latency while worker 1 was free): still a dependency. */
     make("cacbdc", 2);
@@ -214,11 +214,12 @@ Test(chain, records_out_of_order_and_zero_length_attempts_still_end,
     free(c);
 }
 
-Test(chain, an_empty_run_has_an_empty_chain, .fini = teardown,
-     .timeout = 10) {
+Test(chain, an_empty_run_has_an_empty_chain, .fini = teardown, .timeout = 10) {
     make("", 1);
     json_t *s = dr_run_summary_json(run);
-    cr_expect_eq(json_array_size(json_object_get(s, "makespan_chain")), 0);
+    json_t *chain = json_object_get(s, "makespan_chain");
+    cr_expect(json_is_array(chain));
+    cr_expect_eq(json_array_size(chain), 0);
     json_decref(s);
     char *text = summary_text(run);
     cr_expect_null(strstr(text, "Chain that set"), "%s", text);
@@ -288,8 +289,8 @@ Test(chain, pi_on_8_workers_ends_with_map_15_after_map_6_on_its_worker,
                        1e-9);
     json_t *last = json_array_get(chain, 2);
     cr_expect_float_eq(json_number_value(json_object_get(last, "end")),
-                       json_number_value(json_object_get(s, "makespan")),
-                       1e-12, "the chain ends at the makespan");
+                       json_number_value(json_object_get(s, "makespan")), 1e-12,
+                       "the chain ends at the makespan");
     json_decref(s);
     char *text = summary_text(r);
     cr_expect_not_null(strstr(text, "Critical path of the graph (2 tasks, "
