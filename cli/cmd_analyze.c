@@ -290,7 +290,9 @@ int cmd_analyze(int argc, char **argv) {
     dr_error_clear(&err);
     dr_analysis *a = dr_analyze(g, &aopts, &err);
     if (a == NULL) {
-        fprintf(stderr, "dagrun analyze: %s\n", err.text);
+        /* Errors about the graph as a whole carry no file name: add it. */
+        fprintf(stderr, "dagrun analyze: %s%s%s\n", err.source[0] ? "" : path,
+                err.source[0] ? "" : ": ", err.text);
         rc = DR_EXIT_USAGE;
     } else if (json) {
         if (print_json(a, g, levels) != 0) {

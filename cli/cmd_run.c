@@ -40,7 +40,8 @@ static const char usage_text[] =
     "                        frees memory early) or random\n"
     "      --seed N          seed for --policy random (default 0)\n"
     "  -s, --simulate        simulate on a virtual clock: task durations are\n"
-    "                        their costs (default 1 s; a sleep's ms)\n"
+    "                        their costs (a sleep's ms; 1 s for a task with\n"
+    "                        no cost, and the summary says how many)\n"
     "      --costs TRACE     simulate with the durations measured in an\n"
     "                        earlier run's trace (implies --simulate)\n"
     "  -k, --keep-going      after a failure, run everything that does not\n"
@@ -153,16 +154,54 @@ static char *output_name(const dr_graph *g, const char *path) {
     return out;
 }
 
+/* The fewest significant digits (1..17) that print x so that it reads back
+ * as exactly x: what a user should see of an answer (0.1 stays 0.1,
+ * 0.30000000000000004 keeps every digit). */
+static int shortest_digits(double x) {
+    char text[40];
+    for (int p = 1; p < 17; p++) {
+        snprintf(text, sizeof(text), "%.*g", p, x);
+        if (strtod(text, NULL) == x)
+            return p;
+    }
+    return 17;
+}
+
+/* The precision that prints every real inside a result exactly: the most
+ * digits any of them needs (jansson takes one precision per dump). */
+static int result_precision(const json_t *v) {
+    int p = 1;
+    if (json_is_real(v))
+        return shortest_digits(json_real_value(v));
+    if (json_is_array(v)) {
+        size_t i;
+        json_t *item;
+        json_array_foreach(v, i, item) {
+            int q = result_precision(item);
+            p = q > p ? q : p;
+        }
+    } else if (json_is_object(v)) {
+        const char *key;
+        json_t *item;
+        json_object_foreach((json_t *)v, key, item) {
+            int q = result_precision(item);
+            p = q > p ? q : p;
+        }
+    }
+    return p;
+}
+
 /* "KEY = <JSON>"; `explain` (the default sink listing, not --output) says
  * what a null result or a command's missing result means. */
 static void print_result(const dr_run *run, const dr_graph *g, dr_task t,
                          int explain) {
     json_t *r = dr_run_task_result(run, t);
     /* JSON null is what sleep/noop return: say so rather than print null. */
-    char *text = r && !json_is_null(r)
-                     ? json_dumps(r, JSON_COMPACT | JSON_ENCODE_ANY |
-                                         JSON_REAL_PRECISION(10))
-                     : NULL;
+    char *text =
+        r && !json_is_null(r)
+            ? json_dumps(r, JSON_COMPACT | JSON_ENCODE_ANY |
+                                JSON_REAL_PRECISION(result_precision(r)))
+            : NULL;
     if (r != NULL && json_is_null(r)) {
         if (explain)
             printf("%s = null (%s returns no value)\n", dr_task_key(g, t),
@@ -193,6 +232,9 @@ static void print_result(const dr_run *run, const dr_graph *g, dr_task t,
         break;
     case DR_STATE_SKIPPED:
         why = "(skipped: a dependency failed)";
+        break;
+    case DR_STATE_INTERRUPTED:
+        why = "(interrupted)";
         break;
     default:
         why = "(did not run)";
@@ -458,6 +500,13 @@ static void print_failures_quietly(const json_t *s) {
     if (skipped > 0)
         fprintf(stderr, "dagrun: %zu task%s skipped (a dependency failed)\n",
                 skipped, skipped == 1 ? "" : "s");
+    size_t stopped = json_array_size(json_object_get(s, "interrupted_tasks"));
+    size_t not_run = json_array_size(json_object_get(s, "not_run"));
+    if (json_is_true(json_object_get(s, "interrupted")))
+        fprintf(stderr,
+                "dagrun: interrupted: %zu task%s stopped while running, %zu "
+                "not run\n",
+                stopped, stopped == 1 ? "" : "s", not_run);
 }
 
 /* Writes the trace and the summary (computed once by the caller) files;

@@ -186,7 +186,7 @@ done:
 }
 
 long dr__costs_from_trace(const dr_graph *g, const char *path, double *duration,
-                          dr_error *err) {
+                          uint8_t *found, dr_error *err) {
     json_error_t jerr;
     json_t *root = json_load_file(path, 0, &jerr);
     if (root == NULL) {
@@ -229,6 +229,8 @@ long dr__costs_from_trace(const dr_graph *g, const char *path, double *duration,
         if (best_ts[t] < 0)
             matched++;
         best_ts[t] = ts;
+        if (found != NULL)
+            found[t] = 1;
         double d = json_number_value(dur) / 1e6;
         duration[t] = d > 0 ? d : 0;
     }

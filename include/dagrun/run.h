@@ -60,11 +60,27 @@ typedef struct dr_run_options {
 /* Fills defaults: workers 0, policy cp, cost_scale 1, everything else 0. */
 DR_EXTERN void dr_run_options_init(dr_run_options *opts);
 
+/*
+ * 1 when task t burns CPU on a worker thread of this process when it runs
+ * for real: the builtins spin and pi, C function and plugin tasks, and tasks
+ * without an operation under DR_COST_OP_SPIN.  0 for everything else:
+ * sleep, noop, fail, the reductions (sum, mean, ...: microseconds of work)
+ * and commands (other processes, whose CPU use dagrun cannot know).  Only
+ * such tasks slow down when there are more workers than cores, so the
+ * "workers on cores" warning and the oversubscribed flag of a summary
+ * (summary.json `cpu_tasks`, `oversubscribed`) depend on it.  Cannot fail.
+ */
+DR_EXTERN int dr_task_uses_cpu(const dr_graph *g, dr_task t, dr_cost_op op);
+/* The number of tasks of g for which dr_task_uses_cpu is 1. */
+DR_EXTERN size_t dr_graph_cpu_tasks(const dr_graph *g, dr_cost_op op);
+
 typedef enum dr_task_state {
-    DR_STATE_PENDING = 0, /* never started (run stopped or interrupted) */
+    DR_STATE_PENDING = 0, /* never started: "not run" (the run stopped) */
     DR_STATE_OK,
     DR_STATE_FAILED,
-    DR_STATE_SKIPPED /* a dependency failed */
+    DR_STATE_SKIPPED,    /* a dependency failed */
+    DR_STATE_INTERRUPTED /* running when SIGINT/SIGTERM/SIGHUP stopped the
+                            run: neither failed nor "not run" */
 } dr_task_state;
 
 typedef struct dr_run dr_run;
