@@ -424,7 +424,10 @@ int cmd_scale(int argc, char **argv) {
         rc = err.code == DR_EINTR     ? DR_EXIT_INTERRUPTED
              : err.code == DR_EFAILED ? DR_EXIT_FAILED
                                       : DR_EXIT_USAGE;
-    } else if (dr_scale_write(r, dir, &err) != 0) {
+    } else if ((r->warning != NULL &&
+                fprintf(stderr, "dagrun scale: warning: %s\n", r->warning) <
+                    0) ||
+               dr_scale_write(r, dir, &err) != 0) {
         fprintf(stderr, "dagrun scale: %s\n", err.text);
         rc = DR_EXIT_USAGE;
     } else if (!quiet) {

@@ -700,7 +700,7 @@ static char *make_warning(const dr_scale_result *r, int *oom) {
     if (asprintf(&s,
                  "%zu of %zu tasks%s have no cost, so the simulation counted "
                  "each as 1 s: the figures describe that guess, not the "
-                 "tasks.  Give them a cost, or replay the durations of a "
+                 "tasks. Give them a cost, or replay the durations of a "
                  "measured run with --costs TRACE.json.",
                  worst->uncosted,
                  worst->ntasks >= worst->uncosted ? worst->ntasks

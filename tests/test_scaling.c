@@ -1234,11 +1234,17 @@ Test(scaling_verdict, a_critical_path_limit_in_weak_scaling_is_no_gustafson) {
 Test(scaling_sim, tasks_without_a_cost_are_warned_about, .timeout = 60) {
     char *dir = drt_tmpdir();
     /* pi's tasks have no cost: a simulation counts each as 1 s. */
-    cr_assert_eq(drt_cli(NULL, NULL,
+    char *err = NULL;
+    cr_assert_eq(drt_cli(NULL, &err,
                          "scale %s/examples/pi.json --set chunks=4 --simulate "
                          "-w 1,2 -q -o %s/sim",
                          DR_SOURCE_DIR, dir),
                  0);
+    /* Said on the terminal too, even with -q. */
+    cr_assert(strstr(err, "dagrun scale: warning: 5 of 5 tasks have no "
+                          "cost") != NULL,
+              "%s", err);
+    free(err);
     json_t *j = json_in("%s/sim/scaling.json", dir);
     cr_assert_not_null(j);
     const char *w = json_string_value(json_object_get(j, "warning"));
