@@ -340,12 +340,14 @@ dr_scale_result *dr_scale_run(dr_graph *g, const dr_scale_options *opts,
             r->graph = strdup(dr_graph_name(gp)[0] ? dr_graph_name(gp)
                               : opts->path         ? opts->path
                                                    : "graph");
-        r->cpu_tasks |= dr__graph_computes(gp, opts->run.cost_op);
-        if (r->simulated)
-            pt->uncosted = dr__uncosted_tasks(gp, opts->run.costs_trace);
+        r->cpu_tasks |= dr_graph_cpu_tasks(gp, opts->run.cost_op) > 0;
         rc = run_point(gp, opts, pt, repeats, &run_index, runs_total, started,
                        err);
         dr_graph_destroy(weak);
+        /* The run counted the tasks it simulated at the default 1 s. */
+        double uncosted = get_num(pt->summary, "tasks_without_cost");
+        if (rc == 0 && r->simulated && isfinite(uncosted) && uncosted > 0)
+            pt->uncosted = (size_t)uncosted;
         double c = get_num(pt->summary, "cores");
         if (rc == 0 && isfinite(c) && c >= 1)
             r->cores = (unsigned)c;

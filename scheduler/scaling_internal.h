@@ -25,18 +25,6 @@ typedef struct dr__probe {
 void dr__probe_take(dr__probe *p);
 
 /*
- * 1 when task t computes in this process: the builtins spin and pi, a C
- * function, or a task without an op run as spin (cost_op).  Sleeping
- * builtins, reductions, noop and commands (other processes) do not.
- * The metrics module's "tasks use CPU" predicate is meant to replace this
- * one when it lands; until then the scaling report keeps its own.
- */
-int dr__task_computes(const dr_graph *g, dr_task t, dr_cost_op cost_op);
-
-/* 1 when some task of g computes (dr__task_computes). */
-int dr__graph_computes(const dr_graph *g, dr_cost_op cost_op);
-
-/*
  * The CPU seconds the computing tasks of a finished run needed: the
  * integral over the run of min(computing attempts running, cores), from
  * the run's attempts.  On an idle machine the process gets at least this
@@ -44,12 +32,5 @@ int dr__graph_computes(const dr_graph *g, dr_cost_op cost_op);
  * out of memory.
  */
 double dr__cpu_demand(const dr_run *run, unsigned cores, dr_cost_op cost_op);
-
-/*
- * Simulated runs: the tasks of g that get no duration of their own (no
- * cost, not a sleep or spin with its amount, not found in the trace
- * `costs_trace` when it is not NULL) and so count as the default 1 s.
- */
-size_t dr__uncosted_tasks(const dr_graph *g, const char *costs_trace);
 
 #endif

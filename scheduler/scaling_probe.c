@@ -82,29 +82,6 @@ void dr__probe_take(dr__probe *p) {
     p->machine_cpu = machine_cpu();
 }
 
-int dr__task_computes(const dr_graph *g, dr_task t, dr_cost_op cost_op) {
-    switch (dr_task_op_kind(g, t)) {
-    case DR_OP_BUILTIN: {
-        const char *op = dr_task_op_name(g, t);
-        return op != NULL && (strcmp(op, "spin") == 0 || strcmp(op, "pi") == 0);
-    }
-    case DR_OP_FUNCTION:
-        return 1; /* C functions are taken to compute: they run in here */
-    case DR_OP_NONE:
-        return cost_op == DR_COST_OP_SPIN;
-    default:
-        return 0; /* commands run in other processes */
-    }
-}
-
-int dr__graph_computes(const dr_graph *g, dr_cost_op cost_op) {
-    size_t n = dr_graph_ntasks(g);
-    for (size_t t = 0; t < n; t++)
-        if (dr__task_computes(g, (dr_task)t, cost_op))
-            return 1;
-    return 0;
-}
-
 /* A start (+1) or an end (-1) of a computing attempt. */
 typedef struct edge {
     double at;
@@ -121,7 +98,7 @@ static int cmp_edge(const void *a, const void *b) {
 double dr__cpu_demand(const dr_run *run, unsigned cores, dr_cost_op cost_op) {
     size_t n = 0;
     for (size_t i = 0; i < run->nattempts; i++)
-        n += dr__task_computes(run->graph, run->attempts[i].task, cost_op);
+        n += dr_task_uses_cpu(run->graph, run->attempts[i].task, cost_op);
     if (n == 0)
         return 0;
     edge *e = malloc(2 * n * sizeof(*e));
@@ -130,7 +107,7 @@ double dr__cpu_demand(const dr_run *run, unsigned cores, dr_cost_op cost_op) {
     size_t k = 0;
     for (size_t i = 0; i < run->nattempts; i++) {
         const dr__attempt *a = &run->attempts[i];
-        if (!dr__task_computes(run->graph, a->task, cost_op) ||
+        if (!dr_task_uses_cpu(run->graph, a->task, cost_op) ||
             !(a->end > a->start))
             continue;
         e[k++] = (edge){a->start, +1};
@@ -147,33 +124,4 @@ double dr__cpu_demand(const dr_run *run, unsigned cores, dr_cost_op cost_op) {
     }
     free(e);
     return demand;
-}
-
-size_t dr__uncosted_tasks(const dr_graph *g, const char *costs_trace) {
-    size_t n = dr_graph_ntasks(g);
-    double *measured = NULL;
-    if (costs_trace != NULL && n > 0 &&
-        (measured = malloc(n * sizeof(*measured))) != NULL) {
-        for (size_t t = 0; t < n; t++)
-            measured[t] = NAN;
-        /* A trace that does not load has already stopped the run. */
-        if (dr__costs_from_trace(g, costs_trace, measured, NULL) < 0) {
-            free(measured);
-            measured = NULL;
-        }
-    }
-    size_t count = 0;
-    for (size_t t = 0; t < n; t++) {
-        if (dr_task_has_cost(g, (dr_task)t) ||
-            (measured != NULL && !isnan(measured[t])))
-            continue;
-        /* As dr__run_durations: a sleep or spin takes its own amount. */
-        const char *op = dr_task_op_name(g, (dr_task)t);
-        if (dr_task_op_kind(g, (dr_task)t) == DR_OP_BUILTIN && op != NULL &&
-            (strcmp(op, "sleep") == 0 || strcmp(op, "spin") == 0))
-            continue;
-        count++;
-    }
-    free(measured);
-    return count;
 }

@@ -237,8 +237,8 @@ Test(scaling_busy, cpu_demand_counts_computing_tasks_up_to_the_cores) {
         cr_assert_eq(dr_task_set_builtin(g, t, ops[i], args), 0);
         json_decref(args);
     }
-    cr_assert(dr__graph_computes(g, DR_COST_OP_NONE));
-    cr_assert_eq(dr__task_computes(g, 3, DR_COST_OP_NONE), 0);
+    cr_assert(dr_graph_cpu_tasks(g, DR_COST_OP_NONE) > 0);
+    cr_assert_eq(dr_task_uses_cpu(g, 3, DR_COST_OP_NONE), 0);
     /* Three computing tasks at once over [1, 2] on 2 cores count 2; the
      * sleeping task (3) counts nothing. */
     const double a[][3] = {
@@ -255,11 +255,11 @@ Test(scaling_busy, tasks_without_an_op_compute_only_as_spin) {
     dr_graph *g = dr_graph_create();
     dr_task t;
     cr_assert_eq(dr_graph_add_task(g, "stg-1", &t), 0);
-    cr_assert_eq(dr__graph_computes(g, DR_COST_OP_NONE), 0);
-    cr_assert_eq(dr__graph_computes(g, DR_COST_OP_SLEEP), 0);
-    cr_assert_eq(dr__graph_computes(g, DR_COST_OP_SPIN), 1);
+    cr_assert_eq(dr_graph_cpu_tasks(g, DR_COST_OP_NONE), 0);
+    cr_assert_eq(dr_graph_cpu_tasks(g, DR_COST_OP_SLEEP), 0);
+    cr_assert_eq(dr_graph_cpu_tasks(g, DR_COST_OP_SPIN), 1);
     cr_assert_eq(dr_task_set_shell(g, t, "true"), 0);
-    cr_assert_eq(dr__graph_computes(g, DR_COST_OP_SPIN), 0);
+    cr_assert_eq(dr_graph_cpu_tasks(g, DR_COST_OP_SPIN), 0);
     dr_graph_destroy(g);
 }
 
