@@ -81,7 +81,12 @@ lock_holder() {
             }
         }' /proc/locks 2>/dev/null) || pid=""
     [ -n "$pid" ] || return 0
-    name=$(cat "/proc/$pid/comm" 2>/dev/null) || name="unknown"
+    # An open-file-description lock has no owner process (pid -1).
+    if [ "$pid" -le 0 ] 2>/dev/null; then
+        echo "unknown (an OFD lock)"
+        return 0
+    fi
+    name=$(cat "/proc/$pid/comm" 2>/dev/null) || name="ended"
     echo "$pid ($name)"
 }
 
