@@ -44,7 +44,7 @@ static void gantt_usage(FILE *out) {
         "  -w, --width PIXELS    chart width, 400 to 20000 (default 1200)\n"
         "      --no-profile      leave out the parallelism plot\n"
         "  -h, --help            show this text\n\n%s",
-        cli_exit_codes_help);
+        cli_exit_codes_no_tasks);
 }
 
 int cmd_gantt(int argc, char **argv) {
@@ -64,7 +64,8 @@ int cmd_gantt(int argc, char **argv) {
     unsigned long n;
     int c;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "o:s:g:w:h", longopts, NULL)) != -1) {
+    static const char shortopts[] = "o:s:g:w:h";
+    while ((c = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
         switch (c) {
         case 'o':
             output = optarg;
@@ -90,7 +91,7 @@ int cmd_gantt(int argc, char **argv) {
             gantt_usage(stdout);
             return DR_EXIT_OK;
         default:
-            return cli_usage_error("gantt", "unknown option");
+            return cli_option_error("gantt", argc, argv, shortopts, longopts);
         }
     }
     if (optind != argc - 1)

@@ -99,6 +99,7 @@ enum {
     OPT_REPORT
 };
 
+static const char short_options[] = "w:p:skqo:f:h";
 static const struct option long_options[] = {
     {"workers", required_argument, NULL, 'w'},
     {"policy", required_argument, NULL, 'p'},
@@ -301,7 +302,7 @@ static int parse(int argc, char **argv, run_args *a) {
     double d;
     int c;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "w:p:skqo:f:h", long_options, NULL)) !=
+    while ((c = getopt_long(argc, argv, short_options, long_options, NULL)) !=
            -1) {
         switch (c) {
         case 'w':
@@ -425,10 +426,11 @@ static int parse(int argc, char **argv, run_args *a) {
             a->quiet = 1;
             break;
         case 'h':
-            printf("%s%s", usage_text, cli_exit_codes_help);
+            printf("%s%s", usage_text, cli_exit_codes_run);
             return DR_EXIT_OK;
         default:
-            return cli_usage_error(cmd, "unknown option");
+            return cli_option_error(cmd, argc, argv, short_options,
+                                    long_options);
         }
     }
     if (optind >= argc)

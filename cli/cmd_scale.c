@@ -69,7 +69,7 @@ static void usage(FILE *out) {
         "machine (other programs taking CPU time from the runs) is said\n"
         "first in the verdict, and no law is fitted then.  docs/scaling.md\n"
         "defines every column and figure.\n\n%s",
-        cli_exit_codes_help);
+        cli_exit_codes_scale);
 }
 
 /* Adds one count; returns 0 or -1 after a usage error. */
@@ -281,8 +281,8 @@ int cmd_scale(int argc, char **argv) {
 
     optind = 1;
     int c;
-    while ((c = getopt_long(argc, argv, "w:m:sr:p:o:f:qh", longopts, NULL)) !=
-           -1) {
+    static const char shortopts[] = "w:m:sr:p:o:f:qh";
+    while ((c = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
         switch (c) {
         case 'w':
             if (parse_workers(optarg, ps, &np) != 0)
@@ -362,7 +362,7 @@ int cmd_scale(int argc, char **argv) {
             cli_params_free(&params);
             return DR_EXIT_OK;
         default:
-            rc = DR_EXIT_USAGE;
+            rc = cli_option_error("scale", argc, argv, shortopts, longopts);
         }
         if (rc != DR_EXIT_OK)
             break;

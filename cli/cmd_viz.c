@@ -54,7 +54,7 @@ static void viz_usage(FILE *out) {
         "warning.  Every\nerror of this command, an output that cannot be "
         "written included, exits 2.\n"
         "  -h, --help                 show this text\n\n%s",
-        cli_exit_codes_help);
+        cli_exit_codes_no_tasks);
 }
 
 static json_t *load_json(const char *what, const char *path) {
@@ -103,7 +103,8 @@ int cmd_viz(int argc, char **argv) {
     int c, rc = DR_EXIT_USAGE;
     unsigned long n;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "o:t:s:r:h", longopts, NULL)) != -1) {
+    static const char shortopts[] = "o:t:s:r:h";
+    while ((c = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
         switch (c) {
         case 'o':
             output = optarg;
@@ -150,7 +151,7 @@ int cmd_viz(int argc, char **argv) {
             rc = DR_EXIT_OK;
             goto out;
         default:
-            cli_usage_error("viz", "unknown option");
+            cli_option_error("viz", argc, argv, shortopts, longopts);
             goto out;
         }
     }
