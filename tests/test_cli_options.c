@@ -374,6 +374,14 @@ static void check_columns(const char *what, const char *help) {
         size_t indent = strspn(line, " ");
         if (len == 0 || indent == 0) {
             col = -1; /* a new block */
+        } else if (col >= 0 && labs((long)columns(line, indent) - col) <= 3) {
+            /* Continues the description above: two spaces after a full
+             * stop inside it are not a new term. */
+            cr_expect_eq((long)columns(line, indent), col,
+                         "%s, line %zu: continuation at column %ld, the "
+                         "block's at %ld:\n%.*s",
+                         what, lineno + 1, (long)columns(line, indent), col,
+                         (int)len, line);
         } else if (indent < len) {
             const char *gap = strstr(line + indent, "  ");
             if (gap != NULL && (size_t)(gap - line) < len) {
@@ -385,13 +393,6 @@ static void check_columns(const char *what, const char *help) {
                              "%s, line %zu: description at column %ld, the "
                              "block's at %ld:\n%.*s",
                              what, lineno + 1, c, col, (int)len, line);
-            } else if (col >= 0 && indent > 2) {
-                long c = (long)columns(line, indent);
-                if (labs(c - col) <= 3)
-                    cr_expect_eq(c, col,
-                                 "%s, line %zu: continuation at column %ld, "
-                                 "the block's at %ld:\n%.*s",
-                                 what, lineno + 1, c, col, (int)len, line);
             }
         }
         line += len + (line[len] == '\n');
