@@ -597,9 +597,9 @@ static void begin(exec *x, slot *s, dr_task t, double now) {
     s->timed_out = 0;
     s->interrupted = 0;
     atomic_store_explicit(&s->cancel, 0, memory_order_relaxed);
-    s->timeout = dr_task_timeout(x->g, t);
-    if (s->timeout <= 0)
-        s->timeout = x->run->opts.timeout;
+    /* A task's own timeout wins, 0 (none) included. */
+    s->timeout = dr_task_has_timeout(x->g, t) ? dr_task_timeout(x->g, t)
+                                              : x->run->opts.timeout;
     if (is_command(x, t))
         post(x, s, REQ_SPAWN | (s->timeout > 0 ? REQ_TIMER : 0));
     else if (s->timeout > 0)
