@@ -12,6 +12,7 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -75,6 +76,11 @@ static const char usage_text[] =
     "      --plugin LIB.so   load operations from a plugin (repeatable)\n"
     "  -q, --quiet           print only errors and --output results\n"
     "  -h, --help            show this text\n"
+    "\n"
+    "SIGINT, SIGTERM and SIGHUP stop the run: running tasks are stopped, the\n"
+    "trace and summary of what ran are written, and the exit status is 130;\n"
+    "a second SIGINT or SIGTERM leaves at once.  However dagrun ends, nothing\n"
+    "its commands started is left running (docs/running.md).\n"
     "\n";
 
 enum {
@@ -444,6 +450,19 @@ static int check_outputs(const run_args *a, const char *outdir) {
     return 0;
 }
 
+static const char *signal_words(int sig) {
+    switch (sig) {
+    case SIGINT:
+        return "SIGINT (Ctrl-C)";
+    case SIGTERM:
+        return "SIGTERM";
+    case SIGHUP:
+        return "SIGHUP (the terminal or session closed)";
+    default:
+        return "a signal";
+    }
+}
+
 /* With -q, failures still reach stderr (one line each).  s: the summary. */
 static void print_failures_quietly(const json_t *s) {
     json_t *failures = json_object_get(s, "failures");
@@ -561,6 +580,11 @@ int cmd_run(int argc, char **argv) {
     char *name = NULL, *outdir = NULL, *logs = NULL;
     if (code >= 0)
         goto out;
+    /* A closed pipe or a file-size limit must not kill dagrun before it has
+     * written (or reported failing to write) its outputs; commands start
+     * with default signal dispositions (uv_spawn resets them). */
+    signal(SIGPIPE, SIG_IGN);
+    signal(SIGXFSZ, SIG_IGN);
     code = DR_EXIT_USAGE;
     dr_error err;
     dr_error_clear(&err);
@@ -618,6 +642,9 @@ int cmd_run(int argc, char **argv) {
     code = status == 0          ? DR_EXIT_OK
            : status == DR_EINTR ? DR_EXIT_INTERRUPTED
                                 : DR_EXIT_FAILED;
+    if (run->stop_signal != 0)
+        fprintf(stderr, "dagrun run: interrupted by %s\n",
+                signal_words(run->stop_signal));
     /* One summary for the file, the pictures and -q's failure lines (it is
      * a sweep over every attempt: worth not repeating on big runs). */
     summary = dr_run_summary_json(run);
