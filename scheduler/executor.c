@@ -23,7 +23,8 @@
  *    kills what it left in its group, records it under the sched lock and
  *    wakes that worker to take its next task.  A watcher process
  *    (reaper.c), forked before the threads, stops whatever the commands
- *    left when the run ends or dagrun dies.
+ *    left when the run ends or dagrun dies; log files are named and the
+ *    run folder cleared in logs.c.
  * Timeouts, the progress line and signals (SIGINT, SIGTERM, SIGHUP) are
  * loop timers and handles; a worker starting a task with a timeout posts a
  * request for its timer the same way.  A command past its timeout has its
@@ -45,6 +46,7 @@
 #define _GNU_SOURCE /* PTHREAD_MUTEX_ADAPTIVE_NP, strsignal */
 #include "builtins.h"
 #include "graph_internal.h"
+#include "logs.h"
 #include "reaper.h"
 #include "run_internal.h"
 
@@ -699,6 +701,7 @@ static void worker_main(void *arg) {
 
 static void finish_loop(exec *x);
 static int spawn_command(exec *x, slot *s, char *msg, size_t msglen);
+static int workdir_error(const char *dir);
 static void on_timeout(uv_timer_t *h);
 
 /* (lock) A command attempt on slot s ended: record it; its worker goes
@@ -777,55 +780,19 @@ static void on_async(uv_async_t *h) {
         }
     }
 }
+/* Log file names are made in logs.c (escaped, cut when too long). */
 static char *log_path(const exec *x, dr_task t, const char *ext) {
-    const char *key = dr_task_key(x->g, t);
-    size_t len = strlen(x->run->run_dir) + 3 * strlen(key) + strlen(ext) + 2;
-    char *p = malloc(len);
-    if (p == NULL)
-        return NULL;
-    int off = snprintf(p, len, "%s/", x->run->run_dir);
-    /* A key may hold '/', which must not make a sub-folder.  It is written
-     * %2F (and '%' itself %25), so two keys never share a log file: "x/y"
-     * and "x_y" stay apart. */
-    for (const char *k = key; *k; k++) {
-        if (*k == '/' || *k == '%')
-            off += sprintf(p + off, "%%%02X", (unsigned char)*k);
-        else
-            p[off++] = *k;
-    }
-    strcpy(p + off, ext);
-    return p;
+    return dr__log_path(x->run->run_dir, dr_task_key(x->g, t), ext);
 }
 
+/* The failure's stderr tail, made safe for terminals and JSON (logs.c). */
 static char *stderr_tail(const exec *x, dr_task t) {
     char *path = log_path(x, t, ".err");
     if (path == NULL)
         return NULL;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    char *tail = dr__log_tail(path, TAIL_LINES, TAIL_BYTES);
     free(path);
-    if (fd < 0)
-        return NULL;
-    char buf[TAIL_BYTES + 1];
-    off_t size = lseek(fd, 0, SEEK_END);
-    off_t from = size > TAIL_BYTES ? size - TAIL_BYTES : 0;
-    ssize_t got = size > 0 ? pread(fd, buf, (size_t)(size - from), from) : 0;
-    close(fd);
-    if (got <= 0)
-        return NULL;
-    size_t len = (size_t)got;
-    while (len > 0 && (buf[len - 1] == '\n' || buf[len - 1] == '\r'))
-        len--;
-    if (len == 0)
-        return NULL;
-    buf[len] = '\0';
-    size_t begin = len;
-    int lines = 0;
-    while (begin > 0) {
-        if (buf[begin - 1] == '\n' && ++lines == TAIL_LINES)
-            break;
-        begin--;
-    }
-    return strdup(buf + begin);
+    return tail;
 }
 
 static void on_proc_closed(uv_handle_t *h) { free(h); }
@@ -983,7 +950,15 @@ static int spawn_command(exec *x, slot *s, char *msg, size_t msglen) {
         /* libuv initialised the handle even though no child started. */
         uv_close((uv_handle_t *)s->proc, on_proc_closed);
         s->proc = NULL;
-        snprintf(msg, msglen, "cannot run '%s': %s", args[0], uv_strerror(r));
+        int bad = x->run->opts.workdir != NULL
+                      ? workdir_error(x->run->opts.workdir)
+                      : 0;
+        if (bad != 0)
+            snprintf(msg, msglen, "cannot run '%s': working folder '%s': %s",
+                     args[0], x->run->opts.workdir, strerror(bad));
+        else
+            snprintf(msg, msglen, "cannot run '%s': %s", args[0],
+                     uv_strerror(r));
         goto out;
     }
     s->pid = s->proc->pid;
@@ -1128,8 +1103,22 @@ static int is_dagrun_var(const char *e) {
            strncmp(e, DR__RUN_MARK_VAR "=", sizeof DR__RUN_MARK_VAR) == 0;
 }
 
-/* Decides how each task runs; checks C functions can be found, creates the
- * log folder when there are commands.  Returns 0 or a DR_E* code. */
+/* 0 when `dir` is a folder commands can run in, else an errno value.  It
+ * is checked before anything runs, and again when a spawn fails: libuv's
+ * error alone would blame the program ("no such file or directory"). */
+static int workdir_error(const char *dir) {
+    struct stat st;
+    if (stat(dir, &st) != 0)
+        return errno;
+    if (!S_ISDIR(st.st_mode))
+        return ENOTDIR;
+    return access(dir, X_OK) != 0 ? errno : 0;
+}
+
+/* Decides how each task runs; checks C functions can be found and the
+ * commands' working folder exists; clears the run folder of the last run's
+ * logs and creates it when there are commands.  Returns 0 or a DR_E* code
+ * (err filled, except for DR_ENOMEM). */
 static int prepare(exec *x) {
     const dr_run_options *o = &x->run->opts;
     int commands = 0, spin = 0, all_costs = 1;
@@ -1183,26 +1172,34 @@ static int prepare(exec *x) {
         x->total_units = (double)x->n; /* ETA by task count */
     if (spin)
         dr__spin_calibrate();
-    if (!commands)
-        return 0;
-    if (x->run->run_dir == NULL) {
-        const char *name = dr_graph_name(x->g);
-        char *dir;
-        if (o->run_dir != NULL)
-            dir = strdup(o->run_dir);
-        else {
-            size_t len = strlen(name) + 32;
-            dir = malloc(len);
-            if (dir != NULL)
-                snprintf(dir, len, "dagrun-out/%s/logs",
-                         *name ? name : "graph");
-        }
-        if (dir == NULL)
-            return DR_ENOMEM;
-        x->run->run_dir = dir;
-    }
-    if (dr_make_dirs(x->run->run_dir, x->errp) != 0)
+    int bad = o->workdir != NULL ? workdir_error(o->workdir) : 0;
+    if (bad != 0) {
+        dr__error_set(x->errp, DR_EIO, NULL, 0, 0, NULL,
+                      "working folder of commands (--workdir) '%s': %s",
+                      o->workdir, strerror(bad));
         return DR_EIO;
+    }
+    const char *name = dr_graph_name(x->g);
+    char *dir;
+    if (o->run_dir != NULL)
+        dir = strdup(o->run_dir);
+    else {
+        size_t len = strlen(name) + 32;
+        dir = malloc(len);
+        if (dir != NULL)
+            snprintf(dir, len, "dagrun-out/%s/logs", *name ? name : "graph");
+    }
+    if (dir == NULL)
+        return DR_ENOMEM;
+    /* Without commands an existing run folder is still cleared: no log
+     * of an earlier run may look like one of this run's. */
+    int rc = dr__logs_prepare(x->g, dir, commands, x->errp);
+    if (rc != 0 || !commands) {
+        free(dir);
+        return rc;
+    }
+    free(x->run->run_dir);
+    x->run->run_dir = dir;
     /* The mark every command's environment carries, unique to the run, by
      * which the watcher finds what escaped the commands' groups. */
     uint64_t id = 0;

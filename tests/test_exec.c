@@ -999,3 +999,31 @@ Test(exec, a_task_timeout_of_zero_is_never_overridden_by_the_runs_timeout,
     dr_run_destroy(run);
     dr_graph_destroy(g);
 }
+
+/* A working folder that does not exist is reported as such, before
+ * anything runs, not as "cannot run 'echo'". */
+Test(exec, a_missing_working_folder_stops_the_run_before_it_starts,
+     .timeout = 30) {
+    char *dir = drt_tmpdir();
+    dr_graph *g = dr_graph_create();
+    dr_task t = add(g, "hello");
+    const char *argv[] = {"echo", "hello"};
+    cr_assert_eq(dr_task_set_argv(g, t, argv, 2), 0);
+    dr_run_options o = command_options(dir);
+    char *missing = drt_fmt("%s/no-such-folder", dir);
+    o.workdir = missing;
+    dr_error err;
+    memset(&err, 0, sizeof err);
+    dr_run *run = dr_run_graph(g, &o, &err);
+    cr_expect_null(run, "the run started");
+    cr_expect_not_null(strstr(err.text, "working folder"), "%s", err.text);
+    cr_expect_not_null(strstr(err.text, missing), "%s", err.text);
+    cr_expect_not_null(strstr(err.text, "No such file or directory"), "%s",
+                       err.text);
+    dr_run_destroy(run);
+    dr_graph_destroy(g);
+    free_options(&o);
+    free(missing);
+    drt_rmtree(dir);
+    free(dir);
+}
