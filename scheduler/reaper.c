@@ -64,6 +64,7 @@ typedef struct watcher {
     size_t marklen;
     int *groups; /* live process groups; 0: a free entry */
     unsigned cap;
+    unsigned long long born; /* the watcher's start (clock ticks since boot) */
 } watcher;
 
 static void nap_ms(long ms) {
@@ -85,6 +86,49 @@ static void forget(watcher *w, int pgid) {
     for (unsigned i = 0; i < w->cap; i++)
         if (w->groups[i] == pgid)
             w->groups[i] = 0;
+}
+
+/* The start time of process `pid` ("self" too), in clock ticks since boot
+ * (field 22 of /proc/<pid>/stat), and whether it is alive (not a zombie);
+ * 0 when it cannot be read. */
+static unsigned long long started(const char *pid, int *alive) {
+    char path[64] = "/proc/";
+    size_t n = strlen(pid);
+    if (n > 20)
+        return 0;
+    memcpy(path + 6, pid, n);
+    memcpy(path + 6 + n, "/stat", sizeof "/stat");
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return 0;
+    char buf[1024];
+    ssize_t got;
+    while ((got = read(fd, buf, sizeof buf - 1)) < 0 && errno == EINTR)
+        ;
+    close(fd);
+    if (got <= 0)
+        return 0;
+    buf[got] = '\0';
+    /* The command name may hold spaces and ')': fields follow the last ')'. */
+    char *p = NULL;
+    for (char *q = buf; *q; q++)
+        if (*q == ')')
+            p = q;
+    if (p == NULL || p[1] != ' ')
+        return 0;
+    p += 2; /* field 3, the state */
+    if (alive != NULL)
+        *alive = *p != 'Z' && *p != 'X';
+    for (int field = 3; field < 22; field++) {
+        while (*p && *p != ' ')
+            p++;
+        if (*p++ != ' ')
+            return 0;
+    }
+    unsigned long long t = 0;
+    for (; *p >= '0' && *p <= '9'; p++)
+        t = t * 10 + (unsigned long long)(*p - '0');
+    return t;
 }
 
 /* Whether the NUL-separated environment of `pid` holds the mark as one
@@ -148,6 +192,13 @@ static unsigned sweep_marked(const watcher *w, int sig) {
                 pid = pid * 10 + (*p - '0');
             if (*p != '\0' || p == name || pid <= 1 || pid == self)
                 continue;
+            /* Only a live process started after the watcher (as everything
+             * the commands start is) can carry the mark: the others' memory
+             * is not even looked at (reading an environment takes the
+             * process's memory lock). */
+            int alive = 0;
+            if (started(name, &alive) < w->born || !alive)
+                continue;
             if (!has_mark(w, name))
                 continue;
             count++;
@@ -207,6 +258,7 @@ static void watcher_main(watcher *w) {
     sigprocmask(SIG_SETMASK, &none, NULL);
     setsid();
     prctl(PR_SET_NAME, "dagrun-reaper", 0, 0, 0);
+    w->born = started("self", NULL);
     close_other_fds(w->fd);
     if (chdir("/") != 0) {
         /* Only so as not to hold a mount busy; harmless if it fails. */
@@ -248,6 +300,7 @@ int dr__reaper_start(dr__reaper *r, const char *mark, unsigned groups) {
     w.mark = mark;
     w.marklen = strlen(mark);
     w.cap = groups > 0 ? groups : 1;
+    w.born = 0;
     w.groups = calloc(w.cap, sizeof *w.groups);
     if (w.groups == NULL) {
         errno = ENOMEM;
