@@ -1431,6 +1431,9 @@ int dr__execute(dr_run *run, dr__core *core, dr_error *err) {
 
     for (unsigned i = 0; i < started; i++)
         uv_thread_join(&x->threads[i]);
+    /* Tasks that did not start this time keep no (emptied) log. */
+    if (x->env != NULL)
+        dr__logs_forget_unrun(x->g, run->run_dir, x->attempts);
     while (uv_loop_close(&x->loop) == UV_EBUSY)
         uv_run(&x->loop, UV_RUN_NOWAIT);
 

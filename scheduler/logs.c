@@ -13,10 +13,15 @@
  * Stale logs.  A run folder is reused from run to run, and a task that did
  * not run this time must not leave last time's log beside this run's.  So
  * each run writes a manifest (DR__LOGS_MANIFEST: one log name per line)
- * listing the logs it may write, and the next run first removes what the
- * manifest lists, then this graph's command logs (a folder used by an older
- * dagrun has no manifest), then writes its own.  Only files dagrun named
- * are ever removed, so a --run-dir shared with other files is safe.
+ * listing the logs it may write.  The next run first removes the listed
+ * logs of tasks that are not in its graph, and empties its own tasks' logs
+ * (a folder used by an older dagrun has no manifest); at its end it removes
+ * the (empty) logs of its tasks that did not start.  So during a run, or
+ * after one was killed, a task not started yet has an empty log, and after
+ * a run it has none.  Emptying rather than removing keeps each task's start
+ * from creating a file, ten times dearer than truncating one on ext4.  Only
+ * files dagrun named are ever touched, so a --run-dir shared with other
+ * files is safe.
  *
  * Reading back.  A failure's stderr tail goes into the summary, and a
  * command's stdout is printed as its result: both are passed through
@@ -96,10 +101,11 @@ static int is_command(const dr_graph *g, dr_task t) {
     return k == DR_OP_ARGV || k == DR_OP_SHELL;
 }
 
+static const char *const exts[] = {".out", ".err"};
+
 /* Removes dir/<name>.out and dir/<name>.err; 0, or -1 with errno set for
  * an error other than "not there". */
 static int remove_pair(const char *dir, const char *name) {
-    static const char *const exts[] = {".out", ".err"};
     size_t len = strlen(dir) + strlen(name) + 8;
     char *path = malloc(len);
     if (path == NULL)
@@ -114,14 +120,78 @@ static int remove_pair(const char *dir, const char *name) {
     return rc;
 }
 
-/* Removes what the manifest in dir lists (names with a '/' are not ours and
- * are ignored).  A missing manifest is fine. */
-static int remove_listed(const char *dir) {
-    size_t len = strlen(dir) + sizeof DR__LOGS_MANIFEST + 2;
+/* Empties dir/<name>.out and .err if they exist.  Emptying keeps the
+ * files, so the task's next start truncates an empty file instead of
+ * creating one, which costs a tenth as much on ext4. */
+static int truncate_pair(const char *dir, const char *name) {
+    size_t len = strlen(dir) + strlen(name) + 8;
     char *path = malloc(len);
     if (path == NULL)
         return -1;
-    snprintf(path, len, "%s/%s", dir, DR__LOGS_MANIFEST);
+    int rc = 0;
+    for (int i = 0; i < 2; i++) {
+        snprintf(path, len, "%s/%s%s", dir, name, exts[i]);
+        int fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC | O_NOCTTY);
+        if (fd >= 0)
+            close(fd);
+        else if (errno != ENOENT)
+            rc = -1;
+    }
+    free(path);
+    return rc;
+}
+
+static int by_name(const void *a, const void *b) {
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The log names (no extension) of g's command tasks, sorted; *n gets how
+ * many.  New array of new strings (free_names), or NULL on DR_ENOMEM. */
+static char **graph_log_names(const dr_graph *g, size_t *n) {
+    size_t count = 0;
+    for (dr_task t = 0; t < dr_graph_ntasks(g); t++)
+        count += is_command(g, t);
+    char **names = malloc((count ? count : 1) * sizeof *names);
+    if (names == NULL)
+        return NULL;
+    size_t k = 0;
+    for (dr_task t = 0; t < dr_graph_ntasks(g) && k < count; t++) {
+        if (!is_command(g, t))
+            continue;
+        if ((names[k] = dr__log_name(dr_task_key(g, t), "")) == NULL) {
+            while (k > 0)
+                free(names[--k]);
+            free(names);
+            return NULL;
+        }
+        k++;
+    }
+    qsort(names, count, sizeof *names, by_name);
+    *n = count;
+    return names;
+}
+
+static void free_names(char **names, size_t n) {
+    for (size_t i = 0; names != NULL && i < n; i++)
+        free(names[i]);
+    free(names);
+}
+
+static char *manifest_path(const char *dir) {
+    size_t len = strlen(dir) + sizeof DR__LOGS_MANIFEST + 2;
+    char *path = malloc(len);
+    if (path != NULL)
+        snprintf(path, len, "%s/%s", dir, DR__LOGS_MANIFEST);
+    return path;
+}
+
+/* Removes what the manifest in dir lists, except the names in `keep`
+ * (sorted); names with a '/' are not ours and are ignored.  A missing
+ * manifest is fine. */
+static int remove_listed(const char *dir, char **keep, size_t nkeep) {
+    char *path = manifest_path(dir);
+    if (path == NULL)
+        return -1;
     FILE *f = fopen(path, "re");
     free(path);
     if (f == NULL)
@@ -135,6 +205,9 @@ static int remove_listed(const char *dir) {
             line[--got] = '\0';
         if (got == 0 || strchr(line, '/') != NULL)
             continue;
+        if (nkeep > 0 &&
+            bsearch(&line, keep, nkeep, sizeof *keep, by_name) != NULL)
+            continue;
         if (remove_pair(dir, line) != 0)
             rc = -1;
     }
@@ -143,56 +216,24 @@ static int remove_listed(const char *dir) {
     return rc;
 }
 
-/* Names of g's command logs, one per line (the manifest's text). */
-static char *manifest_text(const dr_graph *g, size_t *len) {
-    size_t n = dr_graph_ntasks(g), cap = 256, used = 0;
-    char *text = malloc(cap);
+/* The manifest's text: the names, one per line. */
+static char *manifest_text(char **names, size_t n, size_t *len) {
+    size_t total = 1;
+    for (size_t i = 0; i < n; i++)
+        total += strlen(names[i]) + 1;
+    char *text = malloc(total);
     if (text == NULL)
         return NULL;
-    for (dr_task t = 0; t < n; t++) {
-        if (!is_command(g, t))
-            continue;
-        char *name = dr__log_name(dr_task_key(g, t), "");
-        if (name == NULL) {
-            free(text);
-            return NULL;
-        }
-        size_t nl = strlen(name);
-        if (used + nl + 2 > cap) {
-            while (used + nl + 2 > cap)
-                cap *= 2;
-            char *bigger = realloc(text, cap);
-            if (bigger == NULL) {
-                free(name);
-                free(text);
-                return NULL;
-            }
-            text = bigger;
-        }
-        memcpy(text + used, name, nl);
+    size_t used = 0;
+    for (size_t i = 0; i < n; i++) {
+        size_t nl = strlen(names[i]);
+        memcpy(text + used, names[i], nl);
         used += nl;
         text[used++] = '\n';
-        free(name);
     }
     text[used] = '\0';
     *len = used;
     return text;
-}
-
-/* Removes g's own command logs from dir. */
-static int remove_graph_logs(const dr_graph *g, const char *dir) {
-    int rc = 0;
-    for (dr_task t = 0; t < dr_graph_ntasks(g); t++) {
-        if (!is_command(g, t))
-            continue;
-        char *name = dr__log_name(dr_task_key(g, t), "");
-        if (name == NULL)
-            return -1;
-        if (remove_pair(dir, name) != 0)
-            rc = -1;
-        free(name);
-    }
-    return rc;
 }
 
 int dr__logs_prepare(const dr_graph *g, const char *dir, int commands,
@@ -202,25 +243,32 @@ int dr__logs_prepare(const dr_graph *g, const char *dir, int commands,
         return 0; /* nothing to clear, nothing to create */
     if (commands && dr_make_dirs(dir, err) != 0)
         return DR_EIO;
-    errno = 0;
-    if (remove_listed(dir) != 0 || remove_graph_logs(g, dir) != 0) {
-        int saved = errno ? errno : ENOMEM;
-        dr__error_set(err, saved == ENOMEM ? DR_ENOMEM : DR_EIO, dir, 0, 0,
-                      NULL, "cannot clear the logs of the last run: %s",
-                      strerror(saved));
-        return saved == ENOMEM ? DR_ENOMEM : DR_EIO;
-    }
-    size_t mlen = strlen(dir) + sizeof DR__LOGS_MANIFEST + 2;
-    char *mpath = malloc(mlen);
-    if (mpath == NULL) {
+    size_t n = 0;
+    char **names = graph_log_names(g, &n);
+    char *mpath = manifest_path(dir);
+    if (names == NULL || mpath == NULL) {
+        free_names(names, n);
+        free(mpath);
         dr__error_set(err, DR_ENOMEM, NULL, 0, 0, NULL, "out of memory");
         return DR_ENOMEM;
     }
-    snprintf(mpath, mlen, "%s/%s", dir, DR__LOGS_MANIFEST);
+    /* The last run's logs of tasks not in this graph go; this graph's are
+     * emptied (each task's start truncates its own anyway). */
+    errno = 0;
+    int bad = remove_listed(dir, names, n) != 0;
+    for (size_t i = 0; i < n; i++)
+        if (truncate_pair(dir, names[i]) != 0)
+            bad = 1;
     int rc = 0;
-    if (commands) {
+    if (bad) {
+        int saved = errno ? errno : ENOMEM;
+        rc = saved == ENOMEM ? DR_ENOMEM : DR_EIO;
+        dr__error_set(err, rc, dir, 0, 0, NULL,
+                      "cannot clear the logs of the last run: %s",
+                      strerror(saved));
+    } else if (commands) {
         size_t len = 0;
-        char *text = manifest_text(g, &len);
+        char *text = manifest_text(names, n, &len);
         if (text == NULL) {
             dr__error_set(err, DR_ENOMEM, NULL, 0, 0, NULL, "out of memory");
             rc = DR_ENOMEM;
@@ -234,19 +282,33 @@ int dr__logs_prepare(const dr_graph *g, const char *dir, int commands,
         rc = DR_EIO;
     }
     free(mpath);
+    free_names(names, n);
     return rc;
 }
 
-void dr__logs_remove(const dr_graph *g, const char *dir) {
-    remove_listed(dir);
-    remove_graph_logs(g, dir);
-    size_t len = strlen(dir) + sizeof DR__LOGS_MANIFEST + 2;
-    char *path = malloc(len);
-    if (path != NULL) {
-        snprintf(path, len, "%s/%s", dir, DR__LOGS_MANIFEST);
-        unlink(path);
-        free(path);
+void dr__logs_forget_unrun(const dr_graph *g, const char *dir,
+                           const uint32_t *attempts) {
+    for (dr_task t = 0; t < dr_graph_ntasks(g); t++) {
+        if (!is_command(g, t) || attempts[t] > 0)
+            continue;
+        char *name = dr__log_name(dr_task_key(g, t), "");
+        if (name != NULL)
+            remove_pair(dir, name);
+        free(name);
     }
+}
+
+void dr__logs_remove(const dr_graph *g, const char *dir) {
+    remove_listed(dir, NULL, 0);
+    size_t n = 0;
+    char **names = graph_log_names(g, &n);
+    for (size_t i = 0; names != NULL && i < n; i++)
+        remove_pair(dir, names[i]);
+    free_names(names, n);
+    char *path = manifest_path(dir);
+    if (path != NULL)
+        unlink(path);
+    free(path);
     rmdir(dir); /* fails, harmlessly, if anything else is in it */
 }
 

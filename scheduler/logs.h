@@ -10,6 +10,7 @@
 #include "dagrun.h"
 
 #include <stddef.h>
+#include <stdint.h>
 
 /* The run folder's list of the log files a run wrote ("<name>" per line,
  * without .out/.err), read by the next run to clear them. */
@@ -25,13 +26,18 @@ char *dr__log_path(const char *dir, const char *key, const char *ext);
 
 /*
  * Makes `dir` ready for a run of `g`: removes the logs an earlier run
- * listed in the folder's manifest and those of g's command tasks, then
- * (when `commands`) creates the folder and writes the new manifest.  Without
- * commands an existing folder is only cleared, a missing one not created.
- * Returns 0, or DR_EIO / DR_ENOMEM with err filled.
+ * listed in the folder's manifest for tasks not in g, empties those of g's
+ * command tasks, then (when `commands`) creates the folder and writes the
+ * new manifest.  Without commands an existing folder is only cleared, a
+ * missing one not created.  Returns 0, or DR_EIO / DR_ENOMEM with err
+ * filled.
  */
 int dr__logs_prepare(const dr_graph *g, const char *dir, int commands,
                      dr_error *err);
+/* At the end of a run: removes the logs of g's command tasks that made no
+ * attempt (attempts[t] == 0), emptied by dr__logs_prepare. */
+void dr__logs_forget_unrun(const dr_graph *g, const char *dir,
+                           const uint32_t *attempts);
 /* Removes g's logs, the manifest and the folder itself if nothing else is
  * left in it (the CLI's temporary run folder for --no-outputs). */
 void dr__logs_remove(const dr_graph *g, const char *dir);

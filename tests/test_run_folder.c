@@ -88,7 +88,8 @@ static const char quick[] = "{\"name\": \"q\", \"tasks\": [{\"id\": \"a\", "
                             "\"shell\": \"echo done\"}]}";
 static const char slow[] =
     "{\"name\": \"s\", \"tasks\": [{\"id\": \"b\", \"shell\": \"echo $$ > "
-    "b.pid; touch b.started; exec sleep 60\"}]}";
+    "b.pid; touch b.started; exec sleep 60\"}, {\"id\": \"a\", \"deps\": "
+    "[\"b\"], \"shell\": \"echo again\"}]}";
 
 static void write_graphs(void) {
     char *q = in_dir("quick.json"), *s = in_dir("slow.json");
@@ -125,6 +126,13 @@ Test(run_folder,
     char *pid_line = drt_fmt("pid %ld\n", (long)running);
     cr_expect(strncmp(note, pid_line, strlen(pid_line)) == 0, "%s", note);
     free(note);
+
+    /* Task a has not started: its log from the last run is no longer
+     * there to be read as this run's. */
+    char *a_log = in_dir("out/logs/a.out");
+    char *a_text = drt_read_file(a_log, NULL);
+    cr_expect(a_text == NULL || a_text[0] == '\0', "stale log: %s", a_text);
+    free(a_text), free(a_log);
 
     kill(running, SIGKILL);
     waitpid(running, NULL, 0);
