@@ -145,6 +145,19 @@ static pid_t start_dagrun(const char *graph_text) {
     char *graph = drt_fmt("%s/graph.json", dir);
     cr_assert_eq(drt_write_file(graph, graph_text), 0);
     free(graph);
+    /* The child's environment is made here: after fork() it only calls
+     * async-signal-safe functions. */
+    extern char **environ;
+    size_t ne = 0;
+    while (environ[ne] != NULL)
+        ne++;
+    char **env = calloc(ne + 2, sizeof *env);
+    cr_assert_not_null(env);
+    memcpy(env, environ, ne * sizeof *env);
+    env[ne] = mark;
+    char *const args[] = {"dagrun", "run", "graph.json", "-w",
+                          "3",      "-o",  "out",        NULL};
+    const char *cli = drt_cli_path();
     pid_t pid = fork();
     cr_assert(pid >= 0);
     if (pid == 0) {
@@ -158,11 +171,10 @@ static pid_t start_dagrun(const char *graph_text) {
         dup2(in, 0);
         dup2(out, 1);
         dup2(err, 2);
-        putenv(mark);
-        execl(drt_cli_path(), "dagrun", "run", "graph.json", "-w", "3", "-o",
-              "out", (char *)NULL);
+        execve(cli, args, env);
         _exit(98);
     }
+    free(env);
     return pid;
 }
 

@@ -68,6 +68,7 @@ static int wait_for(const char *name) {
 
 /* `dagrun run GRAPH -o out -q` in dir, in the background. */
 static pid_t start(const char *graph) {
+    const char *cli = drt_cli_path();
     pid_t pid = fork();
     cr_assert(pid >= 0);
     if (pid == 0) {
@@ -77,8 +78,7 @@ static pid_t start(const char *graph) {
         dup2(null, 0);
         dup2(null, 1);
         dup2(null, 2);
-        execl(drt_cli_path(), "dagrun", "run", graph, "-o", "out", "-q",
-              (char *)NULL);
+        execl(cli, "dagrun", "run", graph, "-o", "out", "-q", (char *)NULL);
         _exit(98);
     }
     return pid;
