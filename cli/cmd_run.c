@@ -3,15 +3,19 @@
  * or simulates it, writes trace.json and summary.json into an output folder
  * (dagrun-out/<graph>/ unless told otherwise), prints the summary in plain
  * words and the sinks' results.  Everything but option parsing and printing
- * lives in the scheduler (include/dagrun/run.h).
+ * lives in the scheduler (include/dagrun/run.h), and the output folder's
+ * life cycle (one run at a time, no mix of two) in run_folder.c.
  */
 #include "cli.h"
 #include "dagrun/run.h"
 #include "dagrun/viz.h"
+#include "logs.h"
+#include "run_folder.h"
 #include "run_internal.h"
 
 #include <errno.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -61,13 +65,19 @@ static const char usage_text[] =
     "  -o, --output-dir DIR  where dag.dot, dag.svg, gantt.svg, trace.json,\n"
     "                        summary.json, report.html and logs/ go\n"
     "                        (default dagrun-out/<graph name>/, and\n"
-    "                        dagrun-out/<graph name>-sim/ with --simulate)\n"
+    "                        dagrun-out/<graph name>-sim/ with --simulate);\n"
+    "                        one run at a time: a run removes the last\n"
+    "                        run's files there first, and marks the folder\n"
+    "                        with a RUNNING file until it has written its own\n"
     "      --no-outputs      write none of them (the single-file options\n"
-    "                        above still work)\n"
+    "                        above still work; command logs go to a\n"
+    "                        temporary folder)\n"
     "      --output KEY      print the result of task KEY (repeatable; the\n"
     "                        default prints the sinks' results)\n"
-    "      --run-dir DIR     where command logs go\n"
-    "                        (default <output dir>/logs)\n"
+    "      --run-dir DIR     where command logs go (default <output "
+    "dir>/logs;\n"
+    "                        with --no-outputs a temporary folder removed\n"
+    "                        at the end)\n"
     "      --workdir DIR     working folder of commands (default: here)\n"
     "      --set NAME=VALUE  override a graph parameter (repeatable); the\n"
     "                        parameter 'workers' is the worker count unless\n"
@@ -76,6 +86,13 @@ static const char usage_text[] =
     "      --plugin LIB.so   load operations from a plugin (repeatable)\n"
     "  -q, --quiet           print only errors and --output results\n"
     "  -h, --help            show this text\n"
+    "\n"
+    "A command task's result is what it printed on standard output (the\n"
+    "first 20 lines; the rest stays in its log).  SIGINT, SIGTERM and SIGHUP\n"
+    "stop the run: running tasks are stopped, the trace and summary of what\n"
+    "ran are written, and the exit status is 130; a second SIGINT or SIGTERM\n"
+    "leaves at once.  However dagrun ends, nothing its commands started is\n"
+    "left running (docs/running.md).\n"
     "\n";
 
 enum {
@@ -192,10 +209,60 @@ static int result_precision(const json_t *v) {
     return p;
 }
 
+/* What a command printed is shown up to this much; the rest stays in its
+ * log. */
+#define RESULT_LINES 20
+#define RESULT_BYTES 4096
+
+/* A command task's result: what it printed on standard output, made safe
+ * for the terminal (logs.c).  One line is printed as `KEY = line`, more as
+ * an indented block; beyond the limits, where the rest is.  `logs_kept`: 0
+ * when the log folder is the temporary one of --no-outputs. */
+static void print_command_output(const dr_run *run, const char *shown_key,
+                                 const char *key, int logs_kept) {
+    char *path = dr__log_path(run->run_dir, key, ".out");
+    size_t shown = 0, size = 0;
+    char *text = path != NULL ? dr__log_head(path, RESULT_LINES, RESULT_BYTES,
+                                             &shown, &size)
+                              : NULL;
+    char *where = path != NULL ? dr__safe_text(path, strlen(path), 0) : NULL;
+    if (text == NULL) {
+        printf("%s = (a command: its output cannot be read from %s)\n",
+               shown_key, where ? where : "its log");
+    } else if (size == 0) {
+        printf("%s = (a command that printed nothing)\n", shown_key);
+    } else if (strchr(text, '\n') == NULL && shown == size) {
+        printf("%s = %s\n", shown_key, text);
+    } else {
+        printf("%s: standard output%s:\n", shown_key,
+               shown < size ? ", first part" : "");
+        for (const char *line = text; line != NULL;) {
+            const char *nl = strchr(line, '\n');
+            int len = nl ? (int)(nl - line) : (int)strlen(line);
+            printf("  | %.*s\n", len, line);
+            line = nl ? nl + 1 : NULL;
+        }
+        if (shown < size && logs_kept)
+            printf("  ... %zu more bytes in %s\n", size - shown, where);
+        else if (shown < size)
+            printf("  ... %zu more bytes (logs are not kept with "
+                   "--no-outputs; --run-dir DIR keeps them)\n",
+                   size - shown);
+    }
+    free(where);
+    free(text);
+    free(path);
+}
+
 /* "KEY = <JSON>"; `explain` (the default sink listing, not --output) says
- * what a null result or a command's missing result means. */
+ * what a null result means.  Keys are printed with control characters
+ * escaped. */
 static void print_result(const dr_run *run, const dr_graph *g, dr_task t,
-                         int explain) {
+                         int explain, int logs_kept) {
+    const char *raw = dr_task_key(g, t);
+    char *key = dr__safe_text(raw, strlen(raw), 0);
+    if (key == NULL)
+        return;
     json_t *r = dr_run_task_result(run, t);
     /* JSON null is what sleep/noop return: say so rather than print null. */
     char *text =
@@ -203,55 +270,54 @@ static void print_result(const dr_run *run, const dr_graph *g, dr_task t,
             ? json_dumps(r, JSON_COMPACT | JSON_ENCODE_ANY |
                                 JSON_REAL_PRECISION(result_precision(r)))
             : NULL;
+    const char *why = NULL;
     if (r != NULL && json_is_null(r)) {
         if (explain)
-            printf("%s = null (%s returns no value)\n", dr_task_key(g, t),
+            printf("%s = null (%s returns no value)\n", key,
                    dr_task_op_label(g, t));
         else
-            printf("%s = null\n", dr_task_key(g, t));
-        return;
-    }
-    const char *why;
-    char where[512];
-    switch (dr_run_task_state(run, t)) {
-    case DR_STATE_OK:
-        if (run->simulated) {
-            why = "(simulated: no result)";
-        } else if (dr_task_op_kind(g, t) == DR_OP_ARGV ||
-                   dr_task_op_kind(g, t) == DR_OP_SHELL) {
-            snprintf(where, sizeof(where),
-                     "(a command: its output is in %s/%s.out)",
-                     run->run_dir ? run->run_dir : "the run folder",
-                     dr_task_key(g, t));
-            why = where;
-        } else {
-            why = "(no result)";
+            printf("%s = null\n", key);
+    } else if (text != NULL) {
+        printf("%s = %s\n", key, text);
+    } else {
+        switch (dr_run_task_state(run, t)) {
+        case DR_STATE_OK:
+            if (run->simulated)
+                why = "(simulated: no result)";
+            else if (dr_task_op_kind(g, t) == DR_OP_ARGV ||
+                     dr_task_op_kind(g, t) == DR_OP_SHELL)
+                print_command_output(run, key, raw, logs_kept);
+            else
+                why = "(no result)";
+            break;
+        case DR_STATE_FAILED:
+            why = "(failed)";
+            break;
+        case DR_STATE_SKIPPED:
+            why = "(skipped: a dependency failed)";
+            break;
+        case DR_STATE_INTERRUPTED:
+            why = "(interrupted)";
+            break;
+        default:
+            why = "(did not run)";
+            break;
         }
-        break;
-    case DR_STATE_FAILED:
-        why = "(failed)";
-        break;
-    case DR_STATE_SKIPPED:
-        why = "(skipped: a dependency failed)";
-        break;
-    case DR_STATE_INTERRUPTED:
-        why = "(interrupted)";
-        break;
-    default:
-        why = "(did not run)";
-        break;
     }
-    printf("%s = %s\n", dr_task_key(g, t), text ? text : why);
+    if (why != NULL)
+        printf("%s = %s\n", key, why);
     free(text);
+    free(key);
 }
 
 #define MAX_PRINTED_SINKS 20
 
 static void print_results(const dr_run *run, const dr_graph *g,
-                          const char **keys, size_t nkeys, int quiet) {
+                          const char **keys, size_t nkeys, int quiet,
+                          int logs_kept) {
     if (nkeys > 0) {
         for (size_t i = 0; i < nkeys; i++)
-            print_result(run, g, dr_graph_find(g, keys[i]), 0);
+            print_result(run, g, dr_graph_find(g, keys[i]), 0, logs_kept);
         return;
     }
     if (quiet || run->simulated)
@@ -264,7 +330,7 @@ static void print_results(const dr_run *run, const dr_graph *g,
             continue;
         sinks++;
         if (shown < MAX_PRINTED_SINKS) {
-            print_result(run, g, (dr_task)t, 1);
+            print_result(run, g, (dr_task)t, 1, logs_kept);
             shown++;
         }
     }
@@ -488,15 +554,44 @@ static int check_outputs(const run_args *a, const char *outdir) {
     return 0;
 }
 
+static int has_commands(const dr_graph *g) {
+    for (dr_task t = 0; t < dr_graph_ntasks(g); t++)
+        if (dr_task_op_kind(g, t) == DR_OP_ARGV ||
+            dr_task_op_kind(g, t) == DR_OP_SHELL)
+            return 1;
+    return 0;
+}
+
+static const char *signal_words(int sig) {
+    switch (sig) {
+    case SIGINT:
+        return "SIGINT (Ctrl-C)";
+    case SIGTERM:
+        return "SIGTERM";
+    case SIGHUP:
+        return "SIGHUP (the terminal or session closed)";
+    default:
+        return "a signal";
+    }
+}
+
 /* With -q, failures still reach stderr (one line each).  s: the summary. */
 static void print_failures_quietly(const json_t *s) {
     json_t *failures = json_object_get(s, "failures");
     size_t i;
     json_t *f;
     json_array_foreach(failures, i, f) {
-        fprintf(stderr, "dagrun: task '%s' failed: %s\n",
-                json_string_value(json_object_get(f, "task")),
-                json_string_value(json_object_get(f, "reason")));
+        json_t *task = json_object_get(f, "task");
+        json_t *reason = json_object_get(f, "reason");
+        /* Task ids may hold control characters: never raw on a terminal. */
+        char *t =
+            dr__safe_text(json_string_value(task), json_string_length(task), 0);
+        char *r = dr__safe_text(json_string_value(reason),
+                                json_string_length(reason), 0);
+        fprintf(stderr, "dagrun: task '%s' failed: %s\n", t ? t : "?",
+                r ? r : "?");
+        free(t);
+        free(r);
     }
     size_t skipped = json_array_size(json_object_get(s, "skipped"));
     if (skipped > 0)
@@ -609,9 +704,15 @@ int cmd_run(int argc, char **argv) {
     dr_graph *g = NULL;
     dr_run *run = NULL;
     json_t *summary = NULL;
-    char *name = NULL, *outdir = NULL, *logs = NULL;
+    char *name = NULL, *outdir = NULL, *logs = NULL, *tmplogs = NULL;
+    folder_lock lock = FOLDER_LOCK_NONE;
     if (code >= 0)
         goto out;
+    /* A closed pipe or a file-size limit must not kill dagrun before it has
+     * written (or reported failing to write) its outputs; commands start
+     * with default signal dispositions (uv_spawn resets them). */
+    signal(SIGPIPE, SIG_IGN);
+    signal(SIGXFSZ, SIG_IGN);
     code = DR_EXIT_USAGE;
     dr_error err;
     dr_error_clear(&err);
@@ -651,6 +752,31 @@ int cmd_run(int argc, char **argv) {
         goto out;
     if (check_outputs(&a, outdir) != 0)
         goto out;
+    /* What would stop the run before it starts is checked before the
+     * output folder is taken (and the last run's outputs removed). */
+    if (dr_graph_validate(g, &err) != 0) {
+        fprintf(stderr, "dagrun run: %s\n", err.text);
+        goto out;
+    }
+    if (a.opts.workdir != NULL && !a.opts.simulate) {
+        struct stat st;
+        int bad = stat(a.opts.workdir, &st) != 0 ? errno
+                  : !S_ISDIR(st.st_mode)         ? ENOTDIR
+                                                 : 0;
+        if (bad != 0) {
+            cli_usage_error("run", "--workdir %s: %s", a.opts.workdir,
+                            strerror(bad));
+            goto out;
+        }
+    }
+    if (!a.no_outputs && run_folder_take(outdir, a.graph_path, &lock) != 0)
+        goto out;
+    if (a.opts.run_dir == NULL && a.no_outputs && !a.opts.simulate &&
+        has_commands(g)) {
+        if ((tmplogs = run_folder_temporary_logs()) == NULL)
+            goto out;
+        a.opts.run_dir = tmplogs;
+    }
     if (a.opts.run_dir == NULL && (logs = join(outdir, "logs")) == NULL)
         goto out;
     if (a.opts.run_dir == NULL)
@@ -669,6 +795,9 @@ int cmd_run(int argc, char **argv) {
     code = status == 0          ? DR_EXIT_OK
            : status == DR_EINTR ? DR_EXIT_INTERRUPTED
                                 : DR_EXIT_FAILED;
+    if (run->stop_signal != 0)
+        fprintf(stderr, "dagrun run: interrupted by %s\n",
+                signal_words(run->stop_signal));
     /* One summary for the file, the pictures and -q's failure lines (it is
      * a sweep over every attempt: worth not repeating on big runs). */
     summary = dr_run_summary_json(run);
@@ -689,10 +818,13 @@ int cmd_run(int argc, char **argv) {
     if (!a.quiet || a.nkeys > 0) {
         if (!a.quiet)
             printf("\n");
-        print_results(run, g, a.keys, a.nkeys, a.quiet);
+        print_results(run, g, a.keys, a.nkeys, a.quiet, tmplogs == NULL);
     }
     fflush(stdout);
 out:
+    run_folder_release(&lock);
+    if (tmplogs != NULL)
+        dr__logs_remove(g, tmplogs);
     json_decref(summary);
     dr_run_destroy(run);
     dr_graph_destroy(g);
@@ -703,5 +835,6 @@ out:
     free(name);
     free(outdir);
     free(logs);
+    free(tmplogs);
     return code;
 }

@@ -30,9 +30,10 @@ typedef struct dr__task {
     uint32_t ndeps, capdeps;
     uint8_t op_kind; /* dr_op_kind */
     uint8_t has_cost;
-    int32_t retries; /* -1: the run's default */
+    uint8_t has_timeout; /* its own timeout was set (0 included: none) */
+    int32_t retries;     /* -1: the run's default */
     double cost;
-    double timeout;      /* 0: none */
+    double timeout;      /* 0: none (when has_timeout) */
     const char *op_name; /* interned in the arena; builtin/function name */
     json_t *args;        /* owned reference or NULL */
     void *op_ptr; /* char ** argv (ARGV), char * (SHELL), fn (FUNCTION) */

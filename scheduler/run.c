@@ -10,6 +10,7 @@
  * borrows the graph, which must outlive it.
  */
 #include "graph_internal.h"
+#include "logs.h"
 #include "run_internal.h"
 
 #include <float.h>
@@ -129,8 +130,10 @@ long dr__run_add_attempt(dr_run *run, dr_task t, unsigned worker,
         run->attempts = a;
         run->capattempts = cap;
     }
+    /* Messages come from user code and commands: kept printable (logs.h). */
     char *copy = NULL;
-    if (error != NULL && (copy = strdup(error)) == NULL)
+    if (error != NULL &&
+        (copy = dr__safe_text(error, strlen(error), 0)) == NULL)
         return -1;
     size_t i = run->nattempts++;
     run->attempts[i] =
@@ -149,8 +152,12 @@ int dr__run_add_failure(dr_run *run, dr_task t, unsigned attempts,
         run->failures = f;
         run->capfailures = cap;
     }
-    char *r = strdup(reason != NULL ? reason : "failed");
-    char *tail = stderr_tail != NULL ? strdup(stderr_tail) : NULL;
+    if (reason == NULL)
+        reason = "failed";
+    char *r = dr__safe_text(reason, strlen(reason), 0);
+    char *tail = stderr_tail != NULL
+                     ? dr__safe_text(stderr_tail, strlen(stderr_tail), 1)
+                     : NULL;
     if (r == NULL || (stderr_tail != NULL && tail == NULL)) {
         free(r);
         free(tail);

@@ -42,6 +42,7 @@ struct dr_run {
     unsigned cores;      /* the host's core count */
     int simulated;
     int interrupted;
+    int stop_signal; /* the signal that interrupted the run, 0: none */
     double makespan;
 
     dr__attempt *attempts; /* in start order */

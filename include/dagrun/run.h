@@ -45,11 +45,14 @@ typedef struct dr_run_options {
     int retries;             /* for tasks that do not set their own */
     double timeout;          /* seconds, for tasks without their own; 0 none */
     dr_cost_op cost_op;
-    double cost_scale;   /* 1.0 by default */
-    const char *run_dir; /* command logs; NULL: "dagrun-out/<graph>/logs" */
-    const char *workdir; /* cwd of commands; NULL: the current folder */
+    double cost_scale; /* 1.0 by default */
+    /* Command logs; NULL: "dagrun-out/<graph>/logs".  The logs an earlier
+     * run left there are removed when the run starts (docs/running.md). */
+    const char *run_dir;
+    const char *workdir; /* cwd of commands; NULL: the current folder; must
+                            exist (checked before the run starts) */
     int progress;        /* 1: live status line on stderr if a terminal */
-    int handle_signals;  /* 1: SIGINT/SIGTERM stop the run (CLI) */
+    int handle_signals;  /* 1: SIGINT/SIGTERM/SIGHUP stop the run (CLI) */
     const dr_ops *ops;   /* C function ops for tasks named in JSON */
     /* Keys of tasks whose results are kept after the run besides the
      * sinks' (`--output KEY`); may be NULL.  Borrowed. */
@@ -89,7 +92,12 @@ typedef struct dr_run dr_run;
  * Runs (or simulates) a graph.  The graph is validated first if it was not.
  * Returns a new run result even when tasks failed or the run was
  * interrupted (see dr_run_status), or NULL with err filled when the run
- * could not start (bad options, cycle, unknown op, cannot create run dir).
+ * could not start (bad options, cycle, unknown op, missing working folder,
+ * cannot create or clear the run dir, cannot start the process watcher).
+ * A real run with command tasks forks a small watcher process before it
+ * starts its threads; when this returns, nothing the commands started is
+ * still running, and if the calling process dies the watcher stops them
+ * (docs/running.md, "Nothing outlives a run").
  */
 DR_EXTERN dr_run *dr_run_graph(dr_graph *g, const dr_run_options *opts,
                                dr_error *err);
