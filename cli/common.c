@@ -14,13 +14,13 @@ const char cli_exit_codes_run[] =
     "  0    success: every task succeeded\n"
     "  1    some task failed, or an output file could not be written\n"
     "  2    usage error or invalid graph\n"
-    "  130  interrupted (SIGINT or SIGTERM)\n";
+    "  130  interrupted (SIGINT, SIGTERM or SIGHUP)\n";
 const char cli_exit_codes_scale[] =
     "Exit codes:\n"
     "  0    success: every run succeeded and the report was written\n"
     "  1    a task failed in one of the runs\n"
     "  2    usage error, invalid graph, or the report could not be written\n"
-    "  130  interrupted (SIGINT or SIGTERM)\n";
+    "  130  interrupted (SIGINT, SIGTERM or SIGHUP)\n";
 const char cli_exit_codes_no_tasks[] =
     "Exit codes:\n"
     "  0    success\n"
@@ -31,7 +31,7 @@ const char cli_exit_codes_all[] =
     "  0    success\n"
     "  1    some task failed (run, scale)\n"
     "  2    usage error, invalid input or unwritable output (every command)\n"
-    "  130  interrupted (SIGINT or SIGTERM) (run, scale)\n";
+    "  130  interrupted (SIGINT, SIGTERM or SIGHUP) (run, scale)\n";
 
 int cli_usage_error(const char *cmd, const char *fmt, ...) {
     va_list ap;
