@@ -89,6 +89,10 @@ int dr__run_durations(const dr_graph *g, const dr_run_options *opts,
  * number of tasks matched (0 is an error: DR_EFORMAT), or a DR_E* code. */
 long dr__costs_from_trace(const dr_graph *g, const char *path, double *duration,
                           dr_error *err);
+/* The same on a trace already read; `source` names it in errors. */
+long dr__costs_from_trace_json(const dr_graph *g, const json_t *trace,
+                               const char *source, double *duration,
+                               dr_error *err);
 
 /* The trace as JSON text, built one event at a time so a million-task
  * trace never exists as a jansson tree; the same content as
