@@ -266,10 +266,15 @@ long dr__costs_from_trace_json(const dr_graph *g, const json_t *root,
 
 long dr__costs_from_trace(const dr_graph *g, const char *path, double *duration,
                           dr_error *err) {
+    dr_error local;
+    if (err == NULL) { /* the code is wanted even when the text is not */
+        dr_error_clear(&local);
+        err = &local;
+    }
     /* The size cap of every reader of run files (DAGRUN_MAX_TRACE_MB). */
     json_t *root = dr__json_load_run_file(path, "trace", err);
     if (root == NULL)
-        return err != NULL && err->code != 0 ? err->code : DR_EPARSE;
+        return err->code != 0 ? err->code : DR_EPARSE;
     long rc = dr__costs_from_trace_json(g, root, path, duration, err);
     json_decref(root);
     return rc;

@@ -58,8 +58,8 @@ static void expect_refused(const char *fields, const char *other,
 /* Issue 9 item 2: ts + dur infinite made axis_draw's step NaN and the loop
  * never ended (11 GB in 60 s); now it is an error. */
 Test(viz_trace, infinite_end_is_an_error_not_a_hang, .timeout = 30) {
-    expect_refused("\"tid\": 0, \"ts\": 1.7e308, \"dur\": 1.7e308",
-                   NULL, "is not a finite time");
+    expect_refused("\"tid\": 0, \"ts\": 1.7e308, \"dur\": 1.7e308", NULL,
+                   "is not a finite time");
 }
 
 /* Issue 9 item 4: "tid": 9999999 asked for ten million rows (3.4 GB). */
@@ -85,7 +85,8 @@ Test(viz_trace, raised_worker_limit_draws_bands_of_workers, .timeout = 60) {
     cr_log_info("a 1-event trace on 10,000,000 workers: %zu bytes", len);
     /* One row per band of 20,000 workers: a few hundred kB, not 3.4 GB. */
     cr_expect_lt(len, 1024 * 1024, "%zu bytes", len);
-    cr_expect(strstr(svg, ">workers 0\xE2\x80\x93" "19999</text>") != NULL);
+    cr_expect(strstr(svg, ">workers 0\xE2\x80\x93"
+                          "19999</text>") != NULL);
     cr_expect(strstr(svg, "<title>a\nworker 9999999\n") != NULL);
     cr_expect(strstr(svg, "(20000 a row)") != NULL);
     free(svg);
@@ -99,8 +100,7 @@ Test(viz_trace, bad_times_and_workers_are_errors_naming_the_event) {
     expect_refused("\"tid\": 0, \"ts\": 0", NULL, "\"dur\" is missing");
     expect_refused("\"tid\": 0, \"ts\": 0, \"dur\": -5", NULL,
                    "\"dur\" is -5: a duration cannot be negative");
-    expect_refused("\"tid\": 0, \"ts\": -1, \"dur\": 5", NULL,
-                   "\"ts\" is -1");
+    expect_refused("\"tid\": 0, \"ts\": -1, \"dur\": 5", NULL, "\"ts\" is -1");
     expect_refused("\"tid\": 1.5, \"ts\": 0, \"dur\": 5", NULL,
                    "\"tid\" is 1.5");
     expect_refused("\"tid\": \"w\", \"ts\": 0, \"dur\": 5", NULL,
@@ -132,8 +132,9 @@ Test(viz_trace, absurd_but_finite_times_draw_sanely, .timeout = 30) {
     dr_error err;
     cr_assert_eq(gantt_of(t, NULL, 0, &svg, &len, &err), 0, "%s", err.text);
     cr_expect_lt(len, 64 * 1024);
-    cr_expect_leq(longest_tick_label(svg), 10, "a tick label is a 300-digit "
-                                               "number");
+    cr_expect_leq(longest_tick_label(svg), 10,
+                  "a tick label is a 300-digit "
+                  "number");
     cr_expect(strstr(svg, ">2e+293</text>") != NULL ||
                   strstr(svg, "e+29") != NULL,
               "ticks in powers of ten");
@@ -188,12 +189,12 @@ Test(viz_trace, report_of_absurd_summary_figures_shows_no_inf_or_nan) {
         char *html = NULL;
         dr_error err;
         dr_error_clear(&err);
-        cr_assert_eq(dr_viz_report_html(NULL, t, s, NULL, &html, NULL, &err),
-                     0, "%s", err.text);
+        cr_assert_eq(dr_viz_report_html(NULL, t, s, NULL, &html, NULL, &err), 0,
+                     "%s", err.text);
         const char *bad[] = {"inf", "nan", "NaN", "Inf"};
         for (size_t k = 0; k < 4; k++)
-            cr_expect(strstr(html, bad[k]) == NULL, "summary %zu shows '%s'",
-                      i, bad[k]);
+            cr_expect(strstr(html, bad[k]) == NULL, "summary %zu shows '%s'", i,
+                      bad[k]);
         cr_expect(strstr(html, "on 0 workers") == NULL);
         free(html);
         json_decref(s);
@@ -241,8 +242,7 @@ static char *write_in(const char *dir, const char *name, const char *text) {
     return path;
 }
 
-Test(viz_trace_cli, gantt_and_viz_name_the_file_event_and_task,
-     .timeout = 60) {
+Test(viz_trace_cli, gantt_and_viz_name_the_file_event_and_task, .timeout = 60) {
     char *dir = drt_tmpdir();
     char *trace = write_in(dir, "hostile.json",
                            "{\"traceEvents\": [{\"ph\": \"M\"}, {\"name\": "
@@ -252,8 +252,8 @@ Test(viz_trace_cli, gantt_and_viz_name_the_file_event_and_task,
     char *err = NULL;
     cr_expect_eq(drt_cli(NULL, &err, "gantt '%s' -o '%s/g.svg'", trace, dir),
                  2);
-    char *want = drt_fmt("dagrun gantt: %s: task 'map-3': traceEvents[1]: ",
-                         trace);
+    char *want =
+        drt_fmt("dagrun gantt: %s: task 'map-3': traceEvents[1]: ", trace);
     cr_expect(strstr(err, want) != NULL, "%s", err);
     free(err);
     err = NULL;
@@ -269,8 +269,9 @@ Test(viz_trace_cli, gantt_and_viz_name_the_file_event_and_task,
     free(want);
     char *summary = write_in(dir, "s.json", "{\"workers\": 0}");
     err = NULL;
-    cr_expect_eq(drt_cli(NULL, &err, "gantt %s/viz/lecture-trace.json -s '%s' "
-                                     "-o '%s/g.svg'",
+    cr_expect_eq(drt_cli(NULL, &err,
+                         "gantt %s/viz/lecture-trace.json -s '%s' "
+                         "-o '%s/g.svg'",
                          DR_TEST_DATA, summary, dir),
                  2);
     cr_expect(strstr(err, "s.json: \"workers\" is 0") != NULL, "%s", err);
@@ -290,10 +291,9 @@ Test(viz_trace_cli, gantt_and_viz_name_the_file_event_and_task,
                  0, "%s", err);
     free(err);
     err = NULL;
-    cr_expect_eq(
-        drt_cli(NULL, &err, "gantt '%s' --max-workers 0 -o '%s/w.svg'", wide,
-                dir),
-        2);
+    cr_expect_eq(drt_cli(NULL, &err, "gantt '%s' --max-workers 0 -o '%s/w.svg'",
+                         wide, dir),
+                 2);
     free(err);
     drt_rmtree(dir);
     free(dir), free(trace), free(summary), free(wide);
@@ -319,8 +319,7 @@ Test(viz_trace_cli, trace_files_are_capped_with_a_message_to_raise_it,
     /* Each Criterion test runs in its own process: setenv stays here. */
     setenv("DAGRUN_MAX_TRACE_MB", "1", 1);
     err = NULL;
-    cr_expect_eq(drt_cli(NULL, &err, "gantt '%s' -o '%s/g.svg'", path, dir),
-                 2);
+    cr_expect_eq(drt_cli(NULL, &err, "gantt '%s' -o '%s/g.svg'", path, dir), 2);
     cr_expect(strstr(err, "above the limit of 1 MiB") != NULL, "%s", err);
     cr_expect(strstr(err, "set DAGRUN_MAX_TRACE_MB to raise it") != NULL, "%s",
               err);
@@ -356,8 +355,7 @@ Test(viz_trace_cli, trace_files_are_capped_with_a_message_to_raise_it,
     free(dir), free(path);
 }
 
-Test(viz_trace_cli, costs_reader_names_the_file_event_and_task,
-     .timeout = 60) {
+Test(viz_trace_cli, costs_reader_names_the_file_event_and_task, .timeout = 60) {
     char *dir = drt_tmpdir();
     const char *bad[][2] = {
         {"\"ts\": 0, \"dur\": -1", "\"dur\" is negative"},
@@ -376,8 +374,8 @@ Test(viz_trace_cli, costs_reader_names_the_file_event_and_task,
                          "'%s'",
                          DR_TEST_DATA, path);
         cr_expect_eq(rc, 2, "%s", err);
-        char *want = drt_fmt("%s: task 'b': traceEvents[1]: %s", path,
-                             bad[i][1]);
+        char *want =
+            drt_fmt("%s: task 'b': traceEvents[1]: %s", path, bad[i][1]);
         cr_expect(strstr(err, want) != NULL, "want '%s' in: %s", want, err);
         free(want), free(err), free(path), free(text);
     }

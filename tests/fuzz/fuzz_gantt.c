@@ -33,8 +33,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         size_t len = 0;
         dr_error err;
         dr_error_clear(&err);
-        int rc = dr_viz_gantt_svg(j, with_summary ? j : NULL, &o, &svg, &len,
-                                  &err);
+        int rc =
+            dr_viz_gantt_svg(j, with_summary ? j : NULL, &o, &svg, &len, &err);
         if (rc != 0 && (err.text[0] == '\0' || svg != NULL))
             abort();
         if (rc == 0 && (svg == NULL || strlen(svg) != len || len > bound(size)))
