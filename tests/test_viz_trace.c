@@ -341,10 +341,12 @@ Test(viz_trace_cli, trace_files_are_capped_with_a_message_to_raise_it,
     cr_expect(strstr(err, "above the limit of 1 MiB") != NULL, "%s", err);
     free(err);
     /* An endless pipe stops at the cap instead of being read for ever
-     * (jansson skips whitespace without growing, so it never ended). */
-    char *cmd = drt_fmt("yes ' ' | '%s' gantt /dev/stdin -o '%s/g.svg' "
-                        "2>'%s/err'",
-                        drt_cli_path(), dir, dir);
+     * (jansson skips whitespace without growing, so it never ended; the
+     * timeout only keeps a regression from leaving it running). */
+    char *cmd =
+        drt_fmt("yes ' ' | timeout 120 '%s' gantt /dev/stdin -o '%s/g.svg' "
+                "2>'%s/err'",
+                drt_cli_path(), dir, dir);
     rc = system(cmd);
     cr_expect(WIFEXITED(rc) && WEXITSTATUS(rc) == 2, "status %d", rc);
     char *errpath = drt_fmt("%s/err", dir);
