@@ -6,6 +6,7 @@
  */
 #include "cli.h"
 #include "dagrun/viz.h"
+#include "viz_internal.h"
 
 #include <getopt.h>
 #include <stdlib.h>
@@ -57,18 +58,17 @@ static void viz_usage(FILE *out) {
         cli_exit_codes_no_tasks);
 }
 
+/* The trace or the summary, through the viz readers: size-capped and
+ * checked, so a bad file is refused here with its name, the event and the
+ * task, before anything is drawn. */
 static json_t *load_json(const char *what, const char *path) {
-    json_error_t je;
-    json_t *j = json_load_file(path, 0, &je);
+    dr_error err;
+    dr_error_clear(&err);
+    json_t *j = strcmp(what, "the trace") == 0
+                    ? dr__vload_trace(path, 0, NULL, &err)
+                    : dr__vload_summary(path, &err);
     if (j == NULL)
-        fprintf(stderr, "dagrun viz: %s:%d:%d: %s\n", path, je.line, je.column,
-                je.text);
-    else if (!json_is_object(j)) {
-        fprintf(stderr, "dagrun viz: %s: %s is not a JSON object\n", path,
-                what);
-        json_decref(j);
-        j = NULL;
-    }
+        fprintf(stderr, "dagrun viz: %s\n", err.text);
     return j;
 }
 

@@ -90,6 +90,16 @@ void dr__error_set(dr_error *err, int code, const char *source, int line,
 void dr__error_setv(dr_error *err, int code, const char *source, int line,
                     int column, const char *task, const char *fmt, va_list ap);
 
+/* A run's trace.json or summary.json read with a size cap (json_file.c):
+ * DAGRUN_MAX_TRACE_MB mebibytes, default below.  `what` names the file in
+ * messages ("trace", "summary").  Returns a new reference, or NULL with err
+ * filled (DR_EIO, DR_EPARSE with line:column, DR_ETOOBIG naming the limit
+ * and how to raise it). */
+#define DR__RUN_FILE_MB_DEFAULT 512
+size_t dr__run_file_limit(void);
+json_t *dr__json_load_run_file(const char *path, const char *what,
+                               dr_error *err);
+
 /* Copies a string into the graph's arena; NULL on DR_ENOMEM. */
 const char *dr__graph_intern(dr_graph *g, const char *s);
 /* Removes repeated dependencies (keeps first occurrence order). */

@@ -101,6 +101,10 @@ int dr__run_durations(const dr_graph *g, const dr_run_options *opts,
  * is an error: DR_EFORMAT), or a DR_E* code. */
 long dr__costs_from_trace(const dr_graph *g, const char *path, double *duration,
                           uint8_t *found, dr_error *err);
+/* The same on a trace already read; `source` names it in errors. */
+long dr__costs_from_trace_json(const dr_graph *g, const json_t *trace,
+                               const char *source, double *duration,
+                               uint8_t *found, dr_error *err);
 
 /* After a run stopped by a signal: a task whose last attempt was
  * interrupted becomes DR_STATE_INTERRUPTED (its failure record goes), and a
