@@ -315,12 +315,25 @@ typedef enum dr_format {
     DR_FORMAT_WFCOMMONS /* WfCommons WfFormat 1.4 / 1.5 */
 } dr_format;
 
+/*
+ * Limits (docs/graph-format.md, "Limits"): a value of 0 takes the
+ * environment variable named beside it, or else the default, so one variable
+ * raises a limit for every program and subcommand.  A malformed variable is
+ * a load error (DR_EINVAL).  Reaching a limit is DR_ETOOBIG, with a message
+ * that names the limit and its variable.
+ */
 typedef struct dr_load_options {
     dr_format format;
     const dr_param *params; /* --set overrides, applied before expansion */
     size_t nparams;
     const dr_ops *ops; /* C function ops JSON may name; NULL: builtins only */
-    size_t max_tasks;  /* cap on template expansion; 0: 10,000,000 */
+    size_t max_tasks;  /* tasks in the graph, templates expanded, any format;
+                          0: $DAGRUN_MAX_TASKS or 10,000,000 */
+    size_t max_deps;   /* dependencies, repeats included; 0:
+                          $DAGRUN_MAX_DEPS or 100,000,000 */
+    size_t max_bytes;  /* bytes of the file (or of stdin), and bytes of text
+                          (ids, commands, file names, args) templates may
+                          expand to; 0: $DAGRUN_MAX_GRAPH_BYTES or 1 GiB */
 } dr_load_options;
 
 /* Returns the format name ("json", "stg", "wfcommons"); static. */

@@ -22,7 +22,8 @@ static dr_graph *load_text(const char *text, const char *source,
     json_t *root = json_loads(text, 0, &jerr);
     cr_assert_not_null(root, "%s: %s", source, jerr.text);
     cr_expect(dr__is_wfcommons(root), "%s: not detected as WfCommons", source);
-    dr_graph *g = dr__load_wfcommons(root, text, strlen(text), source, err);
+    dr_graph *g =
+        dr__load_wfcommons(root, text, strlen(text), source, NULL, err);
     json_decref(root);
     return g;
 }
@@ -244,7 +245,7 @@ Test(wfcommons, broken_instances_are_reported_naming_the_task) {
         json_t *root = json_loads(c->text, 0, &jerr);
         cr_assert_not_null(root, "%s: bad test JSON: %s", c->name, jerr.text);
         dr_graph *g = dr__load_wfcommons(root, c->text, strlen(c->text),
-                                         "case.json", &err);
+                                         "case.json", NULL, &err);
         json_decref(root);
         cr_expect_null(g, "%s: loaded", c->name);
         dr_graph_destroy(g);
@@ -268,7 +269,7 @@ Test(wfcommons, errors_point_at_the_line_and_column_of_the_bad_value) {
     dr_error err;
     dr_error_clear(&err);
     cr_expect_null(
-        dr__load_wfcommons(root, text, strlen(text), "case.json", &err));
+        dr__load_wfcommons(root, text, strlen(text), "case.json", NULL, &err));
     json_decref(root);
     cr_expect_str_eq(err.text, "case.json:3:23: task 'b': unknown parent 'zz'");
 }
@@ -277,7 +278,7 @@ Test(wfcommons, a_document_that_is_not_an_object_is_an_error) {
     json_t *root = json_pack("[]");
     dr_error err;
     dr_error_clear(&err);
-    cr_expect_null(dr__load_wfcommons(root, "[]", 2, "x.json", &err));
+    cr_expect_null(dr__load_wfcommons(root, "[]", 2, "x.json", NULL, &err));
     cr_expect(strstr(err.text, "must be a JSON object") != NULL, "%s",
               err.text);
     json_decref(root);
