@@ -364,8 +364,23 @@ DR_EXTERN json_t *dr_graph_to_json(const dr_graph *g);
  * new NUL-terminated string (free it) and its length in *len (may be NULL),
  * or NULL as dr_graph_to_json. */
 DR_EXTERN char *dr_graph_to_text(const dr_graph *g, size_t *len);
-/* Writes dr_graph_to_text() atomically (temp file + rename).  Returns 0 or
- * a DR_E* code with err filled. */
+typedef struct dr_save_options {
+    int compact;      /* 1: the whole graph on one line */
+    size_t max_bytes; /* 0: $DAGRUN_MAX_GRAPH_BYTES or 1 GiB, the limit on
+                         what a graph file may be when loaded */
+} dr_save_options;
+/* dr_graph_to_text(), or all on one line, refusing a text longer than the
+ * byte limit (opts may be NULL).  Building stops at the limit, so a graph
+ * too big to save costs no more memory than that.  Returns a new string
+ * (free it) or NULL with err filled: DR_ETOOBIG naming the limit and its
+ * variable, DR_EINVAL as dr_graph_to_json, DR_EINVAL for a malformed
+ * variable. */
+DR_EXTERN char *dr_graph_to_text_opts(const dr_graph *g,
+                                      const dr_save_options *opts, size_t *len,
+                                      dr_error *err);
+/* Writes dr_graph_to_text() atomically (temp file + rename), under the byte
+ * limit of dr_graph_to_text_opts(), so every saved graph loads back.
+ * Returns 0 or a DR_E* code with err filled. */
 DR_EXTERN int dr_graph_save(const dr_graph *g, const char *path, dr_error *err);
 
 /* Writes `text` (len bytes) to `path` atomically: a temporary file in the
