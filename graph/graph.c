@@ -218,6 +218,22 @@ int dr_graph_set_name(dr_graph *g, const char *name) {
 
 const char *dr_graph_name(const dr_graph *g) { return g->name ? g->name : ""; }
 
+int dr__graph_name_from_source(dr_graph *g, const char *source,
+                               const char *fallback) {
+    if (source == NULL || source[0] == '<' || source[0] == '\0')
+        return fallback[0] ? dr_graph_set_name(g, fallback) : 0;
+    const char *base = strrchr(source, '/');
+    base = base ? base + 1 : source;
+    char name[256];
+    dr__strlcpy(name, base, sizeof(name));
+    char *dot = strrchr(name, '.');
+    if (dot != NULL && dot != name)
+        *dot = '\0';
+    if (name[0] == '\0')
+        return fallback[0] ? dr_graph_set_name(g, fallback) : 0;
+    return dr_graph_set_name(g, name);
+}
+
 int dr_graph_set_description(dr_graph *g, const char *text) {
     return set_string(&g->description, text);
 }

@@ -90,6 +90,11 @@ void dr__error_set(dr_error *err, int code, const char *source, int line,
 void dr__error_setv(dr_error *err, int code, const char *source, int line,
                     int column, const char *task, const char *fmt, va_list ap);
 
+/* Names g after the base name of `source` without its extension
+ * ("data/rand0000.stg" -> "rand0000"); `fallback` ("" for none) when the
+ * source is "<stdin>", "<string>" or empty.  Returns 0 or DR_ENOMEM. */
+int dr__graph_name_from_source(dr_graph *g, const char *source,
+                               const char *fallback);
 /* Copies a string into the graph's arena; NULL on DR_ENOMEM. */
 const char *dr__graph_intern(dr_graph *g, const char *s);
 /* Removes repeated dependencies (keeps first occurrence order). */

@@ -1348,20 +1348,6 @@ static int check_top(loader *L, json_t *root) {
     return 0;
 }
 
-/* The file's base name without its extension, the default graph name. */
-static int set_default_name(dr_graph *g, const char *source) {
-    if (source == NULL || source[0] == '<' || source[0] == '\0')
-        return 0;
-    const char *base = strrchr(source, '/');
-    base = base ? base + 1 : source;
-    char name[256];
-    dr__strlcpy(name, base, sizeof(name));
-    char *dot = strrchr(name, '.');
-    if (dot != NULL && dot != name)
-        *dot = '\0';
-    return dr_graph_set_name(g, name);
-}
-
 static int finish(loader *L) {
     dr_error local;
     dr_error_clear(&local);
@@ -1433,7 +1419,7 @@ dr_graph *dr__load_json(json_t *root, const char *text, size_t len,
     json_t *name = json_object_get(root, "name");
     json_t *desc = json_object_get(root, "description");
     if ((name ? dr_graph_set_name(L.g, json_string_value(name))
-              : set_default_name(L.g, source)) != 0 ||
+              : dr__graph_name_from_source(L.g, source, "")) != 0 ||
         (desc && dr_graph_set_description(L.g, json_string_value(desc)) != 0)) {
         fail_nomem(&L);
         goto out;

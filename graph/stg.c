@@ -187,20 +187,6 @@ static void task_key(unsigned long long id, char *buf, size_t size) {
     snprintf(buf, size, "t%llu", id);
 }
 
-/* Graph name: the file's base name without its extension. */
-static int set_name_from_source(dr_graph *g, const char *source) {
-    if (source == NULL || source[0] == '\0' || source[0] == '<')
-        return dr_graph_set_name(g, "stg");
-    const char *base = strrchr(source, '/');
-    base = base != NULL ? base + 1 : source;
-    char name[256];
-    dr__strlcpy(name, base, sizeof(name));
-    char *dot = strrchr(name, '.');
-    if (dot != NULL && dot != name)
-        *dot = '\0';
-    return dr_graph_set_name(g, name[0] != '\0' ? name : "stg");
-}
-
 /* Validates the built graph; a cycle is reported on the record of the task
  * its message starts with, at the predecessor that closes it.  Tasks are
  * records in order, less the dropped entry dummy. */
@@ -428,7 +414,7 @@ dr_graph *dr__load_stg(const char *text, size_t len, const char *source,
         }
     }
     free(task_of);
-    if ((rc = set_name_from_source(g, source)) != 0)
+    if ((rc = dr__graph_name_from_source(g, source, "stg")) != 0)
         goto nomem;
     if (validate(g, recs, preds, keep_entry, &r) != 0)
         goto fail;

@@ -25,7 +25,8 @@
  *  - Tasks get no operation (DR_OP_NONE) and no file lists: the files named
  *    in a trace do not exist on this machine, and the scheduler must not wait
  *    for them.
- *  - Graph name from the top-level "name", description from "description".
+ *  - Graph name from the top-level "name" (else the file's base name, as for
+ *    the other formats), description from "description".
  *
  * Semantic errors name the task and, through dr__json_locate, the
  * line:column of the offending value in the original text; a cycle is
@@ -312,8 +313,9 @@ dr_graph *dr__load_wfcommons(json_t *root, const char *text, size_t len,
 
     json_t *name = json_object_get(root, "name");
     json_t *desc = json_object_get(root, "description");
-    if ((json_is_string(name) &&
-         dr_graph_set_name(g, json_string_value(name)) != 0) ||
+    if ((json_is_string(name)
+             ? dr_graph_set_name(g, json_string_value(name))
+             : dr__graph_name_from_source(g, source, "wfcommons")) != 0 ||
         (json_is_string(desc) &&
          dr_graph_set_description(g, json_string_value(desc)) != 0))
         goto nomem;

@@ -302,3 +302,29 @@ Test(wfcommons, cli_analyze_loads_a_trace_by_content) {
               1e-6);
     json_decref(j);
 }
+
+Test(wfcommons, an_instance_without_a_name_is_named_after_its_file) {
+    const char *text = "{\"workflow\": {\"tasks\": [{\"name\": \"a\"}]}}";
+    dr_error err;
+    dr_graph *g = load_text(text, "traces/blast-42.json", &err);
+    cr_assert_not_null(g, "%s", err.text);
+    cr_expect_str_eq(dr_graph_name(g), "blast-42");
+    dr_graph_destroy(g);
+    g = load_text(text, "<stdin>", &err);
+    cr_assert_not_null(g, "%s", err.text);
+    cr_expect_str_eq(dr_graph_name(g), "wfcommons");
+    dr_graph_destroy(g);
+}
+
+Test(wfcommons, a_cycle_is_reported_at_the_parent_that_closes_it) {
+    const char *text = "{\"workflow\": {\"specification\": {\"tasks\": [\n"
+                       "  {\"id\": \"a\", \"parents\": [\"c\"]},\n"
+                       "  {\"id\": \"b\", \"parents\": [\"a\"]},\n"
+                       "  {\"id\": \"c\", \"parents\": [\"a\", \"b\"]}]}}}";
+    dr_error err;
+    dr_graph *g = load_text(text, "loop.json", &err);
+    cr_expect_null(g);
+    dr_graph_destroy(g);
+    cr_expect_eq(err.code, DR_ECYCLE);
+    cr_expect_str_eq(err.text, "loop.json:2:27: task 'a': cycle: a -> c -> a");
+}
