@@ -41,4 +41,9 @@ typedef struct dr__json_step {
 int dr__json_locate(const char *text, size_t len, const dr__json_step *path,
                     size_t npath, int *line, int *column);
 
+/* The 1-based line and column of byte `at` of text, columns counting
+ * characters (UTF-8 continuation bytes are not counted) as jansson's do;
+ * both stop at INT_MAX. */
+void dr__text_position(const char *text, size_t at, int *line, int *column);
+
 #endif

@@ -99,23 +99,6 @@ static const char *parse_message(const char *jansson, char *buf, size_t size) {
     return jansson;
 }
 
-/* Line and column (1-based, columns in characters as jansson counts them)
- * of byte `at`. */
-static void position_of(const char *text, size_t at, int *line, int *column) {
-    int l = 1, c = 1;
-    for (size_t i = 0; i < at; i++) {
-        unsigned char ch = (unsigned char)text[i];
-        if (ch == '\n') {
-            l++;
-            c = 1;
-        } else if ((ch & 0xC0) != 0x80) {
-            c++;
-        }
-    }
-    *line = l;
-    *column = c;
-}
-
 static const char not_text[] =
     "not a text file: it holds a NUL byte (a graph is UTF-8 text; convert "
     "UTF-16 with iconv -f UTF-16 -t UTF-8)";
@@ -137,7 +120,7 @@ static int check_text(const char *text, size_t len, const char *source,
     const char *nul = memchr(text, '\0', len);
     if (nul != NULL) {
         int line, column;
-        position_of(text, (size_t)(nul - text), &line, &column);
+        dr__text_position(text, (size_t)(nul - text), &line, &column);
         dr__error_set(err, DR_EFORMAT, source, line, column, NULL, "%s",
                       not_text);
         return -1;

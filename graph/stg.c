@@ -35,6 +35,7 @@
  */
 #include "formats_internal.h"
 
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -72,7 +73,7 @@ static int next_content_line(stg_reader *r) {
         const char *p = r->next;
         const char *e = memchr(p, '\n', (size_t)(r->end - p));
         r->next = e != NULL ? e + 1 : NULL;
-        r->line++;
+        r->line += r->line < INT_MAX; /* a 4 GiB file may pass it */
         r->line_start = p;
         r->pos = p;
         r->line_end = e != NULL ? e : r->end;
