@@ -13,9 +13,9 @@
  * silently the default: someone who set it meant to change something.
  *
  * The defaults are far above any published benchmark graph (the largest STG
- * graphs have 5,000 tasks, WfCommons instances a few tens of thousands), and
+ * graphs have 5,000 tasks; a million-task dagrun file is about 100 MB), and
  * low enough that a typo cannot make dagrun read or build for minutes while
- * eating the machine's memory: loading costs about ten bytes of memory per
+ * eating the machine's memory: loading costs about 15 bytes of memory per
  * byte of JSON.
  */
 #include "graph_internal.h"
