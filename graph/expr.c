@@ -178,7 +178,8 @@ static int64_t parse_primary(parser *p) {
             int d = p->text[p->pos++] - '0';
             if (__builtin_mul_overflow(v, 10, &v) ||
                 __builtin_add_overflow(v, d, &v)) {
-                fail(p, "number too large");
+                fail(p, "number too large (at most %lld)",
+                     (long long)INT64_MAX);
                 return 0;
             }
         }
