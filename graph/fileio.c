@@ -12,6 +12,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,8 +38,12 @@ static int create_temp(const char *path, char **tmp) {
         struct timespec ts;
         clock_gettime(CLOCK_REALTIME, &ts);
         unsigned long c = __atomic_fetch_add(&counter, 1, __ATOMIC_RELAXED);
-        snprintf(name, n, "%s.tmp.%ld.%lx%lx", path, (long)getpid(), c,
-                 (unsigned long)ts.tv_nsec);
+        /* As short as mkstemp's suffix, so a name that fits still fits
+         * with it; O_EXCL settles a collision. */
+        uint64_t h = ((uint64_t)getpid() << 32) ^ ((uint64_t)c << 48) ^
+                     (uint64_t)ts.tv_nsec ^ ((uint64_t)ts.tv_sec << 20);
+        h *= 0x9e3779b97f4a7c15ull;
+        snprintf(name, n, "%s.tmp.%06llx", path, (unsigned long long)(h >> 40));
         int fd = open(name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
         if (fd >= 0) {
             *tmp = name;

@@ -118,3 +118,18 @@ Test(fileio, cli_outputs_honour_the_umask_and_keep_a_private_mode) {
     drt_rmtree(dir);
     free(dir);
 }
+
+Test(fileio, a_name_near_the_length_limit_still_fits_its_temporary) {
+    /* The temporary name adds 11 bytes (".tmp.XXXXXX"), as mkstemp's did:
+     * a 244-byte name still writes on a file system of 255-byte names. */
+    char *dir = drt_tmpdir();
+    char base[245];
+    memset(base, 'n', 239);
+    strcpy(base + 239, ".json");
+    char *path = drt_fmt("%s/%s", dir, base);
+    write_ok(path, "{}\n");
+    cr_expect_eq(entries(dir), 1);
+    free(path);
+    drt_rmtree(dir);
+    free(dir);
+}
