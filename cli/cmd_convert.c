@@ -11,7 +11,9 @@ static const char usage_text[] =
     "Loads GRAPH (dagrun JSON, STG or WfCommons; see docs/graph-format.md),\n"
     "checks it, and writes it as dagrun JSON with every template expanded\n"
     "(one task a line).  Parameters set with --set are applied first and\n"
-    "recorded in the output's \"params\".  The output is written atomically.\n"
+    "recorded in the output's \"params\".  The output is written atomically,\n"
+    "with the umask's permissions (a replaced file keeps its own), and never\n"
+    "past the byte limit below, so it always loads back.\n"
     "\n"
     "Options:\n"
     "  -o, --output FILE     where to write (required)\n"
@@ -22,6 +24,10 @@ static const char usage_text[] =
     "\n"
     "Example:\n"
     "  dagrun convert tests/data/stg/rand0000.stg -o rand0000.json\n"
+    "\n"
+    "Limits (docs/graph-format.md): a graph file of at most 1 GiB, 10,000,000\n"
+    "tasks and 100,000,000 dependencies; DAGRUN_MAX_GRAPH_BYTES,\n"
+    "DAGRUN_MAX_TASKS and DAGRUN_MAX_DEPS raise them (e.g. =4G, =50000000).\n"
     "\n";
 
 int cmd_convert(int argc, char **argv) {

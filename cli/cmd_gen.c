@@ -130,29 +130,19 @@ int cmd_gen(int argc, char **argv) {
         rc = DR_EXIT_OK;
         goto out;
     }
-    int bad;
-    if (compact) {
-        json_t *json = dr_graph_to_json(g);
-        if (json == NULL) {
-            fprintf(stderr, "dagrun gen: cannot convert the graph to JSON\n");
-            rc = DR_EXIT_USAGE;
-            goto out;
-        }
-        bad = json_dumpf(json, stdout, JSON_PRESERVE_ORDER | JSON_COMPACT);
-        json_decref(json);
-        bad |= fputc('\n', stdout) == EOF;
-    } else {
-        /* One task a line, streamed: fine for millions of tasks. */
-        size_t len;
-        char *text = dr_graph_to_text(g, &len);
-        if (text == NULL) {
-            fprintf(stderr, "dagrun gen: cannot convert the graph to JSON\n");
-            rc = DR_EXIT_USAGE;
-            goto out;
-        }
-        bad = fwrite(text, 1, len, stdout) != len;
-        free(text);
+    /* Streamed one task at a time and capped at the byte limit on graph
+     * files, so no parameters can make gigabytes; fine for millions of
+     * tasks. */
+    dr_save_options so = {0};
+    so.compact = compact;
+    size_t len;
+    char *text = dr_graph_to_text_opts(g, &so, &len, &err);
+    if (text == NULL) {
+        fprintf(stderr, "dagrun gen: %s\n", err.text);
+        goto out;
     }
+    int bad = fwrite(text, 1, len, stdout) != len;
+    free(text);
     bad |= fflush(stdout) != 0;
     if (bad) {
         fprintf(stderr, "dagrun gen: cannot write to standard output: %s\n",

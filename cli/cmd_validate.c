@@ -16,6 +16,10 @@ static const char usage_text[] =
     "  -s, --set NAME=VALUE  override a graph parameter (repeatable)\n"
     "  -f, --format FMT      auto (default), json, stg or wfcommons\n"
     "  -h, --help            show this text\n"
+    "\n"
+    "Limits (docs/graph-format.md): a graph file of at most 1 GiB, 10,000,000\n"
+    "tasks and 100,000,000 dependencies; DAGRUN_MAX_GRAPH_BYTES,\n"
+    "DAGRUN_MAX_TASKS and DAGRUN_MAX_DEPS raise them (e.g. =4G, =50000000).\n"
     "\n";
 
 int cmd_validate(int argc, char **argv) {

@@ -24,8 +24,7 @@
 typedef struct parser {
     const char *text;
     size_t len, pos;
-    const dr__expr_var *vars;
-    size_t nvars;
+    const dr__expr_scope *scope;
     int depth;
     int skip; /* > 0 while evaluating the unevaluated side of && / || */
     int failed;
@@ -135,22 +134,34 @@ static int64_t binary(parser *p, char op, int64_t a, int64_t b) {
     return r;
 }
 
+static int same_name(const char *v, const char *name, size_t n) {
+    return strncmp(v, name, n) == 0 && v[n] == '\0';
+}
+
 static int64_t lookup(parser *p, const char *name, size_t n) {
-    for (size_t i = p->nvars; i-- > 0;) {
-        const char *v = p->vars[i].name;
-        if (strlen(v) == n && memcmp(v, name, n) == 0)
-            return p->vars[i].value;
+    const dr__expr_scope *sc = p->scope;
+    size_t nvars = sc ? sc->nvars : 0;
+    size_t indexed = sc && sc->index ? sc->nindexed : 0;
+    if (indexed > nvars)
+        indexed = nvars;
+    for (size_t i = nvars; i-- > indexed;)
+        if (same_name(sc->vars[i].name, name, n))
+            return sc->vars[i].value;
+    if (indexed > 0) {
+        json_t *at = json_object_getn(sc->index, name, n);
+        if (at != NULL && (size_t)json_integer_value(at) < indexed)
+            return sc->vars[json_integer_value(at)].value;
     }
     char known[200] = "";
     size_t used = 0;
-    for (size_t i = 0; i < p->nvars && used < sizeof(known); i++) {
+    for (size_t i = 0; i < nvars && used < sizeof(known); i++) {
         int w = snprintf(known + used, sizeof(known) - used, "%s%s",
-                         i ? ", " : "", p->vars[i].name);
+                         i ? ", " : "", sc->vars[i].name);
         if (w < 0)
             break;
         used += (size_t)w;
     }
-    if (p->nvars == 0)
+    if (nvars == 0)
         fail(p, "unknown name '%.*s' (no names are defined here)", (int)n,
              name);
     else
@@ -167,7 +178,8 @@ static int64_t parse_primary(parser *p) {
             int d = p->text[p->pos++] - '0';
             if (__builtin_mul_overflow(v, 10, &v) ||
                 __builtin_add_overflow(v, d, &v)) {
-                fail(p, "number too large");
+                fail(p, "number too large (at most %lld)",
+                     (long long)INT64_MAX);
                 return 0;
             }
         }
@@ -318,7 +330,13 @@ static int64_t parse_or(parser *p) {
 
 int dr__expr_eval(const char *text, size_t len, const dr__expr_var *vars,
                   size_t nvars, int64_t *out, char *msg, size_t msglen) {
-    parser p = {text, len, 0, vars, nvars, 0, 0, 0, msg, msglen};
+    dr__expr_scope scope = {vars, nvars, NULL, 0};
+    return dr__expr_eval_in(text, len, &scope, out, msg, msglen);
+}
+
+int dr__expr_eval_in(const char *text, size_t len, const dr__expr_scope *scope,
+                     int64_t *out, char *msg, size_t msglen) {
+    parser p = {text, len, 0, scope, 0, 0, 0, msg, msglen};
     if (msglen > 0)
         msg[0] = '\0';
     skip_space(&p);

@@ -2,31 +2,71 @@
  * Atomic output files: every file dagrun writes goes to a temporary file in
  * the same folder and is renamed over the target only once complete, so an
  * interrupted run never leaves a half-written trace, summary or picture.
+ *
+ * Permissions are what the user would get from a plain `> file`: a new file
+ * is 0666 less the umask; a file that is replaced keeps its mode.  Summaries
+ * carry the tails of commands' stderr, so forcing 0644 would publish what a
+ * umask of 077 meant to keep private.
  */
 #include "graph_internal.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
+
+/*
+ * Creates a new temporary file next to `path`, mode 0666 less the umask (the
+ * kernel applies the umask and any default ACL of the folder, which
+ * mkstemp's fixed 0600 would not).  Returns the descriptor and the name in
+ * *tmp (free it), or -1 with errno set.
+ */
+static int create_temp(const char *path, char **tmp) {
+    static unsigned long counter; /* distinct names within one process */
+    size_t n = strlen(path) + 48;
+    char *name = malloc(n);
+    if (name == NULL) {
+        errno = ENOMEM;
+        return -1;
+    }
+    for (int attempt = 0; attempt < 100; attempt++) {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        unsigned long c = __atomic_fetch_add(&counter, 1, __ATOMIC_RELAXED);
+        /* As short as mkstemp's suffix, so a name that fits still fits
+         * with it; O_EXCL settles a collision. */
+        uint64_t h = ((uint64_t)getpid() << 32) ^ ((uint64_t)c << 48) ^
+                     (uint64_t)ts.tv_nsec ^ ((uint64_t)ts.tv_sec << 20);
+        h *= 0x9e3779b97f4a7c15ull;
+        snprintf(name, n, "%s.tmp.%06llx", path, (unsigned long long)(h >> 40));
+        int fd = open(name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+        if (fd >= 0) {
+            *tmp = name;
+            return fd;
+        }
+        if (errno != EEXIST)
+            break;
+    }
+    int saved = errno;
+    free(name);
+    errno = saved;
+    return -1;
+}
 
 int dr_write_file_atomic(const char *path, const void *text, size_t len,
                          dr_error *err) {
-    size_t n = strlen(path);
-    char *tmp = malloc(n + 16);
-    if (tmp == NULL) {
-        dr__error_set(err, DR_ENOMEM, path, 0, 0, NULL, "out of memory");
-        return DR_ENOMEM;
-    }
-    snprintf(tmp, n + 16, "%s.tmp.XXXXXX", path);
-    int fd = mkstemp(tmp);
+    char *tmp = NULL;
+    int fd = create_temp(path, &tmp);
     if (fd < 0) {
-        dr__error_set(err, DR_EIO, path, 0, 0, NULL, "cannot write: %s",
+        int code = errno == ENOMEM ? DR_ENOMEM : DR_EIO;
+        dr__error_set(err, code, path, 0, 0, NULL, "cannot write: %s",
                       strerror(errno));
-        free(tmp);
-        return DR_EIO;
+        return code;
     }
     const char *p = text;
     size_t left = len;
@@ -42,7 +82,11 @@ int dr_write_file_atomic(const char *path, const void *text, size_t len,
         p += w;
         left -= (size_t)w;
     }
-    if (saved == 0 && fchmod(fd, 0644) != 0)
+    /* A file replaced keeps its permissions: a summary someone made
+     * private (0600) stays private. */
+    struct stat old;
+    if (saved == 0 && stat(path, &old) == 0 && S_ISREG(old.st_mode) &&
+        fchmod(fd, old.st_mode & 07777) != 0)
         saved = errno;
     if (saved == 0 && fsync(fd) != 0 && errno != EINVAL)
         saved = errno;

@@ -2,7 +2,10 @@
  * Hooks between the loader front door (dr_graph_load in graph/load.c) and
  * each format's reader.  Each reader builds tasks and dependencies into a
  * fresh graph and fills err (first error wins) naming source, line/column
- * where known, and the task; the front door validates (cycles) afterwards.
+ * where known, and the task, and validates the graph itself so that a
+ * cycle is reported at a line and column of the file.  `limits` (NULL: the
+ * defaults, without the environment) caps tasks, dependencies and, for the
+ * JSON templates, the text they expand to.
  */
 #ifndef DAGRUN_FORMATS_INTERNAL_H
 #define DAGRUN_FORMATS_INTERNAL_H
@@ -13,13 +16,14 @@
  * line:column of semantic errors). */
 dr_graph *dr__load_json(json_t *root, const char *text, size_t len,
                         const char *source, const dr_load_options *opts,
-                        dr_error *err);
+                        const dr__limits *limits, dr_error *err);
 /* STG text. */
 dr_graph *dr__load_stg(const char *text, size_t len, const char *source,
-                       dr_error *err);
+                       const dr__limits *limits, dr_error *err);
 /* WfCommons WfFormat 1.4/1.5, already parsed. */
 dr_graph *dr__load_wfcommons(json_t *root, const char *text, size_t len,
-                             const char *source, dr_error *err);
+                             const char *source, const dr__limits *limits,
+                             dr_error *err);
 /* 1 when a parsed JSON document looks like a WfCommons instance (has a
  * "workflow" object and a "schemaVersion" or "wfcommons"-style keys). */
 int dr__is_wfcommons(const json_t *root);
@@ -36,5 +40,10 @@ typedef struct dr__json_step {
 } dr__json_step;
 int dr__json_locate(const char *text, size_t len, const dr__json_step *path,
                     size_t npath, int *line, int *column);
+
+/* The 1-based line and column of byte `at` of text, columns counting
+ * characters (UTF-8 continuation bytes are not counted) as jansson's do;
+ * both stop at INT_MAX. */
+void dr__text_position(const char *text, size_t at, int *line, int *column);
 
 #endif

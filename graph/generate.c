@@ -27,10 +27,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Caps on what a generator may build; past these a typo is likelier than a
- * wish. */
-#define GEN_MAX_TASKS 10000000.0
-#define GEN_MAX_EDGES 100000000.0
+/* Generators obey the limits on graphs (graph/limits.c): tasks,
+ * dependencies and the bytes of the saved JSON, so that whatever `gen`
+ * makes, dagrun can load. */
 #define GEN_MAX_PARAMS 8
 
 typedef struct gen_param {
@@ -46,8 +45,9 @@ typedef struct gen_shape {
     const char *name;
     const char *title;                /* for the graph description */
     gen_param params[GEN_MAX_PARAMS]; /* ends at the first NULL name */
-    /* Predicted task and edge counts, as doubles so nothing overflows. */
-    void (*size)(const int64_t *v, double *tasks, double *edges);
+    /* Predicted task and edge counts, and a lower bound on the bytes of
+     * the saved JSON, as doubles so nothing overflows. */
+    void (*size)(const int64_t *v, double *tasks, double *edges, double *bytes);
     int (*build)(gen *c, const int64_t *v);
 } gen_shape;
 
@@ -163,11 +163,38 @@ static int dep_key(gen *c, dr_task task, const char *fmt, ...) {
     return dep(c, task, on);
 }
 
+/* -------------------------------------------------------------- sizes */
+
+/*
+ * Lower bounds on the saved JSON, so that a graph too big to save is refused
+ * before it is built.  Every task takes at least TASK_BYTES besides its key
+ * ({"id":"","op":"noop","cost":1} on one line), every dependency its
+ * target's key and 3 bytes ("",); keys are counted with their digits.
+ */
+#define TASK_BYTES 30.0
+
+/* Decimal digits written for 0, 1, ..., n-1. */
+static double digits_below(double n) {
+    double total = 0, lo = 0, hi = 10;
+    for (int d = 1; lo < n; d++, lo = hi, hi *= 10)
+        total += ((n < hi ? n : hi) - lo) * d;
+    return total;
+}
+
+/* Bytes of the keys "<prefix>0" .. "<prefix>(n-1)", prefix of len bytes. */
+static double keys_bytes(double len, double n) {
+    return n > 0 ? n * len + digits_below(n) : 0;
+}
+
 /* ------------------------------------------------------------------ chain */
 
-static void chain_size(const int64_t *v, double *tasks, double *edges) {
-    *tasks = (double)v[0];
-    *edges = (double)v[0] - 1;
+static void chain_size(const int64_t *v, double *tasks, double *edges,
+                       double *bytes) {
+    double n = (double)v[0];
+    *tasks = n;
+    *edges = n - 1;
+    *bytes =
+        TASK_BYTES * n + keys_bytes(6, n) + keys_bytes(6, n - 1) + 3 * (n - 1);
 }
 
 static int chain_build(gen *c, const int64_t *v) {
@@ -183,10 +210,14 @@ static int chain_build(gen *c, const int64_t *v) {
 
 /* -------------------------------------------------------------- fork-join */
 
-static void forkjoin_size(const int64_t *v, double *tasks, double *edges) {
+static void forkjoin_size(const int64_t *v, double *tasks, double *edges,
+                          double *bytes) {
     double n = (double)v[0], stages = (double)v[1];
     *tasks = stages * (n + 2);
     *edges = stages * 2 * n + (stages - 1);
+    /* work-s-i keys twice (as tasks, as the join's dependencies), and each
+     * work task's dependency on fork-s. */
+    *bytes = stages * (TASK_BYTES * (n + 2) + 2 * keys_bytes(7, n) + 12 * n);
 }
 
 /* Each stage is fork-s -> work-s-i (n of them) -> join-s; stage s+1 forks
@@ -220,9 +251,14 @@ static int forkjoin_build(gen *c, const int64_t *v) {
 
 /* ------------------------------------------------------------- map-reduce */
 
-static void mapreduce_size(const int64_t *v, double *tasks, double *edges) {
-    *tasks = (double)v[0] + (double)v[1];
-    *edges = (double)v[0] * (double)v[1];
+static void mapreduce_size(const int64_t *v, double *tasks, double *edges,
+                           double *bytes) {
+    double n = (double)v[0], r = (double)v[1];
+    *tasks = n + r;
+    *edges = n * r;
+    /* Every reducer lists every map. */
+    *bytes = TASK_BYTES * (n + r) + keys_bytes(4, n) + 6 * r +
+             r * (keys_bytes(4, n) + 3 * n);
 }
 
 /* n maps and r reducers, each reducer reading every map (a full shuffle).
@@ -251,9 +287,14 @@ static int mapreduce_build(gen *c, const int64_t *v) {
 
 /* ------------------------------------------------------------------- tree */
 
-static void tree_size(const int64_t *v, double *tasks, double *edges) {
-    *tasks = 2 * (double)v[0] - 1;
-    *edges = 2 * ((double)v[0] - 1);
+static void tree_size(const int64_t *v, double *tasks, double *edges,
+                      double *bytes) {
+    double n = (double)v[0];
+    *tasks = 2 * n - 1;
+    *edges = 2 * (n - 1);
+    /* Every task but the root is some sum's dependency once. */
+    *bytes = TASK_BYTES * (2 * n - 1) + 2 * keys_bytes(5, n) + 3 * n +
+             7 * (n - 1) + (n > 2 ? 10 * (n - 2) : 0);
 }
 
 /* A binary reduction: leaves leaf-i, then level l combines neighbours
@@ -289,10 +330,12 @@ static int tree_build(gen *c, const int64_t *v) {
 
 /* ---------------------------------------------------------------- stencil */
 
-static void stencil_size(const int64_t *v, double *tasks, double *edges) {
+static void stencil_size(const int64_t *v, double *tasks, double *edges,
+                         double *bytes) {
     double w = (double)v[0], h = (double)v[1];
     *tasks = w * h;
     *edges = (w - 1) * h + w * (h - 1);
+    *bytes = (TASK_BYTES + 8) * *tasks + 11 * *edges; /* cell-y-x */
 }
 
 /* cell-y-x waits for its left and upper neighbours: a wavefront whose
@@ -317,11 +360,13 @@ static int stencil_build(gen *c, const int64_t *v) {
 
 /* ---------------------------------------------------------------- layered */
 
-static void layered_size(const int64_t *v, double *tasks, double *edges) {
+static void layered_size(const int64_t *v, double *tasks, double *edges,
+                         double *bytes) {
     double layers = (double)v[0], width = (double)v[1];
     double deps = (double)(v[2] < v[1] ? v[2] : v[1]);
     *tasks = layers * width;
     *edges = (layers - 1) * width * deps;
+    *bytes = (TASK_BYTES + 9) * *tasks + 12 * *edges; /* layer-l-i */
 }
 
 static int cmp_task(const void *a, const void *b) {
@@ -389,10 +434,13 @@ static int layered_build(gen *c, const int64_t *v) {
 
 /* --------------------------------------------------------------- cholesky */
 
-static void cholesky_size(const int64_t *v, double *tasks, double *edges) {
+static void cholesky_size(const int64_t *v, double *tasks, double *edges,
+                          double *bytes) {
     double t = (double)v[0];
     *tasks = t * (t + 1) * (t + 2) / 6;
     *edges = 3 * *tasks;
+    /* Keys are at least potrf-k long; a lower bound on the edges too. */
+    *bytes = (TASK_BYTES + 7) * *tasks + 10 * (*edges / 3);
 }
 
 /*
@@ -518,7 +566,9 @@ const char *dr_generator_help(void) {
            "9t-10.\n"
            "Every shape also takes unit=1000: the milliseconds in one cost "
            "unit.\n"
-           "Graphs are capped at 10,000,000 tasks and 100,000,000 edges.\n";
+           "Graphs are capped at 10,000,000 tasks, 100,000,000 dependencies\n"
+           "and 1 GiB of JSON; DAGRUN_MAX_TASKS, DAGRUN_MAX_DEPS and\n"
+           "DAGRUN_MAX_GRAPH_BYTES raise the caps (docs/graph-format.md).\n";
 }
 
 static const gen_shape *find_shape(const char *name) {
@@ -578,8 +628,8 @@ static int resolve_params(const gen_shape *s, const dr_param *params,
         if (params[p].value > (int64_t)1 << 40) {
             dr__error_set(err, DR_ETOOBIG, NULL, 0, 0, NULL,
                           "shape '%s': parameter '%s' = %" PRId64
-                          " is absurdly large",
-                          s->name, name, params[p].value);
+                          " is too large (at most %" PRId64 ")",
+                          s->name, name, params[p].value, (int64_t)1 << 40);
             return DR_ETOOBIG;
         }
         values[at] = params[p].value;
@@ -648,15 +698,31 @@ dr_graph *dr_generate(const char *shape, const dr_param *params, size_t nparams,
     if (run == NULL)
         return NULL;
 
-    double tasks, edges;
-    s->size(values, &tasks, &edges);
-    if (tasks > GEN_MAX_TASKS || edges > GEN_MAX_EDGES) {
-        int many = tasks > GEN_MAX_TASKS;
+    dr__limits limits;
+    if (dr__limits_get(&limits, NULL, err) != 0)
+        return NULL;
+    double tasks, edges, bytes;
+    s->size(values, &tasks, &edges, &bytes);
+    if (tasks > (double)limits.max_tasks) {
         dr__error_set(err, DR_ETOOBIG, NULL, 0, 0, NULL,
-                      "shape '%s': these parameters make %.0f %s, more than "
-                      "the limit of %.0f",
-                      s->name, many ? tasks : edges, many ? "tasks" : "edges",
-                      many ? GEN_MAX_TASKS : GEN_MAX_EDGES);
+                      "shape '%s': these parameters make %.0f tasks, more "
+                      "than the limit of %zu " DR__RAISE_TASKS,
+                      s->name, tasks, limits.max_tasks);
+        return NULL;
+    }
+    if (edges > (double)limits.max_deps) {
+        dr__error_set(err, DR_ETOOBIG, NULL, 0, 0, NULL,
+                      "shape '%s': these parameters make %.0f dependencies, "
+                      "more than the limit of %zu " DR__RAISE_DEPS,
+                      s->name, edges, limits.max_deps);
+        return NULL;
+    }
+    if (bytes > (double)limits.max_bytes) {
+        dr__error_set(err, DR_ETOOBIG, NULL, 0, 0, NULL,
+                      "shape '%s': these parameters make at least %.0f bytes "
+                      "of JSON, more than the limit of %zu for a graph "
+                      "file " DR__RAISE_BYTES,
+                      s->name, bytes, limits.max_bytes);
         return NULL;
     }
 

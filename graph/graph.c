@@ -197,6 +197,7 @@ void dr_graph_destroy(dr_graph *g) {
     }
     free_strv(g->param_names, g->nparams);
     free(g->param_values);
+    json_decref(g->param_index);
     free(g->name);
     free(g->description);
     free(g);
@@ -217,6 +218,22 @@ int dr_graph_set_name(dr_graph *g, const char *name) {
 
 const char *dr_graph_name(const dr_graph *g) { return g->name ? g->name : ""; }
 
+int dr__graph_name_from_source(dr_graph *g, const char *source,
+                               const char *fallback) {
+    if (source == NULL || source[0] == '<' || source[0] == '\0')
+        return fallback[0] ? dr_graph_set_name(g, fallback) : 0;
+    const char *base = strrchr(source, '/');
+    base = base ? base + 1 : source;
+    char name[256];
+    dr__strlcpy(name, base, sizeof(name));
+    char *dot = strrchr(name, '.');
+    if (dot != NULL && dot != name)
+        *dot = '\0';
+    if (name[0] == '\0')
+        return fallback[0] ? dr_graph_set_name(g, fallback) : 0;
+    return dr_graph_set_name(g, name);
+}
+
 int dr_graph_set_description(dr_graph *g, const char *text) {
     return set_string(&g->description, text);
 }
@@ -225,27 +242,40 @@ const char *dr_graph_description(const dr_graph *g) {
     return g->description ? g->description : "";
 }
 
+/* Parameters keep their order in two arrays (dr_graph_param_name(g, i)) and
+ * are found by name through a jansson object of name -> index, so a file
+ * with 100,000 parameters loads in linear time. */
 int dr_graph_set_param(dr_graph *g, const char *name, int64_t value) {
     if (name == NULL || name[0] == '\0')
         return DR_EINVAL;
-    for (size_t i = 0; i < g->nparams; i++) {
-        if (strcmp(g->param_names[i], name) == 0) {
-            g->param_values[i] = value;
-            return 0;
-        }
+    if (g->param_index == NULL && (g->param_index = json_object()) == NULL)
+        return DR_ENOMEM;
+    json_t *at = json_object_get(g->param_index, name);
+    if (at != NULL) {
+        g->param_values[json_integer_value(at)] = value;
+        return 0;
     }
-    char **names = realloc(g->param_names, (g->nparams + 1) * sizeof(*names));
-    if (names == NULL)
+    if (g->nparams == g->capparams) {
+        size_t cap = g->capparams ? g->capparams * 2 : 8;
+        char **names = realloc(g->param_names, cap * sizeof(*names));
+        if (names == NULL)
+            return DR_ENOMEM;
+        g->param_names = names;
+        int64_t *values = realloc(g->param_values, cap * sizeof(*values));
+        if (values == NULL)
+            return DR_ENOMEM;
+        g->param_values = values;
+        g->capparams = cap;
+    }
+    char *copy = strdup(name);
+    if (copy == NULL ||
+        json_object_set_new(g->param_index, name,
+                            json_integer((json_int_t)g->nparams)) != 0) {
+        free(copy);
         return DR_ENOMEM;
-    g->param_names = names;
-    int64_t *values =
-        realloc(g->param_values, (g->nparams + 1) * sizeof(*values));
-    if (values == NULL)
-        return DR_ENOMEM;
-    g->param_values = values;
-    if ((names[g->nparams] = strdup(name)) == NULL)
-        return DR_ENOMEM;
-    values[g->nparams++] = value;
+    }
+    g->param_names[g->nparams] = copy;
+    g->param_values[g->nparams++] = value;
     return 0;
 }
 
@@ -681,7 +711,7 @@ int dr__graph_derive(dr_graph *g) {
 }
 
 void dr__graph_describe_cycle(const dr_graph *g, char *buf, size_t len,
-                              dr_task *first) {
+                              dr_task *first, dr_task *first_dep) {
     /* Tasks left over by Kahn's algorithm each have a dependency that is
      * also left over; walking dependencies from any of them must revisit a
      * task, and the walk between the two visits is a cycle. */
@@ -740,6 +770,8 @@ void dr__graph_describe_cycle(const dr_graph *g, char *buf, size_t len,
             best = i;
     if (first != NULL)
         *first = walk[best];
+    if (first_dep != NULL)
+        *first_dep = walk[from + (best - from + 1) % cyclen];
     size_t used = 0, room = len > 4 ? len - 4 : 0;
     /* Execution order walks the array backwards from `best`. */
     for (size_t k = 0; k <= cyclen; k++) {
@@ -759,22 +791,28 @@ out:
     free(walk);
 }
 
-int dr_graph_validate(dr_graph *g, dr_error *err) {
+int dr__graph_validate_at(dr_graph *g, dr_error *err, dr_task *first,
+                          dr_task *first_dep) {
+    dr_task a = DR_TASK_NONE, b = DR_TASK_NONE;
     int rc = dr__graph_derive(g);
-    if (rc == DR_ENOMEM) {
+    if (rc == DR_ENOMEM)
         dr__error_set(err, rc, NULL, 0, 0, NULL, "out of memory");
-        return rc;
-    }
     if (rc == DR_ECYCLE) {
         char cycle[DR_ERROR_TEXT_LENGTH - 16];
-        dr_task first = DR_TASK_NONE;
-        dr__graph_describe_cycle(g, cycle, sizeof(cycle), &first);
+        dr__graph_describe_cycle(g, cycle, sizeof(cycle), &a, &b);
         dr__error_set(err, rc, NULL, 0, 0,
-                      first != DR_TASK_NONE ? g->tasks[first].key : NULL,
-                      "cycle: %s", cycle);
-        return rc;
+                      a != DR_TASK_NONE ? g->tasks[a].key : NULL, "cycle: %s",
+                      cycle);
     }
-    return 0;
+    if (first != NULL)
+        *first = a;
+    if (first_dep != NULL)
+        *first_dep = b;
+    return rc;
+}
+
+int dr_graph_validate(dr_graph *g, dr_error *err) {
+    return dr__graph_validate_at(g, err, NULL, NULL);
 }
 
 const dr_task *dr_graph_topo_order(const dr_graph *g) {

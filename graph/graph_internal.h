@@ -58,7 +58,8 @@ struct dr_graph {
     char *description;
     char **param_names;
     int64_t *param_values;
-    size_t nparams;
+    size_t nparams, capparams;
+    json_t *param_index; /* name -> index into the arrays; NULL until used */
 
     dr__task *tasks;
     size_t ntasks, captasks;
@@ -100,6 +101,11 @@ size_t dr__run_file_limit(void);
 json_t *dr__json_load_run_file(const char *path, const char *what,
                                dr_error *err);
 
+/* Names g after the base name of `source` without its extension
+ * ("data/rand0000.stg" -> "rand0000"); `fallback` ("" for none) when the
+ * source is "<stdin>", "<string>" or empty.  Returns 0 or DR_ENOMEM. */
+int dr__graph_name_from_source(dr_graph *g, const char *source,
+                               const char *fallback);
 /* Copies a string into the graph's arena; NULL on DR_ENOMEM. */
 const char *dr__graph_intern(dr_graph *g, const char *s);
 /* Removes repeated dependencies (keeps first occurrence order). */
@@ -107,11 +113,43 @@ int dr__graph_dedupe(dr_graph *g);
 /* Builds successors and the topological order if needed; returns 0,
  * DR_ECYCLE (succ built, topo NULL) or DR_ENOMEM. */
 int dr__graph_derive(dr_graph *g);
-/* Writes "a -> b -> a" for a cycle of a cyclic derived graph into buf. */
+/* Writes "a -> b -> a" for a cycle of a cyclic derived graph into buf;
+ * *first (may be NULL) is the task it starts with, *first_dep (may be NULL)
+ * that task's dependency on the cycle, the edge a reader points at. */
 void dr__graph_describe_cycle(const dr_graph *g, char *buf, size_t len,
-                              dr_task *first);
+                              dr_task *first, dr_task *first_dep);
+/* dr_graph_validate(), also giving, for a cycle, the task the message starts
+ * with and its dependency on the cycle (DR_TASK_NONE otherwise); either
+ * pointer may be NULL. */
+int dr__graph_validate_at(dr_graph *g, dr_error *err, dr_task *first,
+                          dr_task *first_dep);
 
 /* A small growable buffer for messages. */
 size_t dr__strlcpy(char *dst, const char *src, size_t size);
+
+/*
+ * Limits on graphs (graph/limits.c, docs/graph-format.md "Limits"): the
+ * caller's option, else the environment variable, else the default.  Every
+ * message about a limit names its variable, as DR__RAISE_* says.
+ */
+#define DR__DEFAULT_MAX_BYTES ((size_t)1 << 30)
+#define DR__DEFAULT_MAX_TASKS ((size_t)10000000)
+#define DR__DEFAULT_MAX_DEPS ((size_t)100000000)
+#define DR__ENV_MAX_BYTES "DAGRUN_MAX_GRAPH_BYTES"
+#define DR__ENV_MAX_TASKS "DAGRUN_MAX_TASKS"
+#define DR__ENV_MAX_DEPS "DAGRUN_MAX_DEPS"
+#define DR__RAISE_BYTES "(set " DR__ENV_MAX_BYTES " to raise it)"
+#define DR__RAISE_TASKS "(set " DR__ENV_MAX_TASKS " to raise it)"
+#define DR__RAISE_DEPS "(set " DR__ENV_MAX_DEPS " to raise it)"
+
+typedef struct dr__limits {
+    size_t max_bytes; /* a graph file; text templates expand to; saved text */
+    size_t max_tasks;
+    size_t max_deps; /* dependencies, repeats included */
+} dr__limits;
+
+/* Fills *out for opts (may be NULL).  Returns 0, or DR_EINVAL with err
+ * filled when an environment variable holds no valid number. */
+int dr__limits_get(dr__limits *out, const dr_load_options *opts, dr_error *err);
 
 #endif

@@ -30,7 +30,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define DEFAULT_MAX_TASKS 10000000u
 #define MAX_RANGE_VARS 8
 #define NO_INDEX ((size_t)-1)
 
@@ -62,10 +61,13 @@ typedef struct loader {
 
     dr__expr_var *scope; /* parameters, then the range variables */
     size_t nparams, nscope;
+    json_t *index; /* parameter name -> its position in scope */
     int workers_declared, workers_set;
 
     size_t max_tasks;
     size_t max_edges, nedges; /* edges added so far, repeats included */
+    size_t max_bytes, nbytes; /* text stored per task (ids, commands, files,
+                                 expanded args), so far */
     strbuf sb;
     char msg[DR_ERROR_TEXT_LENGTH];
 } loader;
@@ -200,6 +202,31 @@ static void fail_nomem(loader *L) {
     dr__error_set(L->err, DR_ENOMEM, L->source, 0, 0, NULL, "out of memory");
 }
 
+/* ------------------------------------------------------------ expressions */
+
+/* Evaluates s[0..n) over the first `visible` names of the scope: the
+ * parameters through their index, range variables one by one. */
+static int eval(loader *L, const char *s, size_t n, size_t visible,
+                int64_t *out, char *msg, size_t msglen) {
+    /* The parameters come first in the scope, and only they are indexed. */
+    size_t nindexed = L->index ? json_object_size(L->index) : 0;
+    dr__expr_scope scope = {L->scope, visible, L->index,
+                            nindexed < visible ? nindexed : visible};
+    return dr__expr_eval_in(s, n, &scope, out, msg, msglen);
+}
+
+/* Appends a parameter to the scope and its index. */
+static int add_param(loader *L, const char *name, int64_t value) {
+    if (json_object_set_new(L->index, name,
+                            json_integer((json_int_t)L->nscope)) != 0) {
+        fail_nomem(L);
+        return -1;
+    }
+    L->scope[L->nscope].name = name;
+    L->scope[L->nscope++].value = value;
+    return 0;
+}
+
 /* ---------------------------------------------------------- substitution */
 
 static int sb_reserve(strbuf *b, size_t more) {
@@ -252,8 +279,8 @@ static int expand_into(loader *L, const char *s, size_t *off) {
             }
             int64_t v;
             char emsg[300];
-            if (dr__expr_eval(s + i + 1, (size_t)(end - s - i - 1), L->scope,
-                              L->nscope, &v, emsg, sizeof(emsg)) != 0) {
+            if (eval(L, s + i + 1, (size_t)(end - s - i - 1), L->nscope, &v,
+                     emsg, sizeof(emsg)) != 0) {
                 /* A lone brace pair in a shell command (awk '{print}')
                  * is the usual cause of a bad expression here. */
                 int arith = strstr(emsg, "division by zero") != NULL ||
@@ -325,14 +352,17 @@ static json_t *expand_json(loader *L, const json_t *v) {
         if (is_whole_expr(s)) {
             int64_t x;
             char emsg[300];
-            if (dr__expr_eval(s + 1, strlen(s) - 2, L->scope, L->nscope, &x,
-                              emsg, sizeof(emsg)) != 0) {
+            if (eval(L, s + 1, strlen(s) - 2, L->nscope, &x, emsg,
+                     sizeof(emsg)) != 0) {
                 snprintf(L->msg, sizeof(L->msg), "in '%s': %s", s, emsg);
                 return NULL;
             }
+            L->nbytes += sizeof(json_int_t);
             return json_integer(x);
         }
         const char *e = expand(L, s);
+        if (e != NULL)
+            L->nbytes += strlen(e) + 1;
         return e ? json_string(e) : NULL;
     }
     if (json_is_object(v)) {
@@ -423,10 +453,14 @@ static int load_params(loader *L, json_t *root) {
                           name);
         return -1;
     }
+    if ((L->index = json_object()) == NULL) {
+        fail_nomem(L);
+        return -1;
+    }
     if (!L->workers_declared) {
         const dr_param *o = find_override(L, "workers");
-        L->scope[L->nscope].name = "workers";
-        L->scope[L->nscope++].value = o ? o->value : 1;
+        if (add_param(L, "workers", o ? o->value : 1) != 0)
+            return -1;
     }
     const char *name;
     json_t *value;
@@ -456,8 +490,8 @@ static int load_params(loader *L, json_t *root) {
             } else if (json_is_string(value)) {
                 const char *s = json_string_value(value);
                 char emsg[400];
-                if (dr__expr_eval(s, strlen(s), L->scope, L->nscope, &v, emsg,
-                                  sizeof(emsg)) != 0) {
+                if (eval(L, s, strlen(s), L->nscope, &v, emsg, sizeof(emsg)) !=
+                    0) {
                     fail_path(L, DR_EFORMAT, NULL, at, 2, "parameter '%s': %s",
                               name, emsg);
                     return -1;
@@ -469,8 +503,8 @@ static int load_params(loader *L, json_t *root) {
                           name, type_name(value));
                 return -1;
             }
-            L->scope[L->nscope].name = name;
-            L->scope[L->nscope++].value = v;
+            if (add_param(L, name, v) != 0)
+                return -1;
         }
     }
     L->nparams = L->nscope;
@@ -505,8 +539,7 @@ static int range_bound(loader *L, size_t k, const char *pattern,
     if (json_is_string(v)) {
         const char *s = json_string_value(v);
         char emsg[400];
-        if (dr__expr_eval(s, strlen(s), L->scope, L->nparams, out, emsg,
-                          sizeof(emsg)) == 0)
+        if (eval(L, s, strlen(s), L->nparams, out, emsg, sizeof(emsg)) == 0)
             return 0;
         fail_task(L, DR_EFORMAT, k, pattern, "range", NO_INDEX,
                   "range of '%s': %s", var, emsg);
@@ -550,13 +583,10 @@ static int parse_range(loader *L, size_t k, const json_t *obj,
                       "range variable '%s' is not a valid name", var);
             return -1;
         }
-        for (size_t p = 0; p < L->nparams; p++) {
-            if (strcmp(L->scope[p].name, var) == 0) {
-                fail_task(L, DR_EFORMAT, k, pattern, "range", NO_INDEX,
-                          "range variable '%s' hides the parameter '%s'", var,
-                          var);
-                return -1;
-            }
+        if (json_object_get(L->index, var) != NULL) {
+            fail_task(L, DR_EFORMAT, k, pattern, "range", NO_INDEX,
+                      "range variable '%s' hides the parameter '%s'", var, var);
+            return -1;
         }
         size_t i = r->nvars++;
         r->names[i] = var;
@@ -824,6 +854,23 @@ static int read_spec(loader *L, size_t k, const json_t *obj,
     return 0;
 }
 
+/*
+ * Counts n more bytes of text stored for template k's tasks; -1 with the
+ * error when the graph's text passes the byte limit.  A file without
+ * templates holds all its text itself, so only templates can reach it.
+ */
+static int charge(loader *L, size_t k, const json_t *obj, size_t n) {
+    L->nbytes += n;
+    if (L->nbytes <= L->max_bytes)
+        return 0;
+    const char *pattern = json_string_value(json_object_get(obj, "id"));
+    fail_task(L, DR_ETOOBIG, k, pattern, "id", NO_INDEX,
+              "the graph's ids, commands, file names and arguments pass %zu "
+              "bytes at this template, the limit " DR__RAISE_BYTES,
+              L->max_bytes);
+    return -1;
+}
+
 /* Applies a spec to task t (the scope holds its variables). */
 static int apply_spec(loader *L, size_t k, const json_t *obj, dr_task t,
                       const task_spec *ts) {
@@ -837,6 +884,10 @@ static int apply_spec(loader *L, size_t k, const json_t *obj, dr_task t,
             if ((args = expand_json(L, ts->args)) == NULL) {
                 fail_task(L, DR_EFORMAT, k, key, "args", NO_INDEX, "%s",
                           L->msg[0] ? L->msg : "out of memory");
+                return -1;
+            }
+            if (charge(L, k, obj, 0) != 0) {
+                json_decref(args);
                 return -1;
             }
             if (ts->fn == NULL &&
@@ -874,6 +925,11 @@ static int apply_spec(loader *L, size_t k, const json_t *obj, dr_task t,
         for (size_t i = 0; i < argc; i++)
             argv[i] = L->sb.p + offs[i];
         argv[argc] = NULL;
+        if (charge(L, k, obj, L->sb.len) != 0) {
+            free(offs);
+            free(argv);
+            return -1;
+        }
         rc =
             argv[0][0] == '\0' ? DR_EINVAL : dr_task_set_argv(g, t, argv, argc);
         free(offs);
@@ -889,6 +945,8 @@ static int apply_spec(loader *L, size_t k, const json_t *obj, dr_task t,
             fail_task(L, DR_EFORMAT, k, key, "shell", NO_INDEX, "%s", L->msg);
             return -1;
         }
+        if (charge(L, k, obj, strlen(s) + 1) != 0)
+            return -1;
         rc = dr_task_set_shell(g, t, s);
     }
     if (rc == 0 && ts->has_cost)
@@ -908,6 +966,8 @@ static int apply_spec(loader *L, size_t k, const json_t *obj, dr_task t,
                 fail_task(L, DR_EFORMAT, k, key, fkey, i, "%s", L->msg);
                 return -1;
             }
+            if (charge(L, k, obj, strlen(s) + 1) != 0)
+                return -1;
             rc = out ? dr_task_add_output(g, t, s) : dr_task_add_input(g, t, s);
             if (rc != 0)
                 break;
@@ -918,6 +978,45 @@ static int apply_spec(loader *L, size_t k, const json_t *obj, dr_task t,
         return -1;
     }
     return 0;
+}
+
+/* Bytes of s that every expansion keeps: all but the {expr} parts, a
+ * doubled brace counting once, plus its NUL. */
+static size_t fixed_len(const char *s) {
+    size_t n = 1;
+    for (size_t i = 0; s[i] != '\0'; i++) {
+        if ((s[i] == '{' || s[i] == '}') && s[i + 1] == s[i]) {
+            n++;
+            i++;
+        } else if (s[i] == '{') {
+            const char *end = strchr(s + i, '}');
+            if (end == NULL)
+                break;
+            i = (size_t)(end - s);
+        } else {
+            n++;
+        }
+    }
+    return n;
+}
+
+static size_t fixed_strings(const json_t *a) {
+    size_t n = 0, i;
+    json_t *v;
+    json_array_foreach(a, i, v) if (json_is_string(v)) n +=
+        fixed_len(json_string_value(v));
+    return n;
+}
+
+/* A lower bound on the bytes each task of template obj stores: its id,
+ * command and files (args without braces are shared, not copied). */
+static size_t fixed_bytes(const json_t *obj) {
+    const char *id = json_string_value(json_object_get(obj, "id"));
+    const char *shell = json_string_value(json_object_get(obj, "shell"));
+    return fixed_len(id) + (shell ? fixed_len(shell) : 0) +
+           fixed_strings(json_object_get(obj, "cmd")) +
+           fixed_strings(json_object_get(obj, "inputs")) +
+           fixed_strings(json_object_get(obj, "outputs"));
 }
 
 static int expand_template(loader *L, size_t k, size_t *total) {
@@ -956,21 +1055,35 @@ static int expand_template(loader *L, size_t k, size_t *total) {
         if (r.count == UINT64_MAX)
             fail_task(L, DR_ETOOBIG, k, pattern, "range", NO_INDEX,
                       "template '%s' expands to more than 2^64 tasks, more "
-                      "than the limit of %zu",
+                      "than the limit of %zu " DR__RAISE_TASKS,
                       pattern, L->max_tasks);
         else if (r.count > L->max_tasks)
             fail_task(L, DR_ETOOBIG, k, pattern, "range", NO_INDEX,
                       "template '%s' expands to %" PRIu64
-                      " tasks, more than the limit of %zu",
+                      " tasks, more than the limit of %zu " DR__RAISE_TASKS,
                       pattern, r.count, L->max_tasks);
         else
-            fail_task(L, DR_ETOOBIG, k, pattern, "range", NO_INDEX,
-                      "template '%s' brings the graph to %" PRIu64
-                      " tasks, more than the limit of %zu",
-                      pattern, *total + r.count, L->max_tasks);
+            fail_task(L, DR_ETOOBIG, k, pattern,
+                      json_object_get(obj, "range") ? "range" : "id", NO_INDEX,
+                      "%s brings the graph to %" PRIu64
+                      " tasks, more than the limit of %zu " DR__RAISE_TASKS,
+                      json_object_get(obj, "range") ? "the template"
+                                                    : "this task",
+                      *total + r.count, L->max_tasks);
         return -1;
     }
     *total += r.count;
+    /* Refuse before expanding what cannot fit, so a long command times a
+     * big range fails at once instead of after a gigabyte of copies. */
+    double least = (double)r.count * (double)fixed_bytes(obj);
+    if (r.count > 1 && least > (double)(L->max_bytes - L->nbytes)) {
+        fail_task(L, DR_ETOOBIG, k, pattern, "range", NO_INDEX,
+                  "template '%s' expands to at least %.0f bytes of ids, "
+                  "commands, file names and arguments, more than the limit "
+                  "of %zu " DR__RAISE_BYTES,
+                  pattern, least + (double)L->nbytes, L->max_bytes);
+        return -1;
+    }
     range_start(L, &r);
     for (uint64_t n = 0; n < r.count; n++, range_next(L, &r)) {
         const char *key = expand(L, pattern);
@@ -978,6 +1091,8 @@ static int expand_template(loader *L, size_t k, size_t *total) {
             fail_task(L, DR_EFORMAT, k, pattern, "id", NO_INDEX, "%s", L->msg);
             return -1;
         }
+        if (charge(L, k, obj, strlen(key) + 1) != 0)
+            return -1;
         dr_task t;
         int rc = dr_graph_add_task(L->g, key, &t);
         if (rc == DR_EEXIST) {
@@ -1046,8 +1161,8 @@ static int add_edge(loader *L, size_t k, size_t j, dr_task t, dr_task d) {
     }
     if (++L->nedges > L->max_edges) {
         fail_task(L, DR_ETOOBIG, k, dr_task_key(L->g, t), "deps", j,
-                  "the graph has more than %zu dependencies (the limit is "
-                  "10 times the task limit, and at least 1000000)",
+                  "the graph has more than %zu dependencies, the "
+                  "limit " DR__RAISE_DEPS,
                   L->max_edges);
         return -1;
     }
@@ -1104,8 +1219,8 @@ static int add_one_dep(loader *L, size_t k, size_t j, dr_task t,
             } else if (json_is_string(cond)) {
                 const char *s = json_string_value(cond);
                 char emsg[400];
-                if (dr__expr_eval(s, strlen(s), L->scope, L->nscope, &v, emsg,
-                                  sizeof(emsg)) != 0) {
+                if (eval(L, s, strlen(s), L->nscope, &v, emsg, sizeof(emsg)) !=
+                    0) {
                     fail_task(L, DR_EFORMAT, k, key, "deps", j, "\"if\": %s",
                               emsg);
                     return -1;
@@ -1233,20 +1348,6 @@ static int check_top(loader *L, json_t *root) {
     return 0;
 }
 
-/* The file's base name without its extension, the default graph name. */
-static int set_default_name(dr_graph *g, const char *source) {
-    if (source == NULL || source[0] == '<' || source[0] == '\0')
-        return 0;
-    const char *base = strrchr(source, '/');
-    base = base ? base + 1 : source;
-    char name[256];
-    dr__strlcpy(name, base, sizeof(name));
-    char *dot = strrchr(name, '.');
-    if (dot != NULL && dot != name)
-        *dot = '\0';
-    return dr_graph_set_name(g, name);
-}
-
 static int finish(loader *L) {
     dr_error local;
     dr_error_clear(&local);
@@ -1282,7 +1383,11 @@ static int record_params(loader *L) {
 
 dr_graph *dr__load_json(json_t *root, const char *text, size_t len,
                         const char *source, const dr_load_options *opts,
-                        dr_error *err) {
+                        const dr__limits *limits, dr_error *err) {
+    dr__limits defaults = {DR__DEFAULT_MAX_BYTES, DR__DEFAULT_MAX_TASKS,
+                           DR__DEFAULT_MAX_DEPS};
+    if (limits == NULL)
+        limits = &defaults;
     loader L;
     memset(&L, 0, sizeof(L));
     L.text = text;
@@ -1290,13 +1395,13 @@ dr_graph *dr__load_json(json_t *root, const char *text, size_t len,
     L.source = source;
     L.opts = opts;
     L.err = err;
-    L.max_tasks = opts && opts->max_tasks ? opts->max_tasks : DEFAULT_MAX_TASKS;
-    if (L.max_tasks > (size_t)UINT32_MAX - 2)
-        L.max_tasks = (size_t)UINT32_MAX - 2;
     /* Templates can ask for far more edges than tasks ({"all": ...} from
-     * every task of a big family); cap them too, so no input can make the
-     * loader run for hours. */
-    L.max_edges = L.max_tasks < 100000 ? 1000000 : L.max_tasks * 10;
+     * every task of a big family) and far more text than the file holds (a
+     * long command times a big range); cap both too, so no input can make
+     * the loader run for hours or fill the memory. */
+    L.max_tasks = limits->max_tasks;
+    L.max_edges = limits->max_deps;
+    L.max_bytes = limits->max_bytes;
     int ok = 0;
 
     if (!json_is_object(root)) {
@@ -1314,7 +1419,7 @@ dr_graph *dr__load_json(json_t *root, const char *text, size_t len,
     json_t *name = json_object_get(root, "name");
     json_t *desc = json_object_get(root, "description");
     if ((name ? dr_graph_set_name(L.g, json_string_value(name))
-              : set_default_name(L.g, source)) != 0 ||
+              : dr__graph_name_from_source(L.g, source, "")) != 0 ||
         (desc && dr_graph_set_description(L.g, json_string_value(desc)) != 0)) {
         fail_nomem(&L);
         goto out;
@@ -1353,6 +1458,7 @@ out:
     free(L.scope);
     free(L.sb.p);
     json_decref(L.families);
+    json_decref(L.index);
     if (!ok) {
         dr_graph_destroy(L.g);
         return NULL;

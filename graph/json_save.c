@@ -10,7 +10,8 @@
  *
  * dr_graph_save and dr_graph_to_text write one task per line: a million-task
  * file stays readable with grep and diff, and is a third the size of a fully
- * indented one.
+ * indented one.  dr_graph_save refuses a text past the byte limit on graph
+ * files (DAGRUN_MAX_GRAPH_BYTES), so whatever dagrun saves it can load.
  */
 #include "formats_internal.h"
 
@@ -190,16 +191,20 @@ json_t *dr_graph_to_json(const dr_graph *g) {
     return root;
 }
 
-/* A growable text buffer for the one-task-a-line layout. */
+/* A growable text buffer, with a cap on its length. */
 typedef struct text {
     char *p;
-    size_t len, cap;
-    int failed;
+    size_t len, cap, max;
+    int failed, toobig;
 } text;
 
 static void put(text *b, const char *s, size_t n) {
     if (b->failed)
         return;
+    if (n > b->max - b->len) {
+        b->failed = b->toobig = 1;
+        return;
+    }
     if (b->cap - b->len < n + 1) {
         size_t cap = b->cap ? b->cap : 1 << 16;
         while (cap - b->len < n + 1)
@@ -216,8 +221,8 @@ static void put(text *b, const char *s, size_t n) {
     b->len += n;
 }
 
-static void put_json(text *b, const json_t *v) {
-    char *s = json_dumps(v, JSON_ENCODE_ANY | JSON_PRESERVE_ORDER);
+static void put_json(text *b, const json_t *v, size_t flags) {
+    char *s = json_dumps(v, JSON_ENCODE_ANY | JSON_PRESERVE_ORDER | flags);
     if (s == NULL) {
         b->failed = 1;
         return;
@@ -249,27 +254,37 @@ static json_t *header_to_json(const dr_graph *g) {
     return root;
 }
 
-/* Streams the graph out one task at a time, so a million-task graph never
- * exists as a jansson tree (that tree costs about a kilobyte a task). */
-char *dr_graph_to_text(const dr_graph *g, size_t *len) {
+/*
+ * Streams the graph out one task at a time, so a million-task graph never
+ * exists as a jansson tree (that tree costs about a kilobyte a task):
+ * either one task a line or, compact, all on one line as json_dumps with
+ * JSON_COMPACT would write it.  Stops as soon as the text passes `max`
+ * bytes, so a graph too big to save costs no more memory than the limit.
+ */
+static char *graph_text(const dr_graph *g, int compact, size_t max, size_t *len,
+                        int *toobig) {
+    *toobig = 0;
     json_t *root = g != NULL ? header_to_json(g) : NULL;
     if (root == NULL)
         return NULL;
+    size_t flags = compact ? JSON_COMPACT : 0;
     text b = {0};
-    put(&b, "{\n", 2);
+    b.max = max;
+    put(&b, compact ? "{" : "{\n", compact ? 1 : 2);
     const char *key;
     json_t *value;
     json_object_foreach(root, key, value) {
-        put(&b, "  ", 2);
+        if (!compact)
+            put(&b, "  ", 2);
         json_t *k = json_string(key);
-        put_json(&b, k);
+        put_json(&b, k, flags);
         json_decref(k);
-        put(&b, ": ", 2);
-        put_json(&b, value);
-        put(&b, ",\n", 2);
+        put(&b, compact ? ":" : ": ", compact ? 1 : 2);
+        put_json(&b, value, flags);
+        put(&b, compact ? "," : ",\n", compact ? 1 : 2);
     }
     json_decref(root);
-    put(&b, "  \"tasks\": [", 12);
+    put(&b, compact ? "\"tasks\":[" : "  \"tasks\": [", compact ? 9 : 12);
     size_t n = dr_graph_ntasks(g);
     for (size_t i = 0; i < n && !b.failed; i++) {
         json_t *task = task_to_json(g, (dr_task)i);
@@ -277,12 +292,19 @@ char *dr_graph_to_text(const dr_graph *g, size_t *len) {
             b.failed = 1;
             break;
         }
-        put(&b, i ? ",\n    " : "\n    ", i ? 6 : 5);
-        put_json(&b, task);
+        if (compact)
+            put(&b, ",", i ? 1 : 0);
+        else
+            put(&b, i ? ",\n    " : "\n    ", i ? 6 : 5);
+        put_json(&b, task, flags);
         json_decref(task);
     }
-    put(&b, n ? "\n  ]\n}\n" : "]\n}\n", n ? 7 : 4);
+    if (compact)
+        put(&b, "]}\n", 3);
+    else
+        put(&b, n ? "\n  ]\n}\n" : "]\n}\n", n ? 7 : 4);
     if (b.failed) {
+        *toobig = b.toobig;
         free(b.p);
         return NULL;
     }
@@ -292,16 +314,53 @@ char *dr_graph_to_text(const dr_graph *g, size_t *len) {
     return b.p;
 }
 
-int dr_graph_save(const dr_graph *g, const char *path, dr_error *err) {
-    size_t len;
-    char *out = dr_graph_to_text(g, &len);
-    if (out == NULL) {
+char *dr_graph_to_text(const dr_graph *g, size_t *len) {
+    int toobig;
+    return graph_text(g, 0, SIZE_MAX - 1, len, &toobig);
+}
+
+/* The text for opts, or NULL with err filled (naming `path`, may be NULL)
+ * and *rc set. */
+static char *text_for(const dr_graph *g, const dr_save_options *opts,
+                      const char *path, size_t *len, dr_error *err, int *rc) {
+    dr__limits limits;
+    dr_load_options lo = {0};
+    lo.max_bytes = opts ? opts->max_bytes : 0;
+    if ((*rc = dr__limits_get(&limits, &lo, err)) != 0)
+        return NULL;
+    int toobig;
+    char *out =
+        graph_text(g, opts ? opts->compact : 0, limits.max_bytes, len, &toobig);
+    if (out != NULL)
+        return out;
+    if (toobig) {
+        *rc = DR_ETOOBIG;
+        dr__error_set(err, DR_ETOOBIG, path, 0, 0, NULL,
+                      "the graph as JSON passes %zu bytes, the limit for a "
+                      "graph file " DR__RAISE_BYTES,
+                      limits.max_bytes);
+    } else {
+        *rc = DR_EINVAL;
         dr__error_set(err, DR_EINVAL, path, 0, 0, NULL,
                       "cannot save: out of memory, or a task runs a C "
                       "function that has no registered name");
-        return DR_EINVAL;
     }
-    int rc = dr_write_file_atomic(path, out, len, err);
+    return NULL;
+}
+
+char *dr_graph_to_text_opts(const dr_graph *g, const dr_save_options *opts,
+                            size_t *len, dr_error *err) {
+    int rc;
+    return text_for(g, opts, NULL, len, err, &rc);
+}
+
+int dr_graph_save(const dr_graph *g, const char *path, dr_error *err) {
+    size_t len;
+    int rc;
+    char *out = text_for(g, NULL, path, &len, err, &rc);
+    if (out == NULL)
+        return rc;
+    rc = dr_write_file_atomic(path, out, len, err);
     free(out);
     return rc;
 }

@@ -16,6 +16,7 @@
 #include "formats_internal.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -82,9 +83,66 @@ static dr_format format_of(const char *name, const char *text, size_t len,
     return DR_FORMAT_AUTO;
 }
 
+/* jansson's wording names its own flags ("without JSON_ALLOW_NUL"); say it
+ * in the user's words instead. */
+static const char *parse_message(const char *jansson, char *buf, size_t size) {
+    if (strstr(jansson, "JSON_ALLOW_NUL") != NULL ||
+        strstr(jansson, "NUL byte in object key") != NULL)
+        return "a string holds \\u0000 (a NUL character), which a graph may "
+               "not contain";
+    if (strstr(jansson, "maximum parsing depth") != NULL) {
+        snprintf(buf, size,
+                 "%s: arrays and objects are nested too deeply for a graph",
+                 jansson);
+        return buf;
+    }
+    return jansson;
+}
+
+static const char not_text[] =
+    "not a text file: it holds a NUL byte (a graph is UTF-8 text; convert "
+    "UTF-16 with iconv -f UTF-16 -t UTF-8)";
+
+/* Refuses what no reader can take: binary data (a NUL byte: neither JSON
+ * nor STG may hold one) and UTF-16, which would otherwise give jansson's
+ * "'[' or '{' expected" or an STG syntax error.  Returns 0 or -1 with err
+ * filled. */
+static int check_text(const char *text, size_t len, const char *source,
+                      dr_error *err) {
+    if (len >= 2 && (memcmp(text, "\xFF\xFE", 2) == 0 ||
+                     memcmp(text, "\xFE\xFF", 2) == 0)) {
+        dr__error_set(err, DR_EFORMAT, source, 0, 0, NULL,
+                      "the file is UTF-16 text (it starts with a UTF-16 "
+                      "byte-order mark); dagrun reads UTF-8: convert it with "
+                      "iconv -f UTF-16 -t UTF-8");
+        return -1;
+    }
+    const char *nul = memchr(text, '\0', len);
+    if (nul != NULL) {
+        int line, column;
+        dr__text_position(text, (size_t)(nul - text), &line, &column);
+        dr__error_set(err, DR_EFORMAT, source, line, column, NULL, "%s",
+                      not_text);
+        return -1;
+    }
+    return 0;
+}
+
 static dr_graph *load_text(const char *text, size_t len, const char *source,
                            dr_format format, const dr_load_options *opts,
                            dr_error *err) {
+    dr__limits limits;
+    if (dr__limits_get(&limits, opts, err) != 0)
+        return NULL;
+    if (len > limits.max_bytes) {
+        dr__error_set(err, DR_ETOOBIG, source, 0, 0, NULL,
+                      "the graph is %zu bytes, more than the limit of %zu "
+                      "bytes " DR__RAISE_BYTES,
+                      len, limits.max_bytes);
+        return NULL;
+    }
+    if (check_text(text, len, source, err) != 0)
+        return NULL;
     /* JSON may still be a WfCommons instance: remember that the caller did
      * not choose, since sniffing only tells JSON from STG. */
     int auto_detect = format == DR_FORMAT_AUTO;
@@ -112,20 +170,21 @@ static dr_graph *load_text(const char *text, size_t len, const char *source,
     }
     dr_graph *g = NULL;
     if (format == DR_FORMAT_STG) {
-        g = dr__load_stg(text, len, source, err);
+        g = dr__load_stg(text, len, source, &limits, err);
     } else {
         json_error_t jerr;
         json_t *root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
         if (root == NULL) {
+            char buf[sizeof(jerr.text) + 80];
             dr__error_set(err, DR_EPARSE, source, jerr.line, jerr.column, NULL,
-                          "%s", jerr.text);
+                          "%s", parse_message(jerr.text, buf, sizeof(buf)));
             return NULL;
         }
         if (format == DR_FORMAT_WFCOMMONS ||
             (auto_detect && dr__is_wfcommons(root)))
-            g = dr__load_wfcommons(root, text, len, source, err);
+            g = dr__load_wfcommons(root, text, len, source, &limits, err);
         else
-            g = dr__load_json(root, text, len, source, opts, err);
+            g = dr__load_json(root, text, len, source, opts, &limits, err);
         json_decref(root);
     }
     if (g == NULL) {
@@ -134,7 +193,7 @@ static dr_graph *load_text(const char *text, size_t len, const char *source,
                           "cannot load the graph");
         return NULL;
     }
-    /* The JSON reader has validated already (to place a cycle in the file);
+    /* Every reader has validated already (to place a cycle in the file);
      * then this is a no-op, as the derived arrays are kept. */
     dr_error local;
     dr_error_clear(&local);
@@ -159,53 +218,104 @@ dr_graph *dr_graph_load_buffer(const char *text, size_t len, const char *source,
                      opts, err);
 }
 
-/* Reads a whole file; NULL with errno set.  The buffer is NUL-terminated
- * for readers that like it, though none relies on it. */
-/* "-" is standard input, so `dagrun gen chain | dagrun analyze -` works. */
-static char *read_all(const char *path, size_t *len) {
+/*
+ * Reads a whole file, or standard input for "-" (so `dagrun gen chain |
+ * dagrun analyze -` works), of at most `max` bytes.  Returns the text,
+ * NUL-terminated for readers that like it (none relies on it), or NULL with
+ * err filled.  Reading stops at the limit, and at the first chunk that holds
+ * a NUL byte, so `/dev/zero` or a multi-gigabyte binary costs one chunk, and
+ * a FIFO or a pipe can be read like a file.
+ */
+static char *read_all(const char *path, const char *source, size_t max,
+                      size_t *len, dr_error *err) {
     int is_stdin = strcmp(path, "-") == 0;
     FILE *f = is_stdin ? stdin : fopen(path, "rb");
-    if (f == NULL)
-        return NULL;
-    struct stat st;
-    size_t cap = 1 << 16;
-    if (fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0)
-        cap = (size_t)st.st_size + 1;
-    else if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
-        fclose(f);
-        errno = EISDIR;
+    if (f == NULL) {
+        dr__error_set(err, DR_EIO, source, 0, 0, NULL, "cannot read: %s",
+                      strerror(errno));
         return NULL;
     }
+    struct stat st;
+    int have_stat = fstat(fileno(f), &st) == 0;
+    if (have_stat && S_ISDIR(st.st_mode)) {
+        if (!is_stdin)
+            fclose(f);
+        dr__error_set(err, DR_EIO, source, 0, 0, NULL,
+                      "cannot read: %s (expected a graph file)",
+                      strerror(EISDIR));
+        return NULL;
+    }
+    size_t chunk = 1 << 16, cap = chunk;
+    if (have_stat && S_ISREG(st.st_mode) && st.st_size > 0)
+        cap = (uintmax_t)st.st_size <= max ? (size_t)st.st_size + 1 : chunk + 1;
     char *buf = malloc(cap);
     size_t n = 0;
+    int failed = 0, saved = 0, binary = 0, toobig = 0;
     while (buf != NULL) {
-        size_t r = fread(buf + n, 1, cap - n - 1, f);
-        n += r;
-        if (r == 0)
-            break;
         if (cap - n - 1 == 0) {
-            char *grown = realloc(buf, cap * 2);
+            /* Here n <= max; room for one byte past the limit tells a file
+             * of exactly `max` bytes from a bigger one. */
+            size_t want = cap * 2;
+            if (want > max + 2)
+                want = max + 2;
+            char *grown = realloc(buf, want);
             if (grown == NULL) {
                 free(buf);
                 buf = NULL;
-                errno = ENOMEM;
                 break;
             }
             buf = grown;
-            cap *= 2;
+            cap = want;
+        }
+        size_t room = cap - n - 1 < chunk ? cap - n - 1 : chunk;
+        size_t r = fread(buf + n, 1, room, f);
+        if (memchr(buf + n, '\0', r) != NULL)
+            binary = 1;
+        n += r;
+        /* A file known to be too big is read no further than needed to
+         * tell binary data (the likelier mistake) from text. */
+        if (n > max ||
+            (have_stat && S_ISREG(st.st_mode) && (uintmax_t)st.st_size > max))
+            toobig = 1;
+        if (r == 0 || binary || toobig) {
+            if (r == 0 && ferror(f)) {
+                failed = 1;
+                saved = errno;
+            }
+            break;
         }
     }
-    int failed = buf != NULL && ferror(f);
-    int saved = errno;
     if (!is_stdin)
         fclose(f);
-    if (failed) {
-        free(buf);
-        errno = saved ? saved : EIO;
+    if (buf == NULL) {
+        dr__error_set(err, DR_ENOMEM, source, 0, 0, NULL,
+                      "cannot read: out of memory");
         return NULL;
     }
-    if (buf == NULL) {
-        errno = ENOMEM;
+    if (failed) {
+        free(buf);
+        dr__error_set(err, DR_EIO, source, 0, 0, NULL, "cannot read: %s",
+                      strerror(saved ? saved : EIO));
+        return NULL;
+    }
+    if (binary) {
+        /* Reported with its position by check_text(). */
+        buf[n] = '\0';
+        *len = n;
+        return buf;
+    }
+    if (toobig) {
+        free(buf);
+        if (have_stat && S_ISREG(st.st_mode) && (uintmax_t)st.st_size > max)
+            dr__error_set(err, DR_ETOOBIG, source, 0, 0, NULL,
+                          "the file is %jd bytes, more than the limit of %zu "
+                          "bytes " DR__RAISE_BYTES,
+                          (intmax_t)st.st_size, max);
+        else
+            dr__error_set(err, DR_ETOOBIG, source, 0, 0, NULL,
+                          "more than %zu bytes to read, the limit for a "
+                          "graph " DR__RAISE_BYTES,
+                          max);
         return NULL;
     }
     buf[n] = '\0';
@@ -219,14 +329,14 @@ dr_graph *dr_graph_load(const char *path, const dr_load_options *opts,
         dr__error_set(err, DR_EINVAL, NULL, 0, 0, NULL, "no file name");
         return NULL;
     }
-    size_t len = 0;
-    char *text = read_all(path, &len);
-    if (text == NULL) {
-        dr__error_set(err, errno == ENOMEM ? DR_ENOMEM : DR_EIO, path, 0, 0,
-                      NULL, "cannot read: %s", strerror(errno));
-        return NULL;
-    }
     const char *source = strcmp(path, "-") == 0 ? "<stdin>" : path;
+    dr__limits limits;
+    if (dr__limits_get(&limits, opts, err) != 0)
+        return NULL;
+    size_t len = 0;
+    char *text = read_all(path, source, limits.max_bytes, &len, err);
+    if (text == NULL)
+        return NULL;
     dr_graph *g = load_text(text, len, source, format_of(path, text, len, opts),
                             opts, err);
     free(text);

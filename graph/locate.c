@@ -15,6 +15,7 @@
  */
 #include "formats_internal.h"
 
+#include <limits.h>
 #include <string.h>
 
 typedef struct scanner {
@@ -241,6 +242,21 @@ static int enter_index(scanner *sc, size_t index) {
     }
 }
 
+void dr__text_position(const char *text, size_t at, int *line, int *column) {
+    int l = 1, c = 1;
+    for (size_t i = 0; i < at; i++) {
+        unsigned char ch = (unsigned char)text[i];
+        if (ch == '\n') {
+            l += l < INT_MAX;
+            c = 1;
+        } else if ((ch & 0xC0) != 0x80) {
+            c += c < INT_MAX;
+        }
+    }
+    *line = l;
+    *column = c;
+}
+
 int dr__json_locate(const char *text, size_t len, const dr__json_step *path,
                     size_t npath, int *line, int *column) {
     *line = 0;
@@ -257,17 +273,6 @@ int dr__json_locate(const char *text, size_t len, const dr__json_step *path,
     skip_space(&sc);
     if (sc.pos >= len)
         return -1;
-    int l = 1, c = 1;
-    for (size_t i = 0; i < sc.pos; i++) {
-        unsigned char ch = (unsigned char)text[i];
-        if (ch == '\n') {
-            l++;
-            c = 1;
-        } else if ((ch & 0xC0) != 0x80) {
-            c++;
-        }
-    }
-    *line = l;
-    *column = c;
+    dr__text_position(text, sc.pos, line, column);
     return 0;
 }

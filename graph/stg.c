@@ -21,8 +21,12 @@
  *    can be found in the original file, while reading as a name rather than
  *    a count in diagrams and traces.
  *  - The cost of a task is its processing time.
- *  - Predecessors may name any other record (not only earlier ones); cycles
- *    are left to dr_graph_validate(), which the loader front door runs.
+ *  - Predecessors may name any other record (not only earlier ones).  A
+ *    cycle is found by dr_graph_validate() once the graph is built, and
+ *    reported at the predecessor that closes it, with its line and column.
+ *  - The task count and the number of predecessors are capped by the
+ *    limits (DAGRUN_MAX_TASKS, DAGRUN_MAX_DEPS) as they are read, so a
+ *    huge count in a short file fails at once.
  *  - The input need not be NUL-terminated (the fuzzer hands us raw bytes):
  *    every read is bounded by `len`.
  *
@@ -31,13 +35,14 @@
  */
 #include "formats_internal.h"
 
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* Ids must fit a dr_task with room for the dummies; far more than any STG
- * set (the largest published graphs have 5,000 tasks). */
-#define STG_MAX_TASKS 100000000ull
+/* Ids must fit a dr_task with room for the dummies.  The limit the user
+ * sees is DAGRUN_MAX_TASKS (graph/limits.c), far lower by default. */
+#define STG_MAX_TASKS ((unsigned long long)UINT32_MAX - 4)
 
 typedef struct stg_reader {
     const char *text, *end;
@@ -68,7 +73,7 @@ static int next_content_line(stg_reader *r) {
         const char *p = r->next;
         const char *e = memchr(p, '\n', (size_t)(r->end - p));
         r->next = e != NULL ? e + 1 : NULL;
-        r->line++;
+        r->line += r->line < INT_MAX; /* a 4 GiB file may pass it */
         r->line_start = p;
         r->pos = p;
         r->line_end = e != NULL ? e : r->end;
@@ -183,22 +188,37 @@ static void task_key(unsigned long long id, char *buf, size_t size) {
     snprintf(buf, size, "t%llu", id);
 }
 
-/* Graph name: the file's base name without its extension. */
-static int set_name_from_source(dr_graph *g, const char *source) {
-    if (source == NULL || source[0] == '\0' || source[0] == '<')
-        return dr_graph_set_name(g, "stg");
-    const char *base = strrchr(source, '/');
-    base = base != NULL ? base + 1 : source;
-    char name[256];
-    dr__strlcpy(name, base, sizeof(name));
-    char *dot = strrchr(name, '.');
-    if (dot != NULL && dot != name)
-        *dot = '\0';
-    return dr_graph_set_name(g, name[0] != '\0' ? name : "stg");
+/* Validates the built graph; a cycle is reported on the record of the task
+ * its message starts with, at the predecessor that closes it.  Tasks are
+ * records in order, less the dropped entry dummy. */
+static int validate(dr_graph *g, const stg_record *recs, const stg_pred *preds,
+                    int keep_entry, stg_reader *r) {
+    dr_error local;
+    dr_error_clear(&local);
+    dr_task first, dep;
+    int rc = dr__graph_validate_at(g, &local, &first, &dep);
+    if (rc == 0)
+        return 0;
+    int line = 0, column = 0;
+    if (first != DR_TASK_NONE) {
+        size_t id = (size_t)first + (keep_entry ? 0 : 1);
+        uint32_t dep_id = (uint32_t)dep + (keep_entry ? 0 : 1);
+        line = recs[id].line;
+        for (size_t k = 0; k < recs[id].npred; k++)
+            if (preds[recs[id].first_pred + k].id == dep_id)
+                column = preds[recs[id].first_pred + k].column;
+    }
+    dr__error_set(r->err, rc, r->source, line, column,
+                  local.task[0] ? local.task : NULL, "%s", local.message);
+    return -1;
 }
 
 dr_graph *dr__load_stg(const char *text, size_t len, const char *source,
-                       dr_error *err) {
+                       const dr__limits *limits, dr_error *err) {
+    dr__limits defaults = {DR__DEFAULT_MAX_BYTES, DR__DEFAULT_MAX_TASKS,
+                           DR__DEFAULT_MAX_DEPS};
+    if (limits == NULL)
+        limits = &defaults;
     stg_reader r = {.text = text,
                     .end = text + len,
                     .next = text,
@@ -232,6 +252,13 @@ dr_graph *dr__load_stg(const char *text, size_t len, const char *source,
         return NULL;
     }
     int first_line = r.line;
+    if (n > limits->max_tasks) {
+        dr__error_set(err, DR_ETOOBIG, r.source, r.line, 1, NULL,
+                      "the file declares %llu tasks, more than the limit of "
+                      "%zu " DR__RAISE_TASKS,
+                      n, limits->max_tasks);
+        return NULL;
+    }
 
     /* Records are read before any task is made, so a truncated file with a
      * huge n costs nothing: arrays grow with the records actually present. */
@@ -313,6 +340,13 @@ dr_graph *dr__load_stg(const char *text, size_t len, const char *source,
                               n + 1);
                 goto fail;
             }
+            if (npreds >= limits->max_deps) {
+                dr__error_set(
+                    err, DR_ETOOBIG, r.source, r.line, t.column, key,
+                    "more than %zu dependencies, the limit " DR__RAISE_DEPS,
+                    limits->max_deps);
+                goto fail;
+            }
             if (npreds == cappreds) {
                 size_t cap = cappreds ? cappreds * 2 : 256;
                 stg_pred *p = realloc(preds, cap * sizeof(*p));
@@ -381,8 +415,10 @@ dr_graph *dr__load_stg(const char *text, size_t len, const char *source,
         }
     }
     free(task_of);
-    if ((rc = set_name_from_source(g, source)) != 0)
+    if ((rc = dr__graph_name_from_source(g, source, "stg")) != 0)
         goto nomem;
+    if (validate(g, recs, preds, keep_entry, &r) != 0)
+        goto fail;
     free(recs);
     free(preds);
     return g;

@@ -25,10 +25,14 @@
  *  - Tasks get no operation (DR_OP_NONE) and no file lists: the files named
  *    in a trace do not exist on this machine, and the scheduler must not wait
  *    for them.
- *  - Graph name from the top-level "name", description from "description".
+ *  - Graph name from the top-level "name" (else the file's base name, as for
+ *    the other formats), description from "description".
  *
  * Semantic errors name the task and, through dr__json_locate, the
- * line:column of the offending value in the original text.
+ * line:column of the offending value in the original text; a cycle is
+ * reported at the entry of "parents" that closes it.  The task count and
+ * the number of parents are capped (DAGRUN_MAX_TASKS, DAGRUN_MAX_DEPS) before
+ * anything is built.
  */
 #include "formats_internal.h"
 
@@ -134,8 +138,43 @@ static int set_runtime(wf_reader *r, dr_graph *g, dr_task t, json_t *entry,
     return dr_task_set_cost(g, t, v);
 }
 
+/* Validates the graph; a cycle is reported at the entry of "parents" of the
+ * task its message starts with that names the next task back on it.  Task
+ * numbers are indexes of the task list. */
+static int validate(wf_reader *r, dr_graph *g, json_t *tasks,
+                    const char *list) {
+    dr_error local;
+    dr_error_clear(&local);
+    dr_task first, dep;
+    if (dr__graph_validate_at(g, &local, &first, &dep) == 0)
+        return 0;
+    if (first == DR_TASK_NONE) {
+        dr__error_set(r->err, local.code, r->source, 0, 0, NULL, "%s",
+                      local.message);
+        return -1;
+    }
+    json_t *parents = json_object_get(json_array_get(tasks, first), "parents");
+    const char *dep_key = dr_task_key(g, dep);
+    size_t j, at = 0;
+    json_t *p;
+    json_array_foreach(parents, j, p) {
+        if (strcmp(json_string_value(p), dep_key) == 0) {
+            at = j;
+            break;
+        }
+    }
+    report(r, local.code, list, first, "parents", 1, at, local.task, "%s",
+           local.message);
+    return -1;
+}
+
 dr_graph *dr__load_wfcommons(json_t *root, const char *text, size_t len,
-                             const char *source, dr_error *err) {
+                             const char *source, const dr__limits *limits,
+                             dr_error *err) {
+    dr__limits defaults = {DR__DEFAULT_MAX_BYTES, DR__DEFAULT_MAX_TASKS,
+                           DR__DEFAULT_MAX_DEPS};
+    if (limits == NULL)
+        limits = &defaults;
     wf_reader r = {.text = text,
                    .len = len,
                    .source = source != NULL ? source : "<string>",
@@ -150,6 +189,13 @@ dr_graph *dr__load_wfcommons(json_t *root, const char *text, size_t len,
         return NULL;
     const char *list = r.v15 ? "specification" : NULL;
     const char *key_field = r.v15 ? "id" : "name";
+    if (json_array_size(tasks) > limits->max_tasks) {
+        dr__error_set(err, DR_ETOOBIG, r.source, 0, 0, NULL,
+                      "WfCommons: %zu tasks, more than the limit of "
+                      "%zu " DR__RAISE_TASKS,
+                      json_array_size(tasks), limits->max_tasks);
+        return NULL;
+    }
     dr_graph *g = dr_graph_create();
     if (g == NULL)
         goto nomem;
@@ -190,6 +236,7 @@ dr_graph *dr__load_wfcommons(json_t *root, const char *text, size_t len,
     }
 
     /* Pass 2: edges from "parents". */
+    size_t ndeps = 0;
     json_array_foreach(tasks, i, entry) {
         dr_task t = (dr_task)i;
         const char *key = dr_task_key(g, t);
@@ -199,6 +246,12 @@ dr_graph *dr__load_wfcommons(json_t *root, const char *text, size_t len,
         if (!json_is_array(parents)) {
             report(&r, DR_EFORMAT, list, i, "parents", 0, 0, key,
                    "\"parents\" must be an array of task %ss", key_field);
+            goto fail;
+        }
+        if ((ndeps += json_array_size(parents)) > limits->max_deps) {
+            report(&r, DR_ETOOBIG, list, i, "parents", 0, 0, key,
+                   "more than %zu dependencies, the limit " DR__RAISE_DEPS,
+                   limits->max_deps);
             goto fail;
         }
         size_t j;
@@ -260,11 +313,14 @@ dr_graph *dr__load_wfcommons(json_t *root, const char *text, size_t len,
 
     json_t *name = json_object_get(root, "name");
     json_t *desc = json_object_get(root, "description");
-    if ((json_is_string(name) &&
-         dr_graph_set_name(g, json_string_value(name)) != 0) ||
+    if ((json_is_string(name)
+             ? dr_graph_set_name(g, json_string_value(name))
+             : dr__graph_name_from_source(g, source, "wfcommons")) != 0 ||
         (json_is_string(desc) &&
          dr_graph_set_description(g, json_string_value(desc)) != 0))
         goto nomem;
+    if (validate(&r, g, tasks, list) != 0)
+        goto fail;
     return g;
 
 nomem:

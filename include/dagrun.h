@@ -319,12 +319,25 @@ typedef enum dr_format {
     DR_FORMAT_WFCOMMONS /* WfCommons WfFormat 1.4 / 1.5 */
 } dr_format;
 
+/*
+ * Limits (docs/graph-format.md, "Limits"): a value of 0 takes the
+ * environment variable named beside it, or else the default, so one variable
+ * raises a limit for every program and subcommand.  A malformed variable is
+ * a load error (DR_EINVAL).  Reaching a limit is DR_ETOOBIG, with a message
+ * that names the limit and its variable.
+ */
 typedef struct dr_load_options {
     dr_format format;
     const dr_param *params; /* --set overrides, applied before expansion */
     size_t nparams;
     const dr_ops *ops; /* C function ops JSON may name; NULL: builtins only */
-    size_t max_tasks;  /* cap on template expansion; 0: 10,000,000 */
+    size_t max_tasks;  /* tasks in the graph, templates expanded, any format;
+                          0: $DAGRUN_MAX_TASKS or 10,000,000 */
+    size_t max_deps;   /* dependencies, repeats included; 0:
+                          $DAGRUN_MAX_DEPS or 100,000,000 */
+    size_t max_bytes;  /* bytes of the file (or of stdin), and bytes of text
+                          (ids, commands, file names, args) templates may
+                          expand to; 0: $DAGRUN_MAX_GRAPH_BYTES or 1 GiB */
 } dr_load_options;
 
 /* Returns the format name ("json", "stg", "wfcommons"); static. */
@@ -355,8 +368,23 @@ DR_EXTERN json_t *dr_graph_to_json(const dr_graph *g);
  * new NUL-terminated string (free it) and its length in *len (may be NULL),
  * or NULL as dr_graph_to_json. */
 DR_EXTERN char *dr_graph_to_text(const dr_graph *g, size_t *len);
-/* Writes dr_graph_to_text() atomically (temp file + rename).  Returns 0 or
- * a DR_E* code with err filled. */
+typedef struct dr_save_options {
+    int compact;      /* 1: the whole graph on one line */
+    size_t max_bytes; /* 0: $DAGRUN_MAX_GRAPH_BYTES or 1 GiB, the limit on
+                         what a graph file may be when loaded */
+} dr_save_options;
+/* dr_graph_to_text(), or all on one line, refusing a text longer than the
+ * byte limit (opts may be NULL).  Building stops at the limit, so a graph
+ * too big to save costs no more memory than that.  Returns a new string
+ * (free it) or NULL with err filled: DR_ETOOBIG naming the limit and its
+ * variable, DR_EINVAL as dr_graph_to_json, DR_EINVAL for a malformed
+ * variable. */
+DR_EXTERN char *dr_graph_to_text_opts(const dr_graph *g,
+                                      const dr_save_options *opts, size_t *len,
+                                      dr_error *err);
+/* Writes dr_graph_to_text() atomically (temp file + rename), under the byte
+ * limit of dr_graph_to_text_opts(), so every saved graph loads back.
+ * Returns 0 or a DR_E* code with err filled. */
 DR_EXTERN int dr_graph_save(const dr_graph *g, const char *path, dr_error *err);
 
 /* Writes `text` (len bytes) to `path` atomically: a temporary file in the

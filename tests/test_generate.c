@@ -11,6 +11,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* ---------------------------------------------------------------- helpers */
 
@@ -413,19 +414,22 @@ Test(generate, absurd_sizes_are_refused_before_building) {
     dr_param p[] = {{"n", 20000000}};
     gen_fails("chain", p, 1, NULL, DR_ETOOBIG,
               "shape 'chain': these parameters make 20000000 tasks, more "
-              "than the limit of 10000000");
+              "than the limit of 10000000 (set DAGRUN_MAX_TASKS to raise "
+              "it)");
     dr_param q[] = {{"n", 100000}, {"r", 10000}};
     gen_fails("map-reduce", q, 2, NULL, DR_ETOOBIG,
-              "shape 'map-reduce': these parameters make 1000000000 edges, "
-              "more than the limit of 100000000");
+              "shape 'map-reduce': these parameters make 1000000000 "
+              "dependencies, more than the limit of 100000000 (set "
+              "DAGRUN_MAX_DEPS to raise it)");
     dr_param r[] = {{"w", 1000000000000000LL}, {"h", 1000000000000000LL}};
     gen_fails("stencil", r, 2, NULL, DR_ETOOBIG,
               "shape 'stencil': parameter 'w' = 1000000000000000 is "
-              "absurdly large");
+              "too large (at most 1099511627776)");
     dr_param s[] = {{"t", 400}};
     gen_fails("cholesky", s, 1, NULL, DR_ETOOBIG,
               "shape 'cholesky': these parameters make 10746800 tasks, more "
-              "than the limit of 10000000");
+              "than the limit of 10000000 (set DAGRUN_MAX_TASKS to raise "
+              "it)");
 }
 
 Test(generate, errors_without_an_error_record_do_not_crash) {
@@ -547,6 +551,130 @@ Test(gen_cli, output_file_is_written_atomically) {
     rc = drt_cli(NULL, &err, "gen chain -o '%s/no/such/g.json'", dir);
     cr_assert_eq(rc, 2);
     cr_assert_not_null(strstr(err, "no/such/g.json"), "%s", err);
+    free(err);
+    drt_rmtree(dir);
+    free(dir);
+}
+
+/* ------------------------------------------------------------------ limits */
+
+Test(generate_limits, a_shuffle_too_big_to_save_is_refused_before_building) {
+    /* Issue 9: 20,000 tasks and 99,990,000 dependencies made 9.4 GB. */
+    dr_param p[] = {{"n", 10000}, {"r", 9999}};
+    gen_fails("map-reduce", p, 2, NULL, DR_ETOOBIG,
+              "shape 'map-reduce': these parameters make at least "
+              "1089529964 bytes of JSON, more than the limit of 1073741824 "
+              "for a graph file (set DAGRUN_MAX_GRAPH_BYTES to raise it)");
+}
+
+/* The byte bound is a lower bound: with the limit set to the exact length
+ * of the compact JSON, every shape still generates and saves, and one byte
+ * less refuses the text. */
+Test(generate_limits, the_byte_estimate_never_exceeds_the_real_text) {
+    static const char *const shapes[] = {"chain",   "fork-join", "map-reduce",
+                                         "tree",    "stencil",   "layered",
+                                         "cholesky"};
+    dr_param big[] = {{"n", 1234}, {"r", 3}};
+    for (size_t i = 0; i < sizeof(shapes) / sizeof(shapes[0]); i++) {
+        int mr = strcmp(shapes[i], "map-reduce") == 0;
+        int chain = strcmp(shapes[i], "chain") == 0;
+        dr_graph *g = gen_ok(shapes[i], big, mr ? 2 : chain ? 1 : 0, 1, NULL);
+        dr_save_options so = {0};
+        so.compact = 1;
+        size_t len;
+        dr_error err;
+        dr_error_clear(&err);
+        char *text = dr_graph_to_text_opts(g, &so, &len, &err);
+        cr_assert_not_null(text, "%s: %s", shapes[i], err.text);
+        free(text);
+        dr_graph_destroy(g);
+
+        char *limit = drt_fmt("%zu", len);
+        setenv("DAGRUN_MAX_GRAPH_BYTES", limit, 1);
+        free(limit);
+        g = gen_ok(shapes[i], big, mr ? 2 : chain ? 1 : 0, 1, NULL);
+        dr_error_clear(&err);
+        text = dr_graph_to_text_opts(g, &so, &len, &err);
+        cr_expect_not_null(text, "%s at its own length: %s", shapes[i],
+                           err.text);
+        free(text);
+        so.max_bytes = len - 1;
+        dr_error_clear(&err);
+        cr_expect_null(dr_graph_to_text_opts(g, &so, &len, &err));
+        cr_expect_eq(err.code, DR_ETOOBIG, "%s", shapes[i]);
+        dr_graph_destroy(g);
+        unsetenv("DAGRUN_MAX_GRAPH_BYTES");
+    }
+}
+
+Test(generate_limits, the_task_and_dependency_limits_follow_the_environment) {
+    setenv("DAGRUN_MAX_TASKS", "5", 1);
+    dr_param six[] = {{"n", 6}}, five[] = {{"n", 5}};
+    gen_fails("chain", six, 1, NULL, DR_ETOOBIG,
+              "shape 'chain': these parameters make 6 tasks, more than the "
+              "limit of 5 (set DAGRUN_MAX_TASKS to raise it)");
+    dr_graph_destroy(gen_ok("chain", five, 1, 1, NULL));
+    unsetenv("DAGRUN_MAX_TASKS");
+    setenv("DAGRUN_MAX_DEPS", "1K", 1);
+    dr_param wide[] = {{"n", 33}, {"r", 32}}, fits[] = {{"n", 32}, {"r", 32}};
+    gen_fails("map-reduce", wide, 2, NULL, DR_ETOOBIG,
+              "shape 'map-reduce': these parameters make 1056 dependencies, "
+              "more than the limit of 1024 (set DAGRUN_MAX_DEPS to raise "
+              "it)");
+    dr_graph_destroy(gen_ok("map-reduce", fits, 2, 1, NULL));
+    unsetenv("DAGRUN_MAX_DEPS");
+}
+
+Test(generate_limits, a_malformed_limit_is_an_error_not_the_default) {
+    setenv("DAGRUN_MAX_TASKS", "lots", 1);
+    gen_fails("chain", NULL, 0, NULL, DR_EINVAL,
+              "DAGRUN_MAX_TASKS='lots' is not a limit: expected a whole "
+              "number above 0, optionally followed by K, M or G (times 1024, "
+              "1024^2, 1024^3)");
+    setenv("DAGRUN_MAX_TASKS", "-5", 1);
+    gen_fails("chain", NULL, 0, NULL, DR_EINVAL,
+              "DAGRUN_MAX_TASKS='-5' is not a limit: expected a whole "
+              "number above 0, optionally followed by K, M or G (times 1024, "
+              "1024^2, 1024^3)");
+    unsetenv("DAGRUN_MAX_TASKS");
+}
+
+Test(gen_cli, output_past_the_byte_limit_is_refused_and_nothing_written) {
+    char *dir = drt_tmpdir();
+    char *out = NULL, *err = NULL;
+    /* A stencil's estimate is well below its text: the streamed writer
+     * stops at the limit. */
+    int rc =
+        drt_cli(&out, &err, "gen stencil --set w=100 --set h=100 --compact");
+    cr_assert_eq(rc, 0, "%s", err);
+    size_t full = strlen(out);
+    free(out);
+    free(err);
+    rc = drt_cli(&out, &err,
+                 "gen stencil --set w=100 --set h=100 --compact "
+                 "-o %s/s.json; DAGRUN_MAX_GRAPH_BYTES=%zu %s gen stencil "
+                 "--set w=100 --set h=100 -o %s/t.json",
+                 dir, full, drt_cli_path(), dir);
+    cr_expect_eq(rc, 2, "exit %d: %s", rc, err);
+    cr_expect(strstr(err, "dagrun gen: ") != NULL &&
+                  strstr(err, "t.json: the graph as JSON passes") != NULL &&
+                  strstr(err, "(set DAGRUN_MAX_GRAPH_BYTES to raise it)") !=
+                      NULL,
+              "%s", err);
+    char *t = drt_fmt("%s/t.json", dir);
+    cr_expect_eq(access(t, F_OK), -1, "t.json was written");
+    free(t);
+    free(out);
+    free(err);
+    rc = drt_cli(&out, &err,
+                 "gen map-reduce --set n=10000 --set r=9999 --compact");
+    cr_expect_eq(rc, 2);
+    cr_expect_str_eq(out, "");
+    cr_expect(strstr(err,
+                     "more than the limit of 1073741824 for a graph "
+                     "file (set DAGRUN_MAX_GRAPH_BYTES to raise it)") != NULL,
+              "%s", err);
+    free(out);
     free(err);
     drt_rmtree(dir);
     free(dir);

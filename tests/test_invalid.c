@@ -1,8 +1,10 @@
 /*
  * The data-driven suite of bad graphs, after jansson's test/suites/invalid:
- * every folder tests/data/invalid/<case>/ holds an input.json and the error
- * text the loader must give for it (file-relative: "input.json:4:18: task
- * 'reduce': unknown dependency 'map-7'").  Each folder is one parameter of
+ * every folder tests/data/invalid/<case>/ holds one input file (input.json,
+ * input.stg, or input.wf.json for a WfCommons instance; the extension picks
+ * the format as it does for users) and the error text the loader must give
+ * for it (file-relative: "input.json:4:18: task 'reduce': unknown
+ * dependency 'map-7'").  Each folder is one parameter of
  * one Criterion test, and every message names the case, so a failure says
  * which input broke.  Adding a case needs no code.
  */
@@ -56,6 +58,22 @@ ParameterizedTestParameters(invalid, input_is_rejected_with_expected_error) {
     return cr_make_param_array(invalid_case, cases, n, free_cases);
 }
 
+/* The name of the case's input file ("input.json", "input.stg", ...); new
+ * string, NULL when there is none. */
+static char *input_name(const char *name) {
+    char *dir = drt_fmt("%s/%s", INVALID_DIR, name);
+    DIR *d = opendir(dir);
+    free(dir);
+    char *found = NULL;
+    struct dirent *e;
+    while (d != NULL && (e = readdir(d)) != NULL)
+        if (found == NULL && strncmp(e->d_name, "input.", 6) == 0)
+            found = strdup(e->d_name);
+    if (d != NULL)
+        closedir(d);
+    return found;
+}
+
 /* The expected text without its trailing newline; new string. */
 static char *expected_error(const char *name) {
     char *path = drt_fmt("%s/%s/expected-error", INVALID_DIR, name);
@@ -75,7 +93,9 @@ ParameterizedTest(invalid_case *c, invalid,
     cr_assert_not_null(want, "case '%s': no expected-error file", c->name);
     cr_assert(want[0] != '\0', "case '%s': expected-error is empty", c->name);
 
-    char *path = drt_fmt("%s/%s/input.json", INVALID_DIR, c->name);
+    char *name = input_name(c->name);
+    cr_assert_not_null(name, "case '%s': no input.* file", c->name);
+    char *path = drt_fmt("%s/%s/%s", INVALID_DIR, c->name, name);
     dr_error err;
     dr_error_clear(&err);
     dr_graph *g = dr_graph_load(path, NULL, &err);
@@ -91,7 +111,7 @@ ParameterizedTest(invalid_case *c, invalid,
     char *text = drt_read_file(path, &len);
     cr_assert_not_null(text, "case '%s': cannot read input", c->name);
     dr_error_clear(&err);
-    g = dr_graph_load_buffer(text, len, "input.json", NULL, &err);
+    g = dr_graph_load_buffer(text, len, name, NULL, &err);
     cr_expect_null(g, "case '%s': the buffer loader accepted it", c->name);
     dr_graph_destroy(g);
     cr_expect(strstr(err.text, want) != NULL,
@@ -99,6 +119,7 @@ ParameterizedTest(invalid_case *c, invalid,
               c->name, want, err.text);
     free(text);
     free(path);
+    free(name);
     free(want);
 }
 

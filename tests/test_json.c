@@ -262,7 +262,9 @@ Test(expr, errors_are_named) {
     cr_expect(strstr(eval_error("n/0"), "division by zero") != NULL);
     cr_expect(strstr(eval_error("n%0"), "division by zero") != NULL);
     cr_expect(strstr(eval_error("9223372036854775807+1"), "overflow") != NULL);
-    cr_expect(strstr(eval_error("99999999999999999999"), "too large") != NULL);
+    cr_expect_str_eq(eval_error("99999999999999999999"),
+                     "bad expression '99999999999999999999': number too "
+                     "large (at most 9223372036854775807)");
     cr_expect(strstr(eval_error("k+1"), "unknown name 'k' (known: n)") != NULL);
     cr_expect(strstr(eval_error("n +"), "expected") != NULL);
     cr_expect(strstr(eval_error("(n"), "')'") != NULL);
@@ -274,6 +276,29 @@ Test(expr, errors_are_named) {
     memset(deep + 201, ')', 198);
     deep[399] = '\0';
     cr_expect(strstr(eval_error(deep), "nested too deeply") != NULL);
+}
+
+Test(expr, an_indexed_scope_finds_what_the_linear_one_finds) {
+    dr__expr_var vars[] = {{"a", 1}, {"b", 2}, {"c", 3}, {"i", 40}};
+    json_t *index = json_object();
+    for (json_int_t k = 0; k < 3; k++)
+        json_object_set_new(index, vars[k].name, json_integer(k));
+    /* a, b, c through the index; i, a range variable, one by one. */
+    dr__expr_scope scope = {vars, 4, index, 3};
+    char msg[256];
+    int64_t v = 0;
+    cr_expect_eq(
+        dr__expr_eval_in("a + b*c + i", 11, &scope, &v, msg, sizeof(msg)), 0,
+        "%s", msg);
+    cr_expect_eq(v, 47);
+    /* A name past the visible ones is unknown, indexed or not. */
+    scope.nvars = 2;
+    scope.nindexed = 2;
+    cr_expect_neq(dr__expr_eval_in("c", 1, &scope, &v, msg, sizeof(msg)), 0);
+    cr_expect_str_eq(msg, "bad expression 'c': unknown name 'c' (known: a, b)");
+    /* A prefix of a name is not the name. */
+    cr_expect_neq(dr__expr_eval_in("ab", 2, &scope, &v, msg, sizeof(msg)), 0);
+    json_decref(index);
 }
 
 /* ----------------------------------------------------------- positions */
@@ -563,10 +588,12 @@ Test(json, dependency_count_is_capped) {
         "[{\"all\": \"a-{i}\"}]}]}";
     dr_load_options o = {0};
     o.max_tasks = 5000;
+    o.max_deps = 1000000;
     dr_error err;
     dr_error_clear(&err);
     cr_assert_null(dr_graph_load_buffer(text, strlen(text), NULL, &o, &err));
     cr_expect_eq(err.code, DR_ETOOBIG);
-    cr_expect(strstr(err.text, "more than 1000000 dependencies") != NULL, "%s",
-              err.text);
+    cr_expect(strstr(err.text, "more than 1000000 dependencies, the limit "
+                               "(set DAGRUN_MAX_DEPS to raise it)") != NULL,
+              "%s", err.text);
 }

@@ -22,7 +22,8 @@ static dr_graph *load_text(const char *text, const char *source,
     json_t *root = json_loads(text, 0, &jerr);
     cr_assert_not_null(root, "%s: %s", source, jerr.text);
     cr_expect(dr__is_wfcommons(root), "%s: not detected as WfCommons", source);
-    dr_graph *g = dr__load_wfcommons(root, text, strlen(text), source, err);
+    dr_graph *g =
+        dr__load_wfcommons(root, text, strlen(text), source, NULL, err);
     json_decref(root);
     return g;
 }
@@ -244,7 +245,7 @@ Test(wfcommons, broken_instances_are_reported_naming_the_task) {
         json_t *root = json_loads(c->text, 0, &jerr);
         cr_assert_not_null(root, "%s: bad test JSON: %s", c->name, jerr.text);
         dr_graph *g = dr__load_wfcommons(root, c->text, strlen(c->text),
-                                         "case.json", &err);
+                                         "case.json", NULL, &err);
         json_decref(root);
         cr_expect_null(g, "%s: loaded", c->name);
         dr_graph_destroy(g);
@@ -268,7 +269,7 @@ Test(wfcommons, errors_point_at_the_line_and_column_of_the_bad_value) {
     dr_error err;
     dr_error_clear(&err);
     cr_expect_null(
-        dr__load_wfcommons(root, text, strlen(text), "case.json", &err));
+        dr__load_wfcommons(root, text, strlen(text), "case.json", NULL, &err));
     json_decref(root);
     cr_expect_str_eq(err.text, "case.json:3:23: task 'b': unknown parent 'zz'");
 }
@@ -277,7 +278,7 @@ Test(wfcommons, a_document_that_is_not_an_object_is_an_error) {
     json_t *root = json_pack("[]");
     dr_error err;
     dr_error_clear(&err);
-    cr_expect_null(dr__load_wfcommons(root, "[]", 2, "x.json", &err));
+    cr_expect_null(dr__load_wfcommons(root, "[]", 2, "x.json", NULL, &err));
     cr_expect(strstr(err.text, "must be a JSON object") != NULL, "%s",
               err.text);
     json_decref(root);
@@ -300,4 +301,30 @@ Test(wfcommons, cli_analyze_loads_a_trace_by_content) {
     cr_expect(fabs(json_number_value(json_object_get(j, "work")) - 221.726) <
               1e-6);
     json_decref(j);
+}
+
+Test(wfcommons, an_instance_without_a_name_is_named_after_its_file) {
+    const char *text = "{\"workflow\": {\"tasks\": [{\"name\": \"a\"}]}}";
+    dr_error err;
+    dr_graph *g = load_text(text, "traces/blast-42.json", &err);
+    cr_assert_not_null(g, "%s", err.text);
+    cr_expect_str_eq(dr_graph_name(g), "blast-42");
+    dr_graph_destroy(g);
+    g = load_text(text, "<stdin>", &err);
+    cr_assert_not_null(g, "%s", err.text);
+    cr_expect_str_eq(dr_graph_name(g), "wfcommons");
+    dr_graph_destroy(g);
+}
+
+Test(wfcommons, a_cycle_is_reported_at_the_parent_that_closes_it) {
+    const char *text = "{\"workflow\": {\"specification\": {\"tasks\": [\n"
+                       "  {\"id\": \"a\", \"parents\": [\"c\"]},\n"
+                       "  {\"id\": \"b\", \"parents\": [\"a\"]},\n"
+                       "  {\"id\": \"c\", \"parents\": [\"a\", \"b\"]}]}}}";
+    dr_error err;
+    dr_graph *g = load_text(text, "loop.json", &err);
+    cr_expect_null(g);
+    dr_graph_destroy(g);
+    cr_expect_eq(err.code, DR_ECYCLE);
+    cr_expect_str_eq(err.text, "loop.json:2:27: task 'a': cycle: a -> c -> a");
 }
