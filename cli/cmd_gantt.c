@@ -59,7 +59,7 @@ static void gantt_usage(FILE *out) {
         "  -h, --help            show this text\n"
         "\n"
         "Limits: trace and summary files up to 512 MiB (set "
-        "DAGRUN_MAX_TRACE_MB to\nraise it).  An attempt without ts or dur, "
+        "DAGRUN_MAX_TRACE_BYTES to\nraise it).  An attempt without ts or dur, "
         "a negative or infinite time or a\nworker beyond the limit is an "
         "error naming the file, the event and the task\n"
         "(docs/trace-format.md).\n\n%s",

@@ -92,12 +92,13 @@ void dr__error_setv(dr_error *err, int code, const char *source, int line,
                     int column, const char *task, const char *fmt, va_list ap);
 
 /* A run's trace.json or summary.json read with a size cap (json_file.c):
- * DAGRUN_MAX_TRACE_MB mebibytes, default below.  `what` names the file in
- * messages ("trace", "summary").  Returns a new reference, or NULL with err
- * filled (DR_EIO, DR_EPARSE with line:column, DR_ETOOBIG naming the limit
- * and how to raise it). */
-#define DR__RUN_FILE_MB_DEFAULT 512
-size_t dr__run_file_limit(void);
+ * DAGRUN_MAX_TRACE_BYTES (parsed as the graph limits are, dr__limit_from_env),
+ * default below.  `what` names the file in messages ("trace", "summary").
+ * Returns a new reference, or NULL with err filled (DR_EIO, DR_EPARSE with
+ * line:column, DR_ETOOBIG naming the limit and how to raise it, DR_EINVAL for
+ * a malformed variable). */
+#define DR__ENV_MAX_TRACE_BYTES "DAGRUN_MAX_TRACE_BYTES"
+#define DR__DEFAULT_MAX_TRACE_BYTES ((size_t)512 << 20)
 json_t *dr__json_load_run_file(const char *path, const char *what,
                                dr_error *err);
 
@@ -151,5 +152,9 @@ typedef struct dr__limits {
 /* Fills *out for opts (may be NULL).  Returns 0, or DR_EINVAL with err
  * filled when an environment variable holds no valid number. */
 int dr__limits_get(dr__limits *out, const dr_load_options *opts, dr_error *err);
+/* Reads one limit variable (a whole number above 0, optionally followed by K,
+ * M or G): returns 0 with *out unchanged when unset or empty, 0 with *out set
+ * when valid, -1 with err filled (naming the variable) when not. */
+int dr__limit_from_env(const char *name, size_t *out, dr_error *err);
 
 #endif

@@ -6,10 +6,11 @@
  * runs out, so every reader of them goes through here: a regular file larger
  * than the cap is refused before a byte is read (its size is known), and any
  * other file (a pipe, a device) is read through jansson's callback loader,
- * which stops at the cap.  The cap is DR__RUN_FILE_MB_DEFAULT mebibytes, or
- * the environment's DAGRUN_MAX_TRACE_MB; the message says both.  A dagrun
- * trace takes about 250 bytes per attempt, so the default holds about two
- * million attempts (a jansson tree of that takes several gigabytes).
+ * which stops at the cap.  The cap is DR__DEFAULT_MAX_TRACE_BYTES, or the
+ * environment's DAGRUN_MAX_TRACE_BYTES (read as the graph limits are, so
+ * "2G" works and a malformed value is an error); the message says both.  A
+ * dagrun trace takes about 250 bytes per attempt, so the default holds about
+ * two million attempts (a jansson tree of that takes several gigabytes).
  */
 #include "graph_internal.h"
 
@@ -18,22 +19,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-
-size_t dr__run_file_limit(void) {
-    const char *env = getenv("DAGRUN_MAX_TRACE_MB");
-    if (env != NULL && *env != '\0') {
-        char *end;
-        errno = 0;
-        unsigned long long mb = strtoull(env, &end, 10);
-        /* A bad value falls back to the default: the message that follows
-         * a refusal names the variable, so the user can see it was not
-         * taken. */
-        if (errno == 0 && *end == '\0' && env[0] != '-' && mb > 0 &&
-            mb <= (unsigned long long)(SIZE_MAX >> 21))
-            return (size_t)mb << 20;
-    }
-    return (size_t)DR__RUN_FILE_MB_DEFAULT << 20;
-}
 
 typedef struct capped {
     FILE *f;
@@ -69,14 +54,18 @@ static void too_big(dr_error *err, const char *path, const char *what,
                     size_t limit, const char *size) {
     dr__error_set(err, DR_ETOOBIG, path, 0, 0, NULL,
                   "the %s is %s, above the limit of %zu MiB for trace and "
-                  "summary files (set DAGRUN_MAX_TRACE_MB to raise it, e.g. "
-                  "DAGRUN_MAX_TRACE_MB=%zu)",
+                  "summary files (set " DR__ENV_MAX_TRACE_BYTES
+                  " to raise it, e.g. " DR__ENV_MAX_TRACE_BYTES "=%zuM)",
                   what, size, limit >> 20, (limit >> 20) * 4);
 }
 
 json_t *dr__json_load_run_file(const char *path, const char *what,
                                dr_error *err) {
-    size_t limit = dr__run_file_limit();
+    size_t limit = DR__DEFAULT_MAX_TRACE_BYTES;
+    if (dr__limit_from_env(DR__ENV_MAX_TRACE_BYTES, &limit, err) != 0)
+        return NULL;
+    if (limit > SIZE_MAX / 4)
+        limit = SIZE_MAX / 4;
     FILE *f = fopen(path, "rb");
     if (f == NULL) {
         dr__error_set(err, DR_EIO, path, 0, 0, NULL, "cannot read the %s: %s",

@@ -25,9 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Reads one variable: 0 and *out unchanged when unset or empty, 0 and *out
- * set when valid, -1 with err filled when not. */
-static int from_env(const char *name, size_t *out, dr_error *err) {
+int dr__limit_from_env(const char *name, size_t *out, dr_error *err) {
     const char *text = getenv(name);
     if (text == NULL || text[0] == '\0')
         return 0;
@@ -74,15 +72,15 @@ int dr__limits_get(dr__limits *out, const dr_load_options *opts,
     out->max_deps = DR__DEFAULT_MAX_DEPS;
     if (opts != NULL && opts->max_bytes != 0)
         out->max_bytes = opts->max_bytes;
-    else if (from_env(DR__ENV_MAX_BYTES, &out->max_bytes, err) != 0)
+    else if (dr__limit_from_env(DR__ENV_MAX_BYTES, &out->max_bytes, err) != 0)
         return DR_EINVAL;
     if (opts != NULL && opts->max_tasks != 0)
         out->max_tasks = opts->max_tasks;
-    else if (from_env(DR__ENV_MAX_TASKS, &out->max_tasks, err) != 0)
+    else if (dr__limit_from_env(DR__ENV_MAX_TASKS, &out->max_tasks, err) != 0)
         return DR_EINVAL;
     if (opts != NULL && opts->max_deps != 0)
         out->max_deps = opts->max_deps;
-    else if (from_env(DR__ENV_MAX_DEPS, &out->max_deps, err) != 0)
+    else if (dr__limit_from_env(DR__ENV_MAX_DEPS, &out->max_deps, err) != 0)
         return DR_EINVAL;
     /* Sizes stay far from SIZE_MAX so that "limit + 2" cannot wrap. */
     if (out->max_bytes > SIZE_MAX / 4)

@@ -273,7 +273,7 @@ long dr__costs_from_trace(const dr_graph *g, const char *path, double *duration,
         dr_error_clear(&local);
         err = &local;
     }
-    /* The size cap of every reader of run files (DAGRUN_MAX_TRACE_MB). */
+    /* The size cap of every reader of run files (DAGRUN_MAX_TRACE_BYTES). */
     json_t *root = dr__json_load_run_file(path, "trace", err);
     if (root == NULL)
         return err->code != 0 ? err->code : DR_EPARSE;

@@ -317,12 +317,12 @@ Test(viz_trace_cli, trace_files_are_capped_with_a_message_to_raise_it,
                  "%s", err);
     free(err);
     /* Each Criterion test runs in its own process: setenv stays here. */
-    setenv("DAGRUN_MAX_TRACE_MB", "1", 1);
+    setenv("DAGRUN_MAX_TRACE_BYTES", "1M", 1);
     err = NULL;
     cr_expect_eq(drt_cli(NULL, &err, "gantt '%s' -o '%s/g.svg'", path, dir), 2);
     cr_expect(strstr(err, "above the limit of 1 MiB") != NULL, "%s", err);
-    cr_expect(strstr(err, "set DAGRUN_MAX_TRACE_MB to raise it") != NULL, "%s",
-              err);
+    cr_expect(strstr(err, "set DAGRUN_MAX_TRACE_BYTES to raise it") != NULL,
+              "%s", err);
     free(err);
     err = NULL;
     cr_expect_eq(drt_cli(NULL, &err,
@@ -383,4 +383,26 @@ Test(viz_trace_cli, costs_reader_names_the_file_event_and_task, .timeout = 60) {
     }
     drt_rmtree(dir);
     free(dir);
+}
+
+/* The run-file cap is read as the graph limits are: a malformed value is an
+ * error naming the variable, never silently the default. */
+Test(viz_trace_cli, a_malformed_trace_limit_is_an_error_naming_it) {
+    setenv("DAGRUN_MAX_TRACE_BYTES", "lots", 1);
+    char *err = NULL;
+    cr_expect_eq(drt_cli(NULL, &err, "gantt %s/viz/lecture-trace.json -o -",
+                         DR_TEST_DATA),
+                 2, "%s", err);
+    cr_expect(strstr(err, "DAGRUN_MAX_TRACE_BYTES='lots' is not a limit") !=
+                  NULL,
+              "%s", err);
+    free(err);
+    /* K, M and G work as for DAGRUN_MAX_GRAPH_BYTES. */
+    setenv("DAGRUN_MAX_TRACE_BYTES", "1K", 1);
+    err = NULL;
+    cr_expect_eq(drt_cli(NULL, &err, "gantt %s/viz/lecture-trace.json -o -",
+                         DR_TEST_DATA),
+                 2, "%s", err);
+    cr_expect(strstr(err, "above the limit") != NULL, "%s", err);
+    free(err);
 }
