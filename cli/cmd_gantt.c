@@ -29,7 +29,7 @@ static void gantt_usage(FILE *out) {
         "Usage: dagrun gantt TRACE.json -o FILE.svg [options]\n"
         "\n"
         "Draws the timeline of a run from its trace.json: one row per "
-        "worker, one\nbar per task attempt coloured by key prefix, failed "
+        "worker, one\nbar per task attempt coloured by its worker, failed "
         "attempts hatched red,\neach worker's idle tail shaded, tooltips "
         "with task, times and wait; below,\nthe number of running tasks over "
         "time against the worker count.  Bars\nnarrower than a pixel are "
@@ -43,18 +43,24 @@ static void gantt_usage(FILE *out) {
         "                        everything the chart needs)\n"
         "  -w, --width PIXELS    chart width, 400 to 20000 (default 1200)\n"
         "      --no-profile      leave out the parallelism plot\n"
+        "      --color WHAT      colour bars by 'worker' (default) or by "
+        "'group': the\n"
+        "                        task's structural group (the trace's "
+        "cat), with\n"
+        "                        the colours of `dagrun viz --color group`\n"
         "  -h, --help            show this text\n\n%s",
         cli_exit_codes_help);
 }
 
 int cmd_gantt(int argc, char **argv) {
-    enum { OPT_NO_PROFILE = 256 };
+    enum { OPT_NO_PROFILE = 256, OPT_COLOR };
     static const struct option longopts[] = {
         {"output", required_argument, NULL, 'o'},
         {"summary", required_argument, NULL, 's'},
         {"graph", required_argument, NULL, 'g'},
         {"width", required_argument, NULL, 'w'},
         {"no-profile", no_argument, NULL, OPT_NO_PROFILE},
+        {"color", required_argument, NULL, OPT_COLOR},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -85,6 +91,12 @@ int cmd_gantt(int argc, char **argv) {
             break;
         case OPT_NO_PROFILE:
             go.profile = 0;
+            break;
+        case OPT_COLOR:
+            if (dr_viz_color_parse(optarg, &go.color) != 0)
+                return cli_usage_error(
+                    "gantt", "--color: expected worker or group, got '%s'",
+                    optarg);
             break;
         case 'h':
             gantt_usage(stdout);
