@@ -87,9 +87,13 @@ static json_t *load_json(const char *what, const char *path) {
     return j;
 }
 
-/* A picture drawn otherwise than asked, to keep within the time budget. */
+/* A picture drawn otherwise than asked, to keep within the time budget;
+ * said once even when -o and --report both draw the graph. */
 static void print_note(const char *line, void *user_data) {
-    (void)user_data;
+    char *last = user_data;
+    if (strncmp(last, line, 511) == 0)
+        return;
+    snprintf(last, 512, "%s", line);
     fprintf(stderr, "dagrun viz: note: %s\n", line);
 }
 
@@ -220,7 +224,9 @@ int cmd_viz(int argc, char **argv) {
                                "before a run no task has a worker");
         goto out;
     }
+    char last_note[512] = "";
     vo.note = print_note;
+    vo.note_data = last_note;
     json_t *trace = NULL, *summary = NULL;
     dr_graph *g = cli_load_graph(argv[optind], DR_FORMAT_AUTO, &params, NULL);
     if (g == NULL)

@@ -148,14 +148,6 @@ static void set_html(Agraph_t *g, void *obj, const char *name,
     agstrfree(g, h);
 }
 
-/* White text on dark fills, black on light ones. */
-static const char *text_on(const char *hex) {
-    unsigned r, gr, b;
-    if (sscanf(hex, "#%2x%2x%2x", &r, &gr, &b) != 3)
-        return "black";
-    return 0.299 * r + 0.587 * gr + 0.114 * b < 150 ? "white" : "black";
-}
-
 /* Appends `s` to a Graphviz escString: backslashes doubled. */
 static void esc(dr__vbuf *b, const char *s) {
     for (; *s; s++) {
@@ -713,7 +705,7 @@ static void style_node(const build *b, Agnode_t *an, const dnode *x) {
     } else {
         if (strcmp(fill, PLAIN_FILL) != 0) {
             set(an, "fillcolor", fill);
-            set(an, "fontcolor", text_on(fill));
+            set(an, "fontcolor", dr__vtext_on(fill, "black"));
         }
         if (x->interrupted > 0) {
             set(an, "shape", "box");

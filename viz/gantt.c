@@ -257,7 +257,8 @@ static size_t draw_row(const chart *c, dr__vbuf *b, const dr__vattempt *a,
                                 "<text x=\"%.1f\" y=\"%.1f\" font-size=\"11\" "
                                 "fill=\"%s\" pointer-events=\"none\">",
                                 x0 + 4, y + c->bar_h / 2 + 4,
-                                failed ? "#7A1010" : "#1B1F23");
+                                failed ? "#7A1010"
+                                       : dr__vtext_on(fill, "#1B1F23"));
             if (j - i == 1 && w > 7.0 * (double)strlen(a[i].task) + 8 &&
                 c->bar_h >= 14) {
                 dr__vbuf_xml(b, a[i].task);

@@ -70,6 +70,13 @@ size_t dr_viz_prefix_palette_size(void) {
     return sizeof(prefix_palette) / sizeof(prefix_palette[0]);
 }
 
+const char *dr__vtext_on(const char *fill, const char *dark) {
+    unsigned r, g, b;
+    if (sscanf(fill, "#%2x%2x%2x", &r, &g, &b) != 3)
+        return dark;
+    return 0.299 * r + 0.587 * g + 0.114 * b < 150 ? "white" : dark;
+}
+
 void dr__vfmt_time(char *buf, size_t len, double us) {
     double a = fabs(us);
     if (a < 0.0005) {

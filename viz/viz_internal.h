@@ -102,6 +102,10 @@ int dr__vcolours_build(dr__vcolours *c, const dr__vtrace *t,
 long dr__vcolours_index(const dr__vcolours *c, const char *name);
 void dr__vcolours_free(dr__vcolours *c);
 
+/* The text colour to write on `fill` ("#rrggbb"): white on dark fills,
+ * `dark` on light ones (and on anything that is not "#rrggbb"). */
+const char *dr__vtext_on(const char *fill, const char *dark);
+
 /* "1.25 s", "3.4 ms", "120 µs": a duration given in microseconds. */
 void dr__vfmt_time(char *buf, size_t len, double us);
 
