@@ -269,8 +269,11 @@ static void scc_visit(scc *s, uint32_t v) {
 /* comp and csize have k entries each.  Returns 0 or DR_ENOMEM. */
 static int components(const uint64_t *adj, size_t k, uint32_t *comp,
                       uint32_t *csize, size_t *ncomp) {
-    scc s = {adj, k, (k + 63) / 64, 0, 0, 0, NULL, NULL, NULL,
-             comp, csize, NULL};
+    scc s = {.adj = adj,
+             .k = k,
+             .words = (k + 63) / 64,
+             .comp = comp,
+             .csize = csize};
     size_t m = k ? k : 1;
     s.idx = malloc(m * sizeof(*s.idx));
     s.low = malloc(m * sizeof(*s.low));
@@ -389,8 +392,7 @@ static int try_rule(ctx *c, int rule, size_t limit, grouping *out) {
         }
         if (added) {
             out->ids.name[id] = split[b] && lo[b] != hi[b]
-                                    ? level_name(names.name[b],
-                                                 c->level[t] + 1,
+                                    ? level_name(names.name[b], c->level[t] + 1,
                                                  c->level[t] + 1)
                                     : strdup(names.name[b]);
             if (out->ids.name[id] == NULL) {

@@ -114,8 +114,7 @@ Test(group, deeper_than_the_limit_is_banded_by_level) {
     dr__groups gr = group(g, DR__GROUP_LIMIT);
     check_groups(g, &gr, DR__GROUP_LIMIT);
     cr_assert(gr.by_level);
-    cr_assert_geq(gr.n, DR__GROUP_LIMIT / 2, "bands use the room: %zu",
-                  gr.n);
+    cr_assert_geq(gr.n, DR__GROUP_LIMIT / 2, "bands use the room: %zu", gr.n);
     cr_assert(strstr(gr.name[0], "(levels 1\xE2\x80\x93") != NULL, "%s",
               gr.name[0]);
     /* Bands follow each other: the graph of groups is still a chain. */
@@ -295,8 +294,8 @@ Test(reduce, keeps_exactly_the_edges_no_longer_path_implies) {
         cr_assert_eq(dr__dag_reduce(n, off, succ, implied, &nimplied), 0);
         for (size_t u = 0; u < n; u++)
             for (uint32_t e = off[u]; e < off[u + 1]; e++) {
-                int want = reachable_avoiding(n, off, succ, (uint32_t)u,
-                                              succ[e]);
+                int want =
+                    reachable_avoiding(n, off, succ, (uint32_t)u, succ[e]);
                 expect += (size_t)want;
                 cr_assert_eq(implied[e], want, "seed %u edge %zu -> %u", seed,
                              u, succ[e]);
@@ -311,9 +310,9 @@ Test(reduce, keeps_exactly_the_edges_no_longer_path_implies) {
 Test(reduce, refuses_graphs_too_large_for_its_bitsets) {
     uint32_t off[2] = {0, 0};
     unsigned char implied[1];
-    cr_assert_eq(dr__dag_reduce(DR__REDUCE_MAX_NODES + 1, off, NULL, implied,
-                                NULL),
-                 DR_ETOOBIG);
+    cr_assert_eq(
+        dr__dag_reduce(DR__REDUCE_MAX_NODES + 1, off, NULL, implied, NULL),
+        DR_ETOOBIG);
     cr_assert_eq(dr__dag_reduce(0, off, NULL, implied, NULL), 0);
 }
 
