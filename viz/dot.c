@@ -508,6 +508,7 @@ static int try_drawing(build *b, const uint32_t *node_of, size_t n,
             return 0;
         }
     }
+    drawing_free(&b->d);
     return 1;
 }
 
