@@ -1,29 +1,13 @@
 /*
- * DAG diagrams through Graphviz.  What to draw is decided first, in a
- * drawing of our own (the nodes, their facts and labels, and a dr__dgraph
- * of edges: dag_layout.c); the cgraph graph is built from it at the end,
- * every attribute set with agsafeset, and either written as DOT with agwrite
- * or laid out with libgvc's "dot" engine and rendered (svg, png, pdf...).
- * DOT is never printed by hand, so quoting and escaping are Graphviz's
- * problem.
- *
- * Before a run the weights are the graph's costs; after a run they are the
- * measured durations read from the trace (the last attempt of each task).
- * The critical path is the longest path by those weights, found here in one
- * pass over the topological order, so the visualiser needs nothing from the
- * analysis module or the scheduler.
- *
- * A node is a task, or a group of tasks (graph/group.c: key patterns such
- * as layer-3-*, split by depth level where keys do not help).  Graphs above
- * the collapse threshold are drawn by group, and so are graphs whose layout
- * would not fit the time budget: the drawing's cost is predicted before dot
- * is called (dr__dgraph_cost; Graphviz offers no timeout), and when it is
- * over budget the tasks are grouped, and groups grouped coarser, until it
- * fits.  The note callback and the legend say when that happened.  Edges are
- * the transitive reduction's, and wide levels are wrapped over rows.
+ * DAG diagrams through Graphviz.  dag_plan.c decides what to draw (nodes,
+ * labels, the edges of the transitive reduction, wrapped levels, the time
+ * budget); this file turns that drawing into a cgraph graph, every
+ * attribute set with agsafeset, with node styles and the legend, and then
+ * either writes it as DOT with agwrite or lays it out with libgvc's "dot"
+ * engine and renders it (svg, png, pdf...).  DOT is never printed by hand,
+ * so quoting and escaping are Graphviz's problem.
  */
-#include "graph_internal.h"
-#include "viz_internal.h"
+#include "dag_internal.h"
 
 #include <graphviz/cgraph.h>
 #include <graphviz/gvc.h>
@@ -58,15 +42,6 @@ const char *__lsan_default_suppressions(void) {
 #define NOTRUN_FILL "#EEEEEE"
 #define NOTRUN_LINE "#9A9A9A"
 
-/* A row of a level is at most this many points wide (TB; LR: tall) before
- * the level wraps, unless the whole drawing is larger (see wrap_extent). */
-#define WRAP_WIDTH 800.0
-#define WRAP_HEIGHT 560.0
-#define NODESEP_PT 21.6 /* nodesep 0.3 in */
-#define RANK_PT 60.0    /* a rank with its separation, roughly */
-
-#define DEFAULT_BUDGET 1.5
-
 void dr_viz_options_init(dr_viz_options *o) {
     memset(o, 0, sizeof(*o));
     o->collapse = DR_VIZ_COLLAPSE_AUTO;
@@ -75,7 +50,7 @@ void dr_viz_options_init(dr_viz_options *o) {
     o->rankdir = "TB";
     o->legend = 1;
     o->color = DR_VIZ_COLOR_AUTO;
-    o->time_budget = DEFAULT_BUDGET;
+    o->time_budget = DR__DAG_DEFAULT_BUDGET;
 }
 
 int dr_viz_color_parse(const char *text, dr_viz_color *out) {
@@ -87,53 +62,6 @@ int dr_viz_color_parse(const char *text, dr_viz_color *out) {
         return DR_EINVAL;
     return 0;
 }
-
-/* What the trace says about one task: its last attempt. */
-typedef struct task_run {
-    const dr__vattempt *last; /* NULL: never ran */
-    int attempts;
-} task_run;
-
-enum { COLOR_NONE, COLOR_WORKER, COLOR_GROUP };
-
-/* One node of the drawing: a task or a group, with what its tasks did. */
-typedef struct dnode {
-    const char *name;  /* node name: task key or group name (borrowed) */
-    dr_task task;      /* the task when one task, else DR_TASK_NONE */
-    char *label, *tip; /* owned, Graphviz escStrings */
-    size_t count, failed, interrupted, notrun;
-    double total, max;
-    int worker;  /* -1 none yet, -2 several */
-    long colour; /* group colour: -1 none yet, -2 several */
-    int on_cp;
-} dnode;
-
-typedef struct drawing {
-    size_t n;
-    dnode *nodes;
-    dr__dgraph dg;
-    int collapsed;
-    double cost; /* predicted layout seconds */
-} drawing;
-
-typedef struct build {
-    const dr_graph *g;
-    const dr_viz_options *o;
-    dr__vtrace trace;
-    int have_trace;
-    int color; /* COLOR_* */
-    task_run *runs;
-    double *weight;
-    unsigned char *on_cp; /* task is on the critical path */
-    dr_task *cp_prev;     /* predecessor on the critical path, or NONE */
-    size_t nfailed, ninterrupted, nnotrun;
-    dr__groups groups; /* DR__GROUP_LIMIT groups (same as the trace's cat) */
-    int have_groups;
-    dr__vcolours colours; /* group colours (COLOR_GROUP) */
-    drawing d;
-    char note[320]; /* the budget fallback, "" when none */
-    Agraph_t *ag;
-} build;
 
 static void set(void *obj, const char *name, const char *value) {
     agsafeset(obj, DR__MUT(name), DR__MUT(value), DR__MUT(""));
@@ -148,481 +76,11 @@ static void set_html(Agraph_t *g, void *obj, const char *name,
     agstrfree(g, h);
 }
 
-/* Appends `s` to a Graphviz escString: backslashes doubled. */
-static void esc(dr__vbuf *b, const char *s) {
-    for (; *s; s++) {
-        if (*s == '\\')
-            dr__vbuf_putn(b, "\\\\", 2);
-        else
-            dr__vbuf_putn(b, s, 1);
-    }
-}
-
-static void read_runs(build *b) {
-    size_t n = dr_graph_ntasks(b->g);
-    for (size_t i = 0; i < b->trace.n; i++) {
-        const dr__vattempt *a = &b->trace.a[i];
-        dr_task t = dr_graph_find(b->g, a->task);
-        if (t == DR_TASK_NONE || t >= n)
-            continue;
-        task_run *r = &b->runs[t];
-        r->attempts++;
-        if (r->last == NULL || a->attempt > r->last->attempt ||
-            (a->attempt == r->last->attempt && a->ts > r->last->ts))
-            r->last = a;
-    }
-    for (size_t t = 0; t < n; t++) {
-        const dr__vattempt *a = b->runs[t].last;
-        if (a == NULL)
-            b->nnotrun++;
-        else if (a->status == DR__V_INTERRUPTED)
-            b->ninterrupted++;
-        else if (a->status != DR__V_OK)
-            b->nfailed++;
-    }
-}
-
-/* Longest path by weight over the topological order. */
-static void critical_path(build *b, const dr_task *topo) {
-    size_t n = dr_graph_ntasks(b->g);
-    double *dist = malloc((n ? n : 1) * sizeof(*dist));
-    if (dist == NULL)
-        return;
-    dr_task best = DR_TASK_NONE;
-    for (size_t i = 0; i < n; i++) {
-        dr_task t = topo[i];
-        size_t nd;
-        const dr_task *deps = dr_task_deps(b->g, t, &nd);
-        double start = 0;
-        b->cp_prev[t] = DR_TASK_NONE;
-        for (size_t j = 0; j < nd; j++)
-            if (dist[deps[j]] > start ||
-                (b->cp_prev[t] == DR_TASK_NONE && dist[deps[j]] >= start)) {
-                start = dist[deps[j]];
-                b->cp_prev[t] = deps[j];
-            }
-        dist[t] = start + b->weight[t];
-        if (best == DR_TASK_NONE || dist[t] > dist[best])
-            best = t;
-    }
-    for (dr_task t = best; t != DR_TASK_NONE; t = b->cp_prev[t])
-        b->on_cp[t] = 1;
-    free(dist);
-}
-
-/* A cost is in the graph's own units, not seconds: "cost 1", never "1 s",
- * so that a diagram drawn before a run is not read as measured times. */
-static void label_cost(char *buf, size_t len, double cost) {
-    snprintf(buf, len, "%.4g", cost);
-}
-
-/* A weight: a measured time after a run, a cost before. */
-static void label_weight(const build *b, char *buf, size_t len, double w) {
-    if (b->have_trace)
-        dr__vfmt_time(buf, len, w * 1e6);
-    else
-        label_cost(buf, len, w);
-}
-
-/* The group whose colour a task takes: its attempt's `cat` when it ran
- * (so the DAG agrees with the Gantt chart of the same trace, whichever
- * dagrun wrote it), else its structural group. */
-static const char *task_group(const build *b, dr_task t) {
-    const dr__vattempt *a = b->runs[t].last;
-    if (a != NULL && a->cat[0])
-        return a->cat;
-    return b->groups.name[b->groups.of[t]];
-}
-
-/* ------------------------------------------------------------- drawing */
-
-static void drawing_free(drawing *d) {
-    for (size_t i = 0; d->nodes != NULL && i < d->n; i++) {
-        free(d->nodes[i].label);
-        free(d->nodes[i].tip);
-    }
-    free(d->nodes);
-    dr__dgraph_free(&d->dg);
-    memset(d, 0, sizeof(*d));
-}
-
-/* Adds what task t did to node x. */
-static void collect(build *b, dnode *x, dr_task t) {
-    x->count++;
-    x->total += b->weight[t];
-    if (b->weight[t] > x->max)
-        x->max = b->weight[t];
-    x->on_cp |= b->on_cp[t];
-    if (b->color == COLOR_GROUP) {
-        long c = dr__vcolours_index(&b->colours, task_group(b, t));
-        x->colour = x->colour == -1 || x->colour == c ? c : -2;
-    }
-    if (!b->have_trace)
-        return;
-    const dr__vattempt *a = b->runs[t].last;
-    if (a == NULL) {
-        x->notrun++;
-        return;
-    }
-    if (a->status == DR__V_INTERRUPTED)
-        x->interrupted++;
-    else if (a->status != DR__V_OK)
-        x->failed++;
-    x->worker = x->worker == -1 || x->worker == a->worker ? a->worker : -2;
-}
-
-/* Node labels: a task's key and op with its cost or measured time. */
-static void task_text(build *b, dnode *x, dr__vbuf *label, dr__vbuf *tip) {
-    dr_task t = x->task;
-    char tbuf[64];
-    const char *op = dr_task_op_label(b->g, t);
-    esc(label, x->name);
-    esc(tip, x->name);
-    dr__vbuf_printf(tip, "\\nop %s", op);
-    if (!b->have_trace) {
-        label_cost(tbuf, sizeof(tbuf), dr_task_cost(b->g, t));
-        dr__vbuf_printf(label, "\\n%s \xC2\xB7 cost %s%s", op, tbuf,
-                        dr_task_has_cost(b->g, t) ? "" : "?");
-        dr__vbuf_printf(tip, "\\ncost %s%s", tbuf,
-                        dr_task_has_cost(b->g, t) ? " (in the graph's units)"
-                                                  : " (unset)");
-    } else if (b->runs[t].last == NULL) {
-        dr__vbuf_puts(label, "\\nnot run");
-        dr__vbuf_puts(tip, "\\nnot run");
-    } else {
-        const task_run *r = &b->runs[t];
-        const dr__vattempt *a = r->last;
-        dr__vfmt_time(tbuf, sizeof(tbuf), a->dur);
-        if (a->status == DR__V_OK)
-            dr__vbuf_printf(label, "\\n%s", tbuf);
-        else
-            dr__vbuf_printf(label, "\\n%s \xC2\xB7 %s",
-                            dr__vstatus_name(a->status), tbuf);
-        dr__vbuf_printf(tip, "\\nworker %d", a->worker);
-        dr__vfmt_time(tbuf, sizeof(tbuf), a->ts);
-        dr__vbuf_printf(tip, "\\nstart %s", tbuf);
-        dr__vfmt_time(tbuf, sizeof(tbuf), a->ts + a->dur);
-        dr__vbuf_printf(tip, "\\nend %s", tbuf);
-        dr__vfmt_time(tbuf, sizeof(tbuf), a->dur);
-        dr__vbuf_printf(tip, "\\nduration %s", tbuf);
-        dr__vfmt_time(tbuf, sizeof(tbuf), a->ts - a->ready);
-        dr__vbuf_printf(tip, "\\nwait %s", tbuf);
-        dr__vbuf_printf(tip, "\\nstatus %s", dr__vstatus_name(a->status));
-        if (r->attempts > 1)
-            dr__vbuf_printf(tip, " (attempt %d of %d)", a->attempt,
-                            r->attempts);
-        if (a->error != NULL) {
-            dr__vbuf_puts(tip, "\\n");
-            esc(tip, a->error);
-        }
-    }
-    if (b->color == COLOR_GROUP) {
-        dr__vbuf_puts(tip, "\\ngroup ");
-        esc(tip, task_group(b, t));
-    }
-    if (x->on_cp)
-        dr__vbuf_puts(tip, "\\non the critical path");
-}
-
-/* Group labels: "map-* ×1000", total and largest weight, what failed. */
-static void group_text(build *b, dnode *x, dr__vbuf *label, dr__vbuf *tip) {
-    char t1[64], t2[64];
-    esc(label, x->name);
-    if (x->count > 1)
-        dr__vbuf_printf(label, " \xC3\x97%zu", x->count);
-    esc(tip, x->name);
-    dr__vbuf_printf(tip, ": %zu task%s", x->count, x->count == 1 ? "" : "s");
-    label_weight(b, t1, sizeof(t1), x->total);
-    label_weight(b, t2, sizeof(t2), x->max);
-    const char *what = b->have_trace ? "time" : "cost";
-    if (b->have_trace)
-        dr__vbuf_printf(label, "\\n\xCE\xA3 %s \xC2\xB7 max %s", t1, t2);
-    else
-        dr__vbuf_printf(label, "\\n\xCE\xA3 cost %s \xC2\xB7 max %s", t1, t2);
-    dr__vbuf_printf(tip, "\\ntotal %s %s\\nmax %s %s", what, t1, what, t2);
-    if (x->worker >= 0)
-        dr__vbuf_printf(tip, "\\nall on worker %d", x->worker);
-    else if (x->worker == -2)
-        dr__vbuf_puts(tip, "\\nran on several workers");
-    if (x->failed > 0) {
-        dr__vbuf_printf(label, "\\n%zu failed", x->failed);
-        dr__vbuf_printf(tip, "\\n%zu failed", x->failed);
-    }
-    if (x->interrupted > 0) {
-        dr__vbuf_printf(label, "\\n%zu interrupted", x->interrupted);
-        dr__vbuf_printf(tip, "\\n%zu interrupted", x->interrupted);
-    }
-    if (x->notrun > 0) {
-        dr__vbuf_printf(label, "\\n%zu not run", x->notrun);
-        dr__vbuf_printf(tip, "\\n%zu not run", x->notrun);
-    }
-    if (x->on_cp)
-        dr__vbuf_puts(tip, "\\non the critical path");
-}
-
-/* Points a label takes along a rank: its longest line's width for TB (10
- * pt Helvetica averages about 5.8 pt a character), its height for LR. */
-static double label_extent(const char *label, int lr) {
-    size_t lines = 1, longest = 0, cur = 0;
-    for (const char *p = label; *p; p++) {
-        if (p[0] == '\\' && p[1] == 'n') {
-            lines++;
-            if (cur > longest)
-                longest = cur;
-            cur = 0;
-            p++;
-        } else if (((unsigned char)*p & 0xC0) != 0x80)
-            cur++;
-    }
-    if (cur > longest)
-        longest = cur;
-    if (lr)
-        return fmax(36.0, 12.0 * (double)lines + 10.0) + NODESEP_PT;
-    return fmax(54.0, 5.8 * (double)longest + 16.0) + NODESEP_PT;
-}
-
-/* The row width at which levels wrap: a page, or for a drawing larger than
- * a page, the side of a rectangle of the page's proportions (3:2) that
- * holds it, so that large drawings grow in both directions. */
-static double wrap_extent(const drawing *d, int lr) {
-    double area = 0;
-    for (size_t v = 0; v < d->n; v++)
-        area += d->dg.extent[v] * RANK_PT;
-    double side = sqrt(area * (lr ? 2.0 / 3.0 : 1.5));
-    double page = lr ? WRAP_HEIGHT : WRAP_WIDTH;
-    return side > page ? side : page;
-}
-
-/*
- * Makes the drawing: node_of maps every task to one of n nodes, numbered in
- * a topological order; name[i] names node i (NULL: one task per node, the
- * node named by its key).  Then labels, edges, reduction, wrapping and the
- * predicted cost.
- */
-static int make_drawing(build *b, const uint32_t *node_of, size_t n,
-                        char *const *names, int collapsed, int wrap,
-                        drawing *d) {
-    memset(d, 0, sizeof(*d));
-    size_t nt = dr_graph_ntasks(b->g);
-    d->n = n;
-    d->collapsed = collapsed;
-    d->nodes = calloc(n ? n : 1, sizeof(*d->nodes));
-    if (d->nodes == NULL || dr__dgraph_init(&d->dg, n, collapsed) != 0)
-        return DR_ENOMEM;
-    for (size_t i = 0; i < n; i++) {
-        d->nodes[i].worker = -1;
-        d->nodes[i].colour = -1;
-        d->nodes[i].task = DR_TASK_NONE;
-        d->nodes[i].name = names ? names[i] : NULL;
-    }
-    for (size_t t = 0; t < nt; t++) {
-        dnode *x = &d->nodes[node_of[t]];
-        if (names == NULL) {
-            x->task = (dr_task)t;
-            x->name = dr_task_key(b->g, (dr_task)t);
-        }
-        collect(b, x, (dr_task)t);
-    }
-    int lr = b->o->rankdir && strcasecmp(b->o->rankdir, "LR") == 0;
-    dr__vbuf label = {0}, tip = {0};
-    for (size_t i = 0; i < n; i++) {
-        dnode *x = &d->nodes[i];
-        label.len = tip.len = 0;
-        dr__vbuf_putn(&label, "", 0);
-        dr__vbuf_putn(&tip, "", 0);
-        if (collapsed)
-            group_text(b, x, &label, &tip);
-        else
-            task_text(b, x, &label, &tip);
-        if (label.oom || tip.oom)
-            break;
-        x->label = strdup(label.s);
-        x->tip = strdup(tip.s);
-        if (x->label == NULL || x->tip == NULL)
-            break;
-        d->dg.extent[i] = label_extent(x->label, lr);
-    }
-    int oom = label.oom || tip.oom;
-    dr__vbuf_free(&label);
-    dr__vbuf_free(&tip);
-    for (size_t i = 0; i < n && !oom; i++)
-        oom = d->nodes[i].label == NULL || d->nodes[i].tip == NULL;
-    if (oom)
-        return DR_ENOMEM;
-    /* Edges: one per dependency between two nodes; a collapsed drawing
-     * merges (and counts) repeats as they come. */
-    for (size_t t = 0; t < nt; t++) {
-        size_t nd;
-        const dr_task *deps = dr_task_deps(b->g, (dr_task)t, &nd);
-        for (size_t j = 0; j < nd; j++) {
-            uint32_t from = node_of[deps[j]], to = node_of[t];
-            if (from == to)
-                continue;
-            int cp = b->on_cp[t] && b->cp_prev[t] == deps[j];
-            if (dr__dgraph_edge(&d->dg, from, to, 1, cp) != 0)
-                return DR_ENOMEM;
-        }
-    }
-    if (dr__dgraph_reduce(&d->dg) != 0 ||
-        dr__dgraph_wrap(&d->dg, wrap ? wrap_extent(d, lr) : 0) != 0)
-        return DR_ENOMEM;
-    d->cost = dr__dgraph_cost(&d->dg);
-    return 0;
-}
-
-/* What a budget fallback started from, for its note. */
-typedef struct over {
-    char what[96]; /* "one node per task", "300 groups", "" none */
-    double cost;
-    int unwrapped; /* the drawing kept is not wrapped for the budget */
-} over;
-
-/*
- * Draws node_of's nodes into b->d, wrapped if that fits the budget, else
- * unwrapped (a simpler layout: no grid, no virtual nodes for it).  Returns
- * 0 (drawn within budget), 1 (over budget even unwrapped: b->d freed) or
- * DR_ENOMEM.
- */
-static int try_drawing(build *b, const uint32_t *node_of, size_t n,
-                       char *const *names, int collapsed, double budget,
-                       const char *what, over *ov) {
-    int rc = make_drawing(b, node_of, n, names, collapsed, 1, &b->d);
-    if (rc != 0)
-        return rc;
-    if (b->d.cost <= budget)
-        return 0;
-    double wrapped = b->d.cost;
-    int had_wrap = b->d.dg.wrapped_levels > 0;
-    ov->unwrapped = 0;
-    if (ov->what[0] == '\0') {
-        snprintf(ov->what, sizeof(ov->what), "%s%s", what,
-                 had_wrap ? ", wrapped" : "");
-        ov->cost = wrapped;
-    }
-    if (had_wrap) {
-        drawing_free(&b->d);
-        if ((rc = make_drawing(b, node_of, n, names, collapsed, 0, &b->d)))
-            return rc;
-        if (b->d.cost <= budget) {
-            ov->unwrapped = 1;
-            return 0;
-        }
-    }
-    drawing_free(&b->d);
-    return 1;
-}
-
-static int draw_tasks(build *b, double budget, over *ov) {
-    size_t n = dr_graph_ntasks(b->g);
-    const dr_task *topo = dr_graph_topo_order(b->g);
-    uint32_t *node_of = malloc((n ? n : 1) * sizeof(*node_of));
-    if (node_of == NULL)
-        return DR_ENOMEM;
-    for (size_t i = 0; i < n; i++)
-        node_of[topo[i]] = (uint32_t)i;
-    int rc =
-        try_drawing(b, node_of, n, NULL, 0, budget, "one node per task", ov);
-    free(node_of);
-    return rc;
-}
-
-static double budget_of(const dr_viz_options *o) {
-    if (o->time_budget < 0 || isnan(o->time_budget))
-        return INFINITY;
-    return o->time_budget == 0 ? DEFAULT_BUDGET : o->time_budget;
-}
-
-static int need_groups(build *b) {
-    if (b->have_groups)
-        return 0;
-    int rc = dr__graph_group(b->g, DR__GROUP_LIMIT, &b->groups);
-    if (rc == 0)
-        b->have_groups = 1;
-    return rc;
-}
-
-/*
- * Chooses the drawing: one node per task when asked or small enough and
- * within budget, else the structural groups, coarser while over budget
- * (halving the number of groups each time; one group always fits).
- * `layout`: it will be laid out (and so is subject to max_layout_nodes).
- */
-static int plan(build *b, int layout, dr_error *err) {
-    const dr_viz_options *o = b->o;
-    size_t n = dr_graph_ntasks(b->g);
-    size_t threshold = o->collapse_threshold ? o->collapse_threshold : 300;
-    double budget = budget_of(o);
-    over ov = {"", 0, 0};
-    int rc;
-    if (o->collapse == DR_VIZ_COLLAPSE_NEVER ||
-        (o->collapse == DR_VIZ_COLLAPSE_AUTO && n <= threshold)) {
-        if (layout && o->max_layout_nodes != 0 && n > o->max_layout_nodes) {
-            dr__error_set(err, DR_ETOOBIG, NULL, 0, 0, NULL,
-                          "%zu tasks are too many to lay out one by one (at "
-                          "most %zu): collapse them into groups (--collapse) "
-                          "or write .dot",
-                          n, o->max_layout_nodes);
-            return DR_ETOOBIG;
-        }
-        /* --no-collapse: one node per task, however long it takes. */
-        rc = draw_tasks(
-            b, o->collapse == DR_VIZ_COLLAPSE_NEVER ? INFINITY : budget, &ov);
-        if (rc < 0)
-            return rc;
-        if (rc == 0)
-            goto noted;
-    }
-    if ((rc = need_groups(b)) != 0)
-        return rc;
-    dr__groups coarse = {0};
-    const dr__groups *gr = &b->groups;
-    for (;;) {
-        char what[64];
-        snprintf(what, sizeof(what), "%zu groups", gr->n);
-        rc = try_drawing(b, gr->of, gr->n, gr->name, 1,
-                         gr->n <= 1 ? INFINITY : budget, what, &ov);
-        if (rc <= 0)
-            break;
-        dr__groups next;
-        if ((rc = dr__graph_group(b->g, gr->n / 2, &next)) != 0)
-            break;
-        dr__groups_free(&coarse);
-        coarse = next;
-        gr = &coarse;
-    }
-    dr__groups_free(&coarse);
-    if (rc != 0)
-        return rc;
-    if (layout && o->max_layout_nodes != 0 && b->d.n > o->max_layout_nodes) {
-        dr__error_set(err, DR_ETOOBIG, NULL, 0, 0, NULL,
-                      "%zu groups of tasks are too many to lay out (at most "
-                      "%zu): write .dot",
-                      b->d.n, o->max_layout_nodes);
-        return DR_ETOOBIG;
-    }
-noted:
-    if (ov.what[0] != '\0') {
-        char drawn[96];
-        if (b->d.collapsed)
-            snprintf(drawn, sizeof(drawn), "%zu tasks drawn as %zu groups", n,
-                     b->d.n);
-        else
-            snprintf(drawn, sizeof(drawn), "%zu tasks drawn one by one", n);
-        snprintf(b->note, sizeof(b->note),
-                 "%s%s to keep the layout within its %.2g s budget (%s would "
-                 "take about %.2g s)",
-                 drawn, ov.unwrapped ? ", wide levels not wrapped," : "",
-                 budget, ov.what, ov.cost);
-    }
-    return 0;
-}
-
 /* ---------------------------------------------------------- to cgraph */
 
 /* Declares the defaults; must come before any node or edge is made, since
  * agsafeset on an undeclared attribute declares it with default "". */
-static void graph_defaults(build *b) {
-    Agraph_t *g = b->ag;
+static void graph_defaults(const dr__dag *b, Agraph_t *g) {
     const char *rd = b->o->rankdir;
     set(g, "rankdir", rd && strcasecmp(rd, "LR") == 0 ? "LR" : "TB");
     set(g, "fontname", "Helvetica");
@@ -658,7 +116,7 @@ static void graph_defaults(build *b) {
     agattr(g, AGEDGE, "label", "");
 }
 
-static void graph_title(build *b) {
+static void graph_title(const dr__dag *b, Agraph_t *ag) {
     char title[512];
     const char *name = dr_graph_name(b->g);
     size_t n = dr_graph_ntasks(b->g);
@@ -670,16 +128,16 @@ static void graph_title(build *b) {
         snprintf(title, sizeof(title), "%s%s%zu tasks%s", name,
                  name[0] ? " \xE2\x80\x94 " : "", n,
                  b->have_trace ? " (after the run)" : "");
-    set(b->ag, "label", title);
+    set(ag, "label", title);
 }
 
-static const char *node_fill(const build *b, const dnode *x) {
-    if (b->color == COLOR_WORKER) {
+static const char *node_fill(const dr__dag *b, const dr__dnode *x) {
+    if (b->color == DR__DAG_COLOR_WORKER) {
         if (x->worker >= 0)
             return dr_viz_palette((size_t)x->worker);
         return x->worker == -2 ? MIXED_FILL : PLAIN_FILL;
     }
-    if (b->color == COLOR_GROUP) {
+    if (b->color == DR__DAG_COLOR_GROUP) {
         if (x->colour >= 0)
             return dr_viz_prefix_palette((size_t)x->colour);
         return x->colour == -2 ? MIXED_FILL : PLAIN_FILL;
@@ -690,7 +148,7 @@ static const char *node_fill(const build *b, const dnode *x) {
 /* Failed: a pink octagon with a dark border (bold red is the critical
  * path's).  Interrupted: its colour kept, a dashed double border.  Not
  * run: grey and dashed. */
-static void style_node(const build *b, Agnode_t *an, const dnode *x) {
+static void style_node(const dr__dag *b, Agnode_t *an, const dr__dnode *x) {
     const char *fill = node_fill(b, x);
     if (x->failed > 0) {
         set(an, "shape", "octagon");
@@ -722,22 +180,22 @@ static void style_node(const build *b, Agnode_t *an, const dnode *x) {
     }
 }
 
-static void emit(build *b) {
-    drawing *d = &b->d;
+static void emit(const dr__dag *b, Agraph_t *ag) {
+    const dr__drawing *d = &b->d;
     Agnode_t **an = malloc((d->n ? d->n : 1) * sizeof(*an));
     if (an == NULL)
         return;
     char uniq[64];
     for (size_t i = 0; i < d->n; i++) {
-        const dnode *x = &d->nodes[i];
+        const dr__dnode *x = &d->nodes[i];
         /* Names are unique among tasks and among groups; only the legend's
          * node could clash. */
         const char *name = x->name;
-        if (agnode(b->ag, DR__MUT(name), 0) != NULL) {
+        if (agnode(ag, DR__MUT(name), 0) != NULL) {
             snprintf(uniq, sizeof(uniq), "_node%zu", i);
             name = uniq;
         }
-        an[i] = agnode(b->ag, DR__MUT(name), 1);
+        an[i] = agnode(ag, DR__MUT(name), 1);
         set(an[i], "label", x->label);
         set(an[i], "tooltip", x->tip);
         style_node(b, an[i], x);
@@ -747,7 +205,7 @@ static void emit(build *b) {
         const dr__dedge *e = &d->dg.e[i];
         if (e->hidden)
             continue;
-        Agedge_t *ae = agedge(b->ag, an[e->from], an[e->to], NULL, 1);
+        Agedge_t *ae = agedge(ag, an[e->from], an[e->to], NULL, 1);
         if (e->invis) {
             set(ae, "style", "invis");
             set(ae, "weight", "4");
@@ -842,14 +300,14 @@ static void legend_row(dr__vbuf *h, const char *swatch, const char *text) {
     legend_row_as(h, swatch, text, 0);
 }
 
-static void legend_colours(build *b, dr__vbuf *h) {
-    const drawing *d = &b->d;
+static void legend_colours(const dr__dag *b, dr__vbuf *h) {
+    const dr__drawing *d = &b->d;
     int mixed = 0;
     for (size_t i = 0; i < d->n; i++)
-        mixed |= b->color == COLOR_WORKER ? d->nodes[i].worker == -2
-                                          : d->nodes[i].colour == -2;
+        mixed |= b->color == DR__DAG_COLOR_WORKER ? d->nodes[i].worker == -2
+                                                  : d->nodes[i].colour == -2;
     char sw[96];
-    if (b->color == COLOR_WORKER) {
+    if (b->color == DR__DAG_COLOR_WORKER) {
         legend_row_as(h, NULL, "Colour: the worker that ran it", 1);
         int w = b->trace.workers, shown = w < 10 ? w : 10;
         for (int i = 0; i < shown; i++) {
@@ -885,8 +343,8 @@ static void legend_colours(build *b, dr__vbuf *h) {
         legend_row(h, "BGCOLOR=\"" MIXED_FILL "\"", "several groups");
 }
 
-static void legend(build *b) {
-    Agraph_t *sub = agsubg(b->ag, "cluster_legend", 1);
+static void legend(const dr__dag *b, Agraph_t *ag) {
+    Agraph_t *sub = agsubg(ag, "cluster_legend", 1);
     set(sub, "label", "");
     set(sub, "color", "#C8CED4");
     set(sub, "style", "rounded");
@@ -901,7 +359,7 @@ static void legend(build *b) {
     legend_row(&h, "BGCOLOR=\"" CP_RED "\"",
                b->have_trace ? "critical path (longest by measured time)"
                              : "critical path (longest by cost)");
-    if (b->color != COLOR_NONE)
+    if (b->color != DR__DAG_COLOR_NONE)
         legend_colours(b, &h);
     if (b->nfailed > 0)
         legend_row(&h,
@@ -952,100 +410,30 @@ static void legend(build *b) {
     dr__vbuf_puts(&h, "</TABLE>");
     char *html = dr__vbuf_take(&h, NULL);
     if (html != NULL)
-        set_html(b->ag, n, "label", html);
+        set_html(ag, n, "label", html);
     free(html);
 }
 
 /* ---------------------------------------------------------------- driver */
 
-static void build_free(build *b) {
-    if (b->ag != NULL)
-        agclose(b->ag);
-    drawing_free(&b->d);
-    dr__vtrace_free(&b->trace);
-    dr__groups_free(&b->groups);
-    dr__vcolours_free(&b->colours);
-    free(b->runs);
-    free(b->weight);
-    free(b->on_cp);
-    free(b->cp_prev);
-}
-
-/* Builds the cgraph graph.  `layout` says whether it will be laid out (and
- * so is subject to max_layout_nodes). */
-static int build_graph(build *b, const dr_graph *g, const json_t *trace,
-                       const dr_viz_options *o, int layout, dr_error *err) {
-    memset(b, 0, sizeof(*b));
-    b->g = g;
-    b->o = o;
-    const dr_task *topo = g ? dr_graph_topo_order(g) : NULL;
-    if (topo == NULL && g != NULL && dr_graph_ntasks(g) == 0)
-        topo = (const dr_task *)"";
-    if (topo == NULL) {
-        dr__error_set(err, DR_EINVAL, NULL, 0, 0, NULL,
-                      "the graph is not validated (or has a cycle)");
-        return DR_EINVAL;
-    }
-    size_t n = dr_graph_ntasks(g), m = n ? n : 1;
-    int rc;
-    if (trace != NULL) {
-        if ((rc = dr__vtrace_read(trace, &b->trace, err)) != 0)
-            return rc;
-        b->have_trace = 1;
-        if ((rc = dr__vtrace_check_graph(&b->trace, g, err)) != 0)
-            return rc;
-    }
-    b->color = o->color == DR_VIZ_COLOR_GROUP ? COLOR_GROUP
-               : b->have_trace                ? COLOR_WORKER
-                                              : COLOR_NONE;
-    b->runs = calloc(m, sizeof(*b->runs));
-    b->weight = calloc(m, sizeof(*b->weight));
-    b->on_cp = calloc(m, 1);
-    b->cp_prev = calloc(m, sizeof(*b->cp_prev));
-    if (!b->runs || !b->weight || !b->on_cp || !b->cp_prev)
-        goto oom;
-    if (b->have_trace)
-        read_runs(b);
-    for (size_t i = 0; i < n; i++) {
-        if (!b->have_trace)
-            b->weight[i] = dr_task_cost(g, (dr_task)i);
-        else if (b->runs[i].last != NULL && b->runs[i].last->status == DR__V_OK)
-            b->weight[i] = b->runs[i].last->dur / 1e6;
-    }
-    critical_path(b, topo);
-    if (b->color == COLOR_GROUP) {
-        if (need_groups(b) != 0 ||
-            dr__vcolours_build(&b->colours, b->have_trace ? &b->trace : NULL,
-                               (const char *const *)b->groups.name,
-                               b->groups.n) != 0)
-            goto oom;
-    }
-    if ((rc = plan(b, layout, err)) != 0) {
-        if (rc == DR_ENOMEM)
-            goto oom;
-        return rc;
-    }
-    const char *name = dr_graph_name(g);
-    b->ag = agopen(DR__MUT(name[0] ? name : "dag"), Agdirected, NULL);
-    if (b->ag == NULL)
-        goto oom;
-    graph_defaults(b);
+/* The cgraph graph of a prepared drawing, or NULL when out of memory. */
+static Agraph_t *to_cgraph(const dr__dag *b) {
+    const char *name = dr_graph_name(b->g);
+    Agraph_t *ag = agopen(DR__MUT(name[0] ? name : "dag"), Agdirected, NULL);
+    if (ag == NULL)
+        return NULL;
+    graph_defaults(b, ag);
     /* A wrapped level's edges leave a grid of rows through the rows below:
      * merged, they take one lane instead of one each. */
     if (b->d.dg.wrapped_levels > 0)
-        set(b->ag, "concentrate", "true");
+        set(ag, "concentrate", "true");
     /* The legend first: dot places it left of the tasks, where a reader
      * scrolling a wide graph in the report sees it at once. */
-    if (o->legend)
-        legend(b);
-    emit(b);
-    graph_title(b);
-    if (b->note[0] && o->note != NULL)
-        o->note(b->note, o->note_data);
-    return 0;
-oom:
-    dr__error_set(err, DR_ENOMEM, NULL, 0, 0, NULL, "out of memory");
-    return DR_ENOMEM;
+    if (b->o->legend)
+        legend(b, ag);
+    emit(b, ag);
+    graph_title(b, ag);
+    return ag;
 }
 
 static int write_dot(Agraph_t *ag, char **out, size_t *len, dr_error *err) {
@@ -1094,10 +482,15 @@ int dr_viz_render(const dr_graph *g, const json_t *trace,
     *out = NULL;
     *len = 0;
     int is_dot = strcmp(format, "dot") == 0 || strcmp(format, "gv") == 0;
-    build b;
-    int rc = build_graph(&b, g, trace, o, !is_dot, err);
+    dr__dag dag;
+    Agraph_t *ag = NULL;
+    int rc = dr__dag_prepare(&dag, g, trace, o, !is_dot, err);
+    if (rc == 0 && (ag = to_cgraph(&dag)) == NULL) {
+        dr__error_set(err, DR_ENOMEM, NULL, 0, 0, NULL, "out of memory");
+        rc = DR_ENOMEM;
+    }
     if (rc == 0 && is_dot) {
-        rc = write_dot(b.ag, out, len, err);
+        rc = write_dot(ag, out, len, err);
     } else if (rc == 0) {
         pthread_mutex_lock(&gvc_lock);
         if (gvc_shared == NULL)
@@ -1108,15 +501,15 @@ int dr_viz_render(const dr_graph *g, const json_t *trace,
          * 192 doubles them.  Vector formats need no dpi. */
         if (strcmp(format, "png") == 0 || strcmp(format, "jpg") == 0 ||
             strcmp(format, "jpeg") == 0)
-            set(b.ag, "dpi", "192");
-        if (gvc == NULL || gvLayout(gvc, b.ag, "dot") != 0) {
+            set(ag, "dpi", "192");
+        if (gvc == NULL || gvLayout(gvc, ag, "dot") != 0) {
             dr__error_set(err, DR_ENOTSUP, NULL, 0, 0, NULL,
                           "Graphviz could not lay out the graph");
             rc = DR_ENOTSUP;
         } else {
             char *data = NULL;
             unsigned int n = 0;
-            if (gvRenderData(gvc, b.ag, DR__MUT(format), &data, &n) != 0 ||
+            if (gvRenderData(gvc, ag, DR__MUT(format), &data, &n) != 0 ||
                 data == NULL) {
                 dr__error_set(err, DR_ENOTSUP, NULL, 0, 0, NULL,
                               "Graphviz cannot render format '%s'", format);
@@ -1131,11 +524,13 @@ int dr_viz_render(const dr_graph *g, const json_t *trace,
             }
             if (data != NULL)
                 gvFreeRenderData(data);
-            gvFreeLayout(gvc, b.ag);
+            gvFreeLayout(gvc, ag);
         }
         pthread_mutex_unlock(&gvc_lock);
     }
-    build_free(&b);
+    if (ag != NULL)
+        agclose(ag);
+    dr__dag_free(&dag);
     return rc;
 }
 
