@@ -809,6 +809,34 @@ Test(viz_dot, wide_fan_in_wraps_into_rows_that_fit_a_page) {
     dr_graph_destroy(g);
 }
 
+Test(viz_dot, a_fan_in_of_many_leaves_wraps_within_the_budget) {
+    /* 120 maps feeding one reduce: the grid's edges share one lane per
+     * column (concentrate), which the prediction must know, or the budget
+     * would refuse to wrap what lays out in a tenth of a second. */
+    dr_param p[1];
+    char a[] = "n=120";
+    dr_param_parse(a, &p[0], NULL);
+    dr_graph *g = dr_generate("map-reduce", p, 1, 1, NULL, NULL);
+    cr_assert_not_null(g);
+    notes seen = {0, ""};
+    dr_viz_options o;
+    dr_viz_options_init(&o);
+    o.note = count_note;
+    o.note_data = &seen;
+    Agraph_t *ag = render_dot(g, NULL, &o);
+    cr_assert_eq(seen.calls, 0, "%s", seen.last);
+    cr_assert_str_eq(attr(ag, "concentrate"), "true");
+    cr_assert_eq(task_nodes(ag), 121);
+    agclose(ag);
+    char *svg;
+    size_t len;
+    cr_assert_eq(dr_viz_render(g, NULL, &o, "svg", &svg, &len, NULL), 0);
+    double w = svg_width_pt(svg), h = svg_height_pt(svg);
+    cr_assert_leq(w, 2 * h, "a block, not a strip: %g x %g pt", w, h);
+    free(svg);
+    dr_graph_destroy(g);
+}
+
 /* --------------------------------------------------------------- legend */
 
 Test(viz_dot, legend_names_failures_only_when_there_are_some) {

@@ -10,15 +10,14 @@
  *
  * - How wide ranks wrap, as Graphviz's `unflatten` does (it is a command,
  *   not a library call, in Graphviz 2.42): in a level wider than a page,
- *   the nodes with at most one edge in and one out (leaves, links of
- *   chains) are laid out as a grid of k rows by raising the `minlen` of
- *   their edges.  An edge u -> v gets minlen 1 + (rows below u in its
- *   level) + (rows above v in its level), so every path through a wrapped
- *   level is k ranks long and the level keeps its place in the picture;
- *   invisible edges down each column keep the grid's columns aligned, and
- *   the caller concentrates edges so the rows above share one lane.  Pi's
- *   32 maps become a block of 7 rows instead of a strip 3,600 pixels
- *   wide.
+ *   the leaves (a source with one edge out, a sink with one edge in) are
+ *   laid out as a grid of k rows by raising the `minlen` of their edges.  An
+ * edge u -> v gets minlen 1 + (rows below u in its level) + (rows above v in
+ * its level), so every path through a wrapped level is k ranks long and the
+ * level keeps its place in the picture; invisible edges down each column keep
+ * the grid's columns aligned, and the caller concentrates edges so the rows
+ * above share one lane.  Pi's 32 maps become a block of 7 rows instead of a
+ * strip 3,600 pixels wide.
  *
  * - What the layout will cost, predicted from the ranks that result.  dot's
  *   time is governed by the graph it lays out after ranking: every rank an
@@ -27,9 +26,10 @@
  *   nodes, real and virtual, times the widest rank.  So the prediction is
  *   ORDER * (nodes + virtual nodes) * widest rank + LINEAR * (nodes +
  *   edges) seconds, with the ranks estimated by longest path (dot's own
- *   ranking is never longer).  Graphviz has no time limit that a library
- *   call can set, so the caller compares this with its budget and draws
- *   less before calling dot.  The constants were fitted to dot 2.42's CPU
+ *   ranking is never longer); the edges of a wrapped grid's column are
+ *   merged by concentrate, so they count one lane.  Graphviz has no time limit
+ * that a library call can set, so the caller compares this with its budget and
+ * draws less before calling dot.  The constants were fitted to dot 2.42's CPU
  *   times on 40 graphs (docs/visualising.md): the prediction is within a
  *   factor of about 2.5 of the measurement, either way.
  */
@@ -47,13 +47,15 @@ int dr__dgraph_init(dr__dgraph *d, size_t n, int merge) {
     size_t m = n ? n : 1;
     d->extent = calloc(m, sizeof(*d->extent));
     d->rank = calloc(m, sizeof(*d->rank));
+    d->shared = calloc(m, 1);
     d->off = calloc(m + 1, sizeof(*d->off));
-    return d->extent && d->rank && d->off ? 0 : DR_ENOMEM;
+    return d->extent && d->rank && d->shared && d->off ? 0 : DR_ENOMEM;
 }
 
 void dr__dgraph_free(dr__dgraph *d) {
     free(d->extent);
     free(d->rank);
+    free(d->shared);
     free(d->off);
     free(d->e);
     free(d->slot);
@@ -215,6 +217,7 @@ int dr__dgraph_wrap(dr__dgraph *d, double max_extent) {
         if (d->rank[v] + 1 > levels)
             levels = d->rank[v] + 1;
     d->wrapped_levels = 0;
+    memset(d->shared, 0, d->n);
     if (levels == 0 || !(max_extent > 0))
         return 0;
     size_t m = d->n ? d->n : 1;
@@ -233,17 +236,19 @@ int dr__dgraph_wrap(dr__dgraph *d, double max_extent) {
     if (!extent || !cols || !total || !start || !seen || !bylevel || !down ||
         !up || !above || !moving || !movable)
         goto out;
-    /* Only nodes with at most one drawn edge in and one out move, as in
-     * unflatten: leaves (a map feeding its reduce) and links of chains
-     * (fork -> work -> join).  Moving a node with several edges would
-     * drag them all across the rows. */
+    /* Only leaves move, as unflatten -l moves them: a source with one
+     * drawn edge out (a map feeding its reduce) or a sink with one in.
+     * Moving a node with edges on both sides (fork -> work -> join) or
+     * several on one drags them across the rows into a tangle. */
     for (size_t i = 0; i < d->m; i++)
         if (!d->e[i].hidden) {
             up[d->e[i].to]++;
             down[d->e[i].from]++;
         }
     for (size_t v = 0; v < d->n; v++) {
-        movable[v] = up[v] <= 1 && down[v] <= 1;
+        movable[v] = up[v] == 0 && down[v] <= 1   ? 1 /* a source */
+                     : down[v] == 0 && up[v] <= 1 ? 2 /* a sink */
+                                                  : 0;
         up[v] = down[v] = 0;
         extent[d->rank[v]] += d->extent[v];
         if (movable[v]) {
@@ -288,6 +293,9 @@ int dr__dgraph_wrap(dr__dgraph *d, double max_extent) {
         down[v] = k - 1 - r;
         if (r > 0)
             above[v] = bylevel[start[l] + i - c];
+        /* Concentrated, a column's edges share the lane of its longest:
+         * the top row's for sources, the bottom row's for sinks. */
+        d->shared[v] = movable[v] == 1 ? r > 0 : r + 1 < k;
     }
     for (size_t i = 0; i < d->m; i++)
         d->e[i].minlen = 1 + down[d->e[i].from] + up[d->e[i].to];
@@ -340,7 +348,7 @@ double dr__dgraph_cost(const dr__dgraph *d) {
             continue;
         edges += 1;
         uint32_t a = d->rank[e->from], b = d->rank[e->to];
-        if (b > a + 1) {
+        if (b > a + 1 && !d->shared[e->from] && !d->shared[e->to]) {
             virt += b - a - 1;
             cross[a + 1] += 1;
             cross[b] -= 1;

@@ -156,7 +156,8 @@ static void collect(dr__dag *b, dr__dnode *x, dr_task t) {
 }
 
 /* Node labels: a task's key and op with its cost or measured time. */
-static void task_text(dr__dag *b, dr__dnode *x, dr__vbuf *label, dr__vbuf *tip) {
+static void task_text(dr__dag *b, dr__dnode *x, dr__vbuf *label,
+                      dr__vbuf *tip) {
     dr_task t = x->task;
     char tbuf[64];
     const char *op = dr_task_op_label(b->g, t);
@@ -209,7 +210,8 @@ static void task_text(dr__dag *b, dr__dnode *x, dr__vbuf *label, dr__vbuf *tip) 
 }
 
 /* Group labels: "map-* ×1000", total and largest weight, what failed. */
-static void group_text(dr__dag *b, dr__dnode *x, dr__vbuf *label, dr__vbuf *tip) {
+static void group_text(dr__dag *b, dr__dnode *x, dr__vbuf *label,
+                       dr__vbuf *tip) {
     char t1[64], t2[64];
     esc(label, x->name);
     if (x->count > 1)
@@ -573,4 +575,3 @@ oom:
     dr__error_set(err, DR_ENOMEM, NULL, 0, 0, NULL, "out of memory");
     return DR_ENOMEM;
 }
-

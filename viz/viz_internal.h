@@ -129,14 +129,16 @@ typedef struct dr__dedge {
 /* Nodes numbered in a topological order. */
 typedef struct dr__dgraph {
     size_t n, m, cap;
-    dr__dedge *e;        /* m edges, sorted by (from, to) after reduce */
-    uint32_t *off;       /* n + 1: node u's edges are e[off[u] .. off[u+1]) */
-    double *extent;      /* n: points a node takes along its rank (set by the
-                            caller: its width, or its height for LR) */
-    uint32_t *rank;      /* n: rank after wrapping, from 0 */
-    size_t nhidden;      /* edges hidden as implied */
-    size_t hidden_count; /* dependencies those edges stand for */
-    int reduced;         /* 0: too many nodes to reduce, all edges drawn */
+    dr__dedge *e;          /* m edges, sorted by (from, to) after reduce */
+    uint32_t *off;         /* n + 1: node u's edges are e[off[u] .. off[u+1]) */
+    double *extent;        /* n: points a node takes along its rank (set by the
+                              caller: its width, or its height for LR) */
+    uint32_t *rank;        /* n: rank after wrapping, from 0 */
+    unsigned char *shared; /* n: a wrapped leaf whose edge shares the lane
+                              of its column's longest (no virtual nodes) */
+    size_t nhidden;        /* edges hidden as implied */
+    size_t hidden_count;   /* dependencies those edges stand for */
+    int reduced;           /* 0: too many nodes to reduce, all edges drawn */
     size_t wrapped_levels;
     int merge;      /* repeated edges are merged as they are added */
     uint32_t *slot; /* merge: open-addressing table of edge indexes */
