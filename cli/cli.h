@@ -11,16 +11,23 @@
 
 #include <stdio.h>
 
-/* Exit codes, the same for every subcommand (README and --help list them). */
+/* Exit codes.  Each means the same in every subcommand, but only `run` and
+ * `scale` run tasks, so only they return 1 and 130 (README's table and each
+ * command's --help list the codes it returns). */
 enum {
     DR_EXIT_OK = 0,     /* success: every task succeeded */
-    DR_EXIT_FAILED = 1, /* some task failed */
-    DR_EXIT_USAGE = 2,  /* usage error or invalid graph */
-    DR_EXIT_INTERRUPTED = 130
+    DR_EXIT_FAILED = 1, /* some task failed (run, scale) */
+    DR_EXIT_USAGE = 2,  /* usage error, invalid input, unwritable output */
+    DR_EXIT_INTERRUPTED = 130 /* stopped by a signal (run, scale) */
 };
 
-/* The exit-code paragraph printed at the end of every --help. */
-extern const char cli_exit_codes_help[];
+/* The exit-code paragraphs at the end of --help: `run`'s, `scale`'s, the
+ * one of the commands that run no task (analyze, validate, convert, gen,
+ * viz, gantt) and main's, which says which command returns what. */
+extern const char cli_exit_codes_run[];
+extern const char cli_exit_codes_scale[];
+extern const char cli_exit_codes_no_tasks[];
+extern const char cli_exit_codes_all[];
 
 /* Subcommands: argv[0] is the subcommand's name; return the exit code. */
 int cmd_run(int argc, char **argv);
@@ -31,6 +38,28 @@ int cmd_gen(int argc, char **argv);
 int cmd_viz(int argc, char **argv);
 int cmd_gantt(int argc, char **argv);
 int cmd_scale(int argc, char **argv);
+
+/*
+ * What getopt_long's '?' meant, as one line on stderr: an unknown option
+ * with "did you mean" (cli_suggest over `longopts`), an ambiguous
+ * abbreviation with its candidates, a missing or unexpected value.  Call it
+ * right after getopt_long returned '?' (main sets opterr = 0 so that
+ * getopt_long itself prints nothing).  cmd is the subcommand ("run"), or
+ * NULL for dagrun's own options.  Returns DR_EXIT_USAGE.
+ */
+struct option;
+int cli_option_error(const char *cmd, int argc, char **argv,
+                     const char *shortopts, const struct option *longopts);
+
+/*
+ * The candidates closest to `typed` (at most `max`, into out, borrowed from
+ * candidates), or 0 when none is close enough: "did you mean" for options,
+ * commands and anything else with a short list of valid names.
+ */
+size_t cli_suggest(const char *typed, const char *const *candidates,
+                   size_t ncandidates, const char **out, size_t max);
+/* The weighted edit distance cli_suggest ranks by (see options.c). */
+size_t cli_edit_cost(const char *typed, const char *candidate);
 
 /* Prints "dagrun CMD: message" and a hint to stderr; returns DR_EXIT_USAGE. */
 int cli_usage_error(const char *cmd, const char *fmt, ...)

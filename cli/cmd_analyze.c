@@ -15,9 +15,9 @@ static const char usage_text[] =
     "\n"
     "Analyses GRAPH (dagrun JSON, STG or WfCommons) with unlimited workers:\n"
     "  work T1     the sum of task costs (the time one worker needs),\n"
-    "  span T∞  the length of the critical path (no number of workers can\n"
-    "              finish sooner), and the critical path itself,\n"
-    "  T1/T∞    the average parallelism: the best possible speedup,\n"
+    "  span T∞     the length of the critical path (no number of workers\n"
+    "              can finish sooner), and the critical path itself,\n"
+    "  T1/T∞       the average parallelism: the best possible speedup,\n"
     "  width       the most tasks that can ever run at once (the largest set\n"
     "              of tasks no two of which depend on each other), exact up\n"
     "              to --exact-limit tasks and a labelled bound above,\n"
@@ -244,7 +244,8 @@ int cmd_analyze(int argc, char **argv) {
     int c, rc = DR_EXIT_OK, json = 0, levels = 0;
     unsigned long limit = 20000;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "jls:f:x:h", longopts, NULL)) != -1) {
+    static const char shortopts[] = "jls:f:x:h";
+    while ((c = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
         switch (c) {
         case 'j':
             json = 1;
@@ -268,10 +269,10 @@ int cmd_analyze(int argc, char **argv) {
             }
             break;
         case 'h':
-            printf("%s%s", usage_text, cli_exit_codes_help);
+            printf("%s%s", usage_text, cli_exit_codes_no_tasks);
             goto out;
         default:
-            rc = cli_usage_error("analyze", "bad option");
+            rc = cli_option_error("analyze", argc, argv, shortopts, longopts);
             goto out;
         }
     }
@@ -290,7 +291,9 @@ int cmd_analyze(int argc, char **argv) {
     dr_error_clear(&err);
     dr_analysis *a = dr_analyze(g, &aopts, &err);
     if (a == NULL) {
-        fprintf(stderr, "dagrun analyze: %s\n", err.text);
+        /* Errors about the graph as a whole carry no file name: add it. */
+        fprintf(stderr, "dagrun analyze: %s%s%s\n", err.source[0] ? "" : path,
+                err.source[0] ? "" : ": ", err.text);
         rc = DR_EXIT_USAGE;
     } else if (json) {
         if (print_json(a, g, levels) != 0) {

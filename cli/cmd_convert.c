@@ -36,7 +36,8 @@ int cmd_convert(int argc, char **argv) {
     const char *output = NULL;
     int c, rc = DR_EXIT_OK;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "o:f:s:h", longopts, NULL)) != -1) {
+    static const char shortopts[] = "o:f:s:h";
+    while ((c = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
         switch (c) {
         case 'o':
             output = optarg;
@@ -50,10 +51,10 @@ int cmd_convert(int argc, char **argv) {
                 goto out;
             break;
         case 'h':
-            printf("%s%s", usage_text, cli_exit_codes_help);
+            printf("%s%s", usage_text, cli_exit_codes_no_tasks);
             goto out;
         default:
-            rc = cli_usage_error("convert", "bad option");
+            rc = cli_option_error("convert", argc, argv, shortopts, longopts);
             goto out;
         }
     }

@@ -1,16 +1,20 @@
 /*
  * `dagrun gantt`: the Gantt timeline of a recorded run, drawn as SVG by
- * viz/gantt.c from the trace alone (plus the summary for the critical path).
+ * viz/gantt.c from the trace alone (plus the summary for the chain that set
+ * the makespan).  Both files are read through the viz readers, which cap
+ * their size and check what the chart needs, so errors name the file, the
+ * event and the task.
  */
 #include "cli.h"
 #include "dagrun/viz.h"
+#include "viz_internal.h"
 
 #include <errno.h>
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 
-enum { WIDTH_MIN = 400, WIDTH_MAX = 20000 };
+enum { WIDTH_MIN = 400, WIDTH_MAX = 20000, MAX_WORKERS_MAX = 1000000000 };
 
 static int parse_width(const char *text, unsigned long *out) {
     char *end;
@@ -29,15 +33,21 @@ static void gantt_usage(FILE *out) {
         "Usage: dagrun gantt TRACE.json -o FILE.svg [options]\n"
         "\n"
         "Draws the timeline of a run from its trace.json: one row per "
-        "worker, one\nbar per task attempt coloured by its worker, failed "
-        "attempts hatched red,\neach worker's idle tail shaded, tooltips "
-        "with task, times and wait; below,\nthe number of running tasks over "
-        "time against the worker count.  Bars\nnarrower than a pixel are "
-        "merged, so 100,000 tasks stay readable.\n"
+        "worker, one\nbar per task attempt coloured by its worker (or, with "
+        "--color group,\nby its group), failed attempts hatched red, "
+        "interrupted ones hatched amber,\neach worker's idle tail shaded, "
+        "tooltips with task, times and wait; with\n--summary, the chain of "
+        "attempts that set the makespan outlined and linked\n(solid: waited "
+        "for a dependency, dashed: waited for a worker); below, the\nnumber "
+        "of running tasks over time against the worker count.  Bars "
+        "narrower\nthan a pixel are merged, and above 1000 workers a row "
+        "stands for a band of\nworkers, so 100,000 tasks stay readable.\n"
         "\n"
         "Options:\n"
         "  -o, --output FILE     the SVG to write (required)\n"
-        "  -s, --summary FILE    summary.json: outline the critical path\n"
+        "  -s, --summary FILE    summary.json: draw the chain that set the "
+        "makespan\n"
+        "                        (or, from older runs, the critical path)\n"
         "  -g, --graph FILE      accepted for symmetry with 'viz' (the "
         "trace has\n"
         "                        everything the chart needs)\n"
@@ -48,12 +58,21 @@ static void gantt_usage(FILE *out) {
         "                        task's structural group (the trace's "
         "cat), with\n"
         "                        the colours of `dagrun viz --color group`\n"
-        "  -h, --help            show this text\n\n%s",
-        cli_exit_codes_help);
+        "      --max-workers N   accept traces of up to N workers (default "
+        "100000,\n"
+        "                        the most 'dagrun run' uses)\n"
+        "  -h, --help            show this text\n"
+        "\n"
+        "Limits: trace and summary files up to 512 MiB (set "
+        "DAGRUN_MAX_TRACE_MB to\nraise it).  An attempt without ts or dur, "
+        "a negative or infinite time or a\nworker beyond the limit is an "
+        "error naming the file, the event and the task\n"
+        "(docs/trace-format.md).\n\n%s",
+        cli_exit_codes_no_tasks);
 }
 
 int cmd_gantt(int argc, char **argv) {
-    enum { OPT_NO_PROFILE = 256, OPT_COLOR };
+    enum { OPT_NO_PROFILE = 256, OPT_MAX_WORKERS, OPT_COLOR };
     static const struct option longopts[] = {
         {"output", required_argument, NULL, 'o'},
         {"summary", required_argument, NULL, 's'},
@@ -61,6 +80,7 @@ int cmd_gantt(int argc, char **argv) {
         {"width", required_argument, NULL, 'w'},
         {"no-profile", no_argument, NULL, OPT_NO_PROFILE},
         {"color", required_argument, NULL, OPT_COLOR},
+        {"max-workers", required_argument, NULL, OPT_MAX_WORKERS},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -70,7 +90,8 @@ int cmd_gantt(int argc, char **argv) {
     unsigned long n;
     int c;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "o:s:g:w:h", longopts, NULL)) != -1) {
+    static const char shortopts[] = "o:s:g:w:h";
+    while ((c = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
         switch (c) {
         case 'o':
             output = optarg;
@@ -98,11 +119,17 @@ int cmd_gantt(int argc, char **argv) {
                     "gantt", "--color: expected worker or group, got '%s'",
                     optarg);
             break;
+        case OPT_MAX_WORKERS:
+            if (cli_parse_uint("gantt", "--max-workers", optarg,
+                               MAX_WORKERS_MAX, &n) != 0)
+                return DR_EXIT_USAGE;
+            go.max_workers = (int)n;
+            break;
         case 'h':
             gantt_usage(stdout);
             return DR_EXIT_OK;
         default:
-            return cli_usage_error("gantt", "unknown option");
+            return cli_option_error("gantt", argc, argv, shortopts, longopts);
         }
     }
     if (optind != argc - 1)
@@ -111,27 +138,19 @@ int cmd_gantt(int argc, char **argv) {
                                             : "expected one trace file");
     if (output == NULL)
         return cli_usage_error("gantt", "no output: give -o FILE.svg");
-    json_error_t je;
-    json_t *trace = json_load_file(argv[optind], 0, &je), *summary = NULL;
-    if (trace == NULL) {
-        fprintf(stderr, "dagrun gantt: %s:%d:%d: %s\n", argv[optind], je.line,
-                je.column, je.text);
-        return DR_EXIT_USAGE;
-    }
-    if (summary_path != NULL &&
-        (summary = json_load_file(summary_path, 0, &je)) == NULL) {
-        fprintf(stderr, "dagrun gantt: %s:%d:%d: %s\n", summary_path, je.line,
-                je.column, je.text);
-        json_decref(trace);
-        return DR_EXIT_USAGE;
-    }
     dr_error err;
     dr_error_clear(&err);
-    int rc = dr_viz_gantt_write(trace, summary, &go, output, &err);
+    json_t *trace = dr__vload_trace(
+        argv[optind], go.max_workers,
+        go.max_workers > 0 ? "raise it with --max-workers N" : NULL, &err);
+    json_t *summary = NULL;
+    if (trace != NULL && summary_path != NULL)
+        summary = dr__vload_summary(summary_path, &err);
+    int rc = trace == NULL || (summary_path != NULL && summary == NULL)
+                 ? err.code
+                 : dr_viz_gantt_write(trace, summary, &go, output, &err);
     if (rc != 0)
-        fprintf(stderr, "dagrun gantt: %s%s%s\n",
-                rc == DR_EINVAL ? argv[optind] : "",
-                rc == DR_EINVAL ? ": " : "", err.text);
+        fprintf(stderr, "dagrun gantt: %s\n", err.text);
     json_decref(trace);
     json_decref(summary);
     /* Every error exits 2, an output that cannot be written included: 1

@@ -22,16 +22,17 @@ static void gen_usage(FILE *out) {
             "the same graph.\n"
             "\n"
             "Options:\n"
-            "  --set NAME=VALUE  set a shape parameter (repeatable; VALUE may "
-            "be an\n"
-            "                    integer expression such as 4*16)\n"
-            "  --seed S          seed of the random shapes (default 1)\n"
-            "  --op OP           builtin op the tasks run (default noop); "
-            "sleep and\n"
-            "                    spin last as long as the task's cost\n"
-            "  --compact         print JSON on one line\n"
-            "  -o, --output FILE write FILE instead of standard output\n"
-            "  -h, --help        show this text\n"
+            "      --set NAME=VALUE  set a shape parameter (repeatable; VALUE "
+            "may be\n"
+            "                        an integer expression such as 4*16)\n"
+            "      --seed S          seed of the random shapes (default 1)\n"
+            "      --op OP           builtin op the tasks run (default noop); "
+            "sleep\n"
+            "                        and spin last as long as the task's "
+            "cost\n"
+            "      --compact         print JSON on one line\n"
+            "  -o, --output FILE     write FILE instead of standard output\n"
+            "  -h, --help            show this text\n"
             "\n"
             "%s\n"
             "Examples:\n"
@@ -40,7 +41,7 @@ static void gen_usage(FILE *out) {
             "  dagrun gen map-reduce --set n=64 --set unit=10 --op sleep "
             "-o mr.json\n"
             "\n%s",
-            dr_generator_help(), cli_exit_codes_help);
+            dr_generator_help(), cli_exit_codes_no_tasks);
 }
 
 static int parse_seed(const char *text, uint64_t *out) {
@@ -73,7 +74,8 @@ int cmd_gen(int argc, char **argv) {
     dr_graph *g = NULL;
 
     optind = 1; /* main may run several subcommands in tests */
-    while ((c = getopt_long(argc, argv, "ho:", options, NULL)) != -1) {
+    static const char shortopts[] = "ho:";
+    while ((c = getopt_long(argc, argv, shortopts, options, NULL)) != -1) {
         switch (c) {
         case 's':
             if (cli_params_add(&params, "gen", optarg) != 0)
@@ -97,8 +99,7 @@ int cmd_gen(int argc, char **argv) {
             rc = DR_EXIT_OK;
             goto out;
         default:
-            /* getopt_long has already said what was wrong. */
-            fprintf(stderr, "Try 'dagrun gen --help'.\n");
+            rc = cli_option_error("gen", argc, argv, shortopts, options);
             goto out;
         }
     }

@@ -3,15 +3,19 @@
  * or simulates it, writes trace.json and summary.json into an output folder
  * (dagrun-out/<graph>/ unless told otherwise), prints the summary in plain
  * words and the sinks' results.  Everything but option parsing and printing
- * lives in the scheduler (include/dagrun/run.h).
+ * lives in the scheduler (include/dagrun/run.h), and the output folder's
+ * life cycle (one run at a time, no mix of two) in run_folder.c.
  */
 #include "cli.h"
 #include "dagrun/run.h"
 #include "dagrun/viz.h"
+#include "logs.h"
+#include "run_folder.h"
 #include "run_internal.h"
 
 #include <errno.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -40,7 +44,8 @@ static const char usage_text[] =
     "                        frees memory early) or random\n"
     "      --seed N          seed for --policy random (default 0)\n"
     "  -s, --simulate        simulate on a virtual clock: task durations are\n"
-    "                        their costs (default 1 s; a sleep's ms)\n"
+    "                        their costs (a sleep's ms; 1 s for a task with\n"
+    "                        no cost, and the summary says how many)\n"
     "      --costs TRACE     simulate with the durations measured in an\n"
     "                        earlier run's trace (implies --simulate)\n"
     "  -k, --keep-going      after a failure, run everything that does not\n"
@@ -62,13 +67,19 @@ static const char usage_text[] =
     "  -o, --output-dir DIR  where dag.dot, dag.svg, gantt.svg, trace.json,\n"
     "                        summary.json, report.html and logs/ go\n"
     "                        (default dagrun-out/<graph name>/, and\n"
-    "                        dagrun-out/<graph name>-sim/ with --simulate)\n"
+    "                        dagrun-out/<graph name>-sim/ with --simulate);\n"
+    "                        one run at a time: a run removes the last\n"
+    "                        run's files there first, and marks the folder\n"
+    "                        with a RUNNING file until it has written its own\n"
     "      --no-outputs      write none of them (the single-file options\n"
-    "                        above still work)\n"
+    "                        above still work; command logs go to a\n"
+    "                        temporary folder)\n"
     "      --output KEY      print the result of task KEY (repeatable; the\n"
     "                        default prints the sinks' results)\n"
-    "      --run-dir DIR     where command logs go\n"
-    "                        (default <output dir>/logs)\n"
+    "      --run-dir DIR     where command logs go (default <output "
+    "dir>/logs;\n"
+    "                        with --no-outputs a temporary folder removed\n"
+    "                        at the end)\n"
     "      --workdir DIR     working folder of commands (default: here)\n"
     "      --set NAME=VALUE  override a graph parameter (repeatable); the\n"
     "                        parameter 'workers' is the worker count unless\n"
@@ -77,6 +88,13 @@ static const char usage_text[] =
     "      --plugin LIB.so   load operations from a plugin (repeatable)\n"
     "  -q, --quiet           print only errors and --output results\n"
     "  -h, --help            show this text\n"
+    "\n"
+    "A command task's result is what it printed on standard output (the\n"
+    "first 20 lines; the rest stays in its log).  SIGINT, SIGTERM and SIGHUP\n"
+    "stop the run: running tasks are stopped, the trace and summary of what\n"
+    "ran are written, and the exit status is 130; a second SIGINT or SIGTERM\n"
+    "leaves at once.  However dagrun ends, nothing its commands started is\n"
+    "left running (docs/running.md).\n"
     "\n";
 
 enum {
@@ -101,6 +119,7 @@ enum {
     OPT_COLOR
 };
 
+static const char short_options[] = "w:p:skqo:f:h";
 static const struct option long_options[] = {
     {"workers", required_argument, NULL, 'w'},
     {"policy", required_argument, NULL, 'p'},
@@ -157,62 +176,152 @@ static char *output_name(const dr_graph *g, const char *path) {
     return out;
 }
 
+/* The fewest significant digits (1..17) that print x so that it reads back
+ * as exactly x: what a user should see of an answer (0.1 stays 0.1,
+ * 0.30000000000000004 keeps every digit). */
+static int shortest_digits(double x) {
+    char text[40];
+    for (int p = 1; p < 17; p++) {
+        snprintf(text, sizeof(text), "%.*g", p, x);
+        if (strtod(text, NULL) == x)
+            return p;
+    }
+    return 17;
+}
+
+/* The precision that prints every real inside a result exactly: the most
+ * digits any of them needs (jansson takes one precision per dump). */
+static int result_precision(const json_t *v) {
+    int p = 1;
+    if (json_is_real(v))
+        return shortest_digits(json_real_value(v));
+    if (json_is_array(v)) {
+        size_t i;
+        json_t *item;
+        json_array_foreach(v, i, item) {
+            int q = result_precision(item);
+            p = q > p ? q : p;
+        }
+    } else if (json_is_object(v)) {
+        const char *key;
+        json_t *item;
+        json_object_foreach((json_t *)v, key, item) {
+            int q = result_precision(item);
+            p = q > p ? q : p;
+        }
+    }
+    return p;
+}
+
+/* What a command printed is shown up to this much; the rest stays in its
+ * log. */
+#define RESULT_LINES 20
+#define RESULT_BYTES 4096
+
+/* A command task's result: what it printed on standard output, made safe
+ * for the terminal (logs.c).  One line is printed as `KEY = line`, more as
+ * an indented block; beyond the limits, where the rest is.  `logs_kept`: 0
+ * when the log folder is the temporary one of --no-outputs. */
+static void print_command_output(const dr_run *run, const char *shown_key,
+                                 const char *key, int logs_kept) {
+    char *path = dr__log_path(run->run_dir, key, ".out");
+    size_t shown = 0, size = 0;
+    char *text = path != NULL ? dr__log_head(path, RESULT_LINES, RESULT_BYTES,
+                                             &shown, &size)
+                              : NULL;
+    char *where = path != NULL ? dr__safe_text(path, strlen(path), 0) : NULL;
+    if (text == NULL) {
+        printf("%s = (a command: its output cannot be read from %s)\n",
+               shown_key, where ? where : "its log");
+    } else if (size == 0) {
+        printf("%s = (a command that printed nothing)\n", shown_key);
+    } else if (strchr(text, '\n') == NULL && shown == size) {
+        printf("%s = %s\n", shown_key, text);
+    } else {
+        printf("%s: standard output%s:\n", shown_key,
+               shown < size ? ", first part" : "");
+        for (const char *line = text; line != NULL;) {
+            const char *nl = strchr(line, '\n');
+            int len = nl ? (int)(nl - line) : (int)strlen(line);
+            printf("  | %.*s\n", len, line);
+            line = nl ? nl + 1 : NULL;
+        }
+        if (shown < size && logs_kept)
+            printf("  ... %zu more bytes in %s\n", size - shown, where);
+        else if (shown < size)
+            printf("  ... %zu more bytes (logs are not kept with "
+                   "--no-outputs; --run-dir DIR keeps them)\n",
+                   size - shown);
+    }
+    free(where);
+    free(text);
+    free(path);
+}
+
 /* "KEY = <JSON>"; `explain` (the default sink listing, not --output) says
- * what a null result or a command's missing result means. */
+ * what a null result means.  Keys are printed with control characters
+ * escaped. */
 static void print_result(const dr_run *run, const dr_graph *g, dr_task t,
-                         int explain) {
+                         int explain, int logs_kept) {
+    const char *raw = dr_task_key(g, t);
+    char *key = dr__safe_text(raw, strlen(raw), 0);
+    if (key == NULL)
+        return;
     json_t *r = dr_run_task_result(run, t);
     /* JSON null is what sleep/noop return: say so rather than print null. */
-    char *text = r && !json_is_null(r)
-                     ? json_dumps(r, JSON_COMPACT | JSON_ENCODE_ANY |
-                                         JSON_REAL_PRECISION(10))
-                     : NULL;
+    char *text =
+        r && !json_is_null(r)
+            ? json_dumps(r, JSON_COMPACT | JSON_ENCODE_ANY |
+                                JSON_REAL_PRECISION(result_precision(r)))
+            : NULL;
+    const char *why = NULL;
     if (r != NULL && json_is_null(r)) {
         if (explain)
-            printf("%s = null (%s returns no value)\n", dr_task_key(g, t),
+            printf("%s = null (%s returns no value)\n", key,
                    dr_task_op_label(g, t));
         else
-            printf("%s = null\n", dr_task_key(g, t));
-        return;
-    }
-    const char *why;
-    char where[512];
-    switch (dr_run_task_state(run, t)) {
-    case DR_STATE_OK:
-        if (run->simulated) {
-            why = "(simulated: no result)";
-        } else if (dr_task_op_kind(g, t) == DR_OP_ARGV ||
-                   dr_task_op_kind(g, t) == DR_OP_SHELL) {
-            snprintf(where, sizeof(where),
-                     "(a command: its output is in %s/%s.out)",
-                     run->run_dir ? run->run_dir : "the run folder",
-                     dr_task_key(g, t));
-            why = where;
-        } else {
-            why = "(no result)";
+            printf("%s = null\n", key);
+    } else if (text != NULL) {
+        printf("%s = %s\n", key, text);
+    } else {
+        switch (dr_run_task_state(run, t)) {
+        case DR_STATE_OK:
+            if (run->simulated)
+                why = "(simulated: no result)";
+            else if (dr_task_op_kind(g, t) == DR_OP_ARGV ||
+                     dr_task_op_kind(g, t) == DR_OP_SHELL)
+                print_command_output(run, key, raw, logs_kept);
+            else
+                why = "(no result)";
+            break;
+        case DR_STATE_FAILED:
+            why = "(failed)";
+            break;
+        case DR_STATE_SKIPPED:
+            why = "(skipped: a dependency failed)";
+            break;
+        case DR_STATE_INTERRUPTED:
+            why = "(interrupted)";
+            break;
+        default:
+            why = "(did not run)";
+            break;
         }
-        break;
-    case DR_STATE_FAILED:
-        why = "(failed)";
-        break;
-    case DR_STATE_SKIPPED:
-        why = "(skipped: a dependency failed)";
-        break;
-    default:
-        why = "(did not run)";
-        break;
     }
-    printf("%s = %s\n", dr_task_key(g, t), text ? text : why);
+    if (why != NULL)
+        printf("%s = %s\n", key, why);
     free(text);
+    free(key);
 }
 
 #define MAX_PRINTED_SINKS 20
 
 static void print_results(const dr_run *run, const dr_graph *g,
-                          const char **keys, size_t nkeys, int quiet) {
+                          const char **keys, size_t nkeys, int quiet,
+                          int logs_kept) {
     if (nkeys > 0) {
         for (size_t i = 0; i < nkeys; i++)
-            print_result(run, g, dr_graph_find(g, keys[i]), 0);
+            print_result(run, g, dr_graph_find(g, keys[i]), 0, logs_kept);
         return;
     }
     if (quiet || run->simulated)
@@ -225,7 +334,7 @@ static void print_results(const dr_run *run, const dr_graph *g,
             continue;
         sinks++;
         if (shown < MAX_PRINTED_SINKS) {
-            print_result(run, g, (dr_task)t, 1);
+            print_result(run, g, (dr_task)t, 1, logs_kept);
             shown++;
         }
     }
@@ -264,7 +373,7 @@ static int parse(int argc, char **argv, run_args *a) {
     double d;
     int c;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "w:p:skqo:f:h", long_options, NULL)) !=
+    while ((c = getopt_long(argc, argv, short_options, long_options, NULL)) !=
            -1) {
         switch (c) {
         case 'w':
@@ -395,10 +504,11 @@ static int parse(int argc, char **argv, run_args *a) {
             a->quiet = 1;
             break;
         case 'h':
-            printf("%s%s", usage_text, cli_exit_codes_help);
+            printf("%s%s", usage_text, cli_exit_codes_run);
             return DR_EXIT_OK;
         default:
-            return cli_usage_error(cmd, "unknown option");
+            return cli_option_error(cmd, argc, argv, short_options,
+                                    long_options);
         }
     }
     if (optind >= argc)
@@ -456,20 +566,56 @@ static int check_outputs(const run_args *a, const char *outdir) {
     return 0;
 }
 
+static int has_commands(const dr_graph *g) {
+    for (dr_task t = 0; t < dr_graph_ntasks(g); t++)
+        if (dr_task_op_kind(g, t) == DR_OP_ARGV ||
+            dr_task_op_kind(g, t) == DR_OP_SHELL)
+            return 1;
+    return 0;
+}
+
+static const char *signal_words(int sig) {
+    switch (sig) {
+    case SIGINT:
+        return "SIGINT (Ctrl-C)";
+    case SIGTERM:
+        return "SIGTERM";
+    case SIGHUP:
+        return "SIGHUP (the terminal or session closed)";
+    default:
+        return "a signal";
+    }
+}
+
 /* With -q, failures still reach stderr (one line each).  s: the summary. */
 static void print_failures_quietly(const json_t *s) {
     json_t *failures = json_object_get(s, "failures");
     size_t i;
     json_t *f;
     json_array_foreach(failures, i, f) {
-        fprintf(stderr, "dagrun: task '%s' failed: %s\n",
-                json_string_value(json_object_get(f, "task")),
-                json_string_value(json_object_get(f, "reason")));
+        json_t *task = json_object_get(f, "task");
+        json_t *reason = json_object_get(f, "reason");
+        /* Task ids may hold control characters: never raw on a terminal. */
+        char *t =
+            dr__safe_text(json_string_value(task), json_string_length(task), 0);
+        char *r = dr__safe_text(json_string_value(reason),
+                                json_string_length(reason), 0);
+        fprintf(stderr, "dagrun: task '%s' failed: %s\n", t ? t : "?",
+                r ? r : "?");
+        free(t);
+        free(r);
     }
     size_t skipped = json_array_size(json_object_get(s, "skipped"));
     if (skipped > 0)
         fprintf(stderr, "dagrun: %zu task%s skipped (a dependency failed)\n",
                 skipped, skipped == 1 ? "" : "s");
+    size_t stopped = json_array_size(json_object_get(s, "interrupted_tasks"));
+    size_t not_run = json_array_size(json_object_get(s, "not_run"));
+    if (json_is_true(json_object_get(s, "interrupted")))
+        fprintf(stderr,
+                "dagrun: interrupted: %zu task%s stopped while running, %zu "
+                "not run\n",
+                stopped, stopped == 1 ? "" : "s", not_run);
 }
 
 /* Writes the trace and the summary (computed once by the caller) files;
@@ -588,9 +734,15 @@ int cmd_run(int argc, char **argv) {
     dr_graph *g = NULL;
     dr_run *run = NULL;
     json_t *summary = NULL;
-    char *name = NULL, *outdir = NULL, *logs = NULL;
+    char *name = NULL, *outdir = NULL, *logs = NULL, *tmplogs = NULL;
+    folder_lock lock = FOLDER_LOCK_NONE;
     if (code >= 0)
         goto out;
+    /* A closed pipe or a file-size limit must not kill dagrun before it has
+     * written (or reported failing to write) its outputs; commands start
+     * with default signal dispositions (uv_spawn resets them). */
+    signal(SIGPIPE, SIG_IGN);
+    signal(SIGXFSZ, SIG_IGN);
     code = DR_EXIT_USAGE;
     dr_error err;
     dr_error_clear(&err);
@@ -630,6 +782,31 @@ int cmd_run(int argc, char **argv) {
         goto out;
     if (check_outputs(&a, outdir) != 0)
         goto out;
+    /* What would stop the run before it starts is checked before the
+     * output folder is taken (and the last run's outputs removed). */
+    if (dr_graph_validate(g, &err) != 0) {
+        fprintf(stderr, "dagrun run: %s\n", err.text);
+        goto out;
+    }
+    if (a.opts.workdir != NULL && !a.opts.simulate) {
+        struct stat st;
+        int bad = stat(a.opts.workdir, &st) != 0 ? errno
+                  : !S_ISDIR(st.st_mode)         ? ENOTDIR
+                                                 : 0;
+        if (bad != 0) {
+            cli_usage_error("run", "--workdir %s: %s", a.opts.workdir,
+                            strerror(bad));
+            goto out;
+        }
+    }
+    if (!a.no_outputs && run_folder_take(outdir, a.graph_path, &lock) != 0)
+        goto out;
+    if (a.opts.run_dir == NULL && a.no_outputs && !a.opts.simulate &&
+        has_commands(g)) {
+        if ((tmplogs = run_folder_temporary_logs()) == NULL)
+            goto out;
+        a.opts.run_dir = tmplogs;
+    }
     if (a.opts.run_dir == NULL && (logs = join(outdir, "logs")) == NULL)
         goto out;
     if (a.opts.run_dir == NULL)
@@ -648,6 +825,9 @@ int cmd_run(int argc, char **argv) {
     code = status == 0          ? DR_EXIT_OK
            : status == DR_EINTR ? DR_EXIT_INTERRUPTED
                                 : DR_EXIT_FAILED;
+    if (run->stop_signal != 0)
+        fprintf(stderr, "dagrun run: interrupted by %s\n",
+                signal_words(run->stop_signal));
     /* One summary for the file, the pictures and -q's failure lines (it is
      * a sweep over every attempt: worth not repeating on big runs). */
     summary = dr_run_summary_json(run);
@@ -671,10 +851,13 @@ int cmd_run(int argc, char **argv) {
     if (!a.quiet || a.nkeys > 0) {
         if (!a.quiet)
             printf("\n");
-        print_results(run, g, a.keys, a.nkeys, a.quiet);
+        print_results(run, g, a.keys, a.nkeys, a.quiet, tmplogs == NULL);
     }
     fflush(stdout);
 out:
+    run_folder_release(&lock);
+    if (tmplogs != NULL)
+        dr__logs_remove(g, tmplogs);
     json_decref(summary);
     dr_run_destroy(run);
     dr_graph_destroy(g);
@@ -685,5 +868,6 @@ out:
     free(name);
     free(outdir);
     free(logs);
+    free(tmplogs);
     return code;
 }

@@ -18,7 +18,7 @@
 #include <uv.h>
 
 /* The most worker counts one experiment takes, and the largest count. */
-#define MAX_POINTS 64
+#define MAX_POINTS 256
 #define MAX_WORKERS 100000ul
 
 static void usage(FILE *out) {
@@ -34,9 +34,13 @@ static void usage(FILE *out) {
         "count.\n"
         "\n"
         "Options:\n"
-        "  -w, --workers LIST  worker counts: '1,2,4,8'; 'A-B' means A, the\n"
-        "                      powers of two between, and B ('1-64' is\n"
-        "                      1,2,4,...,64); default 1 to twice the cores\n"
+        "  -w, --workers LIST  worker counts: a list '1,2,3,4'; a range\n"
+        "                      'A-B' is every count from A to B ('1-4' is\n"
+        "                      1,2,3,4); 'A-Bx2' doubles from A to B "
+        "('1-64x2'\n"
+        "                      is 1,2,4,...,64); mixed: '1-4,8'.  At most 256\n"
+        "                      counts.  Default: 1, 2, 4, ... up to twice the\n"
+        "                      cores\n"
         "  -m, --mode MODE     strong (the same graph at every count, the\n"
         "                      default) or weak (the graph reloaded with\n"
         "                      its 'workers' parameter set to each count)\n"
@@ -60,9 +64,12 @@ static void usage(FILE *out) {
         "  -h, --help          show this text\n"
         "\n"
         "P = 1 is the baseline of every speedup; it is run even when not\n"
-        "listed.  Counts above the machine's cores are oversubscribed and\n"
-        "marked.  docs/scaling.md defines every column and figure.\n\n%s",
-        cli_exit_codes_help);
+        "listed.  For tasks that compute (spin, pi, C functions), counts\n"
+        "above the machine's cores are oversubscribed and marked.  A busy\n"
+        "machine (other programs taking CPU time from the runs) is said\n"
+        "first in the verdict, and no law is fitted then.  docs/scaling.md\n"
+        "defines every column and figure.\n\n%s",
+        cli_exit_codes_scale);
 }
 
 /* Adds one count; returns 0 or -1 after a usage error. */
@@ -71,7 +78,9 @@ static int add_count(unsigned *ps, size_t *n, unsigned long v) {
         if (ps[i] == v)
             return 0;
     if (*n >= MAX_POINTS) {
-        cli_usage_error("scale", "--workers: at most %d worker counts",
+        cli_usage_error("scale",
+                        "--workers: at most %d worker counts; for a wide "
+                        "range take the powers of two ('1-1024x2')",
                         MAX_POINTS);
         return -1;
     }
@@ -79,61 +88,92 @@ static int add_count(unsigned *ps, size_t *n, unsigned long v) {
     return 0;
 }
 
-/* Parses "1,2,4,8" and "1-64"; returns 0 or -1 after a usage error. */
+/* One range item: "A-B" (every count from A to B) or "A-BxF" with F = 2
+ * (A, 2A, 4A, ... up to B, which must be one of them).  `item` is
+ * modified.  Returns 0 or -1 after a usage error. */
+static int add_range(char *item, char *dash, unsigned *ps, size_t *n) {
+    char whole[64]; /* the item as written, for the messages */
+    snprintf(whole, sizeof(whole), "%s", item);
+    *dash = '\0';
+    char *times = strchr(dash + 1, 'x');
+    if (times != NULL) {
+        *times = '\0';
+        if (strcmp(times + 1, "2") != 0) {
+            cli_usage_error("scale",
+                            "--workers: '%s': only doubling ranges ('A-Bx2') "
+                            "are known",
+                            whole);
+            return -1;
+        }
+    }
+    unsigned long a, b;
+    if (cli_parse_uint("scale", "--workers", item, MAX_WORKERS, &a) ||
+        cli_parse_uint("scale", "--workers", dash + 1, MAX_WORKERS, &b))
+        return -1;
+    if (b < a) {
+        cli_usage_error("scale", "--workers: range '%s' runs backwards", whole);
+        return -1;
+    }
+    if (times == NULL) {
+        for (unsigned long p = a; p <= b; p++)
+            if (add_count(ps, n, p))
+                return -1;
+        return 0;
+    }
+    unsigned long p = a;
+    while (p < b)
+        p *= 2;
+    if (p != b && p / 2 == a) {
+        cli_usage_error("scale",
+                        "--workers: '%s': %lu is not %lu doubled; list the "
+                        "counts instead: '%lu,%lu'",
+                        whole, b, a, a, b);
+        return -1;
+    }
+    if (p != b) {
+        cli_usage_error("scale",
+                        "--workers: '%s': %lu is not %lu doubled (%lu, %lu, "
+                        "%lu, ...); end the range at %lu, or add %lu to the "
+                        "list: '%lu-%lux2,%lu'",
+                        whole, b, a, a, 2 * a, 4 * a, p / 2, b, a, p / 2, b);
+        return -1;
+    }
+    for (p = a; p <= b; p *= 2)
+        if (add_count(ps, n, p))
+            return -1;
+    return 0;
+}
+
+/* Parses "1,2,4,8", "1-8" (every count) and "1-64x2" (doubling), in any
+ * mix; returns 0 or -1 after a usage error. */
 static int parse_workers(const char *text, unsigned *ps, size_t *n) {
     *n = 0;
+    if (text[0] == '\0' || text[strlen(text) - 1] == ',' || text[0] == ',' ||
+        strstr(text, ",,") != NULL || strlen(text) > 4096) {
+        cli_usage_error("scale",
+                        "--workers: expected a list like '1,2,4,8', a range "
+                        "like '1-8' (every count) or '1-64x2' (doubling), "
+                        "got '%s'",
+                        text);
+        return -1;
+    }
     char *copy = strdup(text);
     if (copy == NULL)
         return -1;
     int rc = 0;
     char *save = NULL;
-    if (text[0] == '\0' || text[strlen(text) - 1] == ',' || text[0] == ',' ||
-        strstr(text, ",,") != NULL)
-        rc = -1;
     for (char *item = strtok_r(copy, ",", &save); rc == 0 && item != NULL;
          item = strtok_r(NULL, ",", &save)) {
         char *dash = strchr(item, '-');
-        unsigned long a, b;
-        if (dash != NULL && dash != item) {
-            *dash = '\0';
-            if (cli_parse_uint("scale", "--workers", item, MAX_WORKERS, &a) ||
-                cli_parse_uint("scale", "--workers", dash + 1, MAX_WORKERS,
-                               &b)) {
-                rc = -2;
-                break;
-            }
-            if (b < a) {
-                cli_usage_error("scale",
-                                "--workers: range '%s-%s' runs backwards", item,
-                                dash + 1);
-                rc = -2;
-                break;
-            }
-            if (add_count(ps, n, a)) {
-                rc = -2;
-                break;
-            }
-            unsigned long p = 1;
-            while (p <= a)
-                p *= 2;
-            for (; rc == 0 && p < b; p *= 2)
-                if (add_count(ps, n, p))
-                    rc = -2;
-            if (rc == 0 && add_count(ps, n, b))
-                rc = -2;
-        } else if (cli_parse_uint("scale", "--workers", item, MAX_WORKERS,
-                                  &a) ||
-                   add_count(ps, n, a)) {
-            rc = -2;
-        }
+        unsigned long a;
+        if (dash != NULL && dash != item)
+            rc = add_range(item, dash, ps, n);
+        else if (cli_parse_uint("scale", "--workers", item, MAX_WORKERS, &a) ||
+                 add_count(ps, n, a))
+            rc = -1;
     }
     free(copy);
-    if (rc == -1)
-        cli_usage_error("scale",
-                        "--workers: expected a list like '1,2,4,8' or a "
-                        "range like '1-64', got '%s'",
-                        text);
-    return rc == 0 ? 0 : -1;
+    return rc;
 }
 
 /* Progress: one redrawn line on a terminal, else one line per point. */
@@ -241,8 +281,8 @@ int cmd_scale(int argc, char **argv) {
 
     optind = 1;
     int c;
-    while ((c = getopt_long(argc, argv, "w:m:sr:p:o:f:qh", longopts, NULL)) !=
-           -1) {
+    static const char shortopts[] = "w:m:sr:p:o:f:qh";
+    while ((c = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
         switch (c) {
         case 'w':
             if (parse_workers(optarg, ps, &np) != 0)
@@ -322,7 +362,7 @@ int cmd_scale(int argc, char **argv) {
             cli_params_free(&params);
             return DR_EXIT_OK;
         default:
-            rc = DR_EXIT_USAGE;
+            rc = cli_option_error("scale", argc, argv, shortopts, longopts);
         }
         if (rc != DR_EXIT_OK)
             break;
@@ -384,7 +424,10 @@ int cmd_scale(int argc, char **argv) {
         rc = err.code == DR_EINTR     ? DR_EXIT_INTERRUPTED
              : err.code == DR_EFAILED ? DR_EXIT_FAILED
                                       : DR_EXIT_USAGE;
-    } else if (dr_scale_write(r, dir, &err) != 0) {
+    } else if ((r->warning != NULL &&
+                fprintf(stderr, "dagrun scale: warning: %s\n", r->warning) <
+                    0) ||
+               dr_scale_write(r, dir, &err) != 0) {
         fprintf(stderr, "dagrun scale: %s\n", err.text);
         rc = DR_EXIT_USAGE;
     } else if (!quiet) {

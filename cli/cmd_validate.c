@@ -28,7 +28,8 @@ int cmd_validate(int argc, char **argv) {
     dr_format format = DR_FORMAT_AUTO;
     int c, rc = DR_EXIT_OK;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "s:f:h", longopts, NULL)) != -1) {
+    static const char shortopts[] = "s:f:h";
+    while ((c = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
         switch (c) {
         case 's':
             if ((rc = cli_params_add(&params, "validate", optarg)) != 0)
@@ -39,10 +40,10 @@ int cmd_validate(int argc, char **argv) {
                 goto out;
             break;
         case 'h':
-            printf("%s%s", usage_text, cli_exit_codes_help);
+            printf("%s%s", usage_text, cli_exit_codes_no_tasks);
             goto out;
         default:
-            rc = cli_usage_error("validate", "bad option");
+            rc = cli_option_error("validate", argc, argv, shortopts, longopts);
             goto out;
         }
     }

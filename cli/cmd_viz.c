@@ -6,6 +6,7 @@
  */
 #include "cli.h"
 #include "dagrun/viz.h"
+#include "viz_internal.h"
 
 #include <getopt.h>
 #include <stdlib.h>
@@ -69,21 +70,20 @@ static void viz_usage(FILE *out) {
         "warning.  Every\nerror of this command, an output that cannot be "
         "written included, exits 2.\n"
         "  -h, --help                 show this text\n\n%s",
-        cli_exit_codes_help);
+        cli_exit_codes_no_tasks);
 }
 
+/* The trace or the summary, through the viz readers: size-capped and
+ * checked, so a bad file is refused here with its name, the event and the
+ * task, before anything is drawn. */
 static json_t *load_json(const char *what, const char *path) {
-    json_error_t je;
-    json_t *j = json_load_file(path, 0, &je);
+    dr_error err;
+    dr_error_clear(&err);
+    json_t *j = strcmp(what, "the trace") == 0
+                    ? dr__vload_trace(path, 0, NULL, &err)
+                    : dr__vload_summary(path, &err);
     if (j == NULL)
-        fprintf(stderr, "dagrun viz: %s:%d:%d: %s\n", path, je.line, je.column,
-                je.text);
-    else if (!json_is_object(j)) {
-        fprintf(stderr, "dagrun viz: %s: %s is not a JSON object\n", path,
-                what);
-        json_decref(j);
-        j = NULL;
-    }
+        fprintf(stderr, "dagrun viz: %s\n", err.text);
     return j;
 }
 
@@ -132,7 +132,8 @@ int cmd_viz(int argc, char **argv) {
     int c, rc = DR_EXIT_USAGE;
     unsigned long n;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "o:t:s:r:h", longopts, NULL)) != -1) {
+    static const char shortopts[] = "o:t:s:r:h";
+    while ((c = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
         switch (c) {
         case 'o':
             output = optarg;
@@ -201,7 +202,7 @@ int cmd_viz(int argc, char **argv) {
             rc = DR_EXIT_OK;
             goto out;
         default:
-            cli_usage_error("viz", "unknown option");
+            cli_option_error("viz", argc, argv, shortopts, longopts);
             goto out;
         }
     }

@@ -7,11 +7,31 @@
 #include <stdlib.h>
 #include <string.h>
 
-const char cli_exit_codes_help[] = "Exit codes:\n"
-                                   "  0    success (every task succeeded)\n"
-                                   "  1    some task failed\n"
-                                   "  2    usage error or invalid graph\n"
-                                   "  130  interrupted (SIGINT/SIGTERM)\n";
+/* README's exit-code table says the same; tests/test_cli_options.c checks
+ * that each --help ends with one of these and agrees with the README. */
+const char cli_exit_codes_run[] =
+    "Exit codes:\n"
+    "  0    success: every task succeeded\n"
+    "  1    some task failed, or an output file could not be written\n"
+    "  2    usage error or invalid graph\n"
+    "  130  interrupted (SIGINT, SIGTERM or SIGHUP)\n";
+const char cli_exit_codes_scale[] =
+    "Exit codes:\n"
+    "  0    success: every run succeeded and the report was written\n"
+    "  1    a task failed in one of the runs\n"
+    "  2    usage error, invalid graph, or the report could not be written\n"
+    "  130  interrupted (SIGINT, SIGTERM or SIGHUP)\n";
+const char cli_exit_codes_no_tasks[] =
+    "Exit codes:\n"
+    "  0    success\n"
+    "  2    usage error, invalid input, or an output that could not be "
+    "written\n";
+const char cli_exit_codes_all[] =
+    "Exit codes ('dagrun COMMAND --help' lists those of COMMAND):\n"
+    "  0    success\n"
+    "  1    some task failed (run, scale)\n"
+    "  2    usage error, invalid input or unwritable output (every command)\n"
+    "  130  interrupted (SIGINT, SIGTERM or SIGHUP) (run, scale)\n";
 
 int cli_usage_error(const char *cmd, const char *fmt, ...) {
     va_list ap;

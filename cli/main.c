@@ -6,6 +6,7 @@
 #include "cli.h"
 
 #include <errno.h>
+#include <getopt.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -40,27 +41,7 @@ static void usage(FILE *out) {
             "\n'dagrun COMMAND --help' describes a command.\n"
             "  --help       show this text\n"
             "  --version    show the version\n\n%s",
-            cli_exit_codes_help);
-}
-
-/* Edit distance, for "did you mean"; names are short. */
-static size_t distance(const char *a, const char *b) {
-    size_t la = strlen(a), lb = strlen(b);
-    if (la > 31 || lb > 31)
-        return 99;
-    size_t d[32][32];
-    for (size_t i = 0; i <= la; i++)
-        d[i][0] = i;
-    for (size_t j = 0; j <= lb; j++)
-        d[0][j] = j;
-    for (size_t i = 1; i <= la; i++)
-        for (size_t j = 1; j <= lb; j++) {
-            size_t sub = d[i - 1][j - 1] + (a[i - 1] != b[j - 1]);
-            size_t del = d[i - 1][j] + 1, ins = d[i][j - 1] + 1;
-            d[i][j] =
-                sub < del ? (sub < ins ? sub : ins) : (del < ins ? del : ins);
-        }
-    return d[la][lb];
+            cli_exit_codes_all);
 }
 
 /* getopt names the program by argv[0] in its messages: make that
@@ -73,6 +54,9 @@ static int dispatch(const cli_command *c, int argc, char **argv) {
 }
 
 int main(int argc, char **argv) {
+    /* Every subcommand reports its option errors itself, in one line
+     * (cli_option_error): getopt_long must not print its own. */
+    opterr = 0;
     if (argc < 2) {
         usage(stderr);
         return DR_EXIT_USAGE;
@@ -95,14 +79,30 @@ int main(int argc, char **argv) {
     if (first[0] != '-' && (stat(first, &st) == 0 || strcmp(first, "-") == 0))
         /* `dagrun graph.json ...` runs the graph. */
         return dispatch(&commands[0], argc, argv);
-    if (first[0] == '-')
-        return cli_usage_error(NULL, "unknown option '%s'", first);
+    const char *near[2];
+    if (first[0] == '-') {
+        /* A slip in dagrun's own options, or run's options before the
+         * graph (`dagrun -w 4 graph.json`), which run parses. */
+        static const char *const own[] = {"help", "version"};
+        if (strncmp(first, "--", 2) != 0 ||
+            cli_suggest(first + 2, own, 2, near, 1) == 0)
+            return dispatch(&commands[0], argc, argv);
+        fprintf(stderr, "dagrun: unknown option '%s' (did you mean '--%s'?)\n",
+                first, near[0]);
+        return DR_EXIT_USAGE;
+    }
+    const char *names[sizeof(commands) / sizeof(commands[0])];
     for (size_t i = 0; i < ncommands; i++)
-        if (distance(first, commands[i].name) <= 2)
-            return cli_usage_error(NULL,
-                                   "unknown command '%s' (did you mean "
-                                   "'%s'?)",
-                                   first, commands[i].name);
+        names[i] = commands[i].name;
+    size_t n = cli_suggest(first, names, ncommands, near, 2);
+    if (n > 0) {
+        /* One line, as for options: the suggestion is the hint. */
+        fprintf(stderr,
+                "dagrun: unknown command '%s' (did you mean '%s'%s%s%s?)\n",
+                first, near[0], n > 1 ? " or '" : "", n > 1 ? near[1] : "",
+                n > 1 ? "'" : "");
+        return DR_EXIT_USAGE;
+    }
     if (strchr(first, '.') != NULL || strchr(first, '/') != NULL)
         return cli_usage_error(NULL, "cannot read graph '%s': %s", first,
                                strerror(errno));

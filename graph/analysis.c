@@ -40,6 +40,7 @@
  */
 #include "graph_internal.h"
 
+#include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -324,9 +325,24 @@ dr_analysis *dr_analyze(dr_graph *g, const dr_analyze_options *opts,
     an->tasks = n;
     an->edges = dr_graph_nedges(g);
 
+    dr_task longest = 0;
     for (size_t v = 0; v < n; v++) {
         cost[v] = dr_task_cost(g, (dr_task)v);
         an->work += cost[v];
+        if (cost[v] > cost[longest])
+            longest = (dr_task)v;
+    }
+    /* Every cost is finite (dr_task_set_cost), but their sum may not be;
+     * then the span, the parallelism and the bounds are meaningless
+     * (inf / inf), so say which total overflowed instead. */
+    if (!isfinite(an->work)) {
+        dr__error_set(err, DR_ERANGE, NULL, 0, 0, NULL,
+                      "the costs of the %zu tasks add up to more than %g s "
+                      "(the largest: task '%s', %g s): the work T1 is not a "
+                      "finite number; scale the costs down",
+                      n, DBL_MAX, dr_task_key(g, longest), cost[longest]);
+        rc = DR_ERANGE; /* the first error recorded wins: this one */
+        goto fail;
     }
     /* Forward pass: top levels and levels by count. */
     for (size_t i = 0; i < n; i++) {

@@ -427,6 +427,7 @@ int dr_task_set_timeout(dr_graph *g, dr_task t, double seconds) {
     if (!isfinite(seconds) || seconds < 0)
         return DR_ERANGE;
     g->tasks[t].timeout = seconds;
+    g->tasks[t].has_timeout = 1;
     return 0;
 }
 
@@ -554,6 +555,9 @@ int dr_task_has_cost(const dr_graph *g, dr_task t) {
 double dr_task_cost(const dr_graph *g, dr_task t) { return g->tasks[t].cost; }
 double dr_task_timeout(const dr_graph *g, dr_task t) {
     return g->tasks[t].timeout;
+}
+int dr_task_has_timeout(const dr_graph *g, dr_task t) {
+    return g->tasks[t].has_timeout;
 }
 int dr_task_retries(const dr_graph *g, dr_task t) {
     return g->tasks[t].retries;
@@ -877,7 +881,8 @@ int dr_graph_equal(const dr_graph *a, const dr_graph *b, char *whybuf,
                  (ta->has_cost && ta->cost != tb->cost))
             equal =
                 why(whybuf, whylen, "task '%s': costs differ%s", ta->key, "");
-        else if (ta->timeout != tb->timeout || ta->retries != tb->retries)
+        else if (ta->has_timeout != tb->has_timeout ||
+                 ta->timeout != tb->timeout || ta->retries != tb->retries)
             equal = why(whybuf, whylen, "task '%s': timeout/retries differ%s",
                         ta->key, "");
         else if (!strv_equal(ta->files ? ta->files->inputs : NULL,

@@ -30,9 +30,10 @@ typedef struct dr__task {
     uint32_t ndeps, capdeps;
     uint8_t op_kind; /* dr_op_kind */
     uint8_t has_cost;
-    int32_t retries; /* -1: the run's default */
+    uint8_t has_timeout; /* its own timeout was set (0 included: none) */
+    int32_t retries;     /* -1: the run's default */
     double cost;
-    double timeout;      /* 0: none */
+    double timeout;      /* 0: none (when has_timeout) */
     const char *op_name; /* interned in the arena; builtin/function name */
     json_t *args;        /* owned reference or NULL */
     void *op_ptr; /* char ** argv (ARGV), char * (SHELL), fn (FUNCTION) */
@@ -88,6 +89,16 @@ void dr__error_set(dr_error *err, int code, const char *source, int line,
     __attribute__((format(printf, 7, 8)));
 void dr__error_setv(dr_error *err, int code, const char *source, int line,
                     int column, const char *task, const char *fmt, va_list ap);
+
+/* A run's trace.json or summary.json read with a size cap (json_file.c):
+ * DAGRUN_MAX_TRACE_MB mebibytes, default below.  `what` names the file in
+ * messages ("trace", "summary").  Returns a new reference, or NULL with err
+ * filled (DR_EIO, DR_EPARSE with line:column, DR_ETOOBIG naming the limit
+ * and how to raise it). */
+#define DR__RUN_FILE_MB_DEFAULT 512
+size_t dr__run_file_limit(void);
+json_t *dr__json_load_run_file(const char *path, const char *what,
+                               dr_error *err);
 
 /* Copies a string into the graph's arena; NULL on DR_ENOMEM. */
 const char *dr__graph_intern(dr_graph *g, const char *s);

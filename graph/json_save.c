@@ -140,7 +140,7 @@ static json_t *task_to_json(const dr_graph *g, dr_task t) {
     }
     if (dr_task_has_cost(g, t))
         rc |= json_object_set_new(o, "cost", seconds(dr_task_cost(g, t)));
-    if (dr_task_timeout(g, t) > 0)
+    if (dr_task_has_timeout(g, t))
         rc |= json_object_set_new(o, "timeout", seconds(dr_task_timeout(g, t)));
     if (dr_task_retries(g, t) >= 0)
         rc |= json_object_set_new(o, "retries",

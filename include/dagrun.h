@@ -253,7 +253,11 @@ DR_EXTERN const char *dr_task_op_label(const dr_graph *g, dr_task t);
  * dr_task_cost() then returns 1.0 (the default of the analysis). */
 DR_EXTERN int dr_task_has_cost(const dr_graph *g, dr_task t);
 DR_EXTERN double dr_task_cost(const dr_graph *g, dr_task t);
-DR_EXTERN double dr_task_timeout(const dr_graph *g, dr_task t); /* 0: none */
+/* Timeout in seconds; 0: none.  dr_task_has_timeout() is 0 when the task
+ * never set one, and the run's default timeout (--timeout) then applies; a
+ * task that set 0 has no timeout whatever the run's default. */
+DR_EXTERN double dr_task_timeout(const dr_graph *g, dr_task t);
+DR_EXTERN int dr_task_has_timeout(const dr_graph *g, dr_task t);
 DR_EXTERN int dr_task_retries(const dr_graph *g, dr_task t); /* -1: default */
 DR_EXTERN size_t dr_task_ninputs(const dr_graph *g, dr_task t);
 DR_EXTERN const char *dr_task_input(const dr_graph *g, dr_task t, size_t i);

@@ -26,6 +26,7 @@
 #include "graph_internal.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -279,17 +280,47 @@ static int op_pi(const json_t *args, json_t **result, char *errbuf,
 
 enum reduce_kind { R_SUM, R_MEAN, R_MIN, R_MAX, R_COUNT };
 
+/* Integer sums are kept exactly in 128 bits: 2^64 inputs of 64 bits each
+ * cannot overflow it, so the only question is whether the total fits a JSON
+ * integer (json_int_t, 64 bits) at the end.  A total that does not is an
+ * error with the exact value, never a rounded double. */
+__extension__ typedef __int128 wide_int;
+_Static_assert(sizeof(json_int_t) == sizeof(int64_t), "64-bit json_int_t");
+
+/* "-170141183460469231731687303715884105728": at most 40 digits and a
+ * sign. */
+static const char *wide_text(char *buf, size_t len, wide_int v) {
+    char digits[48];
+    size_t n = 0;
+    __extension__ unsigned __int128 u =
+        v < 0 ? -(unsigned __int128)v : (unsigned __int128)v;
+    do {
+        digits[n++] = (char)('0' + (int)(u % 10));
+        u /= 10;
+    } while (u != 0 && n < sizeof(digits));
+    size_t k = 0;
+    if (v < 0 && k + 1 < len)
+        buf[k++] = '-';
+    while (n > 0 && k + 1 < len)
+        buf[k++] = digits[--n];
+    buf[k] = '\0';
+    return buf;
+}
+
+static int fits_json_int(wide_int v) {
+    return v >= (wide_int)INT64_MIN && v <= (wide_int)INT64_MAX;
+}
+
 typedef struct reduce_state {
     enum reduce_kind kind;
     const char *name;
-    size_t count; /* values seen (a pi result is one value) */
-    size_t npi;   /* of which pi results */
-    size_t nnum;  /* of which plain numbers */
-    int all_int;  /* every number so far is an integer */
-    json_int_t isum;
-    int isum_overflow;
-    double dsum; /* plain numbers, and pi estimates for mean/min/max */
-    json_int_t pi_inside, pi_samples;
+    size_t count;  /* values seen (a pi result is one value) */
+    size_t npi;    /* of which pi results */
+    size_t nnum;   /* of which plain numbers */
+    int all_int;   /* every number so far is an integer */
+    wide_int isum; /* exact sum of the integers */
+    double dsum;   /* plain numbers, and pi estimates for mean/min/max */
+    wide_int pi_inside, pi_samples;
     const json_t *best; /* min/max: the value chosen so far (borrowed) */
     double best_value;
 } reduce_state;
@@ -330,9 +361,7 @@ static int reduce_value(reduce_state *st, const json_t *v, size_t input,
         st->count++;
         st->nnum++;
         if (json_is_integer(v)) {
-            json_int_t x = json_integer_value(v);
-            if (__builtin_add_overflow(st->isum, x, &st->isum))
-                st->isum_overflow = 1;
+            st->isum += json_integer_value(v);
         } else {
             st->all_int = 0;
         }
@@ -379,12 +408,25 @@ static int op_reduce(enum reduce_kind kind, const char *name,
             return fail_msg(errbuf, errlen,
                             "op 'sum': cannot add pi results and plain "
                             "numbers together");
-        if (st.npi > 0)
-            r = pi_result(st.pi_inside, st.pi_samples);
-        else if (st.all_int && !st.isum_overflow)
-            r = json_integer(st.isum);
-        else
+        if (st.npi > 0) {
+            if (!fits_json_int(st.pi_inside) || !fits_json_int(st.pi_samples))
+                return fail_msg(errbuf, errlen,
+                                "op 'sum': the pi results hold %s samples in "
+                                "all, more than a 64-bit integer counts",
+                                wide_text((char[48]){0}, 48, st.pi_samples));
+            r = pi_result((json_int_t)st.pi_inside, (json_int_t)st.pi_samples);
+        } else if (st.all_int && st.nnum > 0 && !fits_json_int(st.isum)) {
+            return fail_msg(errbuf, errlen,
+                            "op 'sum': the integers add up to %s, outside "
+                            "the 64-bit range of a JSON integer (%" PRId64
+                            " to %" PRId64 ")",
+                            wide_text((char[48]){0}, 48, st.isum), INT64_MIN,
+                            INT64_MAX);
+        } else if (st.all_int) {
+            r = json_integer((json_int_t)st.isum);
+        } else {
             r = real_or_null(st.dsum);
+        }
         break;
     case R_MEAN:
         if (st.count == 0)
@@ -394,6 +436,8 @@ static int op_reduce(enum reduce_kind kind, const char *name,
         if (st.npi == st.count)
             r = real_or_null(4.0 * (double)st.pi_inside /
                              (double)st.pi_samples);
+        else if (st.all_int && st.npi == 0)
+            r = real_or_null((double)st.isum / (double)st.count);
         else
             r = real_or_null(st.dsum / (double)st.count);
         break;
@@ -456,6 +500,36 @@ int dr__builtin_run(const char *name, const json_t *args, json_t *const *inputs,
         return rc;
     *result = json_null();
     return 0;
+}
+
+/* --------------------------------------------------------------- CPU use */
+
+/* Which tasks compete for cores when they run: the ops that compute on the
+ * worker thread for as long as they run.  The reductions compute too, but
+ * for microseconds; counting them would call a graph of sleeps with one sum
+ * CPU-bound. */
+int dr_task_uses_cpu(const dr_graph *g, dr_task t, dr_cost_op op) {
+    if (g == NULL || t >= dr_graph_ntasks(g))
+        return 0;
+    const char *name = dr_task_op_name(g, t);
+    switch (dr_task_op_kind(g, t)) {
+    case DR_OP_NONE:
+        return op == DR_COST_OP_SPIN;
+    case DR_OP_BUILTIN:
+        return name != NULL &&
+               (strcmp(name, "spin") == 0 || strcmp(name, "pi") == 0);
+    case DR_OP_FUNCTION:
+        return 1;
+    default:
+        return 0; /* commands: other processes */
+    }
+}
+
+size_t dr_graph_cpu_tasks(const dr_graph *g, dr_cost_op op) {
+    size_t n = g != NULL ? dr_graph_ntasks(g) : 0, count = 0;
+    for (size_t t = 0; t < n; t++)
+        count += (size_t)dr_task_uses_cpu(g, (dr_task)t, op);
+    return count;
 }
 
 /* --------------------------------------------------------------- plugins */

@@ -20,16 +20,20 @@
  *    request list under the sched lock, then uv_async_send) and sleeps; the
  *    loop spawns the process (detached into its own process group so a
  *    timeout or Ctrl-C can kill everything it started) and, when it exits,
- *    records it under the sched lock and wakes that worker to take its next
- *    task.
- * Timeouts, the progress line and signals are loop timers and handles; a
- * worker starting a task with a timeout posts a request for its timer the
- * same way.  A command past its timeout has its process group killed; a
- * function task cannot be killed (it is one of our threads), so its cancel
- * flag is set and it is reported as timed out whenever it returns
- * (docs/running.md).  The run is over when the core is idle (nothing running,
- * nothing more can start): whoever made the last transition marks it, wakes
- * every worker to exit and sends the loop an async so it closes its handles.
+ *    kills what it left in its group, records it under the sched lock and
+ *    wakes that worker to take its next task.  A watcher process
+ *    (reaper.c), forked before the threads, stops whatever the commands
+ *    left when the run ends or dagrun dies; log files are named and the
+ *    run folder cleared in logs.c.
+ * Timeouts, the progress line and signals (SIGINT, SIGTERM, SIGHUP) are
+ * loop timers and handles; a worker starting a task with a timeout posts a
+ * request for its timer the same way.  A command past its timeout has its
+ * process group killed; a function task cannot be killed (it is one of our
+ * threads), so its cancel flag is set and it is reported as timed out
+ * whenever it returns (docs/running.md).  The run is over when the core is idle
+ * (nothing running, nothing more can start): whoever made the last transition
+ * marks it, wakes every worker to exit and sends the loop an async so it closes
+ * its handles.
  *
  * Results: a task's result stays in results[t] until its last dependent has
  * run (consumers[t] counts down), then is released; results the run keeps
@@ -42,6 +46,8 @@
 #define _GNU_SOURCE /* PTHREAD_MUTEX_ADAPTIVE_NP, strsignal */
 #include "builtins.h"
 #include "graph_internal.h"
+#include "logs.h"
+#include "reaper.h"
 #include "run_internal.h"
 
 #include <errno.h>
@@ -194,13 +200,17 @@ struct exec {
 
     uv_async_t async; /* requests from workers, and the end of the run */
     uv_timer_t progress_timer;
-    uv_signal_t sigint, sigterm;
+    uv_signal_t sigint, sigterm, sighup;
     int signals_init, progress_init;
     int nsignals; /* (loop) */
     int closing;  /* (loop) */
 
     char **env; /* the parent's environment, DAGRUN_* removed */
     size_t nenv;
+    /* Commands only: the watcher that stops what they leave running, and
+     * the mark their environment carries (reaper.c). */
+    dr__reaper reaper;
+    char mark[64];
     size_t nfailed;                 /* (lock) */
     double total_units, done_units; /* progress: by cost or by count (lock) */
     int by_cost;
@@ -597,9 +607,9 @@ static void begin(exec *x, slot *s, dr_task t, double now) {
     s->timed_out = 0;
     s->interrupted = 0;
     atomic_store_explicit(&s->cancel, 0, memory_order_relaxed);
-    s->timeout = dr_task_timeout(x->g, t);
-    if (s->timeout <= 0)
-        s->timeout = x->run->opts.timeout;
+    /* A task's own timeout wins, 0 (none) included. */
+    s->timeout = dr_task_has_timeout(x->g, t) ? dr_task_timeout(x->g, t)
+                                              : x->run->opts.timeout;
     if (is_command(x, t))
         post(x, s, REQ_SPAWN | (s->timeout > 0 ? REQ_TIMER : 0));
     else if (s->timeout > 0)
@@ -691,6 +701,7 @@ static void worker_main(void *arg) {
 
 static void finish_loop(exec *x);
 static int spawn_command(exec *x, slot *s, char *msg, size_t msglen);
+static int workdir_error(const char *dir);
 static void on_timeout(uv_timer_t *h);
 
 /* (lock) A command attempt on slot s ended: record it; its worker goes
@@ -769,55 +780,19 @@ static void on_async(uv_async_t *h) {
         }
     }
 }
+/* Log file names are made in logs.c (escaped, cut when too long). */
 static char *log_path(const exec *x, dr_task t, const char *ext) {
-    const char *key = dr_task_key(x->g, t);
-    size_t len = strlen(x->run->run_dir) + 3 * strlen(key) + strlen(ext) + 2;
-    char *p = malloc(len);
-    if (p == NULL)
-        return NULL;
-    int off = snprintf(p, len, "%s/", x->run->run_dir);
-    /* A key may hold '/', which must not make a sub-folder.  It is written
-     * %2F (and '%' itself %25), so two keys never share a log file: "x/y"
-     * and "x_y" stay apart. */
-    for (const char *k = key; *k; k++) {
-        if (*k == '/' || *k == '%')
-            off += sprintf(p + off, "%%%02X", (unsigned char)*k);
-        else
-            p[off++] = *k;
-    }
-    strcpy(p + off, ext);
-    return p;
+    return dr__log_path(x->run->run_dir, dr_task_key(x->g, t), ext);
 }
 
+/* The failure's stderr tail, made safe for terminals and JSON (logs.c). */
 static char *stderr_tail(const exec *x, dr_task t) {
     char *path = log_path(x, t, ".err");
     if (path == NULL)
         return NULL;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    char *tail = dr__log_tail(path, TAIL_LINES, TAIL_BYTES);
     free(path);
-    if (fd < 0)
-        return NULL;
-    char buf[TAIL_BYTES + 1];
-    off_t size = lseek(fd, 0, SEEK_END);
-    off_t from = size > TAIL_BYTES ? size - TAIL_BYTES : 0;
-    ssize_t got = size > 0 ? pread(fd, buf, (size_t)(size - from), from) : 0;
-    close(fd);
-    if (got <= 0)
-        return NULL;
-    size_t len = (size_t)got;
-    while (len > 0 && (buf[len - 1] == '\n' || buf[len - 1] == '\r'))
-        len--;
-    if (len == 0)
-        return NULL;
-    buf[len] = '\0';
-    size_t begin = len;
-    int lines = 0;
-    while (begin > 0) {
-        if (buf[begin - 1] == '\n' && ++lines == TAIL_LINES)
-            break;
-        begin--;
-    }
-    return strdup(buf + begin);
+    return tail;
 }
 
 static void on_proc_closed(uv_handle_t *h) { free(h); }
@@ -848,9 +823,13 @@ static void on_child_exit(uv_process_t *p, int64_t status, int sig) {
     exec *x = s->x;
     if (s->timer_init)
         uv_timer_stop(&s->timer);
+    /* The command's main process is gone (libuv has just reaped it, so its
+     * group id cannot have been reused): whatever it left running in its
+     * group, such as a `sleep 60 &` of a command that succeeded, goes too.
+     * The watcher need not look after the group any longer. */
+    kill_group(s, SIGKILL);
+    dr__reaper_forget(&x->reaper, s->pid);
     if (s->killing) {
-        /* The leader is gone; whatever it left in its group goes too. */
-        kill_group(s, SIGKILL);
         uv_timer_stop(&s->grace);
         s->killing = 0;
     }
@@ -900,7 +879,7 @@ static int open_log(const char *path) {
 static int spawn_command(exec *x, slot *s, char *msg, size_t msglen) {
     dr_task t = s->task;
     char *outp = log_path(x, t, ".out"), *errp = log_path(x, t, ".err");
-    char **env = malloc((x->nenv + 4) * sizeof *env);
+    char **env = malloc((x->nenv + 5) * sizeof *env);
     char *task_var = NULL; /* the child has its own copy after fork */
     int ofd = -1, efd = -1, rc = -1;
     if (outp == NULL || errp == NULL || env == NULL) {
@@ -915,6 +894,7 @@ static int spawn_command(exec *x, slot *s, char *msg, size_t msglen) {
         goto out;
     }
     memcpy(env, x->env, x->nenv * sizeof *env);
+    env[x->nenv + 3] = x->mark;
     const char *key = dr_task_key(x->g, t);
     task_var = malloc(strlen(key) + sizeof "DAGRUN_TASK=");
     if (task_var == NULL) {
@@ -929,7 +909,7 @@ static int spawn_command(exec *x, slot *s, char *msg, size_t msglen) {
     env[x->nenv] = task_var;
     env[x->nenv + 1] = s->env_worker;
     env[x->nenv + 2] = s->env_attempt;
-    env[x->nenv + 3] = NULL;
+    env[x->nenv + 4] = NULL;
 
     char *shell[] = {"/bin/sh", "-c", NULL, NULL};
     char **args;
@@ -970,10 +950,20 @@ static int spawn_command(exec *x, slot *s, char *msg, size_t msglen) {
         /* libuv initialised the handle even though no child started. */
         uv_close((uv_handle_t *)s->proc, on_proc_closed);
         s->proc = NULL;
-        snprintf(msg, msglen, "cannot run '%s': %s", args[0], uv_strerror(r));
+        int bad = x->run->opts.workdir != NULL
+                      ? workdir_error(x->run->opts.workdir)
+                      : 0;
+        if (bad != 0)
+            snprintf(msg, msglen, "cannot run '%s': working folder '%s': %s",
+                     args[0], x->run->opts.workdir, strerror(bad));
+        else
+            snprintf(msg, msglen, "cannot run '%s': %s", args[0],
+                     uv_strerror(r));
         goto out;
     }
     s->pid = s->proc->pid;
+    /* Detached: the child is the leader of its own session and group. */
+    dr__reaper_watch(&x->reaper, s->pid);
     rc = 0;
 out:
     if (ofd >= 0)
@@ -1036,20 +1026,29 @@ static void on_progress(uv_timer_t *h) { progress_draw(h->data, 0); }
 
 /* --------------------------------------------------------------- signals */
 
+/* SIGINT, SIGTERM and SIGHUP (a closed terminal or ssh session) stop the
+ * run the same way: nothing new starts, running tasks are stopped, and the
+ * caller gets a run to report. */
 static void on_signal(uv_signal_t *h, int signum) {
     exec *x = h->data;
-    (void)signum;
-    if (++x->nsignals >= 2) {
-        /* A second Ctrl-C: leave now, taking the children with us.  The
-         * process fields are the loop's own, so no lock is needed. */
+    if (x->nsignals > 0) {
+        /* A hang-up can come more than once (the terminal, then the
+         * shell): only a second SIGINT or SIGTERM means "leave now". */
+        if (signum == SIGHUP)
+            return;
+        /* Leave now, taking the children with us; the watcher stops what
+         * they left.  The process fields are the loop's own, so no lock
+         * is needed. */
         for (unsigned w = 0; w < x->nslots; w++)
             kill_group(&x->slots[w], SIGKILL);
         if (x->progress_init)
             progress_draw(x, 1);
         _exit(130);
     }
+    x->nsignals++;
     sched_lock(x);
     x->run->interrupted = 1;
+    x->run->stop_signal = signum;
     dr__core_stop(x->core);
     for (unsigned w = 0; w < x->nslots; w++) {
         slot *s = &x->slots[w];
@@ -1087,6 +1086,7 @@ static void finish_loop(exec *x) {
     if (x->signals_init) {
         close_handle((uv_handle_t *)&x->sigint);
         close_handle((uv_handle_t *)&x->sigterm);
+        close_handle((uv_handle_t *)&x->sighup);
     }
     for (unsigned w = 0; w < x->nslots; w++) {
         if (x->slots[w].timer_init)
@@ -1099,11 +1099,26 @@ static void finish_loop(exec *x) {
 static int is_dagrun_var(const char *e) {
     return strncmp(e, "DAGRUN_TASK=", 12) == 0 ||
            strncmp(e, "DAGRUN_WORKER=", 14) == 0 ||
-           strncmp(e, "DAGRUN_ATTEMPT=", 15) == 0;
+           strncmp(e, "DAGRUN_ATTEMPT=", 15) == 0 ||
+           strncmp(e, DR__RUN_MARK_VAR "=", sizeof DR__RUN_MARK_VAR) == 0;
 }
 
-/* Decides how each task runs; checks C functions can be found, creates the
- * log folder when there are commands.  Returns 0 or a DR_E* code. */
+/* 0 when `dir` is a folder commands can run in, else an errno value.  It
+ * is checked before anything runs, and again when a spawn fails: libuv's
+ * error alone would blame the program ("no such file or directory"). */
+static int workdir_error(const char *dir) {
+    struct stat st;
+    if (stat(dir, &st) != 0)
+        return errno;
+    if (!S_ISDIR(st.st_mode))
+        return ENOTDIR;
+    return access(dir, X_OK) != 0 ? errno : 0;
+}
+
+/* Decides how each task runs; checks C functions can be found and the
+ * commands' working folder exists; clears the run folder of the last run's
+ * logs and creates it when there are commands.  Returns 0 or a DR_E* code
+ * (err filled, except for DR_ENOMEM). */
 static int prepare(exec *x) {
     const dr_run_options *o = &x->run->opts;
     int commands = 0, spin = 0, all_costs = 1;
@@ -1157,35 +1172,50 @@ static int prepare(exec *x) {
         x->total_units = (double)x->n; /* ETA by task count */
     if (spin)
         dr__spin_calibrate();
-    if (commands && x->run->run_dir == NULL) {
-        const char *name = dr_graph_name(x->g);
-        char *dir;
-        if (o->run_dir != NULL)
-            dir = strdup(o->run_dir);
-        else {
-            size_t len = strlen(name) + 32;
-            dir = malloc(len);
-            if (dir != NULL)
-                snprintf(dir, len, "dagrun-out/%s/logs",
-                         *name ? name : "graph");
-        }
-        if (dir == NULL)
-            return DR_ENOMEM;
-        x->run->run_dir = dir;
-    }
-    if (commands && dr_make_dirs(x->run->run_dir, x->errp) != 0)
+    int bad = o->workdir != NULL ? workdir_error(o->workdir) : 0;
+    if (bad != 0) {
+        dr__error_set(x->errp, DR_EIO, NULL, 0, 0, NULL,
+                      "working folder of commands (--workdir) '%s': %s",
+                      o->workdir, strerror(bad));
         return DR_EIO;
-    if (commands) {
-        size_t ne = 0;
-        while (environ != NULL && environ[ne] != NULL)
-            ne++;
-        x->env = malloc((ne + 1) * sizeof *x->env);
-        if (x->env == NULL)
-            return DR_ENOMEM;
-        for (size_t i = 0; i < ne; i++)
-            if (!is_dagrun_var(environ[i]))
-                x->env[x->nenv++] = environ[i];
     }
+    const char *name = dr_graph_name(x->g);
+    char *dir;
+    if (o->run_dir != NULL)
+        dir = strdup(o->run_dir);
+    else {
+        size_t len = strlen(name) + 32;
+        dir = malloc(len);
+        if (dir != NULL)
+            snprintf(dir, len, "dagrun-out/%s/logs", *name ? name : "graph");
+    }
+    if (dir == NULL)
+        return DR_ENOMEM;
+    /* Without commands an existing run folder is still cleared: no log
+     * of an earlier run may look like one of this run's. */
+    int rc = dr__logs_prepare(x->g, dir, commands, x->errp);
+    if (rc != 0 || !commands) {
+        free(dir);
+        return rc;
+    }
+    free(x->run->run_dir);
+    x->run->run_dir = dir;
+    /* The mark every command's environment carries, unique to the run, by
+     * which the watcher finds what escaped the commands' groups. */
+    uint64_t id = 0;
+    if (uv_random(NULL, NULL, &id, sizeof id, 0, NULL) != 0)
+        id = uv_hrtime();
+    snprintf(x->mark, sizeof x->mark, "%s=%ld-%016llx", DR__RUN_MARK_VAR,
+             (long)getpid(), (unsigned long long)id);
+    size_t ne = 0;
+    while (environ != NULL && environ[ne] != NULL)
+        ne++;
+    x->env = malloc((ne + 1) * sizeof *x->env);
+    if (x->env == NULL)
+        return DR_ENOMEM;
+    for (size_t i = 0; i < ne; i++)
+        if (!is_dagrun_var(environ[i]))
+            x->env[x->nenv++] = environ[i];
     return 0;
 }
 
@@ -1227,6 +1257,8 @@ static int collect(exec *x) {
 }
 
 static void exec_free(exec *x) {
+    /* Waits for the watcher to stop whatever the commands left running. */
+    dr__reaper_finish(&x->reaper);
     for (size_t t = 0; x->results != NULL && t < x->n; t++)
         result_free(&x->results[t]);
     for (unsigned w = 0; x->slots != NULL && w < x->nslots; w++) {
@@ -1270,6 +1302,7 @@ int dr__execute(dr_run *run, dr__core *core, dr_error *err) {
     x->g = run->graph;
     x->n = dr_graph_ntasks(run->graph);
     x->errp = err;
+    x->reaper.fd = -1;
     x->nslots = run->workers > 0 ? run->workers : 1;
     size_t n1 = x->n ? x->n : 1;
     x->how = calloc(n1, sizeof *x->how);
@@ -1292,6 +1325,14 @@ int dr__execute(dr_run *run, dr__core *core, dr_error *err) {
             dr__error_set(err, DR_ENOMEM, NULL, 0, 0, NULL, "out of memory");
         exec_free(x);
         return rc;
+    }
+    /* Before any thread of ours exists: the watcher is forked. */
+    if (x->env != NULL &&
+        dr__reaper_start(&x->reaper, x->mark, x->nslots) != 0) {
+        dr__error_set(err, DR_EIO, NULL, 0, 0, NULL,
+                      "cannot start the process watcher: %s", strerror(errno));
+        exec_free(x);
+        return DR_EIO;
     }
     reserve_attempts(run, x->n);
 
@@ -1320,9 +1361,11 @@ int dr__execute(dr_run *run, dr__core *core, dr_error *err) {
     if (run->opts.handle_signals) {
         uv_signal_init(&x->loop, &x->sigint);
         uv_signal_init(&x->loop, &x->sigterm);
-        x->sigint.data = x->sigterm.data = x;
+        uv_signal_init(&x->loop, &x->sighup);
+        x->sigint.data = x->sigterm.data = x->sighup.data = x;
         uv_signal_start(&x->sigint, on_signal, SIGINT);
         uv_signal_start(&x->sigterm, on_signal, SIGTERM);
+        uv_signal_start(&x->sighup, on_signal, SIGHUP);
         x->signals_init = 1;
     }
     if (run->opts.progress && isatty(STDOUT_FILENO) && isatty(STDERR_FILENO)) {
@@ -1388,6 +1431,9 @@ int dr__execute(dr_run *run, dr__core *core, dr_error *err) {
 
     for (unsigned i = 0; i < started; i++)
         uv_thread_join(&x->threads[i]);
+    /* Tasks that did not start this time keep no (emptied) log. */
+    if (x->env != NULL)
+        dr__logs_forget_unrun(x->g, run->run_dir, x->attempts);
     while (uv_loop_close(&x->loop) == UV_EBUSY)
         uv_run(&x->loop, UV_RUN_NOWAIT);
 

@@ -3,7 +3,8 @@
  * alone, so real and simulated runs are measured by the same code: work and
  * span by measured durations, the critical path, bounds, utilisation, the
  * observed degree of parallelism and its profile, per-worker busy / idle /
- * idle-tail time and scheduling overhead.  docs/scheduling.md defines every
+ * idle-tail time, scheduling overhead, and the chain of attempts that set
+ * the makespan (makespan_chain.c).  docs/scheduling.md defines every
  * figure; docs/trace-format.md lists the summary.json keys.
  *
  * Everything time-based is one sweep over the attempts' ready, start and end
@@ -37,7 +38,9 @@ typedef struct metrics {
     uint32_t *w_tasks;
     double *w_busy, *w_last;
     double ready_while_idle, lat_mean, lat_median, lat_max;
-    size_t succeeded, failed, skipped;
+    size_t succeeded, failed, skipped, interrupted, not_run;
+    dr__chain_step *chain;         /* the makespan chain, first step first */
+    size_t chain_len, chain_waits; /* steps; of which waited for a worker */
 } metrics;
 
 /* EV_INSTANT: the start of a zero-length attempt, which leaves the ready
@@ -97,6 +100,7 @@ static int sort_events(sweep_ev *ev, size_t n) {
 
 static void metrics_free(metrics *m) {
     free(m->path);
+    free(m->chain);
     free(m->prof_t);
     free(m->prof_v);
     free(m->w_tasks);
@@ -324,20 +328,31 @@ static int compute(const dr_run *run, metrics *m) {
         m->succeeded += run->state[t] == DR_STATE_OK;
         m->failed += run->state[t] == DR_STATE_FAILED;
         m->skipped += run->state[t] == DR_STATE_SKIPPED;
+        m->interrupted += run->state[t] == DR_STATE_INTERRUPTED;
+        m->not_run += run->state[t] == DR_STATE_PENDING;
     }
     m->w_tasks = calloc(P, sizeof(*m->w_tasks));
     m->w_busy = calloc(P, sizeof(*m->w_busy));
     m->w_last = calloc(P, sizeof(*m->w_last));
     if (m->w_tasks == NULL || m->w_busy == NULL || m->w_last == NULL ||
-        compute_span(run, m) != 0 || compute_sweep(run, m) != 0) {
+        compute_span(run, m) != 0 || compute_sweep(run, m) != 0 ||
+        dr__run_makespan_chain(run, &m->chain, &m->chain_len) != 0) {
         metrics_free(m);
         return DR_ENOMEM;
     }
+    for (size_t i = 0; i < m->chain_len; i++)
+        m->chain_waits += m->chain[i].via == DR__VIA_WORKER;
     m->parallelism = m->span > 0 ? m->work / m->span : 0;
     m->lower_bound = fmax(m->span, m->work / P);
     m->over_bound = m->lower_bound > 0 ? m->makespan / m->lower_bound : 0;
     m->utilization = m->makespan > 0 ? m->work / (P * m->makespan) : 0;
     return 0;
+}
+
+/* More workers than cores slow a real run down only when its tasks burn
+ * CPU in this process (dr_task_uses_cpu); sleeps and commands do not. */
+static int oversubscribed(const dr_run *run) {
+    return !run->simulated && run->workers > run->cores && run->cpu_tasks > 0;
 }
 
 static json_t *task_list(const dr_run *run, int state) {
@@ -347,6 +362,24 @@ static json_t *task_list(const dr_run *run, int state) {
         if (run->state[t] == state)
             json_array_append_new(list,
                                   json_string(dr_task_key(run->graph, t)));
+    return list;
+}
+
+/* summary.json `makespan_chain`: one object per step, first step first. */
+static json_t *chain_json(const dr_run *run, const metrics *m) {
+    json_t *list = json_array();
+    for (size_t i = 0; i < m->chain_len && list != NULL; i++) {
+        const dr__attempt *a = &run->attempts[m->chain[i].attempt];
+        json_t *step =
+            json_pack("{s:s, s:I, s:f, s:f, s:s}", "task",
+                      dr_task_key(run->graph, a->task), "worker",
+                      (json_int_t)a->worker, "start", a->start, "end", a->end,
+                      "via", dr__via_name(m->chain[i].via));
+        if (step == NULL || json_array_append_new(list, step) != 0) {
+            json_decref(list);
+            return NULL;
+        }
+    }
     return list;
 }
 
@@ -404,15 +437,24 @@ json_t *dr_run_summary_json(const dr_run *run) {
         (json_int_t)dr_graph_ntasks(g), "succeeded", (json_int_t)m.succeeded,
         "failed", task_list(run, DR_STATE_FAILED), "failures", failures,
         "skipped", task_list(run, DR_STATE_SKIPPED), "interrupted",
-        run->interrupted, "oversubscribed",
-        !run->simulated && run->workers > run->cores);
+        run->interrupted, "oversubscribed", oversubscribed(run));
+    json_t *more = json_pack(
+        "{s:o, s:o, s:o, s:I, s:I}", "makespan_chain", chain_json(run, &m),
+        "interrupted_tasks", task_list(run, DR_STATE_INTERRUPTED), "not_run",
+        task_list(run, DR_STATE_PENDING), "tasks_without_cost",
+        (json_int_t)run->tasks_without_cost, "cpu_tasks",
+        (json_int_t)run->cpu_tasks);
     metrics_free(&m);
-    if (root == NULL || rest == NULL || json_object_update(root, rest) != 0) {
+    if (root == NULL || rest == NULL || more == NULL ||
+        json_object_update(root, rest) != 0 ||
+        json_object_update(root, more) != 0) {
         json_decref(root);
         json_decref(rest);
+        json_decref(more);
         return NULL;
     }
     json_decref(rest);
+    json_decref(more);
     if (run->opts.policy == DR_POLICY_RANDOM)
         json_object_set_new(root, "seed",
                             json_integer((json_int_t)run->opts.seed));
@@ -425,6 +467,8 @@ json_t *dr_run_summary_json(const dr_run *run) {
 static const char *fmt_time(char *buf, size_t len, double s) {
     if (s == 0)
         snprintf(buf, len, "0 s");
+    else if (s >= 1e6 || !isfinite(s))
+        snprintf(buf, len, "%.3g s", s);
     else if (s >= 100)
         snprintf(buf, len, "%.0f s", s);
     else if (s >= 1)
@@ -456,6 +500,62 @@ static void print_keys(const dr_run *run, FILE *out, int state, size_t max) {
         fputc('\n', out);
 }
 
+/* Long lists show their first six entries, "...", and the last. */
+#define SHOWN_HEAD 6
+#define SHOWN_MAX 8
+
+static void print_critical_path(const dr_run *run, const metrics *m,
+                                FILE *out) {
+    const dr_graph *g = run->graph;
+    fprintf(out,
+            "  Critical path of the graph (%zu task%s, dependencies only): ",
+            m->path_len, m->path_len == 1 ? "" : "s");
+    for (size_t i = 0; i < m->path_len; i++) {
+        if (i == SHOWN_HEAD && m->path_len > SHOWN_MAX) {
+            fprintf(out, " -> ... (%zu more) -> %s",
+                    m->path_len - SHOWN_HEAD - 1,
+                    dr_task_key(g, m->path[m->path_len - 1]));
+            break;
+        }
+        fprintf(out, "%s%s", i ? " -> " : "", dr_task_key(g, m->path[i]));
+    }
+    fputc('\n', out);
+}
+
+/* One chain step: "key", or "key (attempt 2)" for a retry. */
+static void print_step(const dr_run *run, const dr__chain_step *st, FILE *out) {
+    const dr__attempt *a = &run->attempts[st->attempt];
+    fprintf(out, "%s", dr_task_key(run->graph, a->task));
+    if (a->attempt > 1)
+        fprintf(out, " (attempt %u)", (unsigned)a->attempt);
+}
+
+static const char *via_arrow(unsigned via) {
+    return via == DR__VIA_WORKER ? " => " : " -> ";
+}
+
+static void print_chain(const dr_run *run, const metrics *m, FILE *out) {
+    size_t len = m->chain_len;
+    if (len == 0)
+        return;
+    fprintf(out, "  Chain that set the makespan (%zu step%s%s): ", len,
+            len == 1 ? "" : "s", m->chain_waits ? "" : ", dependencies only");
+    for (size_t i = 0; i < len; i++) {
+        if (i == SHOWN_HEAD && len > SHOWN_MAX) {
+            fprintf(out, " ... (%zu more)%s", len - SHOWN_HEAD - 1,
+                    via_arrow(m->chain[len - 1].via));
+            print_step(run, &m->chain[len - 1], out);
+            break;
+        }
+        if (i > 0)
+            fputs(via_arrow(m->chain[i].via), out);
+        print_step(run, &m->chain[i], out);
+    }
+    if (m->chain_waits)
+        fprintf(out, "  (-> dependency, => waited for a worker)");
+    fputc('\n', out);
+}
+
 void dr_run_print_summary(const dr_run *run, FILE *out) {
     metrics m;
     if (compute(run, &m) != 0) {
@@ -469,20 +569,26 @@ void dr_run_print_summary(const dr_run *run, FILE *out) {
             run->simulated ? "Simulated" : "Real", dr_graph_name(g), n, P,
             P == 1 ? "" : "s", dr_policy_name(run->opts.policy),
             run->interrupted ? " (interrupted)" : "");
-    if (!run->simulated && P > run->cores)
-        fprintf(
-            out,
-            "Note: %u workers on %u cores: CPU-bound tasks (spin, pi, C "
-            "functions) share cores, so their times grow and their speed-up "
-            "is capped at %u; tasks that sleep or wait are not affected.\n",
-            P, run->cores, run->cores);
+    if (oversubscribed(run))
+        fprintf(out,
+                "Note: %u workers on %u cores: %zu of the %zu tasks burn CPU "
+                "in this process (spin, pi, C functions); they share cores, "
+                "so their times grow and their speed-up is capped at %u.\n",
+                P, run->cores, run->cpu_tasks, n, run->cores);
+    if (run->simulated && run->tasks_without_cost > 0)
+        fprintf(out,
+                "Note: %zu of the %zu tasks %s no cost; each was simulated as "
+                "taking 1 s.  Give them costs, or simulate with --costs "
+                "TRACE.json from a real run.\n",
+                run->tasks_without_cost, n,
+                run->tasks_without_cost == 1 ? "has" : "have");
     if (run->interrupted)
         fprintf(out, "Interrupted: the figures below cover only the tasks "
                      "that finished before the signal.\n");
-    fprintf(out,
-            "  Tasks: %zu succeeded, %zu failed, %zu skipped, %zu not run\n",
-            m.succeeded, m.failed, m.skipped,
-            n - m.succeeded - m.failed - m.skipped);
+    fprintf(out, "  Tasks: %zu succeeded, %zu failed, ", m.succeeded, m.failed);
+    if (run->interrupted || m.interrupted > 0)
+        fprintf(out, "%zu interrupted, ", m.interrupted);
+    fprintf(out, "%zu skipped, %zu not run\n", m.skipped, m.not_run);
     fprintf(out,
             "  Makespan %s: %s from the start of the run to the end of "
             "its last task.\n",
@@ -495,24 +601,17 @@ void dr_run_print_summary(const dr_run *run, FILE *out) {
             "  Span T∞ %s: the longest chain of dependent tasks by "
             "measured durations (time on unlimited workers).\n",
             T(m.span));
-    if (m.work <= 0) {
+    if (m.work <= 0)
         /* Nothing measurable finished (an interrupted run, or only
          * zero-length tasks): ratios of zeros would only mislead. */
         fprintf(out, "  (No task took measurable time: no critical path, "
                      "parallelism or bounds.)\n");
+    else
+        print_critical_path(run, &m, out);
+    if (m.makespan > 0)
+        print_chain(run, &m, out);
+    if (m.work <= 0)
         goto after_bounds;
-    }
-    fprintf(out, "  Critical path (%zu task%s): ", m.path_len,
-            m.path_len == 1 ? "" : "s");
-    for (size_t i = 0; i < m.path_len; i++) {
-        if (i == 6 && m.path_len > 8) {
-            fprintf(out, " -> ... (%zu more) -> %s", m.path_len - 7,
-                    dr_task_key(g, m.path[m.path_len - 1]));
-            break;
-        }
-        fprintf(out, "%s%s", i ? " -> " : "", dr_task_key(g, m.path[i]));
-    }
-    fputc('\n', out);
     fprintf(out,
             "  Parallelism T1/T∞ %.2f: the most workers this graph can "
             "keep busy on average.\n",
@@ -581,6 +680,18 @@ after_bounds:
         fprintf(out, "Skipped (a dependency failed): %zu task%s\n", m.skipped,
                 m.skipped == 1 ? "" : "s");
         print_keys(run, out, DR_STATE_SKIPPED, 10);
+    }
+    if (m.interrupted) {
+        fprintf(out,
+                "Interrupted (running when the run was stopped): %zu "
+                "task%s\n",
+                m.interrupted, m.interrupted == 1 ? "" : "s");
+        print_keys(run, out, DR_STATE_INTERRUPTED, 10);
+    }
+    if (m.not_run) {
+        fprintf(out, "Not run (never started): %zu task%s\n", m.not_run,
+                m.not_run == 1 ? "" : "s");
+        print_keys(run, out, DR_STATE_PENDING, 10);
     }
     metrics_free(&m);
 }

@@ -10,9 +10,12 @@
  * borrows the graph, which must outlive it.
  */
 #include "graph_internal.h"
+#include "logs.h"
 #include "run_internal.h"
 
+#include <float.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -67,6 +70,7 @@ dr_run *dr__run_create(dr_graph *g, const dr_run_options *opts,
     run->workers = workers;
     run->cores = cores;
     run->simulated = simulated;
+    run->cpu_tasks = dr_graph_cpu_tasks(g, run->opts.cost_op);
     run->state = calloc(alloc, sizeof(*run->state));
     run->last = malloc(alloc * sizeof(*run->last));
     run->results = calloc(alloc, sizeof(*run->results));
@@ -126,8 +130,10 @@ long dr__run_add_attempt(dr_run *run, dr_task t, unsigned worker,
         run->attempts = a;
         run->capattempts = cap;
     }
+    /* Messages come from user code and commands: kept printable (logs.h). */
     char *copy = NULL;
-    if (error != NULL && (copy = strdup(error)) == NULL)
+    if (error != NULL &&
+        (copy = dr__safe_text(error, strlen(error), 0)) == NULL)
         return -1;
     size_t i = run->nattempts++;
     run->attempts[i] =
@@ -146,8 +152,12 @@ int dr__run_add_failure(dr_run *run, dr_task t, unsigned attempts,
         run->failures = f;
         run->capfailures = cap;
     }
-    char *r = strdup(reason != NULL ? reason : "failed");
-    char *tail = stderr_tail != NULL ? strdup(stderr_tail) : NULL;
+    if (reason == NULL)
+        reason = "failed";
+    char *r = dr__safe_text(reason, strlen(reason), 0);
+    char *tail = stderr_tail != NULL
+                     ? dr__safe_text(stderr_tail, strlen(stderr_tail), 1)
+                     : NULL;
     if (r == NULL || (stderr_tail != NULL && tail == NULL)) {
         free(r);
         free(tail);
@@ -158,32 +168,104 @@ int dr__run_add_failure(dr_run *run, dr_task t, unsigned attempts,
 }
 
 int dr__run_durations(const dr_graph *g, const dr_run_options *opts,
-                      double *duration, dr_error *err) {
+                      double *duration, size_t *without_cost, dr_error *err) {
     size_t n = dr_graph_ntasks(g);
     double scale = opts->simulate ? opts->cost_scale : 1.0;
+    uint8_t *guessed = calloc(n ? n : 1, 1);
+    if (guessed == NULL) {
+        dr__error_set(err, DR_ENOMEM, NULL, 0, 0, NULL, "out of memory");
+        return DR_ENOMEM;
+    }
     for (size_t t = 0; t < n; t++) {
         double d = dr_task_cost(g, (dr_task)t);
         const char *op = dr_task_op_name(g, (dr_task)t);
-        if (!dr_task_has_cost(g, (dr_task)t) && op != NULL &&
-            dr_task_op_kind(g, (dr_task)t) == DR_OP_BUILTIN) {
+        dr_op_kind kind = dr_task_op_kind(g, (dr_task)t);
+        guessed[t] = !dr_task_has_cost(g, (dr_task)t);
+        if (guessed[t] && op != NULL && kind == DR_OP_BUILTIN) {
             json_t *args = dr_task_op_args(g, (dr_task)t);
-            if (strcmp(op, "sleep") == 0)
+            if (strcmp(op, "sleep") == 0) {
                 d = json_number_value(json_object_get(args, "ms")) / 1000.0;
-            else if (strcmp(op, "spin") == 0)
+                guessed[t] = 0;
+            } else if (strcmp(op, "spin") == 0) {
                 d = json_number_value(json_object_get(args, "units")) / 1000.0;
+                guessed[t] = 0;
+            }
+        }
+        /* A real run sleeps or spins a task without an operation for
+         * cost x scale (--cost-op), so that product must be finite too. */
+        int timed = opts->simulate ||
+                    (kind == DR_OP_NONE && opts->cost_op != DR_COST_OP_NONE);
+        double timed_scale = opts->simulate ? scale : opts->cost_scale;
+        if (timed && !isfinite(d * timed_scale)) {
+            dr__error_set(err, DR_ERANGE, NULL, 0, 0,
+                          dr_task_key(g, (dr_task)t),
+                          "its duration, %g s times the cost scale %g "
+                          "(--cost-scale), is not a finite number of seconds",
+                          d, timed_scale);
+            free(guessed);
+            return DR_ERANGE;
         }
         d *= scale;
-        duration[t] = isfinite(d) && d > 0 ? d : 0;
+        duration[t] = d > 0 ? d : 0;
     }
     if (opts->costs_trace != NULL) {
-        long rc = dr__costs_from_trace(g, opts->costs_trace, duration, err);
-        if (rc < 0)
+        uint8_t *found = calloc(n ? n : 1, 1);
+        long rc = found == NULL ? DR_ENOMEM
+                                : dr__costs_from_trace(g, opts->costs_trace,
+                                                       duration, found, err);
+        for (size_t t = 0; rc >= 0 && t < n; t++)
+            guessed[t] &= !found[t];
+        free(found);
+        if (rc < 0) {
+            if (rc == DR_ENOMEM)
+                dr__error_set(err, DR_ENOMEM, NULL, 0, 0, NULL,
+                              "out of memory");
+            free(guessed);
             return (int)rc;
+        }
     }
+    size_t count = 0;
+    for (size_t t = 0; t < n; t++)
+        count += guessed[t];
+    free(guessed);
+    if (without_cost != NULL)
+        *without_cost = count;
     return 0;
 }
 
-static void forget_interrupted(dr_run *run);
+/*
+ * A simulation's clock must stay finite, and so must everything measured on
+ * it: times in microseconds in the trace and worker-seconds (up to workers
+ * x makespan) in the summary.  The makespan is at most the sum of the
+ * durations, so checking that sum x 1e6 x workers is finite before the run
+ * covers every figure.  Returns 0 or DR_ERANGE with err filled.
+ */
+static int check_simulated_total(const dr_graph *g, const double *duration,
+                                 unsigned workers, dr_error *err) {
+    size_t n = dr_graph_ntasks(g);
+    double total = 0;
+    dr_task longest = 0;
+    for (size_t t = 0; t < n; t++) {
+        total += duration[t];
+        if (duration[t] > duration[longest])
+            longest = (dr_task)t;
+    }
+    double limit = DBL_MAX / 1e6 / (workers ? workers : 1);
+    if (isfinite(total) && total <= limit)
+        return 0;
+    char sum[40];
+    if (isfinite(total))
+        snprintf(sum, sizeof(sum), "%g s", total);
+    else
+        snprintf(sum, sizeof(sum), "more than %g s", DBL_MAX);
+    dr__error_set(err, DR_ERANGE, NULL, 0, 0, NULL,
+                  "the simulated task durations add up to %s (the longest: "
+                  "task '%s', %g s); a simulation on %u worker%s times at "
+                  "most %g s: scale the costs down",
+                  sum, dr_task_key(g, longest), duration[longest], workers,
+                  workers == 1 ? "" : "s", limit);
+    return DR_ERANGE;
+}
 
 dr_run *dr_run_graph(dr_graph *g, const dr_run_options *opts, dr_error *err) {
     dr_run_options defaults;
@@ -231,11 +313,16 @@ dr_run *dr_run_graph(dr_graph *g, const dr_run_options *opts, dr_error *err) {
         dr__error_set(err, DR_ENOMEM, NULL, 0, 0, NULL, "out of memory");
         return NULL;
     }
-    if (dr__run_durations(g, opts, duration, err) != 0) {
+    size_t without_cost = 0;
+    if (dr__run_durations(g, opts, duration, &without_cost, err) != 0 ||
+        (opts->simulate &&
+         check_simulated_total(g, duration, workers, err) != 0)) {
         free(duration);
         return NULL;
     }
     dr_run *run = dr__run_create(g, opts, workers, cores, opts->simulate != 0);
+    if (run != NULL && opts->simulate)
+        run->tasks_without_cost = without_cost;
     dr__core *core = run != NULL ? dr__core_create(g, opts->policy, opts->seed,
                                                    workers, duration)
                                  : NULL;
@@ -275,7 +362,7 @@ dr_run *dr_run_graph(dr_graph *g, const dr_run_options *opts, dr_error *err) {
     }
     dr__core_destroy(core);
     if (run->interrupted)
-        forget_interrupted(run);
+        dr__run_settle_interrupted(run);
     double makespan = 0;
     for (size_t i = 0; i < run->nattempts; i++)
         if (run->attempts[i].end > makespan)
@@ -286,19 +373,21 @@ dr_run *dr_run_graph(dr_graph *g, const dr_run_options *opts, dr_error *err) {
 }
 
 /*
- * A task stopped by SIGINT/SIGTERM did not fail: the run was stopped.  Its
- * state goes back to "not run", its failure record goes, and a task skipped
- * only because of such tasks is "not run" as well.  Skips caused by a real
- * failure before the interrupt stay.  The attempt itself stays in the trace
- * with status "interrupted".
+ * A task stopped by SIGINT/SIGTERM did not fail: the run was stopped while it
+ * ran.  It is "interrupted" (its own state, counted apart from failures and
+ * from tasks that never started), its failure record goes, and a task
+ * skipped only because of such tasks is "not run": it never started and
+ * nothing failed.  Skips caused by a real failure before the interrupt stay.
+ * The attempt itself stays in the trace with status "interrupted".
  */
-static void forget_interrupted(dr_run *run) {
+void dr__run_settle_interrupted(dr_run *run) {
     size_t n = dr_graph_ntasks(run->graph);
     for (size_t t = 0; t < n; t++) {
         int32_t last = run->last[t];
-        if (run->state[t] == DR_STATE_FAILED && last >= 0 &&
-            run->attempts[last].status == DR__ATTEMPT_INTERRUPTED)
-            run->state[t] = DR_STATE_PENDING;
+        if ((run->state[t] == DR_STATE_FAILED ||
+             run->state[t] == DR_STATE_PENDING) &&
+            last >= 0 && run->attempts[last].status == DR__ATTEMPT_INTERRUPTED)
+            run->state[t] = DR_STATE_INTERRUPTED;
     }
     const dr_task *topo = dr_graph_topo_order(run->graph);
     for (size_t i = 0; topo != NULL && i < n; i++) {

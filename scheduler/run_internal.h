@@ -42,6 +42,7 @@ struct dr_run {
     unsigned cores;      /* the host's core count */
     int simulated;
     int interrupted;
+    int stop_signal; /* the signal that interrupted the run, 0: none */
     double makespan;
 
     dr__attempt *attempts; /* in start order */
@@ -59,6 +60,12 @@ struct dr_run {
     size_t peak_live_results;
     size_t peak_live_bytes;
     char *run_dir; /* owned: where command logs went, or NULL */
+
+    /* A simulation's tasks whose duration is the default cost 1 (no cost,
+     * no sleep/spin length, not in the --costs trace); 0 for real runs. */
+    size_t tasks_without_cost;
+    /* Tasks that burn CPU in this process (dr_task_uses_cpu). */
+    size_t cpu_tasks;
 };
 
 /* Appends an attempt (error copied); returns its index or -1 (ENOMEM). */
@@ -71,8 +78,8 @@ int dr__run_add_failure(dr_run *run, dr_task t, unsigned attempts,
 
 /* A run with no attempts yet: per-task arrays allocated (state pending,
  * last -1, keep set for sinks and opts->keep_results), workers and cores as
- * given.  Used by dr_run_graph and by tests that build attempt lists by
- * hand.  Returns NULL on DR_ENOMEM. */
+ * given, cpu_tasks counted.  Used by dr_run_graph and by tests that build
+ * attempt lists by hand.  Returns NULL on DR_ENOMEM. */
 dr_run *dr__run_create(dr_graph *g, const dr_run_options *opts,
                        unsigned workers, unsigned cores, int simulated);
 
@@ -80,15 +87,48 @@ dr_run *dr__run_create(dr_graph *g, const dr_run_options *opts,
  * cost when set, else a sleep's ms / 1000 or a spin's units / 1000, else the
  * default cost 1; times opts->cost_scale for a simulation.  With
  * opts->costs_trace, tasks found in that trace (last ok attempt) take their
- * measured duration instead.  Returns 0 or a DR_E* code with err filled. */
+ * measured duration instead.  *without_cost (may be NULL) receives the
+ * number of tasks left at the default cost.  A scaled cost that is not a
+ * finite number of seconds (in a simulation, or for a task run as sleep or
+ * spin for its cost) is DR_ERANGE naming the task.  Returns 0 or a DR_E*
+ * code with err filled. */
 int dr__run_durations(const dr_graph *g, const dr_run_options *opts,
-                      double *duration, dr_error *err);
+                      double *duration, size_t *without_cost, dr_error *err);
 
 /* Reads a previous run's trace and sets duration[t] for every task found
- * (its last ok attempt, dur in µs); others are left alone.  Returns the
- * number of tasks matched (0 is an error: DR_EFORMAT), or a DR_E* code. */
+ * (its last ok attempt, dur in µs); others are left alone.  found (may be
+ * NULL) gets found[t] = 1 for them.  Returns the number of tasks matched (0
+ * is an error: DR_EFORMAT), or a DR_E* code. */
 long dr__costs_from_trace(const dr_graph *g, const char *path, double *duration,
-                          dr_error *err);
+                          uint8_t *found, dr_error *err);
+/* The same on a trace already read; `source` names it in errors. */
+long dr__costs_from_trace_json(const dr_graph *g, const json_t *trace,
+                               const char *source, double *duration,
+                               uint8_t *found, dr_error *err);
+
+/* After a run stopped by a signal: a task whose last attempt was
+ * interrupted becomes DR_STATE_INTERRUPTED (its failure record goes), and a
+ * task skipped only because of such tasks goes back to "not run"
+ * (DR_STATE_PENDING).  Skips caused by a real failure stay.  Called by
+ * dr_run_graph; tests call it on hand-built runs. */
+void dr__run_settle_interrupted(dr_run *run);
+
+/* One step of the chain of attempts that set the makespan. */
+enum { DR__VIA_START = 0, DR__VIA_DEPENDENCY, DR__VIA_WORKER };
+typedef struct dr__chain_step {
+    size_t attempt; /* index into run->attempts */
+    unsigned via;   /* DR__VIA_*: why it started when it did */
+} dr__chain_step;
+
+/* The makespan chain (docs/scheduling.md): from the attempt that ended
+ * last, back through "waited for a worker" and "waited for a dependency"
+ * steps to one that nothing held.  Sets *steps to a new array (free it) in
+ * time order, first step first, and *n; an empty run gives NULL and 0.
+ * Returns 0 or DR_ENOMEM.  makespan_chain.c. */
+int dr__run_makespan_chain(const dr_run *run, dr__chain_step **steps,
+                           size_t *n);
+/* "start", "dependency" or "worker" (summary.json `via`). */
+const char *dr__via_name(unsigned via);
 
 /* The trace as JSON text, built one event at a time so a million-task
  * trace never exists as a jansson tree; the same content as

@@ -13,9 +13,16 @@
  * docs/trace-format.md); every derived figure comes from dr_scale_analyse.
  * The median run's trace and summary are kept per point for the Gantt
  * charts and for replaying measured durations (--costs).
+ *
+ * Around every measured run it also reads the clocks (scaling_probe.c):
+ * the process's CPU time, the busy time of the CPUs it may use, the CPU
+ * time the run's computing tasks needed, and the load average, so that the
+ * analysis can tell a busy machine from a graph that does not scale.
  */
 #include "dagrun/scale.h"
 #include "graph_internal.h"
+#include "run_internal.h"
+#include "scaling_internal.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -151,6 +158,9 @@ static int run_point(dr_graph *g, const dr_scale_options *opts,
     }
     int rc = 0;
     unsigned done = 0;
+    int measured = !opts->run.simulate;
+    if (measured)
+        pt->wall = pt->cpu_time = pt->cpu_demand = pt->machine_cpu = 0;
     for (unsigned k = 0; k < repeats; k++) {
         dr_scale_progress pr = {
             pt->workers, k + 1, repeats, *run_index,
@@ -159,10 +169,24 @@ static int run_point(dr_graph *g, const dr_scale_options *opts,
             opts->progress(&pr, opts->user_data);
         dr_run_options ro = opts->run;
         ro.workers = pt->workers;
+        dr__probe before, after;
+        dr__probe_take(&before);
         dr_run *run = dr_run_graph(g, &ro, err);
+        dr__probe_take(&after);
         if (run == NULL) {
             rc = err != NULL && err->code ? err->code : DR_EINVAL;
             break;
+        }
+        if (measured) {
+            /* NAN (an unreadable clock) stays NAN in the sums. */
+            pt->wall += after.wall - before.wall;
+            pt->cpu_time += after.cpu - before.cpu;
+            pt->machine_cpu += after.machine_cpu - before.machine_cpu;
+            pt->cpu_demand += dr__cpu_demand(run, run->cores, ro.cost_op);
+            double load[3];
+            uv_loadavg(load);
+            if (!(pt->load_after >= load[0]))
+                pt->load_after = load[0];
         }
         int status = dr_run_status(run);
         if (status != 0) {
@@ -293,6 +317,11 @@ dr_scale_result *dr_scale_run(dr_graph *g, const dr_scale_options *opts,
             rc = err != NULL && err->code ? err->code : DR_EINVAL;
     }
     size_t run_index = 0, runs_total = np * repeats;
+    if (!r->simulated) {
+        double load[3];
+        uv_loadavg(load);
+        r->load_before = load[0];
+    }
     double started = now_seconds();
     for (size_t i = 0; rc == 0 && i < np; i++) {
         dr_scale_point *pt = &r->points[i];
@@ -311,9 +340,14 @@ dr_scale_result *dr_scale_run(dr_graph *g, const dr_scale_options *opts,
             r->graph = strdup(dr_graph_name(gp)[0] ? dr_graph_name(gp)
                               : opts->path         ? opts->path
                                                    : "graph");
+        r->cpu_tasks |= dr_graph_cpu_tasks(gp, opts->run.cost_op) > 0;
         rc = run_point(gp, opts, pt, repeats, &run_index, runs_total, started,
                        err);
         dr_graph_destroy(weak);
+        /* The run counted the tasks it simulated at the default 1 s. */
+        double uncosted = get_num(pt->summary, "tasks_without_cost");
+        if (rc == 0 && r->simulated && isfinite(uncosted) && uncosted > 0)
+            pt->uncosted = (size_t)uncosted;
         double c = get_num(pt->summary, "cores");
         if (rc == 0 && isfinite(c) && c >= 1)
             r->cores = (unsigned)c;

@@ -8,7 +8,7 @@
  * The thresholds are deliberately coarse (10-30%): measured runs on a busy
  * laptop are noisy, and a verdict that flips between runs teaches nothing.
  */
-#define _GNU_SOURCE /* vasprintf */
+#define _GNU_SOURCE /* vasprintf, asprintf */
 #include "dagrun/scale.h"
 
 #include <math.h>
@@ -55,6 +55,12 @@ dr_scale_result *dr_scale_result_create(size_t npoints) {
         }
     }
     r->npoints = npoints;
+    for (size_t i = 0; i < npoints; i++) {
+        dr_scale_point *pt = &r->points[i];
+        pt->wall = pt->cpu_time = pt->cpu_demand = NAN;
+        pt->machine_cpu = pt->load_after = NAN;
+    }
+    r->load_before = NAN;
     r->amdahl_f = r->amdahl_r2 = NAN;
     r->gustafson_s = r->gustafson_r2 = NAN;
     r->task_mean = r->task_overhead = NAN;
@@ -71,6 +77,7 @@ void dr_scale_result_destroy(dr_scale_result *r) {
     free(r->points);
     free(r->graph);
     free(r->policy);
+    free(r->warning);
     free(r->verdict);
     free(r);
 }
@@ -265,6 +272,43 @@ static unsigned good_until(const dr_scale_result *r, int scaled) {
     return until;
 }
 
+/* The first sentence: up to which P the (scaled) efficiency stays at or
+ * above 90%, where it first falls below, and where it ends when that is
+ * back above 90% (noisy or uneven measurements). */
+static void say_efficiency(const dr_scale_result *r, text *t, int scaled) {
+    const char *what = scaled ? "Scaled efficiency" : "Efficiency";
+    const dr_scale_point *last = &r->points[r->npoints - 1];
+    unsigned good = good_until(r, scaled);
+    if (good == last->workers) {
+        say(t, "%s stays at or above 90%% up to %u workers.", what, good);
+        return;
+    }
+    const dr_scale_point *below = NULL;
+    for (size_t i = 1; i < r->npoints && below == NULL; i++)
+        if (r->points[i].workers > good)
+            below = &r->points[i];
+    double e_below = scaled ? below->scaled_efficiency : below->efficiency;
+    double e_last = scaled ? last->scaled_efficiency : last->efficiency;
+    if (good == 1)
+        say(t, "%s falls below 90%% already at %u workers (%.1f%%).", what,
+            below->workers, percent1(e_below));
+    else if (below == last || !(percent1(e_last) >= GOOD_EFFICIENCY * 100))
+        say(t,
+            "%s stays at or above 90%% up to %u workers, then falls to "
+            "%.1f%% at %u.",
+            what, good, percent1(e_last), last->workers);
+    else
+        say(t,
+            "%s stays at or above 90%% up to %u workers and falls to "
+            "%.1f%% at %u.",
+            what, good, percent1(e_below), below->workers);
+    if (below != last && percent1(e_last) >= GOOD_EFFICIENCY * 100)
+        say(t,
+            "It is back at %.1f%% at %u workers: the durations or timings "
+            "are uneven.",
+            percent1(e_last), last->workers);
+}
+
 /* Index of the point where speedup stops growing: no later point gains
  * FLAT_GAIN over it.  -1 when it keeps growing to the end. */
 static long flat_from(const dr_scale_result *r) {
@@ -279,63 +323,94 @@ static long flat_from(const dr_scale_result *r) {
     return -1;
 }
 
+/* The index of the point where the critical path explains the plateau of a
+ * strong-scaling experiment, or -1: either the speedup flattens (no later
+ * P gains FLAT_GAIN) at a value near the average parallelism T1/T-inf of
+ * that point, or the last P exceeds T1/T-inf and the best speedup comes
+ * near it.  A run far below the graph's limit is held back by something
+ * else, and the graph is not blamed. */
+static long strong_cp_limit(const dr_scale_result *r) {
+    long flat = flat_from(r);
+    if (flat >= 0 && r->points[flat].workers > 1) {
+        const dr_scale_point *f = &r->points[flat];
+        if (isfinite(f->parallelism) &&
+            f->speedup >= NEAR_CEILING * f->parallelism)
+            return flat;
+    }
+    const dr_scale_point *last = &r->points[r->npoints - 1];
+    double best = 0;
+    for (size_t i = 0; i < r->npoints; i++)
+        best = fmax(best, r->points[i].speedup);
+    if (last->workers > 1 && isfinite(last->parallelism) &&
+        last->parallelism < last->workers &&
+        best >= NEAR_CEILING * last->parallelism)
+        return (long)r->npoints - 1;
+    return -1;
+}
+
+/* Weak scaling: the last P exceeds the grown graph's T1/T-inf and the
+ * scaled speedup comes near it. */
+static int weak_cp_limited(const dr_scale_result *r) {
+    const dr_scale_point *last = &r->points[r->npoints - 1];
+    return last->workers > 1 && isfinite(last->parallelism) &&
+           last->parallelism < last->workers &&
+           last->speedup >= NEAR_CEILING * last->parallelism;
+}
+
 static void verdict_strong(const dr_scale_result *r, text *t) {
     const dr_scale_point *last = &r->points[r->npoints - 1];
     const dr_scale_point *base = &r->points[0];
+    /* The best speedup, at the fewest workers that reach it (within 1%:
+     * on a plateau the noise should not pick the count). */
+    double top = 0;
+    for (size_t i = 0; i < r->npoints; i++)
+        top = fmax(top, r->points[i].speedup);
     const dr_scale_point *best = base;
     for (size_t i = 0; i < r->npoints; i++)
-        if (r->points[i].speedup > best->speedup)
+        if (r->points[i].speedup >= 0.99 * top) {
             best = &r->points[i];
+            break;
+        }
 
-    unsigned good = good_until(r, 0);
     if (last->workers == 1) {
         say(t, "Only one worker count was run: nothing to compare.");
         return;
     }
-    if (good == last->workers)
-        say(t, "Efficiency stays at or above 90%% up to %u workers.", good);
-    else if (good > 1)
-        say(t,
-            "Efficiency stays at or above 90%% up to %u workers, then falls "
-            "to %.1f%% at %u.",
-            good, percent1(last->efficiency), last->workers);
-    else
-        say(t, "Efficiency falls below 90%% already at %u workers (%.1f%%).",
-            r->points[1].workers, percent1(r->points[1].efficiency));
+    say_efficiency(r, t, 0);
+    /* On a busy machine the rest would explain noise. */
+    if (r->busy)
+        return;
 
-    int cp_said = 0;
+    long limit = strong_cp_limit(r);
     long flat = flat_from(r);
-    if (flat >= 0 && r->points[flat].workers > 1) {
+    if (limit >= 0 && limit == flat) {
         const dr_scale_point *f = &r->points[flat];
-        double par = f->parallelism;
-        if (isfinite(par) && f->speedup >= NEAR_CEILING * par) {
-            say(t,
-                "Speedup flattens at %u workers (%.2f): the critical path "
-                "limits speedup to %.2f.",
-                f->workers, f->speedup, par);
-            cp_said = 1;
-        } else if (!r->simulated && f->workers >= r->cores &&
-                   f->workers <= 2 * r->cores) {
+        say(t,
+            "Speedup flattens at %u workers (%.2f): the critical path "
+            "limits speedup to %.2f.",
+            f->workers, f->speedup, f->parallelism);
+    } else if (flat >= 0 && r->points[flat].workers > 1) {
+        const dr_scale_point *f = &r->points[flat];
+        if (!r->simulated && r->cpu_tasks && f->workers >= r->cores &&
+            f->workers <= 2 * r->cores)
             say(t,
                 "Speedup flattens at %u workers (%.2f): this machine has %u "
                 "core%s.",
                 f->workers, f->speedup, r->cores, r->cores == 1 ? "" : "s");
-        } else {
+        else
             say(t, "Speedup flattens at %u workers (%.2f).", f->workers,
                 f->speedup);
-        }
     }
-    if (!cp_said && isfinite(last->parallelism) &&
-        last->parallelism < last->workers) {
+    if (limit >= 0 && limit != flat) {
+        say(t,
+            "The critical path limits speedup to %.2f: the average "
+            "parallelism (work / span) of the graph.",
+            last->parallelism);
+    } else if (limit < 0 && isfinite(last->parallelism) &&
+               last->parallelism < last->workers) {
         double par = last->parallelism;
-        if (best->speedup >= NEAR_CEILING * par) {
-            say(t,
-                "The critical path limits speedup to %.2f: the average "
-                "parallelism (work / span) of the graph.",
-                par);
-            cp_said = 1;
-        } else if (!r->simulated && r->cores < par &&
-                   best->speedup >= NEAR_CEILING * r->cores)
+        if (!r->simulated && r->cpu_tasks && r->cores < par &&
+            best->speedup >= NEAR_CEILING * r->cores)
             say(t,
                 "The critical path would allow a speedup of %.2f, but the "
                 "best measured is %.2f: this machine has %u core%s.",
@@ -349,8 +424,8 @@ static void verdict_strong(const dr_scale_result *r, text *t) {
     }
     if (!r->simulated) {
         const dr_scale_point *hi = last;
-        if (base->work > 0 && hi->work > base->work * WORK_GROWTH &&
-            hi->workers > r->cores) {
+        if (r->cpu_tasks && base->work > 0 &&
+            hi->work > base->work * WORK_GROWTH && hi->workers > r->cores) {
             say(t,
                 "The total work grows by %.0f%% at %u workers: more busy "
                 "threads than the %u cores share the CPU, so CPU-bound tasks "
@@ -372,18 +447,22 @@ static void verdict_strong(const dr_scale_result *r, text *t) {
     if (slower)
         say(t, "Some runs with more workers are slower than one worker: "
                "overhead or contention outweighs the parallel work.");
-    if (isfinite(r->amdahl_f) && !(r->amdahl_r2 >= DR_SCALE_FIT_MIN_R2)) {
+    if (r->cp_limited) {
+        /* Amdahl's 1/f would only restate the plateau as a serial part
+         * that the graph does not have. */
+        say(t, "No Amdahl fit is given: a plateau set by the critical path "
+               "is not a serial fraction of the work; only a graph with a "
+               "shorter critical path for its work would raise it.");
+    } else if (isfinite(r->amdahl_f) &&
+               !(r->amdahl_r2 >= DR_SCALE_FIT_MIN_R2)) {
         say(t,
             "Amdahl's law does not describe these timings (R² = %.2f, below "
             "%.1f): %s",
             r->amdahl_r2, DR_SCALE_FIT_MIN_R2,
-            cp_said ? "the critical path, not a fixed serial part, sets the "
-                      "limit."
-            : r->simulated
-                ? "the loss is not a fixed serial part."
-                : "the loss is not a fixed serial part; usually the runs "
-                  "are too short for the noise, or overhead or "
-                  "oversubscription grows with the workers.");
+            r->simulated ? "the loss is not a fixed serial part."
+                         : "the loss is not a fixed serial part; usually the "
+                           "runs are too short for the noise, or overhead or "
+                           "oversubscription grows with the workers.");
     } else if (isfinite(r->amdahl_f)) {
         if (r->amdahl_f > 0)
             say(t,
@@ -407,25 +486,23 @@ static void verdict_weak(const dr_scale_result *r, text *t) {
         return;
     }
     unsigned good = good_until(r, 1);
-    if (good == last->workers)
-        say(t, "Scaled efficiency stays at or above 90%% up to %u workers.",
-            good);
-    else if (good > 1)
-        say(t,
-            "Scaled efficiency stays at or above 90%% up to %u workers, then "
-            "falls to %.1f%% at %u.",
-            good, percent1(last->scaled_efficiency), last->workers);
-    else
-        say(t,
-            "Scaled efficiency falls below 90%% already at %u workers "
-            "(%.1f%%).",
-            r->points[1].workers, percent1(r->points[1].scaled_efficiency));
-    if (!r->simulated && good < last->workers && good >= r->cores &&
-        good <= 2 * r->cores)
+    say_efficiency(r, t, 1);
+    if (r->busy)
+        return;
+    if (!r->simulated && r->cpu_tasks && good < last->workers &&
+        good >= r->cores && good <= 2 * r->cores)
         say(t,
             "Beyond %u %s the work per worker no longer runs at the "
             "same time: this machine has %u core%s.",
             good, workers_word(good), r->cores, r->cores == 1 ? "" : "s");
+    if (r->cp_limited) {
+        say(t,
+            "At %u workers the critical path limits the scaled speedup to "
+            "%.2f (it reaches %.2f): the graph does not grow wide enough, "
+            "which is not a serial fraction, so no Gustafson fit is given.",
+            last->workers, last->parallelism, last->speedup);
+        return;
+    }
     if (isfinite(r->gustafson_s) && !(r->gustafson_r2 >= DR_SCALE_FIT_MIN_R2))
         say(t,
             "Gustafson's scaled speedup at %u workers is %.2f; the timings "
@@ -442,19 +519,126 @@ static void verdict_weak(const dr_scale_result *r, text *t) {
             last->workers, last->speedup);
     if (isfinite(last->parallelism) && last->parallelism < last->workers)
         say(t,
-            "At %u workers the critical path limits speedup to %.2f: the "
-            "graph does not grow wide enough.",
+            "At %u workers the critical path would allow a scaled speedup "
+            "of %.2f.",
             last->workers, last->parallelism);
+}
+
+/* The largest max/min ratio of the repeats, and where; 0 without repeats. */
+static double worst_spread(const dr_scale_result *r,
+                           const dr_scale_point **where) {
+    double spread = 0;
+    *where = NULL;
+    for (size_t i = 0; i < r->npoints; i++) {
+        const dr_scale_point *pt = &r->points[i];
+        if (pt->runs > 1 && pt->makespan_min > 0 &&
+            pt->makespan_max / pt->makespan_min > spread) {
+            spread = pt->makespan_max / pt->makespan_min;
+            *where = pt;
+        }
+    }
+    return spread;
+}
+
+/* Appends "; clause" (or the first clause) to buf. */
+__attribute__((format(printf, 3, 4))) static void
+add_clause(char *buf, size_t len, const char *fmt, ...) {
+    size_t used = strlen(buf);
+    if (used + 3 >= len)
+        return;
+    if (used > 0) {
+        memcpy(buf + used, "; ", 3);
+        used += 2;
+    }
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf + used, len - used, fmt, ap);
+    va_end(ap);
+}
+
+int dr_scale_machine_busy(const dr_scale_result *r, char *why, size_t len) {
+    if (why != NULL && len > 0)
+        why[0] = '\0';
+    if (r == NULL || r->simulated || !r->cpu_tasks)
+        return 0;
+    const dr_scale_point *starved = NULL, *crowded = NULL;
+    double share = INFINITY, others = -INFINITY;
+    for (size_t i = 0; i < r->npoints; i++) {
+        const dr_scale_point *pt = &r->points[i];
+        if (isfinite(pt->cpu_time) && pt->cpu_demand > 0 &&
+            pt->cpu_time / pt->cpu_demand < share) {
+            share = pt->cpu_time / pt->cpu_demand;
+            starved = pt;
+        }
+        if (pt->wall > 0 && isfinite(pt->machine_cpu) &&
+            isfinite(pt->cpu_time) &&
+            (pt->machine_cpu - pt->cpu_time) / pt->wall > others) {
+            others = (pt->machine_cpu - pt->cpu_time) / pt->wall;
+            crowded = pt;
+        }
+    }
+    int by_share = starved != NULL && share < DR_SCALE_BUSY_CPU_SHARE;
+    int by_others = crowded != NULL && others >= DR_SCALE_BUSY_OTHERS;
+    if (!by_share && !by_others)
+        return 0;
+    if (why == NULL || len == 0)
+        return 1;
+    if (by_share)
+        add_clause(why, len,
+                   "at %u %s the computing tasks got %.0f%% of the CPU time "
+                   "they needed",
+                   starved->workers, workers_word(starved->workers),
+                   share * 100);
+    if (by_others)
+        add_clause(why, len,
+                   "other programs used %.1f core%s on average during the "
+                   "runs at %u %s",
+                   others, fabs(others - 1) < 0.05 ? "" : "s", crowded->workers,
+                   workers_word(crowded->workers));
+    double load_after = NAN;
+    for (size_t i = 0; i < r->npoints; i++)
+        if (isfinite(r->points[i].load_after) &&
+            !(load_after >= r->points[i].load_after))
+            load_after = r->points[i].load_after;
+    if (isfinite(r->load_before) && isfinite(load_after))
+        add_clause(why, len,
+                   "the load average was %.2f before the runs and up to %.2f "
+                   "after them, on %u core%s",
+                   r->load_before, load_after, r->cores,
+                   r->cores == 1 ? "" : "s");
+    else if (isfinite(r->load_before))
+        add_clause(why, len,
+                   "the load average was %.2f before the runs, on "
+                   "%u core%s",
+                   r->load_before, r->cores, r->cores == 1 ? "" : "s");
+    const dr_scale_point *where;
+    double spread = worst_spread(r, &where);
+    if (where != NULL && spread > NOISY_SPREAD)
+        add_clause(why, len, "the repeats vary by up to %.0f%% (at %u %s)",
+                   (spread - 1) * 100, where->workers,
+                   workers_word(where->workers));
+    return 1;
 }
 
 static char *make_verdict(const dr_scale_result *r) {
     text t = {0};
+    if (r->busy) {
+        char why[1024];
+        dr_scale_machine_busy(r, why, sizeof(why));
+        say(&t,
+            "The machine was busy while this was measured: %s. These "
+            "timings show the competition for the cores, not the graph, so "
+            "no law is fitted to them; run again when the machine is idle "
+            "(check with uptime or top), or simulate with measured costs "
+            "(--costs).",
+            why);
+    }
     if (r->mode == DR_SCALE_WEAK)
         verdict_weak(r, &t);
     else
         verdict_strong(r, &t);
-    if (!r->simulated && isfinite(r->task_mean) && isfinite(r->task_overhead) &&
-        r->task_overhead > 0 &&
+    if (!r->simulated && !r->busy && isfinite(r->task_mean) &&
+        isfinite(r->task_overhead) && r->task_overhead > 0 &&
         r->task_mean < GRAIN_FACTOR * r->task_overhead) {
         char mean[32], over[32];
         duration_words(r->task_mean, mean, sizeof(mean));
@@ -464,17 +648,9 @@ static char *make_verdict(const dr_scale_result *r) {
             "task at one worker); make fewer, larger tasks.",
             mean, over);
     }
-    if (!r->simulated) {
-        const dr_scale_point *worst = NULL;
-        double spread = 0;
-        for (size_t i = 0; i < r->npoints; i++) {
-            const dr_scale_point *pt = &r->points[i];
-            if (pt->runs > 1 && pt->makespan_min > 0 &&
-                pt->makespan_max / pt->makespan_min > spread) {
-                spread = pt->makespan_max / pt->makespan_min;
-                worst = pt;
-            }
-        }
+    if (!r->simulated && !r->busy) {
+        const dr_scale_point *worst;
+        double spread = worst_spread(r, &worst);
         if (worst != NULL && spread > NOISY_SPREAD)
             say(&t,
                 "The repeats vary by up to %.0f%% (at %u %s): the "
@@ -500,6 +676,40 @@ static char *make_verdict(const dr_scale_result *r) {
         return NULL;
     }
     return t.s;
+}
+
+/* The warning about the inputs of a simulation: tasks without a duration
+ * were counted as 1 s each.  NULL when there is nothing to warn about;
+ * *oom set when out of memory. */
+static char *make_warning(const dr_scale_result *r, int *oom) {
+    *oom = 0;
+    if (!r->simulated)
+        return NULL;
+    const dr_scale_point *worst = NULL;
+    for (size_t i = 0; i < r->npoints; i++)
+        if (r->points[i].uncosted > 0 &&
+            (worst == NULL || r->points[i].uncosted > worst->uncosted))
+            worst = &r->points[i];
+    if (worst == NULL)
+        return NULL;
+    char where[64] = "";
+    if (r->mode == DR_SCALE_WEAK)
+        snprintf(where, sizeof(where), " (at %u %s)", worst->workers,
+                 workers_word(worst->workers));
+    char *s = NULL;
+    if (asprintf(&s,
+                 "%zu of %zu tasks%s have no cost, so the simulation counted "
+                 "each as 1 s: the figures describe that guess, not the "
+                 "tasks. Give them a cost, or replay the durations of a "
+                 "measured run with --costs TRACE.json.",
+                 worst->uncosted,
+                 worst->ntasks >= worst->uncosted ? worst->ntasks
+                                                  : worst->uncosted,
+                 where) < 0) {
+        *oom = 1;
+        return NULL;
+    }
+    return s;
 }
 
 /* ---------------------------------------------------------------- analysis */
@@ -529,8 +739,10 @@ int dr_scale_analyse(dr_scale_result *r) {
             return DR_EINVAL;
         }
         double P = pt->workers;
-        pt->oversubscribed =
-            !r->simulated && r->cores > 0 && pt->workers > r->cores;
+        /* Tasks that only wait share no cores: more of them than cores is
+         * the point of an I/O-bound experiment, not a mistake. */
+        pt->oversubscribed = !r->simulated && r->cpu_tasks && r->cores > 0 &&
+                             pt->workers > r->cores;
         /* Weak scaling: one worker would need T(1) times the growth of the
          * work for the grown problem (Gustafson's numerator).  Simulated
          * work is exact; measured task durations stretch when workers
@@ -551,11 +763,15 @@ int dr_scale_analyse(dr_scale_result *r) {
         p[i] = pt->workers;
         s[i] = pt->speedup;
     }
-    int rc;
-    if (weak)
+    /* A busy machine's timings measure the other programs: fitting a law
+     * to them would explain noise, so nothing is fitted. */
+    r->busy = dr_scale_machine_busy(r, NULL, 0);
+    r->amdahl_f = r->amdahl_r2 = r->gustafson_s = r->gustafson_r2 = NAN;
+    int rc = 0;
+    if (!r->busy && weak)
         rc = dr_scale_fit_gustafson(p, s, r->npoints, &r->gustafson_s,
                                     &r->gustafson_r2);
-    else
+    else if (!r->busy)
         rc = dr_scale_fit_amdahl(p, s, r->npoints, &r->amdahl_f, &r->amdahl_r2);
     free(p);
     free(s);
@@ -569,11 +785,18 @@ int dr_scale_analyse(dr_scale_result *r) {
                                              : NAN)
                  : dr_scale_amdahl_speedup(r->amdahl_f, pt->workers);
     }
+    r->cp_limited =
+        !r->busy && (weak ? weak_cp_limited(r) : strong_cp_limit(r) >= 0);
     if (base->ntasks > 0 && base->work >= 0) {
         r->task_mean = base->work / (double)base->ntasks;
         r->task_overhead =
             fmax(0.0, (base->makespan - base->work) / (double)base->ntasks);
     }
+    int oom;
+    free(r->warning);
+    r->warning = make_warning(r, &oom);
+    if (oom)
+        return DR_ENOMEM;
     free(r->verdict);
     r->verdict = make_verdict(r);
     return r->verdict != NULL ? 0 : DR_ENOMEM;

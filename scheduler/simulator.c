@@ -21,6 +21,7 @@
 #include "graph_internal.h"
 #include "run_internal.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -185,26 +186,29 @@ done:
     return rc;
 }
 
-long dr__costs_from_trace(const dr_graph *g, const char *path, double *duration,
-                          dr_error *err) {
-    json_error_t jerr;
-    json_t *root = json_load_file(path, 0, &jerr);
-    if (root == NULL) {
-        dr__error_set(err, DR_EPARSE, path, jerr.line, jerr.column, NULL,
-                      "cannot read the trace: %s", jerr.text);
-        return DR_EPARSE;
-    }
+/* 1: a finite number in *out, 0: absent, -1: present but not a number. */
+static int trace_num(const json_t *o, const char *key, double *out) {
+    json_t *v = json_object_get(o, key);
+    if (v == NULL)
+        return 0;
+    if (!json_is_number(v))
+        return -1;
+    *out = json_number_value(v);
+    return isfinite(*out) ? 1 : -1;
+}
+
+long dr__costs_from_trace_json(const dr_graph *g, const json_t *root,
+                               const char *source, double *duration,
+                               uint8_t *found, dr_error *err) {
     json_t *events = json_object_get(root, "traceEvents");
     if (!json_is_array(events)) {
-        dr__error_set(err, DR_EFORMAT, path, 0, 0, NULL,
+        dr__error_set(err, DR_EFORMAT, source, 0, 0, NULL,
                       "not a dagrun trace: no 'traceEvents' list");
-        json_decref(root);
         return DR_EFORMAT;
     }
     size_t n = dr_graph_ntasks(g);
     double *best_ts = malloc((n ? n : 1) * sizeof(*best_ts));
     if (best_ts == NULL) {
-        json_decref(root);
         dr__error_set(err, DR_ENOMEM, NULL, 0, 0, NULL, "out of memory");
         return DR_ENOMEM;
     }
@@ -218,26 +222,62 @@ long dr__costs_from_trace(const dr_graph *g, const char *path, double *duration,
         json_t *args = json_object_get(ev, "args");
         const char *key = json_string_value(json_object_get(args, "task"));
         const char *status = json_string_value(json_object_get(args, "status"));
-        json_t *dur = json_object_get(ev, "dur");
         if (ph == NULL || strcmp(ph, "X") != 0 || key == NULL ||
-            !json_is_number(dur) || (status && strcmp(status, "ok") != 0))
+            (status && strcmp(status, "ok") != 0))
             continue;
         dr_task t = dr_graph_find(g, key);
-        double ts = json_number_value(json_object_get(ev, "ts"));
-        if (t == DR_TASK_NONE || ts < best_ts[t])
+        if (t == DR_TASK_NONE)
+            continue;
+        /* A successful attempt of a task of the graph gives that task its
+         * cost, so its times must be usable: present, finite, not
+         * negative (docs/trace-format.md, readers' limits). */
+        double ts = 0, dur = 0;
+        int got_ts = trace_num(ev, "ts", &ts),
+            got_dur = trace_num(ev, "dur", &dur);
+        if (got_ts != 1 || got_dur != 1 || ts < 0 || dur < 0) {
+            const char *which = got_dur != 1 || dur < 0 ? "dur" : "ts";
+            int got = which[0] == 'd' ? got_dur : got_ts;
+            dr__error_set(err, DR_EFORMAT, source, 0, 0, key,
+                          "traceEvents[%zu]: \"%s\" is %s: a successful "
+                          "attempt needs a start and a duration in "
+                          "microseconds, from 0 up",
+                          i, which,
+                          got == 0  ? "missing"
+                          : got < 0 ? "not a number"
+                                    : "negative");
+            free(best_ts);
+            return DR_EFORMAT;
+        }
+        if (ts < best_ts[t])
             continue;
         if (best_ts[t] < 0)
             matched++;
         best_ts[t] = ts;
-        double d = json_number_value(dur) / 1e6;
-        duration[t] = d > 0 ? d : 0;
+        if (found != NULL)
+            found[t] = 1;
+        duration[t] = dur / 1e6;
     }
     free(best_ts);
-    json_decref(root);
     if (matched == 0 && n > 0) {
-        dr__error_set(err, DR_EFORMAT, path, 0, 0, NULL,
+        dr__error_set(err, DR_EFORMAT, source, 0, 0, NULL,
                       "the trace has no successful task of this graph");
         return DR_EFORMAT;
     }
     return matched;
+}
+
+long dr__costs_from_trace(const dr_graph *g, const char *path, double *duration,
+                          uint8_t *found, dr_error *err) {
+    dr_error local;
+    if (err == NULL) { /* the code is wanted even when the text is not */
+        dr_error_clear(&local);
+        err = &local;
+    }
+    /* The size cap of every reader of run files (DAGRUN_MAX_TRACE_MB). */
+    json_t *root = dr__json_load_run_file(path, "trace", err);
+    if (root == NULL)
+        return err->code != 0 ? err->code : DR_EPARSE;
+    long rc = dr__costs_from_trace_json(g, root, path, duration, found, err);
+    json_decref(root);
+    return rc;
 }

@@ -11,6 +11,9 @@
 #include "graph_internal.h"
 #include "run_internal.h"
 
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -153,21 +156,27 @@ typedef struct text_buf {
     int failed;
 } text_buf;
 
+/* Makes room for n more bytes and a NUL; marks the buffer failed when it
+ * cannot. */
+static void buf_reserve(text_buf *b, size_t n) {
+    if (b->failed || b->len + n + 1 <= b->cap)
+        return;
+    size_t cap = b->cap ? b->cap : 4096;
+    while (cap < b->len + n + 1)
+        cap *= 2;
+    char *bigger = realloc(b->s, cap);
+    if (bigger == NULL) {
+        b->failed = 1;
+        return;
+    }
+    b->s = bigger;
+    b->cap = cap;
+}
+
 static void buf_add(text_buf *b, const char *s, size_t n) {
+    buf_reserve(b, n);
     if (b->failed)
         return;
-    if (b->len + n + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap : 4096;
-        while (cap < b->len + n + 1)
-            cap *= 2;
-        char *bigger = realloc(b->s, cap);
-        if (bigger == NULL) {
-            b->failed = 1;
-            return;
-        }
-        b->s = bigger;
-        b->cap = cap;
-    }
     memcpy(b->s + b->len, s, n);
     b->len += n;
     b->s[b->len] = '\0';
@@ -206,6 +215,38 @@ static void buf_string(text_buf *b, const char *s, size_t len) {
     json_decref(j);
 }
 
+/* Appends printf output of any length.  The text is formatted straight
+ * into the buffer, growing it when vsnprintf says it needs more: only what
+ * was written is ever kept (a number such as 1e306 µs has 300 digits). */
+static void buf_printf(text_buf *b, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void buf_printf(text_buf *b, const char *fmt, ...) {
+    for (int pass = 0; pass < 2 && !b->failed; pass++) {
+        size_t room = b->cap > b->len ? b->cap - b->len : 0;
+        va_list ap;
+        va_start(ap, fmt);
+        int n = vsnprintf(b->s ? b->s + b->len : NULL, room, fmt, ap);
+        va_end(ap);
+        if (n < 0) {
+            b->failed = 1;
+            return;
+        }
+        if ((size_t)n < room) {
+            b->len += (size_t)n;
+            return;
+        }
+        buf_reserve(b, (size_t)n); /* then format again, into the room */
+    }
+}
+
+/* A time in µs as a JSON number: %.3f (ns resolution), which is what
+ * readers expect; a non-finite value (never recorded by either driver) as 0
+ * rather than the invalid JSON "inf". */
+static void buf_time(text_buf *b, const char *key, double us) {
+    buf_printf(b, ",\"%s\":%.3f", key, isfinite(us) ? us : 0.0);
+}
+
 /* One attempt event as text, the same fields as attempt_event(). */
 static void buf_attempt(text_buf *b, const dr_run *run,
                         const dr__groups *groups, const dr__attempt *a) {
@@ -214,26 +255,21 @@ static void buf_attempt(text_buf *b, const dr_run *run,
     const char *op = dr_task_op_label(g, a->task);
     size_t klen = strlen(key), clen;
     const char *cat = category(groups, g, a->task, &clen);
-    char num[160];
     buf_add(b, "{\"name\":", 8);
     buf_string(b, key, klen);
     buf_add(b, ",\"cat\":", 7);
     buf_string(b, cat, clen);
-    int n = snprintf(num, sizeof(num),
-                     ",\"ph\":\"X\",\"pid\":1,\"tid\":%u,\"ts\":%.3f,"
-                     "\"dur\":%.3f,\"args\":{\"task\":",
-                     (unsigned)a->worker, a->start * 1e6,
-                     (a->end - a->start) * 1e6);
-    buf_add(b, num, (size_t)n);
+    buf_printf(b, ",\"ph\":\"X\",\"pid\":1,\"tid\":%u", (unsigned)a->worker);
+    buf_time(b, "ts", a->start * 1e6);
+    buf_time(b, "dur", (a->end - a->start) * 1e6);
+    buf_add(b, ",\"args\":{\"task\":", 16);
     buf_string(b, key, klen);
     buf_add(b, ",\"op\":", 6);
     buf_string(b, op, strlen(op));
-    n = snprintf(num, sizeof(num),
-                 ",\"ready\":%.3f,\"status\":\"%s\",\"attempt\":%u,"
-                 "\"worker\":%u",
-                 a->ready * 1e6, status_name(a->status), (unsigned)a->attempt,
-                 (unsigned)a->worker);
-    buf_add(b, num, (size_t)n);
+    buf_time(b, "ready", a->ready * 1e6);
+    buf_printf(b, ",\"status\":\"%s\",\"attempt\":%u,\"worker\":%u",
+               status_name(a->status), (unsigned)a->attempt,
+               (unsigned)a->worker);
     if (a->error != NULL) {
         buf_add(b, ",\"error\":", 9);
         buf_string(b, a->error, strlen(a->error));

@@ -1,6 +1,7 @@
 #!/bin/sh
 # The whole test command (README's second command; .ci/run calls it):
-#  1. installs what is missing (scripts/setup.sh),
+#  1. installs what is missing, the test-only packages included
+#     (scripts/setup.sh --test),
 #  2. builds warning-free (-Werror) and runs every test,
 #  3. builds with AddressSanitizer + UndefinedBehaviorSanitizer and runs every
 #     test again,
@@ -10,20 +11,21 @@
 # Build trees go to build/, build-asan/, build-tsan/, build-fuzz/.
 set -eu
 cd "$(dirname "$0")/.."
-scripts/setup.sh
+scripts/setup.sh --test
 jobs=$(nproc 2>/dev/null || echo 2)
 
 step() { printf '\n==== %s\n' "$*"; }
 
 step "build (warnings are errors)"
-cmake -S . -B build -DDAGRUN_WERROR=ON >/dev/null
+# DAGRUN_BUILD_TESTS=ON: README's first command builds without the tests.
+cmake -S . -B build -DDAGRUN_WERROR=ON -DDAGRUN_BUILD_TESTS=ON >/dev/null
 cmake --build build -j"$jobs"
 step "tests"
 ctest --test-dir build --output-on-failure -j1
 
 step "build with ASan + UBSan"
-cmake -S . -B build-asan -DDAGRUN_WERROR=ON -DCMAKE_BUILD_TYPE=Debug \
-    -DDAGRUN_SANITIZE="address;undefined" >/dev/null
+cmake -S . -B build-asan -DDAGRUN_WERROR=ON -DDAGRUN_BUILD_TESTS=ON \
+    -DCMAKE_BUILD_TYPE=Debug -DDAGRUN_SANITIZE="address;undefined" >/dev/null
 cmake --build build-asan -j"$jobs"
 step "tests under ASan + UBSan"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 \
@@ -31,8 +33,8 @@ UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
     ctest --test-dir build-asan --output-on-failure -j1
 
 step "build with TSan"
-cmake -S . -B build-tsan -DDAGRUN_WERROR=ON -DCMAKE_BUILD_TYPE=Debug \
-    -DDAGRUN_SANITIZE=thread >/dev/null
+cmake -S . -B build-tsan -DDAGRUN_WERROR=ON -DDAGRUN_BUILD_TESTS=ON \
+    -DCMAKE_BUILD_TYPE=Debug -DDAGRUN_SANITIZE=thread >/dev/null
 cmake --build build-tsan -j"$jobs"
 step "scheduler tests under TSan"
 if ctest --test-dir build-tsan -N -L scheduler | grep -q "Total Tests: [1-9]"; then

@@ -530,3 +530,43 @@ Test(analysis, cli_bound_mode_is_labelled) {
     free(out);
     free(errs);
 }
+
+/* ------------------------------------------------------ non-finite totals */
+
+/* Every cost is finite, their sum is not: an error that says so and names
+ * the largest cost, instead of "parallelism = -nan" (issue 9, item 5). */
+Test(analysis, costs_whose_sum_overflows_are_an_error) {
+    dr_graph *g = dr_graph_create();
+    add(g, "a", 1e308);
+    add(g, "b", 1.7e308);
+    dep(g, "b", "a");
+    dr_error err;
+    dr_error_clear(&err);
+    cr_expect_null(dr_analyze(g, NULL, &err));
+    cr_expect_eq(err.code, DR_ERANGE);
+    cr_expect(strstr(err.text,
+                     "the costs of the 2 tasks add up to more than") != NULL,
+              "%s", err.text);
+    cr_expect(strstr(err.text, "task 'b', 1.7e+308 s") != NULL, "%s", err.text);
+    dr_graph_destroy(g);
+}
+
+Test(analysis, cli_overflowing_costs_exit_2_naming_the_file) {
+    char *dir = drt_tmpdir();
+    char *path = drt_fmt("%s/inf.json", dir);
+    cr_assert_eq(drt_write_file(path, "{\"tasks\": [{\"id\": \"a\", \"cost\": "
+                                      "1e308}, {\"id\": \"b\", \"cost\": "
+                                      "1e308}]}"),
+                 0);
+    char *out = NULL, *errs = NULL;
+    int rc = drt_cli(&out, &errs, "analyze '%s'", path);
+    cr_expect_eq(rc, 2);
+    char *want =
+        drt_fmt("dagrun analyze: %s: the costs of the 2 tasks add up", path);
+    cr_expect(strstr(errs, want) != NULL, "%s", errs);
+    cr_expect(strstr(out, "nan") == NULL, "%s", out);
+    cr_expect(strstr(out, "every task has cost 0") == NULL, "%s", out);
+    free(want), free(out), free(errs), free(path);
+    drt_rmtree(dir);
+    free(dir);
+}

@@ -4,8 +4,10 @@
  * estimate and sample count, the simulated makespans of the web requests
  * and the lecture DAG, the range sum, word counts and per-airline totals
  * against the same sums computed here with plain shell tools, the plugin's
- * result.  Sizes are scaled down with --set so the whole file takes a few
- * seconds; nothing checks how long a real run took.
+ * result.  Each example also runs twice (or more) in one folder with other
+ * parameters, larger first, so that an answer that picks up an earlier
+ * run's files fails.  Sizes are scaled down with --set so the whole file
+ * takes a few seconds; nothing checks how long a real run took.
  *
  * Examples with commands use paths relative to the working folder (the
  * repository root, in the README); here each runs in a scratch folder
@@ -132,16 +134,19 @@ static char *file_in(const char *dir, const char *name) {
 
 Test(examples, pi_strong_scaling_estimates_pi_from_a_fixed_total) {
     char *dir = workdir();
+    /* Two runs in one folder with other parameters, as for every example:
+     * 7 and 3 chunks do not divide the totals (the last takes the rest). */
+    const long samples[] = {0, 400000, 0, 90001};
     for (int w = 1; w <= 3; w += 2) {
-        /* 7 chunks do not divide the total: the last takes the rest. */
-        char *args = drt_fmt("run examples/pi.json -w %d --set chunks=7 "
-                             "--set samples=400000 --no-outputs -q "
+        char *args = drt_fmt("run examples/pi.json -w %d --set chunks=%d "
+                             "--set samples=%ld --no-outputs -q "
                              "--output reduce",
-                             w);
+                             w, w == 1 ? 7 : 3, samples[w]);
         char *out = dagrun_in(dir, 0, args);
         json_t *r = result_of(out, "reduce");
         /* The same total at every worker count: that is strong scaling. */
-        cr_assert_eq(json_integer_value(json_object_get(r, "samples")), 400000);
+        cr_assert_eq(json_integer_value(json_object_get(r, "samples")),
+                     samples[w]);
         double e = num(r, "estimate");
         cr_assert(fabs(e - M_PI) < 0.02, "estimate %f", e);
         json_decref(r);
@@ -257,7 +262,142 @@ Test(examples, sum_range_adds_the_chunks) {
     free(dir);
 }
 
+/* Runs the example twice in one folder, more chunks first: the second run
+ * must add only its own chunks (a glob over chunk files once picked up the
+ * first run's and printed 875000750000 for 500000500000). */
+Test(examples, sum_range_is_right_after_a_run_with_other_parameters) {
+    char *dir = workdir();
+    const struct {
+        long n, chunks;
+    } runs[] = {{1000000, 8}, {1000000, 4}, {100000, 13}, {1000, 3}, {7, 5}};
+    for (size_t i = 0; i < sizeof(runs) / sizeof(runs[0]); i++) {
+        char *args = drt_fmt("run examples/sum-range.json -w 2 --set n=%ld "
+                             "--set chunks=%ld --no-outputs -q",
+                             runs[i].n, runs[i].chunks);
+        free(dagrun_in(dir, 0, args));
+        char *total = file_in(dir, "dagrun-out/sum-range/total.txt");
+        char *expect = drt_fmt("%ld\n", runs[i].n * (runs[i].n + 1) / 2);
+        cr_expect_str_eq(total, expect, "%s", args);
+        free(expect);
+        free(total);
+        free(args);
+    }
+    drt_rmtree(dir);
+    free(dir);
+}
+
+Test(examples, sum_range_refuses_parameters_it_cannot_sum_exactly) {
+    char *dir = workdir();
+    /* A first good run leaves a total behind; a refused run must not let
+     * it look like its own answer. */
+    free(dagrun_in(dir, 0,
+                   "run examples/sum-range.json --set n=100 --no-outputs -q"));
+    const char *bad[] = {"--set chunks=0", "--set n=-5", "--set n=1000000000"};
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        char *out = NULL, *err = NULL;
+        int rc = sh_in(dir, &out, &err,
+                       "'%s' run examples/sum-range.json %s --no-outputs",
+                       drt_cli_path(), bad[i]);
+        cr_expect_eq(rc, 1, "%s: exit %d", bad[i], rc);
+        char *all = drt_fmt("%s%s", out, err);
+        cr_expect(strstr(all, "sum-range: ") != NULL &&
+                      strstr(all, "must be") != NULL,
+                  "%s: no message saying what is wrong:\n%s", bad[i], all);
+        char *path = drt_fmt("%s/dagrun-out/sum-range/total.txt", dir);
+        cr_expect(access(path, F_OK) != 0,
+                  "%s: an earlier run's total.txt is still there", bad[i]);
+        free(path);
+        free(all);
+        free(out);
+        free(err);
+    }
+    drt_rmtree(dir);
+    free(dir);
+}
+
 /* ------------------------------------------------ wordcount and airlines */
+
+/* More files first, then fewer: the total is files * words, every file
+ * having exactly `words` words, whatever ran in the folder before. */
+Test(examples, wordcount_is_right_after_a_run_with_more_files) {
+    char *dir = workdir();
+    const struct {
+        int files, words;
+    } runs[] = {{8, 3000}, {3, 5000}, {1, 700}};
+    for (size_t i = 0; i < sizeof(runs) / sizeof(runs[0]); i++) {
+        char *args = drt_fmt("run examples/wordcount/graph.json -w 2 "
+                             "--set files=%d --set words=%d --no-outputs -q",
+                             runs[i].files, runs[i].words);
+        free(dagrun_in(dir, 0, args));
+        char *total = file_in(dir, "dagrun-out/wordcount/total.txt");
+        char *expect = drt_fmt("%d\n", runs[i].files * runs[i].words);
+        cr_expect_str_eq(total, expect, "%s", args);
+        /* The data folder holds this run's files only. */
+        char *n = NULL;
+        cr_assert_eq(sh_in(dir, &n, NULL,
+                           "ls dagrun-out/wordcount/data | wc -l | tr -d ' '"),
+                     0);
+        char *nfiles = drt_fmt("%d\n", runs[i].files);
+        cr_expect_str_eq(n, nfiles, "%s: stale data files", args);
+        free(nfiles);
+        free(n);
+        free(expect);
+        free(total);
+        free(args);
+    }
+    drt_rmtree(dir);
+    free(dir);
+}
+
+/* The per-airline totals of flights-0 .. flights-(files-1), computed here
+ * in one pass over exactly those files. */
+static char *airline_totals(const char *dir, int files) {
+    char *expect = NULL;
+    cr_assert_eq(
+        sh_in(dir, &expect, NULL,
+              "i=0; while [ $i -lt %d ]; do tail -n +2 "
+              "dagrun-out/airlines/data/flights-$i.csv; i=$((i + 1)); done | "
+              "awk -F, '{ d[$1] += $4 } END { for (a in d) printf "
+              "\"%%s,%%.0f\\n\", a, d[a] }' | sort",
+              files),
+        0);
+    return expect;
+}
+
+Test(examples, airlines_are_right_after_a_run_with_more_files) {
+    char *dir = workdir();
+    const struct { int files, rows; } runs[] = {{6, 1500}, {2, 2000}, {1, 10}};
+    for (size_t i = 0; i < sizeof(runs) / sizeof(runs[0]); i++) {
+        char *args = drt_fmt("run examples/airlines/graph.json -w 2 "
+                             "--set files=%d --set rows=%d --no-outputs -q",
+                             runs[i].files, runs[i].rows);
+        free(dagrun_in(dir, 0, args));
+        char *totals = file_in(dir, "dagrun-out/airlines/totals.csv");
+        char *expect = airline_totals(dir, runs[i].files);
+        cr_expect_str_eq(totals, expect, "%s", args);
+        /* And the distances add up to the sum over every row. */
+        char *sum = NULL, *all = NULL;
+        cr_assert_eq(sh_in(dir, &sum, NULL,
+                           "awk -F, '{ s += $2 } END { printf \"%%.0f\", s "
+                           "}' dagrun-out/airlines/totals.csv"),
+                     0);
+        cr_assert_eq(sh_in(dir, &all, NULL,
+                           "i=0; while [ $i -lt %d ]; do tail -n +2 "
+                           "dagrun-out/airlines/data/flights-$i.csv; "
+                           "i=$((i + 1)); done | awk -F, '{ s += $4 } END { "
+                           "printf \"%%.0f\", s }'",
+                           runs[i].files),
+                     0);
+        cr_expect_str_eq(sum, all, "%s", args);
+        free(sum);
+        free(all);
+        free(expect);
+        free(totals);
+        free(args);
+    }
+    drt_rmtree(dir);
+    free(dir);
+}
 
 Test(examples, wordcount_matches_wc_over_all_files) {
     char *dir = workdir();
@@ -353,6 +493,16 @@ Test(examples, plugin_ops_run_from_json) {
     cr_assert_eq(json_integer_value(fib), 34);
     json_decref(total);
     json_decref(fib);
+    free(out);
+    free(args);
+    /* Again in the same folder with another n: F5 * F6 = 5 * 8. */
+    args = drt_fmt("run examples/plugin/graph.json -w 2 --plugin '%s' "
+                   "--set n=6 --no-outputs -q --output total",
+                   DR_EXAMPLE_PLUGIN);
+    out = dagrun_in(dir, 0, args);
+    total = result_of(out, "total");
+    cr_assert_eq(json_integer_value(total), 40);
+    json_decref(total);
     free(out);
     free(args);
     drt_rmtree(dir);

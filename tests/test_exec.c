@@ -953,3 +953,77 @@ Test(exec, inputs_of_skipped_tasks_are_released_during_the_run, .timeout = 60) {
     dr_run_destroy(run);
     dr_graph_destroy(g);
 }
+
+/* A task's own "timeout": 0 means none, whatever the run's default; a task
+ * without one gets the run's (--timeout). */
+Test(exec, a_task_timeout_of_zero_is_never_overridden_by_the_runs_timeout,
+     .timeout = 60) {
+    dr_error err;
+    memset(&err, 0, sizeof err);
+    static const char text[] =
+        "{\"tasks\": ["
+        "{\"id\": \"patient\", \"op\": \"sleep\", \"args\": {\"ms\": 300}, "
+        "\"timeout\": 0},"
+        "{\"id\": \"default\", \"op\": \"sleep\", \"args\": {\"ms\": 20000}}]}";
+    dr_graph *g = dr_graph_load_buffer(text, sizeof text - 1, NULL, NULL, &err);
+    cr_assert_not_null(g, "%s", err.text);
+    dr_task patient = dr_graph_find(g, "patient"),
+            deflt = dr_graph_find(g, "default");
+    cr_assert(dr_task_has_timeout(g, patient));
+    cr_assert(!dr_task_has_timeout(g, deflt));
+    dr_run_options o;
+    dr_run_options_init(&o);
+    o.workers = 2;
+    o.keep_going = 1;
+    o.timeout = 0.05;
+    dr_run *run = run_or_die(g, &o);
+    cr_expect_eq(dr_run_task_state(run, patient), DR_STATE_OK,
+                 "the task with timeout 0 was stopped");
+    cr_expect_eq(dr_run_task_state(run, deflt), DR_STATE_FAILED);
+    cr_expect_eq(run->attempts[run->last[deflt]].status, DR__ATTEMPT_TIMEOUT);
+    /* And "timeout": 0 survives a save and a load. */
+    json_t *saved = dr_graph_to_json(g);
+    cr_assert_not_null(saved);
+    json_t *tasks = json_object_get(saved, "tasks");
+    int found = 0;
+    for (size_t i = 0; i < json_array_size(tasks); i++) {
+        json_t *task = json_array_get(tasks, i);
+        if (strcmp(json_string_value(json_object_get(task, "id")), "patient") ==
+            0) {
+            json_t *timeout = json_object_get(task, "timeout");
+            found = timeout != NULL && json_number_value(timeout) == 0;
+        }
+    }
+    cr_expect(found, "timeout 0 was not saved");
+    json_decref(saved);
+    dr_run_destroy(run);
+    dr_graph_destroy(g);
+}
+
+/* A working folder that does not exist is reported as such, before
+ * anything runs, not as "cannot run 'echo'". */
+Test(exec, a_missing_working_folder_stops_the_run_before_it_starts,
+     .timeout = 30) {
+    char *dir = drt_tmpdir();
+    dr_graph *g = dr_graph_create();
+    dr_task t = add(g, "hello");
+    const char *argv[] = {"echo", "hello"};
+    cr_assert_eq(dr_task_set_argv(g, t, argv, 2), 0);
+    dr_run_options o = command_options(dir);
+    char *missing = drt_fmt("%s/no-such-folder", dir);
+    o.workdir = missing;
+    dr_error err;
+    memset(&err, 0, sizeof err);
+    dr_run *run = dr_run_graph(g, &o, &err);
+    cr_expect_null(run, "the run started");
+    cr_expect_not_null(strstr(err.text, "working folder"), "%s", err.text);
+    cr_expect_not_null(strstr(err.text, missing), "%s", err.text);
+    cr_expect_not_null(strstr(err.text, "No such file or directory"), "%s",
+                       err.text);
+    dr_run_destroy(run);
+    dr_graph_destroy(g);
+    free_options(&o);
+    free(missing);
+    drt_rmtree(dir);
+    free(dir);
+}

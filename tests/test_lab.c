@@ -5,6 +5,9 @@
  * stripped, the π examples shrunk by shrink()); other lines (mkdir, grep)
  * run through /bin/sh.
  *
+ * Every simulated `scale` must replay real durations: its scaling.json has
+ * no warning about tasks without a cost.
+ *
  * Each step runs in its own scratch folder that mirrors the source tree's
  * root (symbolic links to examples/ and tests/), so the commands' relative
  * paths work as they do for a student at the top of the tree, while their
@@ -14,6 +17,7 @@
 #include "support.h"
 
 #include <criterion/criterion.h>
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -93,6 +97,29 @@ static const char *shrink(const char *cmd) {
     return "";
 }
 
+/* The lesson of a simulated experiment depends on the tasks' durations:
+ * every one the lab runs must have them (a cost, or --costs), so that its
+ * report carries no "tasks without a cost" warning.  Reads the -o folder
+ * of a `scale` command (run from the scratch root). */
+static void check_scale_costs(const char *cmd) {
+    if (strncmp(cmd, "dagrun scale ", 13) != 0)
+        return;
+    const char *o = strstr(cmd, " -o ");
+    cr_assert_not_null(o, "`%s` has no -o", cmd);
+    o += 4;
+    char *dir = strndup(o, strcspn(o, " "));
+    char *path = drt_fmt("%s/scaling.json", dir);
+    json_error_t e;
+    json_t *j = json_load_file(path, 0, &e);
+    cr_assert_not_null(j, "%s: %s", path, e.text);
+    if (json_is_true(json_object_get(j, "simulated")))
+        cr_assert(json_is_null(json_object_get(j, "warning")), "`%s`: %s", cmd,
+                  json_string_value(json_object_get(j, "warning")));
+    json_decref(j);
+    free(path);
+    free(dir);
+}
+
 /* Runs the set-up lines (step 0) and then the lines of `step`. */
 static void run_step(int step) {
     lab l = lab_read();
@@ -118,6 +145,7 @@ static void run_step(int step) {
         cr_assert_eq(rc, 0, "step %d: `%s` exited %d\n%s", step, l.cmd[i], rc,
                      err ? err : "");
         free(err);
+        check_scale_costs(l.cmd[i]);
         ran += l.step[i] == step;
     }
     cr_assert_gt(ran, 0, "step %d has no commands", step);

@@ -1,11 +1,16 @@
 /* Metrics on hand-made attempt lists: work, span and the critical path by
  * measured durations, bounds, utilisation, per-worker idle tails, the
- * degree-of-parallelism profile, overhead and the failure lists. */
+ * degree-of-parallelism profile, overhead, the failure lists, which tasks
+ * count as CPU-bound, and interrupted tasks (by hand and with a real
+ * SIGINT). */
 #include "run_internal.h"
+#include "support.h"
 
 #include <criterion/criterion.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 
 static dr_graph *graph;
 static dr_run *run;
@@ -224,11 +229,37 @@ Test(metrics, failures_and_skipped_tasks_are_listed, .init = setup,
     free(text);
 }
 
+/* The summary printed into a new string (caller frees). */
+static char *summary_text(const dr_run *r) {
+    char *text = NULL;
+    size_t len = 0;
+    FILE *out = open_memstream(&text, &len);
+    cr_assert_not_null(out);
+    dr_run_print_summary(r, out);
+    fclose(out);
+    return text;
+}
+
+/* A run of `graph` as it would be made for a real run of it (cpu_tasks
+ * counted by dr__run_create), replacing the fixture's. */
+static void recreate_run(unsigned workers, unsigned cores) {
+    dr_run_destroy(run);
+    dr_run_options o;
+    dr_run_options_init(&o);
+    run = dr__run_create(graph, &o, workers, cores, 0);
+    cr_assert_not_null(run);
+}
+
 Test(metrics, text_summary_explains_and_warns_about_oversubscription,
      .init = setup, .fini = teardown, .timeout = 10) {
+    /* Spinning tasks burn CPU in this process: 4 of them on 2 cores share
+     * the cores. */
+    json_t *args = json_pack("{s:i}", "units", 1);
+    for (dr_task t = 0; t < 4; t++)
+        cr_assert_eq(dr_task_set_builtin(graph, t, "spin", args), 0);
+    json_decref(args);
+    recreate_run(4, 2);
     schedule();
-    run->workers = 4;
-    run->cores = 2;
     char *text = NULL;
     size_t len = 0;
     FILE *out = open_memstream(&text, &len);
@@ -372,4 +403,209 @@ Test(metrics, no_critical_path_when_nothing_succeeded, .init = setup,
     cr_expect_not_null(strstr(text, "No task took measurable time"), "%s",
                        text);
     free(text);
+}
+
+/* ------------------------------------------------------ CPU-bound tasks */
+
+Test(metrics, sleeping_tasks_on_more_workers_than_cores_get_no_core_warning,
+     .init = setup, .fini = teardown, .timeout = 10) {
+    json_t *args = json_pack("{s:i}", "ms", 1);
+    for (dr_task t = 0; t < 4; t++)
+        cr_assert_eq(dr_task_set_builtin(graph, t, "sleep", args), 0);
+    json_decref(args);
+    recreate_run(4, 2);
+    schedule();
+    char *text = summary_text(run);
+    cr_expect_null(strstr(text, "workers on"), "%s", text);
+    json_t *s = dr_run_summary_json(run);
+    cr_expect(json_is_false(json_object_get(s, "oversubscribed")));
+    cr_expect_eq(json_integer_value(json_object_get(s, "cpu_tasks")), 0);
+    json_decref(s);
+    free(text);
+}
+
+static int nothing(dr_call *call, void *user_data) {
+    (void)call, (void)user_data;
+    return 0;
+}
+
+Test(metrics, which_tasks_use_cpu_in_this_process, .timeout = 10) {
+    dr_graph *g = dr_graph_create();
+    const char *keys[] = {"spin", "pi",  "sleep", "sum", "noop",
+                          "fail", "cmd", "sh",    "fn",  "none"};
+    for (int i = 0; i < 10; i++)
+        cr_assert_eq(dr_graph_add_task(g, keys[i], NULL), 0);
+    json_t *spin = json_pack("{s:i}", "units", 1);
+    json_t *pi = json_pack("{s:i}", "samples", 10);
+    json_t *sleep = json_pack("{s:i}", "ms", 1);
+    cr_assert_eq(dr_task_set_builtin(g, 0, "spin", spin), 0);
+    cr_assert_eq(dr_task_set_builtin(g, 1, "pi", pi), 0);
+    cr_assert_eq(dr_task_set_builtin(g, 2, "sleep", sleep), 0);
+    cr_assert_eq(dr_task_set_builtin(g, 3, "sum", NULL), 0);
+    cr_assert_eq(dr_task_set_builtin(g, 4, "noop", NULL), 0);
+    cr_assert_eq(dr_task_set_builtin(g, 5, "fail", NULL), 0);
+    const char *argv[] = {"true", NULL};
+    cr_assert_eq(dr_task_set_argv(g, 6, argv, 1), 0);
+    cr_assert_eq(dr_task_set_shell(g, 7, "true"), 0);
+    cr_assert_eq(dr_task_set_function(g, 8, "f", nothing, NULL, NULL), 0);
+    json_decref(spin), json_decref(pi), json_decref(sleep);
+    const int expect[] = {1, 1, 0, 0, 0, 0, 0, 0, 1, 0};
+    for (dr_task t = 0; t < 10; t++)
+        cr_expect_eq(dr_task_uses_cpu(g, t, DR_COST_OP_NONE), expect[t],
+                     "task %s", keys[t]);
+    /* A task without an operation spins for its cost under --cost-op spin,
+     * and only sleeps under --cost-op sleep. */
+    cr_expect_eq(dr_task_uses_cpu(g, 9, DR_COST_OP_SPIN), 1);
+    cr_expect_eq(dr_task_uses_cpu(g, 9, DR_COST_OP_SLEEP), 0);
+    cr_expect_eq(dr_graph_cpu_tasks(g, DR_COST_OP_NONE), 3);
+    cr_expect_eq(dr_graph_cpu_tasks(g, DR_COST_OP_SPIN), 4);
+    cr_expect_eq(dr_task_uses_cpu(g, 99, DR_COST_OP_SPIN), 0, "out of range");
+    dr_graph_destroy(g);
+}
+
+/* --------------------------------------------------- interrupted tasks */
+
+/* What a signal leaves behind, as the executor records it: a and b were
+ * running and were stopped (their attempts "interrupted", the core calls
+ * them failed and skips c and d).  Settling makes a and b interrupted, and
+ * c and d, which nothing real made fail, "not run". */
+Test(metrics, interrupted_tasks_are_counted_apart_from_failed_and_not_run,
+     .init = setup, .fini = teardown, .timeout = 10) {
+    for (dr_task t = 0; t < 2; t++) {
+        cr_assert_geq(dr__run_add_attempt(run, t, t, 1, DR__ATTEMPT_INTERRUPTED,
+                                          0, 0, 1, "interrupted"),
+                      0);
+        cr_assert_eq(dr__run_add_failure(run, t, 1, "interrupted", NULL), 0);
+        run->state[t] = DR_STATE_FAILED;
+    }
+    run->state[2] = run->state[3] = DR_STATE_SKIPPED;
+    run->makespan = 1;
+    run->interrupted = 1;
+    dr__run_settle_interrupted(run);
+    cr_expect_eq(dr_run_task_state(run, 0), DR_STATE_INTERRUPTED);
+    cr_expect_eq(dr_run_task_state(run, 1), DR_STATE_INTERRUPTED);
+    cr_expect_eq(dr_run_task_state(run, 2), DR_STATE_PENDING);
+    cr_expect_eq(dr_run_task_state(run, 3), DR_STATE_PENDING);
+    cr_expect_eq(dr_run_status(run), DR_EINTR);
+    json_t *s = dr_run_summary_json(run);
+    cr_expect_eq(json_array_size(json_object_get(s, "failed")), 0);
+    cr_expect_eq(json_array_size(json_object_get(s, "failures")), 0);
+    cr_expect_eq(json_array_size(json_object_get(s, "skipped")), 0);
+    json_t *it = json_object_get(s, "interrupted_tasks");
+    cr_assert_eq(json_array_size(it), 2);
+    cr_expect_str_eq(json_string_value(json_array_get(it, 0)), "a");
+    cr_expect_str_eq(json_string_value(json_array_get(it, 1)), "b");
+    json_t *nr = json_object_get(s, "not_run");
+    cr_assert_eq(json_array_size(nr), 2);
+    cr_expect_str_eq(json_string_value(json_array_get(nr, 0)), "c");
+    cr_expect_str_eq(json_string_value(json_array_get(nr, 1)), "d");
+    cr_expect(json_is_true(json_object_get(s, "interrupted")));
+    json_decref(s);
+    char *text = summary_text(run);
+    cr_expect_not_null(strstr(text, "Tasks: 0 succeeded, 0 failed, 2 "
+                                    "interrupted, 0 skipped, 2 not run"),
+                       "%s", text);
+    cr_expect_not_null(
+        strstr(text, "Interrupted (running when the run was stopped): 2 "
+                     "tasks\n    a, b\n"),
+        "%s", text);
+    cr_expect_not_null(strstr(text, "Not run (never started): 2 tasks\n"
+                                    "    c, d\n"),
+                       "%s", text);
+    free(text);
+}
+
+/* A failure before the signal stays a failure, and what it skipped stays
+ * skipped; only the task the signal stopped is interrupted. */
+Test(metrics, a_real_failure_before_the_signal_stays_a_failure, .init = setup,
+     .fini = teardown, .timeout = 10) {
+    cr_assert_geq(dr__run_add_attempt(run, 0, 0, 1, DR__ATTEMPT_FAILED, 0, 0, 1,
+                                      "exit status 1"),
+                  0);
+    cr_assert_eq(dr__run_add_failure(run, 0, 1, "exit status 1", NULL), 0);
+    cr_assert_geq(dr__run_add_attempt(run, 1, 1, 1, DR__ATTEMPT_INTERRUPTED, 0,
+                                      0, 2, "interrupted"),
+                  0);
+    cr_assert_eq(dr__run_add_failure(run, 1, 1, "interrupted", NULL), 0);
+    run->state[0] = run->state[1] = DR_STATE_FAILED;
+    run->state[2] = run->state[3] = DR_STATE_SKIPPED;
+    run->makespan = 2;
+    run->interrupted = 1;
+    dr__run_settle_interrupted(run);
+    cr_expect_eq(dr_run_task_state(run, 0), DR_STATE_FAILED);
+    cr_expect_eq(dr_run_task_state(run, 1), DR_STATE_INTERRUPTED);
+    cr_expect_eq(dr_run_task_state(run, 2), DR_STATE_SKIPPED);
+    cr_expect_eq(dr_run_task_state(run, 3), DR_STATE_SKIPPED);
+    json_t *s = dr_run_summary_json(run);
+    cr_expect_eq(json_array_size(json_object_get(s, "failures")), 1);
+    cr_expect_eq(json_array_size(json_object_get(s, "interrupted_tasks")), 1);
+    cr_expect_eq(json_array_size(json_object_get(s, "not_run")), 0);
+    json_decref(s);
+}
+
+/* The real thing: SIGINT while two of four sleeps run on two workers.  The
+ * summary file, the printed summary and the trace agree: two interrupted,
+ * three never started (two sleeps and the task after them), none failed. */
+Test(metrics, a_real_sigint_reports_interrupted_tasks_everywhere,
+     .timeout = 120) {
+    char *dir = drt_tmpdir();
+    char *graph_path = drt_fmt("%s/long.json", dir);
+    cr_assert_eq(
+        drt_write_file(graph_path,
+                       "{\"name\": \"long\", \"tasks\": [{\"id\": \"s-{i}\", "
+                       "\"range\": {\"i\": \"4\"}, \"op\": \"sleep\", "
+                       "\"args\": {\"ms\": 20000}}, {\"id\": \"after\", "
+                       "\"deps\": [{\"all\": \"s-{i}\"}]}]}"),
+        0);
+    char *outdir = drt_fmt("%s/out", dir);
+    char *stdout_path = drt_fmt("%s/stdout.txt", dir);
+    char *quiet_path = drt_fmt("%s/quiet.txt", dir);
+    /* Two runs at once, one with -q (a line on stderr says it all).  Three
+     * seconds are long enough for a sanitizer build to start both. */
+    char *cmd = drt_fmt(
+        "'%s' run '%s' -w 2 -o '%s' >'%s' 2>&1 & pid=$!; "
+        "'%s' run '%s' -w 2 -q --no-outputs 2>'%s' & qpid=$!; "
+        "sleep 3; kill -INT $pid $qpid; wait $qpid; q=$?; wait $pid; r=$?; "
+        "[ $q = 130 ] && exit $r; exit 1",
+        drt_cli_path(), graph_path, outdir, stdout_path, drt_cli_path(),
+        graph_path, quiet_path);
+    int status = system(cmd);
+    cr_expect(WIFEXITED(status) && WEXITSTATUS(status) == 130, "status %d",
+              status);
+    char *quiet = drt_read_file(quiet_path, NULL);
+    cr_assert_not_null(quiet);
+    cr_expect_not_null(strstr(quiet, "dagrun: interrupted: 2 tasks stopped "
+                                     "while running, 3 not run\n"),
+                       "%s", quiet);
+    free(quiet), free(quiet_path);
+    char *summary_path = drt_fmt("%s/summary.json", outdir);
+    json_t *s = json_load_file(summary_path, 0, NULL);
+    cr_assert_not_null(s, "no summary written");
+    cr_expect(json_is_true(json_object_get(s, "interrupted")));
+    cr_expect_eq(json_array_size(json_object_get(s, "failed")), 0);
+    cr_expect_eq(json_array_size(json_object_get(s, "interrupted_tasks")), 2);
+    cr_expect_eq(json_array_size(json_object_get(s, "not_run")), 3);
+    json_decref(s);
+    char *text = drt_read_file(stdout_path, NULL);
+    cr_assert_not_null(text);
+    cr_expect_not_null(
+        strstr(text, "0 succeeded, 0 failed, 2 interrupted, 0 skipped, "
+                     "3 not run"),
+        "%s", text);
+    char *trace_path = drt_fmt("%s/trace.json", outdir);
+    json_t *t = json_load_file(trace_path, 0, NULL);
+    cr_assert_not_null(t, "no trace written");
+    size_t i, interrupted = 0;
+    json_t *ev;
+    json_array_foreach(json_object_get(t, "traceEvents"), i, ev) {
+        const char *st = json_string_value(
+            json_object_get(json_object_get(ev, "args"), "status"));
+        interrupted += st != NULL && strcmp(st, "interrupted") == 0;
+    }
+    cr_expect_eq(interrupted, 2);
+    json_decref(t);
+    free(trace_path), free(text), free(summary_path), free(cmd);
+    free(stdout_path), free(outdir), free(graph_path);
+    drt_rmtree(dir);
+    free(dir);
 }

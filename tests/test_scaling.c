@@ -111,6 +111,7 @@ static dr_scale_result *synthetic(const unsigned *p, const double *t, size_t n,
     dr_scale_result *r = dr_scale_result_create(n);
     cr_assert_not_null(r);
     r->cores = cores;
+    r->cpu_tasks = 1; /* tasks that compute, unless a test says otherwise */
     r->graph = strdup("synthetic");
     r->policy = strdup("cp");
     for (size_t i = 0; i < n; i++) {
@@ -130,33 +131,90 @@ static dr_scale_result *synthetic(const unsigned *p, const double *t, size_t n,
     return r;
 }
 
-/* Asserts that the speedup plot's ceiling line passes through (P, v): the
- * line is drawn through the table's `ceiling` column. */
+/* The tick labels of one axis group of a plot ("x-axis" or "y-axis"):
+ * each label's value and its position along the axis (x, or y of the grid
+ * line: the label's baseline sits 4 units lower).  Returns the count. */
+static size_t axis_ticks(const char *svg, const char *axis, double *pos,
+                         double *val, size_t max) {
+    char *cls = drt_fmt("class=\"axis %s\"", axis);
+    const char *g = strstr(svg, cls);
+    free(cls);
+    cr_assert_not_null(g, "no %s in %s", axis, svg);
+    const char *end = strstr(g, "</g>");
+    size_t n = 0;
+    int x_axis = axis[0] == 'x';
+    for (const char *t = strstr(g, "<text x=\"");
+         t != NULL && t < end && n < max; t = strstr(t + 1, "<text x=\"")) {
+        double x, y;
+        cr_assert_eq(sscanf(t, "<text x=\"%lf\" y=\"%lf\"", &x, &y), 2);
+        const char *label = strchr(t, '>');
+        cr_assert_not_null(label);
+        val[n] = strtod(label + 1, NULL);
+        pos[n++] = x_axis ? x : y - 4;
+    }
+    return n;
+}
+
+/* The x of count p on the worker axis, from its tick label. */
+static double x_of(const char *svg, unsigned p) {
+    double pos[64], val[64];
+    size_t n = axis_ticks(svg, "x-axis", pos, val, 64);
+    for (size_t i = 0; i < n; i++)
+        if (val[i] == p)
+            return pos[i];
+    cr_assert_fail("no tick for P = %u in %s", p, svg);
+    return NAN;
+}
+
+/* The y of value v on a log-scale value axis, from its first and last
+ * tick labels. */
+static double y_of_log(const char *svg, double v) {
+    double pos[64], val[64];
+    size_t n = axis_ticks(svg, "y-axis", pos, val, 64);
+    cr_assert_geq(n, 2, "%s", svg);
+    double slope = (pos[n - 1] - pos[0]) / (log2(val[n - 1]) - log2(val[0]));
+    return pos[0] + slope * (log2(v) - log2(val[0]));
+}
+
+/* The vertices of the first polyline drawn in `color`. */
+static size_t polyline_of(const char *svg, const char *color, double *x,
+                          double *y, size_t max) {
+    char *want = drt_fmt("stroke=\"%s\"", color);
+    const char *line = strstr(svg, "<polyline");
+    while (line != NULL) {
+        const char *close = strchr(line, '>'), *c = strstr(line, want);
+        if (c != NULL && c < close)
+            break;
+        line = strstr(line + 1, "<polyline");
+    }
+    free(want);
+    cr_assert_not_null(line, "no %s line in %s", color, svg);
+    const char *pts = strstr(line, "points=\"") + 8;
+    const char *end = strchr(pts, '"');
+    size_t n = 0;
+    while (pts < end && n < max) {
+        int used = 0;
+        if (sscanf(pts, "%lf,%lf %n", &x[n], &y[n], &used) != 2 || used == 0)
+            break;
+        pts += used;
+        n++;
+    }
+    return n;
+}
+
+/* Asserts that the speedup plot's ceiling line (drawn in #c0392b) passes
+ * through (P, v): the line goes through the table's `ceiling` column. */
 static void plot_has_ceiling_point(const dr_scale_result *r, unsigned p,
                                    double v) {
     char *svg = dr_scale_speedup_svg(r);
     cr_assert_not_null(svg);
-    /* The ceiling is the series drawn in #c0392b. */
-    const char *line = strstr(svg, "stroke=\"#c0392b\"");
-    cr_assert_not_null(line, "%s", svg);
-    const char *pts = strstr(line, "points=\"");
-    cr_assert_not_null(pts);
-    /* Recompute the point's position as scale_plot.c does. */
-    double pmax = r->points[r->npoints - 1].workers;
-    double xmax = fmax(1.0, ceil(log2(pmax) - 1e-9)), top = 1;
-    for (size_t i = 0; i < r->npoints; i++) {
-        const dr_scale_point *pt = &r->points[i];
-        top = fmax(top, pt->speedup);
-        top = fmax(top, r->points[0].makespan / pt->makespan_min);
-        top = fmax(top, pt->ceiling);
-    }
-    double x = 70 + (720 - 70 - 200) * log2(p) / xmax;
-    double y = 50 + (420 - 50 - 60) * (1 - v / (top * 1.15));
-    char *want = drt_fmt("%.1f,%.1f ", x, y);
-    const char *end = strchr(pts + 8, '"');
-    cr_assert(strstr(pts, want) != NULL && strstr(pts, want) < end,
-              "%s not in %.*s", want, (int)(end - pts), pts);
-    free(want);
+    static double x[4096], y[4096];
+    size_t n = polyline_of(svg, "#c0392b", x, y, 4096);
+    double wx = x_of(svg, p), wy = y_of_log(svg, v);
+    int found = 0;
+    for (size_t i = 0; i < n; i++)
+        found |= fabs(x[i] - wx) < 0.06 && fabs(y[i] - wy) < 0.2;
+    cr_assert(found, "(%.1f, %.1f) not on the ceiling line of %s", wx, wy, svg);
     free(svg);
 }
 
@@ -407,8 +465,9 @@ Test(scaling_output, tables_mark_oversubscribed_rows) {
               "%s", csv);
     cr_assert(strstr(csv, "karp_flatt") && strstr(csv, "ceiling") &&
               strstr(csv, "oversubscribed"));
-    /* Last line: P = 4 oversubscribed, not a baseline. */
-    cr_assert(strstr(csv, ",1,0\n") != NULL, "%s", csv);
+    /* Last line: P = 4 oversubscribed, not a baseline (the columns after
+     * them are the CPU figures, empty here, and the uncosted count). */
+    cr_assert(strstr(csv, ",1,0,,,0\n") != NULL, "%s", csv);
     char *md = dr_scale_to_markdown(r);
     cr_assert(strstr(md, "| 4 * |") != NULL, "%s", md);
     cr_assert(strstr(md, "| 2 |") != NULL, "%s", md);
@@ -657,11 +716,13 @@ Test(scaling_cli, simulated_experiment_writes_every_file) {
     char *csv = drt_read_file(csv_path, NULL);
     cr_assert_not_null(csv);
     cr_assert(strncmp(csv, "workers,", 8) == 0);
-    /* '1-4' is 1, 2, 4; plus the header. */
+    /* '1-4' is every count, 1, 2, 3 and 4 (3 is the lecture DAG's); plus
+     * the header. */
     size_t lines = 0;
     for (char *c = csv; *c; c++)
         lines += *c == '\n';
-    cr_assert_eq(lines, 4, "%s", csv);
+    cr_assert_eq(lines, 5, "%s", csv);
+    cr_assert(strstr(csv, "\n3,1,") != NULL, "%s", csv);
     char *html_path = drt_fmt("%s/s/report.html", dir);
     char *html = drt_read_file(html_path, NULL);
     cr_assert_not_null(html);
@@ -827,8 +888,8 @@ Test(scaling_cli, written_files_are_listed_without_a_double_slash) {
     char *want = drt_fmt("Wrote %s/s/{scaling.csv,", dir);
     cr_assert(strstr(out, want) != NULL, "%s", out);
     cr_assert(strstr(out, "//") == NULL, "%s", out);
-    char *per_p = drt_fmt("Wrote %s/s/{trace,summary}-P{1,2,4}.json and "
-                          "%s/s/gantt-P{1,2,4}.svg",
+    char *per_p = drt_fmt("Wrote %s/s/{trace,summary}-P{1,2,3,4}.json and "
+                          "%s/s/gantt-P{1,2,3,4}.svg",
                           dir, dir);
     cr_assert(strstr(out, per_p) != NULL, "%s", out);
     const char *files[] = {"trace-P2.json", "summary-P2.json", "gantt-P4.svg"};
@@ -842,4 +903,482 @@ Test(scaling_cli, written_files_are_listed_without_a_double_slash) {
     free(out);
     drt_rmtree(dir);
     free(dir);
+}
+
+/* ----------------------------------------- plots: axes, bars, ceilings */
+
+/* The file `fmt` (with one %s, the folder) as text or as JSON. */
+static char *read_in(const char *fmt, const char *dir) {
+    char *path = drt_fmt(fmt, dir);
+    char *text = drt_read_file(path, NULL);
+    cr_assert_not_null(text, "%s", path);
+    free(path);
+    return text;
+}
+
+static json_t *json_in(const char *fmt, const char *dir) {
+    char *path = drt_fmt(fmt, dir);
+    json_error_t e;
+    json_t *j = json_load_file(path, 0, &e);
+    cr_assert_not_null(j, "%s: %s", path, e.text);
+    free(path);
+    return j;
+}
+
+/* The frame of the plotting area: x, y, width, height of the rect with
+ * stroke #333 and no fill. */
+static void frame_of(const char *svg, double *x, double *y, double *w,
+                     double *h) {
+    const char *f = strstr(svg, "fill=\"none\" stroke=\"#333\"/>");
+    cr_assert_not_null(f, "%s", svg);
+    while (f > svg && strncmp(f, "<rect", 5) != 0)
+        f--;
+    cr_assert_eq(sscanf(f,
+                        "<rect x=\"%lf\" y=\"%lf\" width=\"%lf\" "
+                        "height=\"%lf\"",
+                        x, y, w, h),
+                 4, "%.80s", f);
+}
+
+Test(scaling_output, speedup_is_log_log_so_the_ideal_line_is_straight) {
+    unsigned p[] = {1, 2, 4, 8, 16, 32, 64, 128, 256};
+    double t[9];
+    for (size_t i = 0; i < 9; i++)
+        t[i] = 1.0 / (p[i] < 12 ? p[i] : 12);
+    dr_scale_result *r = synthetic(p, t, 9, 2, 12, 1, 100);
+    r->simulated = 1;
+    cr_assert_eq(dr_scale_analyse(r), 0);
+    char *svg = dr_scale_speedup_svg(r);
+    static double x[4096], y[4096];
+    size_t n = polyline_of(svg, "#777777", x, y, 4096);
+    cr_assert_geq(n, 100);
+    /* Straight: every vertex on the line through the first and last. */
+    for (size_t i = 1; i + 1 < n; i++) {
+        double want =
+            y[0] + (y[n - 1] - y[0]) * (x[i] - x[0]) / (x[n - 1] - x[0]);
+        cr_assert(fabs(y[i] - want) < 0.15, "vertex %zu: %.1f,%.1f vs %.1f", i,
+                  x[i], y[i], want);
+    }
+    /* Log value axis: equal ratios are equal distances. */
+    double a = y_of_log(svg, 1), b = y_of_log(svg, 16), c = y_of_log(svg, 256);
+    cr_assert_float_eq(b - a, c - b, 0.2);
+    cr_assert(strstr(svg, ">256</text>") != NULL, "%s", svg);
+    free(svg);
+
+    /* Efficiency keeps a linear value axis: ticks at equal steps are at
+     * equal distances, 0 included. */
+    svg = dr_scale_efficiency_svg(r);
+    double pos[64], val[64];
+    size_t k = axis_ticks(svg, "y-axis", pos, val, 64);
+    cr_assert_geq(k, 3);
+    cr_assert_float_eq(val[0], 0, 1e-12);
+    for (size_t i = 2; i < k; i++)
+        cr_assert_float_eq(pos[i] - pos[i - 1], pos[1] - pos[0], 0.15);
+    free(svg);
+    dr_scale_result_destroy(r);
+}
+
+Test(scaling_output, min_max_bars_at_the_first_and_last_p_clear_the_frame) {
+    unsigned p[] = {1, 2};
+    double t[] = {1, 0.6};
+    dr_scale_result *r = synthetic(p, t, 2, 2, 100, 1, 10);
+    r->points[0].makespan_min = 0.9;
+    r->points[0].makespan_max = 1.3;
+    r->points[1].makespan_min = 0.55;
+    r->points[1].makespan_max = 0.8;
+    cr_assert_eq(dr_scale_analyse(r), 0);
+    char *svgs[2] = {dr_scale_speedup_svg(r), dr_scale_efficiency_svg(r)};
+    for (int s = 0; s < 2; s++) {
+        char *svg = svgs[s];
+        double fx, fy, fw, fh;
+        frame_of(svg, &fx, &fy, &fw, &fh);
+        size_t bars = 0;
+        for (const char *b = strstr(svg, "class=\"range\" d=\"M"); b != NULL;
+             b = strstr(b + 1, "class=\"range\" d=\"M")) {
+            double x, y0, y1;
+            cr_assert_eq(
+                sscanf(b, "class=\"range\" d=\"M%lf %lfV%lf", &x, &y0, &y1), 3);
+            /* The bar and its 4-unit caps lie inside, off the frame. */
+            cr_assert(x - 4 > fx + 2 && x + 4 < fx + fw - 2,
+                      "bar at x = %.1f on the frame [%.1f, %.1f]", x, fx,
+                      fx + fw);
+            cr_assert(fmin(y0, y1) > fy && fmax(y0, y1) < fy + fh,
+                      "bar %.1f..%.1f leaves the frame", y0, y1);
+            bars++;
+        }
+        cr_assert_eq(bars, 2, "%s", svg);
+        cr_assert(strstr(svg, "min–max of the repeats") != NULL);
+        free(svg);
+    }
+    dr_scale_result_destroy(r);
+}
+
+Test(scaling_output, the_ceiling_never_rises_above_the_ideal_line) {
+    /* Measured runs each have their own span: T1/T-inf is 1.2 at P = 1 and
+     * 50 at P = 4.  Between the points the ceiling must stay at or below
+     * S = P (drawn straight, before, it cut above it). */
+    unsigned p[] = {1, 4, 16};
+    double t[] = {1, 0.3, 0.1};
+    dr_scale_result *r = synthetic(p, t, 3, 32, 50, 1, 100);
+    r->points[0].parallelism = 1.2;
+    r->points[1].parallelism = 50;
+    r->points[2].parallelism = 13;
+    cr_assert_eq(dr_scale_analyse(r), 0);
+    char *svg = dr_scale_speedup_svg(r);
+    static double cx[4096], cy[4096], ix[4096], iy[4096];
+    size_t nc = polyline_of(svg, "#c0392b", cx, cy, 4096);
+    size_t ni = polyline_of(svg, "#777777", ix, iy, 4096);
+    cr_assert_geq(nc, 100);
+    for (size_t i = 0; i < nc; i++) {
+        /* The ideal line's y at this x (it is straight). */
+        double want = iy[0] + (iy[ni - 1] - iy[0]) * (cx[i] - ix[0]) /
+                                  (ix[ni - 1] - ix[0]);
+        cr_assert(cy[i] >= want - 0.15,
+                  "ceiling above the ideal line at x = %.1f: %.1f < %.1f",
+                  cx[i], cy[i], want);
+    }
+    /* And it passes through the table's ceilings. */
+    free(svg);
+    plot_has_ceiling_point(r, 4, 4);
+    plot_has_ceiling_point(r, 16, 13);
+    dr_scale_result_destroy(r);
+}
+
+Test(scaling_output, a_fitted_curve_is_never_drawn_above_the_ceiling) {
+    /* The graph allows only 1.5 at P = 2 (that run's measured span), yet
+     * the Amdahl curve through the three points passes above 1.5 there. */
+    unsigned p[] = {1, 2, 4};
+    double t[] = {1, 1 / 1.45, 1 / 3.9};
+    dr_scale_result *r = synthetic(p, t, 3, 8, 10, 1, 100);
+    r->points[1].parallelism = 1.5;
+    cr_assert_eq(dr_scale_analyse(r), 0);
+    cr_assert_eq(r->cp_limited, 0);
+    cr_assert_gt(r->amdahl_r2, DR_SCALE_FIT_MIN_R2);
+    cr_assert_gt(dr_scale_amdahl_speedup(r->amdahl_f, 2), 1.5);
+    char *svg = dr_scale_speedup_svg(r);
+    cr_assert(strstr(svg, "Amdahl fit") != NULL, "%s", svg);
+    /* Every drawn piece of the fit (#e08a00) lies on or below the ceiling
+     * at the same x (both are sampled at the same P). */
+    static double cx[4096], cy[4096];
+    size_t nc = polyline_of(svg, "#c0392b", cx, cy, 4096);
+    size_t pieces = 0, checked = 0;
+    for (const char *l = strstr(svg, "stroke=\"#e08a00\" stroke-dasharray");
+         l != NULL; l = strstr(l + 1, "stroke=\"#e08a00\" stroke-dasharray")) {
+        const char *pts = strstr(l, "points=\"");
+        if (pts == NULL || pts > strchr(l, '>'))
+            continue; /* the legend's line */
+        pieces++;
+        pts += 8;
+        const char *end = strchr(pts, '"');
+        double x, y;
+        int used;
+        while (pts < end && sscanf(pts, "%lf,%lf %n", &x, &y, &used) == 2) {
+            pts += used;
+            for (size_t i = 0; i < nc; i++)
+                if (fabs(cx[i] - x) < 0.05) {
+                    cr_assert(y >= cy[i] - 0.15,
+                              "fit above the ceiling at x = %.1f", x);
+                    checked++;
+                }
+        }
+    }
+    cr_assert_geq(pieces, 1);
+    cr_assert_gt(checked, 50);
+    free(svg);
+    dr_scale_result_destroy(r);
+}
+
+Test(scaling_output, the_weak_speedup_label_is_the_plotted_formula) {
+    /* Simulated weak scaling with a reduction of 1 in 4P + 1 tasks: at
+     * P = 4 the work grew 17/5-fold, not 4-fold, and the plotted value is
+     * 17/5 = 3.4; the label must say so, not P·T(1)/T(P) = 4. */
+    unsigned p[] = {1, 2, 4};
+    double t[] = {5, 5, 5};
+    dr_scale_result *r = synthetic(p, t, 3, 2, 1000, 5, 5);
+    r->mode = DR_SCALE_WEAK;
+    r->simulated = 1;
+    r->points[1].work = 9;
+    r->points[2].work = 17;
+    cr_assert_eq(dr_scale_analyse(r), 0);
+    cr_assert_float_eq(r->points[2].speedup, 3.4, 1e-9);
+    char *svg = dr_scale_speedup_svg(r);
+    cr_assert(strstr(svg, "scaled speedup T(1)·W(P)/(W(1)·T(P))") != NULL, "%s",
+              svg);
+    cr_assert(strstr(svg, "P·T(1)/T(P)") == NULL, "%s", svg);
+    cr_assert(strstr(svg, "P = 4: scaled speedup 3.4<") != NULL, "%s", svg);
+    free(svg);
+    /* Measured: the textbook P·T(1)/T(P) is what is plotted. */
+    r->simulated = 0;
+    cr_assert_eq(dr_scale_analyse(r), 0);
+    cr_assert_float_eq(r->points[2].speedup, 4, 1e-9);
+    svg = dr_scale_speedup_svg(r);
+    cr_assert(strstr(svg, "scaled speedup P·T(1)/T(P)") != NULL, "%s", svg);
+    free(svg);
+    dr_scale_result_destroy(r);
+}
+
+Test(scaling_output, waiting_tasks_are_not_shaded_oversubscribed) {
+    /* Sleeping tasks on 2 cores: 8 workers give 7.5, the lesson is that
+     * waiting tasks gain from more workers than cores. */
+    unsigned p[] = {1, 2, 4, 8};
+    double t[] = {8, 4, 2, 1.07};
+    dr_scale_result *r = synthetic(p, t, 4, 2, 100, 8, 8);
+    r->cpu_tasks = 0;
+    cr_assert_eq(dr_scale_analyse(r), 0);
+    for (size_t i = 0; i < r->npoints; i++)
+        cr_assert_eq(r->points[i].oversubscribed, 0);
+    char *svg[2] = {dr_scale_speedup_svg(r), dr_scale_efficiency_svg(r)};
+    for (int i = 0; i < 2; i++) {
+        cr_assert(strstr(svg[i], "oversubscribed") == NULL, "%s", svg[i]);
+        free(svg[i]);
+    }
+    char *md = dr_scale_to_markdown(r);
+    cr_assert(strstr(md, "oversubscribed") == NULL, "%s", md);
+    cr_assert(strstr(md, "| 8 * |") == NULL, "%s", md);
+    free(md);
+    cr_assert(strstr(r->verdict, "oversubscribed") == NULL, "%s", r->verdict);
+    cr_assert(strstr(r->verdict, "exceeds the 2 cores: the tasks wait") != NULL,
+              "%s", r->verdict);
+    dr_scale_result_destroy(r);
+
+    /* The same timings of computing tasks are oversubscribed. */
+    r = synthetic(p, t, 4, 2, 100, 8, 8);
+    cr_assert_eq(dr_scale_analyse(r), 0);
+    cr_assert_eq(r->points[3].oversubscribed, 1);
+    char *s = dr_scale_speedup_svg(r);
+    cr_assert(strstr(s, "oversubscribed (&gt; 2 cores)") != NULL);
+    free(s);
+    dr_scale_result_destroy(r);
+}
+
+Test(scaling_cli, a_sleeping_graph_measured_is_not_oversubscribed,
+     .timeout = 120) {
+    char *dir = drt_tmpdir();
+    /* web-requests sleeps; percent=2 makes its waits 20-60 ms. */
+    cr_assert_eq(drt_cli(NULL, NULL,
+                         "scale %s/examples/web-requests.json --set "
+                         "percent=2 -w 1,2,4,8 -r 1 -q -o %s/s",
+                         DR_SOURCE_DIR, dir),
+                 0);
+    char *svg = read_in("%s/s/speedup.svg", dir);
+    cr_assert_not_null(svg);
+    cr_assert(strstr(svg, "oversubscribed") == NULL, "%s", svg);
+    json_t *j = json_in("%s/s/scaling.json", dir);
+    cr_assert(json_is_false(json_object_get(j, "cpu_tasks")));
+    cr_assert(json_is_false(json_object_get(j, "busy")));
+    json_decref(j);
+    free(svg);
+    drt_rmtree(dir);
+    free(dir);
+}
+
+/* --------------------------------------- verdicts: the critical path */
+
+Test(scaling_verdict, a_critical_path_plateau_is_not_explained_by_amdahl) {
+    /* The π simulation: 16 chunks of unequal length, speedup levels off
+     * at T1/T-inf = 11.51 from 16 workers on. */
+    unsigned p[] = {1, 2, 4, 8, 16, 32, 64, 128, 256};
+    double t[9];
+    for (size_t i = 0; i < 9; i++)
+        t[i] = p[i] < 16 ? 1.0 / (p[i] * (1 - 0.02 * log2(p[i]))) : 1.0 / 11.51;
+    dr_scale_result *r = synthetic(p, t, 9, 2, 11.51, 1, 17);
+    r->simulated = 1;
+    cr_assert_eq(dr_scale_analyse(r), 0);
+    cr_assert_eq(r->cp_limited, 1);
+    cr_assert(strstr(r->verdict, "the critical path limits speedup to "
+                                 "11.51") != NULL,
+              "%s", r->verdict);
+    cr_assert(strstr(r->verdict, "Amdahl's law fits") == NULL, "%s",
+              r->verdict);
+    cr_assert(strstr(r->verdict, "no number of workers") == NULL, "%s",
+              r->verdict);
+    cr_assert(strstr(r->verdict, "No Amdahl fit is given") != NULL, "%s",
+              r->verdict);
+    char *svg[2] = {dr_scale_speedup_svg(r), dr_scale_efficiency_svg(r)};
+    for (int i = 0; i < 2; i++) {
+        cr_assert(strstr(svg[i], "Amdahl fit") == NULL, "%s", svg[i]);
+        free(svg[i]);
+    }
+    char *md = dr_scale_to_markdown(r);
+    cr_assert(strstr(md, "not the explanation here") != NULL, "%s", md);
+    free(md);
+    dr_scale_result_destroy(r);
+}
+
+Test(scaling_verdict, a_critical_path_limit_in_weak_scaling_is_no_gustafson) {
+    /* A graph that does not grow wide enough: at 16 workers T1/T-inf is 6
+     * and the scaled speedup reaches 5.8. */
+    unsigned p[] = {1, 2, 4, 8, 16};
+    double t[] = {1, 1, 1.05, 1.4, 2.76};
+    dr_scale_result *r = synthetic(p, t, 5, 64, 1000, 1, 10);
+    r->mode = DR_SCALE_WEAK;
+    r->simulated = 1;
+    for (size_t i = 0; i < 5; i++)
+        r->points[i].work = p[i];
+    r->points[4].parallelism = 6;
+    cr_assert_eq(dr_scale_analyse(r), 0);
+    cr_assert(r->cp_limited);
+    cr_assert(strstr(r->verdict, "critical path limits the scaled speedup to "
+                                 "6.00") != NULL,
+              "%s", r->verdict);
+    cr_assert(strstr(r->verdict, "serial fraction s =") == NULL, "%s",
+              r->verdict);
+    char *svg = dr_scale_speedup_svg(r);
+    cr_assert(strstr(svg, "Gustafson fit") == NULL, "%s", svg);
+    free(svg);
+    dr_scale_result_destroy(r);
+}
+
+/* -------------------------------------- simulated tasks without a cost */
+
+Test(scaling_sim, tasks_without_a_cost_are_warned_about, .timeout = 60) {
+    char *dir = drt_tmpdir();
+    /* pi's tasks have no cost: a simulation counts each as 1 s. */
+    char *err = NULL;
+    cr_assert_eq(drt_cli(NULL, &err,
+                         "scale %s/examples/pi.json --set chunks=4 --simulate "
+                         "-w 1,2 -q -o %s/sim",
+                         DR_SOURCE_DIR, dir),
+                 0);
+    /* Said on the terminal too, even with -q. */
+    cr_assert(strstr(err, "dagrun scale: warning: 5 of 5 tasks have no "
+                          "cost") != NULL,
+              "%s", err);
+    free(err);
+    json_t *j = json_in("%s/sim/scaling.json", dir);
+    cr_assert_not_null(j);
+    const char *w = json_string_value(json_object_get(j, "warning"));
+    cr_assert(w != NULL &&
+                  strstr(w, "5 of 5 tasks have no cost, so the simulation "
+                            "counted each as 1 s") != NULL &&
+                  strstr(w, "--costs") != NULL,
+              "%s", w ? w : "(no warning)");
+    json_decref(j);
+    char *md = read_in("%s/sim/scaling.md", dir);
+    cr_assert(strstr(md, "**Warning.** 5 of 5 tasks have no cost") != NULL,
+              "%s", md);
+    free(md);
+    char *html = read_in("%s/sim/report.html", dir);
+    cr_assert(strstr(html, "<p class=\"warning\"><b>Warning.</b> 5 of 5") !=
+              NULL);
+    free(html);
+    char *svg = read_in("%s/sim/speedup.svg", dir);
+    cr_assert(strstr(svg, "Tasks without a cost counted as 1 s each") != NULL);
+    free(svg);
+
+    /* Measured durations (--costs) give every task one: no warning. */
+    cr_assert_eq(drt_cli(NULL, NULL,
+                         "run %s/examples/pi.json --set chunks=4 --set "
+                         "samples=40000 -w 1 -q -o %s/one",
+                         DR_SOURCE_DIR, dir),
+                 0);
+    cr_assert_eq(drt_cli(NULL, NULL,
+                         "scale %s/examples/pi.json --set chunks=4 --costs "
+                         "%s/one/trace.json -w 1,2 -q -o %s/costs",
+                         DR_SOURCE_DIR, dir, dir),
+                 0);
+    j = json_in("%s/costs/scaling.json", dir);
+    cr_assert(json_is_null(json_object_get(j, "warning")));
+    json_decref(j);
+
+    /* Weak scaling with the trace of one worker: the tasks of the grown
+     * graphs are not in it. */
+    cr_assert_eq(
+        drt_cli(NULL, NULL,
+                "run %s/examples/pi-weak.json --set chunk_samples=1000 "
+                "-w 1 -q -o %s/weak-one",
+                DR_SOURCE_DIR, dir),
+        0);
+    cr_assert_eq(drt_cli(NULL, NULL,
+                         "scale %s/examples/pi-weak.json --mode weak --costs "
+                         "%s/weak-one/trace.json -w 1,2,4 -q -o %s/weak",
+                         DR_SOURCE_DIR, dir, dir),
+                 0);
+    j = json_in("%s/weak/scaling.json", dir);
+    w = json_string_value(json_object_get(j, "warning"));
+    cr_assert(w != NULL && strstr(w, "12 of 17 tasks (at 4 workers) have no "
+                                     "cost") != NULL,
+              "%s", w ? w : "(no warning)");
+    json_decref(j);
+    drt_rmtree(dir);
+    free(dir);
+}
+
+/* ------------------------------------------------------ worker lists */
+
+Test(scaling_cli, a_range_is_every_count_and_x2_doubles) {
+    char *dir = drt_tmpdir();
+    struct {
+        const char *list;
+        const char *counts;
+    } ok[] = {{"1-4", "1,2,3,4"},
+              {"2-3", "1,2,3"},
+              {"1-16x2", "1,2,4,8,16"},
+              {"3-12x2", "1,3,6,12"},
+              {"1-3,8-32x2", "1,2,3,8,16,32"}};
+    for (size_t i = 0; i < sizeof(ok) / sizeof(*ok); i++) {
+        cr_assert_eq(drt_cli(NULL, NULL,
+                             "scale %s/examples/lecture.json --simulate -w %s "
+                             "-q -o %s/s",
+                             DR_SOURCE_DIR, ok[i].list, dir),
+                     0, "%s", ok[i].list);
+        json_t *j = json_in("%s/s/scaling.json", dir);
+        char got[256] = "";
+        size_t k;
+        json_t *pt;
+        json_array_foreach(json_object_get(j, "points"), k, pt) {
+            snprintf(
+                got + strlen(got), sizeof(got) - strlen(got), "%s%lld",
+                k ? "," : "",
+                (long long)json_integer_value(json_object_get(pt, "workers")));
+        }
+        cr_assert_str_eq(got, ok[i].counts, "-w %s", ok[i].list);
+        json_decref(j);
+    }
+    struct {
+        const char *list;
+        const char *says;
+    } bad[] = {{"1-100x2", "'1-100x2': 100 is not 1 doubled (1, 2, 4, ...); "
+                           "end the range at 64, or add 100 to the list: "
+                           "'1-64x2,100'"},
+               {"1-8x3", "only doubling ranges ('A-Bx2')"},
+               {"1-300", "at most 256 worker counts"},
+               {"8-2", "range '8-2' runs backwards"},
+               {"1-x2", "expected a whole number"}};
+    for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
+        char *err = NULL;
+        cr_assert_eq(drt_cli(NULL, &err,
+                             "scale %s/examples/lecture.json --simulate -w %s "
+                             "-q -o %s/s",
+                             DR_SOURCE_DIR, bad[i].list, dir),
+                     2, "%s", bad[i].list);
+        cr_assert(strstr(err, bad[i].says) != NULL, "-w %s: %s", bad[i].list,
+                  err);
+        free(err);
+    }
+    char *help = NULL;
+    cr_assert_eq(drt_cli(&help, NULL, "scale --help"), 0);
+    cr_assert(strstr(help, "'1-4' is") != NULL && strstr(help, "1,2,3,4"), "%s",
+              help);
+    cr_assert(strstr(help, "'1-64x2'") != NULL, "%s", help);
+    free(help);
+    drt_rmtree(dir);
+    free(dir);
+}
+
+Test(scaling_verdict, efficiency_back_above_90_percent_is_not_a_fall) {
+    /* Uneven durations: scaled efficiency 76% at 4 workers, 96.5% at 8.
+     * "then falls to 96.5%" would contradict the 90% it names. */
+    unsigned p[] = {1, 2, 4, 8};
+    double t[] = {1, 1.0 / 0.95, 1.0 / 0.76, 1.0 / 0.965};
+    dr_scale_result *r = synthetic(p, t, 4, 64, 1000, 1, 10);
+    r->mode = DR_SCALE_WEAK;
+    r->simulated = 1;
+    cr_assert_eq(dr_scale_analyse(r), 0);
+    cr_assert(strstr(r->verdict, "Scaled efficiency stays at or above 90% up "
+                                 "to 2 workers and falls to 76.0% at 4. It "
+                                 "is back at 96.5% at 8 workers") != NULL,
+              "%s", r->verdict);
+    cr_assert(strstr(r->verdict, "falls to 96.5%") == NULL, "%s", r->verdict);
+    dr_scale_result_destroy(r);
 }

@@ -1073,13 +1073,14 @@ Test(viz_cli, run_draws_with_color_group_and_says_when_it_grouped) {
 
 Test(viz_cli, run_prints_its_summary_before_it_draws) {
     char *dir = drt_tmpdir();
-    /* dag.dot is a folder: drawing fails after the summary is printed. */
-    char *blocker = drt_fmt("%s/dag.dot", dir);
+    /* The --svg file is a folder: drawing fails after the summary is
+     * printed. */
+    char *blocker = drt_fmt("%s/g.svg", dir);
     cr_assert_eq(mkdir(blocker, 0755), 0);
     char *log = drt_fmt("%s/log.txt", dir);
-    char *cmd = drt_fmt("'%s' run %s/viz/lecture.json --simulate -o %s "
-                        "</dev/null >'%s' 2>&1",
-                        drt_cli_path(), DR_TEST_DATA, dir, log);
+    char *cmd = drt_fmt("'%s' run %s/viz/lecture.json --simulate -o %s/out "
+                        "--svg %s </dev/null >'%s' 2>&1",
+                        drt_cli_path(), DR_TEST_DATA, dir, blocker, log);
     int status = system(cmd);
     cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 1);
     char *text = drt_read_file(log, NULL);

@@ -316,3 +316,170 @@ Test(viz_cli, gantt_width_limits_are_worded_one_way) {
         free(err);
     }
 }
+
+/* The chain that set the makespan (summary.json "makespan_chain", CONTRACTS):
+ * its bars outlined, consecutive steps linked, solid for a dependency and
+ * dashed for a wait for a worker, with legend entries; the graph's critical
+ * path is then not outlined (the DAG draws it). */
+Test(viz_gantt, makespan_chain_is_outlined_and_linked_with_a_legend) {
+    char *svg = gantt("short-trace.json", "short-summary.json");
+    cr_expect_eq(count(svg, "class=\"bar chain"), 4, "a, b, d, e");
+    cr_expect_eq(count(svg, "class=\"bar cp"), 0);
+    cr_expect_eq(count(svg, "class=\"link dependency\""), 2, "a->b, d->e");
+    cr_expect_eq(count(svg, "class=\"link worker\""), 1, "b=>d");
+    cr_expect(strstr(svg, "<title>d waited for a worker: b freed it</title>") !=
+              NULL);
+    cr_expect(strstr(svg, "<title>e waited for d, a dependency, to end"
+                          "</title>") != NULL);
+    cr_expect(strstr(svg, ">chain that set the makespan (4 steps)</text>") !=
+              NULL);
+    cr_expect(strstr(svg, ">waited for a dependency</text>") != NULL);
+    cr_expect(strstr(svg, ">waited for a worker</text>") != NULL);
+    cr_expect(strstr(svg, ">critical path</text>") == NULL);
+    cr_expect_eq(xml_well_formed(svg) == 0, 0, "not well-formed");
+    free(svg);
+    /* All on one worker and all dependencies: no "waited for a worker". */
+    svg = gantt("lecture-trace.json", "lecture-chain-summary.json");
+    cr_expect_eq(count(svg, "class=\"bar chain"), 4);
+    cr_expect_eq(count(svg, "class=\"link dependency\""), 3);
+    cr_expect(strstr(svg, ">waited for a worker</text>") == NULL);
+    free(svg);
+}
+
+Test(viz_gantt, chain_steps_of_another_run_are_left_out) {
+    json_t *trace = load_json("short-trace.json");
+    json_t *summary = load_json("short-summary.json");
+    json_t *chain = json_object_get(summary, "makespan_chain");
+    /* Step 2 (b) now names a worker b never ran on, step 3 a task that is
+     * not in the trace: both and their links are dropped. */
+    json_object_set_new(json_array_get(chain, 1), "worker", json_integer(1));
+    json_object_set_new(json_array_get(chain, 2), "task", json_string("zz"));
+    char *svg;
+    cr_assert_eq(dr_viz_gantt_svg(trace, summary, NULL, &svg, NULL, NULL), 0);
+    cr_expect_eq(count(svg, "class=\"bar chain"), 2, "a and e");
+    cr_expect_eq(count(svg, "class=\"link"), 0);
+    cr_expect(strstr(svg, "(2 steps)") != NULL);
+    free(svg);
+    /* No step matches: the critical path is outlined instead. */
+    json_array_clear(chain);
+    cr_assert_eq(dr_viz_gantt_svg(trace, summary, NULL, &svg, NULL, NULL), 0);
+    cr_expect_eq(count(svg, "class=\"bar cp"), 3, "a, d, e");
+    cr_expect(strstr(svg, ">critical path</text>") != NULL);
+    free(svg);
+    json_decref(trace);
+    json_decref(summary);
+}
+
+Test(viz_gantt, interrupted_attempts_are_drawn_apart_from_failures) {
+    char *svg = gantt("interrupted-trace.json", "interrupted-summary.json");
+    cr_expect_eq(count(svg, " interrupted\""), 2, "b and c");
+    cr_expect_eq(count(svg, "url(#dr-intr)") - 1, 2, "two bars + legend");
+    cr_expect_eq(count(svg, "class=\"bar failed"), 0);
+    cr_expect(strstr(svg, ">interrupted</text>") != NULL, "legend entry");
+    cr_expect(strstr(svg, ">failed</text>") == NULL, "nothing failed");
+    cr_expect(strstr(svg, "status interrupted (running when the run was "
+                          "stopped)") != NULL);
+    free(svg);
+    /* Legend entries only for what is drawn. */
+    svg = gantt("lecture-trace.json", NULL);
+    cr_expect(strstr(svg, ">interrupted</text>") == NULL);
+    cr_expect(strstr(svg, ">failed</text>") == NULL, "nothing failed");
+    cr_expect(strstr(svg, ">idle tail</text>") != NULL);
+    cr_expect(strstr(svg, "<pattern id=\"dr-intr\"") != NULL);
+    free(svg);
+    svg = gantt("failed-trace.json", "failed-summary.json");
+    cr_expect(strstr(svg, ">failed</text>") != NULL);
+    cr_expect(strstr(svg, ">interrupted</text>") == NULL);
+    free(svg);
+}
+
+/* Above 1,000 workers a row is a band of workers, so the output stays
+ * bounded by the row count whatever the worker count says. */
+Test(viz_gantt, thousands_of_workers_are_drawn_in_bands, .timeout = 120) {
+    json_t *trace = synthetic(20000, 5000);
+    char *svg;
+    size_t len;
+    cr_assert_eq(dr_viz_gantt_svg(trace, NULL, NULL, &svg, &len, NULL), 0);
+    cr_log_info("5,000 workers: %zu bytes", len);
+    cr_expect(strstr(svg, "on 5000 workers (10 a row)") != NULL);
+    cr_expect(strstr(svg, ">workers 0\xE2\x80\x93"
+                          "9</text>") != NULL);
+    cr_expect_eq(count(svg, "class=\"worker-swatch\""), 0,
+                 "a band has no single colour");
+    cr_expect_leq(count(svg, "class=\"idle-tail\""), 500);
+    cr_expect(strstr(svg, " tasks\nworkers 0\xE2\x80\x93"
+                          "9\nfrom ") != NULL,
+              "a merged bar names its band");
+    cr_expect_lt(len, 4u * 1024 * 1024);
+    cr_expect_eq(xml_well_formed(svg) == 0, 0);
+    free(svg);
+    json_decref(trace);
+}
+
+Test(viz_gantt, policy_and_names_are_escaped) {
+    json_t *trace = load_json("lecture-trace.json");
+    json_object_set_new(json_object_get(trace, "otherData"), "policy",
+                        json_string("<cp&>"));
+    char *svg;
+    cr_assert_eq(dr_viz_gantt_svg(trace, NULL, NULL, &svg, NULL, NULL), 0);
+    cr_expect(strstr(svg, "policy &lt;cp&amp;&gt;") != NULL);
+    cr_expect_eq(xml_well_formed(svg) == 0, 0);
+    free(svg);
+    json_decref(trace);
+}
+
+/* A trace built in memory, as `dagrun run` draws it: times in seconds
+ * scaled to microseconds (ts = start * 1e6, dur = (end - start) * 1e6) are
+ * rounded, so ts + dur often falls an ulp short of the next start on the
+ * worker.  The profile drew a spike down to one task fewer at each such
+ * hand-over (seen on a simulated 300-task layered run). */
+Test(viz_gantt, rounding_undershoot_draws_no_dips_in_the_profile) {
+    json_t *events = json_array();
+    size_t short_ends = 0;
+    for (int w = 0; w < 2; w++) {
+        for (int i = 0; i < 300; i++) {
+            double s0 = i * 0.1 + w * 0.05, s1 = (i + 1) * 0.1 + w * 0.05;
+            double start = s0 * 1e6, dur = (s1 - s0) * 1e6;
+            short_ends += start + dur < s1 * 1e6;
+            char key[32];
+            snprintf(key, sizeof(key), "t-%d-%d", w, i);
+            json_array_append_new(
+                events, json_pack("{s:s, s:s, s:i, s:f, s:f, s:{s:s}}", "name",
+                                  key, "ph", "X", "tid", w, "ts", start, "dur",
+                                  dur, "args", "task", key));
+        }
+    }
+    cr_assert_gt(short_ends, 0, "the test needs ends that fall short");
+    json_t *trace = json_pack("{s:{s:i}, s:o}", "otherData", "workers", 2,
+                              "traceEvents", events);
+    char *svg;
+    cr_assert_eq(dr_viz_gantt_svg(trace, NULL, NULL, &svg, NULL, NULL), 0);
+    const char *p = strstr(svg, "class=\"profile\" d=\"");
+    cr_assert_not_null(p);
+    const char *end = strchr(p + 19, '"');
+    /* Worker 1 starts and ends 50 ms after worker 0: one task runs at the
+     * very start and the very end, two in between, never one in between
+     * (drawing the start and the end takes a few V commands at level 1;
+     * the spikes took 132). */
+    double levels[8];
+    size_t nlevels = 0, at[8] = {0};
+    for (const char *q = p; (q = strchr(q, 'V')) != NULL && q < end; q++) {
+        double y = strtod(q + 1, NULL);
+        size_t k = 0;
+        while (k < nlevels && levels[k] != y)
+            k++;
+        if (k == nlevels && nlevels < 8)
+            levels[nlevels++] = y;
+        if (k < 8)
+            at[k]++;
+    }
+    cr_expect_eq(nlevels, 3, "levels 0, 1 and 2, not %zu", nlevels);
+    size_t one = 0;
+    for (size_t k = 0; k < nlevels; k++)
+        if (levels[k] != levels[0] && (one == 0 || at[k] < at[one]))
+            one = k;
+    cr_expect_leq(at[one], 10, "the profile goes down to one task %zu times",
+                  at[one]);
+    free(svg);
+    json_decref(trace);
+}

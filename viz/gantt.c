@@ -10,16 +10,25 @@
  * second, disjoint palette of light pastels (dr_viz_prefix_palette), with
  * the DAG's group colours (dr__vcolours_build), so that no colour in a
  * report means a worker in one picture and a group in another.  Failed
- * attempts are
- * hatched red, each worker's idle tail (its last end to the makespan) is
- * shaded, and the critical path's tasks (summary.json) are outlined.  Ticks
- * follow 1-2-5 steps in s, ms or µs.
+ * attempts are hatched red, interrupted ones (running when a signal
+ * stopped the run) hatched amber, each worker's idle tail (its last end to
+ * the makespan) is shaded.  The chain of attempts that set the makespan
+ * (summary.json "makespan_chain") is outlined, and consecutive steps are
+ * linked by an arc: solid when the step waited for a dependency, dashed
+ * when it waited for a worker.  A summary without a chain (older versions)
+ * gets the critical path's tasks outlined instead.  Legend entries appear
+ * only for what is drawn.  Ticks follow 1-2-5 steps in s, ms or µs.
  *
  * Scale: bars narrower than `minw` pixels that follow each other on a row
  * with no visible gap are merged into one rectangle titled "N tasks".  minw
  * starts at one pixel and doubles until the chart has at most MAX_RECTS
  * rectangles, so 100,000 attempts give a file of a few hundred kilobytes
- * while idle gaps of a pixel or more stay visible.
+ * while idle gaps of a pixel or more stay visible.  Above MAX_ROWS workers,
+ * each row stands for a band of consecutive workers, BAND_ROWS rows in all
+ * (rows are two pixels high by then, and a reader cannot tell worker 4,017
+ * from 4,018 anyway), so the output stays bounded by MAX_ROWS rows and
+ * MAX_RECTS-ish bars whatever the worker count.  The time axis draws at most
+ * MAX_TICKS ticks, whatever the numbers (a NaN step once made it loop forever).
  *
  * Below the chart, the number of running tasks over time is drawn as a step
  * plot, compressed to at most four points per pixel column, with the worker
@@ -35,7 +44,13 @@
 #include <string.h>
 
 #define MAX_RECTS 12000
+#define MAX_ROWS 1000
+#define BAND_ROWS 500
+#define MAX_TICKS 200
+#define MAX_LINKS 1000
 #define FAIL_RED "#D62728"
+#define INTR_AMBER "#B8860B"
+#define CHAIN_INK "#1B1B1B"
 #define FONT "font-family=\"Helvetica, Arial, sans-serif\""
 
 void dr_gantt_options_init(dr_gantt_options *o) {
@@ -56,18 +71,25 @@ typedef struct axis {
     int decimals;
 } axis;
 
+/* The 1-2-5 step at or above raw; raw itself when powers of ten fail
+ * (denormals), so that the result is always finite and positive. */
 static double nice_step(double raw) {
-    if (!(raw > 0))
+    if (!(raw > 0) || !isfinite(raw))
         return 1;
     double p = pow(10, floor(log10(raw)));
+    if (!(p > 0) || !isfinite(p))
+        return raw;
     double f = raw / p;
-    return (f <= 1 ? 1 : f <= 2 ? 2 : f <= 5 ? 5 : 10) * p;
+    double s = (f <= 1 ? 1 : f <= 2 ? 2 : f <= 5 ? 5 : 10) * p;
+    return s > 0 && isfinite(s) ? s : raw;
 }
 
 static void axis_init(axis *a, double x0, double w, double span_us) {
     a->x0 = x0;
     a->w = w;
-    a->span = span_us > 0 ? span_us : 1;
+    /* The reader guarantees a finite makespan; below a nanosecond the
+     * ticks would only count rounding. */
+    a->span = isfinite(span_us) && span_us > 1e-3 ? span_us : 1;
     if (a->span >= 1e6) {
         a->unit = 1e6;
         a->uname = "s";
@@ -79,11 +101,20 @@ static void axis_init(axis *a, double x0, double w, double span_us) {
         a->uname = "\xC2\xB5s";
     }
     a->step = nice_step(a->span / a->unit / fmax(2, floor(w / 110)));
-    a->decimals = a->step >= 1 ? 0 : (int)ceil(-log10(a->step) - 1e-9);
+    a->decimals = a->step >= 1 ? 0 : (int)fmin(9, ceil(-log10(a->step) - 1e-9));
 }
 
 static double ax(const axis *a, double us) {
     return a->x0 + us / a->span * a->w;
+}
+
+/* A tick label: fixed decimals, or 1e+12 style once the numbers are too
+ * long to read (a simulated run of absurd costs). */
+static void tick_label(char *buf, size_t len, const axis *a, double v) {
+    if (fabs(v) >= 1e7)
+        snprintf(buf, len, "%.3g", v);
+    else
+        snprintf(buf, len, "%.*f", a->decimals, v);
 }
 
 /* Vertical grid lines from y0 to y1 and labels under y1. */
@@ -91,21 +122,26 @@ static void axis_draw(dr__vbuf *b, const axis *a, double y0, double y1,
                       int labels) {
     double end = a->span / a->unit;
     dr__vbuf_puts(b, "<g class=\"axis\">\n");
-    for (int i = 0;; i++) {
+    /* The step comes from the span, so there are about w / 110 ticks; the
+     * cap only guards against arithmetic that would say otherwise. */
+    for (int i = 0; i <= MAX_TICKS; i++) {
         double v = i * a->step;
-        if (v > end * (1 + 1e-9))
+        if (!(v <= end * (1 + 1e-9)))
             break;
         double x = ax(a, v * a->unit);
         dr__vbuf_printf(b,
                         "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" "
                         "stroke=\"#E3E7EB\"/>\n",
                         x, y0, x, y1 + 4);
-        if (labels)
+        if (labels) {
+            char t[48];
+            tick_label(t, sizeof(t), a, v);
             dr__vbuf_printf(
                 b,
                 "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\" "
-                "font-size=\"11\" fill=\"#4A5560\">%.*f</text>\n",
-                x, y1 + 16, a->decimals, v);
+                "font-size=\"11\" fill=\"#4A5560\">%s</text>\n",
+                x, y1 + 16, t);
+        }
     }
     dr__vbuf_printf(b,
                     "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" "
@@ -147,15 +183,108 @@ static int cpset_has(const cpset *s, const char *task) {
            bsearch(&task, s->names, s->n, sizeof(*s->names), str_cmp) != NULL;
 }
 
+/* ------------------------------------------------------ makespan chain */
+
+/* The steps of summary.json's makespan_chain matched to the trace's
+ * attempts: the same task on the same worker, the attempt whose start is
+ * nearest the step's (a task retried on one worker has several).  Steps
+ * that match no attempt (a summary of another run) are left out, and so
+ * are the links on either side of them. */
+typedef struct chain {
+    size_t *at;         /* attempt index per step, SIZE_MAX: unmatched */
+    dr__vvia *via;      /* per step */
+    size_t n;           /* steps */
+    unsigned char *has; /* per attempt: 1 when a step of the chain */
+    size_t matched;
+    int vias; /* bit set of the vias of drawn links */
+} chain;
+
+static int by_task_start(const void *pa, const void *pb) {
+    const dr__vattempt *a = *(const dr__vattempt *const *)pa,
+                       *b = *(const dr__vattempt *const *)pb;
+    int c = strcmp(a->task, b->task);
+    if (c != 0)
+        return c;
+    return a->ts < b->ts ? -1 : a->ts > b->ts ? 1 : 0;
+}
+
+static int task_vs_attempt(const void *key, const void *elem) {
+    return strcmp(key, (*(const dr__vattempt *const *)elem)->task);
+}
+
+/* Returns 0, or -1 when out of memory. */
+static int chain_build(chain *c, const dr__vtrace *t, const json_t *summary) {
+    memset(c, 0, sizeof(*c));
+    json_t *steps = json_object_get(summary, "makespan_chain");
+    size_t n = json_array_size(steps);
+    if (n == 0 || t->n == 0)
+        return 0;
+    const dr__vattempt **by = malloc(t->n * sizeof(*by));
+    c->at = malloc(n * sizeof(*c->at));
+    c->via = malloc(n * sizeof(*c->via));
+    c->has = calloc(t->n, 1);
+    if (by == NULL || c->at == NULL || c->via == NULL || c->has == NULL) {
+        free(by);
+        return -1;
+    }
+    for (size_t i = 0; i < t->n; i++)
+        by[i] = &t->a[i];
+    qsort(by, t->n, sizeof(*by), by_task_start);
+    for (size_t i = 0; i < n; i++) {
+        dr__vstep st;
+        c->at[c->n] = SIZE_MAX;
+        c->via[c->n] = DR__VIA_START;
+        if (dr__vstep_read(json_array_get(steps, i), &st) != NULL) {
+            c->n++;
+            continue;
+        }
+        c->via[c->n] = st.via;
+        const dr__vattempt **hit =
+            bsearch(st.task, by, t->n, sizeof(*by), task_vs_attempt);
+        if (hit != NULL) {
+            while (hit > by && strcmp(hit[-1]->task, st.task) == 0)
+                hit--;
+            double best = INFINITY;
+            for (; hit < by + t->n && strcmp((*hit)->task, st.task) == 0;
+                 hit++) {
+                double d = fabs((*hit)->ts - st.start * 1e6);
+                if ((*hit)->worker == st.worker && d < best) {
+                    best = d;
+                    c->at[c->n] = (size_t)(*hit - t->a);
+                }
+            }
+        }
+        if (c->at[c->n] != SIZE_MAX) {
+            c->has[c->at[c->n]] = 1;
+            c->matched++;
+        }
+        c->n++;
+    }
+    free(by);
+    return 0;
+}
+
+static void chain_free(chain *c) {
+    free(c->at);
+    free(c->via);
+    free(c->has);
+    memset(c, 0, sizeof(*c));
+}
+
 /* ------------------------------------------------------------------ bars */
 
 typedef struct chart {
     const dr__vtrace *t;
     axis ax;
     double top, row_h, bar_h;
+    int per_row; /* workers a row stands for: 1, or the band's size */
+    int rows;
     dr__vcolours cats; /* group colours */
     int by_group;      /* bars by group (else by worker) */
     cpset cp;
+    chain ch;
+    /* What is drawn, for the legend. */
+    int any_failed, any_interrupted, any_tail, any_cp;
 } chart;
 
 /* A bar's colour: its worker's, as the DAG colours the task, or with
@@ -165,6 +294,26 @@ static const char *bar_colour(const chart *c, const dr__vattempt *a) {
         return dr_viz_palette((size_t)a->worker);
     long i = dr__vcolours_index(&c->cats, dr__vattempt_group(a));
     return dr_viz_prefix_palette(i >= 0 ? (size_t)i : 0);
+}
+
+static int row_first(const chart *c, int row) { return row * c->per_row; }
+
+static int row_last(const chart *c, int row) {
+    long last = (long)(row + 1) * c->per_row - 1;
+    return last < c->t->workers - 1 ? (int)last : c->t->workers - 1;
+}
+
+/* "worker 3" or "workers 300–399". */
+static void row_name(char *buf, size_t len, const chart *c, int row) {
+    if (c->per_row == 1)
+        snprintf(buf, len, "worker %d", row);
+    else
+        snprintf(buf, len, "workers %d\xE2\x80\x93%d", row_first(c, row),
+                 row_last(c, row));
+}
+
+static double row_y(const chart *c, int row) {
+    return c->top + row * c->row_h + (c->row_h - c->bar_h) / 2;
 }
 
 static void title_attempt(dr__vbuf *b, const dr__vattempt *a) {
@@ -181,6 +330,8 @@ static void title_attempt(dr__vbuf *b, const dr__vattempt *a) {
                     "\nworker %d\nstart %s\nend %s\nduration %s\nwait %s\n"
                     "status %s",
                     a->worker, s, e, d, w, dr__vstatus_name(a->status));
+    if (a->status == DR__V_INTERRUPTED)
+        dr__vbuf_puts(b, " (running when the run was stopped)");
     if (a->error != NULL) {
         dr__vbuf_puts(b, "\n");
         dr__vbuf_xml(b, a->error);
@@ -188,11 +339,16 @@ static void title_attempt(dr__vbuf *b, const dr__vattempt *a) {
     dr__vbuf_puts(b, "</title>");
 }
 
-/* Draws (or, with b == NULL, counts) the bars of one row. */
+static int is_failure(const dr__vattempt *a) {
+    return a->status == DR__V_FAILED || a->status == DR__V_TIMEOUT;
+}
+
+/* Draws (or, with b == NULL, counts) the bars of one row; a[0..n) are the
+ * row's attempts by start time. */
 static size_t draw_row(const chart *c, dr__vbuf *b, const dr__vattempt *a,
                        size_t n, double minw) {
     size_t rects = 0;
-    double y = c->top + a[0].worker * c->row_h + (c->row_h - c->bar_h) / 2;
+    double y = row_y(c, a[0].row);
     for (size_t i = 0; i < n;) {
         double x0 = ax(&c->ax, a[i].ts), x1 = ax(&c->ax, a[i].ts + a[i].dur);
         size_t j = i + 1;
@@ -210,12 +366,17 @@ static size_t draw_row(const chart *c, dr__vbuf *b, const dr__vattempt *a,
         }
         rects++;
         if (b != NULL) {
-            int failed = 0, cp = 0, mixed = 0;
+            int failed = 0, intr = 0, cp = 0, in_chain = 0, mixed = 0;
             const char *col = bar_colour(c, &a[i]);
             double busy = 0;
             for (size_t k = i; k < j; k++) {
-                failed |= a[k].status != DR__V_OK;
-                cp |= a[k].status == DR__V_OK && cpset_has(&c->cp, a[k].task);
+                failed |= is_failure(&a[k]);
+                intr |= a[k].status == DR__V_INTERRUPTED;
+                if (c->ch.has != NULL)
+                    in_chain |= c->ch.has[&a[k] - c->t->a];
+                else
+                    cp |=
+                        a[k].status == DR__V_OK && cpset_has(&c->cp, a[k].task);
                 mixed |= bar_colour(c, &a[k]) != col;
                 busy += a[k].dur;
             }
@@ -223,44 +384,57 @@ static size_t draw_row(const chart *c, dr__vbuf *b, const dr__vattempt *a,
             /* A failure inside a merged bar only outlines it red: hatching
              * the whole run of thousands of tasks would overstate it. */
             const char *fill = failed && j - i == 1 ? "url(#dr-hatch)"
+                               : intr && j - i == 1 ? "url(#dr-intr)"
                                : mixed              ? "#8C96A0"
                                                     : col;
-            const char *stroke = failed ? FAIL_RED : cp ? "#1B1B1B" : "none";
+            const char *stroke = in_chain || cp ? CHAIN_INK
+                                 : failed       ? FAIL_RED
+                                 : intr         ? INTR_AMBER
+                                                : "none";
             dr__vbuf_printf(b,
-                            "<rect class=\"bar%s%s%s\" x=\"%.2f\" y=\"%.1f\" "
-                            "width=\"%.2f\" height=\"%.1f\"%s fill=\"%s\" "
-                            "stroke=\"%s\"%s>",
+                            "<rect class=\"bar%s%s%s%s\" x=\"%.2f\" "
+                            "y=\"%.1f\" width=\"%.2f\" height=\"%.1f\"%s "
+                            "fill=\"%s\" stroke=\"%s\"%s>",
                             j - i > 1 ? " merged" : "", cp ? " cp" : "",
-                            failed ? " failed" : "", x0, y, w, c->bar_h,
-                            w > 5 ? " rx=\"2\"" : "", fill, stroke,
-                            cp       ? " stroke-width=\"1.8\""
+                            in_chain ? " chain" : "",
+                            failed ? " failed"
+                            : intr ? " interrupted"
+                                   : "",
+                            x0, y, w, c->bar_h, w > 5 ? " rx=\"2\"" : "", fill,
+                            stroke,
+                            in_chain ? " stroke-width=\"2.2\""
+                            : cp     ? " stroke-width=\"1.8\""
+                            : intr   ? " stroke-width=\"1\" "
+                                       "stroke-dasharray=\"3 2\""
                             : failed ? " stroke-width=\"1\""
                                      : "");
             if (j - i == 1) {
                 title_attempt(b, &a[i]);
             } else {
-                char s[48], e[48], d[48];
+                char s[48], e[48], d[48], who[64];
                 dr__vfmt_time(s, sizeof(s), a[i].ts);
                 dr__vfmt_time(e, sizeof(e), a[j - 1].ts + a[j - 1].dur);
                 dr__vfmt_time(d, sizeof(d), busy);
+                row_name(who, sizeof(who), c, a[i].row);
                 dr__vbuf_printf(b,
-                                "<title>%zu tasks\nworker %d\nfrom %s to %s\n"
-                                "busy %s%s</title>",
-                                j - i, a[i].worker, s, e, d,
-                                failed ? "\nsome failed" : "");
+                                "<title>%zu tasks\n%s\nfrom %s to %s\n"
+                                "busy %s%s%s%s</title>",
+                                j - i, who, s, e, d,
+                                failed ? "\nsome failed" : "",
+                                intr ? "\nsome interrupted" : "",
+                                in_chain ? "\nsome set the makespan" : "");
             }
             dr__vbuf_puts(b, "</rect>\n");
             /* Labels inside wide bars help small charts. */
             if (j - i == 1 && w > 7.0 * (double)strlen(a[i].task) + 8 &&
-                c->bar_h >= 14)
+                c->bar_h >= 14) {
                 dr__vbuf_printf(b,
                                 "<text x=\"%.1f\" y=\"%.1f\" font-size=\"11\" "
                                 "fill=\"%s\" pointer-events=\"none\">",
                                 x0 + 4, y + c->bar_h / 2 + 4,
                                 failed ? "#7A1010"
+                                : intr ? "#5C4300"
                                        : dr__vtext_on(fill, "#1B1F23"));
-            if (j - i == 1 && w > 7.0 * (double)strlen(a[i].task) + 8 &&
-                c->bar_h >= 14) {
                 dr__vbuf_xml(b, a[i].task);
                 dr__vbuf_puts(b, "</text>\n");
             }
@@ -270,24 +444,88 @@ static size_t draw_row(const chart *c, dr__vbuf *b, const dr__vattempt *a,
     return rects;
 }
 
+/* Arcs between consecutive steps of the makespan chain, from the end of one
+ * bar to the start of the next, bulging above the rows: solid when the step
+ * waited for a dependency, dashed when it waited for a worker (then the two
+ * bars touch on one row, and the arc straddles where they meet). */
+static void draw_links(const chart *c, dr__vbuf *b) {
+    const chain *ch = &c->ch;
+    if (ch->n < 2 || ch->n > MAX_LINKS)
+        return;
+    dr__vbuf_puts(b,
+                  "<g class=\"chain-links\" fill=\"none\" stroke=\"" CHAIN_INK
+                  "\" stroke-width=\"1.6\">\n");
+    for (size_t i = 1; i < ch->n; i++) {
+        if (ch->at[i - 1] == SIZE_MAX || ch->at[i] == SIZE_MAX)
+            continue;
+        const dr__vattempt *p = &c->t->a[ch->at[i - 1]],
+                           *q = &c->t->a[ch->at[i]];
+        double px0 = ax(&c->ax, p->ts), px1 = ax(&c->ax, p->ts + p->dur);
+        double qx0 = ax(&c->ax, q->ts), qx1 = ax(&c->ax, q->ts + q->dur);
+        /* From inside the end of one bar to inside the start of the next,
+         * so that even bars that touch get an arc as wide as they allow. */
+        double x1 = px1 - fmin(36, (px1 - px0) / 3),
+               x2 = qx0 + fmin(36, (qx1 - qx0) / 3);
+        double y1 = row_y(c, p->row), y2 = row_y(c, q->row);
+        double lift = fmax(10, 0.9 * c->row_h);
+        int worker = ch->via[i] == DR__VIA_WORKER;
+        dr__vbuf_printf(b,
+                        "<path class=\"link %s\" d=\"M%.2f,%.1f Q%.2f,%.1f "
+                        "%.2f,%.1f\"%s marker-end=\"url(#dr-arrow)\">"
+                        "<title>",
+                        worker ? "worker" : "dependency", x1, y1, (x1 + x2) / 2,
+                        fmin(y1, y2) - lift, x2, y2,
+                        worker ? " stroke-dasharray=\"4 3\"" : "");
+        dr__vbuf_xml(b, q->task);
+        dr__vbuf_puts(b, worker ? " waited for a worker: " : " waited for ");
+        dr__vbuf_xml(b, p->task);
+        dr__vbuf_puts(b, worker ? " freed it" : ", a dependency, to end");
+        dr__vbuf_puts(b, "</title></path>\n");
+    }
+    dr__vbuf_puts(b, "</g>\n");
+}
+
 /* ---------------------------------------------------------------- legend */
 
-static double legend_item(dr__vbuf *b, double x, double y, const char *fill,
-                          const char *stroke, const char *text) {
-    dr__vbuf_printf(b,
-                    "<rect x=\"%.1f\" y=\"%.1f\" width=\"14\" height=\"12\" "
-                    "rx=\"2\" fill=\"%s\" stroke=\"%s\" stroke-width=\"1.5\"/>",
-                    x, y - 10, fill, stroke);
+typedef enum swatch {
+    SW_BOX = 0,    /* a filled box */
+    SW_BOX_DASHED, /* a filled box with a dashed outline */
+    SW_LINE,       /* a link, solid */
+    SW_LINE_DASHED /* a link, dashed */
+} swatch;
+
+static double legend_width(const char *text) {
+    return 19 + 7.2 * (double)strlen(text) + 18;
+}
+
+static double legend_item(dr__vbuf *b, double x, double y, swatch kind,
+                          const char *fill, const char *stroke,
+                          const char *text) {
+    if (kind == SW_LINE || kind == SW_LINE_DASHED)
+        dr__vbuf_printf(b,
+                        "<path d=\"M%.1f,%.1f Q%.1f,%.1f %.1f,%.1f\" "
+                        "fill=\"none\" stroke=\"%s\" stroke-width=\"1.6\"%s/>",
+                        x, y - 2, x + 7, y - 12, x + 14, y - 2, stroke,
+                        kind == SW_LINE_DASHED ? " stroke-dasharray=\"4 3\""
+                                               : "");
+    else
+        dr__vbuf_printf(b,
+                        "<rect x=\"%.1f\" y=\"%.1f\" width=\"14\" "
+                        "height=\"12\" rx=\"2\" fill=\"%s\" stroke=\"%s\" "
+                        "stroke-width=\"1.5\"%s/>",
+                        x, y - 10, fill, stroke,
+                        kind == SW_BOX_DASHED ? " stroke-dasharray=\"3 2\""
+                                              : "");
     dr__vbuf_printf(b,
                     "<text x=\"%.1f\" y=\"%.1f\" font-size=\"12\" "
                     "fill=\"#2B333B\">",
                     x + 19, y);
     dr__vbuf_xml(b, text);
     dr__vbuf_puts(b, "</text>\n");
-    return x + 19 + 7.2 * (double)strlen(text) + 18;
+    return x + legend_width(text);
 }
 
-/* Returns the height used. */
+/* Returns the height used.  Only what the chart shows gets an entry. */
 static double draw_legend(dr__vbuf *b, const chart *c, double x0, double y,
                           double right) {
     double x = x0, y0 = y;
@@ -302,9 +540,15 @@ static double draw_legend(dr__vbuf *b, const chart *c, double x0, double y,
                     "font-weight=\"bold\" fill=\"#2B333B\">%s</text>\n",
                     x, y, head);
     x += 7.0 * (double)strlen(head) + 14;
-    for (size_t i = 0; i < shown + 4; i++) {
-        char more[64];
-        const char *fill, *stroke = "none", *text;
+    char more[64], chain_text[96];
+    if (c->ch.matched > 0)
+        snprintf(chain_text, sizeof(chain_text),
+                 "chain that set the makespan (%zu step%s)", c->ch.matched,
+                 c->ch.matched == 1 ? "" : "s");
+    enum { N_STATUS = 7 };
+    for (size_t i = 0; i < shown + 1 + N_STATUS; i++) {
+        const char *fill = "#FFFFFF", *stroke = "none", *text;
+        swatch kind = SW_BOX;
         if (i < shown) {
             fill = dr_viz_prefix_palette(c->cats.by_first[i]->colour);
             text = c->cats.by_first[i]->name;
@@ -314,26 +558,62 @@ static double draw_legend(dr__vbuf *b, const chart *c, double x0, double y,
             snprintf(more, sizeof(more), "+%zu more groups", ncolours - shown);
             fill = "#8C96A0";
             text = more;
-        } else if (i == shown + 1) {
-            fill = "url(#dr-hatch)";
-            stroke = FAIL_RED;
-            text = "failed";
-        } else if (i == shown + 2) {
-            fill = "url(#dr-tail)";
-            text = "idle tail";
         } else {
-            if (c->cp.n == 0)
-                continue;
-            fill = "#FFFFFF";
-            stroke = "#1B1B1B";
-            text = "critical path";
+            switch (i - shown - 1) {
+            case 0:
+                if (!c->any_failed)
+                    continue;
+                fill = "url(#dr-hatch)";
+                stroke = FAIL_RED;
+                text = "failed";
+                break;
+            case 1:
+                if (!c->any_interrupted)
+                    continue;
+                fill = "url(#dr-intr)";
+                stroke = INTR_AMBER;
+                kind = SW_BOX_DASHED;
+                text = "interrupted";
+                break;
+            case 2:
+                if (!c->any_tail)
+                    continue;
+                fill = "url(#dr-tail)";
+                text = "idle tail";
+                break;
+            case 3:
+                if (c->ch.matched == 0)
+                    continue;
+                stroke = CHAIN_INK;
+                text = chain_text;
+                break;
+            case 4:
+                if (!(c->ch.vias & (1 << DR__VIA_DEPENDENCY)))
+                    continue;
+                stroke = CHAIN_INK;
+                kind = SW_LINE;
+                text = "waited for a dependency";
+                break;
+            case 5:
+                if (!(c->ch.vias & (1 << DR__VIA_WORKER)))
+                    continue;
+                stroke = CHAIN_INK;
+                kind = SW_LINE_DASHED;
+                text = "waited for a worker";
+                break;
+            default:
+                if (!c->any_cp)
+                    continue;
+                stroke = CHAIN_INK;
+                text = "critical path";
+                break;
+            }
         }
-        double need = 19 + 7.2 * (double)strlen(text) + 18;
-        if (x + need > right && x > x0) {
+        if (x + legend_width(text) > right && x > x0) {
             x = x0;
             y += 20;
         }
-        x = legend_item(b, x, y, fill, stroke, text);
+        x = legend_item(b, x, y, kind, fill, stroke, text);
     }
     return y - y0 + 20;
 }
@@ -382,6 +662,8 @@ static double draw_profile(dr__vbuf *b, const dr__vtrace *t, const axis *a,
     if (ymax < top + 0.5 && ymax > 0)
         ymax += ystep;
     double ph = 150, py = y0 + 30;
+    /* A billionth of the run: far below a pixel, far above an ulp. */
+    double same_instant = t->makespan * 1e-9;
 #define Y(v) (py + ph - (v) / ymax * ph)
     dr__vbuf_printf(b,
                     "<text x=\"%.1f\" y=\"%.1f\" font-size=\"13\" "
@@ -426,8 +708,11 @@ static double draw_profile(dr__vbuf *b, const dr__vtrace *t, const axis *a,
         }
         run += ev[i].d;
         /* Events at one instant (an end and the next start) are one step:
-         * no dip in between. */
-        if (i + 1 < ne && ev[i + 1].t == ev[i].t)
+         * no dip in between.  "One instant" allows for rounding: a trace
+         * built in memory has ts + dur one ulp short of the next start
+         * (dur = end - start is rounded), which drew a spike down to one
+         * task fewer at every hand-over. */
+        if (i + 1 < ne && ev[i + 1].t - ev[i].t <= same_instant)
             continue;
         if (run < cmin)
             cmin = run;
@@ -464,14 +749,124 @@ static void svg_open(dr__vbuf *b, int width, double height) {
                     "height=\"6\" fill=\"#F8D0D1\"/><line x1=\"0\" y1=\"0\" "
                     "x2=\"0\" y2=\"6\" stroke=\"" FAIL_RED "\" "
                     "stroke-width=\"3\"/></pattern>"
+                    "<pattern id=\"dr-intr\" width=\"8\" height=\"8\" "
+                    "patternUnits=\"userSpaceOnUse\" "
+                    "patternTransform=\"rotate(-45)\"><rect width=\"8\" "
+                    "height=\"8\" fill=\"#FBEFD0\"/><line x1=\"0\" y1=\"0\" "
+                    "x2=\"0\" y2=\"8\" stroke=\"#E3B23C\" "
+                    "stroke-width=\"3\"/></pattern>"
                     "<pattern id=\"dr-tail\" width=\"8\" height=\"8\" "
                     "patternUnits=\"userSpaceOnUse\" "
                     "patternTransform=\"rotate(-45)\"><rect width=\"8\" "
                     "height=\"8\" fill=\"#F1F3F5\"/><line x1=\"0\" y1=\"0\" "
                     "x2=\"0\" y2=\"8\" stroke=\"#D5DADF\" "
-                    "stroke-width=\"2\"/></pattern></defs>\n"
+                    "stroke-width=\"2\"/></pattern>"
+                    "<marker id=\"dr-arrow\" viewBox=\"0 0 8 8\" refX=\"7\" "
+                    "refY=\"4\" markerWidth=\"5\" markerHeight=\"5\" "
+                    "orient=\"auto\"><path d=\"M0,0 L8,4 L0,8 z\" "
+                    "fill=\"" CHAIN_INK "\"/></marker></defs>\n"
                     "<rect width=\"100%%\" height=\"100%%\" fill=\"white\"/>\n",
                     width, height, width, height);
+}
+
+static int by_row_start(const void *pa, const void *pb) {
+    const dr__vattempt *a = pa, *b = pb;
+    if (a->row != b->row)
+        return a->row < b->row ? -1 : 1;
+    if (a->ts != b->ts)
+        return a->ts < b->ts ? -1 : 1;
+    return a->worker < b->worker ? -1 : a->worker > b->worker ? 1 : 0;
+}
+
+/* The end of the last attempt of each row, for idle tails; rows without
+ * attempts end at 0.  NULL when out of memory. */
+static double *row_ends(const chart *c) {
+    double *end = calloc((size_t)c->rows, sizeof(*end));
+    if (end == NULL)
+        return NULL;
+    for (size_t i = 0; i < c->t->n; i++) {
+        const dr__vattempt *a = &c->t->a[i];
+        if (a->ts + a->dur > end[a->row])
+            end[a->row] = a->ts + a->dur;
+    }
+    return end;
+}
+
+/* What the legend must list, known before anything is drawn (the legend
+ * is drawn first: its height decides where the rows go). */
+static void chart_flags(chart *c, const double *ends) {
+    for (size_t i = 0; i < c->t->n; i++) {
+        const dr__vattempt *a = &c->t->a[i];
+        c->any_failed |= is_failure(a);
+        c->any_interrupted |= a->status == DR__V_INTERRUPTED;
+        if (c->ch.has == NULL)
+            c->any_cp |= a->status == DR__V_OK && cpset_has(&c->cp, a->task);
+    }
+    for (int r = 0; r < c->rows; r++)
+        c->any_tail |= c->t->makespan - ends[r] > 0;
+    if (c->ch.n >= 2 && c->ch.n <= MAX_LINKS)
+        for (size_t i = 1; i < c->ch.n; i++)
+            if (c->ch.at[i - 1] != SIZE_MAX && c->ch.at[i] != SIZE_MAX)
+                c->ch.vias |= 1 << c->ch.via[i];
+}
+
+static void draw_rows(const chart *c, dr__vbuf *b, const double *ends,
+                      double left) {
+    const dr__vtrace *t = c->t;
+    for (int r = 0; r < c->rows; r++) {
+        double ry = c->top + r * c->row_h;
+        char name[64];
+        row_name(name, sizeof(name), c, r);
+        if (c->row_h >= 8 && r % 2 == 1)
+            dr__vbuf_printf(b,
+                            "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" "
+                            "height=\"%.1f\" fill=\"#F7F9FA\"/>\n",
+                            left, ry, c->ax.w, c->row_h);
+        /* The worker's colour, as its tasks have in the DAG diagram; a band
+         * of workers has many colours, so none. */
+        if (c->per_row == 1)
+            dr__vbuf_printf(b,
+                            "<rect class=\"worker-swatch\" x=\"%.1f\" "
+                            "y=\"%.1f\" width=\"6\" height=\"%.1f\" "
+                            "fill=\"%s\"><title>worker %d: its colour in the "
+                            "task graph</title></rect>\n",
+                            left - 9, ry + (c->row_h - c->bar_h) / 2, c->bar_h,
+                            dr_viz_palette((size_t)r), r);
+        if (c->row_h >= 10 || (c->rows <= 60 && r % 5 == 0) ||
+            (c->rows > 60 && r % (c->rows / 10 + 1) == 0))
+            dr__vbuf_printf(b,
+                            "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\" "
+                            "font-size=\"%d\" fill=\"#2B333B\">%s</text>\n",
+                            left - 13, ry + c->row_h / 2 + 4,
+                            c->row_h >= 10 ? 12 : 10, name);
+        if (t->makespan - ends[r] > 0) {
+            char d[48];
+            dr__vfmt_time(d, sizeof(d), t->makespan - ends[r]);
+            dr__vbuf_printf(b,
+                            "<rect class=\"idle-tail\" x=\"%.2f\" y=\"%.1f\" "
+                            "width=\"%.2f\" height=\"%.1f\" "
+                            "fill=\"url(#dr-tail)\"><title>%s: idle tail %s "
+                            "(from %s last task to the end)</title></rect>\n",
+                            ax(&c->ax, ends[r]), row_y(c, r),
+                            ax(&c->ax, t->makespan) - ax(&c->ax, ends[r]),
+                            c->bar_h, name, d,
+                            c->per_row == 1 ? "its" : "their");
+        }
+    }
+}
+
+/* Draws (b != NULL) or counts the bars of every row. */
+static size_t draw_bars(const chart *c, dr__vbuf *b, double minw) {
+    size_t rects = 0;
+    const dr__vtrace *t = c->t;
+    for (size_t i = 0; i < t->n;) {
+        size_t j = i;
+        while (j < t->n && t->a[j].row == t->a[i].row)
+            j++;
+        rects += draw_row(c, b, &t->a[i], j - i, minw);
+        i = j;
+    }
+    return rects;
 }
 
 int dr_viz_gantt_svg(const json_t *trace, const json_t *summary,
@@ -488,102 +883,69 @@ int dr_viz_gantt_svg(const json_t *trace, const json_t *summary,
     }
     *svg = NULL;
     dr__vtrace t;
-    int rc = dr__vtrace_read(trace, &t, err);
+    int rc = dr__vtrace_read_ex(
+        trace, NULL, o->max_workers,
+        o->max_workers > 0 ? "raise it with --max-workers N" : NULL, &t, err);
     if (rc != 0)
         return rc;
     int width = o->width >= 400 && o->width <= 20000 ? o->width : 1200;
     chart c;
     memset(&c, 0, sizeof(c));
     c.t = &t;
+    /* Above MAX_ROWS workers a row is a band of per_row workers, and there
+     * are at most BAND_ROWS of them (two pixels each). */
+    c.per_row =
+        t.workers <= MAX_ROWS ? 1 : (t.workers + BAND_ROWS - 1) / BAND_ROWS;
+    c.rows = (t.workers + c.per_row - 1) / c.per_row;
+    if (c.per_row > 1) {
+        for (size_t i = 0; i < t.n; i++)
+            t.a[i].row = t.a[i].worker / c.per_row;
+        qsort(t.a, t.n, sizeof(*t.a), by_row_start);
+    }
     c.by_group = o->color == DR_VIZ_COLOR_GROUP;
-    if (dr__vcolours_build(&c.cats, &t, NULL, 0) != 0) {
+    int cats_rc = dr__vcolours_build(&c.cats, &t, NULL, 0);
+    double *ends = row_ends(&c);
+    cpset_build(&c.cp, summary);
+    if (cats_rc != 0 || ends == NULL || chain_build(&c.ch, &t, summary) != 0) {
+        dr__vcolours_free(&c.cats);
+        free(ends);
+        free(c.cp.names);
+        chain_free(&c.ch);
         dr__vtrace_free(&t);
         dr__error_set(err, DR_ENOMEM, NULL, 0, 0, NULL, "out of memory");
         return DR_ENOMEM;
     }
-    cpset_build(&c.cp, summary);
-    double left = t.workers > 999 ? 96 : 84, right = 24;
+    if (c.ch.matched == 0)
+        chain_free(&c.ch); /* no chain drawn: the critical path is */
+    chart_flags(&c, ends);
+    /* Room for the longest row label ("workers 99500–99999" at 10 px). */
+    char last[64];
+    row_name(last, sizeof(last), &c, c.rows - 1);
+    double left =
+               fmax(t.workers > 999 ? 96 : 84, 20 + 6 * (double)strlen(last)),
+           right = 24;
     axis_init(&c.ax, left, width - left - right, t.makespan);
-    c.row_h = fmin(26, fmax(2, 520.0 / t.workers));
+    c.row_h = fmin(26, fmax(2, 520.0 / c.rows));
     c.bar_h = c.row_h >= 8 ? c.row_h * 0.72 : c.row_h;
 
     /* Find the merge width that keeps the chart under MAX_RECTS rects. */
     double minw = 1;
-    for (;; minw *= 2) {
-        size_t rects = 0;
-        for (size_t i = 0; i < t.n;) {
-            size_t j = i;
-            while (j < t.n && t.a[j].worker == t.a[i].worker)
-                j++;
-            rects += draw_row(&c, NULL, &t.a[i], j - i, minw);
-            i = j;
-        }
-        if (rects <= MAX_RECTS || minw >= 64)
+    for (;; minw *= 2)
+        if (draw_bars(&c, NULL, minw) <= MAX_RECTS || minw >= 64)
             break;
-    }
 
-    /* Draw the body first into its own buffer: the legend's height decides
-     * where it goes, and the legend is drawn first. */
+    /* The legend is drawn first into its own buffer: its height decides
+     * where the rows go. */
     dr__vbuf legend = {0}, body = {0}, out = {0};
     double y = 26;
     if (o->legend)
         y += draw_legend(&legend, &c, left, 46, width - right) + 8;
     c.top = y + 8;
-    double gh = c.row_h * t.workers;
-    /* Rows: stripes, labels, idle tails. */
-    size_t i = 0;
-    for (int w = 0; w < t.workers; w++) {
-        double ry = c.top + w * c.row_h;
-        if (c.row_h >= 8 && w % 2 == 1)
-            dr__vbuf_printf(&body,
-                            "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" "
-                            "height=\"%.1f\" fill=\"#F7F9FA\"/>\n",
-                            left, ry, c.ax.w, c.row_h);
-        /* The worker's colour, as its tasks have in the DAG diagram. */
-        dr__vbuf_printf(&body,
-                        "<rect class=\"worker-swatch\" x=\"%.1f\" "
-                        "y=\"%.1f\" width=\"6\" height=\"%.1f\" "
-                        "fill=\"%s\"><title>worker %d: its colour in the "
-                        "task graph</title></rect>\n",
-                        left - 9, ry + (c.row_h - c.bar_h) / 2, c.bar_h,
-                        dr_viz_palette((size_t)w), w);
-        if (c.row_h >= 10 || (t.workers <= 60 && w % 5 == 0) ||
-            (t.workers > 60 && w % (t.workers / 10 + 1) == 0))
-            dr__vbuf_printf(
-                &body,
-                "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\" "
-                "font-size=\"%d\" fill=\"#2B333B\">worker %d</text>\n",
-                left - 13, ry + c.row_h / 2 + 4, c.row_h >= 10 ? 12 : 10, w);
-        double last_end = 0;
-        size_t j = i;
-        while (j < t.n && t.a[j].worker == w) {
-            if (t.a[j].ts + t.a[j].dur > last_end)
-                last_end = t.a[j].ts + t.a[j].dur;
-            j++;
-        }
-        if (t.makespan - last_end > 0) {
-            char d[48];
-            dr__vfmt_time(d, sizeof(d), t.makespan - last_end);
-            dr__vbuf_printf(
-                &body,
-                "<rect class=\"idle-tail\" x=\"%.2f\" y=\"%.1f\" "
-                "width=\"%.2f\" height=\"%.1f\" fill=\"url(#dr-tail)\">"
-                "<title>worker %d: idle tail %s (from its last task to "
-                "the end)</title></rect>\n",
-                ax(&c.ax, last_end),
-                c.top + w * c.row_h + (c.row_h - c.bar_h) / 2,
-                ax(&c.ax, t.makespan) - ax(&c.ax, last_end), c.bar_h, w, d);
-        }
-        i = j;
-    }
+    double gh = c.row_h * c.rows;
+    draw_rows(&c, &body, ends, left);
     axis_draw(&body, &c.ax, c.top - 4, c.top + gh + 4, 1);
-    for (i = 0; i < t.n;) {
-        size_t j = i;
-        while (j < t.n && t.a[j].worker == t.a[i].worker)
-            j++;
-        draw_row(&c, &body, &t.a[i], j - i, minw);
-        i = j;
-    }
+    draw_bars(&c, &body, minw);
+    draw_links(&c, &body);
     double height = c.top + gh + 44;
     if (o->profile) {
         double ph = draw_profile(&body, &t, &c.ax, height);
@@ -592,8 +954,10 @@ int dr_viz_gantt_svg(const json_t *trace, const json_t *summary,
         height += ph;
     }
     svg_open(&out, width, height);
-    char ms[48];
+    char ms[48], band[48] = "";
     dr__vfmt_time(ms, sizeof(ms), t.makespan);
+    if (c.per_row > 1)
+        snprintf(band, sizeof(band), " (%d a row)", c.per_row);
     dr__vbuf_printf(&out,
                     "<text x=\"%.1f\" y=\"20\" font-size=\"15\" "
                     "font-weight=\"bold\" fill=\"#1B1F23\">",
@@ -601,10 +965,15 @@ int dr_viz_gantt_svg(const json_t *trace, const json_t *summary,
     dr__vbuf_xml(&out, t.graph[0] ? t.graph : "run");
     dr__vbuf_printf(&out,
                     "</text><text x=\"%.1f\" y=\"20\" text-anchor=\"end\" "
-                    "font-size=\"12\" fill=\"#4A5560\">%zu attempts on %d "
-                    "workers%s%s \xC2\xB7 makespan %s%s</text>\n",
-                    (double)width - right, t.n, t.workers,
-                    t.policy[0] ? ", policy " : "", t.policy, ms,
+                    "font-size=\"12\" fill=\"#4A5560\">%zu attempt%s on %d "
+                    "worker%s%s",
+                    (double)width - right, t.n, t.n == 1 ? "" : "s", t.workers,
+                    t.workers == 1 ? "" : "s", band);
+    if (t.policy[0]) {
+        dr__vbuf_puts(&out, ", policy ");
+        dr__vbuf_xml(&out, t.policy);
+    }
+    dr__vbuf_printf(&out, " \xC2\xB7 makespan %s%s</text>\n", ms,
                     t.simulated ? " (simulated)" : "");
     dr__vbuf_putn(&out, legend.s ? legend.s : "", legend.len);
     dr__vbuf_putn(&out, body.s ? body.s : "", body.len);
@@ -614,7 +983,9 @@ int dr_viz_gantt_svg(const json_t *trace, const json_t *summary,
     dr__vbuf_free(&legend);
     dr__vbuf_free(&body);
     dr__vcolours_free(&c.cats);
+    free(ends);
     free(c.cp.names);
+    chain_free(&c.ch);
     dr__vtrace_free(&t);
     *svg = dr__vbuf_take(&out, len);
     if (*svg == NULL) {

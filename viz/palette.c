@@ -79,11 +79,17 @@ const char *dr__vtext_on(const char *fill, const char *dark) {
 
 void dr__vfmt_time(char *buf, size_t len, double us) {
     double a = fabs(us);
+    if (!isfinite(us)) { /* a figure that overflowed: unknown, not "inf s" */
+        snprintf(buf, len, "\xE2\x80\x94");
+        return;
+    }
     if (a < 0.0005) {
         snprintf(buf, len, "0");
         return;
     }
-    if (a >= 1e9)
+    if (a >= 1e15) /* beyond 31 years: "2e+300 s", not 300 digits */
+        snprintf(buf, len, "%.3g s", us / 1e6);
+    else if (a >= 1e9)
         snprintf(buf, len, "%.0f s", us / 1e6);
     else if (a >= 1e6)
         snprintf(buf, len, "%.3g s", us / 1e6);

@@ -12,15 +12,22 @@
 #include "graph_internal.h"
 #include "viz_internal.h"
 
+#include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+/* Every rule is scoped so that it cannot reach inside the embedded SVGs
+ * (the Gantt chart's bars are <rect class="bar">, and a rule `.bar` once
+ * squashed them to 10 pixels): the report's own classes carry the prefix
+ * "rp-", which no picture uses, element rules name HTML elements only, and
+ * the universal rule excludes SVG content.  The only rule that touches an
+ * <svg> element sizes the element itself, never what is inside. */
 static const char css[] =
     ":root{--ink:#1B1F23;--muted:#5A6570;--line:#DDE2E7;--accent:#4E79A7;"
-    "--bad:#D62728}\n"
-    "*{box-sizing:border-box}\n"
+    "--bad:#D62728;--intr:#8A5A00}\n"
+    ":not(svg,svg *){box-sizing:border-box}\n"
     "body{margin:0;background:#F5F7F9;color:var(--ink);font:15px/1.5 "
     "system-ui,-apple-system,'Segoe UI',Helvetica,Arial,sans-serif}\n"
     "main{max-width:1240px;margin:0 auto;padding:24px 28px 48px}\n"
@@ -33,31 +40,44 @@ static const char css[] =
     "th,td{text-align:left;padding:5px 10px;border-bottom:1px solid "
     "var(--line);vertical-align:top}\n"
     "th{color:var(--muted);font-weight:600}\n"
-    "td.num,th.num{text-align:right;font-variant-numeric:tabular-nums;"
+    "td.rp-num,th.rp-num{text-align:right;font-variant-numeric:tabular-nums;"
     "white-space:nowrap}\n"
-    "td.why{color:var(--muted)}\n"
-    ".facts{display:flex;flex-wrap:wrap;gap:8px 28px}\n"
-    ".facts div{min-width:120px}.facts b{display:block;font-size:20px}\n"
-    ".facts span{color:var(--muted);font-size:13px}\n"
-    ".bar{background:#E9EDF1;border-radius:3px;height:10px;min-width:120px}\n"
-    ".bar i{display:block;height:10px;border-radius:3px;"
+    "td.rp-why{color:var(--muted)}\n"
+    "div.rp-facts{display:flex;flex-wrap:wrap;gap:8px 28px}\n"
+    "div.rp-facts div{min-width:120px}div.rp-facts b{display:block;"
+    "font-size:20px}\n"
+    "div.rp-facts span{color:var(--muted);font-size:13px}\n"
+    "div.rp-share{background:#E9EDF1;border-radius:3px;height:10px;"
+    "min-width:120px}\n"
+    "div.rp-share i{display:block;height:10px;border-radius:3px;"
     "background:var(--accent)}\n"
-    ".warn{color:#8A4B00;background:#FFF4E0;border:1px solid #F2CC8F;"
+    "p.rp-warn{color:#8A4B00;background:#FFF4E0;border:1px solid #F2CC8F;"
     "border-radius:6px;padding:6px 10px}\n"
-    ".figure{overflow-x:auto}.figure svg{max-width:100%;height:auto}\n"
-    ".figure.natural svg{max-width:none}\n"
+    "div.rp-figure{overflow-x:auto}div.rp-figure>svg{max-width:100%;"
+    "height:auto}\n"
+    "div.rp-figure.rp-natural>svg{max-width:none}\n"
     "pre{background:#F6F8FA;border:1px solid var(--line);border-radius:6px;"
     "padding:8px 10px;font-size:12px;white-space:pre-wrap;margin:4px 0 12px}\n"
-    ".bad{color:var(--bad);font-weight:600}\n"
+    "span.rp-bad,td.rp-bad{color:var(--bad);font-weight:600}\n"
+    "span.rp-intr,td.rp-intr{color:var(--intr);font-weight:600}\n"
     "footer{color:var(--muted);font-size:12px;text-align:center}\n"
     "@media print{body{background:#fff;font-size:11pt}main{max-width:none;"
     "padding:0}section{border:none;padding:0;margin:0 0 14pt;"
-    "break-inside:avoid}.figure{overflow:visible}h2{break-after:avoid}}\n";
+    "break-inside:avoid}div.rp-figure{overflow:visible}"
+    "h2{break-after:avoid}}\n";
 
-static double num(const json_t *o, const char *key, double dflt) {
-    json_t *v = json_object_get(o, key);
-    return json_is_number(v) ? json_number_value(v) : dflt;
+const char *dr__viz_report_css(void) { return css; }
+
+/* A figure of the summary in [lo, hi], or dflt when it is absent, of the
+ * wrong type or out of range (the command line refuses such a summary;
+ * here it is left out rather than printed as "inf"). */
+static double fig(const json_t *s, const char *key, double lo, double hi,
+                  double dflt) {
+    double v;
+    return dr__vsummary_num(s, key, lo, hi, &v) ? v : dflt;
 }
+
+#define TIME_MAX DBL_MAX /* seconds: any finite time (dr__vsummary_check) */
 
 static void put_time(dr__vbuf *b, double seconds) {
     char t[48];
@@ -74,15 +94,26 @@ static void put_svg(dr__vbuf *b, const char *svg) {
 static void metric(dr__vbuf *b, const char *name, const char *value,
                    const char *why) {
     dr__vbuf_printf(b,
-                    "<tr><th>%s</th><td class=\"num\">%s</td>"
-                    "<td class=\"why\">%s</td></tr>\n",
+                    "<tr><th>%s</th><td class=\"rp-num\">%s</td>"
+                    "<td class=\"rp-why\">%s</td></tr>\n",
                     name, value, why);
+}
+
+/* A number as text: `fmt` while it is short, three significant digits
+ * beyond, a dash when unknown (NaN) or not finite. */
+static void fmt_num(char *t, size_t len, const char *fmt, double v) {
+    if (!isfinite(v))
+        snprintf(t, len, "\xE2\x80\x94");
+    else if (fabs(v) >= 1e9)
+        snprintf(t, len, "%.3g", v);
+    else
+        snprintf(t, len, fmt, v);
 }
 
 static void metric_time(dr__vbuf *b, const char *name, double s,
                         const char *why) {
     char t[48];
-    if (isnan(s))
+    if (!isfinite(s))
         snprintf(t, sizeof(t), "\xE2\x80\x94");
     else
         dr__vfmt_time(t, sizeof(t), s * 1e6);
@@ -92,10 +123,7 @@ static void metric_time(dr__vbuf *b, const char *name, double s,
 static void metric_num(dr__vbuf *b, const char *name, double v, const char *fmt,
                        const char *why) {
     char t[64];
-    if (isnan(v))
-        snprintf(t, sizeof(t), "\xE2\x80\x94");
-    else
-        snprintf(t, sizeof(t), fmt, v);
+    fmt_num(t, sizeof(t), fmt, v);
     metric(b, name, t, why);
 }
 
@@ -111,6 +139,76 @@ static void fact(dr__vbuf *b, const char *label, const char *value) {
     dr__vbuf_puts(b, "<div><b>");
     dr__vbuf_xml(b, value);
     dr__vbuf_printf(b, "</b><span>%s</span></div>\n", label);
+}
+
+/* A list of task ids from the summary, as "a, b, c" (the first 50). */
+static void put_ids(dr__vbuf *b, const json_t *list) {
+    size_t n = json_array_size(list);
+    for (size_t i = 0; i < n && i < 50; i++) {
+        json_t *k = json_array_get(list, i);
+        dr__vbuf_puts(b, i ? ", " : "");
+        dr__vbuf_xml(b, json_is_string(k) ? json_string_value(k) : "?");
+    }
+    if (n > 50)
+        dr__vbuf_printf(b, ", \xE2\x80\xA6 (%zu in all)", n);
+}
+
+/* The list under `key` when it is one, else NULL. */
+static json_t *list_of(const json_t *s, const char *key) {
+    json_t *l = json_object_get(s, key);
+    return json_is_array(l) ? l : NULL;
+}
+
+static const char *status_class(dr__vstatus st) {
+    return st == DR__V_OK            ? ""
+           : st == DR__V_INTERRUPTED ? " class=\"rp-intr\""
+                                     : " class=\"rp-bad\"";
+}
+
+/* The counts row of the summary table: tasks by what became of them, each
+ * kind only when there is one (succeeded always). */
+static void tasks_row(dr__vbuf *b, const json_t *s, const dr__vtrace *t) {
+    char v[256];
+    size_t ok = 0, failed = 0, intr = 0;
+    for (size_t i = 0; i < t->n; i++) {
+        ok += t->a[i].status == DR__V_OK;
+        intr += t->a[i].status == DR__V_INTERRUPTED;
+        failed +=
+            t->a[i].status == DR__V_FAILED || t->a[i].status == DR__V_TIMEOUT;
+    }
+    const char *unit = "Attempts";
+    size_t skipped = 0, not_run = 0;
+    if (s != NULL) {
+        unit = "Tasks";
+        ok = (size_t)fig(s, "succeeded", 0, 1e12, (double)ok);
+        json_t *l;
+        if ((l = list_of(s, "failed")) != NULL)
+            failed = json_array_size(l);
+        if ((l = list_of(s, "interrupted_tasks")) != NULL)
+            intr = json_array_size(l);
+        skipped = json_array_size(list_of(s, "skipped"));
+        not_run = json_array_size(list_of(s, "not_run"));
+    }
+    int n = snprintf(v, sizeof(v), "%zu succeeded", ok);
+    const struct {
+        size_t count;
+        const char *word;
+    } kinds[] = {{failed, "failed"},
+                 {intr, "interrupted"},
+                 {skipped, "skipped"},
+                 {not_run, "not run"}};
+    for (size_t k = 0; k < sizeof(kinds) / sizeof(*kinds); k++)
+        if (kinds[k].count > 0 && n > 0 && (size_t)n < sizeof(v))
+            n += snprintf(v + n, sizeof(v) - (size_t)n, ", %zu %s",
+                          kinds[k].count, kinds[k].word);
+    metric(b, unit, v,
+           intr > 0 || not_run > 0
+               ? "Interrupted: running when a signal stopped the run (not "
+                 "failed); not run: never started."
+           : failed > 0 || skipped > 0
+               ? "Failed: every attempt failed; skipped: a dependency "
+                 "failed."
+               : "What became of the tasks: all of them succeeded.");
 }
 
 int dr_viz_report_html(const dr_graph *g, const json_t *trace,
@@ -135,24 +233,26 @@ int dr_viz_report_html(const dr_graph *g, const json_t *trace,
 
     /* What the trace alone says. */
     double work = 0, makespan = t.makespan / 1e6;
-    size_t ok = 0, failed_attempts = 0;
+    size_t ok = 0, failed_attempts = 0, interrupted_attempts = 0;
     for (size_t i = 0; i < t.n; i++) {
         if (t.a[i].status == DR__V_OK) {
             work += t.a[i].dur / 1e6;
             ok++;
-        } else
+        } else if (t.a[i].status == DR__V_INTERRUPTED)
+            interrupted_attempts++;
+        else
             failed_attempts++;
     }
     const char *graph = t.graph[0] ? t.graph : (g ? dr_graph_name(g) : "");
     if (s && json_is_string(json_object_get(s, "graph")))
         graph = json_string_value(json_object_get(s, "graph"));
-    int workers = (int)num(s, "workers", t.workers);
+    int workers = (int)fig(s, "workers", 1, DR__VMAX_WORKERS, t.workers);
     const char *policy = t.policy;
     if (s && json_is_string(json_object_get(s, "policy")))
         policy = json_string_value(json_object_get(s, "policy"));
     int simulated =
         s ? json_is_true(json_object_get(s, "simulated")) : t.simulated;
-    int cores = (int)num(s, "cores", t.cores);
+    int cores = (int)fig(s, "cores", 0, 1e6, t.cores);
 
     dr__vbuf_puts(&b, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta "
                       "charset=\"utf-8\"><meta name=\"viewport\" "
@@ -169,11 +269,11 @@ int dr_viz_report_html(const dr_graph *g, const json_t *trace,
                     workers == 1 ? "" : "s");
 
     /* Run facts. */
-    dr__vbuf_puts(&b,
-                  "<section id=\"facts\"><h2>Run</h2><div class=\"facts\">\n");
+    dr__vbuf_puts(
+        &b, "<section id=\"facts\"><h2>Run</h2><div class=\"rp-facts\">\n");
     fact(&b, "graph", graph[0] ? graph : "(unnamed)");
     snprintf(v, sizeof(v), "%zu",
-             g ? dr_graph_ntasks(g) : (size_t)num(s, "tasks", (double)ok));
+             g ? dr_graph_ntasks(g) : (size_t)fig(s, "tasks", 0, 1e12, ok));
     fact(&b, "tasks", v);
     snprintf(v, sizeof(v), "%d", workers);
     fact(&b, "workers", v);
@@ -184,28 +284,42 @@ int dr_viz_report_html(const dr_graph *g, const json_t *trace,
     dr__vfmt_time(v, sizeof(v), t.makespan);
     fact(&b, "makespan", v);
     dr__vbuf_puts(&b, "</div>\n");
-    if (json_is_true(json_object_get(s, "interrupted")))
-        dr__vbuf_puts(&b, "<p class=\"warn\">The run was interrupted: the "
-                          "figures cover what ran.</p>\n");
+    json_t *intr_list = list_of(s, "interrupted_tasks"),
+           *not_run = list_of(s, "not_run");
+    size_t n_intr =
+        intr_list ? json_array_size(intr_list) : interrupted_attempts;
+    if (json_is_true(json_object_get(s, "interrupted")) || n_intr > 0) {
+        dr__vbuf_printf(&b,
+                        "<p class=\"rp-warn\">The run was interrupted: %zu "
+                        "task%s %s running when it was stopped",
+                        n_intr, n_intr == 1 ? "" : "s",
+                        n_intr == 1 ? "was" : "were");
+        if (json_array_size(not_run) > 0)
+            dr__vbuf_printf(&b, " and %zu never started",
+                            json_array_size(not_run));
+        dr__vbuf_puts(&b, "; the figures cover what ran.</p>\n");
+    }
     if (!simulated && cores > 0 && workers > cores)
         dr__vbuf_printf(&b,
-                        "<p class=\"warn\">%d workers on %d cores: "
+                        "<p class=\"rp-warn\">%d workers on %d cores: "
                         "CPU-bound tasks share cores, so their durations "
                         "grow.</p>\n",
                         workers, cores);
     dr__vbuf_puts(&b, "</section>\n");
 
     /* Metrics. */
-    double span = num(s, "span", NAN), lb = num(s, "lower_bound", NAN);
-    double par = num(s, "parallelism", NAN);
-    work = num(s, "work", work);
-    makespan = num(s, "makespan", makespan);
+    double span = fig(s, "span", 0, TIME_MAX, NAN),
+           lb = fig(s, "lower_bound", 0, TIME_MAX, NAN);
+    double par = fig(s, "parallelism", 0, DBL_MAX, NAN);
+    work = fig(s, "work", 0, TIME_MAX, work);
+    makespan = fig(s, "makespan", 0, TIME_MAX, makespan);
     if (isnan(lb) && !isnan(span))
         lb = fmax(span, work / workers);
     dr__vbuf_puts(&b, "<section id=\"metrics\"><h2>Summary</h2><table>\n");
     metric_time(&b, "Makespan", makespan,
                 "Wall time from the start of the run to the end of its last "
                 "task.");
+    tasks_row(&b, s, &t);
     metric_time(&b, "Work T<sub>1</sub>", work,
                 "Sum of the measured durations of successful attempts: the "
                 "time one worker would need.");
@@ -225,20 +339,26 @@ int dr_viz_report_html(const dr_graph *g, const json_t *trace,
                "1.000 is a perfect schedule; above it is time lost to "
                "dependencies, idling or overhead.");
     metric_num(&b, "Utilisation",
-               100 * num(s, "utilization",
+               100 * fig(s, "utilization", 0, DBL_MAX,
                          makespan > 0 ? work / (workers * makespan) : NAN),
                "%.1f %%",
                "T<sub>1</sub>/(P \xC2\xB7 makespan): the share of worker time "
                "spent running tasks.");
-    snprintf(v, sizeof(v), "max %.0f, mean %.2f", num(s, "max_running", NAN),
-             num(s, "avg_running", NAN));
+    {
+        char mx[48], mean[48];
+        fmt_num(mx, sizeof(mx), "%.0f", fig(s, "max_running", 0, 1e9, NAN));
+        fmt_num(mean, sizeof(mean), "%.2f", fig(s, "avg_running", 0, 1e9, NAN));
+        snprintf(v, sizeof(v), "max %s, mean %s", mx, mean);
+    }
     metric(&b, "Observed parallelism", s ? v : "see the profile below",
            "Tasks running at once: the peak and the time-weighted mean.");
     json_t *ov = json_object_get(s, "overhead");
     if (json_is_object(ov)) {
         char a[48], c[48];
-        dr__vfmt_time(a, sizeof(a), num(ov, "ready_while_idle", 0) * 1e6);
-        dr__vfmt_time(c, sizeof(c), num(ov, "latency_mean", 0) * 1e6);
+        dr__vfmt_time(a, sizeof(a),
+                      fig(ov, "ready_while_idle", 0, TIME_MAX, 0) * 1e6);
+        dr__vfmt_time(c, sizeof(c),
+                      fig(ov, "latency_mean", 0, TIME_MAX, 0) * 1e6);
         snprintf(v, sizeof(v), "%s idle; %s per task", a, c);
         metric(&b, "Scheduling overhead", v,
                "Worker time during which a worker was free while a task was "
@@ -246,8 +366,12 @@ int dr_viz_report_html(const dr_graph *g, const json_t *trace,
                "start.");
     }
     if (json_is_number(json_object_get(s, "peak_live_results"))) {
-        snprintf(v, sizeof(v), "%.0f (%.0f bytes)",
-                 num(s, "peak_live_results", 0), num(s, "peak_live_bytes", 0));
+        char r[48], by[48];
+        fmt_num(r, sizeof(r), "%.0f",
+                fig(s, "peak_live_results", 0, 1e12, NAN));
+        fmt_num(by, sizeof(by), "%.0f",
+                fig(s, "peak_live_bytes", 0, 1e18, NAN));
+        snprintf(v, sizeof(v), "%s (%s bytes)", r, by);
         metric(&b, "Peak live results", v,
                "Most task results held in memory at once, waiting for their "
                "dependents.");
@@ -275,11 +399,11 @@ int dr_viz_report_html(const dr_graph *g, const json_t *trace,
         dr__vbuf_puts(&b, "Bold red: the measured critical path. Hover for "
                           "times. A wide graph keeps its natural size: "
                           "scroll sideways.</p>"
-                          "<div class=\"figure natural\">\n");
+                          "<div class=\"rp-figure rp-natural\">\n");
         if (dr_viz_render(g, trace, o, "svg", &svg, &n, &e2) == 0)
             put_svg(&b, svg);
         else {
-            dr__vbuf_puts(&b, "<p class=\"warn\">");
+            dr__vbuf_puts(&b, "<p class=\"rp-warn\">");
             dr__vbuf_xml(&b, e2.text);
             dr__vbuf_puts(&b, "</p>");
         }
@@ -301,8 +425,13 @@ int dr_viz_report_html(const dr_graph *g, const json_t *trace,
                             "own, as in the task graph. "
                           : "by the worker that ran it, as in the task "
                             "graph. ");
+    dr__vbuf_puts(&b, json_array_size(json_object_get(s, "makespan_chain")) > 0
+                          ? "Outlined and linked: the chain of attempts that "
+                            "set the makespan (solid: it waited for a "
+                            "dependency, dashed: for a worker). "
+                          : "Outlined: the critical path. ");
     dr__vbuf_puts(&b, "Hover a bar for its task, times and wait.</p>"
-                      "<div class=\"figure\">\n");
+                      "<div class=\"rp-figure\">\n");
     put_svg(&b, svg);
     free(svg);
     dr__vbuf_puts(&b, "</div></section>\n");
@@ -310,7 +439,8 @@ int dr_viz_report_html(const dr_graph *g, const json_t *trace,
         goto out;
     dr__vbuf_puts(&b, "<section id=\"profile\"><h2>Parallelism profile</h2>"
                       "<p>How many tasks ran at each moment; the dashed line "
-                      "is the number of workers.</p><div class=\"figure\">\n");
+                      "is the number of workers.</p>"
+                      "<div class=\"rp-figure\">\n");
     put_svg(&b, svg);
     free(svg);
     dr__vbuf_puts(&b, "</div></section>\n");
@@ -318,32 +448,37 @@ int dr_viz_report_html(const dr_graph *g, const json_t *trace,
     /* Workers. */
     dr__vbuf_puts(
         &b, "<section id=\"workers\"><h2>Workers</h2><table><tr>"
-            "<th>worker</th><th class=\"num\">tasks</th><th class=\"num\">"
-            "busy</th><th class=\"num\">idle</th>"
-            "<th class=\"num\">idle tail</th><th>busy share</th></tr>\n");
+            "<th>worker</th><th class=\"rp-num\">tasks</th>"
+            "<th class=\"rp-num\">busy</th><th class=\"rp-num\">idle</th>"
+            "<th class=\"rp-num\">idle tail</th><th>busy share</th></tr>\n");
     for (int w = 0, i = 0; w < t.workers && w < 256; w++) {
-        size_t tasks = 0;
+        size_t tasks = 0, intr = 0;
         double busy = 0, last = 0;
         while ((size_t)i < t.n && t.a[i].worker < w)
             i++;
         for (; (size_t)i < t.n && t.a[i].worker == w; i++) {
             tasks++;
+            intr += t.a[i].status == DR__V_INTERRUPTED;
             busy += t.a[i].dur;
             if (t.a[i].ts + t.a[i].dur > last)
                 last = t.a[i].ts + t.a[i].dur;
         }
         double share = t.makespan > 0 ? busy / t.makespan : 0;
-        dr__vbuf_printf(&b,
-                        "<tr><td>%d</td><td class=\"num\">%zu</td>"
-                        "<td class=\"num\">",
-                        w, tasks);
+        dr__vbuf_printf(&b, "<tr><td>%d</td><td class=\"rp-num\">%zu", w,
+                        tasks);
+        if (intr > 0)
+            dr__vbuf_printf(&b,
+                            " <span class=\"rp-intr\">(%zu "
+                            "interrupted)</span>",
+                            intr);
+        dr__vbuf_puts(&b, "</td><td class=\"rp-num\">");
         put_time(&b, busy / 1e6);
-        dr__vbuf_puts(&b, "</td><td class=\"num\">");
+        dr__vbuf_puts(&b, "</td><td class=\"rp-num\">");
         put_time(&b, (t.makespan - busy) / 1e6);
-        dr__vbuf_puts(&b, "</td><td class=\"num\">");
+        dr__vbuf_puts(&b, "</td><td class=\"rp-num\">");
         put_time(&b, (t.makespan - last) / 1e6);
         dr__vbuf_printf(&b,
-                        "</td><td><div class=\"bar\"><i style=\"width:"
+                        "</td><td><div class=\"rp-share\"><i style=\"width:"
                         "%.1f%%\"></i></div></td></tr>\n",
                         100 * share);
     }
@@ -365,9 +500,10 @@ int dr_viz_report_html(const dr_graph *g, const json_t *trace,
             qsort(top, t.n, sizeof(*top), by_dur_desc);
             dr__vbuf_puts(&b, "<section id=\"slowest\"><h2>Slowest tasks</h2>"
                               "<table><tr><th>task</th><th>op</th>"
-                              "<th class=\"num\">worker</th><th class=\"num\">"
-                              "start</th><th class=\"num\">duration</th>"
-                              "<th class=\"num\">wait</th><th>status</th>"
+                              "<th class=\"rp-num\">worker</th>"
+                              "<th class=\"rp-num\">start</th>"
+                              "<th class=\"rp-num\">duration</th>"
+                              "<th class=\"rp-num\">wait</th><th>status</th>"
                               "</tr>\n");
             for (size_t i = 0; i < t.n && i < 10; i++) {
                 const dr__vattempt *a = top[i];
@@ -376,16 +512,16 @@ int dr_viz_report_html(const dr_graph *g, const json_t *trace,
                 dr__vbuf_puts(&b, "</td><td>");
                 dr__vbuf_xml(&b, a->op ? a->op : "");
                 dr__vbuf_printf(&b,
-                                "</td><td class=\"num\">%d</td>"
-                                "<td class=\"num\">",
+                                "</td><td class=\"rp-num\">%d</td>"
+                                "<td class=\"rp-num\">",
                                 a->worker);
                 put_time(&b, a->ts / 1e6);
-                dr__vbuf_puts(&b, "</td><td class=\"num\">");
+                dr__vbuf_puts(&b, "</td><td class=\"rp-num\">");
                 put_time(&b, a->dur / 1e6);
-                dr__vbuf_puts(&b, "</td><td class=\"num\">");
+                dr__vbuf_puts(&b, "</td><td class=\"rp-num\">");
                 put_time(&b, (a->ts - a->ready) / 1e6);
                 dr__vbuf_printf(&b, "</td><td%s>%s</td></tr>\n",
-                                a->status == DR__V_OK ? "" : " class=\"bad\"",
+                                status_class(a->status),
                                 dr__vstatus_name(a->status));
             }
             dr__vbuf_puts(&b, "</table></section>\n");
@@ -394,8 +530,8 @@ int dr_viz_report_html(const dr_graph *g, const json_t *trace,
     }
 
     /* Failures. */
-    json_t *failures = json_object_get(s, "failures");
-    json_t *skipped = json_object_get(s, "skipped");
+    json_t *failures = list_of(s, "failures");
+    json_t *skipped = list_of(s, "skipped");
     dr__vbuf_puts(&b, "<section id=\"failures\"><h2>Failures</h2>\n");
     if (json_array_size(failures) == 0 && failed_attempts == 0)
         dr__vbuf_puts(&b, "<p>No task failed.</p>\n");
@@ -406,15 +542,15 @@ int dr_viz_report_html(const dr_graph *g, const json_t *trace,
             json_t *task = json_object_get(f, "task"),
                    *reason = json_object_get(f, "reason"),
                    *tail = json_object_get(f, "stderr_tail");
-            dr__vbuf_puts(&b, "<p><span class=\"bad\">");
+            double attempts = fig(f, "attempts", 0, 1e9, 1);
+            dr__vbuf_puts(&b, "<p><span class=\"rp-bad\">");
             dr__vbuf_xml(&b,
                          json_is_string(task) ? json_string_value(task) : "?");
             dr__vbuf_puts(&b, "</span>: ");
             dr__vbuf_xml(&b, json_is_string(reason) ? json_string_value(reason)
                                                     : "failed");
-            dr__vbuf_printf(&b, " (%.0f attempt%s)</p>\n",
-                            num(f, "attempts", 1),
-                            num(f, "attempts", 1) == 1 ? "" : "s");
+            dr__vbuf_printf(&b, " (%.0f attempt%s)</p>\n", attempts,
+                            attempts == 1 ? "" : "s");
             if (json_is_string(tail) && json_string_length(tail) > 0) {
                 dr__vbuf_puts(&b, "<pre>");
                 dr__vbuf_xml(&b, json_string_value(tail));
@@ -423,9 +559,9 @@ int dr_viz_report_html(const dr_graph *g, const json_t *trace,
         }
     } else if (failed_attempts > 0) {
         for (size_t i = 0; i < t.n; i++) {
-            if (t.a[i].status == DR__V_OK)
+            if (t.a[i].status == DR__V_OK || t.a[i].status == DR__V_INTERRUPTED)
                 continue;
-            dr__vbuf_puts(&b, "<p><span class=\"bad\">");
+            dr__vbuf_puts(&b, "<p><span class=\"rp-bad\">");
             dr__vbuf_xml(&b, t.a[i].task);
             dr__vbuf_printf(&b, "</span>: %s", dr__vstatus_name(t.a[i].status));
             if (t.a[i].error) {
@@ -439,18 +575,44 @@ int dr_viz_report_html(const dr_graph *g, const json_t *trace,
         dr__vbuf_printf(
             &b, "<p>%zu task%s skipped because a dependency failed: ",
             json_array_size(skipped), json_array_size(skipped) == 1 ? "" : "s");
-        for (size_t i = 0; i < json_array_size(skipped) && i < 50; i++) {
-            json_t *k = json_array_get(skipped, i);
-            dr__vbuf_puts(&b, i ? ", " : "");
-            dr__vbuf_xml(&b, json_is_string(k) ? json_string_value(k) : "?");
-        }
-        dr__vbuf_puts(&b, json_array_size(skipped) > 50 ? ", \xE2\x80\xA6</p>\n"
-                                                        : ".</p>\n");
+        put_ids(&b, skipped);
+        dr__vbuf_puts(&b, ".</p>\n");
     }
-    dr__vbuf_puts(&b,
-                  "</section>\n<footer>Written by dagrun " DAGRUN_VERSION_STRING
-                  ". Self-contained: no scripts, "
-                  "no network.</footer>\n</main></body></html>\n");
+    dr__vbuf_puts(&b, "</section>\n");
+
+    /* Interrupted: only when the run was stopped with tasks running. */
+    if (n_intr > 0 || json_array_size(not_run) > 0) {
+        dr__vbuf_puts(&b, "<section id=\"interrupted\"><h2>Interrupted</h2>\n");
+        if (n_intr > 0) {
+            dr__vbuf_printf(&b,
+                            "<p><span class=\"rp-intr\">%zu task%s</span> "
+                            "%s running when a signal stopped the run: ",
+                            n_intr, n_intr == 1 ? "" : "s",
+                            n_intr == 1 ? "was" : "were");
+            if (intr_list != NULL)
+                put_ids(&b, intr_list);
+            else
+                for (size_t i = 0, k = 0; i < t.n && k < 50; i++)
+                    if (t.a[i].status == DR__V_INTERRUPTED) {
+                        dr__vbuf_puts(&b, k++ ? ", " : "");
+                        dr__vbuf_xml(&b, t.a[i].task);
+                    }
+            dr__vbuf_puts(&b, ". They did not fail: their attempts are "
+                              "hatched amber in the timeline, and a rerun "
+                              "starts them again.</p>\n");
+        }
+        if (json_array_size(not_run) > 0) {
+            dr__vbuf_printf(
+                &b, "<p>%zu task%s never started: ", json_array_size(not_run),
+                json_array_size(not_run) == 1 ? "" : "s");
+            put_ids(&b, not_run);
+            dr__vbuf_puts(&b, ".</p>\n");
+        }
+        dr__vbuf_puts(&b, "</section>\n");
+    }
+    dr__vbuf_puts(&b, "<footer>Written by dagrun " DAGRUN_VERSION_STRING
+                      ". Self-contained: no scripts, "
+                      "no network.</footer>\n</main></body></html>\n");
 out:
     dr__vtrace_free(&t);
     if (rc != 0) {

@@ -39,7 +39,7 @@ static const char *const csv_columns[] = {
     "utilization",   "idle",        "idle_tail",   "work",
     "span",          "parallelism", "lower_bound", "ceiling",
     "bound_ceiling", "karp_flatt",  "fit",         "oversubscribed",
-    "baseline_only"};
+    "baseline_only", "cpu_time",    "cpu_demand",  "uncosted"};
 
 static void csv_num(dr__vbuf *b, double v) {
     if (isfinite(v))
@@ -64,7 +64,10 @@ char *dr_scale_to_csv(const dr_scale_result *r) {
                       p->karp_flatt,  p->amdahl};
         for (size_t k = 0; k < sizeof(v) / sizeof(*v); k++)
             csv_num(&b, v[k]);
-        dr__vbuf_printf(&b, ",%d,%d\n", p->oversubscribed, p->baseline_only);
+        dr__vbuf_printf(&b, ",%d,%d", p->oversubscribed, p->baseline_only);
+        csv_num(&b, p->cpu_time);
+        csv_num(&b, p->cpu_demand);
+        dr__vbuf_printf(&b, ",%zu\n", p->uncosted);
     }
     return dr__vbuf_take(&b, NULL);
 }
@@ -96,6 +99,17 @@ json_t *dr_scale_to_json(const dr_scale_result *r) {
             "latency_mean", num(p->latency_mean), "oversubscribed",
             p->oversubscribed, "baseline_only", p->baseline_only, "tasks",
             (json_int_t)p->ntasks);
+        if (o != NULL &&
+            (json_object_set_new(o, "uncosted",
+                                 json_integer((json_int_t)p->uncosted)) ||
+             json_object_set_new(o, "wall", num(p->wall)) ||
+             json_object_set_new(o, "cpu_time", num(p->cpu_time)) ||
+             json_object_set_new(o, "cpu_demand", num(p->cpu_demand)) ||
+             json_object_set_new(o, "machine_cpu", num(p->machine_cpu)) ||
+             json_object_set_new(o, "load_after", num(p->load_after)))) {
+            json_decref(o);
+            o = NULL;
+        }
         if (o == NULL || json_array_append_new(points, o) != 0) {
             json_decref(points);
             return NULL;
@@ -107,15 +121,17 @@ json_t *dr_scale_to_json(const dr_scale_result *r) {
                          num(r->gustafson_r2))
              : json_pack("{s:s, s:o, s:o}", "law", "amdahl", "serial_fraction",
                          num(r->amdahl_f), "r2", num(r->amdahl_r2));
-    return json_pack("{s:s, s:s, s:b, s:s, s:I, s:b, s:o, s:o, s:o, s:s, "
-                     "s:o}",
-                     "graph", r->graph ? r->graph : "", "mode",
-                     dr_scale_mode_name(r->mode), "simulated", r->simulated,
-                     "policy", r->policy ? r->policy : "", "cores",
-                     (json_int_t)r->cores, "baseline_added", r->baseline_added,
-                     "fit", fit, "task_mean", num(r->task_mean),
-                     "task_overhead", num(r->task_overhead), "verdict",
-                     r->verdict ? r->verdict : "", "points", points);
+    return json_pack(
+        "{s:s, s:s, s:b, s:s, s:I, s:b, s:b, s:o, s:b, s:b, "
+        "s:o, s:o, s:o, s:o, s:s, s:o}",
+        "graph", r->graph ? r->graph : "", "mode", dr_scale_mode_name(r->mode),
+        "simulated", r->simulated, "policy", r->policy ? r->policy : "",
+        "cores", (json_int_t)r->cores, "baseline_added", r->baseline_added,
+        "cpu_tasks", r->cpu_tasks, "load_before", num(r->load_before), "busy",
+        r->busy, "cp_limited", r->cp_limited, "fit", fit, "task_mean",
+        num(r->task_mean), "task_overhead", num(r->task_overhead), "warning",
+        r->warning ? json_string(r->warning) : json_null(), "verdict",
+        r->verdict ? r->verdict : "", "points", points);
 }
 
 /* -------------------------------------------------------------- Markdown */
@@ -125,6 +141,13 @@ static int any_oversubscribed(const dr_scale_result *r) {
         if (r->points[i].oversubscribed)
             return 1;
     return 0;
+}
+
+/* Why a computed fit is not the explanation, after the formula. */
+static const char *fit_caveat(const dr_scale_result *r) {
+    return r->cp_limited ? "; not the explanation here and not drawn: the "
+                           "critical path sets the plateau"
+                         : "";
 }
 
 char *dr_scale_to_markdown(const dr_scale_result *r) {
@@ -138,6 +161,8 @@ char *dr_scale_to_markdown(const dr_scale_result *r) {
         "median of the repeats.\n\n",
         r->simulated ? "Simulated (virtual clock)" : "Measured",
         r->policy ? r->policy : "?", r->cores, r->cores == 1 ? "" : "s");
+    if (r->warning != NULL)
+        dr__vbuf_printf(&b, "**Warning.** %s\n\n", r->warning);
     dr__vbuf_printf(
         &b,
         "| P | runs | makespan (s) | min | max | %s | %s |%s utilisation "
@@ -188,18 +213,21 @@ char *dr_scale_to_markdown(const dr_scale_result *r) {
     if (r->baseline_added)
         dr__vbuf_printf(
             &b, "\n† P = 1 was not asked for; it was run as the baseline.\n");
-    if (weak && isfinite(r->gustafson_s))
+    if (r->busy)
+        dr__vbuf_printf(&b, "\nNo law is fitted: the machine was busy (see "
+                            "the verdict).\n");
+    else if (weak && isfinite(r->gustafson_s))
         dr__vbuf_printf(
             &b,
             "\nGustafson fit: serial fraction s = %.4g (R² = %.3f), scaled "
-            "speedup S(P) = P − s(P − 1).\n",
-            r->gustafson_s, r->gustafson_r2);
+            "speedup S(P) = P − s(P − 1)%s.\n",
+            r->gustafson_s, r->gustafson_r2, fit_caveat(r));
     else if (!weak && isfinite(r->amdahl_f))
         dr__vbuf_printf(
             &b,
             "\nAmdahl fit: serial fraction f = %.4g (R² = %.3f), speedup "
-            "S(P) = 1 / (f + (1 − f)/P).\n",
-            r->amdahl_f, r->amdahl_r2);
+            "S(P) = 1 / (f + (1 − f)/P)%s.\n",
+            r->amdahl_f, r->amdahl_r2, fit_caveat(r));
     dr__vbuf_printf(&b, "\n**Verdict.** %s\n", r->verdict ? r->verdict : "");
     return dr__vbuf_take(&b, NULL);
 }
@@ -232,6 +260,8 @@ static const char css[] =
     "td{white-space:nowrap}"
     "th{background:#f3f3f3}tr.over td{background:#fbecec}"
     ".verdict{background:#eef4fb;border-left:4px solid #1f5fbf;"
+    "padding:.6em 1em}"
+    ".warning{background:#fbeeee;border-left:4px solid #b03a2e;"
     "padding:.6em 1em}"
     ".plots svg{max-width:100%;height:auto;margin-right:1em}"
     "img.gantt{max-width:100%;border:1px solid #ddd}"
@@ -267,8 +297,12 @@ static const char definitions[] =
     "implied by one measurement.  Constant e: a real serial part; e growing "
     "with P: overhead that grows with the workers.</dd>"
     "<dt>Gustafson fit</dt><dd>weak scaling: the s in S(P) = P − s(P−1).</dd>"
-    "<dt>oversubscribed</dt><dd>more workers than cores: CPU-bound tasks "
-    "share the cores and take longer.</dd>"
+    "<dt>oversubscribed</dt><dd>more workers than cores for tasks that "
+    "compute (spin, pi, C functions): they share the cores and take longer. "
+    "Tasks that wait (sleep, I/O) are never oversubscribed.</dd>"
+    "<dt>busy machine</dt><dd>other programs took CPU time from the runs: "
+    "the computing tasks got less than 80% of the CPU time they needed, or "
+    "other programs used half a core or more.  No law is fitted then.</dd>"
     "</dl>";
 
 static void html_table(dr__vbuf *b, const dr_scale_result *r) {
@@ -381,6 +415,11 @@ char *dr_scale_report_html(const dr_scale_result *r) {
         r->cores == 1 ? "" : "s",
         weak ? "the graph was re-expanded with workers = P at each point"
              : "the same graph at every worker count");
+    if (r->warning != NULL) {
+        dr__vbuf_printf(&b, "<p class=\"warning\"><b>Warning.</b> ");
+        dr__vbuf_xml(&b, r->warning);
+        dr__vbuf_printf(&b, "</p>\n");
+    }
     dr__vbuf_printf(&b, "<p class=\"verdict\"><b>Verdict.</b> ");
     dr__vbuf_xml(&b, r->verdict);
     dr__vbuf_printf(&b, "</p>\n<h2>Plots</h2>\n<div class=\"plots\">\n");
@@ -392,9 +431,15 @@ char *dr_scale_report_html(const dr_scale_result *r) {
     free(s1);
     free(s2);
     html_table(&b, r);
-    if (weak && isfinite(r->gustafson_s))
-        dr__vbuf_printf(&b, "<p>Gustafson fit: s = %.4g (R² = %.3f).</p>\n",
-                        r->gustafson_s, r->gustafson_r2);
+    if (r->busy)
+        dr__vbuf_printf(&b, "<p>No law is fitted: the machine was busy (see "
+                            "the verdict).</p>\n");
+    else if (weak && isfinite(r->gustafson_s))
+        dr__vbuf_printf(&b, "<p>Gustafson fit: s = %.4g (R² = %.3f)%s.</p>\n",
+                        r->gustafson_s, r->gustafson_r2, fit_caveat(r));
+    else if (!weak && isfinite(r->amdahl_f) && r->cp_limited)
+        dr__vbuf_printf(&b, "<p>Amdahl fit: f = %.4g (R² = %.3f)%s.</p>\n",
+                        r->amdahl_f, r->amdahl_r2, fit_caveat(r));
     else if (!weak && isfinite(r->amdahl_f))
         dr__vbuf_printf(
             &b,

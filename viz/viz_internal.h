@@ -49,6 +49,7 @@ typedef struct dr__vattempt {
     const char *error;
     double ts, dur, ready; /* microseconds */
     int worker;
+    int row; /* the Gantt row: the worker, or its band of workers */
     int attempt;
     dr__vstatus status;
 } dr__vattempt;
@@ -64,8 +65,20 @@ typedef struct dr__vtrace {
     int simulated;
 } dr__vtrace;
 
-/* Reads a trace (docs/trace-format.md).  Returns 0, DR_EINVAL when it has
- * no traceEvents array, DR_ENOMEM.  Unknown events are ignored. */
+/* The most workers a trace may have unless a reader raises it: the most
+ * `dagrun run` uses. */
+#define DR__VMAX_WORKERS 100000
+
+/* Reads a trace (docs/trace-format.md and its readers' limits).  Returns 0,
+ * DR_EINVAL naming `source` (NULL: "the trace"), the event's index and its
+ * task when the trace has no traceEvents array or an attempt that cannot be
+ * drawn (no ts or dur, a negative or non-finite time, a worker number that
+ * is not whole or not below max_workers; 0: DR__VMAX_WORKERS, and then
+ * raise_hint, NULL for the default, says how to go further), or DR_ENOMEM.
+ * Unknown events and keys are ignored.  On error *t is empty. */
+int dr__vtrace_read_ex(const json_t *trace, const char *source, int max_workers,
+                       const char *raise_hint, dr__vtrace *t, dr_error *err);
+/* The same with the defaults. */
 int dr__vtrace_read(const json_t *trace, dr__vtrace *t, dr_error *err);
 void dr__vtrace_free(dr__vtrace *t);
 /* How many of the trace's attempts are of tasks of g.  Can't fail. */
@@ -105,6 +118,42 @@ void dr__vcolours_free(dr__vcolours *c);
 /* The text colour to write on `fill` ("#rrggbb"): white on dark fills,
  * `dark` on light ones (and on anything that is not "#rrggbb"). */
 const char *dr__vtext_on(const char *fill, const char *dark);
+/* --------------------------------------------------------------- summary */
+
+/* One step of summary.json's makespan_chain (docs/trace-format.md). */
+typedef enum dr__vvia {
+    DR__VIA_START = 0, /* the first step */
+    DR__VIA_DEPENDENCY,
+    DR__VIA_WORKER /* it waited for the previous step to free its worker */
+} dr__vvia;
+
+typedef struct dr__vstep {
+    const char *task; /* borrowed */
+    int worker;
+    double start, end; /* seconds */
+    dr__vvia via;
+} dr__vstep;
+
+/* Reads one step; NULL, or why it is not a step (a static string). */
+const char *dr__vstep_read(const json_t *step, dr__vstep *out);
+/* DR_EINVAL naming `source` and the key when a figure of the summary is of
+ * the wrong type or out of its range, or a list is malformed; else 0. */
+int dr__vsummary_check(const json_t *summary, const char *source,
+                       dr_error *err);
+/* 1 and *out when summary[key] is a number in [lo, hi]; else 0 (the figure
+ * is left out).  summary may be NULL. */
+int dr__vsummary_num(const json_t *summary, const char *key, double lo,
+                     double hi, double *out);
+
+/* ----------------------------------------------------------------- files */
+
+/* trace.json read with the size cap (dr__json_load_run_file) and checked by
+ * dr__vtrace_read_ex with the path as source; a new reference or NULL with
+ * err filled.  For the command line, so that errors name the file. */
+json_t *dr__vload_trace(const char *path, int max_workers,
+                        const char *raise_hint, dr_error *err);
+/* summary.json read with the size cap and checked by dr__vsummary_check. */
+json_t *dr__vload_summary(const char *path, dr_error *err);
 
 /* "1.25 s", "3.4 ms", "120 µs": a duration given in microseconds. */
 void dr__vfmt_time(char *buf, size_t len, double us);
@@ -169,6 +218,8 @@ int dr__dgraph_reduce(dr__dgraph *d);
 int dr__dgraph_wrap(dr__dgraph *d, double max_extent);
 /* Predicted seconds of CPU that dot needs for the drawn graph. */
 double dr__dgraph_cost(const dr__dgraph *d);
+/* The report's style sheet (for tests: no rule may reach into a picture). */
+const char *dr__viz_report_css(void);
 
 /* Cast helper: Graphviz 2.42 takes char * where it means const char *. */
 #define DR__MUT(s) ((char *)(uintptr_t)(s))

@@ -8,7 +8,18 @@ set -eu
 dir=${1:?usage: make-data.sh DIR [N [ROWS]]}
 n=${2:-4}
 rows=${3:-5000}
+for v in "$n" "$rows"; do
+    case $v in
+    '' | *[!0-9]*)
+        echo "make-data.sh: N and ROWS must be whole numbers (got '$v')" >&2
+        exit 2
+        ;;
+    esac
+done
 mkdir -p "$dir"
+# The files of an earlier run with a larger N would otherwise stay beside
+# this run's and be counted by anything that reads the folder.
+rm -f "$dir"/flights-*.csv
 i=0
 while [ "$i" -lt "$n" ]; do
     awk -v seed="$i" -v rows="$rows" 'BEGIN {

@@ -16,10 +16,14 @@
  * Ops:
  *   fib    {"n": k}  -> the k-th Fibonacci number (F0 = 0, F1 = 1), k <= 92
  *   square {"x": v}  -> v*v; without "x", the square of the sum of the
- *                       numeric results of its dependencies
+ *                       numeric results of its dependencies.  Integers are
+ *                       squared exactly: a square beyond 64 bits fails the
+ *                       task (from F48 on) instead of wrapping around.
  */
 #include <dagrun.h>
 #include <dagrun/run.h>
+
+#include <math.h>
 
 /* Only dagrun_plugin_init leaves the library (the build hides the rest). */
 #define PLUGIN_EXPORT __attribute__((visibility("default")))
@@ -30,42 +34,74 @@ static int op_fib(dr_call *call, void *user_data) {
     if (!json_is_integer(n) || json_integer_value(n) < 0 ||
         json_integer_value(n) > 92)
         return dr_call_fail(call, "op 'fib' needs an integer 'n' in 0..92");
-    json_int_t a = 0, b = 1;
-    for (json_int_t i = 0; i < json_integer_value(n); i++) {
+    /* F92 is the largest Fibonacci number a json_int_t holds; the loop
+     * stops at F(n) itself and never computes the one after it (F93 would
+     * overflow, which is undefined behaviour in C). */
+    json_int_t k = json_integer_value(n), a = 0, b = 1; /* F(i), F(i+1) */
+    for (json_int_t i = 0; i + 1 < k; i++) {
         json_int_t next = a + b;
         a = b;
         b = next;
     }
-    dr_call_set_json(call, json_integer(a));
+    dr_call_set_json(call, json_integer(k == 0 ? 0 : b));
+    return 0;
+}
+
+/* Integers are squared exactly or not at all: a square that does not fit a
+ * json_int_t is an error naming the value, never a wrapped or rounded
+ * number. */
+static int square_integer(dr_call *call, json_int_t v) {
+    json_int_t sq;
+    if (__builtin_mul_overflow(v, v, &sq))
+        return dr_call_fail(call,
+                            "op 'square': %lld squared does not fit a 64-bit "
+                            "integer",
+                            (long long)v);
+    dr_call_set_json(call, json_integer(sq));
+    return 0;
+}
+
+static int square_real(dr_call *call, double v) {
+    if (!isfinite(v * v))
+        return dr_call_fail(call,
+                            "op 'square': %g squared is not a finite "
+                            "number",
+                            v);
+    dr_call_set_json(call, json_real(v * v));
     return 0;
 }
 
 static int op_square(dr_call *call, void *user_data) {
     (void)user_data;
     json_t *x = json_object_get(dr_call_args(call), "x");
-    double v = 0;
-    int integral = 1;
     if (x != NULL) {
+        if (json_is_integer(x))
+            return square_integer(call, json_integer_value(x));
         if (!json_is_number(x))
             return dr_call_fail(call, "op 'square': 'x' must be a number");
-        v = json_number_value(x);
-        integral = json_is_integer(x);
-    } else {
-        for (size_t i = 0; i < dr_call_ninputs(call); i++) {
-            json_t *in = dr_call_input_json(call, i);
-            if (in == NULL || json_is_null(in))
-                continue;
-            if (!json_is_number(in))
-                return dr_call_fail(call,
-                                    "op 'square': input '%s' is not a number",
-                                    dr_call_input_key(call, i));
-            v += json_number_value(in);
-            integral = integral && json_is_integer(in);
-        }
+        return square_real(call, json_number_value(x));
     }
-    dr_call_set_json(call, integral ? json_integer((json_int_t)(v * v))
-                                    : json_real(v * v));
-    return 0;
+    /* The sum of the inputs, exact while they are all integers. */
+    json_int_t isum = 0;
+    double dsum = 0;
+    int integral = 1;
+    for (size_t i = 0; i < dr_call_ninputs(call); i++) {
+        json_t *in = dr_call_input_json(call, i);
+        if (in == NULL || json_is_null(in))
+            continue;
+        if (!json_is_number(in))
+            return dr_call_fail(call, "op 'square': input '%s' is not a number",
+                                dr_call_input_key(call, i));
+        dsum += json_number_value(in);
+        if (!json_is_integer(in))
+            integral = 0;
+        else if (integral &&
+                 __builtin_add_overflow(isum, json_integer_value(in), &isum))
+            return dr_call_fail(call,
+                                "op 'square': the sum of the inputs does not "
+                                "fit a 64-bit integer");
+    }
+    return integral ? square_integer(call, isum) : square_real(call, dsum);
 }
 
 PLUGIN_EXPORT int dagrun_plugin_init(dr_ops *ops);

@@ -8,7 +8,18 @@ set -eu
 dir=${1:?usage: make-data.sh DIR [N [WORDS]]}
 n=${2:-4}
 words=${3:-20000}
+for v in "$n" "$words"; do
+    case $v in
+    '' | *[!0-9]*)
+        echo "make-data.sh: N and WORDS must be whole numbers (got '$v')" >&2
+        exit 2
+        ;;
+    esac
+done
 mkdir -p "$dir"
+# The files of an earlier run with a larger N would otherwise stay beside
+# this run's and be counted by anything that reads the folder.
+rm -f "$dir"/part-*.txt
 i=0
 while [ "$i" -lt "$n" ]; do
     awk -v seed="$i" -v words="$words" 'BEGIN {

@@ -45,11 +45,14 @@ typedef struct dr_run_options {
     int retries;             /* for tasks that do not set their own */
     double timeout;          /* seconds, for tasks without their own; 0 none */
     dr_cost_op cost_op;
-    double cost_scale;   /* 1.0 by default */
-    const char *run_dir; /* command logs; NULL: "dagrun-out/<graph>/logs" */
-    const char *workdir; /* cwd of commands; NULL: the current folder */
+    double cost_scale; /* 1.0 by default */
+    /* Command logs; NULL: "dagrun-out/<graph>/logs".  The logs an earlier
+     * run left there are removed when the run starts (docs/running.md). */
+    const char *run_dir;
+    const char *workdir; /* cwd of commands; NULL: the current folder; must
+                            exist (checked before the run starts) */
     int progress;        /* 1: live status line on stderr if a terminal */
-    int handle_signals;  /* 1: SIGINT/SIGTERM stop the run (CLI) */
+    int handle_signals;  /* 1: SIGINT/SIGTERM/SIGHUP stop the run (CLI) */
     const dr_ops *ops;   /* C function ops for tasks named in JSON */
     /* Keys of tasks whose results are kept after the run besides the
      * sinks' (`--output KEY`); may be NULL.  Borrowed. */
@@ -60,11 +63,27 @@ typedef struct dr_run_options {
 /* Fills defaults: workers 0, policy cp, cost_scale 1, everything else 0. */
 DR_EXTERN void dr_run_options_init(dr_run_options *opts);
 
+/*
+ * 1 when task t burns CPU on a worker thread of this process when it runs
+ * for real: the builtins spin and pi, C function and plugin tasks, and tasks
+ * without an operation under DR_COST_OP_SPIN.  0 for everything else:
+ * sleep, noop, fail, the reductions (sum, mean, ...: microseconds of work)
+ * and commands (other processes, whose CPU use dagrun cannot know).  Only
+ * such tasks slow down when there are more workers than cores, so the
+ * "workers on cores" warning and the oversubscribed flag of a summary
+ * (summary.json `cpu_tasks`, `oversubscribed`) depend on it.  Cannot fail.
+ */
+DR_EXTERN int dr_task_uses_cpu(const dr_graph *g, dr_task t, dr_cost_op op);
+/* The number of tasks of g for which dr_task_uses_cpu is 1. */
+DR_EXTERN size_t dr_graph_cpu_tasks(const dr_graph *g, dr_cost_op op);
+
 typedef enum dr_task_state {
-    DR_STATE_PENDING = 0, /* never started (run stopped or interrupted) */
+    DR_STATE_PENDING = 0, /* never started: "not run" (the run stopped) */
     DR_STATE_OK,
     DR_STATE_FAILED,
-    DR_STATE_SKIPPED /* a dependency failed */
+    DR_STATE_SKIPPED,    /* a dependency failed */
+    DR_STATE_INTERRUPTED /* running when SIGINT/SIGTERM/SIGHUP stopped the
+                            run: neither failed nor "not run" */
 } dr_task_state;
 
 typedef struct dr_run dr_run;
@@ -73,7 +92,12 @@ typedef struct dr_run dr_run;
  * Runs (or simulates) a graph.  The graph is validated first if it was not.
  * Returns a new run result even when tasks failed or the run was
  * interrupted (see dr_run_status), or NULL with err filled when the run
- * could not start (bad options, cycle, unknown op, cannot create run dir).
+ * could not start (bad options, cycle, unknown op, missing working folder,
+ * cannot create or clear the run dir, cannot start the process watcher).
+ * A real run with command tasks forks a small watcher process before it
+ * starts its threads; when this returns, nothing the commands started is
+ * still running, and if the calling process dies the watcher stops them
+ * (docs/running.md, "Nothing outlives a run").
  */
 DR_EXTERN dr_run *dr_run_graph(dr_graph *g, const dr_run_options *opts,
                                dr_error *err);

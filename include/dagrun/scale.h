@@ -51,9 +51,26 @@ typedef struct dr_scale_point {
     double lower_bound;  /* max(span, work / P) */
     double latency_mean; /* mean ready-to-start latency per task */
     size_t ntasks;
+    /* Simulated: tasks that had no duration (no cost, not a sleep or spin
+     * with its own amount, not in the --costs trace) and so counted as the
+     * default 1 s.  0 for measured runs. */
+    size_t uncosted;
+    /* Measured runs, summed over the repeats at this P (NAN when not
+     * measured): what the busy-machine check (dr_scale_machine_busy)
+     * reads. */
+    double wall;        /* wall seconds from the start to the end of the runs */
+    double cpu_time;    /* CPU seconds of this process and its children */
+    double cpu_demand;  /* the integral over time of min(computing tasks
+                           running, cores): the CPU seconds those tasks get
+                           on an idle machine; 0 when no task computes */
+    double machine_cpu; /* busy CPU seconds of every CPU this process may
+                           run on (ours and everybody else's) */
+    double load_after;  /* the highest 1-minute load average seen after a
+                           run at this P */
 
     /* Derived by dr_scale_analyse. */
-    int oversubscribed;       /* measured run with P > cores */
+    int oversubscribed;       /* measured run of computing tasks (cpu_tasks)
+                                 with P > cores */
     double speedup;           /* strong: T(1)/T(P); weak: Gustafson's
                                  scaled speedup T(1)*(W(P)/W(1))/T(P),
                                  W the work, when simulated; measured:
@@ -78,6 +95,13 @@ typedef struct dr_scale_result {
     char *policy;       /* policy name (owned) */
     unsigned cores;     /* the host's core count */
     int baseline_added; /* 1 when P = 1 was not asked for but run */
+    /* 1 when some task computes in this process (the builtins spin and pi,
+     * a C function, a task without an op run with --cost-op spin).  Only
+     * then can more workers than cores be oversubscribed, and only then is
+     * the CPU time of a run compared with what it needed. */
+    int cpu_tasks;
+    double load_before; /* 1-minute load average before the first run (NAN
+                           when unknown) */
 
     dr_scale_point *points; /* sorted by workers, no duplicates */
     size_t npoints;
@@ -89,6 +113,12 @@ typedef struct dr_scale_result {
     double gustafson_r2;
     double task_mean;     /* mean task duration at P = 1 (s) */
     double task_overhead; /* per-task overhead at P = 1 (s) */
+    int busy;             /* the measurements say that other programs took
+                             CPU time from the runs: no law is fitted */
+    int cp_limited;       /* the critical path, not a serial fraction, sets
+                             the plateau: the fit is not drawn */
+    char *warning;        /* about the inputs (tasks without a cost), one
+                             sentence, or NULL (owned) */
     char *verdict;        /* plain words, several sentences (owned) */
 } dr_scale_result;
 
@@ -97,8 +127,8 @@ typedef struct dr_scale_result {
  * fraction, and the plots leave the fitted curve out. */
 #define DR_SCALE_FIT_MIN_R2 0.5
 
-/* Returns a new result with `npoints` zeroed points (figures not yet NAN),
- * or NULL when out of memory. */
+/* Returns a new result with `npoints` zeroed points (the measured CPU and
+ * load figures NAN), or NULL when out of memory. */
 DR_EXTERN dr_scale_result *dr_scale_result_create(size_t npoints);
 DR_EXTERN void dr_scale_result_destroy(dr_scale_result *r);
 
@@ -112,6 +142,30 @@ DR_EXTERN void dr_scale_result_destroy(dr_scale_result *r);
 DR_EXTERN int dr_scale_analyse(dr_scale_result *r);
 
 /* ----------------------------------------------------- pure math helpers */
+
+/* A measured run of computing tasks that got less than this share of the
+ * CPU time it needed (cpu_time / cpu_demand) was slowed by other
+ * programs. */
+#define DR_SCALE_BUSY_CPU_SHARE 0.8
+/* Other programs that used this many cores on average during the runs
+ * (machine_cpu - cpu_time over wall) make the machine busy. */
+#define DR_SCALE_BUSY_OTHERS 0.5
+
+/*
+ * Whether other programs took CPU time from a measured experiment of
+ * computing tasks: a pure function of the measured fields (cpu_tasks,
+ * cores, each point's cpu_time, cpu_demand, machine_cpu, wall), so that it
+ * can be tested on synthetic figures.  Busy when at some P the tasks got
+ * less than DR_SCALE_BUSY_CPU_SHARE of the CPU time they needed, or other
+ * programs used DR_SCALE_BUSY_OTHERS cores or more.  Always 0 for a
+ * simulation or for tasks that do not compute (sleeping tasks lose nothing
+ * to a busy machine).  When busy and `why` is not NULL, writes the
+ * evidence into it as one clause ("at 2 workers the tasks got 52% of the
+ * CPU time they needed; ..."), adding the load averages and the spread of
+ * the repeats.  Cannot fail.
+ */
+DR_EXTERN int dr_scale_machine_busy(const dr_scale_result *r, char *why,
+                                    size_t len);
 
 /* Median of n values (n > 0); the values are reordered.  NAN for n == 0. */
 DR_EXTERN double dr_scale_median(double *v, size_t n);
@@ -194,12 +248,15 @@ DR_EXTERN char *dr_scale_to_markdown(const dr_scale_result *r);
 DR_EXTERN json_t *dr_scale_to_json(const dr_scale_result *r);
 
 /*
- * SVG line plots (viz/scale_plot.c), new strings: speedup against workers
- * with the ideal line, the Amdahl fit (left out when its R^2 is below
- * DR_SCALE_FIT_MIN_R2) and the critical-path ceiling (the points' `ceiling`
- * column, the same figure as in the tables);
- * efficiency against workers; for weak scaling, scaled efficiency.  Log-2
- * worker axis; oversubscribed worker counts shaded.
+ * SVG line plots (viz/scale_plot.c), new strings, NULL when out of memory:
+ * speedup against workers, log-log, with min-max bars, the ideal line, the
+ * fitted law (left out when its R^2 is below DR_SCALE_FIT_MIN_R2, when
+ * cp_limited, on a busy machine, and wherever it would rise above the
+ * ceiling) and the critical-path ceiling (through the points' `ceiling`
+ * column, never above the ideal line); efficiency against workers (linear
+ * values, log-2 workers); for weak scaling, scaled efficiency.  Worker
+ * counts beyond the cores are shaded only where points are oversubscribed
+ * (computing tasks).
  */
 DR_EXTERN char *dr_scale_speedup_svg(const dr_scale_result *r);
 DR_EXTERN char *dr_scale_efficiency_svg(const dr_scale_result *r);

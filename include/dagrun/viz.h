@@ -122,9 +122,12 @@ DR_EXTERN int dr_viz_write(const dr_graph *g, const json_t *trace,
 
 /* What the Gantt chart draws. */
 typedef struct dr_gantt_options {
-    int width;   /* SVG width in pixels, 400 to 20000; 0 or outside: 1200 */
-    int profile; /* 1 (default after init): the parallelism plot below */
-    int legend;  /* 1 (default after init): the legend */
+    int width;       /* SVG width in pixels, 400 to 20000; 0 or outside: 1200 */
+    int profile;     /* 1 (default after init): the parallelism plot below */
+    int legend;      /* 1 (default after init): the legend */
+    int max_workers; /* the most workers a trace may have; 0: 100,000 (the
+                        most `dagrun run` uses).  Above 1,000 workers the
+                        chart draws one row per band of workers. */
     dr_viz_color color; /* bars by worker (AUTO, WORKER) or by group */
 } dr_gantt_options;
 
@@ -136,16 +139,22 @@ DR_EXTERN void dr_gantt_options_init(dr_gantt_options *o);
  * labelled with the worker's colour (dr_viz_palette, as in the DAG), one
  * bar per attempt coloured by its worker or, with o->color GROUP, by its
  * group (the trace's `cat`; dr_viz_prefix_palette, a disjoint palette),
- * failed attempts hatched red,
+ * failed attempts hatched red, interrupted ones hatched amber,
  * each worker's idle tail shaded, a time axis, <title> tooltips, and (when
- * summary is given, borrowed, may be NULL) the critical path's tasks
- * outlined.  On each row an attempt's end is clamped to the next attempt's
- * start, so rounding in the trace never shows two tasks at once on one
- * worker.  Bars narrower than a pixel that follow each other on a row are
- * merged into one bar titled "N tasks", so 100,000 attempts stay a small
- * file.  Below, the number of running tasks over time with the worker count
- * as a dashed line.  Returns a new NUL-terminated string in *svg (caller
- * frees; *len may be NULL) or DR_EINVAL (not a dagrun trace) / DR_ENOMEM.
+ * summary is given, borrowed, may be NULL) the chain of attempts that set
+ * the makespan (summary.json "makespan_chain") outlined and linked, or, for
+ * a summary without one, the critical path's tasks outlined.  Legend entries
+ * appear only for what the chart shows.  On each row an attempt's end is
+ * clamped to the next attempt's start, so rounding in the trace never shows
+ * two tasks at once on one worker.  Bars narrower than a pixel that follow
+ * each other on a row are merged into one bar titled "N tasks", so 100,000
+ * attempts stay a small file; above 1,000 workers a row stands for a band
+ * of workers.  Below, the number of running tasks over time with the worker
+ * count as a dashed line.  Returns a new NUL-terminated string in *svg
+ * (caller frees; *len may be NULL) or DR_EINVAL (not a dagrun trace, or an
+ * attempt that cannot be drawn: the message names the event and its task,
+ * see docs/trace-format.md) / DR_ENOMEM.  The output is bounded whatever
+ * the trace says: at most about 1,000 rows and 12,000 bars.
  */
 DR_EXTERN int dr_viz_gantt_svg(const json_t *trace, const json_t *summary,
                                const dr_gantt_options *o, char **svg,
