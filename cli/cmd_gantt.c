@@ -33,15 +33,15 @@ static void gantt_usage(FILE *out) {
         "Usage: dagrun gantt TRACE.json -o FILE.svg [options]\n"
         "\n"
         "Draws the timeline of a run from its trace.json: one row per "
-        "worker, one\nbar per task attempt coloured by key prefix, failed "
-        "attempts hatched red,\ninterrupted ones hatched amber, each "
-        "worker's idle tail shaded, tooltips\nwith task, times and wait; "
-        "with --summary, the chain of attempts that set\nthe makespan "
-        "outlined and linked (solid: waited for a dependency, dashed:\n"
-        "waited for a worker); below, the number of running tasks over time\n"
-        "against the worker count.  Bars narrower than a pixel are merged, "
-        "and above\n1000 workers a row stands for a band of workers, so "
-        "100,000 tasks stay\nreadable.\n"
+        "worker, one\nbar per task attempt coloured by its worker (or, with "
+        "--color group,\nby its group), failed attempts hatched red, "
+        "interrupted ones hatched amber,\neach worker's idle tail shaded, "
+        "tooltips with task, times and wait; with\n--summary, the chain of "
+        "attempts that set the makespan outlined and linked\n(solid: waited "
+        "for a dependency, dashed: waited for a worker); below, the\nnumber "
+        "of running tasks over time against the worker count.  Bars "
+        "narrower\nthan a pixel are merged, and above 1000 workers a row "
+        "stands for a band of\nworkers, so 100,000 tasks stay readable.\n"
         "\n"
         "Options:\n"
         "  -o, --output FILE     the SVG to write (required)\n"
@@ -53,6 +53,11 @@ static void gantt_usage(FILE *out) {
         "                        everything the chart needs)\n"
         "  -w, --width PIXELS    chart width, 400 to 20000 (default 1200)\n"
         "      --no-profile      leave out the parallelism plot\n"
+        "      --color WHAT      colour bars by 'worker' (default) or by "
+        "'group': the\n"
+        "                        task's structural group (the trace's "
+        "cat), with\n"
+        "                        the colours of `dagrun viz --color group`\n"
         "      --max-workers N   accept traces of up to N workers (default "
         "100000,\n"
         "                        the most 'dagrun run' uses)\n"
@@ -67,13 +72,14 @@ static void gantt_usage(FILE *out) {
 }
 
 int cmd_gantt(int argc, char **argv) {
-    enum { OPT_NO_PROFILE = 256, OPT_MAX_WORKERS };
+    enum { OPT_NO_PROFILE = 256, OPT_MAX_WORKERS, OPT_COLOR };
     static const struct option longopts[] = {
         {"output", required_argument, NULL, 'o'},
         {"summary", required_argument, NULL, 's'},
         {"graph", required_argument, NULL, 'g'},
         {"width", required_argument, NULL, 'w'},
         {"no-profile", no_argument, NULL, OPT_NO_PROFILE},
+        {"color", required_argument, NULL, OPT_COLOR},
         {"max-workers", required_argument, NULL, OPT_MAX_WORKERS},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
@@ -106,6 +112,12 @@ int cmd_gantt(int argc, char **argv) {
             break;
         case OPT_NO_PROFILE:
             go.profile = 0;
+            break;
+        case OPT_COLOR:
+            if (dr_viz_color_parse(optarg, &go.color) != 0)
+                return cli_usage_error(
+                    "gantt", "--color: expected worker or group, got '%s'",
+                    optarg);
             break;
         case OPT_MAX_WORKERS:
             if (cli_parse_uint("gantt", "--max-workers", optarg,

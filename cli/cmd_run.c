@@ -62,6 +62,8 @@ static const char usage_text[] =
     "      --svg FILE        ... as SVG (also .png or .pdf by extension)\n"
     "      --gantt FILE      write the Gantt timeline (SVG) to FILE\n"
     "      --report FILE     write the self-contained HTML report to FILE\n"
+    "      --color WHAT      colour tasks in every picture by 'worker' (the\n"
+    "                        default) or by 'group' (docs/visualising.md)\n"
     "  -o, --output-dir DIR  where dag.dot, dag.svg, gantt.svg, trace.json,\n"
     "                        summary.json, report.html and logs/ go\n"
     "                        (default dagrun-out/<graph name>/, and\n"
@@ -113,7 +115,8 @@ enum {
     OPT_DOT,
     OPT_SVG,
     OPT_GANTT,
-    OPT_REPORT
+    OPT_REPORT,
+    OPT_COLOR
 };
 
 static const char short_options[] = "w:p:skqo:f:h";
@@ -142,6 +145,7 @@ static const struct option long_options[] = {
     {"svg", required_argument, NULL, OPT_SVG},
     {"gantt", required_argument, NULL, OPT_GANTT},
     {"report", required_argument, NULL, OPT_REPORT},
+    {"color", required_argument, NULL, OPT_COLOR},
     {"quiet", no_argument, NULL, 'q'},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0}};
@@ -350,6 +354,7 @@ typedef struct run_args {
     size_t nplugins;
     cli_params params;
     int no_outputs, quiet;
+    dr_viz_color color;
 } run_args;
 
 static int push_str(const char ***list, size_t *n, const char *s) {
@@ -487,6 +492,13 @@ static int parse(int argc, char **argv, run_args *a) {
             break;
         case OPT_REPORT:
             a->report = optarg;
+            break;
+        case OPT_COLOR:
+            if (dr_viz_color_parse(optarg, &a->color) != 0)
+                return cli_usage_error(cmd,
+                                       "--color: expected worker or group, "
+                                       "got '%s'",
+                                       optarg);
             break;
         case 'q':
             a->quiet = 1;
@@ -636,6 +648,13 @@ static int write_outputs(const dr_run *run, const json_t *summary_json,
     return rc;
 }
 
+/* A picture drawn otherwise than asked (to keep its layout within the time
+ * budget) says so in one line, printed after the pictures' names. */
+static void keep_note(const char *line, void *user_data) {
+    char *note = user_data;
+    snprintf(note, 400, "%s", line);
+}
+
 /* Draws the run: the default pictures into outdir (unless --no-outputs or
  * the graph is very large) and the single files asked for.  Returns 0 or
  * prints the error and returns -1. */
@@ -653,19 +672,28 @@ static int write_pictures(const dr_run *run, const json_t *summary,
     if (!defaults && !a->dot && !a->svg && !a->gantt && !a->report)
         return 0;
     json_t *trace = dr_run_trace_json(run);
+    char note[400] = "";
+    dr_viz_options vo;
+    dr_viz_options_init(&vo);
+    vo.color = a->color;
+    vo.note = keep_note;
+    vo.note_data = note;
+    dr_gantt_options go;
+    dr_gantt_options_init(&go);
+    go.color = a->color;
     dr_error err;
     dr_error_clear(&err);
     int rc = trace == NULL ? DR_ENOMEM : 0;
     if (rc == 0 && defaults)
-        rc = dr_viz_write_run_outputs(g, trace, summary, outdir, &err);
+        rc = dr_viz_write_run_pictures(g, trace, summary, &vo, outdir, &err);
     if (rc == 0 && a->dot)
-        rc = dr_viz_write(g, trace, NULL, a->dot, &err);
+        rc = dr_viz_write(g, trace, &vo, a->dot, &err);
     if (rc == 0 && a->svg)
-        rc = dr_viz_write(g, trace, NULL, a->svg, &err);
+        rc = dr_viz_write(g, trace, &vo, a->svg, &err);
     if (rc == 0 && a->gantt)
-        rc = dr_viz_gantt_write(trace, summary, NULL, a->gantt, &err);
+        rc = dr_viz_gantt_write(trace, summary, &go, a->gantt, &err);
     if (rc == 0 && a->report)
-        rc = dr_viz_report_write(g, trace, summary, NULL, a->report, &err);
+        rc = dr_viz_report_write(g, trace, summary, &vo, a->report, &err);
     json_decref(trace);
     if (rc != 0) {
         fprintf(stderr, "dagrun run: cannot draw the run: %s\n",
@@ -675,6 +703,8 @@ static int write_pictures(const dr_run *run, const json_t *summary,
     if (defaults && !a->quiet)
         printf("Pictures: %s/dag.svg, %s/gantt.svg, %s/report.html\n", outdir,
                outdir, outdir);
+    if (note[0] && !a->quiet)
+        printf("Task graph: %s\n", note);
     return 0;
 }
 
@@ -813,6 +843,9 @@ int cmd_run(int argc, char **argv) {
         print_failures_quietly(summary);
     if (write_outputs(run, summary, &a, outdir) != 0 && code == DR_EXIT_OK)
         code = DR_EXIT_FAILED;
+    /* The summary and the files' names are on screen before the pictures
+     * are drawn, even when stdout is a pipe. */
+    fflush(stdout);
     if (write_pictures(run, summary, g, &a, outdir) != 0 && code == DR_EXIT_OK)
         code = DR_EXIT_FAILED;
     if (!a.quiet || a.nkeys > 0) {

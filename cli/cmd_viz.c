@@ -29,10 +29,14 @@ static void viz_usage(FILE *out) {
         "measured critical path bold red.  SVG tooltips\ngive worker, start, "
         "end and wait.\n"
         "\n"
-        "Graphs above the collapse threshold are drawn one node per key "
-        "prefix\n(map-0 ... map-999 become \"map \xC3\x97"
-        "1000\"), edges "
-        "labelled with dependency counts.\n"
+        "Only the edges that no other path implies are drawn (the legend "
+        "says how\nmany are hidden); wide levels wrap over several rows.  "
+        "Graphs above the\ncollapse threshold, or whose layout would take "
+        "longer than the time budget,\nare drawn one node per structural "
+        "group (map-0 ... map-999 become\n\"map-* \xC3\x97"
+        "1000\", layer-3-0 ... layer-3-99 \"layer-3-* \xC3\x97"
+        "100\"; keys without\nuseful numbers by depth level), edges labelled "
+        "with dependency counts.\n"
         "\n"
         "Options:\n"
         "  -o, --output FILE          picture to write (.svg .png .pdf .dot)\n"
@@ -41,11 +45,22 @@ static void viz_usage(FILE *out) {
         "  -r, --report FILE          write the HTML run report (needs "
         "--trace)\n"
         "      --set NAME=VALUE       override a graph parameter\n"
-        "      --collapse             always group tasks by key prefix\n"
-        "      --no-collapse          never group (layout refused above "
-        "5,000 tasks;\n"
-        "                             .dot output is always allowed)\n"
+        "      --collapse             always group tasks\n"
+        "      --no-collapse          never group, however long the layout "
+        "takes (refused\n"
+        "                             above 5,000 tasks; .dot is always "
+        "allowed)\n"
         "      --collapse-threshold N group above N tasks (default 300)\n"
+        "      --time-budget S        seconds the layout may take, as "
+        "predicted before\n"
+        "                             Graphviz runs (default 1.5; 0: no "
+        "budget); above\n"
+        "                             it tasks are grouped (coarser) and "
+        "stderr says so\n"
+        "      --color WHAT           colour tasks by 'worker' (the default "
+        "with --trace)\n"
+        "                             or by 'group' (as `dagrun gantt "
+        "--color group`)\n"
         "      --rankdir TB|LR        top-to-bottom (default) or "
         "left-to-right\n"
         "      --no-legend            leave the legend out\n"
@@ -72,6 +87,16 @@ static json_t *load_json(const char *what, const char *path) {
     return j;
 }
 
+/* A picture drawn otherwise than asked, to keep within the time budget;
+ * said once even when -o and --report both draw the graph. */
+static void print_note(const char *line, void *user_data) {
+    char *last = user_data;
+    if (strncmp(last, line, 511) == 0)
+        return;
+    snprintf(last, 512, "%s", line);
+    fprintf(stderr, "dagrun viz: note: %s\n", line);
+}
+
 int cmd_viz(int argc, char **argv) {
     enum {
         OPT_SET = 256,
@@ -79,7 +104,9 @@ int cmd_viz(int argc, char **argv) {
         OPT_NO_COLLAPSE,
         OPT_THRESHOLD,
         OPT_RANKDIR,
-        OPT_NO_LEGEND
+        OPT_NO_LEGEND,
+        OPT_TIME_BUDGET,
+        OPT_COLOR
     };
     static const struct option longopts[] = {
         {"output", required_argument, NULL, 'o'},
@@ -92,6 +119,8 @@ int cmd_viz(int argc, char **argv) {
         {"collapse-threshold", required_argument, NULL, OPT_THRESHOLD},
         {"rankdir", required_argument, NULL, OPT_RANKDIR},
         {"no-legend", no_argument, NULL, OPT_NO_LEGEND},
+        {"time-budget", required_argument, NULL, OPT_TIME_BUDGET},
+        {"color", required_argument, NULL, OPT_COLOR},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -146,6 +175,28 @@ int cmd_viz(int argc, char **argv) {
         case OPT_NO_LEGEND:
             vo.legend = 0;
             break;
+        case OPT_TIME_BUDGET: {
+            double d;
+            if (cli_parse_double("viz", "--time-budget", optarg, &d) != 0)
+                goto out;
+            if (d < 0) {
+                cli_usage_error("viz",
+                                "--time-budget: expected seconds (0 "
+                                "for no budget), got '%s'",
+                                optarg);
+                goto out;
+            }
+            vo.time_budget = d == 0 ? -1 : d;
+            break;
+        }
+        case OPT_COLOR:
+            if (dr_viz_color_parse(optarg, &vo.color) != 0) {
+                cli_usage_error("viz",
+                                "--color: expected worker or group, got '%s'",
+                                optarg);
+                goto out;
+            }
+            break;
         case 'h':
             viz_usage(stdout);
             rc = DR_EXIT_OK;
@@ -169,6 +220,14 @@ int cmd_viz(int argc, char **argv) {
         cli_usage_error("viz", "--report needs --trace TRACE.json");
         goto out;
     }
+    if (vo.color == DR_VIZ_COLOR_WORKER && trace_path == NULL) {
+        cli_usage_error("viz", "--color worker needs --trace TRACE.json: "
+                               "before a run no task has a worker");
+        goto out;
+    }
+    char last_note[512] = "";
+    vo.note = print_note;
+    vo.note_data = last_note;
     json_t *trace = NULL, *summary = NULL;
     dr_graph *g = cli_load_graph(argv[optind], DR_FORMAT_AUTO, &params, NULL);
     if (g == NULL)

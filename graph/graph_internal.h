@@ -125,6 +125,44 @@ void dr__graph_describe_cycle(const dr_graph *g, char *buf, size_t len,
 int dr__graph_validate_at(dr_graph *g, dr_error *err, dr_task *first,
                           dr_task *first_dep);
 
+/*
+ * Structural groups of tasks (group.c): the groups a collapsed diagram
+ * draws and the trace's `cat` names, so the DAG and the Gantt chart agree.
+ * Groups are numbered in a topological order of the graph of groups (every
+ * dependency between two groups goes from a smaller to a larger number).
+ */
+#define DR__GROUP_LIMIT 300 /* the groups of pictures and traces */
+#define DR__GROUP_MAX 4096  /* most groups dr__graph_group makes */
+
+typedef struct dr__groups {
+    size_t n;           /* groups */
+    uint32_t *of;       /* one per task: its group */
+    char **name;        /* n names: "layer-3-*", "t* (level 3)", ... */
+    uint32_t *count;    /* n: tasks in each group */
+    uint32_t *level_lo; /* n: shallowest and deepest depth level of its */
+    uint32_t *level_hi; /*    tasks, from 1 (the sources) */
+    int by_level;       /* no key rule fitted: groups are bands of levels */
+} dr__groups;
+
+/* Groups the tasks of a validated graph into at most max_groups groups
+ * (clamped to 1..DR__GROUP_MAX).  Returns 0, DR_EINVAL (not validated) or
+ * DR_ENOMEM; *out is filled on success (free with dr__groups_free) and
+ * zeroed on failure. */
+int dr__graph_group(const dr_graph *g, size_t max_groups, dr__groups *out);
+void dr__groups_free(dr__groups *gr);
+
+/*
+ * Transitive reduction (reduce.c) of a DAG of n nodes numbered in a
+ * topological order, successors of node u in succ[off[u] .. off[u+1]),
+ * increasing and without repeats.  Sets implied[e] for each edge another
+ * path implies, and *nimplied (may be NULL) to their number.  Memory
+ * n * n / 8 bytes: returns DR_ETOOBIG above DR__REDUCE_MAX_NODES nodes,
+ * else 0 or DR_ENOMEM.
+ */
+#define DR__REDUCE_MAX_NODES 20000
+int dr__dag_reduce(size_t n, const uint32_t *off, const uint32_t *succ,
+                   unsigned char *implied, size_t *nimplied);
+
 /* A small growable buffer for messages. */
 size_t dr__strlcpy(char *dst, const char *src, size_t size);
 

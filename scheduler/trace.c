@@ -35,13 +35,33 @@ static const char *status_name(unsigned s) {
     }
 }
 
-static json_t *category(const char *key) {
-    return json_stringn(key, dr_key_prefix(key));
+/* The trace's `cat` of a task: its structural group (graph/group.c), the
+ * name the DAG diagram gives the group, so the Gantt chart, drawn from the
+ * trace alone, colours by the same groups.  NULL groups (out of memory):
+ * the key prefix. */
+static const char *category(const dr__groups *groups, const dr_graph *g,
+                            dr_task t, size_t *len) {
+    if (groups != NULL && groups->of != NULL) {
+        const char *name = groups->name[groups->of[t]];
+        *len = strlen(name);
+        return name;
+    }
+    const char *key = dr_task_key(g, t);
+    *len = dr_key_prefix(key);
+    return key;
 }
 
-static json_t *attempt_event(const dr_run *run, const dr__attempt *a) {
+static dr__groups *run_groups(const dr_run *run, dr__groups *space) {
+    return dr__graph_group(run->graph, DR__GROUP_LIMIT, space) == 0 ? space
+                                                                    : NULL;
+}
+
+static json_t *attempt_event(const dr_run *run, const dr__groups *groups,
+                             const dr__attempt *a) {
     const dr_graph *g = run->graph;
     const char *key = dr_task_key(g, a->task);
+    size_t clen;
+    const char *cat = category(groups, g, a->task, &clen);
     json_t *args =
         json_pack("{s:s, s:s, s:f, s:s, s:I, s:I}", "task", key, "op",
                   dr_task_op_label(g, a->task), "ready", a->ready * 1e6,
@@ -50,7 +70,7 @@ static json_t *attempt_event(const dr_run *run, const dr__attempt *a) {
     if (args != NULL && a->error != NULL)
         json_object_set_new(args, "error", json_string(a->error));
     return json_pack("{s:s, s:o, s:s, s:i, s:I, s:f, s:f, s:o*}", "name", key,
-                     "cat", category(key), "ph", "X", "pid", 1, "tid",
+                     "cat", json_stringn(cat, clen), "ph", "X", "pid", 1, "tid",
                      (json_int_t)a->worker, "ts", a->start * 1e6, "dur",
                      (a->end - a->start) * 1e6, "args", args);
 }
@@ -115,10 +135,12 @@ json_t *dr_run_trace_json(const dr_run *run) {
     for (unsigned w = 0; w < run->workers && !bad; w++)
         if (used == NULL || used[w])
             bad = json_array_append_new(events, thread_event(w));
+    dr__groups space, *groups = run_groups(run, &space);
     for (size_t i = 0; i < run->nattempts && !bad; i++)
-        bad = json_array_append_new(events,
-                                    attempt_event(run, &run->attempts[i]));
+        bad = json_array_append_new(
+            events, attempt_event(run, groups, &run->attempts[i]));
     free(used);
+    dr__groups_free(groups);
     if (bad) {
         json_decref(root);
         return NULL;
@@ -226,15 +248,17 @@ static void buf_time(text_buf *b, const char *key, double us) {
 }
 
 /* One attempt event as text, the same fields as attempt_event(). */
-static void buf_attempt(text_buf *b, const dr_run *run, const dr__attempt *a) {
+static void buf_attempt(text_buf *b, const dr_run *run,
+                        const dr__groups *groups, const dr__attempt *a) {
     const dr_graph *g = run->graph;
     const char *key = dr_task_key(g, a->task);
     const char *op = dr_task_op_label(g, a->task);
-    size_t klen = strlen(key);
+    size_t klen = strlen(key), clen;
+    const char *cat = category(groups, g, a->task, &clen);
     buf_add(b, "{\"name\":", 8);
     buf_string(b, key, klen);
     buf_add(b, ",\"cat\":", 7);
-    buf_string(b, key, dr_key_prefix(key));
+    buf_string(b, cat, clen);
     buf_printf(b, ",\"ph\":\"X\",\"pid\":1,\"tid\":%u", (unsigned)a->worker);
     buf_time(b, "ts", a->start * 1e6);
     buf_time(b, "dur", (a->end - a->start) * 1e6);
@@ -267,10 +291,12 @@ char *dr__run_trace_text(const dr_run *run, size_t *len) {
             buf_add(&b, ",\n", 2);
             buf_json(&b, thread_event(w));
         }
+    dr__groups space, *groups = run_groups(run, &space);
     for (size_t i = 0; i < run->nattempts && !b.failed; i++) {
         buf_add(&b, ",\n", 2);
-        buf_attempt(&b, run, &run->attempts[i]);
+        buf_attempt(&b, run, groups, &run->attempts[i]);
     }
+    dr__groups_free(groups);
     buf_add(&b, "\n]}\n", 4);
     free(used);
     if (b.failed) {

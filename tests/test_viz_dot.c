@@ -1,11 +1,16 @@
 /* DAG diagrams: the DOT parses back with agmemread and carries the nodes,
  * edges and attributes the visualiser promises; collapsing counts right;
  * layouts render as well-formed SVG, PNG and PDF. */
+#include "dagrun/run.h"
 #include "dagrun/viz.h"
 #include "support.h"
+#include "viz_internal.h"
 
 #include <criterion/criterion.h>
 #include <graphviz/cgraph.h>
+
+#include <sys/stat.h>
+#include <sys/wait.h>
 
 #include <math.h>
 #include <stdio.h>
@@ -74,6 +79,22 @@ static Agedge_t *edge(Agraph_t *ag, const char *from, const char *to) {
 /* Task nodes only: the legend lives in its own cluster. */
 static int task_nodes(Agraph_t *ag) {
     return agnnodes(ag) - (agnode(ag, "_legend", 0) != NULL);
+}
+
+/* Drawn edges: not the invisible ones that keep a wrapped level's grid. */
+static int drawn_edges(Agraph_t *ag) {
+    int n = 0;
+    for (Agnode_t *v = agfstnode(ag); v; v = agnxtnode(ag, v))
+        for (Agedge_t *e = agfstout(ag, v); e; e = agnxtout(ag, e))
+            n += strcmp(attr(e, "style"), "invis") != 0;
+    return n;
+}
+
+/* The legend's HTML label. */
+static const char *legend_of(Agraph_t *ag) {
+    Agnode_t *n = agnode(ag, "_legend", 0);
+    cr_assert_not_null(n, "no legend");
+    return attr(n, "label");
 }
 
 /* Checks well-formedness with xmllint; returns 1 ok, 0 bad, -1 no xmllint. */
@@ -147,7 +168,10 @@ Test(viz_dot, trace_fills_nodes_by_worker_and_marks_failed_and_skipped) {
     cr_assert_str_eq(attr(agnode(ag, "d", 0), "fillcolor"), dr_viz_palette(2));
     Agnode_t *e = agnode(ag, "e", 0);
     cr_assert_str_eq(attr(e, "shape"), "octagon");
-    cr_assert_str_eq(attr(e, "color"), RED);
+    /* e is not on the critical path: its border must not be the critical
+     * path's bold red, or a failure reads as the critical path. */
+    cr_assert_str_neq(attr(e, "color"), RED);
+    cr_assert_str_eq(attr(e, "fillcolor"), "#FBE3E4");
     cr_assert(strstr(attr(e, "label"), "failed") != NULL);
     Agnode_t *f = agnode(ag, "f", 0);
     cr_assert(strstr(attr(f, "style"), "dashed") != NULL);
@@ -217,14 +241,14 @@ static dr_graph *map_reduce(size_t n) {
 Test(viz_dot, large_graph_collapses_into_prefix_groups_with_edge_counts) {
     dr_graph *g = map_reduce(1000);
     Agraph_t *ag = render_dot(g, NULL, NULL);
-    cr_assert_eq(task_nodes(ag), 3, "map, reduce, total");
-    cr_assert_eq(agnedges(ag), 2);
-    cr_assert(strstr(attr(agnode(ag, "map", 0), "label"), "\xC3\x97"
-                                                          "1000"),
-              "label: %s", attr(agnode(ag, "map", 0), "label"));
-    cr_assert_str_eq(attr(edge(ag, "map", "reduce"), "label"), "1000");
-    cr_assert_str_eq(attr(edge(ag, "reduce", "total"), "label"), "10");
-    cr_assert_str_eq(attr(edge(ag, "map", "reduce"), "color"), RED);
+    cr_assert_eq(task_nodes(ag), 3, "map-*, reduce-*, total");
+    cr_assert_eq(drawn_edges(ag), 2);
+    cr_assert(strstr(attr(agnode(ag, "map-*", 0), "label"), "\xC3\x97"
+                                                            "1000"),
+              "label: %s", attr(agnode(ag, "map-*", 0), "label"));
+    cr_assert_str_eq(attr(edge(ag, "map-*", "reduce-*"), "label"), "1000");
+    cr_assert_str_eq(attr(edge(ag, "reduce-*", "total"), "label"), "10");
+    cr_assert_str_eq(attr(edge(ag, "map-*", "reduce-*"), "color"), RED);
     agclose(ag);
     dr_graph_destroy(g);
 }
@@ -243,7 +267,7 @@ Test(viz_dot, collapse_threshold_and_never_are_honoured) {
     o.collapse = DR_VIZ_COLLAPSE_NEVER;
     ag = render_dot(g, NULL, &o);
     cr_assert_eq(task_nodes(ag), 111);
-    cr_assert_eq(agnedges(ag), 110);
+    cr_assert_eq(drawn_edges(ag), 110);
     agclose(ag);
     o.collapse = DR_VIZ_COLLAPSE_ALWAYS;
     o.collapse_threshold = 100000;
@@ -280,7 +304,8 @@ Test(viz_dot, hundred_thousand_tasks_render_collapsed_as_svg, .timeout = 120) {
     dr_error_clear(&err);
     cr_assert_eq(dr_viz_render(g, NULL, NULL, "svg", &svg, &len, &err), 0, "%s",
                  err.text);
-    cr_assert(strstr(svg, "map \xC3\x97"
+    /* Graphviz writes '-' in SVG text as &#45;. */
+    cr_assert(strstr(svg, "map&#45;* \xC3\x97"
                           "100000") != NULL);
     cr_assert_neq(xml_well_formed(svg), 0);
     free(svg);
@@ -499,4 +524,574 @@ Test(viz_cli, unwritable_output_exits_2_not_1) {
                          DR_TEST_DATA),
                  2, "%s", err);
     free(err);
+}
+
+/* ------------------------------------------- reduction, budget, wrapping */
+
+/* 1 when t is reachable from d other than by the edge d -> t itself. */
+static int implied_dep(const dr_graph *g, dr_task d, dr_task t) {
+    size_t n = dr_graph_ntasks(g), top = 0;
+    unsigned char *seen = calloc(n, 1);
+    dr_task *stack = malloc(n * sizeof(*stack));
+    size_t ns;
+    const dr_task *s = dr_task_succs(g, d, &ns);
+    for (size_t i = 0; i < ns; i++)
+        if (s[i] != t && !seen[s[i]]) {
+            seen[s[i]] = 1;
+            stack[top++] = s[i];
+        }
+    int found = 0;
+    while (top > 0 && !found) {
+        dr_task x = stack[--top];
+        s = dr_task_succs(g, x, &ns);
+        for (size_t i = 0; i < ns; i++) {
+            found |= s[i] == t;
+            if (!seen[s[i]]) {
+                seen[s[i]] = 1;
+                stack[top++] = s[i];
+            }
+        }
+    }
+    free(seen);
+    free(stack);
+    return found;
+}
+
+Test(viz_dot, dense_graph_draws_its_transitive_reduction_and_counts_the_rest) {
+    char *path = drt_fmt("%s/viz/dense100.stg", DR_TEST_DATA);
+    dr_error err;
+    dr_graph *g = dr_graph_load(path, NULL, &err);
+    cr_assert_not_null(g, "%s", err.text);
+    free(path);
+    cr_assert_eq(dr_graph_nedges(g), 1119);
+    size_t implied = 0;
+    for (size_t t = 0; t < dr_graph_ntasks(g); t++) {
+        size_t nd;
+        const dr_task *deps = dr_task_deps(g, (dr_task)t, &nd);
+        for (size_t j = 0; j < nd; j++)
+            implied += (size_t)implied_dep(g, deps[j], (dr_task)t);
+    }
+    cr_assert_gt(implied, 800, "the test graph must be dense: %zu", implied);
+    Agraph_t *ag = render_dot(g, NULL, NULL);
+    cr_assert_eq(task_nodes(ag), 100, "drawn one node per task");
+    /* Every drawn edge is needed (or is the critical path's), and every
+     * needed one is drawn. */
+    size_t drawn = 0, red_implied = 0;
+    for (Agnode_t *v = agfstnode(ag); v; v = agnxtnode(ag, v))
+        for (Agedge_t *e = agfstout(ag, v); e; e = agnxtout(ag, e)) {
+            if (strcmp(attr(e, "style"), "invis") == 0)
+                continue;
+            drawn++;
+            dr_task a = dr_graph_find(g, agnameof(agtail(e)));
+            dr_task b = dr_graph_find(g, agnameof(aghead(e)));
+            if (implied_dep(g, a, b)) {
+                cr_assert_str_eq(attr(e, "color"), RED,
+                                 "implied edge %s -> %s drawn",
+                                 agnameof(agtail(e)), agnameof(aghead(e)));
+                red_implied++;
+            }
+        }
+    cr_assert_eq(drawn, 1119 - implied + red_implied);
+    char want[96];
+    snprintf(want, sizeof(want), "%zu of 1119 dependencies not drawn",
+             implied - red_implied);
+    char *legend = strdup(legend_of(ag));
+    /* The legend wraps its lines: compare without the breaks. */
+    for (char *br; (br = strstr(legend, "<BR ALIGN=\"LEFT\"/>")) != NULL;)
+        memmove(br + 1, br + 18, strlen(br + 18) + 1), *br = ' ';
+    cr_assert(strstr(legend, want) != NULL, "legend: %s", legend);
+    free(legend);
+    agclose(ag);
+    dr_graph_destroy(g);
+}
+
+/* a (1) -> b (0) -> c (1) and a -> c; c lists `first` as its first
+ * dependency, which wins the tie for c's critical-path predecessor. */
+static dr_graph *triangle(const char *first) {
+    dr_graph *g = dr_graph_create();
+    const char *keys[] = {"a", "b", "c"};
+    double cost[] = {1, 0, 1};
+    for (int i = 0; i < 3; i++) {
+        dr_task t;
+        cr_assert_eq(dr_graph_add_task(g, keys[i], &t), 0);
+        dr_task_set_cost(g, t, cost[i]);
+    }
+    dr_graph_add_dep_key(g, "b", "a");
+    dr_graph_add_dep_key(g, "c", first);
+    dr_graph_add_dep_key(g, "c", strcmp(first, "a") == 0 ? "b" : "a");
+    cr_assert_eq(dr_graph_validate(g, NULL), 0);
+    return g;
+}
+
+Test(viz_dot, critical_path_is_drawn_even_along_an_implied_edge) {
+    dr_graph *g = triangle("a");
+    Agraph_t *ag = render_dot(g, NULL, NULL);
+    /* a -> c is implied by a -> b -> c but is the critical path's edge. */
+    cr_assert_str_eq(attr(edge(ag, "a", "c"), "color"), RED);
+    cr_assert_eq(drawn_edges(ag), 3);
+    cr_assert(strstr(legend_of(ag), "not drawn") == NULL, "%s", legend_of(ag));
+    agclose(ag);
+    dr_graph_destroy(g);
+    g = triangle("b");
+    ag = render_dot(g, NULL, NULL);
+    cr_assert_eq(drawn_edges(ag), 2, "a -> c is implied and hidden");
+    cr_assert_null(agedge(ag, agnode(ag, "a", 0), agnode(ag, "c", 0), NULL, 0));
+    cr_assert(strstr(legend_of(ag), "1 of 3 dependencies not drawn") != NULL,
+              "%s", legend_of(ag));
+    agclose(ag);
+    dr_graph_destroy(g);
+}
+
+Test(viz_dot, hundred_thousand_task_layered_graph_shows_its_layers,
+     .timeout = 300) {
+    dr_param p[2];
+    char a[] = "layers=100", b[] = "width=1000";
+    dr_param_parse(a, &p[0], NULL);
+    dr_param_parse(b, &p[1], NULL);
+    dr_graph *g = dr_generate("layered", p, 2, 1, NULL, NULL);
+    cr_assert_not_null(g);
+    Agraph_t *ag = render_dot(g, NULL, NULL);
+    cr_assert_leq(task_nodes(ag), 300);
+    cr_assert_eq(task_nodes(ag), 100, "one node per layer");
+    for (int l = 0; l < 100; l++) {
+        char name[32];
+        snprintf(name, sizeof(name), "layer-%d-*", l);
+        Agnode_t *v = agnode(ag, name, 0);
+        cr_assert_not_null(v, "no node %s", name);
+        cr_assert(strstr(attr(v, "label"), "\xC3\x97"
+                                           "1000") != NULL,
+                  "%s", attr(v, "label"));
+    }
+    /* Layer to layer, with the count of dependencies each edge stands for
+     * (the fan-in and fan-out). */
+    size_t deps = 0;
+    for (size_t t = 0; t < dr_graph_ntasks(g); t++) {
+        const char *key = dr_task_key(g, (dr_task)t);
+        if (strncmp(key, "layer-7-", 8) == 0) {
+            size_t nd;
+            dr_task_deps(g, (dr_task)t, &nd);
+            deps += nd;
+        }
+    }
+    char count[32];
+    snprintf(count, sizeof(count), "%zu", deps);
+    cr_assert_str_eq(attr(edge(ag, "layer-6-*", "layer-7-*"), "label"), count);
+    cr_assert_eq(drawn_edges(ag), 99);
+    cr_assert(strstr(attr(ag, "label"), "100 groups of 100000 tasks") != NULL,
+              "%s", attr(ag, "label"));
+    agclose(ag);
+    dr_graph_destroy(g);
+}
+
+/* A sparse random graph of n tasks t1..tn whose long edges make one node
+ * per task far too slow to lay out (tens of seconds). */
+static dr_graph *sparse_random(size_t n, double p) {
+    dr_graph *g = dr_graph_create();
+    dr_graph_set_name(g, "sparse");
+    unsigned s = 12345;
+    for (size_t i = 0; i < n; i++) {
+        char key[32];
+        snprintf(key, sizeof(key), "t%zu", i + 1);
+        dr_task t;
+        cr_assert_eq(dr_graph_add_task(g, key, &t), 0);
+        for (size_t j = 0; j < i; j++) {
+            s = s * 1103515245u + 12345u;
+            if ((double)((s >> 8) & 0xFFFF) / 65536.0 < p)
+                dr_graph_add_dep(g, t, (dr_task)j);
+        }
+    }
+    cr_assert_eq(dr_graph_validate(g, NULL), 0);
+    return g;
+}
+
+typedef struct notes {
+    int calls;
+    char last[512];
+} notes;
+
+static void count_note(const char *line, void *user_data) {
+    notes *n = user_data;
+    n->calls++;
+    snprintf(n->last, sizeof(n->last), "%s", line);
+    cr_assert_null(strchr(line, '\n'), "one line: %s", line);
+}
+
+Test(viz_dot, graph_over_the_time_budget_is_grouped_and_says_so_once) {
+    dr_graph *g = sparse_random(250, 0.03);
+    notes seen = {0, ""};
+    dr_viz_options o;
+    dr_viz_options_init(&o);
+    o.note = count_note;
+    o.note_data = &seen;
+    Agraph_t *ag = render_dot(g, NULL, &o);
+    cr_assert_lt(task_nodes(ag), 250, "grouped, not one node per task");
+    cr_assert(strstr(attr(ag, "label"), "groups of 250 tasks") != NULL, "%s",
+              attr(ag, "label"));
+    cr_assert_eq(seen.calls, 1);
+    cr_assert(strstr(seen.last, "250 tasks drawn as") != NULL &&
+                  strstr(seen.last, "budget") != NULL &&
+                  strstr(seen.last, "one node per task") != NULL,
+              "%s", seen.last);
+    cr_assert(strstr(legend_of(ag), "budget") != NULL, "%s", legend_of(ag));
+    agclose(ag);
+    /* Without a budget (or with --no-collapse) every task is drawn, and
+     * nothing is said. */
+    seen.calls = 0;
+    o.time_budget = -1;
+    ag = render_dot(g, NULL, &o);
+    cr_assert_eq(task_nodes(ag), 250);
+    cr_assert_eq(seen.calls, 0);
+    agclose(ag);
+    o.time_budget = 0; /* the default */
+    o.collapse = DR_VIZ_COLLAPSE_NEVER;
+    ag = render_dot(g, NULL, &o);
+    cr_assert_eq(task_nodes(ag), 250);
+    cr_assert_eq(seen.calls, 0);
+    agclose(ag);
+    dr_graph_destroy(g);
+}
+
+Test(viz_dot, small_graphs_are_drawn_whole_within_the_budget) {
+    /* The lecture and pi graphs, a dense graph once reduced, and a tiled
+     * Cholesky of 220 tasks all fit: no note, one node per task. */
+    const char *files[] = {"viz/lecture.json", "viz/dense100.stg"};
+    for (size_t i = 0; i < 2; i++) {
+        char *path = drt_fmt("%s/%s", DR_TEST_DATA, files[i]);
+        dr_graph *g = dr_graph_load(path, NULL, NULL);
+        cr_assert_not_null(g, "%s", path);
+        notes seen = {0, ""};
+        dr_viz_options o;
+        dr_viz_options_init(&o);
+        o.note = count_note;
+        o.note_data = &seen;
+        Agraph_t *ag = render_dot(g, NULL, &o);
+        cr_assert_eq((size_t)task_nodes(ag), dr_graph_ntasks(g), "%s", path);
+        cr_assert_eq(seen.calls, 0, "%s: %s", path, seen.last);
+        agclose(ag);
+        dr_graph_destroy(g);
+        free(path);
+    }
+}
+
+static dr_graph *load_example(const char *name) {
+    char *path = drt_fmt("%s/examples/%s", DR_SOURCE_DIR, name);
+    dr_error err;
+    dr_graph *g = dr_graph_load(path, NULL, &err);
+    cr_assert_not_null(g, "%s", err.text);
+    free(path);
+    return g;
+}
+
+static double svg_height_pt(const char *svg) {
+    const char *h = strstr(svg, " height=\"");
+    cr_assert_not_null(h);
+    return strtod(h + strlen(" height=\""), NULL);
+}
+
+Test(viz_dot, wide_fan_in_wraps_into_rows_that_fit_a_page) {
+    dr_graph *g = load_example("pi.json");
+    char *svg;
+    size_t len;
+    dr_error err;
+    cr_assert_eq(dr_viz_render(g, NULL, NULL, "svg", &svg, &len, &err), 0, "%s",
+                 err.text);
+    double w = svg_width_pt(svg), h = svg_height_pt(svg);
+    /* One rank of 32 maps was 2,700 points wide and 225 high. */
+    cr_assert_leq(w, 1100, "%g x %g pt", w, h);
+    cr_assert_leq(h, 1100, "%g x %g pt", w, h);
+    cr_assert_geq(h, 300, "rows, not one strip: %g x %g pt", w, h);
+    free(svg);
+    Agraph_t *ag = render_dot(g, NULL, NULL);
+    cr_assert_eq(drawn_edges(ag), 32);
+    cr_assert_str_eq(attr(ag, "concentrate"), "true");
+    cr_assert(strstr(legend_of(ag), "wrap") != NULL, "%s", legend_of(ag));
+    agclose(ag);
+    dr_graph_destroy(g);
+}
+
+Test(viz_dot, a_fan_in_of_many_leaves_wraps_within_the_budget) {
+    /* 120 maps feeding one reduce: the grid's edges share one lane per
+     * column (concentrate), which the prediction must know, or the budget
+     * would refuse to wrap what lays out in a tenth of a second. */
+    dr_param p[1];
+    char a[] = "n=120";
+    dr_param_parse(a, &p[0], NULL);
+    dr_graph *g = dr_generate("map-reduce", p, 1, 1, NULL, NULL);
+    cr_assert_not_null(g);
+    notes seen = {0, ""};
+    dr_viz_options o;
+    dr_viz_options_init(&o);
+    o.note = count_note;
+    o.note_data = &seen;
+    Agraph_t *ag = render_dot(g, NULL, &o);
+    cr_assert_eq(seen.calls, 0, "%s", seen.last);
+    cr_assert_str_eq(attr(ag, "concentrate"), "true");
+    cr_assert_eq(task_nodes(ag), 121);
+    agclose(ag);
+    char *svg;
+    size_t len;
+    cr_assert_eq(dr_viz_render(g, NULL, &o, "svg", &svg, &len, NULL), 0);
+    double w = svg_width_pt(svg), h = svg_height_pt(svg);
+    cr_assert_leq(w, 2 * h, "a block, not a strip: %g x %g pt", w, h);
+    free(svg);
+    dr_graph_destroy(g);
+}
+
+/* --------------------------------------------------------------- legend */
+
+Test(viz_dot, legend_names_failures_only_when_there_are_some) {
+    dr_graph *g = lecture();
+    json_t *ok = load_json("lecture-trace.json");
+    Agraph_t *ag = render_dot(g, ok, NULL);
+    const char *l = legend_of(ag);
+    cr_assert(strstr(l, "failed") == NULL, "%s", l);
+    cr_assert(strstr(l, "did not run") == NULL, "%s", l);
+    cr_assert(strstr(l, "interrupted") == NULL, "%s", l);
+    cr_assert(strstr(l, "critical path") != NULL, "%s", l);
+    agclose(ag);
+    json_t *bad = load_json("failed-trace.json");
+    ag = render_dot(g, bad, NULL);
+    l = legend_of(ag);
+    cr_assert(strstr(l, "failed") != NULL, "%s", l);
+    cr_assert(strstr(l, "did not run") != NULL, "%s", l);
+    cr_assert(strstr(l, "interrupted") == NULL, "%s", l);
+    agclose(ag);
+    json_decref(ok);
+    json_decref(bad);
+    dr_graph_destroy(g);
+}
+
+static json_t *event(const char *task, int worker, double ts, double dur,
+                     const char *status) {
+    return json_pack("{s:s, s:s, s:s, s:i, s:i, s:f, s:f, s:{s:s, s:s, s:f}}",
+                     "name", task, "cat", task, "ph", "X", "pid", 1, "tid",
+                     worker, "ts", ts, "dur", dur, "args", "task", task,
+                     "status", status, "ready", ts);
+}
+
+Test(viz_dot, interrupted_tasks_are_drawn_apart_with_a_legend_entry) {
+    dr_graph *g = lecture();
+    /* a ran, b and c were running when the run was stopped, the rest never
+     * started. */
+    json_t *events = json_array();
+    json_array_append_new(events, event("a", 0, 0, 1e6, "ok"));
+    json_array_append_new(events, event("b", 0, 1e6, 5e5, "interrupted"));
+    json_array_append_new(events, event("c", 1, 1e6, 5e5, "interrupted"));
+    json_t *trace = json_pack("{s:o, s:{s:s, s:i}}", "traceEvents", events,
+                              "otherData", "graph", "lecture", "workers", 2);
+    Agraph_t *ag = render_dot(g, trace, NULL);
+    Agnode_t *b = agnode(ag, "b", 0);
+    cr_assert_str_eq(attr(b, "peripheries"), "2");
+    cr_assert(strstr(attr(b, "style"), "dashed") != NULL);
+    cr_assert_str_neq(attr(b, "shape"), "octagon", "not a failure");
+    cr_assert(strstr(attr(b, "label"), "interrupted") != NULL);
+    /* Its worker's colour is kept. */
+    cr_assert_str_eq(attr(b, "fillcolor"), dr_viz_palette(0));
+    const char *l = legend_of(ag);
+    cr_assert(strstr(l, "interrupted") != NULL, "%s", l);
+    cr_assert(strstr(l, "did not run (the run stopped)") != NULL, "%s", l);
+    cr_assert(strstr(l, "failed") == NULL, "%s", l);
+    agclose(ag);
+    json_decref(trace);
+    dr_graph_destroy(g);
+}
+
+/* -------------------------------------------------------------- colours */
+
+/* A simulated run of a small layered graph (keys layer-L-I). */
+static json_t *layered_run(dr_graph **gout, int layers, int width) {
+    dr_param p[2];
+    char a[32], b[32];
+    snprintf(a, sizeof(a), "layers=%d", layers);
+    snprintf(b, sizeof(b), "width=%d", width);
+    dr_param_parse(a, &p[0], NULL);
+    dr_param_parse(b, &p[1], NULL);
+    dr_graph *g = dr_generate("layered", p, 2, 5, NULL, NULL);
+    cr_assert_not_null(g);
+    dr_run_options o;
+    dr_run_options_init(&o);
+    o.simulate = 1;
+    o.workers = 3;
+    dr_error err;
+    dr_run *run = dr_run_graph(g, &o, &err);
+    cr_assert_not_null(run, "%s", err.text);
+    json_t *trace = dr_run_trace_json(run);
+    dr_run_destroy(run);
+    *gout = g;
+    return trace;
+}
+
+/* The fill of the Gantt bar whose tooltip starts with `task`. */
+static char *gantt_fill(const char *svg, const char *task) {
+    char *title = drt_fmt("<title>%s\n", task);
+    const char *t = strstr(svg, title);
+    cr_assert_not_null(t, "no bar for %s", task);
+    free(title);
+    const char *rect = t;
+    while (rect > svg && strncmp(rect, "<rect", 5) != 0)
+        rect--;
+    const char *f = strstr(rect, " fill=\"");
+    cr_assert(f != NULL && f < t);
+    f += 7;
+    return strndup(f, (size_t)(strchr(f, '"') - f));
+}
+
+static char *gantt_of(const json_t *trace, dr_viz_color color) {
+    dr_gantt_options go;
+    dr_gantt_options_init(&go);
+    go.color = color;
+    char *svg;
+    cr_assert_eq(dr_viz_gantt_svg(trace, NULL, &go, &svg, NULL, NULL), 0);
+    return svg;
+}
+
+Test(viz_dot, both_pictures_colour_a_task_alike_by_worker_or_by_group) {
+    dr_graph *g;
+    json_t *trace = layered_run(&g, 3, 4);
+    dr_viz_color modes[] = {DR_VIZ_COLOR_AUTO, DR_VIZ_COLOR_GROUP};
+    for (int m = 0; m < 2; m++) {
+        dr_viz_options o;
+        dr_viz_options_init(&o);
+        o.color = modes[m];
+        Agraph_t *ag = render_dot(g, trace, &o);
+        char *svg = gantt_of(trace, modes[m]);
+        for (size_t t = 0; t < dr_graph_ntasks(g); t++) {
+            const char *key = dr_task_key(g, (dr_task)t);
+            char *bar = gantt_fill(svg, key);
+            cr_assert_str_eq(attr(agnode(ag, (char *)key, 0), "fillcolor"), bar,
+                             "%s, colour %s", key, m ? "group" : "default");
+            free(bar);
+        }
+        const char *l = legend_of(ag);
+        if (m == 0) {
+            cr_assert(strstr(l, "Colour: the worker that ran it") != NULL, "%s",
+                      l);
+            cr_assert(strstr(svg, "Colour: the worker that ran it") != NULL);
+        } else {
+            cr_assert(strstr(l, "Colour: the task&#39;s group") != NULL ||
+                          strstr(l, "Colour: the task's group") != NULL,
+                      "%s", l);
+            cr_assert(strstr(l, "layer-1-*") != NULL, "%s", l);
+            cr_assert(strstr(svg, "Colour: group") != NULL);
+        }
+        free(svg);
+        agclose(ag);
+    }
+    /* By worker, a task takes its worker's colour. */
+    Agraph_t *ag = render_dot(g, trace, NULL);
+    dr__vtrace t;
+    cr_assert_eq(dr__vtrace_read(trace, &t, NULL), 0);
+    for (size_t i = 0; i < t.n; i++)
+        cr_assert_str_eq(attr(agnode(ag, (char *)t.a[i].task, 0), "fillcolor"),
+                         dr_viz_palette((size_t)t.a[i].worker));
+    dr__vtrace_free(&t);
+    agclose(ag);
+    json_decref(trace);
+    dr_graph_destroy(g);
+}
+
+Test(viz_dot, three_hundred_task_layered_gantt_has_a_colour_per_layer) {
+    dr_graph *g;
+    json_t *trace = layered_run(&g, 10, 30);
+    char *svg = gantt_of(trace, DR_VIZ_COLOR_GROUP);
+    /* Distinct fills among the bars of the first task of each layer. */
+    char *fills[10];
+    for (int l = 0; l < 10; l++) {
+        char key[32];
+        snprintf(key, sizeof(key), "layer-%d-0", l);
+        fills[l] = gantt_fill(svg, key);
+        for (int k = 0; k < l; k++)
+            cr_assert_str_neq(fills[k], fills[l], "layers %d and %d", k, l);
+    }
+    for (int l = 0; l < 10; l++)
+        free(fills[l]);
+    free(svg);
+    json_decref(trace);
+    dr_graph_destroy(g);
+}
+
+/* ------------------------------------------------------------------ CLI */
+
+Test(viz_cli, color_is_worker_or_group_everywhere) {
+    const char *cmds[] = {
+        "viz %s/viz/lecture.json --trace %s/viz/lecture-trace.json --color "
+        "pink -o /tmp/never.svg",
+        "gantt %s/viz/lecture-trace.json --color pink -o /tmp/never.svg",
+        "run %s/viz/lecture.json --simulate --no-outputs --color pink"};
+    for (int i = 0; i < 3; i++) {
+        char *err = NULL;
+        cr_assert_eq(drt_cli(NULL, &err, cmds[i], DR_TEST_DATA, DR_TEST_DATA),
+                     2, "%s", cmds[i]);
+        cr_assert(strstr(err, "--color") && strstr(err, "worker or group"),
+                  "%s", err);
+        free(err);
+    }
+    char *err = NULL;
+    cr_assert_eq(drt_cli(NULL, &err,
+                         "viz %s/viz/lecture.json --color worker -o "
+                         "/tmp/never.svg",
+                         DR_TEST_DATA),
+                 2);
+    cr_assert(strstr(err, "--trace") != NULL, "%s", err);
+    free(err);
+    char *dir = drt_tmpdir();
+    err = NULL;
+    cr_assert_eq(drt_cli(NULL, &err,
+                         "viz %s/viz/lecture.json --color group -o %s/g.svg",
+                         DR_TEST_DATA, dir),
+                 0, "%s", err);
+    free(err);
+    drt_rmtree(dir);
+    free(dir);
+}
+
+Test(viz_cli, run_draws_with_color_group_and_says_when_it_grouped) {
+    char *dir = drt_tmpdir();
+    dr_graph *g = sparse_random(250, 0.03);
+    char *graph = drt_fmt("%s/sparse.json", dir);
+    cr_assert_eq(dr_graph_save(g, graph, NULL), 0);
+    dr_graph_destroy(g);
+    char *out = NULL, *err = NULL;
+    int rc = drt_cli(&out, &err, "run %s --simulate -w 4 --color group -o %s",
+                     graph, dir);
+    cr_assert_eq(rc, 0, "%s", err);
+    /* One line says the task graph was grouped to keep within budget. */
+    const char *line = strstr(out, "Task graph: 250 tasks drawn as");
+    cr_assert_not_null(line, "%s", out);
+    cr_assert_null(strstr(line + 1, "Task graph:"), "said once: %s", out);
+    char *p = drt_fmt("%s/gantt.svg", dir);
+    char *svg = drt_read_file(p, NULL);
+    cr_assert(svg && strstr(svg, "Colour: group") != NULL);
+    free(svg);
+    free(p);
+    free(out);
+    free(err);
+    free(graph);
+    drt_rmtree(dir);
+    free(dir);
+}
+
+Test(viz_cli, run_prints_its_summary_before_it_draws) {
+    char *dir = drt_tmpdir();
+    /* The --svg file is a folder: drawing fails after the summary is
+     * printed. */
+    char *blocker = drt_fmt("%s/g.svg", dir);
+    cr_assert_eq(mkdir(blocker, 0755), 0);
+    char *log = drt_fmt("%s/log.txt", dir);
+    char *cmd = drt_fmt("'%s' run %s/viz/lecture.json --simulate -o %s/out "
+                        "--svg %s </dev/null >'%s' 2>&1",
+                        drt_cli_path(), DR_TEST_DATA, dir, blocker, log);
+    int status = system(cmd);
+    cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 1);
+    char *text = drt_read_file(log, NULL);
+    const char *summary = strstr(text, "Makespan");
+    const char *failure = strstr(text, "cannot draw the run");
+    cr_assert(summary && failure, "%s", text);
+    cr_assert_lt(summary, failure, "summary first: %s", text);
+    free(text);
+    free(cmd);
+    free(log);
+    free(blocker);
+    drt_rmtree(dir);
+    free(dir);
 }

@@ -262,26 +262,44 @@ Test(viz_gantt, rounding_overshoot_never_shows_more_running_than_workers) {
     json_decref(trace);
 }
 
-Test(viz_gantt, rows_carry_worker_colours_and_bars_prefix_colours) {
+Test(viz_gantt, rows_carry_worker_colours_and_bars_worker_or_group_colours) {
     /* The two palettes never share a colour. */
     for (size_t i = 0; i < dr_viz_palette_size(); i++)
         for (size_t j = 0; j < dr_viz_prefix_palette_size(); j++)
             cr_assert_str_neq(dr_viz_palette(i), dr_viz_prefix_palette(j));
+    /* By default a bar has its worker's colour, as the task in the DAG. */
     char *svg = gantt("lecture-trace.json", NULL);
     cr_assert_eq(count(svg, "class=\"worker-swatch\""), 3);
     char *swatch = drt_fmt("fill=\"%s\"><title>worker 2", dr_viz_palette(2));
     cr_assert(strstr(svg, swatch) != NULL, "%s", swatch);
     free(swatch);
-    char *bar = drt_fmt("fill=\"%s\"", dr_viz_prefix_palette(0));
+    for (size_t i = 0; i < dr_viz_prefix_palette_size(); i++) {
+        char *f = drt_fmt("fill=\"%s\"", dr_viz_prefix_palette(i));
+        cr_assert(strstr(svg, f) == NULL, "%s", f);
+        free(f);
+    }
+    char *bar = drt_fmt("fill=\"%s\" stroke", dr_viz_palette(2));
+    cr_assert(strstr(svg, bar) != NULL, "%s", bar);
+    free(bar);
+    cr_assert(strstr(svg, "Colour: the worker that ran it") != NULL);
+    free(svg);
+    /* By group: light colours of their own; worker colours only on the
+     * swatches. */
+    json_t *trace = load_json("lecture-trace.json");
+    dr_gantt_options go;
+    dr_gantt_options_init(&go);
+    go.color = DR_VIZ_COLOR_GROUP;
+    cr_assert_eq(dr_viz_gantt_svg(trace, NULL, &go, &svg, NULL, NULL), 0);
+    json_decref(trace);
+    bar = drt_fmt("fill=\"%s\"", dr_viz_prefix_palette(0));
     cr_assert(strstr(svg, bar) != NULL);
     free(bar);
     for (size_t i = 0; i < dr_viz_palette_size(); i++) {
-        /* Worker colours appear only on the swatches. */
         char *f = drt_fmt("fill=\"%s\"", dr_viz_palette(i));
         cr_assert(count(svg, f) <= 1, "%s", f);
         free(f);
     }
-    cr_assert(strstr(svg, "Key prefix:") != NULL);
+    cr_assert(strstr(svg, "Colour: group") != NULL);
     free(svg);
 }
 

@@ -1,30 +1,18 @@
 /*
- * DAG diagrams through Graphviz.  The graph is built with libcgraph (one
- * node per task, or per key prefix for large graphs), every attribute set
- * with agsafeset, and then either written as DOT with agwrite or laid out
- * with libgvc's "dot" engine and rendered (svg, png, pdf...).  DOT is never
- * printed by hand, so quoting and escaping are Graphviz's problem.
- *
- * Before a run the weights are the graph's costs; after a run they are the
- * measured durations read from the trace (the last attempt of each task).
- * The critical path is the longest path by those weights, found here in one
- * pass over the topological order, so the visualiser needs nothing from the
- * analysis module or the scheduler.
- *
- * Collapsing: above a threshold, tasks are grouped by key prefix
- * (dr_key_prefix) into one node per group ("map x1000", with total and
- * maximum cost or duration), and edges between groups carry the number of
- * task edges they stand for, as Dask's high-level graph does.  Graphviz's
- * dot layout is superlinear, so this is what makes 100,000 tasks draw in
- * well under a second; without it, layouts above max_layout_nodes nodes are
- * refused (DOT output is still allowed).
+ * DAG diagrams through Graphviz.  dag_plan.c decides what to draw (nodes,
+ * labels, the edges of the transitive reduction, wrapped levels, the time
+ * budget); this file turns that drawing into a cgraph graph, every
+ * attribute set with agsafeset, with node styles and the legend, and then
+ * either writes it as DOT with agwrite or lays it out with libgvc's "dot"
+ * engine and renders it (svg, png, pdf...).  DOT is never printed by hand,
+ * so quoting and escaping are Graphviz's problem.
  */
-#include "graph_internal.h"
-#include "viz_internal.h"
+#include "dag_internal.h"
 
 #include <graphviz/cgraph.h>
 #include <graphviz/gvc.h>
 
+#include <math.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -47,6 +35,12 @@ const char *__lsan_default_suppressions(void) {
 #endif
 
 #define CP_RED "#D62728"
+#define PLAIN_FILL "#F4F6F8"
+#define MIXED_FILL "#DCE3EA"
+#define FAILED_FILL "#FBE3E4"
+#define DARK_LINE "#2B333B"
+#define NOTRUN_FILL "#EEEEEE"
+#define NOTRUN_LINE "#9A9A9A"
 
 void dr_viz_options_init(dr_viz_options *o) {
     memset(o, 0, sizeof(*o));
@@ -55,33 +49,19 @@ void dr_viz_options_init(dr_viz_options *o) {
     o->max_layout_nodes = 5000;
     o->rankdir = "TB";
     o->legend = 1;
+    o->color = DR_VIZ_COLOR_AUTO;
+    o->time_budget = DR__DAG_DEFAULT_BUDGET;
 }
 
-/* What the trace says about one task: its last attempt. */
-typedef struct task_run {
-    const dr__vattempt *last; /* NULL: never ran */
-    int attempts;
-} task_run;
-
-typedef struct group {
-    char *name;
-    size_t count, failed, notrun;
-    double total, max;
-    int worker; /* the single worker that ran all, -1 none yet, -2 several */
-    int on_cp;
-} group;
-
-typedef struct build {
-    const dr_graph *g;
-    const dr_viz_options *o;
-    dr__vtrace trace;
-    int have_trace;
-    task_run *runs;
-    double *weight;
-    unsigned char *on_cp; /* task is on the critical path */
-    dr_task *cp_prev;     /* predecessor on the critical path, or NONE */
-    Agraph_t *ag;
-} build;
+int dr_viz_color_parse(const char *text, dr_viz_color *out) {
+    if (text != NULL && strcasecmp(text, "worker") == 0)
+        *out = DR_VIZ_COLOR_WORKER;
+    else if (text != NULL && strcasecmp(text, "group") == 0)
+        *out = DR_VIZ_COLOR_GROUP;
+    else
+        return DR_EINVAL;
+    return 0;
+}
 
 static void set(void *obj, const char *name, const char *value) {
     agsafeset(obj, DR__MUT(name), DR__MUT(value), DR__MUT(""));
@@ -96,89 +76,11 @@ static void set_html(Agraph_t *g, void *obj, const char *name,
     agstrfree(g, h);
 }
 
-/* White text on dark fills, black on light ones. */
-static const char *text_on(const char *hex) {
-    unsigned r, gr, b;
-    if (sscanf(hex, "#%2x%2x%2x", &r, &gr, &b) != 3)
-        return "black";
-    return 0.299 * r + 0.587 * gr + 0.114 * b < 150 ? "white" : "black";
-}
-
-/* Appends `s` to a Graphviz escString: backslashes doubled. */
-static void esc(dr__vbuf *b, const char *s) {
-    for (; *s; s++) {
-        if (*s == '\\')
-            dr__vbuf_putn(b, "\\\\", 2);
-        else
-            dr__vbuf_putn(b, s, 1);
-    }
-}
-
-static void read_runs(build *b) {
-    size_t n = dr_graph_ntasks(b->g);
-    for (size_t i = 0; i < b->trace.n; i++) {
-        const dr__vattempt *a = &b->trace.a[i];
-        dr_task t = dr_graph_find(b->g, a->task);
-        if (t == DR_TASK_NONE || t >= n)
-            continue;
-        task_run *r = &b->runs[t];
-        r->attempts++;
-        if (r->last == NULL || a->attempt > r->last->attempt ||
-            (a->attempt == r->last->attempt && a->ts > r->last->ts))
-            r->last = a;
-    }
-}
-
-/* Longest path by weight over the topological order. */
-static void critical_path(build *b, const dr_task *topo) {
-    size_t n = dr_graph_ntasks(b->g);
-    double *dist = malloc((n ? n : 1) * sizeof(*dist));
-    if (dist == NULL)
-        return;
-    dr_task best = DR_TASK_NONE;
-    for (size_t i = 0; i < n; i++) {
-        dr_task t = topo[i];
-        size_t nd;
-        const dr_task *deps = dr_task_deps(b->g, t, &nd);
-        double start = 0;
-        b->cp_prev[t] = DR_TASK_NONE;
-        for (size_t j = 0; j < nd; j++)
-            if (dist[deps[j]] > start ||
-                (b->cp_prev[t] == DR_TASK_NONE && dist[deps[j]] >= start)) {
-                start = dist[deps[j]];
-                b->cp_prev[t] = deps[j];
-            }
-        dist[t] = start + b->weight[t];
-        if (best == DR_TASK_NONE || dist[t] > dist[best])
-            best = t;
-    }
-    for (dr_task t = best; t != DR_TASK_NONE; t = b->cp_prev[t])
-        b->on_cp[t] = 1;
-    free(dist);
-}
-
-static void label_time(char *buf, size_t len, double seconds) {
-    dr__vfmt_time(buf, len, seconds * 1e6);
-}
-
-/* A cost is in the graph's own units, not seconds: "cost 1", never "1 s",
- * so that a diagram drawn before a run is not read as measured times. */
-static void label_cost(char *buf, size_t len, double cost) {
-    snprintf(buf, len, "%.4g", cost);
-}
-
-/* A weight: a measured time after a run, a cost before. */
-static void label_weight(const build *b, char *buf, size_t len, double w) {
-    if (b->have_trace)
-        label_time(buf, len, w);
-    else
-        label_cost(buf, len, w);
-}
+/* ---------------------------------------------------------- to cgraph */
 
 /* Declares the defaults; must come before any node or edge is made, since
  * agsafeset on an undeclared attribute declares it with default "". */
-static void graph_defaults(build *b) {
-    Agraph_t *g = b->ag;
+static void graph_defaults(const dr__dag *b, Agraph_t *g) {
     const char *rd = b->o->rankdir;
     set(g, "rankdir", rd && strcasecmp(rd, "LR") == 0 ? "LR" : "TB");
     set(g, "fontname", "Helvetica");
@@ -194,13 +96,17 @@ static void graph_defaults(build *b) {
     agattr(g, AGNODE, "style", "rounded,filled");
     agattr(g, AGNODE, "fontname", "Helvetica");
     agattr(g, AGNODE, "fontsize", "10");
-    agattr(g, AGNODE, "fillcolor", "#F4F6F8");
+    agattr(g, AGNODE, "fillcolor", PLAIN_FILL);
     agattr(g, AGNODE, "color", "#5F6B76");
     agattr(g, AGNODE, "penwidth", "1");
+    agattr(g, AGNODE, "peripheries", "1");
     agattr(g, AGNODE, "margin", "0.08,0.04");
     agattr(g, AGEDGE, "color", "#8A949E");
     agattr(g, AGEDGE, "arrowsize", "0.6");
     agattr(g, AGEDGE, "penwidth", "1");
+    agattr(g, AGEDGE, "minlen", "1");
+    agattr(g, AGEDGE, "style", "solid");
+    agattr(g, AGEDGE, "weight", "1");
     agattr(g, AGEDGE, "fontname", "Helvetica");
     agattr(g, AGEDGE, "fontsize", "9");
     agattr(g, AGEDGE, "fontcolor", "#5F6B76");
@@ -210,18 +116,235 @@ static void graph_defaults(build *b) {
     agattr(g, AGEDGE, "label", "");
 }
 
-static void graph_title(build *b, size_t nodes, int collapsed) {
+static void graph_title(const dr__dag *b, Agraph_t *ag) {
     char title[512];
     const char *name = dr_graph_name(b->g);
-    snprintf(title, sizeof(title), "%s%s%zu %s%s", name,
-             name[0] ? " \xE2\x80\x94 " : "", nodes,
-             collapsed ? "groups" : "tasks",
-             b->have_trace ? " (after the run)" : "");
-    set(b->ag, "label", title);
+    size_t n = dr_graph_ntasks(b->g);
+    if (b->d.collapsed)
+        snprintf(title, sizeof(title), "%s%s%zu groups of %zu tasks%s", name,
+                 name[0] ? " \xE2\x80\x94 " : "", b->d.n, n,
+                 b->have_trace ? " (after the run)" : "");
+    else
+        snprintf(title, sizeof(title), "%s%s%zu tasks%s", name,
+                 name[0] ? " \xE2\x80\x94 " : "", n,
+                 b->have_trace ? " (after the run)" : "");
+    set(ag, "label", title);
 }
 
-static void legend(build *b, int collapsed) {
-    Agraph_t *sub = agsubg(b->ag, "cluster_legend", 1);
+static const char *node_fill(const dr__dag *b, const dr__dnode *x) {
+    if (b->color == DR__DAG_COLOR_WORKER) {
+        if (x->worker >= 0)
+            return dr_viz_palette((size_t)x->worker);
+        return x->worker == -2 ? MIXED_FILL : PLAIN_FILL;
+    }
+    if (b->color == DR__DAG_COLOR_GROUP) {
+        if (x->colour >= 0)
+            return dr_viz_prefix_palette((size_t)x->colour);
+        return x->colour == -2 ? MIXED_FILL : PLAIN_FILL;
+    }
+    return PLAIN_FILL;
+}
+
+/* Failed: a pink octagon with a dark border (bold red is the critical
+ * path's).  Interrupted: its colour kept, a dashed double border.  Not
+ * run: grey and dashed. */
+static void style_node(const dr__dag *b, Agnode_t *an, const dr__dnode *x) {
+    const char *fill = node_fill(b, x);
+    if (x->failed > 0) {
+        set(an, "shape", "octagon");
+        set(an, "style", "filled");
+        set(an, "fillcolor", FAILED_FILL);
+        set(an, "color", DARK_LINE);
+        set(an, "penwidth", "2");
+    } else if (x->notrun == x->count && b->have_trace) {
+        set(an, "style", "rounded,filled,dashed");
+        set(an, "fillcolor", NOTRUN_FILL);
+        set(an, "color", NOTRUN_LINE);
+        set(an, "fontcolor", "#6B6B6B");
+    } else {
+        if (strcmp(fill, PLAIN_FILL) != 0) {
+            set(an, "fillcolor", fill);
+            set(an, "fontcolor", dr__vtext_on(fill, "black"));
+        }
+        if (x->interrupted > 0) {
+            set(an, "shape", "box");
+            set(an, "style", "filled,dashed");
+            set(an, "peripheries", "2");
+            set(an, "color", DARK_LINE);
+            set(an, "penwidth", "1.5");
+        }
+    }
+    if (x->on_cp) {
+        set(an, "color", CP_RED);
+        set(an, "penwidth", "2.5");
+    }
+}
+
+static void emit(const dr__dag *b, Agraph_t *ag) {
+    const dr__drawing *d = &b->d;
+    Agnode_t **an = malloc((d->n ? d->n : 1) * sizeof(*an));
+    if (an == NULL)
+        return;
+    char uniq[64];
+    for (size_t i = 0; i < d->n; i++) {
+        const dr__dnode *x = &d->nodes[i];
+        /* Names are unique among tasks and among groups; only the legend's
+         * node could clash. */
+        const char *name = x->name;
+        if (agnode(ag, DR__MUT(name), 0) != NULL) {
+            snprintf(uniq, sizeof(uniq), "_node%zu", i);
+            name = uniq;
+        }
+        an[i] = agnode(ag, DR__MUT(name), 1);
+        set(an[i], "label", x->label);
+        set(an[i], "tooltip", x->tip);
+        style_node(b, an[i], x);
+    }
+    char num[32];
+    for (size_t i = 0; i < d->dg.m; i++) {
+        const dr__dedge *e = &d->dg.e[i];
+        if (e->hidden)
+            continue;
+        Agedge_t *ae = agedge(ag, an[e->from], an[e->to], NULL, 1);
+        if (e->invis) {
+            set(ae, "style", "invis");
+            set(ae, "weight", "4");
+            continue;
+        }
+        if (e->minlen > 1) {
+            snprintf(num, sizeof(num), "%u", e->minlen);
+            set(ae, "minlen", num);
+        }
+        if (d->collapsed) {
+            snprintf(num, sizeof(num), "%u", e->count);
+            set(ae, "label", num);
+            set(ae, "tooltip", num);
+        }
+        if (e->cp) {
+            /* Ports of its own keep concentrate from merging it into a
+             * grey bundle (dot merges edges only between equal ports). */
+            if (d->dg.wrapped_levels > 0) {
+                int lr = b->o->rankdir && strcasecmp(b->o->rankdir, "LR") == 0;
+                set(ae, "tailport", lr ? "e" : "s");
+                set(ae, "headport", lr ? "w" : "n");
+            }
+            set(ae, "color", CP_RED);
+            set(ae, "penwidth", "2.5");
+            set(ae, "arrowsize", "0.8");
+            if (d->collapsed)
+                set(ae, "fontcolor", CP_RED);
+        }
+    }
+    free(an);
+}
+
+/* ---------------------------------------------------------------- legend */
+
+/* Text for an HTML label: &, < and > escaped. */
+static void html_text(dr__vbuf *h, const char *s, size_t n) {
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] == '&')
+            dr__vbuf_puts(h, "&amp;");
+        else if (s[i] == '<')
+            dr__vbuf_puts(h, "&lt;");
+        else if (s[i] == '>')
+            dr__vbuf_puts(h, "&gt;");
+        else
+            dr__vbuf_putn(h, s + i, 1);
+    }
+}
+
+/* Legend text wrapped at spaces into lines of about LEGEND_LINE characters,
+ * so that no row widens the legend (and its swatch column) by itself. */
+#define LEGEND_LINE 40
+static void legend_text(dr__vbuf *h, const char *text) {
+    const char *p = text;
+    while (*p) {
+        const char *end = p, *space = NULL;
+        size_t chars = 0;
+        while (*end && (chars < LEGEND_LINE || space == NULL)) {
+            if (*end == ' ')
+                space = end;
+            if (((unsigned char)*end & 0xC0) != 0x80)
+                chars++;
+            end++;
+        }
+        if (*end == '\0' || space == NULL)
+            space = end;
+        html_text(h, p, (size_t)(space - p));
+        p = *space ? space + 1 : space;
+        if (*p)
+            dr__vbuf_puts(h, "<BR ALIGN=\"LEFT\"/>");
+    }
+}
+
+/* One legend row: a swatch (TD attributes, NULL: none) and its text;
+ * `bold` rows are headings. */
+static void legend_row_as(dr__vbuf *h, const char *swatch, const char *text,
+                          int bold) {
+    if (swatch == NULL)
+        dr__vbuf_puts(h, "<TR><TD COLSPAN=\"2\" ALIGN=\"LEFT\" "
+                         "BALIGN=\"LEFT\">");
+    else
+        dr__vbuf_printf(h,
+                        "<TR><TD %s WIDTH=\"22\" HEIGHT=\"12\" "
+                        "FIXEDSIZE=\"TRUE\"></TD><TD ALIGN=\"LEFT\" "
+                        "BALIGN=\"LEFT\">",
+                        swatch);
+    dr__vbuf_puts(h, bold ? "<B>" : "");
+    legend_text(h, text);
+    dr__vbuf_puts(h, bold ? "</B></TD></TR>" : "</TD></TR>");
+}
+
+static void legend_row(dr__vbuf *h, const char *swatch, const char *text) {
+    legend_row_as(h, swatch, text, 0);
+}
+
+static void legend_colours(const dr__dag *b, dr__vbuf *h) {
+    const dr__drawing *d = &b->d;
+    int mixed = 0;
+    for (size_t i = 0; i < d->n; i++)
+        mixed |= b->color == DR__DAG_COLOR_WORKER ? d->nodes[i].worker == -2
+                                                  : d->nodes[i].colour == -2;
+    char sw[96];
+    if (b->color == DR__DAG_COLOR_WORKER) {
+        legend_row_as(h, NULL, "Colour: the worker that ran it", 1);
+        int w = b->trace.workers, shown = w < 10 ? w : 10;
+        for (int i = 0; i < shown; i++) {
+            char text[64];
+            snprintf(sw, sizeof(sw), "BGCOLOR=\"%s\"",
+                     dr_viz_palette((size_t)i));
+            if (w <= 10)
+                snprintf(text, sizeof(text), "worker %d", i);
+            else
+                snprintf(text, sizeof(text), "worker %d, %d, %d...", i, i + 10,
+                         i + 20);
+            legend_row(h, sw, text);
+        }
+        if (mixed)
+            legend_row(h, "BGCOLOR=\"" MIXED_FILL "\"", "several workers");
+        return;
+    }
+    legend_row_as(h, NULL, "Colour: the task's group, as in the timeline", 1);
+    size_t shown = b->colours.n < 8 ? b->colours.n : 8;
+    for (size_t i = 0; i < shown; i++) {
+        const dr__vcolour *c = b->colours.by_first[i];
+        snprintf(sw, sizeof(sw), "BGCOLOR=\"%s\"",
+                 dr_viz_prefix_palette(c->colour));
+        legend_row(h, sw, c->name);
+    }
+    if (b->colours.n > shown) {
+        char more[64];
+        snprintf(more, sizeof(more), "+%zu more groups (colours repeat)",
+                 b->colours.n - shown);
+        legend_row(h, NULL, more);
+    }
+    if (mixed)
+        legend_row(h, "BGCOLOR=\"" MIXED_FILL "\"", "several groups");
+}
+
+static void legend(const dr__dag *b, Agraph_t *ag) {
+    Agraph_t *sub = agsubg(ag, "cluster_legend", 1);
     set(sub, "label", "");
     set(sub, "color", "#C8CED4");
     set(sub, "style", "rounded");
@@ -229,450 +352,88 @@ static void legend(build *b, int collapsed) {
     set(n, "shape", "plaintext");
     set(n, "style", "");
     dr__vbuf h = {0};
+    char text[400];
     dr__vbuf_puts(&h, "<TABLE BORDER=\"0\" CELLBORDER=\"0\" CELLSPACING=\"2\" "
                       "CELLPADDING=\"2\"><TR><TD COLSPAN=\"2\" ALIGN=\"LEFT\">"
                       "<B>Legend</B></TD></TR>");
-#define ROW(sw, text)                                                          \
-    dr__vbuf_printf(                                                           \
-        &h,                                                                    \
-        "<TR><TD %s WIDTH=\"22\" HEIGHT=\"12\" FIXEDSIZE=\"TRUE\">"            \
-        "</TD><TD ALIGN=\"LEFT\">%s</TD></TR>",                                \
-        sw, text)
-    ROW("BGCOLOR=\"" CP_RED "\"",
-        b->have_trace ? "critical path (longest by measured time)"
-                      : "critical path (longest by cost)");
-    if (b->have_trace) {
-        int w = b->trace.workers;
-        int shown = w < 10 ? w : 10;
-        for (int i = 0; i < shown; i++) {
-            char sw[64], text[64];
-            snprintf(sw, sizeof(sw), "BGCOLOR=\"%s\"",
-                     dr_viz_palette((size_t)i));
-            if (w <= 10)
-                snprintf(text, sizeof(text), "ran on worker %d", i);
-            else
-                snprintf(text, sizeof(text), "worker %d, %d, %d...", i, i + 10,
-                         i + 20);
-            ROW(sw, text);
-        }
-        ROW("BGCOLOR=\"#FBE3E4\" BORDER=\"2\" COLOR=\"" CP_RED "\"",
-            "failed (red octagon)");
-        ROW("BGCOLOR=\"#EEEEEE\" BORDER=\"1\" STYLE=\"DASHED\" "
-            "COLOR=\"#9A9A9A\"",
-            "did not run (skipped)");
+    legend_row(&h, "BGCOLOR=\"" CP_RED "\"",
+               b->have_trace ? "critical path (longest by measured time)"
+                             : "critical path (longest by cost)");
+    if (b->color != DR__DAG_COLOR_NONE)
+        legend_colours(b, &h);
+    if (b->nfailed > 0)
+        legend_row(&h,
+                   "BGCOLOR=\"" FAILED_FILL "\" BORDER=\"2\" COLOR=\"" DARK_LINE
+                   "\"",
+                   "failed or timed out (pink octagon)");
+    if (b->ninterrupted > 0)
+        legend_row(&h,
+                   "BGCOLOR=\"#FFFFFF\" BORDER=\"2\" STYLE=\"DASHED\" "
+                   "COLOR=\"" DARK_LINE "\"",
+                   "interrupted: stopped by a signal (dashed double border)");
+    if (b->nnotrun > 0)
+        legend_row(&h,
+                   "BGCOLOR=\"" NOTRUN_FILL "\" BORDER=\"1\" STYLE=\"DASHED\" "
+                   "COLOR=\"" NOTRUN_LINE "\"",
+                   b->ninterrupted > 0 && b->nfailed > 0
+                       ? "did not run (a dependency failed, or the run stopped)"
+                   : b->ninterrupted > 0 ? "did not run (the run stopped)"
+                   : b->nfailed > 0      ? "did not run (a dependency failed)"
+                                         : "did not run");
+    if (b->d.collapsed)
+        legend_row(&h, "BGCOLOR=\"" PLAIN_FILL "\" BORDER=\"1\"",
+                   "name \xC3\x97N: a group of N tasks (* stands for any "
+                   "number); edge labels count dependencies");
+    if (b->d.dg.nhidden > 0) {
+        if (b->d.collapsed)
+            snprintf(text, sizeof(text),
+                     "%zu implied edge%s between groups not drawn (%zu "
+                     "dependencies): a longer path already orders them",
+                     b->d.dg.nhidden, b->d.dg.nhidden == 1 ? "" : "s",
+                     b->d.dg.hidden_count);
+        else
+            snprintf(text, sizeof(text),
+                     "%zu of %zu dependencies not drawn: implied by longer "
+                     "paths",
+                     b->d.dg.nhidden, dr_graph_nedges(b->g));
+        legend_row(&h, NULL, text);
     }
-    if (collapsed)
-        ROW("BGCOLOR=\"#F4F6F8\" BORDER=\"1\"",
-            "name \xC3\x97N: N tasks with that key prefix; "
-            "edge labels count dependencies");
-#undef ROW
+    if (b->d.dg.wrapped_levels > 0)
+        legend_row(&h, NULL,
+                   "wide levels wrap into rows: only arrows mean order");
+    if (b->note[0]) {
+        dr__vbuf_puts(&h, "<TR><TD COLSPAN=\"2\" ALIGN=\"LEFT\" "
+                          "BALIGN=\"LEFT\"><FONT COLOR=\"#8A5A00\">");
+        legend_text(&h, b->note);
+        dr__vbuf_puts(&h, "</FONT></TD></TR>");
+    }
     dr__vbuf_puts(&h, "</TABLE>");
     char *html = dr__vbuf_take(&h, NULL);
     if (html != NULL)
-        set_html(b->ag, n, "label", html);
+        set_html(ag, n, "label", html);
     free(html);
-}
-
-static void style_run(build *b, Agnode_t *an, dr_task t, dr__vbuf *label,
-                      dr__vbuf *tip) {
-    const task_run *r = &b->runs[t];
-    char tbuf[64];
-    if (r->last == NULL) {
-        set(an, "style", "rounded,filled,dashed");
-        set(an, "fillcolor", "#EEEEEE");
-        set(an, "color", "#9A9A9A");
-        set(an, "fontcolor", "#6B6B6B");
-        dr__vbuf_puts(label, "\\nnot run");
-        dr__vbuf_puts(tip, "\\nnot run (skipped)");
-        return;
-    }
-    const dr__vattempt *a = r->last;
-    const char *fill = dr_viz_palette((size_t)a->worker);
-    dr__vfmt_time(tbuf, sizeof(tbuf), a->dur);
-    if (a->status == DR__V_OK) {
-        set(an, "fillcolor", fill);
-        set(an, "fontcolor", text_on(fill));
-        dr__vbuf_printf(label, "\\n%s", tbuf);
-    } else {
-        set(an, "shape", "octagon");
-        set(an, "style", "filled,bold");
-        set(an, "fillcolor", "#FBE3E4");
-        set(an, "color", CP_RED);
-        set(an, "penwidth", "3");
-        dr__vbuf_printf(label, "\\n%s \xC2\xB7 %s", dr__vstatus_name(a->status),
-                        tbuf);
-    }
-    dr__vbuf_printf(tip, "\\nworker %d", a->worker);
-    dr__vfmt_time(tbuf, sizeof(tbuf), a->ts);
-    dr__vbuf_printf(tip, "\\nstart %s", tbuf);
-    dr__vfmt_time(tbuf, sizeof(tbuf), a->ts + a->dur);
-    dr__vbuf_printf(tip, "\\nend %s", tbuf);
-    dr__vfmt_time(tbuf, sizeof(tbuf), a->dur);
-    dr__vbuf_printf(tip, "\\nduration %s", tbuf);
-    dr__vfmt_time(tbuf, sizeof(tbuf), a->ts - a->ready);
-    dr__vbuf_printf(tip, "\\nwait %s", tbuf);
-    dr__vbuf_printf(tip, "\\nstatus %s", dr__vstatus_name(a->status));
-    if (r->attempts > 1)
-        dr__vbuf_printf(tip, " (attempt %d of %d)", a->attempt, r->attempts);
-    if (a->error != NULL) {
-        dr__vbuf_puts(tip, "\\n");
-        esc(tip, a->error);
-    }
-}
-
-static int build_tasks(build *b) {
-    size_t n = dr_graph_ntasks(b->g);
-    Agnode_t **nodes = malloc((n ? n : 1) * sizeof(*nodes));
-    if (nodes == NULL)
-        return DR_ENOMEM;
-    dr__vbuf label = {0}, tip = {0};
-    char tbuf[64];
-    for (size_t i = 0; i < n; i++) {
-        dr_task t = (dr_task)i;
-        const char *key = dr_task_key(b->g, t);
-        Agnode_t *an = nodes[i] = agnode(b->ag, DR__MUT(key), 1);
-        label.len = tip.len = 0;
-        esc(&label, key);
-        esc(&tip, key);
-        const char *op = dr_task_op_label(b->g, t);
-        dr__vbuf_printf(&tip, "\\nop %s", op);
-        if (b->have_trace) {
-            style_run(b, an, t, &label, &tip);
-        } else {
-            label_cost(tbuf, sizeof(tbuf), dr_task_cost(b->g, t));
-            dr__vbuf_printf(&label, "\\n%s \xC2\xB7 cost %s%s", op, tbuf,
-                            dr_task_has_cost(b->g, t) ? "" : "?");
-            dr__vbuf_printf(&tip, "\\ncost %s%s", tbuf,
-                            dr_task_has_cost(b->g, t)
-                                ? " (in the graph's units)"
-                                : " (unset)");
-        }
-        if (b->on_cp[t]) {
-            set(an, "color", CP_RED);
-            set(an, "penwidth", "2.5");
-            dr__vbuf_puts(&tip, "\\non the critical path");
-        }
-        if (label.oom || tip.oom)
-            break;
-        set(an, "label", label.s);
-        set(an, "tooltip", tip.s);
-    }
-    int rc = (label.oom || tip.oom) ? DR_ENOMEM : 0;
-    dr__vbuf_free(&label);
-    dr__vbuf_free(&tip);
-    for (size_t i = 0; rc == 0 && i < n; i++) {
-        size_t nd;
-        const dr_task *deps = dr_task_deps(b->g, (dr_task)i, &nd);
-        for (size_t j = 0; j < nd; j++) {
-            Agedge_t *e = agedge(b->ag, nodes[deps[j]], nodes[i], NULL, 1);
-            if (b->cp_prev[i] == deps[j] && b->on_cp[i]) {
-                set(e, "color", CP_RED);
-                set(e, "penwidth", "2.5");
-                set(e, "arrowsize", "0.8");
-            }
-        }
-    }
-    free(nodes);
-    return rc;
-}
-
-/* ---------------------------------------------------------------- groups */
-
-static uint64_t hash_bytes(const char *s, size_t n) {
-    uint64_t h = 1469598103934665603ULL;
-    for (size_t i = 0; i < n; i++)
-        h = (h ^ (unsigned char)s[i]) * 1099511628211ULL;
-    return h;
-}
-
-static size_t pow2_at_least(size_t n) {
-    size_t p = 16;
-    while (p < n)
-        p *= 2;
-    return p;
-}
-
-typedef struct edge_slot {
-    uint32_t a, b; /* a == UINT32_MAX: empty */
-    uint32_t count;
-    uint32_t on_cp;
-} edge_slot;
-
-static int build_groups(build *b, size_t *ngroups_out) {
-    size_t n = dr_graph_ntasks(b->g);
-    size_t cap = pow2_at_least(2 * n + 2);
-    uint32_t *slots = malloc(cap * sizeof(*slots));
-    uint32_t *gof = malloc((n ? n : 1) * sizeof(*gof));
-    group *groups = calloc(n ? n : 1, sizeof(*groups));
-    size_t ng = 0;
-    int rc = DR_ENOMEM;
-    if (slots == NULL || gof == NULL || groups == NULL)
-        goto out;
-    memset(slots, 0xff, cap * sizeof(*slots));
-    for (size_t i = 0; i < n; i++) {
-        const char *key = dr_task_key(b->g, (dr_task)i);
-        size_t plen = dr_key_prefix(key);
-        size_t h = (size_t)hash_bytes(key, plen) & (cap - 1);
-        while (slots[h] != UINT32_MAX) {
-            const char *gn = groups[slots[h]].name;
-            if (strncmp(gn, key, plen) == 0 && gn[plen] == '\0')
-                break;
-            h = (h + 1) & (cap - 1);
-        }
-        if (slots[h] == UINT32_MAX) {
-            groups[ng].name = strndup(key, plen);
-            if (groups[ng].name == NULL)
-                goto out;
-            groups[ng].worker = -1;
-            slots[h] = (uint32_t)ng++;
-        }
-        group *gr = &groups[slots[h]];
-        gof[i] = slots[h];
-        gr->count++;
-        gr->total += b->weight[i];
-        if (b->weight[i] > gr->max)
-            gr->max = b->weight[i];
-        if (b->on_cp[i])
-            gr->on_cp = 1;
-        if (b->have_trace) {
-            const dr__vattempt *a = b->runs[i].last;
-            if (a == NULL)
-                gr->notrun++;
-            else {
-                if (a->status != DR__V_OK)
-                    gr->failed++;
-                gr->worker = (gr->worker == -1 || gr->worker == a->worker)
-                                 ? a->worker
-                                 : -2;
-            }
-        }
-    }
-    *ngroups_out = ng;
-    if (ng > b->o->max_layout_nodes && b->o->max_layout_nodes != 0) {
-        rc = DR_ETOOBIG;
-        goto out;
-    }
-
-    Agnode_t **nodes = malloc(ng * sizeof(*nodes));
-    if (nodes == NULL)
-        goto out;
-    dr__vbuf label = {0}, tip = {0};
-    char t1[64], t2[64];
-    for (size_t i = 0; i < ng; i++) {
-        group *gr = &groups[i];
-        Agnode_t *an = nodes[i] = agnode(b->ag, gr->name, 1);
-        label.len = tip.len = 0;
-        esc(&label, gr->name);
-        if (gr->count > 1)
-            dr__vbuf_printf(&label, " \xC3\x97%zu", gr->count);
-        esc(&tip, gr->name);
-        dr__vbuf_printf(&tip, ": %zu task%s", gr->count,
-                        gr->count == 1 ? "" : "s");
-        label_weight(b, t1, sizeof(t1), gr->total);
-        label_weight(b, t2, sizeof(t2), gr->max);
-        const char *what = b->have_trace ? "time" : "cost";
-        if (b->have_trace)
-            dr__vbuf_printf(&label, "\\n\xCE\xA3 %s \xC2\xB7 max %s", t1, t2);
-        else
-            dr__vbuf_printf(&label, "\\n\xCE\xA3 cost %s \xC2\xB7 max %s", t1,
-                            t2);
-        dr__vbuf_printf(&tip, "\\ntotal %s %s\\nmax %s %s", what, t1, what, t2);
-        if (b->have_trace) {
-            if (gr->worker >= 0) {
-                const char *fill = dr_viz_palette((size_t)gr->worker);
-                set(an, "fillcolor", fill);
-                set(an, "fontcolor", text_on(fill));
-                dr__vbuf_printf(&tip, "\\nall on worker %d", gr->worker);
-            } else if (gr->worker == -2) {
-                set(an, "fillcolor", "#DCE3EA");
-                dr__vbuf_puts(&tip, "\\nran on several workers");
-            }
-            if (gr->failed > 0) {
-                set(an, "shape", "octagon");
-                set(an, "style", "filled,bold");
-                set(an, "fillcolor", "#FBE3E4");
-                set(an, "fontcolor", "black");
-                set(an, "color", CP_RED);
-                set(an, "penwidth", "3");
-                dr__vbuf_printf(&label, "\\n%zu failed", gr->failed);
-                dr__vbuf_printf(&tip, "\\n%zu failed", gr->failed);
-            }
-            if (gr->notrun > 0) {
-                dr__vbuf_printf(&label, "\\n%zu not run", gr->notrun);
-                dr__vbuf_printf(&tip, "\\n%zu not run", gr->notrun);
-                if (gr->notrun == gr->count) {
-                    set(an, "style", "rounded,filled,dashed");
-                    set(an, "fillcolor", "#EEEEEE");
-                    set(an, "color", "#9A9A9A");
-                    set(an, "fontcolor", "#6B6B6B");
-                }
-            }
-        }
-        if (gr->on_cp && gr->failed == 0) {
-            set(an, "color", CP_RED);
-            set(an, "penwidth", "2.5");
-        }
-        set(an, "label", label.s ? label.s : "");
-        set(an, "tooltip", tip.s ? tip.s : "");
-    }
-    int oom = label.oom || tip.oom;
-    dr__vbuf_free(&label);
-    dr__vbuf_free(&tip);
-
-    /* Group edges with counts: an open-addressing table of (a, b) pairs. */
-    size_t ecap = pow2_at_least(2 * dr_graph_nedges(b->g) + 2);
-    edge_slot *es = oom ? NULL : malloc(ecap * sizeof(*es));
-    if (es != NULL) {
-        for (size_t i = 0; i < ecap; i++)
-            es[i].a = UINT32_MAX;
-        for (size_t i = 0; i < n; i++) {
-            size_t nd;
-            const dr_task *deps = dr_task_deps(b->g, (dr_task)i, &nd);
-            for (size_t j = 0; j < nd; j++) {
-                uint32_t ga = gof[deps[j]], gb = gof[i];
-                if (ga == gb)
-                    continue;
-                size_t h = (size_t)(((uint64_t)ga * 0x9E3779B97F4A7C15ULL) ^
-                                    ((uint64_t)gb * 0xC2B2AE3D27D4EB4FULL));
-                h &= ecap - 1;
-                while (es[h].a != UINT32_MAX &&
-                       (es[h].a != ga || es[h].b != gb))
-                    h = (h + 1) & (ecap - 1);
-                es[h].a = ga;
-                es[h].b = gb;
-                es[h].count++;
-                if (b->on_cp[i] && b->cp_prev[i] == deps[j])
-                    es[h].on_cp = 1;
-            }
-        }
-        char cnt[32];
-        for (size_t h = 0; h < ecap; h++) {
-            if (es[h].a == UINT32_MAX)
-                continue;
-            Agedge_t *e =
-                agedge(b->ag, nodes[es[h].a], nodes[es[h].b], NULL, 1);
-            snprintf(cnt, sizeof(cnt), "%u", es[h].count);
-            set(e, "label", cnt);
-            set(e, "tooltip", cnt);
-            if (es[h].on_cp) {
-                set(e, "color", CP_RED);
-                set(e, "penwidth", "2.5");
-                set(e, "fontcolor", CP_RED);
-            }
-        }
-        rc = 0;
-    }
-    free(es);
-    free(nodes);
-out:
-    for (size_t i = 0; i < ng; i++)
-        free(groups[i].name);
-    free(groups);
-    free(gof);
-    free(slots);
-    return rc;
 }
 
 /* ---------------------------------------------------------------- driver */
 
-static void build_free(build *b) {
-    if (b->ag != NULL)
-        agclose(b->ag);
-    dr__vtrace_free(&b->trace);
-    free(b->runs);
-    free(b->weight);
-    free(b->on_cp);
-    free(b->cp_prev);
-}
-
-/* Builds the cgraph graph.  `layout` says whether it will be laid out (and
- * so is subject to max_layout_nodes). */
-static int build_graph(build *b, const dr_graph *g, const json_t *trace,
-                       const dr_viz_options *o, int layout, dr_error *err) {
-    memset(b, 0, sizeof(*b));
-    b->g = g;
-    b->o = o;
-    const dr_task *topo = g ? dr_graph_topo_order(g) : NULL;
-    if (topo == NULL && g != NULL && dr_graph_ntasks(g) == 0)
-        topo = (const dr_task *)"";
-    if (topo == NULL) {
-        dr__error_set(err, DR_EINVAL, NULL, 0, 0, NULL,
-                      "the graph is not validated (or has a cycle)");
-        return DR_EINVAL;
-    }
-    size_t n = dr_graph_ntasks(g), m = n ? n : 1;
-    int rc;
-    if (trace != NULL) {
-        if ((rc = dr__vtrace_read(trace, &b->trace, err)) != 0)
-            return rc;
-        b->have_trace = 1;
-        if ((rc = dr__vtrace_check_graph(&b->trace, g, err)) != 0)
-            return rc;
-    }
-    b->runs = calloc(m, sizeof(*b->runs));
-    b->weight = calloc(m, sizeof(*b->weight));
-    b->on_cp = calloc(m, 1);
-    b->cp_prev = calloc(m, sizeof(*b->cp_prev));
-    if (!b->runs || !b->weight || !b->on_cp || !b->cp_prev) {
-        dr__error_set(err, DR_ENOMEM, NULL, 0, 0, NULL, "out of memory");
-        return DR_ENOMEM;
-    }
-    if (b->have_trace)
-        read_runs(b);
-    for (size_t i = 0; i < n; i++) {
-        if (!b->have_trace)
-            b->weight[i] = dr_task_cost(g, (dr_task)i);
-        else if (b->runs[i].last != NULL && b->runs[i].last->status == DR__V_OK)
-            b->weight[i] = b->runs[i].last->dur / 1e6;
-    }
-    critical_path(b, topo);
-
-    int collapsed =
-        o->collapse == DR_VIZ_COLLAPSE_ALWAYS ||
-        (o->collapse == DR_VIZ_COLLAPSE_AUTO && n > o->collapse_threshold);
-    if (!collapsed && layout && o->max_layout_nodes != 0 &&
-        n > o->max_layout_nodes) {
-        dr__error_set(err, DR_ETOOBIG, NULL, 0, 0, NULL,
-                      "%zu tasks are too many to lay out one by one (at most "
-                      "%zu): collapse them by key prefix (--collapse) or "
-                      "write .dot",
-                      n, o->max_layout_nodes);
-        return DR_ETOOBIG;
-    }
-    const char *name = dr_graph_name(g);
-    b->ag = agopen(DR__MUT(name[0] ? name : "dag"), Agdirected, NULL);
-    if (b->ag == NULL) {
-        dr__error_set(err, DR_ENOMEM, NULL, 0, 0, NULL, "out of memory");
-        return DR_ENOMEM;
-    }
-    size_t nodes = n;
-    graph_defaults(b);
+/* The cgraph graph of a prepared drawing, or NULL when out of memory. */
+static Agraph_t *to_cgraph(const dr__dag *b) {
+    const char *name = dr_graph_name(b->g);
+    Agraph_t *ag = agopen(DR__MUT(name[0] ? name : "dag"), Agdirected, NULL);
+    if (ag == NULL)
+        return NULL;
+    graph_defaults(b, ag);
+    /* A wrapped level's edges leave a grid of rows through the rows below:
+     * merged, they take one lane instead of one each. */
+    if (b->d.dg.wrapped_levels > 0)
+        set(ag, "concentrate", "true");
     /* The legend first: dot places it left of the tasks, where a reader
      * scrolling a wide graph in the report sees it at once. */
-    if (o->legend)
-        legend(b, collapsed);
-    if (collapsed) {
-        dr_viz_options big = *o;
-        if (!layout)
-            big.max_layout_nodes = 0;
-        b->o = &big;
-        rc = build_groups(b, &nodes);
-        b->o = o;
-        if (rc == DR_ETOOBIG) {
-            dr__error_set(err, rc, NULL, 0, 0, NULL,
-                          "%zu groups of tasks after collapsing by key prefix "
-                          "are too many to lay out (at most %zu): write .dot",
-                          nodes, o->max_layout_nodes);
-            return rc;
-        }
-    } else {
-        rc = build_tasks(b);
-    }
-    if (rc == 0)
-        graph_title(b, nodes, collapsed);
-    if (rc != 0)
-        dr__error_set(err, rc, NULL, 0, 0, NULL, "%s", dr_strerror(rc));
-    return rc;
+    if (b->o->legend)
+        legend(b, ag);
+    emit(b, ag);
+    graph_title(b, ag);
+    return ag;
 }
 
 static int write_dot(Agraph_t *ag, char **out, size_t *len, dr_error *err) {
@@ -721,10 +482,15 @@ int dr_viz_render(const dr_graph *g, const json_t *trace,
     *out = NULL;
     *len = 0;
     int is_dot = strcmp(format, "dot") == 0 || strcmp(format, "gv") == 0;
-    build b;
-    int rc = build_graph(&b, g, trace, o, !is_dot, err);
+    dr__dag dag;
+    Agraph_t *ag = NULL;
+    int rc = dr__dag_prepare(&dag, g, trace, o, !is_dot, err);
+    if (rc == 0 && (ag = to_cgraph(&dag)) == NULL) {
+        dr__error_set(err, DR_ENOMEM, NULL, 0, 0, NULL, "out of memory");
+        rc = DR_ENOMEM;
+    }
     if (rc == 0 && is_dot) {
-        rc = write_dot(b.ag, out, len, err);
+        rc = write_dot(ag, out, len, err);
     } else if (rc == 0) {
         pthread_mutex_lock(&gvc_lock);
         if (gvc_shared == NULL)
@@ -735,15 +501,15 @@ int dr_viz_render(const dr_graph *g, const json_t *trace,
          * 192 doubles them.  Vector formats need no dpi. */
         if (strcmp(format, "png") == 0 || strcmp(format, "jpg") == 0 ||
             strcmp(format, "jpeg") == 0)
-            set(b.ag, "dpi", "192");
-        if (gvc == NULL || gvLayout(gvc, b.ag, "dot") != 0) {
+            set(ag, "dpi", "192");
+        if (gvc == NULL || gvLayout(gvc, ag, "dot") != 0) {
             dr__error_set(err, DR_ENOTSUP, NULL, 0, 0, NULL,
                           "Graphviz could not lay out the graph");
             rc = DR_ENOTSUP;
         } else {
             char *data = NULL;
             unsigned int n = 0;
-            if (gvRenderData(gvc, b.ag, DR__MUT(format), &data, &n) != 0 ||
+            if (gvRenderData(gvc, ag, DR__MUT(format), &data, &n) != 0 ||
                 data == NULL) {
                 dr__error_set(err, DR_ENOTSUP, NULL, 0, 0, NULL,
                               "Graphviz cannot render format '%s'", format);
@@ -758,11 +524,13 @@ int dr_viz_render(const dr_graph *g, const json_t *trace,
             }
             if (data != NULL)
                 gvFreeRenderData(data);
-            gvFreeLayout(gvc, b.ag);
+            gvFreeLayout(gvc, ag);
         }
         pthread_mutex_unlock(&gvc_lock);
     }
-    build_free(&b);
+    if (ag != NULL)
+        agclose(ag);
+    dr__dag_free(&dag);
     return rc;
 }
 

@@ -5,18 +5,19 @@
  *
  * Geometry: one row per worker, time on the x axis from 0 to the makespan.
  * Each row starts with a swatch of the worker's colour (dr_viz_palette, the
- * colour its tasks have in the DAG diagram).  Bars are coloured by key
- * prefix (the trace's `cat`) from a second, disjoint palette of light
- * pastels (dr_viz_prefix_palette), so that no colour in a report means a
- * worker in one picture and a prefix in another.  Failed attempts are
- * hatched red, interrupted ones (running when a signal stopped the run)
- * hatched amber, each worker's idle tail (its last end to the makespan) is
- * shaded.  The chain of attempts that set the makespan (summary.json
- * "makespan_chain") is outlined, and consecutive steps are linked by an arc:
- * solid when the step waited for a dependency, dashed when it waited for a
- * worker.  A summary without a chain (older versions) gets the critical
- * path's tasks outlined instead.  Legend entries appear only for what is
- * drawn.  Ticks follow 1-2-5 steps in s, ms or µs.
+ * colour its tasks have in the DAG diagram).  Bars are coloured by worker,
+ * or (--color group) by structural group (the trace's `cat`) from a
+ * second, disjoint palette of light pastels (dr_viz_prefix_palette), with
+ * the DAG's group colours (dr__vcolours_build), so that no colour in a
+ * report means a worker in one picture and a group in another.  Failed
+ * attempts are hatched red, interrupted ones (running when a signal
+ * stopped the run) hatched amber, each worker's idle tail (its last end to
+ * the makespan) is shaded.  The chain of attempts that set the makespan
+ * (summary.json "makespan_chain") is outlined, and consecutive steps are
+ * linked by an arc: solid when the step waited for a dependency, dashed
+ * when it waited for a worker.  A summary without a chain (older versions)
+ * gets the critical path's tasks outlined instead.  Legend entries appear
+ * only for what is drawn.  Ticks follow 1-2-5 steps in s, ms or µs.
  *
  * Scale: bars narrower than `minw` pixels that follow each other on a row
  * with no visible gap are merged into one rectangle titled "N tasks".  minw
@@ -154,66 +155,6 @@ static void axis_draw(dr__vbuf *b, const axis *a, double y0, double y1,
     dr__vbuf_puts(b, "</g>\n");
 }
 
-/* ------------------------------------------------------- prefix colours */
-
-typedef struct cat_entry {
-    const char *name;
-    double first;
-    size_t colour;
-} cat_entry;
-
-static int cat_by_name(const void *pa, const void *pb) {
-    return strcmp(((const cat_entry *)pa)->name, ((const cat_entry *)pb)->name);
-}
-
-static int cat_by_first(const void *pa, const void *pb) {
-    const cat_entry *a = *(cat_entry *const *)pa, *b = *(cat_entry *const *)pb;
-    if (a->first != b->first)
-        return a->first < b->first ? -1 : 1;
-    return strcmp(a->name, b->name);
-}
-
-/* Distinct prefixes sorted by name, colours given in order of first start. */
-static cat_entry *cats_build(const dr__vtrace *t, size_t *ncats,
-                             cat_entry ***by_first) {
-    cat_entry *c = malloc((t->n ? t->n : 1) * sizeof(*c));
-    if (c == NULL)
-        return NULL;
-    for (size_t i = 0; i < t->n; i++) {
-        c[i].name = t->a[i].cat[0] ? t->a[i].cat : t->a[i].task;
-        c[i].first = t->a[i].ts;
-    }
-    qsort(c, t->n, sizeof(*c), cat_by_name);
-    size_t k = 0;
-    for (size_t i = 0; i < t->n; i++) {
-        if (k > 0 && strcmp(c[k - 1].name, c[i].name) == 0) {
-            if (c[i].first < c[k - 1].first)
-                c[k - 1].first = c[i].first;
-        } else
-            c[k++] = c[i];
-    }
-    cat_entry **order = malloc((k ? k : 1) * sizeof(*order));
-    if (order == NULL) {
-        free(c);
-        return NULL;
-    }
-    for (size_t i = 0; i < k; i++)
-        order[i] = &c[i];
-    qsort(order, k, sizeof(*order), cat_by_first);
-    for (size_t i = 0; i < k; i++)
-        order[i]->colour = i;
-    *ncats = k;
-    *by_first = order;
-    return c;
-}
-
-static const char *cat_colour(const cat_entry *c, size_t n,
-                              const dr__vattempt *a) {
-    cat_entry key = {a->cat[0] ? a->cat : a->task, 0, 0};
-    const cat_entry *e = bsearch(&key, c, n, sizeof(*c), cat_by_name);
-    return dr_viz_prefix_palette(e ? e->colour : 0);
-}
-
 /* --------------------------------------------------------- critical path */
 
 static int str_cmp(const void *a, const void *b) {
@@ -338,13 +279,22 @@ typedef struct chart {
     double top, row_h, bar_h;
     int per_row; /* workers a row stands for: 1, or the band's size */
     int rows;
-    cat_entry *cats;
-    size_t ncats;
+    dr__vcolours cats; /* group colours */
+    int by_group;      /* bars by group (else by worker) */
     cpset cp;
     chain ch;
     /* What is drawn, for the legend. */
     int any_failed, any_interrupted, any_tail, any_cp;
 } chart;
+
+/* A bar's colour: its worker's, as the DAG colours the task, or with
+ * --color group its group's (the trace's cat), as the DAG does then. */
+static const char *bar_colour(const chart *c, const dr__vattempt *a) {
+    if (!c->by_group)
+        return dr_viz_palette((size_t)a->worker);
+    long i = dr__vcolours_index(&c->cats, dr__vattempt_group(a));
+    return dr_viz_prefix_palette(i >= 0 ? (size_t)i : 0);
+}
 
 static int row_first(const chart *c, int row) { return row * c->per_row; }
 
@@ -417,7 +367,7 @@ static size_t draw_row(const chart *c, dr__vbuf *b, const dr__vattempt *a,
         rects++;
         if (b != NULL) {
             int failed = 0, intr = 0, cp = 0, in_chain = 0, mixed = 0;
-            const char *col = cat_colour(c->cats, c->ncats, &a[i]);
+            const char *col = bar_colour(c, &a[i]);
             double busy = 0;
             for (size_t k = i; k < j; k++) {
                 failed |= is_failure(&a[k]);
@@ -427,7 +377,7 @@ static size_t draw_row(const chart *c, dr__vbuf *b, const dr__vattempt *a,
                 else
                     cp |=
                         a[k].status == DR__V_OK && cpset_has(&c->cp, a[k].task);
-                mixed |= cat_colour(c->cats, c->ncats, &a[k]) != col;
+                mixed |= bar_colour(c, &a[k]) != col;
                 busy += a[k].dur;
             }
             double w = x1 - x0 < 0.6 ? 0.6 : x1 - x0;
@@ -484,7 +434,7 @@ static size_t draw_row(const chart *c, dr__vbuf *b, const dr__vattempt *a,
                                 x0 + 4, y + c->bar_h / 2 + 4,
                                 failed ? "#7A1010"
                                 : intr ? "#5C4300"
-                                       : "#1B1F23");
+                                       : dr__vtext_on(fill, "#1B1F23"));
                 dr__vbuf_xml(b, a[i].task);
                 dr__vbuf_puts(b, "</text>\n");
             }
@@ -576,16 +526,20 @@ static double legend_item(dr__vbuf *b, double x, double y, swatch kind,
 }
 
 /* Returns the height used.  Only what the chart shows gets an entry. */
-static double draw_legend(dr__vbuf *b, const chart *c, cat_entry **order,
-                          double x0, double y, double right) {
+static double draw_legend(dr__vbuf *b, const chart *c, double x0, double y,
+                          double right) {
     double x = x0, y0 = y;
-    size_t shown = c->ncats < 12 ? c->ncats : 12;
-    dr__vbuf_printf(
-        b,
-        "<text x=\"%.1f\" y=\"%.1f\" font-size=\"12\" "
-        "font-weight=\"bold\" fill=\"#2B333B\">Key prefix:</text>\n",
-        x, y);
-    x += 82;
+    /* What colour means: the worker (its row says which) or the group. */
+    size_t ncolours = c->by_group ? c->cats.n : 0;
+    size_t shown = ncolours < 12 ? ncolours : 12;
+    const char *head = c->by_group ? "Colour: group"
+                                   : "Colour: the worker that ran it "
+                                     "(as in the task graph)";
+    dr__vbuf_printf(b,
+                    "<text x=\"%.1f\" y=\"%.1f\" font-size=\"12\" "
+                    "font-weight=\"bold\" fill=\"#2B333B\">%s</text>\n",
+                    x, y, head);
+    x += 7.0 * (double)strlen(head) + 14;
     char more[64], chain_text[96];
     if (c->ch.matched > 0)
         snprintf(chain_text, sizeof(chain_text),
@@ -596,13 +550,12 @@ static double draw_legend(dr__vbuf *b, const chart *c, cat_entry **order,
         const char *fill = "#FFFFFF", *stroke = "none", *text;
         swatch kind = SW_BOX;
         if (i < shown) {
-            fill = dr_viz_prefix_palette(order[i]->colour);
-            text = order[i]->name;
+            fill = dr_viz_prefix_palette(c->cats.by_first[i]->colour);
+            text = c->cats.by_first[i]->name;
         } else if (i == shown) {
-            if (c->ncats <= shown)
+            if (ncolours <= shown)
                 continue;
-            snprintf(more, sizeof(more), "+%zu more prefixes",
-                     c->ncats - shown);
+            snprintf(more, sizeof(more), "+%zu more groups", ncolours - shown);
             fill = "#8C96A0";
             text = more;
         } else {
@@ -949,14 +902,12 @@ int dr_viz_gantt_svg(const json_t *trace, const json_t *summary,
             t.a[i].row = t.a[i].worker / c.per_row;
         qsort(t.a, t.n, sizeof(*t.a), by_row_start);
     }
-    cat_entry **order = NULL;
-    c.cats = cats_build(&t, &c.ncats, &order);
+    c.by_group = o->color == DR_VIZ_COLOR_GROUP;
+    int cats_rc = dr__vcolours_build(&c.cats, &t, NULL, 0);
     double *ends = row_ends(&c);
     cpset_build(&c.cp, summary);
-    if (c.cats == NULL || ends == NULL ||
-        chain_build(&c.ch, &t, summary) != 0) {
-        free(order);
-        free(c.cats);
+    if (cats_rc != 0 || ends == NULL || chain_build(&c.ch, &t, summary) != 0) {
+        dr__vcolours_free(&c.cats);
         free(ends);
         free(c.cp.names);
         chain_free(&c.ch);
@@ -988,7 +939,7 @@ int dr_viz_gantt_svg(const json_t *trace, const json_t *summary,
     dr__vbuf legend = {0}, body = {0}, out = {0};
     double y = 26;
     if (o->legend)
-        y += draw_legend(&legend, &c, order, left, 46, width - right) + 8;
+        y += draw_legend(&legend, &c, left, 46, width - right) + 8;
     c.top = y + 8;
     double gh = c.row_h * c.rows;
     draw_rows(&c, &body, ends, left);
@@ -1031,8 +982,7 @@ int dr_viz_gantt_svg(const json_t *trace, const json_t *summary,
         out.oom = 1;
     dr__vbuf_free(&legend);
     dr__vbuf_free(&body);
-    free(order);
-    free(c.cats);
+    dr__vcolours_free(&c.cats);
     free(ends);
     free(c.cp.names);
     chain_free(&c.ch);

@@ -1,24 +1,30 @@
 /*
- * Colours, key prefixes and time labels, shared by the DAG diagram, the Gantt
- * chart and the report so that a worker or a group of tasks looks the same
- * everywhere.  There are two palettes, because the report shows both a
- * worker's colour (in the task graph) and a key prefix's colour (in the
- * timeline), and one colour must never mean both:
+ * Colours and time labels, shared by the DAG diagram, the Gantt chart and
+ * the report so that a worker or a group of tasks looks the same everywhere.
+ * Both pictures colour either by worker or by structural group (--color
+ * worker|group), and there are two palettes, so that one colour never means
+ * a worker in one picture and a group in another:
  *
  * - workers: Tableau 10 without its red, plus a dark teal, all saturated
  *   and mid-dark, distinguishable with the common colour-vision
  *   deficiencies;
- * - key prefixes: ColorBrewer Set3 without its salmon and grey, all light
+ * - groups: ColorBrewer Set3 without its salmon and grey, all light
  *   pastels, none of them in the worker palette, drawn with dark text.
  *
  * Both leave red free to mean "failed" and bold red "critical path", and
  * grey free for merged bars and tasks that did not run.
+ *
+ * A group's colour is decided by the trace (dr__vcolours_build): groups in
+ * the order their first attempt started, ties by name.  The Gantt chart,
+ * which has only the trace, and the DAG, which also has the graph, thus
+ * give a group the same colour.
  */
 #include "viz_internal.h"
 
 #include <ctype.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static const char *const palette[] = {
@@ -64,6 +70,13 @@ size_t dr_viz_prefix_palette_size(void) {
     return sizeof(prefix_palette) / sizeof(prefix_palette[0]);
 }
 
+const char *dr__vtext_on(const char *fill, const char *dark) {
+    unsigned r, g, b;
+    if (sscanf(fill, "#%2x%2x%2x", &r, &g, &b) != 3)
+        return dark;
+    return 0.299 * r + 0.587 * g + 0.114 * b < 150 ? "white" : dark;
+}
+
 void dr__vfmt_time(char *buf, size_t len, double us) {
     double a = fabs(us);
     if (!isfinite(us)) { /* a figure that overflowed: unknown, not "inf s" */
@@ -84,4 +97,87 @@ void dr__vfmt_time(char *buf, size_t len, double us) {
         snprintf(buf, len, "%.3g ms", us / 1e3);
     else
         snprintf(buf, len, "%.3g \xC2\xB5s", us);
+}
+
+/* --------------------------------------------------------- group colours */
+
+static int by_name(const void *pa, const void *pb) {
+    const dr__vcolour *a = pa, *b = pb;
+    int c = strcmp(a->name, b->name);
+    if (c != 0)
+        return c;
+    /* Equal names: the earliest first, so deduplication keeps it. */
+    if (a->first != b->first)
+        return a->first < b->first ? -1 : 1;
+    return a->seq < b->seq ? -1 : a->seq > b->seq;
+}
+
+static int by_first(const void *pa, const void *pb) {
+    const dr__vcolour *a = *(dr__vcolour *const *)pa,
+                      *b = *(dr__vcolour *const *)pb;
+    if (a->first != b->first)
+        return a->first < b->first ? -1 : 1;
+    if (a->seq != b->seq)
+        return a->seq < b->seq ? -1 : 1;
+    return strcmp(a->name, b->name);
+}
+
+const char *dr__vattempt_group(const dr__vattempt *a) {
+    return a->cat[0] ? a->cat : a->task;
+}
+
+void dr__vcolours_free(dr__vcolours *c) {
+    free(c->by_name);
+    free(c->by_first);
+    memset(c, 0, sizeof(*c));
+}
+
+int dr__vcolours_build(dr__vcolours *c, const dr__vtrace *t,
+                       const char *const *extra, size_t nextra) {
+    memset(c, 0, sizeof(*c));
+    size_t n = t ? t->n : 0, cap = n + nextra;
+    c->by_name = malloc((cap ? cap : 1) * sizeof(*c->by_name));
+    c->by_first = malloc((cap ? cap : 1) * sizeof(*c->by_first));
+    if (c->by_name == NULL || c->by_first == NULL) {
+        dr__vcolours_free(c);
+        return DR_ENOMEM;
+    }
+    dr__vcolour *e = c->by_name;
+    /* Trace names tie by name (seq 0); names the trace lacks (tasks that
+     * never ran, or no trace at all) come after, in the caller's order. */
+    for (size_t i = 0; i < n; i++)
+        e[i] = (dr__vcolour){dr__vattempt_group(&t->a[i]), t->a[i].ts, 0, 0};
+    for (size_t i = 0; i < nextra; i++)
+        e[n + i] = (dr__vcolour){extra[i], INFINITY, i + 1, 0};
+    qsort(e, cap, sizeof(*e), by_name);
+    size_t k = 0;
+    for (size_t i = 0; i < cap; i++)
+        if (k == 0 || strcmp(e[k - 1].name, e[i].name) != 0)
+            e[k++] = e[i];
+    for (size_t i = 0; i < k; i++)
+        c->by_first[i] = &e[i];
+    qsort(c->by_first, k, sizeof(*c->by_first), by_first);
+    for (size_t i = 0; i < k; i++)
+        c->by_first[i]->colour = i;
+    c->n = k;
+    return 0;
+}
+
+long dr__vcolours_index(const dr__vcolours *c, const char *name) {
+    if (c->n == 0 || name == NULL)
+        return -1;
+    dr__vcolour key = {name, 0, 0, 0};
+    /* by_name's tie-breaks never matter here: names are unique. */
+    size_t lo = 0, hi = c->n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int cmp = strcmp(c->by_name[mid].name, key.name);
+        if (cmp == 0)
+            return (long)c->by_name[mid].colour;
+        if (cmp < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return -1;
 }

@@ -389,12 +389,16 @@ int dr_viz_report_html(const dr_graph *g, const json_t *trace,
         size_t n;
         dr_error e2;
         dr_error_clear(&e2);
-        dr__vbuf_puts(&b, "<section id=\"dag\"><h2>Task graph</h2>"
-                          "<p>Colour: the worker that ran the task (the same "
-                          "colour marks its row in the timeline). Bold red: "
-                          "the measured critical path. Hover for times. A "
-                          "wide graph keeps its natural size: scroll "
-                          "sideways.</p>"
+        dr__vbuf_puts(&b, "<section id=\"dag\"><h2>Task graph</h2><p>");
+        dr__vbuf_puts(&b, o->color == DR_VIZ_COLOR_GROUP
+                              ? "Colour: the task's group, as in the "
+                                "timeline. "
+                              : "Colour: the worker that ran the task (the "
+                                "same colour marks its row in the "
+                                "timeline). ");
+        dr__vbuf_puts(&b, "Bold red: the measured critical path. Hover for "
+                          "times. A wide graph keeps its natural size: "
+                          "scroll sideways.</p>"
                           "<div class=\"rp-figure rp-natural\">\n");
         if (dr_viz_render(g, trace, o, "svg", &svg, &n, &e2) == 0)
             put_svg(&b, svg);
@@ -409,13 +413,18 @@ int dr_viz_report_html(const dr_graph *g, const json_t *trace,
     dr_gantt_options go;
     dr_gantt_options_init(&go);
     go.profile = 0;
+    go.color = o->color;
     char *svg = NULL;
     if ((rc = dr_viz_gantt_svg(trace, summary, &go, &svg, NULL, err)) != 0)
         goto out;
     dr__vbuf_puts(&b, "<section id=\"gantt\"><h2>Timeline</h2><p>One row per "
                       "worker, marked with the worker's colour from the task "
-                      "graph; one bar per attempt, in light colours of their "
-                      "own that stand for the key prefix, not the worker. ");
+                      "graph; one bar per attempt, coloured ");
+    dr__vbuf_puts(&b, go.color == DR_VIZ_COLOR_GROUP
+                          ? "by the task's group, in light colours of their "
+                            "own, as in the task graph. "
+                          : "by the worker that ran it, as in the task "
+                            "graph. ");
     dr__vbuf_puts(&b, json_array_size(json_object_get(s, "makespan_chain")) > 0
                           ? "Outlined and linked: the chain of attempts that "
                             "set the makespan (solid: it waited for a "
@@ -634,6 +643,12 @@ int dr_viz_report_write(const dr_graph *g, const json_t *trace,
 int dr_viz_write_run_outputs(const dr_graph *g, const json_t *trace,
                              const json_t *summary, const char *dir,
                              dr_error *err) {
+    return dr_viz_write_run_pictures(g, trace, summary, NULL, dir, err);
+}
+
+int dr_viz_write_run_pictures(const dr_graph *g, const json_t *trace,
+                              const json_t *summary, const dr_viz_options *vo,
+                              const char *dir, dr_error *err) {
     if (g == NULL || trace == NULL || dir == NULL) {
         dr__error_set(err, DR_EINVAL, NULL, 0, 0, NULL, "invalid argument");
         return DR_EINVAL;
@@ -645,18 +660,27 @@ int dr_viz_write_run_outputs(const dr_graph *g, const json_t *trace,
         return DR_ENOMEM;
     }
     dr_viz_options o;
-    dr_viz_options_init(&o);
+    if (vo != NULL)
+        o = *vo;
+    else
+        dr_viz_options_init(&o);
+    dr_gantt_options go;
+    dr_gantt_options_init(&go);
+    go.color = o.color;
     const char *sep = dl > 0 && dir[dl - 1] == '/' ? "" : "/";
     int rc;
     sprintf(path, "%s%sdag.dot", dir, sep);
     rc = dr_viz_write(g, trace, &o, path, err);
+    /* The DAG is drawn three times (dag.dot, dag.svg, the report's): its
+     * budget note once is enough. */
+    o.note = NULL;
     if (rc == 0) {
         sprintf(path, "%s%sdag.svg", dir, sep);
         rc = dr_viz_write(g, trace, &o, path, err);
     }
     if (rc == 0) {
         sprintf(path, "%s%sgantt.svg", dir, sep);
-        rc = dr_viz_gantt_write(trace, summary, NULL, path, err);
+        rc = dr_viz_gantt_write(trace, summary, &go, path, err);
     }
     if (rc == 0) {
         sprintf(path, "%s%sreport.html", dir, sep);

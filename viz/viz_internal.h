@@ -89,6 +89,35 @@ int dr__vtrace_check_graph(const dr__vtrace *t, const dr_graph *g,
                            dr_error *err);
 const char *dr__vstatus_name(dr__vstatus s);
 
+/* Colours of groups (palette.c).  A group is an attempt's `cat` (its
+ * structural group), or its task when the trace has no cat. */
+typedef struct dr__vcolour {
+    const char *name; /* borrowed */
+    double first;     /* earliest start in the trace; INFINITY: not in it */
+    size_t seq;       /* 0 for trace names, else 1 + place in `extra` */
+    size_t colour;    /* index into dr_viz_prefix_palette (mod its size) */
+} dr__vcolour;
+
+typedef struct dr__vcolours {
+    dr__vcolour *by_name;   /* n, sorted by name */
+    dr__vcolour **by_first; /* n, in colour order */
+    size_t n;
+} dr__vcolours;
+
+const char *dr__vattempt_group(const dr__vattempt *a);
+/* The trace's groups coloured in the order their first attempt started
+ * (ties by name), then the names of `extra` it lacks, in their order.
+ * Names are borrowed (from the trace and from extra).  t may be NULL.
+ * 0 or DR_ENOMEM. */
+int dr__vcolours_build(dr__vcolours *c, const dr__vtrace *t,
+                       const char *const *extra, size_t nextra);
+/* The colour index of a group, or -1 when unknown. */
+long dr__vcolours_index(const dr__vcolours *c, const char *name);
+void dr__vcolours_free(dr__vcolours *c);
+
+/* The text colour to write on `fill` ("#rrggbb"): white on dark fills,
+ * `dark` on light ones (and on anything that is not "#rrggbb"). */
+const char *dr__vtext_on(const char *fill, const char *dark);
 /* --------------------------------------------------------------- summary */
 
 /* One step of summary.json's makespan_chain (docs/trace-format.md). */
@@ -134,6 +163,61 @@ void dr__vfmt_time(char *buf, size_t len, double us);
 int dr__viz_profile_svg(const json_t *trace, int width, char **svg,
                         dr_error *err);
 
+/* ---------------------------------------------------- the drawn graph */
+
+/* One edge of a diagram (dag_layout.c). */
+typedef struct dr__dedge {
+    uint32_t from, to;    /* nodes, from < to */
+    uint32_t count;       /* dependencies it stands for */
+    uint32_t minlen;      /* ranks it spans at least (wrapping) */
+    unsigned char cp;     /* on the critical path: always drawn */
+    unsigned char hidden; /* implied by other edges: not drawn */
+    unsigned char invis;  /* added by wrapping: keeps a grid's column */
+} dr__dedge;
+
+/* Nodes numbered in a topological order. */
+typedef struct dr__dgraph {
+    size_t n, m, cap;
+    dr__dedge *e;          /* m edges, sorted by (from, to) after reduce */
+    uint32_t *off;         /* n + 1: node u's edges are e[off[u] .. off[u+1]) */
+    double *extent;        /* n: points a node takes along its rank (set by the
+                              caller: its width, or its height for LR) */
+    uint32_t *rank;        /* n: rank after wrapping, from 0 */
+    unsigned char *shared; /* n: a wrapped leaf whose edge shares the lane
+                              of its column's longest (no virtual nodes) */
+    size_t nhidden;        /* edges hidden as implied */
+    size_t hidden_count;   /* dependencies those edges stand for */
+    int reduced;           /* 0: too many nodes to reduce, all edges drawn */
+    size_t wrapped_levels;
+    int merge;      /* repeated edges are merged as they are added */
+    uint32_t *slot; /* merge: open-addressing table of edge indexes */
+    size_t nslot;
+} dr__dgraph;
+
+#define DR__WRAP_MAX_ROWS 30
+#define DR__WRAP_LANE 48.0 /* points beside a grid column for edges */
+/* Predicted dot time (dag_layout.c), seconds: ORDER * (nodes + virtual
+ * nodes) * widest rank + LINEAR * (nodes + edges). */
+#define DR__COST_ORDER 1.2e-5
+#define DR__COST_LINEAR 2e-4
+
+/* merge: repeated edges are merged as they come (a collapsed drawing,
+ * where millions of dependencies become a few hundred edges); otherwise
+ * the caller adds each edge once.  0 or DR_ENOMEM. */
+int dr__dgraph_init(dr__dgraph *d, size_t n, int merge);
+void dr__dgraph_free(dr__dgraph *d);
+/* Adds an edge from < to (repeats are merged by dr__dgraph_reduce too). */
+int dr__dgraph_edge(dr__dgraph *d, uint32_t from, uint32_t to, uint32_t count,
+                    int cp);
+/* Sorts and merges the edges, hides the implied ones (never a critical
+ * path edge).  0 or DR_ENOMEM; above DR__REDUCE_MAX_NODES nothing is
+ * hidden and `reduced` stays 0. */
+int dr__dgraph_reduce(dr__dgraph *d);
+/* Spreads every level wider than max_extent points over rows (minlen) and
+ * sets the ranks.  Call after dr__dgraph_reduce.  0 or DR_ENOMEM. */
+int dr__dgraph_wrap(dr__dgraph *d, double max_extent);
+/* Predicted seconds of CPU that dot needs for the drawn graph. */
+double dr__dgraph_cost(const dr__dgraph *d);
 /* The report's style sheet (for tests: no rule may reach into a picture). */
 const char *dr__viz_report_css(void);
 

@@ -25,11 +25,25 @@ extern "C" {
 
 /* When large graphs are drawn as groups of tasks (see dr_viz_options). */
 typedef enum dr_viz_collapse {
-    DR_VIZ_COLLAPSE_AUTO = 0, /* collapse above collapse_threshold tasks */
-    DR_VIZ_COLLAPSE_ALWAYS,   /* always draw one node per key prefix */
-    DR_VIZ_COLLAPSE_NEVER     /* one node per task (layout refused above
-                                 max_layout_nodes; DOT output is allowed) */
+    DR_VIZ_COLLAPSE_AUTO = 0, /* collapse above collapse_threshold tasks, or
+                                 when one node per task would not be laid
+                                 out within time_budget */
+    DR_VIZ_COLLAPSE_ALWAYS,   /* always draw one node per group */
+    DR_VIZ_COLLAPSE_NEVER     /* one node per task, however long its layout
+                                 takes (refused above max_layout_nodes; DOT
+                                 output is allowed) */
 } dr_viz_collapse;
+
+/* What the colour of a task means, in the DAG and in the Gantt chart. */
+typedef enum dr_viz_color {
+    DR_VIZ_COLOR_AUTO = 0, /* the worker after a run; no colour before */
+    DR_VIZ_COLOR_WORKER,   /* the worker that ran it (dr_viz_palette) */
+    DR_VIZ_COLOR_GROUP     /* its structural group (dr_viz_prefix_palette) */
+} dr_viz_color;
+
+/* Called with one line (no newline) when a picture was drawn otherwise
+ * than asked, to stay within the time budget: "drawn as 40 groups: ...". */
+typedef void (*dr_viz_note_fn)(const char *line, void *user_data);
 
 typedef struct dr_viz_options {
     dr_viz_collapse collapse;
@@ -37,24 +51,37 @@ typedef struct dr_viz_options {
     size_t max_layout_nodes;   /* nodes Graphviz lays out at most; 0: 5,000 */
     const char *rankdir;       /* "TB" (default) or "LR" */
     int legend;                /* 1 (default after init): draw a legend */
+    dr_viz_color color;        /* what colour means (default AUTO) */
+    /* Seconds of predicted layout time a picture may take (default 1.5, so
+     * that with rendering a picture takes about 2 s at most on an idle
+     * machine); beyond it, wide levels stay unwrapped, then tasks are drawn
+     * as (fewer) groups.  0: the default; negative: no budget. */
+    double time_budget;
+    dr_viz_note_fn note; /* may be NULL */
+    void *note_data;
 } dr_viz_options;
 
-/* Fills the defaults: AUTO, 300, 5,000, "TB", legend on.  Can't fail. */
+/* Fills the defaults: AUTO, 300, 5,000, "TB", legend on, colour AUTO,
+ * budget 1.5 s, no note callback.  Can't fail. */
 DR_EXTERN void dr_viz_options_init(dr_viz_options *o);
+
+/* Parses "worker" or "group" (any case); returns 0 or DR_EINVAL. */
+DR_EXTERN int dr_viz_color_parse(const char *text, dr_viz_color *out);
 
 /*
  * The worker palette (colour-blind-friendly, Tableau-10-like without its
- * red, which marks failures): "#rrggbb" for worker i, cycling.  DAG diagrams
- * fill nodes with it, and the Gantt chart marks each worker's row with it.
- * Static string; can't fail.
+ * red, which marks failures): "#rrggbb" for worker i, cycling.  With
+ * colour by worker, DAG nodes and Gantt bars are filled with it; the Gantt
+ * chart also marks each worker's row with it.  Static string; can't fail.
  */
 DR_EXTERN const char *dr_viz_palette(size_t i);
 DR_EXTERN size_t dr_viz_palette_size(void);
 
 /*
- * The key-prefix palette of Gantt bars: light pastels, none of which is in
- * the worker palette, so a colour in the report means either a worker or a
- * key prefix, never both.  Static string; can't fail.
+ * The group palette (colour by group, in the DAG and the Gantt chart):
+ * light pastels, none of which is in the worker palette, so a colour means
+ * either a worker or a group, never both.  The i-th group in the order its
+ * first attempt started gets colour i.  Static string; can't fail.
  */
 DR_EXTERN const char *dr_viz_prefix_palette(size_t i);
 DR_EXTERN size_t dr_viz_prefix_palette_size(void);
@@ -64,10 +91,16 @@ DR_EXTERN size_t dr_viz_prefix_palette_size(void);
  * op and "cost N" (in the graph's own units, not a time), the critical path
  * by cost bold and red.  After a run (trace
  * is a Chrome trace as written by dagrun, borrowed): nodes filled with the
- * colour of the worker that ran them and labelled with the measured
- * duration, failed tasks red octagons, tasks that did not run grey and
- * dashed, the measured critical path bold and red, tooltips with worker,
- * start, end and wait.  o may be NULL (defaults).
+ * colour of the worker that ran them (or of their group, o->color) and
+ * labelled with the measured duration, failed tasks pink octagons,
+ * interrupted tasks with a dashed double border, tasks that did not run
+ * grey and dashed, the measured critical path bold and red, tooltips with
+ * worker, start, end and wait.  Only the transitive reduction's edges are
+ * drawn (plus the critical path's); the legend says how many are hidden.
+ * Wide ranks are wrapped over several rows.  Large graphs, and graphs
+ * whose layout would exceed o->time_budget, are drawn one node per
+ * structural group (key patterns such as layer-3-*, or depth levels).
+ * o may be NULL (defaults).
  *
  * dr_viz_render produces `format` ("dot", "svg", "png", "pdf", any format
  * of Graphviz's `dot -T`) in a new buffer *out (caller frees with free(); a
@@ -91,10 +124,11 @@ DR_EXTERN int dr_viz_write(const dr_graph *g, const json_t *trace,
 typedef struct dr_gantt_options {
     int width;       /* SVG width in pixels, 400 to 20000; 0 or outside: 1200 */
     int profile;     /* 1 (default after init): the parallelism plot below */
-    int legend;      /* 1 (default after init): the legend of key prefixes */
+    int legend;      /* 1 (default after init): the legend */
     int max_workers; /* the most workers a trace may have; 0: 100,000 (the
                         most `dagrun run` uses).  Above 1,000 workers the
                         chart draws one row per band of workers. */
+    dr_viz_color color; /* bars by worker (AUTO, WORKER) or by group */
 } dr_gantt_options;
 
 /* Fills the defaults.  Can't fail. */
@@ -103,8 +137,9 @@ DR_EXTERN void dr_gantt_options_init(dr_gantt_options *o);
 /*
  * The Gantt chart of a trace as SVG text (no script): one row per worker,
  * labelled with the worker's colour (dr_viz_palette, as in the DAG), one
- * bar per attempt coloured by key prefix (dr_viz_prefix_palette, a disjoint
- * palette), failed attempts hatched red, interrupted ones hatched amber,
+ * bar per attempt coloured by its worker or, with o->color GROUP, by its
+ * group (the trace's `cat`; dr_viz_prefix_palette, a disjoint palette),
+ * failed attempts hatched red, interrupted ones hatched amber,
  * each worker's idle tail shaded, a time axis, <title> tooltips, and (when
  * summary is given, borrowed, may be NULL) the chain of attempts that set
  * the makespan (summary.json "makespan_chain") outlined and linked, or, for
@@ -158,6 +193,12 @@ DR_EXTERN int dr_viz_report_write(const dr_graph *g, const json_t *trace,
 DR_EXTERN int dr_viz_write_run_outputs(const dr_graph *g, const json_t *trace,
                                        const json_t *summary, const char *dir,
                                        dr_error *err);
+/* The same with options (may be NULL): o->color applies to every picture
+ * (the Gantt chart's too), o->note hears about budget fallbacks. */
+DR_EXTERN int dr_viz_write_run_pictures(const dr_graph *g, const json_t *trace,
+                                        const json_t *summary,
+                                        const dr_viz_options *o,
+                                        const char *dir, dr_error *err);
 
 #ifdef __cplusplus
 }
