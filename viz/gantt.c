@@ -233,7 +233,7 @@ static int chain_build(chain *c, const dr__vtrace *t, const json_t *summary) {
     for (size_t i = 0; i < n; i++) {
         dr__vstep st;
         c->at[c->n] = SIZE_MAX;
-        c->via[c->n] = DR__VIA_START;
+        c->via[c->n] = DR__VVIA_START;
         if (dr__vstep_read(json_array_get(steps, i), &st) != NULL) {
             c->n++;
             continue;
@@ -468,7 +468,7 @@ static void draw_links(const chart *c, dr__vbuf *b) {
                x2 = qx0 + fmin(36, (qx1 - qx0) / 3);
         double y1 = row_y(c, p->row), y2 = row_y(c, q->row);
         double lift = fmax(10, 0.9 * c->row_h);
-        int worker = ch->via[i] == DR__VIA_WORKER;
+        int worker = ch->via[i] == DR__VVIA_WORKER;
         dr__vbuf_printf(b,
                         "<path class=\"link %s\" d=\"M%.2f,%.1f Q%.2f,%.1f "
                         "%.2f,%.1f\"%s marker-end=\"url(#dr-arrow)\">"
@@ -588,14 +588,14 @@ static double draw_legend(dr__vbuf *b, const chart *c, double x0, double y,
                 text = chain_text;
                 break;
             case 4:
-                if (!(c->ch.vias & (1 << DR__VIA_DEPENDENCY)))
+                if (!(c->ch.vias & (1 << DR__VVIA_DEPENDENCY)))
                     continue;
                 stroke = CHAIN_INK;
                 kind = SW_LINE;
                 text = "waited for a dependency";
                 break;
             case 5:
-                if (!(c->ch.vias & (1 << DR__VIA_WORKER)))
+                if (!(c->ch.vias & (1 << DR__VVIA_WORKER)))
                     continue;
                 stroke = CHAIN_INK;
                 kind = SW_LINE_DASHED;

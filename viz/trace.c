@@ -458,9 +458,9 @@ const char *dr__vstep_read(const json_t *st, dr__vstep *out) {
     out->worker = (int)w;
     out->start = start;
     out->end = end;
-    out->via = strcmp(via, "worker") == 0       ? DR__VIA_WORKER
-               : strcmp(via, "dependency") == 0 ? DR__VIA_DEPENDENCY
-                                                : DR__VIA_START;
+    out->via = strcmp(via, "worker") == 0       ? DR__VVIA_WORKER
+               : strcmp(via, "dependency") == 0 ? DR__VVIA_DEPENDENCY
+                                                : DR__VVIA_START;
     return NULL;
 }
 

@@ -122,9 +122,9 @@ const char *dr__vtext_on(const char *fill, const char *dark);
 
 /* One step of summary.json's makespan_chain (docs/trace-format.md). */
 typedef enum dr__vvia {
-    DR__VIA_START = 0, /* the first step */
-    DR__VIA_DEPENDENCY,
-    DR__VIA_WORKER /* it waited for the previous step to free its worker */
+    DR__VVIA_START = 0, /* the first step */
+    DR__VVIA_DEPENDENCY,
+    DR__VVIA_WORKER /* it waited for the previous step to free its worker */
 } dr__vvia;
 
 typedef struct dr__vstep {
