@@ -447,3 +447,45 @@ Test(viz_report, timeline_in_the_report_matches_the_standalone_chart,
     json_decref(summary);
     dr_graph_destroy(g);
 }
+
+/* A real report of `trace`/`summary` after setting summary fields. */
+static char *report_with(json_t *trace, json_t *summary) {
+    char *html;
+    size_t len;
+    dr_error err;
+    dr_error_clear(&err);
+    cr_assert_eq(
+        dr_viz_report_html(NULL, trace, summary, NULL, &html, &len, &err), 0,
+        "%s", err.text);
+    return html;
+}
+
+/* The cores warning follows the summary's verdict: three sleeping workers on
+ * two cores share nothing, so the report must not say their durations grow;
+ * and a simulated makespan is not wall time. */
+Test(viz_report,
+     cores_warning_follows_the_summary_and_simulated_time_is_virtual) {
+    json_t *trace = load_json("lecture-trace.json");
+    json_t *summary = load_json("lecture-summary.json");
+    json_object_set_new(json_object_get(trace, "otherData"), "simulated",
+                        json_false());
+    json_object_set_new(summary, "simulated", json_false());
+    json_object_set_new(summary, "oversubscribed", json_false());
+    char *html = report_with(trace, summary);
+    cr_expect(strstr(html, "workers on 2 cores") == NULL,
+              "a run of sleeps is warned about cores");
+    cr_expect(strstr(html, "Wall time from the start") != NULL);
+    free(html);
+    json_object_set_new(summary, "oversubscribed", json_true());
+    html = report_with(trace, summary);
+    cr_expect(strstr(html, "3 workers on 2 cores") != NULL,
+              "a run of CPU tasks on too few cores is not warned about");
+    free(html);
+    json_object_set_new(summary, "simulated", json_true());
+    html = report_with(trace, summary);
+    cr_expect(strstr(html, "Virtual time from the start") != NULL);
+    cr_expect(strstr(html, "Wall time from the start") == NULL);
+    free(html);
+    json_decref(trace);
+    json_decref(summary);
+}

@@ -299,7 +299,11 @@ int dr_viz_report_html(const dr_graph *g, const json_t *trace,
                             json_array_size(not_run));
         dr__vbuf_puts(&b, "; the figures cover what ran.</p>\n");
     }
-    if (!simulated && cores > 0 && workers > cores)
+    /* The summary's verdict (tasks that use CPU in this process, more
+     * workers than cores); a trace alone cannot tell sleeps from spins. */
+    json_t *over = json_object_get(s, "oversubscribed");
+    if (!simulated && cores > 0 && workers > cores &&
+        (over == NULL || json_is_true(over)))
         dr__vbuf_printf(&b,
                         "<p class=\"rp-warn\">%d workers on %d cores: "
                         "CPU-bound tasks share cores, so their durations "
@@ -317,8 +321,10 @@ int dr_viz_report_html(const dr_graph *g, const json_t *trace,
         lb = fmax(span, work / workers);
     dr__vbuf_puts(&b, "<section id=\"metrics\"><h2>Summary</h2><table>\n");
     metric_time(&b, "Makespan", makespan,
-                "Wall time from the start of the run to the end of its last "
-                "task.");
+                simulated ? "Virtual time from the start of the simulated run "
+                            "to the end of its last task."
+                          : "Wall time from the start of the run to the end "
+                            "of its last task.");
     tasks_row(&b, s, &t);
     metric_time(&b, "Work T<sub>1</sub>", work,
                 "Sum of the measured durations of successful attempts: the "
