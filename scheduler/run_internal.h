@@ -45,7 +45,11 @@ struct dr_run {
     int stop_signal; /* the signal that interrupted the run, 0: none */
     double makespan;
 
-    dr__attempt *attempts; /* in start order */
+    /* In the order the driver recorded them: the simulator when an attempt
+     * starts, the executor when it ends.  Either way one worker's attempts
+     * are in start order (a worker runs one at a time); across workers
+     * there is no order to rely on (metrics.c sorts its sweep's events). */
+    dr__attempt *attempts;
     size_t nattempts, capattempts;
     dr__failure *failures;
     size_t nfailures, capfailures;
