@@ -91,4 +91,7 @@ int cli_parse_uint(const char *cmd, const char *opt, const char *text,
 int cli_parse_double(const char *cmd, const char *opt, const char *text,
                      double *out);
 
+/* "dir/file" as a new string, or NULL when out of memory. */
+char *cli_join(const char *dir, const char *file);
+
 #endif

@@ -520,14 +520,6 @@ static int parse(int argc, char **argv, run_args *a) {
     return -1;
 }
 
-static char *join(const char *dir, const char *file) {
-    size_t len = strlen(dir) + strlen(file) + 2;
-    char *s = malloc(len);
-    if (s != NULL)
-        snprintf(s, len, "%s/%s", dir, file);
-    return s;
-}
-
 /* 0 when `path`'s folder exists and is writable, else prints why. */
 static int check_file_folder(const char *opt, const char *path) {
     char *copy = strdup(path);
@@ -628,8 +620,8 @@ static int write_outputs(const dr_run *run, const json_t *summary_json,
     int rc = 0;
     if (!a->no_outputs) {
         /* check_outputs() created outdir before the run. */
-        trace = join(outdir, "trace.json");
-        summary = join(outdir, "summary.json");
+        trace = cli_join(outdir, "trace.json");
+        summary = cli_join(outdir, "summary.json");
     }
     const char *tpath = a->trace ? a->trace : trace;
     const char *spath = a->json ? a->json : summary;
@@ -776,7 +768,7 @@ int cmd_run(int argc, char **argv) {
         name = sim;
     }
     outdir = a.outdir ? strdup(a.outdir)
-             : name   ? join("dagrun-out", name)
+             : name   ? cli_join("dagrun-out", name)
                       : NULL;
     if (outdir == NULL)
         goto out;
@@ -807,7 +799,7 @@ int cmd_run(int argc, char **argv) {
             goto out;
         a.opts.run_dir = tmplogs;
     }
-    if (a.opts.run_dir == NULL && (logs = join(outdir, "logs")) == NULL)
+    if (a.opts.run_dir == NULL && (logs = cli_join(outdir, "logs")) == NULL)
         goto out;
     if (a.opts.run_dir == NULL)
         a.opts.run_dir = logs;
