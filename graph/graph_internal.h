@@ -163,7 +163,23 @@ void dr__groups_free(dr__groups *gr);
 int dr__dag_reduce(size_t n, const uint32_t *off, const uint32_t *succ,
                    unsigned char *implied, size_t *nimplied);
 
-/* A small growable buffer for messages. */
+/*
+ * "Did you mean" (suggest.c), for the CLI's options and commands and the
+ * loader's keys and ops: the candidates closest to `typed` by a weighted
+ * edit distance (at most `max`, into out, borrowed from candidates; every
+ * one tied for the best), or 0 when none is close enough or `typed` is
+ * longer than DR__SUGGEST_MAX bytes.
+ */
+#define DR__SUGGEST_MAX 64
+size_t dr__suggest(const char *typed, const char *const *candidates,
+                   size_t ncandidates, const char **out, size_t max);
+/* The weighted edit distance dr__suggest ranks by: a left-out letter or a
+ * swapped pair costs 1, a wrong or an extra letter 2.  (size_t)-1 when out
+ * of memory. */
+size_t dr__edit_cost(const char *typed, const char *candidate);
+
+/* Copies src into dst (size bytes, always NUL-terminated when size > 0),
+ * cutting it if needed; returns strlen(src), as BSD strlcpy. */
 size_t dr__strlcpy(char *dst, const char *src, size_t size);
 
 /*
