@@ -9,6 +9,7 @@
 #include "cli.h"
 #include "dagrun/run.h"
 #include "dagrun/viz.h"
+#include "graph_internal.h"
 #include "logs.h"
 #include "run_folder.h"
 #include "run_internal.h"

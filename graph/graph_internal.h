@@ -178,6 +178,22 @@ size_t dr__suggest(const char *typed, const char *const *candidates,
  * of memory. */
 size_t dr__edit_cost(const char *typed, const char *candidate);
 
+/*
+ * Text safe to print (escape.c): control characters, C1 controls and
+ * invalid UTF-8 escaped, valid UTF-8 kept.  dr__escape writes src[0..len)
+ * into dst (size bytes, NUL-terminated), never splitting a character, and
+ * returns 1 when it did not all fit.  DR__ESC_MESSAGE: one line, newline,
+ * tab and CR as \n \t \r, C1 as \u0080; else tab kept, newline kept with
+ * DR__ESC_NEWLINES, every other unsafe byte \xHH.
+ */
+#define DR__ESC_MESSAGE 1u
+#define DR__ESC_NEWLINES 2u
+int dr__escape(char *dst, size_t size, const char *src, size_t len,
+               unsigned flags);
+/* dr__escape into a new string (tab kept, newlines kept when `newlines`),
+ * or NULL (DR_ENOMEM). */
+char *dr__safe_text(const char *s, size_t len, int newlines);
+
 /* Copies src into dst (size bytes, always NUL-terminated when size > 0),
  * cutting it if needed; returns strlen(src), as BSD strlcpy. */
 size_t dr__strlcpy(char *dst, const char *src, size_t size);

@@ -25,8 +25,9 @@
  *
  * Reading back.  A failure's stderr tail goes into the summary, and a
  * command's stdout is printed as its result: both are passed through
- * dr__safe_text, so raw escape sequences never reach a terminal and the
- * text is valid UTF-8 for JSON.  The log files keep the raw bytes.
+ * dr__safe_text (graph/escape.c), so raw escape sequences never reach a
+ * terminal and the text is valid UTF-8 for JSON.  The log files keep the
+ * raw bytes.
  */
 #include "logs.h"
 #include "graph_internal.h"
@@ -310,63 +311,6 @@ void dr__logs_remove(const dr_graph *g, const char *dir) {
         unlink(path);
     free(path);
     rmdir(dir); /* fails, harmlessly, if anything else is in it */
-}
-
-/* ------------------------------------------------------------ safe text */
-
-/* Length of the valid UTF-8 sequence at s (at most `left` bytes), or 0. */
-static size_t utf8_len(const unsigned char *s, size_t left) {
-    unsigned char c = s[0];
-    size_t n;
-    uint32_t cp;
-    if (c >= 0xC2 && c <= 0xDF)
-        n = 2, cp = c & 0x1F;
-    else if (c >= 0xE0 && c <= 0xEF)
-        n = 3, cp = c & 0x0F;
-    else if (c >= 0xF0 && c <= 0xF4)
-        n = 4, cp = c & 0x07;
-    else
-        return 0;
-    if (left < n)
-        return 0;
-    for (size_t i = 1; i < n; i++) {
-        if ((s[i] & 0xC0) != 0x80)
-            return 0;
-        cp = (cp << 6) | (s[i] & 0x3F);
-    }
-    if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10FFFF)) ||
-        (cp >= 0xD800 && cp <= 0xDFFF))
-        return 0; /* overlong, out of range or a surrogate */
-    if (cp >= 0x80 && cp <= 0x9F)
-        return 0; /* C1 controls (CSI is U+009B): escaped like C0 */
-    return n;
-}
-
-char *dr__safe_text(const char *s, size_t len, int newlines) {
-    const unsigned char *u = (const unsigned char *)s;
-    char *out = malloc(4 * len + 1);
-    if (out == NULL)
-        return NULL;
-    size_t n = 0;
-    for (size_t i = 0; i < len;) {
-        unsigned char c = u[i];
-        if (c == '\t' || (c == '\n' && newlines) || (c >= 0x20 && c < 0x7f)) {
-            out[n++] = (char)c;
-            i++;
-            continue;
-        }
-        size_t k = c >= 0x80 ? utf8_len(u + i, len - i) : 0;
-        if (k > 0) {
-            memcpy(out + n, u + i, k);
-            n += k;
-            i += k;
-            continue;
-        }
-        n += (size_t)sprintf(out + n, "\\x%02x", c);
-        i++;
-    }
-    out[n] = '\0';
-    return out;
 }
 
 /* Reads up to `bytes` bytes of the file at `off` (from its end when
