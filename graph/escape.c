@@ -72,7 +72,9 @@ int dr__escape(char *dst, size_t size, const char *src, size_t len,
             used = n;
         } else if (message && (c == '\n' || c == '\t' || c == '\r')) {
             n = (size_t)snprintf(esc, sizeof(esc), "\\%c",
-                                 c == '\n' ? 'n' : c == '\t' ? 't' : 'r');
+                                 c == '\n'   ? 'n'
+                                 : c == '\t' ? 't'
+                                             : 'r');
             out = esc;
         } else if (message && c == 0xC2 && i + 1 < len && s[i + 1] >= 0x80 &&
                    s[i + 1] <= 0x9F) {

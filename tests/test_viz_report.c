@@ -447,3 +447,28 @@ Test(viz_report, timeline_in_the_report_matches_the_standalone_chart,
     json_decref(summary);
     dr_graph_destroy(g);
 }
+
+/* The report warns about oversubscription when the summary says so: only
+ * tasks that compute share cores (summary.json "oversubscribed"), so 3
+ * workers that sleep on 2 cores get no warning. */
+Test(viz_report, oversubscription_warning_follows_the_summary) {
+    for (int over = 0; over <= 1; over++) {
+        json_t *trace = load_json("lecture-trace.json");
+        json_t *summary = load_json("lecture-summary.json");
+        json_object_set_new(summary, "simulated", json_false());
+        json_object_set_new(summary, "oversubscribed", json_boolean(over));
+        char *html;
+        size_t len;
+        dr_error err;
+        dr_error_clear(&err);
+        cr_assert_eq(
+            dr_viz_report_html(NULL, trace, summary, NULL, &html, &len, &err),
+            0, "%s", err.text);
+        int warned = strstr(html, "3 workers on 2 cores") != NULL;
+        cr_expect_eq(warned, over, "oversubscribed %d: warned %d", over,
+                     warned);
+        free(html);
+        json_decref(trace);
+        json_decref(summary);
+    }
+}

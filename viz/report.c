@@ -299,7 +299,11 @@ int dr_viz_report_html(const dr_graph *g, const json_t *trace,
                             json_array_size(not_run));
         dr__vbuf_puts(&b, "; the figures cover what ran.</p>\n");
     }
-    if (!simulated && cores > 0 && workers > cores)
+    /* The summary decides (only tasks that compute in dagrun's process
+     * share cores, metrics.c); a trace alone knows only the counts. */
+    json_t *over = json_object_get(s, "oversubscribed");
+    if (json_is_boolean(over) ? json_is_true(over)
+                              : !simulated && cores > 0 && workers > cores)
         dr__vbuf_printf(&b,
                         "<p class=\"rp-warn\">%d workers on %d cores: "
                         "CPU-bound tasks share cores, so their durations "
