@@ -289,8 +289,7 @@ static void print_result(const dr_run *run, const dr_graph *g, dr_task t,
         case DR_STATE_OK:
             if (run->simulated)
                 why = "(simulated: no result)";
-            else if (dr_task_op_kind(g, t) == DR_OP_ARGV ||
-                     dr_task_op_kind(g, t) == DR_OP_SHELL)
+            else if (dr__task_is_command(g, t))
                 print_command_output(run, key, raw, logs_kept);
             else
                 why = "(no result)";
@@ -559,14 +558,6 @@ static int check_outputs(const run_args *a, const char *outdir) {
     return 0;
 }
 
-static int has_commands(const dr_graph *g) {
-    for (dr_task t = 0; t < dr_graph_ntasks(g); t++)
-        if (dr_task_op_kind(g, t) == DR_OP_ARGV ||
-            dr_task_op_kind(g, t) == DR_OP_SHELL)
-            return 1;
-    return 0;
-}
-
 static const char *signal_words(int sig) {
     switch (sig) {
     case SIGINT:
@@ -795,7 +786,7 @@ int cmd_run(int argc, char **argv) {
     if (!a.no_outputs && run_folder_take(outdir, a.graph_path, &lock) != 0)
         goto out;
     if (a.opts.run_dir == NULL && a.no_outputs && !a.opts.simulate &&
-        has_commands(g)) {
+        dr__graph_has_commands(g)) {
         if ((tmplogs = run_folder_temporary_logs()) == NULL)
             goto out;
         a.opts.run_dir = tmplogs;

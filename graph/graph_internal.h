@@ -107,6 +107,11 @@ json_t *dr__json_load_run_file(const char *path, const char *what,
  * source is "<stdin>", "<string>" or empty.  Returns 0 or DR_ENOMEM. */
 int dr__graph_name_from_source(dr_graph *g, const char *source,
                                const char *fallback);
+/* 1 when task t runs a command (argv or shell): a process of its own, with
+ * log files in the run folder. */
+int dr__task_is_command(const dr_graph *g, dr_task t);
+/* 1 when any task of g runs a command. */
+int dr__graph_has_commands(const dr_graph *g);
 /* Copies a string into the graph's arena; NULL on DR_ENOMEM. */
 const char *dr__graph_intern(dr_graph *g, const char *s);
 /* Removes repeated dependencies (keeps first occurrence order). */

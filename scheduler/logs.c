@@ -97,11 +97,6 @@ char *dr__log_path(const char *dir, const char *key, const char *ext) {
     return path;
 }
 
-static int is_command(const dr_graph *g, dr_task t) {
-    dr_op_kind k = dr_task_op_kind(g, t);
-    return k == DR_OP_ARGV || k == DR_OP_SHELL;
-}
-
 static const char *const exts[] = {".out", ".err"};
 
 /* Removes dir/<name>.out and dir/<name>.err; 0, or -1 with errno set for
@@ -151,13 +146,13 @@ static int by_name(const void *a, const void *b) {
 static char **graph_log_names(const dr_graph *g, size_t *n) {
     size_t count = 0;
     for (dr_task t = 0; t < dr_graph_ntasks(g); t++)
-        count += is_command(g, t);
+        count += dr__task_is_command(g, t);
     char **names = malloc((count ? count : 1) * sizeof *names);
     if (names == NULL)
         return NULL;
     size_t k = 0;
     for (dr_task t = 0; t < dr_graph_ntasks(g) && k < count; t++) {
-        if (!is_command(g, t))
+        if (!dr__task_is_command(g, t))
             continue;
         if ((names[k] = dr__log_name(dr_task_key(g, t), "")) == NULL) {
             while (k > 0)
@@ -290,7 +285,7 @@ int dr__logs_prepare(const dr_graph *g, const char *dir, int commands,
 void dr__logs_forget_unrun(const dr_graph *g, const char *dir,
                            const uint32_t *attempts) {
     for (dr_task t = 0; t < dr_graph_ntasks(g); t++) {
-        if (!is_command(g, t) || attempts[t] > 0)
+        if (!dr__task_is_command(g, t) || attempts[t] > 0)
             continue;
         char *name = dr__log_name(dr_task_key(g, t), "");
         if (name != NULL)
