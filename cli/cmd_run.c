@@ -773,10 +773,7 @@ int cmd_run(int argc, char **argv) {
         goto out;
     }
     if (a.opts.workdir != NULL && !a.opts.simulate) {
-        struct stat st;
-        int bad = stat(a.opts.workdir, &st) != 0 ? errno
-                  : !S_ISDIR(st.st_mode)         ? ENOTDIR
-                                                 : 0;
+        int bad = dr__workdir_error(a.opts.workdir);
         if (bad != 0) {
             cli_usage_error("run", "--workdir %s: %s", a.opts.workdir,
                             strerror(bad));

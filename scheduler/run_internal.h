@@ -110,6 +110,11 @@ long dr__costs_from_trace_json(const dr_graph *g, const json_t *trace,
                                const char *source, double *duration,
                                uint8_t *found, dr_error *err);
 
+/* 0 when `dir` is a folder commands can run in (it exists, is a folder,
+ * and may be entered), else an errno value (executor.c).  The CLI asks
+ * before it takes its output folder. */
+int dr__workdir_error(const char *dir);
+
 /* After a run stopped by a signal: a task whose last attempt was
  * interrupted becomes DR_STATE_INTERRUPTED (its failure record goes), and a
  * task skipped only because of such tasks goes back to "not run"
