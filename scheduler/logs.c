@@ -99,9 +99,26 @@ char *dr__log_path(const char *dir, const char *key, const char *ext) {
 
 static const char *const exts[] = {".out", ".err"};
 
-/* Removes dir/<name>.out and dir/<name>.err; 0, or -1 with errno set for
- * an error other than "not there". */
-static int remove_pair(const char *dir, const char *name) {
+/* Removes the file at path; 0, or -1 with errno set for an error other
+ * than "not there". */
+static int remove_log(const char *path) {
+    return unlink(path) == 0 || errno == ENOENT ? 0 : -1;
+}
+
+/* Empties the file at path if it exists.  Emptying keeps the file, so the
+ * task's next start truncates an empty file instead of creating one,
+ * which costs a tenth as much on ext4.  0, or -1 with errno set. */
+static int truncate_log(const char *path) {
+    int fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC | O_NOCTTY);
+    if (fd >= 0)
+        close(fd);
+    return fd >= 0 || errno == ENOENT ? 0 : -1;
+}
+
+/* Applies `each` to dir/<name>.out and dir/<name>.err; 0, or -1 with errno
+ * set when either failed. */
+static int both_logs(const char *dir, const char *name,
+                     int (*each)(const char *path)) {
     size_t len = strlen(dir) + strlen(name) + 8;
     char *path = malloc(len);
     if (path == NULL)
@@ -109,32 +126,19 @@ static int remove_pair(const char *dir, const char *name) {
     int rc = 0;
     for (int i = 0; i < 2; i++) {
         snprintf(path, len, "%s/%s%s", dir, name, exts[i]);
-        if (unlink(path) != 0 && errno != ENOENT)
+        if (each(path) != 0)
             rc = -1;
     }
     free(path);
     return rc;
 }
 
-/* Empties dir/<name>.out and .err if they exist.  Emptying keeps the
- * files, so the task's next start truncates an empty file instead of
- * creating one, which costs a tenth as much on ext4. */
+static int remove_pair(const char *dir, const char *name) {
+    return both_logs(dir, name, remove_log);
+}
+
 static int truncate_pair(const char *dir, const char *name) {
-    size_t len = strlen(dir) + strlen(name) + 8;
-    char *path = malloc(len);
-    if (path == NULL)
-        return -1;
-    int rc = 0;
-    for (int i = 0; i < 2; i++) {
-        snprintf(path, len, "%s/%s%s", dir, name, exts[i]);
-        int fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC | O_NOCTTY);
-        if (fd >= 0)
-            close(fd);
-        else if (errno != ENOENT)
-            rc = -1;
-    }
-    free(path);
-    return rc;
+    return both_logs(dir, name, truncate_log);
 }
 
 static int by_name(const void *a, const void *b) {
