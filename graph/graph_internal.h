@@ -227,6 +227,9 @@ typedef struct dr__limits {
 /* Fills *out for opts (may be NULL).  Returns 0, or DR_EINVAL with err
  * filled when an environment variable holds no valid number. */
 int dr__limits_get(dr__limits *out, const dr_load_options *opts, dr_error *err);
+/* `limits`, or the built-in defaults (without the environment) when it is
+ * NULL: what a reader called directly (tests, fuzzers) obeys. */
+const dr__limits *dr__limits_or_defaults(const dr__limits *limits);
 /* Reads one limit variable (a whole number above 0, optionally followed by K,
  * M or G): returns 0 with *out unchanged when unset or empty, 0 with *out set
  * when valid, -1 with err filled (naming the variable) when not. */

@@ -1371,10 +1371,7 @@ static int record_params(loader *L) {
 dr_graph *dr__load_json(json_t *root, const char *text, size_t len,
                         const char *source, const dr_load_options *opts,
                         const dr__limits *limits, dr_error *err) {
-    dr__limits defaults = {DR__DEFAULT_MAX_BYTES, DR__DEFAULT_MAX_TASKS,
-                           DR__DEFAULT_MAX_DEPS};
-    if (limits == NULL)
-        limits = &defaults;
+    limits = dr__limits_or_defaults(limits);
     loader L;
     memset(&L, 0, sizeof(L));
     L.text = text;
