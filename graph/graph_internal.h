@@ -183,6 +183,22 @@ size_t dr__suggest(const char *typed, const char *const *candidates,
  * of memory. */
 size_t dr__edit_cost(const char *typed, const char *candidate);
 
+/* A growable string (buf.c).  After any allocation failure `oom` is set
+ * and later appends do nothing, so callers check once at the end. */
+typedef struct dr__buf {
+    char *s;
+    size_t len, cap;
+    int oom;
+} dr__buf;
+
+void dr__buf_puts(dr__buf *b, const char *s);
+void dr__buf_putn(dr__buf *b, const char *s, size_t n);
+void dr__buf_printf(dr__buf *b, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+void dr__buf_free(dr__buf *b);
+/* Hands the string over (caller frees); returns NULL when oom. */
+char *dr__buf_take(dr__buf *b, size_t *len);
+
 /*
  * Text safe to print (escape.c): control characters, C1 controls and
  * invalid UTF-8 escaped, valid UTF-8 kept.  dr__escape writes src[0..len)

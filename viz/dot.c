@@ -241,23 +241,23 @@ static void emit(const dr__dag *b, Agraph_t *ag) {
 /* ---------------------------------------------------------------- legend */
 
 /* Text for an HTML label: &, < and > escaped. */
-static void html_text(dr__vbuf *h, const char *s, size_t n) {
+static void html_text(dr__buf *h, const char *s, size_t n) {
     for (size_t i = 0; i < n; i++) {
         if (s[i] == '&')
-            dr__vbuf_puts(h, "&amp;");
+            dr__buf_puts(h, "&amp;");
         else if (s[i] == '<')
-            dr__vbuf_puts(h, "&lt;");
+            dr__buf_puts(h, "&lt;");
         else if (s[i] == '>')
-            dr__vbuf_puts(h, "&gt;");
+            dr__buf_puts(h, "&gt;");
         else
-            dr__vbuf_putn(h, s + i, 1);
+            dr__buf_putn(h, s + i, 1);
     }
 }
 
 /* Legend text wrapped at spaces into lines of about LEGEND_LINE characters,
  * so that no row widens the legend (and its swatch column) by itself. */
 #define LEGEND_LINE 40
-static void legend_text(dr__vbuf *h, const char *text) {
+static void legend_text(dr__buf *h, const char *text) {
     const char *p = text;
     while (*p) {
         const char *end = p, *space = NULL;
@@ -274,33 +274,33 @@ static void legend_text(dr__vbuf *h, const char *text) {
         html_text(h, p, (size_t)(space - p));
         p = *space ? space + 1 : space;
         if (*p)
-            dr__vbuf_puts(h, "<BR ALIGN=\"LEFT\"/>");
+            dr__buf_puts(h, "<BR ALIGN=\"LEFT\"/>");
     }
 }
 
 /* One legend row: a swatch (TD attributes, NULL: none) and its text;
  * `bold` rows are headings. */
-static void legend_row_as(dr__vbuf *h, const char *swatch, const char *text,
+static void legend_row_as(dr__buf *h, const char *swatch, const char *text,
                           int bold) {
     if (swatch == NULL)
-        dr__vbuf_puts(h, "<TR><TD COLSPAN=\"2\" ALIGN=\"LEFT\" "
-                         "BALIGN=\"LEFT\">");
+        dr__buf_puts(h, "<TR><TD COLSPAN=\"2\" ALIGN=\"LEFT\" "
+                        "BALIGN=\"LEFT\">");
     else
-        dr__vbuf_printf(h,
-                        "<TR><TD %s WIDTH=\"22\" HEIGHT=\"12\" "
-                        "FIXEDSIZE=\"TRUE\"></TD><TD ALIGN=\"LEFT\" "
-                        "BALIGN=\"LEFT\">",
-                        swatch);
-    dr__vbuf_puts(h, bold ? "<B>" : "");
+        dr__buf_printf(h,
+                       "<TR><TD %s WIDTH=\"22\" HEIGHT=\"12\" "
+                       "FIXEDSIZE=\"TRUE\"></TD><TD ALIGN=\"LEFT\" "
+                       "BALIGN=\"LEFT\">",
+                       swatch);
+    dr__buf_puts(h, bold ? "<B>" : "");
     legend_text(h, text);
-    dr__vbuf_puts(h, bold ? "</B></TD></TR>" : "</TD></TR>");
+    dr__buf_puts(h, bold ? "</B></TD></TR>" : "</TD></TR>");
 }
 
-static void legend_row(dr__vbuf *h, const char *swatch, const char *text) {
+static void legend_row(dr__buf *h, const char *swatch, const char *text) {
     legend_row_as(h, swatch, text, 0);
 }
 
-static void legend_colours(const dr__dag *b, dr__vbuf *h) {
+static void legend_colours(const dr__dag *b, dr__buf *h) {
     const dr__drawing *d = &b->d;
     int mixed = 0;
     for (size_t i = 0; i < d->n; i++)
@@ -351,11 +351,11 @@ static void legend(const dr__dag *b, Agraph_t *ag) {
     Agnode_t *n = agnode(sub, "_legend", 1);
     set(n, "shape", "plaintext");
     set(n, "style", "");
-    dr__vbuf h = {0};
+    dr__buf h = {0};
     char text[400];
-    dr__vbuf_puts(&h, "<TABLE BORDER=\"0\" CELLBORDER=\"0\" CELLSPACING=\"2\" "
-                      "CELLPADDING=\"2\"><TR><TD COLSPAN=\"2\" ALIGN=\"LEFT\">"
-                      "<B>Legend</B></TD></TR>");
+    dr__buf_puts(&h, "<TABLE BORDER=\"0\" CELLBORDER=\"0\" CELLSPACING=\"2\" "
+                     "CELLPADDING=\"2\"><TR><TD COLSPAN=\"2\" ALIGN=\"LEFT\">"
+                     "<B>Legend</B></TD></TR>");
     legend_row(&h, "BGCOLOR=\"" CP_RED "\"",
                b->have_trace ? "critical path (longest by measured time)"
                              : "critical path (longest by cost)");
@@ -402,13 +402,13 @@ static void legend(const dr__dag *b, Agraph_t *ag) {
         legend_row(&h, NULL,
                    "wide levels wrap into rows: only arrows mean order");
     if (b->note[0]) {
-        dr__vbuf_puts(&h, "<TR><TD COLSPAN=\"2\" ALIGN=\"LEFT\" "
-                          "BALIGN=\"LEFT\"><FONT COLOR=\"#8A5A00\">");
+        dr__buf_puts(&h, "<TR><TD COLSPAN=\"2\" ALIGN=\"LEFT\" "
+                         "BALIGN=\"LEFT\"><FONT COLOR=\"#8A5A00\">");
         legend_text(&h, b->note);
-        dr__vbuf_puts(&h, "</FONT></TD></TR>");
+        dr__buf_puts(&h, "</FONT></TD></TR>");
     }
-    dr__vbuf_puts(&h, "</TABLE>");
-    char *html = dr__vbuf_take(&h, NULL);
+    dr__buf_puts(&h, "</TABLE>");
+    char *html = dr__buf_take(&h, NULL);
     if (html != NULL)
         set_html(ag, n, "label", html);
     free(html);

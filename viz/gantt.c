@@ -118,10 +118,10 @@ static void tick_label(char *buf, size_t len, const axis *a, double v) {
 }
 
 /* Vertical grid lines from y0 to y1 and labels under y1. */
-static void axis_draw(dr__vbuf *b, const axis *a, double y0, double y1,
+static void axis_draw(dr__buf *b, const axis *a, double y0, double y1,
                       int labels) {
     double end = a->span / a->unit;
-    dr__vbuf_puts(b, "<g class=\"axis\">\n");
+    dr__buf_puts(b, "<g class=\"axis\">\n");
     /* The step comes from the span, so there are about w / 110 ticks; the
      * cap only guards against arithmetic that would say otherwise. */
     for (int i = 0; i <= MAX_TICKS; i++) {
@@ -129,30 +129,29 @@ static void axis_draw(dr__vbuf *b, const axis *a, double y0, double y1,
         if (!(v <= end * (1 + 1e-9)))
             break;
         double x = ax(a, v * a->unit);
-        dr__vbuf_printf(b,
-                        "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" "
-                        "stroke=\"#E3E7EB\"/>\n",
-                        x, y0, x, y1 + 4);
+        dr__buf_printf(b,
+                       "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" "
+                       "stroke=\"#E3E7EB\"/>\n",
+                       x, y0, x, y1 + 4);
         if (labels) {
             char t[48];
             tick_label(t, sizeof(t), a, v);
-            dr__vbuf_printf(
-                b,
-                "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\" "
-                "font-size=\"11\" fill=\"#4A5560\">%s</text>\n",
-                x, y1 + 16, t);
+            dr__buf_printf(b,
+                           "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\" "
+                           "font-size=\"11\" fill=\"#4A5560\">%s</text>\n",
+                           x, y1 + 16, t);
         }
     }
-    dr__vbuf_printf(b,
-                    "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" "
-                    "stroke=\"#8A949E\"/>\n",
-                    a->x0, y1, a->x0 + a->w, y1);
+    dr__buf_printf(b,
+                   "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" "
+                   "stroke=\"#8A949E\"/>\n",
+                   a->x0, y1, a->x0 + a->w, y1);
     if (labels)
-        dr__vbuf_printf(b,
-                        "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\" "
-                        "font-size=\"11\" fill=\"#4A5560\">time (%s)</text>\n",
-                        a->x0 + a->w, y1 + 32, a->uname);
-    dr__vbuf_puts(b, "</g>\n");
+        dr__buf_printf(b,
+                       "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\" "
+                       "font-size=\"11\" fill=\"#4A5560\">time (%s)</text>\n",
+                       a->x0 + a->w, y1 + 32, a->uname);
+    dr__buf_puts(b, "</g>\n");
 }
 
 /* --------------------------------------------------------- critical path */
@@ -316,27 +315,27 @@ static double row_y(const chart *c, int row) {
     return c->top + row * c->row_h + (c->row_h - c->bar_h) / 2;
 }
 
-static void title_attempt(dr__vbuf *b, const dr__vattempt *a) {
+static void title_attempt(dr__buf *b, const dr__vattempt *a) {
     char s[48], e[48], d[48], w[48];
     dr__vfmt_time(s, sizeof(s), a->ts);
     dr__vfmt_time(e, sizeof(e), a->ts + a->dur);
     dr__vfmt_time(d, sizeof(d), a->dur);
     dr__vfmt_time(w, sizeof(w), a->ts - a->ready);
-    dr__vbuf_puts(b, "<title>");
+    dr__buf_puts(b, "<title>");
     dr__vbuf_xml(b, a->task);
     if (a->attempt > 1)
-        dr__vbuf_printf(b, " (attempt %d)", a->attempt);
-    dr__vbuf_printf(b,
-                    "\nworker %d\nstart %s\nend %s\nduration %s\nwait %s\n"
-                    "status %s",
-                    a->worker, s, e, d, w, dr__vstatus_name(a->status));
+        dr__buf_printf(b, " (attempt %d)", a->attempt);
+    dr__buf_printf(b,
+                   "\nworker %d\nstart %s\nend %s\nduration %s\nwait %s\n"
+                   "status %s",
+                   a->worker, s, e, d, w, dr__vstatus_name(a->status));
     if (a->status == DR__V_INTERRUPTED)
-        dr__vbuf_puts(b, " (running when the run was stopped)");
+        dr__buf_puts(b, " (running when the run was stopped)");
     if (a->error != NULL) {
-        dr__vbuf_puts(b, "\n");
+        dr__buf_puts(b, "\n");
         dr__vbuf_xml(b, a->error);
     }
-    dr__vbuf_puts(b, "</title>");
+    dr__buf_puts(b, "</title>");
 }
 
 static int is_failure(const dr__vattempt *a) {
@@ -345,7 +344,7 @@ static int is_failure(const dr__vattempt *a) {
 
 /* Draws (or, with b == NULL, counts) the bars of one row; a[0..n) are the
  * row's attempts by start time. */
-static size_t draw_row(const chart *c, dr__vbuf *b, const dr__vattempt *a,
+static size_t draw_row(const chart *c, dr__buf *b, const dr__vattempt *a,
                        size_t n, double minw) {
     size_t rects = 0;
     double y = row_y(c, a[0].row);
@@ -391,23 +390,23 @@ static size_t draw_row(const chart *c, dr__vbuf *b, const dr__vattempt *a,
                                  : failed       ? FAIL_RED
                                  : intr         ? INTR_AMBER
                                                 : "none";
-            dr__vbuf_printf(b,
-                            "<rect class=\"bar%s%s%s%s\" x=\"%.2f\" "
-                            "y=\"%.1f\" width=\"%.2f\" height=\"%.1f\"%s "
-                            "fill=\"%s\" stroke=\"%s\"%s>",
-                            j - i > 1 ? " merged" : "", cp ? " cp" : "",
-                            in_chain ? " chain" : "",
-                            failed ? " failed"
-                            : intr ? " interrupted"
-                                   : "",
-                            x0, y, w, c->bar_h, w > 5 ? " rx=\"2\"" : "", fill,
-                            stroke,
-                            in_chain ? " stroke-width=\"2.2\""
-                            : cp     ? " stroke-width=\"1.8\""
-                            : intr   ? " stroke-width=\"1\" "
-                                       "stroke-dasharray=\"3 2\""
-                            : failed ? " stroke-width=\"1\""
-                                     : "");
+            dr__buf_printf(b,
+                           "<rect class=\"bar%s%s%s%s\" x=\"%.2f\" "
+                           "y=\"%.1f\" width=\"%.2f\" height=\"%.1f\"%s "
+                           "fill=\"%s\" stroke=\"%s\"%s>",
+                           j - i > 1 ? " merged" : "", cp ? " cp" : "",
+                           in_chain ? " chain" : "",
+                           failed ? " failed"
+                           : intr ? " interrupted"
+                                  : "",
+                           x0, y, w, c->bar_h, w > 5 ? " rx=\"2\"" : "", fill,
+                           stroke,
+                           in_chain ? " stroke-width=\"2.2\""
+                           : cp     ? " stroke-width=\"1.8\""
+                           : intr   ? " stroke-width=\"1\" "
+                                      "stroke-dasharray=\"3 2\""
+                           : failed ? " stroke-width=\"1\""
+                                    : "");
             if (j - i == 1) {
                 title_attempt(b, &a[i]);
             } else {
@@ -416,27 +415,27 @@ static size_t draw_row(const chart *c, dr__vbuf *b, const dr__vattempt *a,
                 dr__vfmt_time(e, sizeof(e), a[j - 1].ts + a[j - 1].dur);
                 dr__vfmt_time(d, sizeof(d), busy);
                 row_name(who, sizeof(who), c, a[i].row);
-                dr__vbuf_printf(b,
-                                "<title>%zu tasks\n%s\nfrom %s to %s\n"
-                                "busy %s%s%s%s</title>",
-                                j - i, who, s, e, d,
-                                failed ? "\nsome failed" : "",
-                                intr ? "\nsome interrupted" : "",
-                                in_chain ? "\nsome set the makespan" : "");
+                dr__buf_printf(b,
+                               "<title>%zu tasks\n%s\nfrom %s to %s\n"
+                               "busy %s%s%s%s</title>",
+                               j - i, who, s, e, d,
+                               failed ? "\nsome failed" : "",
+                               intr ? "\nsome interrupted" : "",
+                               in_chain ? "\nsome set the makespan" : "");
             }
-            dr__vbuf_puts(b, "</rect>\n");
+            dr__buf_puts(b, "</rect>\n");
             /* Labels inside wide bars help small charts. */
             if (j - i == 1 && w > 7.0 * (double)strlen(a[i].task) + 8 &&
                 c->bar_h >= 14) {
-                dr__vbuf_printf(b,
-                                "<text x=\"%.1f\" y=\"%.1f\" font-size=\"11\" "
-                                "fill=\"%s\" pointer-events=\"none\">",
-                                x0 + 4, y + c->bar_h / 2 + 4,
-                                failed ? "#7A1010"
-                                : intr ? "#5C4300"
-                                       : dr__vtext_on(fill, "#1B1F23"));
+                dr__buf_printf(b,
+                               "<text x=\"%.1f\" y=\"%.1f\" font-size=\"11\" "
+                               "fill=\"%s\" pointer-events=\"none\">",
+                               x0 + 4, y + c->bar_h / 2 + 4,
+                               failed ? "#7A1010"
+                               : intr ? "#5C4300"
+                                      : dr__vtext_on(fill, "#1B1F23"));
                 dr__vbuf_xml(b, a[i].task);
-                dr__vbuf_puts(b, "</text>\n");
+                dr__buf_puts(b, "</text>\n");
             }
         }
         i = j;
@@ -448,13 +447,12 @@ static size_t draw_row(const chart *c, dr__vbuf *b, const dr__vattempt *a,
  * bar to the start of the next, bulging above the rows: solid when the step
  * waited for a dependency, dashed when it waited for a worker (then the two
  * bars touch on one row, and the arc straddles where they meet). */
-static void draw_links(const chart *c, dr__vbuf *b) {
+static void draw_links(const chart *c, dr__buf *b) {
     const chain *ch = &c->ch;
     if (ch->n < 2 || ch->n > MAX_LINKS)
         return;
-    dr__vbuf_puts(b,
-                  "<g class=\"chain-links\" fill=\"none\" stroke=\"" CHAIN_INK
-                  "\" stroke-width=\"1.6\">\n");
+    dr__buf_puts(b, "<g class=\"chain-links\" fill=\"none\" stroke=\"" CHAIN_INK
+                    "\" stroke-width=\"1.6\">\n");
     for (size_t i = 1; i < ch->n; i++) {
         if (ch->at[i - 1] == SIZE_MAX || ch->at[i] == SIZE_MAX)
             continue;
@@ -469,20 +467,20 @@ static void draw_links(const chart *c, dr__vbuf *b) {
         double y1 = row_y(c, p->row), y2 = row_y(c, q->row);
         double lift = fmax(10, 0.9 * c->row_h);
         int worker = ch->via[i] == DR__VVIA_WORKER;
-        dr__vbuf_printf(b,
-                        "<path class=\"link %s\" d=\"M%.2f,%.1f Q%.2f,%.1f "
-                        "%.2f,%.1f\"%s marker-end=\"url(#dr-arrow)\">"
-                        "<title>",
-                        worker ? "worker" : "dependency", x1, y1, (x1 + x2) / 2,
-                        fmin(y1, y2) - lift, x2, y2,
-                        worker ? " stroke-dasharray=\"4 3\"" : "");
+        dr__buf_printf(b,
+                       "<path class=\"link %s\" d=\"M%.2f,%.1f Q%.2f,%.1f "
+                       "%.2f,%.1f\"%s marker-end=\"url(#dr-arrow)\">"
+                       "<title>",
+                       worker ? "worker" : "dependency", x1, y1, (x1 + x2) / 2,
+                       fmin(y1, y2) - lift, x2, y2,
+                       worker ? " stroke-dasharray=\"4 3\"" : "");
         dr__vbuf_xml(b, q->task);
-        dr__vbuf_puts(b, worker ? " waited for a worker: " : " waited for ");
+        dr__buf_puts(b, worker ? " waited for a worker: " : " waited for ");
         dr__vbuf_xml(b, p->task);
-        dr__vbuf_puts(b, worker ? " freed it" : ", a dependency, to end");
-        dr__vbuf_puts(b, "</title></path>\n");
+        dr__buf_puts(b, worker ? " freed it" : ", a dependency, to end");
+        dr__buf_puts(b, "</title></path>\n");
     }
-    dr__vbuf_puts(b, "</g>\n");
+    dr__buf_puts(b, "</g>\n");
 }
 
 /* ---------------------------------------------------------------- legend */
@@ -498,35 +496,35 @@ static double legend_width(const char *text) {
     return 19 + 7.2 * (double)strlen(text) + 18;
 }
 
-static double legend_item(dr__vbuf *b, double x, double y, swatch kind,
+static double legend_item(dr__buf *b, double x, double y, swatch kind,
                           const char *fill, const char *stroke,
                           const char *text) {
     if (kind == SW_LINE || kind == SW_LINE_DASHED)
-        dr__vbuf_printf(b,
-                        "<path d=\"M%.1f,%.1f Q%.1f,%.1f %.1f,%.1f\" "
-                        "fill=\"none\" stroke=\"%s\" stroke-width=\"1.6\"%s/>",
-                        x, y - 2, x + 7, y - 12, x + 14, y - 2, stroke,
-                        kind == SW_LINE_DASHED ? " stroke-dasharray=\"4 3\""
-                                               : "");
-    else
-        dr__vbuf_printf(b,
-                        "<rect x=\"%.1f\" y=\"%.1f\" width=\"14\" "
-                        "height=\"12\" rx=\"2\" fill=\"%s\" stroke=\"%s\" "
-                        "stroke-width=\"1.5\"%s/>",
-                        x, y - 10, fill, stroke,
-                        kind == SW_BOX_DASHED ? " stroke-dasharray=\"3 2\""
+        dr__buf_printf(b,
+                       "<path d=\"M%.1f,%.1f Q%.1f,%.1f %.1f,%.1f\" "
+                       "fill=\"none\" stroke=\"%s\" stroke-width=\"1.6\"%s/>",
+                       x, y - 2, x + 7, y - 12, x + 14, y - 2, stroke,
+                       kind == SW_LINE_DASHED ? " stroke-dasharray=\"4 3\""
                                               : "");
-    dr__vbuf_printf(b,
-                    "<text x=\"%.1f\" y=\"%.1f\" font-size=\"12\" "
-                    "fill=\"#2B333B\">",
-                    x + 19, y);
+    else
+        dr__buf_printf(b,
+                       "<rect x=\"%.1f\" y=\"%.1f\" width=\"14\" "
+                       "height=\"12\" rx=\"2\" fill=\"%s\" stroke=\"%s\" "
+                       "stroke-width=\"1.5\"%s/>",
+                       x, y - 10, fill, stroke,
+                       kind == SW_BOX_DASHED ? " stroke-dasharray=\"3 2\""
+                                             : "");
+    dr__buf_printf(b,
+                   "<text x=\"%.1f\" y=\"%.1f\" font-size=\"12\" "
+                   "fill=\"#2B333B\">",
+                   x + 19, y);
     dr__vbuf_xml(b, text);
-    dr__vbuf_puts(b, "</text>\n");
+    dr__buf_puts(b, "</text>\n");
     return x + legend_width(text);
 }
 
 /* Returns the height used.  Only what the chart shows gets an entry. */
-static double draw_legend(dr__vbuf *b, const chart *c, double x0, double y,
+static double draw_legend(dr__buf *b, const chart *c, double x0, double y,
                           double right) {
     double x = x0, y0 = y;
     /* What colour means: the worker (its row says which) or the group. */
@@ -535,10 +533,10 @@ static double draw_legend(dr__vbuf *b, const chart *c, double x0, double y,
     const char *head = c->by_group ? "Colour: group"
                                    : "Colour: the worker that ran it "
                                      "(as in the task graph)";
-    dr__vbuf_printf(b,
-                    "<text x=\"%.1f\" y=\"%.1f\" font-size=\"12\" "
-                    "font-weight=\"bold\" fill=\"#2B333B\">%s</text>\n",
-                    x, y, head);
+    dr__buf_printf(b,
+                   "<text x=\"%.1f\" y=\"%.1f\" font-size=\"12\" "
+                   "font-weight=\"bold\" fill=\"#2B333B\">%s</text>\n",
+                   x, y, head);
     x += 7.0 * (double)strlen(head) + 14;
     char more[64], chain_text[96];
     if (c->ch.matched > 0)
@@ -633,7 +631,7 @@ static int ev_cmp(const void *pa, const void *pb) {
 }
 
 /* Draws the running-tasks plot at y0; returns the height used or -1. */
-static double draw_profile(dr__vbuf *b, const dr__vtrace *t, const axis *a,
+static double draw_profile(dr__buf *b, const dr__vtrace *t, const axis *a,
                            double y0) {
     step_ev *ev = malloc((2 * t->n + 1) * sizeof(*ev));
     if (ev == NULL)
@@ -665,26 +663,25 @@ static double draw_profile(dr__vbuf *b, const dr__vtrace *t, const axis *a,
     /* A billionth of the run: far below a pixel, far above an ulp. */
     double same_instant = t->makespan * 1e-9;
 #define Y(v) (py + ph - (v) / ymax * ph)
-    dr__vbuf_printf(b,
-                    "<text x=\"%.1f\" y=\"%.1f\" font-size=\"13\" "
-                    "font-weight=\"bold\" fill=\"#2B333B\">Running tasks over "
-                    "time</text><text x=\"%.1f\" y=\"%.1f\" font-size=\"12\" "
-                    "fill=\"#4A5560\">max %d, time-weighted mean %.2f, "
-                    "%d workers</text>\n",
-                    a->x0, y0 + 14, a->x0 + 190, y0 + 14, maxrun, avg,
-                    t->workers);
+    dr__buf_printf(b,
+                   "<text x=\"%.1f\" y=\"%.1f\" font-size=\"13\" "
+                   "font-weight=\"bold\" fill=\"#2B333B\">Running tasks over "
+                   "time</text><text x=\"%.1f\" y=\"%.1f\" font-size=\"12\" "
+                   "fill=\"#4A5560\">max %d, time-weighted mean %.2f, "
+                   "%d workers</text>\n",
+                   a->x0, y0 + 14, a->x0 + 190, y0 + 14, maxrun, avg,
+                   t->workers);
     for (double v = 0; v <= ymax + 1e-9; v += ystep) {
-        dr__vbuf_printf(b,
-                        "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" "
-                        "stroke=\"#EEF1F4\"/><text x=\"%.1f\" y=\"%.1f\" "
-                        "text-anchor=\"end\" font-size=\"11\" "
-                        "fill=\"#4A5560\">%g</text>\n",
-                        a->x0, Y(v), a->x0 + a->w, Y(v), a->x0 - 6, Y(v) + 4,
-                        v);
+        dr__buf_printf(b,
+                       "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" "
+                       "stroke=\"#EEF1F4\"/><text x=\"%.1f\" y=\"%.1f\" "
+                       "text-anchor=\"end\" font-size=\"11\" "
+                       "fill=\"#4A5560\">%g</text>\n",
+                       a->x0, Y(v), a->x0 + a->w, Y(v), a->x0 - 6, Y(v) + 4, v);
     }
     axis_draw(b, a, py, py + ph, 1);
     /* The step path, at most four points per pixel column. */
-    dr__vbuf_printf(b, "<path class=\"profile\" d=\"M%.1f,%.1f", a->x0, Y(0));
+    dr__buf_printf(b, "<path class=\"profile\" d=\"M%.1f,%.1f", a->x0, Y(0));
     run = 0;
     long col = -1;
     int cmin = 0, cmax = 0, cfirst = 0;
@@ -692,12 +689,12 @@ static double draw_profile(dr__vbuf *b, const dr__vtrace *t, const axis *a,
     for (size_t i = 0; i <= ne; i++) {
         long c = i < ne ? (long)floor(ax(a, ev[i].t)) : -2;
         if (c != col && col != -1) {
-            dr__vbuf_printf(b, " H%.1f V%.1f", cx, Y(cfirst));
+            dr__buf_printf(b, " H%.1f V%.1f", cx, Y(cfirst));
             if (cmin != cfirst)
-                dr__vbuf_printf(b, " V%.1f", Y(cmin));
+                dr__buf_printf(b, " V%.1f", Y(cmin));
             if (cmax != cmin)
-                dr__vbuf_printf(b, " V%.1f", Y(cmax));
-            dr__vbuf_printf(b, " V%.1f", Y(run));
+                dr__buf_printf(b, " V%.1f", Y(cmax));
+            dr__buf_printf(b, " V%.1f", Y(run));
         }
         if (i == ne)
             break;
@@ -719,19 +716,18 @@ static double draw_profile(dr__vbuf *b, const dr__vtrace *t, const axis *a,
         if (run > cmax)
             cmax = run;
     }
-    dr__vbuf_printf(b,
-                    " H%.1f V%.1f Z\" fill=\"#5A6570\" fill-opacity=\"0.22\" "
-                    "stroke=\"#3B4550\" stroke-width=\"1.5\"/>\n",
-                    ax(a, t->makespan), Y(0));
-    dr__vbuf_printf(b,
-                    "<line class=\"workers\" x1=\"%.1f\" y1=\"%.1f\" "
-                    "x2=\"%.1f\" y2=\"%.1f\" stroke=\"" FAIL_RED "\" "
-                    "stroke-width=\"1.5\" stroke-dasharray=\"6 4\"/>"
-                    "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\" "
-                    "font-size=\"11\" fill=\"" FAIL_RED
-                    "\">%d workers</text>\n",
-                    a->x0, Y(t->workers), a->x0 + a->w, Y(t->workers),
-                    a->x0 + a->w, Y(t->workers) - 4, t->workers);
+    dr__buf_printf(b,
+                   " H%.1f V%.1f Z\" fill=\"#5A6570\" fill-opacity=\"0.22\" "
+                   "stroke=\"#3B4550\" stroke-width=\"1.5\"/>\n",
+                   ax(a, t->makespan), Y(0));
+    dr__buf_printf(b,
+                   "<line class=\"workers\" x1=\"%.1f\" y1=\"%.1f\" "
+                   "x2=\"%.1f\" y2=\"%.1f\" stroke=\"" FAIL_RED "\" "
+                   "stroke-width=\"1.5\" stroke-dasharray=\"6 4\"/>"
+                   "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\" "
+                   "font-size=\"11\" fill=\"" FAIL_RED "\">%d workers</text>\n",
+                   a->x0, Y(t->workers), a->x0 + a->w, Y(t->workers),
+                   a->x0 + a->w, Y(t->workers) - 4, t->workers);
 #undef Y
     free(ev);
     return 30 + ph + 40;
@@ -739,34 +735,34 @@ static double draw_profile(dr__vbuf *b, const dr__vtrace *t, const axis *a,
 
 /* ---------------------------------------------------------------- chart */
 
-static void svg_open(dr__vbuf *b, int width, double height) {
-    dr__vbuf_printf(b,
-                    "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" "
-                    "height=\"%.0f\" viewBox=\"0 0 %d %.0f\" " FONT ">\n"
-                    "<defs><pattern id=\"dr-hatch\" width=\"6\" height=\"6\" "
-                    "patternUnits=\"userSpaceOnUse\" "
-                    "patternTransform=\"rotate(45)\"><rect width=\"6\" "
-                    "height=\"6\" fill=\"#F8D0D1\"/><line x1=\"0\" y1=\"0\" "
-                    "x2=\"0\" y2=\"6\" stroke=\"" FAIL_RED "\" "
-                    "stroke-width=\"3\"/></pattern>"
-                    "<pattern id=\"dr-intr\" width=\"8\" height=\"8\" "
-                    "patternUnits=\"userSpaceOnUse\" "
-                    "patternTransform=\"rotate(-45)\"><rect width=\"8\" "
-                    "height=\"8\" fill=\"#FBEFD0\"/><line x1=\"0\" y1=\"0\" "
-                    "x2=\"0\" y2=\"8\" stroke=\"#E3B23C\" "
-                    "stroke-width=\"3\"/></pattern>"
-                    "<pattern id=\"dr-tail\" width=\"8\" height=\"8\" "
-                    "patternUnits=\"userSpaceOnUse\" "
-                    "patternTransform=\"rotate(-45)\"><rect width=\"8\" "
-                    "height=\"8\" fill=\"#F1F3F5\"/><line x1=\"0\" y1=\"0\" "
-                    "x2=\"0\" y2=\"8\" stroke=\"#D5DADF\" "
-                    "stroke-width=\"2\"/></pattern>"
-                    "<marker id=\"dr-arrow\" viewBox=\"0 0 8 8\" refX=\"7\" "
-                    "refY=\"4\" markerWidth=\"5\" markerHeight=\"5\" "
-                    "orient=\"auto\"><path d=\"M0,0 L8,4 L0,8 z\" "
-                    "fill=\"" CHAIN_INK "\"/></marker></defs>\n"
-                    "<rect width=\"100%%\" height=\"100%%\" fill=\"white\"/>\n",
-                    width, height, width, height);
+static void svg_open(dr__buf *b, int width, double height) {
+    dr__buf_printf(b,
+                   "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" "
+                   "height=\"%.0f\" viewBox=\"0 0 %d %.0f\" " FONT ">\n"
+                   "<defs><pattern id=\"dr-hatch\" width=\"6\" height=\"6\" "
+                   "patternUnits=\"userSpaceOnUse\" "
+                   "patternTransform=\"rotate(45)\"><rect width=\"6\" "
+                   "height=\"6\" fill=\"#F8D0D1\"/><line x1=\"0\" y1=\"0\" "
+                   "x2=\"0\" y2=\"6\" stroke=\"" FAIL_RED "\" "
+                   "stroke-width=\"3\"/></pattern>"
+                   "<pattern id=\"dr-intr\" width=\"8\" height=\"8\" "
+                   "patternUnits=\"userSpaceOnUse\" "
+                   "patternTransform=\"rotate(-45)\"><rect width=\"8\" "
+                   "height=\"8\" fill=\"#FBEFD0\"/><line x1=\"0\" y1=\"0\" "
+                   "x2=\"0\" y2=\"8\" stroke=\"#E3B23C\" "
+                   "stroke-width=\"3\"/></pattern>"
+                   "<pattern id=\"dr-tail\" width=\"8\" height=\"8\" "
+                   "patternUnits=\"userSpaceOnUse\" "
+                   "patternTransform=\"rotate(-45)\"><rect width=\"8\" "
+                   "height=\"8\" fill=\"#F1F3F5\"/><line x1=\"0\" y1=\"0\" "
+                   "x2=\"0\" y2=\"8\" stroke=\"#D5DADF\" "
+                   "stroke-width=\"2\"/></pattern>"
+                   "<marker id=\"dr-arrow\" viewBox=\"0 0 8 8\" refX=\"7\" "
+                   "refY=\"4\" markerWidth=\"5\" markerHeight=\"5\" "
+                   "orient=\"auto\"><path d=\"M0,0 L8,4 L0,8 z\" "
+                   "fill=\"" CHAIN_INK "\"/></marker></defs>\n"
+                   "<rect width=\"100%%\" height=\"100%%\" fill=\"white\"/>\n",
+                   width, height, width, height);
 }
 
 static int by_row_start(const void *pa, const void *pb) {
@@ -810,7 +806,7 @@ static void chart_flags(chart *c, const double *ends) {
                 c->ch.vias |= 1 << c->ch.via[i];
 }
 
-static void draw_rows(const chart *c, dr__vbuf *b, const double *ends,
+static void draw_rows(const chart *c, dr__buf *b, const double *ends,
                       double left) {
     const dr__vtrace *t = c->t;
     for (int r = 0; r < c->rows; r++) {
@@ -818,45 +814,45 @@ static void draw_rows(const chart *c, dr__vbuf *b, const double *ends,
         char name[64];
         row_name(name, sizeof(name), c, r);
         if (c->row_h >= 8 && r % 2 == 1)
-            dr__vbuf_printf(b,
-                            "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" "
-                            "height=\"%.1f\" fill=\"#F7F9FA\"/>\n",
-                            left, ry, c->ax.w, c->row_h);
+            dr__buf_printf(b,
+                           "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" "
+                           "height=\"%.1f\" fill=\"#F7F9FA\"/>\n",
+                           left, ry, c->ax.w, c->row_h);
         /* The worker's colour, as its tasks have in the DAG diagram; a band
          * of workers has many colours, so none. */
         if (c->per_row == 1)
-            dr__vbuf_printf(b,
-                            "<rect class=\"worker-swatch\" x=\"%.1f\" "
-                            "y=\"%.1f\" width=\"6\" height=\"%.1f\" "
-                            "fill=\"%s\"><title>worker %d: its colour in the "
-                            "task graph</title></rect>\n",
-                            left - 9, ry + (c->row_h - c->bar_h) / 2, c->bar_h,
-                            dr_viz_palette((size_t)r), r);
+            dr__buf_printf(b,
+                           "<rect class=\"worker-swatch\" x=\"%.1f\" "
+                           "y=\"%.1f\" width=\"6\" height=\"%.1f\" "
+                           "fill=\"%s\"><title>worker %d: its colour in the "
+                           "task graph</title></rect>\n",
+                           left - 9, ry + (c->row_h - c->bar_h) / 2, c->bar_h,
+                           dr_viz_palette((size_t)r), r);
         if (c->row_h >= 10 || (c->rows <= 60 && r % 5 == 0) ||
             (c->rows > 60 && r % (c->rows / 10 + 1) == 0))
-            dr__vbuf_printf(b,
-                            "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\" "
-                            "font-size=\"%d\" fill=\"#2B333B\">%s</text>\n",
-                            left - 13, ry + c->row_h / 2 + 4,
-                            c->row_h >= 10 ? 12 : 10, name);
+            dr__buf_printf(b,
+                           "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\" "
+                           "font-size=\"%d\" fill=\"#2B333B\">%s</text>\n",
+                           left - 13, ry + c->row_h / 2 + 4,
+                           c->row_h >= 10 ? 12 : 10, name);
         if (t->makespan - ends[r] > 0) {
             char d[48];
             dr__vfmt_time(d, sizeof(d), t->makespan - ends[r]);
-            dr__vbuf_printf(b,
-                            "<rect class=\"idle-tail\" x=\"%.2f\" y=\"%.1f\" "
-                            "width=\"%.2f\" height=\"%.1f\" "
-                            "fill=\"url(#dr-tail)\"><title>%s: idle tail %s "
-                            "(from %s last task to the end)</title></rect>\n",
-                            ax(&c->ax, ends[r]), row_y(c, r),
-                            ax(&c->ax, t->makespan) - ax(&c->ax, ends[r]),
-                            c->bar_h, name, d,
-                            c->per_row == 1 ? "its" : "their");
+            dr__buf_printf(b,
+                           "<rect class=\"idle-tail\" x=\"%.2f\" y=\"%.1f\" "
+                           "width=\"%.2f\" height=\"%.1f\" "
+                           "fill=\"url(#dr-tail)\"><title>%s: idle tail %s "
+                           "(from %s last task to the end)</title></rect>\n",
+                           ax(&c->ax, ends[r]), row_y(c, r),
+                           ax(&c->ax, t->makespan) - ax(&c->ax, ends[r]),
+                           c->bar_h, name, d,
+                           c->per_row == 1 ? "its" : "their");
         }
     }
 }
 
 /* Draws (b != NULL) or counts the bars of every row. */
-static size_t draw_bars(const chart *c, dr__vbuf *b, double minw) {
+static size_t draw_bars(const chart *c, dr__buf *b, double minw) {
     size_t rects = 0;
     const dr__vtrace *t = c->t;
     for (size_t i = 0; i < t->n;) {
@@ -936,7 +932,7 @@ int dr_viz_gantt_svg(const json_t *trace, const json_t *summary,
 
     /* The legend is drawn first into its own buffer: its height decides
      * where the rows go. */
-    dr__vbuf legend = {0}, body = {0}, out = {0};
+    dr__buf legend = {0}, body = {0}, out = {0};
     double y = 26;
     if (o->legend)
         y += draw_legend(&legend, &c, left, 46, width - right) + 8;
@@ -958,36 +954,36 @@ int dr_viz_gantt_svg(const json_t *trace, const json_t *summary,
     dr__vfmt_time(ms, sizeof(ms), t.makespan);
     if (c.per_row > 1)
         snprintf(band, sizeof(band), " (%d a row)", c.per_row);
-    dr__vbuf_printf(&out,
-                    "<text x=\"%.1f\" y=\"20\" font-size=\"15\" "
-                    "font-weight=\"bold\" fill=\"#1B1F23\">",
-                    left);
+    dr__buf_printf(&out,
+                   "<text x=\"%.1f\" y=\"20\" font-size=\"15\" "
+                   "font-weight=\"bold\" fill=\"#1B1F23\">",
+                   left);
     dr__vbuf_xml(&out, t.graph[0] ? t.graph : "run");
-    dr__vbuf_printf(&out,
-                    "</text><text x=\"%.1f\" y=\"20\" text-anchor=\"end\" "
-                    "font-size=\"12\" fill=\"#4A5560\">%zu attempt%s on %d "
-                    "worker%s%s",
-                    (double)width - right, t.n, t.n == 1 ? "" : "s", t.workers,
-                    t.workers == 1 ? "" : "s", band);
+    dr__buf_printf(&out,
+                   "</text><text x=\"%.1f\" y=\"20\" text-anchor=\"end\" "
+                   "font-size=\"12\" fill=\"#4A5560\">%zu attempt%s on %d "
+                   "worker%s%s",
+                   (double)width - right, t.n, t.n == 1 ? "" : "s", t.workers,
+                   t.workers == 1 ? "" : "s", band);
     if (t.policy[0]) {
-        dr__vbuf_puts(&out, ", policy ");
+        dr__buf_puts(&out, ", policy ");
         dr__vbuf_xml(&out, t.policy);
     }
-    dr__vbuf_printf(&out, " \xC2\xB7 makespan %s%s</text>\n", ms,
-                    t.simulated ? " (simulated)" : "");
-    dr__vbuf_putn(&out, legend.s ? legend.s : "", legend.len);
-    dr__vbuf_putn(&out, body.s ? body.s : "", body.len);
-    dr__vbuf_puts(&out, "</svg>\n");
+    dr__buf_printf(&out, " \xC2\xB7 makespan %s%s</text>\n", ms,
+                   t.simulated ? " (simulated)" : "");
+    dr__buf_putn(&out, legend.s ? legend.s : "", legend.len);
+    dr__buf_putn(&out, body.s ? body.s : "", body.len);
+    dr__buf_puts(&out, "</svg>\n");
     if (legend.oom || body.oom)
         out.oom = 1;
-    dr__vbuf_free(&legend);
-    dr__vbuf_free(&body);
+    dr__buf_free(&legend);
+    dr__buf_free(&body);
     dr__vcolours_free(&c.cats);
     free(ends);
     free(c.cp.names);
     chain_free(&c.ch);
     dr__vtrace_free(&t);
-    *svg = dr__vbuf_take(&out, len);
+    *svg = dr__buf_take(&out, len);
     if (*svg == NULL) {
         dr__error_set(err, DR_ENOMEM, NULL, 0, 0, NULL, "out of memory");
         return DR_ENOMEM;
@@ -1003,16 +999,16 @@ int dr__viz_profile_svg(const json_t *trace, int width, char **svg,
         return rc;
     axis a;
     axis_init(&a, 84, width - 84 - 24, t.makespan);
-    dr__vbuf body = {0}, out = {0};
+    dr__buf body = {0}, out = {0};
     double h = draw_profile(&body, &t, &a, 4);
     svg_open(&out, width, h + 4);
-    dr__vbuf_putn(&out, body.s ? body.s : "", body.len);
-    dr__vbuf_puts(&out, "</svg>\n");
+    dr__buf_putn(&out, body.s ? body.s : "", body.len);
+    dr__buf_puts(&out, "</svg>\n");
     if (body.oom || h < 0)
         out.oom = 1;
-    dr__vbuf_free(&body);
+    dr__buf_free(&body);
     dr__vtrace_free(&t);
-    *svg = dr__vbuf_take(&out, NULL);
+    *svg = dr__buf_take(&out, NULL);
     if (*svg == NULL) {
         dr__error_set(err, DR_ENOMEM, NULL, 0, 0, NULL, "out of memory");
         return DR_ENOMEM;

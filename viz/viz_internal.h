@@ -9,29 +9,17 @@
 
 #include "dagrun.h"
 #include "dagrun/viz.h"
+#include "graph_internal.h"
 
 #include <stdarg.h>
 
 /* ----------------------------------------------------------- text buffer */
 
-/* A growable string.  After any allocation failure `oom` is set and later
- * appends do nothing, so callers check once at the end. */
-typedef struct dr__vbuf {
-    char *s;
-    size_t len, cap;
-    int oom;
-} dr__vbuf;
+/* Every writer builds its text in a dr__buf (graph/buf.c). */
 
-void dr__vbuf_puts(dr__vbuf *b, const char *s);
-void dr__vbuf_putn(dr__vbuf *b, const char *s, size_t n);
-void dr__vbuf_printf(dr__vbuf *b, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
 /* Appends s with &, <, >, " and ' escaped (text and attribute safe); bytes
  * that XML forbids (control characters) become U+FFFD. */
-void dr__vbuf_xml(dr__vbuf *b, const char *s);
-void dr__vbuf_free(dr__vbuf *b);
-/* Hands the string over (caller frees); returns NULL when oom. */
-char *dr__vbuf_take(dr__vbuf *b, size_t *len);
+void dr__vbuf_xml(dr__buf *b, const char *s);
 
 /* --------------------------------------------------------------- traces */
 
