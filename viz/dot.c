@@ -467,71 +467,113 @@ static int write_dot(Agraph_t *ag, char **out, size_t *len, dr_error *err) {
 static GVC_t *gvc_shared;
 static pthread_mutex_t gvc_lock = PTHREAD_MUTEX_INITIALIZER;
 
-int dr_viz_render(const dr_graph *g, const json_t *trace,
-                  const dr_viz_options *o, const char *format, char **out,
-                  size_t *len, dr_error *err) {
+/* Lays out the cgraph graph of a drawing and renders it in `format`
+ * ("svg", "png", ...) into a new string.  0 or a DR_E* code with err. */
+static int render_laid_out(Agraph_t *ag, const char *format, char **out,
+                           size_t *len, dr_error *err) {
+    int rc = 0;
+    pthread_mutex_lock(&gvc_lock);
+    if (gvc_shared == NULL)
+        gvc_shared = gvContext();
+    GVC_t *gvc = gvc_shared;
+    /* Bitmaps at Graphviz's default of 96 dpi are small and blurry on
+     * today's screens (the lecture graph was about 500 pixels wide); 192
+     * doubles them.  Vector formats need no dpi. */
+    if (strcmp(format, "png") == 0 || strcmp(format, "jpg") == 0 ||
+        strcmp(format, "jpeg") == 0)
+        set(ag, "dpi", "192");
+    if (gvc == NULL || gvLayout(gvc, ag, "dot") != 0) {
+        dr__error_set(err, DR_ENOTSUP, NULL, 0, 0, NULL,
+                      "Graphviz could not lay out the graph");
+        rc = DR_ENOTSUP;
+    } else {
+        char *data = NULL;
+        unsigned int n = 0;
+        if (gvRenderData(gvc, ag, DR__MUT(format), &data, &n) != 0 ||
+            data == NULL) {
+            dr__error_set(err, DR_ENOTSUP, NULL, 0, 0, NULL,
+                          "Graphviz cannot render format '%s'", format);
+            rc = DR_ENOTSUP;
+        } else if ((*out = malloc((size_t)n + 1)) == NULL) {
+            rc = DR_ENOMEM;
+            dr__error_set(err, rc, NULL, 0, 0, NULL, "out of memory");
+        } else {
+            memcpy(*out, data, n);
+            (*out)[n] = '\0';
+            *len = n;
+        }
+        if (data != NULL)
+            gvFreeRenderData(data);
+        gvFreeLayout(gvc, ag);
+    }
+    pthread_mutex_unlock(&gvc_lock);
+    return rc;
+}
+
+static int is_dot_format(const char *format) {
+    return strcmp(format, "dot") == 0 || strcmp(format, "gv") == 0;
+}
+
+int dr__viz_render_both(const dr_graph *g, const json_t *trace,
+                        const dr_viz_options *o, char **dot, size_t *dot_len,
+                        const char *format, char **out, size_t *len,
+                        dr_error *err) {
     dr_viz_options defaults;
     if (o == NULL) {
         dr_viz_options_init(&defaults);
         o = &defaults;
     }
-    if (g == NULL || format == NULL || out == NULL || len == NULL) {
+    if (g == NULL || (dot == NULL && out == NULL) ||
+        (dot != NULL && dot_len == NULL) ||
+        (out != NULL && (len == NULL || format == NULL))) {
         dr__error_set(err, DR_EINVAL, NULL, 0, 0, NULL, "invalid argument");
         return DR_EINVAL;
     }
-    *out = NULL;
-    *len = 0;
-    int is_dot = strcmp(format, "dot") == 0 || strcmp(format, "gv") == 0;
+    if (dot != NULL) {
+        *dot = NULL;
+        *dot_len = 0;
+    }
+    if (out != NULL) {
+        *out = NULL;
+        *len = 0;
+    }
+    /* A picture is laid out, and so is held to max_layout_nodes; DOT alone
+     * is not. */
+    int layout = out != NULL;
     dr__dag dag;
     Agraph_t *ag = NULL;
-    int rc = dr__dag_prepare(&dag, g, trace, o, !is_dot, err);
+    int rc = dr__dag_prepare(&dag, g, trace, o, layout, err);
     if (rc == 0 && (ag = to_cgraph(&dag)) == NULL) {
         dr__error_set(err, DR_ENOMEM, NULL, 0, 0, NULL, "out of memory");
         rc = DR_ENOMEM;
     }
-    if (rc == 0 && is_dot) {
-        rc = write_dot(ag, out, len, err);
-    } else if (rc == 0) {
-        pthread_mutex_lock(&gvc_lock);
-        if (gvc_shared == NULL)
-            gvc_shared = gvContext();
-        GVC_t *gvc = gvc_shared;
-        /* Bitmaps at Graphviz's default of 96 dpi are small and blurry on
-         * today's screens (the lecture graph was about 500 pixels wide);
-         * 192 doubles them.  Vector formats need no dpi. */
-        if (strcmp(format, "png") == 0 || strcmp(format, "jpg") == 0 ||
-            strcmp(format, "jpeg") == 0)
-            set(ag, "dpi", "192");
-        if (gvc == NULL || gvLayout(gvc, ag, "dot") != 0) {
-            dr__error_set(err, DR_ENOTSUP, NULL, 0, 0, NULL,
-                          "Graphviz could not lay out the graph");
-            rc = DR_ENOTSUP;
-        } else {
-            char *data = NULL;
-            unsigned int n = 0;
-            if (gvRenderData(gvc, ag, DR__MUT(format), &data, &n) != 0 ||
-                data == NULL) {
-                dr__error_set(err, DR_ENOTSUP, NULL, 0, 0, NULL,
-                              "Graphviz cannot render format '%s'", format);
-                rc = DR_ENOTSUP;
-            } else if ((*out = malloc((size_t)n + 1)) == NULL) {
-                rc = DR_ENOMEM;
-                dr__error_set(err, rc, NULL, 0, 0, NULL, "out of memory");
-            } else {
-                memcpy(*out, data, n);
-                (*out)[n] = '\0';
-                *len = n;
-            }
-            if (data != NULL)
-                gvFreeRenderData(data);
-            gvFreeLayout(gvc, ag);
-        }
-        pthread_mutex_unlock(&gvc_lock);
-    }
+    /* DOT is written before the layout adds its positions. */
+    if (rc == 0 && dot != NULL)
+        rc = write_dot(ag, dot, dot_len, err);
+    if (rc == 0 && out != NULL)
+        rc = render_laid_out(ag, format, out, len, err);
     if (ag != NULL)
         agclose(ag);
     dr__dag_free(&dag);
+    if (rc != 0 && dot != NULL) {
+        free(*dot);
+        *dot = NULL;
+        *dot_len = 0;
+    }
     return rc;
+}
+
+int dr_viz_render(const dr_graph *g, const json_t *trace,
+                  const dr_viz_options *o, const char *format, char **out,
+                  size_t *len, dr_error *err) {
+    if (format == NULL || out == NULL || len == NULL) {
+        dr__error_set(err, DR_EINVAL, NULL, 0, 0, NULL, "invalid argument");
+        return DR_EINVAL;
+    }
+    if (is_dot_format(format))
+        return dr__viz_render_both(g, trace, o, out, len, NULL, NULL, NULL,
+                                   err);
+    return dr__viz_render_both(g, trace, o, NULL, NULL, format, out, len, err);
 }
 
 /* The format for a file name's extension, or NULL. */

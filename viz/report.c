@@ -214,6 +214,13 @@ static void tasks_row(dr__buf *b, const json_t *s, const dr__vtrace *t) {
 int dr_viz_report_html(const dr_graph *g, const json_t *trace,
                        const json_t *summary, const dr_viz_options *o,
                        char **html, size_t *len, dr_error *err) {
+    return dr__viz_report_html_with(g, trace, summary, o, NULL, html, len, err);
+}
+
+int dr__viz_report_html_with(const dr_graph *g, const json_t *trace,
+                             const json_t *summary, const dr_viz_options *o,
+                             const char *dag_svg, char **html, size_t *len,
+                             dr_error *err) {
     if (html == NULL || trace == NULL) {
         dr__error_set(err, DR_EINVAL, NULL, 0, 0, NULL, "invalid argument");
         return DR_EINVAL;
@@ -404,7 +411,9 @@ int dr_viz_report_html(const dr_graph *g, const json_t *trace,
                          "times. A wide graph keeps its natural size: "
                          "scroll sideways.</p>"
                          "<div class=\"rp-figure rp-natural\">\n");
-        if (dr_viz_render(g, trace, o, "svg", &svg, &n, &e2) == 0)
+        if (dag_svg != NULL)
+            put_svg(&b, dag_svg);
+        else if (dr_viz_render(g, trace, o, "svg", &svg, &n, &e2) == 0)
             put_svg(&b, svg);
         else {
             dr__buf_puts(&b, "<p class=\"rp-warn\">");
@@ -671,24 +680,49 @@ int dr_viz_write_run_pictures(const dr_graph *g, const json_t *trace,
     dr_gantt_options_init(&go);
     go.color = o.color;
     const char *sep = dl > 0 && dir[dl - 1] == '/' ? "" : "/";
-    int rc;
-    sprintf(path, "%s%sdag.dot", dir, sep);
-    rc = dr_viz_write(g, trace, &o, path, err);
-    /* The DAG is drawn three times (dag.dot, dag.svg, the report's): its
-     * budget note once is enough. */
-    o.note = NULL;
+    /* The task graph is planned and laid out once: dag.dot, dag.svg and the
+     * report's copy are the same drawing (and its budget note is said
+     * once). */
+    char *dot = NULL, *svg = NULL;
+    size_t dot_len = 0, svg_len = 0;
+    int rc = dr__viz_render_both(g, trace, &o, &dot, &dot_len, "svg", &svg,
+                                 &svg_len, err);
+    if (rc == DR_ETOOBIG) {
+        /* Too many nodes to lay out: DOT is still written, as on its own. */
+        dr_error local;
+        dr_error_clear(&local);
+        if (dr__viz_render_both(g, trace, &o, &dot, &dot_len, NULL, NULL, NULL,
+                                &local) != 0)
+            dot = NULL;
+    }
+    if (dot != NULL) {
+        sprintf(path, "%s%sdag.dot", dir, sep);
+        int wrc = dr_write_file_atomic(path, dot, dot_len, err);
+        if (rc == 0)
+            rc = wrc;
+    }
     if (rc == 0) {
         sprintf(path, "%s%sdag.svg", dir, sep);
-        rc = dr_viz_write(g, trace, &o, path, err);
+        rc = dr_write_file_atomic(path, svg, svg_len, err);
     }
     if (rc == 0) {
         sprintf(path, "%s%sgantt.svg", dir, sep);
         rc = dr_viz_gantt_write(trace, summary, &go, path, err);
     }
     if (rc == 0) {
-        sprintf(path, "%s%sreport.html", dir, sep);
-        rc = dr_viz_report_write(g, trace, summary, &o, path, err);
+        char *html;
+        size_t len;
+        o.note = NULL;
+        rc = dr__viz_report_html_with(g, trace, summary, &o, svg, &html, &len,
+                                      err);
+        if (rc == 0) {
+            sprintf(path, "%s%sreport.html", dir, sep);
+            rc = dr_write_file_atomic(path, html, len, err);
+            free(html);
+        }
     }
+    free(dot);
+    free(svg);
     free(path);
     return rc;
 }

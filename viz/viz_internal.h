@@ -206,6 +206,22 @@ int dr__dgraph_reduce(dr__dgraph *d);
 int dr__dgraph_wrap(dr__dgraph *d, double max_extent);
 /* Predicted seconds of CPU that dot needs for the drawn graph. */
 double dr__dgraph_cost(const dr__dgraph *d);
+/* The DAG diagram planned once and written as DOT (*dot, when dot is not
+ * NULL) and laid out and rendered in `format` (*out, when out is not NULL),
+ * both from the same drawing (dot.c).  New strings; on error neither is
+ * set.  With out, the layout limit applies to both (as dr_viz_render's for
+ * a picture). */
+int dr__viz_render_both(const dr_graph *g, const json_t *trace,
+                        const dr_viz_options *o, char **dot, size_t *dot_len,
+                        const char *format, char **out, size_t *len,
+                        dr_error *err);
+/* dr_viz_report_html with the task graph's SVG already rendered (dag_svg,
+ * borrowed; NULL: rendered here), as dr_viz_write_run_pictures has it from
+ * dag.svg. */
+int dr__viz_report_html_with(const dr_graph *g, const json_t *trace,
+                             const json_t *summary, const dr_viz_options *o,
+                             const char *dag_svg, char **html, size_t *len,
+                             dr_error *err);
 /* The report's style sheet (for tests: no rule may reach into a picture). */
 const char *dr__viz_report_css(void);
 
