@@ -27,17 +27,13 @@
  * each row stands for a band of consecutive workers, BAND_ROWS rows in all
  * (rows are two pixels high by then, and a reader cannot tell worker 4,017
  * from 4,018 anyway), so the output stays bounded by MAX_ROWS rows and
- * MAX_RECTS-ish bars whatever the worker count.  The time axis draws at most
- * MAX_TICKS ticks, whatever the numbers (a NaN step once made it loop forever).
+ * MAX_RECTS-ish bars whatever the worker count.
  *
- * Below the chart, the number of running tasks over time is drawn as a step
- * plot, compressed to at most four points per pixel column, with the worker
- * count as a dashed line.  The sweep relies on the trace reader clamping
- * each attempt's end to the next start on its worker: float rounding would
- * otherwise count two tasks on one worker at once.
+ * Below the chart, the number of running tasks over time (profile.c); the
+ * time axis and the SVG header they share are in timeline.c.
  */
 #include "graph_internal.h"
-#include "viz_internal.h"
+#include "timeline_internal.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -46,112 +42,17 @@
 #define MAX_RECTS 12000
 #define MAX_ROWS 1000
 #define BAND_ROWS 500
-#define MAX_TICKS 200
 #define MAX_LINKS 1000
-#define FAIL_RED "#D62728"
+#define DR__VFAIL_RED "#D62728"
 #define INTR_AMBER "#B8860B"
-#define CHAIN_INK "#1B1B1B"
-#define FONT "font-family=\"Helvetica, Arial, sans-serif\""
+#define DR__VCHAIN_INK "#1B1B1B"
+#define DR__VFONT "font-family=\"Helvetica, Arial, sans-serif\""
 
 void dr_gantt_options_init(dr_gantt_options *o) {
     memset(o, 0, sizeof(*o));
     o->width = 1200;
     o->profile = 1;
     o->legend = 1;
-}
-
-/* ------------------------------------------------------------ time axis */
-
-typedef struct axis {
-    double x0, w;      /* plot area in pixels */
-    double span;       /* microseconds */
-    double unit;       /* microseconds per displayed unit */
-    const char *uname; /* "s", "ms", "µs" */
-    double step;       /* tick step in displayed units */
-    int decimals;
-} axis;
-
-/* The 1-2-5 step at or above raw; raw itself when powers of ten fail
- * (denormals), so that the result is always finite and positive. */
-static double nice_step(double raw) {
-    if (!(raw > 0) || !isfinite(raw))
-        return 1;
-    double p = pow(10, floor(log10(raw)));
-    if (!(p > 0) || !isfinite(p))
-        return raw;
-    double f = raw / p;
-    double s = (f <= 1 ? 1 : f <= 2 ? 2 : f <= 5 ? 5 : 10) * p;
-    return s > 0 && isfinite(s) ? s : raw;
-}
-
-static void axis_init(axis *a, double x0, double w, double span_us) {
-    a->x0 = x0;
-    a->w = w;
-    /* The reader guarantees a finite makespan; below a nanosecond the
-     * ticks would only count rounding. */
-    a->span = isfinite(span_us) && span_us > 1e-3 ? span_us : 1;
-    if (a->span >= 1e6) {
-        a->unit = 1e6;
-        a->uname = "s";
-    } else if (a->span >= 1e3) {
-        a->unit = 1e3;
-        a->uname = "ms";
-    } else {
-        a->unit = 1;
-        a->uname = "\xC2\xB5s";
-    }
-    a->step = nice_step(a->span / a->unit / fmax(2, floor(w / 110)));
-    a->decimals = a->step >= 1 ? 0 : (int)fmin(9, ceil(-log10(a->step) - 1e-9));
-}
-
-static double ax(const axis *a, double us) {
-    return a->x0 + us / a->span * a->w;
-}
-
-/* A tick label: fixed decimals, or 1e+12 style once the numbers are too
- * long to read (a simulated run of absurd costs). */
-static void tick_label(char *buf, size_t len, const axis *a, double v) {
-    if (fabs(v) >= 1e7)
-        snprintf(buf, len, "%.3g", v);
-    else
-        snprintf(buf, len, "%.*f", a->decimals, v);
-}
-
-/* Vertical grid lines from y0 to y1 and labels under y1. */
-static void axis_draw(dr__buf *b, const axis *a, double y0, double y1,
-                      int labels) {
-    double end = a->span / a->unit;
-    dr__buf_puts(b, "<g class=\"axis\">\n");
-    /* The step comes from the span, so there are about w / 110 ticks; the
-     * cap only guards against arithmetic that would say otherwise. */
-    for (int i = 0; i <= MAX_TICKS; i++) {
-        double v = i * a->step;
-        if (!(v <= end * (1 + 1e-9)))
-            break;
-        double x = ax(a, v * a->unit);
-        dr__buf_printf(b,
-                       "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" "
-                       "stroke=\"#E3E7EB\"/>\n",
-                       x, y0, x, y1 + 4);
-        if (labels) {
-            char t[48];
-            tick_label(t, sizeof(t), a, v);
-            dr__buf_printf(b,
-                           "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\" "
-                           "font-size=\"11\" fill=\"#4A5560\">%s</text>\n",
-                           x, y1 + 16, t);
-        }
-    }
-    dr__buf_printf(b,
-                   "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" "
-                   "stroke=\"#8A949E\"/>\n",
-                   a->x0, y1, a->x0 + a->w, y1);
-    if (labels)
-        dr__buf_printf(b,
-                       "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\" "
-                       "font-size=\"11\" fill=\"#4A5560\">time (%s)</text>\n",
-                       a->x0 + a->w, y1 + 32, a->uname);
-    dr__buf_puts(b, "</g>\n");
 }
 
 /* --------------------------------------------------------- critical path */
@@ -274,7 +175,7 @@ static void chain_free(chain *c) {
 
 typedef struct chart {
     const dr__vtrace *t;
-    axis ax;
+    dr__vaxis ax;
     double top, row_h, bar_h;
     int per_row; /* workers a row stands for: 1, or the band's size */
     int rows;
@@ -349,13 +250,14 @@ static size_t draw_row(const chart *c, dr__buf *b, const dr__vattempt *a,
     size_t rects = 0;
     double y = row_y(c, a[0].row);
     for (size_t i = 0; i < n;) {
-        double x0 = ax(&c->ax, a[i].ts), x1 = ax(&c->ax, a[i].ts + a[i].dur);
+        double x0 = dr__vaxis_x(&c->ax, a[i].ts),
+               x1 = dr__vaxis_x(&c->ax, a[i].ts + a[i].dur);
         size_t j = i + 1;
         if (x1 - x0 < minw) {
             /* Merge the narrow bars that follow with no visible gap. */
             while (j < n) {
-                double nx0 = ax(&c->ax, a[j].ts),
-                       nx1 = ax(&c->ax, a[j].ts + a[j].dur);
+                double nx0 = dr__vaxis_x(&c->ax, a[j].ts),
+                       nx1 = dr__vaxis_x(&c->ax, a[j].ts + a[j].dur);
                 if (nx1 - nx0 >= minw || nx0 - x1 >= 1.0)
                     break;
                 if (nx1 > x1)
@@ -386,8 +288,8 @@ static size_t draw_row(const chart *c, dr__buf *b, const dr__vattempt *a,
                                : intr && j - i == 1 ? "url(#dr-intr)"
                                : mixed              ? "#8C96A0"
                                                     : col;
-            const char *stroke = in_chain || cp ? CHAIN_INK
-                                 : failed       ? FAIL_RED
+            const char *stroke = in_chain || cp ? DR__VCHAIN_INK
+                                 : failed       ? DR__VFAIL_RED
                                  : intr         ? INTR_AMBER
                                                 : "none";
             dr__buf_printf(b,
@@ -451,15 +353,18 @@ static void draw_links(const chart *c, dr__buf *b) {
     const chain *ch = &c->ch;
     if (ch->n < 2 || ch->n > MAX_LINKS)
         return;
-    dr__buf_puts(b, "<g class=\"chain-links\" fill=\"none\" stroke=\"" CHAIN_INK
-                    "\" stroke-width=\"1.6\">\n");
+    dr__buf_puts(
+        b, "<g class=\"chain-links\" fill=\"none\" stroke=\"" DR__VCHAIN_INK
+           "\" stroke-width=\"1.6\">\n");
     for (size_t i = 1; i < ch->n; i++) {
         if (ch->at[i - 1] == SIZE_MAX || ch->at[i] == SIZE_MAX)
             continue;
         const dr__vattempt *p = &c->t->a[ch->at[i - 1]],
                            *q = &c->t->a[ch->at[i]];
-        double px0 = ax(&c->ax, p->ts), px1 = ax(&c->ax, p->ts + p->dur);
-        double qx0 = ax(&c->ax, q->ts), qx1 = ax(&c->ax, q->ts + q->dur);
+        double px0 = dr__vaxis_x(&c->ax, p->ts),
+               px1 = dr__vaxis_x(&c->ax, p->ts + p->dur);
+        double qx0 = dr__vaxis_x(&c->ax, q->ts),
+               qx1 = dr__vaxis_x(&c->ax, q->ts + q->dur);
         /* From inside the end of one bar to inside the start of the next,
          * so that even bars that touch get an arc as wide as they allow. */
         double x1 = px1 - fmin(36, (px1 - px0) / 3),
@@ -562,7 +467,7 @@ static double draw_legend(dr__buf *b, const chart *c, double x0, double y,
                 if (!c->any_failed)
                     continue;
                 fill = "url(#dr-hatch)";
-                stroke = FAIL_RED;
+                stroke = DR__VFAIL_RED;
                 text = "failed";
                 break;
             case 1:
@@ -582,27 +487,27 @@ static double draw_legend(dr__buf *b, const chart *c, double x0, double y,
             case 3:
                 if (c->ch.matched == 0)
                     continue;
-                stroke = CHAIN_INK;
+                stroke = DR__VCHAIN_INK;
                 text = chain_text;
                 break;
             case 4:
                 if (!(c->ch.vias & (1 << DR__VVIA_DEPENDENCY)))
                     continue;
-                stroke = CHAIN_INK;
+                stroke = DR__VCHAIN_INK;
                 kind = SW_LINE;
                 text = "waited for a dependency";
                 break;
             case 5:
                 if (!(c->ch.vias & (1 << DR__VVIA_WORKER)))
                     continue;
-                stroke = CHAIN_INK;
+                stroke = DR__VCHAIN_INK;
                 kind = SW_LINE_DASHED;
                 text = "waited for a worker";
                 break;
             default:
                 if (!c->any_cp)
                     continue;
-                stroke = CHAIN_INK;
+                stroke = DR__VCHAIN_INK;
                 text = "critical path";
                 break;
             }
@@ -616,154 +521,7 @@ static double draw_legend(dr__buf *b, const chart *c, double x0, double y,
     return y - y0 + 20;
 }
 
-/* ------------------------------------------------------------- profile */
-
-typedef struct step_ev {
-    double t;
-    int d;
-} step_ev;
-
-static int ev_cmp(const void *pa, const void *pb) {
-    const step_ev *a = pa, *b = pb;
-    if (a->t != b->t)
-        return a->t < b->t ? -1 : 1;
-    return a->d - b->d; /* ends (-1) before starts (+1) */
-}
-
-/* Draws the running-tasks plot at y0; returns the height used or -1. */
-static double draw_profile(dr__buf *b, const dr__vtrace *t, const axis *a,
-                           double y0) {
-    step_ev *ev = malloc((2 * t->n + 1) * sizeof(*ev));
-    if (ev == NULL)
-        return -1;
-    for (size_t i = 0; i < t->n; i++) {
-        ev[2 * i] = (step_ev){t->a[i].ts, +1};
-        ev[2 * i + 1] = (step_ev){t->a[i].ts + t->a[i].dur, -1};
-    }
-    size_t ne = 2 * t->n;
-    qsort(ev, ne, sizeof(*ev), ev_cmp);
-    int run = 0, maxrun = 0;
-    double area = 0, last = 0;
-    for (size_t i = 0; i < ne; i++) {
-        area += run * (ev[i].t - last);
-        last = ev[i].t;
-        run += ev[i].d;
-        if (run > maxrun)
-            maxrun = run;
-    }
-    double avg = t->makespan > 0 ? area / t->makespan : 0;
-    int top = maxrun > t->workers ? maxrun : t->workers;
-    double ystep = nice_step(top / 4.0);
-    if (ystep < 1)
-        ystep = 1;
-    double ymax = ceil(top / ystep) * ystep;
-    if (ymax < top + 0.5 && ymax > 0)
-        ymax += ystep;
-    double ph = 150, py = y0 + 30;
-    /* A billionth of the run: far below a pixel, far above an ulp. */
-    double same_instant = t->makespan * 1e-9;
-#define Y(v) (py + ph - (v) / ymax * ph)
-    dr__buf_printf(b,
-                   "<text x=\"%.1f\" y=\"%.1f\" font-size=\"13\" "
-                   "font-weight=\"bold\" fill=\"#2B333B\">Running tasks over "
-                   "time</text><text x=\"%.1f\" y=\"%.1f\" font-size=\"12\" "
-                   "fill=\"#4A5560\">max %d, time-weighted mean %.2f, "
-                   "%d workers</text>\n",
-                   a->x0, y0 + 14, a->x0 + 190, y0 + 14, maxrun, avg,
-                   t->workers);
-    for (double v = 0; v <= ymax + 1e-9; v += ystep) {
-        dr__buf_printf(b,
-                       "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" "
-                       "stroke=\"#EEF1F4\"/><text x=\"%.1f\" y=\"%.1f\" "
-                       "text-anchor=\"end\" font-size=\"11\" "
-                       "fill=\"#4A5560\">%g</text>\n",
-                       a->x0, Y(v), a->x0 + a->w, Y(v), a->x0 - 6, Y(v) + 4, v);
-    }
-    axis_draw(b, a, py, py + ph, 1);
-    /* The step path, at most four points per pixel column. */
-    dr__buf_printf(b, "<path class=\"profile\" d=\"M%.1f,%.1f", a->x0, Y(0));
-    run = 0;
-    long col = -1;
-    int cmin = 0, cmax = 0, cfirst = 0;
-    double cx = a->x0;
-    for (size_t i = 0; i <= ne; i++) {
-        long c = i < ne ? (long)floor(ax(a, ev[i].t)) : -2;
-        if (c != col && col != -1) {
-            dr__buf_printf(b, " H%.1f V%.1f", cx, Y(cfirst));
-            if (cmin != cfirst)
-                dr__buf_printf(b, " V%.1f", Y(cmin));
-            if (cmax != cmin)
-                dr__buf_printf(b, " V%.1f", Y(cmax));
-            dr__buf_printf(b, " V%.1f", Y(run));
-        }
-        if (i == ne)
-            break;
-        if (c != col) {
-            col = c;
-            cx = ax(a, ev[i].t);
-            cfirst = cmin = cmax = run;
-        }
-        run += ev[i].d;
-        /* Events at one instant (an end and the next start) are one step:
-         * no dip in between.  "One instant" allows for rounding: a trace
-         * built in memory has ts + dur one ulp short of the next start
-         * (dur = end - start is rounded), which drew a spike down to one
-         * task fewer at every hand-over. */
-        if (i + 1 < ne && ev[i + 1].t - ev[i].t <= same_instant)
-            continue;
-        if (run < cmin)
-            cmin = run;
-        if (run > cmax)
-            cmax = run;
-    }
-    dr__buf_printf(b,
-                   " H%.1f V%.1f Z\" fill=\"#5A6570\" fill-opacity=\"0.22\" "
-                   "stroke=\"#3B4550\" stroke-width=\"1.5\"/>\n",
-                   ax(a, t->makespan), Y(0));
-    dr__buf_printf(b,
-                   "<line class=\"workers\" x1=\"%.1f\" y1=\"%.1f\" "
-                   "x2=\"%.1f\" y2=\"%.1f\" stroke=\"" FAIL_RED "\" "
-                   "stroke-width=\"1.5\" stroke-dasharray=\"6 4\"/>"
-                   "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\" "
-                   "font-size=\"11\" fill=\"" FAIL_RED "\">%d workers</text>\n",
-                   a->x0, Y(t->workers), a->x0 + a->w, Y(t->workers),
-                   a->x0 + a->w, Y(t->workers) - 4, t->workers);
-#undef Y
-    free(ev);
-    return 30 + ph + 40;
-}
-
 /* ---------------------------------------------------------------- chart */
-
-static void svg_open(dr__buf *b, int width, double height) {
-    dr__buf_printf(b,
-                   "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" "
-                   "height=\"%.0f\" viewBox=\"0 0 %d %.0f\" " FONT ">\n"
-                   "<defs><pattern id=\"dr-hatch\" width=\"6\" height=\"6\" "
-                   "patternUnits=\"userSpaceOnUse\" "
-                   "patternTransform=\"rotate(45)\"><rect width=\"6\" "
-                   "height=\"6\" fill=\"#F8D0D1\"/><line x1=\"0\" y1=\"0\" "
-                   "x2=\"0\" y2=\"6\" stroke=\"" FAIL_RED "\" "
-                   "stroke-width=\"3\"/></pattern>"
-                   "<pattern id=\"dr-intr\" width=\"8\" height=\"8\" "
-                   "patternUnits=\"userSpaceOnUse\" "
-                   "patternTransform=\"rotate(-45)\"><rect width=\"8\" "
-                   "height=\"8\" fill=\"#FBEFD0\"/><line x1=\"0\" y1=\"0\" "
-                   "x2=\"0\" y2=\"8\" stroke=\"#E3B23C\" "
-                   "stroke-width=\"3\"/></pattern>"
-                   "<pattern id=\"dr-tail\" width=\"8\" height=\"8\" "
-                   "patternUnits=\"userSpaceOnUse\" "
-                   "patternTransform=\"rotate(-45)\"><rect width=\"8\" "
-                   "height=\"8\" fill=\"#F1F3F5\"/><line x1=\"0\" y1=\"0\" "
-                   "x2=\"0\" y2=\"8\" stroke=\"#D5DADF\" "
-                   "stroke-width=\"2\"/></pattern>"
-                   "<marker id=\"dr-arrow\" viewBox=\"0 0 8 8\" refX=\"7\" "
-                   "refY=\"4\" markerWidth=\"5\" markerHeight=\"5\" "
-                   "orient=\"auto\"><path d=\"M0,0 L8,4 L0,8 z\" "
-                   "fill=\"" CHAIN_INK "\"/></marker></defs>\n"
-                   "<rect width=\"100%%\" height=\"100%%\" fill=\"white\"/>\n",
-                   width, height, width, height);
-}
 
 static int by_row_start(const void *pa, const void *pb) {
     const dr__vattempt *a = pa, *b = pb;
@@ -838,15 +596,15 @@ static void draw_rows(const chart *c, dr__buf *b, const double *ends,
         if (t->makespan - ends[r] > 0) {
             char d[48];
             dr__vfmt_time(d, sizeof(d), t->makespan - ends[r]);
-            dr__buf_printf(b,
-                           "<rect class=\"idle-tail\" x=\"%.2f\" y=\"%.1f\" "
-                           "width=\"%.2f\" height=\"%.1f\" "
-                           "fill=\"url(#dr-tail)\"><title>%s: idle tail %s "
-                           "(from %s last task to the end)</title></rect>\n",
-                           ax(&c->ax, ends[r]), row_y(c, r),
-                           ax(&c->ax, t->makespan) - ax(&c->ax, ends[r]),
-                           c->bar_h, name, d,
-                           c->per_row == 1 ? "its" : "their");
+            dr__buf_printf(
+                b,
+                "<rect class=\"idle-tail\" x=\"%.2f\" y=\"%.1f\" "
+                "width=\"%.2f\" height=\"%.1f\" "
+                "fill=\"url(#dr-tail)\"><title>%s: idle tail %s "
+                "(from %s last task to the end)</title></rect>\n",
+                dr__vaxis_x(&c->ax, ends[r]), row_y(c, r),
+                dr__vaxis_x(&c->ax, t->makespan) - dr__vaxis_x(&c->ax, ends[r]),
+                c->bar_h, name, d, c->per_row == 1 ? "its" : "their");
         }
     }
 }
@@ -920,7 +678,7 @@ int dr_viz_gantt_svg(const json_t *trace, const json_t *summary,
     double left =
                fmax(t.workers > 999 ? 96 : 84, 20 + 6 * (double)strlen(last)),
            right = 24;
-    axis_init(&c.ax, left, width - left - right, t.makespan);
+    dr__vaxis_init(&c.ax, left, width - left - right, t.makespan);
     c.row_h = fmin(26, fmax(2, 520.0 / c.rows));
     c.bar_h = c.row_h >= 8 ? c.row_h * 0.72 : c.row_h;
 
@@ -939,17 +697,17 @@ int dr_viz_gantt_svg(const json_t *trace, const json_t *summary,
     c.top = y + 8;
     double gh = c.row_h * c.rows;
     draw_rows(&c, &body, ends, left);
-    axis_draw(&body, &c.ax, c.top - 4, c.top + gh + 4, 1);
+    dr__vaxis_draw(&body, &c.ax, c.top - 4, c.top + gh + 4, 1);
     draw_bars(&c, &body, minw);
     draw_links(&c, &body);
     double height = c.top + gh + 44;
     if (o->profile) {
-        double ph = draw_profile(&body, &t, &c.ax, height);
+        double ph = dr__vprofile_draw(&body, &t, &c.ax, height);
         if (ph < 0)
             body.oom = 1;
         height += ph;
     }
-    svg_open(&out, width, height);
+    dr__vtimeline_open(&out, width, height);
     char ms[48], band[48] = "";
     dr__vfmt_time(ms, sizeof(ms), t.makespan);
     if (c.per_row > 1)
@@ -984,31 +742,6 @@ int dr_viz_gantt_svg(const json_t *trace, const json_t *summary,
     chain_free(&c.ch);
     dr__vtrace_free(&t);
     *svg = dr__buf_take(&out, len);
-    if (*svg == NULL) {
-        dr__error_set(err, DR_ENOMEM, NULL, 0, 0, NULL, "out of memory");
-        return DR_ENOMEM;
-    }
-    return 0;
-}
-
-int dr__viz_profile_svg(const json_t *trace, int width, char **svg,
-                        dr_error *err) {
-    dr__vtrace t;
-    int rc = dr__vtrace_read(trace, &t, err);
-    if (rc != 0)
-        return rc;
-    axis a;
-    axis_init(&a, 84, width - 84 - 24, t.makespan);
-    dr__buf body = {0}, out = {0};
-    double h = draw_profile(&body, &t, &a, 4);
-    svg_open(&out, width, h + 4);
-    dr__buf_putn(&out, body.s ? body.s : "", body.len);
-    dr__buf_puts(&out, "</svg>\n");
-    if (body.oom || h < 0)
-        out.oom = 1;
-    dr__buf_free(&body);
-    dr__vtrace_free(&t);
-    *svg = dr__buf_take(&out, NULL);
     if (*svg == NULL) {
         dr__error_set(err, DR_ENOMEM, NULL, 0, 0, NULL, "out of memory");
         return DR_ENOMEM;
