@@ -44,8 +44,8 @@ static void esc(dr__buf *b, const char *s) {
 
 static void read_runs(dr__dag *b) {
     size_t n = dr_graph_ntasks(b->g);
-    for (size_t i = 0; i < b->trace.n; i++) {
-        const dr__vattempt *a = &b->trace.a[i];
+    for (size_t i = 0; i < b->trace->n; i++) {
+        const dr__vattempt *a = &b->trace->a[i];
         dr_task t = dr_graph_find(b->g, a->task);
         if (t == DR_TASK_NONE || t >= n)
             continue;
@@ -504,7 +504,6 @@ noted:
 
 void dr__dag_free(dr__dag *b) {
     dr__drawing_free(&b->d);
-    dr__vtrace_free(&b->trace);
     dr__groups_free(&b->groups);
     dr__vcolours_free(&b->colours);
     free(b->runs);
@@ -513,7 +512,7 @@ void dr__dag_free(dr__dag *b) {
     free(b->cp_prev);
 }
 
-int dr__dag_prepare(dr__dag *b, const dr_graph *g, const json_t *trace,
+int dr__dag_prepare(dr__dag *b, const dr_graph *g, const dr__vtrace *trace,
                     const dr_viz_options *o, int layout, dr_error *err) {
     memset(b, 0, sizeof(*b));
     b->g = g;
@@ -529,10 +528,9 @@ int dr__dag_prepare(dr__dag *b, const dr_graph *g, const json_t *trace,
     size_t n = dr_graph_ntasks(g), m = n ? n : 1;
     int rc;
     if (trace != NULL) {
-        if ((rc = dr__vtrace_read(trace, &b->trace, err)) != 0)
-            return rc;
+        b->trace = trace;
         b->have_trace = 1;
-        if ((rc = dr__vtrace_check_graph(&b->trace, g, err)) != 0)
+        if ((rc = dr__vtrace_check_graph(trace, g, err)) != 0)
             return rc;
     }
     b->color = o->color == DR_VIZ_COLOR_GROUP ? DR__DAG_COLOR_GROUP
@@ -555,7 +553,7 @@ int dr__dag_prepare(dr__dag *b, const dr_graph *g, const json_t *trace,
     critical_path(b, topo);
     if (b->color == DR__DAG_COLOR_GROUP) {
         if (need_groups(b) != 0 ||
-            dr__vcolours_build(&b->colours, b->have_trace ? &b->trace : NULL,
+            dr__vcolours_build(&b->colours, b->trace,
                                (const char *const *)b->groups.name,
                                b->groups.n) != 0)
             goto oom;

@@ -309,7 +309,7 @@ static void legend_colours(const dr__dag *b, dr__buf *h) {
     char sw[96];
     if (b->color == DR__DAG_COLOR_WORKER) {
         legend_row_as(h, NULL, "Colour: the worker that ran it", 1);
-        int w = b->trace.workers, shown = w < 10 ? w : 10;
+        int w = b->trace->workers, shown = w < 10 ? w : 10;
         for (int i = 0; i < shown; i++) {
             char text[64];
             snprintf(sw, sizeof(sw), "BGCOLOR=\"%s\"",
@@ -514,7 +514,7 @@ static int is_dot_format(const char *format) {
     return strcmp(format, "dot") == 0 || strcmp(format, "gv") == 0;
 }
 
-int dr__viz_render_both(const dr_graph *g, const json_t *trace,
+int dr__viz_render_both(const dr_graph *g, const dr__vtrace *trace,
                         const dr_viz_options *o, char **dot, size_t *dot_len,
                         const char *format, char **out, size_t *len,
                         dr_error *err) {
@@ -570,10 +570,22 @@ int dr_viz_render(const dr_graph *g, const json_t *trace,
         dr__error_set(err, DR_EINVAL, NULL, 0, 0, NULL, "invalid argument");
         return DR_EINVAL;
     }
+    /* What is wrong with the graph is said before what is wrong with the
+     * trace. */
+    if (g == NULL || (dr_graph_topo_order(g) == NULL && dr_graph_ntasks(g) > 0))
+        trace = NULL;
+    dr__vtrace t;
+    int rc = trace != NULL ? dr__vtrace_read(trace, &t, err) : 0;
+    if (rc != 0)
+        return rc;
+    const dr__vtrace *tp = trace != NULL ? &t : NULL;
     if (is_dot_format(format))
-        return dr__viz_render_both(g, trace, o, out, len, NULL, NULL, NULL,
-                                   err);
-    return dr__viz_render_both(g, trace, o, NULL, NULL, format, out, len, err);
+        rc = dr__viz_render_both(g, tp, o, out, len, NULL, NULL, NULL, err);
+    else
+        rc = dr__viz_render_both(g, tp, o, NULL, NULL, format, out, len, err);
+    if (tp != NULL)
+        dr__vtrace_free(&t);
+    return rc;
 }
 
 /* The format for a file name's extension, or NULL. */

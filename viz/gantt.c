@@ -642,6 +642,18 @@ int dr_viz_gantt_svg(const json_t *trace, const json_t *summary,
         o->max_workers > 0 ? "raise it with --max-workers N" : NULL, &t, err);
     if (rc != 0)
         return rc;
+    rc = dr__vgantt_svg(&t, summary, o, svg, len, err);
+    dr__vtrace_free(&t);
+    return rc;
+}
+
+int dr__vgantt_svg(const dr__vtrace *trace, const json_t *summary,
+                   const dr_gantt_options *o, char **svg, size_t *len,
+                   dr_error *err) {
+    *svg = NULL;
+    /* The chart's own view of the trace: the same attempts, except that
+     * bands of workers (below) regroup and reorder a copy of them. */
+    dr__vtrace t = *trace;
     int width = o->width >= 400 && o->width <= 20000 ? o->width : 1200;
     chart c;
     memset(&c, 0, sizeof(c));
@@ -651,7 +663,14 @@ int dr_viz_gantt_svg(const json_t *trace, const json_t *summary,
     c.per_row =
         t.workers <= MAX_ROWS ? 1 : (t.workers + BAND_ROWS - 1) / BAND_ROWS;
     c.rows = (t.workers + c.per_row - 1) / c.per_row;
+    dr__vattempt *banded = NULL;
     if (c.per_row > 1) {
+        if ((banded = malloc((t.n ? t.n : 1) * sizeof(*banded))) == NULL) {
+            dr__error_set(err, DR_ENOMEM, NULL, 0, 0, NULL, "out of memory");
+            return DR_ENOMEM;
+        }
+        memcpy(banded, t.a, t.n * sizeof(*banded));
+        t.a = banded;
         for (size_t i = 0; i < t.n; i++)
             t.a[i].row = t.a[i].worker / c.per_row;
         qsort(t.a, t.n, sizeof(*t.a), by_row_start);
@@ -665,7 +684,7 @@ int dr_viz_gantt_svg(const json_t *trace, const json_t *summary,
         free(ends);
         free(c.cp.names);
         chain_free(&c.ch);
-        dr__vtrace_free(&t);
+        free(banded);
         dr__error_set(err, DR_ENOMEM, NULL, 0, 0, NULL, "out of memory");
         return DR_ENOMEM;
     }
@@ -740,7 +759,7 @@ int dr_viz_gantt_svg(const json_t *trace, const json_t *summary,
     free(ends);
     free(c.cp.names);
     chain_free(&c.ch);
-    dr__vtrace_free(&t);
+    free(banded);
     *svg = dr__buf_take(&out, len);
     if (*svg == NULL) {
         dr__error_set(err, DR_ENOMEM, NULL, 0, 0, NULL, "out of memory");

@@ -24,7 +24,7 @@ static int ev_cmp(const void *pa, const void *pb) {
 }
 
 double dr__vprofile_draw(dr__buf *b, const dr__vtrace *t, const dr__vaxis *a,
-                           double y0) {
+                         double y0) {
     step_ev *ev = malloc((2 * t->n + 1) * sizeof(*ev));
     if (ev == NULL)
         return -1;
@@ -117,7 +117,8 @@ double dr__vprofile_draw(dr__buf *b, const dr__vtrace *t, const dr__vaxis *a,
                    "x2=\"%.1f\" y2=\"%.1f\" stroke=\"" DR__VFAIL_RED "\" "
                    "stroke-width=\"1.5\" stroke-dasharray=\"6 4\"/>"
                    "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\" "
-                   "font-size=\"11\" fill=\"" DR__VFAIL_RED "\">%d workers</text>\n",
+                   "font-size=\"11\" fill=\"" DR__VFAIL_RED
+                   "\">%d workers</text>\n",
                    a->x0, Y(t->workers), a->x0 + a->w, Y(t->workers),
                    a->x0 + a->w, Y(t->workers) - 4, t->workers);
 #undef Y
@@ -125,23 +126,18 @@ double dr__vprofile_draw(dr__buf *b, const dr__vtrace *t, const dr__vaxis *a,
     return 30 + ph + 40;
 }
 
-int dr__viz_profile_svg(const json_t *trace, int width, char **svg,
-                        dr_error *err) {
-    dr__vtrace t;
-    int rc = dr__vtrace_read(trace, &t, err);
-    if (rc != 0)
-        return rc;
+int dr__vprofile_svg(const dr__vtrace *t, int width, char **svg,
+                     dr_error *err) {
     dr__vaxis a;
-    dr__vaxis_init(&a, 84, width - 84 - 24, t.makespan);
+    dr__vaxis_init(&a, 84, width - 84 - 24, t->makespan);
     dr__buf body = {0}, out = {0};
-    double h = dr__vprofile_draw(&body, &t, &a, 4);
+    double h = dr__vprofile_draw(&body, t, &a, 4);
     dr__vtimeline_open(&out, width, h + 4);
     dr__buf_putn(&out, body.s ? body.s : "", body.len);
     dr__buf_puts(&out, "</svg>\n");
     if (body.oom || h < 0)
         out.oom = 1;
     dr__buf_free(&body);
-    dr__vtrace_free(&t);
     *svg = dr__buf_take(&out, NULL);
     if (*svg == NULL) {
         dr__error_set(err, DR_ENOMEM, NULL, 0, 0, NULL, "out of memory");

@@ -214,13 +214,6 @@ static void tasks_row(dr__buf *b, const json_t *s, const dr__vtrace *t) {
 int dr_viz_report_html(const dr_graph *g, const json_t *trace,
                        const json_t *summary, const dr_viz_options *o,
                        char **html, size_t *len, dr_error *err) {
-    return dr__viz_report_html_with(g, trace, summary, o, NULL, html, len, err);
-}
-
-int dr__viz_report_html_with(const dr_graph *g, const json_t *trace,
-                             const json_t *summary, const dr_viz_options *o,
-                             const char *dag_svg, char **html, size_t *len,
-                             dr_error *err) {
     if (html == NULL || trace == NULL) {
         dr__error_set(err, DR_EINVAL, NULL, 0, 0, NULL, "invalid argument");
         return DR_EINVAL;
@@ -230,10 +223,21 @@ int dr__viz_report_html_with(const dr_graph *g, const json_t *trace,
     int rc = dr__vtrace_read(trace, &t, err);
     if (rc != 0)
         return rc;
-    if (g != NULL && (rc = dr__vtrace_check_graph(&t, g, err)) != 0) {
-        dr__vtrace_free(&t);
+    rc = dr__viz_report_html_with(g, &t, summary, o, NULL, html, len, err);
+    dr__vtrace_free(&t);
+    return rc;
+}
+
+int dr__viz_report_html_with(const dr_graph *g, const dr__vtrace *trace,
+                             const json_t *summary, const dr_viz_options *o,
+                             const char *dag_svg, char **html, size_t *len,
+                             dr_error *err) {
+    *html = NULL;
+    int rc;
+    if (g != NULL && (rc = dr__vtrace_check_graph(trace, g, err)) != 0)
         return rc;
-    }
+    /* Read only: the attempts are the caller's. */
+    const dr__vtrace t = *trace;
     const json_t *s = json_is_object(summary) ? summary : NULL;
     dr__buf b = {0};
     char v[128];
@@ -413,7 +417,8 @@ int dr__viz_report_html_with(const dr_graph *g, const json_t *trace,
                          "<div class=\"rp-figure rp-natural\">\n");
         if (dag_svg != NULL)
             put_svg(&b, dag_svg);
-        else if (dr_viz_render(g, trace, o, "svg", &svg, &n, &e2) == 0)
+        else if (dr__viz_render_both(g, trace, o, NULL, NULL, "svg", &svg, &n,
+                                     &e2) == 0)
             put_svg(&b, svg);
         else {
             dr__buf_puts(&b, "<p class=\"rp-warn\">");
@@ -428,7 +433,7 @@ int dr__viz_report_html_with(const dr_graph *g, const json_t *trace,
     go.profile = 0;
     go.color = o->color;
     char *svg = NULL;
-    if ((rc = dr_viz_gantt_svg(trace, summary, &go, &svg, NULL, err)) != 0)
+    if ((rc = dr__vgantt_svg(trace, summary, &go, &svg, NULL, err)) != 0)
         goto out;
     dr__buf_puts(&b, "<section id=\"gantt\"><h2>Timeline</h2><p>One row per "
                      "worker, marked with the worker's colour from the task "
@@ -448,7 +453,7 @@ int dr__viz_report_html_with(const dr_graph *g, const json_t *trace,
     put_svg(&b, svg);
     free(svg);
     dr__buf_puts(&b, "</div></section>\n");
-    if ((rc = dr__viz_profile_svg(trace, 1200, &svg, err)) != 0)
+    if ((rc = dr__vprofile_svg(trace, 1200, &svg, err)) != 0)
         goto out;
     dr__buf_puts(&b, "<section id=\"profile\"><h2>Parallelism profile</h2>"
                      "<p>How many tasks ran at each moment; the dashed line "
@@ -626,7 +631,6 @@ int dr__viz_report_html_with(const dr_graph *g, const json_t *trace,
                      ". Self-contained: no scripts, "
                      "no network.</footer>\n</main></body></html>\n");
 out:
-    dr__vtrace_free(&t);
     if (rc != 0) {
         dr__buf_free(&b);
         return rc;
@@ -683,15 +687,22 @@ int dr_viz_write_run_pictures(const dr_graph *g, const json_t *trace,
     /* The task graph is planned and laid out once: dag.dot, dag.svg and the
      * report's copy are the same drawing (and its budget note is said
      * once). */
+    /* ... and the trace is read once for all of them. */
+    dr__vtrace t;
+    int rc = dr__vtrace_read(trace, &t, err);
+    if (rc != 0) {
+        free(path);
+        return rc;
+    }
     char *dot = NULL, *svg = NULL;
     size_t dot_len = 0, svg_len = 0;
-    int rc = dr__viz_render_both(g, trace, &o, &dot, &dot_len, "svg", &svg,
-                                 &svg_len, err);
+    rc = dr__viz_render_both(g, &t, &o, &dot, &dot_len, "svg", &svg, &svg_len,
+                             err);
     if (rc == DR_ETOOBIG) {
         /* Too many nodes to lay out: DOT is still written, as on its own. */
         dr_error local;
         dr_error_clear(&local);
-        if (dr__viz_render_both(g, trace, &o, &dot, &dot_len, NULL, NULL, NULL,
+        if (dr__viz_render_both(g, &t, &o, &dot, &dot_len, NULL, NULL, NULL,
                                 &local) != 0)
             dot = NULL;
     }
@@ -706,21 +717,27 @@ int dr_viz_write_run_pictures(const dr_graph *g, const json_t *trace,
         rc = dr_write_file_atomic(path, svg, svg_len, err);
     }
     if (rc == 0) {
-        sprintf(path, "%s%sgantt.svg", dir, sep);
-        rc = dr_viz_gantt_write(trace, summary, &go, path, err);
+        char *gantt;
+        size_t len;
+        if ((rc = dr__vgantt_svg(&t, summary, &go, &gantt, &len, err)) == 0) {
+            sprintf(path, "%s%sgantt.svg", dir, sep);
+            rc = dr_write_file_atomic(path, gantt, len, err);
+            free(gantt);
+        }
     }
     if (rc == 0) {
         char *html;
         size_t len;
         o.note = NULL;
-        rc = dr__viz_report_html_with(g, trace, summary, &o, svg, &html, &len,
-                                      err);
+        rc =
+            dr__viz_report_html_with(g, &t, summary, &o, svg, &html, &len, err);
         if (rc == 0) {
             sprintf(path, "%s%sreport.html", dir, sep);
             rc = dr_write_file_atomic(path, html, len, err);
             free(html);
         }
     }
+    dr__vtrace_free(&t);
     free(dot);
     free(svg);
     free(path);

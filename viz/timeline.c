@@ -61,7 +61,7 @@ static void tick_label(char *buf, size_t len, const dr__vaxis *a, double v) {
 
 /* Vertical grid lines from y0 to y1 and labels under y1. */
 void dr__vaxis_draw(dr__buf *b, const dr__vaxis *a, double y0, double y1,
-                      int labels) {
+                    int labels) {
     double end = a->span / a->unit;
     dr__buf_puts(b, "<g class=\"axis\">\n");
     /* The step comes from the span, so there are about w / 110 ticks; the
