@@ -676,7 +676,8 @@ int dr__vgantt_svg(const dr__vtrace *trace, const json_t *summary,
         qsort(t.a, t.n, sizeof(*t.a), by_row_start);
     }
     c.by_group = o->color == DR_VIZ_COLOR_GROUP;
-    int cats_rc = dr__vcolours_build(&c.cats, &t, NULL, 0);
+    /* Group colours are looked up only when bars are coloured by group. */
+    int cats_rc = c.by_group ? dr__vcolours_build(&c.cats, &t, NULL, 0) : 0;
     double *ends = row_ends(&c);
     cpset_build(&c.cp, summary);
     if (cats_rc != 0 || ends == NULL || chain_build(&c.ch, &t, summary) != 0) {
