@@ -152,9 +152,8 @@ static void print_result(const dr_run *run, const dr_graph *g, dr_task t,
 
 #define MAX_PRINTED_SINKS 20
 
-void run_results_print(const dr_run *run, const dr_graph *g,
-                       const char **keys, size_t nkeys, int quiet,
-                       int logs_kept) {
+void run_results_print(const dr_run *run, const dr_graph *g, const char **keys,
+                       size_t nkeys, int quiet, int logs_kept) {
     if (nkeys > 0) {
         for (size_t i = 0; i < nkeys; i++)
             print_result(run, g, dr_graph_find(g, keys[i]), 0, logs_kept);

@@ -16,9 +16,8 @@
  * what it printed, read from its log; `logs_kept` is 0 when the log folder
  * is the temporary one of --no-outputs (so nothing points into it).
  */
-void run_results_print(const dr_run *run, const dr_graph *g,
-                       const char **keys, size_t nkeys, int quiet,
-                       int logs_kept);
+void run_results_print(const dr_run *run, const dr_graph *g, const char **keys,
+                       size_t nkeys, int quiet, int logs_kept);
 /* With -q, failures still reach stderr, one line each, from the summary;
  * and a line for the skipped and the interrupted tasks. */
 void run_results_print_failures(const json_t *summary);
