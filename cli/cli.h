@@ -41,7 +41,7 @@ int cmd_scale(int argc, char **argv);
 
 /*
  * What getopt_long's '?' meant, as one line on stderr: an unknown option
- * with "did you mean" (cli_suggest over `longopts`), an ambiguous
+ * with "did you mean" (dr__suggest over `longopts`), an ambiguous
  * abbreviation with its candidates, a missing or unexpected value.  Call it
  * right after getopt_long returned '?' (main sets opterr = 0 so that
  * getopt_long itself prints nothing).  cmd is the subcommand ("run"), or
@@ -50,16 +50,6 @@ int cmd_scale(int argc, char **argv);
 struct option;
 int cli_option_error(const char *cmd, int argc, char **argv,
                      const char *shortopts, const struct option *longopts);
-
-/*
- * The candidates closest to `typed` (at most `max`, into out, borrowed from
- * candidates), or 0 when none is close enough: "did you mean" for options,
- * commands and anything else with a short list of valid names.
- */
-size_t cli_suggest(const char *typed, const char *const *candidates,
-                   size_t ncandidates, const char **out, size_t max);
-/* The weighted edit distance cli_suggest ranks by (see options.c). */
-size_t cli_edit_cost(const char *typed, const char *candidate);
 
 /* Prints "dagrun CMD: message" and a hint to stderr; returns DR_EXIT_USAGE. */
 int cli_usage_error(const char *cmd, const char *fmt, ...)
@@ -90,5 +80,8 @@ int cli_parse_uint(const char *cmd, const char *opt, const char *text,
 /* Parses a non-negative finite double or prints a usage error. */
 int cli_parse_double(const char *cmd, const char *opt, const char *text,
                      double *out);
+
+/* "dir/file" as a new string, or NULL when out of memory. */
+char *cli_join(const char *dir, const char *file);
 
 #endif

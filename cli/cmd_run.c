@@ -3,15 +3,18 @@
  * or simulates it, writes trace.json and summary.json into an output folder
  * (dagrun-out/<graph>/ unless told otherwise), prints the summary in plain
  * words and the sinks' results.  Everything but option parsing and printing
- * lives in the scheduler (include/dagrun/run.h), and the output folder's
- * life cycle (one run at a time, no mix of two) in run_folder.c.
+ * lives in the scheduler (include/dagrun/run.h), the output folder's life
+ * cycle (one run at a time, no mix of two) in run_folder.c, and how the
+ * tasks' results are printed in run_results.c.
  */
 #include "cli.h"
 #include "dagrun/run.h"
 #include "dagrun/viz.h"
+#include "graph_internal.h"
 #include "logs.h"
 #include "run_folder.h"
 #include "run_internal.h"
+#include "run_results.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -174,173 +177,6 @@ static char *output_name(const dr_graph *g, const char *path) {
     if (len == 0 || strcmp(out, ".") == 0 || strcmp(out, "..") == 0)
         strcpy(out, "graph");
     return out;
-}
-
-/* The fewest significant digits (1..17) that print x so that it reads back
- * as exactly x: what a user should see of an answer (0.1 stays 0.1,
- * 0.30000000000000004 keeps every digit). */
-static int shortest_digits(double x) {
-    char text[40];
-    for (int p = 1; p < 17; p++) {
-        snprintf(text, sizeof(text), "%.*g", p, x);
-        if (strtod(text, NULL) == x)
-            return p;
-    }
-    return 17;
-}
-
-/* The precision that prints every real inside a result exactly: the most
- * digits any of them needs (jansson takes one precision per dump). */
-static int result_precision(const json_t *v) {
-    int p = 1;
-    if (json_is_real(v))
-        return shortest_digits(json_real_value(v));
-    if (json_is_array(v)) {
-        size_t i;
-        json_t *item;
-        json_array_foreach(v, i, item) {
-            int q = result_precision(item);
-            p = q > p ? q : p;
-        }
-    } else if (json_is_object(v)) {
-        const char *key;
-        json_t *item;
-        json_object_foreach((json_t *)v, key, item) {
-            int q = result_precision(item);
-            p = q > p ? q : p;
-        }
-    }
-    return p;
-}
-
-/* What a command printed is shown up to this much; the rest stays in its
- * log. */
-#define RESULT_LINES 20
-#define RESULT_BYTES 4096
-
-/* A command task's result: what it printed on standard output, made safe
- * for the terminal (logs.c).  One line is printed as `KEY = line`, more as
- * an indented block; beyond the limits, where the rest is.  `logs_kept`: 0
- * when the log folder is the temporary one of --no-outputs. */
-static void print_command_output(const dr_run *run, const char *shown_key,
-                                 const char *key, int logs_kept) {
-    char *path = dr__log_path(run->run_dir, key, ".out");
-    size_t shown = 0, size = 0;
-    char *text = path != NULL ? dr__log_head(path, RESULT_LINES, RESULT_BYTES,
-                                             &shown, &size)
-                              : NULL;
-    char *where = path != NULL ? dr__safe_text(path, strlen(path), 0) : NULL;
-    if (text == NULL) {
-        printf("%s = (a command: its output cannot be read from %s)\n",
-               shown_key, where ? where : "its log");
-    } else if (size == 0) {
-        printf("%s = (a command that printed nothing)\n", shown_key);
-    } else if (strchr(text, '\n') == NULL && shown == size) {
-        printf("%s = %s\n", shown_key, text);
-    } else {
-        printf("%s: standard output%s:\n", shown_key,
-               shown < size ? ", first part" : "");
-        for (const char *line = text; line != NULL;) {
-            const char *nl = strchr(line, '\n');
-            int len = nl ? (int)(nl - line) : (int)strlen(line);
-            printf("  | %.*s\n", len, line);
-            line = nl ? nl + 1 : NULL;
-        }
-        if (shown < size && logs_kept)
-            printf("  ... %zu more bytes in %s\n", size - shown, where);
-        else if (shown < size)
-            printf("  ... %zu more bytes (logs are not kept with "
-                   "--no-outputs; --run-dir DIR keeps them)\n",
-                   size - shown);
-    }
-    free(where);
-    free(text);
-    free(path);
-}
-
-/* "KEY = <JSON>"; `explain` (the default sink listing, not --output) says
- * what a null result means.  Keys are printed with control characters
- * escaped. */
-static void print_result(const dr_run *run, const dr_graph *g, dr_task t,
-                         int explain, int logs_kept) {
-    const char *raw = dr_task_key(g, t);
-    char *key = dr__safe_text(raw, strlen(raw), 0);
-    if (key == NULL)
-        return;
-    json_t *r = dr_run_task_result(run, t);
-    /* JSON null is what sleep/noop return: say so rather than print null. */
-    char *text =
-        r && !json_is_null(r)
-            ? json_dumps(r, JSON_COMPACT | JSON_ENCODE_ANY |
-                                JSON_REAL_PRECISION(result_precision(r)))
-            : NULL;
-    const char *why = NULL;
-    if (r != NULL && json_is_null(r)) {
-        if (explain)
-            printf("%s = null (%s returns no value)\n", key,
-                   dr_task_op_label(g, t));
-        else
-            printf("%s = null\n", key);
-    } else if (text != NULL) {
-        printf("%s = %s\n", key, text);
-    } else {
-        switch (dr_run_task_state(run, t)) {
-        case DR_STATE_OK:
-            if (run->simulated)
-                why = "(simulated: no result)";
-            else if (dr_task_op_kind(g, t) == DR_OP_ARGV ||
-                     dr_task_op_kind(g, t) == DR_OP_SHELL)
-                print_command_output(run, key, raw, logs_kept);
-            else
-                why = "(no result)";
-            break;
-        case DR_STATE_FAILED:
-            why = "(failed)";
-            break;
-        case DR_STATE_SKIPPED:
-            why = "(skipped: a dependency failed)";
-            break;
-        case DR_STATE_INTERRUPTED:
-            why = "(interrupted)";
-            break;
-        default:
-            why = "(did not run)";
-            break;
-        }
-    }
-    if (why != NULL)
-        printf("%s = %s\n", key, why);
-    free(text);
-    free(key);
-}
-
-#define MAX_PRINTED_SINKS 20
-
-static void print_results(const dr_run *run, const dr_graph *g,
-                          const char **keys, size_t nkeys, int quiet,
-                          int logs_kept) {
-    if (nkeys > 0) {
-        for (size_t i = 0; i < nkeys; i++)
-            print_result(run, g, dr_graph_find(g, keys[i]), 0, logs_kept);
-        return;
-    }
-    if (quiet || run->simulated)
-        return;
-    size_t n = dr_graph_ntasks(g), shown = 0, sinks = 0;
-    for (size_t t = 0; t < n; t++) {
-        size_t ns;
-        dr_task_succs(g, (dr_task)t, &ns);
-        if (ns != 0)
-            continue;
-        sinks++;
-        if (shown < MAX_PRINTED_SINKS) {
-            print_result(run, g, (dr_task)t, 1, logs_kept);
-            shown++;
-        }
-    }
-    if (sinks > shown)
-        printf("... and %zu more sink results (use --output KEY)\n",
-               sinks - shown);
 }
 
 typedef struct run_args {
@@ -520,14 +356,6 @@ static int parse(int argc, char **argv, run_args *a) {
     return -1;
 }
 
-static char *join(const char *dir, const char *file) {
-    size_t len = strlen(dir) + strlen(file) + 2;
-    char *s = malloc(len);
-    if (s != NULL)
-        snprintf(s, len, "%s/%s", dir, file);
-    return s;
-}
-
 /* 0 when `path`'s folder exists and is writable, else prints why. */
 static int check_file_folder(const char *opt, const char *path) {
     char *copy = strdup(path);
@@ -566,14 +394,6 @@ static int check_outputs(const run_args *a, const char *outdir) {
     return 0;
 }
 
-static int has_commands(const dr_graph *g) {
-    for (dr_task t = 0; t < dr_graph_ntasks(g); t++)
-        if (dr_task_op_kind(g, t) == DR_OP_ARGV ||
-            dr_task_op_kind(g, t) == DR_OP_SHELL)
-            return 1;
-    return 0;
-}
-
 static const char *signal_words(int sig) {
     switch (sig) {
     case SIGINT:
@@ -587,37 +407,6 @@ static const char *signal_words(int sig) {
     }
 }
 
-/* With -q, failures still reach stderr (one line each).  s: the summary. */
-static void print_failures_quietly(const json_t *s) {
-    json_t *failures = json_object_get(s, "failures");
-    size_t i;
-    json_t *f;
-    json_array_foreach(failures, i, f) {
-        json_t *task = json_object_get(f, "task");
-        json_t *reason = json_object_get(f, "reason");
-        /* Task ids may hold control characters: never raw on a terminal. */
-        char *t =
-            dr__safe_text(json_string_value(task), json_string_length(task), 0);
-        char *r = dr__safe_text(json_string_value(reason),
-                                json_string_length(reason), 0);
-        fprintf(stderr, "dagrun: task '%s' failed: %s\n", t ? t : "?",
-                r ? r : "?");
-        free(t);
-        free(r);
-    }
-    size_t skipped = json_array_size(json_object_get(s, "skipped"));
-    if (skipped > 0)
-        fprintf(stderr, "dagrun: %zu task%s skipped (a dependency failed)\n",
-                skipped, skipped == 1 ? "" : "s");
-    size_t stopped = json_array_size(json_object_get(s, "interrupted_tasks"));
-    size_t not_run = json_array_size(json_object_get(s, "not_run"));
-    if (json_is_true(json_object_get(s, "interrupted")))
-        fprintf(stderr,
-                "dagrun: interrupted: %zu task%s stopped while running, %zu "
-                "not run\n",
-                stopped, stopped == 1 ? "" : "s", not_run);
-}
-
 /* Writes the trace and the summary (computed once by the caller) files;
  * returns 0 or prints and returns -1. */
 static int write_outputs(const dr_run *run, const json_t *summary_json,
@@ -628,8 +417,8 @@ static int write_outputs(const dr_run *run, const json_t *summary_json,
     int rc = 0;
     if (!a->no_outputs) {
         /* check_outputs() created outdir before the run. */
-        trace = join(outdir, "trace.json");
-        summary = join(outdir, "summary.json");
+        trace = cli_join(outdir, "trace.json");
+        summary = cli_join(outdir, "summary.json");
     }
     const char *tpath = a->trace ? a->trace : trace;
     const char *spath = a->json ? a->json : summary;
@@ -776,7 +565,7 @@ int cmd_run(int argc, char **argv) {
         name = sim;
     }
     outdir = a.outdir ? strdup(a.outdir)
-             : name   ? join("dagrun-out", name)
+             : name   ? cli_join("dagrun-out", name)
                       : NULL;
     if (outdir == NULL)
         goto out;
@@ -789,10 +578,7 @@ int cmd_run(int argc, char **argv) {
         goto out;
     }
     if (a.opts.workdir != NULL && !a.opts.simulate) {
-        struct stat st;
-        int bad = stat(a.opts.workdir, &st) != 0 ? errno
-                  : !S_ISDIR(st.st_mode)         ? ENOTDIR
-                                                 : 0;
+        int bad = dr__workdir_error(a.opts.workdir);
         if (bad != 0) {
             cli_usage_error("run", "--workdir %s: %s", a.opts.workdir,
                             strerror(bad));
@@ -802,12 +588,12 @@ int cmd_run(int argc, char **argv) {
     if (!a.no_outputs && run_folder_take(outdir, a.graph_path, &lock) != 0)
         goto out;
     if (a.opts.run_dir == NULL && a.no_outputs && !a.opts.simulate &&
-        has_commands(g)) {
+        dr__graph_has_commands(g)) {
         if ((tmplogs = run_folder_temporary_logs()) == NULL)
             goto out;
         a.opts.run_dir = tmplogs;
     }
-    if (a.opts.run_dir == NULL && (logs = join(outdir, "logs")) == NULL)
+    if (a.opts.run_dir == NULL && (logs = cli_join(outdir, "logs")) == NULL)
         goto out;
     if (a.opts.run_dir == NULL)
         a.opts.run_dir = logs;
@@ -840,7 +626,7 @@ int cmd_run(int argc, char **argv) {
     if (!a.quiet)
         dr_run_print_summary(run, stdout);
     else if (status != 0)
-        print_failures_quietly(summary);
+        run_results_print_failures(summary);
     if (write_outputs(run, summary, &a, outdir) != 0 && code == DR_EXIT_OK)
         code = DR_EXIT_FAILED;
     /* The summary and the files' names are on screen before the pictures
@@ -851,7 +637,7 @@ int cmd_run(int argc, char **argv) {
     if (!a.quiet || a.nkeys > 0) {
         if (!a.quiet)
             printf("\n");
-        print_results(run, g, a.keys, a.nkeys, a.quiet, tmplogs == NULL);
+        run_results_print(run, g, a.keys, a.nkeys, a.quiet, tmplogs == NULL);
     }
     fflush(stdout);
 out:

@@ -132,3 +132,11 @@ int cli_parse_double(const char *cmd, const char *opt, const char *text,
     *out = v;
     return 0;
 }
+
+char *cli_join(const char *dir, const char *file) {
+    size_t len = strlen(dir) + strlen(file) + 2;
+    char *s = malloc(len);
+    if (s != NULL)
+        snprintf(s, len, "%s/%s", dir, file);
+    return s;
+}

@@ -4,6 +4,7 @@
  * `dagrun graph.json --workers 4` is `dagrun run graph.json --workers 4`.
  */
 #include "cli.h"
+#include "graph_internal.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -85,7 +86,7 @@ int main(int argc, char **argv) {
          * graph (`dagrun -w 4 graph.json`), which run parses. */
         static const char *const own[] = {"help", "version"};
         if (strncmp(first, "--", 2) != 0 ||
-            cli_suggest(first + 2, own, 2, near, 1) == 0)
+            dr__suggest(first + 2, own, 2, near, 1) == 0)
             return dispatch(&commands[0], argc, argv);
         fprintf(stderr, "dagrun: unknown option '%s' (did you mean '--%s'?)\n",
                 first, near[0]);
@@ -94,7 +95,7 @@ int main(int argc, char **argv) {
     const char *names[sizeof(commands) / sizeof(commands[0])];
     for (size_t i = 0; i < ncommands; i++)
         names[i] = commands[i].name;
-    size_t n = cli_suggest(first, names, ncommands, near, 2);
+    size_t n = dr__suggest(first, names, ncommands, near, 2);
     if (n > 0) {
         /* One line, as for options: the suggestion is the hint. */
         fprintf(stderr,

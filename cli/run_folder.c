@@ -1,5 +1,6 @@
 /* See run_folder.h. */
 #include "run_folder.h"
+#include "cli.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -10,14 +11,6 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
-
-static char *join(const char *dir, const char *file) {
-    size_t len = strlen(dir) + strlen(file) + 2;
-    char *s = malloc(len);
-    if (s != NULL)
-        snprintf(s, len, "%s/%s", dir, file);
-    return s;
-}
 
 #define RUNNING_FILE "RUNNING"
 
@@ -54,7 +47,7 @@ static void write_running_note(int fd, const char *graph_path) {
 int run_folder_take(const char *outdir, const char *graph_path,
                     folder_lock *lk) {
     lk->fd = -1;
-    lk->path = join(outdir, RUNNING_FILE);
+    lk->path = cli_join(outdir, RUNNING_FILE);
     if (lk->path == NULL)
         return -1;
     for (int tries = 0; tries < 16 && lk->fd < 0; tries++) {
@@ -98,7 +91,7 @@ int run_folder_take(const char *outdir, const char *graph_path,
     write_running_note(lk->fd, graph_path);
     for (size_t i = 0; i < sizeof folder_outputs / sizeof folder_outputs[0];
          i++) {
-        char *path = join(outdir, folder_outputs[i]);
+        char *path = cli_join(outdir, folder_outputs[i]);
         int rc = path != NULL && unlink(path) != 0 && errno != ENOENT;
         if (rc)
             fprintf(stderr, "dagrun run: cannot remove the last run's %s: %s\n",
@@ -122,7 +115,7 @@ void run_folder_release(folder_lock *lk) {
 
 char *run_folder_temporary_logs(void) {
     const char *base = getenv("TMPDIR");
-    char *tmpl = join(base && *base ? base : "/tmp", "dagrun-logs-XXXXXX");
+    char *tmpl = cli_join(base && *base ? base : "/tmp", "dagrun-logs-XXXXXX");
     if (tmpl != NULL && mkdtemp(tmpl) == NULL) {
         fprintf(stderr,
                 "dagrun run: cannot create a folder for the logs "

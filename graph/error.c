@@ -52,68 +52,10 @@ size_t dr__strlcpy(char *dst, const char *src, size_t size) {
     return n;
 }
 
-/*
- * Copies src into dst (size bytes, NUL-terminated) with control characters
- * written as escapes (\n, \t, \r, \xHH; C1 controls as \u0080..\u009f), so
- * that an id or a file name holding ESC or a newline cannot rewrite the
- * user's terminal or forge a second line of output.  Other bytes pass
- * unchanged; a cut never splits a UTF-8 sequence.  Returns 1 when src did
- * not fit.
- */
-/* Length of the UTF-8 sequence at s (lead byte 0xC2..0xF4), 0 when its
- * continuation bytes are missing. */
-static size_t utf8_length(const unsigned char *s) {
-    size_t want = s[0] >= 0xF0 ? 4 : s[0] >= 0xE0 ? 3 : 2;
-    for (size_t i = 1; i < want; i++)
-        if ((s[i] & 0xC0) != 0x80)
-            return 0;
-    return want;
-}
-
+/* The message parts echo ids and file names from the input: one line,
+ * control characters escaped (escape.c). */
 static int escape_into(char *dst, size_t size, const char *src) {
-    size_t k = 0;
-    int cut = 0;
-    const unsigned char *s = (const unsigned char *)src;
-    for (size_t i = 0; s[i] != '\0'; i++) {
-        char esc[8];
-        size_t n = 0;
-        unsigned char c = s[i];
-        if (c == '\n')
-            n = (size_t)snprintf(esc, sizeof(esc), "\\n");
-        else if (c == '\t')
-            n = (size_t)snprintf(esc, sizeof(esc), "\\t");
-        else if (c == '\r')
-            n = (size_t)snprintf(esc, sizeof(esc), "\\r");
-        else if (c < 0x20 || c == 0x7f)
-            n = (size_t)snprintf(esc, sizeof(esc), "\\x%02x", c);
-        else if (c == 0xC2 && s[i + 1] >= 0x80 && s[i + 1] <= 0x9F)
-            n = (size_t)snprintf(esc, sizeof(esc), "\\u%04x", s[++i]);
-        else if (c >= 0x80 && (c < 0xC2 || c > 0xF4 || utf8_length(s + i) == 0))
-            /* Not UTF-8: an 8-bit terminal would take 0x80-0x9f for
-             * control characters. */
-            n = (size_t)snprintf(esc, sizeof(esc), "\\x%02x", c);
-        else {
-            /* A whole UTF-8 sequence at once, or nothing of it. */
-            size_t len = c < 0x80 ? 1 : utf8_length(s + i);
-            if (k + len >= size) {
-                cut = 1;
-                break;
-            }
-            memcpy(dst + k, s + i, len);
-            k += len;
-            i += len - 1;
-            continue;
-        }
-        if (k + n >= size) {
-            cut = 1;
-            break;
-        }
-        memcpy(dst + k, esc, n);
-        k += n;
-    }
-    if (size > 0)
-        dst[k < size ? k : size - 1] = '\0';
-    return cut;
+    return dr__escape(dst, size, src, strlen(src), DR__ESC_MESSAGE);
 }
 
 void dr__error_setv(dr_error *err, int code, const char *source, int line,

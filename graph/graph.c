@@ -522,6 +522,18 @@ dr_op_kind dr_task_op_kind(const dr_graph *g, dr_task t) {
     return (dr_op_kind)g->tasks[t].op_kind;
 }
 
+int dr__task_is_command(const dr_graph *g, dr_task t) {
+    dr_op_kind k = dr_task_op_kind(g, t);
+    return k == DR_OP_ARGV || k == DR_OP_SHELL;
+}
+
+int dr__graph_has_commands(const dr_graph *g) {
+    for (dr_task t = 0; t < dr_graph_ntasks(g); t++)
+        if (dr__task_is_command(g, t))
+            return 1;
+    return 0;
+}
+
 const char *dr_task_op_name(const dr_graph *g, dr_task t) {
     return g->tasks[t].op_name;
 }

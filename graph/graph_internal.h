@@ -107,6 +107,11 @@ json_t *dr__json_load_run_file(const char *path, const char *what,
  * source is "<stdin>", "<string>" or empty.  Returns 0 or DR_ENOMEM. */
 int dr__graph_name_from_source(dr_graph *g, const char *source,
                                const char *fallback);
+/* 1 when task t runs a command (argv or shell): a process of its own, with
+ * log files in the run folder. */
+int dr__task_is_command(const dr_graph *g, dr_task t);
+/* 1 when any task of g runs a command. */
+int dr__graph_has_commands(const dr_graph *g);
 /* Copies a string into the graph's arena; NULL on DR_ENOMEM. */
 const char *dr__graph_intern(dr_graph *g, const char *s);
 /* Removes repeated dependencies (keeps first occurrence order). */
@@ -163,7 +168,55 @@ void dr__groups_free(dr__groups *gr);
 int dr__dag_reduce(size_t n, const uint32_t *off, const uint32_t *succ,
                    unsigned char *implied, size_t *nimplied);
 
-/* A small growable buffer for messages. */
+/*
+ * "Did you mean" (suggest.c), for the CLI's options and commands and the
+ * loader's keys and ops: the candidates closest to `typed` by a weighted
+ * edit distance (at most `max`, into out, borrowed from candidates; every
+ * one tied for the best), or 0 when none is close enough or `typed` is
+ * longer than DR__SUGGEST_MAX bytes.
+ */
+#define DR__SUGGEST_MAX 64
+size_t dr__suggest(const char *typed, const char *const *candidates,
+                   size_t ncandidates, const char **out, size_t max);
+/* The weighted edit distance dr__suggest ranks by: a left-out letter or a
+ * swapped pair costs 1, a wrong or an extra letter 2.  (size_t)-1 when out
+ * of memory. */
+size_t dr__edit_cost(const char *typed, const char *candidate);
+
+/* A growable string (buf.c).  After any allocation failure `oom` is set
+ * and later appends do nothing, so callers check once at the end. */
+typedef struct dr__buf {
+    char *s;
+    size_t len, cap;
+    int oom;
+} dr__buf;
+
+void dr__buf_puts(dr__buf *b, const char *s);
+void dr__buf_putn(dr__buf *b, const char *s, size_t n);
+void dr__buf_printf(dr__buf *b, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+void dr__buf_free(dr__buf *b);
+/* Hands the string over (caller frees); returns NULL when oom. */
+char *dr__buf_take(dr__buf *b, size_t *len);
+
+/*
+ * Text safe to print (escape.c): control characters, C1 controls and
+ * invalid UTF-8 escaped, valid UTF-8 kept.  dr__escape writes src[0..len)
+ * into dst (size bytes, NUL-terminated), never splitting a character, and
+ * returns 1 when it did not all fit.  DR__ESC_MESSAGE: one line, newline,
+ * tab and CR as \n \t \r, C1 as \u0080; else tab kept, newline kept with
+ * DR__ESC_NEWLINES, every other unsafe byte \xHH.
+ */
+#define DR__ESC_MESSAGE 1u
+#define DR__ESC_NEWLINES 2u
+int dr__escape(char *dst, size_t size, const char *src, size_t len,
+               unsigned flags);
+/* dr__escape into a new string (tab kept, newlines kept when `newlines`),
+ * or NULL (DR_ENOMEM). */
+char *dr__safe_text(const char *s, size_t len, int newlines);
+
+/* Copies src into dst (size bytes, always NUL-terminated when size > 0),
+ * cutting it if needed; returns strlen(src), as BSD strlcpy. */
 size_t dr__strlcpy(char *dst, const char *src, size_t size);
 
 /*
@@ -190,6 +243,9 @@ typedef struct dr__limits {
 /* Fills *out for opts (may be NULL).  Returns 0, or DR_EINVAL with err
  * filled when an environment variable holds no valid number. */
 int dr__limits_get(dr__limits *out, const dr_load_options *opts, dr_error *err);
+/* `limits`, or the built-in defaults (without the environment) when it is
+ * NULL: what a reader called directly (tests, fuzzers) obeys. */
+const dr__limits *dr__limits_or_defaults(const dr__limits *limits);
 /* Reads one limit variable (a whole number above 0, optionally followed by K,
  * M or G): returns 0 with *out unchanged when unset or empty, 0 with *out set
  * when valid, -1 with err filled (naming the variable) when not. */

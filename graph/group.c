@@ -123,36 +123,10 @@ static int32_t table_key(table *t, uint64_t k, int *added) {
 
 /* ---------------------------------------------------------- key rules */
 
-typedef struct sbuf {
-    char *s;
-    size_t len, cap;
-    int oom;
-} sbuf;
-
-static void sbuf_put(sbuf *b, const char *s, size_t n) {
-    if (b->oom)
-        return;
-    if (b->len + n + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap : 64;
-        while (cap < b->len + n + 1)
-            cap *= 2;
-        char *p = realloc(b->s, cap);
-        if (p == NULL) {
-            b->oom = 1;
-            return;
-        }
-        b->s = p;
-        b->cap = cap;
-    }
-    memcpy(b->s + b->len, s, n);
-    b->len += n;
-    b->s[b->len] = '\0';
-}
-
 static int is_digit(char c) { return c >= '0' && c <= '9'; }
 
 /* The rule's pattern of `key` into b (reset first). */
-static void pattern(sbuf *b, const char *key, int rule) {
+static void pattern(dr__buf *b, const char *key, int rule) {
     b->len = 0;
     size_t runs = 0;
     for (const char *p = key; *p; p++)
@@ -165,7 +139,7 @@ static void pattern(sbuf *b, const char *key, int rule) {
             const char *q = p;
             while (*q && !is_digit(*q))
                 q++;
-            sbuf_put(b, p, (size_t)(q - p));
+            dr__buf_putn(b, p, (size_t)(q - p));
             p = q;
             continue;
         }
@@ -176,12 +150,12 @@ static void pattern(sbuf *b, const char *key, int rule) {
         int star = rule == RULE_ALL || (rule == RULE_LAST && run == runs) ||
                    (rule == RULE_KEEP_LAST && run < runs);
         if (star)
-            sbuf_put(b, "*", 1);
+            dr__buf_putn(b, "*", 1);
         else
-            sbuf_put(b, p, (size_t)(q - p));
+            dr__buf_putn(b, p, (size_t)(q - p));
         p = q;
     }
-    sbuf_put(b, "", 0);
+    dr__buf_putn(b, "", 0);
 }
 
 /* ------------------------------------------------------------ context */
@@ -192,7 +166,7 @@ typedef struct ctx {
     const dr_task *topo;
     uint32_t *level; /* 0-based */
     uint32_t depth;  /* levels */
-    sbuf buf;
+    dr__buf buf;
 } ctx;
 
 /* ------------------------------------------------- groups of groups */
@@ -650,6 +624,6 @@ out:
     free(cur.of);
     free(base);
     free(c.level);
-    free(c.buf.s);
+    dr__buf_free(&c.buf);
     return rc < 0 ? rc : rc == 0 ? 0 : DR_ENOMEM;
 }

@@ -103,43 +103,33 @@ static const char *type_name(const json_t *v) {
     return "?";
 }
 
-/* Levenshtein distance, for "did you mean"; short strings only. */
-static size_t edit_distance(const char *a, const char *b) {
-    size_t na = strlen(a), nb = strlen(b);
-    if (na > 64 || nb > 64)
-        return 99;
-    size_t row[65];
-    for (size_t j = 0; j <= nb; j++)
-        row[j] = j;
-    for (size_t i = 1; i <= na; i++) {
-        size_t diag = row[0];
-        row[0] = i;
-        for (size_t j = 1; j <= nb; j++) {
-            size_t up = row[j];
-            size_t best = diag + (a[i - 1] != b[j - 1]);
-            if (up + 1 < best)
-                best = up + 1;
-            if (row[j - 1] + 1 < best)
-                best = row[j - 1] + 1;
-            row[j] = best;
-            diag = up;
-        }
-    }
-    return row[nb];
+/* The closest of a NULL-terminated list (dr__suggest), or NULL when
+ * nothing is close. */
+static const char *closest(const char *word, const char *const *list) {
+    size_t n = 0;
+    while (list[n] != NULL)
+        n++;
+    const char *near = NULL;
+    return dr__suggest(word, list, n, &near, 1) ? near : NULL;
 }
 
-/* The closest of a NULL-terminated list, or NULL when nothing is close. */
-static const char *closest(const char *word, const char *const *list) {
-    const char *best = NULL;
-    size_t bestd = 3;
-    for (size_t i = 0; list[i] != NULL; i++) {
-        size_t d = edit_distance(word, list[i]);
-        if (d < bestd && d < strlen(list[i])) {
-            bestd = d;
-            best = list[i];
-        }
-    }
-    return best;
+/* The closest builtin or registered op, or NULL. */
+static const char *closest_op(const char *op, const dr_ops *ops) {
+    const char *const *builtins = dr_builtin_names();
+    size_t nb = 0, nops = dr_ops_count(ops);
+    while (builtins[nb] != NULL)
+        nb++;
+    const char **names = malloc((nb + nops + 1) * sizeof(*names));
+    if (names == NULL)
+        return closest(op, builtins);
+    memcpy(names, builtins, nb * sizeof(*names));
+    for (size_t i = 0; i < nops; i++)
+        names[nb + i] = dr_ops_name(ops, i);
+    const char *near = NULL;
+    if (dr__suggest(op, names, nb + nops, &near, 1) == 0)
+        near = NULL;
+    free(names);
+    return near;
 }
 
 /*
@@ -768,10 +758,7 @@ static int read_spec(loader *L, size_t k, const json_t *obj,
         const dr_ops *ops = L->opts ? L->opts->ops : NULL;
         if (!dr_builtin_exists(ts->op) &&
             dr_ops_find(ops, ts->op, &ts->fn, &ts->fn_data) != 0) {
-            const char *near = closest(ts->op, dr_builtin_names());
-            for (size_t i = 0; near == NULL && i < dr_ops_count(ops); i++)
-                if (edit_distance(ts->op, dr_ops_name(ops, i)) <= 2)
-                    near = dr_ops_name(ops, i);
+            const char *near = closest_op(ts->op, ops);
             if (near != NULL)
                 fail_task(L, DR_ENOOP, k, pattern, "op", NO_INDEX,
                           "unknown op '%s' (did you mean '%s'?)", ts->op, near);
@@ -1384,10 +1371,7 @@ static int record_params(loader *L) {
 dr_graph *dr__load_json(json_t *root, const char *text, size_t len,
                         const char *source, const dr_load_options *opts,
                         const dr__limits *limits, dr_error *err) {
-    dr__limits defaults = {DR__DEFAULT_MAX_BYTES, DR__DEFAULT_MAX_TASKS,
-                           DR__DEFAULT_MAX_DEPS};
-    if (limits == NULL)
-        limits = &defaults;
+    limits = dr__limits_or_defaults(limits);
     loader L;
     memset(&L, 0, sizeof(L));
     L.text = text;

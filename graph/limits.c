@@ -90,3 +90,9 @@ int dr__limits_get(dr__limits *out, const dr_load_options *opts,
         out->max_tasks = (size_t)UINT32_MAX - 2;
     return 0;
 }
+
+const dr__limits *dr__limits_or_defaults(const dr__limits *limits) {
+    static const dr__limits defaults = {
+        DR__DEFAULT_MAX_BYTES, DR__DEFAULT_MAX_TASKS, DR__DEFAULT_MAX_DEPS};
+    return limits != NULL ? limits : &defaults;
+}

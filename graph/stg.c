@@ -215,10 +215,7 @@ static int validate(dr_graph *g, const stg_record *recs, const stg_pred *preds,
 
 dr_graph *dr__load_stg(const char *text, size_t len, const char *source,
                        const dr__limits *limits, dr_error *err) {
-    dr__limits defaults = {DR__DEFAULT_MAX_BYTES, DR__DEFAULT_MAX_TASKS,
-                           DR__DEFAULT_MAX_DEPS};
-    if (limits == NULL)
-        limits = &defaults;
+    limits = dr__limits_or_defaults(limits);
     stg_reader r = {.text = text,
                     .end = text + len,
                     .next = text,

@@ -171,10 +171,7 @@ static int validate(wf_reader *r, dr_graph *g, json_t *tasks,
 dr_graph *dr__load_wfcommons(json_t *root, const char *text, size_t len,
                              const char *source, const dr__limits *limits,
                              dr_error *err) {
-    dr__limits defaults = {DR__DEFAULT_MAX_BYTES, DR__DEFAULT_MAX_TASKS,
-                           DR__DEFAULT_MAX_DEPS};
-    if (limits == NULL)
-        limits = &defaults;
+    limits = dr__limits_or_defaults(limits);
     wf_reader r = {.text = text,
                    .len = len,
                    .source = source != NULL ? source : "<string>",

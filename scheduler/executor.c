@@ -701,7 +701,6 @@ static void worker_main(void *arg) {
 
 static void finish_loop(exec *x);
 static int spawn_command(exec *x, slot *s, char *msg, size_t msglen);
-static int workdir_error(const char *dir);
 static void on_timeout(uv_timer_t *h);
 
 /* (lock) A command attempt on slot s ended: record it; its worker goes
@@ -951,7 +950,7 @@ static int spawn_command(exec *x, slot *s, char *msg, size_t msglen) {
         uv_close((uv_handle_t *)s->proc, on_proc_closed);
         s->proc = NULL;
         int bad = x->run->opts.workdir != NULL
-                      ? workdir_error(x->run->opts.workdir)
+                      ? dr__workdir_error(x->run->opts.workdir)
                       : 0;
         if (bad != 0)
             snprintf(msg, msglen, "cannot run '%s': working folder '%s': %s",
@@ -1103,10 +1102,9 @@ static int is_dagrun_var(const char *e) {
            strncmp(e, DR__RUN_MARK_VAR "=", sizeof DR__RUN_MARK_VAR) == 0;
 }
 
-/* 0 when `dir` is a folder commands can run in, else an errno value.  It
- * is checked before anything runs, and again when a spawn fails: libuv's
+/* Checked before anything runs, and again when a spawn fails: libuv's
  * error alone would blame the program ("no such file or directory"). */
-static int workdir_error(const char *dir) {
+int dr__workdir_error(const char *dir) {
     struct stat st;
     if (stat(dir, &st) != 0)
         return errno;
@@ -1172,7 +1170,7 @@ static int prepare(exec *x) {
         x->total_units = (double)x->n; /* ETA by task count */
     if (spin)
         dr__spin_calibrate();
-    int bad = o->workdir != NULL ? workdir_error(o->workdir) : 0;
+    int bad = o->workdir != NULL ? dr__workdir_error(o->workdir) : 0;
     if (bad != 0) {
         dr__error_set(x->errp, DR_EIO, NULL, 0, 0, NULL,
                       "working folder of commands (--workdir) '%s': %s",

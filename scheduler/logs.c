@@ -25,8 +25,9 @@
  *
  * Reading back.  A failure's stderr tail goes into the summary, and a
  * command's stdout is printed as its result: both are passed through
- * dr__safe_text, so raw escape sequences never reach a terminal and the
- * text is valid UTF-8 for JSON.  The log files keep the raw bytes.
+ * dr__safe_text (graph/escape.c), so raw escape sequences never reach a
+ * terminal and the text is valid UTF-8 for JSON.  The log files keep the
+ * raw bytes.
  */
 #include "logs.h"
 #include "graph_internal.h"
@@ -96,16 +97,28 @@ char *dr__log_path(const char *dir, const char *key, const char *ext) {
     return path;
 }
 
-static int is_command(const dr_graph *g, dr_task t) {
-    dr_op_kind k = dr_task_op_kind(g, t);
-    return k == DR_OP_ARGV || k == DR_OP_SHELL;
-}
-
 static const char *const exts[] = {".out", ".err"};
 
-/* Removes dir/<name>.out and dir/<name>.err; 0, or -1 with errno set for
- * an error other than "not there". */
-static int remove_pair(const char *dir, const char *name) {
+/* Removes the file at path; 0, or -1 with errno set for an error other
+ * than "not there". */
+static int remove_log(const char *path) {
+    return unlink(path) == 0 || errno == ENOENT ? 0 : -1;
+}
+
+/* Empties the file at path if it exists.  Emptying keeps the file, so the
+ * task's next start truncates an empty file instead of creating one,
+ * which costs a tenth as much on ext4.  0, or -1 with errno set. */
+static int truncate_log(const char *path) {
+    int fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC | O_NOCTTY);
+    if (fd >= 0)
+        close(fd);
+    return fd >= 0 || errno == ENOENT ? 0 : -1;
+}
+
+/* Applies `each` to dir/<name>.out and dir/<name>.err; 0, or -1 with errno
+ * set when either failed. */
+static int both_logs(const char *dir, const char *name,
+                     int (*each)(const char *path)) {
     size_t len = strlen(dir) + strlen(name) + 8;
     char *path = malloc(len);
     if (path == NULL)
@@ -113,32 +126,19 @@ static int remove_pair(const char *dir, const char *name) {
     int rc = 0;
     for (int i = 0; i < 2; i++) {
         snprintf(path, len, "%s/%s%s", dir, name, exts[i]);
-        if (unlink(path) != 0 && errno != ENOENT)
+        if (each(path) != 0)
             rc = -1;
     }
     free(path);
     return rc;
 }
 
-/* Empties dir/<name>.out and .err if they exist.  Emptying keeps the
- * files, so the task's next start truncates an empty file instead of
- * creating one, which costs a tenth as much on ext4. */
+static int remove_pair(const char *dir, const char *name) {
+    return both_logs(dir, name, remove_log);
+}
+
 static int truncate_pair(const char *dir, const char *name) {
-    size_t len = strlen(dir) + strlen(name) + 8;
-    char *path = malloc(len);
-    if (path == NULL)
-        return -1;
-    int rc = 0;
-    for (int i = 0; i < 2; i++) {
-        snprintf(path, len, "%s/%s%s", dir, name, exts[i]);
-        int fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC | O_NOCTTY);
-        if (fd >= 0)
-            close(fd);
-        else if (errno != ENOENT)
-            rc = -1;
-    }
-    free(path);
-    return rc;
+    return both_logs(dir, name, truncate_log);
 }
 
 static int by_name(const void *a, const void *b) {
@@ -150,13 +150,13 @@ static int by_name(const void *a, const void *b) {
 static char **graph_log_names(const dr_graph *g, size_t *n) {
     size_t count = 0;
     for (dr_task t = 0; t < dr_graph_ntasks(g); t++)
-        count += is_command(g, t);
+        count += dr__task_is_command(g, t);
     char **names = malloc((count ? count : 1) * sizeof *names);
     if (names == NULL)
         return NULL;
     size_t k = 0;
     for (dr_task t = 0; t < dr_graph_ntasks(g) && k < count; t++) {
-        if (!is_command(g, t))
+        if (!dr__task_is_command(g, t))
             continue;
         if ((names[k] = dr__log_name(dr_task_key(g, t), "")) == NULL) {
             while (k > 0)
@@ -289,7 +289,7 @@ int dr__logs_prepare(const dr_graph *g, const char *dir, int commands,
 void dr__logs_forget_unrun(const dr_graph *g, const char *dir,
                            const uint32_t *attempts) {
     for (dr_task t = 0; t < dr_graph_ntasks(g); t++) {
-        if (!is_command(g, t) || attempts[t] > 0)
+        if (!dr__task_is_command(g, t) || attempts[t] > 0)
             continue;
         char *name = dr__log_name(dr_task_key(g, t), "");
         if (name != NULL)
@@ -310,63 +310,6 @@ void dr__logs_remove(const dr_graph *g, const char *dir) {
         unlink(path);
     free(path);
     rmdir(dir); /* fails, harmlessly, if anything else is in it */
-}
-
-/* ------------------------------------------------------------ safe text */
-
-/* Length of the valid UTF-8 sequence at s (at most `left` bytes), or 0. */
-static size_t utf8_len(const unsigned char *s, size_t left) {
-    unsigned char c = s[0];
-    size_t n;
-    uint32_t cp;
-    if (c >= 0xC2 && c <= 0xDF)
-        n = 2, cp = c & 0x1F;
-    else if (c >= 0xE0 && c <= 0xEF)
-        n = 3, cp = c & 0x0F;
-    else if (c >= 0xF0 && c <= 0xF4)
-        n = 4, cp = c & 0x07;
-    else
-        return 0;
-    if (left < n)
-        return 0;
-    for (size_t i = 1; i < n; i++) {
-        if ((s[i] & 0xC0) != 0x80)
-            return 0;
-        cp = (cp << 6) | (s[i] & 0x3F);
-    }
-    if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10FFFF)) ||
-        (cp >= 0xD800 && cp <= 0xDFFF))
-        return 0; /* overlong, out of range or a surrogate */
-    if (cp >= 0x80 && cp <= 0x9F)
-        return 0; /* C1 controls (CSI is U+009B): escaped like C0 */
-    return n;
-}
-
-char *dr__safe_text(const char *s, size_t len, int newlines) {
-    const unsigned char *u = (const unsigned char *)s;
-    char *out = malloc(4 * len + 1);
-    if (out == NULL)
-        return NULL;
-    size_t n = 0;
-    for (size_t i = 0; i < len;) {
-        unsigned char c = u[i];
-        if (c == '\t' || (c == '\n' && newlines) || (c >= 0x20 && c < 0x7f)) {
-            out[n++] = (char)c;
-            i++;
-            continue;
-        }
-        size_t k = c >= 0x80 ? utf8_len(u + i, len - i) : 0;
-        if (k > 0) {
-            memcpy(out + n, u + i, k);
-            n += k;
-            i += k;
-            continue;
-        }
-        n += (size_t)sprintf(out + n, "\\x%02x", c);
-        i++;
-    }
-    out[n] = '\0';
-    return out;
 }
 
 /* Reads up to `bytes` bytes of the file at `off` (from its end when

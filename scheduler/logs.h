@@ -42,14 +42,6 @@ void dr__logs_forget_unrun(const dr_graph *g, const char *dir,
  * left in it (the CLI's temporary run folder for --no-outputs). */
 void dr__logs_remove(const dr_graph *g, const char *dir);
 
-/*
- * Text safe to print on a terminal and to put in JSON: valid UTF-8 is kept
- * except the C1 controls; tab is kept, and newline when `newlines`; every
- * other control byte and every byte of invalid UTF-8 is written \xNN.  New
- * string or NULL (DR_ENOMEM).
- */
-char *dr__safe_text(const char *s, size_t len, int newlines);
-
 /* The last `lines` lines (at most `bytes` bytes) of the file at `path`,
  * trailing newlines dropped, made safe; NULL when the file is missing or
  * empty (or on DR_ENOMEM).  New string. */

@@ -88,17 +88,24 @@ static void forget(watcher *w, int pgid) {
             w->groups[i] = 0;
 }
 
+/* Opens /proc/<pid>/<file> for reading ("self" is a pid too); -1 when it
+ * cannot.  No malloc or stdio: it runs in the watcher. */
+static int open_proc(const char *pid, const char *file) {
+    char path[64] = "/proc/";
+    size_t n = strlen(pid), f = strlen(file);
+    if (n > 20 || f > 20)
+        return -1;
+    memcpy(path + 6, pid, n);
+    path[6 + n] = '/';
+    memcpy(path + 7 + n, file, f + 1);
+    return open(path, O_RDONLY | O_CLOEXEC);
+}
+
 /* The start time of process `pid` ("self" too), in clock ticks since boot
  * (field 22 of /proc/<pid>/stat), and whether it is alive (not a zombie);
  * 0 when it cannot be read. */
 static unsigned long long started(const char *pid, int *alive) {
-    char path[64] = "/proc/";
-    size_t n = strlen(pid);
-    if (n > 20)
-        return 0;
-    memcpy(path + 6, pid, n);
-    memcpy(path + 6 + n, "/stat", sizeof "/stat");
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    int fd = open_proc(pid, "stat");
     if (fd < 0)
         return 0;
     char buf[1024];
@@ -134,13 +141,7 @@ static unsigned long long started(const char *pid, int *alive) {
 /* Whether the NUL-separated environment of `pid` holds the mark as one
  * whole entry.  Streams the file, so any size works; a zombie's is empty. */
 static int has_mark(const watcher *w, const char *pid) {
-    char path[64] = "/proc/";
-    size_t n = strlen(pid);
-    if (n > 20)
-        return 0;
-    memcpy(path + 6, pid, n);
-    memcpy(path + 6 + n, "/environ", sizeof "/environ");
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    int fd = open_proc(pid, "environ");
     if (fd < 0)
         return 0;
     char buf[4096];

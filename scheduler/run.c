@@ -373,10 +373,10 @@ dr_run *dr_run_graph(dr_graph *g, const dr_run_options *opts, dr_error *err) {
 }
 
 /*
- * A task stopped by SIGINT/SIGTERM did not fail: the run was stopped while it
- * ran.  It is "interrupted" (its own state, counted apart from failures and
- * from tasks that never started), its failure record goes, and a task
- * skipped only because of such tasks is "not run": it never started and
+ * A task stopped by SIGINT, SIGTERM or SIGHUP did not fail: the run was stopped
+ * while it ran.  It is "interrupted" (its own state, counted apart from
+ * failures and from tasks that never started), its failure record goes, and a
+ * task skipped only because of such tasks is "not run": it never started and
  * nothing failed.  Skips caused by a real failure before the interrupt stay.
  * The attempt itself stays in the trace with status "interrupted".
  */

@@ -45,7 +45,11 @@ struct dr_run {
     int stop_signal; /* the signal that interrupted the run, 0: none */
     double makespan;
 
-    dr__attempt *attempts; /* in start order */
+    /* In the order the driver recorded them: the simulator when an attempt
+     * starts, the executor when it ends.  Either way one worker's attempts
+     * are in start order (a worker runs one at a time); across workers
+     * there is no order to rely on (metrics.c sorts its sweep's events). */
+    dr__attempt *attempts;
     size_t nattempts, capattempts;
     dr__failure *failures;
     size_t nfailures, capfailures;
@@ -105,6 +109,11 @@ long dr__costs_from_trace(const dr_graph *g, const char *path, double *duration,
 long dr__costs_from_trace_json(const dr_graph *g, const json_t *trace,
                                const char *source, double *duration,
                                uint8_t *found, dr_error *err);
+
+/* 0 when `dir` is a folder commands can run in (it exists, is a folder,
+ * and may be entered), else an errno value (executor.c).  The CLI asks
+ * before it takes its output folder. */
+int dr__workdir_error(const char *dir);
 
 /* After a run stopped by a signal: a task whose last attempt was
  * interrupted becomes DR_STATE_INTERRUPTED (its failure record goes), and a

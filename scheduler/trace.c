@@ -150,156 +150,100 @@ json_t *dr_run_trace_json(const dr_run *run) {
 
 /* ---------------------------------------------------------- streaming */
 
-typedef struct text_buf {
-    char *s;
-    size_t len, cap;
-    int failed;
-} text_buf;
-
-/* Makes room for n more bytes and a NUL; marks the buffer failed when it
- * cannot. */
-static void buf_reserve(text_buf *b, size_t n) {
-    if (b->failed || b->len + n + 1 <= b->cap)
-        return;
-    size_t cap = b->cap ? b->cap : 4096;
-    while (cap < b->len + n + 1)
-        cap *= 2;
-    char *bigger = realloc(b->s, cap);
-    if (bigger == NULL) {
-        b->failed = 1;
-        return;
-    }
-    b->s = bigger;
-    b->cap = cap;
-}
-
-static void buf_add(text_buf *b, const char *s, size_t n) {
-    buf_reserve(b, n);
-    if (b->failed)
-        return;
-    memcpy(b->s + b->len, s, n);
-    b->len += n;
-    b->s[b->len] = '\0';
-}
-
 static int dump_cb(const char *buffer, size_t size, void *data) {
-    buf_add(data, buffer, size);
-    return ((text_buf *)data)->failed ? -1 : 0;
+    dr__buf_putn(data, buffer, size);
+    return ((dr__buf *)data)->oom ? -1 : 0;
 }
 
 /* Appends json (stolen) compactly; NULL marks the buffer failed. */
-static void buf_json(text_buf *b, json_t *json) {
+static void buf_json(dr__buf *b, json_t *json) {
     if (json == NULL || json_dump_callback(json, dump_cb, b, JSON_COMPACT))
-        b->failed = 1;
+        b->oom = 1;
     json_decref(json);
 }
 
 /* Appends s[0..len) as a JSON string.  Printable ASCII without quotes or
  * backslashes is written as it is (exactly what jansson writes for it);
  * anything else goes through jansson's encoder. */
-static void buf_string(text_buf *b, const char *s, size_t len) {
+static void buf_string(dr__buf *b, const char *s, size_t len) {
     size_t i = 0;
     while (i < len && (unsigned char)s[i] >= 0x20 &&
            (unsigned char)s[i] < 0x7f && s[i] != '"' && s[i] != '\\')
         i++;
     if (i == len) {
-        buf_add(b, "\"", 1);
-        buf_add(b, s, len);
-        buf_add(b, "\"", 1);
+        dr__buf_putn(b, "\"", 1);
+        dr__buf_putn(b, s, len);
+        dr__buf_putn(b, "\"", 1);
         return;
     }
     json_t *j = json_stringn_nocheck(s, len);
     if (j == NULL ||
         json_dump_callback(j, dump_cb, b, JSON_COMPACT | JSON_ENCODE_ANY))
-        b->failed = 1;
+        b->oom = 1;
     json_decref(j);
-}
-
-/* Appends printf output of any length.  The text is formatted straight
- * into the buffer, growing it when vsnprintf says it needs more: only what
- * was written is ever kept (a number such as 1e306 µs has 300 digits). */
-static void buf_printf(text_buf *b, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
-static void buf_printf(text_buf *b, const char *fmt, ...) {
-    for (int pass = 0; pass < 2 && !b->failed; pass++) {
-        size_t room = b->cap > b->len ? b->cap - b->len : 0;
-        va_list ap;
-        va_start(ap, fmt);
-        int n = vsnprintf(b->s ? b->s + b->len : NULL, room, fmt, ap);
-        va_end(ap);
-        if (n < 0) {
-            b->failed = 1;
-            return;
-        }
-        if ((size_t)n < room) {
-            b->len += (size_t)n;
-            return;
-        }
-        buf_reserve(b, (size_t)n); /* then format again, into the room */
-    }
 }
 
 /* A time in µs as a JSON number: %.3f (ns resolution), which is what
  * readers expect; a non-finite value (never recorded by either driver) as 0
  * rather than the invalid JSON "inf". */
-static void buf_time(text_buf *b, const char *key, double us) {
-    buf_printf(b, ",\"%s\":%.3f", key, isfinite(us) ? us : 0.0);
+static void buf_time(dr__buf *b, const char *key, double us) {
+    dr__buf_printf(b, ",\"%s\":%.3f", key, isfinite(us) ? us : 0.0);
 }
 
 /* One attempt event as text, the same fields as attempt_event(). */
-static void buf_attempt(text_buf *b, const dr_run *run,
-                        const dr__groups *groups, const dr__attempt *a) {
+static void buf_attempt(dr__buf *b, const dr_run *run, const dr__groups *groups,
+                        const dr__attempt *a) {
     const dr_graph *g = run->graph;
     const char *key = dr_task_key(g, a->task);
     const char *op = dr_task_op_label(g, a->task);
     size_t klen = strlen(key), clen;
     const char *cat = category(groups, g, a->task, &clen);
-    buf_add(b, "{\"name\":", 8);
+    dr__buf_putn(b, "{\"name\":", 8);
     buf_string(b, key, klen);
-    buf_add(b, ",\"cat\":", 7);
+    dr__buf_putn(b, ",\"cat\":", 7);
     buf_string(b, cat, clen);
-    buf_printf(b, ",\"ph\":\"X\",\"pid\":1,\"tid\":%u", (unsigned)a->worker);
+    dr__buf_printf(b, ",\"ph\":\"X\",\"pid\":1,\"tid\":%u",
+                   (unsigned)a->worker);
     buf_time(b, "ts", a->start * 1e6);
     buf_time(b, "dur", (a->end - a->start) * 1e6);
-    buf_add(b, ",\"args\":{\"task\":", 16);
+    dr__buf_putn(b, ",\"args\":{\"task\":", 16);
     buf_string(b, key, klen);
-    buf_add(b, ",\"op\":", 6);
+    dr__buf_putn(b, ",\"op\":", 6);
     buf_string(b, op, strlen(op));
     buf_time(b, "ready", a->ready * 1e6);
-    buf_printf(b, ",\"status\":\"%s\",\"attempt\":%u,\"worker\":%u",
-               status_name(a->status), (unsigned)a->attempt,
-               (unsigned)a->worker);
+    dr__buf_printf(b, ",\"status\":\"%s\",\"attempt\":%u,\"worker\":%u",
+                   status_name(a->status), (unsigned)a->attempt,
+                   (unsigned)a->worker);
     if (a->error != NULL) {
-        buf_add(b, ",\"error\":", 9);
+        dr__buf_putn(b, ",\"error\":", 9);
         buf_string(b, a->error, strlen(a->error));
     }
-    buf_add(b, "}}", 2);
+    dr__buf_putn(b, "}}", 2);
 }
 
 char *dr__run_trace_text(const dr_run *run, size_t *len) {
-    text_buf b = {0};
+    dr__buf b = {0};
     int fail;
     uint8_t *used = named_workers(run, &fail);
-    b.failed = fail;
-    buf_add(&b, "{\"displayTimeUnit\":\"ms\",\"otherData\":", 36);
+    b.oom = fail;
+    dr__buf_putn(&b, "{\"displayTimeUnit\":\"ms\",\"otherData\":", 36);
     buf_json(&b, other_data(run));
-    buf_add(&b, ",\"traceEvents\":[\n", 17);
+    dr__buf_putn(&b, ",\"traceEvents\":[\n", 17);
     buf_json(&b, process_event(run));
-    for (unsigned w = 0; w < run->workers && !b.failed; w++)
+    for (unsigned w = 0; w < run->workers && !b.oom; w++)
         if (used == NULL || used[w]) {
-            buf_add(&b, ",\n", 2);
+            dr__buf_putn(&b, ",\n", 2);
             buf_json(&b, thread_event(w));
         }
     dr__groups space, *groups = run_groups(run, &space);
-    for (size_t i = 0; i < run->nattempts && !b.failed; i++) {
-        buf_add(&b, ",\n", 2);
+    for (size_t i = 0; i < run->nattempts && !b.oom; i++) {
+        dr__buf_putn(&b, ",\n", 2);
         buf_attempt(&b, run, groups, &run->attempts[i]);
     }
     dr__groups_free(groups);
-    buf_add(&b, "\n]}\n", 4);
+    dr__buf_putn(&b, "\n]}\n", 4);
     free(used);
-    if (b.failed) {
+    if (b.oom) {
         free(b.s);
         return NULL;
     }

@@ -2,11 +2,14 @@
 #define _GNU_SOURCE /* vasprintf */
 #include "support.h"
 
+#include <fcntl.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 char *drt_read_file(const char *path, size_t *len) {
@@ -111,4 +114,100 @@ int drt_cli(char **out, char **err, const char *fmt, ...) {
     free(cmd);
     free(args);
     return rc;
+}
+
+/* ----------------------------------------------------------- processes */
+
+void drt_nap_ms(long ms) {
+    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+    while (nanosleep(&ts, &ts) != 0)
+        ;
+}
+
+char *drt_text_in(const char *dir, const char *name) {
+    char *path = drt_fmt("%s/%s", dir, name);
+    char *text = drt_read_file(path, NULL);
+    free(path);
+    return text ? text : strdup("");
+}
+
+int drt_wait_for_path(const char *path, double seconds) {
+    for (long waited = 0;; waited += 10) {
+        if (access(path, F_OK) == 0)
+            return 1;
+        if (waited >= seconds * 1000)
+            return 0;
+        drt_nap_ms(10);
+    }
+}
+
+int drt_alive(long pid) {
+    char *path = drt_fmt("/proc/%ld/stat", pid);
+    char *stat = drt_read_file(path, NULL);
+    free(path);
+    if (stat == NULL)
+        return 0;
+    /* The command name may hold ')': the state follows the last one. */
+    const char *paren = strrchr(stat, ')');
+    int live =
+        paren != NULL && paren[1] == ' ' && paren[2] != 'Z' && paren[2] != 'X';
+    free(stat);
+    return live;
+}
+
+pid_t drt_start(const char *dir, const char *program, char *const argv[],
+                char *const env[], const char *out, const char *err) {
+    extern char **environ;
+    char *const *envp = env != NULL ? env : environ;
+    pid_t pid = fork();
+    if (pid < 0)
+        abort();
+    if (pid == 0) {
+        if (dir != NULL && chdir(dir) != 0)
+            _exit(99);
+        int in = open("/dev/null", O_RDONLY);
+        int o = out != NULL ? open(out, O_WRONLY | O_CREAT | O_TRUNC, 0644)
+                            : open("/dev/null", O_WRONLY);
+        int e = err != NULL ? open(err, O_WRONLY | O_CREAT | O_TRUNC, 0644)
+                            : open("/dev/null", O_WRONLY);
+        if (in < 0 || o < 0 || e < 0)
+            _exit(97);
+        dup2(in, 0);
+        dup2(o, 1);
+        dup2(e, 2);
+        execve(program, argv, envp);
+        _exit(98);
+    }
+    return pid;
+}
+
+pid_t drt_start_cli(const char *dir, char *const argv[], char *const env[],
+                    const char *out, const char *err) {
+    return drt_start(dir, drt_cli_path(), argv, env, out, err);
+}
+
+int drt_reap(pid_t pid, double seconds, int *status) {
+    int st = 0;
+    pid_t done = 0;
+    if (seconds <= 0)
+        while ((done = waitpid(pid, &st, 0)) < 0)
+            ;
+    for (long waited = 0;
+         done == 0 && (done = waitpid(pid, &st, WNOHANG)) == 0 &&
+         waited < seconds * 1000;
+         waited += 10)
+        drt_nap_ms(10);
+    if (status != NULL)
+        *status = st;
+    if (done != 0)
+        return 0;
+    kill(pid, SIGKILL);
+    waitpid(pid, status != NULL ? status : &st, 0);
+    return -1;
+}
+
+int drt_exit_code(int status) {
+    if (WIFEXITED(status))
+        return WEXITSTATUS(status);
+    return WIFSIGNALED(status) ? 128 + WTERMSIG(status) : -1;
 }

@@ -4,6 +4,7 @@
 #define DAGRUN_TEST_SUPPORT_H
 
 #include <stddef.h>
+#include <sys/types.h>
 
 /* The whole file as a NUL-terminated string, or NULL. */
 char *drt_read_file(const char *path, size_t *len);
@@ -24,5 +25,38 @@ int drt_cli(char **out, char **err, const char *fmt, ...)
 const char *drt_cli_path(void);
 /* printf into a new string. */
 char *drt_fmt(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* ------------------------------------------ processes, for real (fork) */
+
+/* Sleeps `ms` milliseconds. */
+void drt_nap_ms(long ms);
+/* The text of dir/name, or "" when it cannot be read; never NULL. */
+char *drt_text_in(const char *dir, const char *name);
+/* Polls every 10 ms until `path` exists, for at most `seconds` (a deadline
+ * for a condition, never a measurement); returns whether it appeared. */
+int drt_wait_for_path(const char *path, double seconds);
+/* 1 while pid is a live process (it has a /proc entry and is not a
+ * zombie). */
+int drt_alive(long pid);
+/*
+ * Starts `program` (argv[0] first, NULL-terminated) in the background: in
+ * folder `dir` (NULL: here), with environment `env` (NULL: ours), stdin
+ * from /dev/null, stdout and stderr to the files `out` and `err` in that
+ * folder (NULL: /dev/null).  Everything the child needs is made before
+ * fork(), so the child only makes async-signal-safe calls.  Returns its pid
+ * (aborts when fork fails).
+ */
+pid_t drt_start(const char *dir, const char *program, char *const argv[],
+                char *const env[], const char *out, const char *err);
+/* drt_start of the dagrun under test (argv[0] is "dagrun"). */
+pid_t drt_start_cli(const char *dir, char *const argv[], char *const env[],
+                    const char *out, const char *err);
+/* Waits for child pid to end, for at most `seconds` (0: no limit), and
+ * puts its wait status in *status; returns 0, or -1 after killing it with
+ * SIGKILL (and reaping it) when it did not end in time. */
+int drt_reap(pid_t pid, double seconds, int *status);
+/* A wait status as a shell would say it: the exit code, or 128 + the
+ * signal. */
+int drt_exit_code(int status);
 
 #endif

@@ -118,7 +118,7 @@ Test(cli, a_quiet_run_still_reports_its_failures, .init = setup,
     free(out), free(err), free(g);
 }
 
-Test(cli, an_interrupted_run_reports_tasks_not_run_rather_than_failed,
+Test(cli, an_interrupted_run_exits_130_and_reports_no_task_failed_or_skipped,
      .init = setup, .fini = teardown, .timeout = 120) {
     char *g = write_graph(
         "long.json",

@@ -17,6 +17,7 @@
 #include "support.h"
 
 #include <criterion/criterion.h>
+#include <jansson.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -370,9 +371,14 @@ static char *state_file(const char *state, const char *name, size_t i) {
     return text;
 }
 
+/* A check of what a document's commands left in the copy of the tree
+ * (`src`), run once every command has run as expected. */
+typedef void (*doc_check)(const doc *d, const char *src);
+
 /* Runs every command of the document at `rel` (relative to the source
- * tree) and checks exit codes and printed lines. */
-static void run_doc(const char *rel, size_t min_cmds) {
+ * tree) and checks exit codes and printed lines, then `check` (may be
+ * NULL). */
+static void run_doc(const char *rel, size_t min_cmds, doc_check check) {
     char *path = drt_fmt("%s/%s", DR_SOURCE_DIR, rel);
     char *md = drt_read_file(path, NULL);
     cr_assert_not_null(md, "cannot read %s", path);
@@ -437,6 +443,8 @@ static void run_doc(const char *rel, size_t min_cmds) {
         free(out);
         if (code != c->exit_code)
             break;
+        if (i + 1 == d.ncmds && check != NULL)
+            check(&d, src);
     }
     free(run);
     free(script_path);
@@ -460,11 +468,64 @@ Test(docs, readme_commands_run_as_written, .timeout = 1800) {
      * test would repeat exactly the same run. */
     cr_skip_test("the README builds its own dagrun: run in the plain build");
 #endif
-    run_doc("README.md", 10);
+    run_doc("README.md", 10, NULL);
+}
+
+/* The lesson of a simulated experiment depends on the tasks' durations:
+ * every one the lab runs must have them (a cost, or --costs), so that its
+ * scaling.json carries no "tasks without a cost" warning.  Reads the -o
+ * folder of each `scale` command (they run from the root of the tree). */
+static void lab_scales_have_costs(const doc *d, const char *src) {
+    for (size_t i = 0; i < d->ncmds; i++) {
+        const char *cmd = d->cmds[i].text;
+        if (strncmp(cmd, "dagrun scale ", 13) != 0)
+            continue;
+        const char *o = strstr(cmd, " -o ");
+        cr_assert_not_null(o, "`%s` has no -o", cmd);
+        o += 4;
+        char *path =
+            drt_fmt("%s/%.*s/scaling.json", src, (int)strcspn(o, " \n"), o);
+        json_error_t e;
+        json_t *j = json_load_file(path, 0, &e);
+        cr_expect_not_null(j, "%s: %s", path, e.text);
+        if (json_is_true(json_object_get(j, "simulated")))
+            cr_expect(json_is_null(json_object_get(j, "warning")), "`%s`: %s",
+                      cmd, json_string_value(json_object_get(j, "warning")));
+        json_decref(j);
+        free(path);
+    }
+}
+
+/* The lab keeps its shape: steps "## 1." to "## 7.", each with commands
+ * of its own to type (parsed as the run above parses them). */
+Test(docs, lab_has_seven_steps_with_commands) {
+    char *md = drt_read_file(DR_SOURCE_DIR "/docs/lab.md", NULL);
+    cr_assert_not_null(md, "docs/lab.md is missing");
+    doc d = parse("docs/lab.md", md);
+    int heading[9] = {0}, lineno = 0;
+    for (const char *line = md; line != NULL;) {
+        lineno++;
+        int n;
+        if (sscanf(line, "## %d.", &n) == 1 && n >= 1 && n <= 7)
+            heading[n] = lineno;
+        line = strchr(line, '\n');
+        line = line ? line + 1 : NULL;
+    }
+    heading[8] = lineno + 1;
+    for (int step = 1; step <= 7; step++) {
+        cr_assert_gt(heading[step], 0, "step %d has no heading", step);
+        size_t cmds = 0;
+        for (size_t i = 0; i < d.ncmds; i++)
+            cmds += d.cmds[i].line > heading[step] &&
+                    d.cmds[i].line < heading[step + 1];
+        cr_expect_gt(cmds, 0, "step %d has no commands", step);
+    }
+    doc_free(&d);
+    free(md);
 }
 
 Test(docs, lab_commands_run_as_written, .timeout = 1200) {
-    run_doc("docs/lab.md", 20);
+    run_doc("docs/lab.md", 20, lab_scales_have_costs);
 }
 
 /* ------------------------------------------------- the mechanism itself */

@@ -598,20 +598,6 @@ Test(exec, shell_task_that_fails_once_succeeds_on_retry, .timeout = 30) {
     free(dir);
 }
 
-/* 1 while pid is a live (not zombie) process. */
-static int alive(int pid) {
-    char path[64];
-    snprintf(path, sizeof path, "/proc/%d/stat", pid);
-    char *stat = drt_read_file(path, NULL);
-    if (stat == NULL)
-        return 0;
-    const char *paren = strrchr(stat, ')');
-    int live =
-        paren != NULL && paren[1] == ' ' && paren[2] != 'Z' && paren[2] != 'X';
-    free(stat);
-    return live;
-}
-
 Test(exec, command_past_its_timeout_has_its_process_group_killed,
      .timeout = 30) {
     char *dir = drt_tmpdir();
@@ -633,9 +619,9 @@ Test(exec, command_past_its_timeout_has_its_process_group_killed,
     int pid = atoi(text);
     cr_assert(pid > 0);
     /* The grandchild was killed; give init a moment to reap it. */
-    for (int i = 0; i < 500 && alive(pid); i++)
+    for (int i = 0; i < 500 && drt_alive(pid); i++)
         nap_us(10000);
-    cr_assert(!alive(pid), "grandchild %d still running", pid);
+    cr_assert(!drt_alive(pid), "grandchild %d still running", pid);
     free(text);
     free(path);
     dr_run_destroy(run);
@@ -762,15 +748,6 @@ Test(exec, missing_program_fails_with_a_clear_reason, .timeout = 30) {
 
 /* ------------------------------------------------------------------ CLI */
 
-static int wait_for_file(const char *path) {
-    for (int i = 0; i < 1500; i++) {
-        if (access(path, F_OK) == 0)
-            return 1;
-        nap_us(10000);
-    }
-    return 0;
-}
-
 Test(exec, sigint_stops_dagrun_run_with_130_and_a_trace, .timeout = 60) {
     char *dir = drt_tmpdir();
     dr_graph *g = dr_graph_create();
@@ -787,35 +764,18 @@ Test(exec, sigint_stops_dagrun_run_with_130_and_a_trace, .timeout = 60) {
     memset(&err, 0, sizeof err);
     cr_assert_eq(dr_graph_save(g, graph, &err), 0, "%s", err.text);
 
-    pid_t pid = fork();
-    cr_assert(pid >= 0);
-    if (pid == 0) {
-        if (chdir(dir) != 0)
-            _exit(99);
-        int null = open("/dev/null", O_RDWR);
-        dup2(null, 0);
-        dup2(null, 1);
-        dup2(null, 2);
-        execl(drt_cli_path(), "dagrun", "run", "graph.json", "--workers", "2",
-              "--trace", "trace.json", (char *)NULL);
-        _exit(98);
-    }
+    char *const args[] = {"dagrun", "run",     "graph.json", "--workers",
+                          "2",      "--trace", "trace.json", NULL};
+    pid_t pid = drt_start_cli(dir, args, NULL, NULL, NULL);
     char *started = drt_fmt("%s/started", dir);
-    int ok = wait_for_file(started);
+    int ok = drt_wait_for_path(started, 15);
     if (!ok)
         kill(pid, SIGKILL);
     cr_assert(ok, "the sleeper never started");
     kill(pid, SIGINT);
     int status = 0;
-    pid_t done = 0;
-    for (int i = 0; i < 1500 && (done = waitpid(pid, &status, WNOHANG)) == 0;
-         i++)
-        nap_us(10000);
-    if (done == 0) {
-        kill(pid, SIGKILL);
-        waitpid(pid, &status, 0);
-    }
-    cr_assert_neq(done, 0, "dagrun did not stop after SIGINT");
+    cr_assert_eq(drt_reap(pid, 15, &status), 0,
+                 "dagrun did not stop after SIGINT");
     cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 130, "status %d",
               status);
     char *trace = drt_fmt("%s/trace.json", dir);
@@ -826,9 +786,9 @@ Test(exec, sigint_stops_dagrun_run_with_130_and_a_trace, .timeout = 60) {
     char *pidtext = drt_read_file(pidpath, NULL);
     cr_assert_not_null(pidtext);
     int spid = atoi(pidtext);
-    for (int i = 0; i < 500 && alive(spid); i++)
+    for (int i = 0; i < 500 && drt_alive(spid); i++)
         nap_us(10000);
-    cr_assert(!alive(spid), "the sleeping command survived");
+    cr_assert(!drt_alive(spid), "the sleeping command survived");
     free(pidtext);
     free(pidpath);
     free(after_ran);

@@ -25,25 +25,11 @@
 static char *dir;
 static char mark[96]; /* "DRT_MARK=..." */
 
-static void nap_ms(long ms) {
-    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-    nanosleep(&ts, NULL);
-}
-
 /* 1 when pid is alive (not a zombie) and its environment holds the mark. */
 static int marked(const char *pid) {
-    char *path = drt_fmt("/proc/%s/stat", pid);
-    char *stat = drt_read_file(path, NULL);
-    free(path);
-    if (stat == NULL)
+    if (!drt_alive(atol(pid)))
         return 0;
-    const char *paren = strrchr(stat, ')');
-    int live =
-        paren != NULL && paren[1] == ' ' && paren[2] != 'Z' && paren[2] != 'X';
-    free(stat);
-    if (!live)
-        return 0;
-    path = drt_fmt("/proc/%s/environ", pid);
+    char *path = drt_fmt("/proc/%s/environ", pid);
     size_t len = 0;
     char *env = drt_read_file(path, &len);
     free(path);
@@ -104,7 +90,7 @@ static int wait_for_no_survivors(char *who, size_t wholen) {
         left = survivors(0, who, wholen);
         if (left == 0)
             return 0;
-        nap_ms(20);
+        drt_nap_ms(20);
     }
     return left;
 }
@@ -119,7 +105,7 @@ static void setup(void) {
 static void teardown(void) {
     /* Whatever the outcome, nothing of this test stays behind. */
     for (int i = 0; i < 50 && survivors(SIGKILL, NULL, 0) > 0; i++)
-        nap_ms(20);
+        drt_nap_ms(20);
     drt_rmtree(dir);
     free(dir);
 }
@@ -145,8 +131,6 @@ static pid_t start_dagrun(const char *graph_text) {
     char *graph = drt_fmt("%s/graph.json", dir);
     cr_assert_eq(drt_write_file(graph, graph_text), 0);
     free(graph);
-    /* The child's environment is made here: after fork() it only calls
-     * async-signal-safe functions. */
     extern char **environ;
     size_t ne = 0;
     while (environ[ne] != NULL)
@@ -157,35 +141,14 @@ static pid_t start_dagrun(const char *graph_text) {
     env[ne] = mark;
     char *const args[] = {"dagrun", "run", "graph.json", "-w",
                           "3",      "-o",  "out",        NULL};
-    const char *cli = drt_cli_path();
-    pid_t pid = fork();
-    cr_assert(pid >= 0);
-    if (pid == 0) {
-        if (chdir(dir) != 0)
-            _exit(99);
-        int in = open("/dev/null", O_RDONLY);
-        int out = open("stdout", O_WRONLY | O_CREAT | O_TRUNC, 0644);
-        int err = open("stderr", O_WRONLY | O_CREAT | O_TRUNC, 0644);
-        if (in < 0 || out < 0 || err < 0)
-            _exit(97);
-        dup2(in, 0);
-        dup2(out, 1);
-        dup2(err, 2);
-        execve(cli, args, env);
-        _exit(98);
-    }
+    pid_t pid = drt_start_cli(dir, args, env, "stdout", "stderr");
     free(env);
     return pid;
 }
 
 static int wait_for_file(const char *name) {
     char *path = drt_fmt("%s/%s", dir, name);
-    int found = 0;
-    for (int i = 0; i < 3000 && !found; i++) {
-        found = access(path, F_OK) == 0;
-        if (!found)
-            nap_ms(10);
-    }
+    int found = drt_wait_for_path(path, 30);
     free(path);
     return found;
 }
@@ -193,23 +156,9 @@ static int wait_for_file(const char *name) {
 /* Waits for dagrun to end (it is our child); returns its wait status. */
 static int reap(pid_t pid) {
     int status = 0;
-    pid_t done = 0;
-    for (int i = 0; i < 6000 && (done = waitpid(pid, &status, WNOHANG)) == 0;
-         i++)
-        nap_ms(10);
-    if (done == 0) {
-        kill(pid, SIGKILL);
-        waitpid(pid, &status, 0);
+    if (drt_reap(pid, 60, &status) != 0)
         cr_assert_fail("dagrun did not end");
-    }
     return status;
-}
-
-static char *file_text(const char *name) {
-    char *path = drt_fmt("%s/%s", dir, name);
-    char *text = drt_read_file(path, NULL);
-    free(path);
-    return text ? text : strdup("");
 }
 
 /* Runs the running graph, sends `sig` once every command has started its
@@ -220,7 +169,8 @@ static void kill_and_check(int sig) {
                 wait_for_file("escaped.started");
     if (!ready)
         kill(pid, SIGKILL);
-    cr_assert(ready, "the commands never started: %s", file_text("stderr"));
+    cr_assert(ready, "the commands never started: %s",
+              drt_text_in(dir, "stderr"));
     /* The marked processes are there to be stopped (the check is real). */
     cr_assert_geq(survivors(0, NULL, 0), 4);
     kill(pid, sig);
@@ -235,7 +185,7 @@ static void kill_and_check(int sig) {
     }
     /* SIGINT, SIGTERM and SIGHUP all stop the run cleanly. */
     cr_expect(WIFEXITED(status) && WEXITSTATUS(status) == 130, "status %d: %s",
-              status, file_text("stderr"));
+              status, drt_text_in(dir, "stderr"));
     char *summary = drt_fmt("%s/out/summary.json", dir);
     json_t *s = json_load_file(summary, 0, NULL);
     cr_expect_not_null(s, "no summary after %s", strsignal(sig));
@@ -245,7 +195,7 @@ static void kill_and_check(int sig) {
     cr_expect_eq(access(trace, F_OK), 0, "no trace after %s", strsignal(sig));
     char *ran = drt_fmt("%s/after.ran", dir);
     cr_expect_neq(access(ran, F_OK), 0, "a task started after the signal");
-    char *err = file_text("stderr");
+    char *err = drt_text_in(dir, "stderr");
     cr_expect_not_null(strstr(err, "interrupted by SIG"), "%s", err);
     free(err), free(ran), free(trace), free(summary);
 }
@@ -282,7 +232,7 @@ Test(run_faults, nothing_survives_a_normal_end, .init = setup, .fini = teardown,
         "\"touch last.ran\"}]}");
     int status = reap(pid);
     cr_expect(WIFEXITED(status) && WEXITSTATUS(status) == 0, "status %d: %s",
-              status, file_text("stderr"));
+              status, drt_text_in(dir, "stderr"));
     cr_expect(wait_for_file("last.ran"));
     /* No waiting here: when dagrun has exited, its watcher has done its
      * work. */
@@ -306,9 +256,10 @@ Test(run_faults, a_second_sigint_leaves_at_once_and_still_stops_everything,
     int ready = wait_for_file("stubborn.started");
     if (!ready)
         kill(pid, SIGKILL);
-    cr_assert(ready, "the command never started: %s", file_text("stderr"));
+    cr_assert(ready, "the command never started: %s",
+              drt_text_in(dir, "stderr"));
     kill(pid, SIGINT);
-    nap_ms(100);
+    drt_nap_ms(100);
     kill(pid, SIGINT);
     int status = reap(pid);
     cr_expect(WIFEXITED(status) && WEXITSTATUS(status) == 130, "status %d",

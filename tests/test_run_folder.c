@@ -43,11 +43,6 @@ static void teardown(void) {
     free(dir);
 }
 
-static void nap_ms(long ms) {
-    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-    nanosleep(&ts, NULL);
-}
-
 static char *in_dir(const char *name) { return drt_fmt("%s/%s", dir, name); }
 
 static int exists(const char *name) {
@@ -58,30 +53,17 @@ static int exists(const char *name) {
 }
 
 static int wait_for(const char *name) {
-    for (int i = 0; i < 3000; i++) {
-        if (exists(name))
-            return 1;
-        nap_ms(10);
-    }
-    return 0;
+    char *path = in_dir(name);
+    int found = drt_wait_for_path(path, 30);
+    free(path);
+    return found;
 }
 
 /* `dagrun run GRAPH -o out -q` in dir, in the background. */
 static pid_t start(const char *graph) {
-    const char *cli = drt_cli_path();
-    pid_t pid = fork();
-    cr_assert(pid >= 0);
-    if (pid == 0) {
-        if (chdir(dir) != 0)
-            _exit(99);
-        int null = open("/dev/null", O_RDWR);
-        dup2(null, 0);
-        dup2(null, 1);
-        dup2(null, 2);
-        execl(cli, "dagrun", "run", graph, "-o", "out", "-q", (char *)NULL);
-        _exit(98);
-    }
-    return pid;
+    char *const args[] = {"dagrun", "run", (char *)graph, "-o",
+                          "out",    "-q",  NULL};
+    return drt_start_cli(dir, args, NULL, NULL, NULL);
 }
 
 static const char quick[] = "{\"name\": \"q\", \"tasks\": [{\"id\": \"a\", "

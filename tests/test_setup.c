@@ -71,27 +71,13 @@ static pid_t start_setup(const char *env, const char *args) {
                         "%s exec '%s/scripts/setup.sh' %s </dev/null "
                         ">'%s/out' 2>'%s/err'",
                         dir, dir, dir, dir, env, DR_SOURCE_DIR, args, dir, dir);
-    pid_t pid = fork();
-    cr_assert_geq(pid, 0);
-    if (pid == 0) {
-        execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
-        _exit(127);
-    }
+    char *const argv[] = {"sh", "-c", cmd, NULL};
+    pid_t pid = drt_start(NULL, "/bin/sh", argv, NULL, NULL, NULL);
     free(cmd);
     return pid;
 }
 
-static char *file(const char *name) {
-    char *path = drt_fmt("%s/%s", dir, name);
-    char *text = drt_read_file(path, NULL);
-    free(path);
-    return text ? text : strdup("");
-}
-
-static void nap(void) {
-    struct timespec ts = {0, 20 * 1000 * 1000};
-    nanosleep(&ts, NULL);
-}
+static char *file(const char *name) { return drt_text_in(dir, name); }
 
 /* Waits until dir/err contains `text` or the process has exited; returns
  * whether the text appeared.  The test's own timeout bounds the wait. */
@@ -105,14 +91,14 @@ static int wait_for_stderr(pid_t pid, const char *text) {
         int status;
         if (waitpid(pid, &status, WNOHANG) == pid)
             return 0;
-        nap();
+        drt_nap_ms(20);
     }
 }
 
 static int exit_code(pid_t pid) {
     int status;
-    cr_assert_eq(waitpid(pid, &status, 0), pid);
-    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    drt_reap(pid, 0, &status);
+    return drt_exit_code(status);
 }
 
 Test(setup, waits_for_a_held_package_lock_and_installs_after_its_release,

@@ -45,9 +45,9 @@ typedef struct dr__drawing {
 typedef struct dr__dag {
     const dr_graph *g;
     const dr_viz_options *o;
-    dr__vtrace trace;
-    int have_trace;
-    int color; /* DR__DAG_COLOR_* */
+    const dr__vtrace *trace; /* borrowed; NULL: drawn before a run */
+    int have_trace;          /* trace != NULL */
+    int color;               /* DR__DAG_COLOR_* */
     dr__dag_run *runs;
     double *weight;
     unsigned char *on_cp; /* task is on the critical path */
@@ -61,13 +61,14 @@ typedef struct dr__dag {
 } dr__dag;
 
 /*
- * Reads the trace (may be NULL), finds the critical path and decides the
- * drawing (dag_plan.c).  `layout`: it will be laid out, so max_layout_nodes
+ * Checks that `trace` (read by dr__vtrace_read, may be NULL; borrowed until
+ * dr__dag_free) is of g, finds the critical path and decides the drawing
+ * (dag_plan.c).  `layout`: it will be laid out, so max_layout_nodes
  * applies.  Returns 0 or DR_EINVAL (unvalidated graph, trace of another
  * graph), DR_ETOOBIG, DR_ENOMEM with err filled; free with dr__dag_free
  * either way.  Calls o->note when the budget changed the drawing.
  */
-int dr__dag_prepare(dr__dag *b, const dr_graph *g, const json_t *trace,
+int dr__dag_prepare(dr__dag *b, const dr_graph *g, const dr__vtrace *trace,
                     const dr_viz_options *o, int layout, dr_error *err);
 void dr__dag_free(dr__dag *b);
 void dr__drawing_free(dr__drawing *d);

@@ -33,19 +33,19 @@
 #define RANK_PT 60.0    /* a rank with its separation, roughly */
 
 /* Appends `s` to a Graphviz escString: backslashes doubled. */
-static void esc(dr__vbuf *b, const char *s) {
+static void esc(dr__buf *b, const char *s) {
     for (; *s; s++) {
         if (*s == '\\')
-            dr__vbuf_putn(b, "\\\\", 2);
+            dr__buf_putn(b, "\\\\", 2);
         else
-            dr__vbuf_putn(b, s, 1);
+            dr__buf_putn(b, s, 1);
     }
 }
 
 static void read_runs(dr__dag *b) {
     size_t n = dr_graph_ntasks(b->g);
-    for (size_t i = 0; i < b->trace.n; i++) {
-        const dr__vattempt *a = &b->trace.a[i];
+    for (size_t i = 0; i < b->trace->n; i++) {
+        const dr__vattempt *a = &b->trace->a[i];
         dr_task t = dr_graph_find(b->g, a->task);
         if (t == DR_TASK_NONE || t >= n)
             continue;
@@ -156,94 +156,91 @@ static void collect(dr__dag *b, dr__dnode *x, dr_task t) {
 }
 
 /* Node labels: a task's key and op with its cost or measured time. */
-static void task_text(dr__dag *b, dr__dnode *x, dr__vbuf *label,
-                      dr__vbuf *tip) {
+static void task_text(dr__dag *b, dr__dnode *x, dr__buf *label, dr__buf *tip) {
     dr_task t = x->task;
     char tbuf[64];
     const char *op = dr_task_op_label(b->g, t);
     esc(label, x->name);
     esc(tip, x->name);
-    dr__vbuf_printf(tip, "\\nop %s", op);
+    dr__buf_printf(tip, "\\nop %s", op);
     if (!b->have_trace) {
         label_cost(tbuf, sizeof(tbuf), dr_task_cost(b->g, t));
-        dr__vbuf_printf(label, "\\n%s \xC2\xB7 cost %s%s", op, tbuf,
-                        dr_task_has_cost(b->g, t) ? "" : "?");
-        dr__vbuf_printf(tip, "\\ncost %s%s", tbuf,
-                        dr_task_has_cost(b->g, t) ? " (in the graph's units)"
-                                                  : " (unset)");
+        dr__buf_printf(label, "\\n%s \xC2\xB7 cost %s%s", op, tbuf,
+                       dr_task_has_cost(b->g, t) ? "" : "?");
+        dr__buf_printf(tip, "\\ncost %s%s", tbuf,
+                       dr_task_has_cost(b->g, t) ? " (in the graph's units)"
+                                                 : " (unset)");
     } else if (b->runs[t].last == NULL) {
-        dr__vbuf_puts(label, "\\nnot run");
-        dr__vbuf_puts(tip, "\\nnot run");
+        dr__buf_puts(label, "\\nnot run");
+        dr__buf_puts(tip, "\\nnot run");
     } else {
         const dr__dag_run *r = &b->runs[t];
         const dr__vattempt *a = r->last;
         dr__vfmt_time(tbuf, sizeof(tbuf), a->dur);
         if (a->status == DR__V_OK)
-            dr__vbuf_printf(label, "\\n%s", tbuf);
+            dr__buf_printf(label, "\\n%s", tbuf);
         else
-            dr__vbuf_printf(label, "\\n%s \xC2\xB7 %s",
-                            dr__vstatus_name(a->status), tbuf);
-        dr__vbuf_printf(tip, "\\nworker %d", a->worker);
+            dr__buf_printf(label, "\\n%s \xC2\xB7 %s",
+                           dr__vstatus_name(a->status), tbuf);
+        dr__buf_printf(tip, "\\nworker %d", a->worker);
         dr__vfmt_time(tbuf, sizeof(tbuf), a->ts);
-        dr__vbuf_printf(tip, "\\nstart %s", tbuf);
+        dr__buf_printf(tip, "\\nstart %s", tbuf);
         dr__vfmt_time(tbuf, sizeof(tbuf), a->ts + a->dur);
-        dr__vbuf_printf(tip, "\\nend %s", tbuf);
+        dr__buf_printf(tip, "\\nend %s", tbuf);
         dr__vfmt_time(tbuf, sizeof(tbuf), a->dur);
-        dr__vbuf_printf(tip, "\\nduration %s", tbuf);
+        dr__buf_printf(tip, "\\nduration %s", tbuf);
         dr__vfmt_time(tbuf, sizeof(tbuf), a->ts - a->ready);
-        dr__vbuf_printf(tip, "\\nwait %s", tbuf);
-        dr__vbuf_printf(tip, "\\nstatus %s", dr__vstatus_name(a->status));
+        dr__buf_printf(tip, "\\nwait %s", tbuf);
+        dr__buf_printf(tip, "\\nstatus %s", dr__vstatus_name(a->status));
         if (r->attempts > 1)
-            dr__vbuf_printf(tip, " (attempt %d of %d)", a->attempt,
-                            r->attempts);
+            dr__buf_printf(tip, " (attempt %d of %d)", a->attempt, r->attempts);
         if (a->error != NULL) {
-            dr__vbuf_puts(tip, "\\n");
+            dr__buf_puts(tip, "\\n");
             esc(tip, a->error);
         }
     }
     if (b->color == DR__DAG_COLOR_GROUP) {
-        dr__vbuf_puts(tip, "\\ngroup ");
+        dr__buf_puts(tip, "\\ngroup ");
         esc(tip, task_group(b, t));
     }
     if (x->on_cp)
-        dr__vbuf_puts(tip, "\\non the critical path");
+        dr__buf_puts(tip, "\\non the critical path");
 }
 
 /* Group labels: "map-* ×1000", total and largest weight, what failed. */
-static void group_text(dr__dag *b, dr__dnode *x, dr__vbuf *label,
-                       dr__vbuf *tip) {
+static void group_text(dr__dag *b, dr__dnode *x, dr__buf *label, dr__buf *tip) {
     char t1[64], t2[64];
     esc(label, x->name);
     if (x->count > 1)
-        dr__vbuf_printf(label, " \xC3\x97%zu", x->count);
+        dr__buf_printf(label, " \xC3\x97%zu", x->count);
     esc(tip, x->name);
-    dr__vbuf_printf(tip, ": %zu task%s", x->count, x->count == 1 ? "" : "s");
+    dr__buf_printf(tip, ": %zu task%s", x->count, x->count == 1 ? "" : "s");
     label_weight(b, t1, sizeof(t1), x->total);
     label_weight(b, t2, sizeof(t2), x->max);
     const char *what = b->have_trace ? "time" : "cost";
     if (b->have_trace)
-        dr__vbuf_printf(label, "\\n\xCE\xA3 %s \xC2\xB7 max %s", t1, t2);
+        dr__buf_printf(label, "\\n\xCE\xA3 %s \xC2\xB7 max %s", t1, t2);
     else
-        dr__vbuf_printf(label, "\\n\xCE\xA3 cost %s \xC2\xB7 max %s", t1, t2);
-    dr__vbuf_printf(tip, "\\ntotal %s %s\\nmax %s %s", what, t1, what, t2);
+        dr__buf_printf(label, "\\n\xCE\xA3 cost %s \xC2\xB7 max %s", t1, t2);
+    dr__buf_printf(tip, "\\ntotal %s %s\\nmax %s %s", what, t1, what, t2);
     if (x->worker >= 0)
-        dr__vbuf_printf(tip, "\\nall on worker %d", x->worker);
+        dr__buf_printf(tip, "\\nall on worker %d", x->worker);
     else if (x->worker == -2)
-        dr__vbuf_puts(tip, "\\nran on several workers");
+        dr__buf_puts(tip, "\\nran on several workers");
     if (x->failed > 0) {
-        dr__vbuf_printf(label, "\\n%zu failed", x->failed);
-        dr__vbuf_printf(tip, "\\n%zu failed", x->failed);
+        dr__buf_printf(label, "\\n%zu failed", x->failed);
+        dr__buf_printf(tip, "\\n%zu failed", x->failed);
     }
     if (x->interrupted > 0) {
-        dr__vbuf_printf(label, "\\n%zu interrupted", x->interrupted);
-        dr__vbuf_printf(tip, "\\n%zu interrupted", x->interrupted);
+        dr__buf_printf(label, "\\n%zu interrupted", x->interrupted);
+        dr__buf_printf(tip, "\\n%zu interrupted", x->interrupted);
     }
     if (x->notrun > 0) {
-        dr__vbuf_printf(label, "\\n%zu not run", x->notrun);
-        dr__vbuf_printf(tip, "\\n%zu not run", x->notrun);
+        dr__buf_printf(label, "\\n%zu not run", x->notrun);
+        dr__buf_printf(tip, "\\n%zu not run", x->notrun);
     }
     if (x->on_cp)
-        dr__vbuf_puts(tip, "\\non the critical path");
+        dr__buf_puts(tip, "\\non the critical path");
 }
 
 /* Points a label takes along a rank: its longest line's width for TB (10
@@ -310,12 +307,12 @@ static int make_drawing(dr__dag *b, const uint32_t *node_of, size_t n,
         collect(b, x, (dr_task)t);
     }
     int lr = b->o->rankdir && strcasecmp(b->o->rankdir, "LR") == 0;
-    dr__vbuf label = {0}, tip = {0};
+    dr__buf label = {0}, tip = {0};
     for (size_t i = 0; i < n; i++) {
         dr__dnode *x = &d->nodes[i];
         label.len = tip.len = 0;
-        dr__vbuf_putn(&label, "", 0);
-        dr__vbuf_putn(&tip, "", 0);
+        dr__buf_putn(&label, "", 0);
+        dr__buf_putn(&tip, "", 0);
         if (collapsed)
             group_text(b, x, &label, &tip);
         else
@@ -329,8 +326,8 @@ static int make_drawing(dr__dag *b, const uint32_t *node_of, size_t n,
         d->dg.extent[i] = label_extent(x->label, lr);
     }
     int oom = label.oom || tip.oom;
-    dr__vbuf_free(&label);
-    dr__vbuf_free(&tip);
+    dr__buf_free(&label);
+    dr__buf_free(&tip);
     for (size_t i = 0; i < n && !oom; i++)
         oom = d->nodes[i].label == NULL || d->nodes[i].tip == NULL;
     if (oom)
@@ -507,7 +504,6 @@ noted:
 
 void dr__dag_free(dr__dag *b) {
     dr__drawing_free(&b->d);
-    dr__vtrace_free(&b->trace);
     dr__groups_free(&b->groups);
     dr__vcolours_free(&b->colours);
     free(b->runs);
@@ -516,7 +512,7 @@ void dr__dag_free(dr__dag *b) {
     free(b->cp_prev);
 }
 
-int dr__dag_prepare(dr__dag *b, const dr_graph *g, const json_t *trace,
+int dr__dag_prepare(dr__dag *b, const dr_graph *g, const dr__vtrace *trace,
                     const dr_viz_options *o, int layout, dr_error *err) {
     memset(b, 0, sizeof(*b));
     b->g = g;
@@ -532,10 +528,9 @@ int dr__dag_prepare(dr__dag *b, const dr_graph *g, const json_t *trace,
     size_t n = dr_graph_ntasks(g), m = n ? n : 1;
     int rc;
     if (trace != NULL) {
-        if ((rc = dr__vtrace_read(trace, &b->trace, err)) != 0)
-            return rc;
+        b->trace = trace;
         b->have_trace = 1;
-        if ((rc = dr__vtrace_check_graph(&b->trace, g, err)) != 0)
+        if ((rc = dr__vtrace_check_graph(trace, g, err)) != 0)
             return rc;
     }
     b->color = o->color == DR_VIZ_COLOR_GROUP ? DR__DAG_COLOR_GROUP
@@ -558,7 +553,7 @@ int dr__dag_prepare(dr__dag *b, const dr_graph *g, const json_t *trace,
     critical_path(b, topo);
     if (b->color == DR__DAG_COLOR_GROUP) {
         if (need_groups(b) != 0 ||
-            dr__vcolours_build(&b->colours, b->have_trace ? &b->trace : NULL,
+            dr__vcolours_build(&b->colours, b->trace,
                                (const char *const *)b->groups.name,
                                b->groups.n) != 0)
             goto oom;

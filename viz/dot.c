@@ -241,23 +241,23 @@ static void emit(const dr__dag *b, Agraph_t *ag) {
 /* ---------------------------------------------------------------- legend */
 
 /* Text for an HTML label: &, < and > escaped. */
-static void html_text(dr__vbuf *h, const char *s, size_t n) {
+static void html_text(dr__buf *h, const char *s, size_t n) {
     for (size_t i = 0; i < n; i++) {
         if (s[i] == '&')
-            dr__vbuf_puts(h, "&amp;");
+            dr__buf_puts(h, "&amp;");
         else if (s[i] == '<')
-            dr__vbuf_puts(h, "&lt;");
+            dr__buf_puts(h, "&lt;");
         else if (s[i] == '>')
-            dr__vbuf_puts(h, "&gt;");
+            dr__buf_puts(h, "&gt;");
         else
-            dr__vbuf_putn(h, s + i, 1);
+            dr__buf_putn(h, s + i, 1);
     }
 }
 
 /* Legend text wrapped at spaces into lines of about LEGEND_LINE characters,
  * so that no row widens the legend (and its swatch column) by itself. */
 #define LEGEND_LINE 40
-static void legend_text(dr__vbuf *h, const char *text) {
+static void legend_text(dr__buf *h, const char *text) {
     const char *p = text;
     while (*p) {
         const char *end = p, *space = NULL;
@@ -274,33 +274,33 @@ static void legend_text(dr__vbuf *h, const char *text) {
         html_text(h, p, (size_t)(space - p));
         p = *space ? space + 1 : space;
         if (*p)
-            dr__vbuf_puts(h, "<BR ALIGN=\"LEFT\"/>");
+            dr__buf_puts(h, "<BR ALIGN=\"LEFT\"/>");
     }
 }
 
 /* One legend row: a swatch (TD attributes, NULL: none) and its text;
  * `bold` rows are headings. */
-static void legend_row_as(dr__vbuf *h, const char *swatch, const char *text,
+static void legend_row_as(dr__buf *h, const char *swatch, const char *text,
                           int bold) {
     if (swatch == NULL)
-        dr__vbuf_puts(h, "<TR><TD COLSPAN=\"2\" ALIGN=\"LEFT\" "
-                         "BALIGN=\"LEFT\">");
+        dr__buf_puts(h, "<TR><TD COLSPAN=\"2\" ALIGN=\"LEFT\" "
+                        "BALIGN=\"LEFT\">");
     else
-        dr__vbuf_printf(h,
-                        "<TR><TD %s WIDTH=\"22\" HEIGHT=\"12\" "
-                        "FIXEDSIZE=\"TRUE\"></TD><TD ALIGN=\"LEFT\" "
-                        "BALIGN=\"LEFT\">",
-                        swatch);
-    dr__vbuf_puts(h, bold ? "<B>" : "");
+        dr__buf_printf(h,
+                       "<TR><TD %s WIDTH=\"22\" HEIGHT=\"12\" "
+                       "FIXEDSIZE=\"TRUE\"></TD><TD ALIGN=\"LEFT\" "
+                       "BALIGN=\"LEFT\">",
+                       swatch);
+    dr__buf_puts(h, bold ? "<B>" : "");
     legend_text(h, text);
-    dr__vbuf_puts(h, bold ? "</B></TD></TR>" : "</TD></TR>");
+    dr__buf_puts(h, bold ? "</B></TD></TR>" : "</TD></TR>");
 }
 
-static void legend_row(dr__vbuf *h, const char *swatch, const char *text) {
+static void legend_row(dr__buf *h, const char *swatch, const char *text) {
     legend_row_as(h, swatch, text, 0);
 }
 
-static void legend_colours(const dr__dag *b, dr__vbuf *h) {
+static void legend_colours(const dr__dag *b, dr__buf *h) {
     const dr__drawing *d = &b->d;
     int mixed = 0;
     for (size_t i = 0; i < d->n; i++)
@@ -309,7 +309,7 @@ static void legend_colours(const dr__dag *b, dr__vbuf *h) {
     char sw[96];
     if (b->color == DR__DAG_COLOR_WORKER) {
         legend_row_as(h, NULL, "Colour: the worker that ran it", 1);
-        int w = b->trace.workers, shown = w < 10 ? w : 10;
+        int w = b->trace->workers, shown = w < 10 ? w : 10;
         for (int i = 0; i < shown; i++) {
             char text[64];
             snprintf(sw, sizeof(sw), "BGCOLOR=\"%s\"",
@@ -351,11 +351,11 @@ static void legend(const dr__dag *b, Agraph_t *ag) {
     Agnode_t *n = agnode(sub, "_legend", 1);
     set(n, "shape", "plaintext");
     set(n, "style", "");
-    dr__vbuf h = {0};
+    dr__buf h = {0};
     char text[400];
-    dr__vbuf_puts(&h, "<TABLE BORDER=\"0\" CELLBORDER=\"0\" CELLSPACING=\"2\" "
-                      "CELLPADDING=\"2\"><TR><TD COLSPAN=\"2\" ALIGN=\"LEFT\">"
-                      "<B>Legend</B></TD></TR>");
+    dr__buf_puts(&h, "<TABLE BORDER=\"0\" CELLBORDER=\"0\" CELLSPACING=\"2\" "
+                     "CELLPADDING=\"2\"><TR><TD COLSPAN=\"2\" ALIGN=\"LEFT\">"
+                     "<B>Legend</B></TD></TR>");
     legend_row(&h, "BGCOLOR=\"" CP_RED "\"",
                b->have_trace ? "critical path (longest by measured time)"
                              : "critical path (longest by cost)");
@@ -402,13 +402,13 @@ static void legend(const dr__dag *b, Agraph_t *ag) {
         legend_row(&h, NULL,
                    "wide levels wrap into rows: only arrows mean order");
     if (b->note[0]) {
-        dr__vbuf_puts(&h, "<TR><TD COLSPAN=\"2\" ALIGN=\"LEFT\" "
-                          "BALIGN=\"LEFT\"><FONT COLOR=\"#8A5A00\">");
+        dr__buf_puts(&h, "<TR><TD COLSPAN=\"2\" ALIGN=\"LEFT\" "
+                         "BALIGN=\"LEFT\"><FONT COLOR=\"#8A5A00\">");
         legend_text(&h, b->note);
-        dr__vbuf_puts(&h, "</FONT></TD></TR>");
+        dr__buf_puts(&h, "</FONT></TD></TR>");
     }
-    dr__vbuf_puts(&h, "</TABLE>");
-    char *html = dr__vbuf_take(&h, NULL);
+    dr__buf_puts(&h, "</TABLE>");
+    char *html = dr__buf_take(&h, NULL);
     if (html != NULL)
         set_html(ag, n, "label", html);
     free(html);
@@ -467,70 +467,124 @@ static int write_dot(Agraph_t *ag, char **out, size_t *len, dr_error *err) {
 static GVC_t *gvc_shared;
 static pthread_mutex_t gvc_lock = PTHREAD_MUTEX_INITIALIZER;
 
-int dr_viz_render(const dr_graph *g, const json_t *trace,
-                  const dr_viz_options *o, const char *format, char **out,
-                  size_t *len, dr_error *err) {
+/* Lays out the cgraph graph of a drawing and renders it in `format`
+ * ("svg", "png", ...) into a new string.  0 or a DR_E* code with err. */
+static int render_laid_out(Agraph_t *ag, const char *format, char **out,
+                           size_t *len, dr_error *err) {
+    int rc = 0;
+    pthread_mutex_lock(&gvc_lock);
+    if (gvc_shared == NULL)
+        gvc_shared = gvContext();
+    GVC_t *gvc = gvc_shared;
+    /* Bitmaps at Graphviz's default of 96 dpi are small and blurry on
+     * today's screens (the lecture graph was about 500 pixels wide); 192
+     * doubles them.  Vector formats need no dpi. */
+    if (strcmp(format, "png") == 0 || strcmp(format, "jpg") == 0 ||
+        strcmp(format, "jpeg") == 0)
+        set(ag, "dpi", "192");
+    if (gvc == NULL || gvLayout(gvc, ag, "dot") != 0) {
+        dr__error_set(err, DR_ENOTSUP, NULL, 0, 0, NULL,
+                      "Graphviz could not lay out the graph");
+        rc = DR_ENOTSUP;
+    } else {
+        char *data = NULL;
+        unsigned int n = 0;
+        if (gvRenderData(gvc, ag, DR__MUT(format), &data, &n) != 0 ||
+            data == NULL) {
+            dr__error_set(err, DR_ENOTSUP, NULL, 0, 0, NULL,
+                          "Graphviz cannot render format '%s'", format);
+            rc = DR_ENOTSUP;
+        } else if ((*out = malloc((size_t)n + 1)) == NULL) {
+            rc = DR_ENOMEM;
+            dr__error_set(err, rc, NULL, 0, 0, NULL, "out of memory");
+        } else {
+            memcpy(*out, data, n);
+            (*out)[n] = '\0';
+            *len = n;
+        }
+        if (data != NULL)
+            gvFreeRenderData(data);
+        gvFreeLayout(gvc, ag);
+    }
+    pthread_mutex_unlock(&gvc_lock);
+    return rc;
+}
+
+static int is_dot_format(const char *format) {
+    return strcmp(format, "dot") == 0 || strcmp(format, "gv") == 0;
+}
+
+int dr__viz_render_both(const dr_graph *g, const dr__vtrace *trace,
+                        const dr_viz_options *o, char **dot, size_t *dot_len,
+                        const char *format, char **out, size_t *len,
+                        dr_error *err) {
     dr_viz_options defaults;
     if (o == NULL) {
         dr_viz_options_init(&defaults);
         o = &defaults;
     }
-    if (g == NULL || format == NULL || out == NULL || len == NULL) {
+    if (g == NULL || (dot == NULL && out == NULL) ||
+        (dot != NULL && dot_len == NULL) ||
+        (out != NULL && (len == NULL || format == NULL))) {
         dr__error_set(err, DR_EINVAL, NULL, 0, 0, NULL, "invalid argument");
         return DR_EINVAL;
     }
-    *out = NULL;
-    *len = 0;
-    int is_dot = strcmp(format, "dot") == 0 || strcmp(format, "gv") == 0;
+    if (dot != NULL) {
+        *dot = NULL;
+        *dot_len = 0;
+    }
+    if (out != NULL) {
+        *out = NULL;
+        *len = 0;
+    }
+    /* A picture is laid out, and so is held to max_layout_nodes; DOT alone
+     * is not. */
+    int layout = out != NULL;
     dr__dag dag;
     Agraph_t *ag = NULL;
-    int rc = dr__dag_prepare(&dag, g, trace, o, !is_dot, err);
+    int rc = dr__dag_prepare(&dag, g, trace, o, layout, err);
     if (rc == 0 && (ag = to_cgraph(&dag)) == NULL) {
         dr__error_set(err, DR_ENOMEM, NULL, 0, 0, NULL, "out of memory");
         rc = DR_ENOMEM;
     }
-    if (rc == 0 && is_dot) {
-        rc = write_dot(ag, out, len, err);
-    } else if (rc == 0) {
-        pthread_mutex_lock(&gvc_lock);
-        if (gvc_shared == NULL)
-            gvc_shared = gvContext();
-        GVC_t *gvc = gvc_shared;
-        /* Bitmaps at Graphviz's default of 96 dpi are small and blurry on
-         * today's screens (the lecture graph was about 500 pixels wide);
-         * 192 doubles them.  Vector formats need no dpi. */
-        if (strcmp(format, "png") == 0 || strcmp(format, "jpg") == 0 ||
-            strcmp(format, "jpeg") == 0)
-            set(ag, "dpi", "192");
-        if (gvc == NULL || gvLayout(gvc, ag, "dot") != 0) {
-            dr__error_set(err, DR_ENOTSUP, NULL, 0, 0, NULL,
-                          "Graphviz could not lay out the graph");
-            rc = DR_ENOTSUP;
-        } else {
-            char *data = NULL;
-            unsigned int n = 0;
-            if (gvRenderData(gvc, ag, DR__MUT(format), &data, &n) != 0 ||
-                data == NULL) {
-                dr__error_set(err, DR_ENOTSUP, NULL, 0, 0, NULL,
-                              "Graphviz cannot render format '%s'", format);
-                rc = DR_ENOTSUP;
-            } else if ((*out = malloc((size_t)n + 1)) == NULL) {
-                rc = DR_ENOMEM;
-                dr__error_set(err, rc, NULL, 0, 0, NULL, "out of memory");
-            } else {
-                memcpy(*out, data, n);
-                (*out)[n] = '\0';
-                *len = n;
-            }
-            if (data != NULL)
-                gvFreeRenderData(data);
-            gvFreeLayout(gvc, ag);
-        }
-        pthread_mutex_unlock(&gvc_lock);
-    }
+    /* DOT is written before the layout adds its positions. */
+    if (rc == 0 && dot != NULL)
+        rc = write_dot(ag, dot, dot_len, err);
+    if (rc == 0 && out != NULL)
+        rc = render_laid_out(ag, format, out, len, err);
     if (ag != NULL)
         agclose(ag);
     dr__dag_free(&dag);
+    if (rc != 0 && dot != NULL) {
+        free(*dot);
+        *dot = NULL;
+        *dot_len = 0;
+    }
+    return rc;
+}
+
+int dr_viz_render(const dr_graph *g, const json_t *trace,
+                  const dr_viz_options *o, const char *format, char **out,
+                  size_t *len, dr_error *err) {
+    if (format == NULL || out == NULL || len == NULL) {
+        dr__error_set(err, DR_EINVAL, NULL, 0, 0, NULL, "invalid argument");
+        return DR_EINVAL;
+    }
+    /* What is wrong with the graph is said before what is wrong with the
+     * trace. */
+    if (g == NULL || (dr_graph_topo_order(g) == NULL && dr_graph_ntasks(g) > 0))
+        trace = NULL;
+    dr__vtrace t;
+    int rc = trace != NULL ? dr__vtrace_read(trace, &t, err) : 0;
+    if (rc != 0)
+        return rc;
+    const dr__vtrace *tp = trace != NULL ? &t : NULL;
+    if (is_dot_format(format))
+        rc = dr__viz_render_both(g, tp, o, out, len, NULL, NULL, NULL, err);
+    else
+        rc = dr__viz_render_both(g, tp, o, NULL, NULL, format, out, len, err);
+    if (tp != NULL)
+        dr__vtrace_free(&t);
     return rc;
 }
 

@@ -27,17 +27,13 @@
  * each row stands for a band of consecutive workers, BAND_ROWS rows in all
  * (rows are two pixels high by then, and a reader cannot tell worker 4,017
  * from 4,018 anyway), so the output stays bounded by MAX_ROWS rows and
- * MAX_RECTS-ish bars whatever the worker count.  The time axis draws at most
- * MAX_TICKS ticks, whatever the numbers (a NaN step once made it loop forever).
+ * MAX_RECTS-ish bars whatever the worker count.
  *
- * Below the chart, the number of running tasks over time is drawn as a step
- * plot, compressed to at most four points per pixel column, with the worker
- * count as a dashed line.  The sweep relies on the trace reader clamping
- * each attempt's end to the next start on its worker: float rounding would
- * otherwise count two tasks on one worker at once.
+ * Below the chart, the number of running tasks over time (profile.c); the
+ * time axis and the SVG header they share are in timeline.c.
  */
 #include "graph_internal.h"
-#include "viz_internal.h"
+#include "timeline_internal.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -46,113 +42,17 @@
 #define MAX_RECTS 12000
 #define MAX_ROWS 1000
 #define BAND_ROWS 500
-#define MAX_TICKS 200
 #define MAX_LINKS 1000
-#define FAIL_RED "#D62728"
+#define DR__VFAIL_RED "#D62728"
 #define INTR_AMBER "#B8860B"
-#define CHAIN_INK "#1B1B1B"
-#define FONT "font-family=\"Helvetica, Arial, sans-serif\""
+#define DR__VCHAIN_INK "#1B1B1B"
+#define DR__VFONT "font-family=\"Helvetica, Arial, sans-serif\""
 
 void dr_gantt_options_init(dr_gantt_options *o) {
     memset(o, 0, sizeof(*o));
     o->width = 1200;
     o->profile = 1;
     o->legend = 1;
-}
-
-/* ------------------------------------------------------------ time axis */
-
-typedef struct axis {
-    double x0, w;      /* plot area in pixels */
-    double span;       /* microseconds */
-    double unit;       /* microseconds per displayed unit */
-    const char *uname; /* "s", "ms", "µs" */
-    double step;       /* tick step in displayed units */
-    int decimals;
-} axis;
-
-/* The 1-2-5 step at or above raw; raw itself when powers of ten fail
- * (denormals), so that the result is always finite and positive. */
-static double nice_step(double raw) {
-    if (!(raw > 0) || !isfinite(raw))
-        return 1;
-    double p = pow(10, floor(log10(raw)));
-    if (!(p > 0) || !isfinite(p))
-        return raw;
-    double f = raw / p;
-    double s = (f <= 1 ? 1 : f <= 2 ? 2 : f <= 5 ? 5 : 10) * p;
-    return s > 0 && isfinite(s) ? s : raw;
-}
-
-static void axis_init(axis *a, double x0, double w, double span_us) {
-    a->x0 = x0;
-    a->w = w;
-    /* The reader guarantees a finite makespan; below a nanosecond the
-     * ticks would only count rounding. */
-    a->span = isfinite(span_us) && span_us > 1e-3 ? span_us : 1;
-    if (a->span >= 1e6) {
-        a->unit = 1e6;
-        a->uname = "s";
-    } else if (a->span >= 1e3) {
-        a->unit = 1e3;
-        a->uname = "ms";
-    } else {
-        a->unit = 1;
-        a->uname = "\xC2\xB5s";
-    }
-    a->step = nice_step(a->span / a->unit / fmax(2, floor(w / 110)));
-    a->decimals = a->step >= 1 ? 0 : (int)fmin(9, ceil(-log10(a->step) - 1e-9));
-}
-
-static double ax(const axis *a, double us) {
-    return a->x0 + us / a->span * a->w;
-}
-
-/* A tick label: fixed decimals, or 1e+12 style once the numbers are too
- * long to read (a simulated run of absurd costs). */
-static void tick_label(char *buf, size_t len, const axis *a, double v) {
-    if (fabs(v) >= 1e7)
-        snprintf(buf, len, "%.3g", v);
-    else
-        snprintf(buf, len, "%.*f", a->decimals, v);
-}
-
-/* Vertical grid lines from y0 to y1 and labels under y1. */
-static void axis_draw(dr__vbuf *b, const axis *a, double y0, double y1,
-                      int labels) {
-    double end = a->span / a->unit;
-    dr__vbuf_puts(b, "<g class=\"axis\">\n");
-    /* The step comes from the span, so there are about w / 110 ticks; the
-     * cap only guards against arithmetic that would say otherwise. */
-    for (int i = 0; i <= MAX_TICKS; i++) {
-        double v = i * a->step;
-        if (!(v <= end * (1 + 1e-9)))
-            break;
-        double x = ax(a, v * a->unit);
-        dr__vbuf_printf(b,
-                        "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" "
-                        "stroke=\"#E3E7EB\"/>\n",
-                        x, y0, x, y1 + 4);
-        if (labels) {
-            char t[48];
-            tick_label(t, sizeof(t), a, v);
-            dr__vbuf_printf(
-                b,
-                "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\" "
-                "font-size=\"11\" fill=\"#4A5560\">%s</text>\n",
-                x, y1 + 16, t);
-        }
-    }
-    dr__vbuf_printf(b,
-                    "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" "
-                    "stroke=\"#8A949E\"/>\n",
-                    a->x0, y1, a->x0 + a->w, y1);
-    if (labels)
-        dr__vbuf_printf(b,
-                        "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\" "
-                        "font-size=\"11\" fill=\"#4A5560\">time (%s)</text>\n",
-                        a->x0 + a->w, y1 + 32, a->uname);
-    dr__vbuf_puts(b, "</g>\n");
 }
 
 /* --------------------------------------------------------- critical path */
@@ -275,7 +175,7 @@ static void chain_free(chain *c) {
 
 typedef struct chart {
     const dr__vtrace *t;
-    axis ax;
+    dr__vaxis ax;
     double top, row_h, bar_h;
     int per_row; /* workers a row stands for: 1, or the band's size */
     int rows;
@@ -316,27 +216,27 @@ static double row_y(const chart *c, int row) {
     return c->top + row * c->row_h + (c->row_h - c->bar_h) / 2;
 }
 
-static void title_attempt(dr__vbuf *b, const dr__vattempt *a) {
+static void title_attempt(dr__buf *b, const dr__vattempt *a) {
     char s[48], e[48], d[48], w[48];
     dr__vfmt_time(s, sizeof(s), a->ts);
     dr__vfmt_time(e, sizeof(e), a->ts + a->dur);
     dr__vfmt_time(d, sizeof(d), a->dur);
     dr__vfmt_time(w, sizeof(w), a->ts - a->ready);
-    dr__vbuf_puts(b, "<title>");
+    dr__buf_puts(b, "<title>");
     dr__vbuf_xml(b, a->task);
     if (a->attempt > 1)
-        dr__vbuf_printf(b, " (attempt %d)", a->attempt);
-    dr__vbuf_printf(b,
-                    "\nworker %d\nstart %s\nend %s\nduration %s\nwait %s\n"
-                    "status %s",
-                    a->worker, s, e, d, w, dr__vstatus_name(a->status));
+        dr__buf_printf(b, " (attempt %d)", a->attempt);
+    dr__buf_printf(b,
+                   "\nworker %d\nstart %s\nend %s\nduration %s\nwait %s\n"
+                   "status %s",
+                   a->worker, s, e, d, w, dr__vstatus_name(a->status));
     if (a->status == DR__V_INTERRUPTED)
-        dr__vbuf_puts(b, " (running when the run was stopped)");
+        dr__buf_puts(b, " (running when the run was stopped)");
     if (a->error != NULL) {
-        dr__vbuf_puts(b, "\n");
+        dr__buf_puts(b, "\n");
         dr__vbuf_xml(b, a->error);
     }
-    dr__vbuf_puts(b, "</title>");
+    dr__buf_puts(b, "</title>");
 }
 
 static int is_failure(const dr__vattempt *a) {
@@ -345,18 +245,19 @@ static int is_failure(const dr__vattempt *a) {
 
 /* Draws (or, with b == NULL, counts) the bars of one row; a[0..n) are the
  * row's attempts by start time. */
-static size_t draw_row(const chart *c, dr__vbuf *b, const dr__vattempt *a,
+static size_t draw_row(const chart *c, dr__buf *b, const dr__vattempt *a,
                        size_t n, double minw) {
     size_t rects = 0;
     double y = row_y(c, a[0].row);
     for (size_t i = 0; i < n;) {
-        double x0 = ax(&c->ax, a[i].ts), x1 = ax(&c->ax, a[i].ts + a[i].dur);
+        double x0 = dr__vaxis_x(&c->ax, a[i].ts),
+               x1 = dr__vaxis_x(&c->ax, a[i].ts + a[i].dur);
         size_t j = i + 1;
         if (x1 - x0 < minw) {
             /* Merge the narrow bars that follow with no visible gap. */
             while (j < n) {
-                double nx0 = ax(&c->ax, a[j].ts),
-                       nx1 = ax(&c->ax, a[j].ts + a[j].dur);
+                double nx0 = dr__vaxis_x(&c->ax, a[j].ts),
+                       nx1 = dr__vaxis_x(&c->ax, a[j].ts + a[j].dur);
                 if (nx1 - nx0 >= minw || nx0 - x1 >= 1.0)
                     break;
                 if (nx1 > x1)
@@ -387,27 +288,27 @@ static size_t draw_row(const chart *c, dr__vbuf *b, const dr__vattempt *a,
                                : intr && j - i == 1 ? "url(#dr-intr)"
                                : mixed              ? "#8C96A0"
                                                     : col;
-            const char *stroke = in_chain || cp ? CHAIN_INK
-                                 : failed       ? FAIL_RED
+            const char *stroke = in_chain || cp ? DR__VCHAIN_INK
+                                 : failed       ? DR__VFAIL_RED
                                  : intr         ? INTR_AMBER
                                                 : "none";
-            dr__vbuf_printf(b,
-                            "<rect class=\"bar%s%s%s%s\" x=\"%.2f\" "
-                            "y=\"%.1f\" width=\"%.2f\" height=\"%.1f\"%s "
-                            "fill=\"%s\" stroke=\"%s\"%s>",
-                            j - i > 1 ? " merged" : "", cp ? " cp" : "",
-                            in_chain ? " chain" : "",
-                            failed ? " failed"
-                            : intr ? " interrupted"
-                                   : "",
-                            x0, y, w, c->bar_h, w > 5 ? " rx=\"2\"" : "", fill,
-                            stroke,
-                            in_chain ? " stroke-width=\"2.2\""
-                            : cp     ? " stroke-width=\"1.8\""
-                            : intr   ? " stroke-width=\"1\" "
-                                       "stroke-dasharray=\"3 2\""
-                            : failed ? " stroke-width=\"1\""
-                                     : "");
+            dr__buf_printf(b,
+                           "<rect class=\"bar%s%s%s%s\" x=\"%.2f\" "
+                           "y=\"%.1f\" width=\"%.2f\" height=\"%.1f\"%s "
+                           "fill=\"%s\" stroke=\"%s\"%s>",
+                           j - i > 1 ? " merged" : "", cp ? " cp" : "",
+                           in_chain ? " chain" : "",
+                           failed ? " failed"
+                           : intr ? " interrupted"
+                                  : "",
+                           x0, y, w, c->bar_h, w > 5 ? " rx=\"2\"" : "", fill,
+                           stroke,
+                           in_chain ? " stroke-width=\"2.2\""
+                           : cp     ? " stroke-width=\"1.8\""
+                           : intr   ? " stroke-width=\"1\" "
+                                      "stroke-dasharray=\"3 2\""
+                           : failed ? " stroke-width=\"1\""
+                                    : "");
             if (j - i == 1) {
                 title_attempt(b, &a[i]);
             } else {
@@ -416,27 +317,27 @@ static size_t draw_row(const chart *c, dr__vbuf *b, const dr__vattempt *a,
                 dr__vfmt_time(e, sizeof(e), a[j - 1].ts + a[j - 1].dur);
                 dr__vfmt_time(d, sizeof(d), busy);
                 row_name(who, sizeof(who), c, a[i].row);
-                dr__vbuf_printf(b,
-                                "<title>%zu tasks\n%s\nfrom %s to %s\n"
-                                "busy %s%s%s%s</title>",
-                                j - i, who, s, e, d,
-                                failed ? "\nsome failed" : "",
-                                intr ? "\nsome interrupted" : "",
-                                in_chain ? "\nsome set the makespan" : "");
+                dr__buf_printf(b,
+                               "<title>%zu tasks\n%s\nfrom %s to %s\n"
+                               "busy %s%s%s%s</title>",
+                               j - i, who, s, e, d,
+                               failed ? "\nsome failed" : "",
+                               intr ? "\nsome interrupted" : "",
+                               in_chain ? "\nsome set the makespan" : "");
             }
-            dr__vbuf_puts(b, "</rect>\n");
+            dr__buf_puts(b, "</rect>\n");
             /* Labels inside wide bars help small charts. */
             if (j - i == 1 && w > 7.0 * (double)strlen(a[i].task) + 8 &&
                 c->bar_h >= 14) {
-                dr__vbuf_printf(b,
-                                "<text x=\"%.1f\" y=\"%.1f\" font-size=\"11\" "
-                                "fill=\"%s\" pointer-events=\"none\">",
-                                x0 + 4, y + c->bar_h / 2 + 4,
-                                failed ? "#7A1010"
-                                : intr ? "#5C4300"
-                                       : dr__vtext_on(fill, "#1B1F23"));
+                dr__buf_printf(b,
+                               "<text x=\"%.1f\" y=\"%.1f\" font-size=\"11\" "
+                               "fill=\"%s\" pointer-events=\"none\">",
+                               x0 + 4, y + c->bar_h / 2 + 4,
+                               failed ? "#7A1010"
+                               : intr ? "#5C4300"
+                                      : dr__vtext_on(fill, "#1B1F23"));
                 dr__vbuf_xml(b, a[i].task);
-                dr__vbuf_puts(b, "</text>\n");
+                dr__buf_puts(b, "</text>\n");
             }
         }
         i = j;
@@ -448,20 +349,22 @@ static size_t draw_row(const chart *c, dr__vbuf *b, const dr__vattempt *a,
  * bar to the start of the next, bulging above the rows: solid when the step
  * waited for a dependency, dashed when it waited for a worker (then the two
  * bars touch on one row, and the arc straddles where they meet). */
-static void draw_links(const chart *c, dr__vbuf *b) {
+static void draw_links(const chart *c, dr__buf *b) {
     const chain *ch = &c->ch;
     if (ch->n < 2 || ch->n > MAX_LINKS)
         return;
-    dr__vbuf_puts(b,
-                  "<g class=\"chain-links\" fill=\"none\" stroke=\"" CHAIN_INK
-                  "\" stroke-width=\"1.6\">\n");
+    dr__buf_puts(
+        b, "<g class=\"chain-links\" fill=\"none\" stroke=\"" DR__VCHAIN_INK
+           "\" stroke-width=\"1.6\">\n");
     for (size_t i = 1; i < ch->n; i++) {
         if (ch->at[i - 1] == SIZE_MAX || ch->at[i] == SIZE_MAX)
             continue;
         const dr__vattempt *p = &c->t->a[ch->at[i - 1]],
                            *q = &c->t->a[ch->at[i]];
-        double px0 = ax(&c->ax, p->ts), px1 = ax(&c->ax, p->ts + p->dur);
-        double qx0 = ax(&c->ax, q->ts), qx1 = ax(&c->ax, q->ts + q->dur);
+        double px0 = dr__vaxis_x(&c->ax, p->ts),
+               px1 = dr__vaxis_x(&c->ax, p->ts + p->dur);
+        double qx0 = dr__vaxis_x(&c->ax, q->ts),
+               qx1 = dr__vaxis_x(&c->ax, q->ts + q->dur);
         /* From inside the end of one bar to inside the start of the next,
          * so that even bars that touch get an arc as wide as they allow. */
         double x1 = px1 - fmin(36, (px1 - px0) / 3),
@@ -469,20 +372,20 @@ static void draw_links(const chart *c, dr__vbuf *b) {
         double y1 = row_y(c, p->row), y2 = row_y(c, q->row);
         double lift = fmax(10, 0.9 * c->row_h);
         int worker = ch->via[i] == DR__VVIA_WORKER;
-        dr__vbuf_printf(b,
-                        "<path class=\"link %s\" d=\"M%.2f,%.1f Q%.2f,%.1f "
-                        "%.2f,%.1f\"%s marker-end=\"url(#dr-arrow)\">"
-                        "<title>",
-                        worker ? "worker" : "dependency", x1, y1, (x1 + x2) / 2,
-                        fmin(y1, y2) - lift, x2, y2,
-                        worker ? " stroke-dasharray=\"4 3\"" : "");
+        dr__buf_printf(b,
+                       "<path class=\"link %s\" d=\"M%.2f,%.1f Q%.2f,%.1f "
+                       "%.2f,%.1f\"%s marker-end=\"url(#dr-arrow)\">"
+                       "<title>",
+                       worker ? "worker" : "dependency", x1, y1, (x1 + x2) / 2,
+                       fmin(y1, y2) - lift, x2, y2,
+                       worker ? " stroke-dasharray=\"4 3\"" : "");
         dr__vbuf_xml(b, q->task);
-        dr__vbuf_puts(b, worker ? " waited for a worker: " : " waited for ");
+        dr__buf_puts(b, worker ? " waited for a worker: " : " waited for ");
         dr__vbuf_xml(b, p->task);
-        dr__vbuf_puts(b, worker ? " freed it" : ", a dependency, to end");
-        dr__vbuf_puts(b, "</title></path>\n");
+        dr__buf_puts(b, worker ? " freed it" : ", a dependency, to end");
+        dr__buf_puts(b, "</title></path>\n");
     }
-    dr__vbuf_puts(b, "</g>\n");
+    dr__buf_puts(b, "</g>\n");
 }
 
 /* ---------------------------------------------------------------- legend */
@@ -498,35 +401,35 @@ static double legend_width(const char *text) {
     return 19 + 7.2 * (double)strlen(text) + 18;
 }
 
-static double legend_item(dr__vbuf *b, double x, double y, swatch kind,
+static double legend_item(dr__buf *b, double x, double y, swatch kind,
                           const char *fill, const char *stroke,
                           const char *text) {
     if (kind == SW_LINE || kind == SW_LINE_DASHED)
-        dr__vbuf_printf(b,
-                        "<path d=\"M%.1f,%.1f Q%.1f,%.1f %.1f,%.1f\" "
-                        "fill=\"none\" stroke=\"%s\" stroke-width=\"1.6\"%s/>",
-                        x, y - 2, x + 7, y - 12, x + 14, y - 2, stroke,
-                        kind == SW_LINE_DASHED ? " stroke-dasharray=\"4 3\""
-                                               : "");
-    else
-        dr__vbuf_printf(b,
-                        "<rect x=\"%.1f\" y=\"%.1f\" width=\"14\" "
-                        "height=\"12\" rx=\"2\" fill=\"%s\" stroke=\"%s\" "
-                        "stroke-width=\"1.5\"%s/>",
-                        x, y - 10, fill, stroke,
-                        kind == SW_BOX_DASHED ? " stroke-dasharray=\"3 2\""
+        dr__buf_printf(b,
+                       "<path d=\"M%.1f,%.1f Q%.1f,%.1f %.1f,%.1f\" "
+                       "fill=\"none\" stroke=\"%s\" stroke-width=\"1.6\"%s/>",
+                       x, y - 2, x + 7, y - 12, x + 14, y - 2, stroke,
+                       kind == SW_LINE_DASHED ? " stroke-dasharray=\"4 3\""
                                               : "");
-    dr__vbuf_printf(b,
-                    "<text x=\"%.1f\" y=\"%.1f\" font-size=\"12\" "
-                    "fill=\"#2B333B\">",
-                    x + 19, y);
+    else
+        dr__buf_printf(b,
+                       "<rect x=\"%.1f\" y=\"%.1f\" width=\"14\" "
+                       "height=\"12\" rx=\"2\" fill=\"%s\" stroke=\"%s\" "
+                       "stroke-width=\"1.5\"%s/>",
+                       x, y - 10, fill, stroke,
+                       kind == SW_BOX_DASHED ? " stroke-dasharray=\"3 2\""
+                                             : "");
+    dr__buf_printf(b,
+                   "<text x=\"%.1f\" y=\"%.1f\" font-size=\"12\" "
+                   "fill=\"#2B333B\">",
+                   x + 19, y);
     dr__vbuf_xml(b, text);
-    dr__vbuf_puts(b, "</text>\n");
+    dr__buf_puts(b, "</text>\n");
     return x + legend_width(text);
 }
 
 /* Returns the height used.  Only what the chart shows gets an entry. */
-static double draw_legend(dr__vbuf *b, const chart *c, double x0, double y,
+static double draw_legend(dr__buf *b, const chart *c, double x0, double y,
                           double right) {
     double x = x0, y0 = y;
     /* What colour means: the worker (its row says which) or the group. */
@@ -535,10 +438,10 @@ static double draw_legend(dr__vbuf *b, const chart *c, double x0, double y,
     const char *head = c->by_group ? "Colour: group"
                                    : "Colour: the worker that ran it "
                                      "(as in the task graph)";
-    dr__vbuf_printf(b,
-                    "<text x=\"%.1f\" y=\"%.1f\" font-size=\"12\" "
-                    "font-weight=\"bold\" fill=\"#2B333B\">%s</text>\n",
-                    x, y, head);
+    dr__buf_printf(b,
+                   "<text x=\"%.1f\" y=\"%.1f\" font-size=\"12\" "
+                   "font-weight=\"bold\" fill=\"#2B333B\">%s</text>\n",
+                   x, y, head);
     x += 7.0 * (double)strlen(head) + 14;
     char more[64], chain_text[96];
     if (c->ch.matched > 0)
@@ -564,7 +467,7 @@ static double draw_legend(dr__vbuf *b, const chart *c, double x0, double y,
                 if (!c->any_failed)
                     continue;
                 fill = "url(#dr-hatch)";
-                stroke = FAIL_RED;
+                stroke = DR__VFAIL_RED;
                 text = "failed";
                 break;
             case 1:
@@ -584,27 +487,27 @@ static double draw_legend(dr__vbuf *b, const chart *c, double x0, double y,
             case 3:
                 if (c->ch.matched == 0)
                     continue;
-                stroke = CHAIN_INK;
+                stroke = DR__VCHAIN_INK;
                 text = chain_text;
                 break;
             case 4:
                 if (!(c->ch.vias & (1 << DR__VVIA_DEPENDENCY)))
                     continue;
-                stroke = CHAIN_INK;
+                stroke = DR__VCHAIN_INK;
                 kind = SW_LINE;
                 text = "waited for a dependency";
                 break;
             case 5:
                 if (!(c->ch.vias & (1 << DR__VVIA_WORKER)))
                     continue;
-                stroke = CHAIN_INK;
+                stroke = DR__VCHAIN_INK;
                 kind = SW_LINE_DASHED;
                 text = "waited for a worker";
                 break;
             default:
                 if (!c->any_cp)
                     continue;
-                stroke = CHAIN_INK;
+                stroke = DR__VCHAIN_INK;
                 text = "critical path";
                 break;
             }
@@ -618,156 +521,7 @@ static double draw_legend(dr__vbuf *b, const chart *c, double x0, double y,
     return y - y0 + 20;
 }
 
-/* ------------------------------------------------------------- profile */
-
-typedef struct step_ev {
-    double t;
-    int d;
-} step_ev;
-
-static int ev_cmp(const void *pa, const void *pb) {
-    const step_ev *a = pa, *b = pb;
-    if (a->t != b->t)
-        return a->t < b->t ? -1 : 1;
-    return a->d - b->d; /* ends (-1) before starts (+1) */
-}
-
-/* Draws the running-tasks plot at y0; returns the height used or -1. */
-static double draw_profile(dr__vbuf *b, const dr__vtrace *t, const axis *a,
-                           double y0) {
-    step_ev *ev = malloc((2 * t->n + 1) * sizeof(*ev));
-    if (ev == NULL)
-        return -1;
-    for (size_t i = 0; i < t->n; i++) {
-        ev[2 * i] = (step_ev){t->a[i].ts, +1};
-        ev[2 * i + 1] = (step_ev){t->a[i].ts + t->a[i].dur, -1};
-    }
-    size_t ne = 2 * t->n;
-    qsort(ev, ne, sizeof(*ev), ev_cmp);
-    int run = 0, maxrun = 0;
-    double area = 0, last = 0;
-    for (size_t i = 0; i < ne; i++) {
-        area += run * (ev[i].t - last);
-        last = ev[i].t;
-        run += ev[i].d;
-        if (run > maxrun)
-            maxrun = run;
-    }
-    double avg = t->makespan > 0 ? area / t->makespan : 0;
-    int top = maxrun > t->workers ? maxrun : t->workers;
-    double ystep = nice_step(top / 4.0);
-    if (ystep < 1)
-        ystep = 1;
-    double ymax = ceil(top / ystep) * ystep;
-    if (ymax < top + 0.5 && ymax > 0)
-        ymax += ystep;
-    double ph = 150, py = y0 + 30;
-    /* A billionth of the run: far below a pixel, far above an ulp. */
-    double same_instant = t->makespan * 1e-9;
-#define Y(v) (py + ph - (v) / ymax * ph)
-    dr__vbuf_printf(b,
-                    "<text x=\"%.1f\" y=\"%.1f\" font-size=\"13\" "
-                    "font-weight=\"bold\" fill=\"#2B333B\">Running tasks over "
-                    "time</text><text x=\"%.1f\" y=\"%.1f\" font-size=\"12\" "
-                    "fill=\"#4A5560\">max %d, time-weighted mean %.2f, "
-                    "%d workers</text>\n",
-                    a->x0, y0 + 14, a->x0 + 190, y0 + 14, maxrun, avg,
-                    t->workers);
-    for (double v = 0; v <= ymax + 1e-9; v += ystep) {
-        dr__vbuf_printf(b,
-                        "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" "
-                        "stroke=\"#EEF1F4\"/><text x=\"%.1f\" y=\"%.1f\" "
-                        "text-anchor=\"end\" font-size=\"11\" "
-                        "fill=\"#4A5560\">%g</text>\n",
-                        a->x0, Y(v), a->x0 + a->w, Y(v), a->x0 - 6, Y(v) + 4,
-                        v);
-    }
-    axis_draw(b, a, py, py + ph, 1);
-    /* The step path, at most four points per pixel column. */
-    dr__vbuf_printf(b, "<path class=\"profile\" d=\"M%.1f,%.1f", a->x0, Y(0));
-    run = 0;
-    long col = -1;
-    int cmin = 0, cmax = 0, cfirst = 0;
-    double cx = a->x0;
-    for (size_t i = 0; i <= ne; i++) {
-        long c = i < ne ? (long)floor(ax(a, ev[i].t)) : -2;
-        if (c != col && col != -1) {
-            dr__vbuf_printf(b, " H%.1f V%.1f", cx, Y(cfirst));
-            if (cmin != cfirst)
-                dr__vbuf_printf(b, " V%.1f", Y(cmin));
-            if (cmax != cmin)
-                dr__vbuf_printf(b, " V%.1f", Y(cmax));
-            dr__vbuf_printf(b, " V%.1f", Y(run));
-        }
-        if (i == ne)
-            break;
-        if (c != col) {
-            col = c;
-            cx = ax(a, ev[i].t);
-            cfirst = cmin = cmax = run;
-        }
-        run += ev[i].d;
-        /* Events at one instant (an end and the next start) are one step:
-         * no dip in between.  "One instant" allows for rounding: a trace
-         * built in memory has ts + dur one ulp short of the next start
-         * (dur = end - start is rounded), which drew a spike down to one
-         * task fewer at every hand-over. */
-        if (i + 1 < ne && ev[i + 1].t - ev[i].t <= same_instant)
-            continue;
-        if (run < cmin)
-            cmin = run;
-        if (run > cmax)
-            cmax = run;
-    }
-    dr__vbuf_printf(b,
-                    " H%.1f V%.1f Z\" fill=\"#5A6570\" fill-opacity=\"0.22\" "
-                    "stroke=\"#3B4550\" stroke-width=\"1.5\"/>\n",
-                    ax(a, t->makespan), Y(0));
-    dr__vbuf_printf(b,
-                    "<line class=\"workers\" x1=\"%.1f\" y1=\"%.1f\" "
-                    "x2=\"%.1f\" y2=\"%.1f\" stroke=\"" FAIL_RED "\" "
-                    "stroke-width=\"1.5\" stroke-dasharray=\"6 4\"/>"
-                    "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\" "
-                    "font-size=\"11\" fill=\"" FAIL_RED
-                    "\">%d workers</text>\n",
-                    a->x0, Y(t->workers), a->x0 + a->w, Y(t->workers),
-                    a->x0 + a->w, Y(t->workers) - 4, t->workers);
-#undef Y
-    free(ev);
-    return 30 + ph + 40;
-}
-
 /* ---------------------------------------------------------------- chart */
-
-static void svg_open(dr__vbuf *b, int width, double height) {
-    dr__vbuf_printf(b,
-                    "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" "
-                    "height=\"%.0f\" viewBox=\"0 0 %d %.0f\" " FONT ">\n"
-                    "<defs><pattern id=\"dr-hatch\" width=\"6\" height=\"6\" "
-                    "patternUnits=\"userSpaceOnUse\" "
-                    "patternTransform=\"rotate(45)\"><rect width=\"6\" "
-                    "height=\"6\" fill=\"#F8D0D1\"/><line x1=\"0\" y1=\"0\" "
-                    "x2=\"0\" y2=\"6\" stroke=\"" FAIL_RED "\" "
-                    "stroke-width=\"3\"/></pattern>"
-                    "<pattern id=\"dr-intr\" width=\"8\" height=\"8\" "
-                    "patternUnits=\"userSpaceOnUse\" "
-                    "patternTransform=\"rotate(-45)\"><rect width=\"8\" "
-                    "height=\"8\" fill=\"#FBEFD0\"/><line x1=\"0\" y1=\"0\" "
-                    "x2=\"0\" y2=\"8\" stroke=\"#E3B23C\" "
-                    "stroke-width=\"3\"/></pattern>"
-                    "<pattern id=\"dr-tail\" width=\"8\" height=\"8\" "
-                    "patternUnits=\"userSpaceOnUse\" "
-                    "patternTransform=\"rotate(-45)\"><rect width=\"8\" "
-                    "height=\"8\" fill=\"#F1F3F5\"/><line x1=\"0\" y1=\"0\" "
-                    "x2=\"0\" y2=\"8\" stroke=\"#D5DADF\" "
-                    "stroke-width=\"2\"/></pattern>"
-                    "<marker id=\"dr-arrow\" viewBox=\"0 0 8 8\" refX=\"7\" "
-                    "refY=\"4\" markerWidth=\"5\" markerHeight=\"5\" "
-                    "orient=\"auto\"><path d=\"M0,0 L8,4 L0,8 z\" "
-                    "fill=\"" CHAIN_INK "\"/></marker></defs>\n"
-                    "<rect width=\"100%%\" height=\"100%%\" fill=\"white\"/>\n",
-                    width, height, width, height);
-}
 
 static int by_row_start(const void *pa, const void *pb) {
     const dr__vattempt *a = pa, *b = pb;
@@ -810,7 +564,7 @@ static void chart_flags(chart *c, const double *ends) {
                 c->ch.vias |= 1 << c->ch.via[i];
 }
 
-static void draw_rows(const chart *c, dr__vbuf *b, const double *ends,
+static void draw_rows(const chart *c, dr__buf *b, const double *ends,
                       double left) {
     const dr__vtrace *t = c->t;
     for (int r = 0; r < c->rows; r++) {
@@ -818,45 +572,45 @@ static void draw_rows(const chart *c, dr__vbuf *b, const double *ends,
         char name[64];
         row_name(name, sizeof(name), c, r);
         if (c->row_h >= 8 && r % 2 == 1)
-            dr__vbuf_printf(b,
-                            "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" "
-                            "height=\"%.1f\" fill=\"#F7F9FA\"/>\n",
-                            left, ry, c->ax.w, c->row_h);
+            dr__buf_printf(b,
+                           "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" "
+                           "height=\"%.1f\" fill=\"#F7F9FA\"/>\n",
+                           left, ry, c->ax.w, c->row_h);
         /* The worker's colour, as its tasks have in the DAG diagram; a band
          * of workers has many colours, so none. */
         if (c->per_row == 1)
-            dr__vbuf_printf(b,
-                            "<rect class=\"worker-swatch\" x=\"%.1f\" "
-                            "y=\"%.1f\" width=\"6\" height=\"%.1f\" "
-                            "fill=\"%s\"><title>worker %d: its colour in the "
-                            "task graph</title></rect>\n",
-                            left - 9, ry + (c->row_h - c->bar_h) / 2, c->bar_h,
-                            dr_viz_palette((size_t)r), r);
+            dr__buf_printf(b,
+                           "<rect class=\"worker-swatch\" x=\"%.1f\" "
+                           "y=\"%.1f\" width=\"6\" height=\"%.1f\" "
+                           "fill=\"%s\"><title>worker %d: its colour in the "
+                           "task graph</title></rect>\n",
+                           left - 9, ry + (c->row_h - c->bar_h) / 2, c->bar_h,
+                           dr_viz_palette((size_t)r), r);
         if (c->row_h >= 10 || (c->rows <= 60 && r % 5 == 0) ||
             (c->rows > 60 && r % (c->rows / 10 + 1) == 0))
-            dr__vbuf_printf(b,
-                            "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\" "
-                            "font-size=\"%d\" fill=\"#2B333B\">%s</text>\n",
-                            left - 13, ry + c->row_h / 2 + 4,
-                            c->row_h >= 10 ? 12 : 10, name);
+            dr__buf_printf(b,
+                           "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\" "
+                           "font-size=\"%d\" fill=\"#2B333B\">%s</text>\n",
+                           left - 13, ry + c->row_h / 2 + 4,
+                           c->row_h >= 10 ? 12 : 10, name);
         if (t->makespan - ends[r] > 0) {
             char d[48];
             dr__vfmt_time(d, sizeof(d), t->makespan - ends[r]);
-            dr__vbuf_printf(b,
-                            "<rect class=\"idle-tail\" x=\"%.2f\" y=\"%.1f\" "
-                            "width=\"%.2f\" height=\"%.1f\" "
-                            "fill=\"url(#dr-tail)\"><title>%s: idle tail %s "
-                            "(from %s last task to the end)</title></rect>\n",
-                            ax(&c->ax, ends[r]), row_y(c, r),
-                            ax(&c->ax, t->makespan) - ax(&c->ax, ends[r]),
-                            c->bar_h, name, d,
-                            c->per_row == 1 ? "its" : "their");
+            dr__buf_printf(
+                b,
+                "<rect class=\"idle-tail\" x=\"%.2f\" y=\"%.1f\" "
+                "width=\"%.2f\" height=\"%.1f\" "
+                "fill=\"url(#dr-tail)\"><title>%s: idle tail %s "
+                "(from %s last task to the end)</title></rect>\n",
+                dr__vaxis_x(&c->ax, ends[r]), row_y(c, r),
+                dr__vaxis_x(&c->ax, t->makespan) - dr__vaxis_x(&c->ax, ends[r]),
+                c->bar_h, name, d, c->per_row == 1 ? "its" : "their");
         }
     }
 }
 
 /* Draws (b != NULL) or counts the bars of every row. */
-static size_t draw_bars(const chart *c, dr__vbuf *b, double minw) {
+static size_t draw_bars(const chart *c, dr__buf *b, double minw) {
     size_t rects = 0;
     const dr__vtrace *t = c->t;
     for (size_t i = 0; i < t->n;) {
@@ -888,6 +642,18 @@ int dr_viz_gantt_svg(const json_t *trace, const json_t *summary,
         o->max_workers > 0 ? "raise it with --max-workers N" : NULL, &t, err);
     if (rc != 0)
         return rc;
+    rc = dr__vgantt_svg(&t, summary, o, svg, len, err);
+    dr__vtrace_free(&t);
+    return rc;
+}
+
+int dr__vgantt_svg(const dr__vtrace *trace, const json_t *summary,
+                   const dr_gantt_options *o, char **svg, size_t *len,
+                   dr_error *err) {
+    *svg = NULL;
+    /* The chart's own view of the trace: the same attempts, except that
+     * bands of workers (below) regroup and reorder a copy of them. */
+    dr__vtrace t = *trace;
     int width = o->width >= 400 && o->width <= 20000 ? o->width : 1200;
     chart c;
     memset(&c, 0, sizeof(c));
@@ -897,13 +663,21 @@ int dr_viz_gantt_svg(const json_t *trace, const json_t *summary,
     c.per_row =
         t.workers <= MAX_ROWS ? 1 : (t.workers + BAND_ROWS - 1) / BAND_ROWS;
     c.rows = (t.workers + c.per_row - 1) / c.per_row;
+    dr__vattempt *banded = NULL;
     if (c.per_row > 1) {
+        if ((banded = malloc((t.n ? t.n : 1) * sizeof(*banded))) == NULL) {
+            dr__error_set(err, DR_ENOMEM, NULL, 0, 0, NULL, "out of memory");
+            return DR_ENOMEM;
+        }
+        memcpy(banded, t.a, t.n * sizeof(*banded));
+        t.a = banded;
         for (size_t i = 0; i < t.n; i++)
             t.a[i].row = t.a[i].worker / c.per_row;
         qsort(t.a, t.n, sizeof(*t.a), by_row_start);
     }
     c.by_group = o->color == DR_VIZ_COLOR_GROUP;
-    int cats_rc = dr__vcolours_build(&c.cats, &t, NULL, 0);
+    /* Group colours are looked up only when bars are coloured by group. */
+    int cats_rc = c.by_group ? dr__vcolours_build(&c.cats, &t, NULL, 0) : 0;
     double *ends = row_ends(&c);
     cpset_build(&c.cp, summary);
     if (cats_rc != 0 || ends == NULL || chain_build(&c.ch, &t, summary) != 0) {
@@ -911,7 +685,7 @@ int dr_viz_gantt_svg(const json_t *trace, const json_t *summary,
         free(ends);
         free(c.cp.names);
         chain_free(&c.ch);
-        dr__vtrace_free(&t);
+        free(banded);
         dr__error_set(err, DR_ENOMEM, NULL, 0, 0, NULL, "out of memory");
         return DR_ENOMEM;
     }
@@ -924,7 +698,7 @@ int dr_viz_gantt_svg(const json_t *trace, const json_t *summary,
     double left =
                fmax(t.workers > 999 ? 96 : 84, 20 + 6 * (double)strlen(last)),
            right = 24;
-    axis_init(&c.ax, left, width - left - right, t.makespan);
+    dr__vaxis_init(&c.ax, left, width - left - right, t.makespan);
     c.row_h = fmin(26, fmax(2, 520.0 / c.rows));
     c.bar_h = c.row_h >= 8 ? c.row_h * 0.72 : c.row_h;
 
@@ -936,83 +710,58 @@ int dr_viz_gantt_svg(const json_t *trace, const json_t *summary,
 
     /* The legend is drawn first into its own buffer: its height decides
      * where the rows go. */
-    dr__vbuf legend = {0}, body = {0}, out = {0};
+    dr__buf legend = {0}, body = {0}, out = {0};
     double y = 26;
     if (o->legend)
         y += draw_legend(&legend, &c, left, 46, width - right) + 8;
     c.top = y + 8;
     double gh = c.row_h * c.rows;
     draw_rows(&c, &body, ends, left);
-    axis_draw(&body, &c.ax, c.top - 4, c.top + gh + 4, 1);
+    dr__vaxis_draw(&body, &c.ax, c.top - 4, c.top + gh + 4, 1);
     draw_bars(&c, &body, minw);
     draw_links(&c, &body);
     double height = c.top + gh + 44;
     if (o->profile) {
-        double ph = draw_profile(&body, &t, &c.ax, height);
+        double ph = dr__vprofile_draw(&body, &t, &c.ax, height);
         if (ph < 0)
             body.oom = 1;
         height += ph;
     }
-    svg_open(&out, width, height);
+    dr__vtimeline_open(&out, width, height);
     char ms[48], band[48] = "";
     dr__vfmt_time(ms, sizeof(ms), t.makespan);
     if (c.per_row > 1)
         snprintf(band, sizeof(band), " (%d a row)", c.per_row);
-    dr__vbuf_printf(&out,
-                    "<text x=\"%.1f\" y=\"20\" font-size=\"15\" "
-                    "font-weight=\"bold\" fill=\"#1B1F23\">",
-                    left);
+    dr__buf_printf(&out,
+                   "<text x=\"%.1f\" y=\"20\" font-size=\"15\" "
+                   "font-weight=\"bold\" fill=\"#1B1F23\">",
+                   left);
     dr__vbuf_xml(&out, t.graph[0] ? t.graph : "run");
-    dr__vbuf_printf(&out,
-                    "</text><text x=\"%.1f\" y=\"20\" text-anchor=\"end\" "
-                    "font-size=\"12\" fill=\"#4A5560\">%zu attempt%s on %d "
-                    "worker%s%s",
-                    (double)width - right, t.n, t.n == 1 ? "" : "s", t.workers,
-                    t.workers == 1 ? "" : "s", band);
+    dr__buf_printf(&out,
+                   "</text><text x=\"%.1f\" y=\"20\" text-anchor=\"end\" "
+                   "font-size=\"12\" fill=\"#4A5560\">%zu attempt%s on %d "
+                   "worker%s%s",
+                   (double)width - right, t.n, t.n == 1 ? "" : "s", t.workers,
+                   t.workers == 1 ? "" : "s", band);
     if (t.policy[0]) {
-        dr__vbuf_puts(&out, ", policy ");
+        dr__buf_puts(&out, ", policy ");
         dr__vbuf_xml(&out, t.policy);
     }
-    dr__vbuf_printf(&out, " \xC2\xB7 makespan %s%s</text>\n", ms,
-                    t.simulated ? " (simulated)" : "");
-    dr__vbuf_putn(&out, legend.s ? legend.s : "", legend.len);
-    dr__vbuf_putn(&out, body.s ? body.s : "", body.len);
-    dr__vbuf_puts(&out, "</svg>\n");
+    dr__buf_printf(&out, " \xC2\xB7 makespan %s%s</text>\n", ms,
+                   t.simulated ? " (simulated)" : "");
+    dr__buf_putn(&out, legend.s ? legend.s : "", legend.len);
+    dr__buf_putn(&out, body.s ? body.s : "", body.len);
+    dr__buf_puts(&out, "</svg>\n");
     if (legend.oom || body.oom)
         out.oom = 1;
-    dr__vbuf_free(&legend);
-    dr__vbuf_free(&body);
+    dr__buf_free(&legend);
+    dr__buf_free(&body);
     dr__vcolours_free(&c.cats);
     free(ends);
     free(c.cp.names);
     chain_free(&c.ch);
-    dr__vtrace_free(&t);
-    *svg = dr__vbuf_take(&out, len);
-    if (*svg == NULL) {
-        dr__error_set(err, DR_ENOMEM, NULL, 0, 0, NULL, "out of memory");
-        return DR_ENOMEM;
-    }
-    return 0;
-}
-
-int dr__viz_profile_svg(const json_t *trace, int width, char **svg,
-                        dr_error *err) {
-    dr__vtrace t;
-    int rc = dr__vtrace_read(trace, &t, err);
-    if (rc != 0)
-        return rc;
-    axis a;
-    axis_init(&a, 84, width - 84 - 24, t.makespan);
-    dr__vbuf body = {0}, out = {0};
-    double h = draw_profile(&body, &t, &a, 4);
-    svg_open(&out, width, h + 4);
-    dr__vbuf_putn(&out, body.s ? body.s : "", body.len);
-    dr__vbuf_puts(&out, "</svg>\n");
-    if (body.oom || h < 0)
-        out.oom = 1;
-    dr__vbuf_free(&body);
-    dr__vtrace_free(&t);
-    *svg = dr__vbuf_take(&out, NULL);
+    free(banded);
+    *svg = dr__buf_take(&out, len);
     if (*svg == NULL) {
         dr__error_set(err, DR_ENOMEM, NULL, 0, 0, NULL, "out of memory");
         return DR_ENOMEM;

@@ -79,24 +79,24 @@ static double fig(const json_t *s, const char *key, double lo, double hi,
 
 #define TIME_MAX DBL_MAX /* seconds: any finite time (dr__vsummary_check) */
 
-static void put_time(dr__vbuf *b, double seconds) {
+static void put_time(dr__buf *b, double seconds) {
     char t[48];
     dr__vfmt_time(t, sizeof(t), seconds * 1e6);
-    dr__vbuf_puts(b, t);
+    dr__buf_puts(b, t);
 }
 
 /* Appends an SVG document without its XML prolog and DOCTYPE. */
-static void put_svg(dr__vbuf *b, const char *svg) {
+static void put_svg(dr__buf *b, const char *svg) {
     const char *s = strstr(svg, "<svg");
-    dr__vbuf_puts(b, s ? s : svg);
+    dr__buf_puts(b, s ? s : svg);
 }
 
-static void metric(dr__vbuf *b, const char *name, const char *value,
+static void metric(dr__buf *b, const char *name, const char *value,
                    const char *why) {
-    dr__vbuf_printf(b,
-                    "<tr><th>%s</th><td class=\"rp-num\">%s</td>"
-                    "<td class=\"rp-why\">%s</td></tr>\n",
-                    name, value, why);
+    dr__buf_printf(b,
+                   "<tr><th>%s</th><td class=\"rp-num\">%s</td>"
+                   "<td class=\"rp-why\">%s</td></tr>\n",
+                   name, value, why);
 }
 
 /* A number as text: `fmt` while it is short, three significant digits
@@ -110,7 +110,7 @@ static void fmt_num(char *t, size_t len, const char *fmt, double v) {
         snprintf(t, len, fmt, v);
 }
 
-static void metric_time(dr__vbuf *b, const char *name, double s,
+static void metric_time(dr__buf *b, const char *name, double s,
                         const char *why) {
     char t[48];
     if (!isfinite(s))
@@ -120,7 +120,7 @@ static void metric_time(dr__vbuf *b, const char *name, double s,
     metric(b, name, t, why);
 }
 
-static void metric_num(dr__vbuf *b, const char *name, double v, const char *fmt,
+static void metric_num(dr__buf *b, const char *name, double v, const char *fmt,
                        const char *why) {
     char t[64];
     fmt_num(t, sizeof(t), fmt, v);
@@ -135,22 +135,22 @@ static int by_dur_desc(const void *pa, const void *pb) {
     return strcmp(a->task, b->task);
 }
 
-static void fact(dr__vbuf *b, const char *label, const char *value) {
-    dr__vbuf_puts(b, "<div><b>");
+static void fact(dr__buf *b, const char *label, const char *value) {
+    dr__buf_puts(b, "<div><b>");
     dr__vbuf_xml(b, value);
-    dr__vbuf_printf(b, "</b><span>%s</span></div>\n", label);
+    dr__buf_printf(b, "</b><span>%s</span></div>\n", label);
 }
 
 /* A list of task ids from the summary, as "a, b, c" (the first 50). */
-static void put_ids(dr__vbuf *b, const json_t *list) {
+static void put_ids(dr__buf *b, const json_t *list) {
     size_t n = json_array_size(list);
     for (size_t i = 0; i < n && i < 50; i++) {
         json_t *k = json_array_get(list, i);
-        dr__vbuf_puts(b, i ? ", " : "");
+        dr__buf_puts(b, i ? ", " : "");
         dr__vbuf_xml(b, json_is_string(k) ? json_string_value(k) : "?");
     }
     if (n > 50)
-        dr__vbuf_printf(b, ", \xE2\x80\xA6 (%zu in all)", n);
+        dr__buf_printf(b, ", \xE2\x80\xA6 (%zu in all)", n);
 }
 
 /* The list under `key` when it is one, else NULL. */
@@ -167,7 +167,7 @@ static const char *status_class(dr__vstatus st) {
 
 /* The counts row of the summary table: tasks by what became of them, each
  * kind only when there is one (succeeded always). */
-static void tasks_row(dr__vbuf *b, const json_t *s, const dr__vtrace *t) {
+static void tasks_row(dr__buf *b, const json_t *s, const dr__vtrace *t) {
     char v[256];
     size_t ok = 0, failed = 0, intr = 0;
     for (size_t i = 0; i < t->n; i++) {
@@ -223,12 +223,23 @@ int dr_viz_report_html(const dr_graph *g, const json_t *trace,
     int rc = dr__vtrace_read(trace, &t, err);
     if (rc != 0)
         return rc;
-    if (g != NULL && (rc = dr__vtrace_check_graph(&t, g, err)) != 0) {
-        dr__vtrace_free(&t);
+    rc = dr__viz_report_html_with(g, &t, summary, o, NULL, html, len, err);
+    dr__vtrace_free(&t);
+    return rc;
+}
+
+int dr__viz_report_html_with(const dr_graph *g, const dr__vtrace *trace,
+                             const json_t *summary, const dr_viz_options *o,
+                             const char *dag_svg, char **html, size_t *len,
+                             dr_error *err) {
+    *html = NULL;
+    int rc;
+    if (g != NULL && (rc = dr__vtrace_check_graph(trace, g, err)) != 0)
         return rc;
-    }
+    /* Read only: the attempts are the caller's. */
+    const dr__vtrace t = *trace;
     const json_t *s = json_is_object(summary) ? summary : NULL;
-    dr__vbuf b = {0};
+    dr__buf b = {0};
     char v[128];
 
     /* What the trace alone says. */
@@ -254,22 +265,22 @@ int dr_viz_report_html(const dr_graph *g, const json_t *trace,
         s ? json_is_true(json_object_get(s, "simulated")) : t.simulated;
     int cores = (int)fig(s, "cores", 0, 1e6, t.cores);
 
-    dr__vbuf_puts(&b, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta "
-                      "charset=\"utf-8\"><meta name=\"viewport\" "
-                      "content=\"width=device-width, initial-scale=1\">"
-                      "<title>dagrun report: ");
+    dr__buf_puts(&b, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta "
+                     "charset=\"utf-8\"><meta name=\"viewport\" "
+                     "content=\"width=device-width, initial-scale=1\">"
+                     "<title>dagrun report: ");
     dr__vbuf_xml(&b, graph[0] ? graph : "run");
-    dr__vbuf_printf(&b, "</title>\n<style>\n%s</style></head>\n<body><main>\n",
-                    css);
-    dr__vbuf_puts(&b, "<header><p>dagrun " DAGRUN_VERSION_STRING
-                      " run report</p><h1>");
+    dr__buf_printf(&b, "</title>\n<style>\n%s</style></head>\n<body><main>\n",
+                   css);
+    dr__buf_puts(&b, "<header><p>dagrun " DAGRUN_VERSION_STRING
+                     " run report</p><h1>");
     dr__vbuf_xml(&b, graph[0] ? graph : "run");
-    dr__vbuf_printf(&b, "</h1><p>%s run on %d worker%s</p></header>\n",
-                    simulated ? "Simulated" : "Real", workers,
-                    workers == 1 ? "" : "s");
+    dr__buf_printf(&b, "</h1><p>%s run on %d worker%s</p></header>\n",
+                   simulated ? "Simulated" : "Real", workers,
+                   workers == 1 ? "" : "s");
 
     /* Run facts. */
-    dr__vbuf_puts(
+    dr__buf_puts(
         &b, "<section id=\"facts\"><h2>Run</h2><div class=\"rp-facts\">\n");
     fact(&b, "graph", graph[0] ? graph : "(unnamed)");
     snprintf(v, sizeof(v), "%zu",
@@ -283,33 +294,33 @@ int dr_viz_report_html(const dr_graph *g, const json_t *trace,
     fact(&b, "clock", simulated ? "simulated" : "real");
     dr__vfmt_time(v, sizeof(v), t.makespan);
     fact(&b, "makespan", v);
-    dr__vbuf_puts(&b, "</div>\n");
+    dr__buf_puts(&b, "</div>\n");
     json_t *intr_list = list_of(s, "interrupted_tasks"),
            *not_run = list_of(s, "not_run");
     size_t n_intr =
         intr_list ? json_array_size(intr_list) : interrupted_attempts;
     if (json_is_true(json_object_get(s, "interrupted")) || n_intr > 0) {
-        dr__vbuf_printf(&b,
-                        "<p class=\"rp-warn\">The run was interrupted: %zu "
-                        "task%s %s running when it was stopped",
-                        n_intr, n_intr == 1 ? "" : "s",
-                        n_intr == 1 ? "was" : "were");
+        dr__buf_printf(&b,
+                       "<p class=\"rp-warn\">The run was interrupted: %zu "
+                       "task%s %s running when it was stopped",
+                       n_intr, n_intr == 1 ? "" : "s",
+                       n_intr == 1 ? "was" : "were");
         if (json_array_size(not_run) > 0)
-            dr__vbuf_printf(&b, " and %zu never started",
-                            json_array_size(not_run));
-        dr__vbuf_puts(&b, "; the figures cover what ran.</p>\n");
+            dr__buf_printf(&b, " and %zu never started",
+                           json_array_size(not_run));
+        dr__buf_puts(&b, "; the figures cover what ran.</p>\n");
     }
     /* The summary's verdict (tasks that use CPU in this process, more
      * workers than cores); a trace alone cannot tell sleeps from spins. */
     json_t *over = json_object_get(s, "oversubscribed");
     if (!simulated && cores > 0 && workers > cores &&
         (over == NULL || json_is_true(over)))
-        dr__vbuf_printf(&b,
-                        "<p class=\"rp-warn\">%d workers on %d cores: "
-                        "CPU-bound tasks share cores, so their durations "
-                        "grow.</p>\n",
-                        workers, cores);
-    dr__vbuf_puts(&b, "</section>\n");
+        dr__buf_printf(&b,
+                       "<p class=\"rp-warn\">%d workers on %d cores: "
+                       "CPU-bound tasks share cores, so their durations "
+                       "grow.</p>\n",
+                       workers, cores);
+    dr__buf_puts(&b, "</section>\n");
 
     /* Metrics. */
     double span = fig(s, "span", 0, TIME_MAX, NAN),
@@ -319,7 +330,7 @@ int dr_viz_report_html(const dr_graph *g, const json_t *trace,
     makespan = fig(s, "makespan", 0, TIME_MAX, makespan);
     if (isnan(lb) && !isnan(span))
         lb = fmax(span, work / workers);
-    dr__vbuf_puts(&b, "<section id=\"metrics\"><h2>Summary</h2><table>\n");
+    dr__buf_puts(&b, "<section id=\"metrics\"><h2>Summary</h2><table>\n");
     metric_time(&b, "Makespan", makespan,
                 simulated ? "Virtual time from the start of the simulated run "
                             "to the end of its last task."
@@ -382,7 +393,7 @@ int dr_viz_report_html(const dr_graph *g, const json_t *trace,
                "Most task results held in memory at once, waiting for their "
                "dependents.");
     }
-    dr__vbuf_puts(&b, "</table></section>\n");
+    dr__buf_puts(&b, "</table></section>\n");
 
     /* Pictures. */
     dr_viz_options vo;
@@ -395,64 +406,67 @@ int dr_viz_report_html(const dr_graph *g, const json_t *trace,
         size_t n;
         dr_error e2;
         dr_error_clear(&e2);
-        dr__vbuf_puts(&b, "<section id=\"dag\"><h2>Task graph</h2><p>");
-        dr__vbuf_puts(&b, o->color == DR_VIZ_COLOR_GROUP
-                              ? "Colour: the task's group, as in the "
-                                "timeline. "
-                              : "Colour: the worker that ran the task (the "
-                                "same colour marks its row in the "
-                                "timeline). ");
-        dr__vbuf_puts(&b, "Bold red: the measured critical path. Hover for "
-                          "times. A wide graph keeps its natural size: "
-                          "scroll sideways.</p>"
-                          "<div class=\"rp-figure rp-natural\">\n");
-        if (dr_viz_render(g, trace, o, "svg", &svg, &n, &e2) == 0)
+        dr__buf_puts(&b, "<section id=\"dag\"><h2>Task graph</h2><p>");
+        dr__buf_puts(&b, o->color == DR_VIZ_COLOR_GROUP
+                             ? "Colour: the task's group, as in the "
+                               "timeline. "
+                             : "Colour: the worker that ran the task (the "
+                               "same colour marks its row in the "
+                               "timeline). ");
+        dr__buf_puts(&b, "Bold red: the measured critical path. Hover for "
+                         "times. A wide graph keeps its natural size: "
+                         "scroll sideways.</p>"
+                         "<div class=\"rp-figure rp-natural\">\n");
+        if (dag_svg != NULL)
+            put_svg(&b, dag_svg);
+        else if (dr__viz_render_both(g, trace, o, NULL, NULL, "svg", &svg, &n,
+                                     &e2) == 0)
             put_svg(&b, svg);
         else {
-            dr__vbuf_puts(&b, "<p class=\"rp-warn\">");
+            dr__buf_puts(&b, "<p class=\"rp-warn\">");
             dr__vbuf_xml(&b, e2.text);
-            dr__vbuf_puts(&b, "</p>");
+            dr__buf_puts(&b, "</p>");
         }
         free(svg);
-        dr__vbuf_puts(&b, "</div></section>\n");
+        dr__buf_puts(&b, "</div></section>\n");
     }
     dr_gantt_options go;
     dr_gantt_options_init(&go);
     go.profile = 0;
     go.color = o->color;
     char *svg = NULL;
-    if ((rc = dr_viz_gantt_svg(trace, summary, &go, &svg, NULL, err)) != 0)
+    if ((rc = dr__vgantt_svg(trace, summary, &go, &svg, NULL, err)) != 0)
         goto out;
-    dr__vbuf_puts(&b, "<section id=\"gantt\"><h2>Timeline</h2><p>One row per "
-                      "worker, marked with the worker's colour from the task "
-                      "graph; one bar per attempt, coloured ");
-    dr__vbuf_puts(&b, go.color == DR_VIZ_COLOR_GROUP
-                          ? "by the task's group, in light colours of their "
-                            "own, as in the task graph. "
-                          : "by the worker that ran it, as in the task "
-                            "graph. ");
-    dr__vbuf_puts(&b, json_array_size(json_object_get(s, "makespan_chain")) > 0
-                          ? "Outlined and linked: the chain of attempts that "
-                            "set the makespan (solid: it waited for a "
-                            "dependency, dashed: for a worker). "
-                          : "Outlined: the critical path. ");
-    dr__vbuf_puts(&b, "Hover a bar for its task, times and wait.</p>"
-                      "<div class=\"rp-figure\">\n");
+    dr__buf_puts(&b, "<section id=\"gantt\"><h2>Timeline</h2><p>One row per "
+                     "worker, marked with the worker's colour from the task "
+                     "graph; one bar per attempt, coloured ");
+    dr__buf_puts(&b, go.color == DR_VIZ_COLOR_GROUP
+                         ? "by the task's group, in light colours of their "
+                           "own, as in the task graph. "
+                         : "by the worker that ran it, as in the task "
+                           "graph. ");
+    dr__buf_puts(&b, json_array_size(json_object_get(s, "makespan_chain")) > 0
+                         ? "Outlined and linked: the chain of attempts that "
+                           "set the makespan (solid: it waited for a "
+                           "dependency, dashed: for a worker). "
+                         : "Outlined: the critical path. ");
+    dr__buf_puts(&b, "Hover a bar for its task, times and wait.</p>"
+                     "<div class=\"rp-figure\">\n");
     put_svg(&b, svg);
     free(svg);
-    dr__vbuf_puts(&b, "</div></section>\n");
-    if ((rc = dr__viz_profile_svg(trace, 1200, &svg, err)) != 0)
+    dr__buf_puts(&b, "</div></section>\n");
+    if ((rc = dr__vprofile_svg(trace, 1200, &svg, err)) != 0)
         goto out;
-    dr__vbuf_puts(&b, "<section id=\"profile\"><h2>Parallelism profile</h2>"
-                      "<p>How many tasks ran at each moment; the dashed line "
-                      "is the number of workers.</p>"
-                      "<div class=\"rp-figure\">\n");
+    dr__buf_puts(&b, "<section id=\"profile\"><h2>Parallelism profile</h2>"
+                     "<p>How many tasks ran at each moment; the dashed line "
+                     "is the number of workers.</p>"
+                     "<div class=\"rp-figure\">\n");
     put_svg(&b, svg);
     free(svg);
-    dr__vbuf_puts(&b, "</div></section>\n");
+    dr__buf_puts(&b, "</div></section>\n");
 
     /* Workers. */
-    dr__vbuf_puts(
+    dr__buf_puts(
         &b, "<section id=\"workers\"><h2>Workers</h2><table><tr>"
             "<th>worker</th><th class=\"rp-num\">tasks</th>"
             "<th class=\"rp-num\">busy</th><th class=\"rp-num\">idle</th>"
@@ -470,30 +484,29 @@ int dr_viz_report_html(const dr_graph *g, const json_t *trace,
                 last = t.a[i].ts + t.a[i].dur;
         }
         double share = t.makespan > 0 ? busy / t.makespan : 0;
-        dr__vbuf_printf(&b, "<tr><td>%d</td><td class=\"rp-num\">%zu", w,
-                        tasks);
+        dr__buf_printf(&b, "<tr><td>%d</td><td class=\"rp-num\">%zu", w, tasks);
         if (intr > 0)
-            dr__vbuf_printf(&b,
-                            " <span class=\"rp-intr\">(%zu "
-                            "interrupted)</span>",
-                            intr);
-        dr__vbuf_puts(&b, "</td><td class=\"rp-num\">");
+            dr__buf_printf(&b,
+                           " <span class=\"rp-intr\">(%zu "
+                           "interrupted)</span>",
+                           intr);
+        dr__buf_puts(&b, "</td><td class=\"rp-num\">");
         put_time(&b, busy / 1e6);
-        dr__vbuf_puts(&b, "</td><td class=\"rp-num\">");
+        dr__buf_puts(&b, "</td><td class=\"rp-num\">");
         put_time(&b, (t.makespan - busy) / 1e6);
-        dr__vbuf_puts(&b, "</td><td class=\"rp-num\">");
+        dr__buf_puts(&b, "</td><td class=\"rp-num\">");
         put_time(&b, (t.makespan - last) / 1e6);
-        dr__vbuf_printf(&b,
-                        "</td><td><div class=\"rp-share\"><i style=\"width:"
-                        "%.1f%%\"></i></div></td></tr>\n",
-                        100 * share);
+        dr__buf_printf(&b,
+                       "</td><td><div class=\"rp-share\"><i style=\"width:"
+                       "%.1f%%\"></i></div></td></tr>\n",
+                       100 * share);
     }
-    dr__vbuf_puts(&b, "</table>");
+    dr__buf_puts(&b, "</table>");
     if (t.workers > 256)
-        dr__vbuf_printf(&b, "<p>The first 256 of %d workers.</p>", t.workers);
-    dr__vbuf_puts(&b, "<p>Idle tail: time from a worker's last task to the "
-                      "end of the run, which an elastic pool could have "
-                      "given back.</p></section>\n");
+        dr__buf_printf(&b, "<p>The first 256 of %d workers.</p>", t.workers);
+    dr__buf_puts(&b, "<p>Idle tail: time from a worker's last task to the "
+                     "end of the run, which an elastic pool could have "
+                     "given back.</p></section>\n");
 
     /* Slowest tasks. */
     {
@@ -504,33 +517,33 @@ int dr_viz_report_html(const dr_graph *g, const json_t *trace,
             for (size_t i = 0; i < t.n; i++)
                 top[i] = &t.a[i];
             qsort(top, t.n, sizeof(*top), by_dur_desc);
-            dr__vbuf_puts(&b, "<section id=\"slowest\"><h2>Slowest tasks</h2>"
-                              "<table><tr><th>task</th><th>op</th>"
-                              "<th class=\"rp-num\">worker</th>"
-                              "<th class=\"rp-num\">start</th>"
-                              "<th class=\"rp-num\">duration</th>"
-                              "<th class=\"rp-num\">wait</th><th>status</th>"
-                              "</tr>\n");
+            dr__buf_puts(&b, "<section id=\"slowest\"><h2>Slowest tasks</h2>"
+                             "<table><tr><th>task</th><th>op</th>"
+                             "<th class=\"rp-num\">worker</th>"
+                             "<th class=\"rp-num\">start</th>"
+                             "<th class=\"rp-num\">duration</th>"
+                             "<th class=\"rp-num\">wait</th><th>status</th>"
+                             "</tr>\n");
             for (size_t i = 0; i < t.n && i < 10; i++) {
                 const dr__vattempt *a = top[i];
-                dr__vbuf_puts(&b, "<tr><td>");
+                dr__buf_puts(&b, "<tr><td>");
                 dr__vbuf_xml(&b, a->task);
-                dr__vbuf_puts(&b, "</td><td>");
+                dr__buf_puts(&b, "</td><td>");
                 dr__vbuf_xml(&b, a->op ? a->op : "");
-                dr__vbuf_printf(&b,
-                                "</td><td class=\"rp-num\">%d</td>"
-                                "<td class=\"rp-num\">",
-                                a->worker);
+                dr__buf_printf(&b,
+                               "</td><td class=\"rp-num\">%d</td>"
+                               "<td class=\"rp-num\">",
+                               a->worker);
                 put_time(&b, a->ts / 1e6);
-                dr__vbuf_puts(&b, "</td><td class=\"rp-num\">");
+                dr__buf_puts(&b, "</td><td class=\"rp-num\">");
                 put_time(&b, a->dur / 1e6);
-                dr__vbuf_puts(&b, "</td><td class=\"rp-num\">");
+                dr__buf_puts(&b, "</td><td class=\"rp-num\">");
                 put_time(&b, (a->ts - a->ready) / 1e6);
-                dr__vbuf_printf(&b, "</td><td%s>%s</td></tr>\n",
-                                status_class(a->status),
-                                dr__vstatus_name(a->status));
+                dr__buf_printf(&b, "</td><td%s>%s</td></tr>\n",
+                               status_class(a->status),
+                               dr__vstatus_name(a->status));
             }
-            dr__vbuf_puts(&b, "</table></section>\n");
+            dr__buf_puts(&b, "</table></section>\n");
             free(top);
         }
     }
@@ -538,9 +551,9 @@ int dr_viz_report_html(const dr_graph *g, const json_t *trace,
     /* Failures. */
     json_t *failures = list_of(s, "failures");
     json_t *skipped = list_of(s, "skipped");
-    dr__vbuf_puts(&b, "<section id=\"failures\"><h2>Failures</h2>\n");
+    dr__buf_puts(&b, "<section id=\"failures\"><h2>Failures</h2>\n");
     if (json_array_size(failures) == 0 && failed_attempts == 0)
-        dr__vbuf_puts(&b, "<p>No task failed.</p>\n");
+        dr__buf_puts(&b, "<p>No task failed.</p>\n");
     if (json_array_size(failures) > 0) {
         size_t i;
         json_t *f;
@@ -549,83 +562,82 @@ int dr_viz_report_html(const dr_graph *g, const json_t *trace,
                    *reason = json_object_get(f, "reason"),
                    *tail = json_object_get(f, "stderr_tail");
             double attempts = fig(f, "attempts", 0, 1e9, 1);
-            dr__vbuf_puts(&b, "<p><span class=\"rp-bad\">");
+            dr__buf_puts(&b, "<p><span class=\"rp-bad\">");
             dr__vbuf_xml(&b,
                          json_is_string(task) ? json_string_value(task) : "?");
-            dr__vbuf_puts(&b, "</span>: ");
+            dr__buf_puts(&b, "</span>: ");
             dr__vbuf_xml(&b, json_is_string(reason) ? json_string_value(reason)
                                                     : "failed");
-            dr__vbuf_printf(&b, " (%.0f attempt%s)</p>\n", attempts,
-                            attempts == 1 ? "" : "s");
+            dr__buf_printf(&b, " (%.0f attempt%s)</p>\n", attempts,
+                           attempts == 1 ? "" : "s");
             if (json_is_string(tail) && json_string_length(tail) > 0) {
-                dr__vbuf_puts(&b, "<pre>");
+                dr__buf_puts(&b, "<pre>");
                 dr__vbuf_xml(&b, json_string_value(tail));
-                dr__vbuf_puts(&b, "</pre>\n");
+                dr__buf_puts(&b, "</pre>\n");
             }
         }
     } else if (failed_attempts > 0) {
         for (size_t i = 0; i < t.n; i++) {
             if (t.a[i].status == DR__V_OK || t.a[i].status == DR__V_INTERRUPTED)
                 continue;
-            dr__vbuf_puts(&b, "<p><span class=\"rp-bad\">");
+            dr__buf_puts(&b, "<p><span class=\"rp-bad\">");
             dr__vbuf_xml(&b, t.a[i].task);
-            dr__vbuf_printf(&b, "</span>: %s", dr__vstatus_name(t.a[i].status));
+            dr__buf_printf(&b, "</span>: %s", dr__vstatus_name(t.a[i].status));
             if (t.a[i].error) {
-                dr__vbuf_puts(&b, " \xE2\x80\x94 ");
+                dr__buf_puts(&b, " \xE2\x80\x94 ");
                 dr__vbuf_xml(&b, t.a[i].error);
             }
-            dr__vbuf_puts(&b, "</p>\n");
+            dr__buf_puts(&b, "</p>\n");
         }
     }
     if (json_array_size(skipped) > 0) {
-        dr__vbuf_printf(
+        dr__buf_printf(
             &b, "<p>%zu task%s skipped because a dependency failed: ",
             json_array_size(skipped), json_array_size(skipped) == 1 ? "" : "s");
         put_ids(&b, skipped);
-        dr__vbuf_puts(&b, ".</p>\n");
+        dr__buf_puts(&b, ".</p>\n");
     }
-    dr__vbuf_puts(&b, "</section>\n");
+    dr__buf_puts(&b, "</section>\n");
 
     /* Interrupted: only when the run was stopped with tasks running. */
     if (n_intr > 0 || json_array_size(not_run) > 0) {
-        dr__vbuf_puts(&b, "<section id=\"interrupted\"><h2>Interrupted</h2>\n");
+        dr__buf_puts(&b, "<section id=\"interrupted\"><h2>Interrupted</h2>\n");
         if (n_intr > 0) {
-            dr__vbuf_printf(&b,
-                            "<p><span class=\"rp-intr\">%zu task%s</span> "
-                            "%s running when a signal stopped the run: ",
-                            n_intr, n_intr == 1 ? "" : "s",
-                            n_intr == 1 ? "was" : "were");
+            dr__buf_printf(&b,
+                           "<p><span class=\"rp-intr\">%zu task%s</span> "
+                           "%s running when a signal stopped the run: ",
+                           n_intr, n_intr == 1 ? "" : "s",
+                           n_intr == 1 ? "was" : "were");
             if (intr_list != NULL)
                 put_ids(&b, intr_list);
             else
                 for (size_t i = 0, k = 0; i < t.n && k < 50; i++)
                     if (t.a[i].status == DR__V_INTERRUPTED) {
-                        dr__vbuf_puts(&b, k++ ? ", " : "");
+                        dr__buf_puts(&b, k++ ? ", " : "");
                         dr__vbuf_xml(&b, t.a[i].task);
                     }
-            dr__vbuf_puts(&b, ". They did not fail: their attempts are "
-                              "hatched amber in the timeline, and a rerun "
-                              "starts them again.</p>\n");
+            dr__buf_puts(&b, ". They did not fail: their attempts are "
+                             "hatched amber in the timeline, and a rerun "
+                             "starts them again.</p>\n");
         }
         if (json_array_size(not_run) > 0) {
-            dr__vbuf_printf(
+            dr__buf_printf(
                 &b, "<p>%zu task%s never started: ", json_array_size(not_run),
                 json_array_size(not_run) == 1 ? "" : "s");
             put_ids(&b, not_run);
-            dr__vbuf_puts(&b, ".</p>\n");
+            dr__buf_puts(&b, ".</p>\n");
         }
-        dr__vbuf_puts(&b, "</section>\n");
+        dr__buf_puts(&b, "</section>\n");
     }
-    dr__vbuf_puts(&b, "<footer>Written by dagrun " DAGRUN_VERSION_STRING
-                      ". Self-contained: no scripts, "
-                      "no network.</footer>\n</main></body></html>\n");
+    dr__buf_puts(&b, "<footer>Written by dagrun " DAGRUN_VERSION_STRING
+                     ". Self-contained: no scripts, "
+                     "no network.</footer>\n</main></body></html>\n");
 out:
-    dr__vtrace_free(&t);
     if (rc != 0) {
-        dr__vbuf_free(&b);
+        dr__buf_free(&b);
         return rc;
     }
-    *html = dr__vbuf_take(&b, len);
+    *html = dr__buf_take(&b, len);
     if (*html == NULL) {
         dr__error_set(err, DR_ENOMEM, NULL, 0, 0, NULL, "out of memory");
         return DR_ENOMEM;
@@ -674,24 +686,62 @@ int dr_viz_write_run_pictures(const dr_graph *g, const json_t *trace,
     dr_gantt_options_init(&go);
     go.color = o.color;
     const char *sep = dl > 0 && dir[dl - 1] == '/' ? "" : "/";
-    int rc;
-    sprintf(path, "%s%sdag.dot", dir, sep);
-    rc = dr_viz_write(g, trace, &o, path, err);
-    /* The DAG is drawn three times (dag.dot, dag.svg, the report's): its
-     * budget note once is enough. */
-    o.note = NULL;
+    /* The task graph is planned and laid out once: dag.dot, dag.svg and the
+     * report's copy are the same drawing (and its budget note is said
+     * once). */
+    /* ... and the trace is read once for all of them. */
+    dr__vtrace t;
+    int rc = dr__vtrace_read(trace, &t, err);
+    if (rc != 0) {
+        free(path);
+        return rc;
+    }
+    char *dot = NULL, *svg = NULL;
+    size_t dot_len = 0, svg_len = 0;
+    rc = dr__viz_render_both(g, &t, &o, &dot, &dot_len, "svg", &svg, &svg_len,
+                             err);
+    if (rc == DR_ETOOBIG) {
+        /* Too many nodes to lay out: DOT is still written, as on its own. */
+        dr_error local;
+        dr_error_clear(&local);
+        if (dr__viz_render_both(g, &t, &o, &dot, &dot_len, NULL, NULL, NULL,
+                                &local) != 0)
+            dot = NULL;
+    }
+    if (dot != NULL) {
+        sprintf(path, "%s%sdag.dot", dir, sep);
+        int wrc = dr_write_file_atomic(path, dot, dot_len, err);
+        if (rc == 0)
+            rc = wrc;
+    }
     if (rc == 0) {
         sprintf(path, "%s%sdag.svg", dir, sep);
-        rc = dr_viz_write(g, trace, &o, path, err);
+        rc = dr_write_file_atomic(path, svg, svg_len, err);
     }
     if (rc == 0) {
-        sprintf(path, "%s%sgantt.svg", dir, sep);
-        rc = dr_viz_gantt_write(trace, summary, &go, path, err);
+        char *gantt;
+        size_t len;
+        if ((rc = dr__vgantt_svg(&t, summary, &go, &gantt, &len, err)) == 0) {
+            sprintf(path, "%s%sgantt.svg", dir, sep);
+            rc = dr_write_file_atomic(path, gantt, len, err);
+            free(gantt);
+        }
     }
     if (rc == 0) {
-        sprintf(path, "%s%sreport.html", dir, sep);
-        rc = dr_viz_report_write(g, trace, summary, &o, path, err);
+        char *html;
+        size_t len;
+        o.note = NULL;
+        rc =
+            dr__viz_report_html_with(g, &t, summary, &o, svg, &html, &len, err);
+        if (rc == 0) {
+            sprintf(path, "%s%sreport.html", dir, sep);
+            rc = dr_write_file_atomic(path, html, len, err);
+            free(html);
+        }
     }
+    dr__vtrace_free(&t);
+    free(dot);
+    free(svg);
     free(path);
     return rc;
 }

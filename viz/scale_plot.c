@@ -154,12 +154,12 @@ static double fit_line(const plot *pl, double p) {
 
 /* ---------------------------------------------------------- drawing */
 
-static void open_polyline(dr__vbuf *b, const series *s) {
-    dr__vbuf_printf(b, "<polyline class=\"curve\" fill=\"none\" stroke=\"%s\"",
-                    s->color);
+static void open_polyline(dr__buf *b, const series *s) {
+    dr__buf_printf(b, "<polyline class=\"curve\" fill=\"none\" stroke=\"%s\"",
+                   s->color);
     if (s->dash)
-        dr__vbuf_printf(b, " stroke-dasharray=\"%s\"", s->dash);
-    dr__vbuf_printf(b, " stroke-width=\"2\" points=\"");
+        dr__buf_printf(b, " stroke-dasharray=\"%s\"", s->dash);
+    dr__buf_printf(b, " stroke-width=\"2\" points=\"");
 }
 
 /* Samples of a function of P between the first and the last count. */
@@ -169,7 +169,7 @@ static void open_polyline(dr__vbuf *b, const series *s) {
  * every count (so that at a measured P the line is exactly the table's
  * figure); where it leaves the region below s->below the line is broken
  * off. */
-static void draw_function(dr__vbuf *b, const plot *pl, const series *s) {
+static void draw_function(dr__buf *b, const plot *pl, const series *s) {
     const dr_scale_result *r = pl->r;
     double p1 = r->points[0].workers, pn = r->points[r->npoints - 1].workers;
     int open = 0;
@@ -192,30 +192,30 @@ static void draw_function(dr__vbuf *b, const plot *pl, const series *s) {
             open_polyline(b, s);
             open = 1;
         } else if (!ok && open) {
-            dr__vbuf_printf(b, "\"/>\n");
+            dr__buf_printf(b, "\"/>\n");
             open = 0;
         }
         if (ok)
-            dr__vbuf_printf(b, "%.1f,%.1f ", px(pl, p), py(pl, v));
+            dr__buf_printf(b, "%.1f,%.1f ", px(pl, p), py(pl, v));
     }
     if (open)
-        dr__vbuf_printf(b, "\"/>\n");
+        dr__buf_printf(b, "\"/>\n");
 }
 
-static void draw_points(dr__vbuf *b, const plot *pl, const series *s) {
+static void draw_points(dr__buf *b, const plot *pl, const series *s) {
     const dr_scale_result *r = pl->r;
     open_polyline(b, s);
     for (size_t i = 0; i < r->npoints; i++)
         if (plottable(pl, s->y[i]))
-            dr__vbuf_printf(b, "%.1f,%.1f ", px(pl, r->points[i].workers),
-                            py(pl, s->y[i]));
-    dr__vbuf_printf(b, "\"/>\n");
+            dr__buf_printf(b, "%.1f,%.1f ", px(pl, r->points[i].workers),
+                           py(pl, s->y[i]));
+    dr__buf_printf(b, "\"/>\n");
     for (size_t i = 0; i < r->npoints; i++) {
         double x = px(pl, r->points[i].workers);
         if (s->lo && s->hi && plottable(pl, s->lo[i]) &&
             plottable(pl, s->hi[i]) && s->hi[i] > s->lo[i]) {
             double y0 = py(pl, s->lo[i]), y1 = py(pl, s->hi[i]);
-            dr__vbuf_printf(
+            dr__buf_printf(
                 b,
                 "<path class=\"range\" d=\"M%.1f %.1fV%.1fM%.1f %.1fH%.1f"
                 "M%.1f %.1fH%.1f\" stroke=\"%s\" stroke-width=\"1.5\" "
@@ -225,15 +225,15 @@ static void draw_points(dr__vbuf *b, const plot *pl, const series *s) {
                 r->points[i].workers, s->lo[i], s->hi[i], r->points[i].runs);
         }
         if (s->markers && plottable(pl, s->y[i])) {
-            dr__vbuf_printf(
+            dr__buf_printf(
                 b,
                 "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"4\" fill=\"%s\">"
                 "<title>P = %u: ",
                 x, py(pl, s->y[i]), s->color, r->points[i].workers);
             dr__vbuf_xml(b, s->name);
-            dr__vbuf_printf(b, " %.3g%s</title></circle>\n", s->y[i],
-                            r->points[i].oversubscribed ? " (oversubscribed)"
-                                                        : "");
+            dr__buf_printf(b, " %.3g%s</title></circle>\n", s->y[i],
+                           r->points[i].oversubscribed ? " (oversubscribed)"
+                                                       : "");
         }
     }
 }
@@ -250,7 +250,7 @@ static int has_bars(const series *s, size_t n) {
 
 /* Worker-axis ticks: the measured counts when there are few, else powers
  * of two, thinned to at most MAX_TICKS. */
-static void x_ticks(dr__vbuf *b, const plot *pl) {
+static void x_ticks(dr__buf *b, const plot *pl) {
     const dr_scale_result *r = pl->r;
     double ph = H - TOP - BOTTOM;
     unsigned ticks[64];
@@ -268,7 +268,7 @@ static void x_ticks(dr__vbuf *b, const plot *pl) {
     }
     for (size_t i = 0; i < n; i++) {
         double x = px(pl, ticks[i]);
-        dr__vbuf_printf(
+        dr__buf_printf(
             b,
             "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" "
             "stroke=\"#e4e4e4\"/>\n<text x=\"%.1f\" y=\"%.1f\" "
@@ -277,19 +277,19 @@ static void x_ticks(dr__vbuf *b, const plot *pl) {
     }
 }
 
-static void y_tick(dr__vbuf *b, const plot *pl, double v) {
+static void y_tick(dr__buf *b, const plot *pl, double v) {
     double y = py(pl, v);
-    dr__vbuf_printf(b,
-                    "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" "
-                    "stroke=\"#e4e4e4\"/>\n<text x=\"%.1f\" y=\"%.1f\" "
-                    "text-anchor=\"end\" fill=\"#333\">%g</text>\n",
-                    LEFT, y, W - RIGHT, y, LEFT - 6, y + 4, v);
+    dr__buf_printf(b,
+                   "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" "
+                   "stroke=\"#e4e4e4\"/>\n<text x=\"%.1f\" y=\"%.1f\" "
+                   "text-anchor=\"end\" fill=\"#333\">%g</text>\n",
+                   LEFT, y, W - RIGHT, y, LEFT - 6, y + 4, v);
 }
 
 /* Value-axis ticks: powers of two on a log axis (with 1.5 times each when
  * the axis spans less than three doublings, every second or more when it
  * spans many), round steps on a linear one. */
-static void y_ticks(dr__vbuf *b, const plot *pl) {
+static void y_ticks(dr__buf *b, const plot *pl) {
     if (!pl->ylog) {
         double step = nice_step(pl->ymax - pl->ymin);
         for (double v = ceil(pl->ymin / step) * step;
@@ -313,25 +313,25 @@ static void y_ticks(dr__vbuf *b, const plot *pl) {
 
 static char *draw(const plot *pl, const series *ss, size_t nseries) {
     const dr_scale_result *r = pl->r;
-    dr__vbuf b = {0};
+    dr__buf b = {0};
     double pw = W - LEFT - RIGHT, ph = H - TOP - BOTTOM;
-    dr__vbuf_printf(
+    dr__buf_printf(
         &b,
         "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%.0f\" "
         "height=\"%.0f\" viewBox=\"0 0 %.0f %.0f\" "
         "font-family=\"Helvetica, Arial, sans-serif\" font-size=\"12\">\n",
         W, H, W, H);
-    dr__vbuf_printf(&b, "<title>");
+    dr__buf_printf(&b, "<title>");
     dr__vbuf_xml(&b, pl->title);
-    dr__vbuf_printf(&b, "</title>\n<rect width=\"100%%\" height=\"100%%\" "
-                        "fill=\"white\"/>\n");
-    dr__vbuf_printf(
+    dr__buf_printf(&b, "</title>\n<rect width=\"100%%\" height=\"100%%\" "
+                       "fill=\"white\"/>\n");
+    dr__buf_printf(
         &b,
         "<text class=\"title\" x=\"%.1f\" y=\"26\" text-anchor=\"middle\" "
         "font-size=\"16\" font-weight=\"bold\">",
         LEFT + pw / 2);
     dr__vbuf_xml(&b, pl->title);
-    dr__vbuf_printf(&b, "</text>\n");
+    dr__buf_printf(&b, "</text>\n");
     /* What makes the figures doubtful, where nobody can miss it. */
     const char *note =
         r->busy ? "Busy machine: these timings measure the competition "
@@ -339,10 +339,10 @@ static char *draw(const plot *pl, const series *ss, size_t nseries) {
         : r->warning != NULL ? "Tasks without a cost counted as 1 s each."
                              : NULL;
     if (note != NULL)
-        dr__vbuf_printf(&b,
-                        "<text class=\"note\" x=\"%.1f\" y=\"46\" "
-                        "text-anchor=\"middle\" fill=\"#b03a2e\">%s</text>\n",
-                        LEFT + pw / 2, note);
+        dr__buf_printf(&b,
+                       "<text class=\"note\" x=\"%.1f\" y=\"46\" "
+                       "text-anchor=\"middle\" fill=\"#b03a2e\">%s</text>\n",
+                       LEFT + pw / 2, note);
 
     /* Oversubscribed region: from the core count to the right edge. */
     int over = 0;
@@ -350,7 +350,7 @@ static char *draw(const plot *pl, const series *ss, size_t nseries) {
         over |= r->points[i].oversubscribed;
     if (over && r->cores >= 1) {
         double x0 = px(pl, r->cores);
-        dr__vbuf_printf(
+        dr__buf_printf(
             &b,
             "<g class=\"oversubscribed\"><rect x=\"%.1f\" y=\"%.1f\" "
             "width=\"%.1f\" height=\"%.1f\" fill=\"#f4d9d9\" "
@@ -361,34 +361,32 @@ static char *draw(const plot *pl, const series *ss, size_t nseries) {
     }
 
     /* Grid and ticks. */
-    dr__vbuf_printf(&b, "<g class=\"axis x-axis\" stroke=\"#999\">\n");
+    dr__buf_printf(&b, "<g class=\"axis x-axis\" stroke=\"#999\">\n");
     x_ticks(&b, pl);
-    dr__vbuf_printf(&b, "</g>\n<g class=\"axis y-axis\">\n");
+    dr__buf_printf(&b, "</g>\n<g class=\"axis y-axis\">\n");
     y_ticks(&b, pl);
-    dr__vbuf_printf(&b, "</g>\n");
-    dr__vbuf_printf(
-        &b,
-        "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" "
-        "fill=\"none\" stroke=\"#333\"/>\n",
-        LEFT, TOP, pw, ph);
-    dr__vbuf_printf(&b,
-                    "<text class=\"xlabel\" x=\"%.1f\" y=\"%.1f\" "
-                    "text-anchor=\"middle\">workers P (log scale)</text>\n",
-                    LEFT + pw / 2, H - 16);
-    dr__vbuf_printf(
+    dr__buf_printf(&b, "</g>\n");
+    dr__buf_printf(&b,
+                   "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" "
+                   "fill=\"none\" stroke=\"#333\"/>\n",
+                   LEFT, TOP, pw, ph);
+    dr__buf_printf(&b,
+                   "<text class=\"xlabel\" x=\"%.1f\" y=\"%.1f\" "
+                   "text-anchor=\"middle\">workers P (log scale)</text>\n",
+                   LEFT + pw / 2, H - 16);
+    dr__buf_printf(
         &b,
         "<text class=\"ylabel\" transform=\"translate(18 %.1f) rotate(-90)\" "
         "text-anchor=\"middle\">",
         TOP + ph / 2);
     dr__vbuf_xml(&b, pl->ylabel);
-    dr__vbuf_printf(&b, "</text>\n");
+    dr__buf_printf(&b, "</text>\n");
 
-    dr__vbuf_printf(
-        &b,
-        "<defs><clipPath id=\"%s-area\"><rect x=\"%.1f\" y=\"%.1f\" "
-        "width=\"%.1f\" height=\"%.1f\"/></clipPath></defs>\n"
-        "<g clip-path=\"url(#%s-area)\">\n",
-        pl->id, LEFT, TOP, pw, ph, pl->id);
+    dr__buf_printf(&b,
+                   "<defs><clipPath id=\"%s-area\"><rect x=\"%.1f\" y=\"%.1f\" "
+                   "width=\"%.1f\" height=\"%.1f\"/></clipPath></defs>\n"
+                   "<g clip-path=\"url(#%s-area)\">\n",
+                   pl->id, LEFT, TOP, pw, ph, pl->id);
     /* Reference lines under the measurement, except the ceiling: where
      * the measured curve runs along it, it must still be seen. */
     for (int top = 0; top <= 1; top++)
@@ -400,24 +398,24 @@ static char *draw(const plot *pl, const series *ss, size_t nseries) {
             else
                 draw_points(&b, pl, &ss[i]);
         }
-    dr__vbuf_printf(&b, "</g>\n");
+    dr__buf_printf(&b, "</g>\n");
 
     /* Legend. */
-    dr__vbuf_printf(&b, "<g class=\"legend\">\n");
+    dr__buf_printf(&b, "<g class=\"legend\">\n");
     double y = TOP + 10, x = W - RIGHT + 16;
     for (size_t i = 0; i < nseries; i++, y += 22) {
-        dr__vbuf_printf(&b,
-                        "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" "
-                        "stroke=\"%s\" stroke-width=\"2\"",
-                        x, y, x + 26, y, ss[i].color);
+        dr__buf_printf(&b,
+                       "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" "
+                       "stroke=\"%s\" stroke-width=\"2\"",
+                       x, y, x + 26, y, ss[i].color);
         if (ss[i].dash)
-            dr__vbuf_printf(&b, " stroke-dasharray=\"%s\"", ss[i].dash);
-        dr__vbuf_printf(&b, "/>\n<text x=\"%.1f\" y=\"%.1f\">", x + 32, y + 4);
+            dr__buf_printf(&b, " stroke-dasharray=\"%s\"", ss[i].dash);
+        dr__buf_printf(&b, "/>\n<text x=\"%.1f\" y=\"%.1f\">", x + 32, y + 4);
         dr__vbuf_xml(&b, ss[i].name);
-        dr__vbuf_printf(&b, "</text>\n");
+        dr__buf_printf(&b, "</text>\n");
         if (has_bars(&ss[i], r->npoints)) {
             y += 22;
-            dr__vbuf_printf(
+            dr__buf_printf(
                 &b,
                 "<path d=\"M%.1f %.1fV%.1fM%.1f %.1fH%.1fM%.1f %.1fH%.1f\" "
                 "stroke=\"%s\" stroke-width=\"1.5\" fill=\"none\"/>\n"
@@ -426,8 +424,8 @@ static char *draw(const plot *pl, const series *ss, size_t nseries) {
                 x + 17, ss[i].color, x + 32, y + 4);
         }
     }
-    dr__vbuf_printf(&b, "</g>\n</svg>\n");
-    return dr__vbuf_take(&b, NULL); /* NULL when out of memory */
+    dr__buf_printf(&b, "</g>\n</svg>\n");
+    return dr__buf_take(&b, NULL); /* NULL when out of memory */
 }
 
 /* Whether the fitted law is drawn: it explains the data (R^2), the

@@ -24,11 +24,11 @@
 #include <sys/stat.h>
 
 /* A number for a table: "-" when it does not apply. */
-static void cell(dr__vbuf *b, const char *fmt, double v) {
+static void cell(dr__buf *b, const char *fmt, double v) {
     if (isfinite(v))
-        dr__vbuf_printf(b, fmt, v);
+        dr__buf_printf(b, fmt, v);
     else
-        dr__vbuf_printf(b, "-");
+        dr__buf_printf(b, "-");
 }
 
 /* ------------------------------------------------------------------ CSV */
@@ -41,21 +41,21 @@ static const char *const csv_columns[] = {
     "bound_ceiling", "karp_flatt",  "fit",         "oversubscribed",
     "baseline_only", "cpu_time",    "cpu_demand",  "uncosted"};
 
-static void csv_num(dr__vbuf *b, double v) {
+static void csv_num(dr__buf *b, double v) {
     if (isfinite(v))
-        dr__vbuf_printf(b, ",%.9g", v);
+        dr__buf_printf(b, ",%.9g", v);
     else
-        dr__vbuf_printf(b, ",");
+        dr__buf_printf(b, ",");
 }
 
 char *dr_scale_to_csv(const dr_scale_result *r) {
-    dr__vbuf b = {0};
+    dr__buf b = {0};
     for (size_t i = 0; i < sizeof(csv_columns) / sizeof(*csv_columns); i++)
-        dr__vbuf_printf(&b, "%s%s", i ? "," : "", csv_columns[i]);
-    dr__vbuf_printf(&b, "\n");
+        dr__buf_printf(&b, "%s%s", i ? "," : "", csv_columns[i]);
+    dr__buf_printf(&b, "\n");
     for (size_t i = 0; i < r->npoints; i++) {
         const dr_scale_point *p = &r->points[i];
-        dr__vbuf_printf(&b, "%u,%u", p->workers, p->runs);
+        dr__buf_printf(&b, "%u,%u", p->workers, p->runs);
         double v[] = {p->makespan,    p->makespan_min, p->makespan_max,
                       p->speedup,     p->efficiency,   p->scaled_efficiency,
                       p->utilization, p->idle,         p->idle_tail,
@@ -64,12 +64,12 @@ char *dr_scale_to_csv(const dr_scale_result *r) {
                       p->karp_flatt,  p->amdahl};
         for (size_t k = 0; k < sizeof(v) / sizeof(*v); k++)
             csv_num(&b, v[k]);
-        dr__vbuf_printf(&b, ",%d,%d", p->oversubscribed, p->baseline_only);
+        dr__buf_printf(&b, ",%d,%d", p->oversubscribed, p->baseline_only);
         csv_num(&b, p->cpu_time);
         csv_num(&b, p->cpu_demand);
-        dr__vbuf_printf(&b, ",%zu\n", p->uncosted);
+        dr__buf_printf(&b, ",%zu\n", p->uncosted);
     }
-    return dr__vbuf_take(&b, NULL);
+    return dr__buf_take(&b, NULL);
 }
 
 /* ------------------------------------------------------------------ JSON */
@@ -151,85 +151,85 @@ static const char *fit_caveat(const dr_scale_result *r) {
 }
 
 char *dr_scale_to_markdown(const dr_scale_result *r) {
-    dr__vbuf b = {0};
+    dr__buf b = {0};
     int weak = r->mode == DR_SCALE_WEAK;
-    dr__vbuf_printf(&b, "# %s scaling of %s\n\n", weak ? "Weak" : "Strong",
-                    r->graph ? r->graph : "graph");
-    dr__vbuf_printf(
+    dr__buf_printf(&b, "# %s scaling of %s\n\n", weak ? "Weak" : "Strong",
+                   r->graph ? r->graph : "graph");
+    dr__buf_printf(
         &b,
         "%s, policy %s, %u core%s on this machine; makespans are the "
         "median of the repeats.\n\n",
         r->simulated ? "Simulated (virtual clock)" : "Measured",
         r->policy ? r->policy : "?", r->cores, r->cores == 1 ? "" : "s");
     if (r->warning != NULL)
-        dr__vbuf_printf(&b, "**Warning.** %s\n\n", r->warning);
-    dr__vbuf_printf(
+        dr__buf_printf(&b, "**Warning.** %s\n\n", r->warning);
+    dr__buf_printf(
         &b,
         "| P | runs | makespan (s) | min | max | %s | %s |%s utilisation "
         "| idle (w·s) | idle tail (w·s) | T1/T∞ | ceiling | Karp–Flatt |\n",
         weak ? "scaled speedup" : "speedup", "efficiency",
         weak ? " scaled efficiency |" : "");
-    dr__vbuf_printf(&b,
-                    "|--:|--:|--:|--:|--:|--:|--:|%s--:|--:|--:|--:|--:|--:|\n",
-                    weak ? "--:|" : "");
+    dr__buf_printf(&b,
+                   "|--:|--:|--:|--:|--:|--:|--:|%s--:|--:|--:|--:|--:|--:|\n",
+                   weak ? "--:|" : "");
     for (size_t i = 0; i < r->npoints; i++) {
         const dr_scale_point *p = &r->points[i];
-        dr__vbuf_printf(
+        dr__buf_printf(
             &b, "| %u%s | %u | ", p->workers,
             p->oversubscribed ? " *" : (p->baseline_only ? " †" : ""), p->runs);
         cell(&b, "%.4g", p->makespan);
-        dr__vbuf_printf(&b, " | ");
+        dr__buf_printf(&b, " | ");
         cell(&b, "%.4g", p->makespan_min);
-        dr__vbuf_printf(&b, " | ");
+        dr__buf_printf(&b, " | ");
         cell(&b, "%.4g", p->makespan_max);
-        dr__vbuf_printf(&b, " | ");
+        dr__buf_printf(&b, " | ");
         cell(&b, "%.2f", p->speedup);
-        dr__vbuf_printf(&b, " | ");
+        dr__buf_printf(&b, " | ");
         cell(&b, "%.0f%%", p->efficiency * 100);
-        dr__vbuf_printf(&b, " | ");
+        dr__buf_printf(&b, " | ");
         if (weak) {
             cell(&b, "%.0f%%", p->scaled_efficiency * 100);
-            dr__vbuf_printf(&b, " | ");
+            dr__buf_printf(&b, " | ");
         }
         cell(&b, "%.0f%%", p->utilization * 100);
-        dr__vbuf_printf(&b, " | ");
+        dr__buf_printf(&b, " | ");
         cell(&b, "%.3g", p->idle);
-        dr__vbuf_printf(&b, " | ");
+        dr__buf_printf(&b, " | ");
         cell(&b, "%.3g", p->idle_tail);
-        dr__vbuf_printf(&b, " | ");
+        dr__buf_printf(&b, " | ");
         cell(&b, "%.2f", p->parallelism);
-        dr__vbuf_printf(&b, " | ");
+        dr__buf_printf(&b, " | ");
         cell(&b, "%.2f", p->ceiling);
-        dr__vbuf_printf(&b, " | ");
+        dr__buf_printf(&b, " | ");
         cell(&b, "%.3f", p->karp_flatt);
-        dr__vbuf_printf(&b, " |\n");
+        dr__buf_printf(&b, " |\n");
     }
     if (any_oversubscribed(r))
-        dr__vbuf_printf(
+        dr__buf_printf(
             &b,
             "\n\\* oversubscribed: more workers than the machine's %u "
             "cores.\n",
             r->cores);
     if (r->baseline_added)
-        dr__vbuf_printf(
+        dr__buf_printf(
             &b, "\n† P = 1 was not asked for; it was run as the baseline.\n");
     if (r->busy)
-        dr__vbuf_printf(&b, "\nNo law is fitted: the machine was busy (see "
-                            "the verdict).\n");
+        dr__buf_printf(&b, "\nNo law is fitted: the machine was busy (see "
+                           "the verdict).\n");
     else if (weak && isfinite(r->gustafson_s))
-        dr__vbuf_printf(
+        dr__buf_printf(
             &b,
             "\nGustafson fit: serial fraction s = %.4g (R² = %.3f), scaled "
             "speedup S(P) = P − s(P − 1)%s.\n",
             r->gustafson_s, r->gustafson_r2, fit_caveat(r));
     else if (!weak && isfinite(r->amdahl_f))
-        dr__vbuf_printf(
+        dr__buf_printf(
             &b,
             "\nAmdahl fit: serial fraction f = %.4g (R² = %.3f), speedup "
             "S(P) = 1 / (f + (1 − f)/P)%s.\n",
             r->amdahl_f, r->amdahl_r2, fit_caveat(r));
-    dr__vbuf_printf(&b, "\n**Verdict.** %s\n", r->verdict ? r->verdict : "");
-    return dr__vbuf_take(&b, NULL);
+    dr__buf_printf(&b, "\n**Verdict.** %s\n", r->verdict ? r->verdict : "");
+    return dr__buf_take(&b, NULL);
 }
 
 /* ------------------------------------------------------------------ HTML */
@@ -237,16 +237,16 @@ char *dr_scale_to_markdown(const dr_scale_result *r) {
 static const char b64[] =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
-static void put_base64(dr__vbuf *b, const unsigned char *s, size_t n) {
+static void put_base64(dr__buf *b, const unsigned char *s, size_t n) {
     for (size_t i = 0; i < n && !b->oom; i += 3) {
         unsigned v = (unsigned)s[i] << 16;
         if (i + 1 < n)
             v |= (unsigned)s[i + 1] << 8;
         if (i + 2 < n)
             v |= s[i + 2];
-        dr__vbuf_printf(b, "%c%c%c%c", b64[(v >> 18) & 63], b64[(v >> 12) & 63],
-                        i + 1 < n ? b64[(v >> 6) & 63] : '=',
-                        i + 2 < n ? b64[v & 63] : '=');
+        dr__buf_printf(b, "%c%c%c%c", b64[(v >> 18) & 63], b64[(v >> 12) & 63],
+                       i + 1 < n ? b64[(v >> 6) & 63] : '=',
+                       i + 2 < n ? b64[v & 63] : '=');
     }
 }
 
@@ -305,9 +305,9 @@ static const char definitions[] =
     "other programs used half a core or more.  No law is fitted then.</dd>"
     "</dl>";
 
-static void html_table(dr__vbuf *b, const dr_scale_result *r) {
+static void html_table(dr__buf *b, const dr_scale_result *r) {
     int weak = r->mode == DR_SCALE_WEAK;
-    dr__vbuf_printf(
+    dr__buf_printf(
         b,
         "<table><tr><th>P</th><th>runs</th><th>makespan (s)</th>"
         "<th>min</th><th>max</th><th>%s</th><th>efficiency</th>%s"
@@ -317,50 +317,50 @@ static void html_table(dr__vbuf *b, const dr_scale_result *r) {
         weak ? "<th>scaled efficiency</th>" : "");
     for (size_t i = 0; i < r->npoints; i++) {
         const dr_scale_point *p = &r->points[i];
-        dr__vbuf_printf(
+        dr__buf_printf(
             b, "<tr%s><td>%u%s</td><td>%u</td><td>",
             p->oversubscribed ? " class=\"over\"" : "", p->workers,
             p->oversubscribed ? " *" : (p->baseline_only ? " †" : ""), p->runs);
         cell(b, "%.4g", p->makespan);
-        dr__vbuf_printf(b, "</td><td>");
+        dr__buf_printf(b, "</td><td>");
         cell(b, "%.4g", p->makespan_min);
-        dr__vbuf_printf(b, "</td><td>");
+        dr__buf_printf(b, "</td><td>");
         cell(b, "%.4g", p->makespan_max);
-        dr__vbuf_printf(b, "</td><td>");
+        dr__buf_printf(b, "</td><td>");
         cell(b, "%.2f", p->speedup);
-        dr__vbuf_printf(b, "</td><td>");
+        dr__buf_printf(b, "</td><td>");
         cell(b, "%.0f%%", p->efficiency * 100);
-        dr__vbuf_printf(b, "</td><td>");
+        dr__buf_printf(b, "</td><td>");
         if (weak) {
             cell(b, "%.0f%%", p->scaled_efficiency * 100);
-            dr__vbuf_printf(b, "</td><td>");
+            dr__buf_printf(b, "</td><td>");
         }
         cell(b, "%.0f%%", p->utilization * 100);
-        dr__vbuf_printf(b, "</td><td>");
+        dr__buf_printf(b, "</td><td>");
         cell(b, "%.3g", p->idle);
-        dr__vbuf_printf(b, "</td><td>");
+        dr__buf_printf(b, "</td><td>");
         cell(b, "%.3g", p->idle_tail);
-        dr__vbuf_printf(b, "</td><td>");
+        dr__buf_printf(b, "</td><td>");
         cell(b, "%.2f", p->parallelism);
-        dr__vbuf_printf(b, "</td><td>");
+        dr__buf_printf(b, "</td><td>");
         cell(b, "%.2f", p->ceiling);
-        dr__vbuf_printf(b, "</td><td>");
+        dr__buf_printf(b, "</td><td>");
         cell(b, "%.3f", p->karp_flatt);
-        dr__vbuf_printf(b, "</td></tr>\n");
+        dr__buf_printf(b, "</td></tr>\n");
     }
-    dr__vbuf_printf(b, "</table>\n");
+    dr__buf_printf(b, "</table>\n");
     if (any_oversubscribed(r))
-        dr__vbuf_printf(
+        dr__buf_printf(
             b,
             "<p>* oversubscribed: more workers than the machine's %u "
             "cores.</p>\n",
             r->cores);
     if (r->baseline_added)
-        dr__vbuf_printf(b, "<p>† P = 1 was not asked for; it was run as the "
-                           "baseline.</p>\n");
+        dr__buf_printf(b, "<p>† P = 1 was not asked for; it was run as the "
+                          "baseline.</p>\n");
 }
 
-static void html_gantts(dr__vbuf *b, const dr_scale_result *r) {
+static void html_gantts(dr__buf *b, const dr_scale_result *r) {
     int any = 0;
     for (size_t i = 0; i < r->npoints; i++) {
         const dr_scale_point *p = &r->points[i];
@@ -374,83 +374,83 @@ static void html_gantts(dr__vbuf *b, const dr_scale_result *r) {
         if (dr_viz_gantt_svg(p->trace, p->summary, &o, &svg, &len, NULL) != 0)
             continue;
         if (!any)
-            dr__vbuf_printf(
+            dr__buf_printf(
                 b, "<h2>Timelines</h2>\n<p>One Gantt chart per worker count "
                    "(the median run): idle gaps and idle tails show where "
                    "workers waited.</p>\n");
         any = 1;
-        dr__vbuf_printf(b, "<section class=\"gantt\"><h3>P = %u%s</h3>\n",
-                        p->workers,
-                        p->oversubscribed ? " (oversubscribed)" : "");
-        dr__vbuf_printf(
+        dr__buf_printf(b, "<section class=\"gantt\"><h3>P = %u%s</h3>\n",
+                       p->workers,
+                       p->oversubscribed ? " (oversubscribed)" : "");
+        dr__buf_printf(
             b,
             "<img class=\"gantt\" alt=\"Gantt chart with %u workers\" "
             "src=\"data:image/svg+xml;base64,",
             p->workers);
         put_base64(b, (const unsigned char *)svg, len);
-        dr__vbuf_printf(b, "\"></section>\n");
+        dr__buf_printf(b, "\"></section>\n");
         free(svg);
     }
 }
 
 char *dr_scale_report_html(const dr_scale_result *r) {
-    dr__vbuf b = {0};
+    dr__buf b = {0};
     int weak = r->mode == DR_SCALE_WEAK;
     char title[512];
     snprintf(title, sizeof(title), "%s scaling of %s", weak ? "Weak" : "Strong",
              r->graph ? r->graph : "graph");
-    dr__vbuf_printf(
+    dr__buf_printf(
         &b, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
             "<title>");
     dr__vbuf_xml(&b, title);
-    dr__vbuf_printf(&b, "</title><style>%s</style></head><body>\n<h1>", css);
+    dr__buf_printf(&b, "</title><style>%s</style></head><body>\n<h1>", css);
     dr__vbuf_xml(&b, title);
-    dr__vbuf_printf(&b, "</h1>\n<p>%s runs, policy <code>",
-                    r->simulated ? "Simulated (virtual "
-                                   "clock)"
-                                 : "Measured");
+    dr__buf_printf(&b, "</h1>\n<p>%s runs, policy <code>",
+                   r->simulated ? "Simulated (virtual "
+                                  "clock)"
+                                : "Measured");
     dr__vbuf_xml(&b, r->policy);
-    dr__vbuf_printf(
+    dr__buf_printf(
         &b, "</code>, %u core%s on this machine; %s.</p>\n", r->cores,
         r->cores == 1 ? "" : "s",
         weak ? "the graph was re-expanded with workers = P at each point"
              : "the same graph at every worker count");
     if (r->warning != NULL) {
-        dr__vbuf_printf(&b, "<p class=\"warning\"><b>Warning.</b> ");
+        dr__buf_printf(&b, "<p class=\"warning\"><b>Warning.</b> ");
         dr__vbuf_xml(&b, r->warning);
-        dr__vbuf_printf(&b, "</p>\n");
+        dr__buf_printf(&b, "</p>\n");
     }
-    dr__vbuf_printf(&b, "<p class=\"verdict\"><b>Verdict.</b> ");
+    dr__buf_printf(&b, "<p class=\"verdict\"><b>Verdict.</b> ");
     dr__vbuf_xml(&b, r->verdict);
-    dr__vbuf_printf(&b, "</p>\n<h2>Plots</h2>\n<div class=\"plots\">\n");
+    dr__buf_printf(&b, "</p>\n<h2>Plots</h2>\n<div class=\"plots\">\n");
     char *s1 = dr_scale_speedup_svg(r), *s2 = dr_scale_efficiency_svg(r);
     if (s1 == NULL || s2 == NULL)
         b.oom = 1;
-    dr__vbuf_printf(&b, "%s%s</div>\n<h2>Table</h2>\n", s1 ? s1 : "",
-                    s2 ? s2 : "");
+    dr__buf_printf(&b, "%s%s</div>\n<h2>Table</h2>\n", s1 ? s1 : "",
+                   s2 ? s2 : "");
     free(s1);
     free(s2);
     html_table(&b, r);
     if (r->busy)
-        dr__vbuf_printf(&b, "<p>No law is fitted: the machine was busy (see "
-                            "the verdict).</p>\n");
+        dr__buf_printf(&b, "<p>No law is fitted: the machine was busy (see "
+                           "the verdict).</p>\n");
     else if (weak && isfinite(r->gustafson_s))
-        dr__vbuf_printf(&b, "<p>Gustafson fit: s = %.4g (R² = %.3f)%s.</p>\n",
-                        r->gustafson_s, r->gustafson_r2, fit_caveat(r));
+        dr__buf_printf(&b, "<p>Gustafson fit: s = %.4g (R² = %.3f)%s.</p>\n",
+                       r->gustafson_s, r->gustafson_r2, fit_caveat(r));
     else if (!weak && isfinite(r->amdahl_f) && r->cp_limited)
-        dr__vbuf_printf(&b, "<p>Amdahl fit: f = %.4g (R² = %.3f)%s.</p>\n",
-                        r->amdahl_f, r->amdahl_r2, fit_caveat(r));
+        dr__buf_printf(&b, "<p>Amdahl fit: f = %.4g (R² = %.3f)%s.</p>\n",
+                       r->amdahl_f, r->amdahl_r2, fit_caveat(r));
     else if (!weak && isfinite(r->amdahl_f))
-        dr__vbuf_printf(
+        dr__buf_printf(
             &b,
             "<p>Amdahl fit: f = %.4g (R² = %.3f); the speedup can never "
             "exceed 1/f = %.3g.</p>\n",
             r->amdahl_f, r->amdahl_r2,
             r->amdahl_f > 0 ? 1.0 / r->amdahl_f : INFINITY);
     html_gantts(&b, r);
-    dr__vbuf_printf(&b, "<h2>What the figures mean</h2>\n%s\n</body></html>\n",
-                    definitions);
-    return dr__vbuf_take(&b, NULL);
+    dr__buf_printf(&b, "<h2>What the figures mean</h2>\n%s\n</body></html>\n",
+                   definitions);
+    return dr__buf_take(&b, NULL);
 }
 
 /* ------------------------------------------------------------- writing */

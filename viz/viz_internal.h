@@ -9,29 +9,17 @@
 
 #include "dagrun.h"
 #include "dagrun/viz.h"
+#include "graph_internal.h"
 
 #include <stdarg.h>
 
 /* ----------------------------------------------------------- text buffer */
 
-/* A growable string.  After any allocation failure `oom` is set and later
- * appends do nothing, so callers check once at the end. */
-typedef struct dr__vbuf {
-    char *s;
-    size_t len, cap;
-    int oom;
-} dr__vbuf;
+/* Every writer builds its text in a dr__buf (graph/buf.c). */
 
-void dr__vbuf_puts(dr__vbuf *b, const char *s);
-void dr__vbuf_putn(dr__vbuf *b, const char *s, size_t n);
-void dr__vbuf_printf(dr__vbuf *b, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
 /* Appends s with &, <, >, " and ' escaped (text and attribute safe); bytes
  * that XML forbids (control characters) become U+FFFD. */
-void dr__vbuf_xml(dr__vbuf *b, const char *s);
-void dr__vbuf_free(dr__vbuf *b);
-/* Hands the string over (caller frees); returns NULL when oom. */
-char *dr__vbuf_take(dr__vbuf *b, size_t *len);
+void dr__vbuf_xml(dr__buf *b, const char *s);
 
 /* --------------------------------------------------------------- traces */
 
@@ -158,10 +146,14 @@ json_t *dr__vload_summary(const char *path, dr_error *err);
 /* "1.25 s", "3.4 ms", "120 µs": a duration given in microseconds. */
 void dr__vfmt_time(char *buf, size_t len, double us);
 
-/* The degree of parallelism over time as a standalone SVG (the plot under
- * the Gantt chart); new string in *svg or DR_EINVAL / DR_ENOMEM. */
-int dr__viz_profile_svg(const json_t *trace, int width, char **svg,
-                        dr_error *err);
+/* The degree of parallelism over time of a trace already read, as a
+ * standalone SVG (the plot under the Gantt chart); new string in *svg or
+ * DR_ENOMEM. */
+int dr__vprofile_svg(const dr__vtrace *t, int width, char **svg, dr_error *err);
+/* dr_viz_gantt_svg of a trace already read (profile.c, gantt.c). */
+int dr__vgantt_svg(const dr__vtrace *t, const json_t *summary,
+                   const dr_gantt_options *o, char **svg, size_t *len,
+                   dr_error *err);
 
 /* ---------------------------------------------------- the drawn graph */
 
@@ -218,6 +210,23 @@ int dr__dgraph_reduce(dr__dgraph *d);
 int dr__dgraph_wrap(dr__dgraph *d, double max_extent);
 /* Predicted seconds of CPU that dot needs for the drawn graph. */
 double dr__dgraph_cost(const dr__dgraph *d);
+/* The DAG diagram of g after the run `trace` (read by dr__vtrace_read;
+ * NULL: before a run) planned once and written as DOT (*dot, when dot is not
+ * NULL) and laid out and rendered in `format` (*out, when out is not NULL),
+ * both from the same drawing (dot.c).  New strings; on error neither is
+ * set.  With out, the layout limit applies to both (as dr_viz_render's for
+ * a picture). */
+int dr__viz_render_both(const dr_graph *g, const dr__vtrace *trace,
+                        const dr_viz_options *o, char **dot, size_t *dot_len,
+                        const char *format, char **out, size_t *len,
+                        dr_error *err);
+/* dr_viz_report_html of a trace already read (t), with the task graph's
+ * SVG already rendered (dag_svg, borrowed; NULL: rendered here), as
+ * dr_viz_write_run_pictures has them from dag.svg. */
+int dr__viz_report_html_with(const dr_graph *g, const dr__vtrace *t,
+                             const json_t *summary, const dr_viz_options *o,
+                             const char *dag_svg, char **html, size_t *len,
+                             dr_error *err);
 /* The report's style sheet (for tests: no rule may reach into a picture). */
 const char *dr__viz_report_css(void);
 

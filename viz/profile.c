@@ -1,0 +1,147 @@
+/*
+ * The parallelism profile: the number of running tasks over time as a step
+ * plot, under the Gantt chart or on its own in the report, compressed to at
+ * most four points per pixel column, with the worker count as a dashed
+ * line.  The sweep relies on the trace reader clamping each attempt's end
+ * to the next start on its worker: float rounding would otherwise count two
+ * tasks on one worker at once.
+ */
+#include "timeline_internal.h"
+
+#include <math.h>
+#include <stdlib.h>
+
+typedef struct step_ev {
+    double t;
+    int d;
+} step_ev;
+
+static int ev_cmp(const void *pa, const void *pb) {
+    const step_ev *a = pa, *b = pb;
+    if (a->t != b->t)
+        return a->t < b->t ? -1 : 1;
+    return a->d - b->d; /* ends (-1) before starts (+1) */
+}
+
+double dr__vprofile_draw(dr__buf *b, const dr__vtrace *t, const dr__vaxis *a,
+                         double y0) {
+    step_ev *ev = malloc((2 * t->n + 1) * sizeof(*ev));
+    if (ev == NULL)
+        return -1;
+    for (size_t i = 0; i < t->n; i++) {
+        ev[2 * i] = (step_ev){t->a[i].ts, +1};
+        ev[2 * i + 1] = (step_ev){t->a[i].ts + t->a[i].dur, -1};
+    }
+    size_t ne = 2 * t->n;
+    qsort(ev, ne, sizeof(*ev), ev_cmp);
+    int run = 0, maxrun = 0;
+    double area = 0, last = 0;
+    for (size_t i = 0; i < ne; i++) {
+        area += run * (ev[i].t - last);
+        last = ev[i].t;
+        run += ev[i].d;
+        if (run > maxrun)
+            maxrun = run;
+    }
+    double avg = t->makespan > 0 ? area / t->makespan : 0;
+    int top = maxrun > t->workers ? maxrun : t->workers;
+    double ystep = dr__vnice_step(top / 4.0);
+    if (ystep < 1)
+        ystep = 1;
+    double ymax = ceil(top / ystep) * ystep;
+    if (ymax < top + 0.5 && ymax > 0)
+        ymax += ystep;
+    double ph = 150, py = y0 + 30;
+    /* A billionth of the run: far below a pixel, far above an ulp. */
+    double same_instant = t->makespan * 1e-9;
+#define Y(v) (py + ph - (v) / ymax * ph)
+    dr__buf_printf(b,
+                   "<text x=\"%.1f\" y=\"%.1f\" font-size=\"13\" "
+                   "font-weight=\"bold\" fill=\"#2B333B\">Running tasks over "
+                   "time</text><text x=\"%.1f\" y=\"%.1f\" font-size=\"12\" "
+                   "fill=\"#4A5560\">max %d, time-weighted mean %.2f, "
+                   "%d workers</text>\n",
+                   a->x0, y0 + 14, a->x0 + 190, y0 + 14, maxrun, avg,
+                   t->workers);
+    for (double v = 0; v <= ymax + 1e-9; v += ystep) {
+        dr__buf_printf(b,
+                       "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" "
+                       "stroke=\"#EEF1F4\"/><text x=\"%.1f\" y=\"%.1f\" "
+                       "text-anchor=\"end\" font-size=\"11\" "
+                       "fill=\"#4A5560\">%g</text>\n",
+                       a->x0, Y(v), a->x0 + a->w, Y(v), a->x0 - 6, Y(v) + 4, v);
+    }
+    dr__vaxis_draw(b, a, py, py + ph, 1);
+    /* The step path, at most four points per pixel column. */
+    dr__buf_printf(b, "<path class=\"profile\" d=\"M%.1f,%.1f", a->x0, Y(0));
+    run = 0;
+    long col = -1;
+    int cmin = 0, cmax = 0, cfirst = 0;
+    double cx = a->x0;
+    for (size_t i = 0; i <= ne; i++) {
+        long c = i < ne ? (long)floor(dr__vaxis_x(a, ev[i].t)) : -2;
+        if (c != col && col != -1) {
+            dr__buf_printf(b, " H%.1f V%.1f", cx, Y(cfirst));
+            if (cmin != cfirst)
+                dr__buf_printf(b, " V%.1f", Y(cmin));
+            if (cmax != cmin)
+                dr__buf_printf(b, " V%.1f", Y(cmax));
+            dr__buf_printf(b, " V%.1f", Y(run));
+        }
+        if (i == ne)
+            break;
+        if (c != col) {
+            col = c;
+            cx = dr__vaxis_x(a, ev[i].t);
+            cfirst = cmin = cmax = run;
+        }
+        run += ev[i].d;
+        /* Events at one instant (an end and the next start) are one step:
+         * no dip in between.  "One instant" allows for rounding: a trace
+         * built in memory has ts + dur one ulp short of the next start
+         * (dur = end - start is rounded), which drew a spike down to one
+         * task fewer at every hand-over. */
+        if (i + 1 < ne && ev[i + 1].t - ev[i].t <= same_instant)
+            continue;
+        if (run < cmin)
+            cmin = run;
+        if (run > cmax)
+            cmax = run;
+    }
+    dr__buf_printf(b,
+                   " H%.1f V%.1f Z\" fill=\"#5A6570\" fill-opacity=\"0.22\" "
+                   "stroke=\"#3B4550\" stroke-width=\"1.5\"/>\n",
+                   dr__vaxis_x(a, t->makespan), Y(0));
+    dr__buf_printf(b,
+                   "<line class=\"workers\" x1=\"%.1f\" y1=\"%.1f\" "
+                   "x2=\"%.1f\" y2=\"%.1f\" stroke=\"" DR__VFAIL_RED "\" "
+                   "stroke-width=\"1.5\" stroke-dasharray=\"6 4\"/>"
+                   "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\" "
+                   "font-size=\"11\" fill=\"" DR__VFAIL_RED
+                   "\">%d workers</text>\n",
+                   a->x0, Y(t->workers), a->x0 + a->w, Y(t->workers),
+                   a->x0 + a->w, Y(t->workers) - 4, t->workers);
+#undef Y
+    free(ev);
+    return 30 + ph + 40;
+}
+
+int dr__vprofile_svg(const dr__vtrace *t, int width, char **svg,
+                     dr_error *err) {
+    dr__vaxis a;
+    dr__vaxis_init(&a, 84, width - 84 - 24, t->makespan);
+    dr__buf body = {0}, out = {0};
+    double h = dr__vprofile_draw(&body, t, &a, 4);
+    dr__vtimeline_open(&out, width, h + 4);
+    dr__buf_putn(&out, body.s ? body.s : "", body.len);
+    dr__buf_puts(&out, "</svg>\n");
+    if (body.oom || h < 0)
+        out.oom = 1;
+    dr__buf_free(&body);
+    *svg = dr__buf_take(&out, NULL);
+    if (*svg == NULL) {
+        dr__error_set(err, DR_ENOMEM, NULL, 0, 0, NULL, "out of memory");
+        return DR_ENOMEM;
+    }
+    return 0;
+}
