@@ -55,9 +55,11 @@ static const char usage_text[] =
     "                        depend on it (default: start nothing new)\n"
     "      --retries N       retry failed tasks N times (default 0)\n"
     "      --timeout S       fail tasks running longer than S seconds\n"
-    "      --cost-op OP      run tasks without an operation as 'sleep' or\n"
-    "                        'spin' for their cost (default: as noop)\n"
-    "      --cost-scale F    multiply costs by F (also in a simulation)\n"
+    "      --cost-op OP      run tasks without an operation (STG, WfCommons)\n"
+    "                        as 'sleep' or 'spin' for their cost (default:\n"
+    "                        as noop, and a note says so)\n"
+    "      --cost-scale F    multiply costs by F (also in a simulation, and\n"
+    "                        the durations of --costs)\n"
     "      --trace FILE      write the trace to FILE (Perfetto, "
     "chrome://tracing)\n"
     "      --json FILE       write the summary as JSON to FILE\n"
@@ -88,7 +90,9 @@ static const char usage_text[] =
     "                        parameter 'workers' is the worker count unless\n"
     "                        set here\n"
     "  -f, --format FMT      auto (default), json, stg or wfcommons\n"
-    "      --plugin LIB.so   load operations from a plugin (repeatable)\n"
+    "      --plugin LIB.so   load operations from a plugin (repeatable; a\n"
+    "                        name without '/' is looked up in the library\n"
+    "                        path, so write ./LIB.so for one here)\n"
     "  -q, --quiet           print only errors and --output results\n"
     "  -h, --help            show this text\n"
     "\n"
@@ -158,7 +162,10 @@ static const struct option long_options[] = {
 static char *output_name(const dr_graph *g, const char *path) {
     const char *name = dr_graph_name(g);
     size_t len = strlen(name);
-    if (len == 0) {
+    if (len == 0 && strcmp(path, "-") == 0) {
+        name = "stdin"; /* "name": "" read from standard input */
+        len = strlen(name);
+    } else if (len == 0) {
         const char *slash = strrchr(path, '/');
         name = slash ? slash + 1 : path;
         const char *dot = strrchr(name, '.');
@@ -514,6 +521,43 @@ static int set_workers_param(run_args *a) {
     return cli_params_add(&a->params, "run", text);
 }
 
+/* dlopen looks a name without a '/' up in the library path (LD_LIBRARY_PATH,
+ * the system's folders), never in the current folder, as the shell does
+ * with commands: when that failed and the file is here, say how to name it
+ * (`--plugin ./libfoo.so`). */
+static void plugin_hint(const char *path) {
+    if (strchr(path, '/') == NULL && access(path, F_OK) == 0)
+        fprintf(stderr,
+                "dagrun run: hint: use ./%s: a plugin named without a '/' "
+                "is looked up in the library path (LD_LIBRARY_PATH, the "
+                "system's folders), not in this folder\n",
+                path);
+}
+
+/* A real run without --cost-op runs tasks that have no operation as noop,
+ * instantly, whatever their cost (STG and WfCommons tasks are all of this
+ * kind): say so in one line on stderr, before the run, since the figures
+ * that follow would otherwise look like a measurement of those costs.  The
+ * line is the only record of it (nothing in the trace or the summary). */
+static void note_costs_not_spent(const dr_graph *g, const run_args *a) {
+    if (a->opts.simulate || a->opts.cost_op != DR_COST_OP_NONE || a->quiet)
+        return;
+    size_t n = dr_graph_ntasks(g), costed = 0;
+    for (dr_task t = 0; t < n; t++)
+        if (dr_task_op_kind(g, t) == DR_OP_NONE && dr_task_has_cost(g, t) &&
+            dr_task_cost(g, t) > 0)
+            costed++;
+    if (costed == 0)
+        return;
+    fprintf(stderr,
+            "dagrun run: note: %zu of %zu tasks %s a cost but no "
+            "operation, so %s as noop (instantly); --simulate times "
+            "them by their costs, --cost-op sleep|spin spends the costs "
+            "for real\n",
+            costed, n, costed == 1 ? "has" : "have",
+            costed == 1 ? "it runs" : "they run");
+}
+
 int cmd_run(int argc, char **argv) {
     run_args a;
     memset(&a, 0, sizeof(a));
@@ -543,6 +587,7 @@ int cmd_run(int argc, char **argv) {
         for (size_t i = 0; i < a.nplugins; i++)
             if (dr_plugin_load(a.plugins[i], ops, &err) != 0) {
                 fprintf(stderr, "dagrun run: %s\n", err.text);
+                plugin_hint(a.plugins[i]);
                 goto out;
             }
     }
@@ -587,6 +632,7 @@ int cmd_run(int argc, char **argv) {
     }
     if (!a.no_outputs && run_folder_take(outdir, a.graph_path, &lock) != 0)
         goto out;
+    note_costs_not_spent(g, &a);
     if (a.opts.run_dir == NULL && a.no_outputs && !a.opts.simulate &&
         dr__graph_has_commands(g)) {
         if ((tmplogs = run_folder_temporary_logs()) == NULL)
