@@ -759,13 +759,19 @@ static int read_spec(loader *L, size_t k, const json_t *obj,
         if (!dr_builtin_exists(ts->op) &&
             dr_ops_find(ops, ts->op, &ts->fn, &ts->fn_data) != 0) {
             const char *near = closest_op(ts->op, ops);
+            /* Ops are the builtins, the registered C functions and what
+             * plugins add: a graph written for a plugin and run without it
+             * is told where its ops would come from. */
             if (near != NULL)
                 fail_task(L, DR_ENOOP, k, pattern, "op", NO_INDEX,
-                          "unknown op '%s' (did you mean '%s'?)", ts->op, near);
+                          "unknown op '%s' (did you mean '%s'? other ops come "
+                          "from a plugin: --plugin LIB.so)",
+                          ts->op, near);
             else
                 fail_task(L, DR_ENOOP, k, pattern, "op", NO_INDEX,
                           "unknown op '%s' (builtins: noop, sleep, spin, pi, "
-                          "sum, mean, min, max, count, fail%s)",
+                          "sum, mean, min, max, count, fail%s; other ops "
+                          "come from a plugin: --plugin LIB.so)",
                           ts->op,
                           dr_ops_count(ops) ? "; or a registered op" : "");
             return -1;
