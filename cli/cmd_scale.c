@@ -56,7 +56,7 @@ static void usage(FILE *out) {
         "                      scaling sets 'workers' itself\n"
         "      --cost-op OP    run tasks without an op as 'sleep' or 'spin'\n"
         "                      for their cost\n"
-        "      --cost-scale F  multiply costs by F for --cost-op\n"
+        "      --cost-scale F  multiply costs (and --costs durations) by F\n"
         "  -f, --format FMT    auto (default), json, stg or wfcommons\n"
         "  -o, --output DIR    where the files go (default\n"
         "                      dagrun-out/<graph>/scaling)\n"
