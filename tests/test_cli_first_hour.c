@@ -144,12 +144,14 @@ Test(first_hour, a_wfcommons_name_ending_in_json_loses_it) {
 /* `dagrun run - < FILE` from FOLDER, outputs in their default place. */
 static int run_from_stdin(const char *folder, const char *file, char **out,
                           char **err) {
-    return drt_cli(out, err, "--version >/dev/null; { cd '%s' && '%s' run - -w 1 < '%s'; }",
-                   folder, drt_cli_path(), file);
+    return drt_cli(
+        out, err,
+        "--version >/dev/null; { cd '%s' && '%s' run - -w 1 < '%s'; }", folder,
+        drt_cli_path(), file);
 }
 
-Test(first_hour, a_graph_read_from_standard_input_is_named_stdin,
-     .init = setup, .fini = teardown, .timeout = 60) {
+Test(first_hour, a_graph_read_from_standard_input_is_named_stdin, .init = setup,
+     .fini = teardown, .timeout = 60) {
     /* Every format, and a dagrun graph whose "name" is empty. */
     static const char *const graphs[] = {
         "{\"tasks\": [{\"id\": \"a\"}]}",
@@ -201,10 +203,12 @@ Test(first_hour, convert_writes_reals_with_the_digits_that_read_back,
     cr_assert_not_null(text);
     /* 0.1 is "0.1", not 0.10000000000000001; 0.30000000000000004 needs
      * all 17 digits to stay itself. */
-    static const char *const shortest[] = {
-        "\"cost\": 0.054023}", "\"cost\": 0.1}",
-        "\"cost\": 0.30000000000000004}", "\"cost\": 1e-7}",
-        "\"cost\": 123456.789}", "\"ms\": 2.5}"};
+    static const char *const shortest[] = {"\"cost\": 0.054023}",
+                                           "\"cost\": 0.1}",
+                                           "\"cost\": 0.30000000000000004}",
+                                           "\"cost\": 1e-7}",
+                                           "\"cost\": 123456.789}",
+                                           "\"ms\": 2.5}"};
     for (size_t i = 0; i < sizeof(shortest) / sizeof(shortest[0]); i++)
         cr_expect_not_null(strstr(text, shortest[i]), "no %s in:\n%s",
                            shortest[i], text);
@@ -222,8 +226,8 @@ Test(first_hour, convert_writes_reals_with_the_digits_that_read_back,
     free(text), free(err), free(g), free(c);
 }
 
-Test(first_hour, converted_wfcommons_costs_are_short_and_exact,
-     .init = setup, .fini = teardown, .timeout = 60) {
+Test(first_hour, converted_wfcommons_costs_are_short_and_exact, .init = setup,
+     .fini = teardown, .timeout = 60) {
     char *c = drt_fmt("%s/c.json", dir);
     char *err;
     int rc = drt_cli(NULL, &err, "convert '%s' -o '%s'", WF_CHAIN, c);
@@ -272,8 +276,8 @@ Test(first_hour, a_plugin_named_without_a_slash_and_found_here_gets_a_hint,
                  0);
     free(g);
     char *err;
-    char *bare[] = {"dagrun", "run", "g.json", "--no-outputs", "-q",
-                    "--plugin", "libfoo.so", NULL};
+    char *bare[] = {"dagrun", "run",      "g.json",    "--no-outputs",
+                    "-q",     "--plugin", "libfoo.so", NULL};
     int rc = run_in(dir, bare, &err);
     cr_expect_eq(rc, 2, "%s", err);
     cr_expect_not_null(strstr(err, "cannot load plugin"), "%s", err);
@@ -283,15 +287,15 @@ Test(first_hour, a_plugin_named_without_a_slash_and_found_here_gets_a_hint,
                        "%s", err);
     free(err);
     /* As the hint says, it loads. */
-    char *dotted[] = {"dagrun", "run", "g.json", "--no-outputs", "-q",
-                      "--plugin", "./libfoo.so", NULL};
+    char *dotted[] = {"dagrun", "run",      "g.json",      "--no-outputs",
+                      "-q",     "--plugin", "./libfoo.so", NULL};
     rc = run_in(dir, dotted, &err);
     cr_expect_eq(rc, 0, "%s", err);
     cr_expect_null(strstr(err, "hint"), "%s", err);
     free(err);
     /* A name that is not here gets no hint. */
-    char *absent[] = {"dagrun", "run", "g.json", "--no-outputs", "-q",
-                      "--plugin", "libabsent.so", NULL};
+    char *absent[] = {"dagrun", "run",      "g.json",       "--no-outputs",
+                      "-q",     "--plugin", "libabsent.so", NULL};
     rc = run_in(dir, absent, &err);
     cr_expect_eq(rc, 2, "%s", err);
     cr_expect_null(strstr(err, "hint"), "%s", err);
@@ -330,8 +334,9 @@ static double simulated_makespan(const char *extra) {
     char *g = drt_fmt("%s/g.json", dir), *t = drt_fmt("%s/t.json", dir);
     char *s = drt_fmt("%s/s.json", dir);
     char *err;
-    int rc = drt_cli(NULL, &err, "run '%s' --costs '%s' --no-outputs "
-                                 "--json '%s' -w 1 %s",
+    int rc = drt_cli(NULL, &err,
+                     "run '%s' --costs '%s' --no-outputs "
+                     "--json '%s' -w 1 %s",
                      g, t, s, extra);
     cr_assert_eq(rc, 0, "%s", err);
     json_t *j = load_json(s);
@@ -352,8 +357,9 @@ Test(first_hour, cost_scale_multiplies_the_durations_of_costs_too,
     /* Scaled past a finite number of seconds (b: 2 s x 1e308; the graph's
      * own costs stay finite): refused, naming the task. */
     char *err;
-    int rc = drt_cli(NULL, &err, "run '%s' --costs '%s' --no-outputs "
-                                 "--cost-scale 1e308",
+    int rc = drt_cli(NULL, &err,
+                     "run '%s' --costs '%s' --no-outputs "
+                     "--cost-scale 1e308",
                      g, t);
     cr_expect_eq(rc, 2, "%s", err);
     cr_expect(strstr(err, "task 'b'") != NULL &&
