@@ -534,30 +534,6 @@ static void plugin_hint(const char *path) {
                 path);
 }
 
-/* A real run without --cost-op runs tasks that have no operation as noop,
- * instantly, whatever their cost (STG and WfCommons tasks are all of this
- * kind): say so in one line on stderr, before the run, since the figures
- * that follow would otherwise look like a measurement of those costs.  The
- * line is the only record of it (nothing in the trace or the summary). */
-static void note_costs_not_spent(const dr_graph *g, const run_args *a) {
-    if (a->opts.simulate || a->opts.cost_op != DR_COST_OP_NONE || a->quiet)
-        return;
-    size_t n = dr_graph_ntasks(g), costed = 0;
-    for (dr_task t = 0; t < n; t++)
-        if (dr_task_op_kind(g, t) == DR_OP_NONE && dr_task_has_cost(g, t) &&
-            dr_task_cost(g, t) > 0)
-            costed++;
-    if (costed == 0)
-        return;
-    fprintf(stderr,
-            "dagrun run: note: %zu of %zu tasks %s a cost but no "
-            "operation, so %s as noop (instantly); --simulate times "
-            "them by their costs, --cost-op sleep|spin spends the costs "
-            "for real\n",
-            costed, n, costed == 1 ? "has" : "have",
-            costed == 1 ? "it runs" : "they run");
-}
-
 int cmd_run(int argc, char **argv) {
     run_args a;
     memset(&a, 0, sizeof(a));
@@ -632,7 +608,8 @@ int cmd_run(int argc, char **argv) {
     }
     if (!a.no_outputs && run_folder_take(outdir, a.graph_path, &lock) != 0)
         goto out;
-    note_costs_not_spent(g, &a);
+    if (!a.quiet)
+        cli_note_costs_not_spent("run", g, a.opts.simulate, a.opts.cost_op);
     if (a.opts.run_dir == NULL && a.no_outputs && !a.opts.simulate &&
         dr__graph_has_commands(g)) {
         if ((tmplogs = run_folder_temporary_logs()) == NULL)

@@ -412,6 +412,9 @@ int cmd_scale(int argc, char **argv) {
             cli_params_free(&params);
             return DR_EXIT_USAGE;
         }
+        if (!quiet)
+            cli_note_costs_not_spent("scale", g, so.run.simulate,
+                                     so.run.cost_op);
     }
     dr_error err;
     dr_error_clear(&err);

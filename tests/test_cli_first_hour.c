@@ -75,6 +75,23 @@ Test(first_hour, a_real_run_of_an_stg_graph_says_its_costs_are_not_spent,
     free(out), free(err);
 }
 
+Test(first_hour, a_real_scaling_run_of_an_stg_graph_says_so_too, .init = setup,
+     .fini = teardown, .timeout = 120) {
+    char *err;
+    int rc = drt_cli(NULL, &err, "scale '%s' --workers 1,2 --repeat 1 -o '%s'",
+                     STG, dir);
+    cr_assert_eq(rc, 0, "%s", err);
+    cr_expect_not_null(strstr(err, "dagrun scale: note: 50 of 50 tasks"), "%s",
+                       err);
+    cr_expect_eq(count(err, "note:"), 1, "%s", err);
+    free(err);
+    rc =
+        drt_cli(NULL, &err, "scale '%s' --workers 1,2 -s -q -o '%s'", STG, dir);
+    cr_assert_eq(rc, 0, "%s", err);
+    cr_expect_null(strstr(err, "no operation"), "%s", err);
+    free(err);
+}
+
 Test(first_hour, costs_that_are_spent_or_simulated_get_no_note,
      .timeout = 120) {
     static const char *const runs[] = {
