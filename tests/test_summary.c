@@ -91,8 +91,7 @@ Test(summary, utilisation_counts_failed_attempts_as_busy_and_says_the_useful,
     /* The figures add up: per-worker busy is the utilisation's busy. */
     cr_expect_float_eq(per_worker_sum(s, "busy"), num(s, "busy"), 1e-12);
     cr_expect_float_eq(per_worker_sum(s, "useful"), num(s, "work"), 1e-12);
-    cr_expect_float_eq(num(s, "avg_running") / 2, num(s, "utilization"),
-                       1e-12);
+    cr_expect_float_eq(num(s, "avg_running") / 2, num(s, "utilization"), 1e-12);
     char *text = summary_text(run);
     cr_expect_not_null(strstr(text, "Utilisation 75%"), "%s", text);
     cr_expect_not_null(strstr(text, "Useful 25%"), "%s", text);
@@ -156,8 +155,7 @@ Test(summary, a_real_failing_command_is_busy_time_and_the_figures_add_up,
     cr_expect_float_eq(per_worker_sum(s, "busy"), num(s, "busy"), 1e-9);
     cr_expect_float_eq(per_worker_sum(s, "useful"), num(s, "work"), 1e-9);
     /* idle = makespan - busy on every worker, so idle + busy = P x M. */
-    cr_expect_float_eq(per_worker_sum(s, "idle") + num(s, "busy"), P * M,
-                       1e-9);
+    cr_expect_float_eq(per_worker_sum(s, "idle") + num(s, "busy"), P * M, 1e-9);
     json_decref(s);
     dr_run_destroy(run);
     dr_graph_destroy(g);
@@ -269,8 +267,8 @@ Test(summary, run_set_records_the_parameters_in_the_files, .timeout = 60) {
     expect_params(s, "summary.json");
     expect_params(json_object_get(t, "otherData"), "trace.json");
     /* `workers` follows -w; it was not given with --set. */
-    cr_expect_eq(json_integer_value(json_object_get(
-                     json_object_get(s, "params"), "workers")),
+    cr_expect_eq(json_integer_value(
+                     json_object_get(json_object_get(s, "params"), "workers")),
                  3);
     json_decref(s), json_decref(t);
     free(sp), free(tp), free(out), free(path);
@@ -292,8 +290,10 @@ Test(summary, peak_live_results_agree_between_real_and_simulated_runs,
         NULL, 0);
     dr_run *real = run_graph(g, 1, 0), *sim = run_graph(g, 1, 1);
     json_t *sr = dr_run_summary_json(real), *ss = dr_run_summary_json(sim);
-    json_int_t pr = json_integer_value(json_object_get(sr, "peak_live_results"));
-    json_int_t ps = json_integer_value(json_object_get(ss, "peak_live_results"));
+    json_int_t pr =
+        json_integer_value(json_object_get(sr, "peak_live_results"));
+    json_int_t ps =
+        json_integer_value(json_object_get(ss, "peak_live_results"));
     cr_expect_eq(pr, ps, "real %lld, simulated %lld", (long long)pr,
                  (long long)ps);
     cr_expect_eq(pr, 4);
@@ -305,12 +305,12 @@ Test(summary, peak_live_results_agree_between_real_and_simulated_runs,
 Test(summary, peak_live_results_agree_when_a_task_fails, .timeout = 60) {
     /* a feeds b (fails) and c; with --keep-going, b's failure is b's use of
      * a's result in both drivers, and d (after b) is skipped. */
-    dr_graph *g =
-        load("{\"tasks\": [{\"id\": \"a\", \"op\": \"pi\", \"args\": "
-             "{\"samples\": 100, \"seed\": 1}}, {\"id\": \"b\", \"op\": \"fail\", "
-             "\"deps\": [\"a\"]}, {\"id\": \"c\", \"deps\": [\"a\"]}, "
-             "{\"id\": \"d\", \"deps\": [\"b\", \"c\"]}]}",
-             NULL, 0);
+    dr_graph *g = load(
+        "{\"tasks\": [{\"id\": \"a\", \"op\": \"pi\", \"args\": "
+        "{\"samples\": 100, \"seed\": 1}}, {\"id\": \"b\", \"op\": \"fail\", "
+        "\"deps\": [\"a\"]}, {\"id\": \"c\", \"deps\": [\"a\"]}, "
+        "{\"id\": \"d\", \"deps\": [\"b\", \"c\"]}]}",
+        NULL, 0);
     dr_run *real = run_graph(g, 1, 0), *sim = run_graph(g, 1, 1);
     json_t *sr = dr_run_summary_json(real), *ss = dr_run_summary_json(sim);
     cr_expect_eq(json_integer_value(json_object_get(sr, "peak_live_results")),
@@ -337,8 +337,8 @@ Test(summary, the_trace_holds_the_makespan_chain_of_the_summary,
     dr_run *run = run_graph(g, 2, 1);
     json_t *s = dr_run_summary_json(run), *t = dr_run_trace_json(run);
     json_t *sc = json_object_get(s, "makespan_chain");
-    json_t *tc = json_object_get(json_object_get(t, "otherData"),
-                                 "makespan_chain");
+    json_t *tc =
+        json_object_get(json_object_get(t, "otherData"), "makespan_chain");
     cr_assert_gt(json_array_size(sc), 1);
     cr_expect(json_equal(sc, tc), "trace and summary chains differ");
     json_decref(s), json_decref(t);
@@ -362,8 +362,8 @@ Test(summary, gantt_from_the_trace_alone_outlines_the_chain, .timeout = 60) {
                      path, dir);
     cr_assert_eq(rc, 0, "%s", out);
     free(out);
-    rc = drt_cli(&out, NULL, "gantt '%s/out/trace.json' -o '%s/alone.svg'",
-                 dir, dir);
+    rc = drt_cli(&out, NULL, "gantt '%s/out/trace.json' -o '%s/alone.svg'", dir,
+                 dir);
     cr_assert_eq(rc, 0, "%s", out);
     free(out);
     rc = drt_cli(&out, NULL,
@@ -393,14 +393,13 @@ Test(summary, gantt_from_the_trace_alone_outlines_the_chain, .timeout = 60) {
 Test(summary, a_malformed_chain_in_a_trace_is_refused, .timeout = 30) {
     char *dir = drt_tmpdir();
     char *tp = drt_fmt("%s/t.json", dir);
-    cr_assert_eq(
-        drt_write_file(tp,
-                       "{\"otherData\": {\"workers\": 1, \"makespan_chain\": "
-                       "[{\"task\": \"a\", \"worker\": 0, \"start\": 2, "
-                       "\"end\": 1, \"via\": \"start\"}]}, \"traceEvents\": "
-                       "[{\"name\": \"a\", \"ph\": \"X\", \"ts\": 0, "
-                       "\"dur\": 5, \"tid\": 0}]}"),
-        0);
+    cr_assert_eq(drt_write_file(
+                     tp, "{\"otherData\": {\"workers\": 1, \"makespan_chain\": "
+                         "[{\"task\": \"a\", \"worker\": 0, \"start\": 2, "
+                         "\"end\": 1, \"via\": \"start\"}]}, \"traceEvents\": "
+                         "[{\"name\": \"a\", \"ph\": \"X\", \"ts\": 0, "
+                         "\"dur\": 5, \"tid\": 0}]}"),
+                 0);
     char *err = NULL;
     int rc = drt_cli(NULL, &err, "gantt '%s/t.json' -o '%s/g.svg'", dir, dir);
     cr_expect_eq(rc, 2, "%s", err);
@@ -453,8 +452,8 @@ static char *dag_cp(const char *dir) {
         p += 9;
         char *end = strchr(p, '"');
         size_t klen = strcspn(p, "\\\"");
-        if (end != NULL && memmem(p, (size_t)(end - p), "on the critical path",
-                                  20) != NULL) {
+        if (end != NULL &&
+            memmem(p, (size_t)(end - p), "on the critical path", 20) != NULL) {
             strncat(list, p, klen);
             strcat(list, ",");
         }
@@ -535,8 +534,8 @@ Test(summary, task_ids_reach_the_terminal_escaped_and_the_files_exact,
                   "\"s\\u001b[2J\", \"deps\": [\"f\\u001b]0;t\\u0007\"]}]}"),
         0);
     char *out = NULL, *err = NULL;
-    int rc = drt_cli(&out, &err, "run '%s' -w 2 -o '%s/out' --keep-going",
-                     path, dir);
+    int rc = drt_cli(&out, &err, "run '%s' -w 2 -o '%s/out' --keep-going", path,
+                     dir);
     cr_expect_eq(rc, 1, "%s%s", out, err);
     cr_expect_null(strchr(out, '\x1b'), "an ESC reached stdout:\n%s", out);
     cr_expect_null(strchr(out, '\a'), "a BEL reached stdout");
@@ -544,8 +543,8 @@ Test(summary, task_ids_reach_the_terminal_escaped_and_the_files_exact,
     /* The critical path, the chain, the failure and the skipped list. */
     cr_expect_not_null(strstr(out, "dependencies only): a\\x1b[31mX\\x0ab\n"),
                        "%s", out);
-    cr_expect_not_null(
-        strstr(out, "a\\x1b[31mX\\x0ab -> f\\x1b]0;t\\x07"), "%s", out);
+    cr_expect_not_null(strstr(out, "a\\x1b[31mX\\x0ab -> f\\x1b]0;t\\x07"),
+                       "%s", out);
     cr_expect_not_null(strstr(out, "  f\\x1b]0;t\\x07: "), "%s", out);
     cr_expect_not_null(strstr(out, "    s\\x1b[2J\n"), "%s", out);
     cr_expect_not_null(strstr(out, "Real run of 'n\\x1b[1m'"), "%s", out);
@@ -553,18 +552,17 @@ Test(summary, task_ids_reach_the_terminal_escaped_and_the_files_exact,
     char *sp = drt_fmt("%s/out/summary.json", dir);
     json_t *s = json_load_file(sp, 0, NULL);
     cr_assert_not_null(s);
-    cr_expect_str_eq(
-        json_string_value(json_array_get(json_object_get(s, "critical_path"),
-                                         0)),
-        "a\x1b[31mX\nb");
     cr_expect_str_eq(json_string_value(json_array_get(
-                         json_object_get(s, "skipped"), 0)),
-                     "s\x1b[2J");
+                         json_object_get(s, "critical_path"), 0)),
+                     "a\x1b[31mX\nb");
+    cr_expect_str_eq(
+        json_string_value(json_array_get(json_object_get(s, "skipped"), 0)),
+        "s\x1b[2J");
     json_decref(s);
     free(out), free(err);
     /* -q prints the failure line on stderr, escaped too. */
-    rc = drt_cli(&out, &err, "run '%s' -w 2 -q --no-outputs --keep-going",
-                 path);
+    rc =
+        drt_cli(&out, &err, "run '%s' -w 2 -q --no-outputs --keep-going", path);
     cr_expect_eq(rc, 1);
     cr_expect_null(strchr(err, '\x1b'), "%s", err);
     cr_expect_null(strchr(out, '\x1b'), "%s", out);
