@@ -88,7 +88,8 @@ static const char usage_text[] =
     "      --workdir DIR     working folder of commands (default: here)\n"
     "      --set NAME=VALUE  override a graph parameter (repeatable); the\n"
     "                        parameter 'workers' is the worker count unless\n"
-    "                        set here\n"
+    "                        set here; every parameter's value, and which\n"
+    "                        were set here, go into the summary and trace\n"
     "  -f, --format FMT      auto (default), json, stg or wfcommons\n"
     "      --plugin LIB.so   load operations from a plugin (repeatable; a\n"
     "                        name without '/' is looked up in the library\n"
@@ -544,6 +545,7 @@ int cmd_run(int argc, char **argv) {
     dr_run *run = NULL;
     json_t *summary = NULL;
     char *name = NULL, *outdir = NULL, *logs = NULL, *tmplogs = NULL;
+    const char **set_names = NULL;
     folder_lock lock = FOLDER_LOCK_NONE;
     if (code >= 0)
         goto out;
@@ -555,6 +557,13 @@ int cmd_run(int argc, char **argv) {
     code = DR_EXIT_USAGE;
     dr_error err;
     dr_error_clear(&err);
+    /* The summary and the trace say which parameters --set gave: the
+     * first a.params.n, before `workers` joins them. */
+    size_t nset = a.params.n;
+    if ((set_names = malloc((nset ? nset : 1) * sizeof(*set_names))) == NULL)
+        goto out;
+    for (size_t i = 0; i < nset; i++)
+        set_names[i] = a.params.items[i].name;
     if (set_workers_param(&a) != 0)
         goto out;
     if (a.nplugins > 0) {
@@ -623,6 +632,8 @@ int cmd_run(int argc, char **argv) {
     a.opts.ops = ops;
     a.opts.keep_results = a.keys;
     a.opts.nkeep_results = a.nkeys;
+    a.opts.params_set = set_names;
+    a.opts.nparams_set = nset;
     a.opts.progress = !a.quiet;
     a.opts.handle_signals = 1;
     run = dr_run_graph(g, &a.opts, &err);
@@ -674,6 +685,7 @@ out:
     cli_params_free(&a.params);
     free(a.keys);
     free(a.plugins);
+    free(set_names);
     free(name);
     free(outdir);
     free(logs);

@@ -91,10 +91,51 @@ dr_run *dr__run_create(dr_graph *g, const dr_run_options *opts,
         if (t != DR_TASK_NONE)
             run->keep[t] = 1;
     }
-    /* The keys are borrowed only for the call that created the run. */
+    size_t np = dr_graph_nparams(g);
+    for (size_t i = 0; opts != NULL && i < opts->nparams_set; i++)
+        for (size_t p = 0; p < np; p++)
+            if (opts->params_set[i] != NULL &&
+                strcmp(opts->params_set[i], dr_graph_param_name(g, p)) == 0) {
+                if (run->param_set == NULL &&
+                    (run->param_set = calloc(np, 1)) == NULL) {
+                    dr_run_destroy(run);
+                    return NULL;
+                }
+                run->param_set[p] = 1;
+            }
+    /* The keys and names are borrowed only for the call that created the
+     * run. */
     run->opts.keep_results = NULL;
     run->opts.nkeep_results = 0;
+    run->opts.params_set = NULL;
+    run->opts.nparams_set = 0;
     return run;
+}
+
+json_t *dr__run_params_json(const dr_run *run) {
+    json_t *o = json_object();
+    for (size_t i = 0; o != NULL && i < dr_graph_nparams(run->graph); i++)
+        if (json_object_set_new(o, dr_graph_param_name(run->graph, i),
+                                json_integer((json_int_t)dr_graph_param_value(
+                                    run->graph, i))) != 0) {
+            json_decref(o);
+            return NULL;
+        }
+    return o;
+}
+
+json_t *dr__run_params_set_json(const dr_run *run) {
+    json_t *list = json_array();
+    for (size_t i = 0; list != NULL && run->param_set != NULL &&
+                       i < dr_graph_nparams(run->graph);
+         i++)
+        if (run->param_set[i] &&
+            json_array_append_new(
+                list, json_string(dr_graph_param_name(run->graph, i))) != 0) {
+            json_decref(list);
+            return NULL;
+        }
+    return list;
 }
 
 void dr_run_destroy(dr_run *run) {
@@ -116,6 +157,7 @@ void dr_run_destroy(dr_run *run) {
     free(run->last);
     free(run->keep);
     free(run->run_dir);
+    free(run->param_set);
     free(run);
 }
 
