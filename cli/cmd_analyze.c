@@ -6,6 +6,7 @@
 #include "cli.h"
 #include "graph_internal.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
@@ -301,8 +302,15 @@ int cmd_analyze(int argc, char **argv) {
                 err.source[0] ? "" : ": ", err.text);
         rc = DR_EXIT_USAGE;
     } else if (json) {
+        errno = 0;
         if (print_json(a, g, levels) != 0) {
-            fprintf(stderr, "dagrun analyze: cannot write JSON\n");
+            /* A reader that closed the pipe (`| head`) is not an error to
+             * report (cli/main.c). */
+            if (errno != EPIPE)
+                fprintf(stderr,
+                        "dagrun analyze: cannot write the JSON to standard "
+                        "output: %s\n",
+                        errno != 0 ? strerror(errno) : "out of memory");
             rc = DR_EXIT_USAGE;
         }
     } else {

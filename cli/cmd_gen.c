@@ -145,8 +145,9 @@ int cmd_gen(int argc, char **argv) {
     free(text);
     bad |= fflush(stdout) != 0;
     if (bad) {
-        fprintf(stderr, "dagrun gen: cannot write to standard output: %s\n",
-                strerror(errno));
+        if (errno != EPIPE) /* `| head` stopped reading: not reported */
+            fprintf(stderr, "dagrun gen: cannot write to standard output: %s\n",
+                    strerror(errno));
         rc = DR_EXIT_USAGE;
         goto out;
     }

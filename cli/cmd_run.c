@@ -549,11 +549,7 @@ int cmd_run(int argc, char **argv) {
     folder_lock lock = FOLDER_LOCK_NONE;
     if (code >= 0)
         goto out;
-    /* A closed pipe or a file-size limit must not kill dagrun before it has
-     * written (or reported failing to write) its outputs; commands start
-     * with default signal dispositions (uv_spawn resets them). */
-    signal(SIGPIPE, SIG_IGN);
-    signal(SIGXFSZ, SIG_IGN);
+    /* SIGPIPE and SIGXFSZ are ignored by main (cli/main.c). */
     code = DR_EXIT_USAGE;
     dr_error err;
     dr_error_clear(&err);
@@ -661,6 +657,7 @@ int cmd_run(int argc, char **argv) {
         dr_run_print_summary(run, stdout);
     else if (status != 0)
         run_results_print_failures(summary);
+    run_folder_keep_modes(&lock); /* chmod 600 summary.json stays */
     if (write_outputs(run, summary, &a, outdir) != 0 && code == DR_EXIT_OK)
         code = DR_EXIT_FAILED;
     /* The summary and the files' names are on screen before the pictures

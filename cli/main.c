@@ -8,6 +8,7 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <signal.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -46,19 +47,49 @@ static void usage(FILE *out) {
             cli_exit_codes_all);
 }
 
+/*
+ * What was printed on standard output must have reached it: `analyze
+ * --json > file` under a file-size limit or on a full disk says so and
+ * fails rather than leave a cut file behind an exit code of 0.  A reader
+ * that closed the pipe early (`| head`) chose to stop reading: that is not
+ * reported (SIGPIPE is ignored, so this is where `| head` ends quietly).
+ */
+static int check_stdout(const char *name, int rc) {
+    errno = 0;
+    int failed = fflush(stdout) != 0;
+    failed |= ferror(stdout) != 0;
+    /* A command that failed has said why (gen and analyze say it for
+     * their standard output themselves). */
+    if (!failed || errno == EPIPE || rc != DR_EXIT_OK)
+        return rc;
+    fprintf(stderr, "%s: cannot write standard output: %s\n", name,
+            errno != 0 ? strerror(errno) : "a write failed");
+    /* run and scale say "an output could not be written" with 1. */
+    return strcmp(name, "dagrun run") == 0 || strcmp(name, "dagrun scale") == 0
+               ? DR_EXIT_FAILED
+               : DR_EXIT_USAGE;
+}
+
 /* getopt names the program by argv[0] in its messages: make that
  * "dagrun run" rather than "run". */
 static int dispatch(const cli_command *c, int argc, char **argv) {
     char name[64];
     snprintf(name, sizeof(name), "dagrun %s", c->name);
     argv[0] = name;
-    return c->fn(argc, argv);
+    return check_stdout(name, c->fn(argc, argv));
 }
 
 int main(int argc, char **argv) {
     /* Every subcommand reports its option errors itself, in one line
      * (cli_option_error): getopt_long must not print its own. */
     opterr = 0;
+    /* A closed pipe or a file-size limit (ulimit -f) must not kill dagrun
+     * half-way through an output: the write fails (EPIPE, EFBIG), the error
+     * names the file and the temporary file is removed.  Every command,
+     * set once here; commands that run tasks start them with the default
+     * dispositions (uv_spawn resets them). */
+    signal(SIGPIPE, SIG_IGN);
+    signal(SIGXFSZ, SIG_IGN);
     if (argc < 2) {
         usage(stderr);
         return DR_EXIT_USAGE;

@@ -15,9 +15,9 @@
 #define RUNNING_FILE "RUNNING"
 
 /* What a run writes in its output folder, removed when the next starts. */
-static const char *const folder_outputs[] = {"trace.json", "summary.json",
-                                             "dag.dot",    "dag.svg",
-                                             "gantt.svg",  "report.html"};
+static const char *const folder_outputs[FOLDER_OUTPUTS] = {
+    "trace.json", "summary.json", "dag.dot",
+    "dag.svg",    "gantt.svg",    "report.html"};
 
 /* Says in RUNNING who holds the folder (read by a run that finds it
  * taken, and by a user who finds it left behind). */
@@ -48,7 +48,8 @@ int run_folder_take(const char *outdir, const char *graph_path,
                     folder_lock *lk) {
     lk->fd = -1;
     lk->path = cli_join(outdir, RUNNING_FILE);
-    if (lk->path == NULL)
+    lk->dir = strdup(outdir);
+    if (lk->path == NULL || lk->dir == NULL)
         return -1;
     for (int tries = 0; tries < 16 && lk->fd < 0; tries++) {
         int fd = open(lk->path, O_RDWR | O_CREAT | O_CLOEXEC, 0666);
@@ -92,6 +93,11 @@ int run_folder_take(const char *outdir, const char *graph_path,
     for (size_t i = 0; i < sizeof folder_outputs / sizeof folder_outputs[0];
          i++) {
         char *path = cli_join(outdir, folder_outputs[i]);
+        /* Its mode is the one the next output of that name gets. */
+        struct stat st;
+        lk->kept[i] =
+            path != NULL && lstat(path, &st) == 0 && S_ISREG(st.st_mode);
+        lk->mode[i] = lk->kept[i] ? st.st_mode & 07777 : 0;
         int rc = path != NULL && unlink(path) != 0 && errno != ENOENT;
         if (rc)
             fprintf(stderr, "dagrun run: cannot remove the last run's %s: %s\n",
@@ -103,7 +109,41 @@ int run_folder_take(const char *outdir, const char *graph_path,
     return 0;
 }
 
+void run_folder_keep_modes(folder_lock *lk) {
+    for (size_t i = 0; lk->fd >= 0 && i < FOLDER_OUTPUTS; i++) {
+        /* A file that is new keeps 0666 less the umask, as always. */
+        if (!lk->kept[i])
+            continue;
+        char *path = cli_join(lk->dir, folder_outputs[i]);
+        /* Created 0600, then given the old mode: never looser meanwhile. */
+        int fd = path != NULL
+                     ? open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600)
+                     : -1;
+        struct stat st;
+        if (fd >= 0 && fchmod(fd, lk->mode[i]) == 0 && fstat(fd, &st) == 0) {
+            lk->placed[i] = 1;
+            lk->dev[i] = st.st_dev;
+            lk->ino[i] = st.st_ino;
+        } else if (fd >= 0) {
+            unlink(path);
+        }
+        if (fd >= 0)
+            close(fd);
+        free(path);
+    }
+}
+
 void run_folder_release(folder_lock *lk) {
+    for (size_t i = 0; lk->fd >= 0 && i < FOLDER_OUTPUTS; i++) {
+        char *path = lk->placed[i] ? cli_join(lk->dir, folder_outputs[i]) : 0;
+        struct stat st;
+        /* Still the empty placeholder: this run wrote no such output. */
+        if (path != NULL && lstat(path, &st) == 0 && st.st_dev == lk->dev[i] &&
+            st.st_ino == lk->ino[i] && st.st_size == 0)
+            unlink(path);
+        free(path);
+        lk->placed[i] = 0;
+    }
     if (lk->fd >= 0) {
         unlink(lk->path);
         close(lk->fd);
@@ -111,6 +151,8 @@ void run_folder_release(folder_lock *lk) {
     lk->fd = -1;
     free(lk->path);
     lk->path = NULL;
+    free(lk->dir);
+    lk->dir = NULL;
 }
 
 char *run_folder_temporary_logs(void) {

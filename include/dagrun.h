@@ -388,8 +388,12 @@ DR_EXTERN char *dr_graph_to_text_opts(const dr_graph *g,
 DR_EXTERN int dr_graph_save(const dr_graph *g, const char *path, dr_error *err);
 
 /* Writes `text` (len bytes) to `path` atomically: a temporary file in the
- * same folder, fsync'd, then renamed over `path`.  Returns 0 or DR_EIO with
- * err filled (naming the path and errno's text). */
+ * same folder, fsync'd, then renamed over `path` (a replaced file keeps its
+ * mode).  Only a regular file is replaced: /dev/stdout, /dev/stderr and
+ * /dev/fd/N write to that descriptor; an existing character device, FIFO
+ * or socket is written in place; a symbolic link stays and its target is
+ * replaced; a dangling link or a folder is an error.  Returns 0 or DR_EIO
+ * with err filled (naming the path and errno's text). */
 DR_EXTERN int dr_write_file_atomic(const char *path, const void *text,
                                    size_t len, dr_error *err);
 /* Creates folder `path` and its parents (mkdir -p); an existing folder is
