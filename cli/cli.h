@@ -49,6 +49,18 @@ int cmd_scale(int argc, char **argv);
  * NULL for dagrun's own options.  Returns DR_EXIT_USAGE.
  */
 struct option;
+/*
+ * getopt_long (argv[0] and optind as for it; no long index), and an
+ * option's value given as a separate argument that starts with '-' is
+ * refused, so `--json --no-outputs` is an error rather than a file named
+ * "--no-outputs": returns '?' and cli_option_error then says "option
+ * '--json' needs a value; '--no-outputs' looks like an option (write
+ * --json=--no-outputs if that is the value)".  Exactly "-" (standard input
+ * or output) and negative numbers ("-1", "-0.5") are values.  Every
+ * subcommand parses with it.
+ */
+int cli_getopt(int argc, char **argv, const char *shortopts,
+               const struct option *longopts);
 int cli_option_error(const char *cmd, int argc, char **argv,
                      const char *shortopts, const struct option *longopts);
 
@@ -81,6 +93,10 @@ int cli_parse_uint(const char *cmd, const char *opt, const char *text,
 /* Parses a non-negative finite double or prints a usage error. */
 int cli_parse_double(const char *cmd, const char *opt, const char *text,
                      double *out);
+/* Parses a positive finite double (--cost-scale) or prints a usage error
+ * "OPT: expected a positive finite number, got 'TEXT'"; returns 0/-1. */
+int cli_parse_positive(const char *cmd, const char *opt, const char *text,
+                       double *out);
 
 /* A real run (not `simulate`) without --cost-op runs tasks that have no
  * operation as noop, instantly, whatever their cost: prints one line on

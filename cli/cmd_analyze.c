@@ -251,7 +251,7 @@ int cmd_analyze(int argc, char **argv) {
     unsigned long limit = 20000;
     optind = 1;
     static const char shortopts[] = "jls:f:x:h";
-    while ((c = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
+    while ((c = cli_getopt(argc, argv, shortopts, longopts)) != -1) {
         switch (c) {
         case 'j':
             json = 1;

@@ -43,7 +43,7 @@ int cmd_convert(int argc, char **argv) {
     int c, rc = DR_EXIT_OK;
     optind = 1;
     static const char shortopts[] = "o:f:s:h";
-    while ((c = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
+    while ((c = cli_getopt(argc, argv, shortopts, longopts)) != -1) {
         switch (c) {
         case 'o':
             output = optarg;
@@ -84,10 +84,11 @@ int cmd_convert(int argc, char **argv) {
         fprintf(stderr, "dagrun convert: %s\n", err.text);
         rc = DR_EXIT_USAGE; /* an unwritable -o is a usage error */
     } else {
-        printf("wrote %s: graph '%s', %zu tasks, %zu dependencies (dagrun "
+        size_t n = dr_graph_ntasks(g), e = dr_graph_nedges(g);
+        printf("wrote %s: graph '%s', %zu task%s, %zu dependenc%s (dagrun "
                "JSON)\n",
-               output, dr_graph_name(g), dr_graph_ntasks(g),
-               dr_graph_nedges(g));
+               output, dr_graph_name(g), n, n == 1 ? "" : "s", e,
+               e == 1 ? "y" : "ies");
     }
     dr_graph_destroy(g);
 out:

@@ -93,7 +93,7 @@ int cmd_gantt(int argc, char **argv) {
     int c;
     optind = 1;
     static const char shortopts[] = "o:s:g:w:h";
-    while ((c = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
+    while ((c = cli_getopt(argc, argv, shortopts, longopts)) != -1) {
         switch (c) {
         case 'o':
             output = optarg;

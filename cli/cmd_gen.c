@@ -75,7 +75,7 @@ int cmd_gen(int argc, char **argv) {
 
     optind = 1; /* main may run several subcommands in tests */
     static const char shortopts[] = "ho:";
-    while ((c = getopt_long(argc, argv, shortopts, options, NULL)) != -1) {
+    while ((c = cli_getopt(argc, argv, shortopts, options)) != -1) {
         switch (c) {
         case 's':
             if (cli_params_add(&params, "gen", optarg) != 0)

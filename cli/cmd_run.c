@@ -217,8 +217,7 @@ static int parse(int argc, char **argv, run_args *a) {
     double d;
     int c;
     optind = 1;
-    while ((c = getopt_long(argc, argv, short_options, long_options, NULL)) !=
-           -1) {
+    while ((c = cli_getopt(argc, argv, short_options, long_options)) != -1) {
         switch (c) {
         case 'w':
             if (cli_parse_uint(cmd, "--workers", optarg, 100000, &ul) != 0)
@@ -285,10 +284,8 @@ static int parse(int argc, char **argv, run_args *a) {
                                        optarg);
             break;
         case OPT_COST_SCALE:
-            if (cli_parse_double(cmd, "--cost-scale", optarg, &d) != 0)
+            if (cli_parse_positive(cmd, "--cost-scale", optarg, &d) != 0)
                 return DR_EXIT_USAGE;
-            if (d <= 0)
-                return cli_usage_error(cmd, "--cost-scale must be positive");
             a->opts.cost_scale = d;
             break;
         case OPT_TRACE:

@@ -282,7 +282,7 @@ int cmd_scale(int argc, char **argv) {
     optind = 1;
     int c;
     static const char shortopts[] = "w:m:sr:p:o:f:qh";
-    while ((c = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
+    while ((c = cli_getopt(argc, argv, shortopts, longopts)) != -1) {
         switch (c) {
         case 'w':
             if (parse_workers(optarg, ps, &np) != 0)
@@ -343,7 +343,7 @@ int cmd_scale(int argc, char **argv) {
                                      optarg);
             break;
         case 'F':
-            if (cli_parse_double("scale", "--cost-scale", optarg, &d) != 0)
+            if (cli_parse_positive("scale", "--cost-scale", optarg, &d) != 0)
                 rc = DR_EXIT_USAGE;
             else
                 so.run.cost_scale = d;

@@ -10,7 +10,8 @@ static const char usage_text[] =
     "Loads GRAPH (dagrun JSON, STG or WfCommons; see docs/graph-format.md),\n"
     "checks it (syntax, types, ids, dependencies, cycles, ops, templates)\n"
     "and prints a one-line summary.  Errors name file:line:column and the\n"
-    "task.\n"
+    "task.  A graph that cannot be analysed (costs adding up to more than\n"
+    "the largest double) is refused as analyze and run refuse it.\n"
     "\n"
     "Options:\n"
     "  -s, --set NAME=VALUE  override a graph parameter (repeatable)\n"
@@ -33,7 +34,7 @@ int cmd_validate(int argc, char **argv) {
     int c, rc = DR_EXIT_OK;
     optind = 1;
     static const char shortopts[] = "s:f:h";
-    while ((c = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
+    while ((c = cli_getopt(argc, argv, shortopts, longopts)) != -1) {
         switch (c) {
         case 's':
             if ((rc = cli_params_add(&params, "validate", optarg)) != 0)
@@ -61,6 +62,22 @@ int cmd_validate(int argc, char **argv) {
         rc = DR_EXIT_USAGE;
         goto out;
     }
+    /* A graph that analyze and run refuse is not "ok": costs that add up
+     * to more than DBL_MAX leave the work, the span and every bound
+     * without a value (the same error as analyze's). */
+    dr_error err;
+    dr_error_clear(&err);
+    /* Only the linear-time figures: no exact width (a matching). */
+    dr_analyze_options aopts = {.exact_width_limit = 1};
+    dr_analysis *an = dr_analyze(g, &aopts, &err);
+    if (an == NULL) {
+        fprintf(stderr, "dagrun validate: %s%s%s\n", err.source[0] ? "" : path,
+                err.source[0] ? "" : ": ", err.text);
+        dr_graph_destroy(g);
+        rc = DR_EXIT_USAGE;
+        goto out;
+    }
+    dr_analysis_destroy(an);
     size_t n = dr_graph_ntasks(g), e = dr_graph_nedges(g);
     printf("%s: ok: graph '%s', %zu task%s, %zu dependenc%s\n", path,
            dr_graph_name(g), n, n == 1 ? "" : "s", e, e == 1 ? "y" : "ies");

@@ -146,7 +146,7 @@ int cmd_viz(int argc, char **argv) {
     unsigned long n;
     optind = 1;
     static const char shortopts[] = "o:t:s:r:h";
-    while ((c = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
+    while ((c = cli_getopt(argc, argv, shortopts, longopts)) != -1) {
         switch (c) {
         case 'o':
             output = optarg;

@@ -133,6 +133,22 @@ int cli_parse_double(const char *cmd, const char *opt, const char *text,
     return 0;
 }
 
+int cli_parse_positive(const char *cmd, const char *opt, const char *text,
+                       double *out) {
+    char *end;
+    errno = 0;
+    double v = strtod(text, &end);
+    /* 1e400 overflows (ERANGE, inf); 1e-400 underflows to 0 or a
+     * denormal: both are refused, saying what is accepted. */
+    if (errno != 0 || end == text || *end != '\0' || !isfinite(v) || !(v > 0)) {
+        cli_usage_error(cmd, "%s: expected a positive finite number, got '%s'",
+                        opt, text);
+        return -1;
+    }
+    *out = v;
+    return 0;
+}
+
 char *cli_join(const char *dir, const char *file) {
     size_t len = strlen(dir) + strlen(file) + 2;
     char *s = malloc(len);

@@ -9,6 +9,10 @@
  * long option it has consumed that argument, so argv[optind - 1] is it and
  * optopt is the option's value (0 when no option matched); after an error
  * on a short option optopt is the letter.
+ *
+ * cli_getopt is getopt_long for every subcommand, with one rule added: an
+ * option's value given as the next argument must not look like another
+ * option (`--json --no-outputs` would write a file named --no-outputs).
  */
 #include "cli.h"
 #include "graph_internal.h"
@@ -99,6 +103,60 @@ static const struct option *long_option_of(const struct option *longopts,
     return found;
 }
 
+/* The value cli_getopt refused, for cli_option_error to report. */
+static struct {
+    int set;
+    char option[96];  /* "--json" or "-o" */
+    char spelled[96]; /* "--json=" or "-o" */
+    const char *value;
+} refused;
+
+/* A separate value that is another option: "--no-outputs", "-q"; not "-"
+ * (standard input or output) and not a negative number ("-1", "-0.5"),
+ * which the option's own parser accepts or refuses. */
+static int looks_like_option(const char *v) {
+    if (v[0] != '-' || v[1] == '\0')
+        return 0;
+    if ((v[1] >= '0' && v[1] <= '9') || v[1] == '.') {
+        char *end;
+        (void)strtod(v, &end);
+        return *end != '\0';
+    }
+    return 1;
+}
+
+int cli_getopt(int argc, char **argv, const char *shortopts,
+               const struct option *longopts) {
+    int index = -1;
+    int c = getopt_long(argc, argv, shortopts, longopts, &index);
+    refused.set = 0;
+    /* Only a value given as the next argument: `--json=--x` and `-o-x`
+     * say plainly that the value is meant. */
+    if (c == -1 || c == '?' || c == ':' || optarg == NULL || optind < 2 ||
+        optind > argc || optarg != argv[optind - 1] ||
+        !looks_like_option(optarg))
+        return c;
+    const struct option *lo = index >= 0 ? &longopts[index] : NULL;
+    if (lo == NULL) /* a short option: say its long name when it has one */
+        for (const struct option *o = longopts; o->name != NULL; o++)
+            if (o->val == c && o->has_arg == required_argument) {
+                snprintf(refused.spelled, sizeof refused.spelled,
+                         "--%s=", o->name);
+                break;
+            }
+    if (lo != NULL) {
+        snprintf(refused.option, sizeof refused.option, "--%s", lo->name);
+        snprintf(refused.spelled, sizeof refused.spelled, "--%s=", lo->name);
+    } else {
+        snprintf(refused.option, sizeof refused.option, "-%c", c);
+        if (refused.spelled[0] == '\0')
+            snprintf(refused.spelled, sizeof refused.spelled, "-%c", c);
+    }
+    refused.value = optarg;
+    refused.set = 1;
+    return '?';
+}
+
 int cli_option_error(const char *cmd, int argc, char **argv,
                      const char *shortopts, const struct option *longopts) {
     /* Messages start with "dagrun run" (or "dagrun" for main's options). */
@@ -108,6 +166,15 @@ int cli_option_error(const char *cmd, int argc, char **argv,
     else
         snprintf(who, sizeof(who), "dagrun %s", cmd);
     cmd = who;
+    if (refused.set) {
+        refused.set = 0;
+        fprintf(stderr,
+                "%s: option '%s' needs a value; '%s' looks like an option "
+                "(write %s%s if that is the value)\n",
+                cmd, refused.option, refused.value, refused.spelled,
+                refused.value);
+        return DR_EXIT_USAGE;
+    }
     const char *arg = optind > 0 && optind <= argc ? argv[optind - 1] : "";
     if (optopt == 0 && strncmp(arg, "--", 2) == 0)
         return unknown_long(cmd, longopts, arg);

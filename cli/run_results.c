@@ -148,15 +148,15 @@ void run_results_print_failures(const json_t *s) {
     json_array_foreach(failures, i, f) {
         json_t *task = json_object_get(f, "task");
         json_t *reason = json_object_get(f, "reason");
-        /* Task ids may hold control characters: never raw on a terminal. */
+        /* Task ids may hold control characters: never raw on a terminal.
+         * The reason was made safe when it was recorded (scheduler/run.c):
+         * escaping it again would double its backslashes. */
         char *t =
             dr__safe_text(json_string_value(task), json_string_length(task), 0);
-        char *r = dr__safe_text(json_string_value(reason),
-                                json_string_length(reason), 0);
+        const char *r = json_string_value(reason);
         fprintf(stderr, "dagrun: task '%s' failed: %s\n", t ? t : "?",
                 r ? r : "?");
         free(t);
-        free(r);
     }
     size_t skipped = json_array_size(json_object_get(s, "skipped"));
     if (skipped > 0)

@@ -795,7 +795,8 @@ after_bounds:
             fputs("  ", out);
             put_key(out, run, f->task);
             fputs(": ", out);
-            put_safe(out, f->reason != NULL ? f->reason : "");
+            /* Made safe when it was recorded (run.c): not twice. */
+            fputs(f->reason != NULL ? f->reason : "", out);
             fprintf(out, " (after %u attempt%s)\n", f->attempts,
                     f->attempts == 1 ? "" : "s");
             if (f->stderr_tail != NULL && f->stderr_tail[0]) {

@@ -197,9 +197,9 @@ int dr__run_add_failure(dr_run *run, dr_task t, unsigned attempts,
     if (reason == NULL)
         reason = "failed";
     char *r = dr__safe_text(reason, strlen(reason), 0);
-    char *tail = stderr_tail != NULL
-                     ? dr__safe_text(stderr_tail, strlen(stderr_tail), 1)
-                     : NULL;
+    /* dr__log_tail made the tail safe: escaping it again would double
+     * its backslashes. */
+    char *tail = stderr_tail != NULL ? strdup(stderr_tail) : NULL;
     if (r == NULL || (stderr_tail != NULL && tail == NULL)) {
         free(r);
         free(tail);

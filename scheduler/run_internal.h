@@ -81,7 +81,9 @@ struct dr_run {
 long dr__run_add_attempt(dr_run *run, dr_task t, unsigned worker,
                          unsigned attempt, unsigned status, double ready,
                          double start, double end, const char *error);
-/* Records a final failure (strings copied). */
+/* Records a final failure (strings copied): the reason is made safe here
+ * (graph/escape.c); the stderr tail is safe already (dr__log_tail made it)
+ * and is copied as it is, so that it is escaped once. */
 int dr__run_add_failure(dr_run *run, dr_task t, unsigned attempts,
                         const char *reason, const char *stderr_tail);
 

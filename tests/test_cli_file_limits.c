@@ -100,8 +100,8 @@ Test(limits, gantt_o_past_the_limit_reports_and_leaves_no_temporary) {
 
 Test(limits, gen_o_past_the_limit_reports_and_leaves_no_temporary) {
     char *dir = setup();
-    char *argv[] = {"dagrun", "gen", "chain", "--set", "n=200",
-                    "-o",     "g.json", NULL};
+    char *argv[] = {"dagrun", "gen", "chain",  "--set",
+                    "n=200",  "-o",  "g.json", NULL};
     int code = run_limited(dir, NULL, argv);
     expect_reported(dir, code, "g.json", "gen");
     cr_expect(!has_temporary(dir), "gen left a temporary file");
@@ -121,12 +121,12 @@ Test(limits, viz_o_past_the_limit_reports_and_leaves_no_temporary) {
 
 Test(limits, scale_past_the_limit_reports_and_leaves_no_temporary) {
     char *dir = setup();
-    char *argv[] = {"dagrun", "scale", "big.json", "-s", "-w", "1,2",
-                    "-o",     "sc",    NULL};
+    char *argv[] = {"dagrun", "scale", "big.json", "-s", "-w",
+                    "1,2",    "-o",    "sc",       NULL};
     int code = run_limited(dir, NULL, argv);
     char *err = drt_text_in(dir, "err");
-    cr_expect_eq(code, 2, "scale: exit %d (153 is death by SIGXFSZ): %s",
-                 code, err);
+    cr_expect_eq(code, 2, "scale: exit %d (153 is death by SIGXFSZ): %s", code,
+                 err);
     cr_expect(strstr(err, "sc/") != NULL &&
                   strstr(err, "File too large") != NULL,
               "scale: the error names no file: %s", err);
@@ -140,7 +140,7 @@ Test(limits, scale_past_the_limit_reports_and_leaves_no_temporary) {
 
 Test(limits, analyze_json_to_a_file_past_the_limit_fails_and_says_so) {
     char *dir = setup();
-    char *argv[] = {"dagrun",  "analyze", "--json",
+    char *argv[] = {"dagrun",   "analyze",  "--json",
                     "--levels", "big.json", NULL};
     int code = run_limited(dir, "a.json", argv);
     expect_reported(dir, code, "standard output", "analyze --json > file");
@@ -150,8 +150,7 @@ Test(limits, analyze_json_to_a_file_past_the_limit_fails_and_says_so) {
 
 Test(limits, run_outputs_past_the_limit_report_and_leave_no_temporary) {
     char *dir = setup();
-    char *argv[] = {"dagrun", "run", "-s", "big.json", "-o", "out",
-                    "-q",     NULL};
+    char *argv[] = {"dagrun", "run", "-s", "big.json", "-o", "out", "-q", NULL};
     int code = run_limited(dir, NULL, argv);
     char *err = drt_text_in(dir, "err");
     cr_expect(code == 1 || code == 2,

@@ -34,7 +34,8 @@ Test(run_folder_modes, a_private_summary_and_trace_stay_private_on_rerun) {
     char *dir = drt_tmpdir();
     char *out = drt_fmt("%s/out", dir);
     run_into(out, "");
-    char *s = drt_fmt("%s/summary.json", out), *t = drt_fmt("%s/trace.json", out);
+    char *s = drt_fmt("%s/summary.json", out),
+         *t = drt_fmt("%s/trace.json", out);
     char *r = drt_fmt("%s/report.html", out);
     cr_assert_eq(chmod(s, 0600), 0);
     cr_assert_eq(chmod(t, 0600), 0);
