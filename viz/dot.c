@@ -607,15 +607,16 @@ int dr_viz_render(const dr_graph *g, const json_t *trace,
     return rc;
 }
 
-/* The format for a file name's extension, or NULL. */
-static const char *format_of(const char *path) {
+/* The format for a file name's extension, or NULL.  Not PostScript:
+ * Graphviz's PostScript driver is Latin-1 only, and labels carry "·", "×"
+ * and "Σ" (it warns and garbles them); PDF does that job. */
+const char *dr__viz_format_of(const char *path) {
     const char *dot = strrchr(path, '.');
     if (dot == NULL || strchr(dot, '/') != NULL)
         return NULL;
     static const char *const known[][2] = {
-        {".dot", "dot"}, {".gv", "dot"},   {".svg", "svg"},
-        {".png", "png"}, {".pdf", "pdf"},  {".ps", "ps"},
-        {".jpg", "jpg"}, {".jpeg", "jpg"}, {".json", "json"},
+        {".dot", "dot"}, {".gv", "dot"},  {".svg", "svg"},  {".png", "png"},
+        {".pdf", "pdf"}, {".jpg", "jpg"}, {".jpeg", "jpg"}, {".json", "json"},
     };
     for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++)
         if (strcasecmp(dot, known[i][0]) == 0)
@@ -625,7 +626,7 @@ static const char *format_of(const char *path) {
 
 int dr_viz_write(const dr_graph *g, const json_t *trace,
                  const dr_viz_options *o, const char *path, dr_error *err) {
-    const char *fmt = path ? format_of(path) : NULL;
+    const char *fmt = path ? dr__viz_format_of(path) : NULL;
     if (fmt == NULL) {
         dr__error_set(err, DR_EINVAL, path, 0, 0, NULL,
                       "unknown picture format: use .dot, .svg, .png or .pdf");
