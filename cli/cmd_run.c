@@ -382,6 +382,14 @@ static int check_file_folder(const char *opt, const char *path) {
 /* Before anything runs: every output must be writable, so a long run never
  * ends by losing its trace.  Returns 0 or prints and returns -1. */
 static int check_outputs(const run_args *a, const char *outdir) {
+    /* -o is a folder of several files: it cannot be standard output (and a
+     * folder named "-" is never what was meant). */
+    if (strcmp(outdir, "-") == 0) {
+        cli_usage_error("run", "-o -: the output folder holds several files "
+                               "and cannot be standard output: give a "
+                               "folder, or --no-outputs");
+        return -1;
+    }
     if (!a->no_outputs &&
         (dr_make_dirs(outdir, NULL) != 0 || access(outdir, W_OK) != 0)) {
         cli_usage_error("run", "cannot write to the output folder '%s': %s",

@@ -48,13 +48,15 @@ int cli_check_output(const char *cmd, const char *opt, const char *path,
     case CLI_OUT_GRAPH:
         if (dr__viz_format_of(path) != NULL)
             return 0;
-        cli_usage_error(cmd,
-                        "%s %s: unknown picture format for the task graph: give "
-                        "a name ending in .svg, .png, .pdf or .dot (also .gv, "
-                        ".jpg, .jpeg, .json)%s",
-                        opt, path, stdout_ok ? ", or - for SVG on standard "
-                                               "output"
-                                             : "");
+        cli_usage_error(
+            cmd,
+            "%s %s: unknown picture format for the task graph: give "
+            "a name ending in .svg, .png, .pdf or .dot (also .gv, "
+            ".jpg, .jpeg, .json)%s",
+            opt, path,
+            stdout_ok ? ", or - for SVG on standard "
+                        "output"
+                      : "");
         return -1;
     case CLI_OUT_GANTT:
         if (ends_in(path, svg))

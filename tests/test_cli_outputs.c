@@ -45,7 +45,8 @@ static int lines(const char *s) {
 static int starts_with_png(const char *path) {
     size_t len = 0;
     char *data = drt_read_file(path, &len);
-    int ok = data != NULL && len > 8 && memcmp(data, "\x89PNG\r\n\x1a\n", 8) == 0;
+    int ok =
+        data != NULL && len > 8 && memcmp(data, "\x89PNG\r\n\x1a\n", 8) == 0;
     free(data);
     return ok;
 }
@@ -99,9 +100,9 @@ Test(cli_outputs, viz_writes_the_format_the_name_asks_for_or_refuses) {
      * non-Latin-1 characters. */
     cr_expect_eq(drt_cli(NULL, &err, "viz %s -o x.ps", GRAPH), 2);
     free(err);
-    cr_expect_eq(drt_cli(NULL, &err, "viz %s --trace %s --report x.pdf",
-                         GRAPH, TRACE),
-                 2);
+    cr_expect_eq(
+        drt_cli(NULL, &err, "viz %s --trace %s --report x.pdf", GRAPH, TRACE),
+        2);
     cr_expect(strstr(err, "dagrun viz: --report x.pdf: ") == err, "%s", err);
     cr_expect(strstr(err, ".html") != NULL, "%s", err);
     cr_expect(!exists("x.pdf"));
@@ -115,17 +116,18 @@ Test(cli_outputs, viz_dash_is_standard_output_for_one_of_its_outputs) {
               "SVG on standard output: %.80s", out);
     free(out);
     free(err);
-    cr_assert_eq(drt_cli(&out, &err, "viz %s --trace %s --summary %s "
-                                     "--report -",
+    cr_assert_eq(drt_cli(&out, &err,
+                         "viz %s --trace %s --summary %s "
+                         "--report -",
                          GRAPH, TRACE, SUMMARY),
                  0, "%s", err);
     cr_expect(strncmp(out, "<!DOCTYPE html>", 15) == 0, "%.80s", out);
     cr_expect(strstr(out, "</html>") != NULL);
     free(out);
     free(err);
-    cr_expect_eq(drt_cli(&out, &err, "viz %s --trace %s -o - --report -",
-                         GRAPH, TRACE),
-                 2);
+    cr_expect_eq(
+        drt_cli(&out, &err, "viz %s --trace %s -o - --report -", GRAPH, TRACE),
+        2);
     cr_expect(strstr(err, "standard output") != NULL, "%s", err);
     cr_expect_str_eq(out, "");
     free(out);
@@ -145,9 +147,11 @@ Test(cli_outputs, run_refuses_a_wrong_name_before_the_run) {
         {"--report -", "--report -: "},
         {"--json -", "--json -: "},
         {"--trace t.svg", "--trace t.svg: "},
+        {"-o -", "-o -: "},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         char *out = NULL, *err = NULL;
+        /* The last -o wins: "-o out -o -" asks for a folder named "-". */
         int rc = drt_cli(&out, &err, "run %s -s -o out %s", GRAPH, cases[i][0]);
         cr_expect_eq(rc, 2, "%s: exit %d: %s", cases[i][0], rc, err);
         char *want = drt_fmt("dagrun run: %s", cases[i][1]);
