@@ -984,6 +984,38 @@ Test(viz_dot, tasks_that_never_ran_say_whether_a_dependency_failed) {
     dr_graph_destroy(g);
 }
 
+/* Collapsed, a group of tasks that never ran counts each kind in its
+ * label. */
+Test(viz_dot, groups_count_skipped_and_not_run_tasks_apart) {
+    dr_graph *g = lecture();
+    json_t *events = json_array();
+    json_array_append_new(events, event("a", 0, 0, 1e6, "ok"));
+    json_array_append_new(events, event("b", 0, 1e6, 5e5, "failed"));
+    json_array_append_new(events, event("c", 1, 1e6, 9e5, "interrupted"));
+    json_t *trace = json_pack("{s:o, s:{s:s, s:i}}", "traceEvents", events,
+                              "otherData", "graph", "lecture", "workers", 2);
+    dr_viz_options o;
+    dr_viz_options_init(&o);
+    o.collapse = DR_VIZ_COLLAPSE_ALWAYS;
+    Agraph_t *ag = render_dot(g, trace, &o);
+    int skipped = 0, not_run = 0;
+    for (Agnode_t *v = agfstnode(ag); v; v = agnxtnode(ag, v)) {
+        const char *l = attr(v, "label");
+        skipped += strstr(l, " skipped") != NULL;
+        not_run += strstr(l, " not run") != NULL;
+        if (strstr(l, "1 skipped") != NULL && strstr(l, "not run") == NULL &&
+            strstr(l, "failed") == NULL)
+            cr_expect(strstr(attr(v, "style"), "dashed") != NULL, "%s",
+                      attr(v, "style"));
+    }
+    /* e and f (skipped), d (not run: a succeeded, the run stopped). */
+    cr_expect_gt(skipped, 0);
+    cr_expect_gt(not_run, 0);
+    agclose(ag);
+    json_decref(trace);
+    dr_graph_destroy(g);
+}
+
 /* -------------------------------------------------------------- colours */
 
 /* A simulated run of a small layered graph (keys layer-L-I). */
