@@ -55,9 +55,11 @@ static const char usage_text[] =
     "                        depend on it (default: start nothing new)\n"
     "      --retries N       retry failed tasks N times (default 0)\n"
     "      --timeout S       fail tasks running longer than S seconds\n"
-    "      --cost-op OP      run tasks without an operation as 'sleep' or\n"
-    "                        'spin' for their cost (default: as noop)\n"
-    "      --cost-scale F    multiply costs by F (also in a simulation)\n"
+    "      --cost-op OP      run tasks without an operation (STG, WfCommons)\n"
+    "                        as 'sleep' or 'spin' for their cost (default:\n"
+    "                        as noop, and a note says so)\n"
+    "      --cost-scale F    multiply costs by F (also in a simulation, and\n"
+    "                        the durations of --costs)\n"
     "      --trace FILE      write the trace to FILE (Perfetto, "
     "chrome://tracing)\n"
     "      --json FILE       write the summary as JSON to FILE\n"
@@ -92,7 +94,9 @@ static const char usage_text[] =
     "                        parameter 'workers' is the worker count unless\n"
     "                        set here\n"
     "  -f, --format FMT      auto (default), json, stg or wfcommons\n"
-    "      --plugin LIB.so   load operations from a plugin (repeatable)\n"
+    "      --plugin LIB.so   load operations from a plugin (repeatable; a\n"
+    "                        name without '/' is looked up in the library\n"
+    "                        path, so write ./LIB.so for one here)\n"
     "  -q, --quiet           print only errors and --output results\n"
     "  -h, --help            show this text\n"
     "\n"
@@ -162,7 +166,10 @@ static const struct option long_options[] = {
 static char *output_name(const dr_graph *g, const char *path) {
     const char *name = dr_graph_name(g);
     size_t len = strlen(name);
-    if (len == 0) {
+    if (len == 0 && strcmp(path, "-") == 0) {
+        name = "stdin"; /* "name": "" read from standard input */
+        len = strlen(name);
+    } else if (len == 0) {
         const char *slash = strrchr(path, '/');
         name = slash ? slash + 1 : path;
         const char *dot = strrchr(name, '.');
@@ -532,6 +539,19 @@ static int set_workers_param(run_args *a) {
     return cli_params_add(&a->params, "run", text);
 }
 
+/* dlopen looks a name without a '/' up in the library path (LD_LIBRARY_PATH,
+ * the system's folders), never in the current folder, as the shell does
+ * with commands: when that failed and the file is here, say how to name it
+ * (`--plugin ./libfoo.so`). */
+static void plugin_hint(const char *path) {
+    if (strchr(path, '/') == NULL && access(path, F_OK) == 0)
+        fprintf(stderr,
+                "dagrun run: hint: use ./%s: a plugin named without a '/' "
+                "is looked up in the library path (LD_LIBRARY_PATH, the "
+                "system's folders), not in this folder\n",
+                path);
+}
+
 int cmd_run(int argc, char **argv) {
     run_args a;
     memset(&a, 0, sizeof(a));
@@ -561,6 +581,7 @@ int cmd_run(int argc, char **argv) {
         for (size_t i = 0; i < a.nplugins; i++)
             if (dr_plugin_load(a.plugins[i], ops, &err) != 0) {
                 fprintf(stderr, "dagrun run: %s\n", err.text);
+                plugin_hint(a.plugins[i]);
                 goto out;
             }
     }
@@ -605,6 +626,8 @@ int cmd_run(int argc, char **argv) {
     }
     if (!a.no_outputs && run_folder_take(outdir, a.graph_path, &lock) != 0)
         goto out;
+    if (!a.quiet)
+        cli_note_costs_not_spent("run", g, a.opts.simulate, a.opts.cost_op);
     if (a.opts.run_dir == NULL && a.no_outputs && !a.opts.simulate &&
         dr__graph_has_commands(g)) {
         if ((tmplogs = run_folder_temporary_logs()) == NULL)

@@ -213,8 +213,26 @@ int dr__run_durations(const dr_graph *g, const dr_run_options *opts,
         long rc = found == NULL ? DR_ENOMEM
                                 : dr__costs_from_trace(g, opts->costs_trace,
                                                        duration, found, err);
-        for (size_t t = 0; rc >= 0 && t < n; t++)
+        /* Measured durations are scaled like costs (--cost-scale asks
+         * "what if every task took F times as long"), and must stay
+         * finite once scaled. */
+        for (size_t t = 0; rc >= 0 && t < n; t++) {
             guessed[t] &= !found[t];
+            if (!found[t])
+                continue;
+            double d = duration[t] * scale;
+            if (!isfinite(d)) {
+                dr__error_set(err, DR_ERANGE, opts->costs_trace, 0, 0,
+                              dr_task_key(g, (dr_task)t),
+                              "its measured duration, %g s times the cost "
+                              "scale %g (--cost-scale), is not a finite "
+                              "number of seconds",
+                              duration[t], scale);
+                rc = DR_ERANGE;
+                break;
+            }
+            duration[t] = d;
+        }
         free(found);
         if (rc < 0) {
             if (rc == DR_ENOMEM)
