@@ -38,6 +38,9 @@ typedef struct metrics {
     uint32_t *w_tasks;
     double *w_busy, *w_last;
     double ready_while_idle, lat_mean, lat_median, lat_max;
+    double dispatch_mean; /* overhead per task: see compute_dispatch */
+    size_t dispatches;
+    double task_median; /* of the successful attempts' durations */
     size_t succeeded, failed, skipped, interrupted, not_run;
     dr__chain_step *chain;         /* the makespan chain, first step first */
     size_t chain_len, chain_waits; /* steps; of which waited for a worker */
@@ -316,6 +319,59 @@ static int compute_sweep(const dr_run *run, metrics *m) {
     return rc;
 }
 
+/* The scheduling overhead per task, as a user of the run can see it: on
+ * each worker, the gap between the end of one attempt and the start of its
+ * next one when that next one was already ready (the worker went straight
+ * from one task to the other, so the whole gap is dagrun's: taking the
+ * lock, recording, choosing, handing out, gathering inputs).  Gaps in which
+ * the worker waited for work to become ready are not overhead and are
+ * left out, as is the start of the run.  The mean over those gaps is
+ * overhead.per_task; a simulation has none (0).  The executor times an
+ * attempt from just before the task's body to just after it (executor.c),
+ * so these gaps are not hidden inside the attempts.  Also the median
+ * duration of the successful attempts, the typical task it compares with.
+ * Returns 0 or DR_ENOMEM. */
+static int compute_dispatch(const dr_run *run, metrics *m) {
+    size_t na = run->nattempts;
+    unsigned P = run->workers ? run->workers : 1;
+    double *prev_end = malloc(P * sizeof(*prev_end));
+    sweep_ev *dur = malloc((na + 1) * sizeof(*dur));
+    if (prev_end == NULL || dur == NULL) {
+        free(prev_end), free(dur);
+        return DR_ENOMEM;
+    }
+    for (unsigned w = 0; w < P; w++)
+        prev_end[w] = -1;
+    double gaps = 0;
+    size_t nok = 0;
+    /* Record order is start order within a worker (run_internal.h). */
+    for (size_t i = 0; i < na; i++) {
+        const dr__attempt *a = &run->attempts[i];
+        if (a->status == DR__ATTEMPT_OK)
+            dur[nok++] = (sweep_ev){a->end - a->start, 0};
+        if (a->worker >= P)
+            continue;
+        double before = prev_end[a->worker];
+        if (before >= 0 && a->ready >= 0 && a->ready <= before &&
+            a->start >= before) {
+            gaps += a->start - before;
+            m->dispatches++;
+        }
+        prev_end[a->worker] = a->end;
+    }
+    free(prev_end);
+    m->dispatch_mean = m->dispatches ? gaps / (double)m->dispatches : 0;
+    if (sort_events(dur, nok) != 0) {
+        free(dur);
+        return DR_ENOMEM;
+    }
+    if (nok > 0)
+        m->task_median = nok % 2 ? dur[nok / 2].t
+                                 : (dur[nok / 2 - 1].t + dur[nok / 2].t) / 2;
+    free(dur);
+    return 0;
+}
+
 static int compute(const dr_run *run, metrics *m) {
     memset(m, 0, sizeof(*m));
     unsigned P = run->workers ? run->workers : 1;
@@ -336,6 +392,7 @@ static int compute(const dr_run *run, metrics *m) {
     m->w_last = calloc(P, sizeof(*m->w_last));
     if (m->w_tasks == NULL || m->w_busy == NULL || m->w_last == NULL ||
         compute_span(run, m) != 0 || compute_sweep(run, m) != 0 ||
+        compute_dispatch(run, m) != 0 ||
         dr__run_makespan_chain(run, &m->chain, &m->chain_len) != 0) {
         metrics_free(m);
         return DR_ENOMEM;
@@ -428,12 +485,14 @@ json_t *dr_run_summary_json(const dr_run *run) {
         "profile", profile, "profile_exact", m.prof_exact, "per_worker",
         workers);
     json_t *rest = json_pack(
-        "{s:{s:f, s:f, s:f, s:f}, s:I, s:I, s:I, s:I, s:o, s:o, s:o, s:b, "
-        "s:b}",
+        "{s:{s:f, s:f, s:f, s:f, s:f, s:I, s:f}, s:I, s:I, s:I, s:I, s:o, "
+        "s:o, s:o, s:b, s:b}",
         "overhead", "ready_while_idle", m.ready_while_idle, "latency_mean",
         m.lat_mean, "latency_median", m.lat_median, "latency_max", m.lat_max,
-        "peak_live_results", (json_int_t)run->peak_live_results,
-        "peak_live_bytes", (json_int_t)run->peak_live_bytes, "tasks",
+        "per_task", m.dispatch_mean, "dispatches", (json_int_t)m.dispatches,
+        "task_median", m.task_median, "peak_live_results",
+        (json_int_t)run->peak_live_results, "peak_live_bytes",
+        (json_int_t)run->peak_live_bytes, "tasks",
         (json_int_t)dr_graph_ntasks(g), "succeeded", (json_int_t)m.succeeded,
         "failed", task_list(run, DR_STATE_FAILED), "failures", failures,
         "skipped", task_list(run, DR_STATE_SKIPPED), "interrupted",
@@ -636,6 +695,24 @@ after_bounds:
             T(m.ready_while_idle));
     fprintf(out, "  Ready-to-start latency: mean %s, median %s, max %s.\n",
             T(m.lat_mean), T(m.lat_median), T(m.lat_max));
+    if (!run->simulated && m.dispatches > 0) {
+        fprintf(out,
+                "  Overhead per task %s: a worker's time from the end of one "
+                "task to the start of the next, already ready (mean of %zu); "
+                "the median task took %s.\n",
+                T(m.dispatch_mean), m.dispatches, T(m.task_median));
+        if (m.dispatch_mean > 0 &&
+            m.dispatch_mean >= DR_GRAIN_OVERHEAD_SHARE * m.task_median) {
+            char share[48] = "longer than";
+            if (m.task_median > 0)
+                snprintf(share, sizeof(share), "%.0f%% of",
+                         100 * m.dispatch_mean / m.task_median);
+            fprintf(out,
+                    "  Tasks too fine-grained: the overhead per task is %s "
+                    "the median task; make fewer, larger tasks.\n",
+                    share);
+        }
+    }
     fprintf(out, "  Peak live results: %zu", run->peak_live_results);
     if (run->peak_live_bytes)
         fprintf(out, " (%zu bytes)", run->peak_live_bytes);
