@@ -440,6 +440,21 @@ static json_t *chain_json(const dr_run *run, const metrics *m) {
     return list;
 }
 
+static json_t *num_or_null(double v) {
+    return isfinite(v) ? json_real(v) : json_null();
+}
+
+/* summary.json `machine` of a real run: the busy-machine check
+ * (scaling_probe.c). */
+static json_t *machine_json(const dr_run *run) {
+    return json_pack("{s:b, s:o, s:o, s:o, s:o, s:s?}", "busy", run->busy,
+                     "cpu_share", num_or_null(run->cpu_share), "others_cores",
+                     num_or_null(run->others_cores), "load_before",
+                     num_or_null(run->load_before), "load_after",
+                     num_or_null(run->load_after), "evidence",
+                     run->busy ? run->busy_why : NULL);
+}
+
 json_t *dr_run_summary_json(const dr_run *run) {
     metrics m;
     if (compute(run, &m) != 0)
@@ -517,6 +532,17 @@ json_t *dr_run_summary_json(const dr_run *run) {
     if (run->opts.policy == DR_POLICY_RANDOM)
         json_object_set_new(root, "seed",
                             json_integer((json_int_t)run->opts.seed));
+    if (!run->simulated &&
+        json_object_set_new(root, "machine", machine_json(run)) != 0) {
+        json_decref(root);
+        return NULL;
+    }
+    if (run->opts.costs_trace != NULL &&
+        json_object_set_new(root, "costs_from_busy_machine",
+                            json_boolean(run->costs_busy)) != 0) {
+        json_decref(root);
+        return NULL;
+    }
     return root;
 }
 
@@ -641,6 +667,17 @@ void dr_run_print_summary(const dr_run *run, FILE *out) {
                 "TRACE.json from a real run.\n",
                 run->tasks_without_cost, n,
                 run->tasks_without_cost == 1 ? "has" : "have");
+    if (run->busy)
+        fprintf(out,
+                "Note: the machine was busy during this run (%s): the "
+                "durations include waiting for the cores.\n",
+                run->busy_why);
+    if (run->costs_busy)
+        fprintf(out,
+                "Note: the durations replayed from %s were measured on a "
+                "busy machine (its trace says so): measure again on an idle "
+                "machine.\n",
+                run->opts.costs_trace);
     if (run->interrupted)
         fprintf(out, "Interrupted: the figures below cover only the tasks "
                      "that finished before the signal.\n");

@@ -374,6 +374,9 @@ dr_scale_result *dr_scale_run(dr_graph *g, const dr_scale_options *opts,
         double uncosted = get_num(pt->summary, "tasks_without_cost");
         if (rc == 0 && r->simulated && isfinite(uncosted) && uncosted > 0)
             pt->uncosted = (size_t)uncosted;
+        r->costs_busy |=
+            rc == 0 && json_is_true(json_object_get(pt->summary,
+                                                    "costs_from_busy_machine"));
         double c = get_num(pt->summary, "cores");
         if (rc == 0 && isfinite(c) && c >= 1)
             r->cores = (unsigned)c;

@@ -10,6 +10,7 @@
  */
 #define _GNU_SOURCE /* vasprintf, asprintf */
 #include "dagrun/scale.h"
+#include "scaling_internal.h"
 
 #include <math.h>
 #include <stdarg.h>
@@ -581,15 +582,15 @@ int dr_scale_machine_busy(const dr_scale_result *r, char *why, size_t len) {
     double share = INFINITY, others = -INFINITY;
     for (size_t i = 0; i < r->npoints; i++) {
         const dr_scale_point *pt = &r->points[i];
-        if (isfinite(pt->cpu_time) && pt->cpu_demand > 0 &&
-            pt->cpu_time / pt->cpu_demand < share) {
-            share = pt->cpu_time / pt->cpu_demand;
+        double s, o;
+        dr__busy_judge(pt->wall, pt->cpu_time, pt->cpu_demand, pt->machine_cpu,
+                       &s, &o);
+        if (s < share) {
+            share = s;
             starved = pt;
         }
-        if (pt->wall > 0 && isfinite(pt->machine_cpu) &&
-            isfinite(pt->cpu_time) &&
-            (pt->machine_cpu - pt->cpu_time) / pt->wall > others) {
-            others = (pt->machine_cpu - pt->cpu_time) / pt->wall;
+        if (o > others) {
+            others = o;
             crowded = pt;
         }
     }
@@ -706,13 +707,22 @@ static char *make_warning(const dr_scale_result *r, int *oom) {
     *oom = 0;
     if (!r->simulated)
         return NULL;
+    const char *busy =
+        r->costs_busy ? "The durations replayed (--costs) were measured on a "
+                        "busy machine (the trace says so): they include "
+                        "waiting for the cores, so the simulation replays "
+                        "that competition; measure again on an idle machine."
+                      : NULL;
     const dr_scale_point *worst = NULL;
     for (size_t i = 0; i < r->npoints; i++)
         if (r->points[i].uncosted > 0 &&
             (worst == NULL || r->points[i].uncosted > worst->uncosted))
             worst = &r->points[i];
-    if (worst == NULL)
-        return NULL;
+    if (worst == NULL) {
+        char *s = busy != NULL ? strdup(busy) : NULL;
+        *oom = busy != NULL && s == NULL;
+        return s;
+    }
     char where[64] = "";
     if (r->mode == DR_SCALE_WEAK)
         snprintf(where, sizeof(where), " (at %u %s)", worst->workers,
@@ -722,11 +732,11 @@ static char *make_warning(const dr_scale_result *r, int *oom) {
                  "%zu of %zu tasks%s have no cost, so the simulation counted "
                  "each as 1 s: the figures describe that guess, not the "
                  "tasks. Give them a cost, or replay the durations of a "
-                 "measured run with --costs TRACE.json.",
+                 "measured run with --costs TRACE.json.%s%s",
                  worst->uncosted,
                  worst->ntasks >= worst->uncosted ? worst->ntasks
                                                   : worst->uncosted,
-                 where) < 0) {
+                 where, busy ? " " : "", busy ? busy : "") < 0) {
         *oom = 1;
         return NULL;
     }

@@ -76,13 +76,23 @@ static json_t *attempt_event(const dr_run *run, const dr__groups *groups,
 }
 
 static json_t *other_data(const dr_run *run) {
-    return json_pack(
+    json_t *o = json_pack(
         "{s:s, s:s, s:s, s:I, s:s, s:I, s:b, s:f, s:I}", "tool", "dagrun",
         "version", DAGRUN_VERSION_STRING, "graph", dr_graph_name(run->graph),
         "workers", (json_int_t)run->workers, "policy",
         dr_policy_name(run->opts.policy), "cores", (json_int_t)run->cores,
         "simulated", run->simulated, "makespan_us", run->makespan * 1e6,
         "tasks", (json_int_t)dr_graph_ntasks(run->graph));
+    /* A real run says whether other programs took CPU from it, so that a
+     * replay of its durations (--costs) can warn. */
+    if (o != NULL && !run->simulated &&
+        (json_object_set_new(o, "busy_machine", json_boolean(run->busy)) ||
+         (run->busy && json_object_set_new(o, "busy_evidence",
+                                           json_string(run->busy_why))))) {
+        json_decref(o);
+        return NULL;
+    }
+    return o;
 }
 
 /* Which workers get a thread_name event; NULL when all do. */

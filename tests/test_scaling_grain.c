@@ -162,9 +162,8 @@ Test(scaling_grain, a_measured_ceiling_is_analyzes_parallelism, .timeout = 60) {
     dr_scale_result *r = scale(g, ps, 3, dir);
     for (size_t i = 0; i < r->npoints; i++) {
         const dr_scale_point *pt = &r->points[i];
-        cr_assert_float_eq(pt->ceiling_parallelism, par, 1e-12,
-                           "P = %u: %.17g", pt->workers,
-                           pt->ceiling_parallelism);
+        cr_assert_float_eq(pt->ceiling_parallelism, par, 1e-12, "P = %u: %.17g",
+                           pt->workers, pt->ceiling_parallelism);
         cr_assert_float_eq(pt->ceiling, fmin(pt->workers, par), 1e-12);
     }
     dr_scale_result_destroy(r);

@@ -372,11 +372,16 @@ static char *draw(const plot *pl, const series *ss, size_t nseries) {
     dr__vbuf_xml(&b, pl->title);
     dr__buf_printf(&b, "</text>\n");
     /* What makes the figures doubtful, where nobody can miss it. */
+    int uncosted = 0;
+    for (size_t i = 0; i < r->npoints; i++)
+        uncosted |= r->points[i].uncosted > 0;
     const char *note =
-        r->busy ? "Busy machine: these timings measure the competition "
-                  "for the cores."
-        : r->warning != NULL ? "Tasks without a cost counted as 1 s each."
-                             : NULL;
+        r->busy         ? "Busy machine: these timings measure the competition "
+                          "for the cores."
+        : r->costs_busy ? "Busy machine: the replayed durations (--costs) "
+                          "were measured on one."
+        : uncosted      ? "Tasks without a cost counted as 1 s each."
+                        : NULL;
     if (note != NULL)
         dr__buf_printf(&b,
                        "<text class=\"note\" x=\"%.1f\" y=\"46\" "

@@ -118,6 +118,8 @@ typedef struct dr_scale_result {
     int cpu_tasks;
     double load_before; /* 1-minute load average before the first run (NAN
                            when unknown) */
+    int costs_busy;     /* simulated with --costs from a trace that was
+                           recorded on a busy machine: warned about */
 
     dr_scale_point *points; /* sorted by workers, no duplicates */
     size_t npoints;
