@@ -1443,7 +1443,9 @@ Test(scaling_sim, tasks_without_a_cost_are_warned_about, .timeout = 60) {
                          DR_SOURCE_DIR, dir, dir),
                  0);
     j = json_in("%s/costs/scaling.json", dir);
-    cr_assert(json_is_null(json_object_get(j, "warning")));
+    /* (A busy machine while pi-1 was measured is warned about, rightly.) */
+    w = json_string_value(json_object_get(j, "warning"));
+    cr_assert(w == NULL || strstr(w, "have no cost") == NULL, "%s", w);
     json_decref(j);
 
     /* Weak scaling with the trace of one worker: the tasks of the grown

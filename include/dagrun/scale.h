@@ -85,7 +85,8 @@ typedef struct dr_scale_point {
                                    W the work, when simulated; measured:
                                    P*T(1)/T(P) */
     double efficiency;          /* speedup / P */
-    double scaled_efficiency;   /* weak only: T(1)/T(P) */
+    double scaled_efficiency;   /* weak only: speedup / P, the same formula
+                                   as efficiency (measured: T(1)/T(P)) */
     double karp_flatt;          /* (1/S - 1/P) / (1 - 1/P), P > 1 */
     double ceiling_parallelism; /* the T1/T-inf of the ceiling: the
                                    graph's by its costs (cost_parallelism)
@@ -285,7 +286,10 @@ DR_EXTERN json_t *dr_scale_to_json(const dr_scale_result *r);
  * cp_limited, on a busy machine, and wherever it would rise above the
  * ceiling) and the critical-path ceiling (through the points' `ceiling`
  * column, never above the ideal line); efficiency against workers (linear
- * values, log-2 workers); for weak scaling, scaled efficiency.  Worker
+ * values, log-2 workers); for weak scaling, scaled efficiency.  The
+ * measured line between two points is the log-log straight line of the
+ * speedups (over P on the efficiency plot), so it never rises above the
+ * ceiling between points that are under it.  Worker
  * counts beyond the cores are shaded only where points are oversubscribed
  * (computing tasks).
  */
