@@ -8,6 +8,7 @@
 #define DAGRUN_CLI_H
 
 #include "dagrun.h"
+#include "dagrun/run.h"
 
 #include <stdio.h>
 
@@ -80,6 +81,13 @@ int cli_parse_uint(const char *cmd, const char *opt, const char *text,
 /* Parses a non-negative finite double or prints a usage error. */
 int cli_parse_double(const char *cmd, const char *opt, const char *text,
                      double *out);
+
+/* A real run (not `simulate`) without --cost-op runs tasks that have no
+ * operation as noop, instantly, whatever their cost: prints one line on
+ * stderr saying so and how to use the costs, before the run, when some task
+ * has a cost above 0 and no operation. */
+void cli_note_costs_not_spent(const char *cmd, const dr_graph *g, int simulate,
+                              dr_cost_op cost_op);
 
 /* "dir/file" as a new string, or NULL when out of memory. */
 char *cli_join(const char *dir, const char *file);

@@ -4,6 +4,7 @@
  * with --json).  All numbers come from dr_analyze(); this file only prints.
  */
 #include "cli.h"
+#include "graph_internal.h"
 
 #include <getopt.h>
 #include <stdlib.h>
@@ -38,7 +39,8 @@ static const char usage_text[] =
     "  -h, --help            show this text\n"
     "\n";
 
-/* A cost or time in the shortest form that keeps its value. */
+/* A cost or time for the reader: at most 10 significant digits (--json
+ * has every digit that reads back exactly). */
 static const char *num(char *buf, size_t size, double x) {
     snprintf(buf, size, "%.10g", x);
     return buf;
@@ -223,7 +225,10 @@ static int print_json(const dr_analysis *a, const dr_graph *g, int levels) {
                 return -1;
             }
     }
-    int rc = json_dumpf(o, stdout, JSON_INDENT(2) | JSON_REAL_PRECISION(17));
+    /* Every figure with the fewest digits that read back exactly. */
+    int rc = json_dumpf(o, stdout,
+                        JSON_INDENT(2) |
+                            JSON_REAL_PRECISION(dr__json_real_precision(o)));
     json_decref(o);
     printf("\n");
     return rc;

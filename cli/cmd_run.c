@@ -55,9 +55,11 @@ static const char usage_text[] =
     "                        depend on it (default: start nothing new)\n"
     "      --retries N       retry failed tasks N times (default 0)\n"
     "      --timeout S       fail tasks running longer than S seconds\n"
-    "      --cost-op OP      run tasks without an operation as 'sleep' or\n"
-    "                        'spin' for their cost (default: as noop)\n"
-    "      --cost-scale F    multiply costs by F (also in a simulation)\n"
+    "      --cost-op OP      run tasks without an operation (STG, WfCommons)\n"
+    "                        as 'sleep' or 'spin' for their cost (default:\n"
+    "                        as noop, and a note says so)\n"
+    "      --cost-scale F    multiply costs by F (also in a simulation, and\n"
+    "                        the durations of --costs)\n"
     "      --trace FILE      write the trace to FILE (Perfetto, "
     "chrome://tracing)\n"
     "      --json FILE       write the summary as JSON to FILE\n"
@@ -86,9 +88,12 @@ static const char usage_text[] =
     "      --workdir DIR     working folder of commands (default: here)\n"
     "      --set NAME=VALUE  override a graph parameter (repeatable); the\n"
     "                        parameter 'workers' is the worker count unless\n"
-    "                        set here\n"
+    "                        set here; every parameter's value, and which\n"
+    "                        were set here, go into the summary and trace\n"
     "  -f, --format FMT      auto (default), json, stg or wfcommons\n"
-    "      --plugin LIB.so   load operations from a plugin (repeatable)\n"
+    "      --plugin LIB.so   load operations from a plugin (repeatable; a\n"
+    "                        name without '/' is looked up in the library\n"
+    "                        path, so write ./LIB.so for one here)\n"
     "  -q, --quiet           print only errors and --output results\n"
     "  -h, --help            show this text\n"
     "\n"
@@ -158,7 +163,10 @@ static const struct option long_options[] = {
 static char *output_name(const dr_graph *g, const char *path) {
     const char *name = dr_graph_name(g);
     size_t len = strlen(name);
-    if (len == 0) {
+    if (len == 0 && strcmp(path, "-") == 0) {
+        name = "stdin"; /* "name": "" read from standard input */
+        len = strlen(name);
+    } else if (len == 0) {
         const char *slash = strrchr(path, '/');
         name = slash ? slash + 1 : path;
         const char *dot = strrchr(name, '.');
@@ -514,6 +522,19 @@ static int set_workers_param(run_args *a) {
     return cli_params_add(&a->params, "run", text);
 }
 
+/* dlopen looks a name without a '/' up in the library path (LD_LIBRARY_PATH,
+ * the system's folders), never in the current folder, as the shell does
+ * with commands: when that failed and the file is here, say how to name it
+ * (`--plugin ./libfoo.so`). */
+static void plugin_hint(const char *path) {
+    if (strchr(path, '/') == NULL && access(path, F_OK) == 0)
+        fprintf(stderr,
+                "dagrun run: hint: use ./%s: a plugin named without a '/' "
+                "is looked up in the library path (LD_LIBRARY_PATH, the "
+                "system's folders), not in this folder\n",
+                path);
+}
+
 int cmd_run(int argc, char **argv) {
     run_args a;
     memset(&a, 0, sizeof(a));
@@ -524,6 +545,7 @@ int cmd_run(int argc, char **argv) {
     dr_run *run = NULL;
     json_t *summary = NULL;
     char *name = NULL, *outdir = NULL, *logs = NULL, *tmplogs = NULL;
+    const char **set_names = NULL;
     folder_lock lock = FOLDER_LOCK_NONE;
     if (code >= 0)
         goto out;
@@ -535,6 +557,13 @@ int cmd_run(int argc, char **argv) {
     code = DR_EXIT_USAGE;
     dr_error err;
     dr_error_clear(&err);
+    /* The summary and the trace say which parameters --set gave: the
+     * first a.params.n, before `workers` joins them. */
+    size_t nset = a.params.n;
+    if ((set_names = malloc((nset ? nset : 1) * sizeof(*set_names))) == NULL)
+        goto out;
+    for (size_t i = 0; i < nset; i++)
+        set_names[i] = a.params.items[i].name;
     if (set_workers_param(&a) != 0)
         goto out;
     if (a.nplugins > 0) {
@@ -543,6 +572,7 @@ int cmd_run(int argc, char **argv) {
         for (size_t i = 0; i < a.nplugins; i++)
             if (dr_plugin_load(a.plugins[i], ops, &err) != 0) {
                 fprintf(stderr, "dagrun run: %s\n", err.text);
+                plugin_hint(a.plugins[i]);
                 goto out;
             }
     }
@@ -587,6 +617,8 @@ int cmd_run(int argc, char **argv) {
     }
     if (!a.no_outputs && run_folder_take(outdir, a.graph_path, &lock) != 0)
         goto out;
+    if (!a.quiet)
+        cli_note_costs_not_spent("run", g, a.opts.simulate, a.opts.cost_op);
     if (a.opts.run_dir == NULL && a.no_outputs && !a.opts.simulate &&
         dr__graph_has_commands(g)) {
         if ((tmplogs = run_folder_temporary_logs()) == NULL)
@@ -600,6 +632,8 @@ int cmd_run(int argc, char **argv) {
     a.opts.ops = ops;
     a.opts.keep_results = a.keys;
     a.opts.nkeep_results = a.nkeys;
+    a.opts.params_set = set_names;
+    a.opts.nparams_set = nset;
     a.opts.progress = !a.quiet;
     a.opts.handle_signals = 1;
     run = dr_run_graph(g, &a.opts, &err);
@@ -651,6 +685,7 @@ out:
     cli_params_free(&a.params);
     free(a.keys);
     free(a.plugins);
+    free(set_names);
     free(name);
     free(outdir);
     free(logs);

@@ -56,7 +56,7 @@ static void usage(FILE *out) {
         "                      scaling sets 'workers' itself\n"
         "      --cost-op OP    run tasks without an op as 'sleep' or 'spin'\n"
         "                      for their cost\n"
-        "      --cost-scale F  multiply costs by F for --cost-op\n"
+        "      --cost-scale F  multiply costs (and --costs durations) by F\n"
         "  -f, --format FMT    auto (default), json, stg or wfcommons\n"
         "  -o, --output DIR    where the files go (default\n"
         "                      dagrun-out/<graph>/scaling)\n"
@@ -416,6 +416,9 @@ int cmd_scale(int argc, char **argv) {
             cli_params_free(&params);
             return DR_EXIT_USAGE;
         }
+        if (!quiet)
+            cli_note_costs_not_spent("scale", g, so.run.simulate,
+                                     so.run.cost_op);
     }
     dr_error err;
     dr_error_clear(&err);

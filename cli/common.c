@@ -140,3 +140,24 @@ char *cli_join(const char *dir, const char *file) {
         snprintf(s, len, "%s/%s", dir, file);
     return s;
 }
+
+/* STG and WfCommons tasks are all of this kind; the line is the only record
+ * of it (nothing in the trace or the summary). */
+void cli_note_costs_not_spent(const char *cmd, const dr_graph *g, int simulate,
+                              dr_cost_op cost_op) {
+    if (simulate || cost_op != DR_COST_OP_NONE)
+        return;
+    size_t n = dr_graph_ntasks(g), costed = 0;
+    for (dr_task t = 0; t < n; t++)
+        if (dr_task_op_kind(g, t) == DR_OP_NONE && dr_task_has_cost(g, t) &&
+            dr_task_cost(g, t) > 0)
+            costed++;
+    if (costed == 0)
+        return;
+    fprintf(stderr,
+            "dagrun %s: note: %zu of %zu tasks %s a cost but no operation, "
+            "so %s as noop (instantly); --simulate times them by their "
+            "costs, --cost-op sleep|spin spends the costs for real\n",
+            cmd, costed, n, costed == 1 ? "has" : "have",
+            costed == 1 ? "it runs" : "they run");
+}

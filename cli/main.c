@@ -40,8 +40,9 @@ static void usage(FILE *out) {
         fprintf(out, "  %-9s %s\n", commands[i].name, commands[i].summary);
     fprintf(out,
             "\n'dagrun COMMAND --help' describes a command.\n"
-            "  --help       show this text\n"
-            "  --version    show the version\n\n%s",
+            "\nOptions:\n"
+            "  -h, --help     show this text\n"
+            "      --version  show the version\n\n%s",
             cli_exit_codes_all);
 }
 

@@ -13,43 +13,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* The fewest significant digits (1..17) that print x so that it reads back
- * as exactly x: what a user should see of an answer (0.1 stays 0.1,
- * 0.30000000000000004 keeps every digit). */
-static int shortest_digits(double x) {
-    char text[40];
-    for (int p = 1; p < 17; p++) {
-        snprintf(text, sizeof(text), "%.*g", p, x);
-        if (strtod(text, NULL) == x)
-            return p;
-    }
-    return 17;
-}
-
-/* The precision that prints every real inside a result exactly: the most
- * digits any of them needs (jansson takes one precision per dump). */
-static int result_precision(const json_t *v) {
-    int p = 1;
-    if (json_is_real(v))
-        return shortest_digits(json_real_value(v));
-    if (json_is_array(v)) {
-        size_t i;
-        json_t *item;
-        json_array_foreach(v, i, item) {
-            int q = result_precision(item);
-            p = q > p ? q : p;
-        }
-    } else if (json_is_object(v)) {
-        const char *key;
-        json_t *item;
-        json_object_foreach((json_t *)v, key, item) {
-            int q = result_precision(item);
-            p = q > p ? q : p;
-        }
-    }
-    return p;
-}
-
 /* What a command printed is shown up to this much; the rest stays in its
  * log. */
 #define RESULT_LINES 20
@@ -109,7 +72,7 @@ static void print_result(const dr_run *run, const dr_graph *g, dr_task t,
     char *text =
         r && !json_is_null(r)
             ? json_dumps(r, JSON_COMPACT | JSON_ENCODE_ANY |
-                                JSON_REAL_PRECISION(result_precision(r)))
+                                JSON_REAL_PRECISION(dr__json_real_precision(r)))
             : NULL;
     const char *why = NULL;
     if (r != NULL && json_is_null(r)) {

@@ -11,7 +11,8 @@
  *
  * Costs are counted in "units" and every shape takes a `unit` parameter, the
  * milliseconds one unit lasts (default 1000, so costs read as seconds).  That
- * keeps the textbook numbers exact (a tiled Cholesky's span is 9t-10 units)
+ * keeps the textbook numbers exact (a tiled Cholesky's span is 9t-10 units
+ * from t = 2; its single task at t = 1 spans 1)
  * while `--set unit=10 --op sleep` turns the same graph into a quick real run.
  *
  * Keys follow Dask's "prefix-index" style (map-3, cell-2-5, gemm-3-2-1) so a
@@ -363,7 +364,7 @@ static int stencil_build(gen *c, const int64_t *v) {
 static void layered_size(const int64_t *v, double *tasks, double *edges,
                          double *bytes) {
     double layers = (double)v[0], width = (double)v[1];
-    double deps = (double)(v[2] < v[1] ? v[2] : v[1]);
+    double deps = (double)v[2]; /* at most width (resolve_params) */
     *tasks = layers * width;
     *edges = (layers - 1) * width * deps;
     *bytes = (TASK_BYTES + 9) * *tasks + 12 * *edges; /* layer-l-i */
@@ -379,7 +380,7 @@ static int cmp_task(const void *a, const void *b) {
  * depth is exactly `layers`.  Costs are whole milliseconds drawn from
  * [lo, hi] units. */
 static int layered_build(gen *c, const int64_t *v) {
-    int64_t layers = v[0], width = v[1], deps = v[2] < v[1] ? v[2] : v[1];
+    int64_t layers = v[0], width = v[1], deps = v[2]; /* deps <= width */
     int64_t lo = v[3], hi = v[4];
     /* Costs in milliseconds: whole numbers keep saved graphs readable. */
     double unit_ms = c->unit * 1000.0;
@@ -449,7 +450,8 @@ static void cholesky_size(const int64_t *v, double *tasks, double *edges,
  * the trailing matrix: syrk-i-k on diagonal tiles, gemm-i-j-k on the others.
  * Each kernel depends on the kernels that produced its inputs and on the
  * previous update of the tile it writes.  Costs are the kernels' flop ratios
- * (1, 3, 3, 6), which give work t^3 and span 9t-10.
+ * (1, 3, 3, 6), which give work t^3 and span 9t-10 for t >= 2; at t = 1
+ * the graph is one potrf, span 1, hence max(1, 9t-10) in the help.
  */
 static int cholesky_build(gen *c, const int64_t *v) {
     int64_t n = v[0];
@@ -556,14 +558,14 @@ const char *dr_generator_help(void) {
            "  stencil     w=8 h=8 cost=1\n"
            "      cell-y-x depends on cell-y-(x-1) and cell-(y-1)-x.\n"
            "  layered     layers=8 width=8 deps=2 lo=1 hi=5\n"
-           "      layer-l-i depends on `deps` random tasks of layer l-1;\n"
-           "      costs are random whole milliseconds in [lo, hi] units "
-           "(--seed).\n"
+           "      layer-l-i depends on `deps` (at most width) random tasks of\n"
+           "      layer l-1; costs are random whole milliseconds in [lo, hi]\n"
+           "      units (--seed).\n"
            "  cholesky    t=4\n"
            "      tiled Cholesky: potrf-k (cost 1), trsm-i-k (3), syrk-i-k "
            "(3),\n"
            "      gemm-i-j-k (6); t(t+1)(t+2)/6 tasks, work t^3, span "
-           "9t-10.\n"
+           "max(1, 9t-10).\n"
            "Every shape also takes unit=1000: the milliseconds in one cost "
            "unit.\n"
            "Graphs are capped at 10,000,000 tasks, 100,000,000 dependencies\n"
@@ -633,6 +635,18 @@ static int resolve_params(const gen_shape *s, const dr_param *params,
             return DR_ETOOBIG;
         }
         values[at] = params[p].value;
+    }
+    /* A task cannot depend on more distinct tasks than the layer before
+     * has: refused rather than quietly clamped, so that the graph is what
+     * its name (layered-...-deps9-...) and the help say. */
+    if (strcmp(s->name, "layered") == 0 && values[2] > values[1]) {
+        dr__error_set(err, DR_ERANGE, NULL, 0, 0, NULL,
+                      "shape 'layered': deps (%" PRId64
+                      ") must not exceed width (%" PRId64
+                      "): each task depends on that many distinct tasks of "
+                      "the layer before",
+                      values[2], values[1]);
+        return DR_ERANGE;
     }
     if (strcmp(s->name, "layered") == 0 && values[3] > values[4]) {
         dr__error_set(err, DR_ERANGE, NULL, 0, 0, NULL,

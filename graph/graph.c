@@ -220,6 +220,10 @@ const char *dr_graph_name(const dr_graph *g) { return g->name ? g->name : ""; }
 
 int dr__graph_name_from_source(dr_graph *g, const char *source,
                                const char *fallback) {
+    /* A graph read from standard input is "stdin" (its outputs go to
+     * dagrun-out/stdin/), whatever its format. */
+    if (source != NULL && strcmp(source, "<stdin>") == 0)
+        return dr_graph_set_name(g, "stdin");
     if (source == NULL || source[0] == '<' || source[0] == '\0')
         return fallback[0] ? dr_graph_set_name(g, fallback) : 0;
     const char *base = strrchr(source, '/');

@@ -102,9 +102,15 @@ void dr__error_setv(dr_error *err, int code, const char *source, int line,
 json_t *dr__json_load_run_file(const char *path, const char *what,
                                dr_error *err);
 
+/* The JSON_REAL_PRECISION that prints every real inside v (any depth) with
+ * the fewest significant digits that read back as exactly the same double:
+ * the most any of them needs, 1..17.  Can't fail. */
+int dr__json_real_precision(const json_t *v);
+
 /* Names g after the base name of `source` without its extension
- * ("data/rand0000.stg" -> "rand0000"); `fallback` ("" for none) when the
- * source is "<stdin>", "<string>" or empty.  Returns 0 or DR_ENOMEM. */
+ * ("data/rand0000.stg" -> "rand0000"), "stdin" when the source is
+ * "<stdin>", and `fallback` ("" for none) when it is "<string>" or empty.
+ * Returns 0 or DR_ENOMEM. */
 int dr__graph_name_from_source(dr_graph *g, const char *source,
                                const char *fallback);
 /* 1 when task t runs a command (argv or shell): a process of its own, with

@@ -70,6 +70,10 @@ typedef struct loader {
                                  expanded args), so far */
     strbuf sb;
     char msg[DR_ERROR_TEXT_LENGTH];
+    /* While locating a cycle's dependency entry (dep_entry), add_edge adds
+     * nothing and only notes whether the entry names task `probe`. */
+    dr_task probe;
+    int probe_hit;
 } loader;
 
 static const char *const top_keys[] = {"dagrun", "name",  "description",
@@ -759,13 +763,19 @@ static int read_spec(loader *L, size_t k, const json_t *obj,
         if (!dr_builtin_exists(ts->op) &&
             dr_ops_find(ops, ts->op, &ts->fn, &ts->fn_data) != 0) {
             const char *near = closest_op(ts->op, ops);
+            /* Ops are the builtins, the registered C functions and what
+             * plugins add: a graph written for a plugin and run without it
+             * is told where its ops would come from. */
             if (near != NULL)
                 fail_task(L, DR_ENOOP, k, pattern, "op", NO_INDEX,
-                          "unknown op '%s' (did you mean '%s'?)", ts->op, near);
+                          "unknown op '%s' (did you mean '%s'? other ops come "
+                          "from a plugin: --plugin LIB.so)",
+                          ts->op, near);
             else
                 fail_task(L, DR_ENOOP, k, pattern, "op", NO_INDEX,
                           "unknown op '%s' (builtins: noop, sleep, spin, pi, "
-                          "sum, mean, min, max, count, fail%s)",
+                          "sum, mean, min, max, count, fail%s; other ops "
+                          "come from a plugin: --plugin LIB.so)",
                           ts->op,
                           dr_ops_count(ops) ? "; or a registered op" : "");
             return -1;
@@ -1141,6 +1151,10 @@ static json_t *family(loader *L, const char *pattern) {
 }
 
 static int add_edge(loader *L, size_t k, size_t j, dr_task t, dr_task d) {
+    if (L->probe != DR_TASK_NONE) {
+        L->probe_hit |= d == L->probe;
+        return 0;
+    }
     if (d == t) {
         fail_task(L, DR_EINVAL, k, dr_task_key(L->g, t), "deps", j,
                   "depends on itself");
@@ -1335,19 +1349,57 @@ static int check_top(loader *L, json_t *root) {
     return 0;
 }
 
+/*
+ * Which entry of the "deps" of task t's template makes t depend on d: the
+ * template's range variables are set to t's values and each entry is
+ * expanded again (add_one_dep) with add_edge only probing.  The file loaded
+ * once already, so nothing here fails anew.  Returns the index, or
+ * NO_INDEX when no entry names d.
+ */
+static size_t dep_entry(loader *L, dr_task t, dr_task d) {
+    size_t k = template_of(L, t, L->ntmpl);
+    json_t *obj = json_array_get(L->tasks, k);
+    json_t *deps = json_object_get(obj, "deps");
+    range r;
+    if (parse_range(L, k, obj, json_string_value(json_object_get(obj, "id")),
+                    &r) != 0)
+        return NO_INDEX;
+    range_start(L, &r);
+    for (dr_task u = L->first[k]; u < t; u++)
+        range_next(L, &r);
+    size_t j, found = NO_INDEX;
+    json_t *dep;
+    L->probe = d;
+    json_array_foreach(deps, j, dep) {
+        L->probe_hit = 0;
+        if (add_one_dep(L, k, j, t, dep) == 0 && L->probe_hit) {
+            found = j;
+            break;
+        }
+    }
+    L->probe = DR_TASK_NONE;
+    L->nscope = L->nparams;
+    return found;
+}
+
+/* Validates the graph.  A cycle is reported at the entry of "deps" that
+ * closes it: the dependency of the task the message starts with on the
+ * last task before it (`a -> b -> c -> a`: a's entry naming c), else at
+ * that task's id. */
 static int finish(loader *L) {
     dr_error local;
     dr_error_clear(&local);
-    int rc = dr_graph_validate(L->g, &local);
+    dr_task first = DR_TASK_NONE, dep = DR_TASK_NONE;
+    int rc = dr__graph_validate_at(L->g, &local, &first, &dep);
     if (rc == 0)
         return 0;
     int line = 0, col = 0;
-    dr_task first =
-        local.task[0] ? dr_graph_find(L->g, local.task) : DR_TASK_NONE;
     if (first != DR_TASK_NONE) {
         size_t k = template_of(L, first, L->ntmpl);
+        size_t j = dep != DR_TASK_NONE ? dep_entry(L, first, dep) : NO_INDEX;
         dr__json_step path[4];
-        size_t npath = task_path(path, k, "id", NO_INDEX);
+        size_t npath = j != NO_INDEX ? task_path(path, k, "deps", j)
+                                     : task_path(path, k, "id", NO_INDEX);
         dr__json_locate(L->text, L->len, path, npath, &line, &col);
     }
     dr__error_set(L->err, rc, L->source, line, col,
@@ -1374,6 +1426,7 @@ dr_graph *dr__load_json(json_t *root, const char *text, size_t len,
     limits = dr__limits_or_defaults(limits);
     loader L;
     memset(&L, 0, sizeof(L));
+    L.probe = DR_TASK_NONE;
     L.text = text;
     L.len = len;
     L.source = source;

@@ -10,12 +10,15 @@
  *
  * dr_graph_save and dr_graph_to_text write one task per line: a million-task
  * file stays readable with grep and diff, and is a third the size of a fully
- * indented one.  dr_graph_save refuses a text past the byte limit on graph
- * files (DAGRUN_MAX_GRAPH_BYTES), so whatever dagrun saves it can load.
+ * indented one.  Reals (costs, op arguments) are written with the fewest
+ * digits that read back as the same double.  dr_graph_save refuses a text past
+ * the byte limit on graph files (DAGRUN_MAX_GRAPH_BYTES), so whatever dagrun
+ * saves it can load.
  */
 #include "formats_internal.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -221,8 +224,47 @@ static void put(text *b, const char *s, size_t n) {
     b->len += n;
 }
 
+/* The fewest significant digits (1..17) that print x so that it reads back
+ * as exactly x: 0.054023 stays 0.054023, not 0.054023000000000002, and
+ * 0.30000000000000004 keeps every digit. */
+static int shortest_digits(double x) {
+    char text[40];
+    for (int p = 1; p < 17; p++) {
+        snprintf(text, sizeof(text), "%.*g", p, x);
+        if (strtod(text, NULL) == x)
+            return p;
+    }
+    return 17;
+}
+
+int dr__json_real_precision(const json_t *v) {
+    int p = 1;
+    if (json_is_real(v))
+        return shortest_digits(json_real_value(v));
+    if (json_is_array(v)) {
+        size_t i;
+        json_t *item;
+        json_array_foreach(v, i, item) {
+            int q = dr__json_real_precision(item);
+            p = q > p ? q : p;
+        }
+    } else if (json_is_object(v)) {
+        const char *key;
+        json_t *item;
+        json_object_foreach((json_t *)v, key, item) {
+            int q = dr__json_real_precision(item);
+            p = q > p ? q : p;
+        }
+    }
+    return p;
+}
+
+/* Reals with the digits that read back exactly (jansson takes one
+ * precision per dump: the most any real of `v` needs). */
 static void put_json(text *b, const json_t *v, size_t flags) {
-    char *s = json_dumps(v, JSON_ENCODE_ANY | JSON_PRESERVE_ORDER | flags);
+    char *s =
+        json_dumps(v, JSON_ENCODE_ANY | JSON_PRESERVE_ORDER | flags |
+                          JSON_REAL_PRECISION(dr__json_real_precision(v)));
     if (s == NULL) {
         b->failed = 1;
         return;

@@ -25,8 +25,9 @@
  *  - Tasks get no operation (DR_OP_NONE) and no file lists: the files named
  *    in a trace do not exist on this machine, and the scheduler must not wait
  *    for them.
- *  - Graph name from the top-level "name" (else the file's base name, as for
- *    the other formats), description from "description".
+ *  - Graph name from the top-level "name" without a trailing ".json"
+ *    (generators name instances after their file), else the file's base
+ *    name, as for the other formats; description from "description".
  *
  * Semantic errors name the task and, through dr__json_locate, the
  * line:column of the offending value in the original text; a cycle is
@@ -39,7 +40,9 @@
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 typedef struct wf_reader {
     const char *text;
@@ -110,6 +113,23 @@ static json_t *task_list(wf_reader *r, json_t *root) {
         }
     }
     return tasks;
+}
+
+/* WfCommons generators name an instance after the file they write it to
+ * ("chain-5-...-1683736566.json"): the graph's name is that without the
+ * ".json", as for a name taken from a file name, so that outputs go to
+ * dagrun-out/chain-5-...-1683736566/. */
+static int set_name(dr_graph *g, const char *name) {
+    size_t len = strlen(name);
+    if (len > 5 && strcasecmp(name + len - 5, ".json") == 0) {
+        char *stem = strndup(name, len - 5);
+        if (stem == NULL)
+            return DR_ENOMEM;
+        int rc = dr_graph_set_name(g, stem);
+        free(stem);
+        return rc;
+    }
+    return dr_graph_set_name(g, name);
 }
 
 /* Reads a task's runtime into its cost; `list` names where the entry is. */
@@ -311,7 +331,7 @@ dr_graph *dr__load_wfcommons(json_t *root, const char *text, size_t len,
     json_t *name = json_object_get(root, "name");
     json_t *desc = json_object_get(root, "description");
     if ((json_is_string(name)
-             ? dr_graph_set_name(g, json_string_value(name))
+             ? set_name(g, json_string_value(name))
              : dr__graph_name_from_source(g, source, "wfcommons")) != 0 ||
         (json_is_string(desc) &&
          dr_graph_set_description(g, json_string_value(desc)) != 0))

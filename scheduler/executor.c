@@ -164,7 +164,7 @@ struct exec {
     uint8_t *skip_seen;  /* (lock) per task: skipped, inputs released; made
                             at the first failure */
     result *results;     /* per task; see the top comment for who touches it */
-    size_t live, live_bytes; /* (lock) */
+    size_t live_bytes;   /* (lock) */
 
     slot *slots;
     unsigned nslots;
@@ -287,16 +287,14 @@ static int result_held(const result *r) {
     return r->ptr != NULL || (r->json != NULL && !json_is_null(r->json));
 }
 
-/* (lock) Keeps t's result and updates the peak figures. */
+/* (lock) Keeps t's result and updates the peak of bytes held (the peak
+ * count of results is metrics.c's, from the attempt list). */
 static void keep_result(exec *x, dr_task t, result *r) {
     x->results[t] = *r;
     memset(r, 0, sizeof *r);
     if (!result_held(&x->results[t]))
         return;
-    x->live++;
     x->live_bytes += x->results[t].size;
-    if (x->live > x->run->peak_live_results)
-        x->run->peak_live_results = x->live;
     if (x->live_bytes > x->run->peak_live_bytes)
         x->run->peak_live_bytes = x->live_bytes;
 }
@@ -304,10 +302,8 @@ static void keep_result(exec *x, dr_task t, result *r) {
 /* (lock) */
 static void release_result(exec *x, dr_task t) {
     result *r = &x->results[t];
-    if (result_held(r)) {
-        x->live--;
+    if (result_held(r))
         x->live_bytes -= r->size;
-    }
     result_free(r);
 }
 

@@ -221,3 +221,31 @@ done:
     free(seen);
     return rc;
 }
+
+json_t *dr__chain_json(const dr_run *run, const dr__chain_step *steps,
+                       size_t n) {
+    json_t *list = json_array();
+    for (size_t i = 0; i < n && list != NULL; i++) {
+        const dr__attempt *a = &run->attempts[steps[i].attempt];
+        json_t *step =
+            json_pack("{s:s, s:I, s:f, s:f, s:s}", "task",
+                      dr_task_key(run->graph, a->task), "worker",
+                      (json_int_t)a->worker, "start", a->start, "end", a->end,
+                      "via", dr__via_name(steps[i].via));
+        if (step == NULL || json_array_append_new(list, step) != 0) {
+            json_decref(list);
+            return NULL;
+        }
+    }
+    return list;
+}
+
+json_t *dr__run_chain_json(const dr_run *run) {
+    dr__chain_step *steps;
+    size_t n;
+    if (dr__run_makespan_chain(run, &steps, &n) != 0)
+        return NULL;
+    json_t *list = dr__chain_json(run, steps, n);
+    free(steps);
+    return list;
+}

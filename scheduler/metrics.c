@@ -28,15 +28,20 @@
 
 typedef struct metrics {
     double makespan, work, span, parallelism, lower_bound, over_bound;
-    double utilization, avg_running;
+    double busy;               /* worker-seconds running attempts, any status */
+    double utilization;        /* busy / (P x makespan) */
+    double useful_utilization; /* work / (P x makespan) */
+    double lost;               /* busy - work: attempts that did not succeed */
+    double avg_running;
     size_t max_running;
+    size_t peak_live; /* most results held at once (live_results) */
     dr_task *path;
     size_t path_len;
     double *prof_t, *prof_v;
     size_t nprof;
     int prof_exact;
     uint32_t *w_tasks;
-    double *w_busy, *w_last;
+    double *w_busy, *w_useful, *w_last;
     double ready_while_idle, lat_mean, lat_median, lat_max;
     double dispatch_mean; /* overhead per task: see compute_dispatch */
     size_t dispatches;
@@ -108,10 +113,17 @@ static void metrics_free(metrics *m) {
     free(m->prof_v);
     free(m->w_tasks);
     free(m->w_busy);
+    free(m->w_useful);
     free(m->w_last);
 }
 
-/* Longest path by measured durations (last ok attempt; 0 when none). */
+/* Longest path by measured durations (last ok attempt; 0 when none).  The
+ * path ends at the first task in topological order with the longest
+ * distance, and each task's predecessor is its first dependency with the
+ * longest distance: the rules of the DAG diagram (viz/dag_plan.c), so both
+ * name the same path.  A task that did not succeed weighs 0 and so never
+ * ends the path (its dependency, earlier in topological order, is as
+ * long); after an interrupted run the path runs over what finished. */
 static int compute_span(const dr_run *run, metrics *m) {
     const dr_graph *g = run->graph;
     size_t n = dr_graph_ntasks(g);
@@ -130,7 +142,7 @@ static int compute_span(const dr_run *run, metrics *m) {
         if (a->status == DR__ATTEMPT_OK)
             dur[a->task] = a->end - a->start;
     }
-    dr_task best = 0;
+    dr_task best = topo[0];
     for (size_t i = 0; i < n; i++) {
         dr_task t = topo[i];
         size_t nd;
@@ -143,10 +155,9 @@ static int compute_span(const dr_run *run, metrics *m) {
                 pred[t] = d[j];
             }
         dp[t] = before + dur[t];
-    }
-    for (dr_task t = 1; t < n; t++)
         if (dp[t] > dp[best])
             best = t;
+    }
     m->span = dp[best];
     size_t len = 0;
     /* Nothing took measurable time (nothing succeeded, or only zero-length
@@ -268,6 +279,8 @@ static int compute_sweep(const dr_run *run, metrics *m) {
         if (a->worker < P) {
             m->w_tasks[a->worker]++;
             m->w_busy[a->worker] += a->end - a->start;
+            if (a->status == DR__ATTEMPT_OK)
+                m->w_useful[a->worker] += a->end - a->start;
             if (a->end > m->w_last[a->worker])
                 m->w_last[a->worker] = a->end;
         }
@@ -313,6 +326,7 @@ static int compute_sweep(const dr_run *run, metrics *m) {
     }
     free(ev);
     m->prof_exact = 1;
+    m->busy = busy_total;
     m->avg_running = m->makespan > 0 ? busy_total / m->makespan : 0;
     if (rc == 0 && m->nprof > DR_PROFILE_MAX_STEPS)
         rc = resample_profile(m);
@@ -372,6 +386,88 @@ static int compute_dispatch(const dr_run *run, metrics *m) {
     return 0;
 }
 
+/* When task t's result is no longer needed: the latest "done" instant of
+ * its dependents (done[] in topological order), INFINITY when one never
+ * ran or the run keeps it (sinks, --output). */
+static double release_time(const dr_run *run, const double *done, dr_task t) {
+    if (run->keep[t])
+        return INFINITY;
+    size_t ns;
+    const dr_task *s = dr_task_succs(run->graph, t, &ns);
+    double latest = -INFINITY;
+    for (size_t i = 0; i < ns; i++)
+        latest = fmax(latest, done[s[i]]);
+    return latest;
+}
+
+/*
+ * Peak live results, for real and simulated runs alike, from the attempt
+ * list and the task states (docs/scheduling.md, "peak live results"): the
+ * result of a task that succeeded (whatever it is: a JSON value, null
+ * included, a pointer, a command's standard output) is live from the end
+ * of its successful attempt until its last dependent is done -- has ended
+ * (well or not) or was skipped -- and until the end of the run when the run
+ * keeps it or a dependent never ran.  At one instant results produced count
+ * before results released, so a task's output and its inputs count
+ * together, as they are held together when it ends.  A skipped task is done
+ * when the first failure above it ended.  Returns 0 or DR_ENOMEM.
+ */
+static int compute_live(const dr_run *run, metrics *m) {
+    const dr_graph *g = run->graph;
+    size_t n = dr_graph_ntasks(g);
+    const dr_task *topo = dr_graph_topo_order(g);
+    if (n == 0)
+        return 0;
+    double *done = malloc(n * sizeof(*done));
+    sweep_ev *ev = malloc(2 * n * sizeof(*ev));
+    if (done == NULL || ev == NULL || topo == NULL) {
+        free(done), free(ev);
+        return DR_ENOMEM;
+    }
+    for (size_t i = 0; i < n; i++) {
+        dr_task t = topo[i];
+        int32_t last = run->last[t];
+        done[t] = INFINITY;
+        if (run->state[t] == DR_STATE_SKIPPED) {
+            size_t nd;
+            const dr_task *d = dr_task_deps(g, t, &nd);
+            for (size_t j = 0; j < nd; j++)
+                if (run->state[d[j]] != DR_STATE_OK)
+                    done[t] = fmin(done[t], done[d[j]]);
+        } else if (run->state[t] != DR_STATE_PENDING && last >= 0 &&
+                   (size_t)last < run->nattempts) {
+            done[t] = run->attempts[last].end;
+        }
+    }
+    size_t nev = 0;
+    for (size_t t = 0; t < n; t++)
+        if (run->state[t] == DR_STATE_OK && done[t] < INFINITY)
+            ev[nev++] = (sweep_ev){done[t], 1};
+    for (size_t t = 0; t < n; t++)
+        if (run->state[t] == DR_STATE_OK && done[t] < INFINITY) {
+            double r = release_time(run, done, (dr_task)t);
+            if (r < INFINITY)
+                ev[nev++] = (sweep_ev){fmax(r, done[t]), 0};
+        }
+    free(done);
+    /* Stable: at equal instants the productions, put first, stay first. */
+    if (sort_events(ev, nev) != 0) {
+        free(ev);
+        return DR_ENOMEM;
+    }
+    size_t live = 0;
+    for (size_t i = 0; i < nev; i++) {
+        if (ev[i].kind)
+            live++;
+        else
+            live--;
+        if (live > m->peak_live)
+            m->peak_live = live;
+    }
+    free(ev);
+    return 0;
+}
+
 static int compute(const dr_run *run, metrics *m) {
     memset(m, 0, sizeof(*m));
     unsigned P = run->workers ? run->workers : 1;
@@ -389,9 +485,11 @@ static int compute(const dr_run *run, metrics *m) {
     }
     m->w_tasks = calloc(P, sizeof(*m->w_tasks));
     m->w_busy = calloc(P, sizeof(*m->w_busy));
+    m->w_useful = calloc(P, sizeof(*m->w_useful));
     m->w_last = calloc(P, sizeof(*m->w_last));
-    if (m->w_tasks == NULL || m->w_busy == NULL || m->w_last == NULL ||
-        compute_span(run, m) != 0 || compute_sweep(run, m) != 0 ||
+    if (m->w_tasks == NULL || m->w_busy == NULL || m->w_useful == NULL ||
+        m->w_last == NULL || compute_span(run, m) != 0 ||
+        compute_sweep(run, m) != 0 || compute_live(run, m) != 0 ||
         compute_dispatch(run, m) != 0 ||
         dr__run_makespan_chain(run, &m->chain, &m->chain_len) != 0) {
         metrics_free(m);
@@ -402,7 +500,11 @@ static int compute(const dr_run *run, metrics *m) {
     m->parallelism = m->span > 0 ? m->work / m->span : 0;
     m->lower_bound = fmax(m->span, m->work / P);
     m->over_bound = m->lower_bound > 0 ? m->makespan / m->lower_bound : 0;
-    m->utilization = m->makespan > 0 ? m->work / (P * m->makespan) : 0;
+    /* A worker running an attempt is busy, whether the attempt succeeds or
+     * not; the useful share counts successful attempts only. */
+    m->utilization = m->makespan > 0 ? m->busy / (P * m->makespan) : 0;
+    m->useful_utilization = m->makespan > 0 ? m->work / (P * m->makespan) : 0;
+    m->lost = fmax(0, m->busy - m->work);
     return 0;
 }
 
@@ -419,24 +521,6 @@ static json_t *task_list(const dr_run *run, int state) {
         if (run->state[t] == state)
             json_array_append_new(list,
                                   json_string(dr_task_key(run->graph, t)));
-    return list;
-}
-
-/* summary.json `makespan_chain`: one object per step, first step first. */
-static json_t *chain_json(const dr_run *run, const metrics *m) {
-    json_t *list = json_array();
-    for (size_t i = 0; i < m->chain_len && list != NULL; i++) {
-        const dr__attempt *a = &run->attempts[m->chain[i].attempt];
-        json_t *step =
-            json_pack("{s:s, s:I, s:f, s:f, s:s}", "task",
-                      dr_task_key(run->graph, a->task), "worker",
-                      (json_int_t)a->worker, "start", a->start, "end", a->end,
-                      "via", dr__via_name(m->chain[i].via));
-        if (step == NULL || json_array_append_new(list, step) != 0) {
-            json_decref(list);
-            return NULL;
-        }
-    }
     return list;
 }
 
@@ -473,11 +557,11 @@ json_t *dr_run_summary_json(const dr_run *run) {
     for (unsigned w = 0; w < run->workers && workers; w++) {
         double tail = run->makespan - m.w_last[w];
         json_array_append_new(
-            workers,
-            json_pack("{s:I, s:I, s:f, s:f, s:f}", "worker", (json_int_t)w,
-                      "tasks", (json_int_t)m.w_tasks[w], "busy", m.w_busy[w],
-                      "idle", run->makespan - m.w_busy[w], "idle_tail",
-                      tail > 0 ? tail : 0.0));
+            workers, json_pack("{s:I, s:I, s:f, s:f, s:f, s:f}", "worker",
+                               (json_int_t)w, "tasks", (json_int_t)m.w_tasks[w],
+                               "busy", m.w_busy[w], "useful", m.w_useful[w],
+                               "idle", run->makespan - m.w_busy[w], "idle_tail",
+                               tail > 0 ? tail : 0.0));
     }
     for (size_t i = 0; i < run->nfailures && failures; i++) {
         const dr__failure *f = &run->failures[i];
@@ -506,18 +590,21 @@ json_t *dr_run_summary_json(const dr_run *run) {
         m.lat_mean, "latency_median", m.lat_median, "latency_max", m.lat_max,
         "per_task", m.dispatch_mean, "dispatches", (json_int_t)m.dispatches,
         "task_median", m.task_median, "peak_live_results",
-        (json_int_t)run->peak_live_results, "peak_live_bytes",
+        (json_int_t)m.peak_live, "peak_live_bytes",
         (json_int_t)run->peak_live_bytes, "tasks",
         (json_int_t)dr_graph_ntasks(g), "succeeded", (json_int_t)m.succeeded,
         "failed", task_list(run, DR_STATE_FAILED), "failures", failures,
         "skipped", task_list(run, DR_STATE_SKIPPED), "interrupted",
         run->interrupted, "oversubscribed", oversubscribed(run));
     json_t *more = json_pack(
-        "{s:o, s:o, s:o, s:I, s:I}", "makespan_chain", chain_json(run, &m),
-        "interrupted_tasks", task_list(run, DR_STATE_INTERRUPTED), "not_run",
+        "{s:o, s:o, s:o, s:I, s:I, s:f, s:f, s:f, s:o, s:o}", "makespan_chain",
+        dr__chain_json(run, m.chain, m.chain_len), "interrupted_tasks",
+        task_list(run, DR_STATE_INTERRUPTED), "not_run",
         task_list(run, DR_STATE_PENDING), "tasks_without_cost",
         (json_int_t)run->tasks_without_cost, "cpu_tasks",
-        (json_int_t)run->cpu_tasks);
+        (json_int_t)run->cpu_tasks, "busy", m.busy, "busy_failed", m.lost,
+        "useful_utilization", m.useful_utilization, "params",
+        dr__run_params_json(run), "params_set", dr__run_params_set_json(run));
     metrics_free(&m);
     if (root == NULL || rest == NULL || more == NULL ||
         json_object_update(root, rest) != 0 ||
@@ -567,16 +654,31 @@ static const char *fmt_time(char *buf, size_t len, double s) {
 
 #define T(x) fmt_time((char[32]){0}, 32, (x))
 
+/* Task ids, graph names and failure reasons come from the graph or the
+ * tasks and may hold escape sequences or newlines: on a terminal they are
+ * written as dr__safe_text makes them (graph/escape.c).  summary.json and
+ * trace.json keep them exact. */
+static void put_safe(FILE *out, const char *s) {
+    char *t = dr__safe_text(s, strlen(s), 0);
+    fputs(t != NULL ? t : "?", out);
+    free(t);
+}
+
+static void put_key(FILE *out, const dr_run *run, dr_task t) {
+    put_safe(out, dr_task_key(run->graph, t));
+}
+
 /* Prints at most `max` keys of `state`, then "and N more". */
 static void print_keys(const dr_run *run, FILE *out, int state, size_t max) {
     size_t n = dr_graph_ntasks(run->graph), shown = 0, total = 0;
     for (size_t t = 0; t < n; t++) {
         if (run->state[t] != state)
             continue;
-        if (shown < max)
-            fprintf(out, "%s%s", shown ? ", " : "    ",
-                    dr_task_key(run->graph, t)),
-                shown++;
+        if (shown < max) {
+            fputs(shown ? ", " : "    ", out);
+            put_key(out, run, t);
+            shown++;
+        }
         total++;
     }
     if (total > shown)
@@ -591,18 +693,19 @@ static void print_keys(const dr_run *run, FILE *out, int state, size_t max) {
 
 static void print_critical_path(const dr_run *run, const metrics *m,
                                 FILE *out) {
-    const dr_graph *g = run->graph;
     fprintf(out,
-            "  Critical path of the graph (%zu task%s, dependencies only): ",
-            m->path_len, m->path_len == 1 ? "" : "s");
+            "  Critical path of the graph (%zu task%s, dependencies only%s): ",
+            m->path_len, m->path_len == 1 ? "" : "s",
+            run->interrupted ? ", over the tasks that finished" : "");
     for (size_t i = 0; i < m->path_len; i++) {
         if (i == SHOWN_HEAD && m->path_len > SHOWN_MAX) {
-            fprintf(out, " -> ... (%zu more) -> %s",
-                    m->path_len - SHOWN_HEAD - 1,
-                    dr_task_key(g, m->path[m->path_len - 1]));
+            fprintf(out, " -> ... (%zu more) -> ",
+                    m->path_len - SHOWN_HEAD - 1);
+            put_key(out, run, m->path[m->path_len - 1]);
             break;
         }
-        fprintf(out, "%s%s", i ? " -> " : "", dr_task_key(g, m->path[i]));
+        fputs(i ? " -> " : "", out);
+        put_key(out, run, m->path[i]);
     }
     fputc('\n', out);
 }
@@ -610,7 +713,7 @@ static void print_critical_path(const dr_run *run, const metrics *m,
 /* One chain step: "key", or "key (attempt 2)" for a retry. */
 static void print_step(const dr_run *run, const dr__chain_step *st, FILE *out) {
     const dr__attempt *a = &run->attempts[st->attempt];
-    fprintf(out, "%s", dr_task_key(run->graph, a->task));
+    put_key(out, run, a->task);
     if (a->attempt > 1)
         fprintf(out, " (attempt %u)", (unsigned)a->attempt);
 }
@@ -641,6 +744,22 @@ static void print_chain(const dr_run *run, const metrics *m, FILE *out) {
     fputc('\n', out);
 }
 
+/* "  Parameters: chunks=4 (--set), n=1000000, workers=2". */
+static void print_params(const dr_run *run, FILE *out) {
+    const dr_graph *g = run->graph;
+    size_t np = dr_graph_nparams(g);
+    if (np == 0)
+        return;
+    fputs("  Parameters: ", out);
+    for (size_t i = 0; i < np; i++) {
+        fputs(i ? ", " : "", out);
+        put_safe(out, dr_graph_param_name(g, i));
+        fprintf(out, "=%lld%s", (long long)dr_graph_param_value(g, i),
+                run->param_set != NULL && run->param_set[i] ? " (--set)" : "");
+    }
+    fputc('\n', out);
+}
+
 void dr_run_print_summary(const dr_run *run, FILE *out) {
     metrics m;
     if (compute(run, &m) != 0) {
@@ -650,10 +769,12 @@ void dr_run_print_summary(const dr_run *run, FILE *out) {
     const dr_graph *g = run->graph;
     size_t n = dr_graph_ntasks(g);
     unsigned P = run->workers;
-    fprintf(out, "%s run of '%s': %zu tasks on %u worker%s, policy %s%s\n",
-            run->simulated ? "Simulated" : "Real", dr_graph_name(g), n, P,
+    fprintf(out, "%s run of '", run->simulated ? "Simulated" : "Real");
+    put_safe(out, dr_graph_name(g));
+    fprintf(out, "': %zu tasks on %u worker%s, policy %s%s\n", n, P,
             P == 1 ? "" : "s", dr_policy_name(run->opts.policy),
             run->interrupted ? " (interrupted)" : "");
+    print_params(run, out);
     if (oversubscribed(run))
         fprintf(out,
                 "Note: %u workers on %u cores: %zu of the %zu tasks burn CPU "
@@ -702,6 +823,7 @@ void dr_run_print_summary(const dr_run *run, FILE *out) {
          * zero-length tasks): ratios of zeros would only mislead. */
         fprintf(out, "  (No task took measurable time: no critical path, "
                      "parallelism or bounds.)\n");
+
     else
         print_critical_path(run, &m, out);
     if (m.makespan > 0)
@@ -718,9 +840,15 @@ void dr_run_print_summary(const dr_run *run, FILE *out) {
             T(m.lower_bound), P, m.over_bound);
 after_bounds:
     fprintf(out,
-            "  Utilisation %.0f%%: the share of worker time spent "
-            "running tasks, T1 / (P x makespan).\n",
+            "  Utilisation %.0f%%: the share of worker time spent running "
+            "attempts, failed ones included, busy / (P x makespan).\n",
             100 * m.utilization);
+    if (m.lost > 0)
+        fprintf(out,
+                "  Useful %.0f%%: successful attempts only, T1 / (P x "
+                "makespan); %s of busy worker time went to attempts that "
+                "failed, timed out or were interrupted.\n",
+                100 * m.useful_utilization, T(m.lost));
     fprintf(out,
             "  Running tasks: at most %zu at once, %.2f on average "
             "(observed degree of parallelism).\n",
@@ -750,10 +878,11 @@ after_bounds:
                     share);
         }
     }
-    fprintf(out, "  Peak live results: %zu", run->peak_live_results);
+    fprintf(out, "  Peak live results: %zu", m.peak_live);
     if (run->peak_live_bytes)
-        fprintf(out, " (%zu bytes)", run->peak_live_bytes);
-    fprintf(out, ": most task results held at once for their dependents.\n");
+        fprintf(out, " (%zu bytes in memory)", run->peak_live_bytes);
+    fprintf(out, ": most task results held at once for their dependents "
+                 "(or kept to the end).\n");
 
     double tails = 0;
     for (unsigned w = 0; w < P; w++)
@@ -763,11 +892,12 @@ after_bounds:
             "task to the end (what an elastic pool could release).\n",
             T(tails));
     unsigned shown = P <= 32 ? P : 16;
-    fprintf(out, "\n  %-7s %8s %11s %11s %11s\n", "worker", "tasks", "busy",
-            "idle", "idle tail");
+    fprintf(out, "\n  %-7s %8s %11s %11s %11s %11s\n", "worker", "attempts",
+            "busy", "useful", "idle", "idle tail");
     for (unsigned w = 0; w < shown; w++)
-        fprintf(out, "  %-7u %8u %11s %11s %11s\n", w, m.w_tasks[w],
-                T(m.w_busy[w]), T(fmax(0, m.makespan - m.w_busy[w])),
+        fprintf(out, "  %-7u %8u %11s %11s %11s %11s\n", w, m.w_tasks[w],
+                T(m.w_busy[w]), T(m.w_useful[w]),
+                T(fmax(0, m.makespan - m.w_busy[w])),
                 T(fmax(0, m.makespan - m.w_last[w])));
     if (shown < P)
         fprintf(out, "  ... %u more workers (see summary.json)\n", P - shown);
@@ -776,8 +906,11 @@ after_bounds:
         fprintf(out, "\nFailed tasks:\n");
         for (size_t i = 0; i < run->nfailures; i++) {
             const dr__failure *f = &run->failures[i];
-            fprintf(out, "  %s: %s (after %u attempt%s)\n",
-                    dr_task_key(g, f->task), f->reason, f->attempts,
+            fputs("  ", out);
+            put_key(out, run, f->task);
+            fputs(": ", out);
+            put_safe(out, f->reason != NULL ? f->reason : "");
+            fprintf(out, " (after %u attempt%s)\n", f->attempts,
                     f->attempts == 1 ? "" : "s");
             if (f->stderr_tail != NULL && f->stderr_tail[0]) {
                 const char *s = f->stderr_tail;

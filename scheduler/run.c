@@ -94,10 +94,51 @@ dr_run *dr__run_create(dr_graph *g, const dr_run_options *opts,
         if (t != DR_TASK_NONE)
             run->keep[t] = 1;
     }
-    /* The keys are borrowed only for the call that created the run. */
+    size_t np = dr_graph_nparams(g);
+    for (size_t i = 0; opts != NULL && i < opts->nparams_set; i++)
+        for (size_t p = 0; p < np; p++)
+            if (opts->params_set[i] != NULL &&
+                strcmp(opts->params_set[i], dr_graph_param_name(g, p)) == 0) {
+                if (run->param_set == NULL &&
+                    (run->param_set = calloc(np, 1)) == NULL) {
+                    dr_run_destroy(run);
+                    return NULL;
+                }
+                run->param_set[p] = 1;
+            }
+    /* The keys and names are borrowed only for the call that created the
+     * run. */
     run->opts.keep_results = NULL;
     run->opts.nkeep_results = 0;
+    run->opts.params_set = NULL;
+    run->opts.nparams_set = 0;
     return run;
+}
+
+json_t *dr__run_params_json(const dr_run *run) {
+    json_t *o = json_object();
+    for (size_t i = 0; o != NULL && i < dr_graph_nparams(run->graph); i++)
+        if (json_object_set_new(o, dr_graph_param_name(run->graph, i),
+                                json_integer((json_int_t)dr_graph_param_value(
+                                    run->graph, i))) != 0) {
+            json_decref(o);
+            return NULL;
+        }
+    return o;
+}
+
+json_t *dr__run_params_set_json(const dr_run *run) {
+    json_t *list = json_array();
+    for (size_t i = 0; list != NULL && run->param_set != NULL &&
+                       i < dr_graph_nparams(run->graph);
+         i++)
+        if (run->param_set[i] &&
+            json_array_append_new(
+                list, json_string(dr_graph_param_name(run->graph, i))) != 0) {
+            json_decref(list);
+            return NULL;
+        }
+    return list;
 }
 
 void dr_run_destroy(dr_run *run) {
@@ -119,6 +160,7 @@ void dr_run_destroy(dr_run *run) {
     free(run->last);
     free(run->keep);
     free(run->run_dir);
+    free(run->param_set);
     free(run);
 }
 
@@ -218,8 +260,26 @@ int dr__run_durations(const dr_graph *g, const dr_run_options *opts,
                       ? DR_ENOMEM
                       : dr__costs_from_trace(g, opts->costs_trace, duration,
                                              found, costs_busy, err);
-        for (size_t t = 0; rc >= 0 && t < n; t++)
+        /* Measured durations are scaled like costs (--cost-scale asks
+         * "what if every task took F times as long"), and must stay
+         * finite once scaled. */
+        for (size_t t = 0; rc >= 0 && t < n; t++) {
             guessed[t] &= !found[t];
+            if (!found[t])
+                continue;
+            double d = duration[t] * scale;
+            if (!isfinite(d)) {
+                dr__error_set(err, DR_ERANGE, opts->costs_trace, 0, 0,
+                              dr_task_key(g, (dr_task)t),
+                              "its measured duration, %g s times the cost "
+                              "scale %g (--cost-scale), is not a finite "
+                              "number of seconds",
+                              duration[t], scale);
+                rc = DR_ERANGE;
+                break;
+            }
+            duration[t] = d;
+        }
         free(found);
         if (rc < 0) {
             if (rc == DR_ENOMEM)

@@ -61,8 +61,13 @@ struct dr_run {
     uint8_t *keep; /* per task: 1 when its result is kept after
                       the run (sinks and opts.keep_results) */
 
-    size_t peak_live_results;
+    /* Bytes of the in-memory results (JSON values, pointers) held at once,
+     * at most; real runs only.  The peak count of live results is a metric
+     * of the attempt list (metrics.c), the same for both drivers. */
     size_t peak_live_bytes;
+    /* Per graph parameter (dr_graph_param_name order): 1 when it was set
+     * on the command line (opts.params_set); NULL when none was. */
+    uint8_t *param_set;
     char *run_dir; /* owned: where command logs went, or NULL */
 
     /* A simulation's tasks whose duration is the default cost 1 (no cost,
@@ -157,6 +162,20 @@ int dr__run_makespan_chain(const dr_run *run, dr__chain_step **steps,
                            size_t *n);
 /* "start", "dependency" or "worker" (summary.json `via`). */
 const char *dr__via_name(unsigned via);
+/* The chain as summary.json's (and trace otherData's) `makespan_chain`:
+ * `[{"task", "worker", "start", "end", "via"}, ...]`, first step first.  A
+ * new reference, or NULL on DR_ENOMEM.  dr__run_chain_json computes the
+ * chain first. */
+json_t *dr__chain_json(const dr_run *run, const dr__chain_step *steps,
+                       size_t n);
+json_t *dr__run_chain_json(const dr_run *run);
+
+/* The graph's parameters as used by the run, `{"name": value, ...}` in the
+ * graph's order, and the names of those set on the command line (`--set`,
+ * dr_run_options.params_set) as a list: summary.json and trace otherData
+ * `params`, `params_set`.  New references, or NULL on DR_ENOMEM (run.c). */
+json_t *dr__run_params_json(const dr_run *run);
+json_t *dr__run_params_set_json(const dr_run *run);
 
 /* The trace as JSON text, built one event at a time so a million-task
  * trace never exists as a jansson tree; the same content as

@@ -12,11 +12,9 @@
  * records them, so the trace, metrics and summary code cannot tell the two
  * apart except for the `simulated` flag.  Builtin `fail` tasks fail at the
  * end of their duration (message from their args), with retries and
- * --keep-going honoured, so failure handling can be rehearsed too.  Result
- * lifetimes are simulated for the peak-live-results figure: a result lives
- * from its task's end until its last dependent ends, [end, last end) (sinks'
- * and kept results until the end of the run); sizes are unknown, so peak
- * bytes is 0.
+ * --keep-going honoured, so failure handling can be rehearsed too.  The
+ * peak-live-results figure is computed from the attempts by metrics.c, as
+ * for a real run; sizes are unknown, so peak bytes is 0.
  */
 #include "graph_internal.h"
 #include "run_internal.h"
@@ -90,9 +88,8 @@ int dr__simulate(dr_run *run, dr__core *core, const double *duration,
     size_t n = dr_graph_ntasks(g), alloc = n ? n : 1;
     sim_heap heap = {malloc(run->workers * sizeof(sim_event)), 0};
     uint32_t *attempts = calloc(alloc, sizeof(*attempts));
-    uint32_t *pending = calloc(alloc, sizeof(*pending)); /* unfinished succs */
-    if (heap.e == NULL || attempts == NULL || pending == NULL) {
-        free(heap.e), free(attempts), free(pending);
+    if (heap.e == NULL || attempts == NULL) {
+        free(heap.e), free(attempts);
         dr__error_set(err, DR_ENOMEM, NULL, 0, 0, NULL, "out of memory");
         return DR_ENOMEM;
     }
@@ -108,18 +105,12 @@ int dr__simulate(dr_run *run, dr__core *core, const double *duration,
         }
     }
     if (fails == NULL) {
-        free(heap.e), free(attempts), free(pending);
+        free(heap.e), free(attempts);
         dr__error_set(err, DR_ENOMEM, NULL, 0, 0, NULL, "out of memory");
         return DR_ENOMEM;
     }
-    for (size_t t = 0; t < n; t++) {
-        size_t nd;
-        const dr_task *d = dr_task_deps(g, (dr_task)t, &nd);
-        for (size_t j = 0; j < nd; j++)
-            pending[d[j]]++;
+    for (size_t t = 0; t < n; t++)
         fails[t] = (uint8_t)is_fail_op(g, (dr_task)t);
-    }
-    size_t live = 0, peak = 0;
     uint64_t seq = 0;
     double now = 0;
     int rc = 0;
@@ -148,15 +139,6 @@ int dr__simulate(dr_run *run, dr__core *core, const double *duration,
             dr_task u = ev.task;
             if (!fails[u]) {
                 dr__core_finish(core, u, ev.worker, now);
-                /* Inputs are released before the output counts: results
-                 * live over [producer end, last consumer end). */
-                size_t nd;
-                const dr_task *d = dr_task_deps(g, u, &nd);
-                for (size_t j = 0; j < nd; j++)
-                    if (--pending[d[j]] == 0 && !run->keep[d[j]])
-                        live--;
-                if (++live > peak)
-                    peak = live;
                 continue;
             }
             int retries = dr_task_retries(g, u);
@@ -179,10 +161,9 @@ int dr__simulate(dr_run *run, dr__core *core, const double *duration,
 done:
     if (rc == DR_ENOMEM)
         dr__error_set(err, rc, NULL, 0, 0, NULL, "out of memory");
-    run->peak_live_results = peak;
     run->peak_live_bytes = 0;
     run->makespan = now;
-    free(heap.e), free(attempts), free(pending), free(fails);
+    free(heap.e), free(attempts), free(fails);
     return rc;
 }
 

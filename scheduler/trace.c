@@ -75,14 +75,20 @@ static json_t *attempt_event(const dr_run *run, const dr__groups *groups,
                      (a->end - a->start) * 1e6, "args", args);
 }
 
+/* The run's facts: what the Gantt chart's title says, the parameters the
+ * graph was made with, and the chain that set the makespan, so that a chart
+ * drawn from the trace alone outlines it (docs/trace-format.md). */
 static json_t *other_data(const dr_run *run) {
     json_t *o = json_pack(
-        "{s:s, s:s, s:s, s:I, s:s, s:I, s:b, s:f, s:I}", "tool", "dagrun",
-        "version", DAGRUN_VERSION_STRING, "graph", dr_graph_name(run->graph),
-        "workers", (json_int_t)run->workers, "policy",
-        dr_policy_name(run->opts.policy), "cores", (json_int_t)run->cores,
-        "simulated", run->simulated, "makespan_us", run->makespan * 1e6,
-        "tasks", (json_int_t)dr_graph_ntasks(run->graph));
+        "{s:s, s:s, s:s, s:I, s:s, s:I, s:b, s:f, s:I, s:o, s:o, s:o}", "tool",
+        "dagrun", "version", DAGRUN_VERSION_STRING, "graph",
+        dr_graph_name(run->graph), "workers", (json_int_t)run->workers,
+        "policy", dr_policy_name(run->opts.policy), "cores",
+        (json_int_t)run->cores, "simulated", run->simulated, "makespan_us",
+        run->makespan * 1e6, "tasks", (json_int_t)dr_graph_ntasks(run->graph),
+        "params", dr__run_params_json(run), "params_set",
+        dr__run_params_set_json(run), "makespan_chain",
+        dr__run_chain_json(run));
     /* A real run says whether other programs took CPU from it, so that a
      * replay of its durations (--costs) can warn. */
     if (o != NULL && !run->simulated &&

@@ -6,7 +6,8 @@
 #  3. builds with AddressSanitizer + UndefinedBehaviorSanitizer and runs every
 #     test again,
 #  4. builds with ThreadSanitizer and runs the scheduler tests,
-#  5. runs each loader's fuzzer briefly (when clang is present),
+#  5. runs each loader's fuzzer briefly (when clang is present), with its
+#     dictionary (tests/fuzz/<name>.dict) when it has one,
 #  6. checks that every C file is clang-formatted (scripts/format.sh).
 # Build trees go to build/, build-asan/, build-tsan/, build-fuzz/.
 set -eu
@@ -57,7 +58,13 @@ if command -v clang >/dev/null 2>&1 && [ -f tests/fuzz/CMakeLists.txt ]; then
         # corpus folder); the committed seeds are only read.
         scratch="build-fuzz/corpus-$name"
         mkdir -p "$scratch"
-        "$f" -max_total_time="${DAGRUN_FUZZ_SECONDS:-20}" -timeout=5 \
+        # A fuzzer's dictionary (tests/fuzz/<name>.dict: the format's
+        # keywords and punctuation) lets a short run get past the parser's
+        # first checks; fuzzers without one run without.
+        dict="tests/fuzz/${name#fuzz_}.dict"
+        set --
+        [ -f "$dict" ] && set -- -dict="$dict"
+        "$f" "$@" -max_total_time="${DAGRUN_FUZZ_SECONDS:-20}" -timeout=5 \
             -rss_limit_mb=2048 "$scratch" "$corpus" >/dev/null 2>build-fuzz/"$name".log \
             || { tail -40 build-fuzz/"$name".log; exit 1; }
     done

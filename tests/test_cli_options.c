@@ -1,8 +1,9 @@
 /*
  * Option errors and --help, for every subcommand: a mistyped option is one
  * line on stderr with "did you mean", every --help ends with the exit codes
- * that command can return (and the README's table agrees), and the columns
- * of every --help line up.
+ * that command can return (and the README's table agrees), the columns of
+ * every --help line up, every line fits 80 columns, and the options are one
+ * block under "Options:".
  *
  * The commands and their options are read from `dagrun --help` and each
  * command's --help, so a new command or option is covered without an edit
@@ -397,6 +398,62 @@ static void check_columns(const char *what, const char *help) {
         }
         line += len + (line[len] == '\n');
     }
+}
+
+/*
+ * Every line fits in 80 display columns, and every option line (an indent,
+ * then '-') sits in one block of indented lines that follows an "Options:"
+ * heading: no option is left after the prose, where nobody looks for it.
+ */
+static void check_layout(const char *what, const char *help) {
+    size_t lineno = 0, blocks = 0, block_start = 0;
+    int in_block = 0, block_has_options = 0, after_heading = 0;
+    const char *prev = NULL;
+    for (const char *line = help; *line; lineno++) {
+        size_t len = strcspn(line, "\n");
+        size_t indent = strspn(line, " ");
+        cr_expect_leq(columns(line, len), 80,
+                      "%s, line %zu: %zu columns (at most 80):\n%.*s", what,
+                      lineno + 1, columns(line, len), (int)len, line);
+        int indented = len > 0 && indent > 0;
+        if (indented && !in_block) {
+            in_block = 1;
+            block_has_options = 0;
+            block_start = lineno;
+            after_heading = prev != NULL && strncmp(prev, "Options:\n", 9) == 0;
+        } else if (!indented) {
+            in_block = 0;
+        }
+        if (indented && indent < len && line[indent] == '-') {
+            if (!block_has_options)
+                blocks++;
+            block_has_options = 1;
+            cr_expect(after_heading,
+                      "%s, line %zu: an option outside the block under "
+                      "\"Options:\" (its block starts at line %zu):\n%.*s",
+                      what, lineno + 1, block_start + 1, (int)len, line);
+        }
+        prev = line;
+        line += len + (line[len] == '\n');
+    }
+    cr_expect_eq(blocks, 1, "%s: options in %zu blocks, expected one:\n%s",
+                 what, blocks, help);
+}
+
+Test(cli_options, every_help_fits_80_columns_with_its_options_in_one_block) {
+    char *top = NULL;
+    cr_assert_eq(drt_cli(&top, NULL, "--help"), 0);
+    check_layout("dagrun --help", top);
+    free(top);
+    names cmds = commands();
+    for (size_t c = 0; c < cmds.n; c++) {
+        char *help = help_of(cmds.v[c]);
+        char *what = drt_fmt("dagrun %s --help", cmds.v[c]);
+        check_layout(what, help);
+        free(what);
+        free(help);
+    }
+    names_free(&cmds);
 }
 
 Test(cli_options, every_help_has_aligned_columns) {

@@ -7,6 +7,7 @@
 
 #include <criterion/criterion.h>
 #include <dagrun.h>
+#include <jansson.h>
 
 #include <math.h>
 #include <stdlib.h>
@@ -247,11 +248,18 @@ Test(generate, layered_tasks_depend_on_distinct_tasks_of_the_layer_before) {
     dr_graph_destroy(g);
 }
 
-Test(generate, layered_deps_beyond_the_width_take_the_whole_layer) {
-    dr_param p[] = {{"layers", 3}, {"width", 4}, {"deps", 9}};
+Test(generate, layered_deps_up_to_the_width_take_that_many) {
+    dr_param p[] = {{"layers", 3}, {"width", 4}, {"deps", 4}};
     dr_graph *g = gen_ok("layered", p, 3, 1, NULL);
     cr_assert_eq(dr_graph_nedges(g), 2 * 4 * 4);
     dr_graph_destroy(g);
+}
+
+Test(generate, layered_deps_beyond_the_width_are_refused) {
+    dr_param p[] = {{"layers", 3}, {"width", 4}, {"deps", 9}};
+    gen_fails("layered", p, 3, NULL, DR_ERANGE,
+              "shape 'layered': deps (9) must not exceed width (4): each "
+              "task depends on that many distinct tasks of the layer before");
 }
 
 Test(generate, same_seed_gives_an_equal_graph) {
@@ -453,6 +461,80 @@ Test(generate, help_names_every_shape_and_parameter) {
 /* --------------------------------------------------------------------- CLI
  * These need the JSON saver (graph/json_save.c), the loader and the
  * parameter parser (graph/expr.c). */
+
+/* `dagrun gen SHAPE ARGS -o FILE; dagrun analyze --json FILE` as a JSON
+ * object. */
+static json_t *analyze_generated(const char *args) {
+    char *dir = drt_tmpdir(), *out = NULL, *err = NULL;
+    int rc = drt_cli(NULL, &err, "gen %s -o '%s/g.json'", args, dir);
+    cr_assert_eq(rc, 0, "gen %s: exit %d: %s", args, rc, err);
+    free(err);
+    rc = drt_cli(&out, &err, "analyze --json '%s/g.json'", dir);
+    drt_rmtree(dir);
+    free(dir);
+    cr_assert_eq(rc, 0, "analyze of gen %s: exit %d: %s", args, rc, err);
+    json_error_t jerr;
+    json_t *a = json_loads(out, 0, &jerr);
+    cr_assert_not_null(a, "analyze --json: %s:\n%s", jerr.text, out);
+    free(out);
+    free(err);
+    return a;
+}
+
+/* What `gen --help` says of the tiled Cholesky (its count, work and span
+ * for every t) is what `dagrun analyze` finds in the graph it makes, t = 1
+ * included (one potrf: span 1, which 9t-10 alone gets wrong). */
+Test(gen_cli, cholesky_help_states_the_count_work_and_span_analyze_finds) {
+    char *help = NULL;
+    cr_assert_eq(drt_cli(&help, NULL, "gen --help"), 0);
+    cr_assert_not_null(
+        strstr(help, "t(t+1)(t+2)/6 tasks, work t^3, span max(1, 9t-10)."),
+        "gen --help states other formulas:\n%s", help);
+    free(help);
+    for (long t = 1; t <= 6; t++) {
+        char *args = drt_fmt("cholesky --set t=%ld", t);
+        json_t *a = analyze_generated(args);
+        double span = 9.0 * (double)t - 10.0;
+        if (span < 1)
+            span = 1;
+        cr_expect_eq(json_integer_value(json_object_get(a, "tasks")),
+                     t * (t + 1) * (t + 2) / 6, "t=%ld: tasks", t);
+        cr_expect_float_eq(json_number_value(json_object_get(a, "work")),
+                           (double)(t * t * t), 1e-9, "t=%ld: work", t);
+        cr_expect_float_eq(json_number_value(json_object_get(a, "span")), span,
+                           1e-9, "t=%ld: span %g, the help says %g", t,
+                           json_number_value(json_object_get(a, "span")), span);
+        json_decref(a);
+        free(args);
+    }
+}
+
+/* `deps` random tasks of the layer before, as the help says: every task
+ * past the first layer has exactly that many, up to the width; more is
+ * refused rather than quietly clamped. */
+Test(gen_cli, layered_makes_the_dependencies_its_help_states_or_refuses) {
+    char *help = NULL;
+    cr_assert_eq(drt_cli(&help, NULL, "gen --help"), 0);
+    cr_assert_not_null(strstr(help, "depends on `deps` (at most width)"), "%s",
+                       help);
+    free(help);
+    for (long deps = 0; deps <= 5; deps++) {
+        char *args = drt_fmt("layered --set layers=4 --set width=5 "
+                             "--set deps=%ld",
+                             deps);
+        json_t *a = analyze_generated(args);
+        cr_expect_eq(json_integer_value(json_object_get(a, "edges")),
+                     3 * 5 * deps, "deps=%ld", deps);
+        json_decref(a);
+        free(args);
+    }
+    char *err = NULL;
+    int rc = drt_cli(NULL, &err, "gen layered --set width=5 --set deps=6");
+    cr_expect_eq(rc, 2, "%s", err);
+    cr_expect_not_null(strstr(err, "deps (6) must not exceed width (5)"), "%s",
+                       err);
+    free(err);
+}
 
 static dr_graph *load_text(const char *text) {
     dr_error err;

@@ -337,7 +337,7 @@ Test(json, cycle_names_the_file_and_the_cycle) {
     cr_assert_null(load_str(text, NULL, 0, &err));
     cr_expect_eq(err.code, DR_ECYCLE);
     cr_expect_str_eq(err.text,
-                     "g.json:4:10: task 'a': cycle: a -> b -> c -> a");
+                     "g.json:4:24: task 'a': cycle: a -> b -> c -> a");
 }
 
 Test(json, locate_finds_values_through_escapes_and_unicode) {

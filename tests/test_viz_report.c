@@ -197,7 +197,7 @@ Test(viz_report, renders_in_headless_chromium_and_is_not_blank,
      .timeout = 240) {
     const char *browser = chromium();
     if (browser == NULL)
-        cr_skip_test("chromium is not installed (scripts/setup.sh installs "
+        cr_skip_test("chromium is missing (scripts/setup.sh --test installs "
                      "it): the report was not rendered");
     char *html = report("failed-trace.json", "failed-summary.json", 1);
     char *dir = drt_tmpdir();
@@ -379,7 +379,7 @@ Test(viz_report, timeline_in_the_report_matches_the_standalone_chart,
      .timeout = 300) {
     const char *browser = chromium();
     if (browser == NULL)
-        cr_skip_test("chromium is not installed (scripts/setup.sh installs "
+        cr_skip_test("chromium is missing (scripts/setup.sh --test installs "
                      "it): the report was not rendered");
     dr_graph *g = lecture();
     json_t *trace = load_json("lecture-trace.json");

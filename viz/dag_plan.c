@@ -89,6 +89,12 @@ static void critical_path(dr__dag *b, const dr_task *topo) {
         if (best == DR_TASK_NONE || dist[t] > dist[best])
             best = t;
     }
+    /* After a run in which nothing finished with a measurable time (an
+     * interrupted run, say) there is no critical path, as the summary says
+     * (scheduler/metrics.c, whose path is the same: first longest in
+     * topological order, first longest dependency). */
+    if (b->have_trace && best != DR_TASK_NONE && !(dist[best] > 0))
+        best = DR_TASK_NONE;
     for (dr_task t = best; t != DR_TASK_NONE; t = b->cp_prev[t])
         b->on_cp[t] = 1;
     free(dist);

@@ -356,9 +356,16 @@ static void legend(const dr__dag *b, Agraph_t *ag) {
     dr__buf_puts(&h, "<TABLE BORDER=\"0\" CELLBORDER=\"0\" CELLSPACING=\"2\" "
                      "CELLPADDING=\"2\"><TR><TD COLSPAN=\"2\" ALIGN=\"LEFT\">"
                      "<B>Legend</B></TD></TR>");
-    legend_row(&h, "BGCOLOR=\"" CP_RED "\"",
-               b->have_trace ? "critical path (longest by measured time)"
-                             : "critical path (longest by cost)");
+    size_t ncp = 0;
+    for (size_t t = 0; t < dr_graph_ntasks(b->g); t++)
+        ncp += b->on_cp[t];
+    if (ncp == 0 && b->have_trace)
+        legend_row(&h, "BGCOLOR=\"#FFFFFF\"",
+                   "no critical path: no task finished in measurable time");
+    else
+        legend_row(&h, "BGCOLOR=\"" CP_RED "\"",
+                   b->have_trace ? "critical path (longest by measured time)"
+                                 : "critical path (longest by cost)");
     if (b->color != DR__DAG_COLOR_NONE)
         legend_colours(b, &h);
     if (b->nfailed > 0)

@@ -13,7 +13,8 @@
  * attempts are hatched red, interrupted ones (running when a signal
  * stopped the run) hatched amber, each worker's idle tail (its last end to
  * the makespan) is shaded.  The chain of attempts that set the makespan
- * (summary.json "makespan_chain") is outlined, and consecutive steps are
+ * (summary.json "makespan_chain", else the trace's otherData copy of it)
+ * is outlined, and consecutive steps are
  * linked by an arc: solid when the step waited for a dependency, dashed
  * when it waited for a worker.  A summary without a chain (older versions)
  * gets the critical path's tasks outlined instead.  Legend entries appear
@@ -112,10 +113,14 @@ static int task_vs_attempt(const void *key, const void *elem) {
     return strcmp(key, (*(const dr__vattempt *const *)elem)->task);
 }
 
-/* Returns 0, or -1 when out of memory. */
+/* The summary's chain, else the trace's own (otherData.makespan_chain), so
+ * that a chart drawn from the trace alone outlines it too.  Returns 0, or
+ * -1 when out of memory. */
 static int chain_build(chain *c, const dr__vtrace *t, const json_t *summary) {
     memset(c, 0, sizeof(*c));
-    json_t *steps = json_object_get(summary, "makespan_chain");
+    const json_t *steps = json_object_get(summary, "makespan_chain");
+    if (!json_is_array(steps))
+        steps = t->chain;
     size_t n = json_array_size(steps);
     if (n == 0 || t->n == 0)
         return 0;

@@ -141,6 +141,44 @@ static void fact(dr__buf *b, const char *label, const char *value) {
     dr__buf_printf(b, "</b><span>%s</span></div>\n", label);
 }
 
+/* The parameters the graph was made with, in the header: "Parameters:
+ * workers=2, n=1000000, chunks=4 (--set)", from summary.json's `params` and
+ * `params_set`, else the trace's otherData (added with the summary's
+ * parameters; scheduler/metrics.c prints the same line).  Nothing when
+ * there are none; values that are not integers are left out. */
+static void put_params(dr__buf *b, const json_t *s, const dr__vtrace *t) {
+    const json_t *params = json_object_get(s, "params");
+    const json_t *set = json_object_get(s, "params_set");
+    if (!json_is_object(params)) {
+        params = t->params;
+        set = t->params_set;
+    }
+    if (!json_is_object(params) || json_object_size(params) == 0)
+        return;
+    dr__buf_puts(b, "<p class=\"rp-params\">Parameters: ");
+    const char *name;
+    json_t *value;
+    size_t shown = 0;
+    json_object_foreach((json_t *)params, name, value) {
+        if (!json_is_integer(value))
+            continue;
+        if (shown++ == 50) {
+            dr__buf_puts(b, ", \xE2\x80\xA6");
+            break;
+        }
+        int by_set = 0;
+        size_t i;
+        json_t *n;
+        json_array_foreach((json_t *)set, i, n) by_set |=
+            json_is_string(n) && strcmp(json_string_value(n), name) == 0;
+        dr__buf_puts(b, shown > 1 ? ", " : "");
+        dr__vbuf_xml(b, name);
+        dr__buf_printf(b, "=%lld%s", (long long)json_integer_value(value),
+                       by_set ? " (--set)" : "");
+    }
+    dr__buf_puts(b, "</p>");
+}
+
 /* A list of task ids from the summary, as "a, b, c" (the first 50). */
 static void put_ids(dr__buf *b, const json_t *list) {
     size_t n = json_array_size(list);
@@ -243,9 +281,10 @@ int dr__viz_report_html_with(const dr_graph *g, const dr__vtrace *trace,
     char v[128];
 
     /* What the trace alone says. */
-    double work = 0, makespan = t.makespan / 1e6;
+    double work = 0, busy = 0, makespan = t.makespan / 1e6;
     size_t ok = 0, failed_attempts = 0, interrupted_attempts = 0;
     for (size_t i = 0; i < t.n; i++) {
+        busy += t.a[i].dur / 1e6;
         if (t.a[i].status == DR__V_OK) {
             work += t.a[i].dur / 1e6;
             ok++;
@@ -275,9 +314,11 @@ int dr__viz_report_html_with(const dr_graph *g, const dr__vtrace *trace,
     dr__buf_puts(&b, "<header><p>dagrun " DAGRUN_VERSION_STRING
                      " run report</p><h1>");
     dr__vbuf_xml(&b, graph[0] ? graph : "run");
-    dr__buf_printf(&b, "</h1><p>%s run on %d worker%s</p></header>\n",
+    dr__buf_printf(&b, "</h1><p>%s run on %d worker%s</p>",
                    simulated ? "Simulated" : "Real", workers,
                    workers == 1 ? "" : "s");
+    put_params(&b, s, &t);
+    dr__buf_puts(&b, "</header>\n");
 
     /* Run facts. */
     dr__buf_puts(
@@ -355,12 +396,20 @@ int dr__viz_report_html_with(const dr_graph *g, const dr__vtrace *trace,
                isnan(lb) || lb <= 0 ? NAN : makespan / lb, "%.3f",
                "1.000 is a perfect schedule; above it is time lost to "
                "dependencies, idling or overhead.");
-    metric_num(&b, "Utilisation",
-               100 * fig(s, "utilization", 0, DBL_MAX,
-                         makespan > 0 ? work / (workers * makespan) : NAN),
-               "%.1f %%",
-               "T<sub>1</sub>/(P \xC2\xB7 makespan): the share of worker time "
-               "spent running tasks.");
+    /* A worker running a failing attempt is busy; the useful share counts
+     * successful attempts only (docs/scheduling.md, scheduler/metrics.c). */
+    double util = fig(s, "utilization", 0, DBL_MAX,
+                      makespan > 0 ? busy / (workers * makespan) : NAN);
+    double useful = fig(s, "useful_utilization", 0, DBL_MAX,
+                        makespan > 0 ? work / (workers * makespan) : NAN);
+    metric_num(&b, "Utilisation", 100 * util, "%.1f %%",
+               "busy/(P \xC2\xB7 makespan): the share of worker time spent "
+               "running attempts, failed ones included.");
+    if (useful < util)
+        metric_num(&b, "Useful utilisation", 100 * useful, "%.1f %%",
+                   "T<sub>1</sub>/(P \xC2\xB7 makespan): successful attempts "
+                   "only; the rest of the busy time went to attempts that "
+                   "failed, timed out or were interrupted.");
     {
         char mx[48], mean[48];
         fmt_num(mx, sizeof(mx), "%.0f", fig(s, "max_running", 0, 1e9, NAN));

@@ -166,6 +166,31 @@ int dr__vtrace_read_ex(const json_t *trace, const char *source, int max_workers,
         }
         if (k == 1)
             t->makespan = v;
+        json_t *chain = json_object_get(other, "makespan_chain");
+        if (chain != NULL && !json_is_null(chain)) {
+            size_t j;
+            json_t *st;
+            if (!json_is_array(chain)) {
+                dr__error_set(err, DR_EINVAL, source, 0, 0, NULL,
+                              "otherData.makespan_chain is not a list of "
+                              "steps");
+                return DR_EINVAL;
+            }
+            json_array_foreach(chain, j, st) {
+                dr__vstep step;
+                const char *why = dr__vstep_read(st, &step);
+                if (why != NULL) {
+                    dr__error_set(err, DR_EINVAL, source, 0, 0, NULL,
+                                  "otherData.makespan_chain[%zu]: %s", j, why);
+                    return DR_EINVAL;
+                }
+            }
+            t->chain = chain;
+        }
+        json_t *params = json_object_get(other, "params");
+        json_t *set = json_object_get(other, "params_set");
+        t->params = json_is_object(params) ? params : NULL;
+        t->params_set = json_is_array(set) ? set : NULL;
     }
     size_t n = json_array_size(events);
     t->a = calloc(n ? n : 1, sizeof(*t->a));
@@ -340,6 +365,9 @@ static const struct {
     {"lower_bound", 0, DBL_MAX},
     {"makespan_over_bound", 0, DBL_MAX},
     {"utilization", 0, DBL_MAX},
+    {"useful_utilization", 0, DBL_MAX},
+    {"busy", 0, DBL_MAX},
+    {"busy_failed", 0, DBL_MAX},
     {"max_running", 0, 1e9},
     {"avg_running", 0, 1e9},
     {"tasks", 0, 1e12},

@@ -51,6 +51,13 @@ typedef struct dr__vtrace {
     const char *graph, *policy; /* "" when unknown */
     int cores;                  /* 0 when unknown */
     int simulated;
+    /* otherData.makespan_chain (borrowed, steps checked as summary.json's
+     * are), NULL when the trace has none: the Gantt chart outlines it when
+     * no summary gives one. */
+    const json_t *chain;
+    /* otherData.params (an object) and params_set (a list), borrowed, NULL
+     * when absent or of another type: the report's header lists them. */
+    const json_t *params, *params_set;
 } dr__vtrace;
 
 /* The most workers a trace may have unless a reader raises it: the most

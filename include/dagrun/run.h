@@ -58,6 +58,13 @@ typedef struct dr_run_options {
      * sinks' (`--output KEY`); may be NULL.  Borrowed. */
     const char *const *keep_results;
     size_t nkeep_results;
+    /* Names of the graph parameters given on the command line (`--set
+     * NAME=VALUE`, dr_load_options.params), recorded as such in the
+     * summary and the trace (`params_set`) beside every parameter's final
+     * value (`params`, from the graph); may be NULL.  Names that are not
+     * parameters of the graph are ignored.  Borrowed for the call. */
+    const char *const *params_set;
+    size_t nparams_set;
 } dr_run_options;
 
 /* Fills defaults: workers 0, policy cp, cost_scale 1, everything else 0. */

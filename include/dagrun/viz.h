@@ -142,10 +142,11 @@ DR_EXTERN void dr_gantt_options_init(dr_gantt_options *o);
  * failed attempts hatched red, interrupted ones hatched amber,
  * each worker's idle tail shaded, a time axis, <title> tooltips, and (when
  * summary is given, borrowed, may be NULL) the chain of attempts that set
- * the makespan (summary.json "makespan_chain") outlined and linked, or, for
- * a summary without one, the critical path's tasks outlined.  Legend entries
- * appear only for what the chart shows.  On each row an attempt's end is
- * clamped to the next attempt's start, so rounding in the trace never shows
+ * the makespan (summary.json "makespan_chain", else the trace's own
+ * otherData.makespan_chain) outlined and linked, or, for a summary and a
+ * trace without one, the summary's critical path's tasks outlined.  Legend
+ * entries appear only for what the chart shows.  On each row an attempt's end
+ * is clamped to the next attempt's start, so rounding in the trace never shows
  * two tasks at once on one worker.  Bars narrower than a pixel that follow
  * each other on a row are merged into one bar titled "N tasks", so 100,000
  * attempts stay a small file; above 1,000 workers a row stands for a band
