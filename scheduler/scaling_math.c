@@ -453,7 +453,8 @@ static void verdict_strong(const dr_scale_result *r, text *t) {
     if (r->cp_limited) {
         /* Amdahl's 1/f would only restate the plateau as a serial part
          * that the graph does not have. */
-        say(t, "No Amdahl fit is given: a plateau set by the critical path "
+        say(t, "Amdahl's law is not the explanation: a plateau set by the "
+               "critical path "
                "is not a serial fraction of the work; only a graph with a "
                "shorter critical path for its work would raise it.");
     } else if (r->fit_points + 1 < DR_SCALE_FIT_MIN_POINTS) {
