@@ -108,4 +108,23 @@ void cli_note_costs_not_spent(const char *cmd, const dr_graph *g, int simulate,
 /* "dir/file" as a new string, or NULL when out of memory. */
 char *cli_join(const char *dir, const char *file);
 
+/* What an output file holds (outputs.c). */
+typedef enum cli_output {
+    CLI_OUT_GRAPH,  /* the task graph: any Graphviz format, by extension */
+    CLI_OUT_GANTT,  /* the timeline: .svg */
+    CLI_OUT_REPORT, /* the report: .html, .htm */
+    CLI_OUT_JSON    /* trace.json, summary.json: not a picture's name */
+} cli_output;
+
+/* 0 when option `opt`'s file `path` suits `kind` ("-", standard output,
+ * only when stdout_ok); else prints one usage line naming the option, the
+ * file and the names accepted, and returns -1.  Call it before anything
+ * is loaded or run. */
+int cli_check_output(const char *cmd, const char *opt, const char *path,
+                     cli_output kind, int stdout_ok);
+/* Writes data to path atomically, or to standard output when path is
+ * "-" (flushed; a failed write is DR_EIO).  0 or an error with err. */
+int cli_write_output(const char *path, const char *data, size_t len,
+                     dr_error *err);
+
 #endif

@@ -45,7 +45,9 @@ static void gantt_usage(FILE *out) {
         "stands for a band of workers, so 100,000 tasks stay\nreadable.\n"
         "\n"
         "Options:\n"
-        "  -o, --output FILE     the SVG to write (required)\n"
+        "  -o, --output FILE     the SVG to write (required): a name ending "
+        "in .svg,\n"
+        "                        or - for standard output\n"
         "  -s, --summary FILE    summary.json: its chain that set the makespan "
         "(the\n"
         "                        trace has it too) or, from older runs, the\n"
@@ -140,6 +142,8 @@ int cmd_gantt(int argc, char **argv) {
                                             : "expected one trace file");
     if (output == NULL)
         return cli_usage_error("gantt", "no output: give -o FILE.svg");
+    if (cli_check_output("gantt", "-o", output, CLI_OUT_GANTT, 1) != 0)
+        return DR_EXIT_USAGE;
     dr_error err;
     dr_error_clear(&err);
     json_t *trace = dr__vload_trace(
@@ -150,7 +154,13 @@ int cmd_gantt(int argc, char **argv) {
         summary = dr__vload_summary(summary_path, &err);
     int rc = trace == NULL || (summary_path != NULL && summary == NULL)
                  ? err.code
-                 : dr_viz_gantt_write(trace, summary, &go, output, &err);
+                 : 0;
+    char *svg = NULL;
+    size_t len = 0;
+    if (rc == 0 &&
+        (rc = dr_viz_gantt_svg(trace, summary, &go, &svg, &len, &err)) == 0)
+        rc = cli_write_output(output, svg, len, &err);
+    free(svg);
     if (rc != 0)
         fprintf(stderr, "dagrun gantt: %s\n", err.text);
     json_decref(trace);

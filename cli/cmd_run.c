@@ -64,9 +64,13 @@ static const char usage_text[] =
     "chrome://tracing)\n"
     "      --json FILE       write the summary as JSON to FILE\n"
     "      --dot FILE        write the run-annotated graph as DOT to FILE\n"
-    "      --svg FILE        ... as SVG (also .png or .pdf by extension)\n"
-    "      --gantt FILE      write the Gantt timeline (SVG) to FILE\n"
+    "      --svg FILE        ... as SVG; both draw the format FILE's "
+    "extension\n"
+    "                        names (.dot .svg .png .pdf; also .gv .jpg)\n"
+    "      --gantt FILE      write the Gantt timeline to FILE (.svg only)\n"
     "      --report FILE     write the self-contained HTML report to FILE\n"
+    "                        (.html or .htm); each name is checked before "
+    "the run\n"
     "      --color WHAT      colour tasks in every picture by 'worker' (the\n"
     "                        default) or by 'group' (docs/visualising.md)\n"
     "  -o, --output-dir DIR  where dag.dot, dag.svg, gantt.svg, trace.json,\n"
@@ -383,6 +387,14 @@ static int check_file_folder(const char *opt, const char *path) {
 /* Before anything runs: every output must be writable, so a long run never
  * ends by losing its trace.  Returns 0 or prints and returns -1. */
 static int check_outputs(const run_args *a, const char *outdir) {
+    /* -o is a folder of several files: it cannot be standard output (and a
+     * folder named "-" is never what was meant). */
+    if (strcmp(outdir, "-") == 0) {
+        cli_usage_error("run", "-o -: the output folder holds several files "
+                               "and cannot be standard output: give a "
+                               "folder, or --no-outputs");
+        return -1;
+    }
     if (!a->no_outputs &&
         (dr_make_dirs(outdir, NULL) != 0 || access(outdir, W_OK) != 0)) {
         cli_usage_error("run", "cannot write to the output folder '%s': %s",
@@ -393,8 +405,14 @@ static int check_outputs(const run_args *a, const char *outdir) {
                           "--svg",   "--gantt", "--report"};
     const char *paths[] = {a->trace, a->json,  a->dot,
                            a->svg,   a->gantt, a->report};
+    /* Each file's name suits what it will hold (no SVG in x.png), and
+     * none is "-": standard output carries the run's printed summary. */
+    const cli_output kinds[] = {CLI_OUT_JSON,  CLI_OUT_JSON,  CLI_OUT_GRAPH,
+                                CLI_OUT_GRAPH, CLI_OUT_GANTT, CLI_OUT_REPORT};
     for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++)
-        if (paths[i] != NULL && check_file_folder(opts[i], paths[i]) != 0)
+        if (paths[i] != NULL &&
+            (cli_check_output("run", opts[i], paths[i], kinds[i], 0) != 0 ||
+             check_file_folder(opts[i], paths[i]) != 0))
             return -1;
     return 0;
 }

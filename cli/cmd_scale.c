@@ -67,8 +67,12 @@ static void usage(FILE *out) {
         "listed.  For tasks that compute (spin, pi, C functions), counts\n"
         "above the machine's cores are oversubscribed and marked.  A busy\n"
         "machine (other programs taking CPU time from the runs) is said\n"
-        "first in the verdict, and no law is fitted then.  docs/scaling.md\n"
-        "defines every column and figure.\n\n%s",
+        "first in the verdict, and no law is fitted then.  A law is fitted\n"
+        "to three or more worker counts (P = 1 included) and quoted only\n"
+        "with R² >= 0.5.  Measured tasks whose scheduling overhead is 10%%\n"
+        "or more of the median task are called too fine-grained.  With\n"
+        "--costs from a trace recorded on a busy machine, a warning says so.\n"
+        "docs/scaling.md defines every column and figure.\n\n%s",
         cli_exit_codes_scale);
 }
 

@@ -28,11 +28,13 @@ static void viz_usage(FILE *out) {
         "trace.json\n"
         "from `dagrun run`), nodes are filled with the colour of their worker "
         "and\n"
-        "show measured durations; failed tasks are red octagons, tasks that "
-        "did not\n"
-        "run grey and dashed, the measured critical path bold red.  SVG "
-        "tooltips\n"
-        "give worker, start, end and wait.\n"
+        "show measured durations; failed tasks are pink octagons, skipped "
+        "ones (a\n"
+        "dependency failed) grey and dashed, those that never started (the "
+        "run\n"
+        "stopped first) white and dotted, the measured critical path bold "
+        "red.\n"
+        "SVG tooltips give worker, start, end and wait.\n"
         "\n"
         "Only the edges that no other path implies are drawn (the legend says "
         "how\n"
@@ -48,11 +50,17 @@ static void viz_usage(FILE *out) {
         "counts.\n"
         "\n"
         "Options:\n"
-        "  -o, --output FILE           picture to write (.svg .png .pdf .dot)\n"
+        "  -o, --output FILE           picture to write, format by extension: "
+        ".svg\n"
+        "                              .png .pdf .dot (also .gv .jpg .json); "
+        "-\n"
+        "                              writes SVG to standard output\n"
         "  -t, --trace FILE            draw the run recorded in this trace\n"
         "  -s, --summary FILE          the run's summary.json (for --report)\n"
         "  -r, --report FILE           write the HTML run report (needs "
-        "--trace)\n"
+        "--trace):\n"
+        "                              .html or .htm, or - for standard "
+        "output\n"
         "      --set NAME=VALUE        override a graph parameter\n"
         "      --collapse              always group tasks\n"
         "      --no-collapse           never group, however long the layout "
@@ -108,6 +116,34 @@ static void print_note(const char *line, void *user_data) {
         return;
     snprintf(last, 512, "%s", line);
     fprintf(stderr, "dagrun viz: note: %s\n", line);
+}
+
+/* The task graph to `path` (format by extension) or, for "-", as SVG to
+ * standard output. */
+static int write_graph(const dr_graph *g, const json_t *trace,
+                       const dr_viz_options *vo, const char *path,
+                       dr_error *err) {
+    if (strcmp(path, "-") != 0)
+        return dr_viz_write(g, trace, vo, path, err);
+    char *svg = NULL;
+    size_t len;
+    int rc = dr_viz_render(g, trace, vo, "svg", &svg, &len, err);
+    if (rc == 0)
+        rc = cli_write_output(path, svg, len, err);
+    free(svg);
+    return rc;
+}
+
+static int write_report(const dr_graph *g, const json_t *trace,
+                        const json_t *summary, const dr_viz_options *vo,
+                        const char *path, dr_error *err) {
+    char *html = NULL;
+    size_t len;
+    int rc = dr_viz_report_html(g, trace, summary, vo, &html, &len, err);
+    if (rc == 0)
+        rc = cli_write_output(path, html, len, err);
+    free(html);
+    return rc;
 }
 
 int cmd_viz(int argc, char **argv) {
@@ -233,6 +269,19 @@ int cmd_viz(int argc, char **argv) {
         cli_usage_error("viz", "--report needs --trace TRACE.json");
         goto out;
     }
+    /* Each output's name is checked before anything is loaded: a format
+     * the writer gives, or "-" for standard output (one of them). */
+    if ((output != NULL &&
+         cli_check_output("viz", "-o", output, CLI_OUT_GRAPH, 1) != 0) ||
+        (report != NULL &&
+         cli_check_output("viz", "--report", report, CLI_OUT_REPORT, 1) != 0))
+        goto out;
+    if (output != NULL && report != NULL && strcmp(output, "-") == 0 &&
+        strcmp(report, "-") == 0) {
+        cli_usage_error("viz", "-o - and --report -: only one of them can "
+                               "go to standard output");
+        goto out;
+    }
     if (vo.color == DR_VIZ_COLOR_WORKER && trace_path == NULL) {
         cli_usage_error("viz", "--color worker needs --trace TRACE.json: "
                                "before a run no task has a worker");
@@ -254,12 +303,12 @@ int cmd_viz(int argc, char **argv) {
      * 1 means "a task failed" and only `dagrun run` returns it. */
     dr_error err;
     dr_error_clear(&err);
-    if (output != NULL && dr_viz_write(g, trace, &vo, output, &err) != 0) {
+    if (output != NULL && write_graph(g, trace, &vo, output, &err) != 0) {
         fprintf(stderr, "dagrun viz: %s\n", err.text);
         goto done;
     }
     if (report != NULL &&
-        dr_viz_report_write(g, trace, summary, &vo, report, &err) != 0) {
+        write_report(g, trace, summary, &vo, report, &err) != 0) {
         fprintf(stderr, "dagrun viz: %s\n", err.text);
         goto done;
     }

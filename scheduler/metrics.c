@@ -43,6 +43,9 @@ typedef struct metrics {
     uint32_t *w_tasks;
     double *w_busy, *w_useful, *w_last;
     double ready_while_idle, lat_mean, lat_median, lat_max;
+    double dispatch_mean; /* overhead per task: see compute_dispatch */
+    size_t dispatches;
+    double task_median; /* of the successful attempts' durations */
     size_t succeeded, failed, skipped, interrupted, not_run;
     dr__chain_step *chain;         /* the makespan chain, first step first */
     size_t chain_len, chain_waits; /* steps; of which waited for a worker */
@@ -330,6 +333,59 @@ static int compute_sweep(const dr_run *run, metrics *m) {
     return rc;
 }
 
+/* The scheduling overhead per task, as a user of the run can see it: on
+ * each worker, the gap between the end of one attempt and the start of its
+ * next one when that next one was already ready (the worker went straight
+ * from one task to the other, so the whole gap is dagrun's: taking the
+ * lock, recording, choosing, handing out, gathering inputs).  Gaps in which
+ * the worker waited for work to become ready are not overhead and are
+ * left out, as is the start of the run.  The mean over those gaps is
+ * overhead.per_task; a simulation has none (0).  The executor times an
+ * attempt from just before the task's body to just after it (executor.c),
+ * so these gaps are not hidden inside the attempts.  Also the median
+ * duration of the successful attempts, the typical task it compares with.
+ * Returns 0 or DR_ENOMEM. */
+static int compute_dispatch(const dr_run *run, metrics *m) {
+    size_t na = run->nattempts;
+    unsigned P = run->workers ? run->workers : 1;
+    double *prev_end = malloc(P * sizeof(*prev_end));
+    sweep_ev *dur = malloc((na + 1) * sizeof(*dur));
+    if (prev_end == NULL || dur == NULL) {
+        free(prev_end), free(dur);
+        return DR_ENOMEM;
+    }
+    for (unsigned w = 0; w < P; w++)
+        prev_end[w] = -1;
+    double gaps = 0;
+    size_t nok = 0;
+    /* Record order is start order within a worker (run_internal.h). */
+    for (size_t i = 0; i < na; i++) {
+        const dr__attempt *a = &run->attempts[i];
+        if (a->status == DR__ATTEMPT_OK)
+            dur[nok++] = (sweep_ev){a->end - a->start, 0};
+        if (a->worker >= P)
+            continue;
+        double before = prev_end[a->worker];
+        if (before >= 0 && a->ready >= 0 && a->ready <= before &&
+            a->start >= before) {
+            gaps += a->start - before;
+            m->dispatches++;
+        }
+        prev_end[a->worker] = a->end;
+    }
+    free(prev_end);
+    m->dispatch_mean = m->dispatches ? gaps / (double)m->dispatches : 0;
+    if (sort_events(dur, nok) != 0) {
+        free(dur);
+        return DR_ENOMEM;
+    }
+    if (nok > 0)
+        m->task_median = nok % 2 ? dur[nok / 2].t
+                                 : (dur[nok / 2 - 1].t + dur[nok / 2].t) / 2;
+    free(dur);
+    return 0;
+}
+
 /* When task t's result is no longer needed: the latest "done" instant of
  * its dependents (done[] in topological order), INFINITY when one never
  * ran or the run keeps it (sinks, --output). */
@@ -434,6 +490,7 @@ static int compute(const dr_run *run, metrics *m) {
     if (m->w_tasks == NULL || m->w_busy == NULL || m->w_useful == NULL ||
         m->w_last == NULL || compute_span(run, m) != 0 ||
         compute_sweep(run, m) != 0 || compute_live(run, m) != 0 ||
+        compute_dispatch(run, m) != 0 ||
         dr__run_makespan_chain(run, &m->chain, &m->chain_len) != 0) {
         metrics_free(m);
         return DR_ENOMEM;
@@ -465,6 +522,21 @@ static json_t *task_list(const dr_run *run, int state) {
             json_array_append_new(list,
                                   json_string(dr_task_key(run->graph, t)));
     return list;
+}
+
+static json_t *num_or_null(double v) {
+    return isfinite(v) ? json_real(v) : json_null();
+}
+
+/* summary.json `machine` of a real run: the busy-machine check
+ * (scaling_probe.c). */
+static json_t *machine_json(const dr_run *run) {
+    return json_pack("{s:b, s:o, s:o, s:o, s:o, s:s?}", "busy", run->busy,
+                     "cpu_share", num_or_null(run->cpu_share), "others_cores",
+                     num_or_null(run->others_cores), "load_before",
+                     num_or_null(run->load_before), "load_after",
+                     num_or_null(run->load_after), "evidence",
+                     run->busy ? run->busy_why : NULL);
 }
 
 json_t *dr_run_summary_json(const dr_run *run) {
@@ -512,11 +584,13 @@ json_t *dr_run_summary_json(const dr_run *run) {
         "profile", profile, "profile_exact", m.prof_exact, "per_worker",
         workers);
     json_t *rest = json_pack(
-        "{s:{s:f, s:f, s:f, s:f}, s:I, s:I, s:I, s:I, s:o, s:o, s:o, s:b, "
-        "s:b}",
+        "{s:{s:f, s:f, s:f, s:f, s:f, s:I, s:f}, s:I, s:I, s:I, s:I, s:o, "
+        "s:o, s:o, s:b, s:b}",
         "overhead", "ready_while_idle", m.ready_while_idle, "latency_mean",
         m.lat_mean, "latency_median", m.lat_median, "latency_max", m.lat_max,
-        "peak_live_results", (json_int_t)m.peak_live, "peak_live_bytes",
+        "per_task", m.dispatch_mean, "dispatches", (json_int_t)m.dispatches,
+        "task_median", m.task_median, "peak_live_results",
+        (json_int_t)m.peak_live, "peak_live_bytes",
         (json_int_t)run->peak_live_bytes, "tasks",
         (json_int_t)dr_graph_ntasks(g), "succeeded", (json_int_t)m.succeeded,
         "failed", task_list(run, DR_STATE_FAILED), "failures", failures,
@@ -545,6 +619,17 @@ json_t *dr_run_summary_json(const dr_run *run) {
     if (run->opts.policy == DR_POLICY_RANDOM)
         json_object_set_new(root, "seed",
                             json_integer((json_int_t)run->opts.seed));
+    if (!run->simulated &&
+        json_object_set_new(root, "machine", machine_json(run)) != 0) {
+        json_decref(root);
+        return NULL;
+    }
+    if (run->opts.costs_trace != NULL &&
+        json_object_set_new(root, "costs_from_busy_machine",
+                            json_boolean(run->costs_busy)) != 0) {
+        json_decref(root);
+        return NULL;
+    }
     return root;
 }
 
@@ -703,6 +788,17 @@ void dr_run_print_summary(const dr_run *run, FILE *out) {
                 "TRACE.json from a real run.\n",
                 run->tasks_without_cost, n,
                 run->tasks_without_cost == 1 ? "has" : "have");
+    if (run->busy)
+        fprintf(out,
+                "Note: the machine was busy during this run (%s): the "
+                "durations include waiting for the cores.\n",
+                run->busy_why);
+    if (run->costs_busy)
+        fprintf(out,
+                "Note: the durations replayed from %s were measured on a "
+                "busy machine (its trace says so): measure again on an idle "
+                "machine.\n",
+                run->opts.costs_trace);
     if (run->interrupted)
         fprintf(out, "Interrupted: the figures below cover only the tasks "
                      "that finished before the signal.\n");
@@ -764,6 +860,24 @@ after_bounds:
             T(m.ready_while_idle));
     fprintf(out, "  Ready-to-start latency: mean %s, median %s, max %s.\n",
             T(m.lat_mean), T(m.lat_median), T(m.lat_max));
+    if (!run->simulated && m.dispatches > 0) {
+        fprintf(out,
+                "  Overhead per task %s: a worker's time from the end of one "
+                "task to the start of the next, already ready (mean of %zu); "
+                "the median task took %s.\n",
+                T(m.dispatch_mean), m.dispatches, T(m.task_median));
+        if (m.dispatch_mean > 0 &&
+            m.dispatch_mean >= DR_GRAIN_OVERHEAD_SHARE * m.task_median) {
+            char share[48] = "longer than";
+            if (m.task_median > 0)
+                snprintf(share, sizeof(share), "%.0f%% of",
+                         100 * m.dispatch_mean / m.task_median);
+            fprintf(out,
+                    "  Tasks too fine-grained: the overhead per task is %s "
+                    "the median task; make fewer, larger tasks.\n",
+                    share);
+        }
+    }
     fprintf(out, "  Peak live results: %zu", m.peak_live);
     if (run->peak_live_bytes)
         fprintf(out, " (%zu bytes in memory)", run->peak_live_bytes);

@@ -12,6 +12,7 @@
 #include "graph_internal.h"
 #include "logs.h"
 #include "run_internal.h"
+#include "scaling_internal.h"
 
 #include <float.h>
 #include <math.h>
@@ -71,6 +72,8 @@ dr_run *dr__run_create(dr_graph *g, const dr_run_options *opts,
     run->cores = cores;
     run->simulated = simulated;
     run->cpu_tasks = dr_graph_cpu_tasks(g, run->opts.cost_op);
+    run->cpu_share = run->others_cores = NAN;
+    run->load_before = run->load_after = NAN;
     run->state = calloc(alloc, sizeof(*run->state));
     run->last = malloc(alloc * sizeof(*run->last));
     run->results = calloc(alloc, sizeof(*run->results));
@@ -210,7 +213,8 @@ int dr__run_add_failure(dr_run *run, dr_task t, unsigned attempts,
 }
 
 int dr__run_durations(const dr_graph *g, const dr_run_options *opts,
-                      double *duration, size_t *without_cost, dr_error *err) {
+                      double *duration, size_t *without_cost, int *costs_busy,
+                      dr_error *err) {
     size_t n = dr_graph_ntasks(g);
     double scale = opts->simulate ? opts->cost_scale : 1.0;
     uint8_t *guessed = calloc(n ? n : 1, 1);
@@ -252,9 +256,10 @@ int dr__run_durations(const dr_graph *g, const dr_run_options *opts,
     }
     if (opts->costs_trace != NULL) {
         uint8_t *found = calloc(n ? n : 1, 1);
-        long rc = found == NULL ? DR_ENOMEM
-                                : dr__costs_from_trace(g, opts->costs_trace,
-                                                       duration, found, err);
+        long rc = found == NULL
+                      ? DR_ENOMEM
+                      : dr__costs_from_trace(g, opts->costs_trace, duration,
+                                             found, costs_busy, err);
         /* Measured durations are scaled like costs (--cost-scale asks
          * "what if every task took F times as long"), and must stay
          * finite once scaled. */
@@ -374,7 +379,9 @@ dr_run *dr_run_graph(dr_graph *g, const dr_run_options *opts, dr_error *err) {
         return NULL;
     }
     size_t without_cost = 0;
-    if (dr__run_durations(g, opts, duration, &without_cost, err) != 0 ||
+    int costs_busy = 0;
+    if (dr__run_durations(g, opts, duration, &without_cost, &costs_busy, err) !=
+            0 ||
         (opts->simulate &&
          check_simulated_total(g, duration, workers, err) != 0)) {
         free(duration);
@@ -383,6 +390,8 @@ dr_run *dr_run_graph(dr_graph *g, const dr_run_options *opts, dr_error *err) {
     dr_run *run = dr__run_create(g, opts, workers, cores, opts->simulate != 0);
     if (run != NULL && opts->simulate)
         run->tasks_without_cost = without_cost;
+    if (run != NULL)
+        run->costs_busy = costs_busy;
     dr__core *core = run != NULL ? dr__core_create(g, opts->policy, opts->seed,
                                                    workers, duration)
                                  : NULL;
@@ -392,10 +401,23 @@ dr_run *dr_run_graph(dr_graph *g, const dr_run_options *opts, dr_error *err) {
         free(duration);
         return NULL;
     }
+    dr__probe before, after;
+    double load[3];
+    if (!opts->simulate) {
+        uv_loadavg(load);
+        run->load_before = load[0];
+        dr__probe_take(&before);
+    }
     if (opts->simulate)
         rc = dr__simulate(run, core, duration, err);
     else
         rc = dr__execute(run, core, err);
+    if (!opts->simulate && rc == 0) {
+        dr__probe_take(&after);
+        uv_loadavg(load);
+        run->load_after = load[0];
+        dr__run_check_machine(run, &before, &after);
+    }
     free(duration);
     if (rc != 0) {
         dr__core_destroy(core);

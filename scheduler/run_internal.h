@@ -75,6 +75,19 @@ struct dr_run {
     size_t tasks_without_cost;
     /* Tasks that burn CPU in this process (dr_task_uses_cpu). */
     size_t cpu_tasks;
+
+    /* A real run's check of the machine (run.c, with scaling_probe.c):
+     * whether other programs took CPU time from its computing tasks, and
+     * the evidence as one clause.  NAN figures are unknown; all NAN and
+     * busy 0 for a simulation or when no task computes. */
+    int busy;
+    double cpu_share;    /* CPU seconds got / needed by the computing tasks */
+    double others_cores; /* cores used by other programs, on average */
+    double load_before, load_after; /* 1-minute load averages */
+    char busy_why[384];
+    /* --costs: the replayed trace says it was recorded on a busy machine
+     * (its otherData.busy_machine). */
+    int costs_busy;
 };
 
 /* Appends an attempt (error copied); returns its index or -1 (ENOMEM). */
@@ -99,19 +112,25 @@ dr_run *dr__run_create(dr_graph *g, const dr_run_options *opts,
  * default cost 1; times opts->cost_scale for a simulation.  With
  * opts->costs_trace, tasks found in that trace (last ok attempt) take their
  * measured duration instead.  *without_cost (may be NULL) receives the
- * number of tasks left at the default cost.  A scaled cost that is not a
- * finite number of seconds (in a simulation, or for a task run as sleep or
- * spin for its cost) is DR_ERANGE naming the task.  Returns 0 or a DR_E*
+ * number of tasks left at the default cost; *costs_busy (may be NULL) 1
+ * when the --costs trace was recorded on a busy machine.  A scaled cost that is
+ * not a finite number of seconds (in a simulation, or for a task run as sleep
+ * or spin for its cost) is DR_ERANGE naming the task.  Returns 0 or a DR_E*
  * code with err filled. */
 int dr__run_durations(const dr_graph *g, const dr_run_options *opts,
-                      double *duration, size_t *without_cost, dr_error *err);
+                      double *duration, size_t *without_cost, int *costs_busy,
+                      dr_error *err);
 
 /* Reads a previous run's trace and sets duration[t] for every task found
+ * (*busy, may be NULL, as dr__trace_busy)
  * (its last ok attempt, dur in µs); others are left alone.  found (may be
  * NULL) gets found[t] = 1 for them.  Returns the number of tasks matched (0
  * is an error: DR_EFORMAT), or a DR_E* code. */
 long dr__costs_from_trace(const dr_graph *g, const char *path, double *duration,
-                          uint8_t *found, dr_error *err);
+                          uint8_t *found, int *busy, dr_error *err);
+/* 1 when a trace's otherData says it was recorded on a busy machine
+ * (busy_machine, written by dr_run_trace_json), else 0. */
+int dr__trace_busy(const json_t *trace);
 /* The same on a trace already read; `source` names it in errors. */
 long dr__costs_from_trace_json(const dr_graph *g, const json_t *trace,
                                const char *source, double *duration,

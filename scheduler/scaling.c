@@ -55,7 +55,10 @@ static void read_summary(dr_scale_point *pt, const json_t *s) {
     pt->span = get_num(s, "span");
     pt->parallelism = get_num(s, "parallelism");
     pt->lower_bound = get_num(s, "lower_bound");
-    pt->latency_mean = get_num(json_object_get(s, "overhead"), "latency_mean");
+    const json_t *over = json_object_get(s, "overhead");
+    pt->latency_mean = get_num(over, "latency_mean");
+    pt->overhead = get_num(over, "per_task");
+    pt->task_median = get_num(over, "task_median");
     double tasks = get_num(s, "tasks");
     pt->ntasks = isfinite(tasks) && tasks > 0 ? (size_t)tasks : 0;
     const json_t *workers = json_object_get(s, "per_worker");
@@ -71,6 +74,21 @@ static void read_summary(dr_scale_point *pt, const json_t *s) {
     } else {
         pt->idle = pt->idle_tail = NAN;
     }
+}
+
+/* T1/T-inf of g by its costs, as `dagrun analyze` computes it, when every
+ * task has a cost (then the costs are what the graph says its tasks take);
+ * NAN otherwise or when the analysis fails. */
+static double cost_parallelism(dr_graph *g) {
+    size_t n = dr_graph_ntasks(g);
+    for (size_t t = 0; t < n; t++)
+        if (!dr_task_has_cost(g, (dr_task)t))
+            return NAN;
+    dr_analyze_options ao = {.exact_width_limit = 1};
+    dr_analysis *a = n > 0 ? dr_analyze(g, &ao, NULL) : NULL;
+    double par = a != NULL && a->span > 0 ? a->parallelism : NAN;
+    dr_analysis_destroy(a);
+    return par;
 }
 
 /* Loads the graph file for P workers (weak scaling) or with the user's
@@ -316,6 +334,11 @@ dr_scale_result *dr_scale_run(dr_graph *g, const dr_scale_options *opts,
         if (strong == NULL)
             rc = err != NULL && err->code ? err->code : DR_EINVAL;
     }
+    /* A replay of measured durations (--costs) is not the graph's costs:
+     * its runs' own figures are the ones to use. */
+    int by_costs = opts->run.costs_trace == NULL;
+    double strong_par =
+        strong != NULL && by_costs ? cost_parallelism(strong) : NAN;
     size_t run_index = 0, runs_total = np * repeats;
     if (!r->simulated) {
         double load[3];
@@ -341,6 +364,9 @@ dr_scale_result *dr_scale_run(dr_graph *g, const dr_scale_options *opts,
                               : opts->path         ? opts->path
                                                    : "graph");
         r->cpu_tasks |= dr_graph_cpu_tasks(gp, opts->run.cost_op) > 0;
+        pt->cost_parallelism = weak == NULL ? strong_par
+                               : by_costs   ? cost_parallelism(gp)
+                                            : NAN;
         rc = run_point(gp, opts, pt, repeats, &run_index, runs_total, started,
                        err);
         dr_graph_destroy(weak);
@@ -348,6 +374,9 @@ dr_scale_result *dr_scale_run(dr_graph *g, const dr_scale_options *opts,
         double uncosted = get_num(pt->summary, "tasks_without_cost");
         if (rc == 0 && r->simulated && isfinite(uncosted) && uncosted > 0)
             pt->uncosted = (size_t)uncosted;
+        r->costs_busy |=
+            rc == 0 && json_is_true(json_object_get(pt->summary,
+                                                    "costs_from_busy_machine"));
         double c = get_num(pt->summary, "cores");
         if (rc == 0 && isfinite(c) && c >= 1)
             r->cores = (unsigned)c;

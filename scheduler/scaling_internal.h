@@ -33,4 +33,24 @@ void dr__probe_take(dr__probe *p);
  */
 double dr__cpu_demand(const dr_run *run, unsigned cores, dr_cost_op cost_op);
 
+/*
+ * The busy-machine test of measured runs of computing tasks, one formula
+ * for `dagrun run` and every P of `dagrun scale` (docs/scaling.md, "A busy
+ * machine"): over `wall` seconds the process used `cpu_time` CPU seconds,
+ * its computing tasks needed `cpu_demand`, and the allowed CPUs were busy
+ * `machine_cpu` seconds in all.  Sets *share = cpu_time / cpu_demand and
+ * *others = (machine_cpu - cpu_time) / wall (NAN when unknown) and returns
+ * 1 when share < DR_SCALE_BUSY_CPU_SHARE or others >= DR_SCALE_BUSY_OTHERS.
+ * Pure; cannot fail.
+ */
+int dr__busy_judge(double wall, double cpu_time, double cpu_demand,
+                   double machine_cpu, double *share, double *others);
+
+/* After a real run: fills run->busy, cpu_share, others_cores and busy_why
+ * from the probes taken just before and after it (and run->load_before /
+ * load_after, set by the caller).  Nothing for a simulation or when no
+ * task computes.  Cannot fail. */
+void dr__run_check_machine(dr_run *run, const dr__probe *before,
+                           const dr__probe *after);
+
 #endif

@@ -10,6 +10,7 @@
  */
 #define _GNU_SOURCE /* vasprintf, asprintf */
 #include "dagrun/scale.h"
+#include "scaling_internal.h"
 
 #include <math.h>
 #include <stdarg.h>
@@ -28,8 +29,6 @@
 /* A speedup this many times the core count means the tasks wait, not
  * compute. */
 #define BEYOND_CORES 1.3
-/* Tasks shorter than this many times the per-task overhead are too small. */
-#define GRAIN_FACTOR 2.0
 /* Work growing by this factor at more workers means the tasks compete. */
 #define WORK_GROWTH 1.25
 /* Repeats whose slowest run exceeds the fastest by this factor are noisy. */
@@ -59,11 +58,13 @@ dr_scale_result *dr_scale_result_create(size_t npoints) {
         dr_scale_point *pt = &r->points[i];
         pt->wall = pt->cpu_time = pt->cpu_demand = NAN;
         pt->machine_cpu = pt->load_after = NAN;
+        pt->overhead = pt->task_median = NAN;
+        pt->cost_parallelism = pt->ceiling_parallelism = NAN;
     }
     r->load_before = NAN;
     r->amdahl_f = r->amdahl_r2 = NAN;
     r->gustafson_s = r->gustafson_r2 = NAN;
-    r->task_mean = r->task_overhead = NAN;
+    r->task_mean = r->task_median = r->task_overhead = NAN;
     return r;
 }
 
@@ -238,8 +239,10 @@ __attribute__((format(printf, 2, 3))) static void say(text *t, const char *fmt,
 
 /* A duration in words: "50 µs", "3.2 ms", "1.5 s". */
 static void duration_words(double s, char *buf, size_t len) {
-    if (s < 1e-3)
-        snprintf(buf, len, "%.0f µs", s * 1e6);
+    if (s < 1e-6)
+        snprintf(buf, len, "%.0f ns", s * 1e9);
+    else if (s < 1e-3)
+        snprintf(buf, len, "%.3g µs", s * 1e6);
     else if (s < 1)
         snprintf(buf, len, "%.3g ms", s * 1e3);
     else
@@ -333,17 +336,17 @@ static long strong_cp_limit(const dr_scale_result *r) {
     long flat = flat_from(r);
     if (flat >= 0 && r->points[flat].workers > 1) {
         const dr_scale_point *f = &r->points[flat];
-        if (isfinite(f->parallelism) &&
-            f->speedup >= NEAR_CEILING * f->parallelism)
+        if (isfinite(f->ceiling_parallelism) &&
+            f->speedup >= NEAR_CEILING * f->ceiling_parallelism)
             return flat;
     }
     const dr_scale_point *last = &r->points[r->npoints - 1];
     double best = 0;
     for (size_t i = 0; i < r->npoints; i++)
         best = fmax(best, r->points[i].speedup);
-    if (last->workers > 1 && isfinite(last->parallelism) &&
-        last->parallelism < last->workers &&
-        best >= NEAR_CEILING * last->parallelism)
+    if (last->workers > 1 && isfinite(last->ceiling_parallelism) &&
+        last->ceiling_parallelism < last->workers &&
+        best >= NEAR_CEILING * last->ceiling_parallelism)
         return (long)r->npoints - 1;
     return -1;
 }
@@ -352,9 +355,9 @@ static long strong_cp_limit(const dr_scale_result *r) {
  * scaled speedup comes near it. */
 static int weak_cp_limited(const dr_scale_result *r) {
     const dr_scale_point *last = &r->points[r->npoints - 1];
-    return last->workers > 1 && isfinite(last->parallelism) &&
-           last->parallelism < last->workers &&
-           last->speedup >= NEAR_CEILING * last->parallelism;
+    return last->workers > 1 && isfinite(last->ceiling_parallelism) &&
+           last->ceiling_parallelism < last->workers &&
+           last->speedup >= NEAR_CEILING * last->ceiling_parallelism;
 }
 
 static void verdict_strong(const dr_scale_result *r, text *t) {
@@ -388,7 +391,7 @@ static void verdict_strong(const dr_scale_result *r, text *t) {
         say(t,
             "Speedup flattens at %u workers (%.2f): the critical path "
             "limits speedup to %.2f.",
-            f->workers, f->speedup, f->parallelism);
+            f->workers, f->speedup, f->ceiling_parallelism);
     } else if (flat >= 0 && r->points[flat].workers > 1) {
         const dr_scale_point *f = &r->points[flat];
         if (!r->simulated && r->cpu_tasks && f->workers >= r->cores &&
@@ -405,10 +408,10 @@ static void verdict_strong(const dr_scale_result *r, text *t) {
         say(t,
             "The critical path limits speedup to %.2f: the average "
             "parallelism (work / span) of the graph.",
-            last->parallelism);
-    } else if (limit < 0 && isfinite(last->parallelism) &&
-               last->parallelism < last->workers) {
-        double par = last->parallelism;
+            last->ceiling_parallelism);
+    } else if (limit < 0 && isfinite(last->ceiling_parallelism) &&
+               last->ceiling_parallelism < last->workers) {
+        double par = last->ceiling_parallelism;
         if (!r->simulated && r->cpu_tasks && r->cores < par &&
             best->speedup >= NEAR_CEILING * r->cores)
             say(t,
@@ -450,14 +453,20 @@ static void verdict_strong(const dr_scale_result *r, text *t) {
     if (r->cp_limited) {
         /* Amdahl's 1/f would only restate the plateau as a serial part
          * that the graph does not have. */
-        say(t, "No Amdahl fit is given: a plateau set by the critical path "
+        say(t, "Amdahl's law is not the explanation: a plateau set by the "
+               "critical path "
                "is not a serial fraction of the work; only a graph with a "
                "shorter critical path for its work would raise it.");
+    } else if (r->fit_points + 1 < DR_SCALE_FIT_MIN_POINTS) {
+        say(t,
+            "Too few points to fit Amdahl's law: it needs %d worker counts "
+            "(P = 1 and %d more).",
+            DR_SCALE_FIT_MIN_POINTS, DR_SCALE_FIT_MIN_POINTS - 1);
     } else if (isfinite(r->amdahl_f) &&
                !(r->amdahl_r2 >= DR_SCALE_FIT_MIN_R2)) {
         say(t,
-            "Amdahl's law does not describe these timings (R² = %.2f, below "
-            "%.1f): %s",
+            "No law fits these points: Amdahl's law gives R² = %.2f, below "
+            "%.1f; %s",
             r->amdahl_r2, DR_SCALE_FIT_MIN_R2,
             r->simulated ? "the loss is not a fixed serial part."
                          : "the loss is not a fixed serial part; usually the "
@@ -500,13 +509,21 @@ static void verdict_weak(const dr_scale_result *r, text *t) {
             "At %u workers the critical path limits the scaled speedup to "
             "%.2f (it reaches %.2f): the graph does not grow wide enough, "
             "which is not a serial fraction, so no Gustafson fit is given.",
-            last->workers, last->parallelism, last->speedup);
+            last->workers, last->ceiling_parallelism, last->speedup);
         return;
     }
-    if (isfinite(r->gustafson_s) && !(r->gustafson_r2 >= DR_SCALE_FIT_MIN_R2))
+    if (r->fit_points + 1 < DR_SCALE_FIT_MIN_POINTS)
         say(t,
-            "Gustafson's scaled speedup at %u workers is %.2f; the timings "
-            "do not follow Gustafson's law (R² = %.2f, below %.1f).",
+            "Gustafson's scaled speedup at %u workers is %.2f; too few "
+            "points to fit Gustafson's law: it needs %d worker counts (P = 1 "
+            "and %d more).",
+            last->workers, last->speedup, DR_SCALE_FIT_MIN_POINTS,
+            DR_SCALE_FIT_MIN_POINTS - 1);
+    else if (isfinite(r->gustafson_s) &&
+             !(r->gustafson_r2 >= DR_SCALE_FIT_MIN_R2))
+        say(t,
+            "Gustafson's scaled speedup at %u workers is %.2f; no law fits "
+            "these points: Gustafson's law gives R² = %.2f, below %.1f.",
             last->workers, last->speedup, r->gustafson_r2, DR_SCALE_FIT_MIN_R2);
     else if (isfinite(r->gustafson_s))
         say(t,
@@ -517,11 +534,12 @@ static void verdict_weak(const dr_scale_result *r, text *t) {
     else
         say(t, "Gustafson's scaled speedup at %u workers is %.2f.",
             last->workers, last->speedup);
-    if (isfinite(last->parallelism) && last->parallelism < last->workers)
+    if (isfinite(last->ceiling_parallelism) &&
+        last->ceiling_parallelism < last->workers)
         say(t,
             "At %u workers the critical path would allow a scaled speedup "
             "of %.2f.",
-            last->workers, last->parallelism);
+            last->workers, last->ceiling_parallelism);
 }
 
 /* The largest max/min ratio of the repeats, and where; 0 without repeats. */
@@ -565,15 +583,15 @@ int dr_scale_machine_busy(const dr_scale_result *r, char *why, size_t len) {
     double share = INFINITY, others = -INFINITY;
     for (size_t i = 0; i < r->npoints; i++) {
         const dr_scale_point *pt = &r->points[i];
-        if (isfinite(pt->cpu_time) && pt->cpu_demand > 0 &&
-            pt->cpu_time / pt->cpu_demand < share) {
-            share = pt->cpu_time / pt->cpu_demand;
+        double s, o;
+        dr__busy_judge(pt->wall, pt->cpu_time, pt->cpu_demand, pt->machine_cpu,
+                       &s, &o);
+        if (s < share) {
+            share = s;
             starved = pt;
         }
-        if (pt->wall > 0 && isfinite(pt->machine_cpu) &&
-            isfinite(pt->cpu_time) &&
-            (pt->machine_cpu - pt->cpu_time) / pt->wall > others) {
-            others = (pt->machine_cpu - pt->cpu_time) / pt->wall;
+        if (o > others) {
+            others = o;
             crowded = pt;
         }
     }
@@ -637,16 +655,21 @@ static char *make_verdict(const dr_scale_result *r) {
         verdict_weak(r, &t);
     else
         verdict_strong(r, &t);
-    if (!r->simulated && !r->busy && isfinite(r->task_mean) &&
-        isfinite(r->task_overhead) && r->task_overhead > 0 &&
-        r->task_mean < GRAIN_FACTOR * r->task_overhead) {
-        char mean[32], over[32];
-        duration_words(r->task_mean, mean, sizeof(mean));
+    if (r->fine_grained) {
+        char med[32], over[32], share[48] = "more than";
+        duration_words(r->task_median, med, sizeof(med));
         duration_words(r->task_overhead, over, sizeof(over));
+        if (r->task_median > 0)
+            snprintf(share, sizeof(share), "%.0f%% of",
+                     100 * r->task_overhead / r->task_median);
         say(&t,
-            "Tasks of %s are too small: overhead dominates (about %s per "
-            "task at one worker); make fewer, larger tasks.",
-            mean, over);
+            "Tasks are too fine-grained: the scheduling overhead per task "
+            "(about %s at one worker, between the end of a task and the "
+            "start of the next) is %s the median task (%s)%s; make fewer, "
+            "larger tasks.",
+            over, share, med,
+            r->task_overhead >= r->task_median ? ", so overhead dominates"
+                                               : "");
     }
     if (!r->simulated && !r->busy) {
         const dr_scale_point *worst;
@@ -685,13 +708,22 @@ static char *make_warning(const dr_scale_result *r, int *oom) {
     *oom = 0;
     if (!r->simulated)
         return NULL;
+    const char *busy =
+        r->costs_busy ? "The durations replayed (--costs) were measured on a "
+                        "busy machine (the trace says so): they include "
+                        "waiting for the cores, so the simulation replays "
+                        "that competition; measure again on an idle machine."
+                      : NULL;
     const dr_scale_point *worst = NULL;
     for (size_t i = 0; i < r->npoints; i++)
         if (r->points[i].uncosted > 0 &&
             (worst == NULL || r->points[i].uncosted > worst->uncosted))
             worst = &r->points[i];
-    if (worst == NULL)
-        return NULL;
+    if (worst == NULL) {
+        char *s = busy != NULL ? strdup(busy) : NULL;
+        *oom = busy != NULL && s == NULL;
+        return s;
+    }
     char where[64] = "";
     if (r->mode == DR_SCALE_WEAK)
         snprintf(where, sizeof(where), " (at %u %s)", worst->workers,
@@ -701,11 +733,11 @@ static char *make_warning(const dr_scale_result *r, int *oom) {
                  "%zu of %zu tasks%s have no cost, so the simulation counted "
                  "each as 1 s: the figures describe that guess, not the "
                  "tasks. Give them a cost, or replay the durations of a "
-                 "measured run with --costs TRACE.json.",
+                 "measured run with --costs TRACE.json.%s%s",
                  worst->uncosted,
                  worst->ntasks >= worst->uncosted ? worst->ntasks
                                                   : worst->uncosted,
-                 where) < 0) {
+                 where, busy ? " " : "", busy ? busy : "") < 0) {
         *oom = 1;
         return NULL;
     }
@@ -750,12 +782,24 @@ int dr_scale_analyse(dr_scale_result *r) {
         double grow = weak && r->simulated && base->work > 0 && pt->work > 0
                           ? pt->work / base->work
                           : P;
-        pt->scaled_efficiency = weak ? t1 / pt->makespan : NAN;
         pt->speedup = weak ? grow * t1 / pt->makespan : t1 / pt->makespan;
         pt->efficiency = pt->speedup / P;
+        /* One formula for every weak figure: the scaled efficiency is the
+         * scaled speedup over P, so the two never disagree (measured, where
+         * the growth is P, it is T(1)/T(P)). */
+        pt->scaled_efficiency = weak ? pt->efficiency : NAN;
         pt->karp_flatt = dr_scale_karp_flatt(pt->speedup, pt->workers);
-        pt->ceiling = isfinite(pt->parallelism) && pt->parallelism > 0
-                          ? fmin(P, pt->parallelism)
+        /* The ceiling's T1/T-inf: the graph's own by its costs (what
+         * `dagrun analyze` says) when every task has one; else strong
+         * scaling takes the baseline's, measured without contention (runs
+         * at many workers on few cores stretch their durations and would
+         * move the ceiling), and weak scaling each P's own graph. */
+        double par = pt->cost_parallelism;
+        if (!(isfinite(par) && par > 0))
+            par = weak ? pt->parallelism : base->parallelism;
+        pt->ceiling_parallelism = isfinite(par) && par > 0 ? par : NAN;
+        pt->ceiling = isfinite(pt->ceiling_parallelism)
+                          ? fmin(P, pt->ceiling_parallelism)
                           : P;
         pt->bound_ceiling = pt->lower_bound > 0
                                 ? (weak ? grow : 1.0) * t1 / pt->lower_bound
@@ -763,15 +807,19 @@ int dr_scale_analyse(dr_scale_result *r) {
         p[i] = pt->workers;
         s[i] = pt->speedup;
     }
+    r->fit_points = 0;
+    for (size_t i = 0; i < r->npoints; i++)
+        r->fit_points += r->points[i].workers > 1 && isfinite(s[i]) && s[i] > 0;
+    int enough = r->fit_points + 1 >= DR_SCALE_FIT_MIN_POINTS;
     /* A busy machine's timings measure the other programs: fitting a law
      * to them would explain noise, so nothing is fitted. */
     r->busy = dr_scale_machine_busy(r, NULL, 0);
     r->amdahl_f = r->amdahl_r2 = r->gustafson_s = r->gustafson_r2 = NAN;
     int rc = 0;
-    if (!r->busy && weak)
+    if (!r->busy && enough && weak)
         rc = dr_scale_fit_gustafson(p, s, r->npoints, &r->gustafson_s,
                                     &r->gustafson_r2);
-    else if (!r->busy)
+    else if (!r->busy && enough)
         rc = dr_scale_fit_amdahl(p, s, r->npoints, &r->amdahl_f, &r->amdahl_r2);
     free(p);
     free(s);
@@ -789,9 +837,20 @@ int dr_scale_analyse(dr_scale_result *r) {
         !r->busy && (weak ? weak_cp_limited(r) : strong_cp_limit(r) >= 0);
     if (base->ntasks > 0 && base->work >= 0) {
         r->task_mean = base->work / (double)base->ntasks;
-        r->task_overhead =
-            fmax(0.0, (base->makespan - base->work) / (double)base->ntasks);
+        r->task_median =
+            isfinite(base->task_median) ? base->task_median : r->task_mean;
+        /* The summary's overhead.per_task is measured between tasks; the
+         * makespan's excess over the work at one worker is the fallback
+         * for results without it. */
+        r->task_overhead = isfinite(base->overhead)
+                               ? base->overhead
+                               : fmax(0.0, (base->makespan - base->work) /
+                                               (double)base->ntasks);
     }
+    r->fine_grained =
+        !r->simulated && !r->busy && isfinite(r->task_overhead) &&
+        r->task_overhead > 0 && isfinite(r->task_median) &&
+        r->task_overhead >= DR_GRAIN_OVERHEAD_SHARE * r->task_median;
     int oom;
     free(r->warning);
     r->warning = make_warning(r, &oom);

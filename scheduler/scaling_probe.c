@@ -15,6 +15,7 @@
  * busy-machine check relies on the CPU share alone.
  */
 #define _GNU_SOURCE /* sched_getaffinity, CPU_ISSET */
+#include "dagrun/scale.h"
 #include "run_internal.h"
 #include "scaling_internal.h"
 
@@ -80,6 +81,50 @@ void dr__probe_take(dr__probe *p) {
     p->wall = (double)uv_hrtime() / 1e9;
     p->cpu = process_cpu();
     p->machine_cpu = machine_cpu();
+}
+
+int dr__busy_judge(double wall, double cpu_time, double cpu_demand,
+                   double machine_cpu, double *share, double *others) {
+    *share = isfinite(cpu_time) && cpu_demand > 0 ? cpu_time / cpu_demand : NAN;
+    *others = wall > 0 && isfinite(machine_cpu) && isfinite(cpu_time)
+                  ? (machine_cpu - cpu_time) / wall
+                  : NAN;
+    return *share < DR_SCALE_BUSY_CPU_SHARE || *others >= DR_SCALE_BUSY_OTHERS;
+}
+
+void dr__run_check_machine(dr_run *run, const dr__probe *before,
+                           const dr__probe *after) {
+    run->busy = 0;
+    run->busy_why[0] = '\0';
+    if (run->simulated || run->cpu_tasks == 0)
+        return;
+    double demand =
+        dr__cpu_demand(run, run->cores ? run->cores : 1, run->opts.cost_op);
+    run->busy =
+        dr__busy_judge(after->wall - before->wall, after->cpu - before->cpu,
+                       demand, after->machine_cpu - before->machine_cpu,
+                       &run->cpu_share, &run->others_cores);
+    if (!run->busy)
+        return;
+    char *w = run->busy_why;
+    size_t len = sizeof(run->busy_why), used = 0;
+    if (run->cpu_share < DR_SCALE_BUSY_CPU_SHARE)
+        used += (size_t)snprintf(w + used, len - used,
+                                 "the computing tasks got %.0f%% of the CPU "
+                                 "time they needed",
+                                 run->cpu_share * 100);
+    if (run->others_cores >= DR_SCALE_BUSY_OTHERS && used < len)
+        used += (size_t)snprintf(w + used, len - used,
+                                 "%sother programs used %.1f core%s on "
+                                 "average",
+                                 used ? "; " : "", run->others_cores,
+                                 fabs(run->others_cores - 1) < 0.05 ? "" : "s");
+    if (isfinite(run->load_before) && isfinite(run->load_after) && used < len)
+        snprintf(w + used, len - used,
+                 "; the load average was %.2f before the run and %.2f after "
+                 "it, on %u core%s",
+                 run->load_before, run->load_after, run->cores,
+                 run->cores == 1 ? "" : "s");
 }
 
 /* A start (+1) or an end (-1) of a computing attempt. */

@@ -247,8 +247,13 @@ long dr__costs_from_trace_json(const dr_graph *g, const json_t *root,
     return matched;
 }
 
+int dr__trace_busy(const json_t *trace) {
+    return json_is_true(
+        json_object_get(json_object_get(trace, "otherData"), "busy_machine"));
+}
+
 long dr__costs_from_trace(const dr_graph *g, const char *path, double *duration,
-                          uint8_t *found, dr_error *err) {
+                          uint8_t *found, int *busy, dr_error *err) {
     dr_error local;
     if (err == NULL) { /* the code is wanted even when the text is not */
         dr_error_clear(&local);
@@ -259,6 +264,8 @@ long dr__costs_from_trace(const dr_graph *g, const char *path, double *duration,
     if (root == NULL)
         return err->code != 0 ? err->code : DR_EPARSE;
     long rc = dr__costs_from_trace_json(g, root, path, duration, found, err);
+    if (busy != NULL)
+        *busy = rc >= 0 && dr__trace_busy(root);
     json_decref(root);
     return rc;
 }

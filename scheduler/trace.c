@@ -79,7 +79,7 @@ static json_t *attempt_event(const dr_run *run, const dr__groups *groups,
  * graph was made with, and the chain that set the makespan, so that a chart
  * drawn from the trace alone outlines it (docs/trace-format.md). */
 static json_t *other_data(const dr_run *run) {
-    return json_pack(
+    json_t *o = json_pack(
         "{s:s, s:s, s:s, s:I, s:s, s:I, s:b, s:f, s:I, s:o, s:o, s:o}", "tool",
         "dagrun", "version", DAGRUN_VERSION_STRING, "graph",
         dr_graph_name(run->graph), "workers", (json_int_t)run->workers,
@@ -89,6 +89,16 @@ static json_t *other_data(const dr_run *run) {
         "params", dr__run_params_json(run), "params_set",
         dr__run_params_set_json(run), "makespan_chain",
         dr__run_chain_json(run));
+    /* A real run says whether other programs took CPU from it, so that a
+     * replay of its durations (--costs) can warn. */
+    if (o != NULL && !run->simulated &&
+        (json_object_set_new(o, "busy_machine", json_boolean(run->busy)) ||
+         (run->busy && json_object_set_new(o, "busy_evidence",
+                                           json_string(run->busy_why))))) {
+        json_decref(o);
+        return NULL;
+    }
+    return o;
 }
 
 /* Which workers get a thread_name event; NULL when all do. */

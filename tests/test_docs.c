@@ -488,9 +488,13 @@ static void lab_scales_have_costs(const doc *d, const char *src) {
         json_error_t e;
         json_t *j = json_load_file(path, 0, &e);
         cr_expect_not_null(j, "%s: %s", path, e.text);
+        /* Only the uncosted-task warning: a replay of a trace measured
+         * on a busy machine is warned about too, and rightly so when the
+         * test runs next to other jobs. */
+        const char *w = json_string_value(json_object_get(j, "warning"));
         if (json_is_true(json_object_get(j, "simulated")))
-            cr_expect(json_is_null(json_object_get(j, "warning")), "`%s`: %s",
-                      cmd, json_string_value(json_object_get(j, "warning")));
+            cr_expect(w == NULL || strstr(w, "have no cost") == NULL,
+                      "`%s`: %s", cmd, w);
         json_decref(j);
         free(path);
     }

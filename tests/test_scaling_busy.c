@@ -371,3 +371,174 @@ Test(scaling_busy, a_spinning_neighbour_on_the_same_cpu_is_detected,
     drt_rmtree(dir);
     free(dir);
 }
+
+/* ------------------------------------- a single run, and replaying it */
+
+/* Runs g for real with `workers` workers, its logs in dir. */
+static dr_run *run_real(dr_graph *g, unsigned workers, const char *dir) {
+    dr_run_options ro;
+    dr_run_options_init(&ro);
+    ro.workers = workers;
+    ro.run_dir = dir;
+    dr_error err;
+    dr_run *run = dr_run_graph(g, &ro, &err);
+    cr_assert_not_null(run, "%s", err.text);
+    cr_assert_eq(dr_run_status(run), 0);
+    return run;
+}
+
+static char *summary_text(const dr_run *run) {
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    dr_run_print_summary(run, f);
+    fclose(f);
+    return text;
+}
+
+/* Four spin tasks of 50 units each. */
+static dr_graph *spin_graph(void) {
+    dr_graph *g = dr_graph_create();
+    dr_graph_set_name(g, "spin");
+    for (int i = 0; i < 4; i++) {
+        char key[8];
+        snprintf(key, sizeof(key), "s%d", i);
+        dr_task t;
+        cr_assert_eq(dr_graph_add_task(g, key, &t), 0);
+        json_t *args = json_pack("{s:i}", "units", 50);
+        cr_assert_eq(dr_task_set_builtin(g, t, "spin", args), 0);
+        json_decref(args);
+    }
+    return g;
+}
+
+Test(scaling_busy, a_run_next_to_a_spinning_neighbour_says_so_and_its_replay,
+     .timeout = 120) {
+    /* As above: the run and a spinner share one CPU. */
+    cpu_set_t mask, one;
+    cr_assert_eq(sched_getaffinity(0, sizeof(mask), &mask), 0);
+    int cpu = -1;
+    for (int c = 0; c < CPU_SETSIZE && cpu < 0; c++)
+        if (CPU_ISSET(c, &mask))
+            cpu = c;
+    CPU_ZERO(&one);
+    CPU_SET(cpu, &one);
+    cr_assert_eq(sched_setaffinity(0, sizeof(one), &one), 0);
+    dr_graph *g = spin_graph();
+    char *dir = drt_tmpdir();
+    pid_t spinner = start_spinner();
+    dr_run_options ro;
+    dr_run_options_init(&ro);
+    ro.workers = 1;
+    ro.run_dir = dir;
+    dr_error err;
+    dr_run *run = dr_run_graph(g, &ro, &err);
+    kill(spinner, SIGKILL);
+    int status;
+    waitpid(spinner, &status, 0);
+    cr_assert_eq(sched_setaffinity(0, sizeof(mask), &mask), 0);
+    cr_assert_not_null(run, "%s", err.text);
+
+    /* summary.json, the printed summary and the trace say it. */
+    json_t *s = dr_run_summary_json(run);
+    json_t *m = json_object_get(s, "machine");
+    cr_assert(json_is_true(json_object_get(m, "busy")), "%s", json_dumps(m, 0));
+    cr_assert_lt(json_number_value(json_object_get(m, "cpu_share")),
+                 DR_SCALE_BUSY_CPU_SHARE);
+    cr_assert(strstr(json_string_value(json_object_get(m, "evidence")),
+                     "the computing tasks got") != NULL);
+    json_decref(s);
+    char *text = summary_text(run);
+    cr_assert(strstr(text, "\nNote: the machine was busy during this run (the "
+                           "computing tasks got ") != NULL,
+              "%s", text);
+    free(text);
+    json_t *trace = dr_run_trace_json(run);
+    json_t *other = json_object_get(trace, "otherData");
+    cr_assert(json_is_true(json_object_get(other, "busy_machine")));
+    cr_assert(json_is_string(json_object_get(other, "busy_evidence")));
+    char *trace_path = drt_fmt("%s/busy-trace.json", dir);
+    cr_assert_eq(json_dump_file(trace, trace_path, 0), 0);
+    json_decref(trace);
+    dr_run_destroy(run);
+
+    /* Replaying those durations warns: `run --costs` ... */
+    dr_run_options so;
+    dr_run_options_init(&so);
+    so.workers = 2;
+    so.simulate = 1;
+    so.costs_trace = trace_path;
+    dr_run *sim = dr_run_graph(g, &so, &err);
+    cr_assert_not_null(sim, "%s", err.text);
+    s = dr_run_summary_json(sim);
+    cr_assert(json_is_true(json_object_get(s, "costs_from_busy_machine")));
+    cr_assert_null(json_object_get(s, "machine"));
+    json_decref(s);
+    text = summary_text(sim);
+    cr_assert(strstr(text, "were measured on a busy machine") != NULL, "%s",
+              text);
+    free(text);
+    dr_run_destroy(sim);
+
+    /* ... and `scale --costs`. */
+    unsigned ps[] = {1, 2, 4};
+    dr_scale_options o;
+    dr_scale_options_init(&o);
+    o.workers = ps;
+    o.nworkers = 3;
+    o.keep_traces = 0;
+    o.run.simulate = 1;
+    o.run.costs_trace = trace_path;
+    dr_scale_result *r = dr_scale_run(g, &o, &err);
+    cr_assert_not_null(r, "%s", err.text);
+    cr_assert(r->costs_busy);
+    cr_assert_not_null(r->warning);
+    cr_assert(strstr(r->warning, "measured on a busy machine") != NULL, "%s",
+              r->warning);
+    char *svg = dr_scale_speedup_svg(r);
+    cr_assert(strstr(svg, "Busy machine: the replayed durations") != NULL);
+    free(svg);
+    dr_scale_result_destroy(r);
+
+    /* A trace that says its machine was idle gives no warning. */
+    trace = json_load_file(trace_path, 0, NULL);
+    cr_assert_not_null(trace);
+    json_object_set_new(json_object_get(trace, "otherData"), "busy_machine",
+                        json_false());
+    cr_assert_eq(json_dump_file(trace, trace_path, 0), 0);
+    json_decref(trace);
+    r = dr_scale_run(g, &o, &err);
+    cr_assert_not_null(r, "%s", err.text);
+    cr_assert_not(r->costs_busy);
+    cr_assert_null(r->warning, "%s", r->warning);
+    dr_scale_result_destroy(r);
+
+    free(trace_path);
+    dr_graph_destroy(g);
+    drt_rmtree(dir);
+    free(dir);
+}
+
+Test(scaling_busy, a_run_of_waiting_tasks_is_never_called_busy) {
+    /* Sleeping tasks lose nothing to a busy machine (as in scale). */
+    dr_graph *g = dr_graph_create();
+    dr_task t;
+    cr_assert_eq(dr_graph_add_task(g, "nap", &t), 0);
+    json_t *args = json_pack("{s:i}", "ms", 5);
+    cr_assert_eq(dr_task_set_builtin(g, t, "sleep", args), 0);
+    json_decref(args);
+    char *dir = drt_tmpdir();
+    dr_run *run = run_real(g, 1, dir);
+    json_t *s = dr_run_summary_json(run);
+    cr_assert(
+        json_is_false(json_object_get(json_object_get(s, "machine"), "busy")));
+    json_decref(s);
+    json_t *trace = dr_run_trace_json(run);
+    cr_assert(json_is_false(
+        json_object_get(json_object_get(trace, "otherData"), "busy_machine")));
+    json_decref(trace);
+    dr_run_destroy(run);
+    dr_graph_destroy(g);
+    drt_rmtree(dir);
+    free(dir);
+}

@@ -97,6 +97,23 @@ static const char *legend_of(Agraph_t *ag) {
     return attr(n, "label");
 }
 
+/* The legend's words, its line breaks made spaces again (legend rows wrap
+ * at about 40 characters); a new string. */
+static char *legend_words(Agraph_t *ag) {
+    const char *l = legend_of(ag), *br = "<BR ALIGN=\"LEFT\"/>";
+    char *out = malloc(strlen(l) + 1), *o = out;
+    cr_assert_not_null(out);
+    for (const char *p = l; *p;) {
+        if (strncmp(p, br, strlen(br)) == 0) {
+            *o++ = ' ';
+            p += strlen(br);
+        } else
+            *o++ = *p++;
+    }
+    *o = '\0';
+    return out;
+}
+
 /* Checks well-formedness with xmllint; returns 1 ok, 0 bad, -1 no xmllint. */
 static int xml_well_formed(const char *text) {
     if (system("command -v xmllint >/dev/null 2>&1") != 0)
@@ -175,7 +192,7 @@ Test(viz_dot, trace_fills_nodes_by_worker_and_marks_failed_and_skipped) {
     cr_assert(strstr(attr(e, "label"), "failed") != NULL);
     Agnode_t *f = agnode(ag, "f", 0);
     cr_assert(strstr(attr(f, "style"), "dashed") != NULL);
-    cr_assert(strstr(attr(f, "label"), "not run") != NULL);
+    cr_assert(strstr(attr(f, "label"), "skipped") != NULL, "e failed");
     const char *tip = attr(agnode(ag, "b", 0), "tooltip");
     cr_assert(strstr(tip, "worker 0") && strstr(tip, "start 1 s") &&
                   strstr(tip, "end 4 s") && strstr(tip, "wait"),
@@ -845,7 +862,9 @@ Test(viz_dot, legend_names_failures_only_when_there_are_some) {
     Agraph_t *ag = render_dot(g, ok, NULL);
     const char *l = legend_of(ag);
     cr_assert(strstr(l, "failed") == NULL, "%s", l);
-    cr_assert(strstr(l, "did not run") == NULL, "%s", l);
+    cr_assert(strstr(l, "skipped") == NULL, "%s", l);
+    cr_assert(strstr(l, "not run") == NULL, "%s", l);
+    cr_assert(strstr(l, "never started") == NULL, "%s", l);
     cr_assert(strstr(l, "interrupted") == NULL, "%s", l);
     cr_assert(strstr(l, "critical path") != NULL, "%s", l);
     agclose(ag);
@@ -853,7 +872,9 @@ Test(viz_dot, legend_names_failures_only_when_there_are_some) {
     ag = render_dot(g, bad, NULL);
     l = legend_of(ag);
     cr_assert(strstr(l, "failed") != NULL, "%s", l);
-    cr_assert(strstr(l, "did not run") != NULL, "%s", l);
+    /* f never ran because e failed: skipped, and nothing else. */
+    cr_assert(strstr(l, "skipped: a dependency failed") != NULL, "%s", l);
+    cr_assert(strstr(l, "never started") == NULL, "%s", l);
     cr_assert(strstr(l, "interrupted") == NULL, "%s", l);
     agclose(ag);
     json_decref(ok);
@@ -887,10 +908,109 @@ Test(viz_dot, interrupted_tasks_are_drawn_apart_with_a_legend_entry) {
     cr_assert(strstr(attr(b, "label"), "interrupted") != NULL);
     /* Its worker's colour is kept. */
     cr_assert_str_eq(attr(b, "fillcolor"), dr_viz_palette(0));
-    const char *l = legend_of(ag);
+    char *l = legend_words(ag);
     cr_assert(strstr(l, "interrupted") != NULL, "%s", l);
-    cr_assert(strstr(l, "did not run (the run stopped)") != NULL, "%s", l);
+    cr_assert(strstr(l, "not run: never started, the run was stopped first") !=
+                  NULL,
+              "%s", l);
+    cr_assert(strstr(l, "skipped") == NULL, "nothing failed: %s", l);
     cr_assert(strstr(l, "failed") == NULL, "%s", l);
+    free(l);
+    agclose(ag);
+    json_decref(trace);
+    dr_graph_destroy(g);
+}
+
+/* Issue 8: a task that never started because the run stopped is not one
+ * whose dependency failed.  Each task that never ran says which it is, in
+ * its label and its look, and the legend lists each kind only when the
+ * picture has one, saying what happened. */
+Test(viz_dot, tasks_that_never_ran_say_whether_a_dependency_failed) {
+    dr_graph *g = lecture();
+    /* Stopped by a signal: a ran, b failed, c was running (interrupted);
+     * d never started although its dependency a succeeded; e and f never
+     * ran because b failed (f through e). */
+    json_t *events = json_array();
+    json_array_append_new(events, event("a", 0, 0, 1e6, "ok"));
+    json_array_append_new(events, event("b", 0, 1e6, 5e5, "failed"));
+    json_array_append_new(events, event("c", 1, 1e6, 9e5, "interrupted"));
+    json_t *trace = json_pack("{s:o, s:{s:s, s:i}}", "traceEvents", events,
+                              "otherData", "graph", "lecture", "workers", 2);
+    Agraph_t *ag = render_dot(g, trace, NULL);
+    Agnode_t *d = agnode(ag, "d", 0), *e = agnode(ag, "e", 0),
+             *f = agnode(ag, "f", 0);
+    cr_assert(strstr(attr(d, "label"), "not run") != NULL, "%s",
+              attr(d, "label"));
+    cr_assert(strstr(attr(d, "label"), "skipped") == NULL);
+    cr_assert(strstr(attr(d, "style"), "dotted") != NULL, "%s",
+              attr(d, "style"));
+    for (Agnode_t *x = e; x != NULL; x = x == e ? f : NULL) {
+        cr_assert(strstr(attr(x, "label"), "skipped") != NULL, "%s",
+                  attr(x, "label"));
+        cr_assert(strstr(attr(x, "style"), "dashed") != NULL);
+    }
+    cr_assert_str_neq(attr(d, "fillcolor"), attr(e, "fillcolor"),
+                      "the two kinds look different");
+    char *l = legend_words(ag);
+    cr_assert(strstr(l, "skipped: a dependency failed") != NULL, "%s", l);
+    cr_assert(strstr(l, "not run: never started, the run was stopped first") !=
+                  NULL,
+              "%s", l);
+    cr_assert(strstr(l, "did not run") == NULL, "%s", l);
+    agclose(ag);
+    json_decref(trace);
+
+    /* The user's case: a task failed and the run stopped (nothing was
+     * running when the signal came, or the failure stopped it): d never
+     * started, yet no dependency of d failed. */
+    events = json_array();
+    json_array_append_new(events, event("a", 0, 0, 1e6, "ok"));
+    json_array_append_new(events, event("b", 0, 1e6, 5e5, "failed"));
+    json_array_append_new(events, event("c", 1, 1e6, 9e5, "ok"));
+    trace = json_pack("{s:o, s:{s:s, s:i}}", "traceEvents", events, "otherData",
+                      "graph", "lecture", "workers", 2);
+    ag = render_dot(g, trace, NULL);
+    cr_assert(strstr(attr(agnode(ag, "d", 0), "label"), "not run") != NULL);
+    free(l);
+    l = legend_words(ag);
+    cr_assert(strstr(l, "not run: never started, the run stopped after a "
+                        "failure or a signal") != NULL,
+              "%s", l);
+    cr_assert(strstr(l, "skipped: a dependency failed") != NULL, "%s", l);
+    cr_assert(strstr(l, "interrupted") == NULL, "%s", l);
+    free(l);
+    agclose(ag);
+    json_decref(trace);
+    dr_graph_destroy(g);
+}
+
+/* Collapsed, a group of tasks that never ran counts each kind in its
+ * label. */
+Test(viz_dot, groups_count_skipped_and_not_run_tasks_apart) {
+    dr_graph *g = lecture();
+    json_t *events = json_array();
+    json_array_append_new(events, event("a", 0, 0, 1e6, "ok"));
+    json_array_append_new(events, event("b", 0, 1e6, 5e5, "failed"));
+    json_array_append_new(events, event("c", 1, 1e6, 9e5, "interrupted"));
+    json_t *trace = json_pack("{s:o, s:{s:s, s:i}}", "traceEvents", events,
+                              "otherData", "graph", "lecture", "workers", 2);
+    dr_viz_options o;
+    dr_viz_options_init(&o);
+    o.collapse = DR_VIZ_COLLAPSE_ALWAYS;
+    Agraph_t *ag = render_dot(g, trace, &o);
+    int skipped = 0, not_run = 0;
+    for (Agnode_t *v = agfstnode(ag); v; v = agnxtnode(ag, v)) {
+        const char *l = attr(v, "label");
+        skipped += strstr(l, " skipped") != NULL;
+        not_run += strstr(l, " not run") != NULL;
+        if (strstr(l, "1 skipped") != NULL && strstr(l, "not run") == NULL &&
+            strstr(l, "failed") == NULL)
+            cr_expect(strstr(attr(v, "style"), "dashed") != NULL, "%s",
+                      attr(v, "style"));
+    }
+    /* e and f (skipped), d (not run: a succeeded, the run stopped). */
+    cr_expect_gt(skipped, 0);
+    cr_expect_gt(not_run, 0);
     agclose(ag);
     json_decref(trace);
     dr_graph_destroy(g);

@@ -6,6 +6,7 @@
 
 #include <criterion/criterion.h>
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -481,5 +482,68 @@ Test(viz_gantt, rounding_undershoot_draws_no_dips_in_the_profile) {
     cr_expect_leq(at[one], 10, "the profile goes down to one task %zu times",
                   at[one]);
     free(svg);
+    json_decref(trace);
+}
+
+/* Issue 8: two bars that touch on one worker, of one colour (--color group:
+ * x-1, x-2, x-3 of group x-*, back to back), must not read as one long bar.
+ * Every bar has an outline of its own, and drawing it moves no time: each
+ * bar still starts where the previous one ends. */
+Test(viz_gantt, bars_that_touch_on_a_worker_stay_apart) {
+    json_t *ev = json_array();
+    for (int i = 0; i < 3; i++) {
+        char name[8];
+        snprintf(name, sizeof(name), "x-%d", i + 1);
+        json_array_append_new(
+            ev, json_pack("{s:s, s:s, s:s, s:i, s:i, s:f, s:f, s:{s:s, s:s}}",
+                          "name", name, "cat", "x-*", "ph", "X", "pid", 1,
+                          "tid", 0, "ts", i * 1e6, "dur", 1e6, "args", "task",
+                          name, "status", "ok"));
+    }
+    json_t *trace = json_pack("{s:o, s:{s:i}}", "traceEvents", ev, "otherData",
+                              "workers", 1);
+    for (int width = 400; width <= 20000; width *= 50) {
+        dr_gantt_options go;
+        dr_gantt_options_init(&go);
+        go.color = DR_VIZ_COLOR_GROUP;
+        go.width = width;
+        char *svg;
+        cr_assert_eq(dr_viz_gantt_svg(trace, NULL, &go, &svg, NULL, NULL), 0);
+        double prev_end = -1;
+        const char *fill0 = NULL;
+        int bars = 0;
+        for (const char *r = svg; (r = strstr(r, "<rect class=\"bar")) != NULL;
+             r++) {
+            double x, w, sw = 0;
+            char fill[32] = "", stroke[32] = "";
+            const char *p = strstr(r, " x=\"");
+            cr_assert(p && sscanf(p, " x=\"%lf\"", &x) == 1);
+            p = strstr(r, " width=\"");
+            cr_assert(p && sscanf(p, " width=\"%lf\"", &w) == 1);
+            p = strstr(r, " fill=\"");
+            cr_assert(p && sscanf(p, " fill=\"%31[^\"]\"", fill) == 1);
+            p = strstr(r, " stroke=\"");
+            cr_assert(p && sscanf(p, " stroke=\"%31[^\"]\"", stroke) == 1);
+            p = strstr(r, " stroke-width=\"");
+            cr_assert(p != NULL && p < strchr(r, '>'),
+                      "bar %d has no outline: %.200s", bars, r);
+            sscanf(p, " stroke-width=\"%lf\"", &sw);
+            cr_expect(strcmp(stroke, "none") != 0 && strcmp(stroke, fill) != 0,
+                      "bar %d: outline %s on fill %s", bars, stroke, fill);
+            cr_expect_gt(sw, 0.3, "bar %d: outline %g px", bars, sw);
+            if (fill0 == NULL)
+                fill0 = strdup(fill);
+            cr_expect_str_eq(fill, fill0, "one group, one colour");
+            if (prev_end >= 0)
+                cr_expect(fabs(x - prev_end) < 0.011,
+                          "bar %d starts at %g, the previous ends at %g", bars,
+                          x, prev_end);
+            prev_end = x + w;
+            bars++;
+        }
+        cr_expect_eq(bars, 3, "width %d: %d bars", width, bars);
+        free((char *)fill0);
+        free(svg);
+    }
     json_decref(trace);
 }

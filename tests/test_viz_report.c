@@ -68,7 +68,8 @@ Test(viz_report, has_every_section) {
                            "Makespan / bound",
                            "Utilisation",
                            "Observed parallelism",
-                           "Scheduling overhead",
+                           "Ready-to-start latency",
+                           "Idle while work waited",
                            "Peak live results",
                            "idle tail",
                            "@media print",
@@ -320,6 +321,163 @@ Test(viz_report, interrupted_runs_say_interrupted_in_the_tables) {
     cr_expect(strstr(html, "id=\"interrupted\"") == NULL);
     cr_expect(strstr(html, ">6 succeeded<") != NULL);
     free(html);
+}
+
+/* The report from in-memory JSON (the graph: the lecture DAG). */
+static char *report_of(const json_t *trace, const json_t *summary) {
+    dr_graph *g = lecture();
+    char *html;
+    size_t len;
+    dr_error err;
+    dr_error_clear(&err);
+    cr_assert_eq(dr_viz_report_html(g, trace, summary, NULL, &html, &len, &err),
+                 0, "%s", err.text);
+    dr_graph_destroy(g);
+    return html;
+}
+
+/* The explanation (third cell) of the summary row named `name`; new. */
+static char *row_why(const char *html, const char *name) {
+    char *th = drt_fmt("<tr><th>%s</th>", name);
+    const char *r = strstr(html, th);
+    free(th);
+    if (r == NULL)
+        return NULL;
+    const char *w = strstr(r, "<td class=\"rp-why\">");
+    cr_assert_not_null(w);
+    w += strlen("<td class=\"rp-why\">");
+    return strndup(w, (size_t)(strstr(w, "</td>") - w));
+}
+
+/* Issue 8: the ready-to-start latency is not an overhead; each of the
+ * summary's figures has its own row under its own name, and the overhead
+ * per task appears only when the summary has one. */
+Test(viz_report, latency_and_overhead_rows_name_what_they_measure) {
+    json_t *trace = load_json("lecture-trace.json");
+    json_t *summary = load_json("lecture-summary.json");
+    json_object_set_new(summary, "overhead",
+                        json_pack("{s:f, s:f, s:f, s:f}", "ready_while_idle",
+                                  0.5, "latency_mean", 0.25, "latency_median",
+                                  0.1, "latency_max", 1.0));
+    json_object_set_new(summary, "simulated", json_false());
+    char *html = report_of(trace, summary);
+    cr_expect(strstr(html, "Scheduling overhead") == NULL,
+              "a latency shown as an overhead");
+    cr_expect(strstr(html, "<tr><th>Ready-to-start latency</th><td "
+                           "class=\"rp-num\">mean 250 ms, median 100 ms, "
+                           "max 1 s</td>") != NULL);
+    char *why = row_why(html, "Ready-to-start latency");
+    cr_assert_not_null(why);
+    cr_expect(strstr(why, "ready") && strstr(why, "not an overhead"), "%s",
+              why);
+    free(why);
+    cr_expect(strstr(html, "<tr><th>Idle while work waited</th><td "
+                           "class=\"rp-num\">500 ms</td>") != NULL);
+    cr_expect(strstr(html, "Overhead per task") == NULL,
+              "no per-task overhead in this summary");
+    free(html);
+    /* A summary with the overhead per task (overhead.per_task, the mean
+     * gap between one task's end and the next one's start on a worker
+     * when the next was already ready, over overhead.dispatches gaps). */
+    json_t *ov = json_object_get(summary, "overhead");
+    json_object_set_new(ov, "per_task", json_real(2e-4));
+    json_object_set_new(ov, "dispatches", json_integer(12));
+    html = report_of(trace, summary);
+    cr_expect(strstr(html, "<tr><th>Overhead per task</th><td "
+                           "class=\"rp-num\">200 \xC2\xB5s (mean of 12)"
+                           "</td>") != NULL);
+    cr_expect(strstr(html, "mean 250 ms, median 100 ms, max 1 s") != NULL,
+              "the latency keeps its own row");
+    free(html);
+    json_decref(summary);
+    json_decref(trace);
+}
+
+/* A trace of the lecture DAG on one worker where a and b succeeded. */
+static json_t *two_tasks_trace(int workers) {
+    json_t *ev = json_array();
+    const char *names[] = {"a", "b"};
+    for (int i = 0; i < 2; i++)
+        json_array_append_new(
+            ev, json_pack("{s:s, s:s, s:s, s:i, s:i, s:f, s:f, s:{s:s, s:s, "
+                          "s:f}}",
+                          "name", names[i], "cat", names[i], "ph", "X", "pid",
+                          1, "tid", 0, "ts", i * 1e6, "dur", 1e6, "args",
+                          "task", names[i], "status", "ok", "ready", i * 1e6));
+    return json_pack("{s:o, s:{s:s, s:i}}", "traceEvents", ev, "otherData",
+                     "graph", "lecture", "workers", workers);
+}
+
+/* Issue 8: a run stopped by a signal between tasks has no interrupted task,
+ * so nothing may explain "Interrupted"; what it has (tasks that never
+ * started) is explained as what happened. */
+Test(viz_report, a_run_stopped_between_tasks_explains_only_what_happened) {
+    json_t *trace = two_tasks_trace(1);
+    json_t *summary =
+        json_pack("{s:s, s:i, s:b, s:i, s:i, s:[], s:[], s:b, s:[], s:[ssss]}",
+                  "graph", "lecture", "workers", 1, "simulated", 0, "tasks", 6,
+                  "succeeded", 2, "failed", "skipped", "interrupted", 1,
+                  "interrupted_tasks", "not_run", "c", "d", "e", "f");
+    char *html = report_of(trace, summary);
+    cr_expect(strstr(html, ">2 succeeded, 4 not run<") != NULL);
+    char *why = row_why(html, "Tasks");
+    cr_assert_not_null(why);
+    cr_expect(strstr(why, "Interrupted") == NULL, "no task interrupted: %s",
+              why);
+    cr_expect(strstr(why, "Failed") == NULL && strstr(why, "Skipped") == NULL,
+              "%s", why);
+    cr_expect(strstr(why, "Not run: never started, because a signal stopped "
+                          "the run first.") != NULL,
+              "%s", why);
+    free(why);
+    cr_expect(strstr(html, "0 tasks") == NULL, "no \"0 tasks were running\"");
+    cr_expect(strstr(html,
+                     "The run was interrupted between tasks: none was "
+                     "running when it was stopped; 4 never started") != NULL);
+    cr_expect(strstr(html, "<section id=\"interrupted\">") != NULL);
+    cr_expect(strstr(html, "4 tasks never started: c, d, e, f.") != NULL);
+    free(html);
+    json_decref(summary);
+    json_decref(trace);
+}
+
+/* A normal run explains nothing it does not show; a run that stopped after
+ * a failure (no --keep-going) is not called interrupted. */
+Test(viz_report, explanations_appear_only_for_what_happened) {
+    char *html = report("lecture-trace.json", "lecture-summary.json", 1);
+    char *why = row_why(html, "Tasks");
+    cr_assert_not_null(why);
+    cr_expect_str_eq(why, "What became of the tasks: all of them succeeded.");
+    free(why);
+    cr_expect(strstr(html, "interrupted") == NULL);
+    cr_expect(strstr(html, "never started") == NULL);
+    free(html);
+
+    json_t *trace = load_json("failed-trace.json");
+    json_t *summary = load_json("failed-summary.json");
+    html = report_of(trace, summary);
+    why = row_why(html, "Tasks");
+    cr_expect_str_eq(why, "Failed: every attempt failed or timed out. "
+                          "Skipped: a dependency failed.");
+    free(why);
+    free(html);
+    /* The same run, had it stopped after the failure with f pending. */
+    json_object_set_new(summary, "skipped", json_array());
+    json_object_set_new(summary, "not_run", json_pack("[s]", "f"));
+    html = report_of(trace, summary);
+    why = row_why(html, "Tasks");
+    cr_expect_str_eq(why, "Failed: every attempt failed or timed out. Not "
+                          "run: never started, because the run stopped after "
+                          "a failure (without --keep-going).");
+    free(why);
+    cr_expect(strstr(html, "id=\"interrupted\"") == NULL,
+              "no signal stopped this run");
+    cr_expect(strstr(html, "interrupted") == NULL);
+    cr_expect(strstr(html, "1 task never started: the run stopped after the "
+                           "failure (without --keep-going): f.") != NULL);
+    free(html);
+    json_decref(summary);
+    json_decref(trace);
 }
 
 /* A script that measures, in the SVG's own units, every bar and text of the

@@ -16,6 +16,10 @@
 typedef struct dr__dag_run {
     const dr__vattempt *last; /* NULL: never ran */
     int attempts;
+    /* Never ran because a dependency failed or was skipped (the scheduler
+     * skips a failed task's dependents); a task that never ran otherwise
+     * did not start because the run stopped first. */
+    unsigned char skipped;
 } dr__dag_run;
 
 /* What colour means in this drawing. */
@@ -26,7 +30,8 @@ typedef struct dr__dnode {
     const char *name;  /* node name: task key or group name (borrowed) */
     dr_task task;      /* the task when one task, else DR_TASK_NONE */
     char *label, *tip; /* owned, Graphviz escStrings */
-    size_t count, failed, interrupted, notrun;
+    size_t count, failed, interrupted, skipped, notrun; /* notrun: never
+                                                   started, not skipped */
     double total, max;
     int worker;  /* -1 none yet, -2 several */
     long colour; /* group colour: -1 none yet, -2 several */
@@ -52,7 +57,7 @@ typedef struct dr__dag {
     double *weight;
     unsigned char *on_cp; /* task is on the critical path */
     dr_task *cp_prev;     /* predecessor on the critical path, or NONE */
-    size_t nfailed, ninterrupted, nnotrun;
+    size_t nfailed, ninterrupted, nskipped, nnotrun; /* tasks */
     dr__groups groups; /* DR__GROUP_LIMIT groups (same as the trace's cat) */
     int have_groups;
     dr__vcolours colours; /* group colours (DR__DAG_COLOR_GROUP) */

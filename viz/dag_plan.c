@@ -42,7 +42,11 @@ static void esc(dr__buf *b, const char *s) {
     }
 }
 
-static void read_runs(dr__dag *b) {
+/* Each task's last attempt, and why a task without one never ran: a
+ * dependency failed or was skipped (skipped), or else the run stopped
+ * before it could start (after a failure without --keep-going, or a
+ * signal), which the trace alone cannot tell apart. */
+static void read_runs(dr__dag *b, const dr_task *topo) {
     size_t n = dr_graph_ntasks(b->g);
     for (size_t i = 0; i < b->trace->n; i++) {
         const dr__vattempt *a = &b->trace->a[i];
@@ -55,11 +59,24 @@ static void read_runs(dr__dag *b) {
             (a->attempt == r->last->attempt && a->ts > r->last->ts))
             r->last = a;
     }
-    for (size_t t = 0; t < n; t++) {
+    for (size_t i = 0; i < n; i++) {
+        dr_task t = topo[i];
         const dr__vattempt *a = b->runs[t].last;
-        if (a == NULL)
-            b->nnotrun++;
-        else if (a->status == DR__V_INTERRUPTED)
+        if (a == NULL) {
+            size_t nd;
+            const dr_task *deps = dr_task_deps(b->g, t, &nd);
+            for (size_t j = 0; j < nd && !b->runs[t].skipped; j++) {
+                const dr__dag_run *d = &b->runs[deps[j]];
+                b->runs[t].skipped =
+                    d->skipped ||
+                    (d->last != NULL && (d->last->status == DR__V_FAILED ||
+                                         d->last->status == DR__V_TIMEOUT));
+            }
+            if (b->runs[t].skipped)
+                b->nskipped++;
+            else
+                b->nnotrun++;
+        } else if (a->status == DR__V_INTERRUPTED)
             b->ninterrupted++;
         else if (a->status != DR__V_OK)
             b->nfailed++;
@@ -151,7 +168,10 @@ static void collect(dr__dag *b, dr__dnode *x, dr_task t) {
         return;
     const dr__vattempt *a = b->runs[t].last;
     if (a == NULL) {
-        x->notrun++;
+        if (b->runs[t].skipped)
+            x->skipped++;
+        else
+            x->notrun++;
         return;
     }
     if (a->status == DR__V_INTERRUPTED)
@@ -176,9 +196,13 @@ static void task_text(dr__dag *b, dr__dnode *x, dr__buf *label, dr__buf *tip) {
         dr__buf_printf(tip, "\\ncost %s%s", tbuf,
                        dr_task_has_cost(b->g, t) ? " (in the graph's units)"
                                                  : " (unset)");
+    } else if (b->runs[t].last == NULL && b->runs[t].skipped) {
+        dr__buf_puts(label, "\\nskipped");
+        dr__buf_puts(tip, "\\nskipped: a dependency failed");
     } else if (b->runs[t].last == NULL) {
         dr__buf_puts(label, "\\nnot run");
-        dr__buf_puts(tip, "\\nnot run");
+        dr__buf_puts(tip, "\\nnot run: it never started, the run stopped "
+                          "first");
     } else {
         const dr__dag_run *r = &b->runs[t];
         const dr__vattempt *a = r->last;
@@ -241,9 +265,16 @@ static void group_text(dr__dag *b, dr__dnode *x, dr__buf *label, dr__buf *tip) {
         dr__buf_printf(label, "\\n%zu interrupted", x->interrupted);
         dr__buf_printf(tip, "\\n%zu interrupted", x->interrupted);
     }
+    if (x->skipped > 0) {
+        dr__buf_printf(label, "\\n%zu skipped", x->skipped);
+        dr__buf_printf(tip, "\\n%zu skipped (a dependency failed)", x->skipped);
+    }
     if (x->notrun > 0) {
         dr__buf_printf(label, "\\n%zu not run", x->notrun);
-        dr__buf_printf(tip, "\\n%zu not run", x->notrun);
+        dr__buf_printf(tip,
+                       "\\n%zu not run (never started: the run "
+                       "stopped first)",
+                       x->notrun);
     }
     if (x->on_cp)
         dr__buf_puts(tip, "\\non the critical path");
@@ -549,7 +580,7 @@ int dr__dag_prepare(dr__dag *b, const dr_graph *g, const dr__vtrace *trace,
     if (!b->runs || !b->weight || !b->on_cp || !b->cp_prev)
         goto oom;
     if (b->have_trace)
-        read_runs(b);
+        read_runs(b, topo);
     for (size_t i = 0; i < n; i++) {
         if (!b->have_trace)
             b->weight[i] = dr_task_cost(g, (dr_task)i);

@@ -39,7 +39,8 @@ const char *__lsan_default_suppressions(void) {
 #define MIXED_FILL "#DCE3EA"
 #define FAILED_FILL "#FBE3E4"
 #define DARK_LINE "#2B333B"
-#define NOTRUN_FILL "#EEEEEE"
+#define SKIPPED_FILL "#EEEEEE"
+#define NOTRUN_FILL "#FFFFFF"
 #define NOTRUN_LINE "#9A9A9A"
 
 void dr_viz_options_init(dr_viz_options *o) {
@@ -146,8 +147,10 @@ static const char *node_fill(const dr__dag *b, const dr__dnode *x) {
 }
 
 /* Failed: a pink octagon with a dark border (bold red is the critical
- * path's).  Interrupted: its colour kept, a dashed double border.  Not
- * run: grey and dashed. */
+ * path's).  Interrupted: its colour kept, a dashed double border.  Skipped
+ * (a dependency failed): grey and dashed.  Not run (never started, the run
+ * stopped first): white with a dotted grey border, so that the two kinds of
+ * task that never ran are not taken for one another. */
 static void style_node(const dr__dag *b, Agnode_t *an, const dr__dnode *x) {
     const char *fill = node_fill(b, x);
     if (x->failed > 0) {
@@ -156,9 +159,12 @@ static void style_node(const dr__dag *b, Agnode_t *an, const dr__dnode *x) {
         set(an, "fillcolor", FAILED_FILL);
         set(an, "color", DARK_LINE);
         set(an, "penwidth", "2");
-    } else if (x->notrun == x->count && b->have_trace) {
-        set(an, "style", "rounded,filled,dashed");
-        set(an, "fillcolor", NOTRUN_FILL);
+    } else if (x->skipped + x->notrun == x->count && b->have_trace) {
+        /* A group of both kinds is drawn as skipped; its label counts
+         * each. */
+        set(an, "style",
+            x->skipped > 0 ? "rounded,filled,dashed" : "rounded,filled,dotted");
+        set(an, "fillcolor", x->skipped > 0 ? SKIPPED_FILL : NOTRUN_FILL);
         set(an, "color", NOTRUN_LINE);
         set(an, "fontcolor", "#6B6B6B");
     } else {
@@ -378,15 +384,28 @@ static void legend(const dr__dag *b, Agraph_t *ag) {
                    "BGCOLOR=\"#FFFFFF\" BORDER=\"2\" STYLE=\"DASHED\" "
                    "COLOR=\"" DARK_LINE "\"",
                    "interrupted: stopped by a signal (dashed double border)");
+    /* The two ways a task never ran, each said as what happened and only
+     * when a task of the picture is so: skipped when a dependency failed
+     * (the scheduler skips its dependents), not run when nothing upstream
+     * failed and the run stopped before it (a signal, or a failure
+     * elsewhere without --keep-going). */
+    if (b->nskipped > 0)
+        legend_row(&h,
+                   "BGCOLOR=\"" SKIPPED_FILL "\" BORDER=\"1\" STYLE=\"DASHED\" "
+                   "COLOR=\"" NOTRUN_LINE "\"",
+                   "skipped: a dependency failed (grey, dashed)");
     if (b->nnotrun > 0)
         legend_row(&h,
-                   "BGCOLOR=\"" NOTRUN_FILL "\" BORDER=\"1\" STYLE=\"DASHED\" "
+                   "BGCOLOR=\"" NOTRUN_FILL "\" BORDER=\"1\" STYLE=\"DOTTED\" "
                    "COLOR=\"" NOTRUN_LINE "\"",
-                   b->ninterrupted > 0 && b->nfailed > 0
-                       ? "did not run (a dependency failed, or the run stopped)"
-                   : b->ninterrupted > 0 ? "did not run (the run stopped)"
-                   : b->nfailed > 0      ? "did not run (a dependency failed)"
-                                         : "did not run");
+                   b->ninterrupted > 0
+                       ? "not run: never started, the run was stopped first "
+                         "(dotted)"
+                   : b->nfailed > 0
+                       ? "not run: never started, the run stopped after a "
+                         "failure or a signal (dotted)"
+                       : "not run: never started, the run stopped first "
+                         "(dotted)");
     if (b->d.collapsed)
         legend_row(&h, "BGCOLOR=\"" PLAIN_FILL "\" BORDER=\"1\"",
                    "name \xC3\x97N: a group of N tasks (* stands for any "
@@ -595,15 +614,16 @@ int dr_viz_render(const dr_graph *g, const json_t *trace,
     return rc;
 }
 
-/* The format for a file name's extension, or NULL. */
-static const char *format_of(const char *path) {
+/* The format for a file name's extension, or NULL.  Not PostScript:
+ * Graphviz's PostScript driver is Latin-1 only, and labels carry "·", "×"
+ * and "Σ" (it warns and garbles them); PDF does that job. */
+const char *dr__viz_format_of(const char *path) {
     const char *dot = strrchr(path, '.');
     if (dot == NULL || strchr(dot, '/') != NULL)
         return NULL;
     static const char *const known[][2] = {
-        {".dot", "dot"}, {".gv", "dot"},   {".svg", "svg"},
-        {".png", "png"}, {".pdf", "pdf"},  {".ps", "ps"},
-        {".jpg", "jpg"}, {".jpeg", "jpg"}, {".json", "json"},
+        {".dot", "dot"}, {".gv", "dot"},  {".svg", "svg"},  {".png", "png"},
+        {".pdf", "pdf"}, {".jpg", "jpg"}, {".jpeg", "jpg"}, {".json", "json"},
     };
     for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++)
         if (strcasecmp(dot, known[i][0]) == 0)
@@ -613,7 +633,7 @@ static const char *format_of(const char *path) {
 
 int dr_viz_write(const dr_graph *g, const json_t *trace,
                  const dr_viz_options *o, const char *path, dr_error *err) {
-    const char *fmt = path ? format_of(path) : NULL;
+    const char *fmt = path ? dr__viz_format_of(path) : NULL;
     if (fmt == NULL) {
         dr__error_set(err, DR_EINVAL, path, 0, 0, NULL,
                       "unknown picture format: use .dot, .svg, .png or .pdf");

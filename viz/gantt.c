@@ -47,6 +47,7 @@
 #define DR__VFAIL_RED "#D62728"
 #define INTR_AMBER "#B8860B"
 #define DR__VCHAIN_INK "#1B1B1B"
+#define BAR_EDGE "#FFFFFF" /* the outline that keeps touching bars apart */
 #define DR__VFONT "font-family=\"Helvetica, Arial, sans-serif\""
 
 void dr_gantt_options_init(dr_gantt_options *o) {
@@ -293,10 +294,26 @@ static size_t draw_row(const chart *c, dr__buf *b, const dr__vattempt *a,
                                : intr && j - i == 1 ? "url(#dr-intr)"
                                : mixed              ? "#8C96A0"
                                                     : col;
+            /* Every bar has an outline, so that two bars that touch on a
+             * worker (back to back, same colour: common with --color
+             * group) stay two.  A plain bar's is a thin white line on the
+             * bar's own edge, which moves no time: narrower bars get a
+             * thinner one, so that it never hides them. */
             const char *stroke = in_chain || cp ? DR__VCHAIN_INK
                                  : failed       ? DR__VFAIL_RED
                                  : intr         ? INTR_AMBER
-                                                : "none";
+                                                : BAR_EDGE;
+            char sw[64];
+            if (in_chain || cp || intr || failed)
+                snprintf(sw, sizeof(sw), "%s",
+                         in_chain ? " stroke-width=\"2.2\""
+                         : cp     ? " stroke-width=\"1.8\""
+                         : intr   ? " stroke-width=\"1\" "
+                                    "stroke-dasharray=\"3 2\""
+                                  : " stroke-width=\"1\"");
+            else
+                snprintf(sw, sizeof(sw), " stroke-width=\"%.2f\"",
+                         w >= 4 ? 1.0 : w / 4);
             dr__buf_printf(b,
                            "<rect class=\"bar%s%s%s%s\" x=\"%.2f\" "
                            "y=\"%.1f\" width=\"%.2f\" height=\"%.1f\"%s "
@@ -307,13 +324,7 @@ static size_t draw_row(const chart *c, dr__buf *b, const dr__vattempt *a,
                            : intr ? " interrupted"
                                   : "",
                            x0, y, w, c->bar_h, w > 5 ? " rx=\"2\"" : "", fill,
-                           stroke,
-                           in_chain ? " stroke-width=\"2.2\""
-                           : cp     ? " stroke-width=\"1.8\""
-                           : intr   ? " stroke-width=\"1\" "
-                                      "stroke-dasharray=\"3 2\""
-                           : failed ? " stroke-width=\"1\""
-                                    : "");
+                           stroke, sw);
             if (j - i == 1) {
                 title_attempt(b, &a[i]);
             } else {

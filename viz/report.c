@@ -110,13 +110,18 @@ static void fmt_num(char *t, size_t len, const char *fmt, double v) {
         snprintf(t, len, fmt, v);
 }
 
+/* A time in seconds as text, a dash when unknown. */
+static void fmt_time_or_dash(char *t, size_t len, double s) {
+    if (!isfinite(s))
+        snprintf(t, len, "\xE2\x80\x94");
+    else
+        dr__vfmt_time(t, len, s * 1e6);
+}
+
 static void metric_time(dr__buf *b, const char *name, double s,
                         const char *why) {
     char t[48];
-    if (!isfinite(s))
-        snprintf(t, sizeof(t), "\xE2\x80\x94");
-    else
-        dr__vfmt_time(t, sizeof(t), s * 1e6);
+    fmt_time_or_dash(t, sizeof(t), s);
     metric(b, name, t, why);
 }
 
@@ -239,14 +244,39 @@ static void tasks_row(dr__buf *b, const json_t *s, const dr__vtrace *t) {
         if (kinds[k].count > 0 && n > 0 && (size_t)n < sizeof(v))
             n += snprintf(v + n, sizeof(v) - (size_t)n, ", %zu %s",
                           kinds[k].count, kinds[k].word);
-    metric(b, unit, v,
-           intr > 0 || not_run > 0
-               ? "Interrupted: running when a signal stopped the run (not "
-                 "failed); not run: never started."
-           : failed > 0 || skipped > 0
-               ? "Failed: every attempt failed; skipped: a dependency "
-                 "failed."
-               : "What became of the tasks: all of them succeeded.");
+    /* One explanation per kind the row shows, saying what happened to it
+     * (an interrupted run may have no interrupted task: nothing was
+     * running when the signal came). */
+    const char *said[5];
+    size_t nsaid = 0;
+    if (failed > 0)
+        said[nsaid++] = s != NULL ? "Failed: every attempt failed or timed "
+                                    "out."
+                                  : "Failed: the attempt failed or timed out.";
+    if (intr > 0)
+        said[nsaid++] = "Interrupted: running when a signal stopped the run "
+                        "(not failed; a rerun starts it again).";
+    if (skipped > 0)
+        said[nsaid++] = "Skipped: a dependency failed.";
+    if (not_run > 0)
+        said[nsaid++] =
+            json_is_true(json_object_get(s, "interrupted"))
+                ? "Not run: never started, because a signal stopped the run "
+                  "first."
+            : failed > 0 ? "Not run: never started, because the run stopped "
+                           "after a failure (without --keep-going)."
+                         : "Not run: never started, because the run stopped "
+                           "first.";
+    if (nsaid == 0)
+        said[nsaid++] = s != NULL ? "What became of the tasks: all of them "
+                                    "succeeded."
+                                  : "What became of the attempts: all of them "
+                                    "succeeded.";
+    char why[512] = "";
+    for (size_t i = 0; i < nsaid; i++)
+        snprintf(why + strlen(why), sizeof(why) - strlen(why), "%s%s",
+                 i ? " " : "", said[i]);
+    metric(b, unit, v, why);
 }
 
 int dr_viz_report_html(const dr_graph *g, const json_t *trace,
@@ -278,7 +308,7 @@ int dr__viz_report_html_with(const dr_graph *g, const dr__vtrace *trace,
     const dr__vtrace t = *trace;
     const json_t *s = json_is_object(summary) ? summary : NULL;
     dr__buf b = {0};
-    char v[128];
+    char v[256];
 
     /* What the trace alone says. */
     double work = 0, busy = 0, makespan = t.makespan / 1e6;
@@ -340,15 +370,23 @@ int dr__viz_report_html_with(const dr_graph *g, const dr__vtrace *trace,
            *not_run = list_of(s, "not_run");
     size_t n_intr =
         intr_list ? json_array_size(intr_list) : interrupted_attempts;
-    if (json_is_true(json_object_get(s, "interrupted")) || n_intr > 0) {
-        dr__buf_printf(&b,
-                       "<p class=\"rp-warn\">The run was interrupted: %zu "
-                       "task%s %s running when it was stopped",
-                       n_intr, n_intr == 1 ? "" : "s",
-                       n_intr == 1 ? "was" : "were");
+    /* Stopped by a signal: the summary says so, or an attempt of the trace
+     * was interrupted (a report from a trace alone). */
+    int stopped = json_is_true(json_object_get(s, "interrupted")) || n_intr > 0;
+    if (stopped) {
+        if (n_intr > 0)
+            dr__buf_printf(&b,
+                           "<p class=\"rp-warn\">The run was interrupted: "
+                           "%zu task%s %s running when it was stopped",
+                           n_intr, n_intr == 1 ? "" : "s",
+                           n_intr == 1 ? "was" : "were");
+        else
+            dr__buf_puts(&b, "<p class=\"rp-warn\">The run was interrupted "
+                             "between tasks: none was running when it was "
+                             "stopped");
         if (json_array_size(not_run) > 0)
-            dr__buf_printf(&b, " and %zu never started",
-                           json_array_size(not_run));
+            dr__buf_printf(&b, "%s %zu never started",
+                           n_intr > 0 ? " and" : ";", json_array_size(not_run));
         dr__buf_puts(&b, "; the figures cover what ran.</p>\n");
     }
     /* The summary's verdict (tasks that use CPU in this process, more
@@ -418,18 +456,49 @@ int dr__viz_report_html_with(const dr_graph *g, const dr__vtrace *trace,
     }
     metric(&b, "Observed parallelism", s ? v : "see the profile below",
            "Tasks running at once: the peak and the time-weighted mean.");
+    /* Three different figures, each under its own name: idle worker time
+     * while work waited (the scheduler's loss), the ready-to-start latency
+     * (which includes waiting for a busy worker, so it is not an overhead),
+     * and, when the summary has it, the overhead per task proper. */
     json_t *ov = json_object_get(s, "overhead");
     if (json_is_object(ov)) {
-        char a[48], c[48];
-        dr__vfmt_time(a, sizeof(a),
-                      fig(ov, "ready_while_idle", 0, TIME_MAX, 0) * 1e6);
-        dr__vfmt_time(c, sizeof(c),
-                      fig(ov, "latency_mean", 0, TIME_MAX, 0) * 1e6);
-        snprintf(v, sizeof(v), "%s idle; %s per task", a, c);
-        metric(&b, "Scheduling overhead", v,
-               "Worker time during which a worker was free while a task was "
-               "ready (worker-seconds), and the mean delay from ready to "
-               "start.");
+        double rwi = fig(ov, "ready_while_idle", 0, TIME_MAX, NAN);
+        if (!isnan(rwi)) {
+            char a[48];
+            dr__vfmt_time(a, sizeof(a), rwi * 1e6);
+            metric(&b, "Idle while work waited", a,
+                   "Worker time during which a worker was free while a "
+                   "task was ready (worker-seconds): time the scheduler "
+                   "lost.");
+        }
+        char mean[48], med[48], mx[48];
+        double lm = fig(ov, "latency_mean", 0, TIME_MAX, NAN),
+               ld = fig(ov, "latency_median", 0, TIME_MAX, NAN),
+               lx = fig(ov, "latency_max", 0, TIME_MAX, NAN);
+        if (!isnan(lm)) {
+            fmt_time_or_dash(mean, sizeof(mean), lm);
+            fmt_time_or_dash(med, sizeof(med), ld);
+            fmt_time_or_dash(mx, sizeof(mx), lx);
+            snprintf(v, sizeof(v), "mean %s, median %s, max %s", mean, med, mx);
+            metric(&b, "Ready-to-start latency", v,
+                   "Per task, the time from becoming ready (its "
+                   "dependencies done) to its start. It includes waiting "
+                   "for a busy worker, so it is not an overhead.");
+        }
+        double per = fig(ov, "per_task", 0, TIME_MAX, NAN),
+               handovers = fig(ov, "dispatches", 0, 1e12, NAN);
+        if (!isnan(per) && !simulated && !(handovers == 0)) {
+            char pt[48];
+            fmt_time_or_dash(pt, sizeof(pt), per);
+            if (!isnan(handovers))
+                snprintf(v, sizeof(v), "%s (mean of %.0f)", pt, handovers);
+            else
+                snprintf(v, sizeof(v), "%s", pt);
+            metric(&b, "Overhead per task", v,
+                   "A worker's time from the end of one task to the start "
+                   "of the next when that one was already ready: "
+                   "dagrun's own cost of handing out a task.");
+        }
     }
     if (json_is_number(json_object_get(s, "peak_live_results"))) {
         char r[48], by[48];
@@ -646,10 +715,22 @@ int dr__viz_report_html_with(const dr_graph *g, const dr__vtrace *trace,
         put_ids(&b, skipped);
         dr__buf_puts(&b, ".</p>\n");
     }
+    /* Tasks that never started in a run that was not interrupted: it
+     * stopped after a failure (no --keep-going). */
+    if (!stopped && json_array_size(not_run) > 0) {
+        dr__buf_printf(&b, "<p>%zu task%s never started: the run stopped %s: ",
+                       json_array_size(not_run),
+                       json_array_size(not_run) == 1 ? "" : "s",
+                       json_array_size(failures) > 0 || failed_attempts > 0
+                           ? "after the failure (without --keep-going)"
+                           : "first");
+        put_ids(&b, not_run);
+        dr__buf_puts(&b, ".</p>\n");
+    }
     dr__buf_puts(&b, "</section>\n");
 
-    /* Interrupted: only when the run was stopped with tasks running. */
-    if (n_intr > 0 || json_array_size(not_run) > 0) {
+    /* Interrupted: only when a signal stopped the run. */
+    if (stopped) {
         dr__buf_puts(&b, "<section id=\"interrupted\"><h2>Interrupted</h2>\n");
         if (n_intr > 0) {
             dr__buf_printf(&b,
@@ -669,6 +750,9 @@ int dr__viz_report_html_with(const dr_graph *g, const dr__vtrace *trace,
                              "hatched amber in the timeline, and a rerun "
                              "starts them again.</p>\n");
         }
+        if (n_intr == 0)
+            dr__buf_puts(&b, "<p>No task was running when the run was "
+                             "stopped.</p>\n");
         if (json_array_size(not_run) > 0) {
             dr__buf_printf(
                 &b, "<p>%zu task%s never started: ", json_array_size(not_run),

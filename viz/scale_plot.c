@@ -104,25 +104,27 @@ static double nice_step(double ymax) {
 
 /* ----------------------------------------------- the reference lines */
 
-/* T1/T-inf at P: the points' own figures, interpolated log-log between
- * them, constant beyond the ends; NAN when no point has one. */
+/* T1/T-inf at P: the points' ceiling_parallelism (one figure for every P
+ * in strong scaling; each P's graph in weak scaling), interpolated log-log
+ * between them, constant beyond the ends; NAN when no point has one. */
 static double parallelism_at(const dr_scale_result *r, double p) {
     const dr_scale_point *prev = NULL;
     for (size_t i = 0; i < r->npoints; i++) {
         const dr_scale_point *pt = &r->points[i];
-        if (!(isfinite(pt->parallelism) && pt->parallelism > 0))
+        if (!(isfinite(pt->ceiling_parallelism) && pt->ceiling_parallelism > 0))
             continue;
         if (p <= pt->workers) {
             if (prev == NULL || pt->workers == prev->workers)
-                return pt->parallelism;
+                return pt->ceiling_parallelism;
             double t = (log2(p) - log2(prev->workers)) /
                        (log2(pt->workers) - log2(prev->workers));
-            return exp2(log2(prev->parallelism) +
-                        t * (log2(pt->parallelism) - log2(prev->parallelism)));
+            return exp2(log2(prev->ceiling_parallelism) +
+                        t * (log2(pt->ceiling_parallelism) -
+                             log2(prev->ceiling_parallelism)));
         }
         prev = pt;
     }
-    return prev != NULL ? prev->parallelism : NAN;
+    return prev != NULL ? prev->ceiling_parallelism : NAN;
 }
 
 /* The critical-path ceiling min(P, T1/T-inf) at P: at a measured count it
@@ -202,13 +204,50 @@ static void draw_function(dr__buf *b, const plot *pl, const series *s) {
         dr__buf_printf(b, "\"/>\n");
 }
 
+/* Samples drawn between two neighbouring points of a measured line. */
+#define SEGMENT_SAMPLES 24
+
+/* The measured line between points i and j at P (p_i < P < p_j): the
+ * speedup interpolated as a straight line on the log-log speedup plot, so
+ * that the efficiency plot shows the same line divided by P (a curve
+ * there, as the ceiling is).  log min(P, T1/T-inf) is concave in log P, so
+ * a line between two points at or below the ceiling stays below it; a
+ * straight segment on the efficiency plot would cut above the ceiling's
+ * curve P0/P.  The clamp only absorbs rounding. */
+static double between(const plot *pl, const series *s, size_t i, size_t j,
+                      double p) {
+    const dr_scale_result *r = pl->r;
+    double pi = r->points[i].workers, pj = r->points[j].workers;
+    double di = pl->per_worker ? pi : 1, dj = pl->per_worker ? pj : 1;
+    double si = s->y[i] * di, sj = s->y[j] * dj; /* speedups */
+    double t = (log2(p) - log2(pi)) / (log2(pj) - log2(pi));
+    double v = exp2(log2(si) + t * (log2(sj) - log2(si)));
+    double ci = ceiling_speedup(pl, pi), cj = ceiling_speedup(pl, pj);
+    if (si <= ci * (1 + 1e-9) && sj <= cj * (1 + 1e-9))
+        v = fmin(v, ceiling_speedup(pl, p));
+    return pl->per_worker ? v / p : v;
+}
+
 static void draw_points(dr__buf *b, const plot *pl, const series *s) {
     const dr_scale_result *r = pl->r;
     open_polyline(b, s);
-    for (size_t i = 0; i < r->npoints; i++)
-        if (plottable(pl, s->y[i]))
-            dr__buf_printf(b, "%.1f,%.1f ", px(pl, r->points[i].workers),
-                           py(pl, s->y[i]));
+    size_t prev = r->npoints; /* the last point drawn */
+    for (size_t i = 0; i < r->npoints; i++) {
+        if (!plottable(pl, s->y[i]) || !(s->y[i] > 0))
+            continue;
+        double pj = r->points[i].workers;
+        if (prev < r->npoints && s->fn == NULL) {
+            double pi = r->points[prev].workers;
+            for (int k = 1; k < SEGMENT_SAMPLES; k++) {
+                double p = pi * pow(pj / pi, (double)k / SEGMENT_SAMPLES);
+                double v = between(pl, s, prev, i, p);
+                if (plottable(pl, v))
+                    dr__buf_printf(b, "%.1f,%.1f ", px(pl, p), py(pl, v));
+            }
+        }
+        dr__buf_printf(b, "%.1f,%.1f ", px(pl, pj), py(pl, s->y[i]));
+        prev = i;
+    }
     dr__buf_printf(b, "\"/>\n");
     for (size_t i = 0; i < r->npoints; i++) {
         double x = px(pl, r->points[i].workers);
@@ -333,11 +372,16 @@ static char *draw(const plot *pl, const series *ss, size_t nseries) {
     dr__vbuf_xml(&b, pl->title);
     dr__buf_printf(&b, "</text>\n");
     /* What makes the figures doubtful, where nobody can miss it. */
+    int uncosted = 0;
+    for (size_t i = 0; i < r->npoints; i++)
+        uncosted |= r->points[i].uncosted > 0;
     const char *note =
-        r->busy ? "Busy machine: these timings measure the competition "
-                  "for the cores."
-        : r->warning != NULL ? "Tasks without a cost counted as 1 s each."
-                             : NULL;
+        r->busy         ? "Busy machine: these timings measure the competition "
+                          "for the cores."
+        : r->costs_busy ? "Busy machine: the replayed durations (--costs) "
+                          "were measured on one."
+        : uncosted      ? "Tasks without a cost counted as 1 s each."
+                        : NULL;
     if (note != NULL)
         dr__buf_printf(&b,
                        "<text class=\"note\" x=\"%.1f\" y=\"46\" "
@@ -471,13 +515,9 @@ static void measured_values(const dr_scale_result *r, int per_worker,
          * speedup is the scaled efficiency T(1)/T(P) times the growth. */
         double k = weak ? pt->speedup * pt->makespan / t1 : 1.0;
         double d = per_worker ? pt->workers : 1.0;
-        if (weak && per_worker) {
-            buf[i] = pt->scaled_efficiency;
-            k = 1.0;
-            d = 1.0;
-        } else {
-            buf[i] = pt->speedup / d;
-        }
+        /* Weak scaling's scaled efficiency is its scaled speedup over P
+         * (dr_scale_analyse), so both plots divide the same way. */
+        buf[i] = pt->speedup / d;
         buf[n + i] = pt->makespan_max > 0 ? k * t1 / pt->makespan_max / d : NAN;
         buf[2 * n + i] =
             pt->makespan_min > 0 ? k * t1 / pt->makespan_min / d : NAN;
@@ -572,7 +612,9 @@ char *dr_scale_efficiency_svg(const dr_scale_result *r) {
              weak ? "scaled efficiency" : "efficiency");
     pl.title = title;
     pl.id = "efficiency";
-    pl.ylabel = weak ? "scaled efficiency T(1)/T(P)" : "efficiency S(P)/P";
+    pl.ylabel = !weak          ? "efficiency S(P)/P"
+                : r->simulated ? "scaled efficiency T(1)·W(P)/(W(1)·T(P)·P)"
+                               : "scaled efficiency T(1)/T(P)";
     series ss[4];
     size_t k = 0;
     ss[k++] = (series){.name = weak ? "scaled efficiency" : "efficiency",
@@ -583,24 +625,20 @@ char *dr_scale_efficiency_svg(const dr_scale_result *r) {
                        .hi = hi};
     ss[k++] = (series){
         .name = "ideal (1)", .color = "#777777", .dash = "6 4", .fn = ideal};
-    /* Measured weak scaling's scaled efficiency T(1)/T(P) is its speedup
-     * over P, so the fit and the ceiling divide by P as for strong
-     * scaling.  A simulation's scaled speedup counts the work actually
-     * added, W(P)/W(1), not P: over P they would not match the points, and
-     * they are drawn in the speedup plot only. */
-    int refs = !weak || !r->simulated;
-    if (refs && fit_drawn(r))
+    /* The scaled efficiency is the scaled speedup over P (measured weak:
+     * T(1)/T(P)), so the fit and the ceiling divide by P as for strong
+     * scaling. */
+    if (fit_drawn(r))
         ss[k++] = (series){.name = weak ? "Gustafson fit" : "Amdahl fit",
                            .color = "#e08a00",
                            .dash = "8 3 2 3",
                            .fn = fit_line,
                            .below = ceiling_line};
-    if (refs)
-        ss[k++] = (series){.name = "critical-path ceiling",
-                           .color = "#c0392b",
-                           .dash = "2 3",
-                           .fn = ceiling_line,
-                           .on_top = 1};
+    ss[k++] = (series){.name = "critical-path ceiling",
+                       .color = "#c0392b",
+                       .dash = "2 3",
+                       .fn = ceiling_line,
+                       .on_top = 1};
     char *svgtext = draw(&pl, ss, k);
     free(buf);
     return svgtext;

@@ -78,6 +78,48 @@ static json_t *num(double v) {
     return isfinite(v) ? json_real(v) : json_null();
 }
 
+/* scaling.json fit.status: "busy" (nothing fitted), "too_few_points"
+ * (below DR_SCALE_FIT_MIN_POINTS), "no_fit" (R^2 below
+ * DR_SCALE_FIT_MIN_R2), "cp_limited" (fitted but not the explanation) or
+ * "fits". */
+static const char *fit_status(const dr_scale_result *r) {
+    int weak = r->mode == DR_SCALE_WEAK;
+    double r2 = weak ? r->gustafson_r2 : r->amdahl_r2;
+    if (r->busy)
+        return "busy";
+    if (r->fit_points + 1 < DR_SCALE_FIT_MIN_POINTS)
+        return "too_few_points";
+    if (!(r2 >= DR_SCALE_FIT_MIN_R2))
+        return "no_fit";
+    return r->cp_limited ? "cp_limited" : "fits";
+}
+
+/* The line under the tables about the fit, or NULL when there is none to
+ * print (a fit that fits: the caller prints its figures). */
+static const char *fit_refusal(const dr_scale_result *r, char *buf,
+                               size_t len) {
+    const char *st = fit_status(r);
+    int weak = r->mode == DR_SCALE_WEAK;
+    if (strcmp(st, "busy") == 0)
+        snprintf(buf, len,
+                 "No law is fitted: the machine was busy (see the verdict).");
+    else if (strcmp(st, "too_few_points") == 0)
+        snprintf(buf, len,
+                 "Too few points to fit %s law: it needs %d worker counts "
+                 "(P = 1 and %d more).",
+                 weak ? "Gustafson's" : "Amdahl's", DR_SCALE_FIT_MIN_POINTS,
+                 DR_SCALE_FIT_MIN_POINTS - 1);
+    else if (strcmp(st, "no_fit") == 0)
+        snprintf(buf, len,
+                 "No law fits these points: %s law gives R² = %.2f, below "
+                 "%.1f.",
+                 weak ? "Gustafson's" : "Amdahl's",
+                 weak ? r->gustafson_r2 : r->amdahl_r2, DR_SCALE_FIT_MIN_R2);
+    else
+        return NULL;
+    return buf;
+}
+
 json_t *dr_scale_to_json(const dr_scale_result *r) {
     json_t *points = json_array();
     int weak = r->mode == DR_SCALE_WEAK;
@@ -106,7 +148,11 @@ json_t *dr_scale_to_json(const dr_scale_result *r) {
              json_object_set_new(o, "cpu_time", num(p->cpu_time)) ||
              json_object_set_new(o, "cpu_demand", num(p->cpu_demand)) ||
              json_object_set_new(o, "machine_cpu", num(p->machine_cpu)) ||
-             json_object_set_new(o, "load_after", num(p->load_after)))) {
+             json_object_set_new(o, "load_after", num(p->load_after)) ||
+             json_object_set_new(o, "ceiling_parallelism",
+                                 num(p->ceiling_parallelism)) ||
+             json_object_set_new(o, "overhead", num(p->overhead)) ||
+             json_object_set_new(o, "task_median", num(p->task_median)))) {
             json_decref(o);
             o = NULL;
         }
@@ -116,22 +162,26 @@ json_t *dr_scale_to_json(const dr_scale_result *r) {
         }
     }
     json_t *fit =
-        weak ? json_pack("{s:s, s:o, s:o}", "law", "gustafson",
+        weak ? json_pack("{s:s, s:o, s:o, s:I, s:s}", "law", "gustafson",
                          "serial_fraction", num(r->gustafson_s), "r2",
-                         num(r->gustafson_r2))
-             : json_pack("{s:s, s:o, s:o}", "law", "amdahl", "serial_fraction",
-                         num(r->amdahl_f), "r2", num(r->amdahl_r2));
+                         num(r->gustafson_r2), "points",
+                         (json_int_t)r->fit_points, "status", fit_status(r))
+             : json_pack("{s:s, s:o, s:o, s:I, s:s}", "law", "amdahl",
+                         "serial_fraction", num(r->amdahl_f), "r2",
+                         num(r->amdahl_r2), "points", (json_int_t)r->fit_points,
+                         "status", fit_status(r));
     return json_pack(
         "{s:s, s:s, s:b, s:s, s:I, s:b, s:b, s:o, s:b, s:b, "
-        "s:o, s:o, s:o, s:o, s:s, s:o}",
+        "s:o, s:o, s:o, s:o, s:b, s:o, s:s, s:o}",
         "graph", r->graph ? r->graph : "", "mode", dr_scale_mode_name(r->mode),
         "simulated", r->simulated, "policy", r->policy ? r->policy : "",
         "cores", (json_int_t)r->cores, "baseline_added", r->baseline_added,
         "cpu_tasks", r->cpu_tasks, "load_before", num(r->load_before), "busy",
         r->busy, "cp_limited", r->cp_limited, "fit", fit, "task_mean",
-        num(r->task_mean), "task_overhead", num(r->task_overhead), "warning",
-        r->warning ? json_string(r->warning) : json_null(), "verdict",
-        r->verdict ? r->verdict : "", "points", points);
+        num(r->task_mean), "task_overhead", num(r->task_overhead),
+        "task_median", num(r->task_median), "fine_grained", r->fine_grained,
+        "warning", r->warning ? json_string(r->warning) : json_null(),
+        "verdict", r->verdict ? r->verdict : "", "points", points);
 }
 
 /* -------------------------------------------------------------- Markdown */
@@ -213,9 +263,9 @@ char *dr_scale_to_markdown(const dr_scale_result *r) {
     if (r->baseline_added)
         dr__buf_printf(
             &b, "\n† P = 1 was not asked for; it was run as the baseline.\n");
-    if (r->busy)
-        dr__buf_printf(&b, "\nNo law is fitted: the machine was busy (see "
-                           "the verdict).\n");
+    char refusal[256];
+    if (fit_refusal(r, refusal, sizeof(refusal)) != NULL)
+        dr__buf_printf(&b, "\n%s\n", refusal);
     else if (weak && isfinite(r->gustafson_s))
         dr__buf_printf(
             &b,
@@ -431,9 +481,9 @@ char *dr_scale_report_html(const dr_scale_result *r) {
     free(s1);
     free(s2);
     html_table(&b, r);
-    if (r->busy)
-        dr__buf_printf(&b, "<p>No law is fitted: the machine was busy (see "
-                           "the verdict).</p>\n");
+    char refusal[256];
+    if (fit_refusal(r, refusal, sizeof(refusal)) != NULL)
+        dr__buf_printf(&b, "<p>%s</p>\n", refusal);
     else if (weak && isfinite(r->gustafson_s))
         dr__buf_printf(&b, "<p>Gustafson fit: s = %.4g (R² = %.3f)%s.</p>\n",
                        r->gustafson_s, r->gustafson_r2, fit_caveat(r));

@@ -142,6 +142,11 @@ int dr__vsummary_num(const json_t *summary, const char *key, double lo,
 
 /* ----------------------------------------------------------------- files */
 
+/* The Graphviz format a task-graph picture's name asks for (".png":
+ * "png", any case; .dot .gv .svg .png .pdf .jpg .jpeg .json), or NULL
+ * when its extension is none of them (dot.c).  Can't fail. */
+const char *dr__viz_format_of(const char *path);
+
 /* trace.json read with the size cap (dr__json_load_run_file) and checked by
  * dr__vtrace_read_ex with the path as source; a new reference or NULL with
  * err filled.  For the command line, so that errors name the file. */

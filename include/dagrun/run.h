@@ -123,6 +123,13 @@ DR_EXTERN int dr_run_task_worker(const dr_run *run, dr_task t);
 DR_EXTERN json_t *dr_run_task_result(const dr_run *run, dr_task t);
 DR_EXTERN double dr_run_makespan(const dr_run *run);
 
+/* Tasks are too fine-grained when the scheduling overhead per task
+ * (summary.json overhead.per_task: a worker's time from the end of one task
+ * to the start of the next, already ready) is at least this share of the
+ * median task: even a perfectly parallel graph then loses a tenth of its
+ * time between tasks.  The run's summary and `dagrun scale` say so. */
+#define DR_GRAIN_OVERHEAD_SHARE 0.1
+
 /* New references: the Chrome trace (docs/trace-format.md) and the summary. */
 DR_EXTERN json_t *dr_run_trace_json(const dr_run *run);
 DR_EXTERN json_t *dr_run_summary_json(const dr_run *run);

@@ -50,6 +50,15 @@ typedef struct dr_scale_point {
     double parallelism;  /* work / span */
     double lower_bound;  /* max(span, work / P) */
     double latency_mean; /* mean ready-to-start latency per task */
+    double overhead;     /* scheduling overhead per task (summary.json
+                            overhead.per_task): a worker's time from the
+                            end of one task to the start of the next,
+                            already ready; NAN when unknown */
+    double task_median;  /* median task duration of the run (NAN: unknown) */
+    /* T1/T-inf of the graph by its costs, as `dagrun analyze` gives it,
+     * when every task has a cost; NAN otherwise.  Set by dr_scale_run;
+     * the ceiling uses it first. */
+    double cost_parallelism;
     size_t ntasks;
     /* Simulated: tasks that had no duration (no cost, not a sleep or spin
      * with its own amount, not in the --costs trace) and so counted as the
@@ -69,20 +78,28 @@ typedef struct dr_scale_point {
                            run at this P */
 
     /* Derived by dr_scale_analyse. */
-    int oversubscribed;       /* measured run of computing tasks (cpu_tasks)
-                                 with P > cores */
-    double speedup;           /* strong: T(1)/T(P); weak: Gustafson's
-                                 scaled speedup T(1)*(W(P)/W(1))/T(P),
-                                 W the work, when simulated; measured:
-                                 P*T(1)/T(P) */
-    double efficiency;        /* speedup / P */
-    double scaled_efficiency; /* weak only: T(1)/T(P) */
-    double karp_flatt;        /* (1/S - 1/P) / (1 - 1/P), P > 1 */
-    double ceiling;           /* min(P, parallelism): the graph's limit */
-    double bound_ceiling;     /* T(1) / lower_bound: speedup if the run
-                                 reached its lower bound */
-    double amdahl;            /* the fitted Amdahl (strong) or Gustafson
-                                 (weak) speedup at P */
+    int oversubscribed;         /* measured run of computing tasks (cpu_tasks)
+                                   with P > cores */
+    double speedup;             /* strong: T(1)/T(P); weak: Gustafson's
+                                   scaled speedup T(1)*(W(P)/W(1))/T(P),
+                                   W the work, when simulated; measured:
+                                   P*T(1)/T(P) */
+    double efficiency;          /* speedup / P */
+    double scaled_efficiency;   /* weak only: speedup / P, the same formula
+                                   as efficiency (measured: T(1)/T(P)) */
+    double karp_flatt;          /* (1/S - 1/P) / (1 - 1/P), P > 1 */
+    double ceiling_parallelism; /* the T1/T-inf of the ceiling: the
+                                   graph's by its costs (cost_parallelism)
+                                   when known, else the baseline run's
+                                   (strong; P = 1 has no contention) or
+                                   this run's (weak: another graph at
+                                   each P) */
+    double ceiling;             /* min(P, ceiling_parallelism): the graph's
+                                   limit */
+    double bound_ceiling;       /* T(1) / lower_bound: speedup if the run
+                                   reached its lower bound */
+    double amdahl;              /* the fitted Amdahl (strong) or Gustafson
+                                   (weak) speedup at P */
 
     json_t *trace;   /* the median run's trace (owned, may be NULL) */
     json_t *summary; /* the median run's summary (owned, may be NULL) */
@@ -102,6 +119,8 @@ typedef struct dr_scale_result {
     int cpu_tasks;
     double load_before; /* 1-minute load average before the first run (NAN
                            when unknown) */
+    int costs_busy;     /* simulated with --costs from a trace that was
+                           recorded on a busy machine: warned about */
 
     dr_scale_point *points; /* sorted by workers, no duplicates */
     size_t npoints;
@@ -112,7 +131,16 @@ typedef struct dr_scale_result {
     double gustafson_s; /* weak: serial fraction of Gustafson's law */
     double gustafson_r2;
     double task_mean;     /* mean task duration at P = 1 (s) */
-    double task_overhead; /* per-task overhead at P = 1 (s) */
+    double task_median;   /* median task duration at P = 1 (s); the mean
+                             when the summary has no median */
+    double task_overhead; /* scheduling overhead per task at P = 1 (s):
+                             overhead.per_task of its summary, else
+                             (T(1) - work) / tasks */
+    int fine_grained;     /* measured, not busy, and task_overhead is at
+                             least DR_GRAIN_OVERHEAD_SHARE of task_median */
+    size_t fit_points;    /* the points beyond P = 1 the fit used; below
+                             DR_SCALE_FIT_MIN_POINTS - 1 nothing is fitted
+                             ("too few points to fit") */
     int busy;             /* the measurements say that other programs took
                              CPU time from the runs: no law is fitted */
     int cp_limited;       /* the critical path, not a serial fraction, sets
@@ -126,6 +154,10 @@ typedef struct dr_scale_result {
  * or Gustafson): the verdict says so instead of quoting the serial
  * fraction, and the plots leave the fitted curve out. */
 #define DR_SCALE_FIT_MIN_R2 0.5
+/* A law is fitted only to at least this many worker counts, P = 1 (which
+ * every law passes through) included: one parameter fitted to a single
+ * point beyond the baseline always fits exactly and proves nothing. */
+#define DR_SCALE_FIT_MIN_POINTS 3
 
 /* Returns a new result with `npoints` zeroed points (the measured CPU and
  * load figures NAN), or NULL when out of memory. */
@@ -254,7 +286,10 @@ DR_EXTERN json_t *dr_scale_to_json(const dr_scale_result *r);
  * cp_limited, on a busy machine, and wherever it would rise above the
  * ceiling) and the critical-path ceiling (through the points' `ceiling`
  * column, never above the ideal line); efficiency against workers (linear
- * values, log-2 workers); for weak scaling, scaled efficiency.  Worker
+ * values, log-2 workers); for weak scaling, scaled efficiency.  The
+ * measured line between two points is the log-log straight line of the
+ * speedups (over P on the efficiency plot), so it never rises above the
+ * ceiling between points that are under it.  Worker
  * counts beyond the cores are shaded only where points are oversubscribed
  * (computing tasks).
  */
