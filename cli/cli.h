@@ -122,6 +122,12 @@ typedef enum cli_output {
  * is loaded or run. */
 int cli_check_output(const char *cmd, const char *opt, const char *path,
                      cli_output kind, int stdout_ok);
+/* 1 when path is written in place rather than replaced (graph/fileio.c):
+ * /dev/stdout, /dev/stderr, /dev/fd/N, or an existing file that is neither
+ * a regular file nor a folder (a device such as /dev/null, a FIFO).  Such
+ * a path passes cli_check_output whatever its name (for the task graph only
+ * where "-" would: viz draws SVG for it). */
+int cli_output_is_stream(const char *path);
 /* Writes data to path atomically, or to standard output when path is
  * "-" (flushed; a failed write is DR_EIO).  0 or an error with err. */
 int cli_write_output(const char *path, const char *data, size_t len,

@@ -119,11 +119,11 @@ static void print_note(const char *line, void *user_data) {
 }
 
 /* The task graph to `path` (format by extension) or, for "-", as SVG to
- * standard output. */
+ * standard output (as SVG too to /dev/null, a FIFO: cli_output_is_stream). */
 static int write_graph(const dr_graph *g, const json_t *trace,
                        const dr_viz_options *vo, const char *path,
                        dr_error *err) {
-    if (strcmp(path, "-") != 0)
+    if (strcmp(path, "-") != 0 && !cli_output_is_stream(path))
         return dr_viz_write(g, trace, vo, path, err);
     char *svg = NULL;
     size_t len;

@@ -9,7 +9,9 @@
  * gantt: one picture, in its default format); `run` prints its summary on
  * standard output, so it refuses "-".  Where a picture goes to standard
  * output it is drawn in memory, written in one go and flushed, and a
- * failed write (a closed pipe, a full disk) is an error.
+ * failed write (a closed pipe, a full disk) is an error.  A file that is
+ * not a regular one (/dev/null, a FIFO, /dev/stdout) has no extension to
+ * check: it gets what "-" would get.
  */
 #include "cli.h"
 #include "viz_internal.h"
@@ -18,6 +20,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 
 /* 1 when path ends in one of the extensions (".svg"), any case. */
 static int ends_in(const char *path, const char *const *exts) {
@@ -30,8 +33,23 @@ static int ends_in(const char *path, const char *const *exts) {
     return 0;
 }
 
+int cli_output_is_stream(const char *path) {
+    if (strcmp(path, "/dev/stdout") == 0 || strcmp(path, "/dev/stderr") == 0 ||
+        strncmp(path, "/dev/fd/", 8) == 0 ||
+        strncmp(path, "/proc/self/fd/", 14) == 0)
+        return 1;
+    struct stat st;
+    return stat(path, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode);
+}
+
 int cli_check_output(const char *cmd, const char *opt, const char *path,
                      cli_output kind, int stdout_ok) {
+    /* /dev/null, a FIFO, a terminal: no name to judge, and the file is
+     * written in place in the default format (graph/fileio.c), as for
+     * "-" (where the writer has a default: the task graph's picture has
+     * one only in viz, which renders SVG for it). */
+    if (cli_output_is_stream(path) && (kind != CLI_OUT_GRAPH || stdout_ok))
+        return 0;
     static const char *const svg[] = {".svg", NULL},
                              *const html[] = {".html", ".htm", NULL},
                              *const json[] = {".json", NULL};

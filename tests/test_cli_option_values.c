@@ -34,14 +34,13 @@ static int exists_in(const char *dir, const char *name) {
 
 Test(option_values, json_followed_by_an_option_is_refused_and_writes_nothing) {
     char *dir = drt_tmpdir();
-    char *argv[] = {"dagrun", "run", LECTURE, "-s", "--json", "--no-outputs",
-                    NULL};
+    char *argv[] = {"dagrun", "run",          LECTURE, "-s",
+                    "--json", "--no-outputs", NULL};
     char *err;
     cr_expect_eq(run_in(dir, argv, &err), 2, "%s", err);
-    cr_expect_str_eq(err,
-                     "dagrun run: option '--json' needs a value; "
-                     "'--no-outputs' looks like an option (write "
-                     "--json=--no-outputs if that is the value)\n");
+    cr_expect_str_eq(err, "dagrun run: option '--json' needs a value; "
+                          "'--no-outputs' looks like an option (write "
+                          "--json=--no-outputs if that is the value)\n");
     cr_expect(!exists_in(dir, "--no-outputs"), "a file --no-outputs appeared");
     cr_expect(!exists_in(dir, "dagrun-out"), "the run ran anyway");
     free(err);
@@ -98,9 +97,14 @@ Test(option_values, every_command_refuses_it) {
 
 Test(option_values, an_attached_value_is_taken_as_written) {
     char *dir = drt_tmpdir();
-    char *argv[] = {"dagrun", "run",       LECTURE,
-                    "-s",     "-q",        "--no-outputs",
-                    "--json=--summary.json", NULL};
+    char *argv[] = {"dagrun",
+                    "run",
+                    LECTURE,
+                    "-s",
+                    "-q",
+                    "--no-outputs",
+                    "--json=--summary.json",
+                    NULL};
     char *err;
     cr_expect_eq(run_in(dir, argv, &err), 0, "%s", err);
     cr_expect(exists_in(dir, "--summary.json"),
@@ -112,8 +116,7 @@ Test(option_values, an_attached_value_is_taken_as_written) {
 
 Test(option_values, a_negative_number_reaches_the_option_s_own_check) {
     char *dir = drt_tmpdir();
-    char *argv[] = {"dagrun", "run", LECTURE, "-s", "--cost-scale", "-1",
-                    NULL};
+    char *argv[] = {"dagrun", "run", LECTURE, "-s", "--cost-scale", "-1", NULL};
     char *err;
     cr_expect_eq(run_in(dir, argv, &err), 2, "%s", err);
     cr_expect(strstr(err, "--cost-scale") != NULL &&

@@ -81,7 +81,11 @@ Test(escape, the_worst_case_fits_the_buffer) {
 Test(escape, an_error_message_escapes_bidi_controls_in_an_id) {
     dr_graph *g = dr_graph_create();
     dr_task a;
-    cr_assert_eq(dr_graph_add_task(g, "evil\xe2\x80\xae" "txt.exe", &a), 0);
+    cr_assert_eq(dr_graph_add_task(g,
+                                   "evil\xe2\x80\xae"
+                                   "txt.exe",
+                                   &a),
+                 0);
     dr_task b;
     cr_assert_eq(dr_graph_add_task(g, "b", &b), 0);
     cr_assert_eq(dr_graph_add_dep(g, a, b), 0);
@@ -113,7 +117,8 @@ Test(escape, a_failed_command_s_tail_and_id_are_shown_unambiguously) {
     cr_expect(strstr(out, "| \\\\x1b lit \\x1b esc") != NULL, "stdout: %s",
               out);
     cr_expect(strstr(out, "bad\\u202eid") != NULL, "stdout: %s", out);
-    cr_expect(strstr(out, "\xe2\x80\xae") == NULL && strchr(out, '\x1b') == NULL,
+    cr_expect(strstr(out, "\xe2\x80\xae") == NULL &&
+                  strchr(out, '\x1b') == NULL,
               "raw controls on stdout: %s", out);
     free(out);
     free(err);

@@ -390,3 +390,30 @@ Test(fileio, cli_output_to_dev_null_and_through_a_link) {
     drt_rmtree(dir);
     free(dir);
 }
+
+Test(fileio, picture_commands_write_to_dev_null_whatever_its_name) {
+    /* The acceptance tester's command: `gantt trace.json -o /dev/null`
+     * (and viz's) are accepted without an extension, written in place. */
+    guard_devices_stay_devices();
+    char *dir = drt_tmpdir();
+    char *err = NULL;
+    int rc = drt_cli(NULL, &err,
+                     "run -s %s/examples/lecture.json --no-outputs -q "
+                     "--trace %s/t.json",
+                     DR_SOURCE_DIR, dir);
+    cr_assert_eq(rc, 0, "%s", err);
+    free(err);
+    rc = drt_cli(NULL, &err, "gantt %s/t.json -o /dev/null", dir);
+    cr_expect_eq(rc, 0, "gantt: %s", err);
+    free(err);
+    rc = drt_cli(NULL, &err, "viz %s/examples/lecture.json -o /dev/null",
+                 DR_SOURCE_DIR);
+    cr_expect_eq(rc, 0, "viz: %s", err);
+    free(err);
+    struct stat st;
+    cr_assert_eq(lstat("/dev/null", &st), 0);
+    cr_expect(S_ISCHR(st.st_mode), "/dev/null is now mode %o",
+              (unsigned)st.st_mode);
+    drt_rmtree(dir);
+    free(dir);
+}
