@@ -63,8 +63,7 @@ Test(viz_plan, dense_layers_are_predicted_over_the_default_budget) {
     o.collapse = DR_VIZ_COLLAPSE_NEVER;
     dr__dag b;
     dr_error err;
-    cr_assert_eq(dr__dag_prepare(&b, g, NULL, &o, 1, &err), 0, "%s",
-                 err.text);
+    cr_assert_eq(dr__dag_prepare(&b, g, NULL, &o, 1, &err), 0, "%s", err.text);
     cr_assert_eq(b.d.n, 300);
     cr_assert_not(b.d.collapsed);
     cr_assert_eq(b.d.dg.nhidden, 0, "no edge is implied");
@@ -84,8 +83,7 @@ Test(viz_plan, dense_layers_fall_back_to_a_layer_summary_and_say_so) {
     o.note_data = &seen;
     dr__dag b;
     dr_error err;
-    cr_assert_eq(dr__dag_prepare(&b, g, NULL, &o, 1, &err), 0, "%s",
-                 err.text);
+    cr_assert_eq(dr__dag_prepare(&b, g, NULL, &o, 1, &err), 0, "%s", err.text);
     /* One node per layer, the edges between them counting the 1,000
      * dependencies each stands for, and that fits. */
     cr_assert(b.d.collapsed, "drawn one node per task");
@@ -114,8 +112,10 @@ Test(viz_plan, sparse_shapes_stay_one_node_per_task) {
         const char *shape;
         const char *const *sets;
         size_t n;
-    } shapes[] = {{"chain", chain, 1},     {"tree", tree, 1},
-                  {"stencil", stencil, 2}, {"cholesky", chol, 1},
+    } shapes[] = {{"chain", chain, 1},
+                  {"tree", tree, 1},
+                  {"stencil", stencil, 2},
+                  {"cholesky", chol, 1},
                   {"layered", layered, 3}};
     for (size_t i = 0; i < sizeof(shapes) / sizeof(shapes[0]); i++) {
         dr_graph *g = generate(shapes[i].shape, shapes[i].sets, shapes[i].n);
@@ -125,8 +125,7 @@ Test(viz_plan, sparse_shapes_stay_one_node_per_task) {
         dr_error err;
         cr_assert_eq(dr__dag_prepare(&b, g, NULL, &o, 1, &err), 0, "%s",
                      err.text);
-        cr_expect_not(b.d.collapsed, "%s grouped: %s", shapes[i].shape,
-                      b.note);
+        cr_expect_not(b.d.collapsed, "%s grouped: %s", shapes[i].shape, b.note);
         cr_expect_eq(b.d.n, dr_graph_ntasks(g), "%s", shapes[i].shape);
         cr_expect_str_eq(b.note, "", "%s", shapes[i].shape);
         dr__dag_free(&b);
@@ -143,8 +142,8 @@ static Agraph_t *render_dot(const dr_graph *g, const json_t *trace) {
     dr_viz_options o;
     dr_viz_options_init(&o);
     o.collapse = DR_VIZ_COLLAPSE_NEVER;
-    cr_assert_eq(dr_viz_render(g, trace, &o, "dot", &dot, &len, &err), 0,
-                 "%s", err.text);
+    cr_assert_eq(dr_viz_render(g, trace, &o, "dot", &dot, &len, &err), 0, "%s",
+                 err.text);
     Agraph_t *ag = agmemread(dot);
     cr_assert_not_null(ag);
     free(dot);
@@ -260,8 +259,8 @@ Test(viz_plan, picture_and_analyze_agree_on_tie_heavy_graphs) {
     dr_graph *gs[5];
     gs[0] = load_text(diamond);
     gs[1] = load_text(zeros);
-    const char *sten[] = {"w=6", "h=6"}, *lay[] = {"layers=6", "width=6",
-                                                   "deps=3", "lo=1", "hi=1"};
+    const char *sten[] = {"w=6", "h=6"},
+               *lay[] = {"layers=6", "width=6", "deps=3", "lo=1", "hi=1"};
     const char *fj[] = {"n=5", "stages=3"};
     gs[2] = generate("stencil", sten, 2);
     gs[3] = generate("layered", lay, 5);
@@ -335,21 +334,20 @@ Test(viz_plan, a_group_of_one_task_shows_its_key) {
     dr_viz_options_init(&o);
     dr__dag b;
     dr_error err;
-    cr_assert_eq(dr__dag_prepare(&b, g, NULL, &o, 1, &err), 0, "%s",
-                 err.text);
+    cr_assert_eq(dr__dag_prepare(&b, g, NULL, &o, 1, &err), 0, "%s", err.text);
     cr_assert(b.d.collapsed);
     int found = 0;
     for (size_t i = 0; i < b.d.n; i++) {
         const dr__dnode *x = &b.d.nodes[i];
         if (x->count != 1) {
-            cr_expect_eq(strncmp(x->label, x->name, strlen(x->name)), 0,
-                         "%s", x->label);
+            cr_expect_eq(strncmp(x->label, x->name, strlen(x->name)), 0, "%s",
+                         x->label);
             continue;
         }
         const char *key = strncmp(x->label, "src", 3) == 0 ? "src" : "sink";
         cr_expect_eq(strncmp(x->label, key, strlen(key)), 0,
-                     "label '%s' of group '%s' hides its task's key",
-                     x->label, x->name);
+                     "label '%s' of group '%s' hides its task's key", x->label,
+                     x->name);
         cr_expect(x->label[strlen(key)] == '\\', "%s", x->label);
         /* The group is still named in the tooltip. */
         cr_expect(strstr(x->tip, x->name) != NULL, "%s", x->tip);
