@@ -6,9 +6,9 @@
  *  - top level t(v) = max over dependencies u of t(u) + c(u): the earliest
  *    start with unlimited workers;
  *  - bottom level b(v) = c(v) + max over dependents w of b(w);
- *  - span = max b(v); the critical path starts at the source with the
- *    largest bottom level and follows, at each step, the dependent with the
- *    largest bottom level, which by construction is a longest path;
+ *  - span = max b(v); the critical path is a longest path, chosen among
+ *    equals by dr__critical_path's rule (the one the run summary and the
+ *    DAG picture use too): most tasks, then first;
  *  - the profile is an event sweep over [t(v), t(v) + c(v)) for every task
  *    with a positive cost.  Event times that differ only by rounding (paths
  *    summing the same costs in another order) are merged.
@@ -285,6 +285,56 @@ static int compute_profile(dr_analysis *an, const double *cost) {
     return 0;
 }
 
+/* ------------------------------------------------------ critical path */
+
+int dr__critical_path(const dr_graph *g, const double *weight,
+                      const unsigned char *skip, dr_task *prev, dr_task *end,
+                      double *length) {
+    size_t n = dr_graph_ntasks(g);
+    const dr_task *topo = dr_graph_topo_order(g);
+    double *dist = malloc((n ? n : 1) * sizeof(*dist));
+    size_t *count = malloc((n ? n : 1) * sizeof(*count));
+    if (dist == NULL || count == NULL || (topo == NULL && n > 0)) {
+        free(dist);
+        free(count);
+        return DR_ENOMEM;
+    }
+    /* (dist, count) of the best path ending at each task, compared
+     * lexicographically; the first of equals wins everywhere. */
+    dr_task best = DR_TASK_NONE;
+    for (size_t i = 0; i < n; i++) {
+        dr_task t = topo[i];
+        prev[t] = DR_TASK_NONE;
+        if (skip != NULL && skip[t])
+            continue;
+        size_t nd;
+        const dr_task *deps = dr_task_deps(g, t, &nd);
+        double before = 0;
+        size_t tasks = 0;
+        for (size_t j = 0; j < nd; j++) {
+            dr_task u = deps[j];
+            if (skip != NULL && skip[u])
+                continue;
+            if (prev[t] == DR_TASK_NONE || dist[u] > before ||
+                (dist[u] == before && count[u] > tasks)) {
+                before = dist[u];
+                tasks = count[u];
+                prev[t] = u;
+            }
+        }
+        dist[t] = before + weight[t];
+        count[t] = tasks + 1;
+        if (best == DR_TASK_NONE || dist[t] > dist[best] ||
+            (dist[t] == dist[best] && count[t] > count[best]))
+            best = t;
+    }
+    *end = best;
+    *length = best == DR_TASK_NONE ? 0 : dist[best];
+    free(dist);
+    free(count);
+    return 0;
+}
+
 /* ----------------------------------------------------------- analysis */
 
 void dr_analysis_destroy(dr_analysis *a) {
@@ -378,31 +428,31 @@ dr_analysis *dr_analyze(dr_graph *g, const dr_analyze_options *opts,
         if (a == b)
             an->sinks++;
     }
-    /* The critical path, walking down the largest bottom levels. */
-    dr_task start = DR_TASK_NONE;
-    for (size_t i = 0; i < n; i++) {
-        dr_task v = topo[i];
-        if (g->tasks[v].ndeps == 0 &&
-            (start == DR_TASK_NONE ||
-             an->bottom_level[v] > an->bottom_level[start]))
-            start = v;
-    }
-    if (start != DR_TASK_NONE) {
-        an->span = an->bottom_level[start];
-        an->critical_path = malloc(an->depth * sizeof(*an->critical_path));
-        if (an->critical_path == NULL)
+    /* The critical path: the rule every picture and summary shares. */
+    {
+        dr_task *prev = malloc((n ? n : 1) * sizeof(*prev));
+        dr_task end;
+        double length;
+        if (prev == NULL ||
+            dr__critical_path(g, cost, NULL, prev, &end, &length) != 0) {
+            free(prev);
             goto fail;
-        for (dr_task v = start; v != DR_TASK_NONE;) {
-            an->critical_path[an->critical_path_len++] = v;
-            dr_task next = DR_TASK_NONE;
-            for (uint32_t k = g->succ_off[v]; k < g->succ_off[v + 1]; k++) {
-                dr_task w = g->succ[k];
-                if (next == DR_TASK_NONE ||
-                    an->bottom_level[w] > an->bottom_level[next])
-                    next = w;
-            }
-            v = next;
         }
+        size_t len = 0;
+        for (dr_task v = end; v != DR_TASK_NONE; v = prev[v])
+            len++;
+        an->span = length;
+        if (len > 0) {
+            an->critical_path = malloc(len * sizeof(*an->critical_path));
+            if (an->critical_path == NULL) {
+                free(prev);
+                goto fail;
+            }
+            an->critical_path_len = len;
+            for (dr_task v = end; v != DR_TASK_NONE; v = prev[v])
+                an->critical_path[--len] = v;
+        }
+        free(prev);
     }
     an->parallelism = an->span > 0 ? an->work / an->span : 0;
     if ((rc = compute_profile(an, cost)) != 0)

@@ -163,6 +163,22 @@ int dr__graph_group(const dr_graph *g, size_t max_groups, dr__groups *out);
 void dr__groups_free(dr__groups *gr);
 
 /*
+ * The critical path by `weight` (analysis.c): a longest path, the one that
+ * `dagrun analyze`, the run summary and the DAG picture all name.  Ties go,
+ * at the end and at each step back, to the longest path with the most
+ * tasks (so a zero-cost task on a longest path is shown, not skipped), then
+ * to the first: the first end in topological order, the first dependency as
+ * listed.  weight[t] >= 0 for each task; skip (may be NULL) marks tasks no
+ * path may use (after a run: those that did not finish).  On success
+ * prev[t] is t's predecessor on the longest path ending at t (or
+ * DR_TASK_NONE), *end the path's last task (DR_TASK_NONE: no task may be
+ * used) and *length its total weight.  0 or DR_ENOMEM (nothing set).
+ */
+int dr__critical_path(const dr_graph *g, const double *weight,
+                      const unsigned char *skip, dr_task *prev, dr_task *end,
+                      double *length);
+
+/*
  * Transitive reduction (reduce.c) of a DAG of n nodes numbered in a
  * topological order, successors of node u in succ[off[u] .. off[u+1]),
  * increasing and without repeats.  Sets implied[e] for each edge another

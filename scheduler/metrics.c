@@ -117,66 +117,56 @@ static void metrics_free(metrics *m) {
     free(m->w_last);
 }
 
-/* Longest path by measured durations (last ok attempt; 0 when none).  The
- * path ends at the first task in topological order with the longest
- * distance, and each task's predecessor is its first dependency with the
- * longest distance: the rules of the DAG diagram (viz/dag_plan.c), so both
- * name the same path.  A task that did not succeed weighs 0 and so never
- * ends the path (its dependency, earlier in topological order, is as
- * long); after an interrupted run the path runs over what finished. */
+/* The critical path by measured durations (the ok attempt), over the tasks
+ * that finished, by the one rule `dagrun analyze` and the DAG diagram use
+ * (graph/analysis.c, dr__critical_path: longest, then most tasks, then
+ * first), so every view names the same path.  After an interrupted run the
+ * path runs over what finished. */
 static int compute_span(const dr_run *run, metrics *m) {
     const dr_graph *g = run->graph;
     size_t n = dr_graph_ntasks(g);
-    const dr_task *topo = dr_graph_topo_order(g);
     if (n == 0)
         return 0;
     double *dur = calloc(n, sizeof(*dur));
-    double *dp = malloc(n * sizeof(*dp));
+    unsigned char *skip = malloc(n);
     dr_task *pred = malloc(n * sizeof(*pred));
-    if (dur == NULL || dp == NULL || pred == NULL || topo == NULL) {
-        free(dur), free(dp), free(pred);
+    if (dur == NULL || skip == NULL || pred == NULL) {
+        free(dur), free(skip), free(pred);
         return DR_ENOMEM;
     }
+    memset(skip, 1, n);
     for (size_t i = 0; i < run->nattempts; i++) {
         const dr__attempt *a = &run->attempts[i];
-        if (a->status == DR__ATTEMPT_OK)
+        if (a->status == DR__ATTEMPT_OK) {
             dur[a->task] = a->end - a->start;
+            skip[a->task] = 0;
+        }
     }
-    dr_task best = topo[0];
-    for (size_t i = 0; i < n; i++) {
-        dr_task t = topo[i];
-        size_t nd;
-        const dr_task *d = dr_task_deps(g, t, &nd);
-        double before = 0;
-        pred[t] = DR_TASK_NONE;
-        for (size_t j = 0; j < nd; j++)
-            if (pred[t] == DR_TASK_NONE || dp[d[j]] > before) {
-                before = dp[d[j]];
-                pred[t] = d[j];
-            }
-        dp[t] = before + dur[t];
-        if (dp[t] > dp[best])
-            best = t;
+    dr_task best;
+    double span;
+    if (dr__critical_path(g, dur, skip, pred, &best, &span) != 0) {
+        free(dur), free(skip), free(pred);
+        return DR_ENOMEM;
     }
-    m->span = dp[best];
+    m->span = span;
     size_t len = 0;
     /* Nothing took measurable time (nothing succeeded, or only zero-length
      * tasks): there is no critical path to name. */
     for (dr_task t = best; m->span > 0 && t != DR_TASK_NONE; t = pred[t])
         len++;
     if (len == 0) {
-        free(dur), free(dp), free(pred);
+        free(dur), free(skip), free(pred);
         return 0;
     }
     m->path = malloc(len * sizeof(*m->path));
     if (m->path == NULL) {
-        free(dur), free(dp), free(pred);
+        free(dur), free(skip), free(pred);
         return DR_ENOMEM;
     }
     m->path_len = len;
     for (dr_task t = best; t != DR_TASK_NONE; t = pred[t])
         m->path[--len] = t;
-    free(dur), free(dp), free(pred);
+    free(dur), free(skip), free(pred);
     return 0;
 }
 

@@ -156,6 +156,45 @@ Test(analysis, fork_join_width_is_the_fan_and_parallelism_work_over_span) {
     dr_graph_destroy(g);
 }
 
+/* Ties (docs/visualising.md): the longest path with the most tasks, then
+ * the first end in topological order and the first dependency listed; the
+ * rule the run summary and the DAG picture share (dr__critical_path). */
+Test(analysis, critical_path_ties_go_to_the_most_tasks_then_the_first) {
+    /* a -> c and a -> b -> c (b costs 0) are equally long: b is named. */
+    dr_graph *g = dr_graph_create();
+    add(g, "a", 1);
+    add(g, "b", 0);
+    add(g, "c", 1);
+    dep(g, "b", "a");
+    dep(g, "c", "a");
+    dep(g, "c", "b");
+    dr_analysis *a = analyze(g);
+    const char *p1[] = {"a", "b", "c"};
+    expect_path(a, g, p1, 3);
+    dr_analysis_destroy(a);
+    dr_graph_destroy(g);
+    /* s -> l -> t and s -> r -> t tie in length and tasks: t lists r
+     * first.  A zero-cost sink z after t is on the path (one task more). */
+    g = dr_graph_create();
+    add(g, "s", 1);
+    add(g, "l", 2);
+    add(g, "r", 2);
+    add(g, "t", 1);
+    add(g, "z", 0);
+    add(g, "x", 4); /* alone, as long as s -> r -> t but with fewer tasks */
+    dep(g, "l", "s");
+    dep(g, "r", "s");
+    dep(g, "t", "r");
+    dep(g, "t", "l");
+    dep(g, "z", "t");
+    a = analyze(g);
+    cr_expect_eq(a->span, 4);
+    const char *p2[] = {"s", "r", "t", "z"};
+    expect_path(a, g, p2, 4);
+    dr_analysis_destroy(a);
+    dr_graph_destroy(g);
+}
+
 Test(analysis, diamond_critical_path_follows_the_heavier_branch) {
     dr_graph *g = dr_graph_create();
     add(g, "a", 1);

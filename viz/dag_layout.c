@@ -21,17 +21,22 @@
  *
  * - What the layout will cost, predicted from the ranks that result.  dot's
  *   time is governed by the graph it lays out after ranking: every rank an
- *   edge crosses becomes a virtual node, and both crossing minimisation and
- *   x positioning (network simplex on an auxiliary graph) grow with the
- *   nodes, real and virtual, times the widest rank.  So the prediction is
- *   ORDER * (nodes + virtual nodes) * widest rank + LINEAR * (nodes +
- *   edges) seconds, with the ranks estimated by longest path (dot's own
+ *   edge crosses becomes a virtual node, and x positioning (network simplex
+ *   on an auxiliary graph) grows with the nodes, real and virtual, times the
+ *   widest rank; crossing minimisation, on dense graphs whose edges no path
+ *   implies (a layered graph with 20 of 50 dependencies per task), grows
+ *   with the square of the edges drawn: `dot -v` spends 6 of its 9.5 s in
+ *   mincross on 300 tasks and 5,000 edges.  So the prediction is ORDER *
+ *   (nodes + virtual nodes) * widest rank + LINEAR * (nodes + edges) + PAIRS
+ *   * edges^2 seconds, with the ranks estimated by longest path (dot's own
  *   ranking is never longer); the edges of a wrapped grid's column are
- *   merged by concentrate, so they count one lane.  Graphviz has no time limit
- * that a library call can set, so the caller compares this with its budget and
- * draws less before calling dot.  The constants were fitted to dot 2.42's CPU
- *   times on 40 graphs (docs/visualising.md): the prediction is within a
- *   factor of about 2.5 of the measurement, either way.
+ *   merged by concentrate, so they count one lane.  Graphviz has no time
+ *   limit that a library call can set, so the caller compares this with its
+ *   budget and draws less before calling dot.  The constants were fitted to
+ *   dot 2.43's CPU times on 20 graphs of 50-320 tasks (chains, trees,
+ *   Cholesky, stencil, map-reduce, fork-join, STG, random DAGs sparse and
+ *   dense, layered with 3-40 dependencies per task; docs/visualising.md):
+ *   the prediction is within a factor of 2 of the measurement, either way.
  */
 #include "graph_internal.h"
 #include "viz_internal.h"
@@ -364,5 +369,6 @@ double dr__dgraph_cost(const dr__dgraph *d) {
     free(cross);
     double nodes = (double)d->n + virt;
     return DR__COST_ORDER * nodes * wmax +
-           DR__COST_LINEAR * ((double)d->n + edges);
+           DR__COST_LINEAR * ((double)d->n + edges) +
+           DR__COST_PAIRS * edges * edges;
 }

@@ -3,9 +3,9 @@
  *
  * Before a run the weights are the graph's costs; after a run they are the
  * measured durations read from the trace (the last attempt of each task).
- * The critical path is the longest path by those weights, found here in one
- * pass over the topological order, so the visualiser needs nothing from the
- * analysis module or the scheduler.
+ * The critical path is the longest path by those weights, chosen among
+ * equals by the one rule `dagrun analyze` and the run summary use
+ * (graph/analysis.c, dr__critical_path), so every view names one path.
  *
  * A node is a task, or a group of tasks (graph/group.c: key patterns such
  * as layer-3-*, split by depth level where keys do not help).  Graphs above
@@ -83,38 +83,33 @@ static void read_runs(dr__dag *b, const dr_task *topo) {
     }
 }
 
-/* Longest path by weight over the topological order. */
-static void critical_path(dr__dag *b, const dr_task *topo) {
+/* The critical path by the weights, by the rule analyze and the summary
+ * use too (dr__critical_path: longest, then most tasks, then first).
+ * After a run only the tasks that finished may be on it, and when none
+ * finished in measurable time (an interrupted run, say) there is none, as
+ * the summary says. */
+static int critical_path(dr__dag *b) {
     size_t n = dr_graph_ntasks(b->g);
-    double *dist = malloc((n ? n : 1) * sizeof(*dist));
-    if (dist == NULL)
-        return;
-    dr_task best = DR_TASK_NONE;
-    for (size_t i = 0; i < n; i++) {
-        dr_task t = topo[i];
-        size_t nd;
-        const dr_task *deps = dr_task_deps(b->g, t, &nd);
-        double start = 0;
-        b->cp_prev[t] = DR_TASK_NONE;
-        for (size_t j = 0; j < nd; j++)
-            if (dist[deps[j]] > start ||
-                (b->cp_prev[t] == DR_TASK_NONE && dist[deps[j]] >= start)) {
-                start = dist[deps[j]];
-                b->cp_prev[t] = deps[j];
-            }
-        dist[t] = start + b->weight[t];
-        if (best == DR_TASK_NONE || dist[t] > dist[best])
-            best = t;
+    unsigned char *skip = NULL;
+    if (b->have_trace) {
+        if ((skip = calloc(n ? n : 1, 1)) == NULL)
+            return DR_ENOMEM;
+        for (size_t t = 0; t < n; t++)
+            skip[t] =
+                b->runs[t].last == NULL || b->runs[t].last->status != DR__V_OK;
     }
-    /* After a run in which nothing finished with a measurable time (an
-     * interrupted run, say) there is no critical path, as the summary says
-     * (scheduler/metrics.c, whose path is the same: first longest in
-     * topological order, first longest dependency). */
-    if (b->have_trace && best != DR_TASK_NONE && !(dist[best] > 0))
-        best = DR_TASK_NONE;
-    for (dr_task t = best; t != DR_TASK_NONE; t = b->cp_prev[t])
+    dr_task end;
+    double length;
+    int rc =
+        dr__critical_path(b->g, b->weight, skip, b->cp_prev, &end, &length);
+    free(skip);
+    if (rc != 0)
+        return rc;
+    if (b->have_trace && !(length > 0))
+        end = DR_TASK_NONE;
+    for (dr_task t = end; t != DR_TASK_NONE; t = b->cp_prev[t])
         b->on_cp[t] = 1;
-    free(dist);
+    return 0;
 }
 
 /* A cost is in the graph's own units, not seconds: "cost 1", never "1 s",
@@ -186,8 +181,8 @@ static void task_text(dr__dag *b, dr__dnode *x, dr__buf *label, dr__buf *tip) {
     dr_task t = x->task;
     char tbuf[64];
     const char *op = dr_task_op_label(b->g, t);
-    esc(label, x->name);
-    esc(tip, x->name);
+    esc(label, dr_task_key(b->g, t));
+    esc(tip, dr_task_key(b->g, t));
     dr__buf_printf(tip, "\\nop %s", op);
     if (!b->have_trace) {
         label_cost(tbuf, sizeof(tbuf), dr_task_cost(b->g, t));
@@ -232,6 +227,10 @@ static void task_text(dr__dag *b, dr__dnode *x, dr__buf *label, dr__buf *tip) {
     if (b->color == DR__DAG_COLOR_GROUP) {
         dr__buf_puts(tip, "\\ngroup ");
         esc(tip, task_group(b, t));
+    } else if (x->name != NULL && strcmp(x->name, dr_task_key(b->g, t))) {
+        /* A group of one task, drawn as that task. */
+        dr__buf_puts(tip, "\\ngroup ");
+        esc(tip, x->name);
     }
     if (x->on_cp)
         dr__buf_puts(tip, "\\non the critical path");
@@ -340,7 +339,8 @@ static int make_drawing(dr__dag *b, const uint32_t *node_of, size_t n,
         if (names == NULL) {
             x->task = (dr_task)t;
             x->name = dr_task_key(b->g, (dr_task)t);
-        }
+        } else /* the group's task while it has one */
+            x->task = x->count == 0 ? (dr_task)t : DR_TASK_NONE;
         collect(b, x, (dr_task)t);
     }
     int lr = b->o->rankdir && strcasecmp(b->o->rankdir, "LR") == 0;
@@ -350,7 +350,9 @@ static int make_drawing(dr__dag *b, const uint32_t *node_of, size_t n,
         label.len = tip.len = 0;
         dr__buf_putn(&label, "", 0);
         dr__buf_putn(&tip, "", 0);
-        if (collapsed)
+        /* A group of one task shows the task, key first: "sink", not "t*
+         * (level 2)". */
+        if (collapsed && x->count != 1)
             group_text(b, x, &label, &tip);
         else
             task_text(b, x, &label, &tip);
@@ -587,7 +589,8 @@ int dr__dag_prepare(dr__dag *b, const dr_graph *g, const dr__vtrace *trace,
         else if (b->runs[i].last != NULL && b->runs[i].last->status == DR__V_OK)
             b->weight[i] = b->runs[i].last->dur / 1e6;
     }
-    critical_path(b, topo);
+    if (critical_path(b) != 0)
+        goto oom;
     if (b->color == DR__DAG_COLOR_GROUP) {
         if (need_groups(b) != 0 ||
             dr__vcolours_build(&b->colours, b->trace,

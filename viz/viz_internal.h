@@ -201,9 +201,10 @@ typedef struct dr__dgraph {
 #define DR__WRAP_MAX_ROWS 30
 #define DR__WRAP_LANE 48.0 /* points beside a grid column for edges */
 /* Predicted dot time (dag_layout.c), seconds: ORDER * (nodes + virtual
- * nodes) * widest rank + LINEAR * (nodes + edges). */
-#define DR__COST_ORDER 1.2e-5
+ * nodes) * widest rank + LINEAR * (nodes + edges) + PAIRS * edges^2. */
+#define DR__COST_ORDER 1e-6
 #define DR__COST_LINEAR 2e-4
+#define DR__COST_PAIRS 2e-7
 
 /* merge: repeated edges are merged as they come (a collapsed drawing,
  * where millions of dependencies become a few hundred edges); otherwise
