@@ -99,11 +99,15 @@ static const char usage_text[] =
     "  -h, --help            show this text\n"
     "\n"
     "A command task's result is what it printed on standard output (the\n"
-    "first 20 lines; the rest stays in its log).  SIGINT, SIGTERM and SIGHUP\n"
-    "stop the run: running tasks are stopped, the trace and summary of what\n"
-    "ran are written, and the exit status is 130; a second SIGINT or SIGTERM\n"
-    "leaves at once.  However dagrun ends, nothing its commands started is\n"
-    "left running (docs/running.md).\n"
+    "first 20 lines; the rest stays in its log).  Commands get the output\n"
+    "folder as DAGRUN_OUT (absolute) for the files they write.  SIGINT,\n"
+    "SIGTERM and SIGHUP stop the run: running tasks are stopped, the trace\n"
+    "and summary of what ran are written, and the exit status is 130; a\n"
+    "second SIGINT or SIGTERM leaves at once.  One that comes while the\n"
+    "pictures are drawn (the tasks have ended) stops the drawing: trace.json\n"
+    "and summary.json are complete, the pictures are not written, exit\n"
+    "130.  However dagrun ends, nothing its commands started is left running\n"
+    "(docs/running.md).\n"
     "\n";
 
 enum {
