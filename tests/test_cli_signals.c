@@ -92,8 +92,7 @@ static void signal_while_drawing(int sig) {
     cr_assert_not_null(d);
     struct dirent *e;
     while ((e = readdir(d)) != NULL)
-        cr_expect(strcmp(e->d_name, ".") == 0 ||
-                      strcmp(e->d_name, "..") == 0 ||
+        cr_expect(strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0 ||
                       strcmp(e->d_name, "trace.json") == 0 ||
                       strcmp(e->d_name, "summary.json") == 0,
                   "left in the run folder: %s", e->d_name);
@@ -155,8 +154,8 @@ Test(draw_signals, a_trace_that_cannot_be_written_still_leaves_the_summary,
     cr_expect(strstr(err, "dagrun run: cannot write the trace: ") != NULL, "%s",
               err);
     cr_expect(strstr(err, "cannot write the summary") == NULL, "%s", err);
-    char *want = drt_fmt("Trace: %s (failed)\nSummary: %s/s.json\n", folder,
-                         dir);
+    char *want =
+        drt_fmt("Trace: %s (failed)\nSummary: %s/s.json\n", folder, dir);
     cr_expect(strstr(out, want) != NULL, "%s", out);
     char *spath = drt_fmt("%s/s.json", dir);
     json_t *s = json_load_file(spath, 0, NULL);

@@ -554,8 +554,8 @@ static double draw_legend(dr__buf *b, const chart *c, double x0, double y,
                            ? "waited for a dependency"
                        : !(c->ch.vias & (1 << DR__VVIA_DEPENDENCY))
                            ? "waited for the failed attempt it retries"
-                           : "waited for a dependency or, retried, for the "
-                             "failed attempt";
+                           : "waited for a dependency, or retried a failed "
+                             "attempt";
                 break;
             case 5:
                 if (!(c->ch.vias & (1 << DR__VVIA_WORKER)))
