@@ -10,6 +10,7 @@
 #include "cli.h"
 #include "dagrun/run.h"
 #include "dagrun/viz.h"
+#include "draw_guard.h"
 #include "graph_internal.h"
 #include "logs.h"
 #include "run_folder.h"
@@ -102,11 +103,15 @@ static const char usage_text[] =
     "  -h, --help            show this text\n"
     "\n"
     "A command task's result is what it printed on standard output (the\n"
-    "first 20 lines; the rest stays in its log).  SIGINT, SIGTERM and SIGHUP\n"
-    "stop the run: running tasks are stopped, the trace and summary of what\n"
-    "ran are written, and the exit status is 130; a second SIGINT or SIGTERM\n"
-    "leaves at once.  However dagrun ends, nothing its commands started is\n"
-    "left running (docs/running.md).\n"
+    "first 20 lines; the rest stays in its log).  Commands get the output\n"
+    "folder as DAGRUN_OUT (absolute) for the files they write.  SIGINT,\n"
+    "SIGTERM and SIGHUP stop the run: running tasks are stopped, the trace\n"
+    "and summary of what ran are written, and the exit status is 130; a\n"
+    "second SIGINT or SIGTERM leaves at once.  One that comes while the\n"
+    "pictures are drawn (the tasks have ended) stops the drawing: trace.json\n"
+    "and summary.json are complete, the pictures are not written, exit\n"
+    "130.  However dagrun ends, nothing its commands started is left running\n"
+    "(docs/running.md).\n"
     "\n";
 
 enum {
@@ -445,16 +450,24 @@ static int write_outputs(const dr_run *run, const json_t *summary_json,
     }
     const char *tpath = a->trace ? a->trace : trace;
     const char *spath = a->json ? a->json : summary;
-    if (tpath != NULL && dr__run_write_trace(run, tpath, &err) != 0)
-        rc = -1;
-    if (rc == 0 && spath != NULL &&
-        dr_write_json_atomic(spath, summary_json, JSON_INDENT(2), &err) != 0)
-        rc = -1;
-    if (rc != 0)
-        fprintf(stderr, "dagrun run: %s\n", err.text);
-    else if (!a->quiet && (tpath || spath))
-        printf("\nTrace: %s\nSummary: %s\n", tpath ? tpath : "(not written)",
-               spath ? spath : "(not written)");
+    /* Each file is written whatever became of the other, and each failure
+     * is reported by its file. */
+    int tbad = 0, sbad = 0;
+    if (tpath != NULL && dr__run_write_trace(run, tpath, &err) != 0) {
+        fprintf(stderr, "dagrun run: cannot write the trace: %s\n", err.text);
+        tbad = 1;
+    }
+    dr_error_clear(&err);
+    if (spath != NULL &&
+        dr_write_json_atomic(spath, summary_json, JSON_INDENT(2), &err) != 0) {
+        fprintf(stderr, "dagrun run: cannot write the summary: %s\n", err.text);
+        sbad = 1;
+    }
+    rc = tbad || sbad ? -1 : 0;
+    if (!a->quiet && (tpath || spath))
+        printf("\nTrace: %s%s\nSummary: %s%s\n",
+               tpath ? tpath : "(not written)", tbad ? " (failed)" : "",
+               spath ? spath : "(not written)", sbad ? " (failed)" : "");
     free(trace);
     free(summary);
     return rc;
@@ -520,6 +533,84 @@ static int write_pictures(const dr_run *run, const json_t *summary,
     return 0;
 }
 
+/* `path` made absolute (without resolving links, so the name stays the one
+ * the user gave); a new string, or NULL when out of memory or the current
+ * folder is gone (after printing why). */
+static char *absolute_path(const char *path) {
+    if (path[0] == '/')
+        return strdup(path);
+    char *cwd = getcwd(NULL, 0);
+    if (cwd == NULL) {
+        fprintf(stderr, "dagrun run: cannot tell the current folder: %s\n",
+                strerror(errno));
+        return NULL;
+    }
+    const char *rest = strncmp(path, "./", 2) == 0 ? path + 2 : path;
+    char *abs = cli_join(cwd, rest);
+    free(cwd);
+    return abs;
+}
+
+/* 1 when write_pictures has something to draw. */
+static int pictures_asked(const dr_graph *g, const run_args *a) {
+    return (!a->no_outputs && dr_graph_ntasks(g) <= PICTURE_TASK_LIMIT) ||
+           a->dot || a->svg || a->gantt || a->report;
+}
+
+typedef struct draw_job {
+    const dr_run *run;
+    const json_t *summary;
+    const dr_graph *g;
+    const run_args *a;
+    const char *outdir;
+} draw_job;
+
+static int draw_job_run(void *user_data) {
+    const draw_job *j = user_data;
+    return write_pictures(j->run, j->summary, j->g, j->a, j->outdir);
+}
+
+/* Draws the pictures so that a signal stops the drawing cleanly
+ * (draw_guard.c).  Returns 0, -1 (failed, printed) or the signal that
+ * stopped it. */
+static int draw_guarded(const dr_run *run, const json_t *summary,
+                        const dr_graph *g, const run_args *a,
+                        const char *outdir) {
+    int sig = draw_guard_pending();
+    if (sig != 0 || !pictures_asked(g, a))
+        return sig;
+    static const char *const defaults[] = {"dag.dot", "dag.svg", "gantt.svg",
+                                           "report.html"};
+    enum { NDEFAULTS = sizeof(defaults) / sizeof(defaults[0]) };
+    char *paths[NDEFAULTS + 4];
+    const char *targets[NDEFAULTS + 4];
+    int remove[NDEFAULTS + 4];
+    size_t n = 0;
+    int rc = -1;
+    if (!a->no_outputs)
+        for (size_t i = 0; i < NDEFAULTS; i++, n++) {
+            if ((paths[n] = cli_join(outdir, defaults[i])) == NULL)
+                goto out;
+            targets[n] = paths[n];
+            remove[n] = 1;
+        }
+    const char *files[] = {a->dot, a->svg, a->gantt, a->report};
+    for (size_t i = 0; i < 4; i++)
+        if (files[i] != NULL) {
+            paths[n] = NULL;
+            targets[n] = files[i];
+            remove[n++] = 0; /* whole: the old file or the new one */
+        }
+    draw_job job = {run, summary, g, a, outdir};
+    rc = draw_guard_run(draw_job_run, &job, targets, remove, n);
+out:
+    for (size_t i = 0; i < n; i++)
+        free(paths[i]);
+    if (n < NDEFAULTS && !a->no_outputs)
+        fprintf(stderr, "dagrun run: out of memory for the pictures\n");
+    return rc;
+}
+
 /* Unless --set names it, the graph parameter `workers` is the run's worker
  * count, so a weak-scaling graph (n = 4*workers) grows with -w.  Returns 0
  * or an exit code. */
@@ -560,6 +651,7 @@ int cmd_run(int argc, char **argv) {
     dr_run *run = NULL;
     json_t *summary = NULL;
     char *name = NULL, *outdir = NULL, *logs = NULL, *tmplogs = NULL;
+    char *outdir_abs = NULL;
     const char **set_names = NULL;
     folder_lock lock = FOLDER_LOCK_NONE;
     if (code >= 0)
@@ -647,11 +739,21 @@ int cmd_run(int argc, char **argv) {
     a.opts.nparams_set = nset;
     a.opts.progress = !a.quiet;
     a.opts.handle_signals = 1;
+    /* Commands learn the output folder as DAGRUN_OUT, absolute so that a
+     * --workdir elsewhere does not change it; with --no-outputs it is the
+     * folder that would have held the outputs (dagrun writes nothing
+     * there, the commands may). */
+    if ((outdir_abs = absolute_path(outdir)) == NULL)
+        goto out;
+    a.opts.output_dir = outdir_abs;
     run = dr_run_graph(g, &a.opts, &err);
     if (run == NULL) {
         fprintf(stderr, "dagrun run: %s\n", err.text[0] ? err.text : "failed");
         goto out;
     }
+    /* The tasks have ended: from here a signal waits until trace.json and
+     * summary.json are written, and then stops the pictures. */
+    draw_guard_hold_signals();
     int status = dr_run_status(run);
     code = status == 0          ? DR_EXIT_OK
            : status == DR_EINTR ? DR_EXIT_INTERRUPTED
@@ -678,7 +780,20 @@ int cmd_run(int argc, char **argv) {
     /* The summary and the files' names are on screen before the pictures
      * are drawn, even when stdout is a pipe. */
     fflush(stdout);
-    if (write_pictures(run, summary, g, &a, outdir) != 0 && code == DR_EXIT_OK)
+    int drawn = draw_guarded(run, summary, g, &a, outdir);
+    if (drawn > 0) {
+        fprintf(stderr,
+                "dagrun run: interrupted by %s while drawing the pictures: "
+                "%s; trace.json and summary.json are complete, the pictures "
+                "were not written\n",
+                signal_words(drawn),
+                run->stop_signal != 0 ? "the run had already been stopped"
+                                      : "the tasks had ended (none was "
+                                        "interrupted)");
+        code = DR_EXIT_INTERRUPTED;
+        goto out;
+    }
+    if (drawn != 0 && code == DR_EXIT_OK)
         code = DR_EXIT_FAILED;
     if (!a.quiet || a.nkeys > 0) {
         if (!a.quiet)
@@ -700,6 +815,7 @@ out:
     free(set_names);
     free(name);
     free(outdir);
+    free(outdir_abs);
     free(logs);
     free(tmplogs);
     return code;

@@ -807,10 +807,48 @@ out:
     free(walk);
 }
 
+/* The builtin reductions (sum, mean, min, max, count) reduce numbers; a
+ * command's result is the text it printed, so a reduction over a command
+ * would silently see nothing (docs/graph-format.md, "Builtin operations").
+ * Returns DR_EINVAL with *task and *dep set at the first such pair, else
+ * 0. */
+static int check_reductions(const dr_graph *g, dr_error *err, dr_task *task,
+                            dr_task *dep) {
+    static const char *const reducers[] = {"sum", "mean", "min", "max",
+                                           "count"};
+    for (dr_task t = 0; t < dr_graph_ntasks(g); t++) {
+        if (dr_task_op_kind(g, t) != DR_OP_BUILTIN)
+            continue;
+        const char *op = dr_task_op_name(g, t);
+        int reduces = 0;
+        for (size_t i = 0; i < sizeof(reducers) / sizeof(reducers[0]); i++)
+            reduces |= op != NULL && strcmp(op, reducers[i]) == 0;
+        if (!reduces)
+            continue;
+        size_t n;
+        const dr_task *deps = dr_task_deps(g, t, &n);
+        for (size_t i = 0; i < n; i++) {
+            if (!dr__task_is_command(g, deps[i]))
+                continue;
+            dr__error_set(err, DR_EINVAL, NULL, 0, 0, g->tasks[t].key,
+                          "%s: input '%s' is a command's output (text), not "
+                          "a number: the reductions take the results of "
+                          "builtin or C function tasks",
+                          op, g->tasks[deps[i]].key);
+            *task = t;
+            *dep = deps[i];
+            return DR_EINVAL;
+        }
+    }
+    return 0;
+}
+
 int dr__graph_validate_at(dr_graph *g, dr_error *err, dr_task *first,
                           dr_task *first_dep) {
     dr_task a = DR_TASK_NONE, b = DR_TASK_NONE;
     int rc = dr__graph_derive(g);
+    if (rc == 0)
+        rc = check_reductions(g, err, &a, &b);
     if (rc == DR_ENOMEM)
         dr__error_set(err, rc, NULL, 0, 0, NULL, "out of memory");
     if (rc == DR_ECYCLE) {

@@ -211,6 +211,7 @@ struct exec {
      * the mark their environment carries (reaper.c). */
     dr__reaper reaper;
     char mark[64];
+    char *out_var;                  /* "DAGRUN_OUT=<output folder>", or NULL */
     size_t nfailed;                 /* (lock) */
     double total_units, done_units; /* progress: by cost or by count (lock) */
     int by_cost;
@@ -1107,6 +1108,7 @@ static int is_dagrun_var(const char *e) {
     return strncmp(e, "DAGRUN_TASK=", 12) == 0 ||
            strncmp(e, "DAGRUN_WORKER=", 14) == 0 ||
            strncmp(e, "DAGRUN_ATTEMPT=", 15) == 0 ||
+           strncmp(e, "DAGRUN_OUT=", 11) == 0 ||
            strncmp(e, DR__RUN_MARK_VAR "=", sizeof DR__RUN_MARK_VAR) == 0;
 }
 
@@ -1216,12 +1218,20 @@ static int prepare(exec *x) {
     size_t ne = 0;
     while (environ != NULL && environ[ne] != NULL)
         ne++;
-    x->env = malloc((ne + 1) * sizeof *x->env);
+    x->env = malloc((ne + 2) * sizeof *x->env);
     if (x->env == NULL)
         return DR_ENOMEM;
     for (size_t i = 0; i < ne; i++)
         if (!is_dagrun_var(environ[i]))
             x->env[x->nenv++] = environ[i];
+    const char *out = x->run->opts.output_dir;
+    if (out != NULL) {
+        x->out_var = malloc(strlen(out) + sizeof "DAGRUN_OUT=");
+        if (x->out_var == NULL)
+            return DR_ENOMEM;
+        sprintf(x->out_var, "DAGRUN_OUT=%s", out);
+        x->env[x->nenv++] = x->out_var;
+    }
     return 0;
 }
 
@@ -1283,6 +1293,7 @@ static void exec_free(exec *x) {
     free(x->requests);
     free(x->taken);
     free(x->env);
+    free(x->out_var);
     if (x->lock_init)
         pthread_mutex_destroy(&x->lock);
 }

@@ -18,7 +18,8 @@
  *    previous step is W (via "worker").  A greedy scheduler starts X as
  *    soon as W frees the worker, so end(W) is s up to the dispatch latency.
  *  - Otherwise, when X is a retry, the previous step is the failed attempt
- *    it repeats (via "dependency": X could not start before it ended).
+ *    it repeats (via "retry": X could not start before it ended, but that
+ *    is no dependency of the graph).
  *  - Otherwise, when X's task has dependencies, the previous step is the
  *    dependency attempt that ended last, the one that made X ready (via
  *    "dependency"); at equal ends the one on X's worker, then the first in
@@ -45,6 +46,8 @@ const char *dr__via_name(unsigned via) {
         return "dependency";
     case DR__VIA_WORKER:
         return "worker";
+    case DR__VIA_RETRY:
+        return "retry";
     default:
         return "start";
     }
@@ -185,7 +188,7 @@ int dr__run_makespan_chain(const dr_run *run, dr__chain_step **steps,
             via = DR__VIA_WORKER;
         } else if (prev_try[cur] != NONE) {
             prev = prev_try[cur];
-            via = DR__VIA_DEPENDENCY;
+            via = DR__VIA_RETRY;
         } else if ((prev = last_dependency(run, x)) != NONE) {
             via = DR__VIA_DEPENDENCY;
         }

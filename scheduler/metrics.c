@@ -700,11 +700,28 @@ static void print_critical_path(const dr_run *run, const metrics *m,
     fputc('\n', out);
 }
 
-/* One chain step: "key", or "key (attempt 2)" for a retry. */
-static void print_step(const dr_run *run, const dr__chain_step *st, FILE *out) {
-    const dr__attempt *a = &run->attempts[st->attempt];
+/* The chain is printed by items: a step, or a step and the retries that
+ * followed it ("a (attempts 1 to 3, retried 2 times)"), so 10,000 attempts
+ * of one task make one item, not a line of 10,000 arrows.  Returns the step
+ * after the item starting at step i. */
+static size_t chain_item_end(const metrics *m, size_t i) {
+    size_t j = i + 1;
+    while (j < m->chain_len && m->chain[j].via == DR__VIA_RETRY)
+        j++;
+    return j;
+}
+
+static void print_item(const dr_run *run, const metrics *m, size_t i,
+                       FILE *out) {
+    size_t j = chain_item_end(m, i);
+    const dr__attempt *a = &run->attempts[m->chain[i].attempt];
+    const dr__attempt *z = &run->attempts[m->chain[j - 1].attempt];
     put_key(out, run, a->task);
-    if (a->attempt > 1)
+    if (j - i > 1)
+        fprintf(out, " (attempts %u to %u, retried %zu time%s)",
+                (unsigned)a->attempt, (unsigned)z->attempt, j - i - 1,
+                j - i - 1 == 1 ? "" : "s");
+    else if (a->attempt > 1)
         fprintf(out, " (attempt %u)", (unsigned)a->attempt);
 }
 
@@ -713,21 +730,32 @@ static const char *via_arrow(unsigned via) {
 }
 
 static void print_chain(const dr_run *run, const metrics *m, FILE *out) {
-    size_t len = m->chain_len;
+    size_t len = m->chain_len, items = 0, retries = 0;
     if (len == 0)
         return;
+    for (size_t i = 0; i < len; i = chain_item_end(m, i))
+        items++;
+    for (size_t i = 0; i < len; i++)
+        retries += m->chain[i].via == DR__VIA_RETRY;
     fprintf(out, "  Chain that set the makespan (%zu step%s%s): ", len,
-            len == 1 ? "" : "s", m->chain_waits ? "" : ", dependencies only");
-    for (size_t i = 0; i < len; i++) {
-        if (i == SHOWN_HEAD && len > SHOWN_MAX) {
-            fprintf(out, " ... (%zu more)%s", len - SHOWN_HEAD - 1,
-                    via_arrow(m->chain[len - 1].via));
-            print_step(run, &m->chain[len - 1], out);
+            len == 1 ? "" : "s",
+            m->chain_waits ? ""
+            : retries      ? ", dependencies and retries only"
+                           : ", dependencies only");
+    size_t k = 0;
+    for (size_t i = 0; i < len; i = chain_item_end(m, i), k++) {
+        if (k == SHOWN_HEAD && items > SHOWN_MAX) {
+            size_t last = len - 1;
+            while (last > 0 && m->chain[last].via == DR__VIA_RETRY)
+                last--;
+            fprintf(out, " ... (%zu more)%s", items - SHOWN_HEAD - 1,
+                    via_arrow(m->chain[last].via));
+            print_item(run, m, last, out);
             break;
         }
-        if (i > 0)
+        if (k > 0)
             fputs(via_arrow(m->chain[i].via), out);
-        print_step(run, &m->chain[i], out);
+        print_item(run, m, i, out);
     }
     if (m->chain_waits)
         fprintf(out, "  (-> dependency, => waited for a worker)");

@@ -149,7 +149,9 @@ int dr__workdir_error(const char *dir);
 void dr__run_settle_interrupted(dr_run *run);
 
 /* One step of the chain of attempts that set the makespan. */
-enum { DR__VIA_START = 0, DR__VIA_DEPENDENCY, DR__VIA_WORKER };
+/* DR__VIA_RETRY: the step repeats the failed attempt before it, which it
+ * could not start before (a retry is not a dependency of the graph). */
+enum { DR__VIA_START = 0, DR__VIA_DEPENDENCY, DR__VIA_WORKER, DR__VIA_RETRY };
 typedef struct dr__chain_step {
     size_t attempt; /* index into run->attempts */
     unsigned via;   /* DR__VIA_*: why it started when it did */

@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #ifndef DR_EXAMPLE_PLUGIN
 #define DR_EXAMPLE_PLUGIN DR_BUILD_DIR "/examples/dagrun_example_plugin.so"
@@ -602,6 +603,53 @@ Test(results, reals_are_printed_with_their_shortest_exact_digits,
     cr_expect_not_null(strstr(out, "third = 0.3333333333333333\n"), "%s", out);
     cr_expect_not_null(strstr(out, "half = 0.5\n"), "%s", out);
     free(out), free(g);
+    drt_rmtree(dir);
+    free(dir);
+}
+
+/* A command's result is the text it printed: every reduction refuses a
+ * command among its inputs before anything runs (a sum of `echo 3` and
+ * `echo 4` once printed 0 and exited 0), naming the file, the line and
+ * column of the dependency, the task and the input. */
+Test(builtins, reductions_refuse_command_outputs_before_running,
+     .timeout = 60) {
+    const char *ops[] = {"sum", "count", "mean", "min", "max"};
+    char *dir = drt_tmpdir();
+    for (size_t i = 0; i < sizeof(ops) / sizeof(ops[0]); i++) {
+        char *path = drt_fmt("%s/%s.json", dir, ops[i]);
+        char *marker = drt_fmt("%s/ran-%s", dir, ops[i]);
+        char *text =
+            drt_fmt("{\"tasks\":[\n"
+                    " {\"id\":\"a\",\"shell\":\"echo 3 > '%s'\"},\n"
+                    " {\"id\":\"n\",\"op\":\"noop\"},\n"
+                    " {\"id\":\"s\",\"op\":\"%s\",\"deps\":[\"n\", \"a\"]}]}\n",
+                    marker, ops[i]);
+        cr_assert_eq(drt_write_file(path, text), 0);
+        char *out = NULL, *err = NULL;
+        int rc =
+            drt_cli(&out, &err, "run '%s' --no-outputs -q --output s", path);
+        cr_expect_eq(rc, 2, "%s: exit %d, out %s, err %s", ops[i], rc, out,
+                     err);
+        /* Column: the "a" in the deps list. */
+        char *want = drt_fmt("%s:4:%zu: task 's': %s: input 'a' is a "
+                             "command's output (text), not a number",
+                             path, 33 + strlen(ops[i]), ops[i]);
+        cr_expect(strstr(err, want) != NULL, "%s", err);
+        cr_expect(strstr(out, "s = ") == NULL, "%s", out);
+        cr_expect_eq(access(marker, F_OK), -1, "%s: the command ran", ops[i]);
+        free(out);
+        free(err);
+        free(want);
+        /* dagrun validate says the same. */
+        rc = drt_cli(NULL, &err, "validate '%s'", path);
+        cr_expect_neq(rc, 0);
+        cr_expect(strstr(err, "is a command's output (text)") != NULL, "%s",
+                  err);
+        free(err);
+        free(text);
+        free(marker);
+        free(path);
+    }
     drt_rmtree(dir);
     free(dir);
 }

@@ -26,6 +26,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -282,6 +283,83 @@ Test(examples, sum_range_is_right_after_a_run_with_other_parameters) {
         free(total);
         free(args);
     }
+    drt_rmtree(dir);
+    free(dir);
+}
+
+/* Two runs at once with different -o folders and parameters: each adds its
+ * own chunks.  Both once wrote ./dagrun-out/sum-range/chunks whatever -o
+ * said, and `total = (failed)` came out of 4 tries in 4; the commands now
+ * write into the run's output folder ($DAGRUN_OUT). */
+Test(examples, sum_range_runs_at_once_in_two_folders_do_not_mix,
+     .timeout = 240) {
+    char *dir = workdir();
+    for (int round = 0; round < 3; round++) {
+        char *a1[] = {"dagrun",   "run",      "examples/sum-range.json",
+                      "-w",       "2",        "--set",
+                      "chunks=8", "-o",       "sr1",
+                      "-q",       "--output", "total",
+                      NULL};
+        char *a2[] = {"dagrun",   "run",   "examples/sum-range.json",
+                      "-w",       "2",     "--set",
+                      "chunks=3", "--set", "n=1000",
+                      "-o",       "sr2",   "-q",
+                      "--output", "total", NULL};
+        pid_t p1 = drt_start_cli(dir, a1, NULL, "out1", "err1");
+        pid_t p2 = drt_start_cli(dir, a2, NULL, "out2", "err2");
+        int s1, s2;
+        cr_assert_eq(drt_reap(p1, 200, &s1), 0);
+        cr_assert_eq(drt_reap(p2, 200, &s2), 0);
+        char *o1 = drt_text_in(dir, "out1"), *o2 = drt_text_in(dir, "out2");
+        char *e1 = drt_text_in(dir, "err1"), *e2 = drt_text_in(dir, "err2");
+        cr_expect_eq(drt_exit_code(s1), 0, "%s", e1);
+        cr_expect_eq(drt_exit_code(s2), 0, "%s", e2);
+        cr_expect_str_eq(o1, "total = 500000500000\n", "round %d", round);
+        cr_expect_str_eq(o2, "total = 500500\n", "round %d", round);
+        char *t1 = file_in(dir, "sr1/total.txt");
+        char *t2 = file_in(dir, "sr2/total.txt");
+        cr_expect_str_eq(t1, "500000500000\n");
+        cr_expect_str_eq(t2, "500500\n");
+        free(o1), free(o2), free(e1), free(e2), free(t1), free(t2);
+    }
+    char *shared = drt_fmt("%s/dagrun-out", dir);
+    cr_expect_neq(access(shared, F_OK), 0,
+                  "a run with -o wrote into ./dagrun-out");
+    free(shared);
+    drt_rmtree(dir);
+    free(dir);
+}
+
+/* Every command gets the run's output folder as an absolute path, also
+ * when it runs in another folder (--workdir). */
+Test(examples, commands_get_the_output_folder_in_dagrun_out) {
+    char *dir = workdir();
+    char *graph = drt_fmt("%s/env.json", dir);
+    cr_assert_eq(
+        drt_write_file(graph,
+                       "{\"tasks\":[{\"id\":\"a\",\"shell\":\"printf '%s' "
+                       "\\\"$DAGRUN_OUT\\\" > \\\"$DAGRUN_OUT\\\"/seen\"}]}"),
+        0);
+    char *sub = drt_fmt("%s/elsewhere", dir);
+    cr_assert_eq(mkdir(sub, 0755), 0);
+    free(dagrun_in(dir, 0, "run env.json -o out/x --workdir elsewhere -q"));
+    char *seen = file_in(dir, "out/x/seen");
+    char *want = drt_fmt("%s/out/x", dir);
+    cr_expect_str_eq(seen, want);
+    free(seen);
+    free(want);
+    /* An inherited DAGRUN_OUT is not passed on: this run's own is. */
+    int rc = sh_in(dir, NULL, NULL,
+                   "DAGRUN_OUT=/nonexistent '%s' run env.json -o '%s/y' -q",
+                   drt_cli_path(), dir);
+    cr_expect_eq(rc, 0);
+    seen = file_in(dir, "y/seen");
+    want = drt_fmt("%s/y", dir);
+    cr_expect_str_eq(seen, want);
+    free(seen);
+    free(want);
+    free(sub);
+    free(graph);
     drt_rmtree(dir);
     free(dir);
 }

@@ -181,10 +181,51 @@ Test(chain, a_retry_follows_the_attempt_it_repeats, .fini = teardown,
     attempt('a', 1, 2, DR__ATTEMPT_OK, 1, 1, 2);
     ok('b', 1, 2, 2, 3);
     char *c = chain_of_run(run);
-    cr_expect_str_eq(c, "a:start a:dependency b:dependency");
+    /* A retry is no dependency of the graph: it has its own via. */
+    cr_expect_str_eq(c, "a:start a:retry b:dependency");
     free(c);
     char *text = summary_text(run);
-    cr_expect_not_null(strstr(text, "a -> a (attempt 2) -> b"), "%s", text);
+    cr_expect_not_null(strstr(text, "(3 steps, dependencies and retries only)"
+                                    ": a (attempts 1 to 2, retried 1 time) "
+                                    "-> b\n"),
+                       "%s", text);
+    free(text);
+}
+
+Test(chain, twenty_thousand_retries_print_as_one_item, .fini = teardown,
+     .timeout = 60) {
+    /* a, then b failing 19,999 times on one worker before it succeeds: the
+     * chain has every attempt (20,001 steps), the printed line one item per
+     * task, not one arrow per attempt. */
+    make("ba", 1);
+    ok('a', 0, 0, 0, 1);
+    double t = 1;
+    for (unsigned i = 1; i < 20000; i++, t += 0.001)
+        attempt('b', 0, i, DR__ATTEMPT_FAILED, t, t, t + 0.001);
+    attempt('b', 0, 20000, DR__ATTEMPT_OK, t, t, t + 0.001);
+    json_t *s = dr_run_summary_json(run);
+    cr_assert_not_null(s);
+    json_t *chain = json_object_get(s, "makespan_chain");
+    cr_assert_eq(json_array_size(chain), 20001);
+    size_t retries = 0, i;
+    json_t *step;
+    json_array_foreach(chain, i, step) {
+        retries += strcmp(json_string_value(json_object_get(step, "via")),
+                          "retry") == 0;
+    }
+    cr_expect_eq(retries, 19999);
+    json_decref(s);
+    char *text = summary_text(run);
+    const char *line = strstr(text, "Chain that set the makespan");
+    cr_assert_not_null(line, "%s", text);
+    size_t len = strcspn(line, "\n");
+    cr_expect_lt(len, 200, "%.*s", (int)len, line);
+    cr_expect_eq(strncmp(line,
+                         "Chain that set the makespan (20001 steps, "
+                         "dependencies and retries only): a -> b (attempts 1 "
+                         "to 20000, retried 19999 times)\n",
+                         len + 1),
+                 0, "%.*s", (int)len, line);
     free(text);
 }
 

@@ -3,6 +3,7 @@
  * sub-pixel bars that keeps 100,000 attempts small. */
 #include "dagrun/viz.h"
 #include "support.h"
+#include "viz_internal.h"
 
 #include <criterion/criterion.h>
 
@@ -546,4 +547,67 @@ Test(viz_gantt, bars_that_touch_on_a_worker_stay_apart) {
         free(svg);
     }
     json_decref(trace);
+}
+
+Test(viz_gantt, a_chain_of_twenty_thousand_retries_is_matched_in_n_log_n,
+     .timeout = 120) {
+    /* A real run of one task retried 20,000 times: summary.json's chain
+     * has 20,001 steps on one worker.  Matching each step to its attempt
+     * once looked at every attempt of the task (4 x 10^8 for this run);
+     * two binary searches look at about 2 log2(20,001) + 2 = 31 each. */
+    char *dir = drt_tmpdir();
+    char *graph = drt_fmt("%s/rf.json", dir);
+    cr_assert_eq(drt_write_file(graph, "{\"name\":\"rf\",\"tasks\":[{\"id\":"
+                                       "\"a\",\"op\":\"fail\",\"retries\":"
+                                       "20000}]}"),
+                 0);
+    cr_assert_eq(drt_cli(NULL, NULL,
+                         "run '%s' -w 1 --no-outputs -q --trace '%s/t.json' "
+                         "--json '%s/s.json'",
+                         graph, dir, dir),
+                 1);
+    char *tpath = drt_fmt("%s/t.json", dir), *spath = drt_fmt("%s/s.json", dir);
+    json_t *trace = json_load_file(tpath, 0, NULL);
+    json_t *summary = json_load_file(spath, 0, NULL);
+    cr_assert(trace != NULL && summary != NULL);
+    cr_assert_eq(json_array_size(json_object_get(summary, "makespan_chain")),
+                 20001);
+    size_t before = dr__vgantt_chain_probes();
+    char *svg;
+    cr_assert_eq(dr_viz_gantt_svg(trace, summary, NULL, &svg, NULL, NULL), 0);
+    size_t probes = dr__vgantt_chain_probes() - before;
+    cr_expect_gt(probes, 20001, "every step is matched");
+    cr_expect_leq(probes, 20001 * 40, "%zu attempts looked at", probes);
+    cr_expect(strstr(svg, ">chain that set the makespan (20001 steps)") != NULL,
+              "every step found its attempt");
+    free(svg);
+    json_decref(trace);
+    json_decref(summary);
+    /* Three attempts: few enough for links, which say "retry". */
+    cr_assert_eq(drt_write_file(graph, "{\"name\":\"rf\",\"tasks\":[{\"id\":"
+                                       "\"a\",\"op\":\"fail\",\"retries\":"
+                                       "2}]}"),
+                 0);
+    cr_assert_eq(drt_cli(NULL, NULL,
+                         "run '%s' -w 1 --no-outputs -q --trace '%s/t.json' "
+                         "--json '%s/s.json'",
+                         graph, dir, dir),
+                 1);
+    trace = json_load_file(tpath, 0, NULL);
+    summary = json_load_file(spath, 0, NULL);
+    cr_assert_eq(dr_viz_gantt_svg(trace, summary, NULL, &svg, NULL, NULL), 0);
+    cr_expect_eq(count(svg, "class=\"link retry\""), 2);
+    cr_expect(strstr(svg, "<title>a (attempt 2) retried the failed attempt "
+                          "1</title>") != NULL);
+    cr_expect(strstr(svg, ">waited for the failed attempt it retries</text>") !=
+              NULL);
+    cr_expect(strstr(svg, ">waited for a dependency</text>") == NULL);
+    free(svg);
+    json_decref(trace);
+    json_decref(summary);
+    free(tpath);
+    free(spath);
+    free(graph);
+    drt_rmtree(dir);
+    free(dir);
 }

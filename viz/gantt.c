@@ -101,17 +101,68 @@ typedef struct chain {
     int vias; /* bit set of the vias of drawn links */
 } chain;
 
-static int by_task_start(const void *pa, const void *pb) {
+/* The attempts sorted by (task, worker, start): a step finds its attempt
+ * by two binary searches, so matching a chain of S steps to A attempts costs
+ * O((A + S) log A) even when one task was retried 10,000 times on one
+ * worker. */
+static int by_task_worker_start(const void *pa, const void *pb) {
     const dr__vattempt *a = *(const dr__vattempt *const *)pa,
                        *b = *(const dr__vattempt *const *)pb;
     int c = strcmp(a->task, b->task);
     if (c != 0)
         return c;
+    if (a->worker != b->worker)
+        return a->worker < b->worker ? -1 : 1;
     return a->ts < b->ts ? -1 : a->ts > b->ts ? 1 : 0;
 }
 
-static int task_vs_attempt(const void *key, const void *elem) {
-    return strcmp(key, (*(const dr__vattempt *const *)elem)->task);
+/* Attempts looked at while matching chain steps, since the process started:
+ * tests check that it grows as S log A, not S x A (a task retried 10,000
+ * times made the matching take 10^8 comparisons).  Viz runs on one
+ * thread. */
+static size_t chain_probes;
+
+size_t dr__vgantt_chain_probes(void) { return chain_probes; }
+
+/* The first of by[0..n) not before (task, worker, ts). */
+static size_t lower_bound(const dr__vattempt *const *by, size_t n,
+                          const char *task, int worker, double ts) {
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        const dr__vattempt *m = by[mid];
+        chain_probes++;
+        int c = strcmp(m->task, task);
+        int before = c < 0 || (c == 0 && (m->worker < worker ||
+                                          (m->worker == worker && m->ts < ts)));
+        if (before)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+/* The attempt of (task, worker) whose start is nearest ts, or SIZE_MAX. */
+static size_t nearest_attempt(const dr__vattempt *const *by, size_t n,
+                              const char *task, int worker, double ts) {
+    size_t i = lower_bound(by, n, task, worker, ts);
+    size_t best = SIZE_MAX;
+    double dbest = INFINITY;
+    /* Only by[i] (the first at or after ts) and by[i-1] (the last before)
+     * can be nearest. */
+    for (size_t k = i > 0 ? i - 1 : i; k <= i && k < n; k++) {
+        const dr__vattempt *a = by[k];
+        chain_probes++;
+        if (a->worker != worker || strcmp(a->task, task) != 0)
+            continue;
+        double d = fabs(a->ts - ts);
+        if (d < dbest) {
+            dbest = d;
+            best = k;
+        }
+    }
+    return best;
 }
 
 /* The summary's chain, else the trace's own (otherData.makespan_chain), so
@@ -135,7 +186,7 @@ static int chain_build(chain *c, const dr__vtrace *t, const json_t *summary) {
     }
     for (size_t i = 0; i < t->n; i++)
         by[i] = &t->a[i];
-    qsort(by, t->n, sizeof(*by), by_task_start);
+    qsort(by, t->n, sizeof(*by), by_task_worker_start);
     for (size_t i = 0; i < n; i++) {
         dr__vstep st;
         c->at[c->n] = SIZE_MAX;
@@ -145,21 +196,10 @@ static int chain_build(chain *c, const dr__vtrace *t, const json_t *summary) {
             continue;
         }
         c->via[c->n] = st.via;
-        const dr__vattempt **hit =
-            bsearch(st.task, by, t->n, sizeof(*by), task_vs_attempt);
-        if (hit != NULL) {
-            while (hit > by && strcmp(hit[-1]->task, st.task) == 0)
-                hit--;
-            double best = INFINITY;
-            for (; hit < by + t->n && strcmp((*hit)->task, st.task) == 0;
-                 hit++) {
-                double d = fabs((*hit)->ts - st.start * 1e6);
-                if ((*hit)->worker == st.worker && d < best) {
-                    best = d;
-                    c->at[c->n] = (size_t)(*hit - t->a);
-                }
-            }
-        }
+        size_t k =
+            nearest_attempt(by, t->n, st.task, st.worker, st.start * 1e6);
+        if (k != SIZE_MAX)
+            c->at[c->n] = (size_t)(by[k] - t->a);
         if (c->at[c->n] != SIZE_MAX) {
             c->has[c->at[c->n]] = 1;
             c->matched++;
@@ -392,13 +432,22 @@ static void draw_links(const chart *c, dr__buf *b) {
                        "<path class=\"link %s\" d=\"M%.2f,%.1f Q%.2f,%.1f "
                        "%.2f,%.1f\"%s marker-end=\"url(#dr-arrow)\">"
                        "<title>",
-                       worker ? "worker" : "dependency", x1, y1, (x1 + x2) / 2,
-                       fmin(y1, y2) - lift, x2, y2,
+                       worker                         ? "worker"
+                       : ch->via[i] == DR__VVIA_RETRY ? "retry"
+                                                      : "dependency",
+                       x1, y1, (x1 + x2) / 2, fmin(y1, y2) - lift, x2, y2,
                        worker ? " stroke-dasharray=\"4 3\"" : "");
         dr__vbuf_xml(b, q->task);
-        dr__buf_puts(b, worker ? " waited for a worker: " : " waited for ");
-        dr__vbuf_xml(b, p->task);
-        dr__buf_puts(b, worker ? " freed it" : ", a dependency, to end");
+        if (ch->via[i] == DR__VVIA_RETRY) {
+            /* A retry waits for the attempt it repeats, not for a
+             * dependency. */
+            dr__buf_printf(b, " (attempt %d) retried the failed attempt %d",
+                           q->attempt, p->attempt);
+        } else {
+            dr__buf_puts(b, worker ? " waited for a worker: " : " waited for ");
+            dr__vbuf_xml(b, p->task);
+            dr__buf_puts(b, worker ? " freed it" : ", a dependency, to end");
+        }
         dr__buf_puts(b, "</title></path>\n");
     }
     dr__buf_puts(b, "</g>\n");
@@ -507,11 +556,17 @@ static double draw_legend(dr__buf *b, const chart *c, double x0, double y,
                 text = chain_text;
                 break;
             case 4:
-                if (!(c->ch.vias & (1 << DR__VVIA_DEPENDENCY)))
+                if (!(c->ch.vias &
+                      ((1 << DR__VVIA_DEPENDENCY) | (1 << DR__VVIA_RETRY))))
                     continue;
                 stroke = DR__VCHAIN_INK;
                 kind = SW_LINE;
-                text = "waited for a dependency";
+                text = !(c->ch.vias & (1 << DR__VVIA_RETRY))
+                           ? "waited for a dependency"
+                       : !(c->ch.vias & (1 << DR__VVIA_DEPENDENCY))
+                           ? "waited for the failed attempt it retries"
+                           : "waited for a dependency, or retried a failed "
+                             "attempt";
                 break;
             case 5:
                 if (!(c->ch.vias & (1 << DR__VVIA_WORKER)))

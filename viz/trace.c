@@ -488,6 +488,7 @@ const char *dr__vstep_read(const json_t *st, dr__vstep *out) {
     out->end = end;
     out->via = strcmp(via, "worker") == 0       ? DR__VVIA_WORKER
                : strcmp(via, "dependency") == 0 ? DR__VVIA_DEPENDENCY
+               : strcmp(via, "retry") == 0      ? DR__VVIA_RETRY
                                                 : DR__VVIA_START;
     return NULL;
 }

@@ -119,7 +119,8 @@ const char *dr__vtext_on(const char *fill, const char *dark);
 typedef enum dr__vvia {
     DR__VVIA_START = 0, /* the first step */
     DR__VVIA_DEPENDENCY,
-    DR__VVIA_WORKER /* it waited for the previous step to free its worker */
+    DR__VVIA_WORKER, /* it waited for the previous step to free its worker */
+    DR__VVIA_RETRY   /* it repeats the failed attempt before it */
 } dr__vvia;
 
 typedef struct dr__vstep {
@@ -166,6 +167,9 @@ int dr__vprofile_svg(const dr__vtrace *t, int width, char **svg, dr_error *err);
 int dr__vgantt_svg(const dr__vtrace *t, const json_t *summary,
                    const dr_gantt_options *o, char **svg, size_t *len,
                    dr_error *err);
+/* How many attempts the Gantt charts drawn so far in this process looked at
+ * to match makespan-chain steps (a count of work, for tests). */
+size_t dr__vgantt_chain_probes(void);
 
 /* ---------------------------------------------------- the drawn graph */
 

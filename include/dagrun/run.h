@@ -65,6 +65,13 @@ typedef struct dr_run_options {
      * parameters of the graph are ignored.  Borrowed for the call. */
     const char *const *params_set;
     size_t nparams_set;
+    /* The run's output folder, given to every command as DAGRUN_OUT so
+     * that what commands write goes beside the run's other outputs and two
+     * runs with different folders never share files; NULL: DAGRUN_OUT is
+     * not set (and one inherited from dagrun's environment is dropped).
+     * The CLI passes its -o folder, made absolute.  Borrowed for the
+     * call. */
+    const char *output_dir;
 } dr_run_options;
 
 /* Fills defaults: workers 0, policy cp, cost_scale 1, everything else 0. */
