@@ -83,9 +83,10 @@ static void on_alarm(int sig) {
 }
 
 int main(void) {
-    int passed = 0, failed = 0, skipped = 0;
+    /* Kept in memory across the longjmp of a failed check (setjmp below). */
+    volatile int passed = 0, failed = 0, skipped = 0;
     signal(SIGALRM, on_alarm);
-    for (int i = 0; i < ntests; i++) {
+    for (volatile int i = 0; i < ntests; i++) {
         const drs_test *t = &tests[i];
         current = t;
         if (t->opts->disabled) {
