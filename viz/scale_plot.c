@@ -482,6 +482,25 @@ static int fit_drawn(const dr_scale_result *r) {
     return isfinite(fit) && r2 >= DR_SCALE_FIT_MIN_R2 && !r->cp_limited;
 }
 
+/* The fitted law (when it is drawn) and the critical-path ceiling, the last
+ * series of both plots; returns the new count. */
+static size_t add_fit_and_ceiling(const dr_scale_result *r, series *ss,
+                                  size_t k) {
+    if (fit_drawn(r))
+        ss[k++] = (series){.name = r->mode == DR_SCALE_WEAK ? "Gustafson fit"
+                                                            : "Amdahl fit",
+                           .color = "#e08a00",
+                           .dash = "8 3 2 3",
+                           .fn = fit_line,
+                           .below = ceiling_line};
+    ss[k++] = (series){.name = "critical-path ceiling",
+                       .color = "#c0392b",
+                       .dash = "2 3",
+                       .fn = ceiling_line,
+                       .on_top = 1};
+    return k;
+}
+
 static void init_plot(plot *pl, const dr_scale_result *r) {
     memset(pl, 0, sizeof(*pl));
     pl->r = r;
@@ -570,17 +589,7 @@ char *dr_scale_speedup_svg(const dr_scale_result *r) {
                        .color = "#777777",
                        .dash = "6 4",
                        .fn = ideal};
-    if (fit_drawn(r))
-        ss[k++] = (series){.name = weak ? "Gustafson fit" : "Amdahl fit",
-                           .color = "#e08a00",
-                           .dash = "8 3 2 3",
-                           .fn = fit_line,
-                           .below = ceiling_line};
-    ss[k++] = (series){.name = "critical-path ceiling",
-                       .color = "#c0392b",
-                       .dash = "2 3",
-                       .fn = ceiling_line,
-                       .on_top = 1};
+    k = add_fit_and_ceiling(r, ss, k);
     char *svgtext = draw(&pl, ss, k);
     free(buf);
     return svgtext;
@@ -628,17 +637,7 @@ char *dr_scale_efficiency_svg(const dr_scale_result *r) {
     /* The scaled efficiency is the scaled speedup over P (measured weak:
      * T(1)/T(P)), so the fit and the ceiling divide by P as for strong
      * scaling. */
-    if (fit_drawn(r))
-        ss[k++] = (series){.name = weak ? "Gustafson fit" : "Amdahl fit",
-                           .color = "#e08a00",
-                           .dash = "8 3 2 3",
-                           .fn = fit_line,
-                           .below = ceiling_line};
-    ss[k++] = (series){.name = "critical-path ceiling",
-                       .color = "#c0392b",
-                       .dash = "2 3",
-                       .fn = ceiling_line,
-                       .on_top = 1};
+    k = add_fit_and_ceiling(r, ss, k);
     char *svgtext = draw(&pl, ss, k);
     free(buf);
     return svgtext;
