@@ -473,6 +473,12 @@ int dr_task_set_retries(dr_graph *g, dr_task t, int retries) {
     return 0;
 }
 
+int dr_task_set_cache(dr_graph *g, dr_task t, int cache) {
+    CHECK_TASK(g, t);
+    g->tasks[t].no_cache = !cache;
+    return 0;
+}
+
 static int add_file(dr_graph *g, dr_task t, const char *path, int output) {
     CHECK_TASK(g, t);
     if (path == NULL || path[0] == '\0')
@@ -607,6 +613,10 @@ int dr_task_has_timeout(const dr_graph *g, dr_task t) {
 }
 int dr_task_retries(const dr_graph *g, dr_task t) {
     return g->tasks[t].retries;
+}
+
+int dr_task_cache(const dr_graph *g, dr_task t) {
+    return !g->tasks[t].no_cache;
 }
 
 size_t dr_task_ninputs(const dr_graph *g, dr_task t) {

@@ -31,6 +31,7 @@ typedef struct dr__task {
     uint8_t op_kind; /* dr_op_kind */
     uint8_t has_cost;
     uint8_t has_timeout; /* its own timeout was set (0 included: none) */
+    uint8_t no_cache;    /* "cache": false: --resume always reruns it */
     int32_t retries;     /* -1: the run's default */
     double cost;
     double timeout;      /* 0: none (when has_timeout) */

@@ -55,7 +55,8 @@ extern "C" {
     XX(INTR, 13, "interrupted")                                                \
     XX(TIMEDOUT, 14, "timed out")                                              \
     XX(DLOPEN, 15, "cannot load plugin")                                       \
-    XX(NOTSUP, 16, "not supported")
+    XX(NOTSUP, 16, "not supported")                                            \
+    XX(BUSY, 17, "in use by another run")
 
 typedef enum {
     DR_OK = 0,
@@ -226,7 +227,15 @@ DR_EXTERN int dr_task_set_shell(dr_graph *g, dr_task t, const char *command);
 DR_EXTERN int dr_task_set_cost(dr_graph *g, dr_task t, double seconds);
 DR_EXTERN int dr_task_set_timeout(dr_graph *g, dr_task t, double seconds);
 DR_EXTERN int dr_task_set_retries(dr_graph *g, dr_task t, int retries);
-/* Input/output files: appended, copied. */
+/* Whether `dagrun run --resume` may reuse the task's last result
+ * (docs/resuming.md): 1 by default; 0 ("cache": false in JSON) makes every
+ * run run it, and so its dependents too. */
+DR_EXTERN int dr_task_set_cache(dr_graph *g, dr_task t, int cache);
+/* Input/output files: appended, copied.  Relative paths are relative to
+ * the commands' working folder (dr_run_options.workdir).  A real run
+ * checks them (docs/resuming.md): inputs that no task outputs must
+ * exist, outputs must be written, and a failed attempt's outputs are
+ * removed. */
 DR_EXTERN int dr_task_add_input(dr_graph *g, dr_task t, const char *path);
 DR_EXTERN int dr_task_add_output(dr_graph *g, dr_task t, const char *path);
 /* Long-lived user data; the graph never touches it. */
@@ -259,6 +268,7 @@ DR_EXTERN double dr_task_cost(const dr_graph *g, dr_task t);
 DR_EXTERN double dr_task_timeout(const dr_graph *g, dr_task t);
 DR_EXTERN int dr_task_has_timeout(const dr_graph *g, dr_task t);
 DR_EXTERN int dr_task_retries(const dr_graph *g, dr_task t); /* -1: default */
+DR_EXTERN int dr_task_cache(const dr_graph *g, dr_task t);   /* 1 default */
 DR_EXTERN size_t dr_task_ninputs(const dr_graph *g, dr_task t);
 DR_EXTERN const char *dr_task_input(const dr_graph *g, dr_task t, size_t i);
 DR_EXTERN size_t dr_task_noutputs(const dr_graph *g, dr_task t);

@@ -409,6 +409,15 @@ static void make_ready(dr__core *c, dr_task t, double now) {
     ready_push(c, key, t);
 }
 
+void dr__core_cached(dr__core *c, dr_task t) {
+    c->state[t] = DR__DONE;
+    c->nfinished++;
+    size_t ns;
+    const dr_task *s = dr_task_succs(c->g, t, &ns);
+    for (size_t i = 0; i < ns; i++)
+        c->waiting[s[i]]--;
+}
+
 void dr__core_start(dr__core *c, double now) {
     for (size_t t = 0; t < c->n; t++)
         if (c->waiting[t] == 0 && c->state[t] == DR__WAITING)

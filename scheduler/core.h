@@ -37,7 +37,15 @@ dr__core *dr__core_create(const dr_graph *g, dr_policy policy, uint64_t seed,
                           unsigned workers, const double *duration);
 void dr__core_destroy(dr__core *c);
 
-/* Makes every task without dependencies ready at `now`. */
+/* Before dr__core_start: t is done already (a cached task of a resumed
+ * run, docs/resuming.md): it never runs, takes no worker, and counts as
+ * finished; its dependents wait only for their other dependencies.  Call
+ * it on a task only once, and only when all its dependencies were given
+ * to it too (a cached task's dependencies are cached). */
+void dr__core_cached(dr__core *c, dr_task t);
+
+/* Makes every task without dependencies ready at `now` (and every task
+ * whose dependencies are all cached). */
 void dr__core_start(dr__core *c, double now);
 
 /* Pops the best ready task and a free worker (lowest free id).  Returns 1

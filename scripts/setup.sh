@@ -25,7 +25,7 @@
 set -eu
 
 build="build-essential cmake pkg-config libgraphviz-dev graphviz \
-libuv1-dev libjansson-dev"
+libuv1-dev libjansson-dev libxxhash-dev"
 # Criterion: the unit tests; clang + its runtime: fuzzers; clang-format: the
 # format check; chromium: the report screenshot test; libxml2-utils: xmllint
 # checks SVG well-formedness; python3: bench/ scripts.

@@ -72,6 +72,21 @@ typedef struct dr_run_options {
      * The CLI passes its -o folder, made absolute.  Borrowed for the
      * call. */
     const char *output_dir;
+    /* Durable runs (docs/resuming.md).  `journal`: the file where a real
+     * run records every finished attempt as it happens (JSON lines, each
+     * with a checksum), locked for the run; NULL: no journal.  Without
+     * `resume` the journal starts afresh; with it, a task whose last
+     * successful record still holds (same fingerprint: operation,
+     * arguments or command, working folder, dependencies' results,
+     * declared input files; declared outputs unchanged) is not run: it is
+     * DR_STATE_CACHED and its recorded result feeds its dependents, and
+     * the journal is appended to.  A simulation keeps no journal and
+     * ignores both.  Borrowed for the call. */
+    const char *journal;
+    int resume;
+    /* Not NULL: before tasks start, one line per task that will run and
+     * why ("output out/3.txt missing", "first run"), as `--explain`. */
+    FILE *explain;
 } dr_run_options;
 
 /* Fills defaults: workers 0, policy cp, cost_scale 1, everything else 0. */
@@ -96,8 +111,9 @@ typedef enum dr_task_state {
     DR_STATE_OK,
     DR_STATE_FAILED,
     DR_STATE_SKIPPED,    /* a dependency failed */
-    DR_STATE_INTERRUPTED /* running when SIGINT/SIGTERM/SIGHUP stopped the
-                            run: neither failed nor "not run" */
+    DR_STATE_INTERRUPTED, /* running when SIGINT/SIGTERM/SIGHUP stopped the
+                             run: neither failed nor "not run" */
+    DR_STATE_CACHED /* not run: a resumed run reused its last result */
 } dr_task_state;
 
 typedef struct dr_run dr_run;
@@ -142,6 +158,33 @@ DR_EXTERN json_t *dr_run_trace_json(const dr_run *run);
 DR_EXTERN json_t *dr_run_summary_json(const dr_run *run);
 /* The summary in plain words, each figure explained. */
 DR_EXTERN void dr_run_print_summary(const dr_run *run, FILE *out);
+
+/* ------------------------------------------------------ resuming a run */
+
+/*
+ * What a run with opts->resume would do, without running anything (`dagrun
+ * run --dry-run`): reads opts->journal (without taking its lock) and
+ * decides, task by task in topological order, whether its last successful
+ * record still holds.  The graph is validated first if it was not.  A
+ * journal that is missing, of another graph or format, or unreadable gives
+ * a plan where every task runs, with a note saying why (dr_plan_note);
+ * records that are torn or fail their checksum are ignored.  Returns a new
+ * plan, or NULL with err filled (invalid graph, out of memory).
+ */
+typedef struct dr_plan dr_plan;
+DR_EXTERN dr_plan *dr_plan_create(dr_graph *g, const dr_run_options *opts,
+                                  dr_error *err);
+DR_EXTERN void dr_plan_destroy(dr_plan *plan);
+/* 1 when t would be reused (cached), 0 when it would run. */
+DR_EXTERN int dr_plan_cached(const dr_plan *plan, dr_task t);
+/* Why t would run, one line ("first run", "command changed", "input
+ * data/3.csv changed (content)", "dependency map-3 runs", ...); NULL when
+ * it is cached.  Borrowed until dr_plan_destroy. */
+DR_EXTERN const char *dr_plan_reason(const dr_plan *plan, dr_task t);
+/* Tasks that would run. */
+DR_EXTERN size_t dr_plan_nrun(const dr_plan *plan);
+/* Why the journal was not used at all, or "" (borrowed). */
+DR_EXTERN const char *dr_plan_note(const dr_plan *plan);
 
 /* ------------------------------------------------ C function task calls */
 
