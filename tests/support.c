@@ -2,6 +2,7 @@
 #define _GNU_SOURCE /* vasprintf */
 #include "support.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -11,6 +12,7 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include <xxhash.h>
 
 char *drt_read_file(const char *path, size_t *len) {
     FILE *f = fopen(path, "rb");
@@ -210,4 +212,109 @@ int drt_exit_code(int status) {
     if (WIFEXITED(status))
         return WEXITSTATUS(status);
     return WIFSIGNALED(status) ? 128 + WTERMSIG(status) : -1;
+}
+
+/* ----------------------------------------------------- marked processes */
+
+char **drt_env_with(const char *entry) {
+    extern char **environ;
+    size_t n = 0;
+    while (environ[n] != NULL)
+        n++;
+    char **env = calloc(n + 2, sizeof *env);
+    if (env == NULL)
+        abort();
+    memcpy(env, environ, n * sizeof *env);
+    env[n] = (char *)entry;
+    return env;
+}
+
+/* 1 when pid is alive and its environment holds `entry`. */
+static int holds_entry(long pid, const char *entry) {
+    if (!drt_alive(pid))
+        return 0;
+    char *path = drt_fmt("/proc/%ld/environ", pid);
+    size_t len = 0;
+    char *env = drt_read_file(path, &len);
+    free(path);
+    int found = 0;
+    size_t elen = strlen(entry);
+    for (size_t i = 0; env != NULL && i < len && !found;) {
+        size_t n = strnlen(env + i, len - i);
+        found = n == elen && memcmp(env + i, entry, elen) == 0;
+        i += n + 1;
+    }
+    free(env);
+    return found;
+}
+
+int drt_marked(const char *entry, int sig, char *who, size_t wholen) {
+    DIR *d = opendir("/proc");
+    if (d == NULL)
+        return 0;
+    int count = 0;
+    size_t used = 0;
+    if (who != NULL && wholen > 0)
+        who[0] = '\0';
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        char *end;
+        long pid = strtol(e->d_name, &end, 10);
+        if (*end != '\0' || pid <= 1 || pid == (long)getpid())
+            continue;
+        if (!holds_entry(pid, entry))
+            continue;
+        count++;
+        if (sig != 0)
+            kill((pid_t)pid, sig);
+        if (who != NULL && used + 128 < wholen) {
+            char *path = drt_fmt("/proc/%ld/cmdline", pid);
+            size_t n = 0;
+            char *cmd = drt_read_file(path, &n);
+            for (size_t i = 0; cmd != NULL && i + 1 < n; i++)
+                if (cmd[i] == '\0')
+                    cmd[i] = ' ';
+            used += (size_t)snprintf(who + used, wholen - used, " [%ld %.80s]",
+                                     pid, cmd ? cmd : "?");
+            free(cmd);
+            free(path);
+        }
+    }
+    closedir(d);
+    return count;
+}
+
+int drt_wait_unmarked(const char *entry, char *who, size_t wholen) {
+    int left = 0;
+    for (int i = 0; i < 1500; i++) {
+        left = drt_marked(entry, 0, who, wholen);
+        if (left == 0)
+            return 0;
+        drt_nap_ms(20);
+    }
+    return left;
+}
+
+/* -------------------------------------------------------- journal lines */
+
+int drt_journal_line_ok(const char *line, size_t len) {
+    static const char tail[] = ",\"sum\":\"";
+    size_t tlen = sizeof tail - 1;
+    if (len < tlen + 16 + 2 || line[len - 1] != '}' || line[len - 2] != '"')
+        return 0;
+    size_t at = len - 2 - 16 - tlen;
+    if (memcmp(line + at, tail, tlen) != 0)
+        return 0;
+    char hex[17];
+    memcpy(hex, line + at + tlen, 16);
+    hex[16] = '\0';
+    if (strspn(hex, "0123456789abcdefABCDEF") != 16)
+        return 0;
+    unsigned long long sum = strtoull(hex, NULL, 16);
+    return sum == (unsigned long long)XXH3_64bits(line, at);
+}
+
+char *drt_journal_seal(const char *body) {
+    return drt_fmt("%s,\"sum\":\"%016llx\"}", body,
+                   (unsigned long long)XXH3_64bits(body, strlen(body)));
 }

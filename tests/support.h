@@ -59,4 +59,30 @@ int drt_reap(pid_t pid, double seconds, int *status);
  * signal. */
 int drt_exit_code(int status);
 
+/* ------------------------------------ processes marked for one test */
+
+/* A copy of our environment with `entry` ("NAME=value") added, for
+ * drt_start; free the array (not its strings) with free().  Aborts when
+ * out of memory. */
+char **drt_env_with(const char *entry);
+/* Live processes (not zombies, not this one) whose environment holds
+ * exactly `entry`: a mark given to one dagrun tags it, its watcher and
+ * everything its commands start, and nothing else.  With `sig`, each is
+ * sent it.  Their pids and command lines go into `who` (may be NULL). */
+int drt_marked(const char *entry, int sig, char *who, size_t wholen);
+/* Polls (up to 30 s, a deadline for a condition and not a measurement)
+ * until no process carries `entry`; returns how many are left. */
+int drt_wait_unmarked(const char *entry, char *who, size_t wholen);
+
+/* -------------------------------------------- journal lines, by hand */
+
+/* 1 when `line` (len bytes, its newline excluded) ends with the journal's
+ * checksum member, `,"sum":"<16 hex digits>"}`, and the digits are the
+ * XXH3-64 of the bytes before `,"sum"` (scheduler/journal.h): what the
+ * reader accepts, checked without dagrun's own code. */
+int drt_journal_line_ok(const char *line, size_t len);
+/* `body` is a JSON object without its closing brace (`{"a":1`); returns
+ * the journal line body + `,"sum":"..."}` (no newline), new. */
+char *drt_journal_seal(const char *body);
+
 #endif

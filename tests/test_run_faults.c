@@ -11,7 +11,6 @@
 #include "support.h"
 
 #include <criterion/criterion.h>
-#include <dirent.h>
 #include <fcntl.h>
 #include <jansson.h>
 #include <signal.h>
@@ -25,76 +24,6 @@
 static char *dir;
 static char mark[96]; /* "DRT_MARK=..." */
 
-/* 1 when pid is alive (not a zombie) and its environment holds the mark. */
-static int marked(const char *pid) {
-    if (!drt_alive(atol(pid)))
-        return 0;
-    char *path = drt_fmt("/proc/%s/environ", pid);
-    size_t len = 0;
-    char *env = drt_read_file(path, &len);
-    free(path);
-    int found = 0;
-    size_t mlen = strlen(mark);
-    for (size_t i = 0; env != NULL && i < len && !found;) {
-        size_t n = strnlen(env + i, len - i);
-        found = n == mlen && memcmp(env + i, mark, mlen) == 0;
-        i += n + 1;
-    }
-    free(env);
-    return found;
-}
-
-/* Live processes carrying the mark; with `sig`, each is sent it.  Their
- * pids and command lines go into `who` (for the failure message). */
-static int survivors(int sig, char *who, size_t wholen) {
-    DIR *d = opendir("/proc");
-    if (d == NULL)
-        return 0;
-    int count = 0;
-    size_t used = 0;
-    if (who != NULL && wholen > 0)
-        who[0] = '\0';
-    struct dirent *e;
-    while ((e = readdir(d)) != NULL) {
-        char *end;
-        long pid = strtol(e->d_name, &end, 10);
-        if (*end != '\0' || pid <= 1 || pid == (long)getpid())
-            continue;
-        if (!marked(e->d_name))
-            continue;
-        count++;
-        if (sig != 0)
-            kill((pid_t)pid, sig);
-        if (who != NULL && used + 128 < wholen) {
-            char *path = drt_fmt("/proc/%ld/cmdline", pid);
-            size_t n = 0;
-            char *cmd = drt_read_file(path, &n);
-            for (size_t i = 0; cmd != NULL && i + 1 < n; i++)
-                if (cmd[i] == '\0')
-                    cmd[i] = ' ';
-            used += (size_t)snprintf(who + used, wholen - used, " [%ld %.80s]",
-                                     pid, cmd ? cmd : "?");
-            free(cmd);
-            free(path);
-        }
-    }
-    closedir(d);
-    return count;
-}
-
-/* Polls (up to 30 s, a deadline for a condition and not a measurement)
- * until no marked process is left; returns how many are left. */
-static int wait_for_no_survivors(char *who, size_t wholen) {
-    int left = 0;
-    for (int i = 0; i < 1500; i++) {
-        left = survivors(0, who, wholen);
-        if (left == 0)
-            return 0;
-        drt_nap_ms(20);
-    }
-    return left;
-}
-
 static void setup(void) {
     dir = drt_tmpdir();
     static unsigned counter;
@@ -104,7 +33,7 @@ static void setup(void) {
 
 static void teardown(void) {
     /* Whatever the outcome, nothing of this test stays behind. */
-    for (int i = 0; i < 50 && survivors(SIGKILL, NULL, 0) > 0; i++)
+    for (int i = 0; i < 50 && drt_marked(mark, SIGKILL, NULL, 0) > 0; i++)
         drt_nap_ms(20);
     drt_rmtree(dir);
     free(dir);
@@ -131,14 +60,7 @@ static pid_t start_dagrun(const char *graph_text) {
     char *graph = drt_fmt("%s/graph.json", dir);
     cr_assert_eq(drt_write_file(graph, graph_text), 0);
     free(graph);
-    extern char **environ;
-    size_t ne = 0;
-    while (environ[ne] != NULL)
-        ne++;
-    char **env = calloc(ne + 2, sizeof *env);
-    cr_assert_not_null(env);
-    memcpy(env, environ, ne * sizeof *env);
-    env[ne] = mark;
+    char **env = drt_env_with(mark);
     char *const args[] = {"dagrun", "run", "graph.json", "-w",
                           "3",      "-o",  "out",        NULL};
     pid_t pid = drt_start_cli(dir, args, env, "stdout", "stderr");
@@ -172,11 +94,11 @@ static void kill_and_check(int sig) {
     cr_assert(ready, "the commands never started: %s",
               drt_text_in(dir, "stderr"));
     /* The marked processes are there to be stopped (the check is real). */
-    cr_assert_geq(survivors(0, NULL, 0), 4);
+    cr_assert_geq(drt_marked(mark, 0, NULL, 0), 4);
     kill(pid, sig);
     int status = reap(pid);
     char who[2048];
-    int left = wait_for_no_survivors(who, sizeof who);
+    int left = drt_wait_unmarked(mark, who, sizeof who);
     cr_expect_eq(left, 0, "after %s, %d processes survive:%s", strsignal(sig),
                  left, who);
     if (sig == SIGKILL) {
@@ -237,7 +159,7 @@ Test(run_faults, nothing_survives_a_normal_end, .init = setup, .fini = teardown,
     /* No waiting here: when dagrun has exited, its watcher has done its
      * work. */
     char who[2048];
-    int left = survivors(0, who, sizeof who);
+    int left = drt_marked(mark, 0, who, sizeof who);
     cr_expect_eq(left, 0, "%d processes survive the end of the run:%s", left,
                  who);
 }
@@ -265,6 +187,6 @@ Test(run_faults, a_second_sigint_leaves_at_once_and_still_stops_everything,
     cr_expect(WIFEXITED(status) && WEXITSTATUS(status) == 130, "status %d",
               status);
     char who[2048];
-    int left = wait_for_no_survivors(who, sizeof who);
+    int left = drt_wait_unmarked(mark, who, sizeof who);
     cr_expect_eq(left, 0, "%d processes survive:%s", left, who);
 }
