@@ -23,8 +23,14 @@
  * least a general-purpose pool can cost, so the ratio says how much the
  * dependency tracking and bookkeeping add.
  *
+ * With --journal DIR it measures the journal's cost instead (bench/journal.sh):
+ * each repeat runs the shape twice, without a journal and with one in
+ * DIR/journal.jsonl (opts.journal, as `dagrun run` keeps it), one after the
+ * other so that both see the same machine, and the medians and their ratio
+ * are printed; the peer is not run.
+ *
  * Usage: dagrun_bench_overhead [--workers N] [--runs N] [--scale F]
- *                              [--policy NAME] [--shape NAME]
+ *                              [--policy NAME] [--shape NAME] [--journal DIR]
  */
 #include <dagrun.h>
 #include <dagrun/run.h>
@@ -244,6 +250,71 @@ static dr_graph *build(const char *name, double scale) {
     return build_layered(layers < 2 ? 2 : layers, 1000, 4);
 }
 
+/* --journal: each shape without and with a journal, interleaved. */
+static int journal_cost(const char *dir, unsigned workers, dr_policy policy,
+                        int runs, double scale, const char *only) {
+    char path[4096];
+    snprintf(path, sizeof path, "%s/journal.jsonl", dir);
+    printf("the journal's cost: noop tasks, %u workers, policy %s, median of "
+           "%d interleaved runs, journal %s\n\n",
+           workers, dr_policy_name(policy), runs, path);
+    printf("%-8s %8s %14s %16s %8s %11s\n", "shape", "tasks", "none us/task",
+           "journal us/task", "ratio", "journal MB");
+    double *none = malloc((size_t)runs * sizeof(double));
+    double *with = malloc((size_t)runs * sizeof(double));
+    int failed = 0;
+    for (size_t s = 0; s < sizeof(shapes) / sizeof(shapes[0]); s++) {
+        if (only != NULL && strcmp(only, shapes[s].name) != 0)
+            continue;
+        dr_graph *g = build(shapes[s].name, scale);
+        dr_error err;
+        if (dr_graph_validate(g, &err) != 0) {
+            fprintf(stderr, "bench: %s\n", err.text);
+            return 1;
+        }
+        size_t n = dr_graph_ntasks(g);
+        double mb = 0;
+        for (int r = 0; r < runs; r++)
+            for (int j = 0; j < 2; j++) {
+                dr_run_options opts;
+                dr_run_options_init(&opts);
+                opts.workers = workers;
+                opts.policy = policy;
+                opts.journal = j ? path : NULL;
+                double t0 = now();
+                dr_run *run = dr_run_graph(g, &opts, &err);
+                double t1 = now();
+                if (run == NULL) {
+                    fprintf(stderr, "bench: %s: %s\n", shapes[s].name,
+                            err.text);
+                    return 1;
+                }
+                if (dr_run_status(run) != 0)
+                    failed = 1;
+                dr_run_destroy(run);
+                (j ? with : none)[r] = (t1 - t0) / (double)n * 1e6;
+                FILE *f = j ? fopen(path, "rb") : NULL;
+                if (f != NULL && fseek(f, 0, SEEK_END) == 0)
+                    mb = (double)ftell(f) / 1e6;
+                if (f != NULL)
+                    fclose(f);
+            }
+        double a = median(none, runs), b = median(with, runs);
+        printf("%-8s %8zu %14.3f %16.3f %8.2f %11.1f\n", shapes[s].name, n, a,
+               b, a > 0 ? b / a : 0, mb);
+        fflush(stdout);
+        dr_graph_destroy(g);
+    }
+    remove(path);
+    free(none);
+    free(with);
+    if (failed) {
+        fprintf(stderr, "bench: some run reported failed tasks\n");
+        return 1;
+    }
+    return 0;
+}
+
 static void usage(FILE *out) {
     fprintf(out, "Usage: dagrun_bench_overhead [options]\n"
                  "  -w, --workers N   worker threads (2)\n"
@@ -251,7 +322,9 @@ static void usage(FILE *out) {
                  "  -s, --scale F     multiply the task counts by F (1.0)\n"
                  "  -p, --policy P    scheduling policy (cp)\n"
                  "      --shape NAME  only this shape (wide, chain, tree, "
-                 "layered)\n");
+                 "layered)\n"
+                 "      --journal DIR compare runs without and with a journal "
+                 "in DIR\n");
 }
 
 int main(int argc, char **argv) {
@@ -260,12 +333,14 @@ int main(int argc, char **argv) {
     double scale = 1.0;
     dr_policy policy = DR_POLICY_CP;
     const char *only = NULL;
+    const char *journal_dir = NULL;
     static const struct option longopts[] = {
         {"workers", required_argument, NULL, 'w'},
         {"runs", required_argument, NULL, 'r'},
         {"scale", required_argument, NULL, 's'},
         {"policy", required_argument, NULL, 'p'},
         {"shape", required_argument, NULL, 'S'},
+        {"journal", required_argument, NULL, 'J'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
     int c;
@@ -289,6 +364,9 @@ int main(int argc, char **argv) {
         case 'S':
             only = optarg;
             break;
+        case 'J':
+            journal_dir = optarg;
+            break;
         case 'h':
             usage(stdout);
             return 0;
@@ -302,6 +380,8 @@ int main(int argc, char **argv) {
         return 2;
     }
 
+    if (journal_dir != NULL)
+        return journal_cost(journal_dir, workers, policy, runs, scale, only);
     printf("dagrun scheduling overhead: noop tasks, %u workers, policy %s, "
            "median of %d runs\n\n",
            workers, dr_policy_name(policy), runs);
