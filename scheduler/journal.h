@@ -76,7 +76,7 @@ size_t dr__journal_pending(const dr__journal *j);
 int dr__journal_close(dr__journal *j, dr_error *err);
 
 /* A journal as read back. */
-typedef struct dr__journal_read {
+typedef struct dr__journal_contents {
     json_t *header;  /* the first header line, NULL when none */
     json_t *records; /* array of the valid attempt records, in file order */
     size_t runs;     /* header lines */
@@ -86,7 +86,7 @@ typedef struct dr__journal_read {
      * reads format 1: every task runs" or "... was written for graph 'pi',
      * not 'lecture' ...".  Records is then empty. */
     char note[512];
-} dr__journal_read;
+} dr__journal_contents;
 
 /*
  * Reads `path` without locking it.  A missing file is an empty read (note
@@ -96,8 +96,8 @@ typedef struct dr__journal_read {
  * DR_ENOMEM with err.  Free with dr__journal_read_free.
  */
 int dr__journal_read(const char *path, const char *graph,
-                     dr__journal_read *out, dr_error *err);
-void dr__journal_read_free(dr__journal_read *r);
+                     dr__journal_contents *out, dr_error *err);
+void dr__journal_read_free(dr__journal_contents *r);
 
 /* A record's file list member (inputs/outputs) back as a dr__file_fp;
  * returns 0 or -1 when malformed. */
