@@ -359,9 +359,13 @@ static int stat_file(const char *full, const char *path, struct stat *st,
  * fstat (the file read, even if the name was replaced meanwhile). */
 static int hash_fd(int fd, const char *path, dr__file_fp *out, dr_error *err) {
     struct stat st;
-    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    if (fstat(fd, &st) != 0) {
         dr__error_set(err, DR_EIO, path, 0, 0, NULL, "cannot read: %s",
-                      strerror(errno ? errno : EINVAL));
+                      strerror(errno));
+        return DR_EIO;
+    }
+    if (!S_ISREG(st.st_mode)) {
+        dr__error_set(err, DR_EIO, path, 0, 0, NULL, "is not a regular file");
         return DR_EIO;
     }
     enum { CHUNK = 64 * 1024 };

@@ -174,13 +174,15 @@ static void record(fixture *f, const char *key, const char *status) {
     char *text = NULL;
     dr__fp result;
     int ok = strcmp(r.status, "ok") == 0;
+    if (ok) {
+        r.outputs = out;
+        r.noutputs = nout;
+    }
     if (!ok) {
         r.error = "it went wrong";
     } else if (dr_task_op_kind(f->g, t) == DR_OP_SHELL) {
         dr__command_result_fp(&r.fp, outfp, nout, &result);
         r.result_fp = &result;
-        r.outputs = out;
-        r.noutputs = nout;
     } else if (strncmp(key, "ptr", 3) == 0) {
         r.result_fp = NULL;
     } else {
@@ -563,6 +565,22 @@ Test(resume_plan, a_deleted_or_changed_output_reruns_its_task) {
     put(f, "out/e.txt", "something else\n");
     p = plan_of(f, 1);
     expect_runs(p, f, "e", "output out/e.txt changed");
+    dr_plan_destroy(p);
+    fx_free(f);
+}
+
+Test(resume_plan, a_builtin_with_a_declared_output_is_checked_too) {
+    fixture *f = fx_new("bout");
+    dr_task t = add(f, "t", "noop", NULL);
+    cr_assert_eq(dr_task_add_output(f->g, t, "out/t.txt"), 0);
+    put(f, "out/t.txt", "made by a plugin\n");
+    record_all(f);
+    dr_plan *p = plan_of(f, 1);
+    expect_cached(p, f, "t");
+    dr_plan_destroy(p);
+    rm(f, "out/t.txt");
+    p = plan_of(f, 1);
+    expect_runs(p, f, "t", "output out/t.txt missing");
     dr_plan_destroy(p);
     fx_free(f);
 }
