@@ -1381,6 +1381,10 @@ static void use_cached(exec *x) {
         json_t *res = dr__plan_result(x->run->plan, t);
         result r;
         memset(&r, 0, sizeof r);
+        /* A record without a result is of a command or of a task whose
+         * result was null (noop, sleep, a function that set none). */
+        if (res == NULL && !is_command(x, t))
+            res = json_null();
         r.json = json_incref(res);
         if (res != NULL && !json_is_null(res))
             r.size = json_size(res, 0);
@@ -1585,6 +1589,8 @@ int dr__execute(dr_run *run, dr__core *core, dr_error *err) {
      * all start idle, and the first ready tasks are handed out before any
      * runs, so the first assignments are the same on every run. */
     x->nthreads = x->n < x->nslots ? (unsigned)x->n : x->nslots;
+    if (x->over)
+        x->nthreads = 0; /* every task was cached: nothing to run */
     sched_lock(x);
     for (unsigned w = x->nthreads; w-- > 0;)
         go_idle(x, &x->slots[w]);

@@ -573,7 +573,7 @@ int dr_run_status(const dr_run *run) {
         return DR_EINTR;
     size_t n = dr_graph_ntasks(run->graph);
     for (size_t t = 0; t < n; t++)
-        if (run->state[t] != DR_STATE_OK)
+        if (run->state[t] != DR_STATE_OK && run->state[t] != DR_STATE_CACHED)
             return DR_EFAILED;
     return 0;
 }
