@@ -1,0 +1,362 @@
+/*
+ * The rules on the files tasks declare (docs/graph-format.md, "Declared
+ * files"): one file is the output of at most one task; a task that reads
+ * another task's output depends on it, directly or not (else the two race);
+ * and, before a real run, an input that no task outputs exists.
+ *
+ * Paths are compared as written, after the spellings that are the same file
+ * whatever the file system holds are made one: "./" components and repeated
+ * or trailing slashes go ("./out//a.txt" is "out/a.txt").  Two spellings of
+ * one file through a symbolic link, "..", or an absolute and a relative path
+ * are not seen as one: telling would need the file system, and the rules
+ * must hold for a graph before any of its files exist.
+ *
+ * Outputs go into an open-addressing table of (hash, task, index) over the
+ * normalised paths, built once per check in O(files); only inputs found in
+ * it are checked for a dependency, first among the reader's own
+ * dependencies, then by one backward search from the reader that stops at
+ * tasks placed before the earliest writer in the topological order.
+ */
+#include "graph_internal.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+size_t dr__path_normalize(const char *path, char *out) {
+    size_t n = 0;
+    const char *p = path;
+    int absolute = *p == '/';
+    if (absolute)
+        out[n++] = '/';
+    while (*p != '\0') {
+        while (*p == '/')
+            p++;
+        const char *end = strchr(p, '/');
+        size_t len = end ? (size_t)(end - p) : strlen(p);
+        if (len == 0)
+            break;
+        if (!(len == 1 && p[0] == '.')) {
+            if (n > 0 && out[n - 1] != '/')
+                out[n++] = '/';
+            memcpy(out + n, p, len);
+            n += len;
+        }
+        p += len;
+    }
+    if (n == 0)
+        out[n++] = '.';
+    out[n] = '\0';
+    return n;
+}
+
+typedef struct file_slot {
+    uint32_t hash;
+    dr_task task; /* DR_TASK_NONE: empty */
+    uint32_t index;
+    uint32_t off; /* of the normalised path in the table's text */
+} file_slot;
+
+typedef struct file_table {
+    file_slot *slots;
+    size_t mask;
+    char *text;
+    size_t used;
+} file_table;
+
+static uint32_t hash_path(const char *s) {
+    uint32_t h = 2166136261u; /* FNV-1a, as the key index */
+    for (; *s; s++) {
+        h ^= (unsigned char)*s;
+        h *= 16777619u;
+    }
+    return h;
+}
+
+static void table_free(file_table *ft) {
+    free(ft->slots);
+    free(ft->text);
+    memset(ft, 0, sizeof(*ft));
+}
+
+/* The slot holding `path` (normalised), or the empty slot it would go in. */
+static file_slot *table_find(const file_table *ft, const char *path,
+                             uint32_t h) {
+    for (size_t j = h & ft->mask;; j = (j + 1) & ft->mask) {
+        file_slot *s = &ft->slots[j];
+        if (s->task == DR_TASK_NONE ||
+            (s->hash == h && strcmp(ft->text + s->off, path) == 0))
+            return s;
+    }
+}
+
+/* Fills ft with every task's outputs.  Returns 0, DR_ENOMEM, or DR_EFORMAT
+ * with err filled and *at set when two tasks declare one output. */
+static int table_build(const dr_graph *g, file_table *ft, dr_error *err,
+                       dr__file_at *at) {
+    memset(ft, 0, sizeof(*ft));
+    size_t nout = 0, bytes = 0;
+    for (size_t t = 0; t < g->ntasks; t++) {
+        const dr__files *f = g->tasks[t].files;
+        for (uint32_t i = 0; f != NULL && i < f->noutputs; i++) {
+            nout++;
+            bytes += strlen(f->outputs[i]) + 2;
+        }
+    }
+    if (nout == 0)
+        return 0;
+    if (bytes >= UINT32_MAX)
+        return DR_ENOMEM;
+    size_t nslots = 16;
+    while (nslots < nout * 2)
+        nslots *= 2;
+    ft->slots = malloc(nslots * sizeof(*ft->slots));
+    ft->text = malloc(bytes);
+    if (ft->slots == NULL || ft->text == NULL) {
+        table_free(ft);
+        return DR_ENOMEM;
+    }
+    ft->mask = nslots - 1;
+    for (size_t j = 0; j < nslots; j++)
+        ft->slots[j].task = DR_TASK_NONE;
+    for (size_t t = 0; t < g->ntasks; t++) {
+        const dr__files *f = g->tasks[t].files;
+        for (uint32_t i = 0; f != NULL && i < f->noutputs; i++) {
+            char *path = ft->text + ft->used;
+            size_t len = dr__path_normalize(f->outputs[i], path);
+            uint32_t h = hash_path(path);
+            file_slot *s = table_find(ft, path, h);
+            if (s->task == DR_TASK_NONE) {
+                s->hash = h;
+                s->task = (dr_task)t;
+                s->index = i;
+                s->off = (uint32_t)ft->used;
+                ft->used += len + 1;
+                continue;
+            }
+            if (s->task == (dr_task)t)
+                continue; /* listed twice by one task: harmless */
+            const char *first = g->tasks[s->task].files->outputs[s->index];
+            int same = strcmp(first, f->outputs[i]) == 0;
+            dr__error_set(err, DR_EFORMAT, NULL, 0, 0, g->tasks[t].key,
+                          "output '%s' is also an output of task '%s'%s%s%s: "
+                          "one file can be written by one task only",
+                          f->outputs[i], g->tasks[s->task].key,
+                          same ? "" : " ('", same ? "" : first,
+                          same ? "" : "')");
+            if (at != NULL) {
+                at->task = (dr_task)t;
+                at->output = 1;
+                at->index = i;
+            }
+            table_free(ft);
+            return DR_EFORMAT;
+        }
+    }
+    return 0;
+}
+
+/* The task that outputs `path` (as written), or DR_TASK_NONE; buf has room
+ * for its normalised form. */
+static dr_task table_writer(const file_table *ft, const char *path,
+                            char *buf) {
+    if (ft->slots == NULL)
+        return DR_TASK_NONE;
+    dr__path_normalize(path, buf);
+    return table_find(ft, buf, hash_path(buf))->task;
+}
+
+static size_t longest_input(const dr_graph *g) {
+    size_t most = 0;
+    for (size_t t = 0; t < g->ntasks; t++) {
+        const dr__files *f = g->tasks[t].files;
+        for (uint32_t i = 0; f != NULL && i < f->ninputs; i++) {
+            size_t n = strlen(f->inputs[i]);
+            most = n > most ? n : most;
+        }
+    }
+    return most;
+}
+
+/* The search state of check_races, made on first need. */
+typedef struct search {
+    uint32_t *pos;   /* topological position of each task */
+    uint32_t *stamp; /* reader + 1 when the search from it reached the task */
+    dr_task *queue;
+} search;
+
+/* Marks every ancestor of `reader` placed at or after `lowest` in the
+ * topological order with reader + 1. */
+static void mark_ancestors(const dr_graph *g, search *s, dr_task reader,
+                           uint32_t lowest) {
+    size_t head = 0, tail = 0;
+    uint32_t mark = (uint32_t)reader + 1;
+    s->queue[tail++] = reader;
+    while (head < tail) {
+        const dr__task *t = &g->tasks[s->queue[head++]];
+        for (uint32_t k = 0; k < t->ndeps; k++) {
+            dr_task d = t->deps[k];
+            if (s->stamp[d] == mark || s->pos[d] < lowest)
+                continue;
+            s->stamp[d] = mark;
+            s->queue[tail++] = d;
+        }
+    }
+}
+
+/* A reader of another task's output must depend on it.  g is acyclic and
+ * derived.  Returns 0, DR_ENOMEM or DR_EFORMAT (err, *at). */
+static int check_races(const dr_graph *g, const file_table *ft,
+                       dr_error *err, dr__file_at *at) {
+    if (ft->slots == NULL)
+        return 0;
+    char *buf = malloc(longest_input(g) + 2);
+    if (buf == NULL)
+        return DR_ENOMEM;
+    search s = {NULL, NULL, NULL};
+    int rc = 0;
+    for (size_t r = 0; r < g->ntasks && rc == 0; r++) {
+        const dr__task *reader = &g->tasks[r];
+        const dr__files *f = reader->files;
+        /* The writers that are not direct dependencies, and the earliest
+         * of them: the search back from the reader stops there. */
+        uint32_t lowest = UINT32_MAX;
+        int searched = 0;
+        for (uint32_t i = 0; f != NULL && i < f->ninputs && rc == 0; i++) {
+            dr_task w = table_writer(ft, f->inputs[i], buf);
+            if (w == DR_TASK_NONE || w == (dr_task)r)
+                continue;
+            int direct = 0;
+            for (uint32_t k = 0; k < reader->ndeps && !direct; k++)
+                direct = reader->deps[k] == w;
+            if (direct)
+                continue;
+            if (s.pos == NULL) {
+                s.pos = malloc(g->ntasks * sizeof(*s.pos));
+                s.stamp = calloc(g->ntasks, sizeof(*s.stamp));
+                s.queue = malloc(g->ntasks * sizeof(*s.queue));
+                if (s.pos == NULL || s.stamp == NULL || s.queue == NULL) {
+                    rc = DR_ENOMEM;
+                    break;
+                }
+                for (size_t k = 0; k < g->ntasks; k++)
+                    s.pos[g->topo[k]] = (uint32_t)k;
+            }
+            if (!searched) {
+                /* One search serves all of this reader's inputs: from the
+                 * earliest writer among them. */
+                for (uint32_t j = i; j < f->ninputs; j++) {
+                    dr_task v = table_writer(ft, f->inputs[j], buf);
+                    if (v != DR_TASK_NONE && v != (dr_task)r &&
+                        s.pos[v] < lowest)
+                        lowest = s.pos[v];
+                }
+                mark_ancestors(g, &s, (dr_task)r, lowest);
+                searched = 1;
+            }
+            if (s.stamp[w] == (uint32_t)r + 1)
+                continue;
+            dr__error_set(err, DR_EFORMAT, NULL, 0, 0, reader->key,
+                          "reads '%s', which task '%s' writes, but does not "
+                          "depend on '%s'",
+                          f->inputs[i], g->tasks[w].key, g->tasks[w].key);
+            if (at != NULL) {
+                at->task = (dr_task)r;
+                at->output = 0;
+                at->index = i;
+            }
+            rc = DR_EFORMAT;
+        }
+    }
+    if (rc == DR_ENOMEM)
+        dr__error_set(err, rc, NULL, 0, 0, NULL, "out of memory");
+    free(s.pos);
+    free(s.stamp);
+    free(s.queue);
+    free(buf);
+    return rc;
+}
+
+int dr__graph_check_files(dr_graph *g, dr_error *err, dr__file_at *at) {
+    if (at != NULL)
+        at->task = DR_TASK_NONE;
+    int any = 0;
+    for (size_t t = 0; t < g->ntasks && !any; t++)
+        any = g->tasks[t].files != NULL;
+    if (!any)
+        return 0;
+    int rc = dr__graph_derive(g);
+    if (rc != 0)
+        return rc;
+    file_table ft;
+    rc = table_build(g, &ft, err, at);
+    if (rc == 0)
+        rc = check_races(g, &ft, err, at);
+    else if (rc == DR_ENOMEM)
+        dr__error_set(err, rc, NULL, 0, 0, NULL, "out of memory");
+    table_free(&ft);
+    return rc;
+}
+
+int dr__graph_check_inputs(const dr_graph *g, const char *workdir,
+                           dr_error *err) {
+    size_t longest = longest_input(g);
+    int any = 0;
+    for (size_t t = 0; t < g->ntasks && !any; t++)
+        any = g->tasks[t].files != NULL && g->tasks[t].files->ninputs > 0;
+    if (!any)
+        return 0;
+    /* A working folder that is not one is the executor's error to report
+     * (it names the folder); relative inputs are not looked for in it. */
+    struct stat st;
+    int relative_ok =
+        workdir == NULL || (stat(workdir, &st) == 0 && S_ISDIR(st.st_mode));
+    size_t wlen = workdir != NULL ? strlen(workdir) : 0;
+    char *buf = malloc(longest + 2);
+    char *path = malloc(wlen + longest + 2);
+    file_table ft;
+    int rc = buf && path ? table_build(g, &ft, NULL, NULL) : DR_ENOMEM;
+    if (rc != 0) {
+        /* Two tasks with one output never pass validation: not here. */
+        free(buf);
+        free(path);
+        dr__error_set(err, DR_ENOMEM, NULL, 0, 0, NULL, "out of memory");
+        return DR_ENOMEM;
+    }
+    for (size_t t = 0; t < g->ntasks && rc == 0; t++) {
+        const dr__files *f = g->tasks[t].files;
+        for (uint32_t i = 0; f != NULL && i < f->ninputs; i++) {
+            const char *in = f->inputs[i];
+            if (table_writer(&ft, in, buf) != DR_TASK_NONE)
+                continue;
+            if (in[0] != '/' && !relative_ok)
+                continue;
+            if (in[0] != '/' && workdir != NULL)
+                snprintf(path, wlen + longest + 2, "%s/%s", workdir, in);
+            else
+                snprintf(path, wlen + longest + 2, "%s", in);
+            if (stat(path, &st) == 0)
+                continue;
+            int e = errno;
+            if (e == ENOENT || e == ENOTDIR) {
+                const char *in_dir = in[0] != '/' ? workdir : NULL;
+                rc = DR_ENOENT;
+                dr__error_set(err, rc, NULL, 0, 0, g->tasks[t].key,
+                              "declared input '%s' does not exist%s%s%s, and "
+                              "no task outputs it",
+                              in, in_dir ? " in '" : "", in_dir ? in_dir : "",
+                              in_dir ? "'" : "");
+            } else {
+                rc = DR_EIO;
+                dr__error_set(err, rc, NULL, 0, 0, g->tasks[t].key,
+                              "declared input '%s': %s", in, strerror(e));
+            }
+            break;
+        }
+    }
+    table_free(&ft);
+    free(buf);
+    free(path);
+    return rc;
+}
