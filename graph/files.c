@@ -159,8 +159,7 @@ static int table_build(const dr_graph *g, file_table *ft, dr_error *err,
 
 /* The task that outputs `path` (as written), or DR_TASK_NONE; buf has room
  * for its normalised form. */
-static dr_task table_writer(const file_table *ft, const char *path,
-                            char *buf) {
+static dr_task table_writer(const file_table *ft, const char *path, char *buf) {
     if (ft->slots == NULL)
         return DR_TASK_NONE;
     dr__path_normalize(path, buf);
@@ -207,8 +206,8 @@ static void mark_ancestors(const dr_graph *g, search *s, dr_task reader,
 
 /* A reader of another task's output must depend on it.  g is acyclic and
  * derived.  Returns 0, DR_ENOMEM or DR_EFORMAT (err, *at). */
-static int check_races(const dr_graph *g, const file_table *ft,
-                       dr_error *err, dr__file_at *at) {
+static int check_races(const dr_graph *g, const file_table *ft, dr_error *err,
+                       dr__file_at *at) {
     if (ft->slots == NULL)
         return 0;
     char *buf = malloc(longest_input(g) + 2);

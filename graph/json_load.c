@@ -79,9 +79,9 @@ typedef struct loader {
 static const char *const top_keys[] = {"dagrun", "name",  "description",
                                        "params", "tasks", NULL};
 static const char *const task_keys[] = {
-    "id",      "range", "op",     "args",    "cmd",         "shell",
-    "cost",    "timeout", "retries", "cache", "deps", "inputs",
-    "outputs", "description", NULL};
+    "id",    "range",  "op",      "args",        "cmd",
+    "shell", "cost",   "timeout", "retries",     "cache",
+    "deps",  "inputs", "outputs", "description", NULL};
 static const char *const dep_keys[] = {"id", "all", "if", NULL};
 
 /* ---------------------------------------------------------------- errors */
@@ -1420,8 +1420,8 @@ static int finish(loader *L) {
         /* A task's files are its template's list, expanded in order. */
         size_t k = template_of(L, file.task, L->ntmpl);
         dr__json_step path[4];
-        size_t npath = task_path(path, k, file.output ? "outputs" : "inputs",
-                                 file.index);
+        size_t npath =
+            task_path(path, k, file.output ? "outputs" : "inputs", file.index);
         dr__json_locate(L->text, L->len, path, npath, &line, &col);
     } else if (first != DR_TASK_NONE) {
         size_t k = template_of(L, first, L->ntmpl);
