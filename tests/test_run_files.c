@@ -414,3 +414,39 @@ Test(files, function_tasks_outputs_are_checked_and_removed_likewise,
     drt_rmtree(dir);
     free(dir);
 }
+
+/* Writes its output, waits for its timeout to cancel it, and returns 0 all
+ * the same: reported as timed out, so its output goes too. */
+static int fn_write_then_ignore_cancel(dr_call *call, void *user) {
+    char *path = drt_fmt("%s/slow.txt", (const char *)user);
+    drt_write_file(path, "partial\n");
+    free(path);
+    while (!dr_call_cancelled(call))
+        drt_nap_ms(5);
+    return 0;
+}
+
+Test(files, a_function_task_past_its_timeout_loses_what_it_wrote,
+     .timeout = 30) {
+    char *dir = drt_tmpdir();
+    dr_graph *g = dr_graph_create();
+    dr_task t = add(g, "slow");
+    dr_task_set_function(g, t, "slow", fn_write_then_ignore_cancel, dir, NULL);
+    dr_task_add_output(g, t, "slow.txt");
+    dr_task_set_timeout(g, t, 0.2);
+    dr_run_options o = command_options(dir);
+    dr_run *run = run_or_die(g, &o);
+    cr_expect_eq(dr_run_status(run), DR_EFAILED);
+    cr_assert_eq(run->nattempts, 1);
+    cr_expect_eq(run->attempts[0].status, DR__ATTEMPT_TIMEOUT);
+    cr_expect(!exists_in(dir, "slow.txt"), "the output is still there");
+    cr_assert_eq(run->nfailures, 1);
+    cr_expect_str_eq(run->failures[0].reason,
+                     "timed out after 0.2 s (removed its declared output "
+                     "'slow.txt')");
+    dr_run_destroy(run);
+    dr_graph_destroy(g);
+    free_options(&o);
+    drt_rmtree(dir);
+    free(dir);
+}
