@@ -14,8 +14,8 @@
  * Outputs go into an open-addressing table of (hash, task, index) over the
  * normalised paths, built once per check in O(files); only inputs found in
  * it are checked for a dependency, first among the reader's own
- * dependencies, then by one backward search from the reader that stops at
- * tasks placed before the earliest writer in the topological order.
+ * dependencies (O(1) each), then by graph searches that each serve a group
+ * of reads (answer_queries).
  */
 #include "graph_internal.h"
 
@@ -178,102 +178,212 @@ static size_t longest_input(const dr_graph *g) {
     return most;
 }
 
-/* The search state of check_races, made on first need. */
-typedef struct search {
-    uint32_t *pos;   /* topological position of each task */
-    uint32_t *stamp; /* reader + 1 when the search from it reached the task */
-    dr_task *queue;
-} search;
+/* A read of another task's output by a task that does not depend on it
+ * directly: whether it depends on it at all is searched for. */
+typedef struct query {
+    dr_task reader, writer;
+    uint32_t input;  /* the reader's inputs[input] */
+    uint32_t order;  /* position in the list as made: reader, then input */
+    uint8_t forward; /* answered by a search from the writer */
+    uint8_t ok;
+} query;
 
-/* Marks every ancestor of `reader` placed at or after `lowest` in the
- * topological order with reader + 1. */
-static void mark_ancestors(const dr_graph *g, search *s, dr_task reader,
-                           uint32_t lowest) {
-    size_t head = 0, tail = 0;
-    uint32_t mark = (uint32_t)reader + 1;
-    s->queue[tail++] = reader;
-    while (head < tail) {
-        const dr__task *t = &g->tasks[s->queue[head++]];
-        for (uint32_t k = 0; k < t->ndeps; k++) {
-            dr_task d = t->deps[k];
-            if (s->stamp[d] == mark || s->pos[d] < lowest)
+/* The search a query is answered by: side, then its start, then order. */
+static int by_search(const void *a, const void *b) {
+    const query *x = a, *y = b;
+    if (x->forward != y->forward)
+        return x->forward < y->forward ? -1 : 1;
+    dr_task fx = x->forward ? x->writer : x->reader;
+    dr_task fy = y->forward ? y->writer : y->reader;
+    if (fx != fy)
+        return fx < fy ? -1 : 1;
+    return x->order < y->order ? -1 : x->order > y->order;
+}
+
+static int by_order(const void *a, const void *b) {
+    const query *x = a, *y = b;
+    return x->order < y->order ? -1 : x->order > y->order;
+}
+
+/* The queries: every read of another task's output that is not a direct
+ * dependency.  Returns 0 or DR_ENOMEM; *out NULL when there are none. */
+static int make_queries(const dr_graph *g, const file_table *ft, query **out,
+                        size_t *nout) {
+    *out = NULL;
+    *nout = 0;
+    char *buf = malloc(longest_input(g) + 2);
+    uint32_t *dep_mark = NULL; /* reader + 1 on its direct dependencies */
+    query *q = NULL;
+    size_t nq = 0, cap = 0;
+    int rc = buf == NULL ? DR_ENOMEM : 0;
+    for (size_t r = 0; r < g->ntasks && rc == 0; r++) {
+        const dr__task *reader = &g->tasks[r];
+        const dr__files *f = reader->files;
+        int marked = 0;
+        for (uint32_t i = 0; f != NULL && i < f->ninputs; i++) {
+            dr_task w = table_writer(ft, f->inputs[i], buf);
+            if (w == DR_TASK_NONE || w == (dr_task)r)
                 continue;
-            s->stamp[d] = mark;
-            s->queue[tail++] = d;
+            if (!marked) {
+                /* A reduce may read 100,000 outputs of its 100,000
+                 * dependencies: each is found in O(1), not by a scan. */
+                if (dep_mark == NULL &&
+                    (dep_mark = calloc(g->ntasks, sizeof(*dep_mark))) == NULL) {
+                    rc = DR_ENOMEM;
+                    break;
+                }
+                for (uint32_t k = 0; k < reader->ndeps; k++)
+                    dep_mark[reader->deps[k]] = (uint32_t)r + 1;
+                marked = 1;
+            }
+            if (dep_mark[w] == (uint32_t)r + 1)
+                continue;
+            if (nq == cap) {
+                size_t c = cap ? cap * 2 : 16;
+                query *grown = realloc(q, c * sizeof(*q));
+                if (grown == NULL || c > UINT32_MAX) {
+                    free(grown != NULL ? grown : q);
+                    q = NULL;
+                    rc = DR_ENOMEM;
+                    break;
+                }
+                q = grown;
+                cap = c;
+            }
+            q[nq] = (query){(dr_task)r, w, i, (uint32_t)nq, 0, 0};
+            nq++;
         }
     }
+    free(buf);
+    free(dep_mark);
+    if (rc != 0) {
+        free(q);
+        return rc;
+    }
+    *out = q;
+    *nout = nq;
+    return 0;
+}
+
+/*
+ * Answers the queries.  One graph search serves many: a query is answered
+ * from its writer forward (through dependents) when the writer has at least
+ * as many queries as the reader, else from its reader back (through
+ * dependencies), so a chain whose every task reads the first task's output
+ * is one search forward and a last task that reads every output of a chain
+ * one search back.  A search stops once it has reached every task its
+ * queries ask about, and never passes a task placed, in the topological
+ * order, after the last of them (forward) or before the first (back).
+ */
+static int answer_queries(const dr_graph *g, query *q, size_t nq) {
+    size_t n = g->ntasks;
+    uint32_t *pos = malloc(n * sizeof(*pos));
+    uint32_t *stamp = calloc(n, sizeof(*stamp));
+    uint32_t *want = calloc(n, sizeof(*want)); /* counts, then targets */
+    uint32_t *count = calloc(n, sizeof(*count));
+    dr_task *queue = malloc(n * sizeof(*queue));
+    if (pos == NULL || stamp == NULL || want == NULL || count == NULL ||
+        queue == NULL) {
+        free(pos);
+        free(stamp);
+        free(want);
+        free(count);
+        free(queue);
+        return DR_ENOMEM;
+    }
+    for (size_t k = 0; k < n; k++)
+        pos[g->topo[k]] = (uint32_t)k;
+    for (size_t i = 0; i < nq; i++) {
+        want[q[i].writer]++;  /* queries by writer */
+        count[q[i].reader]++; /* and by reader */
+    }
+    for (size_t i = 0; i < nq; i++)
+        q[i].forward = want[q[i].writer] >= count[q[i].reader];
+    free(count);
+    memset(want, 0, n * sizeof(*want));
+    qsort(q, nq, sizeof(*q), by_search);
+    uint32_t mark = 0;
+    for (size_t lo = 0, hi; lo < nq; lo = hi) {
+        int fwd = q[lo].forward;
+        dr_task from = fwd ? q[lo].writer : q[lo].reader;
+        uint32_t bound = fwd ? 0 : UINT32_MAX;
+        size_t left = 0; /* targets not reached yet */
+        mark++;
+        for (hi = lo; hi < nq && q[hi].forward == fwd &&
+                      (fwd ? q[hi].writer : q[hi].reader) == from;
+             hi++) {
+            dr_task to = fwd ? q[hi].reader : q[hi].writer;
+            uint32_t p = pos[to];
+            bound = fwd ? (p > bound ? p : bound) : (p < bound ? p : bound);
+            if (want[to] != mark) {
+                want[to] = mark;
+                left++;
+            }
+        }
+        size_t head = 0, tail = 0;
+        queue[tail++] = from;
+        while (head < tail && left > 0) {
+            dr_task t = queue[head++];
+            const dr_task *next;
+            uint32_t nnext;
+            if (fwd) {
+                next = g->succ + g->succ_off[t];
+                nnext = g->succ_off[t + 1] - g->succ_off[t];
+            } else {
+                next = g->tasks[t].deps;
+                nnext = g->tasks[t].ndeps;
+            }
+            for (uint32_t k = 0; k < nnext; k++) {
+                dr_task d = next[k];
+                if (stamp[d] == mark || (fwd ? pos[d] > bound : pos[d] < bound))
+                    continue;
+                stamp[d] = mark;
+                queue[tail++] = d;
+                left -= want[d] == mark;
+            }
+        }
+        for (size_t i = lo; i < hi; i++)
+            q[i].ok = stamp[fwd ? q[i].reader : q[i].writer] == mark;
+    }
+    qsort(q, nq, sizeof(*q), by_order);
+    free(pos);
+    free(stamp);
+    free(want);
+    free(queue);
+    return 0;
 }
 
 /* A reader of another task's output must depend on it.  g is acyclic and
- * derived.  Returns 0, DR_ENOMEM or DR_EFORMAT (err, *at). */
+ * derived.  Returns 0, DR_ENOMEM or DR_EFORMAT (err, *at: the first such
+ * read, by task and input order). */
 static int check_races(const dr_graph *g, const file_table *ft, dr_error *err,
                        dr__file_at *at) {
     if (ft->slots == NULL)
         return 0;
-    char *buf = malloc(longest_input(g) + 2);
-    if (buf == NULL)
-        return DR_ENOMEM;
-    search s = {NULL, NULL, NULL};
-    int rc = 0;
-    for (size_t r = 0; r < g->ntasks && rc == 0; r++) {
-        const dr__task *reader = &g->tasks[r];
-        const dr__files *f = reader->files;
-        /* The writers that are not direct dependencies, and the earliest
-         * of them: the search back from the reader stops there. */
-        uint32_t lowest = UINT32_MAX;
-        int searched = 0;
-        for (uint32_t i = 0; f != NULL && i < f->ninputs && rc == 0; i++) {
-            dr_task w = table_writer(ft, f->inputs[i], buf);
-            if (w == DR_TASK_NONE || w == (dr_task)r)
-                continue;
-            int direct = 0;
-            for (uint32_t k = 0; k < reader->ndeps && !direct; k++)
-                direct = reader->deps[k] == w;
-            if (direct)
-                continue;
-            if (s.pos == NULL) {
-                s.pos = malloc(g->ntasks * sizeof(*s.pos));
-                s.stamp = calloc(g->ntasks, sizeof(*s.stamp));
-                s.queue = malloc(g->ntasks * sizeof(*s.queue));
-                if (s.pos == NULL || s.stamp == NULL || s.queue == NULL) {
-                    rc = DR_ENOMEM;
-                    break;
-                }
-                for (size_t k = 0; k < g->ntasks; k++)
-                    s.pos[g->topo[k]] = (uint32_t)k;
-            }
-            if (!searched) {
-                /* One search serves all of this reader's inputs: from the
-                 * earliest writer among them. */
-                for (uint32_t j = i; j < f->ninputs; j++) {
-                    dr_task v = table_writer(ft, f->inputs[j], buf);
-                    if (v != DR_TASK_NONE && v != (dr_task)r &&
-                        s.pos[v] < lowest)
-                        lowest = s.pos[v];
-                }
-                mark_ancestors(g, &s, (dr_task)r, lowest);
-                searched = 1;
-            }
-            if (s.stamp[w] == (uint32_t)r + 1)
-                continue;
-            dr__error_set(err, DR_EFORMAT, NULL, 0, 0, reader->key,
-                          "reads '%s', which task '%s' writes, but does not "
-                          "depend on '%s'",
-                          f->inputs[i], g->tasks[w].key, g->tasks[w].key);
-            if (at != NULL) {
-                at->task = (dr_task)r;
-                at->output = 0;
-                at->index = i;
-            }
-            rc = DR_EFORMAT;
+    query *q;
+    size_t nq;
+    int rc = make_queries(g, ft, &q, &nq);
+    if (rc == 0 && nq > 0)
+        rc = answer_queries(g, q, nq);
+    for (size_t i = 0; rc == 0 && i < nq; i++) {
+        if (q[i].ok)
+            continue;
+        const dr__task *reader = &g->tasks[q[i].reader];
+        const char *wkey = g->tasks[q[i].writer].key;
+        dr__error_set(err, DR_EFORMAT, NULL, 0, 0, reader->key,
+                      "reads '%s', which task '%s' writes, but does not "
+                      "depend on '%s'",
+                      reader->files->inputs[q[i].input], wkey, wkey);
+        if (at != NULL) {
+            at->task = q[i].reader;
+            at->output = 0;
+            at->index = q[i].input;
         }
+        rc = DR_EFORMAT;
     }
+    free(q);
     if (rc == DR_ENOMEM)
         dr__error_set(err, rc, NULL, 0, 0, NULL, "out of memory");
-    free(s.pos);
-    free(s.stamp);
-    free(s.queue);
-    free(buf);
     return rc;
 }
 

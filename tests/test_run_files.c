@@ -85,10 +85,14 @@ Test(files, one_task_listing_an_output_twice_is_fine) {
 Test(files, paths_are_compared_after_dot_components_and_slashes_go) {
     char buf[64];
     const char *cases[][2] = {
-        {"./out//a.txt", "out/a.txt"}, {"out/./a.txt/", "out/a.txt"},
-        {"././a", "a"},                {"//abs/x", "/abs/x"},
-        {"./", "."},                   {"/", "/"},
-        {"../a", "../a"},              {"a/../b", "a/../b"},
+        {"./out//a.txt", "out/a.txt"},
+        {"out/./a.txt/", "out/a.txt"},
+        {"././a", "a"},
+        {"//abs/x", "/abs/x"},
+        {"./", "."},
+        {"/", "/"},
+        {"../a", "../a"},
+        {"a/../b", "a/../b"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         dr__path_normalize(cases[i][0], buf);
@@ -150,9 +154,24 @@ Test(files, transitive_readers_of_a_long_chain_validate, .timeout = 60) {
     dr_error err;
     dr_error_clear(&err);
     cr_expect_eq(dr_graph_validate(g, &err), 0, "%s", err.text);
-    /* The last task also reads the first task's output: still ordered. */
-    dr_task_add_input(g, N - 1, "f0");
+    /* Every task also reads the first task's output (one writer, many
+     * readers: searched forward), and the last one every output (one
+     * reader, many writers: searched back). */
+    for (int i = 2; i < N; i++)
+        dr_task_add_input(g, (dr_task)i, "f0");
+    for (int i = 0; i < N - 3; i++) {
+        snprintf(file, sizeof file, "./f%d", i);
+        dr_task_add_input(g, N - 1, file);
+    }
     cr_expect_eq(dr_graph_validate(g, &err), 0, "%s", err.text);
+    /* A task outside the chain reading from it races, wherever it is. */
+    dr_task x = add(g, "outside");
+    dr_task_add_input(g, x, "f0");
+    dr_task_add_input(g, x, "f123");
+    dr_graph_add_dep(g, x, 0);
+    cr_expect_eq(dr_graph_validate(g, &err), DR_EFORMAT);
+    cr_expect_str_eq(err.text, "task 'outside': reads 'f123', which task "
+                               "'t123' writes, but does not depend on 't123'");
     dr_graph_destroy(g);
 }
 
@@ -212,8 +231,8 @@ Test(files, dagrun_run_exits_2_on_a_missing_input, .timeout = 30) {
                                 "\"inputs\": [\"data/{i}.csv\"]}]}\n"),
                  0);
     char *err = NULL;
-    int rc = drt_cli(NULL, &err, "run %s --workdir %s --no-outputs -q", graph,
-                     dir);
+    int rc =
+        drt_cli(NULL, &err, "run %s --workdir %s --no-outputs -q", graph, dir);
     cr_expect_eq(rc, 2, "exit %d: %s", rc, err);
     cr_expect(strstr(err, "task 'wc-0': declared input 'data/0.csv' does not "
                           "exist") != NULL,
@@ -225,8 +244,7 @@ Test(files, dagrun_run_exits_2_on_a_missing_input, .timeout = 30) {
     free(dir);
 }
 
-Test(files, an_input_another_task_outputs_need_not_exist_yet,
-     .timeout = 30) {
+Test(files, an_input_another_task_outputs_need_not_exist_yet, .timeout = 30) {
     char *dir = drt_tmpdir();
     dr_graph *g = dr_graph_create();
     dr_task a = add(g, "make"), b = add(g, "use");
@@ -278,8 +296,9 @@ Test(files, a_missing_output_is_retried_as_any_failure, .timeout = 30) {
     dr_graph *g = dr_graph_create();
     dr_task t = add(g, "second-time");
     /* Writes its output on the second attempt only. */
-    dr_task_set_shell(g, t, "if [ \"$DAGRUN_ATTEMPT\" = 2 ]; then echo ok > "
-                            "o.txt; fi");
+    dr_task_set_shell(g, t,
+                      "if [ \"$DAGRUN_ATTEMPT\" = 2 ]; then echo ok > "
+                      "o.txt; fi");
     dr_task_add_output(g, t, "o.txt");
     dr_task_set_retries(g, t, 2);
     dr_run_options o = command_options(dir);
@@ -401,9 +420,8 @@ Test(files, function_tasks_outputs_are_checked_and_removed_likewise,
     for (size_t i = 0; i < run->nfailures; i++) {
         const char *why = run->failures[i].reason;
         if (run->failures[i].task == lazy)
-            cr_expect_str_eq(why,
-                             "declared output 'l2.txt' was not written "
-                             "(removed its declared output 'l1.txt')");
+            cr_expect_str_eq(why, "declared output 'l2.txt' was not written "
+                                  "(removed its declared output 'l1.txt')");
         else
             cr_expect_str_eq(why, "failed on purpose (removed its declared "
                                   "output 'b.txt')");
