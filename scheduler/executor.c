@@ -715,9 +715,11 @@ static void worker_main(void *arg) {
             snprintf(msg, sizeof msg, "%s", s->call.error);
         }
         if (files && !removed && status != DR__ATTEMPT_OK) {
-            /* The timeout fired after the body returned: rare, and the
-             * lock is dropped for the files once more.  The status stays,
-             * as the flags are only ever set while the slot is busy. */
+            /* Timed out although the body succeeded (it ignored its cancel
+             * flag, or the timeout fired just after it returned): the lock
+             * is dropped for the files once more.  The status stays, as
+             * the flags are only ever set, never cleared, while the slot
+             * is busy. */
             sched_unlock(x);
             dr__outputs_remove(x->g, t, x->run->opts.workdir, note,
                                sizeof note);
@@ -894,8 +896,8 @@ static void on_child_exit(uv_process_t *p, int64_t status, int sig) {
         if (interrupted)
             snprintf(msg, sizeof msg, "interrupted");
     }
-    /* Declared outputs (outputs.c), outside the lock: the group is dead,
-     * nothing of the attempt writes any more. */
+    /* Declared outputs (outputs.c), outside the lock, now that the
+     * attempt's whole process group has been killed. */
     if (dr_task_noutputs(x->g, t) > 0) {
         const char *wd = x->run->opts.workdir;
         if (st == DR__ATTEMPT_OK &&
