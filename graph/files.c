@@ -434,7 +434,9 @@ int dr__graph_check_inputs(const dr_graph *g, const char *workdir,
         return DR_ENOMEM;
     }
     for (size_t t = 0; t < g->ntasks && rc == 0; t++) {
-        const dr__files *f = g->tasks[t].files;
+        /* A task without an operation reads nothing (outputs.c). */
+        const dr__files *f =
+            g->tasks[t].op_kind != DR_OP_NONE ? g->tasks[t].files : NULL;
         for (uint32_t i = 0; f != NULL && i < f->ninputs; i++) {
             const char *in = f->inputs[i];
             if (table_writer(&ft, in, buf) != DR_TASK_NONE)

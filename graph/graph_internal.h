@@ -158,7 +158,8 @@ typedef struct dr__file_at {
  * (may be NULL) set to the declaration at fault: the second of two outputs,
  * the input of the reader. */
 int dr__graph_check_files(dr_graph *g, dr_error *err, dr__file_at *at);
-/* Before a real run: every declared input that no task outputs exists.
+/* Before a real run: every declared input that no task outputs exists
+ * (inputs of tasks without an operation, which read nothing, aside).
  * Relative paths are looked up in workdir (NULL: the current folder); when
  * workdir is not a folder they are not checked (the run reports the
  * folder).  Returns 0, DR_ENOENT (err names the task and the file), DR_EIO

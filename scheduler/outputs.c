@@ -5,7 +5,9 @@
  * run trusts half a file.  Existence is all that is asked of an output: a
  * task may append to a file or leave it as it was (dagrun does not remove
  * outputs before an attempt), and mtimes are too coarse on some file systems
- * to tell a rewrite from an old file.
+ * to tell a rewrite from an old file.  A task without an operation runs
+ * nothing (a join point, or a cost replayed with --cost-op), so its files
+ * only describe the graph: they are neither checked nor removed.
  */
 #include "outputs.h"
 
@@ -29,7 +31,7 @@ static char *resolve(const char *workdir, const char *path) {
 
 int dr__outputs_check(const dr_graph *g, dr_task t, const char *workdir,
                       char *msg, size_t len) {
-    size_t n = dr_task_noutputs(g, t);
+    size_t n = dr_task_op_kind(g, t) != DR_OP_NONE ? dr_task_noutputs(g, t) : 0;
     for (size_t i = 0; i < n; i++) {
         const char *out = dr_task_output(g, t, i);
         char *path = resolve(workdir, out);
@@ -48,7 +50,8 @@ int dr__outputs_check(const dr_graph *g, dr_task t, const char *workdir,
 
 size_t dr__outputs_remove(const dr_graph *g, dr_task t, const char *workdir,
                           char *note, size_t len) {
-    size_t n = dr_task_noutputs(g, t), removed = 0;
+    size_t n = dr_task_op_kind(g, t) != DR_OP_NONE ? dr_task_noutputs(g, t) : 0;
+    size_t removed = 0;
     const char *first = NULL;
     for (size_t i = 0; i < n; i++) {
         const char *out = dr_task_output(g, t, i);

@@ -2,7 +2,8 @@
  * A task's declared outputs at the end of an attempt (outputs.c,
  * docs/graph-format.md "Declared files"): a successful attempt must leave
  * each one, a failed attempt's are removed.  Plain file system work, done
- * by the executor outside its sched lock.
+ * by the executor outside its sched lock.  Tasks without an operation
+ * (DR_OP_NONE) run nothing: both functions leave their files alone.
  */
 #ifndef DAGRUN_OUTPUTS_H
 #define DAGRUN_OUTPUTS_H

@@ -468,3 +468,29 @@ Test(files, a_function_task_past_its_timeout_loses_what_it_wrote,
     drt_rmtree(dir);
     free(dir);
 }
+
+/* A graph replayed with --cost-op (tasks without an operation) keeps its
+ * files as a description: nothing is looked for, checked or removed. */
+Test(files, tasks_without_an_operation_leave_their_files_alone, .timeout = 30) {
+    char *dir = drt_tmpdir();
+    dr_graph *g = dr_graph_create();
+    dr_task a = add(g, "a"), b = add(g, "b");
+    dr_task_add_input(g, a, "raw.csv");
+    dr_task_add_output(g, a, "clean.csv");
+    dr_task_add_output(g, b, "kept.txt");
+    dr_task_set_cost(g, b, 0.001);
+    dr_graph_add_dep(g, b, a);
+    char *kept = drt_fmt("%s/kept.txt", dir);
+    cr_assert_eq(drt_write_file(kept, "old\n"), 0);
+    dr_run_options o = command_options(dir);
+    o.cost_op = DR_COST_OP_SLEEP;
+    dr_run *run = run_or_die(g, &o);
+    cr_expect_eq(dr_run_status(run), 0);
+    cr_expect(exists_in(dir, "kept.txt"));
+    dr_run_destroy(run);
+    free(kept);
+    dr_graph_destroy(g);
+    free_options(&o);
+    drt_rmtree(dir);
+    free(dir);
+}
