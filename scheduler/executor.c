@@ -47,6 +47,7 @@
 #include "builtins.h"
 #include "graph_internal.h"
 #include "logs.h"
+#include "outputs.h"
 #include "reaper.h"
 #include "recorder.h"
 #include "resume.h"
@@ -715,6 +716,20 @@ static void worker_main(void *arg) {
         if (ran)
             run_job(s);
         double body_end = now_s(x);
+        /* Declared outputs are file system work: done here, before the
+         * lock (outputs.c).  `removed`: this attempt's are gone. */
+        char note[ERRLEN];
+        note[0] = '\0';
+        int files = ran && dr_task_noutputs(x->g, t) > 0, removed = 0;
+        if (files && !s->failed &&
+            dr__outputs_check(x->g, t, x->run->opts.workdir, s->call.error,
+                              sizeof s->call.error))
+            s->failed = 1;
+        if (files && s->failed) {
+            dr__outputs_remove(x->g, t, x->run->opts.workdir, note,
+                               sizeof note);
+            removed = 1;
+        }
 
         sched_lock(x);
         if (ran)
@@ -731,6 +746,19 @@ static void worker_main(void *arg) {
                 s->interrupted ? DR__ATTEMPT_INTERRUPTED : DR__ATTEMPT_FAILED;
             snprintf(msg, sizeof msg, "%s", s->call.error);
         }
+        if (files && !removed && status != DR__ATTEMPT_OK) {
+            /* Timed out although the body succeeded (it ignored its cancel
+             * flag, or the timeout fired just after it returned): the lock
+             * is dropped for the files once more.  The status stays, as
+             * the flags are only ever set, never cleared, while the slot
+             * is busy. */
+            sched_unlock(x);
+            dr__outputs_remove(x->g, t, x->run->opts.workdir, note,
+                               sizeof note);
+            sched_lock(x);
+        }
+        if (status != DR__ATTEMPT_OK)
+            dr__strlcpy(msg + strlen(msg), note, sizeof msg - strlen(msg));
         complete(x, s, status, msg, NULL, &s->call.out, now);
         check_over(x);
         now = now_s(x); /* the next task's start (set again at its body) */
@@ -957,7 +985,8 @@ static void on_child_exit(uv_process_t *p, int64_t status, int sig) {
     dr_task t = s->task;
     sched_unlock(x);
 
-    char msg[128];
+    char msg[ERRLEN];
+    msg[0] = '\0';
     unsigned st = DR__ATTEMPT_OK;
     if (timed_out) {
         st = DR__ATTEMPT_TIMEOUT;
@@ -971,6 +1000,19 @@ static void on_child_exit(uv_process_t *p, int64_t status, int sig) {
             snprintf(msg, sizeof msg, "exit status %lld", (long long)status);
         if (interrupted)
             snprintf(msg, sizeof msg, "interrupted");
+    }
+    /* Declared outputs (outputs.c), outside the lock, now that the
+     * attempt's whole process group has been killed. */
+    if (dr_task_noutputs(x->g, t) > 0) {
+        const char *wd = x->run->opts.workdir;
+        if (st == DR__ATTEMPT_OK &&
+            dr__outputs_check(x->g, t, wd, msg, sizeof msg))
+            st = DR__ATTEMPT_FAILED;
+        if (st != DR__ATTEMPT_OK) {
+            char note[ERRLEN];
+            dr__outputs_remove(x->g, t, wd, note, sizeof note);
+            dr__strlcpy(msg + strlen(msg), note, sizeof msg - strlen(msg));
+        }
     }
     /* Read the log outside the lock; it is only used if this was the
      * task's last attempt. */

@@ -423,6 +423,10 @@ dr_run *dr_run_graph(dr_graph *g, const dr_run_options *opts, dr_error *err) {
     int rc = dr_graph_validate(g, err);
     if (rc != 0)
         return NULL;
+    /* A missing input stops a real run before any task starts (graph/
+     * files.c); a simulation touches no file. */
+    if (!opts->simulate && dr__graph_check_inputs(g, opts->workdir, err) != 0)
+        return NULL;
 
     size_t n = dr_graph_ntasks(g);
     double *duration = malloc((n ? n : 1) * sizeof(*duration));
