@@ -15,8 +15,8 @@
 #include "logs.h"
 #include "run_folder.h"
 #include "run_internal.h"
-#include "run_resume.h"
 #include "run_results.h"
+#include "run_resume.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -755,6 +755,13 @@ int cmd_run(int argc, char **argv) {
                             strerror(bad));
             goto out;
         }
+    }
+    /* A missing declared input stops the run before the last run's
+     * outputs are removed. */
+    if (!a.opts.simulate &&
+        dr__graph_check_inputs(g, a.opts.workdir, &err) != 0) {
+        fprintf(stderr, "dagrun run: %s\n", err.text);
+        goto out;
     }
     if (!a.no_outputs && run_folder_take(outdir, a.graph_path, &lock) != 0)
         goto out;

@@ -4,12 +4,13 @@
  */
 #include "run_resume.h"
 #include "cli.h"
+#include "graph_internal.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 
-int run_resume_check_options(int simulate, int resume, int dry_run,
-                             int explain, int no_journal, int no_outputs) {
+int run_resume_check_options(int simulate, int resume, int dry_run, int explain,
+                             int no_journal, int no_outputs) {
     const char *opt = resume    ? "--resume"
                       : dry_run ? "--dry-run"
                       : explain ? "--explain"
@@ -24,9 +25,8 @@ int run_resume_check_options(int simulate, int resume, int dry_run,
         return -1;
     }
     if ((resume || dry_run) && no_journal) {
-        cli_usage_error("run",
-                        "%s needs the journal that --no-journal turns off",
-                        opt);
+        cli_usage_error(
+            "run", "%s needs the journal that --no-journal turns off", opt);
         return -1;
     }
     if ((resume || dry_run) && no_outputs) {
@@ -46,6 +46,12 @@ int run_resume_dry_run(dr_graph *g, const dr_run_options *opts,
     char *path = cli_join(outdir, RUN_JOURNAL_FILE);
     if (path == NULL) {
         fprintf(stderr, "dagrun run: out of memory\n");
+        return DR_EXIT_USAGE;
+    }
+    if (dr_graph_validate(g, &err) != 0 ||
+        dr__graph_check_inputs(g, opts->workdir, &err) != 0) {
+        fprintf(stderr, "dagrun run: %s\n", err.text);
+        free(path);
         return DR_EXIT_USAGE;
     }
     dr_run_options o = *opts;

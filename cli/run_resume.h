@@ -14,8 +14,8 @@
 
 /* Options that cannot go together (a simulation keeps no journal; --resume
  * needs one): prints the usage error and returns -1, else 0. */
-int run_resume_check_options(int simulate, int resume, int dry_run,
-                             int explain, int no_journal, int no_outputs);
+int run_resume_check_options(int simulate, int resume, int dry_run, int explain,
+                             int no_journal, int no_outputs);
 
 /* `dagrun run G --dry-run`: reads outdir's journal (creating nothing),
  * prints "KEY: REASON" for every task a --resume run would run, in

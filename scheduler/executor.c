@@ -74,7 +74,7 @@ extern char **environ;
 #define TAIL_BYTES 4096
 #define KILL_GRACE_MS 1000 /* SIGTERM, then SIGKILL this much later */
 #define PROGRESS_MS 100
-#define JOURNAL_MS 50 /* function tasks' records are written this often */
+#define JOURNAL_MS 50   /* function tasks' records are written this often */
 #define SPIN_TRIES 256  /* sched_lock: trylocks before sleeping on it */
 #define IDLE_SPINS 1000 /* worker: polls for ready tasks before idling */
 
@@ -585,8 +585,7 @@ static void complete_core(exec *x, slot *s, unsigned status, const char *error,
     if (x->rec != NULL && !s->journaled) {
         int ok = status == DR__ATTEMPT_OK;
         if (dr__recorder_push(x->rec, t, w, s->attempt, status, s->start,
-                              s->end, ok ? NULL : error,
-                              ok ? out->json : NULL,
+                              s->end, ok ? NULL : error, ok ? out->json : NULL,
                               ok && out->ptr != NULL) != 0)
             fail_run(x, DR_ENOMEM, "out of memory recording an attempt");
     }
@@ -712,6 +711,10 @@ static void worker_main(void *arg) {
          * (the summary's overhead.per_task).  Counted inside the attempts,
          * it would vanish: a run of no-op tasks would look 100% busy. */
         int ran = prepare_call(x, s, t) == 0;
+        /* An output left by an earlier run must not pass for this
+         * attempt's (docs/graph-format.md, "Declared files"). */
+        if (ran && dr_task_noutputs(x->g, t) > 0)
+            dr__outputs_remove(x->g, t, x->run->opts.workdir, NULL, 0);
         double body_start = ran ? now_s(x) : 0;
         if (ran)
             run_job(s);
@@ -1046,6 +1049,10 @@ static int open_log(const char *path) {
  * frees the slot.  Sets the attempt's start, likewise. */
 static int spawn_command(exec *x, slot *s, char *msg, size_t msglen) {
     dr_task t = s->task;
+    /* Declared outputs left by an earlier run or attempt go first: a
+     * command that writes none then fails, whatever was there. */
+    if (dr_task_noutputs(x->g, t) > 0)
+        dr__outputs_remove(x->g, t, x->run->opts.workdir, NULL, 0);
     char *outp = log_path(x, t, ".out"), *errp = log_path(x, t, ".err");
     char **env = malloc((x->nenv + 5) * sizeof *env);
     char *task_var = NULL; /* the child has its own copy after fork */

@@ -19,7 +19,8 @@
 int dr__outputs_check(const dr_graph *g, dr_task t, const char *workdir,
                       char *msg, size_t len);
 
-/* Removes t's declared outputs after a failed attempt (a file or a link,
+/* Removes t's declared outputs before an attempt (note may be NULL), and
+ * after a failed attempt (a file or a link,
  * never a folder) and sets note to what it removed, for the end of the
  * failure's message: " (removed its declared output 'x')", " (removed its
  * 3 declared outputs)"; "" when nothing was removed.  Returns how many it

@@ -30,16 +30,16 @@ struct dr__recorder {
     const dr_plan *plan;
     const char *workdir;
     size_t ntasks;
-    dr__fp *result_fp;  /* (writer) per task, once its ok record is made */
-    uint8_t *have_fp;   /* (writer) per task: result_fp is known */
-    queue pushed;       /* (driver's lock) */
-    queue batch;        /* (writer) */
-    dr__fp *dep_fps;    /* (writer) scratch for one task's dependencies */
+    dr__fp *result_fp; /* (writer) per task, once its ok record is made */
+    uint8_t *have_fp;  /* (writer) per task: result_fp is known */
+    queue pushed;      /* (driver's lock) */
+    queue batch;       /* (writer) */
+    dr__fp *dep_fps;   /* (writer) scratch for one task's dependencies */
     size_t cap_dep_fps;
-    dr__jfile *files;   /* (writer) scratch: inputs then outputs */
-    dr__file_fp *fps;   /* (writer) scratch: the files' fps, inputs first */
+    dr__jfile *files; /* (writer) scratch: inputs then outputs */
+    dr__file_fp *fps; /* (writer) scratch: the files' fps, inputs first */
     size_t cap_files;
-    dr__fp null_fp;     /* the result fingerprint of JSON null */
+    dr__fp null_fp; /* the result fingerprint of JSON null */
     int failed;
     char error[sizeof(((dr_error *)0)->text)];
 };
@@ -232,8 +232,8 @@ static int record(dr__recorder *r, const entry *e) {
             result_fp = r->null_fp;
             rec.result_fp = &result_fp;
         } else {
-            text = json_dumps(e->json, JSON_COMPACT | JSON_SORT_KEYS |
-                                           JSON_ENCODE_ANY);
+            text = json_dumps(e->json,
+                              JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
             if (text == NULL || dr__json_fp(e->json, &result_fp) != 0) {
                 free(text);
                 return DR_ENOMEM;

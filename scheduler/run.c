@@ -363,9 +363,9 @@ static int open_journal(dr_run *run, dr__core *core, dr_error *err) {
         }
         fflush(opts->explain);
     }
-    int rc = dr__journal_open(opts->journal, dr_graph_name(g),
-                              opts->resume && note[0] == '\0', &run->journal,
-                              err);
+    int rc =
+        dr__journal_open(opts->journal, dr_graph_name(g),
+                         opts->resume && note[0] == '\0', &run->journal, err);
     if (rc != 0) {
         dr_plan_destroy(plan);
         return rc;

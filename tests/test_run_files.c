@@ -291,6 +291,63 @@ Test(files, a_command_that_exits_0_without_its_output_fails, .timeout = 30) {
     free(dir);
 }
 
+/* Outputs are removed before each attempt: a file an earlier run left
+ * does not pass for this attempt's. */
+Test(files, an_output_left_by_an_earlier_run_does_not_pass, .timeout = 30) {
+    char *dir = drt_tmpdir();
+    char *out = drt_fmt("%s/out", dir), *old = drt_fmt("%s/out/3.txt", dir);
+    cr_assert_eq(mkdir(out, 0755), 0);
+    cr_assert_eq(drt_write_file(old, "from the last run\n"), 0);
+    dr_graph *g = dr_graph_create();
+    dr_task t = add(g, "lazy");
+    dr_task_set_shell(g, t, "true");
+    dr_task_add_output(g, t, "out/3.txt");
+    dr_run_options o = command_options(dir);
+    dr_run *run = run_or_die(g, &o);
+    cr_expect_eq(dr_run_task_state(run, t), DR_STATE_FAILED);
+    cr_assert_eq(run->nfailures, 1);
+    cr_expect_str_eq(run->failures[0].reason,
+                     "declared output 'out/3.txt' was not written");
+    cr_expect(!exists_in(dir, "out/3.txt"), "the stale output is still there");
+    dr_run_destroy(run);
+    dr_graph_destroy(g);
+    free_options(&o);
+    drt_rmtree(dir);
+    free(old);
+    free(out);
+    free(dir);
+}
+
+/* The input check comes before the output folder is taken: the last
+ * run's summary is still there after the refused run. */
+Test(files, a_missing_input_leaves_the_last_runs_outputs, .timeout = 60) {
+    char *dir = drt_tmpdir();
+    char *graph = drt_fmt("%s/g.json", dir), *in = drt_fmt("%s/in.txt", dir);
+    cr_assert_eq(drt_write_file(in, "x\n"), 0);
+    cr_assert_eq(drt_write_file(graph, "{\"tasks\": [{\"id\": \"a\", "
+                                       "\"shell\": \"cat in.txt\", "
+                                       "\"inputs\": [\"in.txt\"]}]}\n"),
+                 0);
+    int rc = drt_cli(NULL, NULL, "run %s --workdir %s -o %s/out -q", graph, dir,
+                     dir);
+    cr_assert_eq(rc, 0);
+    cr_assert(exists_in(dir, "out/summary.json"));
+    unlink(in);
+    char *err = NULL;
+    rc = drt_cli(NULL, &err, "run %s --workdir %s -o %s/out -q", graph, dir,
+                 dir);
+    cr_expect_eq(rc, 2, "exit %d: %s", rc, err);
+    cr_expect(strstr(err, "declared input 'in.txt' does not exist") != NULL,
+              "%s", err);
+    cr_expect(exists_in(dir, "out/summary.json"),
+              "the refused run removed the last run's outputs");
+    free(err);
+    drt_rmtree(dir);
+    free(in);
+    free(graph);
+    free(dir);
+}
+
 Test(files, a_missing_output_is_retried_as_any_failure, .timeout = 30) {
     char *dir = drt_tmpdir();
     dr_graph *g = dr_graph_create();

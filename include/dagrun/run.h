@@ -110,10 +110,10 @@ typedef enum dr_task_state {
     DR_STATE_PENDING = 0, /* never started: "not run" (the run stopped) */
     DR_STATE_OK,
     DR_STATE_FAILED,
-    DR_STATE_SKIPPED,    /* a dependency failed */
+    DR_STATE_SKIPPED,     /* a dependency failed */
     DR_STATE_INTERRUPTED, /* running when SIGINT/SIGTERM/SIGHUP stopped the
                              run: neither failed nor "not run" */
-    DR_STATE_CACHED /* not run: a resumed run reused its last result */
+    DR_STATE_CACHED       /* not run: a resumed run reused its last result */
 } dr_task_state;
 
 typedef struct dr_run dr_run;
