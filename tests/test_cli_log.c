@@ -113,8 +113,8 @@ Test(cli_log, lists_each_run_and_its_records) {
     cr_assert_not_null(failed, "%s", out);
     cr_expect_not_null(strstr(failed, "3.125  map-1"), "%s", failed);
     cr_expect_not_null(
-        strstr(failed, "2.125s  error: exit 3: boom\\nsecond \\x1b[31mline"), "%s",
-        failed);
+        strstr(failed, "2.125s  error: exit 3: boom\\nsecond \\x1b[31mline"),
+        "%s", failed);
     cr_expect_not_null(strstr(failed, "      2       3  "), "%s", failed);
     /* Nothing of the journal reaches the terminal raw. */
     cr_expect_null(strchr(out, '\x1b'));
