@@ -39,6 +39,7 @@ int cmd_gen(int argc, char **argv);
 int cmd_viz(int argc, char **argv);
 int cmd_gantt(int argc, char **argv);
 int cmd_scale(int argc, char **argv);
+int cmd_log(int argc, char **argv);
 
 /*
  * What getopt_long's '?' meant, as one line on stderr: an unknown option

@@ -16,6 +16,7 @@
 #include "run_folder.h"
 #include "run_internal.h"
 #include "run_results.h"
+#include "run_resume.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -54,6 +55,16 @@ static const char usage_text[] =
     "                        earlier run's trace (implies --simulate)\n"
     "  -k, --keep-going      after a failure, run everything that does not\n"
     "                        depend on it (default: start nothing new)\n"
+    "  -r, --resume          do not run again the tasks whose last successful\n"
+    "                        run still holds (same operation and arguments or\n"
+    "                        command, inputs and dependencies' results, and\n"
+    "                        outputs unchanged): their recorded results are\n"
+    "                        reused, from the output folder's journal.jsonl\n"
+    "  -n, --dry-run         run nothing: print what --resume would run and\n"
+    "                        why (\"KEY: REASON\" lines), and a count\n"
+    "      --explain         print those lines on stderr before the run\n"
+    "      --no-journal      keep no journal.jsonl (a later --resume then\n"
+    "                        runs everything; docs/resuming.md)\n"
     "      --retries N       retry failed tasks N times (default 0)\n"
     "      --timeout S       fail tasks running longer than S seconds\n"
     "      --cost-op OP      run tasks without an operation (STG, WfCommons)\n"
@@ -133,10 +144,12 @@ enum {
     OPT_SVG,
     OPT_GANTT,
     OPT_REPORT,
-    OPT_COLOR
+    OPT_COLOR,
+    OPT_EXPLAIN,
+    OPT_NO_JOURNAL
 };
 
-static const char short_options[] = "w:p:skqo:f:h";
+static const char short_options[] = "w:p:skrnqo:f:h";
 static const struct option long_options[] = {
     {"workers", required_argument, NULL, 'w'},
     {"policy", required_argument, NULL, 'p'},
@@ -144,6 +157,10 @@ static const struct option long_options[] = {
     {"simulate", no_argument, NULL, 's'},
     {"costs", required_argument, NULL, OPT_COSTS},
     {"keep-going", no_argument, NULL, 'k'},
+    {"resume", no_argument, NULL, 'r'},
+    {"dry-run", no_argument, NULL, 'n'},
+    {"explain", no_argument, NULL, OPT_EXPLAIN},
+    {"no-journal", no_argument, NULL, OPT_NO_JOURNAL},
     {"retries", required_argument, NULL, OPT_RETRIES},
     {"timeout", required_argument, NULL, OPT_TIMEOUT},
     {"cost-op", required_argument, NULL, OPT_COST_OP},
@@ -207,6 +224,7 @@ typedef struct run_args {
     size_t nplugins;
     cli_params params;
     int no_outputs, quiet;
+    int dry_run, no_journal;
     dr_viz_color color;
 } run_args;
 
@@ -353,6 +371,18 @@ static int parse(int argc, char **argv, run_args *a) {
         case 'q':
             a->quiet = 1;
             break;
+        case 'r':
+            a->opts.resume = 1;
+            break;
+        case 'n':
+            a->dry_run = 1;
+            break;
+        case OPT_EXPLAIN:
+            a->opts.explain = stderr;
+            break;
+        case OPT_NO_JOURNAL:
+            a->no_journal = 1;
+            break;
         case 'h':
             printf("%s%s", usage_text, cli_exit_codes_run);
             return DR_EXIT_OK;
@@ -363,6 +393,10 @@ static int parse(int argc, char **argv, run_args *a) {
     }
     if (optind >= argc)
         return cli_usage_error(cmd, "missing GRAPH");
+    if (run_resume_check_options(a->opts.simulate, a->opts.resume, a->dry_run,
+                                 a->opts.explain != NULL, a->no_journal,
+                                 a->no_outputs) != 0)
+        return DR_EXIT_USAGE;
     if (optind + 1 < argc)
         return cli_usage_error(cmd, "unexpected argument '%s'",
                                argv[optind + 1]);
@@ -651,7 +685,7 @@ int cmd_run(int argc, char **argv) {
     dr_run *run = NULL;
     json_t *summary = NULL;
     char *name = NULL, *outdir = NULL, *logs = NULL, *tmplogs = NULL;
-    char *outdir_abs = NULL;
+    char *outdir_abs = NULL, *journal = NULL;
     const char **set_names = NULL;
     folder_lock lock = FOLDER_LOCK_NONE;
     if (code >= 0)
@@ -702,6 +736,10 @@ int cmd_run(int argc, char **argv) {
                       : NULL;
     if (outdir == NULL)
         goto out;
+    if (a.dry_run) { /* nothing is written, no folder made */
+        code = run_resume_dry_run(g, &a.opts, outdir);
+        goto out;
+    }
     if (check_outputs(&a, outdir) != 0)
         goto out;
     /* What would stop the run before it starts is checked before the
@@ -717,6 +755,13 @@ int cmd_run(int argc, char **argv) {
                             strerror(bad));
             goto out;
         }
+    }
+    /* A missing declared input stops the run before the last run's
+     * outputs are removed. */
+    if (!a.opts.simulate &&
+        dr__graph_check_inputs(g, a.opts.workdir, &err) != 0) {
+        fprintf(stderr, "dagrun run: %s\n", err.text);
+        goto out;
     }
     if (!a.no_outputs && run_folder_take(outdir, a.graph_path, &lock) != 0)
         goto out;
@@ -746,11 +791,18 @@ int cmd_run(int argc, char **argv) {
     if ((outdir_abs = absolute_path(outdir)) == NULL)
         goto out;
     a.opts.output_dir = outdir_abs;
+    /* Real runs with an output folder keep a journal there. */
+    if (!a.opts.simulate && !a.no_outputs && !a.no_journal &&
+        (journal = cli_join(outdir, RUN_JOURNAL_FILE)) == NULL)
+        goto out;
+    a.opts.journal = journal;
     run = dr_run_graph(g, &a.opts, &err);
     if (run == NULL) {
         fprintf(stderr, "dagrun run: %s\n", err.text[0] ? err.text : "failed");
         goto out;
     }
+    if (dr_run_journal_note(run)[0] != '\0')
+        fprintf(stderr, "dagrun run: note: %s\n", dr_run_journal_note(run));
     /* The tasks have ended: from here a signal waits until trace.json and
      * summary.json are written, and then stops the pictures. */
     draw_guard_hold_signals();
@@ -816,6 +868,7 @@ out:
     free(name);
     free(outdir);
     free(outdir_abs);
+    free(journal);
     free(logs);
     free(tmplogs);
     return code;

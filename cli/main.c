@@ -27,6 +27,7 @@ static const cli_command commands[] = {
     {"viz", cmd_viz, "draw a graph (DOT, SVG, PNG, PDF)"},
     {"gantt", cmd_gantt, "draw a Gantt timeline from a trace"},
     {"scale", cmd_scale, "strong / weak scaling experiment and report"},
+    {"log", cmd_log, "list what the runs kept in a journal did"},
 };
 
 static void usage(FILE *out) {

@@ -86,6 +86,7 @@ static void print_result(const dr_run *run, const dr_graph *g, dr_task t,
     } else {
         switch (dr_run_task_state(run, t)) {
         case DR_STATE_OK:
+        case DR_STATE_CACHED: /* a command's log is kept from its run */
             if (run->simulated)
                 why = "(simulated: no result)";
             else if (dr__task_is_command(g, t))

@@ -33,6 +33,15 @@ int dr__fp_parse(const char *hex, dr__fp *out);
  * folder `workdir` (absolute; NULL: the current folder, made absolute
  * here).  Costs, timeouts, retries and descriptions are not part of it
  * (they do not change what the task produces).  Returns 0 or DR_ENOMEM.
+ *
+ * Unlike the other fingerprints it is two 64-bit XXH3 halves, so that a
+ * plan can say what changed from the recorded fingerprint alone: `hi`
+ * covers what names the operation (kind and name; for a command, its argv
+ * or shell string), `lo` covers everything above.  Arguments or a working
+ * folder that changed change `lo` only ("arguments changed", "working
+ * folder changed"); a new op name or command changes both.  Change
+ * detection rests on `lo`: 64 bits, a 2^-64 chance that one change goes
+ * unseen.
  */
 int dr__task_op_fp(const dr_graph *g, dr_task t, const char *workdir,
                    dr__fp *out);
@@ -53,8 +62,8 @@ typedef struct dr__file_fp {
 /* Stats `path` (relative to `workdir` when not absolute; NULL: cwd) and
  * hashes its content.  A missing file gives exists 0 and returns 0; other
  * errors (a folder, unreadable) return DR_EIO with err naming the file. */
-int dr__file_fp_compute(const char *workdir, const char *path,
-                        dr__file_fp *out, dr_error *err);
+int dr__file_fp_compute(const char *workdir, const char *path, dr__file_fp *out,
+                        dr_error *err);
 /* Whether the file is still what `was` records: 1 when size and mtime are
  * the same (no read), or else when its content hash is the same (then
  * *touched = 1 and `now` gets the new stat, so that the journal can record

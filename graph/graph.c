@@ -859,6 +859,8 @@ int dr__graph_validate_at(dr_graph *g, dr_error *err, dr_task *first,
     int rc = dr__graph_derive(g);
     if (rc == 0)
         rc = check_reductions(g, err, &a, &b);
+    if (rc == 0)
+        rc = dr__graph_check_files(g, err, NULL);
     if (rc == DR_ENOMEM)
         dr__error_set(err, rc, NULL, 0, 0, NULL, "out of memory");
     if (rc == DR_ECYCLE) {
@@ -987,6 +989,9 @@ int dr_graph_equal(const dr_graph *a, const dr_graph *b, char *whybuf,
                  ta->timeout != tb->timeout || ta->retries != tb->retries)
             equal = why(whybuf, whylen, "task '%s': timeout/retries differ%s",
                         ta->key, "");
+        else if (ta->no_cache != tb->no_cache)
+            equal =
+                why(whybuf, whylen, "task '%s': cache differs%s", ta->key, "");
         else if (!strv_equal(ta->files ? ta->files->inputs : NULL,
                              ta->files ? ta->files->ninputs : 0,
                              tb->files ? tb->files->inputs : NULL,

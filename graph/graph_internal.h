@@ -138,6 +138,36 @@ int dr__graph_validate_at(dr_graph *g, dr_error *err, dr_task *first,
                           dr_task *first_dep);
 
 /*
+ * Declared files (files.c, docs/graph-format.md "Declared files").  Paths
+ * are compared after dr__path_normalize: "." components and repeated or
+ * trailing slashes dropped ("./out//a.txt" is "out/a.txt"; "" and "./" are
+ * "."); out needs strlen(path) + 2 bytes; returns the new length.
+ */
+size_t dr__path_normalize(const char *path, char *out);
+/* Where a file rule is broken: task's outputs[index] (output) or
+ * inputs[index]; task is DR_TASK_NONE when none is. */
+typedef struct dr__file_at {
+    dr_task task;
+    int output;
+    size_t index;
+} dr__file_at;
+/* The rules dr_graph_validate checks (it calls this after the cycles): two
+ * tasks may not declare one output, and a task that reads another task's
+ * output must depend on it, directly or not.  Returns 0, DR_ENOMEM, or
+ * DR_EFORMAT with err naming the tasks and the file (no location) and *at
+ * (may be NULL) set to the declaration at fault: the second of two outputs,
+ * the input of the reader. */
+int dr__graph_check_files(dr_graph *g, dr_error *err, dr__file_at *at);
+/* Before a real run: every declared input that no task outputs exists
+ * (inputs of tasks without an operation, which read nothing, aside).
+ * Relative paths are looked up in workdir (NULL: the current folder); when
+ * workdir is not a folder they are not checked (the run reports the
+ * folder).  Returns 0, DR_ENOENT (err names the task and the file), DR_EIO
+ * (another stat error) or DR_ENOMEM. */
+int dr__graph_check_inputs(const dr_graph *g, const char *workdir,
+                           dr_error *err);
+
+/*
  * Structural groups of tasks (group.c): the groups a collapsed diagram
  * draws and the trace's `cat` names, so the DAG and the Gantt chart agree.
  * Groups are numbered in a topological order of the graph of groups (every

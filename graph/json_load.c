@@ -79,8 +79,9 @@ typedef struct loader {
 static const char *const top_keys[] = {"dagrun", "name",  "description",
                                        "params", "tasks", NULL};
 static const char *const task_keys[] = {
-    "id",      "range",   "op",   "args",   "cmd",     "shell",       "cost",
-    "timeout", "retries", "deps", "inputs", "outputs", "description", NULL};
+    "id",    "range",  "op",      "args",        "cmd",
+    "shell", "cost",   "timeout", "retries",     "cache",
+    "deps",  "inputs", "outputs", "description", NULL};
 static const char *const dep_keys[] = {"id", "all", "if", NULL};
 
 /* ---------------------------------------------------------------- errors */
@@ -668,8 +669,8 @@ static int check_keys(loader *L, size_t k, const json_t *obj,
         else
             fail_task(L, DR_EFORMAT, k, pattern, key, NO_INDEX,
                       "unknown key \"%s\" (a task has: id, range, op, args, "
-                      "cmd, shell, cost, timeout, retries, deps, inputs, "
-                      "outputs, description)",
+                      "cmd, shell, cost, timeout, retries, cache, deps, "
+                      "inputs, outputs, description)",
                       key);
         return -1;
     }
@@ -736,6 +737,7 @@ typedef struct task_spec {
     double cost, timeout;
     int has_cost, has_timeout;
     int retries;
+    int no_cache; /* "cache": false */
 } task_spec;
 
 static int read_spec(loader *L, size_t k, const json_t *obj,
@@ -832,6 +834,16 @@ static int read_spec(loader *L, size_t k, const json_t *obj,
             return -1;
         }
         ts->retries = (int)json_integer_value(retries);
+    }
+    json_t *cache = json_object_get(obj, "cache");
+    if (cache != NULL) {
+        if (!json_is_boolean(cache)) {
+            fail_task(L, DR_EFORMAT, k, pattern, "cache", NO_INDEX,
+                      "\"cache\" must be true or false, got %s",
+                      type_name(cache));
+            return -1;
+        }
+        ts->no_cache = json_is_false(cache);
     }
     json_t *deps = json_object_get(obj, "deps");
     if (deps != NULL && !json_is_array(deps)) {
@@ -952,6 +964,8 @@ static int apply_spec(loader *L, size_t k, const json_t *obj, dr_task t,
         rc = dr_task_set_timeout(g, t, ts->timeout);
     if (rc == 0 && ts->retries >= 0)
         rc = dr_task_set_retries(g, t, ts->retries);
+    if (rc == 0 && ts->no_cache)
+        rc = dr_task_set_cache(g, t, 0);
     for (int out = 0; out < 2 && rc == 0; out++) {
         const char *fkey = out ? "outputs" : "inputs";
         json_t *files = json_object_get(obj, fkey);
@@ -1394,7 +1408,22 @@ static int finish(loader *L) {
     if (rc == 0)
         return 0;
     int line = 0, col = 0;
-    if (first != DR_TASK_NONE) {
+    dr__file_at file = {DR_TASK_NONE, 0, 0};
+    if (first == DR_TASK_NONE && rc == DR_EFORMAT) {
+        /* A rule on files: which declaration breaks it.  Only on this
+         * error path, so validation itself keeps no positions. */
+        dr_error again;
+        dr_error_clear(&again);
+        dr__graph_check_files(L->g, &again, &file);
+    }
+    if (file.task != DR_TASK_NONE) {
+        /* A task's files are its template's list, expanded in order. */
+        size_t k = template_of(L, file.task, L->ntmpl);
+        dr__json_step path[4];
+        size_t npath =
+            task_path(path, k, file.output ? "outputs" : "inputs", file.index);
+        dr__json_locate(L->text, L->len, path, npath, &line, &col);
+    } else if (first != DR_TASK_NONE) {
         size_t k = template_of(L, first, L->ntmpl);
         size_t j = dep != DR_TASK_NONE ? dep_entry(L, first, dep) : NO_INDEX;
         dr__json_step path[4];

@@ -149,6 +149,8 @@ static json_t *task_to_json(const dr_graph *g, dr_task t) {
     if (dr_task_retries(g, t) >= 0)
         rc |= json_object_set_new(o, "retries",
                                   json_integer(dr_task_retries(g, t)));
+    if (!dr_task_cache(g, t))
+        rc |= json_object_set_new(o, "cache", json_false());
     size_t ndeps;
     const dr_task *deps = dr_task_deps(g, t, &ndeps);
     if (ndeps > 0) {

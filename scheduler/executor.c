@@ -47,7 +47,10 @@
 #include "builtins.h"
 #include "graph_internal.h"
 #include "logs.h"
+#include "outputs.h"
 #include "reaper.h"
+#include "recorder.h"
+#include "resume.h"
 #include "run_internal.h"
 
 #include <errno.h>
@@ -71,6 +74,7 @@ extern char **environ;
 #define TAIL_BYTES 4096
 #define KILL_GRACE_MS 1000 /* SIGTERM, then SIGKILL this much later */
 #define PROGRESS_MS 100
+#define JOURNAL_MS 50   /* function tasks' records are written this often */
 #define SPIN_TRIES 256  /* sched_lock: trylocks before sleeping on it */
 #define IDLE_SPINS 1000 /* worker: polls for ready tasks before idling */
 
@@ -148,6 +152,12 @@ typedef struct slot {
     int pid;
     int killing; /* (loop) SIGTERM sent to the process group */
     char env_worker[48], env_attempt[48];
+    /* (loop) A command that has exited, waiting for its record to be
+     * written before its completion frees its dependents (on_exits). */
+    unsigned exit_status;
+    char exit_msg[128];
+    char *exit_tail;
+    int journaled; /* (lock) its record is queued already */
 } slot;
 
 struct exec {
@@ -217,6 +227,20 @@ struct exec {
     int by_cost;
     int err; /* (lock) */
     dr_error *errp;
+
+    /* The journal (docs/resuming.md), when the run keeps one: attempts are
+     * pushed under the lock as they end and written by the loop, every
+     * JOURNAL_MS for function tasks and at once, synced, for commands with
+     * dependents: a command's exit waits in `exited` until the end of the
+     * loop iteration (exit_check), so that the commands ending together
+     * share one fdatasync, and only then frees its dependents. */
+    dr__recorder *rec;
+    uv_timer_t journal_timer;
+    uv_check_t exit_check;
+    int journal_init;
+    unsigned *exited; /* (loop) slots */
+    unsigned nexited;
+    uint8_t *cached; /* per task: reused by a resumed run; NULL: none */
 };
 
 /* Takes the sched lock.  It is held for well under a microsecond at a
@@ -558,6 +582,14 @@ static void complete_core(exec *x, slot *s, unsigned status, const char *error,
                             dr__core_ready_time(x->core, t), s->start, s->end,
                             status == DR__ATTEMPT_OK ? NULL : error) < 0)
         fail_run(x, DR_ENOMEM, "out of memory recording an attempt");
+    if (x->rec != NULL && !s->journaled) {
+        int ok = status == DR__ATTEMPT_OK;
+        if (dr__recorder_push(x->rec, t, w, s->attempt, status, s->start,
+                              s->end, ok ? NULL : error, ok ? out->json : NULL,
+                              ok && out->ptr != NULL) != 0)
+            fail_run(x, DR_ENOMEM, "out of memory recording an attempt");
+    }
+    s->journaled = 0;
 
     if (status == DR__ATTEMPT_OK) {
         keep_result(x, t, out);
@@ -679,10 +711,28 @@ static void worker_main(void *arg) {
          * (the summary's overhead.per_task).  Counted inside the attempts,
          * it would vanish: a run of no-op tasks would look 100% busy. */
         int ran = prepare_call(x, s, t) == 0;
+        /* An output left by an earlier run must not pass for this
+         * attempt's (docs/graph-format.md, "Declared files"). */
+        if (ran && dr_task_noutputs(x->g, t) > 0)
+            dr__outputs_remove(x->g, t, x->run->opts.workdir, NULL, 0);
         double body_start = ran ? now_s(x) : 0;
         if (ran)
             run_job(s);
         double body_end = now_s(x);
+        /* Declared outputs are file system work: done here, before the
+         * lock (outputs.c).  `removed`: this attempt's are gone. */
+        char note[ERRLEN];
+        note[0] = '\0';
+        int files = ran && dr_task_noutputs(x->g, t) > 0, removed = 0;
+        if (files && !s->failed &&
+            dr__outputs_check(x->g, t, x->run->opts.workdir, s->call.error,
+                              sizeof s->call.error))
+            s->failed = 1;
+        if (files && s->failed) {
+            dr__outputs_remove(x->g, t, x->run->opts.workdir, note,
+                               sizeof note);
+            removed = 1;
+        }
 
         sched_lock(x);
         if (ran)
@@ -699,6 +749,19 @@ static void worker_main(void *arg) {
                 s->interrupted ? DR__ATTEMPT_INTERRUPTED : DR__ATTEMPT_FAILED;
             snprintf(msg, sizeof msg, "%s", s->call.error);
         }
+        if (files && !removed && status != DR__ATTEMPT_OK) {
+            /* Timed out although the body succeeded (it ignored its cancel
+             * flag, or the timeout fired just after it returned): the lock
+             * is dropped for the files once more.  The status stays, as
+             * the flags are only ever set, never cleared, while the slot
+             * is busy. */
+            sched_unlock(x);
+            dr__outputs_remove(x->g, t, x->run->opts.workdir, note,
+                               sizeof note);
+            sched_lock(x);
+        }
+        if (status != DR__ATTEMPT_OK)
+            dr__strlcpy(msg + strlen(msg), note, sizeof msg - strlen(msg));
         complete(x, s, status, msg, NULL, &s->call.out, now);
         check_over(x);
         now = now_s(x); /* the next task's start (set again at its body) */
@@ -714,15 +777,88 @@ static void on_timeout(uv_timer_t *h);
 
 /* (lock) A command attempt on slot s ended: record it; its worker goes
  * back on the idle stack and the ready tasks are handed out. */
-static void complete_command(exec *x, slot *s, unsigned status,
-                             const char *error, const char *tail) {
+static void complete_command_at(exec *x, slot *s, unsigned status,
+                                const char *error, const char *tail,
+                                double end) {
     result none;
     memset(&none, 0, sizeof none);
-    double now = now_s(x);
-    complete(x, s, status, error, tail, &none, now);
+    complete(x, s, status, error, tail, &none, end);
     go_idle(x, s);
-    hand_out(x, now);
+    hand_out(x, now_s(x));
     check_over(x);
+}
+
+static void complete_command(exec *x, slot *s, unsigned status,
+                             const char *error, const char *tail) {
+    complete_command_at(x, s, status, error, tail, now_s(x));
+}
+
+/* -------------------------------------------------------------- journal */
+
+/* (loop) Writes the records taken; a journal that cannot be written is
+ * said once in the run's journal note and the run goes on without it. */
+static void journal_write(exec *x, int sync) {
+    dr_error e;
+    dr_error_clear(&e);
+    if (dr__recorder_write(x->rec, sync, &e) != 0 &&
+        x->run->journal_note[0] == '\0')
+        snprintf(x->run->journal_note, sizeof x->run->journal_note,
+                 "the journal could not be written (%.400s): a --resume "
+                 "run will run again what was not recorded",
+                 e.text);
+}
+
+/* (loop, lock not held) Takes and writes what was pushed. */
+static void journal_flush(exec *x, int sync) {
+    sched_lock(x);
+    size_t n = dr__recorder_queued(x->rec);
+    dr__recorder_take(x->rec);
+    sched_unlock(x);
+    if (n > 0 || sync)
+        journal_write(x, sync);
+}
+
+static void on_journal_timer(uv_timer_t *h) { journal_flush(h->data, 0); }
+
+/* (loop) At the end of the loop iteration in which commands exited: their
+ * records (and those of every attempt that ended before) are written, and
+ * synced when a command has dependents, before the completions free those
+ * dependents: a dependent never starts on a result the journal could lose. */
+static void on_exits(uv_check_t *h) {
+    exec *x = h->data;
+    uv_check_stop(h);
+    unsigned n = x->nexited;
+    x->nexited = 0;
+    int sync = 0;
+    sched_lock(x);
+    for (unsigned i = 0; i < n; i++) {
+        slot *s = &x->slots[x->exited[i]];
+        int ok = s->exit_status == DR__ATTEMPT_OK;
+        if (dr__recorder_push(x->rec, s->task, s->worker, s->attempt,
+                              s->exit_status, s->start, s->end,
+                              ok ? NULL : s->exit_msg, NULL, 0) != 0)
+            fail_run(x, DR_ENOMEM, "out of memory recording an attempt");
+        s->journaled = 1;
+        size_t ns;
+        dr_task_succs(x->g, s->task, &ns);
+        if (ok && ns > 0)
+            sync = 1;
+    }
+    dr__recorder_take(x->rec);
+    sched_unlock(x);
+    journal_write(x, sync);
+    sched_lock(x);
+    for (unsigned i = 0; i < n; i++) {
+        slot *s = &x->slots[x->exited[i]];
+        complete_command_at(x, s, s->exit_status, s->exit_msg, s->exit_tail,
+                            s->end);
+    }
+    sched_unlock(x);
+    for (unsigned i = 0; i < n; i++) {
+        slot *s = &x->slots[x->exited[i]];
+        free(s->exit_tail);
+        s->exit_tail = NULL;
+    }
 }
 
 /* (loop) Workers posted requests, or the run is over. */
@@ -852,7 +988,8 @@ static void on_child_exit(uv_process_t *p, int64_t status, int sig) {
     dr_task t = s->task;
     sched_unlock(x);
 
-    char msg[128];
+    char msg[ERRLEN];
+    msg[0] = '\0';
     unsigned st = DR__ATTEMPT_OK;
     if (timed_out) {
         st = DR__ATTEMPT_TIMEOUT;
@@ -867,9 +1004,35 @@ static void on_child_exit(uv_process_t *p, int64_t status, int sig) {
         if (interrupted)
             snprintf(msg, sizeof msg, "interrupted");
     }
+    /* Declared outputs (outputs.c), outside the lock, now that the
+     * attempt's whole process group has been killed. */
+    if (dr_task_noutputs(x->g, t) > 0) {
+        const char *wd = x->run->opts.workdir;
+        if (st == DR__ATTEMPT_OK &&
+            dr__outputs_check(x->g, t, wd, msg, sizeof msg))
+            st = DR__ATTEMPT_FAILED;
+        if (st != DR__ATTEMPT_OK) {
+            char note[ERRLEN];
+            dr__outputs_remove(x->g, t, wd, note, sizeof note);
+            dr__strlcpy(msg + strlen(msg), note, sizeof msg - strlen(msg));
+        }
+    }
     /* Read the log outside the lock; it is only used if this was the
      * task's last attempt. */
     char *tail = st != DR__ATTEMPT_OK ? stderr_tail(x, t) : NULL;
+    if (x->rec != NULL) {
+        /* Completed at the end of this loop iteration, once recorded. */
+        sched_lock(x);
+        s->end = now_s(x);
+        sched_unlock(x);
+        s->exit_status = st;
+        snprintf(s->exit_msg, sizeof s->exit_msg, "%s",
+                 st == DR__ATTEMPT_OK ? "" : msg);
+        s->exit_tail = tail;
+        x->exited[x->nexited++] = s->worker;
+        uv_check_start(&x->exit_check, on_exits);
+        return;
+    }
     sched_lock(x);
     complete_command(x, s, st, msg, tail);
     sched_unlock(x);
@@ -886,6 +1049,10 @@ static int open_log(const char *path) {
  * frees the slot.  Sets the attempt's start, likewise. */
 static int spawn_command(exec *x, slot *s, char *msg, size_t msglen) {
     dr_task t = s->task;
+    /* Declared outputs left by an earlier run or attempt go first: a
+     * command that writes none then fails, whatever was there. */
+    if (dr_task_noutputs(x->g, t) > 0)
+        dr__outputs_remove(x->g, t, x->run->opts.workdir, NULL, 0);
     char *outp = log_path(x, t, ".out"), *errp = log_path(x, t, ".err");
     char **env = malloc((x->nenv + 5) * sizeof *env);
     char *task_var = NULL; /* the child has its own copy after fork */
@@ -1051,6 +1218,9 @@ static void on_signal(uv_signal_t *h, int signum) {
             kill_group(&x->slots[w], SIGKILL);
         if (x->progress_init)
             progress_draw(x, 1);
+        /* What ended is kept: a --resume run need not do it again. */
+        if (x->rec != NULL)
+            journal_flush(x, 0);
         _exit(130);
     }
     x->nsignals++;
@@ -1096,6 +1266,12 @@ static void finish_loop(exec *x) {
         close_handle((uv_handle_t *)&x->sigterm);
         close_handle((uv_handle_t *)&x->sighup);
     }
+    if (x->journal_init) {
+        uv_timer_stop(&x->journal_timer);
+        close_handle((uv_handle_t *)&x->journal_timer);
+        uv_check_stop(&x->exit_check);
+        close_handle((uv_handle_t *)&x->exit_check);
+    }
     for (unsigned w = 0; w < x->nslots; w++) {
         if (x->slots[w].timer_init)
             close_handle((uv_handle_t *)&x->slots[w].timer);
@@ -1131,6 +1307,13 @@ static int prepare(exec *x) {
     const dr_run_options *o = &x->run->opts;
     int commands = 0, spin = 0, all_costs = 1;
     x->total_units = 0;
+    for (dr_task t = 0; t < x->n; t++) {
+        if (x->run->state[t] != DR_STATE_CACHED)
+            continue;
+        if (x->cached == NULL && (x->cached = calloc(x->n, 1)) == NULL)
+            return DR_ENOMEM;
+        x->cached[t] = 1;
+    }
     for (dr_task t = 0; t < x->n; t++) {
         int how = HOW_NOOP;
         const char *name = dr_task_op_name(x->g, t);
@@ -1201,7 +1384,7 @@ static int prepare(exec *x) {
         return DR_ENOMEM;
     /* Without commands an existing run folder is still cleared: no log
      * of an earlier run may look like one of this run's. */
-    int rc = dr__logs_prepare(x->g, dir, commands, x->errp);
+    int rc = dr__logs_prepare(x->g, dir, commands, x->cached, x->errp);
     if (rc != 0 || !commands) {
         free(dir);
         return rc;
@@ -1235,6 +1418,37 @@ static int prepare(exec *x) {
     return 0;
 }
 
+/* Before the threads: the cached tasks of a resumed run (run.c marked them
+ * in the core and in run->state) hold their recorded results for their
+ * dependents, and are done as far as the progress line goes. */
+static void use_cached(exec *x) {
+    if (x->cached == NULL)
+        return;
+    for (dr_task t = 0; t < x->n; t++) {
+        if (!x->cached[t])
+            continue;
+        json_t *res = dr__plan_result(x->run->plan, t);
+        result r;
+        memset(&r, 0, sizeof r);
+        /* A record without a result is of a command or of a task whose
+         * result was null (noop, sleep, a function that set none). */
+        if (res == NULL && !is_command(x, t))
+            res = json_null();
+        r.json = json_incref(res);
+        if (res != NULL && !json_is_null(res))
+            r.size = json_size(res, 0);
+        keep_result(x, t, &r);
+        x->done_units += x->by_cost ? dr_task_cost(x->g, t) : 1.0;
+        size_t nd;
+        const dr_task *deps = dr_task_deps(x->g, t, &nd);
+        for (size_t i = 0; i < nd; i++)
+            x->consumers[deps[i]]--;
+    }
+    for (dr_task t = 0; t < x->n; t++)
+        if (x->cached[t] && x->consumers[t] == 0 && !x->run->keep[t])
+            release_result(x, t);
+}
+
 /* Copies the outcome into run: states, sink results, makespan. */
 static int collect(exec *x) {
     dr_run *run = x->run;
@@ -1245,7 +1459,10 @@ static int collect(exec *x) {
     if (run->state == NULL || run->results == NULL)
         return DR_ENOMEM;
     for (dr_task t = 0; t < x->n; t++) {
-        switch (dr__core_state(x->core, t)) {
+        switch (run->state[t] == DR_STATE_CACHED ? -1
+                                                 : dr__core_state(x->core, t)) {
+        case -1:
+            break;
         case DR__DONE:
             run->state[t] = DR_STATE_OK;
             break;
@@ -1292,6 +1509,9 @@ static void exec_free(exec *x) {
     free(x->idle);
     free(x->requests);
     free(x->taken);
+    free(x->exited);
+    free(x->cached);
+    dr__recorder_destroy(x->rec);
     free(x->env);
     free(x->out_var);
     if (x->lock_init)
@@ -1330,8 +1550,13 @@ int dr__execute(dr_run *run, dr__core *core, dr_error *err) {
     x->idle = calloc(x->nslots, sizeof *x->idle);
     x->requests = calloc(x->nslots, sizeof *x->requests);
     x->taken = calloc(x->nslots, sizeof *x->taken);
+    x->exited = calloc(x->nslots, sizeof *x->exited);
+    if (run->journal != NULL)
+        x->rec = dr__recorder_create(x->g, run->journal, run->plan,
+                                     run->opts.workdir);
     if (!x->how || !x->attempts || !x->consumers || !x->results || !x->slots ||
-        !x->idle || !x->requests || !x->taken) {
+        !x->idle || !x->requests || !x->taken || !x->exited ||
+        (run->journal != NULL && x->rec == NULL)) {
         exec_free(x);
         dr__error_set(err, DR_ENOMEM, NULL, 0, 0, NULL, "out of memory");
         return DR_ENOMEM;
@@ -1352,6 +1577,7 @@ int dr__execute(dr_run *run, dr__core *core, dr_error *err) {
         return DR_EIO;
     }
     reserve_attempts(run, x->n);
+    use_cached(x);
 
     if (uv_loop_init(&x->loop) != 0) {
         exec_free(x);
@@ -1375,6 +1601,15 @@ int dr__execute(dr_run *run, dr__core *core, dr_error *err) {
     x->lock_init = 1;
     uv_async_init(&x->loop, &x->async, on_async);
     x->async.data = x;
+    if (x->rec != NULL) {
+        uv_timer_init(&x->loop, &x->journal_timer);
+        x->journal_timer.data = x;
+        uv_timer_start(&x->journal_timer, on_journal_timer, JOURNAL_MS,
+                       JOURNAL_MS);
+        uv_check_init(&x->loop, &x->exit_check);
+        x->exit_check.data = x;
+        x->journal_init = 1;
+    }
     if (run->opts.handle_signals) {
         uv_signal_init(&x->loop, &x->sigint);
         uv_signal_init(&x->loop, &x->sigterm);
@@ -1403,6 +1638,8 @@ int dr__execute(dr_run *run, dr__core *core, dr_error *err) {
      * all start idle, and the first ready tasks are handed out before any
      * runs, so the first assignments are the same on every run. */
     x->nthreads = x->n < x->nslots ? (unsigned)x->n : x->nslots;
+    if (x->over)
+        x->nthreads = 0; /* every task was cached: nothing to run */
     sched_lock(x);
     for (unsigned w = x->nthreads; w-- > 0;)
         go_idle(x, &x->slots[w]);
@@ -1448,9 +1685,14 @@ int dr__execute(dr_run *run, dr__core *core, dr_error *err) {
 
     for (unsigned i = 0; i < started; i++)
         uv_thread_join(&x->threads[i]);
+    /* Every thread has ended: the last records, synced. */
+    if (x->rec != NULL) {
+        dr__recorder_take(x->rec);
+        journal_write(x, 1);
+    }
     /* Tasks that did not start this time keep no (emptied) log. */
     if (x->env != NULL)
-        dr__logs_forget_unrun(x->g, run->run_dir, x->attempts);
+        dr__logs_forget_unrun(x->g, run->run_dir, x->attempts, x->cached);
     while (uv_loop_close(&x->loop) == UV_EBUSY)
         uv_run(&x->loop, UV_RUN_NOWAIT);
 

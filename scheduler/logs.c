@@ -237,7 +237,7 @@ static char *manifest_text(char **names, size_t n, size_t *len) {
 }
 
 int dr__logs_prepare(const dr_graph *g, const char *dir, int commands,
-                     dr_error *err) {
+                     const uint8_t *keep, dr_error *err) {
     struct stat st;
     if (!commands && (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)))
         return 0; /* nothing to clear, nothing to create */
@@ -253,12 +253,24 @@ int dr__logs_prepare(const dr_graph *g, const char *dir, int commands,
         return DR_ENOMEM;
     }
     /* The last run's logs of tasks not in this graph go; this graph's are
-     * emptied (each task's start truncates its own anyway). */
+     * emptied (each task's start truncates its own anyway), but for the
+     * tasks a resumed run reuses: their logs are what they printed. */
     errno = 0;
     int bad = remove_listed(dir, names, n) != 0;
-    for (size_t i = 0; i < n; i++)
-        if (truncate_pair(dir, names[i]) != 0)
-            bad = 1;
+    if (keep == NULL) {
+        for (size_t i = 0; i < n; i++)
+            if (truncate_pair(dir, names[i]) != 0)
+                bad = 1;
+    } else {
+        for (dr_task t = 0; t < dr_graph_ntasks(g); t++) {
+            if (!dr__task_is_command(g, t) || keep[t])
+                continue;
+            char *name = dr__log_name(dr_task_key(g, t), "");
+            if (name == NULL || truncate_pair(dir, name) != 0)
+                bad = 1;
+            free(name);
+        }
+    }
     int rc = 0;
     if (bad) {
         int saved = errno ? errno : ENOMEM;
@@ -287,9 +299,10 @@ int dr__logs_prepare(const dr_graph *g, const char *dir, int commands,
 }
 
 void dr__logs_forget_unrun(const dr_graph *g, const char *dir,
-                           const uint32_t *attempts) {
+                           const uint32_t *attempts, const uint8_t *keep) {
     for (dr_task t = 0; t < dr_graph_ntasks(g); t++) {
-        if (!dr__task_is_command(g, t) || attempts[t] > 0)
+        if (!dr__task_is_command(g, t) || attempts[t] > 0 ||
+            (keep != NULL && keep[t]))
             continue;
         char *name = dr__log_name(dr_task_key(g, t), "");
         if (name != NULL)

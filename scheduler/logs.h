@@ -29,15 +29,17 @@ char *dr__log_path(const char *dir, const char *key, const char *ext);
  * listed in the folder's manifest for tasks not in g, empties those of g's
  * command tasks, then (when `commands`) creates the folder and writes the
  * new manifest.  Without commands an existing folder is only cleared, a
- * missing one not created.  Returns 0, or DR_EIO / DR_ENOMEM with err
- * filled.
+ * missing one not created.  The logs of tasks with keep[t] (the cached
+ * tasks of a resumed run; keep may be NULL) are left as they are.  Returns
+ * 0, or DR_EIO / DR_ENOMEM with err filled.
  */
 int dr__logs_prepare(const dr_graph *g, const char *dir, int commands,
-                     dr_error *err);
+                     const uint8_t *keep, dr_error *err);
 /* At the end of a run: removes the logs of g's command tasks that made no
- * attempt (attempts[t] == 0), emptied by dr__logs_prepare. */
+ * attempt (attempts[t] == 0), emptied by dr__logs_prepare, except those
+ * with keep[t] (keep may be NULL). */
 void dr__logs_forget_unrun(const dr_graph *g, const char *dir,
-                           const uint32_t *attempts);
+                           const uint32_t *attempts, const uint8_t *keep);
 /* Removes g's logs, the manifest and the folder itself if nothing else is
  * left in it (the CLI's temporary run folder for --no-outputs). */
 void dr__logs_remove(const dr_graph *g, const char *dir);

@@ -10,6 +10,7 @@
  * borrows the graph, which must outlive it.
  */
 #include "graph_internal.h"
+#include "journal.h"
 #include "logs.h"
 #include "run_internal.h"
 #include "scaling_internal.h"
@@ -161,6 +162,8 @@ void dr_run_destroy(dr_run *run) {
     free(run->keep);
     free(run->run_dir);
     free(run->param_set);
+    dr__journal_close(run->journal, NULL);
+    dr_plan_destroy(run->plan);
     free(run);
 }
 
@@ -332,6 +335,55 @@ static int check_simulated_total(const dr_graph *g, const double *duration,
     return DR_ERANGE;
 }
 
+/* A real run with a journal: decides what a resume reuses (resume.c), says
+ * why the rest runs when asked (--explain), takes the journal (emptied, or
+ * appended to when resuming) and marks the cached tasks done in the core
+ * before it starts.  Returns 0 or a DR_E* code with err filled. */
+static int open_journal(dr_run *run, dr__core *core, dr_error *err) {
+    const dr_run_options *opts = &run->opts;
+    dr_graph *g = run->graph;
+    dr_plan *plan = dr_plan_create(g, opts, err);
+    if (plan == NULL)
+        return err != NULL && err->code ? err->code : DR_ENOMEM;
+    const char *note = dr_plan_note(plan);
+    snprintf(run->journal_note, sizeof run->journal_note, "%s", note);
+    size_t n = dr_graph_ntasks(g);
+    const dr_task *order = dr_graph_topo_order(g);
+    if (opts->explain != NULL && !opts->resume) {
+        fprintf(opts->explain, "dagrun: every task runs: --resume was not "
+                               "given\n");
+    } else if (opts->explain != NULL) {
+        if (note[0] != '\0')
+            fprintf(opts->explain, "dagrun: %s\n", note);
+        for (size_t i = 0; i < n; i++) {
+            const char *why = dr_plan_reason(plan, order[i]);
+            if (why != NULL)
+                fprintf(opts->explain, "%s: %s\n", dr_task_key(g, order[i]),
+                        why);
+        }
+        fflush(opts->explain);
+    }
+    int rc =
+        dr__journal_open(opts->journal, dr_graph_name(g),
+                         opts->resume && note[0] == '\0', &run->journal, err);
+    if (rc != 0) {
+        dr_plan_destroy(plan);
+        return rc;
+    }
+    run->plan = plan;
+    /* In topological order, so a task's dependencies are marked first. */
+    for (size_t i = 0; i < n; i++)
+        if (dr_plan_cached(plan, order[i])) {
+            run->state[order[i]] = DR_STATE_CACHED;
+            dr__core_cached(core, order[i]);
+        }
+    return 0;
+}
+
+const char *dr_run_journal_note(const dr_run *run) {
+    return run != NULL ? run->journal_note : "";
+}
+
 dr_run *dr_run_graph(dr_graph *g, const dr_run_options *opts, dr_error *err) {
     dr_run_options defaults;
     if (opts == NULL) {
@@ -371,6 +423,10 @@ dr_run *dr_run_graph(dr_graph *g, const dr_run_options *opts, dr_error *err) {
     int rc = dr_graph_validate(g, err);
     if (rc != 0)
         return NULL;
+    /* A missing input stops a real run before any task starts (graph/
+     * files.c); a simulation touches no file. */
+    if (!opts->simulate && dr__graph_check_inputs(g, opts->workdir, err) != 0)
+        return NULL;
 
     size_t n = dr_graph_ntasks(g);
     double *duration = malloc((n ? n : 1) * sizeof(*duration));
@@ -401,6 +457,13 @@ dr_run *dr_run_graph(dr_graph *g, const dr_run_options *opts, dr_error *err) {
         free(duration);
         return NULL;
     }
+    if (!opts->simulate && opts->journal != NULL &&
+        open_journal(run, core, err) != 0) {
+        dr__core_destroy(core);
+        dr_run_destroy(run);
+        free(duration);
+        return NULL;
+    }
     dr__probe before, after;
     double load[3];
     if (!opts->simulate) {
@@ -419,6 +482,17 @@ dr_run *dr_run_graph(dr_graph *g, const dr_run_options *opts, dr_error *err) {
         dr__run_check_machine(run, &before, &after);
     }
     free(duration);
+    if (run->journal != NULL) {
+        dr_error jerr;
+        dr_error_clear(&jerr);
+        if (dr__journal_close(run->journal, &jerr) != 0 &&
+            run->journal_note[0] == '\0')
+            snprintf(run->journal_note, sizeof run->journal_note,
+                     "the journal could not be written (%.400s)", jerr.text);
+        run->journal = NULL;
+    }
+    dr_plan_destroy(run->plan);
+    run->plan = NULL;
     if (rc != 0) {
         dr__core_destroy(core);
         dr_run_destroy(run);
@@ -503,7 +577,7 @@ int dr_run_status(const dr_run *run) {
         return DR_EINTR;
     size_t n = dr_graph_ntasks(run->graph);
     for (size_t t = 0; t < n; t++)
-        if (run->state[t] != DR_STATE_OK)
+        if (run->state[t] != DR_STATE_OK && run->state[t] != DR_STATE_CACHED)
             return DR_EFAILED;
     return 0;
 }

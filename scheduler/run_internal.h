@@ -88,6 +88,15 @@ struct dr_run {
     /* --costs: the replayed trace says it was recorded on a busy machine
      * (its otherData.busy_machine). */
     int costs_busy;
+
+    /* Durable runs (docs/resuming.md), real runs with opts.journal only:
+     * the plan (which tasks are cached, every task's op fingerprint) and
+     * the journal open for the run, both released by run.c when the
+     * driver returns; and why the journal was not used or not written
+     * ("" when it was). */
+    struct dr_plan *plan;
+    struct dr__journal *journal;
+    char journal_note[640];
 };
 
 /* Appends an attempt (error copied); returns its index or -1 (ENOMEM). */

@@ -641,6 +641,7 @@ Test(graph_equal, each_kind_of_difference_is_named) {
                    dr_task_set_retries(g, 0, 2));
     ASSERT_DIFFERS("task 'load': files differ", dr_task_add_input(g, 0, "x"));
     ASSERT_DIFFERS("task 'save': files differ", dr_task_add_output(g, 2, "c"));
+    ASSERT_DIFFERS("task 'work': cache differs", dr_task_set_cache(g, 1, 0));
 }
 
 Test(graph_equal, different_keys_and_dependencies_are_named) {
@@ -790,7 +791,7 @@ Test(errors, every_code_has_a_name_and_a_text) {
         DR_ERRNO_MAP(ROW)
 #undef ROW
     };
-    cr_assert_eq(sizeof(all) / sizeof(all[0]), 16);
+    cr_assert_eq(sizeof(all) / sizeof(all[0]), 17);
     for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
         cr_assert_eq(all[i].code, -(int)(i + 1));
         cr_assert_str_eq(dr_err_name(all[i].code), all[i].name);

@@ -506,6 +506,32 @@ Test(json, save_then_load_gives_an_equal_graph) {
                "\"s-{i}\"}]}]}");
 }
 
+Test(json, cache_false_is_read_saved_only_when_false_and_round_trips) {
+    const char *text = "{\"tasks\": [{\"id\": \"clock\", \"shell\": \"date\", "
+                       "\"cache\": false}, {\"id\": \"s-{i}\", \"range\": "
+                       "{\"i\": 2}, \"cache\": true, \"deps\": [\"clock\"]}, "
+                       "{\"id\": \"plain\"}]}";
+    dr_graph *g = load_ok(text, NULL, 0);
+    cr_expect_eq(dr_task_cache(g, dr_graph_find(g, "clock")), 0);
+    cr_expect_eq(dr_task_cache(g, dr_graph_find(g, "s-1")), 1);
+    cr_expect_eq(dr_task_cache(g, dr_graph_find(g, "plain")), 1);
+    char *dir = drt_tmpdir();
+    char *path = drt_fmt("%s/out.json", dir);
+    cr_assert_eq(dr_graph_save(g, path, NULL), 0);
+    char *saved = drt_read_file(path, NULL);
+    cr_expect(strstr(saved, "{\"id\": \"clock\", \"shell\": \"date\", "
+                            "\"cache\": false}") != NULL,
+              "%s", saved);
+    /* true is the default, and is not written. */
+    cr_expect(strstr(saved, "true") == NULL, "%s", saved);
+    free(saved);
+    free(path);
+    drt_rmtree(dir);
+    free(dir);
+    dr_graph_destroy(g);
+    round_trip(text);
+}
+
 Test(json, saved_file_records_params_and_one_task_a_line) {
     dr_param p = {"n", 2};
     dr_graph *g = load_ok(pi_graph, &p, 1);

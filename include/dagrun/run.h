@@ -110,10 +110,10 @@ typedef enum dr_task_state {
     DR_STATE_PENDING = 0, /* never started: "not run" (the run stopped) */
     DR_STATE_OK,
     DR_STATE_FAILED,
-    DR_STATE_SKIPPED,    /* a dependency failed */
+    DR_STATE_SKIPPED,     /* a dependency failed */
     DR_STATE_INTERRUPTED, /* running when SIGINT/SIGTERM/SIGHUP stopped the
                              run: neither failed nor "not run" */
-    DR_STATE_CACHED /* not run: a resumed run reused its last result */
+    DR_STATE_CACHED       /* not run: a resumed run reused its last result */
 } dr_task_state;
 
 typedef struct dr_run dr_run;
@@ -183,6 +183,10 @@ DR_EXTERN int dr_plan_cached(const dr_plan *plan, dr_task t);
 DR_EXTERN const char *dr_plan_reason(const dr_plan *plan, dr_task t);
 /* Tasks that would run. */
 DR_EXTERN size_t dr_plan_nrun(const dr_plan *plan);
+/* After a run with a journal: why the journal's records were not used (a
+ * journal of another graph or format: every task ran), or why it could
+ * not be written to the end; "" when neither.  Borrowed. */
+DR_EXTERN const char *dr_run_journal_note(const dr_run *run);
 /* Why the journal was not used at all, or "" (borrowed). */
 DR_EXTERN const char *dr_plan_note(const dr_plan *plan);
 
