@@ -701,6 +701,7 @@ Test(resume_cli, a_journal_in_use_by_a_live_run, .init = setup,
     /* The journal's own lock, for a program of the C API (a real second
      * process holds it; no folder lock comes first here). */
     dr_error e;
+    dr_error_clear(&e);
     static const char noop[] =
         "{\"name\": \"lock\", \"tasks\": [{\"id\": \"n\", \"op\": \"noop\"}]}";
     dr_graph *g = dr_graph_load_buffer(noop, strlen(noop), NULL, NULL, &e);
@@ -713,6 +714,7 @@ Test(resume_cli, a_journal_in_use_by_a_live_run, .init = setup,
     opts.run_dir = logs;
     for (int r = 0; r < 2; r++) {
         opts.resume = r;
+        dr_error_clear(&e);
         dr_run *run = dr_run_graph(g, &opts, &e);
         cr_expect_null(run, "the C API ran on a journal in use (resume %d)", r);
         dr_run_destroy(run);

@@ -128,6 +128,18 @@ static int index_of(const graph *g, const char *key) {
     return l * WIDTH + i;
 }
 
+/* 1 when command i is command f or depends on it, through any path. */
+static int depends_on(const graph *g, int i, int f) {
+    if (i == f)
+        return 1;
+    if (i >= NCMD)
+        return 0;
+    for (int k = 0; k < g->t[i].ndeps; k++)
+        if (depends_on(g, g->t[i].deps[k], f))
+            return 1;
+    return 0;
+}
+
 static char *graph_json(const graph *g) {
     json_t *tasks = json_array();
     for (int i = 0; i < NCMD; i++) {
@@ -551,6 +563,18 @@ static void run_case(const graph *g, const char *graph_text, const char *clean,
                 "%s ran %d times in the resumed run, its journal says %s", k,
                 a - b, after.ok_last[i] ? "it ran" : "it did not");
     }
+    if (g->fail >= 0 && st->keep_going) {
+        /* Everything else succeeded: exactly the failed task and what
+         * depends on it ran again. */
+        for (int i = 0; i < g->ntasks; i++) {
+            int want = depends_on(g, i, g->fail);
+            int got = after.count[i] > before.count[i];
+            if (want != got && count_errors++ < 4)
+                why(verdict, sizeof verdict, "%s %s, but it %s on %s",
+                    key_of(g, i), got ? "ran again" : "did not run again",
+                    want ? "depends" : "does not depend", g->t[g->fail].key);
+        }
+    }
     if (count_errors > 4)
         why(verdict, sizeof verdict, "%d counter errors in all", count_errors);
     int cached = cached_in_summary(cd);
@@ -586,8 +610,11 @@ static void run_case(const graph *g, const char *graph_text, const char *clean,
             break;
         }
     free(out), free(err);
-    rc = drt_cli(&out, &err, "run '%s/graph.json' -o '%s/out' --dry-run%s", cd,
-                 cd, st->plugin ? " --plugin '" DR_CRASH_PLUGIN "'" : "");
+    /* From another folder, naming the same working folder. */
+    rc = drt_cli(&out, &err,
+                 "run '%s/graph.json' -o '%s/out' --workdir '%s' --dry-run%s",
+                 cd, cd, cd,
+                 st->plugin ? " --plugin '" DR_CRASH_PLUGIN "'" : "");
     if (rc != 0)
         why(verdict, sizeof verdict, "--dry-run after it all: exit %d: %.200s",
             rc, err);
