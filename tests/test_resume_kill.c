@@ -493,6 +493,11 @@ static void run_case(const graph *g, const char *graph_text, const char *clean,
         reached = wait_for_lines(pid, cd, st->lines);
         if (reached)
             kill(pid, st->sig);
+        else
+            /* Records are written as attempts end, not at the end of the
+             * run: every moment is reached while it runs. */
+            why(verdict, sizeof verdict,
+                "the run ended before its journal held %d lines", st->lines);
     }
     int status = 0;
     if (drt_reap(pid, 180, &status) != 0)
