@@ -502,6 +502,10 @@ static int write_outputs(const dr_run *run, const json_t *summary_json,
         printf("\nTrace: %s%s\nSummary: %s%s\n",
                tpath ? tpath : "(not written)", tbad ? " (failed)" : "",
                spath ? spath : "(not written)", sbad ? " (failed)" : "");
+    if (!a->quiet && a->opts.journal != NULL)
+        printf("Journal: %s (dagrun log %s; --resume reuses what still "
+               "holds)\n",
+               a->opts.journal, outdir);
     free(trace);
     free(summary);
     return rc;

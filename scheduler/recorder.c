@@ -283,3 +283,90 @@ int dr__recorder_write(dr__recorder *r, int sync, dr_error *err) {
 const char *dr__recorder_error(const dr__recorder *r) {
     return r->failed ? r->error : NULL;
 }
+
+/* The record's file list `name` with the fps of `now` (the list's order). */
+static int touched_files(const json_t *rec, const char *name,
+                         const dr__file_fp *now, dr__jfile *out, size_t n) {
+    const json_t *list = json_object_get(rec, name);
+    if (json_array_size(list) != n)
+        return -1;
+    for (size_t i = 0; i < n; i++) {
+        out[i].path =
+            json_string_value(json_object_get(json_array_get(list, i), "path"));
+        out[i].fp = now[i];
+        if (out[i].path == NULL)
+            return -1;
+    }
+    return 0;
+}
+
+static int touched_record(const dr_plan *plan, dr_task t, const char *key,
+                          dr__journal *j) {
+    size_t nfiles;
+    const dr__file_fp *now = dr__plan_touched(plan, t, &nfiles);
+    const json_t *rec = dr__plan_record(plan, t);
+    if (now == NULL || rec == NULL)
+        return 0;
+    size_t ni = json_array_size(json_object_get(rec, "inputs"));
+    size_t no = json_array_size(json_object_get(rec, "outputs"));
+    if (ni + no != nfiles)
+        return 0;
+    dr__jfile *files = malloc((nfiles ? nfiles : 1) * sizeof *files);
+    if (files == NULL)
+        return DR_ENOMEM;
+    dr__jrec r;
+    memset(&r, 0, sizeof r);
+    dr__fp result_fp;
+    int rc = 0;
+    if (touched_files(rec, "inputs", now, files, ni) != 0 ||
+        touched_files(rec, "outputs", now + ni, files + ni, no) != 0 ||
+        dr__fp_parse(json_string_value(json_object_get(rec, "fp")), &r.fp) !=
+            0 ||
+        dr__fp_parse(json_string_value(json_object_get(rec, "op")), &r.op) !=
+            0 ||
+        dr__fp_parse(json_string_value(json_object_get(rec, "result_fp")),
+                     &result_fp) != 0) {
+        free(files);
+        return 0; /* the plan checked it; nothing to refresh otherwise */
+    }
+    r.task = key;
+    r.attempt = (unsigned)json_integer_value(json_object_get(rec, "attempt"));
+    r.worker = (unsigned)json_integer_value(json_object_get(rec, "worker"));
+    r.status = "ok";
+    r.start = json_number_value(json_object_get(rec, "start"));
+    r.end = json_number_value(json_object_get(rec, "end"));
+    r.result_fp = &result_fp;
+    r.inputs = files;
+    r.ninputs = ni;
+    r.outputs = files + ni;
+    r.noutputs = no;
+    char *text = NULL;
+    const json_t *result = json_object_get(rec, "result");
+    if (result != NULL) {
+        text =
+            json_dumps(result, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
+        if (text == NULL)
+            rc = DR_ENOMEM;
+        r.result = text;
+        r.result_len = text ? strlen(text) : 0;
+    }
+    if (rc == 0)
+        rc = dr__journal_append(j, &r);
+    free(text);
+    free(files);
+    return rc;
+}
+
+int dr__record_touched(const dr_graph *g, const dr_plan *plan, dr__journal *j) {
+    int any = 0;
+    for (dr_task t = 0; t < dr_graph_ntasks(g); t++) {
+        size_t n;
+        if (dr__plan_touched(plan, t, &n) == NULL)
+            continue;
+        int rc = touched_record(plan, t, dr_task_key(g, t), j);
+        if (rc != 0)
+            return rc;
+        any = 1;
+    }
+    return any ? dr__journal_write(j, NULL) : 0;
+}

@@ -47,4 +47,11 @@ int dr__recorder_write(dr__recorder *r, int sync, dr_error *err);
 /* The first write error's message, or NULL. */
 const char *dr__recorder_error(const dr__recorder *r);
 
+/* At the start of a resumed run: for every cached task whose declared
+ * files were touched (same content, new mtime; dr__plan_touched), appends
+ * a copy of its record with the files as they are now, so that the next
+ * resume compares size and mtime and reads nothing.  Returns 0 or a DR_E*
+ * code (nothing else changes: a later resume only hashes again). */
+int dr__record_touched(const dr_graph *g, const dr_plan *plan, dr__journal *j);
+
 #endif

@@ -12,6 +12,7 @@
 #include "graph_internal.h"
 #include "journal.h"
 #include "logs.h"
+#include "recorder.h"
 #include "run_internal.h"
 #include "scaling_internal.h"
 
@@ -371,6 +372,10 @@ static int open_journal(dr_run *run, dr__core *core, dr_error *err) {
         return rc;
     }
     run->plan = plan;
+    /* Touched but unchanged files are recorded as they are now; failing
+     * to is harmless (the next resume hashes them again). */
+    if (opts->resume)
+        dr__record_touched(g, plan, run->journal);
     /* In topological order, so a task's dependencies are marked first. */
     for (size_t i = 0; i < n; i++)
         if (dr_plan_cached(plan, order[i])) {

@@ -86,7 +86,8 @@ static void signal_while_drawing(int sig) {
                           "written\n") != NULL,
               "%s", err);
     cr_expect(strstr(out, "Pictures:") == NULL, "%s", out);
-    /* The folder holds the trace and the summary, nothing else. */
+    /* The folder holds the trace, the summary and the journal (which the
+     * run wrote before its summary), nothing else. */
     char *outdir = drt_fmt("%s/out", dir);
     DIR *d = opendir(outdir);
     cr_assert_not_null(d);
@@ -94,7 +95,8 @@ static void signal_while_drawing(int sig) {
     while ((e = readdir(d)) != NULL)
         cr_expect(strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0 ||
                       strcmp(e->d_name, "trace.json") == 0 ||
-                      strcmp(e->d_name, "summary.json") == 0,
+                      strcmp(e->d_name, "summary.json") == 0 ||
+                      strcmp(e->d_name, "journal.jsonl") == 0,
                   "left in the run folder: %s", e->d_name);
     closedir(d);
     char *spath = drt_fmt("%s/summary.json", outdir);

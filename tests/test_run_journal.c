@@ -12,10 +12,13 @@
 #include "support.h"
 
 #include <criterion/criterion.h>
+#include <fcntl.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 static dr_task add(dr_graph *g, const char *key) {
@@ -357,6 +360,47 @@ Test(journal, a_simulation_keeps_none_and_null_means_none) {
     cr_expect_eq(atomic_load(&c.base), 1);
     dr_graph_destroy(g);
     drt_rmtree(dir);
+    free(jpath);
+    free(dir);
+}
+
+/* An input touched without a change keeps the task cached, and the resumed
+ * run records the file's new mtime, so that the next resume need not read
+ * it. */
+Test(journal, a_touched_input_is_recorded_with_its_new_mtime) {
+    char *dir = drt_tmpdir();
+    char *jpath = drt_fmt("%s/journal.jsonl", dir);
+    char *in = drt_fmt("%s/in.txt", dir);
+    cr_assert_eq(drt_write_file(in, "same\n"), 0);
+    dr_graph *g = dr_graph_create();
+    dr_task t = add(g, "c");
+    cr_assert_eq(dr_task_set_shell(g, t, "cat in.txt >/dev/null"), 0);
+    cr_assert_eq(dr_task_add_input(g, t, "in.txt"), 0);
+    dr_run_options o;
+    dr_run_options_init(&o);
+    o.journal = jpath;
+    o.workdir = dir;
+    o.run_dir = dir;
+    dr_run *run = run_or_die(g, &o);
+    dr_run_destroy(run);
+    /* A new mtime, the same content. */
+    struct timespec times[2] = {{0, UTIME_OMIT}, {1000000000, 0}};
+    cr_assert_eq(utimensat(AT_FDCWD, in, times, 0), 0);
+    o.resume = 1;
+    run = run_or_die(g, &o);
+    cr_expect_eq(dr_run_task_state(run, t), DR_STATE_CACHED);
+    dr_run_destroy(run);
+    json_t *recs = records(jpath);
+    json_t *last = json_array_get(recs, json_array_size(recs) - 1);
+    cr_assert_str_eq(json_string_value(json_object_get(last, "task")), "c");
+    json_t *file = json_array_get(json_object_get(last, "inputs"), 0);
+    cr_expect_eq(json_integer_value(json_object_get(file, "mtime_ns")),
+                 1000000000LL * 1000000000LL,
+                 "the touched input's new mtime was not recorded");
+    json_decref(recs);
+    dr_graph_destroy(g);
+    drt_rmtree(dir);
+    free(in);
     free(jpath);
     free(dir);
 }
