@@ -11,7 +11,8 @@
 #      against the same with --no-journal: what a user sees, loading the
 #      graph and writing trace, summary and pictures included.
 #   3. 1,000 independent `true` commands at 2 workers through the CLI, with
-#      and without --no-journal.
+#      and without --no-journal; and 1,000 in a chain, where every record
+#      is synced before the next command starts.
 #
 # Targets (issue 10): under 25% on noop tasks, under 10% on 1,000
 # commands.  The journal goes where the output folder is: under $TMPDIR
@@ -90,6 +91,14 @@ cat >true.json <<JSON
  "tasks": [{"id": "t-{i}", "range": {"i": "n"}, "cmd": ["true"]}]}
 JSON
 compare "1000 true" true.json
+# The same in a chain: every command has a dependent, so every record is
+# fdatasync'ed before the next command starts (the worst case for flushing).
+cat >chain-true.json <<JSON
+{"dagrun": 1, "name": "true-chain", "params": {"n": 1000},
+ "tasks": [{"id": "t-{i}", "range": {"i": "n"}, "cmd": ["true"],
+            "deps": [{"id": "t-{i-1}", "if": "i > 0"}]}]}
+JSON
+compare "1000 chain" chain-true.json
 echo
 echo "ratio: with the journal / without (1.00: free).  Targets: < 1.25 on"
 echo "noop tasks, < 1.10 on 1,000 commands."
