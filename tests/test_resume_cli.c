@@ -743,3 +743,27 @@ Test(resume_cli, a_journal_in_use_by_a_live_run, .init = setup,
     cr_expect_not_null(strstr(text, "\"task\":\"after\""), "%s", text);
     free(text), free(jpath), free(logs), free(path);
 }
+
+Test(resume_cli, a_failure_message_is_the_same_with_and_without_the_journal,
+     .init = setup, .fini = teardown, .timeout = 120) {
+    /* A command fails after writing its declared output, whose long name
+     * goes into the message ("removed its declared output '...'"); a
+     * journaled run once cut it at 127 bytes. */
+    char name[160];
+    memset(name, 'x', 140);
+    name[140] = '\0';
+    char *g = drt_fmt("{\"name\": \"fails\", \"tasks\": [{\"id\": \"f\", "
+                      "\"shell\": \"touch files/%s.txt; exit 3\", "
+                      "\"outputs\": [\"files/%s.txt\"]}]}",
+                      name, name);
+    write_in("fails.json", g);
+    free(g);
+    char *with, *without;
+    cr_expect_eq(dagrun(NULL, &with, "run fails.json -o out -q"), 1);
+    cr_expect_eq(
+        dagrun(NULL, &without, "run fails.json -o out -q --no-journal"), 1);
+    cr_expect_str_eq(with, without);
+    char *whole = drt_fmt("%s.txt'", name);
+    cr_expect_not_null(strstr(with, whole), "%s", with);
+    free(whole), free(with), free(without);
+}
