@@ -392,18 +392,6 @@ static double release_time(const dr_run *run, const double *done, dr_task t) {
     return latest;
 }
 
-/*
- * Peak live results, for real and simulated runs alike, from the attempt
- * list and the task states (docs/scheduling.md, "peak live results"): the
- * result of a task that succeeded (whatever it is: a JSON value, null
- * included, a pointer, a command's standard output) is live from the end
- * of its successful attempt until its last dependent is done -- has ended
- * (well or not) or was skipped -- and until the end of the run when the run
- * keeps it or a dependent never ran.  At one instant results produced count
- * before results released, so a task's output and its inputs count
- * together, as they are held together when it ends.  A skipped task is done
- * when the first failure above it ended.  Returns 0 or DR_ENOMEM.
- */
 /* Whether t's result is held during the run: every successful task's, and
  * a cached task's (read from the journal at the start, docs/resuming.md)
  * when the run keeps it or a task that is not cached depends on it; a
@@ -423,6 +411,20 @@ static int holds_result(const dr_run *run, dr_task t) {
     return 0;
 }
 
+/*
+ * Peak live results, for real and simulated runs alike, from the attempt
+ * list and the task states (docs/scheduling.md, "peak live results"): the
+ * result of a task that succeeded (whatever it is: a JSON value, null
+ * included, a pointer, a command's standard output) is live from the end
+ * of its successful attempt until its last dependent is done -- has ended
+ * (well or not) or was skipped -- and until the end of the run when the run
+ * keeps it or a dependent never ran.  At one instant results produced count
+ * before results released, so a task's output and its inputs count
+ * together, as they are held together when it ends.  A skipped task is done
+ * when the first failure above it ended; a cached task was done at 0, and
+ * its result counts from then when it is held (holds_result).  Returns 0
+ * or DR_ENOMEM.
+ */
 static int compute_live(const dr_run *run, metrics *m) {
     const dr_graph *g = run->graph;
     size_t n = dr_graph_ntasks(g);
