@@ -155,7 +155,7 @@ typedef struct slot {
     /* (loop) A command that has exited, waiting for its record to be
      * written before its completion frees its dependents (on_exits). */
     unsigned exit_status;
-    char exit_msg[ERRLEN]; /* the whole message, as without a journal */
+    char exit_msg[ERRLEN];
     char *exit_tail;
     int journaled; /* (lock) its record is queued already */
 } slot;

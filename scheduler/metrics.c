@@ -47,7 +47,9 @@ typedef struct metrics {
     size_t dispatches;
     double task_median; /* of the successful attempts' durations */
     size_t succeeded, failed, skipped, interrupted, not_run;
-    dr__chain_step *chain;         /* the makespan chain, first step first */
+    size_t cached;         /* DR_STATE_CACHED: reused, never ran (--resume) */
+    size_t cpu_tasks;      /* run->cpu_tasks less the cached ones */
+    dr__chain_step *chain; /* the makespan chain, first step first */
     size_t chain_len, chain_waits; /* steps; of which waited for a worker */
 } metrics;
 
@@ -390,6 +392,25 @@ static double release_time(const dr_run *run, const double *done, dr_task t) {
     return latest;
 }
 
+/* Whether t's result is held during the run: every successful task's, and
+ * a cached task's (read from the journal at the start, docs/resuming.md)
+ * when the run keeps it or a task that is not cached depends on it; a
+ * cached task whose dependents are all cached is never read back. */
+static int holds_result(const dr_run *run, dr_task t) {
+    if (run->state[t] == DR_STATE_OK)
+        return 1;
+    if (run->state[t] != DR_STATE_CACHED)
+        return 0;
+    if (run->keep[t])
+        return 1;
+    size_t ns;
+    const dr_task *s = dr_task_succs(run->graph, t, &ns);
+    for (size_t i = 0; i < ns; i++)
+        if (run->state[s[i]] != DR_STATE_CACHED)
+            return 1;
+    return 0;
+}
+
 /*
  * Peak live results, for real and simulated runs alike, from the attempt
  * list and the task states (docs/scheduling.md, "peak live results"): the
@@ -400,7 +421,9 @@ static double release_time(const dr_run *run, const double *done, dr_task t) {
  * keeps it or a dependent never ran.  At one instant results produced count
  * before results released, so a task's output and its inputs count
  * together, as they are held together when it ends.  A skipped task is done
- * when the first failure above it ended.  Returns 0 or DR_ENOMEM.
+ * when the first failure above it ended; a cached task was done at 0, and
+ * its result counts from then when it is held (holds_result).  Returns 0
+ * or DR_ENOMEM.
  */
 static int compute_live(const dr_run *run, metrics *m) {
     const dr_graph *g = run->graph;
@@ -418,11 +441,14 @@ static int compute_live(const dr_run *run, metrics *m) {
         dr_task t = topo[i];
         int32_t last = run->last[t];
         done[t] = INFINITY;
-        if (run->state[t] == DR_STATE_SKIPPED) {
+        if (run->state[t] == DR_STATE_CACHED) {
+            done[t] = 0; /* done before the run started */
+        } else if (run->state[t] == DR_STATE_SKIPPED) {
             size_t nd;
             const dr_task *d = dr_task_deps(g, t, &nd);
             for (size_t j = 0; j < nd; j++)
-                if (run->state[d[j]] != DR_STATE_OK)
+                if (run->state[d[j]] != DR_STATE_OK &&
+                    run->state[d[j]] != DR_STATE_CACHED)
                     done[t] = fmin(done[t], done[d[j]]);
         } else if (run->state[t] != DR_STATE_PENDING && last >= 0 &&
                    (size_t)last < run->nattempts) {
@@ -431,10 +457,10 @@ static int compute_live(const dr_run *run, metrics *m) {
     }
     size_t nev = 0;
     for (size_t t = 0; t < n; t++)
-        if (run->state[t] == DR_STATE_OK && done[t] < INFINITY)
+        if (holds_result(run, (dr_task)t) && done[t] < INFINITY)
             ev[nev++] = (sweep_ev){done[t], 1};
     for (size_t t = 0; t < n; t++)
-        if (run->state[t] == DR_STATE_OK && done[t] < INFINITY) {
+        if (holds_result(run, (dr_task)t) && done[t] < INFINITY) {
             double r = release_time(run, done, (dr_task)t);
             if (r < INFINITY)
                 ev[nev++] = (sweep_ev){fmax(r, done[t]), 0};
@@ -472,7 +498,14 @@ static int compute(const dr_run *run, metrics *m) {
         m->skipped += run->state[t] == DR_STATE_SKIPPED;
         m->interrupted += run->state[t] == DR_STATE_INTERRUPTED;
         m->not_run += run->state[t] == DR_STATE_PENDING;
+        m->cached += run->state[t] == DR_STATE_CACHED;
     }
+    /* A cached task burns no CPU: it did not run. */
+    m->cpu_tasks = run->cpu_tasks;
+    for (size_t t = 0; t < n && m->cached > 0; t++)
+        if (run->state[t] == DR_STATE_CACHED && m->cpu_tasks > 0 &&
+            dr_task_uses_cpu(run->graph, (dr_task)t, run->opts.cost_op))
+            m->cpu_tasks--;
     m->w_tasks = calloc(P, sizeof(*m->w_tasks));
     m->w_busy = calloc(P, sizeof(*m->w_busy));
     m->w_useful = calloc(P, sizeof(*m->w_useful));
@@ -499,9 +532,10 @@ static int compute(const dr_run *run, metrics *m) {
 }
 
 /* More workers than cores slow a real run down only when its tasks burn
- * CPU in this process (dr_task_uses_cpu); sleeps and commands do not. */
-static int oversubscribed(const dr_run *run) {
-    return !run->simulated && run->workers > run->cores && run->cpu_tasks > 0;
+ * CPU in this process (dr_task_uses_cpu); sleeps and commands do not, nor
+ * do cached tasks, which did not run. */
+static int oversubscribed(const dr_run *run, const metrics *m) {
+    return !run->simulated && run->workers > run->cores && m->cpu_tasks > 0;
 }
 
 static json_t *task_list(const dr_run *run, int state) {
@@ -585,16 +619,18 @@ json_t *dr_run_summary_json(const dr_run *run) {
         (json_int_t)dr_graph_ntasks(g), "succeeded", (json_int_t)m.succeeded,
         "failed", task_list(run, DR_STATE_FAILED), "failures", failures,
         "skipped", task_list(run, DR_STATE_SKIPPED), "interrupted",
-        run->interrupted, "oversubscribed", oversubscribed(run));
+        run->interrupted, "oversubscribed", oversubscribed(run, &m));
     json_t *more = json_pack(
-        "{s:o, s:o, s:o, s:I, s:I, s:f, s:f, s:f, s:o, s:o}", "makespan_chain",
-        dr__chain_json(run, m.chain, m.chain_len), "interrupted_tasks",
-        task_list(run, DR_STATE_INTERRUPTED), "not_run",
+        "{s:o, s:o, s:o, s:I, s:I, s:f, s:f, s:f, s:o, s:o, s:I, s:o}",
+        "makespan_chain", dr__chain_json(run, m.chain, m.chain_len),
+        "interrupted_tasks", task_list(run, DR_STATE_INTERRUPTED), "not_run",
         task_list(run, DR_STATE_PENDING), "tasks_without_cost",
         (json_int_t)run->tasks_without_cost, "cpu_tasks",
-        (json_int_t)run->cpu_tasks, "busy", m.busy, "busy_failed", m.lost,
+        (json_int_t)m.cpu_tasks, "busy", m.busy, "busy_failed", m.lost,
         "useful_utilization", m.useful_utilization, "params",
-        dr__run_params_json(run), "params_set", dr__run_params_set_json(run));
+        dr__run_params_json(run), "params_set", dr__run_params_set_json(run),
+        "cached_tasks", (json_int_t)m.cached, "cached",
+        task_list(run, DR_STATE_CACHED));
     metrics_free(&m);
     if (root == NULL || rest == NULL || more == NULL ||
         json_object_update(root, rest) != 0 ||
@@ -686,7 +722,9 @@ static void print_critical_path(const dr_run *run, const metrics *m,
     fprintf(out,
             "  Critical path of the graph (%zu task%s, dependencies only%s): ",
             m->path_len, m->path_len == 1 ? "" : "s",
-            run->interrupted ? ", over the tasks that finished" : "");
+            run->interrupted ? ", over the tasks that finished"
+            : m->cached > 0  ? ", over the tasks that ran"
+                             : "");
     for (size_t i = 0; i < m->path_len; i++) {
         if (i == SHOWN_HEAD && m->path_len > SHOWN_MAX) {
             fprintf(out, " -> ... (%zu more) -> ",
@@ -793,12 +831,12 @@ void dr_run_print_summary(const dr_run *run, FILE *out) {
             P == 1 ? "" : "s", dr_policy_name(run->opts.policy),
             run->interrupted ? " (interrupted)" : "");
     print_params(run, out);
-    if (oversubscribed(run))
+    if (oversubscribed(run, &m))
         fprintf(out,
                 "Note: %u workers on %u cores: %zu of the %zu tasks burn CPU "
                 "in this process (spin, pi, C functions); they share cores, "
                 "so their times grow and their speed-up is capped at %u.\n",
-                P, run->cores, run->cpu_tasks, n, run->cores);
+                P, run->cores, m.cpu_tasks, n, run->cores);
     if (run->simulated && run->tasks_without_cost > 0)
         fprintf(out,
                 "Note: %zu of the %zu tasks %s no cost; each was simulated as "
@@ -824,14 +862,31 @@ void dr_run_print_summary(const dr_run *run, FILE *out) {
     if (run->interrupted || m.interrupted > 0)
         fprintf(out, "%zu interrupted, ", m.interrupted);
     fprintf(out, "%zu skipped, %zu not run\n", m.skipped, m.not_run);
+    if (m.cached > 0) {
+        fprintf(out,
+                "  %zu task%s cached: not run, %s recorded result%s reused "
+                "(--resume)\n",
+                m.cached, m.cached == 1 ? "" : "s",
+                m.cached == 1 ? "its" : "their", m.cached == 1 ? "" : "s");
+        print_keys(run, out, DR_STATE_CACHED, 10);
+    }
+    if (run->nattempts == 0 && m.cached > 0) {
+        /* Every figure below is of the attempts, and there are none: a
+         * table of idle workers would only say that nothing ran. */
+        fprintf(out,
+                "  Nothing ran (makespan %s): no durations, critical path, "
+                "parallelism or worker figures to report.\n",
+                T(m.makespan));
+        goto lists;
+    }
     fprintf(out,
             "  Makespan %s: %s from the start of the run to the end of "
             "its last task.\n",
             T(m.makespan), run->simulated ? "virtual time" : "wall time");
     fprintf(out,
             "  Work T1 %s: the sum of all successful task durations "
-            "(time on one worker).\n",
-            T(m.work));
+            "(time on one worker)%s.\n",
+            T(m.work), m.cached > 0 ? "; cached tasks add nothing" : "");
     fprintf(out,
             "  Span T∞ %s: the longest chain of dependent tasks by "
             "measured durations (time on unlimited workers).\n",
@@ -920,6 +975,7 @@ after_bounds:
     if (shown < P)
         fprintf(out, "  ... %u more workers (see summary.json)\n", P - shown);
 
+lists:
     if (m.failed) {
         fprintf(out, "\nFailed tasks:\n");
         for (size_t i = 0; i < run->nfailures; i++) {

@@ -92,11 +92,28 @@ int dr__busy_judge(double wall, double cpu_time, double cpu_demand,
     return *share < DR_SCALE_BUSY_CPU_SHARE || *others >= DR_SCALE_BUSY_OTHERS;
 }
 
+/* 1 when no computing task ran because every one was cached (a resumed
+ * run, docs/resuming.md): nothing could have been slowed down, so there is
+ * no verdict and the figures stay unknown. */
+static int computing_all_cached(const dr_run *run) {
+    size_t n = dr_graph_ntasks(run->graph), cached = 0;
+    for (size_t t = 0; t < n; t++) {
+        if (!dr_task_uses_cpu(run->graph, (dr_task)t, run->opts.cost_op))
+            continue;
+        if (run->state[t] != DR_STATE_CACHED)
+            return 0;
+        cached++;
+    }
+    return cached > 0;
+}
+
 void dr__run_check_machine(dr_run *run, const dr__probe *before,
                            const dr__probe *after) {
     run->busy = 0;
     run->busy_why[0] = '\0';
     if (run->simulated || run->cpu_tasks == 0)
+        return;
+    if (computing_all_cached(run))
         return;
     double demand =
         dr__cpu_demand(run, run->cores ? run->cores : 1, run->opts.cost_op);

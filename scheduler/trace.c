@@ -1,7 +1,8 @@
 /*
  * The run's trace in Chrome Trace Event Format (docs/trace-format.md): one
  * complete ("X") event per attempt, tid = worker, times in microseconds
- * since the run started, plus metadata naming the process and the workers.
+ * since the run started, one instant ("i") event per cached task, plus
+ * metadata naming the process and the workers.
  *
  * Two ways out, with the same content: dr_run_trace_json builds a jansson
  * tree (handy for tests and the C API), and dr__run_trace_text writes the
@@ -75,6 +76,38 @@ static json_t *attempt_event(const dr_run *run, const dr__groups *groups,
                      (a->end - a->start) * 1e6, "args", args);
 }
 
+/* A cached task (a resumed run reused its recorded result; it never ran):
+ * an instant event at the start of the run on a row of its own, tid =
+ * workers, named by cached_thread_event.  Perfetto and chrome://tracing
+ * draw it as a mark at 0 on that row, not as a slice of time on a
+ * worker's, and readers that take only "X" events (dagrun before resumed
+ * runs) skip it. */
+static json_t *cached_event(const dr_run *run, const dr__groups *groups,
+                            dr_task t) {
+    const dr_graph *g = run->graph;
+    const char *key = dr_task_key(g, t);
+    size_t clen;
+    const char *cat = category(groups, g, t, &clen);
+    return json_pack("{s:s, s:o, s:s, s:s, s:i, s:I, s:f, s:{s:s, s:s, s:s}}",
+                     "name", key, "cat", json_stringn(cat, clen), "ph", "i",
+                     "s", "t", "pid", 1, "tid", (json_int_t)run->workers, "ts",
+                     0.0, "args", "task", key, "op", dr_task_op_label(g, t),
+                     "status", "cached");
+}
+
+static size_t cached_tasks(const dr_run *run) {
+    size_t n = dr_graph_ntasks(run->graph), k = 0;
+    for (size_t t = 0; t < n; t++)
+        k += run->state[t] == DR_STATE_CACHED;
+    return k;
+}
+
+static json_t *cached_thread_event(const dr_run *run) {
+    return json_pack("{s:s, s:s, s:i, s:I, s:{s:s}}", "name", "thread_name",
+                     "ph", "M", "pid", 1, "tid", (json_int_t)run->workers,
+                     "args", "name", "cached (not run: results reused)");
+}
+
 /* The run's facts: what the Gantt chart's title says, the parameters the
  * graph was made with, and the chain that set the makespan, so that a chart
  * drawn from the trace alone outlines it (docs/trace-format.md). */
@@ -89,6 +122,12 @@ static json_t *other_data(const dr_run *run) {
         "params", dr__run_params_json(run), "params_set",
         dr__run_params_set_json(run), "makespan_chain",
         dr__run_chain_json(run));
+    if (o != NULL &&
+        json_object_set_new(o, "cached_tasks",
+                            json_integer((json_int_t)cached_tasks(run))) != 0) {
+        json_decref(o);
+        return NULL;
+    }
     /* A real run says whether other programs took CPU from it, so that a
      * replay of its durations (--costs) can warn. */
     if (o != NULL && !run->simulated &&
@@ -151,7 +190,15 @@ json_t *dr_run_trace_json(const dr_run *run) {
     for (unsigned w = 0; w < run->workers && !bad; w++)
         if (used == NULL || used[w])
             bad = json_array_append_new(events, thread_event(w));
+    size_t ncached = cached_tasks(run);
+    if (ncached > 0 && !bad)
+        bad = json_array_append_new(events, cached_thread_event(run));
     dr__groups space, *groups = run_groups(run, &space);
+    for (size_t t = 0; ncached > 0 && t < dr_graph_ntasks(run->graph) && !bad;
+         t++)
+        if (run->state[t] == DR_STATE_CACHED)
+            bad = json_array_append_new(events,
+                                        cached_event(run, groups, (dr_task)t));
     for (size_t i = 0; i < run->nattempts && !bad; i++)
         bad = json_array_append_new(
             events, attempt_event(run, groups, &run->attempts[i]));
@@ -251,7 +298,18 @@ char *dr__run_trace_text(const dr_run *run, size_t *len) {
             dr__buf_putn(&b, ",\n", 2);
             buf_json(&b, thread_event(w));
         }
+    size_t ncached = cached_tasks(run);
+    if (ncached > 0) {
+        dr__buf_putn(&b, ",\n", 2);
+        buf_json(&b, cached_thread_event(run));
+    }
     dr__groups space, *groups = run_groups(run, &space);
+    for (size_t t = 0; ncached > 0 && t < dr_graph_ntasks(run->graph) && !b.oom;
+         t++)
+        if (run->state[t] == DR_STATE_CACHED) {
+            dr__buf_putn(&b, ",\n", 2);
+            buf_json(&b, cached_event(run, groups, (dr_task)t));
+        }
     for (size_t i = 0; i < run->nattempts && !b.oom; i++) {
         dr__buf_putn(&b, ",\n", 2);
         buf_attempt(&b, run, groups, &run->attempts[i]);

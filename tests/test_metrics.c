@@ -7,6 +7,7 @@
 #include "support.h"
 
 #include <criterion/criterion.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -608,4 +609,226 @@ Test(metrics, a_real_sigint_reports_interrupted_tasks_everywhere,
     free(stdout_path), free(outdir), free(graph_path);
     drt_rmtree(dir);
     free(dir);
+}
+
+/* ------------------------------------------------ cached tasks (resume) */
+
+/* A resumed run's cached task: not run, no attempt (the executor records
+ * none), its result reused. */
+static void cached(dr_task t) { run->state[t] = DR_STATE_CACHED; }
+
+static int has_key(json_t *list, const char *key) {
+    size_t i;
+    json_t *v;
+    json_array_foreach(list, i,
+                       v) if (strcmp(json_string_value(v), key) == 0) return 1;
+    return 0;
+}
+
+Test(metrics, cached_tasks_are_counted_apart_and_not_as_run, .init = setup,
+     .fini = teardown, .timeout = 10) {
+    /* a and b were cached; c [0,3) and d [3,4) ran on worker 0. */
+    cached(0), cached(1);
+    ok(2, 0, 0, 0, 3);
+    ok(3, 0, 3, 3, 4);
+    json_t *s = dr_run_summary_json(run);
+    cr_assert_not_null(s);
+    cr_expect_eq(num(s, "cached_tasks"), 2);
+    json_t *list = json_object_get(s, "cached");
+    cr_expect_eq(json_array_size(list), 2);
+    cr_expect(has_key(list, "a") && has_key(list, "b"));
+    cr_expect_eq(num(s, "succeeded"), 2,
+                 "cached tasks did not succeed: "
+                 "they did not run");
+    cr_expect_eq(json_array_size(json_object_get(s, "not_run")), 0,
+                 "cached is not 'not run'");
+    cr_expect_eq(json_array_size(json_object_get(s, "skipped")), 0);
+    cr_expect_float_eq(num(s, "work"), 4, 1e-12, "c + d only");
+    cr_expect_float_eq(num(s, "span"), 4, 1e-12);
+    cr_expect_float_eq(num(s, "parallelism"), 1, 1e-12);
+    json_t *path = json_object_get(s, "critical_path");
+    cr_assert_eq(json_array_size(path), 2, "over the tasks that ran");
+    cr_expect_str_eq(json_string_value(json_array_get(path, 0)), "c");
+    cr_expect_float_eq(num(s, "utilization"), 0.5, 1e-12, "4 / (2 x 4)");
+    /* a's and b's results feed c: held from the start until c ends, with
+     * c's own at that instant (d, the sink, is kept to the end). */
+    cr_expect_eq(num(s, "peak_live_results"), 3);
+    json_decref(s);
+
+    char *text = summary_text(run);
+    cr_expect_not_null(strstr(text, "  2 tasks cached: not run, their "
+                                    "recorded results reused (--resume)\n"
+                                    "    a, b\n"),
+                       "%s", text);
+    cr_expect_not_null(strstr(text, "Tasks: 2 succeeded, 0 failed, 0 "
+                                    "skipped, 0 not run"),
+                       "%s", text);
+    cr_expect_not_null(strstr(text, "dependencies only, over the tasks that "
+                                    "ran): c -> d"),
+                       "%s", text);
+    cr_expect_not_null(strstr(text, "cached tasks add nothing"), "%s", text);
+    free(text);
+}
+
+Test(metrics, one_cached_task_is_said_in_the_singular_and_none_says_nothing,
+     .init = setup, .fini = teardown, .timeout = 10) {
+    char *text = summary_text(run);
+    cr_expect_null(strstr(text, "cached"), "no cached task: no line\n%s", text);
+    free(text);
+    json_t *s = dr_run_summary_json(run);
+    cr_expect_eq(num(s, "cached_tasks"), 0);
+    cr_expect_eq(json_array_size(json_object_get(s, "cached")), 0);
+    json_decref(s);
+    cached(0);
+    ok(1, 0, 0, 0, 1);
+    ok(2, 0, 1, 1, 2);
+    ok(3, 1, 2, 2, 3);
+    text = summary_text(run);
+    cr_expect_not_null(strstr(text, "  1 task cached: not run, its recorded "
+                                    "result reused (--resume)\n    a\n"),
+                       "%s", text);
+    free(text);
+}
+
+/* Every number of a summary is finite (jansson cannot write NaN: the
+ * summary would be NULL). */
+static void expect_finite(json_t *v, const char *where) {
+    if (json_is_real(v))
+        cr_expect(isfinite(json_real_value(v)), "%s", where);
+    const char *k;
+    json_t *x;
+    size_t i;
+    if (json_is_object(v))
+        json_object_foreach(v, k, x) expect_finite(x, k);
+    if (json_is_array(v))
+        json_array_foreach(v, i, x) expect_finite(x, where);
+}
+
+Test(metrics, a_run_where_every_task_is_cached_reports_that_nothing_ran,
+     .init = setup, .fini = teardown, .timeout = 10) {
+    for (dr_task t = 0; t < 4; t++)
+        cached(t);
+    json_t *s = dr_run_summary_json(run);
+    cr_assert_not_null(s, "no NaN, no division by zero");
+    expect_finite(s, "summary");
+    cr_expect_eq(num(s, "cached_tasks"), 4);
+    cr_expect_eq(num(s, "succeeded"), 0);
+    cr_expect_float_eq(num(s, "makespan"), 0, 1e-12);
+    cr_expect_float_eq(num(s, "work"), 0, 1e-12);
+    cr_expect_float_eq(num(s, "utilization"), 0, 1e-12);
+    cr_expect_float_eq(num(s, "parallelism"), 0, 1e-12);
+    cr_expect_eq(json_array_size(json_object_get(s, "critical_path")), 0);
+    cr_expect_eq(json_array_size(json_object_get(s, "makespan_chain")), 0);
+    /* d, a sink, is kept for the run's output: read back, one result. */
+    cr_expect_eq(num(s, "peak_live_results"), 1);
+    json_decref(s);
+    char *text = summary_text(run);
+    cr_expect_not_null(strstr(text, "  4 tasks cached: not run, their "
+                                    "recorded results reused (--resume)\n"),
+                       "%s", text);
+    cr_expect_not_null(strstr(text, "  Nothing ran (makespan 0 s): no "
+                                    "durations, critical path, parallelism "
+                                    "or worker figures to report.\n"),
+                       "%s", text);
+    /* No figures of workers that had nothing to do. */
+    cr_expect_null(strstr(text, "Utilisation"), "%s", text);
+    cr_expect_null(strstr(text, "idle tail"), "%s", text);
+    cr_expect_null(strstr(text, "attempts"), "%s", text);
+    cr_expect_null(strstr(text, "nan"), "%s", text);
+    cr_expect_null(strstr(text, "inf"), "%s", text);
+    free(text);
+}
+
+Test(metrics, cached_cpu_tasks_neither_burn_cpu_nor_oversubscribe,
+     .init = setup, .fini = teardown, .timeout = 10) {
+    /* Four spinning tasks on 4 workers and 2 cores, all cached: nothing
+     * burned CPU, so no "workers on cores" note. */
+    json_t *args = json_pack("{s:i}", "units", 1);
+    for (dr_task t = 0; t < 4; t++)
+        cr_assert_eq(dr_task_set_builtin(graph, t, "spin", args), 0);
+    json_decref(args);
+    recreate_run(4, 2);
+    for (dr_task t = 0; t < 4; t++)
+        cached(t);
+    json_t *s = dr_run_summary_json(run);
+    cr_expect_eq(num(s, "cpu_tasks"), 0);
+    cr_expect(json_is_false(json_object_get(s, "oversubscribed")));
+    json_decref(s);
+    char *text = summary_text(run);
+    cr_expect_null(strstr(text, "Note: 4 workers on"), "%s", text);
+    free(text);
+    /* Two of them ran: those two count. */
+    run->state[2] = run->state[3] = DR_STATE_PENDING;
+    ok(2, 0, 0, 0, 1);
+    ok(3, 1, 1, 1, 2);
+    s = dr_run_summary_json(run);
+    cr_expect_eq(num(s, "cpu_tasks"), 2);
+    cr_expect(json_is_true(json_object_get(s, "oversubscribed")));
+    json_decref(s);
+    text = summary_text(run);
+    cr_expect_not_null(strstr(text, "Note: 4 workers on 2 cores: 2 of the 4 "
+                                    "tasks burn CPU"),
+                       "%s", text);
+    free(text);
+}
+
+Test(metrics, the_trace_marks_cached_tasks_as_instant_events, .init = setup,
+     .fini = teardown, .timeout = 10) {
+    cached(0), cached(1);
+    ok(2, 0, 0, 0, 3);
+    ok(3, 1, 3, 3, 4);
+    json_t *trace = dr_run_trace_json(run);
+    cr_assert_not_null(trace);
+    json_t *other = json_object_get(trace, "otherData");
+    cr_expect_eq(json_integer_value(json_object_get(other, "cached_tasks")), 2);
+    size_t i, complete = 0, instants = 0, named = 0;
+    json_t *ev;
+    json_array_foreach(json_object_get(trace, "traceEvents"), i, ev) {
+        const char *ph = json_string_value(json_object_get(ev, "ph"));
+        json_t *args = json_object_get(ev, "args");
+        if (strcmp(ph, "X") == 0) {
+            complete++;
+            cr_expect_str_neq(json_string_value(json_object_get(args, "task")),
+                              "a");
+        } else if (strcmp(ph, "i") == 0) {
+            /* At the start of the run, on a row of their own after the
+             * workers', status cached, no worker, no duration. */
+            instants++;
+            cr_expect_float_eq(json_number_value(json_object_get(ev, "ts")), 0,
+                               1e-12);
+            cr_expect_str_eq(json_string_value(json_object_get(ev, "s")), "t");
+            cr_expect_eq(json_integer_value(json_object_get(ev, "tid")), 2);
+            cr_expect_str_eq(json_string_value(json_object_get(args, "status")),
+                             "cached");
+            cr_expect_null(json_object_get(ev, "dur"));
+            cr_expect_null(json_object_get(args, "worker"));
+            cr_expect_str_eq(json_string_value(json_object_get(ev, "cat")),
+                             json_string_value(json_object_get(args, "task")));
+        } else if (strcmp(ph, "M") == 0 &&
+                   json_integer_value(json_object_get(ev, "tid")) == 2) {
+            named++;
+            cr_expect_str_eq(json_string_value(json_object_get(args, "name")),
+                             "cached (not run: results reused)");
+        }
+    }
+    cr_expect_eq(complete, 2);
+    cr_expect_eq(instants, 2);
+    cr_expect_eq(named, 1);
+    /* The streamed text says the same. */
+    char *text = dr__run_trace_text(run, NULL);
+    json_t *parsed = json_loads(text, 0, NULL);
+    cr_assert_not_null(parsed);
+    cr_expect(json_equal(parsed, trace));
+    json_decref(parsed);
+    free(text);
+    json_decref(trace);
+    /* Without cached tasks: no row for them, a count of 0. */
+    for (dr_task t = 0; t < 2; t++)
+        run->state[t] = DR_STATE_OK;
+    trace = dr_run_trace_json(run);
+    other = json_object_get(trace, "otherData");
+    cr_expect_eq(json_integer_value(json_object_get(other, "cached_tasks")), 0);
+    json_array_foreach(json_object_get(trace, "traceEvents"), i, ev)
+        cr_expect_neq(json_integer_value(json_object_get(ev, "tid")), 2);
+    json_decref(trace);
 }

@@ -542,3 +542,40 @@ Test(scaling_busy, a_run_of_waiting_tasks_is_never_called_busy) {
     drt_rmtree(dir);
     free(dir);
 }
+
+Test(scaling_busy,
+     a_resumed_run_whose_computing_tasks_were_cached_gets_no_verdict) {
+    /* Two spinning tasks, both cached by a resumed run (docs/resuming.md),
+     * and a sleep that ran.  The probes say other programs used 3 cores:
+     * but nothing of this run computed, so nothing was slowed down. */
+    dr_graph *g = dr_graph_create();
+    const char *ops[] = {"spin", "spin", "sleep"};
+    for (size_t i = 0; i < 3; i++) {
+        char key[8];
+        snprintf(key, sizeof(key), "t%zu", i);
+        dr_task t;
+        cr_assert_eq(dr_graph_add_task(g, key, &t), 0);
+        json_t *args = strcmp(ops[i], "sleep") == 0
+                           ? json_pack("{s:i}", "ms", 1)
+                           : json_pack("{s:i}", "units", 1);
+        cr_assert_eq(dr_task_set_builtin(g, t, ops[i], args), 0);
+        json_decref(args);
+    }
+    const double a[][3] = {{2, 0, 1}};
+    dr_run *run = run_with(g, a, 1);
+    run->state[0] = run->state[1] = DR_STATE_CACHED;
+    run->state[2] = DR_STATE_OK;
+    dr__probe before = {10, 1, 100}, after = {11, 1, 103};
+    dr__run_check_machine(run, &before, &after);
+    cr_expect_eq(run->busy, 0);
+    cr_expect(isnan(run->others_cores), "unknown, not %g", run->others_cores);
+    cr_expect_str_eq(run->busy_why, "");
+    /* The same probes when one of them ran for that second: busy. */
+    cr_assert_geq(
+        dr__run_add_attempt(run, 1, 1, 1, DR__ATTEMPT_OK, 0, 0, 1, NULL), 0);
+    run->state[1] = DR_STATE_OK;
+    dr__run_check_machine(run, &before, &after);
+    cr_expect_eq(run->busy, 1, "%s", run->busy_why);
+    dr_run_destroy(run);
+    dr_graph_destroy(g);
+}

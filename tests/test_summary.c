@@ -570,3 +570,80 @@ Test(summary, task_ids_reach_the_terminal_escaped_and_the_files_exact,
     drt_rmtree(dir);
     free(dir);
 }
+
+/* ------------------------------------------- cached tasks, for real */
+
+/* Counts occurrences of `needle` in a file; -1 when it cannot be read. */
+static long count_in(const char *dir, const char *name, const char *needle) {
+    char *path = drt_fmt("%s/%s", dir, name);
+    char *text = drt_read_file(path, NULL);
+    free(path);
+    if (text == NULL)
+        return -1;
+    long n = 0;
+    for (const char *p = text; (p = strstr(p, needle)) != NULL; p++)
+        n++;
+    free(text);
+    return n;
+}
+
+Test(summary, a_resumed_run_shows_its_cached_tasks_in_every_output,
+     .timeout = 120) {
+    /* a -> b -> c; the second run changes c's argument: a and b are
+     * cached, c runs.  The third reruns nothing. */
+    char *dir = drt_tmpdir();
+    char *path = drt_fmt("%s/g.json", dir);
+    const char *graph = "{\"name\": \"abc\", \"tasks\": [{\"id\": \"a\", "
+                        "\"op\": \"noop\"}, {\"id\": \"b\", \"op\": \"noop\", "
+                        "\"deps\": [\"a\"]}, {\"id\": \"c\", \"op\": "
+                        "\"sleep\", \"args\": {\"ms\": %d}, \"deps\": "
+                        "[\"b\"]}]}";
+    char *text = drt_fmt(graph, 1);
+    cr_assert_eq(drt_write_file(path, text), 0);
+    free(text);
+    char *out = NULL;
+    cr_assert_eq(drt_cli(&out, NULL, "run '%s' -w 2 -o '%s/out'", path, dir), 0,
+                 "%s", out);
+    free(out);
+    text = drt_fmt(graph, 2);
+    cr_assert_eq(drt_write_file(path, text), 0);
+    free(text);
+    out = NULL;
+    cr_assert_eq(
+        drt_cli(&out, NULL, "run '%s' -w 2 -o '%s/out' --resume", path, dir), 0,
+        "%s", out);
+    cr_expect_not_null(strstr(out, "  2 tasks cached: not run, their recorded "
+                                   "results reused (--resume)\n    a, b\n"),
+                       "%s", out);
+    cr_expect_not_null(strstr(out, "Tasks: 1 succeeded"), "%s", out);
+    free(out);
+    char *o = drt_fmt("%s/out", dir);
+    char *sp = drt_fmt("%s/summary.json", o);
+    json_t *s = json_load_file(sp, 0, NULL);
+    cr_assert_not_null(s);
+    cr_expect_eq(json_integer_value(json_object_get(s, "cached_tasks")), 2);
+    cr_expect_eq(json_integer_value(json_object_get(s, "succeeded")), 1);
+    json_decref(s);
+    cr_expect_eq(count_in(o, "trace.json", "\"status\":\"cached\""), 2);
+    cr_expect_eq(count_in(o, "trace.json", "\"cached_tasks\":2"), 1);
+    cr_expect_eq(count_in(o, "gantt.svg", ">2 tasks cached: not run"), 1);
+    cr_expect_eq(count_in(o, "dag.dot", "shape=note"), 2);
+    cr_expect_eq(count_in(o, "report.html", ">1 succeeded, 2 cached<"), 1);
+    /* Nothing changed: nothing runs, and every output says so. */
+    out = NULL;
+    cr_assert_eq(
+        drt_cli(&out, NULL, "run '%s' -w 2 -o '%s/out' --resume", path, dir), 0,
+        "%s", out);
+    cr_expect_not_null(strstr(out, "3 tasks cached"), "%s", out);
+    cr_expect_not_null(strstr(out, "Nothing ran (makespan 0 s)"), "%s", out);
+    free(out);
+    cr_expect_eq(count_in(o, "gantt.svg",
+                          ">Nothing ran: every task was "
+                          "cached"),
+                 1);
+    cr_expect_eq(count_in(o, "report.html", "<p>Nothing ran: all 3 tasks"), 1);
+    cr_expect_eq(count_in(o, "dag.dot", "shape=note"), 3);
+    free(sp), free(o), free(path);
+    drt_rmtree(dir);
+    free(dir);
+}

@@ -1250,3 +1250,193 @@ Test(viz_cli, run_prints_its_summary_before_it_draws) {
     drt_rmtree(dir);
     free(dir);
 }
+
+/* ------------------------------------------------------- cached tasks */
+
+/* The instant event dagrun writes for a cached task (docs/trace-format.md):
+ * not run, its result reused by a resumed run. */
+static json_t *cached_event(const char *task) {
+    return json_pack("{s:s, s:s, s:s, s:s, s:i, s:i, s:f, s:{s:s, s:s}}",
+                     "name", task, "cat", task, "ph", "i", "s", "t", "pid", 1,
+                     "tid", 2, "ts", 0.0, "args", "task", task, "status",
+                     "cached");
+}
+
+Test(viz_dot, cached_tasks_have_a_look_of_their_own_and_a_legend_entry) {
+    dr_graph *g = lecture();
+    json_t *trace = load_json("cached-trace.json");
+    Agraph_t *ag = render_dot(g, trace, NULL);
+    for (const char *k = "abd"; *k; k++) {
+        char key[2] = {*k, 0};
+        Agnode_t *v = agnode(ag, key, 0);
+        cr_assert_not_null(v);
+        cr_expect_str_eq(attr(v, "shape"), "note", "%s", key);
+        cr_expect(strstr(attr(v, "style"), "dotted") != NULL, "%s",
+                  attr(v, "style"));
+        cr_expect_str_eq(attr(v, "fillcolor"), DR__VCACHED_FILL);
+        cr_expect_str_eq(attr(v, "color"), DR__VCACHED_LINE);
+        cr_expect(strstr(attr(v, "label"), "\\ncached") != NULL, "%s",
+                  attr(v, "label"));
+        cr_expect(strstr(attr(v, "label"), "not run") == NULL);
+        cr_expect(strstr(attr(v, "tooltip"),
+                         "cached: not run, its recorded "
+                         "result reused (--resume)") != NULL);
+    }
+    /* Their dependents ran: coloured by worker, not "not run". */
+    Agnode_t *e = agnode(ag, "e", 0);
+    cr_expect_str_eq(attr(e, "fillcolor"), dr_viz_palette(1));
+    cr_expect(strstr(attr(e, "label"), "not run") == NULL);
+    /* Nor do cached tasks take a place on the critical path. */
+    cr_expect_str_neq(attr(agnode(ag, "a", 0), "color"), RED);
+    cr_expect_str_eq(attr(agnode(ag, "c", 0), "color"), RED);
+    char *l = legend_words(ag);
+    cr_expect(strstr(l, "cached (3 tasks): not run, the result of an earlier "
+                        "run reused (--resume; a pale note, dotted)") != NULL,
+              "%s", l);
+    cr_expect(strstr(l, "not run: never started") == NULL, "%s", l);
+    cr_expect(strstr(l, "skipped") == NULL, "%s", l);
+    free(l);
+    agclose(ag);
+    json_decref(trace);
+    /* Legend entry only when there are some. */
+    trace = load_json("lecture-trace.json");
+    ag = render_dot(g, trace, NULL);
+    l = legend_words(ag);
+    cr_expect(strstr(l, "cached") == NULL, "%s", l);
+    free(l);
+    agclose(ag);
+    json_decref(trace);
+    dr_graph_destroy(g);
+}
+
+/* Every node of `ag` but `cached` differs from `cached` in shape, line
+ * style or border count, not in colour alone. */
+static void expect_unlike(Agraph_t *ag, const char *cached) {
+    Agnode_t *c = agnode(ag, (char *)cached, 0);
+    cr_assert_not_null(c);
+    char look[128];
+    snprintf(look, sizeof(look), "%s|%s|%s", attr(c, "shape"), attr(c, "style"),
+             attr(c, "peripheries"));
+    for (Agnode_t *v = agfstnode(ag); v; v = agnxtnode(ag, v)) {
+        if (v == c || strcmp(agnameof(v), "_legend") == 0)
+            continue;
+        char other[128];
+        snprintf(other, sizeof(other), "%s|%s|%s", attr(v, "shape"),
+                 attr(v, "style"), attr(v, "peripheries"));
+        cr_expect_str_neq(look, other, "%s and %s look alike", cached,
+                          agnameof(v));
+    }
+}
+
+Test(viz_dot, cached_tasks_look_unlike_every_other_kind) {
+    /* Two hand-edited mixes (a real run stops or resumes): a ok, b failed,
+     * c interrupted, d cached, e and f skipped; then a ok, b cached, c
+     * interrupted, d not run, e and f not run. */
+    dr_graph *g = lecture();
+    for (int round = 0; round < 2; round++) {
+        json_t *events = json_array();
+        json_array_append_new(events, event("a", 0, 0, 1e6, "ok"));
+        if (round == 0)
+            json_array_append_new(events, event("b", 0, 1e6, 5e5, "failed"));
+        else
+            json_array_append_new(events, cached_event("b"));
+        json_array_append_new(events, event("c", 1, 1e6, 9e5, "interrupted"));
+        if (round == 0)
+            json_array_append_new(events, cached_event("d"));
+        json_t *trace =
+            json_pack("{s:o, s:{s:s, s:i}}", "traceEvents", events, "otherData",
+                      "graph", "lecture", "workers", 2);
+        Agraph_t *ag = render_dot(g, trace, NULL);
+        expect_unlike(ag, round == 0 ? "d" : "b");
+        if (round == 1)
+            cr_expect(strstr(attr(agnode(ag, "d", 0), "label"), "not run") !=
+                      NULL);
+        char *l = legend_words(ag);
+        cr_expect(strstr(l, "cached (1 task)") != NULL, "%s", l);
+        free(l);
+        agclose(ag);
+        json_decref(trace);
+    }
+    dr_graph_destroy(g);
+}
+
+Test(viz_dot, groups_count_their_cached_tasks) {
+    /* x-0..x-2 all cached, y-0..y-2 one cached and two ran, z-0..z-2 one
+     * cached and two never started. */
+    dr_graph *g = dr_graph_create();
+    cr_assert_not_null(g);
+    dr_graph_set_name(g, "resumed");
+    const char *keys[] = {"x-0", "x-1", "x-2", "y-0", "y-1",
+                          "y-2", "z-0", "z-1", "z-2"};
+    for (int i = 0; i < 9; i++) {
+        dr_task t;
+        cr_assert_eq(dr_graph_add_task(g, keys[i], &t), 0);
+        dr_task_set_builtin(g, t, "sleep", NULL);
+    }
+    cr_assert_eq(dr_graph_validate(g, NULL), 0);
+    json_t *events = json_array();
+    for (int i = 0; i < 3; i++)
+        json_array_append_new(events, cached_event(keys[i]));
+    json_array_append_new(events, cached_event("y-0"));
+    json_array_append_new(events, event("y-1", 0, 0, 1e6, "ok"));
+    json_array_append_new(events, event("y-2", 1, 0, 1e6, "ok"));
+    json_array_append_new(events, cached_event("z-0"));
+    json_t *trace = json_pack("{s:o, s:{s:s, s:i}}", "traceEvents", events,
+                              "otherData", "graph", "resumed", "workers", 2);
+    dr_viz_options o;
+    dr_viz_options_init(&o);
+    o.collapse = DR_VIZ_COLLAPSE_ALWAYS;
+    Agraph_t *ag = render_dot(g, trace, &o);
+    int seen = 0;
+    for (Agnode_t *v = agfstnode(ag); v; v = agnxtnode(ag, v)) {
+        const char *l = attr(v, "label");
+        if (strncmp(l, "x-", 2) == 0) {
+            seen |= 1;
+            cr_expect(strstr(l, "3 cached") != NULL, "%s", l);
+            cr_expect_str_eq(attr(v, "shape"), "note", "all cached");
+            cr_expect(strstr(attr(v, "tooltip"),
+                             "3 cached (not run: their "
+                             "recorded results reused)") != NULL);
+        } else if (strncmp(l, "y-", 2) == 0) {
+            seen |= 2;
+            cr_expect(strstr(l, "1 cached") != NULL, "%s", l);
+            cr_expect_str_neq(attr(v, "shape"), "note", "two of it ran");
+        } else if (strncmp(l, "z-", 2) == 0) {
+            seen |= 4;
+            cr_expect(strstr(l, "1 cached") != NULL, "%s", l);
+            cr_expect(strstr(l, "2 not run") != NULL, "%s", l);
+            cr_expect(strstr(attr(v, "style"), "dotted") != NULL,
+                      "drawn as never run: %s", attr(v, "style"));
+            cr_expect_str_neq(attr(v, "shape"), "note");
+        }
+    }
+    cr_expect_eq(seen, 7, "groups seen: %d", seen);
+    agclose(ag);
+    json_decref(trace);
+    dr_graph_destroy(g);
+}
+
+Test(viz_dot, a_run_where_every_task_was_cached_draws_without_colours) {
+    dr_graph *g = lecture();
+    json_t *trace = load_json("allcached-trace.json");
+    Agraph_t *ag = render_dot(g, trace, NULL);
+    for (Agnode_t *v = agfstnode(ag); v; v = agnxtnode(ag, v))
+        if (strcmp(agnameof(v), "_legend") != 0)
+            cr_expect_str_eq(attr(v, "shape"), "note", "%s", agnameof(v));
+    char *l = legend_words(ag);
+    cr_expect(strstr(l, "no critical path: no task ran, every result was "
+                        "reused") != NULL,
+              "%s", l);
+    cr_expect(strstr(l, "worker 0") == NULL, "no task has a worker: %s", l);
+    cr_expect(strstr(l, "cached (6 tasks)") != NULL, "%s", l);
+    free(l);
+    agclose(ag);
+    /* And it renders. */
+    char *svg;
+    size_t len;
+    cr_assert_eq(dr_viz_render(g, trace, NULL, "svg", &svg, &len, NULL), 0);
+    cr_expect_eq(xml_well_formed(svg) == 0, 0);
+    free(svg);
+    json_decref(trace);
+    dr_graph_destroy(g);
+}

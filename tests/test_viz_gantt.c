@@ -611,3 +611,124 @@ Test(viz_gantt, a_chain_of_twenty_thousand_retries_is_matched_in_n_log_n,
     drt_rmtree(dir);
     free(dir);
 }
+
+/* ------------------------------------------------------- cached tasks */
+
+/* Appends to a trace's events the instant event dagrun writes for a
+ * cached task (docs/trace-format.md). */
+static void add_cached(json_t *trace, const char *task, const char *cat) {
+    json_array_append_new(
+        json_object_get(trace, "traceEvents"),
+        json_pack("{s:s, s:s, s:s, s:s, s:i, s:i, s:f, s:{s:s, s:s, s:s}}",
+                  "name", task, "cat", cat, "ph", "i", "s", "t", "pid", 1,
+                  "tid", 99, "ts", 0.0, "args", "task", task, "op", "noop",
+                  "status", "cached"));
+}
+
+static char *gantt_of_json(const json_t *trace) {
+    char *svg;
+    size_t len;
+    dr_error err;
+    dr_error_clear(&err);
+    cr_assert_eq(dr_viz_gantt_svg(trace, NULL, NULL, &svg, &len, &err), 0, "%s",
+                 err.text);
+    return svg;
+}
+
+Test(viz_gantt, cached_tasks_are_a_line_under_the_title_not_bars) {
+    /* The lecture graph resumed: a, b, d cached; c, e, f ran. */
+    char *svg = gantt("cached-trace.json", "cached-summary.json");
+    cr_expect_eq(count(svg, "class=\"bar"), 3, "bars of c, e and f only");
+    cr_expect_eq(count(svg, "<g class=\"cached-note\">"), 1);
+    cr_expect(strstr(svg, ">3 tasks cached: not run, their recorded results "
+                          "reused (--resume): a, b, d<title>a\nb\nd</title>") !=
+                  NULL,
+              "%s", svg);
+    /* Its swatch is the cached tasks' look in the task graph. */
+    cr_expect(strstr(svg, "fill=\"" DR__VCACHED_FILL
+                          "\" stroke=\"" DR__VCACHED_LINE "\"") != NULL);
+    cr_expect(strstr(svg, "<title>a\nworker") == NULL, "no bar of a");
+    cr_expect(strstr(svg, "3 attempts on 3 workers") != NULL);
+    cr_expect_eq(xml_well_formed(svg) == 0, 0);
+    free(svg);
+    /* A trace without cached tasks has no such line. */
+    svg = gantt("lecture-trace.json", NULL);
+    cr_expect(strstr(svg, "cached") == NULL);
+    free(svg);
+}
+
+Test(viz_gantt, one_cached_task_is_said_in_the_singular) {
+    json_t *trace = load_json("lecture-trace.json");
+    add_cached(trace, "prep", "prep");
+    char *svg = gantt_of_json(trace);
+    cr_expect(strstr(svg, ">1 task cached: not run, its recorded result "
+                          "reused (--resume): prep<title>prep</title>") != NULL,
+              "%s", svg);
+    cr_expect_eq(count(svg, "class=\"bar"), 6, "the lecture's six bars");
+    free(svg);
+    json_decref(trace);
+}
+
+Test(viz_gantt, ten_thousand_cached_tasks_are_one_line_by_group,
+     .timeout = 60) {
+    json_t *trace = synthetic(1000, 4);
+    char *plain = gantt_of_json(trace);
+    char key[32];
+    for (int i = 0; i < 10000; i++) {
+        snprintf(key, sizeof(key), "%s-%d", i % 10 ? "map" : "load", i);
+        add_cached(trace, key, i % 10 ? "map-*" : "load-*");
+    }
+    char *svg = gantt_of_json(trace);
+    cr_expect(strstr(svg, ">10,000 tasks cached: not run, their recorded "
+                          "results reused (--resume): map-* \xC3\x97"
+                          "9,000, "
+                          "load-* \xC3\x97"
+                          "1,000<title>load-0\nmap-1\n") != NULL,
+              "%s", strstr(svg, "cached-note"));
+    /* The tooltip names the first 100, then says how many more. */
+    cr_expect(strstr(svg, "\nmap-99\n\xE2\x80\xA6 and 9,900 more</title>") !=
+              NULL);
+    cr_expect_eq(count(svg, "<g class=\"cached-note\">"), 1);
+    /* One line: the chart grows by a line's worth of text, not by 10,000
+     * of anything. */
+    cr_log_info("without cached tasks %zu bytes, with 10,000 %zu",
+                strlen(plain), strlen(svg));
+    cr_expect_lt(strlen(svg), strlen(plain) + 4096);
+    cr_expect_eq(xml_well_formed(svg) == 0, 0);
+    free(plain);
+    free(svg);
+    /* Many cached tasks of as many groups: named one by one as far as the
+     * line has room. */
+    json_decref(trace);
+    trace = synthetic(10, 1);
+    for (int i = 0; i < 500; i++) {
+        snprintf(key, sizeof(key), "t%d", i);
+        add_cached(trace, key, key);
+    }
+    svg = gantt_of_json(trace);
+    const char *note = strstr(svg, "500 tasks cached");
+    cr_assert_not_null(note);
+    cr_expect(strstr(note, ": t0, t1, t2, ") != NULL, "%.300s", note);
+    cr_expect(strstr(note, " more<title>") != NULL, "%.300s", note);
+    cr_expect(strstr(note, "t499<") == NULL, "%.300s", note);
+    free(svg);
+    json_decref(trace);
+}
+
+Test(viz_gantt, a_run_where_every_task_was_cached_says_nothing_ran) {
+    char *svg = gantt("allcached-trace.json", "allcached-summary.json");
+    cr_expect(strstr(svg, ">6 tasks cached: not run, their recorded results "
+                          "reused (--resume): a, b, c, d, e, f<") != NULL,
+              "%s", svg);
+    cr_expect(strstr(svg, ">Nothing ran: every task was cached (makespan "
+                          "0)</text>") != NULL,
+              "%s", svg);
+    /* No time axis of a run that took no time, no flat profile, no legend
+     * of worker colours no task has. */
+    cr_expect(strstr(svg, "time (") == NULL, "%s", svg);
+    cr_expect(strstr(svg, "Running tasks over time") == NULL);
+    cr_expect(strstr(svg, "Colour:") == NULL);
+    cr_expect_eq(count(svg, "class=\"bar"), 0);
+    cr_expect_eq(xml_well_formed(svg) == 0, 0);
+    free(svg);
+}

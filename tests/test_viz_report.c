@@ -647,3 +647,50 @@ Test(viz_report,
     json_decref(trace);
     json_decref(summary);
 }
+
+/* ------------------------------------------------------- cached tasks */
+
+Test(viz_report, cached_tasks_are_counted_and_listed_in_the_tables) {
+    /* The lecture graph resumed: a, b, d cached; c, e, f ran. */
+    for (int with = 0; with < 2; with++) {
+        char *html = report("cached-trace.json",
+                            with ? "cached-summary.json" : NULL, with);
+        cr_expect(strstr(html, ">3 succeeded, 3 cached<") != NULL,
+                  "the Tasks row (%d)", with);
+        cr_expect(strstr(html, "Cached: not run, the recorded result of an "
+                               "earlier run reused (--resume).") != NULL);
+        cr_expect(strstr(html, "<p class=\"rp-cached\">3 tasks cached: not "
+                               "run, their recorded results of an earlier "
+                               "run reused (--resume): a, b, d.</p>") != NULL,
+                  "under the task table (%d)", with);
+        /* They ran nowhere: no row of the task table. */
+        cr_expect(strstr(html, "<tr><td>a</td>") == NULL);
+        cr_expect(strstr(html, "<tr><td>c</td>") != NULL);
+        cr_expect(strstr(html, "Nothing ran") == NULL);
+        free(html);
+    }
+    char *html = report("lecture-trace.json", "lecture-summary.json", 1);
+    cr_expect(strstr(html, "cached") == NULL);
+    free(html);
+}
+
+Test(viz_report, a_run_where_every_task_was_cached_shows_no_times) {
+    char *html = report("allcached-trace.json", "allcached-summary.json", 1);
+    cr_expect(strstr(html,
+                     "<p>Nothing ran: all 6 tasks were cached, their "
+                     "recorded results of an earlier run reused "
+                     "(--resume), so there are no times to show.</p>") != NULL);
+    cr_expect(strstr(html, ">0 succeeded, 6 cached<") != NULL);
+    /* Figures of time that would all be zero, and the sections made of
+     * them, are left out; the task graph and the timeline stay. */
+    cr_expect(strstr(html, "Utilisation") == NULL);
+    cr_expect(strstr(html, "Parallelism T") == NULL);
+    cr_expect(strstr(html, "<section id=\"profile\">") == NULL);
+    cr_expect(strstr(html, "<section id=\"workers\">") == NULL);
+    cr_expect(strstr(html, "<section id=\"dag\">") != NULL);
+    cr_expect(strstr(html, "<section id=\"gantt\">") != NULL);
+    cr_expect(strstr(html, "<p>No task ran.</p>") != NULL);
+    cr_expect(strstr(html, "6 tasks cached: not run") != NULL);
+    cr_expect(strstr(html, "nan") == NULL && strstr(html, "inf") == NULL);
+    free(html);
+}

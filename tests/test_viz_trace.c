@@ -215,6 +215,8 @@ Test(viz_trace, summary_check_names_the_bad_key) {
          "2, \"end\": 1}]}",
          "\"makespan_chain\"[0]: \"start\" and \"end\""},
         {"{\"failures\": [3]}", "\"failures\"[0] is not an object"},
+        {"{\"cached_tasks\": -1}", "\"cached_tasks\" is -1"},
+        {"{\"cached\": [\"a\", 2]}", "\"cached\"[1] is not a task id"},
         {"[]", "not a summary"},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
@@ -405,4 +407,112 @@ Test(viz_trace_cli, a_malformed_trace_limit_is_an_error_naming_it) {
                  2, "%s", err);
     cr_expect(strstr(err, "above the limit") != NULL, "%s", err);
     free(err);
+}
+
+/* ------------------------------------------------------- cached tasks */
+
+static json_t *load_data(const char *name) {
+    char *path = drt_fmt("%s/viz/%s", DR_TEST_DATA, name);
+    json_t *j = json_load_file(path, 0, NULL);
+    cr_assert_not_null(j, "cannot read %s", path);
+    free(path);
+    return j;
+}
+
+/* cached-trace.json: the lecture graph resumed (written by dagrun's trace
+ * writer from a hand-made run): a, b and d cached, c, e and f ran on 3
+ * workers. */
+Test(viz_trace, cached_tasks_are_read_apart_from_the_attempts) {
+    json_t *j = load_data("cached-trace.json");
+    dr__vtrace t;
+    cr_assert_eq(dr__vtrace_read(j, &t, NULL), 0);
+    cr_expect_eq(t.n, 3, "c, e, f");
+    cr_assert_eq(t.ncached, 3);
+    cr_expect_str_eq(t.cached[0].task, "a");
+    cr_expect_str_eq(t.cached[1].task, "b");
+    cr_expect_str_eq(t.cached[2].task, "d");
+    cr_expect_str_eq(t.cached[0].op, "sleep");
+    cr_expect_str_eq(t.cached[0].cat, "a");
+    /* Their row (tid 3) is no worker, and they take no time. */
+    cr_expect_eq(t.workers, 3);
+    cr_expect_float_eq(t.makespan, 600000, 1e-6);
+    for (size_t i = 0; i < t.n; i++)
+        cr_expect_neq(t.a[i].worker, 3);
+    dr__vtrace_free(&t);
+    json_decref(j);
+}
+
+Test(viz_trace, other_instant_events_are_not_cached_tasks) {
+    /* Instant events of other tools, or without a task, are unknown
+     * events: skipped, never an error. */
+    json_t *j = json_loads(
+        "{\"traceEvents\": [{\"name\": \"mark\", \"ph\": \"i\", \"ts\": 5},"
+        "{\"name\": \"gc\", \"ph\": \"i\", \"ts\": 1, \"args\": {\"status\": "
+        "\"ok\"}},"
+        "{\"ph\": \"i\", \"ts\": 0, \"args\": {\"status\": \"cached\"}},"
+        "{\"ph\": \"i\", \"ts\": 0, \"args\": \"cached\"},"
+        "{\"name\": \"x\", \"ph\": \"i\", \"ts\": 0, \"args\": {\"status\": "
+        "\"cached\"}},"
+        "{\"name\": \"a\", \"ph\": \"X\", \"ts\": 0, \"dur\": 1}]}",
+        0, NULL);
+    cr_assert_not_null(j);
+    dr__vtrace t;
+    cr_assert_eq(dr__vtrace_read(j, &t, NULL), 0);
+    cr_expect_eq(t.n, 1);
+    cr_assert_eq(t.ncached, 1, "only the one with a name and the status");
+    cr_expect_str_eq(t.cached[0].task, "x");
+    cr_expect_null(t.cached[0].op);
+    cr_expect_str_eq(t.cached[0].cat, "");
+    dr__vtrace_free(&t);
+    json_decref(j);
+}
+
+Test(viz_trace, a_trace_where_every_task_was_cached_is_of_its_graph) {
+    /* No attempts at all, and still the trace of the lecture graph; one of
+     * another graph is still refused. */
+    dr_graph *g = dr_graph_load(DR_TEST_DATA "/viz/lecture.json", NULL, NULL);
+    cr_assert_not_null(g);
+    json_t *j = load_data("allcached-trace.json");
+    dr__vtrace t;
+    cr_assert_eq(dr__vtrace_read(j, &t, NULL), 0);
+    cr_expect_eq(t.n, 0);
+    cr_expect_eq(t.ncached, 6);
+    cr_expect_eq(dr__vtrace_check_graph(&t, g, NULL), 0);
+    dr__vtrace_free(&t);
+    json_decref(j);
+    j = json_loads("{\"traceEvents\": [{\"name\": \"zz\", \"ph\": \"i\", "
+                   "\"ts\": 0, \"args\": {\"status\": \"cached\"}}]}",
+                   0, NULL);
+    cr_assert_eq(dr__vtrace_read(j, &t, NULL), 0);
+    dr_error err;
+    dr_error_clear(&err);
+    cr_expect_eq(dr__vtrace_check_graph(&t, g, &err), DR_EINVAL);
+    cr_expect(strstr(err.text, "none of its 1 cached tasks is a task of the "
+                               "graph") != NULL,
+              "%s", err.text);
+    dr__vtrace_free(&t);
+    json_decref(j);
+    dr_graph_destroy(g);
+}
+
+Test(viz_trace_cli, gantt_reads_cached_tasks_back_from_a_trace_file,
+     .timeout = 60) {
+    char *dir = drt_tmpdir();
+    char *err = NULL;
+    cr_expect_eq(drt_cli(NULL, &err,
+                         "gantt %s/viz/cached-trace.json -o '%s/g.svg'",
+                         DR_TEST_DATA, dir),
+                 0, "%s", err);
+    free(err);
+    char *path = drt_fmt("%s/g.svg", dir);
+    char *svg = drt_read_file(path, NULL);
+    cr_assert_not_null(svg);
+    cr_expect(strstr(svg, "3 tasks cached: not run, their recorded results "
+                          "reused (--resume): a, b, d") != NULL,
+              "%s", svg);
+    cr_expect(strstr(svg, "3 attempts on 3 workers") != NULL, "%s", svg);
+    free(svg);
+    free(path);
+    drt_rmtree(dir);
+    free(dir);
 }

@@ -20,6 +20,9 @@ typedef struct dr__dag_run {
      * skips a failed task's dependents); a task that never ran otherwise
      * did not start because the run stopped first. */
     unsigned char skipped;
+    /* Not run because a resumed run reused its result (the trace's cached
+     * event); never with an attempt. */
+    unsigned char cached;
 } dr__dag_run;
 
 /* What colour means in this drawing. */
@@ -32,6 +35,7 @@ typedef struct dr__dnode {
     char *label, *tip; /* owned, Graphviz escStrings */
     size_t count, failed, interrupted, skipped, notrun; /* notrun: never
                                                    started, not skipped */
+    size_t cached; /* not run: their results reused (--resume) */
     double total, max;
     int worker;  /* -1 none yet, -2 several */
     long colour; /* group colour: -1 none yet, -2 several */
@@ -57,7 +61,7 @@ typedef struct dr__dag {
     double *weight;
     unsigned char *on_cp; /* task is on the critical path */
     dr_task *cp_prev;     /* predecessor on the critical path, or NONE */
-    size_t nfailed, ninterrupted, nskipped, nnotrun; /* tasks */
+    size_t nfailed, ninterrupted, nskipped, nnotrun, ncached; /* tasks */
     dr__groups groups; /* DR__GROUP_LIMIT groups (same as the trace's cat) */
     int have_groups;
     dr__vcolours colours; /* group colours (DR__DAG_COLOR_GROUP) */

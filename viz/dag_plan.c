@@ -59,10 +59,18 @@ static void read_runs(dr__dag *b, const dr_task *topo) {
             (a->attempt == r->last->attempt && a->ts > r->last->ts))
             r->last = a;
     }
+    /* A task with an attempt ran, whatever else the trace says. */
+    for (size_t i = 0; i < b->trace->ncached; i++) {
+        dr_task t = dr_graph_find(b->g, b->trace->cached[i].task);
+        if (t != DR_TASK_NONE && t < n && b->runs[t].last == NULL)
+            b->runs[t].cached = 1;
+    }
     for (size_t i = 0; i < n; i++) {
         dr_task t = topo[i];
         const dr__vattempt *a = b->runs[t].last;
-        if (a == NULL) {
+        if (b->runs[t].cached) {
+            b->ncached++;
+        } else if (a == NULL) {
             size_t nd;
             const dr_task *deps = dr_task_deps(b->g, t, &nd);
             for (size_t j = 0; j < nd && !b->runs[t].skipped; j++) {
@@ -162,6 +170,10 @@ static void collect(dr__dag *b, dr__dnode *x, dr_task t) {
     if (!b->have_trace)
         return;
     const dr__vattempt *a = b->runs[t].last;
+    if (b->runs[t].cached) {
+        x->cached++;
+        return;
+    }
     if (a == NULL) {
         if (b->runs[t].skipped)
             x->skipped++;
@@ -191,6 +203,10 @@ static void task_text(dr__dag *b, dr__dnode *x, dr__buf *label, dr__buf *tip) {
         dr__buf_printf(tip, "\\ncost %s%s", tbuf,
                        dr_task_has_cost(b->g, t) ? " (in the graph's units)"
                                                  : " (unset)");
+    } else if (b->runs[t].cached) {
+        dr__buf_puts(label, "\\ncached");
+        dr__buf_puts(tip, "\\ncached: not run, its recorded result reused "
+                          "(--resume)");
     } else if (b->runs[t].last == NULL && b->runs[t].skipped) {
         dr__buf_puts(label, "\\nskipped");
         dr__buf_puts(tip, "\\nskipped: a dependency failed");
@@ -267,6 +283,14 @@ static void group_text(dr__dag *b, dr__dnode *x, dr__buf *label, dr__buf *tip) {
     if (x->skipped > 0) {
         dr__buf_printf(label, "\\n%zu skipped", x->skipped);
         dr__buf_printf(tip, "\\n%zu skipped (a dependency failed)", x->skipped);
+    }
+    if (x->cached > 0) {
+        dr__buf_printf(label, "\\n%zu cached", x->cached);
+        dr__buf_printf(tip,
+                       "\\n%zu cached (not run: %s recorded result%s "
+                       "reused)",
+                       x->cached, x->cached == 1 ? "its" : "their",
+                       x->cached == 1 ? "" : "s");
     }
     if (x->notrun > 0) {
         dr__buf_printf(label, "\\n%zu not run", x->notrun);

@@ -150,7 +150,9 @@ static const char *node_fill(const dr__dag *b, const dr__dnode *x) {
  * path's).  Interrupted: its colour kept, a dashed double border.  Skipped
  * (a dependency failed): grey and dashed.  Not run (never started, the run
  * stopped first): white with a dotted grey border, so that the two kinds of
- * task that never ran are not taken for one another. */
+ * task that never ran are not taken for one another.  Cached (a resumed
+ * run reused its result): a pale blue-grey note with a dotted blue-grey
+ * border, told from "not run" by its shape as well as its colours. */
 static void style_node(const dr__dag *b, Agnode_t *an, const dr__dnode *x) {
     const char *fill = node_fill(b, x);
     if (x->failed > 0) {
@@ -159,9 +161,20 @@ static void style_node(const dr__dag *b, Agnode_t *an, const dr__dnode *x) {
         set(an, "fillcolor", FAILED_FILL);
         set(an, "color", DARK_LINE);
         set(an, "penwidth", "2");
-    } else if (x->skipped + x->notrun == x->count && b->have_trace) {
-        /* A group of both kinds is drawn as skipped; its label counts
-         * each. */
+    } else if (x->cached == x->count && b->have_trace) {
+        /* Reused, not run: a note (a record kept from an earlier run),
+         * pale, with a dotted outline; no worker colour, as no worker ran
+         * it. */
+        set(an, "shape", "note");
+        set(an, "style", "filled,dotted");
+        set(an, "fillcolor", DR__VCACHED_FILL);
+        set(an, "color", DR__VCACHED_LINE);
+        set(an, "penwidth", "1.5");
+        set(an, "fontcolor", "#2B333B");
+    } else if (x->skipped + x->notrun + x->cached == x->count &&
+               b->have_trace) {
+        /* A group of several kinds is drawn as skipped, or as not run;
+         * its label counts each. */
         set(an, "style",
             x->skipped > 0 ? "rounded,filled,dashed" : "rounded,filled,dotted");
         set(an, "fillcolor", x->skipped > 0 ? SKIPPED_FILL : NOTRUN_FILL);
@@ -365,14 +378,19 @@ static void legend(const dr__dag *b, Agraph_t *ag) {
     size_t ncp = 0;
     for (size_t t = 0; t < dr_graph_ntasks(b->g); t++)
         ncp += b->on_cp[t];
-    if (ncp == 0 && b->have_trace)
+    if (ncp == 0 && b->have_trace && b->trace->n == 0 && b->ncached > 0)
+        legend_row(&h, "BGCOLOR=\"#FFFFFF\"",
+                   "no critical path: no task ran, every result was reused");
+    else if (ncp == 0 && b->have_trace)
         legend_row(&h, "BGCOLOR=\"#FFFFFF\"",
                    "no critical path: no task finished in measurable time");
     else
         legend_row(&h, "BGCOLOR=\"" CP_RED "\"",
                    b->have_trace ? "critical path (longest by measured time)"
                                  : "critical path (longest by cost)");
-    if (b->color != DR__DAG_COLOR_NONE)
+    /* Nothing ran (every task cached): no colour means anything. */
+    if (b->color != DR__DAG_COLOR_NONE &&
+        !(b->trace != NULL && b->trace->n == 0 && b->ncached > 0))
         legend_colours(b, &h);
     if (b->nfailed > 0)
         legend_row(&h,
@@ -406,6 +424,16 @@ static void legend(const dr__dag *b, Agraph_t *ag) {
                          "failure or a signal (dotted)"
                        : "not run: never started, the run stopped first "
                          "(dotted)");
+    if (b->ncached > 0) {
+        snprintf(text, sizeof(text),
+                 "cached (%zu task%s): not run, the result of an earlier "
+                 "run reused (--resume; a pale note, dotted)",
+                 b->ncached, b->ncached == 1 ? "" : "s");
+        legend_row(&h,
+                   "BGCOLOR=\"" DR__VCACHED_FILL "\" BORDER=\"1\" "
+                   "STYLE=\"DOTTED\" COLOR=\"" DR__VCACHED_LINE "\"",
+                   text);
+    }
     if (b->d.collapsed)
         legend_row(&h, "BGCOLOR=\"" PLAIN_FILL "\" BORDER=\"1\"",
                    "name \xC3\x97N: a group of N tasks (* stands for any "

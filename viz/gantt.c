@@ -575,12 +575,14 @@ static double draw_legend(dr__buf *b, const chart *c, double x0, double y,
                 kind = SW_LINE_DASHED;
                 text = "waited for a worker";
                 break;
-            default:
+            case 6:
                 if (!c->any_cp)
                     continue;
                 stroke = DR__VCHAIN_INK;
                 text = "critical path";
                 break;
+            default:
+                continue;
             }
         }
         if (x + legend_width(text) > right && x > x0) {
@@ -590,6 +592,152 @@ static double draw_legend(dr__buf *b, const chart *c, double x0, double y,
         x = legend_item(b, x, y, kind, fill, stroke, text);
     }
     return y - y0 + 20;
+}
+
+/* --------------------------------------------------------- cached tasks */
+
+/* Cached tasks did not run, so they are no bars of time: one line under
+ * the title, with the swatch cached tasks have in the task graph (it is
+ * their legend entry too, and stays when the legend is off), says how many
+ * there are and which, named one by one when few and by group ("map-*
+ * ×9,000") when many, as far as the line has room ("… and N more"); its
+ * tooltip lists the first CACHED_TIP keys.  So the chart reads the same
+ * for one cached task and for a million. */
+#define CACHED_KEYS 8
+#define CACHED_TIP 100
+
+typedef struct cached_group {
+    const char *name;
+    size_t count, first; /* tasks; index of the first in the trace */
+} cached_group;
+
+static int by_cat(const void *pa, const void *pb) {
+    const dr__vcached *a = *(const dr__vcached *const *)pa,
+                      *b = *(const dr__vcached *const *)pb;
+    int c = strcmp(a->cat[0] ? a->cat : a->task, b->cat[0] ? b->cat : b->task);
+    return c != 0 ? c : a < b ? -1 : a > b;
+}
+
+static int by_count_desc(const void *pa, const void *pb) {
+    const cached_group *a = pa, *b = pb;
+    if (a->count != b->count)
+        return a->count > b->count ? -1 : 1;
+    return a->first < b->first ? -1 : a->first > b->first;
+}
+
+/* The groups of the cached tasks, largest first (ties: first in the
+ * trace); NULL when out of memory. */
+static cached_group *cached_groups(const dr__vtrace *t, size_t *ngroups) {
+    const dr__vcached **by = malloc(t->ncached * sizeof(*by));
+    cached_group *g = malloc(t->ncached * sizeof(*g));
+    if (by == NULL || g == NULL) {
+        free(by), free(g);
+        return NULL;
+    }
+    for (size_t i = 0; i < t->ncached; i++)
+        by[i] = &t->cached[i];
+    qsort(by, t->ncached, sizeof(*by), by_cat);
+    size_t n = 0;
+    for (size_t i = 0; i < t->ncached; i++) {
+        const char *name = by[i]->cat[0] ? by[i]->cat : by[i]->task;
+        size_t at = (size_t)(by[i] - t->cached);
+        if (n > 0 && strcmp(g[n - 1].name, name) == 0) {
+            g[n - 1].count++;
+            continue;
+        }
+        g[n++] = (cached_group){name, 1, at};
+    }
+    free(by);
+    qsort(g, n, sizeof(*g), by_count_desc);
+    *ngroups = n;
+    return g;
+}
+
+/* Appends an integer with thousands separators ("9,000"). */
+static void put_count(dr__buf *b, size_t v) {
+    char d[32];
+    int len = snprintf(d, sizeof(d), "%zu", v);
+    for (int i = 0; i < len; i++) {
+        if (i > 0 && (len - i) % 3 == 0)
+            dr__buf_putn(b, ",", 1);
+        dr__buf_putn(b, d + i, 1);
+    }
+}
+
+/* Draws the line at baseline y from x to at most `right`; 0 or DR_ENOMEM. */
+static int draw_cached_note(dr__buf *b, const dr__vtrace *t, double x, double y,
+                            double right) {
+    size_t n = t->ncached, ngroups = 0;
+    cached_group *g = cached_groups(t, &ngroups);
+    if (g == NULL)
+        return DR_ENOMEM;
+    /* By group when that says it shorter; else task by task. */
+    int by_group = n > CACHED_KEYS && ngroups < n;
+    dr__buf head = {0}, item = {0};
+    put_count(&head, n);
+    dr__buf_printf(&head,
+                   " task%s cached: not run, %s recorded result%s reused "
+                   "(--resume): ",
+                   n == 1 ? "" : "s", n == 1 ? "its" : "their",
+                   n == 1 ? "" : "s");
+    /* Helvetica 12 averages about 6.6 px a character. */
+    double room = (right - x - 19) / 6.6;
+    size_t items = by_group ? ngroups : n, shown = 0;
+    double used = (double)head.len;
+    dr__buf list = {0};
+    for (size_t i = 0; i < items; i++) {
+        item.len = 0;
+        if (item.s != NULL)
+            item.s[0] = '\0';
+        dr__buf_puts(&item, i ? ", " : "");
+        if (by_group) {
+            dr__vbuf_xml(&item, g[i].name);
+            dr__buf_puts(&item, " \xC3\x97");
+            put_count(&item, g[i].count);
+        } else {
+            dr__vbuf_xml(&item, t->cached[i].task);
+        }
+        /* Room for what follows: " … and 999,999 more groups". */
+        double tail = i + 1 < items ? 26 : 0;
+        if (shown > 0 && used + (double)item.len + tail > room)
+            break;
+        dr__buf_putn(&list, item.s, item.len);
+        used += (double)item.len;
+        shown++;
+    }
+    dr__buf_printf(b,
+                   "<g class=\"cached-note\"><rect x=\"%.1f\" y=\"%.1f\" "
+                   "width=\"14\" height=\"12\" rx=\"2\" fill=\"%s\" "
+                   "stroke=\"%s\" stroke-width=\"1.5\" "
+                   "stroke-dasharray=\"1.5 1.5\"/><text x=\"%.1f\" "
+                   "y=\"%.1f\" font-size=\"12\" fill=\"#2B333B\">",
+                   x, y - 10, DR__VCACHED_FILL, DR__VCACHED_LINE, x + 19, y);
+    dr__buf_putn(b, head.s, head.len);
+    dr__buf_putn(b, list.s, list.len);
+    if (shown < items) {
+        dr__buf_puts(b, " \xE2\x80\xA6 and ");
+        put_count(b, items - shown);
+        dr__buf_printf(b, " more%s",
+                       by_group ? (items - shown == 1 ? " group" : " groups")
+                                : "");
+    }
+    dr__buf_puts(b, "<title>");
+    for (size_t i = 0; i < n && i < CACHED_TIP; i++) {
+        dr__buf_puts(b, i ? "\n" : "");
+        dr__vbuf_xml(b, t->cached[i].task);
+    }
+    if (n > CACHED_TIP) {
+        dr__buf_puts(b, "\n\xE2\x80\xA6 and ");
+        put_count(b, n - CACHED_TIP);
+        dr__buf_puts(b, " more");
+    }
+    dr__buf_puts(b, "</title></text></g>\n");
+    int oom = head.oom || item.oom || list.oom;
+    dr__buf_free(&head);
+    dr__buf_free(&item);
+    dr__buf_free(&list);
+    free(g);
+    return oom ? DR_ENOMEM : 0;
 }
 
 /* ---------------------------------------------------------------- chart */
@@ -783,16 +931,33 @@ int dr__vgantt_svg(const dr__vtrace *trace, const json_t *summary,
      * where the rows go. */
     dr__buf legend = {0}, body = {0}, out = {0};
     double y = 26;
-    if (o->legend)
-        y += draw_legend(&legend, &c, left, 46, width - right) + 8;
+    if (t.ncached > 0) {
+        if (draw_cached_note(&legend, &t, left, y + 14, width - right) != 0)
+            legend.oom = 1;
+        y += 20;
+    }
+    /* Nothing ran (every task cached): the note says all there is. */
+    if (o->legend && !(t.n == 0 && t.ncached > 0))
+        y += draw_legend(&legend, &c, left, y + 20, width - right) + 8;
     c.top = y + 8;
     double gh = c.row_h * c.rows;
     draw_rows(&c, &body, ends, left);
-    dr__vaxis_draw(&body, &c.ax, c.top - 4, c.top + gh + 4, 1);
+    /* A resumed run where every task was cached ran nothing: a time axis
+     * of 0 to 1 µs and a flat profile would only look like a run. */
+    int nothing_ran = t.n == 0 && t.ncached > 0;
+    if (nothing_ran)
+        dr__buf_printf(&body,
+                       "<text class=\"nothing-ran\" x=\"%.1f\" y=\"%.1f\" "
+                       "text-anchor=\"middle\" font-size=\"13\" "
+                       "fill=\"#4A5560\">Nothing ran: every task was cached "
+                       "(makespan 0)</text>\n",
+                       left + c.ax.w / 2, c.top + gh / 2 + 5);
+    else
+        dr__vaxis_draw(&body, &c.ax, c.top - 4, c.top + gh + 4, 1);
     draw_bars(&c, &body, minw);
     draw_links(&c, &body);
     double height = c.top + gh + 44;
-    if (o->profile) {
+    if (o->profile && !nothing_ran) {
         double ph = dr__vprofile_draw(&body, &t, &c.ax, height);
         if (ph < 0)
             body.oom = 1;

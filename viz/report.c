@@ -202,6 +202,32 @@ static json_t *list_of(const json_t *s, const char *key) {
     return json_is_array(l) ? l : NULL;
 }
 
+/* Under the task table: the cached tasks, which are in no table of times
+ * because they did not run (the summary's `cached` list, else the trace's
+ * cached events; the first 50). */
+static void put_cached(dr__buf *b, const json_t *s, const dr__vtrace *t) {
+    json_t *list = list_of(s, "cached");
+    size_t n = list != NULL ? json_array_size(list) : t->ncached;
+    if (n == 0)
+        return;
+    dr__buf_printf(b,
+                   "<p class=\"rp-cached\">%zu task%s cached: not run, %s "
+                   "recorded result%s of an earlier run reused (--resume): ",
+                   n, n == 1 ? "" : "s", n == 1 ? "its" : "their",
+                   n == 1 ? "" : "s");
+    if (list != NULL) {
+        put_ids(b, list);
+    } else {
+        for (size_t i = 0; i < n && i < 50; i++) {
+            dr__buf_puts(b, i ? ", " : "");
+            dr__vbuf_xml(b, t->cached[i].task);
+        }
+        if (n > 50)
+            dr__buf_printf(b, ", \xE2\x80\xA6 (%zu in all)", n);
+    }
+    dr__buf_puts(b, ".</p>");
+}
+
 static const char *status_class(dr__vstatus st) {
     return st == DR__V_OK            ? ""
            : st == DR__V_INTERRUPTED ? " class=\"rp-intr\""
@@ -220,7 +246,7 @@ static void tasks_row(dr__buf *b, const json_t *s, const dr__vtrace *t) {
             t->a[i].status == DR__V_FAILED || t->a[i].status == DR__V_TIMEOUT;
     }
     const char *unit = "Attempts";
-    size_t skipped = 0, not_run = 0;
+    size_t skipped = 0, not_run = 0, cached = t->ncached;
     if (s != NULL) {
         unit = "Tasks";
         ok = (size_t)fig(s, "succeeded", 0, 1e12, (double)ok);
@@ -231,6 +257,7 @@ static void tasks_row(dr__buf *b, const json_t *s, const dr__vtrace *t) {
             intr = json_array_size(l);
         skipped = json_array_size(list_of(s, "skipped"));
         not_run = json_array_size(list_of(s, "not_run"));
+        cached = (size_t)fig(s, "cached_tasks", 0, 1e12, (double)cached);
     }
     int n = snprintf(v, sizeof(v), "%zu succeeded", ok);
     const struct {
@@ -239,7 +266,8 @@ static void tasks_row(dr__buf *b, const json_t *s, const dr__vtrace *t) {
     } kinds[] = {{failed, "failed"},
                  {intr, "interrupted"},
                  {skipped, "skipped"},
-                 {not_run, "not run"}};
+                 {not_run, "not run"},
+                 {cached, "cached"}};
     for (size_t k = 0; k < sizeof(kinds) / sizeof(*kinds); k++)
         if (kinds[k].count > 0 && n > 0 && (size_t)n < sizeof(v))
             n += snprintf(v + n, sizeof(v) - (size_t)n, ", %zu %s",
@@ -247,7 +275,7 @@ static void tasks_row(dr__buf *b, const json_t *s, const dr__vtrace *t) {
     /* One explanation per kind the row shows, saying what happened to it
      * (an interrupted run may have no interrupted task: nothing was
      * running when the signal came). */
-    const char *said[5];
+    const char *said[6];
     size_t nsaid = 0;
     if (failed > 0)
         said[nsaid++] = s != NULL ? "Failed: every attempt failed or timed "
@@ -267,6 +295,9 @@ static void tasks_row(dr__buf *b, const json_t *s, const dr__vtrace *t) {
                            "after a failure (without --keep-going)."
                          : "Not run: never started, because the run stopped "
                            "first.";
+    if (cached > 0)
+        said[nsaid++] = "Cached: not run, the recorded result of an earlier "
+                        "run reused (--resume).";
     if (nsaid == 0)
         said[nsaid++] = s != NULL ? "What became of the tasks: all of them "
                                     "succeeded."
@@ -323,6 +354,12 @@ int dr__viz_report_html_with(const dr_graph *g, const dr__vtrace *trace,
         else
             failed_attempts++;
     }
+    /* A resumed run where every task was cached ran nothing: no figure of
+     * time means anything, so the report says so and shows the tasks. */
+    json_t *cached_list = list_of(s, "cached");
+    size_t ncached =
+        cached_list != NULL ? json_array_size(cached_list) : t.ncached;
+    int nothing_ran = t.n == 0 && ncached > 0;
     const char *graph = t.graph[0] ? t.graph : (g ? dr_graph_name(g) : "");
     if (s && json_is_string(json_object_get(s, "graph")))
         graph = json_string_value(json_object_get(s, "graph"));
@@ -366,6 +403,14 @@ int dr__viz_report_html_with(const dr_graph *g, const dr__vtrace *trace,
     dr__vfmt_time(v, sizeof(v), t.makespan);
     fact(&b, "makespan", v);
     dr__buf_puts(&b, "</div>\n");
+    if (nothing_ran)
+        dr__buf_printf(&b,
+                       "<p>Nothing ran: %s %zu task%s %s cached, %s recorded "
+                       "result%s of an earlier run reused (--resume), so "
+                       "there are no times to show.</p>\n",
+                       ncached == 1 ? "the" : "all", ncached,
+                       ncached == 1 ? "" : "s", ncached == 1 ? "was" : "were",
+                       ncached == 1 ? "its" : "their", ncached == 1 ? "" : "s");
     json_t *intr_list = list_of(s, "interrupted_tasks"),
            *not_run = list_of(s, "not_run");
     size_t n_intr =
@@ -416,100 +461,109 @@ int dr__viz_report_html_with(const dr_graph *g, const dr__vtrace *trace,
                           : "Wall time from the start of the run to the end "
                             "of its last task.");
     tasks_row(&b, s, &t);
-    metric_time(&b, "Work T<sub>1</sub>", work,
-                "Sum of the measured durations of successful attempts: the "
-                "time one worker would need.");
-    metric_time(&b, "Span T<sub>\xE2\x88\x9E</sub>", span,
-                "The longest dependency chain by measured durations: no number "
-                "of workers can finish sooner.");
-    metric_num(&b, "Parallelism T<sub>1</sub>/T<sub>\xE2\x88\x9E</sub>", par,
-               "%.2f",
-               "Average number of tasks that could run at once: workers beyond "
-               "this cannot help.");
-    metric_time(
-        &b, "Lower bound", lb,
-        "max(T<sub>\xE2\x88\x9E</sub>, T<sub>1</sub>/P): no schedule on "
-        "P workers is shorter.");
-    metric_num(&b, "Makespan / bound",
-               isnan(lb) || lb <= 0 ? NAN : makespan / lb, "%.3f",
-               "1.000 is a perfect schedule; above it is time lost to "
-               "dependencies, idling or overhead.");
-    /* A worker running a failing attempt is busy; the useful share counts
-     * successful attempts only (docs/scheduling.md, scheduler/metrics.c). */
-    double util = fig(s, "utilization", 0, DBL_MAX,
-                      makespan > 0 ? busy / (workers * makespan) : NAN);
-    double useful = fig(s, "useful_utilization", 0, DBL_MAX,
-                        makespan > 0 ? work / (workers * makespan) : NAN);
-    metric_num(&b, "Utilisation", 100 * util, "%.1f %%",
-               "busy/(P \xC2\xB7 makespan): the share of worker time spent "
-               "running attempts, failed ones included.");
-    if (useful < util)
-        metric_num(&b, "Useful utilisation", 100 * useful, "%.1f %%",
-                   "T<sub>1</sub>/(P \xC2\xB7 makespan): successful attempts "
-                   "only; the rest of the busy time went to attempts that "
-                   "failed, timed out or were interrupted.");
-    {
-        char mx[48], mean[48];
-        fmt_num(mx, sizeof(mx), "%.0f", fig(s, "max_running", 0, 1e9, NAN));
-        fmt_num(mean, sizeof(mean), "%.2f", fig(s, "avg_running", 0, 1e9, NAN));
-        snprintf(v, sizeof(v), "max %s, mean %s", mx, mean);
-    }
-    metric(&b, "Observed parallelism", s ? v : "see the profile below",
-           "Tasks running at once: the peak and the time-weighted mean.");
-    /* Three different figures, each under its own name: idle worker time
-     * while work waited (the scheduler's loss), the ready-to-start latency
-     * (which includes waiting for a busy worker, so it is not an overhead),
-     * and, when the summary has it, the overhead per task proper. */
-    json_t *ov = json_object_get(s, "overhead");
-    if (json_is_object(ov)) {
-        double rwi = fig(ov, "ready_while_idle", 0, TIME_MAX, NAN);
-        if (!isnan(rwi)) {
-            char a[48];
-            dr__vfmt_time(a, sizeof(a), rwi * 1e6);
-            metric(&b, "Idle while work waited", a,
-                   "Worker time during which a worker was free while a "
-                   "task was ready (worker-seconds): time the scheduler "
-                   "lost.");
+    if (!nothing_ran) {
+        metric_time(&b, "Work T<sub>1</sub>", work,
+                    "Sum of the measured durations of successful attempts: the "
+                    "time one worker would need.");
+        metric_time(
+            &b, "Span T<sub>\xE2\x88\x9E</sub>", span,
+            "The longest dependency chain by measured durations: no number "
+            "of workers can finish sooner.");
+        metric_num(
+            &b, "Parallelism T<sub>1</sub>/T<sub>\xE2\x88\x9E</sub>", par,
+            "%.2f",
+            "Average number of tasks that could run at once: workers beyond "
+            "this cannot help.");
+        metric_time(
+            &b, "Lower bound", lb,
+            "max(T<sub>\xE2\x88\x9E</sub>, T<sub>1</sub>/P): no schedule on "
+            "P workers is shorter.");
+        metric_num(&b, "Makespan / bound",
+                   isnan(lb) || lb <= 0 ? NAN : makespan / lb, "%.3f",
+                   "1.000 is a perfect schedule; above it is time lost to "
+                   "dependencies, idling or overhead.");
+        /* A worker running a failing attempt is busy; the useful share counts
+         * successful attempts only (docs/scheduling.md, scheduler/metrics.c).
+         */
+        double util = fig(s, "utilization", 0, DBL_MAX,
+                          makespan > 0 ? busy / (workers * makespan) : NAN);
+        double useful = fig(s, "useful_utilization", 0, DBL_MAX,
+                            makespan > 0 ? work / (workers * makespan) : NAN);
+        metric_num(&b, "Utilisation", 100 * util, "%.1f %%",
+                   "busy/(P \xC2\xB7 makespan): the share of worker time spent "
+                   "running attempts, failed ones included.");
+        if (useful < util)
+            metric_num(
+                &b, "Useful utilisation", 100 * useful, "%.1f %%",
+                "T<sub>1</sub>/(P \xC2\xB7 makespan): successful attempts "
+                "only; the rest of the busy time went to attempts that "
+                "failed, timed out or were interrupted.");
+        {
+            char mx[48], mean[48];
+            fmt_num(mx, sizeof(mx), "%.0f", fig(s, "max_running", 0, 1e9, NAN));
+            fmt_num(mean, sizeof(mean), "%.2f",
+                    fig(s, "avg_running", 0, 1e9, NAN));
+            snprintf(v, sizeof(v), "max %s, mean %s", mx, mean);
         }
-        char mean[48], med[48], mx[48];
-        double lm = fig(ov, "latency_mean", 0, TIME_MAX, NAN),
-               ld = fig(ov, "latency_median", 0, TIME_MAX, NAN),
-               lx = fig(ov, "latency_max", 0, TIME_MAX, NAN);
-        if (!isnan(lm)) {
-            fmt_time_or_dash(mean, sizeof(mean), lm);
-            fmt_time_or_dash(med, sizeof(med), ld);
-            fmt_time_or_dash(mx, sizeof(mx), lx);
-            snprintf(v, sizeof(v), "mean %s, median %s, max %s", mean, med, mx);
-            metric(&b, "Ready-to-start latency", v,
-                   "Per task, the time from becoming ready (its "
-                   "dependencies done) to its start. It includes waiting "
-                   "for a busy worker, so it is not an overhead.");
+        metric(&b, "Observed parallelism", s ? v : "see the profile below",
+               "Tasks running at once: the peak and the time-weighted mean.");
+        /* Three different figures, each under its own name: idle worker time
+         * while work waited (the scheduler's loss), the ready-to-start latency
+         * (which includes waiting for a busy worker, so it is not an overhead),
+         * and, when the summary has it, the overhead per task proper. */
+        json_t *ov = json_object_get(s, "overhead");
+        if (json_is_object(ov)) {
+            double rwi = fig(ov, "ready_while_idle", 0, TIME_MAX, NAN);
+            if (!isnan(rwi)) {
+                char a[48];
+                dr__vfmt_time(a, sizeof(a), rwi * 1e6);
+                metric(&b, "Idle while work waited", a,
+                       "Worker time during which a worker was free while a "
+                       "task was ready (worker-seconds): time the scheduler "
+                       "lost.");
+            }
+            char mean[48], med[48], mx[48];
+            double lm = fig(ov, "latency_mean", 0, TIME_MAX, NAN),
+                   ld = fig(ov, "latency_median", 0, TIME_MAX, NAN),
+                   lx = fig(ov, "latency_max", 0, TIME_MAX, NAN);
+            if (!isnan(lm)) {
+                fmt_time_or_dash(mean, sizeof(mean), lm);
+                fmt_time_or_dash(med, sizeof(med), ld);
+                fmt_time_or_dash(mx, sizeof(mx), lx);
+                snprintf(v, sizeof(v), "mean %s, median %s, max %s", mean, med,
+                         mx);
+                metric(&b, "Ready-to-start latency", v,
+                       "Per task, the time from becoming ready (its "
+                       "dependencies done) to its start. It includes waiting "
+                       "for a busy worker, so it is not an overhead.");
+            }
+            double per = fig(ov, "per_task", 0, TIME_MAX, NAN),
+                   handovers = fig(ov, "dispatches", 0, 1e12, NAN);
+            if (!isnan(per) && !simulated && !(handovers == 0)) {
+                char pt[48];
+                fmt_time_or_dash(pt, sizeof(pt), per);
+                if (!isnan(handovers))
+                    snprintf(v, sizeof(v), "%s (mean of %.0f)", pt, handovers);
+                else
+                    snprintf(v, sizeof(v), "%s", pt);
+                metric(&b, "Overhead per task", v,
+                       "A worker's time from the end of one task to the start "
+                       "of the next when that one was already ready: "
+                       "dagrun's own cost of handing out a task.");
+            }
         }
-        double per = fig(ov, "per_task", 0, TIME_MAX, NAN),
-               handovers = fig(ov, "dispatches", 0, 1e12, NAN);
-        if (!isnan(per) && !simulated && !(handovers == 0)) {
-            char pt[48];
-            fmt_time_or_dash(pt, sizeof(pt), per);
-            if (!isnan(handovers))
-                snprintf(v, sizeof(v), "%s (mean of %.0f)", pt, handovers);
-            else
-                snprintf(v, sizeof(v), "%s", pt);
-            metric(&b, "Overhead per task", v,
-                   "A worker's time from the end of one task to the start "
-                   "of the next when that one was already ready: "
-                   "dagrun's own cost of handing out a task.");
+        if (json_is_number(json_object_get(s, "peak_live_results"))) {
+            char r[48], by[48];
+            fmt_num(r, sizeof(r), "%.0f",
+                    fig(s, "peak_live_results", 0, 1e12, NAN));
+            fmt_num(by, sizeof(by), "%.0f",
+                    fig(s, "peak_live_bytes", 0, 1e18, NAN));
+            snprintf(v, sizeof(v), "%s (%s bytes)", r, by);
+            metric(
+                &b, "Peak live results", v,
+                "Most task results held in memory at once, waiting for their "
+                "dependents.");
         }
-    }
-    if (json_is_number(json_object_get(s, "peak_live_results"))) {
-        char r[48], by[48];
-        fmt_num(r, sizeof(r), "%.0f",
-                fig(s, "peak_live_results", 0, 1e12, NAN));
-        fmt_num(by, sizeof(by), "%.0f",
-                fig(s, "peak_live_bytes", 0, 1e18, NAN));
-        snprintf(v, sizeof(v), "%s (%s bytes)", r, by);
-        metric(&b, "Peak live results", v,
-               "Most task results held in memory at once, waiting for their "
-               "dependents.");
     }
     dr__buf_puts(&b, "</table></section>\n");
 
@@ -573,58 +627,64 @@ int dr__viz_report_html_with(const dr_graph *g, const dr__vtrace *trace,
     put_svg(&b, svg);
     free(svg);
     dr__buf_puts(&b, "</div></section>\n");
-    if ((rc = dr__vprofile_svg(trace, 1200, &svg, err)) != 0)
-        goto out;
-    dr__buf_puts(&b, "<section id=\"profile\"><h2>Parallelism profile</h2>"
+    if (!nothing_ran) {
+        if ((rc = dr__vprofile_svg(trace, 1200, &svg, err)) != 0)
+            goto out;
+        dr__buf_puts(&b,
+                     "<section id=\"profile\"><h2>Parallelism profile</h2>"
                      "<p>How many tasks ran at each moment; the dashed line "
                      "is the number of workers.</p>"
                      "<div class=\"rp-figure\">\n");
-    put_svg(&b, svg);
-    free(svg);
-    dr__buf_puts(&b, "</div></section>\n");
+        put_svg(&b, svg);
+        free(svg);
+        dr__buf_puts(&b, "</div></section>\n");
 
-    /* Workers. */
-    dr__buf_puts(
-        &b, "<section id=\"workers\"><h2>Workers</h2><table><tr>"
+        /* Workers. */
+        dr__buf_puts(
+            &b,
+            "<section id=\"workers\"><h2>Workers</h2><table><tr>"
             "<th>worker</th><th class=\"rp-num\">tasks</th>"
             "<th class=\"rp-num\">busy</th><th class=\"rp-num\">idle</th>"
             "<th class=\"rp-num\">idle tail</th><th>busy share</th></tr>\n");
-    for (int w = 0, i = 0; w < t.workers && w < 256; w++) {
-        size_t tasks = 0, intr = 0;
-        double busy = 0, last = 0;
-        while ((size_t)i < t.n && t.a[i].worker < w)
-            i++;
-        for (; (size_t)i < t.n && t.a[i].worker == w; i++) {
-            tasks++;
-            intr += t.a[i].status == DR__V_INTERRUPTED;
-            busy += t.a[i].dur;
-            if (t.a[i].ts + t.a[i].dur > last)
-                last = t.a[i].ts + t.a[i].dur;
-        }
-        double share = t.makespan > 0 ? busy / t.makespan : 0;
-        dr__buf_printf(&b, "<tr><td>%d</td><td class=\"rp-num\">%zu", w, tasks);
-        if (intr > 0)
+        for (int w = 0, i = 0; w < t.workers && w < 256; w++) {
+            size_t tasks = 0, intr = 0;
+            double busy = 0, last = 0;
+            while ((size_t)i < t.n && t.a[i].worker < w)
+                i++;
+            for (; (size_t)i < t.n && t.a[i].worker == w; i++) {
+                tasks++;
+                intr += t.a[i].status == DR__V_INTERRUPTED;
+                busy += t.a[i].dur;
+                if (t.a[i].ts + t.a[i].dur > last)
+                    last = t.a[i].ts + t.a[i].dur;
+            }
+            double share = t.makespan > 0 ? busy / t.makespan : 0;
+            dr__buf_printf(&b, "<tr><td>%d</td><td class=\"rp-num\">%zu", w,
+                           tasks);
+            if (intr > 0)
+                dr__buf_printf(&b,
+                               " <span class=\"rp-intr\">(%zu "
+                               "interrupted)</span>",
+                               intr);
+            dr__buf_puts(&b, "</td><td class=\"rp-num\">");
+            put_time(&b, busy / 1e6);
+            dr__buf_puts(&b, "</td><td class=\"rp-num\">");
+            put_time(&b, (t.makespan - busy) / 1e6);
+            dr__buf_puts(&b, "</td><td class=\"rp-num\">");
+            put_time(&b, (t.makespan - last) / 1e6);
             dr__buf_printf(&b,
-                           " <span class=\"rp-intr\">(%zu "
-                           "interrupted)</span>",
-                           intr);
-        dr__buf_puts(&b, "</td><td class=\"rp-num\">");
-        put_time(&b, busy / 1e6);
-        dr__buf_puts(&b, "</td><td class=\"rp-num\">");
-        put_time(&b, (t.makespan - busy) / 1e6);
-        dr__buf_puts(&b, "</td><td class=\"rp-num\">");
-        put_time(&b, (t.makespan - last) / 1e6);
-        dr__buf_printf(&b,
-                       "</td><td><div class=\"rp-share\"><i style=\"width:"
-                       "%.1f%%\"></i></div></td></tr>\n",
-                       100 * share);
+                           "</td><td><div class=\"rp-share\"><i style=\"width:"
+                           "%.1f%%\"></i></div></td></tr>\n",
+                           100 * share);
+        }
+        dr__buf_puts(&b, "</table>");
+        if (t.workers > 256)
+            dr__buf_printf(&b, "<p>The first 256 of %d workers.</p>",
+                           t.workers);
+        dr__buf_puts(&b, "<p>Idle tail: time from a worker's last task to the "
+                         "end of the run, which an elastic pool could have "
+                         "given back.</p></section>\n");
     }
-    dr__buf_puts(&b, "</table>");
-    if (t.workers > 256)
-        dr__buf_printf(&b, "<p>The first 256 of %d workers.</p>", t.workers);
-    dr__buf_puts(&b, "<p>Idle tail: time from a worker's last task to the "
-                     "end of the run, which an elastic pool could have "
-                     "given back.</p></section>\n");
 
     /* Slowest tasks. */
     {
@@ -635,13 +695,16 @@ int dr__viz_report_html_with(const dr_graph *g, const dr__vtrace *trace,
             for (size_t i = 0; i < t.n; i++)
                 top[i] = &t.a[i];
             qsort(top, t.n, sizeof(*top), by_dur_desc);
-            dr__buf_puts(&b, "<section id=\"slowest\"><h2>Slowest tasks</h2>"
-                             "<table><tr><th>task</th><th>op</th>"
-                             "<th class=\"rp-num\">worker</th>"
-                             "<th class=\"rp-num\">start</th>"
-                             "<th class=\"rp-num\">duration</th>"
-                             "<th class=\"rp-num\">wait</th><th>status</th>"
-                             "</tr>\n");
+            dr__buf_puts(&b, "<section id=\"slowest\"><h2>Slowest tasks</h2>");
+            if (t.n == 0)
+                dr__buf_puts(&b, "<p>No task ran.</p>");
+            else
+                dr__buf_puts(&b, "<table><tr><th>task</th><th>op</th>"
+                                 "<th class=\"rp-num\">worker</th>"
+                                 "<th class=\"rp-num\">start</th>"
+                                 "<th class=\"rp-num\">duration</th>"
+                                 "<th class=\"rp-num\">wait</th><th>status</th>"
+                                 "</tr>\n");
             for (size_t i = 0; i < t.n && i < 10; i++) {
                 const dr__vattempt *a = top[i];
                 dr__buf_puts(&b, "<tr><td>");
@@ -661,7 +724,10 @@ int dr__viz_report_html_with(const dr_graph *g, const dr__vtrace *trace,
                                status_class(a->status),
                                dr__vstatus_name(a->status));
             }
-            dr__buf_puts(&b, "</table></section>\n");
+            if (t.n > 0)
+                dr__buf_puts(&b, "</table>");
+            put_cached(&b, s, &t);
+            dr__buf_puts(&b, "</section>\n");
             free(top);
         }
     }

@@ -1,8 +1,10 @@
 /*
  * Reading a Chrome trace written by dagrun (docs/trace-format.md) into a flat
  * array of attempts, sorted by worker and start time, which is the order the
- * Gantt chart draws and the report sums in.  Only "ph": "X" events count;
- * metadata and unknown events are skipped, unknown keys ignored, so traces
+ * Gantt chart draws and the report sums in.  Only "ph": "X" events are
+ * attempts; instant ("i") events of cached tasks (a resumed run reused
+ * their results) are listed apart, never as attempts; metadata and
+ * unknown events are skipped, unknown keys ignored, so traces
  * from other versions (or edited by hand) still draw.  Strings are borrowed
  * from the json_t.
  *
@@ -118,6 +120,33 @@ static const char *default_raise_hint(void) {
            "--max-workers N` draws more";
 }
 
+/* An instant event of a cached task (status "cached", a task name): one
+ * more entry of t->cached.  Other instant events, of other tools or
+ * without a task, are skipped as unknown events are.  0 or DR_ENOMEM. */
+static int read_cached(dr__vtrace *t, const json_t *e, size_t *cap,
+                       dr_error *err) {
+    json_t *args = json_object_get(e, "args");
+    if (!json_is_object(args) ||
+        strcmp(str_or(args, "status", ""), "cached") != 0)
+        return 0;
+    const char *task = str_or(args, "task", str_or(e, "name", NULL));
+    if (task == NULL)
+        return 0;
+    if (t->ncached == *cap) {
+        size_t c = *cap ? 2 * *cap : 64;
+        dr__vcached *p = realloc(t->cached, c * sizeof(*p));
+        if (p == NULL) {
+            dr__error_set(err, DR_ENOMEM, NULL, 0, 0, NULL, "out of memory");
+            return DR_ENOMEM;
+        }
+        t->cached = p;
+        *cap = c;
+    }
+    t->cached[t->ncached++] =
+        (dr__vcached){task, str_or(e, "cat", ""), str_or(args, "op", NULL)};
+    return 0;
+}
+
 int dr__vtrace_read_ex(const json_t *trace, const char *source, int max_workers,
                        const char *raise_hint, dr__vtrace *t, dr_error *err) {
     memset(t, 0, sizeof(*t));
@@ -200,8 +229,13 @@ int dr__vtrace_read_ex(const json_t *trace, const char *source, int max_workers,
     }
     double last_end = 0;
     int rc = 0;
+    size_t capcached = 0;
     for (size_t i = 0; i < n && rc == 0; i++) {
         json_t *e = json_array_get(events, i);
+        if (json_is_object(e) && strcmp(str_or(e, "ph", ""), "i") == 0) {
+            rc = read_cached(t, e, &capcached, err);
+            continue;
+        }
         if (!json_is_object(e) || strcmp(str_or(e, "ph", ""), "X") != 0)
             continue;
         json_t *args = json_object_get(e, "args");
@@ -330,19 +364,25 @@ size_t dr__vtrace_count_in_graph(const dr__vtrace *t, const dr_graph *g) {
 
 int dr__vtrace_check_graph(const dr__vtrace *t, const dr_graph *g,
                            dr_error *err) {
-    if (t->n == 0 || dr__vtrace_count_in_graph(t, g) > 0)
+    if (t->n + t->ncached == 0 || dr__vtrace_count_in_graph(t, g) > 0)
         return 0;
+    /* A resumed run where every task was cached has no attempts. */
+    for (size_t i = 0; i < t->ncached; i++)
+        if (dr_graph_find(g, t->cached[i].task) != DR_TASK_NONE)
+            return 0;
     const char *name = dr_graph_name(g);
     dr__error_set(err, DR_EINVAL, NULL, 0, 0, NULL,
                   "the trace is of graph '%s', not of graph '%s': none of its "
-                  "%zu task attempts is a task of the graph",
+                  "%zu %s is a task of the graph",
                   t->graph[0] ? t->graph : "(unnamed)",
-                  name[0] ? name : "(unnamed)", t->n);
+                  name[0] ? name : "(unnamed)", t->n ? t->n : t->ncached,
+                  t->n ? "task attempts" : "cached tasks");
     return DR_EINVAL;
 }
 
 void dr__vtrace_free(dr__vtrace *t) {
     free(t->a);
+    free(t->cached);
     memset(t, 0, sizeof(*t));
 }
 
@@ -372,12 +412,14 @@ static const struct {
     {"avg_running", 0, 1e9},
     {"tasks", 0, 1e12},
     {"succeeded", 0, 1e12},
+    {"cached_tasks", 0, 1e12},
     {"peak_live_results", 0, 1e12},
     {"peak_live_bytes", 0, 1e18},
 };
 
 static const char *const summary_id_lists[] = {
-    "critical_path", "failed", "skipped", "interrupted_tasks", "not_run"};
+    "critical_path",     "failed",  "skipped",
+    "interrupted_tasks", "not_run", "cached"};
 
 static int bad_summary(dr_error *err, const char *source, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));

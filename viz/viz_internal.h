@@ -42,10 +42,20 @@ typedef struct dr__vattempt {
     dr__vstatus status;
 } dr__vattempt;
 
+/* A task the run did not run because a resumed run reused its recorded
+ * result (an instant event with args.status "cached"). */
+typedef struct dr__vcached {
+    const char *task; /* borrowed from the json */
+    const char *cat;  /* its group ("" when absent) */
+    const char *op;   /* may be NULL */
+} dr__vcached;
+
 typedef struct dr__vtrace {
     dr__vattempt *a; /* sorted by (worker, ts); on each worker an attempt's
                         end is clamped to the next one's start */
     size_t n;
+    dr__vcached *cached; /* in trace order; none of them is an attempt */
+    size_t ncached;
     int workers;     /* otherData.workers, at least 1 + highest tid */
     double makespan; /* microseconds: otherData.makespan_us or last end */
     const char *graph, *policy; /* "" when unknown */
@@ -83,6 +93,14 @@ size_t dr__vtrace_count_in_graph(const dr__vtrace *t, const dr_graph *g);
 int dr__vtrace_check_graph(const dr__vtrace *t, const dr_graph *g,
                            dr_error *err);
 const char *dr__vstatus_name(dr__vstatus s);
+
+/* Cached tasks (a resumed run reused their results; they never ran) look
+ * the same in every picture: a pale blue-grey fill with a dotted
+ * blue-grey outline, a colour neither palette has, and in the DAG a note
+ * shape, so that the outline's style and the shape tell them apart from
+ * tasks that did not run whatever one's colour vision. */
+#define DR__VCACHED_FILL "#E8EEF4"
+#define DR__VCACHED_LINE "#4F6D8A"
 
 /* Colours of groups (palette.c).  A group is an attempt's `cat` (its
  * structural group), or its task when the trace has no cat. */

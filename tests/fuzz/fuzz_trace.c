@@ -41,7 +41,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     dr__vtrace t;
     int rc = dr__vtrace_read_ex(j, "fuzz.json", 0, NULL, &t, &err);
     if (rc != 0) {
-        if (err.text[0] == '\0' || t.a != NULL || t.n != 0)
+        if (err.text[0] == '\0' || t.a != NULL || t.n != 0 ||
+            t.cached != NULL || t.ncached != 0)
             abort(); /* a refusal says why and leaves nothing behind */
     } else {
         if (t.workers < 1 || t.workers > DR__VMAX_WORKERS ||
@@ -58,6 +59,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                  t.a[i - 1].ts + t.a[i - 1].dur > a->ts))
                 abort();
         }
+        for (size_t i = 0; i < t.ncached; i++)
+            if (t.cached[i].task == NULL || t.cached[i].cat == NULL)
+                abort(); /* a cached task always has a name */
         dr__vtrace_free(&t);
     }
     double duration[7] = {0};
