@@ -117,6 +117,12 @@ static void print_record(const json_t *r, size_t width) {
            json_integer_value(json_object_get(r, "worker")), end - start, text);
 }
 
+/* Under a run without records: a resumed run that reused every task, or
+ * one stopped before any attempt ended. */
+#define NO_ATTEMPT                                                             \
+    "(no attempt ended in this run: every task was cached, or it stopped "     \
+    "first)"
+
 static int print_text(const dr__jread *rd) {
     size_t width = 4, i;
     json_t *v;
@@ -130,12 +136,16 @@ static int print_text(const dr__jread *rd) {
         width = c > width ? c : width;
     }
     width = width < TASK_WIDTH_MAX ? width : TASK_WIDTH_MAX;
-    size_t run = 0;
+    size_t run = 0, in_run = 0;
     json_array_foreach(rd->lines, i, v) {
         if (json_object_get(v, "journal") != NULL) {
+            if (run > 0 && in_run == 0)
+                printf("  %s\n", NO_ATTEMPT);
             print_header(v, ++run, width);
+            in_run = 0;
             continue;
         }
+        in_run++;
         if (run == 0) {
             /* The first header was lost (an altered line). */
             printf("records before any valid run header:\n");
@@ -145,6 +155,8 @@ static int print_text(const dr__jread *rd) {
         }
         print_record(v, width);
     }
+    if (run > 0 && run != (size_t)-1 && in_run == 0)
+        printf("  %s\n", NO_ATTEMPT);
     return 0;
 }
 

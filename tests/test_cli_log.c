@@ -273,3 +273,31 @@ Test(cli_log, help_and_usage) {
     free(out);
     free(err);
 }
+
+/* A resumed run that reused every task has a header and no records: the
+ * listing says so rather than show an empty table. */
+Test(cli_log, a_run_without_attempts_says_so) {
+    char *dir = drt_tmpdir();
+    char *graph = drt_fmt("%s/g.json", dir);
+    cr_assert_eq(drt_write_file(graph,
+                                "{\"name\": \"one\", \"tasks\": [{\"id\": "
+                                "\"a\", \"op\": \"noop\"}]}\n"),
+                 0);
+    cr_assert_eq(drt_cli(NULL, NULL, "run '%s' -o '%s/out' -q", graph, dir), 0);
+    char *out = NULL;
+    cr_assert_eq(drt_cli(&out, NULL, "log '%s/out'", dir), 0);
+    cr_expect_null(strstr(out, "no attempt ended"), "%s", out);
+    free(out);
+    cr_assert_eq(drt_cli(NULL, NULL, "run '%s' -o '%s/out' -q -r", graph, dir),
+                 0);
+    cr_assert_eq(drt_cli(&out, NULL, "log '%s/out'", dir), 0);
+    const char *run2 = strstr(out, "run 2 of graph 'one'");
+    cr_assert_not_null(run2, "%s", out);
+    cr_expect_not_null(strstr(run2, "(no attempt ended in this run: every "
+                                    "task was cached, or it stopped first)"),
+                       "%s", out);
+    free(out);
+    free(graph);
+    drt_rmtree(dir);
+    free(dir);
+}
