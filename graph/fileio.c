@@ -282,3 +282,23 @@ int dr_write_json_atomic(const char *path, const json_t *json, size_t flags,
     free(withnl);
     return rc;
 }
+
+int dr__hex_digit(char c) {
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+char *dr__path_in(const char *workdir, const char *path) {
+    if (path[0] == '/' || workdir == NULL || workdir[0] == '\0')
+        return strdup(path);
+    size_t n = strlen(workdir) + strlen(path) + 2;
+    char *s = malloc(n);
+    if (s != NULL)
+        snprintf(s, n, "%s/%s", workdir, path);
+    return s;
+}

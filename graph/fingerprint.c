@@ -37,22 +37,12 @@ void dr__fp_hex(const dr__fp *f, char out[DR__FP_HEX]) {
              (unsigned long long)f->lo);
 }
 
-static int hex_digit(char c) {
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 int dr__fp_parse(const char *hex, dr__fp *out) {
     uint64_t half[2] = {0, 0};
     if (hex == NULL)
         return -1;
     for (int i = 0; i < 32; i++) {
-        int d = hex_digit(hex[i]); /* stops at the NUL of a short string */
+        int d = dr__hex_digit(hex[i]); /* stops at the NUL of a short string */
         if (d < 0)
             return -1;
         half[i / 16] = half[i / 16] << 4 | (uint64_t)d;
@@ -312,18 +302,6 @@ void dr__command_result_fp(const dr__fp *task_fp, const dr__file_fp *outputs,
 
 /* ------------------------------------------------------------ files */
 
-/* workdir/path, or path itself when absolute or without a workdir; a new
- * string or NULL. */
-static char *full_path(const char *workdir, const char *path) {
-    if (path[0] == '/' || workdir == NULL || workdir[0] == '\0')
-        return strdup(path);
-    size_t n = strlen(workdir) + strlen(path) + 2;
-    char *s = malloc(n);
-    if (s != NULL)
-        snprintf(s, n, "%s/%s", workdir, path);
-    return s;
-}
-
 static void set_stat(dr__file_fp *f, const struct stat *st) {
     f->exists = 1;
     f->size = (uint64_t)st->st_size;
@@ -406,7 +384,7 @@ static int hash_fd(int fd, const char *path, dr__file_fp *out, dr_error *err) {
 int dr__file_fp_compute(const char *workdir, const char *path, dr__file_fp *out,
                         dr_error *err) {
     memset(out, 0, sizeof(*out));
-    char *full = full_path(workdir, path);
+    char *full = dr__path_in(workdir, path);
     if (full == NULL) {
         dr__error_set(err, DR_ENOMEM, path, 0, 0, NULL, "out of memory");
         return DR_ENOMEM;
@@ -439,7 +417,7 @@ int dr__file_fp_same(const char *workdir, const char *path,
     *touched = 0;
     *why = NULL;
     memset(now, 0, sizeof(*now));
-    char *full = full_path(workdir, path);
+    char *full = dr__path_in(workdir, path);
     if (full == NULL) {
         dr__error_set(err, DR_ENOMEM, path, 0, 0, NULL, "out of memory");
         return -1;

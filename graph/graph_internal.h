@@ -117,6 +117,13 @@ int dr__graph_name_from_source(dr_graph *g, const char *source,
 /* 1 when task t runs a command (argv or shell): a process of its own, with
  * log files in the run folder. */
 int dr__task_is_command(const dr_graph *g, dr_task t);
+
+/* The value of a hex digit (either case), or -1 (fileio.c). */
+int dr__hex_digit(char c);
+/* `path` in folder `workdir`: workdir/path, or path itself when it is
+ * absolute or workdir is NULL or "" (fileio.c).  A new string, or NULL on
+ * DR_ENOMEM. */
+char *dr__path_in(const char *workdir, const char *path);
 /* 1 when any task of g runs a command. */
 int dr__graph_has_commands(const dr_graph *g);
 /* Copies a string into the graph's arena; NULL on DR_ENOMEM. */

@@ -86,16 +86,6 @@ static int skip_value(scanner *sc) {
     return 0;
 }
 
-static int hex_digit(char c) {
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /*
  * At a '"': compares the decoded string with `key` and moves past it.
  * Returns 1 when equal, 0 when not, -1 on malformed text.  \uXXXX escapes
@@ -143,7 +133,7 @@ static int string_equals(scanner *sc, const char *key) {
                     if (sc->len - sc->pos < 4)
                         return -1;
                     for (int i = 0; i < 4; i++) {
-                        int h = hex_digit(sc->s[sc->pos++]);
+                        int h = dr__hex_digit(sc->s[sc->pos++]);
                         if (h < 0)
                             return -1;
                         u = u * 16 + (unsigned long)h;

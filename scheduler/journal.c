@@ -62,26 +62,12 @@ static char *put_hex64(char *p, uint64_t v) {
 static int parse_hex64(const char *s, uint64_t *out) {
     uint64_t v = 0;
     for (int i = 0; i < 16; i++) {
-        char c = s[i];
-        unsigned d;
-        if (c >= '0' && c <= '9')
-            d = (unsigned)(c - '0');
-        else if (c >= 'a' && c <= 'f')
-            d = (unsigned)(c - 'a' + 10);
-        else if (c >= 'A' && c <= 'F')
-            d = (unsigned)(c - 'A' + 10);
-        else
+        int d = dr__hex_digit(s[i]);
+        if (d < 0)
             return -1;
-        v = v << 4 | d;
+        v = v << 4 | (unsigned)d;
     }
     *out = v;
-    return 0;
-}
-
-static int fp_parse(const char *hex, dr__fp *out) {
-    if (strlen(hex) != 32 || parse_hex64(hex, &out->hi) != 0 ||
-        parse_hex64(hex + 16, &out->lo) != 0)
-        return -1;
     return 0;
 }
 
@@ -529,7 +515,7 @@ static int valid_header(const json_t *v) {
 
 static int valid_fp(const json_t *v) {
     dr__fp f;
-    return json_is_string(v) && fp_parse(json_string_value(v), &f) == 0;
+    return json_is_string(v) && dr__fp_parse(json_string_value(v), &f) == 0;
 }
 
 static int valid_count(const json_t *v) {
@@ -582,7 +568,7 @@ int dr__journal_file_fp(const json_t *file, dr__file_fp *out) {
     json_t *hash = json_object_get(file, "hash");
     if (!json_is_integer(size) || json_integer_value(size) < 0 ||
         !json_is_integer(mtime) || !json_is_string(hash) ||
-        fp_parse(json_string_value(hash), &out->hash) != 0)
+        dr__fp_parse(json_string_value(hash), &out->hash) != 0)
         return -1;
     out->exists = 1;
     out->size = (uint64_t)json_integer_value(size);

@@ -10,6 +10,7 @@
  * only describe the graph: they are neither checked nor removed.
  */
 #include "outputs.h"
+#include "graph_internal.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -18,23 +19,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-/* path relative to workdir, in a new string (NULL: out of memory). */
-static char *resolve(const char *workdir, const char *path) {
-    if (path[0] == '/' || workdir == NULL)
-        return strdup(path);
-    size_t len = strlen(workdir) + strlen(path) + 2;
-    char *s = malloc(len);
-    if (s != NULL)
-        snprintf(s, len, "%s/%s", workdir, path);
-    return s;
-}
-
 int dr__outputs_check(const dr_graph *g, dr_task t, const char *workdir,
                       char *msg, size_t len) {
     size_t n = dr_task_op_kind(g, t) != DR_OP_NONE ? dr_task_noutputs(g, t) : 0;
     for (size_t i = 0; i < n; i++) {
         const char *out = dr_task_output(g, t, i);
-        char *path = resolve(workdir, out);
+        char *path = dr__path_in(workdir, out);
         struct stat st;
         /* Out of memory: the file is not looked for, rather than failing a
          * task that may well have written it. */
@@ -55,7 +45,7 @@ size_t dr__outputs_remove(const dr_graph *g, dr_task t, const char *workdir,
     const char *first = NULL;
     for (size_t i = 0; i < n; i++) {
         const char *out = dr_task_output(g, t, i);
-        char *path = resolve(workdir, out);
+        char *path = dr__path_in(workdir, out);
         struct stat st;
         /* unlink removes a link, not its target, and refuses a folder. */
         if (path != NULL && lstat(path, &st) == 0 && !S_ISDIR(st.st_mode) &&

@@ -44,19 +44,6 @@ struct dr__recorder {
     char error[sizeof(((dr_error *)0)->text)];
 };
 
-static const char *status_name(unsigned status) {
-    switch (status) {
-    case DR__ATTEMPT_OK:
-        return "ok";
-    case DR__ATTEMPT_TIMEOUT:
-        return "timeout";
-    case DR__ATTEMPT_INTERRUPTED:
-        return "interrupted";
-    default:
-        return "failed";
-    }
-}
-
 dr__recorder *dr__recorder_create(const dr_graph *g, dr__journal *j,
                                   const dr_plan *plan, const char *workdir) {
     dr__recorder *r = calloc(1, sizeof *r);
@@ -204,7 +191,7 @@ static int record(dr__recorder *r, const entry *e) {
     rec.task = dr_task_key(g, t);
     rec.attempt = e->attempt;
     rec.worker = e->worker;
-    rec.status = status_name(e->status);
+    rec.status = dr__attempt_status_name(e->status);
     rec.start = e->start;
     rec.end = e->end;
     rec.op = *dr__plan_op_fp(r->plan, t);

@@ -99,6 +99,10 @@ struct dr_run {
     char journal_note[640];
 };
 
+/* "ok", "failed", "timeout" or "interrupted": an attempt's status as the
+ * trace and the journal write it (trace.c). */
+const char *dr__attempt_status_name(unsigned status);
+
 /* Appends an attempt (error copied); returns its index or -1 (ENOMEM). */
 long dr__run_add_attempt(dr_run *run, dr_task t, unsigned worker,
                          unsigned attempt, unsigned status, double ready,

@@ -23,7 +23,7 @@
  * bury the trace in metadata). */
 #define DR_TRACE_NAME_ALL_WORKERS 4096u
 
-static const char *status_name(unsigned s) {
+const char *dr__attempt_status_name(unsigned s) {
     switch (s) {
     case DR__ATTEMPT_OK:
         return "ok";
@@ -66,7 +66,7 @@ static json_t *attempt_event(const dr_run *run, const dr__groups *groups,
     json_t *args =
         json_pack("{s:s, s:s, s:f, s:s, s:I, s:I}", "task", key, "op",
                   dr_task_op_label(g, a->task), "ready", a->ready * 1e6,
-                  "status", status_name(a->status), "attempt",
+                  "status", dr__attempt_status_name(a->status), "attempt",
                   (json_int_t)a->attempt, "worker", (json_int_t)a->worker);
     if (args != NULL && a->error != NULL)
         json_object_set_new(args, "error", json_string(a->error));
@@ -275,7 +275,7 @@ static void buf_attempt(dr__buf *b, const dr_run *run, const dr__groups *groups,
     buf_string(b, op, strlen(op));
     buf_time(b, "ready", a->ready * 1e6);
     dr__buf_printf(b, ",\"status\":\"%s\",\"attempt\":%u,\"worker\":%u",
-                   status_name(a->status), (unsigned)a->attempt,
+                   dr__attempt_status_name(a->status), (unsigned)a->attempt,
                    (unsigned)a->worker);
     if (a->error != NULL) {
         dr__buf_putn(b, ",\"error\":", 9);
