@@ -66,12 +66,7 @@ int run_resume_dry_run(dr_graph *g, const dr_run_options *opts,
     if (dr_plan_note(plan)[0] != '\0')
         fprintf(stderr, "dagrun run: note: %s\n", dr_plan_note(plan));
     size_t n = dr_graph_ntasks(g);
-    const dr_task *order = dr_graph_topo_order(g);
-    for (size_t i = 0; i < n; i++) {
-        const char *why = dr_plan_reason(plan, order[i]);
-        if (why != NULL)
-            printf("%s: %s\n", dr_task_key(g, order[i]), why);
-    }
+    dr_plan_print(plan, stdout);
     size_t nrun = dr_plan_nrun(plan);
     printf("dry run: %zu of %zu task%s would run, %zu cached (journal %s); "
            "nothing was run\n",

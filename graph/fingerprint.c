@@ -152,18 +152,34 @@ static const char *canonical_json(const json_t *v, char *small, size_t cap,
     return *big;
 }
 
+static void json_text_fp(const char *text, size_t n, dr__fp *out) {
+    chain c;
+    chain_init(&c, "dagrun json");
+    put_bytes(&c, text, n);
+    chain_end(&c, out);
+}
+
 int dr__json_fp(const json_t *v, dr__fp *out) {
     char small[512], *big;
     size_t n;
     const char *text = canonical_json(v, small, sizeof(small), &big, &n);
     if (text == NULL)
         return DR_ENOMEM;
-    chain c;
-    chain_init(&c, "dagrun json");
-    put_bytes(&c, text, n);
-    chain_end(&c, out);
+    json_text_fp(text, n, out);
     free(big);
     return 0;
+}
+
+int dr__json_fp_text(const json_t *v, dr__fp *out, char **text, size_t *len) {
+    char small[512], *big;
+    const char *t = canonical_json(v, small, sizeof(small), &big, len);
+    if (t == NULL)
+        return DR_ENOMEM;
+    json_text_fp(t, *len, out);
+    if (big == NULL && (big = malloc(*len ? *len : 1)) != NULL)
+        memcpy(big, t, *len);
+    *text = big;
+    return big != NULL ? 0 : DR_ENOMEM;
 }
 
 /* ------------------------------------------------------------ tasks */

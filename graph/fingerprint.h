@@ -49,6 +49,10 @@ int dr__task_op_fp(const dr_graph *g, dr_task t, const char *workdir,
 /* A JSON value, canonical (sorted keys, compact, reals as saved); NULL
  * hashes as JSON null.  Returns 0 or DR_ENOMEM. */
 int dr__json_fp(const json_t *v, dr__fp *out);
+/* The same, and the canonical text it hashed (not NUL-terminated, *len
+ * bytes, a new buffer in *text): what the journal stores, so that a
+ * result is dumped once.  Returns 0 or DR_ENOMEM (*text NULL). */
+int dr__json_fp_text(const json_t *v, dr__fp *out, char **text, size_t *len);
 
 /* A declared file as recorded: size and mtime (nanoseconds) from stat, the
  * content hash when computed. */

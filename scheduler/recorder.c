@@ -219,14 +219,11 @@ static int record(dr__recorder *r, const entry *e) {
             result_fp = r->null_fp;
             rec.result_fp = &result_fp;
         } else {
-            text = json_dumps(e->json,
-                              JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
-            if (text == NULL || dr__json_fp(e->json, &result_fp) != 0) {
-                free(text);
+            /* Dumped once: the text stored is the one hashed. */
+            if (dr__json_fp_text(e->json, &result_fp, &text, &rec.result_len) !=
+                0)
                 return DR_ENOMEM;
-            }
             rec.result = text;
-            rec.result_len = strlen(text);
             rec.result_fp = &result_fp;
         }
         if (rec.result_fp != NULL) {
@@ -329,14 +326,11 @@ static int touched_record(const dr_plan *plan, dr_task t, const char *key,
     r.noutputs = no;
     char *text = NULL;
     const json_t *result = json_object_get(rec, "result");
-    if (result != NULL) {
-        text =
-            json_dumps(result, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
-        if (text == NULL)
-            rc = DR_ENOMEM;
-        r.result = text;
-        r.result_len = text ? strlen(text) : 0;
-    }
+    dr__fp unused;
+    if (result != NULL &&
+        dr__json_fp_text(result, &unused, &text, &r.result_len) != 0)
+        rc = DR_ENOMEM;
+    r.result = text;
     if (rc == 0)
         rc = dr__journal_append(j, &r);
     free(text);

@@ -493,3 +493,17 @@ const dr__file_fp *dr__plan_touched(const dr_plan *p, dr_task t, size_t *n) {
     *n = p->ntouched[t];
     return p->touched[t];
 }
+
+void dr_plan_print(const dr_plan *p, FILE *out) {
+    const dr_task *order = dr_graph_topo_order(p->g);
+    for (size_t i = 0; order != NULL && i < p->n; i++) {
+        const char *why = dr_plan_reason(p, order[i]);
+        if (why == NULL)
+            continue;
+        /* A key may hold anything; the terminal gets it escaped. */
+        const char *key = dr_task_key(p->g, order[i]);
+        char *safe = dr__safe_text(key, strlen(key), 0);
+        fprintf(out, "%s: %s\n", safe != NULL ? safe : key, why);
+        free(safe);
+    }
+}

@@ -356,12 +356,7 @@ static int open_journal(dr_run *run, dr__core *core, dr_error *err) {
     } else if (opts->explain != NULL) {
         if (note[0] != '\0')
             fprintf(opts->explain, "dagrun: %s\n", note);
-        for (size_t i = 0; i < n; i++) {
-            const char *why = dr_plan_reason(plan, order[i]);
-            if (why != NULL)
-                fprintf(opts->explain, "%s: %s\n", dr_task_key(g, order[i]),
-                        why);
-        }
+        dr_plan_print(plan, opts->explain);
         fflush(opts->explain);
     }
     int rc =

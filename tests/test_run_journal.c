@@ -404,3 +404,38 @@ Test(journal, a_touched_input_is_recorded_with_its_new_mtime) {
     free(jpath);
     free(dir);
 }
+
+/* dr_plan_print, the lines of --dry-run and --explain: topological order,
+ * and a key's control characters never reach the terminal raw. */
+Test(journal, plan_lines_are_in_order_and_escape_keys) {
+    char *dir = drt_tmpdir();
+    char *jpath = drt_fmt("%s/journal.jsonl", dir);
+    dr_graph *g = dr_graph_create();
+    dr_task b = add(g, "b\x1b[31mred"), a = add(g, "a");
+    dr_task_set_builtin(g, a, "noop", NULL);
+    dr_task_set_builtin(g, b, "noop", NULL);
+    dr_graph_add_dep(g, b, a);
+    dr_run_options o;
+    dr_run_options_init(&o);
+    o.journal = jpath;
+    o.resume = 1;
+    dr_error err;
+    dr_error_clear(&err);
+    dr_plan *plan = dr_plan_create(g, &o, &err);
+    cr_assert_not_null(plan, "%s", err.text);
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    dr_plan_print(plan, f);
+    fclose(f);
+    cr_expect_null(strchr(text, '\x1b'), "%s", text);
+    const char *la = strstr(text, "a: first run\n");
+    const char *lb = strstr(text, "red: first run\n");
+    cr_expect(la != NULL && lb != NULL && la < lb, "%s", text);
+    free(text);
+    dr_plan_destroy(plan);
+    dr_graph_destroy(g);
+    drt_rmtree(dir);
+    free(jpath);
+    free(dir);
+}

@@ -183,6 +183,10 @@ DR_EXTERN int dr_plan_cached(const dr_plan *plan, dr_task t);
 DR_EXTERN const char *dr_plan_reason(const dr_plan *plan, dr_task t);
 /* Tasks that would run. */
 DR_EXTERN size_t dr_plan_nrun(const dr_plan *plan);
+/* "KEY: REASON" on `out`, one line per task that would run, in
+ * topological order (keys with control characters escaped): what
+ * `--dry-run` and `--explain` print. */
+DR_EXTERN void dr_plan_print(const dr_plan *plan, FILE *out);
 /* After a run with a journal: why the journal's records were not used (a
  * journal of another graph or format: every task ran), or why it could
  * not be written to the end; "" when neither.  Borrowed. */
