@@ -257,19 +257,13 @@ int dr__logs_prepare(const dr_graph *g, const char *dir, int commands,
      * tasks a resumed run reuses: their logs are what they printed. */
     errno = 0;
     int bad = remove_listed(dir, names, n) != 0;
-    if (keep == NULL) {
-        for (size_t i = 0; i < n; i++)
-            if (truncate_pair(dir, names[i]) != 0)
-                bad = 1;
-    } else {
-        for (dr_task t = 0; t < dr_graph_ntasks(g); t++) {
-            if (!dr__task_is_command(g, t) || keep[t])
-                continue;
-            char *name = dr__log_name(dr_task_key(g, t), "");
-            if (name == NULL || truncate_pair(dir, name) != 0)
-                bad = 1;
-            free(name);
-        }
+    for (dr_task t = 0; t < dr_graph_ntasks(g); t++) {
+        if (!dr__task_is_command(g, t) || (keep != NULL && keep[t]))
+            continue;
+        char *name = dr__log_name(dr_task_key(g, t), "");
+        if (name == NULL || truncate_pair(dir, name) != 0)
+            bad = 1;
+        free(name);
     }
     int rc = 0;
     if (bad) {

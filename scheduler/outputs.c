@@ -1,11 +1,11 @@
 /*
- * Declared outputs after an attempt (outputs.h).  A successful attempt that
- * left one out fails; a failed attempt's outputs go, as make's
- * .DELETE_ON_ERROR and Snakemake remove them, so that no dependent or later
- * run trusts half a file.  Existence is all that is asked of an output: a
- * task may append to a file or leave it as it was (dagrun does not remove
- * outputs before an attempt), and mtimes are too coarse on some file systems
- * to tell a rewrite from an old file.  A task without an operation runs
+ * Declared outputs around an attempt (outputs.h).  They are removed before
+ * it starts (as Snakemake does), so that existence is all that must be
+ * asked of them afterwards: mtimes are too coarse on some file systems to
+ * tell a rewrite from an old file.  A successful attempt that left one out
+ * fails; a failed attempt's outputs go, as make's .DELETE_ON_ERROR and
+ * Snakemake remove them, so that no dependent or later run trusts half a
+ * file.  A task without an operation runs
  * nothing (a join point, or a cost replayed with --cost-op), so its files
  * only describe the graph: they are neither checked nor removed.
  */

@@ -439,3 +439,29 @@ Test(journal, plan_lines_are_in_order_and_escape_keys) {
     free(jpath);
     free(dir);
 }
+
+/* A cached command's log is what it printed when it ran: a resumed run
+ * keeps it, so its result (what it printed) is still there. */
+Test(journal, a_cached_commands_log_and_printed_result_are_kept) {
+    char *dir = drt_tmpdir();
+    char *graph = drt_fmt("%s/g.json", dir);
+    cr_assert_eq(drt_write_file(graph,
+                                "{\"name\": \"hi\", \"tasks\": [{\"id\": "
+                                "\"say\", \"shell\": \"echo hello\"}]}\n"),
+                 0);
+    char *out = NULL;
+    cr_assert_eq(
+        drt_cli(&out, NULL, "run '%s' -o '%s/out' -q --output say", graph, dir),
+        0);
+    cr_expect_not_null(strstr(out, "hello"), "%s", out);
+    free(out);
+    cr_assert_eq(drt_cli(&out, NULL, "run '%s' -o '%s/out' -q -r --output say",
+                         graph, dir),
+                 0);
+    cr_expect_not_null(strstr(out, "hello"),
+                       "cached command lost its output: %s", out);
+    free(out);
+    free(graph);
+    drt_rmtree(dir);
+    free(dir);
+}
