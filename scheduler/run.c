@@ -54,6 +54,29 @@ void dr_run_options_init(dr_run_options *opts) {
     opts->cost_scale = 1.0;
 }
 
+const char *dr_executor_name(dr_executor e) {
+    switch (e) {
+    case DR_EXECUTOR_THREADS:
+        return "threads";
+    case DR_EXECUTOR_PROCESSES:
+        return "processes";
+    case DR_EXECUTOR_SYNC:
+        return "sync";
+    }
+    return "?";
+}
+
+int dr_executor_from_name(const char *name, dr_executor *out) {
+    static const dr_executor all[] = {DR_EXECUTOR_THREADS,
+                                      DR_EXECUTOR_PROCESSES, DR_EXECUTOR_SYNC};
+    for (size_t i = 0; name != NULL && i < sizeof all / sizeof all[0]; i++)
+        if (strcmp(name, dr_executor_name(all[i])) == 0) {
+            *out = all[i];
+            return 0;
+        }
+    return DR_EINVAL;
+}
+
 static unsigned host_cores(void) {
     unsigned n = uv_available_parallelism();
     return n > 0 ? n : 1;

@@ -24,6 +24,12 @@ typedef struct dr__attempt {
     uint32_t status;  /* DR__ATTEMPT_* */
     double ready, start, end;
     char *error; /* owned; one line, NULL when ok */
+    /* DR_EXECUTOR_PROCESSES (and MPI): seconds spent sending the task
+     * message (its arguments and its dependencies' results) and receiving
+     * the result message, inside [start, end], and the bytes of each
+     * message; 0 under threads and sync, where nothing moves. */
+    float send_s, recv_s;
+    uint64_t bytes_sent, bytes_received;
 } dr__attempt;
 
 /* A failed task's details for the summary. */

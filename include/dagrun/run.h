@@ -28,6 +28,23 @@ DR_EXTERN const char *dr_policy_name(dr_policy p);
 /* Returns 0 and sets *out, or DR_EINVAL for an unknown name. */
 DR_EXTERN int dr_policy_from_name(const char *name, dr_policy *out);
 
+/* Where a real run's function tasks (builtin ops, C functions, plugin ops)
+ * run; commands are child processes under every executor
+ * (docs/running.md, "Executors"). */
+typedef enum dr_executor {
+    DR_EXECUTOR_THREADS = 0, /* on worker threads of this process (default) */
+    DR_EXECUTOR_PROCESSES,   /* in worker processes, one task at a time each,
+                                over the worker protocol
+                                (docs/worker-protocol.md) */
+    DR_EXECUTOR_SYNC         /* on the calling thread, one at a time, in
+                                policy order (for gdb, valgrind, printf) */
+} dr_executor;
+
+/* "threads", "processes", "sync"; static. */
+DR_EXTERN const char *dr_executor_name(dr_executor e);
+/* Returns 0 and sets *out, or DR_EINVAL for an unknown name. */
+DR_EXTERN int dr_executor_from_name(const char *name, dr_executor *out);
+
 /* How tasks without an operation (STG, WfCommons) run for real. */
 typedef enum dr_cost_op {
     DR_COST_OP_NONE = 0, /* as noop */
@@ -87,6 +104,13 @@ typedef struct dr_run_options {
     /* Not NULL: before tasks start, one line per task that will run and
      * why ("output out/3.txt missing", "first run"), as `--explain`. */
     FILE *explain;
+    /* Where function tasks run (DR_EXECUTOR_THREADS by default).  A
+     * simulation ignores it. */
+    dr_executor executor;
+    /* DR_EXECUTOR_PROCESSES: each worker process's address-space limit in
+     * bytes (setrlimit RLIMIT_AS), so that a runaway task fails instead of
+     * exhausting the machine; 0: no limit. */
+    uint64_t worker_memory;
 } dr_run_options;
 
 /* Fills defaults: workers 0, policy cp, cost_scale 1, everything else 0. */
