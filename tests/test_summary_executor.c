@@ -137,8 +137,8 @@ Test(executor_outputs, a_simulation_says_nothing_new, .init = setup,
     cr_expect_null(strstr(p, "Executor"), "%s", p);
     free(p);
     json_t *tr = dr_run_trace_json(r);
-    cr_expect_null(json_object_get(json_object_get(tr, "otherData"),
-                                   "executor"));
+    cr_expect_null(
+        json_object_get(json_object_get(tr, "otherData"), "executor"));
     json_decref(tr);
     dr_run_destroy(r);
 }
@@ -264,8 +264,7 @@ Test(executor_outputs, the_reader_takes_transfer_back_and_tolerates_bad_ones) {
     cr_expect_float_eq(t.a[0].recv, 125000, 1e-6);
     cr_expect_eq(t.a[0].bytes_sent, 1000);
     cr_expect_eq(t.a[0].bytes_received, 500);
-    cr_expect_eq(t.a[1].send + t.a[1].recv + t.a[1].bytes_sent, 0,
-                 "absent: 0");
+    cr_expect_eq(t.a[1].send + t.a[1].recv + t.a[1].bytes_sent, 0, "absent: 0");
     cr_expect_eq(t.a[2].send + t.a[2].recv + t.a[2].bytes_sent, 0,
                  "not a number, negative, null: 0");
     /* Longer than the attempt: cut to fit, sending first. */
@@ -338,8 +337,8 @@ Test(executor_outputs, gantt_names_the_executor_and_draws_the_transfer,
     dr_run_destroy(r);
 }
 
-Test(executor_outputs, gantt_slivers_under_a_pixel_are_not_drawn,
-     .init = setup, .fini = teardown) {
+Test(executor_outputs, gantt_slivers_under_a_pixel_are_not_drawn, .init = setup,
+     .fini = teardown) {
     dr_run *r = hand_run(DR_EXECUTOR_PROCESSES, 1, 0);
     /* 1 µs of 4 s is a thousandth of a pixel. */
     r->attempts[0].send_s = r->attempts[0].recv_s = 1e-6f;
@@ -360,16 +359,16 @@ static char *report_of(const dr_run *r, int with_summary) {
     size_t len;
     dr_error err;
     dr_error_clear(&err);
-    cr_assert_eq(dr_viz_report_html(graph, trace, summary, NULL, &html, &len,
-                                    &err),
-                 0, "%s", err.text);
+    cr_assert_eq(
+        dr_viz_report_html(graph, trace, summary, NULL, &html, &len, &err), 0,
+        "%s", err.text);
     json_decref(trace);
     json_decref(summary);
     return html;
 }
 
-Test(executor_outputs, report_has_the_executor_and_data_moved,
-     .init = setup, .fini = teardown) {
+Test(executor_outputs, report_has_the_executor_and_data_moved, .init = setup,
+     .fini = teardown) {
     dr_run *r = hand_run(DR_EXECUTOR_PROCESSES, 1, 0);
     for (int with_summary = 0; with_summary < 2; with_summary++) {
         char *html = report_of(r, with_summary);
