@@ -161,6 +161,14 @@ Test(executor_outputs, printed_summary_has_one_executor_line, .init = setup,
     free(p);
     dr_run_destroy(r);
 
+    r = hand_run(DR_EXECUTOR_SYNC, 0, 0);
+    p = printed(r);
+    cr_expect_not_null(strstr(p, "  Executor: sync (one task at a time on the "
+                                 "calling thread)\n"),
+                       "%s", p);
+    free(p);
+    dr_run_destroy(r);
+
     r = hand_run(DR_EXECUTOR_PROCESSES, 0, 0);
     p = printed(r);
     cr_expect_not_null(strstr(p, "Executor: processes (2 workers); no task "
