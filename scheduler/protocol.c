@@ -125,13 +125,12 @@ static int resolve_limit(uint64_t limit, uint64_t *out, char *err,
 }
 
 /* The header's fields, or BAD / TOOBIG.  Nothing is allocated. */
-static int check_header(const unsigned char h[DR__PROTO_HEADER],
-                        uint64_t limit, header *out, char *err,
-                        size_t errlen) {
+static int check_header(const unsigned char h[DR__PROTO_HEADER], uint64_t limit,
+                        header *out, char *err, size_t errlen) {
     if (memcmp(h, MAGIC, 4) != 0) {
         errf(err, errlen,
-             "bad magic 0x%02x%02x%02x%02x (not a dagrun worker message)",
-             h[0], h[1], h[2], h[3]);
+             "bad magic 0x%02x%02x%02x%02x (not a dagrun worker message)", h[0],
+             h[1], h[2], h[3]);
         return DR__PROTO_BAD;
     }
     unsigned version = get16(h + 4);
@@ -169,8 +168,10 @@ static int check_header(const unsigned char h[DR__PROTO_HEADER],
         return DR__PROTO_TOOBIG;
     }
     if (body_len == 0) {
-        errf(err, errlen, "%s message has an empty body (expected a JSON "
-             "object)", dr__proto_type_name(type));
+        errf(err, errlen,
+             "%s message has an empty body (expected a JSON "
+             "object)",
+             dr__proto_type_name(type));
         return DR__PROTO_BAD;
     }
     out->type = type;
@@ -209,8 +210,8 @@ static int parse_body(unsigned type, const unsigned char *text, size_t n,
                            JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &je);
     if (v == NULL) {
         errf(err, errlen,
-             "%s message's body is not JSON: %s near byte %d of its %zu "
-             "(byte %zu of the message)",
+             "%s message's body is not JSON: %s (byte %d of its %zu, byte "
+             "%zu of the message)",
              dr__proto_type_name(type), je.text, je.position, n,
              (size_t)DR__PROTO_HEADER + (size_t)je.position);
         return DR__PROTO_BAD;
@@ -336,9 +337,8 @@ int dr__proto_write(int fd, unsigned type, const json_t *body, const void *bin,
         errno = rc == DR_ENOMEM ? ENOMEM : EINVAL;
         return -1;
     }
-    struct iovec iov[3] = {{h, DR__PROTO_HEADER},
-                           {text, ntext},
-                           {(void *)bin, nbin}};
+    struct iovec iov[3] = {
+        {h, DR__PROTO_HEADER}, {text, ntext}, {(void *)bin, nbin}};
     int niov = nbin > 0 ? 3 : 2;
 
     /* A pipe has no MSG_NOSIGNAL: block SIGPIPE in this thread for the
@@ -567,8 +567,8 @@ static int push(dr__proto_decoder *d, dr__msg *m) {
 /* The current message is whole: parse its body and queue it. */
 static int complete(dr__proto_decoder *d) {
     json_t *body;
-    int rc = parse_body(d->hd.type, d->text, d->hd.body_len, &body,
-                        d->failure, sizeof(d->failure));
+    int rc = parse_body(d->hd.type, d->text, d->hd.body_len, &body, d->failure,
+                        sizeof(d->failure));
     free(d->text);
     d->text = NULL;
     if (rc != DR__PROTO_OK)
@@ -632,13 +632,13 @@ int dr__proto_decoder_feed(dr__proto_decoder *d, const void *bytes, size_t n,
                               sizeof(d->failure));
             if (rc == DR__PROTO_OK) {
                 d->text = malloc(d->hd.body_len);
-                d->bin = d->hd.bin_len > 0 ? malloc((size_t)d->hd.bin_len)
-                                           : NULL;
+                d->bin =
+                    d->hd.bin_len > 0 ? malloc((size_t)d->hd.bin_len) : NULL;
                 if (d->text == NULL || (d->hd.bin_len > 0 && d->bin == NULL)) {
-                    snprintf(d->failure, sizeof(d->failure),
-                             "out of memory for a %llu-byte worker message",
-                             (unsigned long long)(d->hd.body_len +
-                                                  d->hd.bin_len));
+                    snprintf(
+                        d->failure, sizeof(d->failure),
+                        "out of memory for a %llu-byte worker message",
+                        (unsigned long long)(d->hd.body_len + d->hd.bin_len));
                     errno = ENOMEM;
                     rc = DR__PROTO_IO;
                 }

@@ -30,7 +30,7 @@
 #include <stdint.h>
 
 #define DR__PROTO_VERSION 1
-#define DR__PROTO_HEADER 24 /* bytes */
+#define DR__PROTO_HEADER 24                       /* bytes */
 #define DR__PROTO_MAX_DEFAULT ((uint64_t)1 << 30) /* 1 GiB */
 /* The environment variable that replaces DR__PROTO_MAX_DEFAULT. */
 #define DR__PROTO_MAX_ENV "DAGRUN_MAX_MESSAGE_BYTES"
@@ -40,7 +40,7 @@ enum {
     DR__MSG_TASK,      /* scheduler -> worker: run one attempt */
     DR__MSG_RESULT,    /* worker -> scheduler: its outcome */
     DR__MSG_SHUTDOWN,  /* scheduler -> worker: exit cleanly */
-    DR__MSG_ERROR      /* either way: a protocol error, then the sender closes */
+    DR__MSG_ERROR /* either way: a protocol error, then the sender closes */
 };
 #define DR__MSG_LAST DR__MSG_ERROR
 
