@@ -744,3 +744,29 @@ Test(protocol, a_nul_in_a_string_survives) {
     close(sv[0]);
     close(sv[1]);
 }
+
+Test(protocol, non_blocking_fds_work_both_ways, .timeout = 60) {
+    size_t n = (size_t)8 << 20;
+    unsigned char *bin = malloc(n);
+    for (size_t i = 0; i < n; i++)
+        bin[i] = (unsigned char)(i * 31);
+    int sv[2];
+    pair(sv);
+    for (int i = 0; i < 2; i++)
+        fcntl(sv[i], F_SETFL, fcntl(sv[i], F_GETFL) | O_NONBLOCK);
+    struct big_writer w = {sv[0], bin, n, -2};
+    pthread_t t;
+    cr_assert_eq(pthread_create(&t, NULL, write_big, &w), 0);
+    dr__msg m;
+    char err[256];
+    int rc = dr__proto_read(sv[1], &m, 0, NULL, NULL, err, sizeof(err));
+    pthread_join(t, NULL);
+    cr_assert_eq(rc, DR__PROTO_OK, "%s", err);
+    cr_assert_eq(w.rc, 0);
+    cr_assert_eq(m.nbin, n);
+    cr_assert_eq(memcmp(m.bin, bin, n), 0);
+    dr__msg_free(&m);
+    free(bin);
+    close(sv[0]);
+    close(sv[1]);
+}
