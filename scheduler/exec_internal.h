@@ -281,7 +281,6 @@ static inline int is_command(const exec *x, dr_task t) {
     return x->how[t] == HOW_ARGV || x->how[t] == HOW_SHELL;
 }
 
-
 /* exec_results.c: results bookkeeping (all (lock) but json_size and
  * result_free). */
 size_t dr__x_json_size(json_t *v, int depth);
@@ -307,8 +306,7 @@ void dr__x_worker_main(void *arg);
 
 /* exec_loop.c: the libuv loop side. */
 void dr__x_complete_command_at(exec *x, slot *s, unsigned status,
-                               const char *error, const char *tail,
-                               double end);
+                               const char *error, const char *tail, double end);
 void dr__x_complete_command(exec *x, slot *s, unsigned status,
                             const char *error, const char *tail);
 void dr__x_journal_write(exec *x, int sync);

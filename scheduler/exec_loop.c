@@ -13,8 +13,8 @@ static void on_timeout(uv_timer_t *h);
 /* (lock) A command attempt on slot s ended: record it; its worker goes
  * back on the idle stack and the ready tasks are handed out. */
 void dr__x_complete_command_at(exec *x, slot *s, unsigned status,
-                                const char *error, const char *tail,
-                                double end) {
+                               const char *error, const char *tail,
+                               double end) {
     result none;
     memset(&none, 0, sizeof none);
     dr__x_complete(x, s, status, error, tail, &none, end);
@@ -24,7 +24,7 @@ void dr__x_complete_command_at(exec *x, slot *s, unsigned status,
 }
 
 void dr__x_complete_command(exec *x, slot *s, unsigned status,
-                             const char *error, const char *tail) {
+                            const char *error, const char *tail) {
     dr__x_complete_command_at(x, s, status, error, tail, now_s(x));
 }
 
@@ -85,8 +85,8 @@ void dr__x_on_exits(uv_check_t *h) {
     sched_lock(x);
     for (unsigned i = 0; i < n; i++) {
         slot *s = &x->slots[x->exited[i]];
-        dr__x_complete_command_at(x, s, s->exit_status, s->exit_msg, s->exit_tail,
-                            s->end);
+        dr__x_complete_command_at(x, s, s->exit_status, s->exit_msg,
+                                  s->exit_tail, s->end);
     }
     sched_unlock(x);
     for (unsigned i = 0; i < n; i++) {
@@ -115,7 +115,7 @@ void dr__x_on_async(uv_async_t *h) {
             /* Ctrl-C came between the assignment and the spawn. */
             s->requests = 0;
             dr__x_complete_command(x, s, DR__ATTEMPT_INTERRUPTED, "interrupted",
-                             NULL);
+                                   NULL);
             continue;
         }
         x->taken[m] = x->requests[i];
@@ -159,7 +159,6 @@ void dr__x_on_async(uv_async_t *h) {
         }
     }
 }
-
 
 static void on_timeout(uv_timer_t *h) {
     slot *s = h->data;

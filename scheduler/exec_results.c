@@ -29,7 +29,9 @@ size_t dr__x_json_size(json_t *v, int depth) {
         json_t *value;
         if (depth > 32)
             return size;
-        json_array_foreach(v, i, value) { size += dr__x_json_size(value, depth + 1); }
+        json_array_foreach(v, i, value) {
+            size += dr__x_json_size(value, depth + 1);
+        }
         return size;
     }
     case JSON_STRING:

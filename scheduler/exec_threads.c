@@ -186,7 +186,7 @@ void dr__x_check_over(exec *x) {
 static void complete_core(exec *x, slot *s, unsigned status, const char *error,
                           const char *tail, result *out, double now);
 void dr__x_complete(exec *x, slot *s, unsigned status, const char *error,
-                     const char *tail, result *out, double now) {
+                    const char *tail, result *out, double now) {
     complete_core(x, s, status, error, tail, out, now);
     dr__x_update_hint(x);
 }
