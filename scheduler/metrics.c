@@ -333,7 +333,7 @@ static int compute_sweep(const dr_run *run, metrics *m) {
  * the worker waited for work to become ready are not overhead and are
  * left out, as is the start of the run.  The mean over those gaps is
  * overhead.per_task; a simulation has none (0).  The executor times an
- * attempt from just before the task's body to just after it (executor.c),
+ * attempt from just before the task's body to just after it (exec_threads.c),
  * so these gaps are not hidden inside the attempts.  Also the median
  * duration of the successful attempts, the typical task it compares with.
  * Returns 0 or DR_ENOMEM. */
