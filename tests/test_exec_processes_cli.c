@@ -42,8 +42,8 @@ Test(processes_cli, ctrl_c_stops_every_worker_and_command, .timeout = 120) {
     char *dir = drt_tmpdir();
     char *g = drt_fmt("%s/g.json", dir);
     cr_assert_eq(drt_write_file(g, long_graph), 0);
-    char *argv[] = {"dagrun", "run", "g.json", "-w", "3", "--executor",
-                    "processes", "-o", "out", NULL};
+    char *argv[] = {"dagrun",     "run",       "g.json", "-w",  "3",
+                    "--executor", "processes", "-o",     "out", NULL};
     pid_t pid = drt_start_cli(dir, argv, NULL, "stdout", "stderr");
     wait_for_workers(dir);
     cr_assert_eq(kill(pid, SIGINT), 0);
@@ -74,8 +74,8 @@ Test(processes_cli, kill_9_of_dagrun_leaves_nothing_running, .timeout = 120) {
     char *dir = drt_tmpdir();
     char *g = drt_fmt("%s/g.json", dir);
     cr_assert_eq(drt_write_file(g, long_graph), 0);
-    char *argv[] = {"dagrun", "run", "g.json", "-w", "3", "--executor",
-                    "processes", "-o", "out", NULL};
+    char *argv[] = {"dagrun",     "run",       "g.json", "-w",  "3",
+                    "--executor", "processes", "-o",     "out", NULL};
     pid_t pid = drt_start_cli(dir, argv, NULL, "stdout", "stderr");
     wait_for_workers(dir);
     cr_assert_eq(kill(pid, SIGKILL), 0);
