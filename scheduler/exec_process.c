@@ -34,6 +34,16 @@
 
 #define HELLO_SECONDS 10.0 /* a new worker's HELLO must come this soon */
 
+/* The graph a worker holds, as its hello says it: the task and edge counts
+ * and the name.  Enough for workers forked from dagrun, which cannot hold
+ * another graph; the MPI executor, whose ranks load the file themselves,
+ * is to send a fingerprint of the whole graph here
+ * (docs/worker-protocol.md). */
+static void graph_identity(const exec *x, char *buf, size_t len) {
+    snprintf(buf, len, "%zu/%zu/%s", x->n, dr_graph_nedges(x->g),
+             dr_graph_name(x->g));
+}
+
 /* ----------------------------------------------- in the worker process */
 
 static int send_result(int fd, dr_task t, unsigned attempt, const char *error,
@@ -58,8 +68,8 @@ static int serve_task(exec *x, slot *s, int fd, const dr__msg *m) {
     json_t *ja = json_object_get(m->body, "attempt");
     if (!json_is_integer(jt) || json_integer_value(jt) < 0 ||
         (size_t)json_integer_value(jt) >= x->n)
-        return send_result(fd, 0, 0, "task message without a valid task",
-                           NULL, 0, 0);
+        return send_result(fd, 0, 0, "task message without a valid task", NULL,
+                           0, 0);
     dr_task t = (dr_task)json_integer_value(jt);
     unsigned attempt = (unsigned)json_integer_value(ja);
     size_t nd, nin;
@@ -154,11 +164,14 @@ static int serve_task(exec *x, slot *s, int fd, const dr__msg *m) {
 static void serve(int fd, unsigned worker, void *arg) {
     exec *x = arg;
     slot *s = &x->slots[worker];
-    json_t *hello = json_pack("{sisIsIss}", "version", DR__PROTO_VERSION,
-                              "pid", (json_int_t)getpid(), "worker",
-                              (json_int_t)worker, "dagrun", DAGRUN_VERSION_STRING);
-    if (hello == NULL || dr__proto_write(fd, DR__MSG_HELLO, hello, NULL, 0,
-                                         NULL) != 0) {
+    char graph[512];
+    graph_identity(x, graph, sizeof graph);
+    json_t *hello =
+        json_pack("{sisIsIssss}", "version", DR__PROTO_VERSION, "pid",
+                  (json_int_t)getpid(), "worker", (json_int_t)worker, "dagrun",
+                  DAGRUN_VERSION_STRING, "graph", graph);
+    if (hello == NULL ||
+        dr__proto_write(fd, DR__MSG_HELLO, hello, NULL, 0, NULL) != 0) {
         json_decref(hello);
         return;
     }
@@ -166,8 +179,8 @@ static void serve(int fd, unsigned worker, void *arg) {
     for (;;) {
         dr__msg m;
         char err[256];
-        int rc = dr__proto_read(fd, &m, x->msg_limit, NULL, NULL, err,
-                                sizeof err);
+        int rc =
+            dr__proto_read(fd, &m, x->msg_limit, NULL, NULL, err, sizeof err);
         if (rc != DR__PROTO_OK)
             return; /* EOF: the run is over; anything else: dagrun kills us */
         int stop = m.type != DR__MSG_TASK;
@@ -211,9 +224,19 @@ static int start_worker(exec *x, slot *s, char *err, size_t errlen) {
     }
     if (rc == DR__PROTO_OK) {
         json_t *v = json_object_get(m.body, "version");
+        const char *theirs =
+            json_string_value(json_object_get(m.body, "graph"));
+        char ours[512];
+        graph_identity(x, ours, sizeof ours);
         if (json_integer_value(v) != DR__PROTO_VERSION) {
             snprintf(why, sizeof why, "it speaks protocol version %lld, not %d",
                      (long long)json_integer_value(v), DR__PROTO_VERSION);
+            rc = DR__PROTO_BAD;
+        } else if (theirs == NULL || strcmp(theirs, ours) != 0) {
+            snprintf(why, sizeof why,
+                     "it holds another graph (%.100s, not "
+                     "%.100s)",
+                     theirs != NULL ? theirs : "none", ours);
             rc = DR__PROTO_BAD;
         }
     }
@@ -285,8 +308,7 @@ void dr__x_run_remote(slot *s) {
             return;
         }
     }
-    if (s->wfd < 0 &&
-        start_worker(x, s, call->error, sizeof call->error) != 0)
+    if (s->wfd < 0 && start_worker(x, s, call->error, sizeof call->error) != 0)
         return;
 
     /* The task message: inputs as text, the text each was received as. */
@@ -340,8 +362,8 @@ void dr__x_run_remote(slot *s) {
         goto nomem;
     double t0 = now_s(x);
     size_t sent = 0;
-    int wrc = dr__proto_write(s->wfd, DR__MSG_TASK, body, payload, total,
-                              &sent);
+    int wrc =
+        dr__proto_write(s->wfd, DR__MSG_TASK, body, payload, total, &sent);
     double t1 = now_s(x);
     json_decref(body);
     body = NULL;
@@ -385,12 +407,13 @@ void dr__x_run_remote(slot *s) {
             rc = dr__proto_read(s->wfd, &m, x->msg_limit, stop_requested, s,
                                 why, sizeof why);
     }
-    if (rc == DR__PROTO_OK && (m.type != DR__MSG_RESULT ||
-                               json_integer_value(json_object_get(
-                                   m.body, "task")) != (json_int_t)t)) {
-        snprintf(why, sizeof why, "it answered with a %s message for task %lld",
-                 dr__proto_type_name(m.type),
-                 (long long)json_integer_value(json_object_get(m.body, "task")));
+    if (rc == DR__PROTO_OK &&
+        (m.type != DR__MSG_RESULT || json_integer_value(json_object_get(
+                                         m.body, "task")) != (json_int_t)t)) {
+        snprintf(
+            why, sizeof why, "it answered with a %s message for task %lld",
+            dr__proto_type_name(m.type),
+            (long long)json_integer_value(json_object_get(m.body, "task")));
         rc = DR__PROTO_BAD;
     }
     if (rc == DR__PROTO_STOPPED) {
@@ -491,8 +514,7 @@ int dr__x_pool_start(exec *x, unsigned nworkers) {
     x->pool = dr__pool_start(&cfg);
     if (x->pool == NULL) {
         dr__error_set(x->errp, DR_EIO, NULL, 0, 0, NULL,
-                      "cannot start the worker processes: %s",
-                      strerror(errno));
+                      "cannot start the worker processes: %s", strerror(errno));
         return DR_EIO;
     }
     for (unsigned w = 0; w < nworkers; w++) {

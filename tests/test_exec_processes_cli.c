@@ -86,3 +86,25 @@ Test(processes_cli, kill_9_of_dagrun_leaves_nothing_running, .timeout = 120) {
     drt_rmtree(dir);
     free(dir);
 }
+
+Test(processes_cli, scale_runs_each_point_under_processes, .timeout = 120) {
+    char *dir = drt_tmpdir();
+    cr_assert_eq(drt_cli(NULL, NULL,
+                         "gen map-reduce --set n=6 --set unit=5 --op spin -o "
+                         "'%s/g.json'",
+                         dir),
+                 0);
+    char *err = NULL;
+    int rc = drt_cli(NULL, &err,
+                     "scale '%s/g.json' --workers 1,2 --repeat 1 --executor "
+                     "processes -o '%s/out'",
+                     dir, dir);
+    cr_expect_eq(rc, 0, "%s", err);
+    char *csv = drt_fmt("%s/out/scaling.csv", dir);
+    cr_expect(access(csv, F_OK) == 0, "no scaling.csv");
+    free(csv);
+    free(err);
+    wait_none_in(dir);
+    drt_rmtree(dir);
+    free(dir);
+}
