@@ -108,3 +108,16 @@ Test(processes_cli, scale_runs_each_point_under_processes, .timeout = 120) {
     drt_rmtree(dir);
     free(dir);
 }
+
+Test(processes_cli, sync_says_it_ignores_workers) {
+    char *err = NULL;
+    int rc = drt_cli(NULL, &err,
+                     "run '%s/examples/lecture.json' --executor sync -w 3 "
+                     "--no-outputs -q",
+                     DR_SOURCE_DIR);
+    cr_expect_eq(rc, 0, "%s", err);
+    cr_expect(strstr(err, "note: --executor sync runs one task at a time: "
+                          "--workers 3 is ignored") != NULL,
+              "%s", err);
+    free(err);
+}
