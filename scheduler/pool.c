@@ -252,7 +252,12 @@ static void zygote_main(const dr__pool_config *cfg, int fd) {
             rp.err = errno;
             goto answer;
         }
-        pid_t pid = fork();
+        /* _Fork: no pthread_atfork handler runs.  The zygote has one
+         * thread, so there is no lock for them to make safe, and they would
+         * act on stale state: libuv's, registered by an earlier run of
+         * this process, closes by number the descriptors of its signal
+         * pipe, which in a worker are the worker's own socket. */
+        pid_t pid = _Fork();
         if (pid == 0) {
             close(fd);
             close(sv[0]);

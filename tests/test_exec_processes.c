@@ -6,6 +6,7 @@
  * pointer result, large results and the message limit, many workers under
  * a small descriptor limit, and no process left behind by any of them.
  */
+#define _GNU_SOURCE /* close_range */
 #include "run_internal.h"
 #include "support.h"
 
@@ -602,6 +603,44 @@ Test(processes, a_function_set_after_the_start_is_refused, .timeout = 120) {
     free(dir);
 }
 #endif
+
+/* A processes run after another run of the same program, in a process
+ * with no descriptor open above stderr (as a program started from a
+ * shell): the first run leaves libuv's fork handler behind, which must not
+ * reach the workers (it closed their sockets by number: pool.c). */
+Test(processes, a_second_run_in_the_same_program_starts_its_workers) {
+    pid_t child = fork();
+    cr_assert_geq(child, 0);
+    if (child == 0) {
+        close_range(3, ~0U, 0);
+        dr_graph *g = dr_graph_create();
+        dr_task t;
+        dr_graph_add_task(g, "t", &t);
+        dr_task_set_builtin(g, t, "noop", NULL);
+        static const dr_executor order[] = {
+            DR_EXECUTOR_THREADS, DR_EXECUTOR_PROCESSES, DR_EXECUTOR_SYNC,
+            DR_EXECUTOR_PROCESSES};
+        for (size_t i = 0; i < 4; i++) {
+            dr_run_options o;
+            dr_run_options_init(&o);
+            o.executor = order[i];
+            o.workers = 2;
+            dr_error err;
+            memset(&err, 0, sizeof err);
+            dr_run *run = dr_run_graph(g, &o, &err);
+            if (run == NULL || dr_run_status(run) != 0) {
+                fprintf(stderr, "run %zu: %s\n", i, err.text);
+                _exit(10 + (int)i);
+            }
+            dr_run_destroy(run);
+        }
+        _exit(0);
+    }
+    int status;
+    cr_assert_eq(waitpid(child, &status, 0), child);
+    cr_expect(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+              "run %d of four failed", WEXITSTATUS(status) - 10);
+}
 
 /* ---------------------------------------------------------------- sync */
 
