@@ -524,8 +524,9 @@ Test(docs, lab_has_eight_steps_with_commands) {
         line = line ? line + 1 : NULL;
     }
     heading[LAB_STEPS + 1] = lineno + 1;
-    for (int step = 1; step <= LAB_STEPS; step++) {
+    for (int step = 1; step <= LAB_STEPS; step++)
         cr_assert_gt(heading[step], 0, "step %d has no heading", step);
+    for (int step = 1; step <= LAB_STEPS; step++) {
         cr_assert_gt(heading[step + 1], heading[step],
                      "step %d comes after step %d", step + 1, step);
         size_t cmds = 0;
