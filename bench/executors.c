@@ -204,7 +204,9 @@ static int read_length(dr_call *call, void *user_data) {
 }
 
 /* Sums the members of summary.transfer whose names start with "bytes"
- * (into *bytes) and end in "_s" (into *seconds); 0 when there is none. */
+ * (bytes_sent, bytes_received: into *bytes) and end in "seconds" or "_s"
+ * (send_seconds, receive_seconds: into *seconds); 0 when there is no
+ * transfer object. */
 static int summary_transfer(const dr_run *run, double *bytes, double *seconds) {
     json_t *summary = dr_run_summary_json(run);
     json_t *t = json_object_get(summary, "transfer");
@@ -217,7 +219,8 @@ static int summary_transfer(const dr_run *run, double *bytes, double *seconds) {
             size_t len = strlen(k);
             if (strncmp(k, "bytes", 5) == 0 && json_is_number(v))
                 *bytes += json_number_value(v);
-            else if (len > 2 && strcmp(k + len - 2, "_s") == 0 &&
+            else if (((len > 2 && strcmp(k + len - 2, "_s") == 0) ||
+                      (len > 7 && strcmp(k + len - 7, "seconds") == 0)) &&
                      json_is_number(v))
                 *seconds += json_number_value(v);
         }
