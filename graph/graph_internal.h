@@ -281,7 +281,7 @@ size_t dr__strlcpy(char *dst, const char *src, size_t size);
 
 /* The most numbers the builtin `array` makes ({"n": N}): checked when the
  * graph is loaded (graph/ops.c) and again when it runs
- * (scheduler/builtins.c).  A jansson array of 10^8 integers is some 5 GB,
+ * (scheduler/builtins.c).  A jansson array of 10^8 integers is some 4 GB,
  * already more than most machines a lab runs on should give one task. */
 #define DR__ARRAY_MAX 100000000
 
