@@ -99,6 +99,26 @@ int cli_parse_double(const char *cmd, const char *opt, const char *text,
 int cli_parse_positive(const char *cmd, const char *opt, const char *text,
                        double *out);
 
+/* Parses --executor's value (threads, processes, sync) into *out; on an
+ * unknown name prints "OPT: unknown executor 'X' (threads, processes or
+ * sync)" as --policy's error does and returns DR_EXIT_USAGE, else 0. */
+int cli_parse_executor(const char *cmd, const char *text, dr_executor *out);
+/* Parses a size in bytes (--worker-memory): a whole or decimal number, then
+ * an optional unit K, M, G or T (powers of 1024, any case) and an optional
+ * B or iB ("512M", "1.5g", "4096KiB", "1000000"); a fraction of a byte is
+ * dropped.  0, a sign, anything else after the number and 2^63 bytes or
+ * more are refused with a usage error naming `opt` and the text.  Returns
+ * 0 or -1. */
+int cli_parse_size(const char *cmd, const char *opt, const char *text,
+                   uint64_t *out);
+/* The rules between --executor, --worker-memory and --simulate, checked
+ * once every option is read: --simulate runs no tasks, so --executor
+ * (given: executor_given) does not apply to it; --worker-memory limits
+ * worker processes, so it needs --executor processes.  Returns 0, or
+ * prints the usage error and returns DR_EXIT_USAGE. */
+int cli_check_executor(const char *cmd, int simulate, int executor_given,
+                       dr_executor executor, uint64_t worker_memory);
+
 /* A real run (not `simulate`) without --cost-op runs tasks that have no
  * operation as noop, instantly, whatever their cost: prints one line on
  * stderr saying so and how to use the costs, before the run, when some task

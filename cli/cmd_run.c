@@ -48,6 +48,10 @@ static const char usage_text[] =
     "                        the default), fifo, lifo, order (depth-first,\n"
     "                        frees memory early) or random\n"
     "      --seed N          seed for --policy random (default 0)\n"
+    "      --executor E      threads (default), processes or sync "
+    "(docs/running.md)\n"
+    "      --worker-memory   SIZE: each worker process's memory limit "
+    "(512M, 1.5G)\n"
     "  -s, --simulate        simulate on a virtual clock: task durations are\n"
     "                        their costs (a sleep's ms; 1 s for a task with\n"
     "                        no cost, and the summary says how many)\n"
@@ -146,7 +150,9 @@ enum {
     OPT_REPORT,
     OPT_COLOR,
     OPT_EXPLAIN,
-    OPT_NO_JOURNAL
+    OPT_NO_JOURNAL,
+    OPT_EXECUTOR,
+    OPT_WORKER_MEMORY
 };
 
 static const char short_options[] = "w:p:skrnqo:f:h";
@@ -154,6 +160,8 @@ static const struct option long_options[] = {
     {"workers", required_argument, NULL, 'w'},
     {"policy", required_argument, NULL, 'p'},
     {"seed", required_argument, NULL, OPT_SEED},
+    {"executor", required_argument, NULL, OPT_EXECUTOR},
+    {"worker-memory", required_argument, NULL, OPT_WORKER_MEMORY},
     {"simulate", no_argument, NULL, 's'},
     {"costs", required_argument, NULL, OPT_COSTS},
     {"keep-going", no_argument, NULL, 'k'},
@@ -225,6 +233,7 @@ typedef struct run_args {
     cli_params params;
     int no_outputs, quiet;
     int dry_run, no_journal;
+    int executor_given; /* --executor was written (--simulate refuses it) */
     dr_viz_color color;
 } run_args;
 
@@ -270,6 +279,16 @@ static int parse(int argc, char **argv, run_args *a) {
             a->opts.seed = v;
             break;
         }
+        case OPT_EXECUTOR:
+            if (cli_parse_executor(cmd, optarg, &a->opts.executor) != 0)
+                return DR_EXIT_USAGE;
+            a->executor_given = 1;
+            break;
+        case OPT_WORKER_MEMORY:
+            if (cli_parse_size(cmd, "--worker-memory", optarg,
+                               &a->opts.worker_memory) != 0)
+                return DR_EXIT_USAGE;
+            break;
         case 's':
             a->opts.simulate = 1;
             break;
@@ -396,6 +415,9 @@ static int parse(int argc, char **argv, run_args *a) {
     if (run_resume_check_options(a->opts.simulate, a->opts.resume, a->dry_run,
                                  a->opts.explain != NULL, a->no_journal,
                                  a->no_outputs) != 0)
+        return DR_EXIT_USAGE;
+    if (cli_check_executor(cmd, a->opts.simulate, a->executor_given,
+                           a->opts.executor, a->opts.worker_memory) != 0)
         return DR_EXIT_USAGE;
     if (optind + 1 < argc)
         return cli_usage_error(cmd, "unexpected argument '%s'",

@@ -52,6 +52,11 @@ static void usage(FILE *out) {
         "                      (default 3)\n"
         "  -p, --policy NAME   cp (default), fifo, lifo, order, random\n"
         "      --seed N        seed for the random policy\n"
+        "      --executor E    threads (default), processes or sync, for\n"
+        "                      every run (docs/running.md)\n"
+        "      --worker-memory SIZE\n"
+        "                      each worker process's memory limit (512M,\n"
+        "                      1.5G), with --executor processes\n"
         "      --set NAME=VAL  set a graph parameter (repeatable); weak\n"
         "                      scaling sets 'workers' itself\n"
         "      --cost-op OP    run tasks without an op as 'sleep' or 'spin'\n"
@@ -264,6 +269,8 @@ int cmd_scale(int argc, char **argv) {
         {"repeat", required_argument, NULL, 'r'},
         {"policy", required_argument, NULL, 'p'},
         {"seed", required_argument, NULL, 'S'},
+        {"executor", required_argument, NULL, 'E'},
+        {"worker-memory", required_argument, NULL, 'M'},
         {"set", required_argument, NULL, 'D'},
         {"cost-op", required_argument, NULL, 'O'},
         {"cost-scale", required_argument, NULL, 'F'},
@@ -279,7 +286,7 @@ int cmd_scale(int argc, char **argv) {
     so.run.handle_signals = 1;
     cli_params params = {0};
     const char *out_dir = NULL;
-    int quiet = 0, rc = DR_EXIT_OK;
+    int quiet = 0, rc = DR_EXIT_OK, executor_given = 0;
     unsigned long ul;
     double d;
 
@@ -329,6 +336,15 @@ int cmd_scale(int argc, char **argv) {
             else
                 so.run.seed = ul;
             break;
+        case 'E':
+            rc = cli_parse_executor("scale", optarg, &so.run.executor);
+            executor_given = 1;
+            break;
+        case 'M':
+            if (cli_parse_size("scale", "--worker-memory", optarg,
+                               &so.run.worker_memory) != 0)
+                rc = DR_EXIT_USAGE;
+            break;
         case 'D':
             if (cli_params_add(&params, "scale", optarg) != 0)
                 rc = DR_EXIT_USAGE;
@@ -376,6 +392,9 @@ int cmd_scale(int argc, char **argv) {
                                           ? "expected a graph file"
                                           : "expected one graph file, got "
                                             "more arguments");
+    if (rc == DR_EXIT_OK)
+        rc = cli_check_executor("scale", so.run.simulate, executor_given,
+                                so.run.executor, so.run.worker_memory);
     if (rc != DR_EXIT_OK) {
         cli_params_free(&params);
         return rc;

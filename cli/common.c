@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <math.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -146,6 +147,123 @@ int cli_parse_positive(const char *cmd, const char *opt, const char *text,
         return -1;
     }
     *out = v;
+    return 0;
+}
+
+int cli_parse_executor(const char *cmd, const char *text, dr_executor *out) {
+    if (dr_executor_from_name(text, out) != 0)
+        return cli_usage_error(cmd,
+                               "--executor: unknown executor '%s' (threads, "
+                               "processes or sync)",
+                               text);
+    return 0;
+}
+
+/* 1 when s (case-insensitively) is one of the unit suffixes after the
+ * letter: "", "b", "ib". */
+static int byte_suffix(const char *s) {
+    return s[0] == '\0' || ((s[0] == 'b' || s[0] == 'B') && s[1] == '\0') ||
+           ((s[0] == 'i' || s[0] == 'I') && (s[1] == 'b' || s[1] == 'B') &&
+            s[2] == '\0');
+}
+
+int cli_parse_size(const char *cmd, const char *opt, const char *text,
+                   uint64_t *out) {
+    /* Only digits and one point: strtod would also take signs, spaces,
+     * hexadecimal, exponents, "inf" and "nan", none of which is a size. */
+    size_t digits = 0, points = 0, i = 0;
+    for (; text[i] != '\0'; i++) {
+        if (text[i] >= '0' && text[i] <= '9')
+            digits++;
+        else if (text[i] == '.' && points == 0)
+            points++;
+        else
+            break;
+    }
+    const char *unit = text + i;
+    int shift = -1;
+    switch (unit[0]) {
+    case 'k':
+    case 'K':
+        shift = 10;
+        break;
+    case 'm':
+    case 'M':
+        shift = 20;
+        break;
+    case 'g':
+    case 'G':
+        shift = 30;
+        break;
+    case 't':
+    case 'T':
+        shift = 40;
+        break;
+    case '\0':
+    case 'b':
+    case 'B':
+        shift = 0;
+        break;
+    }
+    /* "iB" only follows a letter of a unit: "512iB" is not a size. */
+    int suffix_ok = shift > 0    ? byte_suffix(unit + 1)
+                    : shift == 0 ? unit[0] == '\0' || (unit[1] == '\0')
+                                 : 0;
+    if (digits == 0 || !suffix_ok) {
+        cli_usage_error(cmd,
+                        "%s: expected a size such as 512M, 2G, 1.5G or 4096K "
+                        "(K, M, G, T are powers of 1024; plain numbers are "
+                        "bytes), got '%s'",
+                        opt, text);
+        return -1;
+    }
+    /* At most 2^63 - 1: a size goes into summary.json as a JSON integer
+     * (signed 64 bits), and 8 EiB is beyond any address space anyway.
+     * 2^63 as a double is exact. */
+    const uint64_t limit = UINT64_C(1) << 63;
+    uint64_t bytes;
+    if (points == 0) {
+        errno = 0;
+        unsigned long long v = strtoull(text, NULL, 10);
+        if (errno == ERANGE || v >= (limit >> shift))
+            goto too_big;
+        bytes = (uint64_t)v << shift;
+    } else {
+        double v = strtod(text, NULL) * (double)(UINT64_C(1) << shift);
+        if (!(v < (double)limit))
+            goto too_big;
+        bytes = (uint64_t)v;
+    }
+    if (bytes == 0) {
+        cli_usage_error(cmd,
+                        "%s: expected a size of at least one byte (leave the "
+                        "option out for no limit), got '%s'",
+                        opt, text);
+        return -1;
+    }
+    *out = bytes;
+    return 0;
+too_big:
+    cli_usage_error(cmd,
+                    "%s: expected a size below 8 EiB (2^63 bytes), got "
+                    "'%s'",
+                    opt, text);
+    return -1;
+}
+
+int cli_check_executor(const char *cmd, int simulate, int executor_given,
+                       dr_executor executor, uint64_t worker_memory) {
+    if (simulate && executor_given)
+        return cli_usage_error(cmd, "--simulate runs no tasks: --executor "
+                                    "does not apply");
+    if (worker_memory > 0 && executor != DR_EXECUTOR_PROCESSES)
+        return cli_usage_error(cmd,
+                               "--worker-memory needs --executor processes: "
+                               "it limits the memory of each worker process, "
+                               "and %s",
+                               executor == DR_EXECUTOR_SYNC
+                                   ? "--executor sync has none"
+                                   : "worker threads share this process");
     return 0;
 }
 

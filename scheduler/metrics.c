@@ -333,7 +333,7 @@ static int compute_sweep(const dr_run *run, metrics *m) {
  * the worker waited for work to become ready are not overhead and are
  * left out, as is the start of the run.  The mean over those gaps is
  * overhead.per_task; a simulation has none (0).  The executor times an
- * attempt from just before the task's body to just after it (executor.c),
+ * attempt from just before the task's body to just after it (exec_threads.c),
  * so these gaps are not hidden inside the attempts.  Also the median
  * duration of the successful attempts, the typical task it compares with.
  * Returns 0 or DR_ENOMEM. */
@@ -563,6 +563,56 @@ static json_t *machine_json(const dr_run *run) {
                      run->busy ? run->busy_why : NULL);
 }
 
+/* What the attempts moved between dagrun and its worker processes
+ * (DR_EXECUTOR_PROCESSES): each attempt that moved bytes sent one task
+ * message and received one result message.  All 0 under threads and sync,
+ * and under processes until an attempt moves data. */
+typedef struct transfer {
+    uint64_t sent, received, messages;
+    double send_s, recv_s;
+} transfer;
+
+static transfer run_transfer(const dr_run *run) {
+    transfer x = {0, 0, 0, 0, 0};
+    for (size_t i = 0; i < run->nattempts; i++) {
+        const dr__attempt *a = &run->attempts[i];
+        x.sent += a->bytes_sent;
+        x.received += a->bytes_received;
+        x.send_s += a->send_s;
+        x.recv_s += a->recv_s;
+        if (a->bytes_sent > 0 || a->bytes_received > 0)
+            x.messages += 2;
+    }
+    return x;
+}
+
+/* summary.json `executor` and `transfer`, real runs only (a simulation
+ * runs nothing anywhere).  0 or -1 (out of memory). */
+static int put_executor(json_t *root, const dr_run *run) {
+    if (run->simulated)
+        return 0;
+    transfer x = run_transfer(run);
+    json_t *t = json_pack(
+        "{s:I, s:I, s:f, s:f, s:I}", "bytes_sent", (json_int_t)x.sent,
+        "bytes_received", (json_int_t)x.received, "send_seconds", x.send_s,
+        "receive_seconds", x.recv_s, "messages", (json_int_t)x.messages);
+    if (json_object_set_new(
+            root, "executor",
+            json_string(dr_executor_name(run->opts.executor)))) {
+        json_decref(t);
+        return -1;
+    }
+    /* The memory limit of each worker process, bytes (0: none). */
+    if (run->opts.executor == DR_EXECUTOR_PROCESSES &&
+        json_object_set_new(
+            root, "worker_memory",
+            json_integer((json_int_t)run->opts.worker_memory)) != 0) {
+        json_decref(t);
+        return -1;
+    }
+    return json_object_set_new(root, "transfer", t);
+}
+
 json_t *dr_run_summary_json(const dr_run *run) {
     metrics m;
     if (compute(run, &m) != 0)
@@ -645,8 +695,9 @@ json_t *dr_run_summary_json(const dr_run *run) {
     if (run->opts.policy == DR_POLICY_RANDOM)
         json_object_set_new(root, "seed",
                             json_integer((json_int_t)run->opts.seed));
-    if (!run->simulated &&
-        json_object_set_new(root, "machine", machine_json(run)) != 0) {
+    if (put_executor(root, run) != 0 ||
+        (!run->simulated &&
+         json_object_set_new(root, "machine", machine_json(run)) != 0)) {
         json_decref(root);
         return NULL;
     }
@@ -800,6 +851,46 @@ static void print_chain(const dr_run *run, const metrics *m, FILE *out) {
     fputc('\n', out);
 }
 
+/* "1.5 MB", "340 kB", "512 bytes": decimal units, as data volumes are
+ * usually quoted. */
+static const char *fmt_bytes(char *buf, size_t len, uint64_t n) {
+    if (n < 1000)
+        snprintf(buf, len, "%llu byte%s", (unsigned long long)n,
+                 n == 1 ? "" : "s");
+    else if (n < 1000000)
+        snprintf(buf, len, "%.3g kB", (double)n / 1e3);
+    else if (n < 1000000000)
+        snprintf(buf, len, "%.3g MB", (double)n / 1e6);
+    else
+        snprintf(buf, len, "%.3g GB", (double)n / 1e9);
+    return buf;
+}
+
+/* "Executor: threads", or under processes the data the messages moved:
+ * "Executor: processes (4 workers); moved 1.2 MB in 200 messages, 15 ms
+ * sending, 9 ms receiving".  Real runs only. */
+static void print_executor(const dr_run *run, FILE *out) {
+    if (run->simulated)
+        return;
+    dr_executor e = run->opts.executor;
+    fprintf(out, "  Executor: %s", dr_executor_name(e));
+    if (e == DR_EXECUTOR_SYNC)
+        fputs(" (one task at a time on the calling thread)", out);
+    if (e == DR_EXECUTOR_PROCESSES) {
+        transfer x = run_transfer(run);
+        char bytes[48];
+        fprintf(out, " (%u worker%s); ", run->workers,
+                run->workers == 1 ? "" : "s");
+        if (x.messages == 0)
+            fputs("no task data moved", out);
+        else
+            fprintf(out, "moved %s in %llu messages, %s sending, %s receiving",
+                    fmt_bytes(bytes, sizeof(bytes), x.sent + x.received),
+                    (unsigned long long)x.messages, T(x.send_s), T(x.recv_s));
+    }
+    fputc('\n', out);
+}
+
 /* "  Parameters: chunks=4 (--set), n=1000000, workers=2". */
 static void print_params(const dr_run *run, FILE *out) {
     const dr_graph *g = run->graph;
@@ -831,6 +922,7 @@ void dr_run_print_summary(const dr_run *run, FILE *out) {
             P == 1 ? "" : "s", dr_policy_name(run->opts.policy),
             run->interrupted ? " (interrupted)" : "");
     print_params(run, out);
+    print_executor(run, out);
     if (oversubscribed(run, &m))
         fprintf(out,
                 "Note: %u workers on %u cores: %zu of the %zu tasks burn CPU "

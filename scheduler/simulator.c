@@ -16,8 +16,9 @@
  * peak-live-results figure is computed from the attempts by metrics.c, as
  * for a real run; sizes are unknown, so peak bytes is 0.
  */
+#include "drivers.h"
 #include "graph_internal.h"
-#include "run_internal.h"
+#include "records.h"
 
 #include <math.h>
 #include <stdlib.h>

@@ -57,6 +57,10 @@ static dr__groups *run_groups(const dr_run *run, dr__groups *space) {
                                                                     : NULL;
 }
 
+/* A transfer time worth writing: above 0 and finite (never anything else
+ * from a driver, but "inf" would not be JSON). */
+static int moved_time(float s) { return s > 0 && isfinite(s); }
+
 static json_t *attempt_event(const dr_run *run, const dr__groups *groups,
                              const dr__attempt *a) {
     const dr_graph *g = run->graph;
@@ -70,6 +74,18 @@ static json_t *attempt_event(const dr_run *run, const dr__groups *groups,
                   (json_int_t)a->attempt, "worker", (json_int_t)a->worker);
     if (args != NULL && a->error != NULL)
         json_object_set_new(args, "error", json_string(a->error));
+    /* Only what moved: a threads trace does not grow by four zeros an
+     * attempt. */
+    if (args != NULL && moved_time(a->send_s))
+        json_object_set_new(args, "send_s", json_real(a->send_s));
+    if (args != NULL && moved_time(a->recv_s))
+        json_object_set_new(args, "recv_s", json_real(a->recv_s));
+    if (args != NULL && a->bytes_sent != 0)
+        json_object_set_new(args, "bytes_sent",
+                            json_integer((json_int_t)a->bytes_sent));
+    if (args != NULL && a->bytes_received != 0)
+        json_object_set_new(args, "bytes_received",
+                            json_integer((json_int_t)a->bytes_received));
     return json_pack("{s:s, s:o, s:s, s:i, s:I, s:f, s:f, s:o*}", "name", key,
                      "cat", json_stringn(cat, clen), "ph", "X", "pid", 1, "tid",
                      (json_int_t)a->worker, "ts", a->start * 1e6, "dur",
@@ -128,6 +144,15 @@ static json_t *other_data(const dr_run *run) {
         json_decref(o);
         return NULL;
     }
+    /* A real run says where its function tasks ran (a simulation ran
+     * nothing anywhere). */
+    if (o != NULL && !run->simulated &&
+        json_object_set_new(
+            o, "executor", json_string(dr_executor_name(run->opts.executor))) !=
+            0) {
+        json_decref(o);
+        return NULL;
+    }
     /* A real run says whether other programs took CPU from it, so that a
      * replay of its durations (--costs) can warn. */
     if (o != NULL && !run->simulated &&
@@ -158,10 +183,12 @@ static uint8_t *named_workers(const dr_run *run, int *fail) {
 
 static json_t *process_event(const dr_run *run) {
     char name[512];
-    snprintf(name, sizeof(name), "dagrun %s (%u workers, %s%s)",
+    int other = !run->simulated && run->opts.executor != DR_EXECUTOR_THREADS;
+    snprintf(name, sizeof(name), "dagrun %s (%u workers, %s%s%s%s)",
              dr_graph_name(run->graph), run->workers,
              dr_policy_name(run->opts.policy),
-             run->simulated ? ", simulated" : "");
+             run->simulated ? ", simulated" : "", other ? ", " : "",
+             other ? dr_executor_name(run->opts.executor) : "");
     return json_pack("{s:s, s:s, s:i, s:i, s:{s:s}}", "name", "process_name",
                      "ph", "M", "pid", 1, "tid", 0, "args", "name", name);
 }
@@ -281,6 +308,18 @@ static void buf_attempt(dr__buf *b, const dr_run *run, const dr__groups *groups,
         dr__buf_putn(b, ",\"error\":", 9);
         buf_string(b, a->error, strlen(a->error));
     }
+    /* As attempt_event: only what moved.  %.17g keeps the float exactly
+     * as jansson's real would print it back. */
+    if (moved_time(a->send_s))
+        dr__buf_printf(b, ",\"send_s\":%.17g", (double)a->send_s);
+    if (moved_time(a->recv_s))
+        dr__buf_printf(b, ",\"recv_s\":%.17g", (double)a->recv_s);
+    if (a->bytes_sent != 0)
+        dr__buf_printf(b, ",\"bytes_sent\":%llu",
+                       (unsigned long long)a->bytes_sent);
+    if (a->bytes_received != 0)
+        dr__buf_printf(b, ",\"bytes_received\":%llu",
+                       (unsigned long long)a->bytes_received);
     dr__buf_putn(b, "}}", 2);
 }
 

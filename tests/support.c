@@ -4,6 +4,7 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -317,4 +318,32 @@ int drt_journal_line_ok(const char *line, size_t len) {
 char *drt_journal_seal(const char *body) {
     return drt_fmt("%s,\"sum\":\"%016llx\"}", body,
                    (unsigned long long)XXH3_64bits(body, strlen(body)));
+}
+
+/* Processes whose working folder is `dir` (what the test started runs
+ * there, and so would anything it left behind). */
+int drt_processes_in(const char *dir) {
+    char real[PATH_MAX];
+    if (realpath(dir, real) == NULL)
+        return -1;
+    DIR *proc = opendir("/proc");
+    if (proc == NULL)
+        return -1;
+    struct dirent *e;
+    int n = 0;
+    while ((e = readdir(proc)) != NULL) {
+        if (strspn(e->d_name, "0123456789") != strlen(e->d_name))
+            continue;
+        long pid = strtol(e->d_name, NULL, 10);
+        char *link = drt_fmt("/proc/%s/cwd", e->d_name);
+        char cwd[PATH_MAX];
+        ssize_t len = readlink(link, cwd, sizeof(cwd) - 1);
+        free(link);
+        if (len < 0)
+            continue;
+        cwd[len] = '\0';
+        n += strcmp(cwd, real) == 0 && drt_alive(pid);
+    }
+    closedir(proc);
+    return n;
 }

@@ -38,6 +38,9 @@ int drt_wait_for_path(const char *path, double seconds);
 /* 1 while pid is a live process (it has a /proc entry and is not a
  * zombie). */
 int drt_alive(long pid);
+/* Live processes whose working folder is `dir` (what a test started runs
+ * there, and so would anything it left behind); -1 on error. */
+int drt_processes_in(const char *dir);
 /*
  * Starts `program` (argv[0] first, NULL-terminated) in the background: in
  * folder `dir` (NULL: here), with environment `env` (NULL: ours), stdin

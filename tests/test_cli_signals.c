@@ -23,33 +23,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-/* Processes whose working folder is `dir` (what the test started runs
- * there, and so would anything it left behind). */
-static int processes_in(const char *dir) {
-    char real[PATH_MAX];
-    if (realpath(dir, real) == NULL)
-        return -1;
-    DIR *proc = opendir("/proc");
-    cr_assert_not_null(proc);
-    struct dirent *e;
-    int n = 0;
-    while ((e = readdir(proc)) != NULL) {
-        if (strspn(e->d_name, "0123456789") != strlen(e->d_name))
-            continue;
-        long pid = strtol(e->d_name, NULL, 10);
-        char *link = drt_fmt("/proc/%s/cwd", e->d_name);
-        char cwd[PATH_MAX];
-        ssize_t len = readlink(link, cwd, sizeof(cwd) - 1);
-        free(link);
-        if (len < 0)
-            continue;
-        cwd[len] = '\0';
-        n += strcmp(cwd, real) == 0 && drt_alive(pid);
-    }
-    closedir(proc);
-    return n;
-}
-
 static void signal_while_drawing(int sig) {
     char *dir = drt_tmpdir();
     cr_assert_eq(drt_cli(NULL, NULL,
@@ -110,9 +83,9 @@ static void signal_while_drawing(int sig) {
     cr_expect_not_null(t, "trace.json is not whole JSON");
     json_decref(t);
     /* The drawing process went with dagrun. */
-    for (int i = 0; i < 500 && processes_in(dir) > 0; i++)
+    for (int i = 0; i < 500 && drt_processes_in(dir) > 0; i++)
         drt_nap_ms(10);
-    cr_expect_eq(processes_in(dir), 0, "a process was left running");
+    cr_expect_eq(drt_processes_in(dir), 0, "a process was left running");
     free(tpath);
     free(spath);
     free(outdir);

@@ -15,7 +15,7 @@
  * safe fresh start, never a crash, never the journal of a live run
  * damaged.  --dry-run lists the reasons and runs nothing, --explain prints
  * them during the run, --no-journal, --simulate and `dagrun scale` keep
- * no journal.
+ * no journal.  The executor is in no fingerprint.
  */
 #define _GNU_SOURCE /* vasprintf */
 #include "support.h"
@@ -270,6 +270,30 @@ Test(resume_cli, an_unchanged_graph_reruns_nothing_and_no_resume_reruns_all,
     cr_expect_str_eq(ran(c), "abcdxy");
     cr_expect_eq(journal_is_whole(), 1, "the journal did not start afresh");
     cr_expect_eq(cached_tasks(), 0);
+}
+
+/* The executor decides where tasks run, not what they compute: it is in no
+ * fingerprint, so what ran under one executor is reused under another. */
+Test(resume_cli, the_executor_changes_no_fingerprint, .init = setup,
+     .fini = teardown, .timeout = 120) {
+    int c[NKEYS];
+    full_run(c);
+    cr_expect_str_eq(resume(c, "--executor processes"), "");
+    cr_expect_eq(cached_tasks(), NKEYS);
+    cr_expect_str_eq(resume(c, "--executor sync"), "");
+    cr_expect_eq(cached_tasks(), NKEYS);
+    /* Recorded under processes with a memory limit, reused under threads. */
+    char *err;
+    cr_assert_eq(dagrun(NULL, &err,
+                        "run g.json -o out -q --executor processes "
+                        "--worker-memory 1G"),
+                 0, "%s", err);
+    free(err);
+    cr_expect_str_eq(ran(c), "abcdxy");
+    cr_expect_str_eq(resume(c, ""), "");
+    cr_expect_eq(cached_tasks(), NKEYS);
+    /* A real change still reruns under another executor. */
+    cr_expect_str_eq(resume(c, "--executor processes --set k=2"), "bc");
 }
 
 Test(resume_cli, a_changed_parameter_reruns_its_task_and_descendants,

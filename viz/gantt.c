@@ -230,7 +230,7 @@ typedef struct chart {
     cpset cp;
     chain ch;
     /* What is drawn, for the legend. */
-    int any_failed, any_interrupted, any_tail, any_cp;
+    int any_failed, any_interrupted, any_tail, any_cp, any_moved;
 } chart;
 
 /* A bar's colour: its worker's, as the DAG colours the task, or with
@@ -278,6 +278,15 @@ static void title_attempt(dr__buf *b, const dr__vattempt *a) {
                    a->worker, s, e, d, w, dr__vstatus_name(a->status));
     if (a->status == DR__V_INTERRUPTED)
         dr__buf_puts(b, " (running when the run was stopped)");
+    if (a->send > 0 || a->bytes_sent > 0) {
+        dr__vfmt_time(d, sizeof(d), a->send);
+        dr__buf_printf(b, "\nsending inputs %s (%.0f bytes)", d, a->bytes_sent);
+    }
+    if (a->recv > 0 || a->bytes_received > 0) {
+        dr__vfmt_time(d, sizeof(d), a->recv);
+        dr__buf_printf(b, "\nreceiving the result %s (%.0f bytes)", d,
+                       a->bytes_received);
+    }
     if (a->error != NULL) {
         dr__buf_puts(b, "\n");
         dr__vbuf_xml(b, a->error);
@@ -287,6 +296,35 @@ static void title_attempt(dr__buf *b, const dr__vattempt *a) {
 
 static int is_failure(const dr__vattempt *a) {
     return a->status == DR__V_FAILED || a->status == DR__V_TIMEOUT;
+}
+
+/* The time an attempt spent moving data (worker processes: sending the
+ * task message with its inputs, receiving the result) as darker slivers
+ * over its bar, at its start and its end, each when at least a pixel wide.
+ * Only unmerged bars get them: a merged bar is narrower than a few pixels
+ * in all, so this adds at most two rectangles per drawn bar, and none to a
+ * threads trace. */
+/* Darker whatever the bar's colour: black at 42% over it. */
+#define TRANSFER_PAINT "fill=\"#000000\" fill-opacity=\"0.42\""
+static void draw_transfer(const chart *c, dr__buf *b, const dr__vattempt *a,
+                          double x0, double x1, double y) {
+    if (a->send <= 0 && a->recv <= 0)
+        return;
+    double ws = fmin(dr__vaxis_x(&c->ax, a->ts + a->send) - x0, x1 - x0);
+    double wr = fmin(x1 - dr__vaxis_x(&c->ax, a->ts + a->dur - a->recv),
+                     x1 - x0 - fmax(ws, 0));
+    if (ws >= 1)
+        dr__buf_printf(b,
+                       "<rect class=\"send\" x=\"%.2f\" y=\"%.1f\" "
+                       "width=\"%.2f\" height=\"%.1f\" " TRANSFER_PAINT
+                       " pointer-events=\"none\"/>\n",
+                       x0, y, ws, c->bar_h);
+    if (wr >= 1)
+        dr__buf_printf(b,
+                       "<rect class=\"recv\" x=\"%.2f\" y=\"%.1f\" "
+                       "width=\"%.2f\" height=\"%.1f\" " TRANSFER_PAINT
+                       " pointer-events=\"none\"/>\n",
+                       x1 - wr, y, wr, c->bar_h);
 }
 
 /* Draws (or, with b == NULL, counts) the bars of one row; a[0..n) are the
@@ -382,6 +420,8 @@ static size_t draw_row(const chart *c, dr__buf *b, const dr__vattempt *a,
                                in_chain ? "\nsome set the makespan" : "");
             }
             dr__buf_puts(b, "</rect>\n");
+            if (j - i == 1)
+                draw_transfer(c, b, &a[i], x0, x1, y);
             /* Labels inside wide bars help small charts. */
             if (j - i == 1 && w > 7.0 * (double)strlen(a[i].task) + 8 &&
                 c->bar_h >= 14) {
@@ -456,10 +496,11 @@ static void draw_links(const chart *c, dr__buf *b) {
 /* ---------------------------------------------------------------- legend */
 
 typedef enum swatch {
-    SW_BOX = 0,    /* a filled box */
-    SW_BOX_DASHED, /* a filled box with a dashed outline */
-    SW_LINE,       /* a link, solid */
-    SW_LINE_DASHED /* a link, dashed */
+    SW_BOX = 0,     /* a filled box */
+    SW_BOX_DASHED,  /* a filled box with a dashed outline */
+    SW_LINE,        /* a link, solid */
+    SW_LINE_DASHED, /* a link, dashed */
+    SW_SLIVERS      /* a grey box with darker ends (data moved) */
 } swatch;
 
 static double legend_width(const char *text) {
@@ -476,6 +517,15 @@ static double legend_item(dr__buf *b, double x, double y, swatch kind,
                        x, y - 2, x + 7, y - 12, x + 14, y - 2, stroke,
                        kind == SW_LINE_DASHED ? " stroke-dasharray=\"4 3\""
                                               : "");
+    else if (kind == SW_SLIVERS)
+        dr__buf_printf(b,
+                       "<rect x=\"%.1f\" y=\"%.1f\" width=\"14\" "
+                       "height=\"12\" rx=\"2\" fill=\"%s\"/>"
+                       "<rect x=\"%.1f\" y=\"%.1f\" width=\"3\" "
+                       "height=\"12\" " TRANSFER_PAINT "/>"
+                       "<rect x=\"%.1f\" y=\"%.1f\" width=\"3\" "
+                       "height=\"12\" " TRANSFER_PAINT "/>",
+                       x, y - 10, fill, x, y - 10, x + 11, y - 10);
     else
         dr__buf_printf(b,
                        "<rect x=\"%.1f\" y=\"%.1f\" width=\"14\" "
@@ -513,7 +563,7 @@ static double draw_legend(dr__buf *b, const chart *c, double x0, double y,
         snprintf(chain_text, sizeof(chain_text),
                  "chain that set the makespan (%zu step%s)", c->ch.matched,
                  c->ch.matched == 1 ? "" : "s");
-    enum { N_STATUS = 7 };
+    enum { N_STATUS = 8 };
     for (size_t i = 0; i < shown + 1 + N_STATUS; i++) {
         const char *fill = "#FFFFFF", *stroke = "none", *text;
         swatch kind = SW_BOX;
@@ -580,6 +630,13 @@ static double draw_legend(dr__buf *b, const chart *c, double x0, double y,
                     continue;
                 stroke = DR__VCHAIN_INK;
                 text = "critical path";
+                break;
+            case 7:
+                if (!c->any_moved)
+                    continue;
+                fill = "#B8C0C8";
+                kind = SW_SLIVERS;
+                text = "sending inputs / receiving results";
                 break;
             default:
                 continue;
@@ -777,6 +834,7 @@ static void chart_flags(chart *c, const double *ends) {
     }
     for (int r = 0; r < c->rows; r++)
         c->any_tail |= c->t->makespan - ends[r] > 0;
+    c->any_moved = c->t->moved > 0;
     if (c->ch.n >= 2 && c->ch.n <= MAX_LINKS)
         for (size_t i = 1; i < c->ch.n; i++)
             if (c->ch.at[i - 1] != SIZE_MAX && c->ch.at[i] != SIZE_MAX)
@@ -982,6 +1040,11 @@ int dr__vgantt_svg(const dr__vtrace *trace, const json_t *summary,
     if (t.policy[0]) {
         dr__buf_puts(&out, ", policy ");
         dr__vbuf_xml(&out, t.policy);
+    }
+    /* Real runs only: a simulation's trace names no executor. */
+    if (t.executor[0] && !t.simulated) {
+        dr__buf_puts(&out, ", executor ");
+        dr__vbuf_xml(&out, t.executor);
     }
     dr__buf_printf(&out, " \xC2\xB7 makespan %s%s</text>\n", ms,
                    t.simulated ? " (simulated)" : "");

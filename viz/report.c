@@ -140,6 +140,50 @@ static int by_dur_desc(const void *pa, const void *pb) {
     return strcmp(a->task, b->task);
 }
 
+/* "1.5 MB", "340 kB", "512 bytes" (decimal units, as the printed summary
+ * writes them). */
+static void fmt_bytes(char *t, size_t len, double n) {
+    if (n < 1000)
+        snprintf(t, len, "%.0f byte%s", n, n == 1 ? "" : "s");
+    else if (n < 1e6)
+        snprintf(t, len, "%.3g kB", n / 1e3);
+    else if (n < 1e9)
+        snprintf(t, len, "%.3g MB", n / 1e6);
+    else
+        snprintf(t, len, "%.3g GB", n / 1e9);
+}
+
+/* "Data moved": what worker processes were sent and sent back, from
+ * summary.json's `transfer`, else summed from the trace's attempts; no
+ * row when nothing moved (threads, sync). */
+static void data_moved_row(dr__buf *b, const json_t *s, const dr__vtrace *t) {
+    double bytes = t->bytes_moved, messages = 2.0 * (double)t->moved,
+           send = t->send_total / 1e6, recv = t->recv_total / 1e6;
+    const json_t *x = json_object_get(s, "transfer");
+    if (json_is_object(x)) {
+        bytes = fig(x, "bytes_sent", 0, DBL_MAX, 0) +
+                fig(x, "bytes_received", 0, DBL_MAX, 0);
+        messages = fig(x, "messages", 0, DBL_MAX, 0);
+        send = fig(x, "send_seconds", 0, TIME_MAX, 0);
+        recv = fig(x, "receive_seconds", 0, TIME_MAX, 0);
+    }
+    if (!(bytes > 0 || messages > 0 || send > 0 || recv > 0))
+        return;
+    char v[200], by[48], ts[48], tr[48];
+    fmt_bytes(by, sizeof(by), bytes);
+    dr__vfmt_time(ts, sizeof(ts), send * 1e6);
+    dr__vfmt_time(tr, sizeof(tr), recv * 1e6);
+    snprintf(v, sizeof(v), "%s in %.0f messages", by, messages);
+    dr__buf_printf(b,
+                   "<tr id=\"data-moved\"><th>Data moved</th><td "
+                   "class=\"rp-num\">%s</td><td class=\"rp-why\">Task "
+                   "messages (inputs) sent to the worker processes and "
+                   "result messages received from them; %s sending, %s "
+                   "receiving, inside the attempts' times (the darker ends "
+                   "of the Gantt bars).</td></tr>\n",
+                   v, ts, tr);
+}
+
 static void fact(dr__buf *b, const char *label, const char *value) {
     dr__buf_puts(b, "<div><b>");
     dr__vbuf_xml(b, value);
@@ -370,6 +414,13 @@ int dr__viz_report_html_with(const dr_graph *g, const dr__vtrace *trace,
     int simulated =
         s ? json_is_true(json_object_get(s, "simulated")) : t.simulated;
     int cores = (int)fig(s, "cores", 0, 1e6, t.cores);
+    /* Where the tasks ran: the summary's word, else the trace's; a
+     * simulation ran nothing anywhere. */
+    const char *executor = t.executor;
+    if (s && json_is_string(json_object_get(s, "executor")))
+        executor = json_string_value(json_object_get(s, "executor"));
+    if (simulated)
+        executor = "";
 
     dr__buf_puts(&b, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta "
                      "charset=\"utf-8\"><meta name=\"viewport\" "
@@ -400,6 +451,8 @@ int dr__viz_report_html_with(const dr_graph *g, const dr__vtrace *trace,
     snprintf(v, sizeof(v), "%d", cores);
     fact(&b, "cores on this machine", cores > 0 ? v : "?");
     fact(&b, "clock", simulated ? "simulated" : "real");
+    if (executor[0])
+        fact(&b, "executor", executor);
     dr__vfmt_time(v, sizeof(v), t.makespan);
     fact(&b, "makespan", v);
     dr__buf_puts(&b, "</div>\n");
@@ -461,6 +514,8 @@ int dr__viz_report_html_with(const dr_graph *g, const dr__vtrace *trace,
                           : "Wall time from the start of the run to the end "
                             "of its last task.");
     tasks_row(&b, s, &t);
+    if (!simulated)
+        data_moved_row(&b, s, &t);
     if (!nothing_ran) {
         metric_time(&b, "Work T<sub>1</sub>", work,
                     "Sum of the measured durations of successful attempts: the "

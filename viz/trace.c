@@ -147,10 +147,30 @@ static int read_cached(dr__vtrace *t, const json_t *e, size_t *cap,
     return 0;
 }
 
+/* args.send_s, recv_s (seconds) and bytes_sent, bytes_received of an
+ * attempt moved by worker processes.  Only such attempts have them, and
+ * they are decoration: an absent, non-numeric, negative or non-finite one
+ * is 0 rather than an error, and the two times are cut to fit inside the
+ * attempt (send first, as it happens first).  Called once ts and dur are
+ * read. */
+static void read_transfer(const json_t *args, dr__vattempt *a) {
+    static const char *const keys[4] = {"send_s", "recv_s", "bytes_sent",
+                                        "bytes_received"};
+    double v[4];
+    for (int k = 0; k < 4; k++)
+        if (get_num(args, keys[k], &v[k]) != 1 || !(v[k] > 0) ||
+            !isfinite(v[k]))
+            v[k] = 0;
+    a->send = fmin(v[0] * 1e6, a->dur);
+    a->recv = fmin(v[1] * 1e6, a->dur - a->send);
+    a->bytes_sent = v[2];
+    a->bytes_received = v[3];
+}
+
 int dr__vtrace_read_ex(const json_t *trace, const char *source, int max_workers,
                        const char *raise_hint, dr__vtrace *t, dr_error *err) {
     memset(t, 0, sizeof(*t));
-    t->graph = t->policy = "";
+    t->graph = t->policy = t->executor = "";
     if (source == NULL)
         source = "the trace";
     if (max_workers <= 0)
@@ -170,6 +190,7 @@ int dr__vtrace_read_ex(const json_t *trace, const char *source, int max_workers,
     if (json_is_object(other)) {
         t->graph = str_or(other, "graph", "");
         t->policy = str_or(other, "policy", "");
+        t->executor = str_or(other, "executor", "");
         int k = get_num(other, "workers", &v);
         if (k < 0 || (k == 1 && !whole_in(v, 1, max_workers))) {
             char shown[64] = "not a number";
@@ -288,6 +309,14 @@ int dr__vtrace_read_ex(const json_t *trace, const char *source, int max_workers,
         /* A task is ready before it starts; an edited trace that says
          * otherwise shows a wait of 0, not a negative one. */
         a->ready = got == 1 && v >= 0 && v < a->ts ? v : a->ts;
+        read_transfer(args, a);
+        if (a->send > 0 || a->recv > 0 || a->bytes_sent > 0 ||
+            a->bytes_received > 0) {
+            t->moved++;
+            t->bytes_moved += a->bytes_sent + a->bytes_received;
+            t->send_total += a->send;
+            t->recv_total += a->recv;
+        }
         const char *wkey = "tid";
         got = get_num(e, "tid", &v);
         if (got == 0) {

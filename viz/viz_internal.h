@@ -36,6 +36,11 @@ typedef struct dr__vattempt {
     const char *op;   /* may be NULL */
     const char *error;
     double ts, dur, ready; /* microseconds */
+    /* Microseconds spent sending the task message and receiving the
+     * result (args.send_s, recv_s: worker processes), each within dur, and
+     * the bytes of each message; 0 when the trace has none. */
+    double send, recv;
+    double bytes_sent, bytes_received;
     int worker;
     int row; /* the Gantt row: the worker, or its band of workers */
     int attempt;
@@ -59,7 +64,14 @@ typedef struct dr__vtrace {
     int workers;     /* otherData.workers, at least 1 + highest tid */
     double makespan; /* microseconds: otherData.makespan_us or last end */
     const char *graph, *policy; /* "" when unknown */
-    int cores;                  /* 0 when unknown */
+    /* otherData.executor ("threads", "processes", "sync"): "" when
+     * unknown, and in a simulation, which runs nothing anywhere. */
+    const char *executor;
+    /* Attempts whose args say they moved data (bytes or time), and their
+     * sums (bytes; microseconds). */
+    size_t moved;
+    double bytes_moved, send_total, recv_total;
+    int cores; /* 0 when unknown */
     int simulated;
     /* otherData.makespan_chain (borrowed, steps checked as summary.json's
      * are), NULL when the trace has none: the Gantt chart outlines it when

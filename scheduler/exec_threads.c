@@ -1,0 +1,389 @@
+/*
+ * The executor's worker threads: running a function task (dr__x_run_job),
+ * recording an attempt and handing out the next tasks under the sched lock
+ * (exec_internal.h has the design).
+ */
+#define _GNU_SOURCE /* PTHREAD_MUTEX_ADAPTIVE_NP, strsignal */
+#include "exec_internal.h"
+
+/* ------------------------------------------------------- worker threads */
+
+/* Sleeps `sec` seconds in steps short enough to notice a cancel. */
+static int sleep_cancellable(double sec, const atomic_int *cancel) {
+    /* Capped at ~30 years so the nanoseconds cannot overflow. */
+    double ns = sec > 0 ? (sec < 1e9 ? sec * 1e9 : 1e18) : 0;
+    uint64_t end = uv_hrtime() + (uint64_t)ns;
+    for (;;) {
+        if (atomic_load(cancel))
+            return -1;
+        uint64_t now = uv_hrtime();
+        if (now >= end)
+            return 0;
+        uint64_t step = end - now;
+        if (step > 20000000)
+            step = 20000000;
+        struct timespec ts = {(time_t)(step / 1000000000),
+                              (long)(step % 1000000000)};
+        nanosleep(&ts, NULL);
+    }
+}
+
+/* (thread) Runs the function task on slot s, the sched lock not held. */
+void dr__x_run_job(slot *s) {
+    exec *x = s->x;
+    dr_task t = s->call.task;
+    dr_call *call = &s->call;
+    int rc = 0;
+    switch (x->how[t]) {
+    case HOW_NOOP:
+        call->out.json = json_null();
+        break;
+    case HOW_BUILTIN: {
+        json_t *res = NULL;
+        rc = dr__builtin_run(dr_task_op_name(x->g, t), dr_task_op_args(x->g, t),
+                             s->inputs, call->ndeps, &res, call->error,
+                             sizeof call->error, &s->cancel);
+        if (rc == 0)
+            call->out.json = res;
+        else
+            json_decref(res);
+        break;
+    }
+    case HOW_FUNCTION: {
+        void *user = NULL;
+        dr_task_fn fn = dr_task_function(x->g, t, &user);
+        if (fn == NULL)
+            dr_ops_find(x->run->opts.ops, dr_task_op_name(x->g, t), &fn, &user);
+        rc = fn(call, user);
+        if (rc != 0 && call->error[0] == '\0')
+            snprintf(call->error, sizeof call->error,
+                     "function '%s' returned %d", dr_task_op_name(x->g, t), rc);
+        break;
+    }
+    case HOW_SLEEP:
+        rc = sleep_cancellable(dr_task_cost(x->g, t) * x->run->opts.cost_scale,
+                               &s->cancel);
+        break;
+    case HOW_SPIN:
+        dr__spin(dr_task_cost(x->g, t) * x->run->opts.cost_scale * 1000.0,
+                 &s->cancel);
+        rc = atomic_load(&s->cancel) ? -1 : 0;
+        break;
+    default:
+        break;
+    }
+    if (rc != 0 && call->error[0] == '\0')
+        snprintf(call->error, sizeof call->error, "interrupted");
+    if (rc == 0 && call->out.json != NULL && !json_is_null(call->out.json))
+        call->out.size = dr__x_json_size(call->out.json, 0);
+    s->failed = rc != 0;
+}
+
+/* (thread) Fills slot s's call for task t before it runs, the lock not
+ * held: dependencies' results are stable while t runs (top comment). */
+int dr__x_prepare_call(exec *x, slot *s, dr_task t) {
+    dr_call *call = &s->call;
+    call->x = x;
+    call->task = t;
+    call->worker = s->worker;
+    call->deps = dr_task_deps(x->g, t, &call->ndeps);
+    call->cancel = &s->cancel;
+    memset(&call->out, 0, sizeof call->out);
+    call->error[0] = '\0';
+    s->failed = 0;
+    if (x->how[t] == HOW_BUILTIN) {
+        if (call->ndeps > s->capinputs) {
+            size_t cap = call->ndeps * 2;
+            json_t **in = realloc(s->inputs, cap * sizeof *in);
+            if (in == NULL) {
+                snprintf(call->error, sizeof call->error, "out of memory");
+                s->failed = 1;
+                return -1;
+            }
+            s->inputs = in;
+            s->capinputs = cap;
+        }
+        for (size_t i = 0; i < call->ndeps; i++)
+            s->inputs[i] = x->results[call->deps[i]].json;
+    }
+    return 0;
+}
+
+/* ---------------------------------------------------------- completions */
+
+static unsigned task_retries(const exec *x, dr_task t) {
+    int r = dr_task_retries(x->g, t);
+    if (r < 0)
+        r = x->run->opts.retries;
+    return r > 0 ? (unsigned)r : 0;
+}
+
+/* (lock) */
+void dr__x_fail_run(exec *x, int code, const char *fmt, ...) {
+    if (x->err == 0) {
+        va_list ap;
+        va_start(ap, fmt);
+        dr__error_setv(x->errp, code, NULL, 0, 0, NULL, fmt, ap);
+        va_end(ap);
+        x->err = code;
+    }
+}
+
+/* (lock) Refreshes nready_hint. */
+void dr__x_update_hint(exec *x) {
+    int any = dr__core_nready(x->core) > 0;
+    if (atomic_load_explicit(&x->nready_hint, memory_order_relaxed) != any)
+        atomic_store_explicit(&x->nready_hint, any, memory_order_relaxed);
+}
+
+/* (lock) Hands the ready tasks to idle workers at `now`, best task to the
+ * lowest idle id (as dr__core_assign pairs them), so which slot runs what
+ * follows from the events, not from which thread wakes first.  Only a worker
+ * given a function task is woken: one wake-up per task that needs a thread,
+ * never a herd racing for one task.  A worker given a command stays asleep
+ * (idle, but off the stack) until the loop frees its slot. */
+void dr__x_hand_out(exec *x, double now) {
+    while (x->nidle > 0 && dr__core_nready(x->core) > 0) {
+        unsigned best = 0;
+        for (unsigned i = 1; i < x->nidle; i++)
+            if (x->idle[i] < x->idle[best])
+                best = i;
+        slot *s = &x->slots[x->idle[best]];
+        dr_task t;
+        if (!dr__core_assign_to(x->core, now, s->worker, &t))
+            break; /* stopped */
+        x->idle[best] = x->idle[--x->nidle];
+        dr__x_begin(x, s, t, now);
+        if (!is_command(x, t)) {
+            s->idle = 0;
+            pthread_cond_signal(&s->wake);
+        }
+    }
+    dr__x_update_hint(x);
+}
+
+/* (lock) Worker s has nothing to run: onto the idle stack. */
+void dr__x_go_idle(exec *x, slot *s) {
+    s->idle = 1;
+    x->idle[x->nidle++] = s->worker;
+}
+
+/* (lock) If the core has gone idle, the run is over: every worker thread is
+ * woken to exit and the loop to close its handles.  Nothing can start after
+ * that, so this is the last uv_async_send of the run. */
+void dr__x_check_over(exec *x) {
+    if (x->over || !dr__core_idle(x->core))
+        return;
+    x->over = 1;
+    for (unsigned w = 0; w < x->nthreads; w++)
+        pthread_cond_signal(&x->slots[w].wake);
+    uv_async_send(&x->async);
+}
+
+/* (lock) The attempt on slot s ended at `now` with `status`; records it,
+ * tells the core, keeps or drops the result, frees the slot.  `tail` is a
+ * failed command's stderr tail (may be NULL). */
+static void complete_core(exec *x, slot *s, unsigned status, const char *error,
+                          const char *tail, result *out, double now);
+void dr__x_complete(exec *x, slot *s, unsigned status, const char *error,
+                    const char *tail, result *out, double now) {
+    complete_core(x, s, status, error, tail, out, now);
+    dr__x_update_hint(x);
+}
+
+static void complete_core(exec *x, slot *s, unsigned status, const char *error,
+                          const char *tail, result *out, double now) {
+    dr_task t = s->task;
+    unsigned w = s->worker;
+    s->busy = 0;
+    s->end = now;
+    if (dr__run_add_attempt(x->run, t, w, s->attempt, status,
+                            dr__core_ready_time(x->core, t), s->start, s->end,
+                            status == DR__ATTEMPT_OK ? NULL : error) < 0)
+        dr__x_fail_run(x, DR_ENOMEM, "out of memory recording an attempt");
+    if (x->rec != NULL && !s->journaled) {
+        int ok = status == DR__ATTEMPT_OK;
+        if (dr__recorder_push(x->rec, t, w, s->attempt, status, s->start,
+                              s->end, ok ? NULL : error, ok ? out->json : NULL,
+                              ok && out->ptr != NULL) != 0)
+            dr__x_fail_run(x, DR_ENOMEM, "out of memory recording an attempt");
+    }
+    s->journaled = 0;
+
+    if (status == DR__ATTEMPT_OK) {
+        dr__x_keep_result(x, t, out);
+        /* Every dependent may already have been skipped (a failure while t
+         * ran, with --keep-going): then nobody will consume the result. */
+        size_t ns;
+        dr_task_succs(x->g, t, &ns);
+        if (ns > 0 && x->consumers[t] == 0 && !x->run->keep[t])
+            dr__x_release_result(x, t);
+        dr__core_finish(x->core, t, w, now);
+        dr__x_consumed(x, t);
+        x->done_units += x->by_cost ? dr_task_cost(x->g, t) : 1.0;
+        return;
+    }
+    dr__x_result_free(out);
+    if (status != DR__ATTEMPT_INTERRUPTED && !dr__core_stopped(x->core) &&
+        s->attempt <= task_retries(x, t)) {
+        dr__core_retry(x->core, t, w, now);
+        return;
+    }
+    if (dr__run_add_failure(x->run, t, s->attempt, error, tail) < 0)
+        dr__x_fail_run(x, DR_ENOMEM, "out of memory recording a failure");
+    x->nfailed++;
+    dr__core_fail(x->core, t, w, now, x->run->opts.keep_going);
+    dr__x_consumed(x, t);
+    dr__x_consumed_by_skipped(x, t);
+}
+
+/* (lock) Posts request `req` for slot s to the loop. */
+static void post(exec *x, slot *s, unsigned req) {
+    if (s->requests == 0)
+        x->requests[x->nrequests++] = s->worker;
+    s->requests |= req;
+    uv_async_send(&x->async);
+}
+
+/* (lock) Task t starts on slot s at `now`. */
+void dr__x_begin(exec *x, slot *s, dr_task t, double now) {
+    s->busy = 1;
+    s->task = t;
+    s->attempt = ++x->attempts[t];
+    s->gen++;
+    s->start = now;
+    s->timed_out = 0;
+    s->interrupted = 0;
+    atomic_store_explicit(&s->cancel, 0, memory_order_relaxed);
+    /* A task's own timeout wins, 0 (none) included. */
+    s->timeout = dr_task_has_timeout(x->g, t) ? dr_task_timeout(x->g, t)
+                                              : x->run->opts.timeout;
+    if (is_command(x, t))
+        post(x, s, REQ_SPAWN | (s->timeout > 0 ? REQ_TIMER : 0));
+    else if (s->timeout > 0)
+        post(x, s, REQ_TIMER);
+}
+
+/* Worker thread w: runs the function tasks given to its slot, by itself
+ * (the best ready task when it becomes free) or by another worker or the
+ * loop (dr__x_hand_out), records each and takes the next, all under the sched
+ * lock except the task itself.  While idle, or while a command holds its
+ * slot, it sleeps on its condition variable. */
+void dr__x_worker_main(void *arg) {
+    slot *s = arg;
+    exec *x = s->x;
+    sched_lock(x);
+    double now = now_s(x);
+    int polled = 0; /* polled for ready tasks since the last assignment */
+    for (;;) {
+        if (x->over)
+            break;
+        if (s->idle) {
+            pthread_cond_wait(&s->wake, &x->lock);
+            now = now_s(x);
+            continue;
+        }
+        if (!s->busy) {
+            dr_task t;
+            if (!dr__core_assign_to(x->core, now, s->worker, &t)) {
+                if (!polled && dr__core_nrunning(x->core) > 0 &&
+                    !dr__core_stopped(x->core)) {
+                    /* Running tasks may make some ready any moment: poll
+                     * a few microseconds before paying for a sleep and a
+                     * wake-up on the condition variable. */
+                    polled = 1;
+                    sched_unlock(x);
+                    for (int i = 0; i < IDLE_SPINS; i++) {
+                        if (atomic_load_explicit(&x->nready_hint,
+                                                 memory_order_relaxed) > 0)
+                            break;
+#if defined(__x86_64__) || defined(__i386__)
+                        __builtin_ia32_pause();
+#endif
+                    }
+                    sched_lock(x);
+                    now = now_s(x);
+                    continue;
+                }
+                polled = 0;
+                dr__x_go_idle(x, s);
+                continue;
+            }
+            dr__x_begin(x, s, t, now);
+            dr__x_update_hint(x);
+        }
+        polled = 0;
+        dr_task t = s->task;
+        /* Ready tasks left over are for the idle workers. */
+        dr__x_hand_out(x, now);
+        if (is_command(x, t)) {
+            /* The loop runs it; idle but off the stack until it exits. */
+            s->idle = 1;
+            continue;
+        }
+        sched_unlock(x);
+
+        /* The attempt is the task's own time, from just before its body to
+         * just after it: what the worker does between two tasks (taking
+         * the lock, recording, choosing the next, gathering its inputs) is
+         * scheduling overhead, and it shows as the gap between the two bars
+         * (the summary's overhead.per_task).  Counted inside the attempts,
+         * it would vanish: a run of no-op tasks would look 100% busy. */
+        int ran = dr__x_prepare_call(x, s, t) == 0;
+        /* An output left by an earlier run must not pass for this
+         * attempt's (docs/graph-format.md, "Declared files"). */
+        if (ran && dr_task_noutputs(x->g, t) > 0)
+            dr__outputs_remove(x->g, t, x->run->opts.workdir, NULL, 0);
+        double body_start = ran ? now_s(x) : 0;
+        if (ran)
+            dr__x_run_job(s);
+        double body_end = now_s(x);
+        /* Declared outputs are file system work: done here, before the
+         * lock (outputs.c).  `removed`: this attempt's are gone. */
+        char note[ERRLEN];
+        note[0] = '\0';
+        int files = ran && dr_task_noutputs(x->g, t) > 0, removed = 0;
+        if (files && !s->failed &&
+            dr__outputs_check(x->g, t, x->run->opts.workdir, s->call.error,
+                              sizeof s->call.error))
+            s->failed = 1;
+        if (files && s->failed) {
+            dr__outputs_remove(x->g, t, x->run->opts.workdir, note,
+                               sizeof note);
+            removed = 1;
+        }
+
+        sched_lock(x);
+        if (ran)
+            s->start = body_start;
+        now = body_end; /* this task's end; its dependents' ready time */
+        unsigned status = DR__ATTEMPT_OK;
+        char msg[ERRLEN + 64];
+        msg[0] = '\0';
+        if (s->timed_out) {
+            status = DR__ATTEMPT_TIMEOUT;
+            snprintf(msg, sizeof msg, "timed out after %g s", s->timeout);
+        } else if (s->failed) {
+            status =
+                s->interrupted ? DR__ATTEMPT_INTERRUPTED : DR__ATTEMPT_FAILED;
+            snprintf(msg, sizeof msg, "%s", s->call.error);
+        }
+        if (files && !removed && status != DR__ATTEMPT_OK) {
+            /* Timed out although the body succeeded (it ignored its cancel
+             * flag, or the timeout fired just after it returned): the lock
+             * is dropped for the files once more.  The status stays, as
+             * the flags are only ever set, never cleared, while the slot
+             * is busy. */
+            sched_unlock(x);
+            dr__outputs_remove(x->g, t, x->run->opts.workdir, note,
+                               sizeof note);
+            sched_lock(x);
+        }
+        if (status != DR__ATTEMPT_OK)
+            dr__strlcpy(msg + strlen(msg), note, sizeof msg - strlen(msg));
+        dr__x_complete(x, s, status, msg, NULL, &s->call.out, now);
+        dr__x_check_over(x);
+        now = now_s(x); /* the next task's start (set again at its body) */
+    }
+    sched_unlock(x);
+}
