@@ -419,6 +419,11 @@ static int parse(int argc, char **argv, run_args *a) {
     if (cli_check_executor(cmd, a->opts.simulate, a->executor_given,
                            a->opts.executor, a->opts.worker_memory) != 0)
         return DR_EXIT_USAGE;
+    if (a->opts.executor == DR_EXECUTOR_SYNC && a->opts.workers > 1)
+        fprintf(stderr,
+                "dagrun run: note: --executor sync runs one task at a time: "
+                "--workers %u is ignored\n",
+                a->opts.workers);
     if (optind + 1 < argc)
         return cli_usage_error(cmd, "unexpected argument '%s'",
                                argv[optind + 1]);

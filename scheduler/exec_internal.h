@@ -108,6 +108,10 @@ typedef struct result {
     void *ptr;
     void (*free_fn)(void *);
     size_t size; /* bytes, for the peak-live-results figure */
+    /* --executor processes: the JSON text the worker sent (owned), sent as
+     * it is to the dependents' workers; NULL: none (dumped when needed). */
+    char *wire;
+    size_t nwire;
 } result;
 
 typedef struct exec exec;
@@ -169,6 +173,13 @@ typedef struct slot {
     char exit_msg[ERRLEN];
     char *exit_tail;
     int journaled; /* (lock) its record is queued already */
+    /* --executor processes (exec_process.c): the slot's worker process and
+     * its socket (thread; -1 / 0: none, started before the next task), and
+     * the attempt's transfer figures (thread, read under the lock by
+     * complete; reset by begin). */
+    int wfd, wpid;
+    float send_s, recv_s;
+    uint64_t bytes_sent, bytes_received;
 } slot;
 
 struct exec {
@@ -252,6 +263,12 @@ struct exec {
     unsigned *exited; /* (loop) slots */
     unsigned nexited;
     uint8_t *cached; /* per task: reused by a resumed run; NULL: none */
+    /* --executor processes: the zygote and workers (pool.c), the largest
+     * message accepted, and each C function task's function when the run
+     * started (what the workers hold), to refuse one set later. */
+    struct dr__pool *pool;
+    uint64_t msg_limit;
+    dr_task_fn *fn0;
 };
 
 /* Takes the sched lock.  It is held for well under a microsecond at a
@@ -292,6 +309,13 @@ void dr__x_consumed_by_skipped(exec *x, dr_task t);
 
 /* exec_threads.c: the worker threads and completions. */
 void dr__x_run_job(slot *s);
+/* The C function task t runs, as run_job finds it (NULL: none). */
+dr_task_fn dr__x_task_fn(const exec *x, dr_task t, void **user);
+
+/* exec_process.c: --executor processes. */
+void dr__x_run_remote(slot *s);
+int dr__x_pool_start(exec *x, unsigned nworkers);
+void dr__x_pool_finish(exec *x);
 int dr__x_prepare_call(exec *x, slot *s, dr_task t);
 void dr__x_fail_run(exec *x, int code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));

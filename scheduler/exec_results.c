@@ -46,6 +46,7 @@ size_t dr__x_json_size(json_t *v, int depth) {
 
 void dr__x_result_free(result *r) {
     json_decref(r->json);
+    free(r->wire);
     if (r->ptr != NULL && r->free_fn != NULL)
         r->free_fn(r->ptr);
     memset(r, 0, sizeof *r);

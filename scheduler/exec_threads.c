@@ -28,6 +28,13 @@ static int sleep_cancellable(double sec, const atomic_int *cancel) {
     }
 }
 
+dr_task_fn dr__x_task_fn(const exec *x, dr_task t, void **user) {
+    dr_task_fn fn = dr_task_function(x->g, t, user);
+    if (fn == NULL)
+        dr_ops_find(x->run->opts.ops, dr_task_op_name(x->g, t), &fn, user);
+    return fn;
+}
+
 /* (thread) Runs the function task on slot s, the sched lock not held. */
 void dr__x_run_job(slot *s) {
     exec *x = s->x;
@@ -51,10 +58,12 @@ void dr__x_run_job(slot *s) {
     }
     case HOW_FUNCTION: {
         void *user = NULL;
-        dr_task_fn fn = dr_task_function(x->g, t, &user);
+        dr_task_fn fn = dr__x_task_fn(x, t, &user);
+        rc = fn != NULL ? fn(call, user) : -1;
         if (fn == NULL)
-            dr_ops_find(x->run->opts.ops, dr_task_op_name(x->g, t), &fn, &user);
-        rc = fn(call, user);
+            snprintf(call->error, sizeof call->error,
+                     "no C function for operation '%s'",
+                     dr_task_op_name(x->g, t));
         if (rc != 0 && call->error[0] == '\0')
             snprintf(call->error, sizeof call->error,
                      "function '%s' returned %d", dr_task_op_name(x->g, t), rc);
@@ -197,10 +206,18 @@ static void complete_core(exec *x, slot *s, unsigned status, const char *error,
     unsigned w = s->worker;
     s->busy = 0;
     s->end = now;
-    if (dr__run_add_attempt(x->run, t, w, s->attempt, status,
-                            dr__core_ready_time(x->core, t), s->start, s->end,
-                            status == DR__ATTEMPT_OK ? NULL : error) < 0)
+    long at = dr__run_add_attempt(
+        x->run, t, w, s->attempt, status, dr__core_ready_time(x->core, t),
+        s->start, s->end, status == DR__ATTEMPT_OK ? NULL : error);
+    if (at < 0)
         dr__x_fail_run(x, DR_ENOMEM, "out of memory recording an attempt");
+    else if (s->bytes_sent > 0 || s->bytes_received > 0) {
+        dr__attempt *a = &x->run->attempts[at];
+        a->send_s = s->send_s;
+        a->recv_s = s->recv_s;
+        a->bytes_sent = s->bytes_sent;
+        a->bytes_received = s->bytes_received;
+    }
     if (x->rec != NULL && !s->journaled) {
         int ok = status == DR__ATTEMPT_OK;
         if (dr__recorder_push(x->rec, t, w, s->attempt, status, s->start,
@@ -254,6 +271,8 @@ void dr__x_begin(exec *x, slot *s, dr_task t, double now) {
     s->start = now;
     s->timed_out = 0;
     s->interrupted = 0;
+    s->send_s = s->recv_s = 0;
+    s->bytes_sent = s->bytes_received = 0;
     atomic_store_explicit(&s->cancel, 0, memory_order_relaxed);
     /* A task's own timeout wins, 0 (none) included. */
     s->timeout = dr_task_has_timeout(x->g, t) ? dr_task_timeout(x->g, t)
@@ -335,7 +354,9 @@ void dr__x_worker_main(void *arg) {
         if (ran && dr_task_noutputs(x->g, t) > 0)
             dr__outputs_remove(x->g, t, x->run->opts.workdir, NULL, 0);
         double body_start = ran ? now_s(x) : 0;
-        if (ran)
+        if (ran && x->pool != NULL)
+            dr__x_run_remote(s); /* in the slot's worker process */
+        else if (ran)
             dr__x_run_job(s);
         double body_end = now_s(x);
         /* Declared outputs are file system work: done here, before the
@@ -362,7 +383,8 @@ void dr__x_worker_main(void *arg) {
         msg[0] = '\0';
         if (s->timed_out) {
             status = DR__ATTEMPT_TIMEOUT;
-            snprintf(msg, sizeof msg, "timed out after %g s", s->timeout);
+            snprintf(msg, sizeof msg, "timed out after %g s%s", s->timeout,
+                     x->pool != NULL ? "; its worker process was killed" : "");
         } else if (s->failed) {
             status =
                 s->interrupted ? DR__ATTEMPT_INTERRUPTED : DR__ATTEMPT_FAILED;

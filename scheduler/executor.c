@@ -218,6 +218,8 @@ static int collect(exec *x) {
 }
 
 static void exec_free(exec *x) {
+    dr__x_pool_finish(x);
+    free(x->fn0);
     /* Waits for the watcher to stop whatever the commands left running. */
     dr__reaper_finish(&x->reaper);
     for (size_t t = 0; x->results != NULL && t < x->n; t++)
@@ -257,6 +259,17 @@ static void reserve_attempts(dr_run *run, size_t n) {
         return;
     run->attempts = a;
     run->capattempts = n;
+}
+
+/* Runs the loop until the run is over and every handle is closed: on the
+ * caller's thread, or on its own under --executor sync. */
+static void loop_main(void *arg) {
+    exec *x = arg;
+    uv_run(&x->loop, UV_RUN_DEFAULT);
+    if (!x->closing) { /* cannot happen while the async handle is open */
+        dr__x_finish_loop(x);
+        uv_run(&x->loop, UV_RUN_DEFAULT);
+    }
 }
 
 int dr__execute(dr_run *run, dr__core *core, dr_error *err) {
@@ -306,6 +319,19 @@ int dr__execute(dr_run *run, dr__core *core, dr_error *err) {
     }
     reserve_attempts(run, x->n);
     use_cached(x);
+    /* Still before any thread: the zygote of the worker processes. */
+    if (run->opts.executor == DR_EXECUTOR_PROCESSES) {
+        unsigned need = 0;
+        for (dr_task t = 0; t < x->n && need < x->nslots; t++)
+            need += !is_command(x, t) && (x->cached == NULL || !x->cached[t]);
+        if (need > 0 && (rc = dr__x_pool_start(x, need)) != 0) {
+            if (rc == DR_ENOMEM)
+                dr__error_set(err, DR_ENOMEM, NULL, 0, 0, NULL,
+                              "out of memory");
+            exec_free(x);
+            return rc;
+        }
+    }
 
     if (uv_loop_init(&x->loop) != 0) {
         exec_free(x);
@@ -375,7 +401,15 @@ int dr__execute(dr_run *run, dr__core *core, dr_error *err) {
     sched_unlock(x);
     x->threads = calloc(x->nthreads ? x->nthreads : 1, sizeof *x->threads);
     unsigned started = 0;
-    if (x->threads != NULL && !x->over) {
+    /* --executor sync: the caller is worker 0 and the loop gets a thread. */
+    uv_thread_t loop_thread;
+    int on_caller = run->opts.executor == DR_EXECUTOR_SYNC &&
+                    x->nthreads == 1 && x->threads != NULL && !x->over;
+    if (on_caller && uv_thread_create(&loop_thread, loop_main, x) != 0)
+        on_caller = 0;
+    if (on_caller)
+        started = 1;
+    else if (x->threads != NULL && !x->over) {
         /* Threads read nthreads (dr__x_check_over), so publish the final count
          * before any starts; it is lowered under the lock if one fails. */
         for (; started < x->nthreads; started++)
@@ -404,16 +438,18 @@ int dr__execute(dr_run *run, dr__core *core, dr_error *err) {
     }
     int over = x->over;
     sched_unlock(x);
-    if (over)
-        dr__x_finish_loop(x); /* nothing will run */
-    uv_run(&x->loop, UV_RUN_DEFAULT);
-    if (!x->closing) { /* cannot happen while the async handle is open */
-        dr__x_finish_loop(x);
-        uv_run(&x->loop, UV_RUN_DEFAULT);
+    if (on_caller) {
+        dr__x_worker_main(&x->slots[0]);
+        uv_thread_join(&loop_thread);
+    } else {
+        if (over)
+            dr__x_finish_loop(x); /* nothing will run */
+        loop_main(x);
+        for (unsigned i = 0; i < started; i++)
+            uv_thread_join(&x->threads[i]);
     }
-
-    for (unsigned i = 0; i < started; i++)
-        uv_thread_join(&x->threads[i]);
+    /* Every worker thread has ended: so can the worker processes. */
+    dr__x_pool_finish(x);
     /* Every thread has ended: the last records, synced. */
     if (x->rec != NULL) {
         dr__recorder_take(x->rec);

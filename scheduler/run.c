@@ -299,6 +299,9 @@ dr_run *dr_run_graph(dr_graph *g, const dr_run_options *opts, dr_error *err) {
     }
     unsigned cores = host_cores();
     unsigned workers = opts->workers ? opts->workers : cores;
+    /* One task at a time, on the calling thread (docs/executors.md). */
+    if (!opts->simulate && opts->executor == DR_EXECUTOR_SYNC)
+        workers = 1;
     unsigned max = opts->simulate ? DR_MAX_SIM_WORKERS : DR_MAX_REAL_WORKERS;
     if (workers > max) {
         dr__error_set(err, DR_ERANGE, NULL, 0, 0, NULL,

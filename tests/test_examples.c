@@ -587,6 +587,28 @@ Test(examples, plugin_ops_run_from_json) {
     free(dir);
 }
 
+/* A plugin is loaded in every worker process (they are copies of dagrun
+ * made after it loaded the plugin), and sync runs it on the main thread:
+ * the same answers. */
+Test(examples, plugin_ops_run_under_every_executor) {
+    static const char *executors[] = {"processes", "sync"};
+    for (size_t i = 0; i < 2; i++) {
+        char *dir = workdir();
+        char *args =
+            drt_fmt("run examples/plugin/graph.json -w 2 --plugin '%s' "
+                    "--executor %s --no-outputs -q --output total",
+                    DR_EXAMPLE_PLUGIN, executors[i]);
+        char *out = dagrun_in(dir, 0, args);
+        json_t *total = result_of(out, "total");
+        cr_expect_eq(json_integer_value(total), 1870, "under %s", executors[i]);
+        json_decref(total);
+        free(out);
+        free(args);
+        drt_rmtree(dir);
+        free(dir);
+    }
+}
+
 Test(examples, plugin_graph_without_the_plugin_is_an_invalid_graph) {
     char *dir = workdir();
     char *err = NULL;

@@ -69,8 +69,8 @@ Test(pool, workers_answer_and_know_their_id) {
     int fd[3], pid[3];
     char err[256];
     for (unsigned w = 0; w < 3; w++)
-        cr_assert_eq(dr__pool_spawn(p, w, &fd[w], &pid[w], err, sizeof err),
-                     0, "%s", err);
+        cr_assert_eq(dr__pool_spawn(p, w, &fd[w], &pid[w], err, sizeof err), 0,
+                     "%s", err);
     for (unsigned w = 0; w < 3; w++) {
         cr_expect_eq(ask(fd[w], 'e'), 'e');
         cr_expect_eq(ask(fd[w], 'w'), '0' + (char)w);

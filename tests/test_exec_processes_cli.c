@@ -42,8 +42,8 @@ Test(processes_cli, ctrl_c_stops_every_worker_and_command, .timeout = 120) {
     char *dir = drt_tmpdir();
     char *g = drt_fmt("%s/g.json", dir);
     cr_assert_eq(drt_write_file(g, long_graph), 0);
-    char *argv[] = {"dagrun", "run", "g.json", "-w", "3", "--executor",
-                    "processes", "-o", "out", NULL};
+    char *argv[] = {"dagrun",     "run",       "g.json", "-w",  "3",
+                    "--executor", "processes", "-o",     "out", NULL};
     pid_t pid = drt_start_cli(dir, argv, NULL, "stdout", "stderr");
     wait_for_workers(dir);
     cr_assert_eq(kill(pid, SIGINT), 0);
@@ -74,8 +74,8 @@ Test(processes_cli, kill_9_of_dagrun_leaves_nothing_running, .timeout = 120) {
     char *dir = drt_tmpdir();
     char *g = drt_fmt("%s/g.json", dir);
     cr_assert_eq(drt_write_file(g, long_graph), 0);
-    char *argv[] = {"dagrun", "run", "g.json", "-w", "3", "--executor",
-                    "processes", "-o", "out", NULL};
+    char *argv[] = {"dagrun",     "run",       "g.json", "-w",  "3",
+                    "--executor", "processes", "-o",     "out", NULL};
     pid_t pid = drt_start_cli(dir, argv, NULL, "stdout", "stderr");
     wait_for_workers(dir);
     cr_assert_eq(kill(pid, SIGKILL), 0);
@@ -85,4 +85,39 @@ Test(processes_cli, kill_9_of_dagrun_leaves_nothing_running, .timeout = 120) {
     free(g);
     drt_rmtree(dir);
     free(dir);
+}
+
+Test(processes_cli, scale_runs_each_point_under_processes, .timeout = 120) {
+    char *dir = drt_tmpdir();
+    cr_assert_eq(drt_cli(NULL, NULL,
+                         "gen map-reduce --set n=6 --set unit=5 --op spin -o "
+                         "'%s/g.json'",
+                         dir),
+                 0);
+    char *err = NULL;
+    int rc = drt_cli(NULL, &err,
+                     "scale '%s/g.json' --workers 1,2 --repeat 1 --executor "
+                     "processes -o '%s/out'",
+                     dir, dir);
+    cr_expect_eq(rc, 0, "%s", err);
+    char *csv = drt_fmt("%s/out/scaling.csv", dir);
+    cr_expect(access(csv, F_OK) == 0, "no scaling.csv");
+    free(csv);
+    free(err);
+    wait_none_in(dir);
+    drt_rmtree(dir);
+    free(dir);
+}
+
+Test(processes_cli, sync_says_it_ignores_workers) {
+    char *err = NULL;
+    int rc = drt_cli(NULL, &err,
+                     "run '%s/examples/lecture.json' --executor sync -w 3 "
+                     "--no-outputs -q",
+                     DR_SOURCE_DIR);
+    cr_expect_eq(rc, 0, "%s", err);
+    cr_expect(strstr(err, "note: --executor sync runs one task at a time: "
+                          "--workers 3 is ignored") != NULL,
+              "%s", err);
+    free(err);
 }
