@@ -135,7 +135,11 @@ static void worker_start(const dr__pool_config *cfg, int fd, unsigned worker,
     prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
     if (getppid() != zygote)
         _exit(127);
-    static const int reset[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT};
+    /* The crash signals too: a handler of the program's (or a sanitizer's)
+     * would turn a crash into an exit, and the message would lose the
+     * signal that says what happened. */
+    static const int reset[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGSEGV,
+                                SIGBUS, SIGFPE,  SIGILL, SIGABRT};
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = SIG_DFL;
