@@ -1,6 +1,7 @@
 #!/bin/sh
-# Runs both benchmarks (bench/README.md): the per-task scheduling overhead
-# of noop tasks, and 1,000 commands against make.  Builds a Release tree
+# Runs the benchmarks (bench/README.md): the per-task scheduling overhead
+# of noop tasks, the executors (threads, processes, sync) side by side, and
+# 1,000 commands against make.  Builds a Release tree
 # first unless given one.
 #
 # Usage: bench/run.sh [BUILD_DIR]     (default: build-bench, configured
@@ -16,16 +17,22 @@ if [ ! -d "$build" ]; then
 fi
 cmake --build "$build" -j"$(nproc)" --target dagrun_cli dagrun >/dev/null
 if cmake --build "$build" --target help 2>/dev/null | grep dagrun_bench_overhead >/dev/null; then
-    cmake --build "$build" --target dagrun_bench_overhead dagrun_bench_uv_spawn >/dev/null
+    cmake --build "$build" --target dagrun_bench_overhead dagrun_bench_executors \
+        dagrun_bench_uv_spawn >/dev/null
 else
-    # bench/ not added to the build: compile the one file by hand.
+    # bench/ not added to the build: compile the two benchmarks by hand.
     mkdir -p "$build/bench"
-    cc -O2 -std=gnu11 -I"$root/include" $(pkg-config --cflags jansson) \
-        "$here/overhead.c" -o "$bench" -L"$build" -ldagrun \
-        -Wl,-rpath,"$build" $(pkg-config --libs jansson) -lpthread
+    for b in overhead executors; do
+        cc -O2 -std=gnu11 -I"$root/include" $(pkg-config --cflags jansson) \
+            "$here/$b.c" "$here/shapes.c" -o "$build/bench/dagrun_bench_$b" \
+            -L"$build" -ldagrun -Wl,-rpath,"$build" $(pkg-config --libs jansson) \
+            -lpthread
+    done
 fi
 echo "machine: $(nproc) cores, $(uname -sr), load $(cut -d' ' -f1-3 /proc/loadavg)"
 echo
 "$bench" --workers 2 --runs 7
+echo
+"$build/bench/dagrun_bench_executors" --workers 2 --runs 5
 echo
 "$here/commands.sh" "$build/dagrun" 1000 2

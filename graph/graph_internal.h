@@ -279,6 +279,12 @@ char *dr__safe_text(const char *s, size_t len, int newlines);
  * cutting it if needed; returns strlen(src), as BSD strlcpy. */
 size_t dr__strlcpy(char *dst, const char *src, size_t size);
 
+/* The most numbers the builtin `array` makes ({"n": N}): checked when the
+ * graph is loaded (graph/ops.c) and again when it runs
+ * (scheduler/builtins.c).  A jansson array of 10^8 integers is some 4 GB,
+ * already more than most machines a lab runs on should give one task. */
+#define DR__ARRAY_MAX 100000000
+
 /*
  * Limits on graphs (graph/limits.c, docs/graph-format.md "Limits"): the
  * caller's option, else the environment variable, else the default.  Every

@@ -33,6 +33,7 @@ static const builtin_desc builtins[] = {
     {"sleep", {{"ms", ARG_NUMBER, 1}}},
     {"spin", {{"units", ARG_NUMBER, 1}}},
     {"pi", {{"samples", ARG_INTEGER, 1}, {"seed", ARG_INTEGER, 0}}},
+    {"array", {{"n", ARG_INTEGER, 1}}},
     {"sum", {{0}}},
     {"mean", {{0}}},
     {"min", {{0}}},
@@ -44,8 +45,8 @@ static const builtin_desc builtins[] = {
 #define NBUILTINS (sizeof(builtins) / sizeof(builtins[0]))
 
 static const char *const builtin_name_list[] = {"noop",  "sleep", "spin", "pi",
-                                                "sum",   "mean",  "min",  "max",
-                                                "count", "fail",  NULL};
+                                                "array", "sum",   "mean", "min",
+                                                "max",   "count", "fail", NULL};
 
 const char *const *dr_builtin_names(void) { return builtin_name_list; }
 
@@ -120,6 +121,18 @@ int dr_builtin_check(const char *name, const json_t *args, char *msg,
                          key);
                 return DR_EINVAL;
             }
+        }
+    }
+    /* An array's size is bounded at load time, so that a typo of a few
+     * digits is refused before the run rather than after gigabytes. */
+    if (strcmp(name, "array") == 0 && json_is_object(args)) {
+        json_t *n = json_object_get(args, "n");
+        if (json_is_integer(n) && json_integer_value(n) > DR__ARRAY_MAX) {
+            snprintf(msg, msglen,
+                     "op 'array': 'n' is %lld, more than the %d numbers an "
+                     "array may hold",
+                     (long long)json_integer_value(n), DR__ARRAY_MAX);
+            return DR_EINVAL;
         }
     }
     /* ...and every required one present. */

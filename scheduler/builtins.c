@@ -12,8 +12,9 @@
  * keeps the best of a few trials, so that a busy machine does not make the
  * unit smaller (a preempted trial only looks slower, never faster).
  *
- * Long ops (sleep, spin, pi) poll the caller's cancel flag: sleep every
- * 50 ms at most, spin and pi every few thousand iterations, so an interrupt
+ * Long ops (sleep, spin, pi, array) poll the caller's cancel flag: sleep
+ * every 50 ms at most, spin, pi and array every few thousand iterations,
+ * so an interrupt
  * stops a run within milliseconds.
  *
  * Reductions (sum, mean, min, max, count) take the dependencies' results:
@@ -276,6 +277,46 @@ static int op_pi(const json_t *args, json_t **result, char *errbuf,
     return *result ? 0 : fail_msg(errbuf, errlen, "out of memory");
 }
 
+/* ----------------------------------------------------------------- array */
+
+/* How many items `array` appends between two looks at the cancel flag: a
+ * few hundred microseconds of work. */
+#define ARRAY_CANCEL_BATCH 65536
+
+/* {"n": N} -> [0, 1, ..., N-1]: a large result made cheaply, to show what
+ * moving results between tasks costs (docs/lab.md, step 8). */
+static int op_array(const json_t *args, json_t **result, char *errbuf,
+                    size_t errlen, const atomic_int *cancel) {
+    json_t *jn = json_is_object(args) ? json_object_get(args, "n") : NULL;
+    if (!json_is_integer(jn) || json_integer_value(jn) < 0)
+        return fail_msg(errbuf, errlen,
+                        "op 'array' needs a non-negative integer 'n'");
+    json_int_t n = json_integer_value(jn);
+    if (n > DR__ARRAY_MAX)
+        return fail_msg(errbuf, errlen,
+                        "op 'array': 'n' is %lld, more than the %d numbers "
+                        "an array may hold",
+                        (long long)n, DR__ARRAY_MAX);
+    json_t *a = json_array();
+    if (a == NULL)
+        return fail_msg(errbuf, errlen, "op 'array': out of memory");
+    for (json_int_t i = 0; i < n; i++) {
+        if (i % ARRAY_CANCEL_BATCH == 0 && cancelled(cancel)) {
+            json_decref(a);
+            return fail_msg(errbuf, errlen, "interrupted");
+        }
+        if (json_array_append_new(a, json_integer(i)) != 0) {
+            json_decref(a);
+            return fail_msg(errbuf, errlen,
+                            "op 'array': out of memory after %lld of %lld "
+                            "numbers",
+                            (long long)i, (long long)n);
+        }
+    }
+    *result = a;
+    return 0;
+}
+
 /* ------------------------------------------------------------ reductions */
 
 enum reduce_kind { R_SUM, R_MEAN, R_MIN, R_MAX, R_COUNT };
@@ -476,6 +517,8 @@ int dr__builtin_run(const char *name, const json_t *args, json_t *const *inputs,
         rc = op_spin(args, errbuf, errlen, cancel);
     } else if (strcmp(name, "pi") == 0) {
         return op_pi(args, result, errbuf, errlen, cancel);
+    } else if (strcmp(name, "array") == 0) {
+        return op_array(args, result, errbuf, errlen, cancel);
     } else if (strcmp(name, "sum") == 0) {
         return op_reduce(R_SUM, name, inputs, ninputs, result, errbuf, errlen);
     } else if (strcmp(name, "mean") == 0) {

@@ -186,6 +186,82 @@ Test(builtins, pi_stops_when_cancelled) {
     json_decref(args);
 }
 
+/* ----------------------------------------------------------------- array */
+
+Test(builtins, array_counts_from_zero_to_n_minus_one) {
+    json_t *r = ok_op("array", "{\"n\": 5}", NULL);
+    assert_json(r, "[0, 1, 2, 3, 4]");
+    json_decref(r);
+    r = ok_op("array", "{\"n\": 0}", NULL);
+    assert_json(r, "[]");
+    json_decref(r);
+}
+
+Test(builtins, sum_of_an_array_is_n_times_n_minus_one_over_two) {
+    /* 200,000 items cross the 64K batch boundary of the cancel checks
+     * three times, so the batching cannot drop or repeat an item. */
+    json_int_t n = 200000;
+    json_t *args = json_pack("{sI}", "n", n);
+    json_t *a = NULL;
+    char msg[256] = "";
+    cr_assert_eq(
+        dr__builtin_run("array", args, NULL, 0, &a, msg, sizeof msg, NULL), 0,
+        "%s", msg);
+    cr_assert_eq(json_array_size(a), (size_t)n);
+    json_t *in[1] = {a}, *sum = NULL;
+    cr_assert_eq(
+        dr__builtin_run("sum", NULL, in, 1, &sum, msg, sizeof msg, NULL), 0,
+        "%s", msg);
+    cr_assert(json_is_integer(sum));
+    cr_assert_eq(json_integer_value(sum), n * (n - 1) / 2);
+    json_decref(sum);
+    json_decref(a);
+    json_decref(args);
+}
+
+Test(builtins, array_with_a_bad_n_says_what_n_must_be) {
+    cr_assert_str_eq(failing_op("array", NULL, NULL),
+                     "op 'array' needs a non-negative integer 'n'");
+    cr_assert_str_eq(failing_op("array", "{\"n\": -1}", NULL),
+                     "op 'array' needs a non-negative integer 'n'");
+    cr_assert_str_eq(failing_op("array", "{\"n\": 2.5}", NULL),
+                     "op 'array' needs a non-negative integer 'n'");
+    cr_assert_str_eq(failing_op("array", "{\"n\": \"7\"}", NULL),
+                     "op 'array' needs a non-negative integer 'n'");
+    cr_assert_str_eq(failing_op("array", "{\"n\": 100000001}", NULL),
+                     "op 'array': 'n' is 100000001, more than the 100000000 "
+                     "numbers an array may hold");
+}
+
+Test(builtins, array_arguments_are_checked_when_the_graph_loads) {
+    char msg[256];
+    json_t *ok = json_pack("{sI}", "n", (json_int_t)100000000);
+    json_t *big = json_pack("{sI}", "n", (json_int_t)100000001);
+    json_t *neg = json_pack("{sI}", "n", (json_int_t)-3);
+    cr_assert_eq(dr_builtin_check("array", ok, msg, sizeof msg), 0, "%s", msg);
+    cr_assert_eq(dr_builtin_check("array", big, msg, sizeof msg), DR_EINVAL);
+    cr_assert(strstr(msg, "more than the 100000000") != NULL, "%s", msg);
+    cr_assert_eq(dr_builtin_check("array", neg, msg, sizeof msg), DR_EINVAL);
+    cr_assert_eq(dr_builtin_check("array", NULL, msg, sizeof msg), DR_EINVAL);
+    cr_assert_str_eq(msg, "op 'array' needs an integer 'n' in \"args\"");
+    json_decref(ok);
+    json_decref(big);
+    json_decref(neg);
+}
+
+Test(builtins, array_stops_when_cancelled) {
+    atomic_int cancel = 1;
+    json_t *args = json_pack("{sI}", "n", (json_int_t)100000000);
+    json_t *r = NULL;
+    char msg[64];
+    int rc =
+        dr__builtin_run("array", args, NULL, 0, &r, msg, sizeof(msg), &cancel);
+    cr_assert_neq(rc, 0);
+    cr_assert_null(r);
+    cr_assert_str_eq(msg, "interrupted");
+    json_decref(args);
+}
+
 /* ------------------------------------------------------------ reductions */
 
 Test(builtins, sum_of_integers_is_an_integer) {
@@ -438,7 +514,8 @@ Test(plugin, loading_registers_its_ops) {
     cr_assert_eq(dr_ops_find(ops, "fib", &fib, NULL), 0);
     cr_assert_not_null(fib);
     cr_assert_eq(dr_ops_find(ops, "square", NULL, NULL), 0);
-    cr_assert_eq(dr_ops_count(ops), 2);
+    cr_assert_eq(dr_ops_find(ops, "crash", NULL, NULL), 0);
+    cr_assert_eq(dr_ops_count(ops), 3);
     dr_ops_destroy(ops);
 }
 

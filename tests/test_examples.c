@@ -642,6 +642,7 @@ Test(examples, every_graph_validates) {
                             "web-requests.json",
                             "lecture.json",
                             "sum-range.json",
+                            "big-array.json",
                             "wordcount/graph.json",
                             "airlines/graph.json"};
     for (size_t i = 0; i < sizeof(graphs) / sizeof(graphs[0]); i++) {
@@ -650,4 +651,15 @@ Test(examples, every_graph_validates) {
         cr_assert_eq(rc, 0, "%s: %s", graphs[i], err);
         free(err);
     }
+}
+
+/* crash.json needs the plugin's `crash` op; --dry-run loads and validates
+ * the graph with the plugin and runs nothing (nothing crashes here: the
+ * crash itself is tests/test_lab.c's). */
+Test(examples, crash_graph_loads_with_the_plugin) {
+    char *err = NULL;
+    int rc = drt_cli(NULL, &err, "run '%s/crash.json' --plugin '%s' --dry-run",
+                     EX, DR_EXAMPLE_PLUGIN);
+    cr_assert_eq(rc, 0, "%s", err);
+    free(err);
 }

@@ -384,7 +384,7 @@ Test(generate, an_op_that_needs_arguments_is_refused) {
 Test(generate, an_unknown_op_is_refused_with_the_builtin_list) {
     gen_fails("chain", NULL, 0, "frobnicate", DR_ENOOP,
               "unknown op 'frobnicate' (builtin ops: noop, sleep, spin, pi, "
-              "sum, mean, min, max, count, fail)");
+              "array, sum, mean, min, max, count, fail)");
 }
 
 /* ------------------------------------------------------------------ errors */

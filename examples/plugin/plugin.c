@@ -19,11 +19,20 @@
  *                       numeric results of its dependencies.  Integers are
  *                       squared exactly: a square beyond 64 bits fails the
  *                       task (from F48 on) instead of wrapping around.
+ *   crash  {"signal": "SEGV" | "ABRT"}  (default "SEGV") -> never returns:
+ *                       crashes the process it runs in, by a write through
+ *                       a NULL pointer (SIGSEGV) or abort() (SIGABRT).  For
+ *                       the threads-versus-processes lesson (docs/lab.md,
+ *                       step 8): takes dagrun down under --executor threads,
+ *                       one worker under --executor processes.
  */
 #include <dagrun.h>
 #include <dagrun/run.h>
 
 #include <math.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
 
 /* Only dagrun_plugin_init leaves the library (the build hides the rest). */
 #define PLUGIN_EXPORT __attribute__((visibility("default")))
@@ -104,11 +113,35 @@ static int op_square(dr_call *call, void *user_data) {
     return integral ? square_integer(call, isum) : square_real(call, dsum);
 }
 
+/* The bug a C task can have, on purpose.  The NULL pointer is read through
+ * a volatile so the compiler can neither prove the write undefined and drop
+ * it nor move it; raise() follows in case the write is somehow allowed (a
+ * page mapped at 0), so the process still dies of the same signal. */
+static int op_crash(dr_call *call, void *user_data) {
+    (void)user_data;
+    json_t *sig = json_object_get(dr_call_args(call), "signal");
+    const char *name = json_is_string(sig) ? json_string_value(sig) : "SEGV";
+    if (sig != NULL && !json_is_string(sig))
+        return dr_call_fail(call, "op 'crash': 'signal' must be \"SEGV\" or "
+                                  "\"ABRT\"");
+    if (strcmp(name, "ABRT") == 0)
+        abort();
+    if (strcmp(name, "SEGV") != 0)
+        return dr_call_fail(
+            call, "op 'crash': unknown signal '%s' (SEGV or ABRT)", name);
+    int *volatile nowhere = NULL;
+    *nowhere = 1;
+    raise(SIGSEGV);
+    return dr_call_fail(call, "op 'crash': still alive after SIGSEGV");
+}
+
 PLUGIN_EXPORT int dagrun_plugin_init(dr_ops *ops);
 
 PLUGIN_EXPORT int dagrun_plugin_init(dr_ops *ops) {
     int rc = dr_ops_register(ops, "fib", op_fib, NULL);
     if (rc == 0)
         rc = dr_ops_register(ops, "square", op_square, NULL);
+    if (rc == 0)
+        rc = dr_ops_register(ops, "crash", op_crash, NULL);
     return rc;
 }
