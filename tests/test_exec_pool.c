@@ -114,9 +114,10 @@ Test(pool, a_crash_is_seen_with_its_signal_and_the_worker_replaced) {
     dr__pool_finish(p, 0);
 }
 
-/* AddressSanitizer reserves terabytes of address space at start-up: no
- * address-space limit leaves it room (docs/executors.md). */
-#if !defined(__SANITIZE_ADDRESS__)
+/* AddressSanitizer and ThreadSanitizer reserve terabytes of address space
+ * at start-up: no address-space limit leaves them room
+ * (docs/executors.md). */
+#if !defined(__SANITIZE_ADDRESS__) && !defined(__SANITIZE_THREAD__)
 Test(pool, the_memory_limit_applies_to_each_worker) {
     dr__pool_config cfg = {serve, NULL, (uint64_t)256 << 20};
     dr__pool *p = dr__pool_start(&cfg);
