@@ -30,6 +30,7 @@
 #include <dagrun/run.h>
 
 #include <math.h>
+#include <stdint.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -113,10 +114,13 @@ static int op_square(dr_call *call, void *user_data) {
     return integral ? square_integer(call, isum) : square_real(call, dsum);
 }
 
-/* The bug a C task can have, on purpose.  The NULL pointer is read through
- * a volatile so the compiler can neither prove the write undefined and drop
- * it nor move it; raise() follows in case the write is somehow allowed (a
- * page mapped at 0), so the process still dies of the same signal. */
+/* The bug a C task can have, on purpose: a write to address 16, in the
+ * unmapped first page, as through a field of a NULL struct pointer.  The
+ * pointer is volatile so the compiler can neither prove the write
+ * undefined and drop it nor move it, and it is not NULL itself so that
+ * UndefinedBehaviorSanitizer builds crash the same way instead of
+ * reporting and exiting; raise() follows in case the page is mapped, so
+ * the process still dies of the same signal. */
 static int op_crash(dr_call *call, void *user_data) {
     (void)user_data;
     json_t *sig = json_object_get(dr_call_args(call), "signal");
@@ -129,7 +133,7 @@ static int op_crash(dr_call *call, void *user_data) {
     if (strcmp(name, "SEGV") != 0)
         return dr_call_fail(
             call, "op 'crash': unknown signal '%s' (SEGV or ABRT)", name);
-    int *volatile nowhere = NULL;
+    char *volatile nowhere = (char *)(uintptr_t)16;
     *nowhere = 1;
     raise(SIGSEGV);
     return dr_call_fail(call, "op 'crash': still alive after SIGSEGV");
