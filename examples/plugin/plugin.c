@@ -30,8 +30,8 @@
 #include <dagrun/run.h>
 
 #include <math.h>
-#include <stdint.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
