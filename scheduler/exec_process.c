@@ -270,12 +270,8 @@ static const char *end_worker(exec *x, slot *s, char *buf, size_t len) {
     return dr__wait_status_text(status, buf, len);
 }
 
-static void memory_note(const exec *x, char *buf, size_t len) {
-    uint64_t m = x->run->opts.worker_memory;
-    if (m == 0) {
-        buf[0] = '\0';
-        return;
-    }
+/* "512 MiB", "1.5 GiB" */
+static const char *bytes_text(uint64_t m, char *buf, size_t len) {
     static const char *unit[] = {"bytes", "KiB", "MiB", "GiB", "TiB"};
     double v = (double)m;
     int u = 0;
@@ -283,8 +279,35 @@ static void memory_note(const exec *x, char *buf, size_t len) {
         v /= 1024;
         u++;
     }
-    snprintf(buf, len, " (its memory limit is %g %s: --worker-memory)", v,
-             unit[u]);
+    snprintf(buf, len, "%.3g %s", v, unit[u]);
+    return buf;
+}
+
+static void memory_note(const exec *x, char *buf, size_t len) {
+    uint64_t m = x->run->opts.worker_memory;
+    char b[32];
+    if (m == 0)
+        buf[0] = '\0';
+    else
+        snprintf(buf, len, " (its memory limit is %s: --worker-memory)",
+                 bytes_text(m, b, sizeof b));
+}
+
+/* (thread) If the zygote is gone, no worker can start any more: the run
+ * stops (nothing new starts, as after Ctrl-C but without the signal), and
+ * the reason is added to msg, once per run.  Returns 1 then. */
+static int pool_lost(exec *x, char *msg, size_t len) {
+    char why[256];
+    if (!dr__pool_gone(x->pool, why, sizeof why))
+        return 0;
+    size_t used = strlen(msg);
+    if (used < len)
+        snprintf(msg + used, len - used, "%s%s; the run stops",
+                 used ? ": " : "", why);
+    sched_lock(x);
+    dr__core_stop(x->core);
+    sched_unlock(x);
+    return 1;
 }
 
 /* (thread) Runs s's function task (prepare_call done) in its worker
@@ -308,8 +331,11 @@ void dr__x_run_remote(slot *s) {
             return;
         }
     }
-    if (s->wfd < 0 && start_worker(x, s, call->error, sizeof call->error) != 0)
+    if (s->wfd < 0 &&
+        start_worker(x, s, call->error, sizeof call->error) != 0) {
+        pool_lost(x, call->error, sizeof call->error);
         return;
+    }
 
     /* The task message: inputs as text, the text each was received as. */
     size_t nd = call->ndeps, total = 0;
@@ -360,6 +386,22 @@ void dr__x_run_remote(slot *s) {
     lens = NULL; /* "o" took it */
     if (body == NULL)
         goto nomem;
+    /* Over the limit the worker would refuse it and leave: said here. */
+    if (DR__PROTO_HEADER + total + 65536 > x->msg_limit) {
+        char *text = json_dumps(body, JSON_COMPACT);
+        uint64_t size =
+            DR__PROTO_HEADER + total + (text != NULL ? strlen(text) : 0);
+        free(text);
+        if (size > x->msg_limit) {
+            snprintf(call->error, sizeof call->error,
+                     "the task message of '%s' (its arguments and inputs) "
+                     "would be %llu bytes, over the %llu-byte limit "
+                     "(DAGRUN_MAX_MESSAGE_BYTES)",
+                     key, (unsigned long long)size,
+                     (unsigned long long)x->msg_limit);
+            goto cleanup;
+        }
+    }
     double t0 = now_s(x);
     size_t sent = 0;
     int wrc =
@@ -430,6 +472,7 @@ void dr__x_run_remote(slot *s) {
         snprintf(call->error, sizeof call->error,
                  "worker process %u %s while running '%s'%s", s->worker, st,
                  key, note);
+        pool_lost(x, call->error, sizeof call->error);
         dr__msg_free(&m);
         return;
     }
@@ -491,6 +534,9 @@ void dr__x_run_remote(slot *s) {
     return;
 
 nomem:
+    snprintf(call->error, sizeof call->error,
+             "out of memory preparing the task message");
+cleanup:
     json_decref(lens);
     json_decref(body);
     for (size_t i = 0; dumped != NULL && i < nd; i++)
@@ -499,14 +545,36 @@ nomem:
     free(texts);
     free(sizes);
     free(bin);
-    snprintf(call->error, sizeof call->error,
-             "out of memory preparing the task message");
 }
 
 /* Before any thread: the zygote, then one worker per slot that can be
  * used, each greeted.  0, or a DR_E* code with err filled. */
+/* This process's address-space size, bytes (0: unknown): what every worker
+ * starts with, being a copy. */
+static uint64_t own_size(void) {
+    unsigned long pages = 0;
+    FILE *f = fopen("/proc/self/statm", "r");
+    if (f != NULL) {
+        if (fscanf(f, "%lu", &pages) != 1)
+            pages = 0;
+        fclose(f);
+    }
+    return (uint64_t)pages * (uint64_t)sysconf(_SC_PAGESIZE);
+}
+
 int dr__x_pool_start(exec *x, unsigned nworkers) {
     char why[256];
+    uint64_t limit = x->run->opts.worker_memory, size = own_size();
+    if (limit > 0 && limit <= size) {
+        char a[32], b[32];
+        dr__error_set(x->errp, DR_EINVAL, NULL, 0, 0, NULL,
+                      "--worker-memory %s is less than the %s each worker "
+                      "process starts with (a copy of dagrun and the graph): "
+                      "give it at least that much more than the tasks need",
+                      bytes_text(limit, a, sizeof a),
+                      bytes_text(size, b, sizeof b));
+        return DR_EINVAL;
+    }
     if (dr__proto_limit(&x->msg_limit, why, sizeof why) != 0) {
         dr__error_set(x->errp, DR_EINVAL, NULL, 0, 0, NULL, "%s", why);
         return DR_EINVAL;

@@ -1001,8 +1001,8 @@ void dr_run_print_summary(const dr_run *run, FILE *out) {
             m.parallelism);
     fprintf(out,
             "  Lower bound %s = max(T∞, T1/P): no schedule on %u "
-            "workers is shorter; makespan / bound = %.3f.\n",
-            T(m.lower_bound), P, m.over_bound);
+            "worker%s is shorter; makespan / bound = %.3f.\n",
+            T(m.lower_bound), P, P == 1 ? "" : "s", m.over_bound);
 after_bounds:
     fprintf(out,
             "  Utilisation %.0f%%: the share of worker time spent running "

@@ -31,6 +31,7 @@
 #include "pool.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -46,6 +47,9 @@
 
 #define WORKER_FD 3
 #define ZYGOTE_FD 3
+/* The zygote answers at once; one that does not within this long is hung
+ * (stopped, say) and is killed, so that no worker thread waits for ever. */
+#define REPLY_MS 10000
 
 enum { OP_SPAWN = 1, OP_REAP = 2, OP_FINISH = 3 };
 
@@ -60,8 +64,11 @@ typedef struct reply {
 } reply;
 
 struct dr__pool {
-    int fd;  /* dagrun's end of the zygote's socket; -1: gone */
-    int pid; /* the zygote */
+    int fd;     /* dagrun's end of the zygote's socket; -1: gone */
+    int pid;    /* the zygote */
+    int status; /* its wait status once reaped (reaped: 1) */
+    int reaped;
+    int gave_up; /* it did not answer in time and was killed */
     pthread_mutex_t lock;
 };
 
@@ -325,6 +332,32 @@ dr__pool *dr__pool_start(const dr__pool_config *cfg) {
 
 int dr__pool_pid(const dr__pool *p) { return p != NULL ? p->pid : 0; }
 
+int dr__pool_gone(dr__pool *p, char *why, size_t len) {
+    pthread_mutex_lock(&p->lock);
+    if (!p->reaped && p->pid > 0) {
+        int st;
+        pid_t r = waitpid(p->pid, &st, WNOHANG);
+        if (r == p->pid) {
+            p->reaped = 1;
+            p->status = st;
+        }
+    }
+    int gone = p->reaped || p->fd < 0;
+    if (gone) {
+        char text[96];
+        snprintf(why, len,
+                 "the process that starts worker processes (dagrun-zygote, "
+                 "pid %d) %s",
+                 p->pid,
+                 p->gave_up ? "stopped answering for 10 s and was killed"
+                 : p->reaped
+                     ? dr__wait_status_text(p->status, text, sizeof text)
+                     : "is gone");
+    }
+    pthread_mutex_unlock(&p->lock);
+    return gone;
+}
+
 static int write_full(int fd, const void *buf, size_t n) {
     const char *q = buf;
     while (n > 0) {
@@ -353,6 +386,15 @@ static int recv_reply(int fd, reply *rp, int *passed, int *truncated) {
     msg.msg_control = u.buf;
     msg.msg_controllen = sizeof u.buf;
     *passed = -1;
+    *truncated = 0;
+    struct pollfd pfd = {fd, POLLIN, 0};
+    int ready;
+    while ((ready = poll(&pfd, 1, REPLY_MS)) < 0 && errno == EINTR)
+        ;
+    if (ready == 0) {
+        errno = ETIMEDOUT;
+        return -1;
+    }
     ssize_t got;
     while ((got = recvmsg(fd, &msg, MSG_CMSG_CLOEXEC)) < 0 && errno == EINTR)
         ;
@@ -373,6 +415,19 @@ static int recv_reply(int fd, reply *rp, int *passed, int *truncated) {
     return 0;
 }
 
+/* (p->lock) The zygote did not answer in time: it is killed (its workers
+ * die with it) and the pool is gone. */
+static void give_up(dr__pool *p) {
+    if (errno != ETIMEDOUT)
+        return;
+    if (p->pid > 0)
+        kill(p->pid, SIGKILL);
+    p->gave_up = 1;
+    close(p->fd);
+    p->fd = -1;
+    errno = ETIMEDOUT;
+}
+
 int dr__pool_spawn(dr__pool *p, unsigned worker, int *fd, int *pid, char *err,
                    size_t errlen) {
     request rq = {OP_SPAWN, (int32_t)worker};
@@ -390,7 +445,8 @@ int dr__pool_spawn(dr__pool *p, unsigned worker, int *fd, int *pid, char *err,
             orphan = rp.value; /* started, but unreachable */
         } else
             rc = 0;
-    }
+    } else
+        give_up(p);
     pthread_mutex_unlock(&p->lock);
     if (rc != 0) {
         int saved = errno;
@@ -404,7 +460,10 @@ int dr__pool_spawn(dr__pool *p, unsigned worker, int *fd, int *pid, char *err,
                      ? " (each worker process takes one file descriptor: "
                        "raise `ulimit -n` or use fewer --workers)"
                  : saved == EPIPE ? " (the process that starts them is gone)"
-                                  : "");
+                 : saved == ETIMEDOUT
+                     ? " (the process that starts them did not "
+                       "answer for 10 s and was killed)"
+                     : "");
         errno = saved;
         return -1;
     }
@@ -421,9 +480,12 @@ int dr__pool_reap(dr__pool *p, int pid) {
     reply rp = {-1, 0};
     int passed = -1, status = -1, truncated = 0;
     pthread_mutex_lock(&p->lock);
-    if (p->fd >= 0 && write_full(p->fd, &rq, sizeof rq) == 0 &&
-        recv_reply(p->fd, &rp, &passed, &truncated) == 0 && rp.err == 0)
-        status = rp.value;
+    if (p->fd >= 0 && write_full(p->fd, &rq, sizeof rq) == 0) {
+        if (recv_reply(p->fd, &rp, &passed, &truncated) != 0)
+            give_up(p);
+        else if (rp.err == 0)
+            status = rp.value;
+    }
     pthread_mutex_unlock(&p->lock);
     if (passed >= 0)
         close(passed);
@@ -439,7 +501,7 @@ void dr__pool_finish(dr__pool *p, unsigned grace_ms) {
         close(p->fd);
     }
     p->fd = -1;
-    if (p->pid > 0)
+    if (p->pid > 0 && !p->reaped)
         while (waitpid(p->pid, NULL, 0) < 0 && errno == EINTR)
             ;
     pthread_mutex_destroy(&p->lock);

@@ -45,6 +45,12 @@ int dr__pool_spawn(dr__pool *p, unsigned worker, int *fd, int *pid, char *err,
  * crash keeps its signal), or -1 when the zygote is gone. */
 int dr__pool_reap(dr__pool *p, int pid);
 
+/* 1 when the zygote has died or was given up on (no worker can start any
+ * more), with the reason in why ("the process that starts worker
+ * processes (dagrun-zygote, pid 42) died of signal 9 (Killed)"); else 0.
+ * Thread-safe. */
+int dr__pool_gone(dr__pool *p, char *why, size_t len);
+
 /* The zygote's pid, for tests and `ps` checks; 0 when none. */
 int dr__pool_pid(const dr__pool *p);
 

@@ -184,9 +184,9 @@ static uint8_t *named_workers(const dr_run *run, int *fail) {
 static json_t *process_event(const dr_run *run) {
     char name[512];
     int other = !run->simulated && run->opts.executor != DR_EXECUTOR_THREADS;
-    snprintf(name, sizeof(name), "dagrun %s (%u workers, %s%s%s%s)",
+    snprintf(name, sizeof(name), "dagrun %s (%u worker%s, %s%s%s%s)",
              dr_graph_name(run->graph), run->workers,
-             dr_policy_name(run->opts.policy),
+             run->workers == 1 ? "" : "s", dr_policy_name(run->opts.policy),
              run->simulated ? ", simulated" : "", other ? ", " : "",
              other ? dr_executor_name(run->opts.executor) : "");
     return json_pack("{s:s, s:s, s:i, s:i, s:{s:s}}", "name", "process_name",

@@ -501,6 +501,110 @@ Test(processes, a_result_over_the_message_limit_fails_clearly) {
     unsetenv("DAGRUN_MAX_MESSAGE_BYTES");
 }
 
+Test(processes, a_task_message_over_the_limit_fails_clearly) {
+    cr_assert_eq(setenv("DAGRUN_MAX_MESSAGE_BYTES", "100000", 1), 0);
+    dr_graph *g = dr_graph_create();
+    /* Two results under the limit, one task message over it. */
+    dr_task a = add(g, "a"), b = add(g, "b"), both = add(g, "both");
+    dr_task_set_function(g, a, "big", fn_big, (void *)(uintptr_t)60000, NULL);
+    dr_task_set_function(g, b, "big", fn_big, (void *)(uintptr_t)60000, NULL);
+    dr_task_set_function(g, both, "length", fn_length, NULL, NULL);
+    dr_graph_add_dep(g, both, a);
+    dr_graph_add_dep(g, both, b);
+    dr_run *run = run_with(g, DR_EXECUTOR_PROCESSES, 2, NULL);
+    cr_expect_eq(dr_run_task_state(run, a), DR_STATE_OK);
+    cr_expect_eq(dr_run_task_state(run, both), DR_STATE_FAILED);
+    json_t *s;
+    const char *why = reason_of(run, &s, "both");
+    cr_assert_not_null(why);
+    cr_expect(strstr(why, "the task message of 'both'") != NULL, "%s", why);
+    cr_expect(strstr(why, "DAGRUN_MAX_MESSAGE_BYTES") != NULL, "%s", why);
+    json_decref(s);
+    dr_run_destroy(run);
+    dr_graph_destroy(g);
+    unsetenv("DAGRUN_MAX_MESSAGE_BYTES");
+}
+
+Test(processes, a_worker_memory_below_the_worker_size_is_refused) {
+    dr_graph *g = dr_graph_create();
+    dr_task_set_function(g, add(g, "t"), "ok", fn_ok, NULL, NULL);
+    dr_run_options o;
+    dr_run_options_init(&o);
+    o.executor = DR_EXECUTOR_PROCESSES;
+    o.worker_memory = 4096;
+    dr_error err;
+    memset(&err, 0, sizeof err);
+    dr_run *run = dr_run_graph(g, &o, &err);
+    cr_expect_null(run);
+    cr_expect(strstr(err.text, "--worker-memory 4 KiB is less than the") !=
+                  NULL,
+              "%s", err.text);
+    dr_run_destroy(run);
+    dr_graph_destroy(g);
+}
+
+/* Kills the zygote (the worker's parent): the worker dies with it. */
+static int fn_kill_zygote(dr_call *call, void *user) {
+    (void)call;
+    (void)user;
+    kill(getppid(), SIGKILL);
+    for (;;)
+        pause();
+    return 0;
+}
+
+/* Stops the zygote, then crashes: reaping it asks the stopped zygote. */
+static int fn_stop_zygote(dr_call *call, void *user) {
+    (void)call;
+    (void)user;
+    kill(getppid(), SIGSTOP);
+    raise(SIGSEGV);
+    return 0;
+}
+
+static void zygote_lost(dr_task_fn fn, const char *what) {
+    dr_graph *g = dr_graph_create();
+    dr_task z = add(g, "z");
+    dr_task_set_function(g, z, "z", fn, NULL, NULL);
+    /* Many tasks after it, on the same single worker: none can run. */
+    for (int i = 0; i < 20; i++) {
+        char key[16];
+        snprintf(key, sizeof key, "after-%d", i);
+        dr_task t = add(g, key);
+        dr_task_set_function(g, t, "ok", fn_ok, NULL, NULL);
+        dr_graph_add_dep(g, t, z);
+    }
+    dr_task free_task = add(g, "independent");
+    dr_task_set_function(g, free_task, "ok", fn_ok, NULL, NULL);
+    dr_run_options o;
+    dr_run_options_init(&o);
+    o.keep_going = 1;
+    o.retries = 2;
+    dr_run *run = run_with(g, DR_EXECUTOR_PROCESSES, 1, &o);
+    cr_expect_eq(dr_run_task_state(run, z), DR_STATE_FAILED);
+    json_t *s;
+    const char *why = reason_of(run, &s, "z");
+    cr_assert_not_null(why);
+    cr_expect(strstr(why, "the process that starts worker processes "
+                          "(dagrun-zygote, pid ") != NULL,
+              "%s", why);
+    cr_expect(strstr(why, what) != NULL, "%s", why);
+    cr_expect(strstr(why, "the run stops") != NULL, "%s", why);
+    /* No retry could run, and nothing more was started. */
+    cr_expect_leq(run->nattempts, 2, "%zu attempts", run->nattempts);
+    json_decref(s);
+    dr_run_destroy(run);
+    dr_graph_destroy(g);
+}
+
+Test(processes, a_killed_zygote_stops_the_run_with_its_name, .timeout = 60) {
+    zygote_lost(fn_kill_zygote, "died of signal 9 (Killed)");
+}
+
+Test(processes, a_stopped_zygote_does_not_hang_the_run, .timeout = 120) {
+    zygote_lost(fn_stop_zygote, "stopped answering for 10 s and was killed");
+}
+
 static int fn_noop(dr_call *call, void *user) {
     (void)call;
     (void)user;

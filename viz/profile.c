@@ -60,9 +60,9 @@ double dr__vprofile_draw(dr__buf *b, const dr__vtrace *t, const dr__vaxis *a,
                    "font-weight=\"bold\" fill=\"#2B333B\">Running tasks over "
                    "time</text><text x=\"%.1f\" y=\"%.1f\" font-size=\"12\" "
                    "fill=\"#4A5560\">max %d, time-weighted mean %.2f, "
-                   "%d workers</text>\n",
+                   "%d worker%s</text>\n",
                    a->x0, y0 + 14, a->x0 + 190, y0 + 14, maxrun, avg,
-                   t->workers);
+                   t->workers, t->workers == 1 ? "" : "s");
     for (double v = 0; v <= ymax + 1e-9; v += ystep) {
         dr__buf_printf(b,
                        "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" "
@@ -112,15 +112,15 @@ double dr__vprofile_draw(dr__buf *b, const dr__vtrace *t, const dr__vaxis *a,
                    " H%.1f V%.1f Z\" fill=\"#5A6570\" fill-opacity=\"0.22\" "
                    "stroke=\"#3B4550\" stroke-width=\"1.5\"/>\n",
                    dr__vaxis_x(a, t->makespan), Y(0));
-    dr__buf_printf(b,
-                   "<line class=\"workers\" x1=\"%.1f\" y1=\"%.1f\" "
-                   "x2=\"%.1f\" y2=\"%.1f\" stroke=\"" DR__VFAIL_RED "\" "
-                   "stroke-width=\"1.5\" stroke-dasharray=\"6 4\"/>"
-                   "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\" "
-                   "font-size=\"11\" fill=\"" DR__VFAIL_RED
-                   "\">%d workers</text>\n",
-                   a->x0, Y(t->workers), a->x0 + a->w, Y(t->workers),
-                   a->x0 + a->w, Y(t->workers) - 4, t->workers);
+    dr__buf_printf(
+        b,
+        "<line class=\"workers\" x1=\"%.1f\" y1=\"%.1f\" "
+        "x2=\"%.1f\" y2=\"%.1f\" stroke=\"" DR__VFAIL_RED "\" "
+        "stroke-width=\"1.5\" stroke-dasharray=\"6 4\"/>"
+        "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\" "
+        "font-size=\"11\" fill=\"" DR__VFAIL_RED "\">%d worker%s</text>\n",
+        a->x0, Y(t->workers), a->x0 + a->w, Y(t->workers), a->x0 + a->w,
+        Y(t->workers) - 4, t->workers, t->workers == 1 ? "" : "s");
 #undef Y
     free(ev);
     return 30 + ph + 40;
