@@ -212,29 +212,41 @@ Test(option_values, an_unknown_executor_lists_the_three) {
 
 Test(option_values, worker_memory_sizes_are_binary_and_case_blind) {
     char *dir = tiny_dir();
+    /* `shown`: below a worker's starting size the run refuses the limit,
+     * and says it as it understood it. */
     static const struct {
         const char *text;
         unsigned long long bytes;
+        const char *shown;
     } ok[] = {
-        {"512M", 512ull << 20},
-        {"2G", 2ull << 30},
-        {"1.5G", 3ull << 29},
-        {"4096K", 4096ull << 10},
-        {"1000000", 1000000},
-        {"2g", 2ull << 30},
-        {"512MB", 512ull << 20},
-        {"512mib", 512ull << 20},
-        {"1T", 1ull << 40},
-        {"100b", 100},
-        {"0.5k", 512},
-        {"8388607T", 8388607ull << 40}, /* below 2^63 */
-        {"9223372036854775807", 9223372036854775807ull},
+        {"512M", 512ull << 20, NULL},
+        {"2G", 2ull << 30, NULL},
+        {"1.5G", 3ull << 29, NULL},
+        {"4096K", 4096ull << 10, "4 MiB"},
+        {"1000000", 1000000, "977 KiB"},
+        {"2g", 2ull << 30, NULL},
+        {"512MB", 512ull << 20, NULL},
+        {"512mib", 512ull << 20, NULL},
+        {"1T", 1ull << 40, NULL},
+        {"100b", 100, "100 bytes"},
+        {"0.5k", 512, "512 bytes"},
+        {"8388607T", 8388607ull << 40, NULL}, /* below 2^63 */
+        {"9223372036854775807", 9223372036854775807ull, NULL},
     };
     for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
         char *err;
-        cr_assert_eq(run_tiny(dir, &err, "--executor", "processes",
-                              "--worker-memory", ok[i].text),
-                     0, "%s: %s", ok[i].text, err);
+        int rc = run_tiny(dir, &err, "--executor", "processes",
+                          "--worker-memory", ok[i].text);
+        if (ok[i].shown != NULL) {
+            char *want =
+                drt_fmt("--worker-memory %s is less than the", ok[i].shown);
+            cr_expect_eq(rc, 2, "%s: %s", ok[i].text, err);
+            cr_expect(strstr(err, want) != NULL, "%s: %s", ok[i].text, err);
+            free(want);
+            free(err);
+            continue;
+        }
+        cr_assert_eq(rc, 0, "%s: %s", ok[i].text, err);
         free(err);
         json_t *s = summary_in(dir, "s.json");
         json_t *v = json_object_get(s, "worker_memory");
@@ -370,7 +382,7 @@ Test(option_values, scale_passes_the_executor_to_every_run) {
                     "--executor",
                     "processes",
                     "--worker-memory",
-                    "3M",
+                    "300M",
                     NULL};
     char *err;
     cr_assert_eq(run_in(dir, argv, &err), 0, "%s", err);
@@ -381,7 +393,7 @@ Test(option_values, scale_passes_the_executor_to_every_run) {
         cr_expect_str_eq(json_string_value(json_object_get(s, "executor")),
                          "processes", "%s", files[k]);
         cr_expect_eq(json_integer_value(json_object_get(s, "worker_memory")),
-                     3 << 20, "%s", files[k]);
+                     300 << 20, "%s", files[k]);
         json_decref(s);
     }
     drt_rmtree(dir);
