@@ -209,6 +209,8 @@ static int open_log(const char *path) {
     return open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 }
 
+int dr__x_spawn_with_uv = 0;
+
 static int pidfd_open_(pid_t pid) {
 #ifdef SYS_pidfd_open
     return (int)syscall(SYS_pidfd_open, pid, 0);
@@ -253,8 +255,8 @@ static int spawn_posix(exec *x, child *c, char **args, char **env, int ofd,
     if (err == 0)
         err = posix_spawn_file_actions_adddup2(&fa, efd, 2);
     if (err == 0)
-        err = posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY,
-                                               0);
+        err =
+            posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
     const char *wd = x->run->opts.workdir;
     if (err == 0 && wd != NULL)
         err = posix_spawn_file_actions_addchdir_np(&fa, wd);
@@ -391,7 +393,8 @@ int dr__x_spawn_command(exec *x, slot *s, char *msg, size_t msglen) {
     s->killing = 0;
     s->start = now_s(x);
     if (x->spawn_how == 0)
-        x->spawn_how = have_pidfd() ? SPAWN_POSIX : SPAWN_UV;
+        x->spawn_how =
+            !dr__x_spawn_with_uv && have_pidfd() ? SPAWN_POSIX : SPAWN_UV;
     int r = x->spawn_how == SPAWN_POSIX ? spawn_posix(x, c, args, env, ofd, efd)
                                         : spawn_uv(x, c, args, env, ofd, efd);
     if (r != 0) {

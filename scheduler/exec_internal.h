@@ -360,6 +360,9 @@ void dr__x_on_signal(uv_signal_t *h, int signum);
 void dr__x_finish_loop(exec *x);
 
 /* exec_commands.c: command child processes. */
+/* Set by tests only: start commands with uv_spawn as a kernel without
+ * pidfd_open would (read when a run's first command starts). */
+extern int dr__x_spawn_with_uv;
 int dr__x_spawn_command(exec *x, slot *s, char *msg, size_t msglen);
 void dr__x_kill_group(slot *s, int sig);
 void dr__x_terminate(slot *s);
