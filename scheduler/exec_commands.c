@@ -29,8 +29,10 @@
  * libuv's handler (installed only by uv_spawn) waits only for its own
  * handles' pids, and the zygote (pool.c) and the watcher (reaper.c) are
  * waited for by their own pids too, so nobody takes another's child.  A
- * kernel without pidfd_open (checked once per run) gets uv_spawn and its
- * exit callback as before; the completion after the exit is shared.
+ * kernel without pidfd_open, or a process that ignores SIGCHLD (whose
+ * children the kernel reaps, status lost), gets uv_spawn and its exit
+ * callback as before (checked once per run); the completion after the exit
+ * is shared.
  */
 #define _GNU_SOURCE /* PTHREAD_MUTEX_ADAPTIVE_NP, strsignal, addchdir_np */
 #include "exec_internal.h"
@@ -131,7 +133,7 @@ static void on_pidfd(uv_poll_t *h, int status, int events) {
     int64_t code = 0;
     int sig = 0;
     if (r < 0)
-        code = -1; /* reaped by someone else: SIGCHLD set to SIG_IGN */
+        code = -1; /* reaped by someone else: SIGCHLD ignored since */
     else if (WIFSIGNALED(ws))
         sig = WTERMSIG(ws);
     else
@@ -221,8 +223,15 @@ static int pidfd_open_(pid_t pid) {
 #endif
 }
 
-/* Whether this kernel has pidfd_open (asked of our own pid). */
-static int have_pidfd(void) {
+/* Whether commands can start with posix_spawnp and be waited for through
+ * a pidfd: the kernel has pidfd_open (asked of our own pid), and SIGCHLD is
+ * not ignored, for then the kernel reaps children itself and their status
+ * is lost (uv_spawn installs its own SIGCHLD handler, which undoes that). */
+static int can_spawn_posix(void) {
+    struct sigaction sa;
+    if (sigaction(SIGCHLD, NULL, &sa) == 0 &&
+        (sa.sa_handler == SIG_IGN || (sa.sa_flags & SA_NOCLDWAIT) != 0))
+        return 0;
     int fd = pidfd_open_(getpid());
     if (fd < 0)
         return 0;
@@ -394,7 +403,7 @@ int dr__x_spawn_command(exec *x, slot *s, char *msg, size_t msglen) {
     s->start = now_s(x);
     if (x->spawn_how == 0)
         x->spawn_how =
-            !dr__x_spawn_with_uv && have_pidfd() ? SPAWN_POSIX : SPAWN_UV;
+            !dr__x_spawn_with_uv && can_spawn_posix() ? SPAWN_POSIX : SPAWN_UV;
     int r = x->spawn_how == SPAWN_POSIX ? spawn_posix(x, c, args, env, ofd, efd)
                                         : spawn_uv(x, c, args, env, ofd, efd);
     if (r != 0) {

@@ -126,8 +126,8 @@ static void commands_behave_alike(int with_uv) {
                           strstr(run->failures[i].stderr_tail, "oops"),
                       "no stderr tail");
     r = reason_of(run, g, "killed");
-    cr_expect(r != NULL && strcmp(r, "killed by signal 9 (Killed)") == 0,
-              "%s", r);
+    cr_expect(r != NULL && strcmp(r, "killed by signal 9 (Killed)") == 0, "%s",
+              r);
     r = reason_of(run, g, "missing");
     cr_expect(r != NULL && strcmp(r, "cannot run 'dagrun-no-such-program': "
                                      "no such file or directory") == 0,
@@ -172,4 +172,36 @@ Test(exec_spawn, commands_started_with_posix_spawn_get_their_own_process,
 Test(exec_spawn, commands_started_with_uv_spawn_get_the_same_process,
      .timeout = 60) {
     commands_behave_alike(1);
+}
+
+/* A caller that ignores SIGCHLD has its children reaped by the kernel, so
+ * no pidfd could give their status: uv_spawn's handler is used instead and
+ * the status is still right. */
+Test(exec_spawn, a_caller_ignoring_sigchld_still_gets_exit_statuses,
+     .timeout = 60) {
+    char *dir = drt_tmpdir();
+    dr_graph *g = dr_graph_create();
+    dr_task_set_shell(g, add(g, "fails"), "exit 3");
+    dr_run_options o;
+    dr_run_options_init(&o);
+    o.workers = 1;
+    o.workdir = dir;
+    char *logs = drt_fmt("%s/logs", dir);
+    o.run_dir = logs;
+    struct sigaction ign, oldact;
+    memset(&ign, 0, sizeof ign);
+    ign.sa_handler = SIG_IGN;
+    sigaction(SIGCHLD, &ign, &oldact);
+    dr_error err;
+    memset(&err, 0, sizeof err);
+    dr_run *run = dr_run_graph(g, &o, &err);
+    sigaction(SIGCHLD, &oldact, NULL);
+    cr_assert_not_null(run, "dr_run_graph failed: %s", err.text);
+    cr_assert_eq(run->nfailures, 1);
+    cr_expect_str_eq(run->failures[0].reason, "exit status 3");
+    dr_run_destroy(run);
+    dr_graph_destroy(g);
+    free(logs);
+    drt_rmtree(dir);
+    free(dir);
 }
