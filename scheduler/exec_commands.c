@@ -115,14 +115,15 @@ static void on_process_exit(uv_process_t *p, int64_t status, int sig) {
 /* (loop) The pidfd is readable: the process has exited and is a zombie
  * until waitpid below. */
 static void on_pidfd(uv_poll_t *h, int status, int events) {
-    (void)status;
     (void)events;
     child *c = h->data;
     slot *s = c->s;
+    /* A pidfd is readable only once its process has exited; after an error
+     * from the poll, ask (WNOWAIT: left a zombie, its group id ours). */
     siginfo_t si;
     memset(&si, 0, sizeof si);
-    /* Exited?  (WNOWAIT: left a zombie, so that its group id stays ours.) */
-    if (waitid(P_PID, (id_t)s->pid, &si, WEXITED | WNOHANG | WNOWAIT) == 0 &&
+    if (status < 0 &&
+        waitid(P_PID, (id_t)s->pid, &si, WEXITED | WNOHANG | WNOWAIT) == 0 &&
         si.si_pid == 0)
         return;
     kill_leftovers(s);
