@@ -2,9 +2,44 @@
  * The executor's command tasks: spawning the child process with its logs
  * and environment, its exit, and killing its process group (exec_internal.h
  * has the design).
+ *
+ * How a command starts (issue 13).  libuv 1.44's uv_spawn forks, and a fork
+ * copies the parent's page tables: its cost grows with dagrun's memory (with
+ * a 1,000,000-task graph loaded, 1,000 `true` commands took 4.8 s more) and
+ * even for a small graph it made dagrun slower than make -j2.  So commands
+ * start with glibc's posix_spawnp, which clones with CLONE_VM | CLONE_VFORK:
+ * nothing is copied, the loop thread waits only until the child has
+ * exec'ed, and an exec failure (missing program, working folder) comes back
+ * as posix_spawnp's result, as uv_spawn returned it.  The child is set up as
+ * uv_spawn with UV_PROCESS_DETACHED set it up: a new session and process
+ * group (POSIX_SPAWN_SETSID), no signal blocked, signals 1-31 at their
+ * default action, stdin /dev/null, stdout and stderr the log files, the
+ * working folder (posix_spawn_file_actions_addchdir_np, glibc 2.29), the
+ * environment built here.  The program is looked up in PATH the way
+ * uv_spawn's execvp did: the command's environment is the parent's with
+ * only DAGRUN_* variables changed, so its PATH is the one posix_spawnp
+ * reads.  (One difference: execvp ran a file without a #! line through
+ * /bin/sh, posix_spawnp fails with "exec format error".)
+ *
+ * Its exit reaches the loop without libuv's SIGCHLD handler: a pidfd
+ * (pidfd_open, Linux 5.3) watched by a uv_poll_t turns readable when the
+ * process has exited; it is then still a zombie, so its process group is
+ * killed while its id cannot be reused, and only then is it reaped, with
+ * waitpid on its own pid.  Every command is so reaped exactly once, by us;
+ * libuv's handler (installed only by uv_spawn) waits only for its own
+ * handles' pids, and the zygote (pool.c) and the watcher (reaper.c) are
+ * waited for by their own pids too, so nobody takes another's child.  A
+ * kernel without pidfd_open, or a process that ignores SIGCHLD (whose
+ * children the kernel reaps, status lost), gets uv_spawn and its exit
+ * callback as before (checked once per run); the completion after the exit
+ * is shared.
  */
-#define _GNU_SOURCE /* PTHREAD_MUTEX_ADAPTIVE_NP, strsignal */
+#define _GNU_SOURCE /* PTHREAD_MUTEX_ADAPTIVE_NP, strsignal, addchdir_np */
 #include "exec_internal.h"
+
+#include <spawn.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
 
 /* Log file names are made in logs.c (escaped, cut when too long). */
 static char *log_path(const exec *x, dr_task t, const char *ext) {
@@ -21,10 +56,15 @@ static char *stderr_tail(const exec *x, dr_task t) {
     return tail;
 }
 
-static void on_proc_closed(uv_handle_t *h) { free(h); }
+static void on_child_closed(uv_handle_t *h) {
+    child *c = h->data;
+    if (c->pidfd >= 0)
+        close(c->pidfd);
+    free(c);
+}
 
 void dr__x_kill_group(slot *s, int sig) {
-    if (s->proc != NULL && s->pid > 0)
+    if (s->child != NULL && s->pid > 0)
         kill(-s->pid, sig);
 }
 
@@ -32,7 +72,7 @@ static void on_grace(uv_timer_t *h) { dr__x_kill_group(h->data, SIGKILL); }
 
 /* (loop) SIGTERM the attempt's process group, SIGKILL it after a grace. */
 void dr__x_terminate(slot *s) {
-    if (s->proc == NULL || s->killing)
+    if (s->child == NULL || s->killing)
         return;
     s->killing = 1;
     dr__x_kill_group(s, SIGTERM);
@@ -44,23 +84,70 @@ void dr__x_terminate(slot *s) {
     uv_timer_start(&s->grace, on_grace, KILL_GRACE_MS, 0);
 }
 
-static void on_child_exit(uv_process_t *p, int64_t status, int sig) {
-    slot *s = p->data;
-    exec *x = s->x;
+/* (loop) The command's main process is gone: whatever it left running in
+ * its group, such as a `sleep 60 &` of a command that succeeded, goes too,
+ * and the watcher need not look after the group any longer.  Called while
+ * the group id cannot have been reused: before the process is reaped
+ * (pidfd), or just after libuv reaped it and before the loop goes on. */
+static void kill_leftovers(slot *s) {
     if (s->timer_init)
         uv_timer_stop(&s->timer);
-    /* The command's main process is gone (libuv has just reaped it, so its
-     * group id cannot have been reused): whatever it left running in its
-     * group, such as a `sleep 60 &` of a command that succeeded, goes too.
-     * The watcher need not look after the group any longer. */
     dr__x_kill_group(s, SIGKILL);
-    dr__reaper_forget(&x->reaper, s->pid);
+    dr__reaper_forget(&s->x->reaper, s->pid);
     if (s->killing) {
         uv_timer_stop(&s->grace);
         s->killing = 0;
     }
-    s->proc = NULL;
-    uv_close((uv_handle_t *)p, on_proc_closed);
+}
+
+static void command_exited(slot *s, int64_t status, int sig);
+
+/* (loop) libuv's exit callback (uv_spawn: no pidfd). */
+static void on_process_exit(uv_process_t *p, int64_t status, int sig) {
+    child *c = p->data;
+    slot *s = c->s;
+    kill_leftovers(s);
+    s->child = NULL;
+    uv_close((uv_handle_t *)p, on_child_closed);
+    command_exited(s, status, sig);
+}
+
+/* (loop) The pidfd is readable: the process has exited and is a zombie
+ * until waitpid below. */
+static void on_pidfd(uv_poll_t *h, int status, int events) {
+    (void)events;
+    child *c = h->data;
+    slot *s = c->s;
+    /* A pidfd is readable only once its process has exited; after an error
+     * from the poll, ask (WNOWAIT: left a zombie, its group id ours). */
+    siginfo_t si;
+    memset(&si, 0, sizeof si);
+    if (status < 0 &&
+        waitid(P_PID, (id_t)s->pid, &si, WEXITED | WNOHANG | WNOWAIT) == 0 &&
+        si.si_pid == 0)
+        return;
+    kill_leftovers(s);
+    int ws = 0;
+    pid_t r;
+    while ((r = waitpid(s->pid, &ws, 0)) < 0 && errno == EINTR)
+        ;
+    int64_t code = 0;
+    int sig = 0;
+    if (r < 0)
+        code = -1; /* reaped by someone else: SIGCHLD ignored since */
+    else if (WIFSIGNALED(ws))
+        sig = WTERMSIG(ws);
+    else
+        code = WEXITSTATUS(ws);
+    s->child = NULL;
+    uv_poll_stop(h);
+    uv_close((uv_handle_t *)h, on_child_closed);
+    command_exited(s, code, sig);
+}
+
+/* (loop) What follows a command's exit, however it was heard of. */
+static void command_exited(slot *s, int64_t status, int sig) {
+    exec *x = s->x;
 
     /* Only the loop sets these while a command holds the slot, but they
      * are (lock) fields. */
@@ -125,6 +212,135 @@ static int open_log(const char *path) {
     return open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 }
 
+int dr__x_spawn_with_uv = 0;
+
+static int pidfd_open_(pid_t pid) {
+#ifdef SYS_pidfd_open
+    return (int)syscall(SYS_pidfd_open, pid, 0);
+#else
+    (void)pid;
+    errno = ENOSYS;
+    return -1;
+#endif
+}
+
+/* Whether commands can start with posix_spawnp and be waited for through
+ * a pidfd: the kernel has pidfd_open (asked of our own pid), and SIGCHLD is
+ * not ignored, for then the kernel reaps children itself and their status
+ * is lost (uv_spawn installs its own SIGCHLD handler, which undoes that). */
+static int can_spawn_posix(void) {
+    struct sigaction sa;
+    if (sigaction(SIGCHLD, NULL, &sa) == 0 &&
+        (sa.sa_handler == SIG_IGN || (sa.sa_flags & SA_NOCLDWAIT) != 0))
+        return 0;
+    int fd = pidfd_open_(getpid());
+    if (fd < 0)
+        return 0;
+    close(fd);
+    return 1;
+}
+
+/* (loop) Starts args with posix_spawnp, set up as the top comment says,
+ * and watches its pidfd.  Returns 0 with s->pid set, or a libuv error code
+ * (c is then freed). */
+static int spawn_posix(exec *x, child *c, char **args, char **env, int ofd,
+                       int efd) {
+    slot *s = c->s;
+    posix_spawn_file_actions_t fa;
+    posix_spawnattr_t at;
+    int err = posix_spawn_file_actions_init(&fa);
+    if (err != 0) {
+        free(c);
+        return uv_translate_sys_error(err);
+    }
+    err = posix_spawnattr_init(&at);
+    if (err != 0) {
+        posix_spawn_file_actions_destroy(&fa);
+        free(c);
+        return uv_translate_sys_error(err);
+    }
+    /* The log descriptors first: one of them may be 0 when dagrun was
+     * started with its standard streams closed. */
+    err = posix_spawn_file_actions_adddup2(&fa, ofd, 1);
+    if (err == 0)
+        err = posix_spawn_file_actions_adddup2(&fa, efd, 2);
+    if (err == 0)
+        err =
+            posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+    const char *wd = x->run->opts.workdir;
+    if (err == 0 && wd != NULL)
+        err = posix_spawn_file_actions_addchdir_np(&fa, wd);
+    sigset_t none, dfl;
+    sigemptyset(&none);
+    sigemptyset(&dfl);
+    for (int sig = 1; sig < 32; sig++)
+        if (sig != SIGKILL && sig != SIGSTOP)
+            sigaddset(&dfl, sig);
+    if (err == 0)
+        err = posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSID |
+                                                POSIX_SPAWN_SETSIGMASK |
+                                                POSIX_SPAWN_SETSIGDEF);
+    if (err == 0)
+        err = posix_spawnattr_setsigmask(&at, &none);
+    if (err == 0)
+        err = posix_spawnattr_setsigdefault(&at, &dfl);
+    pid_t pid = -1;
+    if (err == 0)
+        err = posix_spawnp(&pid, args[0], &fa, &at, args, env);
+    posix_spawnattr_destroy(&at);
+    posix_spawn_file_actions_destroy(&fa);
+    if (err != 0) {
+        free(c);
+        return uv_translate_sys_error(err);
+    }
+    s->pid = pid;
+    c->pidfd = pidfd_open_(pid);
+    if (c->pidfd < 0 || uv_poll_init(&x->loop, &c->h.poll, c->pidfd) != 0) {
+        /* Out of descriptors: the child cannot be watched, so it goes. */
+        err = c->pidfd < 0 ? errno : EMFILE;
+        kill(-pid, SIGKILL);
+        while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+            ;
+        if (c->pidfd >= 0)
+            close(c->pidfd);
+        free(c);
+        return uv_translate_sys_error(err);
+    }
+    c->h.poll.data = c;
+    uv_poll_start(&c->h.poll, UV_READABLE, on_pidfd);
+    return 0;
+}
+
+/* (loop) Starts args with uv_spawn (no pidfd).  Same contract. */
+static int spawn_uv(exec *x, child *c, char **args, char **env, int ofd,
+                    int efd) {
+    uv_stdio_container_t stdio[3];
+    stdio[0].flags = UV_IGNORE;
+    stdio[1].flags = UV_INHERIT_FD;
+    stdio[1].data.fd = ofd;
+    stdio[2].flags = UV_INHERIT_FD;
+    stdio[2].data.fd = efd;
+    uv_process_options_t o;
+    memset(&o, 0, sizeof o);
+    o.exit_cb = on_process_exit;
+    o.file = args[0];
+    o.args = args;
+    o.env = env;
+    o.cwd = x->run->opts.workdir;
+    o.flags = UV_PROCESS_DETACHED;
+    o.stdio_count = 3;
+    o.stdio = stdio;
+    c->h.proc.data = c;
+    int r = uv_spawn(&x->loop, &c->h.proc, &o);
+    if (r != 0) {
+        /* libuv initialised the handle even though no child started. */
+        uv_close((uv_handle_t *)&c->h.proc, on_child_closed);
+        return r;
+    }
+    c->s->pid = c->h.proc.pid;
+    return 0;
+}
+
 /* (loop) Starts the command of slot s.  Returns 0, or fills msg.  Reads
  * the slot's (lock) task and attempt without the lock: they were set before
  * the spawn request was taken under it, and the worker waits until the loop
@@ -177,36 +393,21 @@ int dr__x_spawn_command(exec *x, slot *s, char *msg, size_t msglen) {
         size_t argc;
         args = (char **)dr_task_argv(x->g, t, &argc);
     }
-    uv_stdio_container_t stdio[3];
-    stdio[0].flags = UV_IGNORE;
-    stdio[1].flags = UV_INHERIT_FD;
-    stdio[1].data.fd = ofd;
-    stdio[2].flags = UV_INHERIT_FD;
-    stdio[2].data.fd = efd;
-    uv_process_options_t o;
-    memset(&o, 0, sizeof o);
-    o.exit_cb = on_child_exit;
-    o.file = args[0];
-    o.args = args;
-    o.env = env;
-    o.cwd = x->run->opts.workdir;
-    o.flags = UV_PROCESS_DETACHED;
-    o.stdio_count = 3;
-    o.stdio = stdio;
-
-    s->proc = malloc(sizeof *s->proc);
-    if (s->proc == NULL) {
+    child *c = malloc(sizeof *c);
+    if (c == NULL) {
         snprintf(msg, msglen, "out of memory");
         goto out;
     }
-    s->proc->data = s;
+    c->s = s;
+    c->pidfd = -1;
     s->killing = 0;
     s->start = now_s(x);
-    int r = uv_spawn(&x->loop, s->proc, &o);
+    if (x->spawn_how == 0)
+        x->spawn_how =
+            !dr__x_spawn_with_uv && can_spawn_posix() ? SPAWN_POSIX : SPAWN_UV;
+    int r = x->spawn_how == SPAWN_POSIX ? spawn_posix(x, c, args, env, ofd, efd)
+                                        : spawn_uv(x, c, args, env, ofd, efd);
     if (r != 0) {
-        /* libuv initialised the handle even though no child started. */
-        uv_close((uv_handle_t *)s->proc, on_proc_closed);
-        s->proc = NULL;
         int bad = x->run->opts.workdir != NULL
                       ? dr__workdir_error(x->run->opts.workdir)
                       : 0;
@@ -218,7 +419,7 @@ int dr__x_spawn_command(exec *x, slot *s, char *msg, size_t msglen) {
                      uv_strerror(r));
         goto out;
     }
-    s->pid = s->proc->pid;
+    s->child = c;
     /* Detached: the child is the leader of its own session and group. */
     dr__reaper_watch(&x->reaper, s->pid);
     rc = 0;

@@ -100,6 +100,9 @@ enum {
     HOW_SHELL     /* child process through /bin/sh -c */
 };
 
+/* How the loop starts commands (exec.spawn_how). */
+enum { SPAWN_POSIX = 1, SPAWN_UV = 2 };
+
 /* What a worker asks of the loop for its slot (slot.requests). */
 enum { REQ_SPAWN = 1, REQ_TIMER = 2 };
 
@@ -126,6 +129,18 @@ struct dr_call {
     char error[ERRLEN]; /* dr_call_fail's message, "" when none */
     const atomic_int *cancel;
 };
+
+/* (loop) A running command's main process and how the loop hears of its
+ * exit (exec_commands.c): a pidfd watched for readability, or, where the
+ * kernel has no pidfd_open, libuv's process handle. */
+typedef struct child {
+    struct slot *s;
+    int pidfd; /* -1: started by uv_spawn */
+    union {
+        uv_poll_t poll;
+        uv_process_t proc;
+    } h;
+} child;
 
 /* One worker slot, its thread and the attempt running on it.  Fields marked
  * (lock) are read and written only under the sched lock; (thread) only by
@@ -163,7 +178,7 @@ typedef struct slot {
     unsigned taken_requests, taken_gen;
     double taken_timeout;
     int timer_init, grace_init;
-    uv_process_t *proc; /* the running child, NULL when none */
+    struct child *child; /* the running command's process, NULL when none */
     int pid;
     int killing; /* (loop) SIGTERM sent to the process group */
     char env_worker[48], env_attempt[48];
@@ -237,6 +252,9 @@ struct exec {
     int nsignals; /* (loop) */
     int closing;  /* (loop) */
 
+    /* (loop) How commands start: 0 not decided yet, SPAWN_POSIX or
+     * SPAWN_UV (exec_commands.c). */
+    int spawn_how;
     char **env; /* the parent's environment, DAGRUN_* removed */
     size_t nenv;
     /* Commands only: the watcher that stops what they leave running, and
@@ -342,6 +360,9 @@ void dr__x_on_signal(uv_signal_t *h, int signum);
 void dr__x_finish_loop(exec *x);
 
 /* exec_commands.c: command child processes. */
+/* Set by tests only: start commands with uv_spawn as a kernel without
+ * pidfd_open would (read when a run's first command starts). */
+extern int dr__x_spawn_with_uv;
 int dr__x_spawn_command(exec *x, slot *s, char *msg, size_t msglen);
 void dr__x_kill_group(slot *s, int sig);
 void dr__x_terminate(slot *s);

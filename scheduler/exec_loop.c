@@ -170,7 +170,7 @@ static void on_timeout(uv_timer_t *h) {
         atomic_store(&s->cancel, 1);
     }
     sched_unlock(x);
-    if (current && s->proc != NULL)
+    if (current && s->child != NULL)
         dr__x_terminate(s);
 }
 

@@ -1,17 +1,17 @@
 /*
  * The reaper: nothing a run starts may outlive it.
  *
- * Each command runs in its own process group (uv_spawn with
- * UV_PROCESS_DETACHED), which the executor kills as soon as the command's
- * main process exits, so a `sleep 60 & echo ok` leaves nothing behind.  That
- * covers every end of dagrun in which dagrun's own code still runs.  For the
- * others (kill -9, a crash, an _exit) something outside dagrun's process
- * must notice: that is the watcher, a child forked before the run starts
- * its threads.  It holds one end of a socket pair; dagrun holds the other
- * (close-on-exec, so no command inherits it) and sends it each command's
- * process group when the command starts and again once dagrun has killed
- * it.  When the socket reads end-of-file — dagrun closed it at the end of
- * the run, or dagrun is dead — the watcher
+ * Each command runs in its own session and process group (posix_spawnp with
+ * POSIX_SPAWN_SETSID, exec_commands.c), which the executor kills as soon as
+ * the command's main process exits, so a `sleep 60 & echo ok` leaves nothing
+ * behind.  That covers every end of dagrun in which dagrun's own code still
+ * runs.  For the others (kill -9, a crash, an _exit) something outside
+ * dagrun's process must notice: that is the watcher, a child forked before
+ * the run starts its threads.  It holds one end of a socket pair; dagrun
+ * holds the other (close-on-exec, so no command inherits it) and sends it
+ * each command's process group when the command starts and again once dagrun
+ * has killed it.  When the socket reads end-of-file — dagrun closed it at the
+ * end of the run, or dagrun is dead — the watcher
  *   1. sends SIGTERM to every group it still knows, and to every process
  *      whose environment holds the run's mark (DAGRUN_RUN=<id>, given to
  *      every command and inherited by everything they start: this finds
@@ -54,6 +54,7 @@
 #include <unistd.h>
 
 #define REAP_GRACE_MS 1000 /* SIGTERM, then SIGKILL this much later */
+#define REAP_BATCH_MS 2    /* the least time between two reads of records */
 #define REAP_POLL_MS 20
 
 /* ------------------------------------------------- in the watcher only */
@@ -287,6 +288,12 @@ static void watcher_main(watcher *w) {
         }
         memmove(buf, buf + used, have - used);
         have -= used;
+        /* Records wait in the socket, in order, even if dagrun dies, so
+         * reading them a little later loses nothing; it only spares a
+         * wake-up (a process switch, on the cores the commands use) for
+         * each command's start and end.  The end of the file, too, is
+         * seen at most this late. */
+        nap_ms(REAP_BATCH_MS);
     }
     stop_everything(w);
     _exit(0);
