@@ -335,8 +335,13 @@ int dr__pool_pid(const dr__pool *p) { return p != NULL ? p->pid : 0; }
 int dr__pool_gone(dr__pool *p, char *why, size_t len) {
     pthread_mutex_lock(&p->lock);
     if (!p->reaped && p->pid > 0) {
+        /* Once its socket has failed the zygote has exited or is about to
+         * (killed, or its socket closed as it died): wait for it. */
         int st;
-        pid_t r = waitpid(p->pid, &st, WNOHANG);
+        pid_t r;
+        while ((r = waitpid(p->pid, &st, p->fd < 0 ? 0 : WNOHANG)) < 0 &&
+               errno == EINTR)
+            ;
         if (r == p->pid) {
             p->reaped = 1;
             p->status = st;
@@ -415,17 +420,19 @@ static int recv_reply(int fd, reply *rp, int *passed, int *truncated) {
     return 0;
 }
 
-/* (p->lock) The zygote did not answer in time: it is killed (its workers
- * die with it) and the pool is gone. */
+/* (p->lock) Talking to the zygote failed: it is gone (its socket closed:
+ * it died), or it did not answer in time and is killed (its workers die
+ * with it).  Either way no worker can start any more. */
 static void give_up(dr__pool *p) {
-    if (errno != ETIMEDOUT)
-        return;
-    if (p->pid > 0)
+    int saved = errno;
+    if (saved == ETIMEDOUT && p->pid > 0) {
         kill(p->pid, SIGKILL);
-    p->gave_up = 1;
-    close(p->fd);
+        p->gave_up = 1;
+    }
+    if (p->fd >= 0)
+        close(p->fd);
     p->fd = -1;
-    errno = ETIMEDOUT;
+    errno = saved;
 }
 
 int dr__pool_spawn(dr__pool *p, unsigned worker, int *fd, int *pid, char *err,
@@ -480,8 +487,9 @@ int dr__pool_reap(dr__pool *p, int pid) {
     reply rp = {-1, 0};
     int passed = -1, status = -1, truncated = 0;
     pthread_mutex_lock(&p->lock);
-    if (p->fd >= 0 && write_full(p->fd, &rq, sizeof rq) == 0) {
-        if (recv_reply(p->fd, &rp, &passed, &truncated) != 0)
+    if (p->fd >= 0) {
+        if (write_full(p->fd, &rq, sizeof rq) != 0 ||
+            recv_reply(p->fd, &rp, &passed, &truncated) != 0)
             give_up(p);
         else if (rp.err == 0)
             status = rp.value;
