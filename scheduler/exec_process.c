@@ -95,7 +95,8 @@ static int serve_task(exec *x, slot *s, int fd, const dr__msg *m) {
     /* Inputs go in place of this copy's (stale) entries, restored after. */
     result *saved = nd ? malloc(nd * sizeof *saved) : NULL;
     int bad = nd > 0 && saved == NULL;
-    for (size_t i = 0; i < nd && !bad; i++) {
+    size_t placed = 0; /* entries of saved[] filled: restored after */
+    for (size_t i = 0; i < nd && !bad; i++, placed++) {
         saved[i] = x->results[deps[i]];
         memset(&x->results[deps[i]], 0, sizeof(result));
         json_error_t je;
@@ -149,7 +150,7 @@ static int serve_task(exec *x, slot *s, int fd, const dr__msg *m) {
     done:
         dr__x_result_free(out);
     }
-    for (size_t i = 0; saved != NULL && i < nd; i++) {
+    for (size_t i = 0; i < placed; i++) {
         json_decref(x->results[deps[i]].json);
         x->results[deps[i]] = saved[i];
     }
