@@ -116,6 +116,10 @@ int cli_parse_size(const char *cmd, const char *opt, const char *text,
  * (given: executor_given) does not apply to it; --worker-memory limits
  * worker processes, so it needs --executor processes.  Returns 0, or
  * prints the usage error and returns DR_EXIT_USAGE. */
+/* --executor mpi on a rank other than 0: serves rank 0's run of g
+ * (dr_mpi_serve).  Returns the exit code; prints an error unless it is
+ * rank 0's refusal, which rank 0 prints. */
+int cli_mpi_serve(const char *cmd, dr_graph *g, const dr_run_options *opts);
 int cli_check_executor(const char *cmd, int simulate, int executor_given,
                        dr_executor executor, uint64_t worker_memory);
 

@@ -49,8 +49,9 @@ static const char usage_text[] =
     "                        the default), fifo, lifo, order (depth-first,\n"
     "                        frees memory early) or random\n"
     "      --seed N          seed for --policy random (default 0)\n"
-    "      --executor E      threads (default), processes or sync "
-    "(docs/running.md)\n"
+    "      --executor E      threads (default), processes, sync, or mpi\n"
+    "                        under mpirun with --workers per worker rank\n"
+    "                        (docs/running.md, docs/mpi.md)\n"
     "      --worker-memory   SIZE: each worker process's memory limit "
     "(512M, 1.5G)\n"
     "  -s, --simulate        simulate on a virtual clock: task durations are\n"
@@ -754,6 +755,13 @@ int cmd_run(int argc, char **argv) {
                             a.graph_path);
             goto out;
         }
+    /* --executor mpi, ranks 1..N-1: serve rank 0's run, write nothing. */
+    if (a.opts.executor == DR_EXECUTOR_MPI && !a.opts.simulate &&
+        dr_mpi_rank(NULL) > 0) {
+        a.opts.ops = ops;
+        code = cli_mpi_serve("run", g, &a.opts);
+        goto out;
+    }
     name = output_name(g, a.graph_path);
     if (name != NULL && a.opts.simulate && a.outdir == NULL) {
         /* A simulation must not overwrite the pictures of a real run. */

@@ -154,7 +154,7 @@ int cli_parse_executor(const char *cmd, const char *text, dr_executor *out) {
     if (dr_executor_from_name(text, out) != 0)
         return cli_usage_error(cmd,
                                "--executor: unknown executor '%s' (threads, "
-                               "processes or sync)",
+                               "processes, sync or mpi)",
                                text);
     return 0;
 }
@@ -265,6 +265,24 @@ int cli_check_executor(const char *cmd, int simulate, int executor_given,
                                    ? "--executor sync has none"
                                    : "worker threads share this process");
     return 0;
+}
+
+int cli_mpi_serve(const char *cmd, dr_graph *g, const dr_run_options *opts) {
+    dr_error err;
+    dr_error_clear(&err);
+    unsigned size = 0;
+    int rank = dr_mpi_rank(&size);
+    int rc;
+    while ((rc = dr_mpi_serve(g, opts, &err)) == 0) {
+        /* rank 0's next run (dagrun scale makes several) */
+    }
+    if (rc == 1)
+        return DR_EXIT_OK;
+    /* Rank 0 says why it refused the ranks, once for all of them. */
+    if (rc != DR_EINVAL || strstr(err.text, "--executor mpi: rank") == NULL)
+        fprintf(stderr, "dagrun %s (rank %d of %u): %s\n", cmd, rank, size,
+                err.text);
+    return DR_EXIT_FAILED;
 }
 
 char *cli_join(const char *dir, const char *file) {

@@ -473,3 +473,37 @@ int dr__file_fp_same(const char *workdir, const char *path,
     *why = "changed (content)";
     return 0;
 }
+
+int dr__graph_fp(const dr_graph *g, dr__fp *out) {
+    XXH3_state_t *s = XXH3_createState();
+    if (s == NULL || XXH3_128bits_reset(s) != XXH_OK) {
+        XXH3_freeState(s);
+        return DR_ENOMEM;
+    }
+    size_t n = dr_graph_ntasks(g);
+    uint64_t head[2] = {(uint64_t)n, (uint64_t)dr_graph_nedges(g)};
+    XXH3_128bits_update(s, head, sizeof head);
+    for (dr_task t = 0; t < n; t++) {
+        const char *key = dr_task_key(g, t);
+        size_t nd;
+        const dr_task *deps = dr_task_deps(g, t, &nd);
+        dr__fp op;
+        /* One fixed folder: the ranks' own folders may differ. */
+        if (dr__task_op_fp(g, t, "/", &op) != 0) {
+            XXH3_freeState(s);
+            return DR_ENOMEM;
+        }
+        uint64_t rec[3] = {(uint64_t)strlen(key) + 1, op.hi, op.lo};
+        XXH3_128bits_update(s, rec, sizeof rec);
+        XXH3_128bits_update(s, key, strlen(key) + 1);
+        uint64_t nd64 = nd;
+        XXH3_128bits_update(s, &nd64, sizeof nd64);
+        if (nd > 0)
+            XXH3_128bits_update(s, deps, nd * sizeof *deps);
+    }
+    XXH128_hash_t d = XXH3_128bits_digest(s);
+    XXH3_freeState(s);
+    out->hi = d.high64;
+    out->lo = d.low64;
+    return 0;
+}

@@ -91,4 +91,10 @@ void dr__task_fp(const dr__fp *op, const dr__fp *dep_results, size_t ndeps,
 void dr__command_result_fp(const dr__fp *task_fp, const dr__file_fp *outputs,
                            size_t noutputs, dr__fp *out);
 
+/* The whole graph: every task's key, dependencies and op fingerprint (its
+ * commands' working folder left out), in task order.  What the ranks of an
+ * MPI run compare at start-up, so that none runs another graph.  Returns 0
+ * or DR_ENOMEM. */
+int dr__graph_fp(const dr_graph *g, dr__fp *out);
+
 #endif

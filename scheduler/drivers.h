@@ -37,4 +37,20 @@ int dr__simulate(dr_run *run, dr__core *core, const double *duration,
                  dr_error *err);
 int dr__execute(dr_run *run, dr__core *core, dr_error *err);
 
+/* --executor mpi (exec_mpi.c, exec_mpi_serve.c).  On rank 0, before the
+ * core is made: greets every worker rank, checks they hold the same graph
+ * and dagrun, and tells them where the run's logs and outputs are; fills
+ * the ranks (malloc'd, rank order), their count and the slots in all, and
+ * rank 0's host.  0 or a DR_E* code (err filled; the ranks are refused).
+ * Then, whatever became of the run, dr__mpi_disconnect ends the ranks'
+ * part.  On a worker rank, dr__serve_mpi greets rank 0 and runs what it
+ * sends on run->workers slots until it says shutdown. */
+int dr__mpi_connect(const dr_graph *g, const char *run_dir,
+                    const char *output_dir, dr__rank **ranks,
+                    unsigned *nranks, unsigned *nslots, unsigned max_slots,
+                    char *host0, size_t hostlen, dr_error *err);
+void dr__mpi_disconnect(const dr__rank *ranks, unsigned nranks);
+int dr__serve_mpi(dr_run *run, dr_error *err);
+json_t *dr__mpi_hello_body(const dr_graph *g, int rank, unsigned slots);
+
 #endif

@@ -24,11 +24,15 @@ const char *dr_call_input_key(const dr_call *call, size_t i) {
 }
 
 json_t *dr_call_input_json(const dr_call *call, size_t i) {
-    return i < call->ndeps ? call->x->results[call->deps[i]].json : NULL;
+    if (i >= call->ndeps)
+        return NULL;
+    return call->in != NULL ? call->in[i] : call->x->results[call->deps[i]].json;
 }
 
 void *dr_call_input_ptr(const dr_call *call, size_t i) {
-    return i < call->ndeps ? call->x->results[call->deps[i]].ptr : NULL;
+    if (i >= call->ndeps || call->in != NULL)
+        return NULL;
+    return call->x->results[call->deps[i]].ptr;
 }
 
 void dr_call_set_json(dr_call *call, json_t *value) {

@@ -61,6 +61,7 @@
 #include "graph_internal.h"
 #include "logs.h"
 #include "outputs.h"
+#include "protocol.h"
 #include "reaper.h"
 #include "recorder.h"
 #include "records.h"
@@ -128,6 +129,9 @@ struct dr_call {
     result out;         /* what the function set */
     char error[ERRLEN]; /* dr_call_fail's message, "" when none */
     const atomic_int *cancel;
+    /* In a worker process or rank: the inputs as received (borrowed, ndeps
+     * of them), which dr_call_input_json returns; NULL: results[]. */
+    json_t **in;
 };
 
 /* (loop) A running command's main process and how the loop hears of its
@@ -193,6 +197,10 @@ typedef struct slot {
      * the attempt's transfer figures (thread, read under the lock by
      * complete; reset by begin). */
     int wfd, wpid;
+    /* --executor mpi on rank 0: the worker rank and its slot this slot
+     * stands for (exec_mpi.c). */
+    int rank;
+    unsigned rank_slot;
     float send_s, recv_s;
     uint64_t bytes_sent, bytes_received;
 } slot;
@@ -287,6 +295,13 @@ struct exec {
     struct dr__pool *pool;
     uint64_t msg_limit;
     dr_task_fn *fn0;
+    /* --executor mpi: on rank 0, every task runs on a worker rank (none on
+     * the loop); on a worker rank, `serving` is set and `stop` is rank 0's
+     * shutdown, polled by the slot threads (exec_mpi.c). */
+    int mpi;
+    int serving;
+    atomic_int stop;
+    atomic_int *rank_dead; /* rank 0: per worker rank, 1 once seen dead */
 };
 
 /* Takes the sched lock.  It is held for well under a microsecond at a
@@ -316,6 +331,19 @@ static inline int is_command(const exec *x, dr_task t) {
     return x->how[t] == HOW_ARGV || x->how[t] == HOW_SHELL;
 }
 
+/* Whether the loop starts task t as a child process of this one: a
+ * command, except under --executor mpi, whose worker ranks run commands. */
+static inline int on_loop(const exec *x, dr_task t) {
+    return is_command(x, t) && !x->mpi;
+}
+
+/* executor.c: how each task runs (how[], consumers[], the spin
+ * calibration; *commands 1 when there are commands), the commands'
+ * environment, and freeing what an exec holds.  0 or a DR_E* code. */
+int dr__x_decide(exec *x, int *commands);
+int dr__x_build_env(exec *x);
+void dr__x_free(exec *x);
+
 /* exec_results.c: results bookkeeping (all (lock) but json_size and
  * result_free). */
 size_t dr__x_json_size(json_t *v, int depth);
@@ -330,7 +358,33 @@ void dr__x_run_job(slot *s);
 /* The C function task t runs, as run_job finds it (NULL: none). */
 dr_task_fn dr__x_task_fn(const exec *x, dr_task t, void **user);
 
-/* exec_process.c: --executor processes. */
+/* exec_process.c: --executor processes, and what the MPI executor shares
+ * with it: the task message of slot s's attempt (its inputs as text, the
+ * text each was received as), the result message read into call.out, the
+ * attempt's transfer times, and the worker side of a task message. */
+typedef struct dr__task_msg {
+    json_t *body;
+    const void *payload; /* the inputs' texts, one after the other */
+    size_t total;        /* bytes of payload */
+    size_t nd;
+    char **dumped;
+    const char **texts;
+    size_t *sizes;
+    unsigned char *bin;
+} dr__task_msg;
+/* 0, or -1 with call.error set (out of memory, over the message limit). */
+int dr__x_task_msg(exec *x, slot *s, dr__task_msg *tm);
+void dr__x_task_msg_free(dr__task_msg *tm);
+/* 0 (call.out set and s->failed 0, or call.error the task's failure), or
+ * -1 when the result is not JSON (why filled). */
+int dr__x_result_msg(exec *x, slot *s, dr__msg *m, char *why, size_t len);
+void dr__x_transfer_times(slot *s, const dr__msg *m, double t0, double r0,
+                          double end);
+/* Runs TASK message m on slot s of a worker process or rank: returns the
+ * RESULT body (NULL: out of memory) and the result's text (*text, malloc'd,
+ * NULL when none). */
+json_t *dr__x_serve_task(exec *x, slot *s, const dr__msg *m, char **text,
+                         size_t *len);
 void dr__x_run_remote(slot *s);
 int dr__x_pool_start(exec *x, unsigned nworkers);
 void dr__x_pool_finish(exec *x);
@@ -345,6 +399,13 @@ void dr__x_complete(exec *x, slot *s, unsigned status, const char *error,
                     const char *tail, result *out, double now);
 void dr__x_begin(exec *x, slot *s, dr_task t, double now);
 void dr__x_worker_main(void *arg);
+
+/* exec_mpi.c: --executor mpi on rank 0 (the slot's task on its worker
+ * rank), and the command of slot s run by its own thread, as a worker rank
+ * runs one (exec_mpi_serve.c). */
+void dr__x_run_mpi(slot *s);
+void dr__x_mpi_setup(exec *x);
+void dr__x_run_command_here(slot *s);
 
 /* exec_loop.c: the libuv loop side. */
 void dr__x_complete_command_at(exec *x, slot *s, unsigned status,

@@ -46,118 +46,105 @@ static void graph_identity(const exec *x, char *buf, size_t len) {
 
 /* ----------------------------------------------- in the worker process */
 
-static int send_result(int fd, dr_task t, unsigned attempt, const char *error,
-                       const char *text, size_t len, double seconds) {
+static json_t *result_body(dr_task t, unsigned attempt, const char *error,
+                           double seconds) {
     json_t *body = json_pack("{sIsIsb}", "task", (json_int_t)t, "attempt",
                              (json_int_t)attempt, "ok", error == NULL);
     if (body == NULL)
-        return -1;
+        return NULL;
     if (error != NULL)
         json_object_set_new(body, "error", json_string(error));
-    else
-        json_object_set_new(body, "seconds", json_real(seconds));
-    int rc = dr__proto_write(fd, DR__MSG_RESULT, body, text, len, NULL);
-    json_decref(body);
-    return rc;
+    json_object_set_new(body, "seconds", json_real(seconds));
+    return body;
 }
 
-/* Runs one task message in this worker: the inputs go where run_job reads
- * them (this process's copy of results[]), then back. */
-static int serve_task(exec *x, slot *s, int fd, const dr__msg *m) {
+json_t *dr__x_serve_task(exec *x, slot *s, const dr__msg *m, char **text,
+                         size_t *len) {
+    *text = NULL;
+    *len = 0;
     json_t *jt = json_object_get(m->body, "task");
     json_t *ja = json_object_get(m->body, "attempt");
     if (!json_is_integer(jt) || json_integer_value(jt) < 0 ||
         (size_t)json_integer_value(jt) >= x->n)
-        return send_result(fd, 0, 0, "task message without a valid task", NULL,
-                           0, 0);
+        return result_body(0, 0, "task message without a valid task", 0);
     dr_task t = (dr_task)json_integer_value(jt);
     unsigned attempt = (unsigned)json_integer_value(ja);
     size_t nd, nin;
-    const dr_task *deps = dr_task_deps(x->g, t, &nd);
+    dr_task_deps(x->g, t, &nd);
     const unsigned char **texts = nd ? calloc(nd, sizeof *texts) : NULL;
     size_t *lens = nd ? calloc(nd, sizeof *lens) : NULL;
+    json_t **in = nd ? calloc(nd, sizeof *in) : NULL;
     char err[256];
-    if (nd > 0 && (texts == NULL || lens == NULL)) {
-        free(texts);
-        free(lens);
-        return send_result(fd, t, attempt, "out of memory", NULL, 0, 0);
+    json_t *reply = NULL;
+    if (nd > 0 && (texts == NULL || lens == NULL || in == NULL)) {
+        reply = result_body(t, attempt, "out of memory", 0);
+        goto out;
     }
     nin = nd;
     if (dr__proto_task_inputs(m, &nin, texts, lens, err, sizeof err) != 0 ||
         nin != nd) {
-        free(texts);
-        free(lens);
         if (nin != nd)
             snprintf(err, sizeof err, "task message has %zu inputs, not %zu",
                      nin, nd);
-        return send_result(fd, t, attempt, err, NULL, 0, 0);
+        reply = result_body(t, attempt, err, 0);
+        goto out;
     }
-    /* Inputs go in place of this copy's (stale) entries, restored after. */
-    result *saved = nd ? malloc(nd * sizeof *saved) : NULL;
-    int bad = nd > 0 && saved == NULL;
-    size_t placed = 0; /* entries of saved[] filled: restored after */
-    for (size_t i = 0; i < nd && !bad; i++, placed++) {
-        saved[i] = x->results[deps[i]];
-        memset(&x->results[deps[i]], 0, sizeof(result));
+    for (size_t i = 0; i < nd; i++) {
         json_error_t je;
-        json_t *v = lens[i] == 0 ? json_null()
-                                 : json_loadb((const char *)texts[i], lens[i],
-                                              JSON_DECODE_ANY, &je);
-        if (v == NULL) {
+        in[i] = lens[i] == 0 ? json_null()
+                             : json_loadb((const char *)texts[i], lens[i],
+                                          JSON_DECODE_ANY, &je);
+        if (in[i] == NULL) {
             snprintf(err, sizeof err, "input %zu is not JSON: %s", i, je.text);
-            bad = 1;
+            reply = result_body(t, attempt, err, 0);
+            goto out;
         }
-        x->results[deps[i]].json = v;
     }
-    int rc;
-    if (bad) {
-        rc = send_result(fd, t, attempt, saved == NULL ? "out of memory" : err,
-                         NULL, 0, 0);
+    double t0 = now_s(x);
+    s->attempt = attempt;
+    dr__x_prepare_call(x, s, t);
+    s->call.in = in;
+    if (x->how[t] == HOW_BUILTIN && !s->failed)
+        for (size_t i = 0; i < nd; i++)
+            s->inputs[i] = in[i];
+    if (!s->failed && is_command(x, t))
+        dr__x_run_command_here(s);
+    else if (!s->failed)
+        dr__x_run_job(s);
+    double secs = now_s(x) - t0;
+    result *r = &s->call.out;
+    if (!s->failed && r->ptr != NULL) {
+        snprintf(s->call.error, sizeof s->call.error,
+                 "task '%s' returned a C pointer (dr_call_set_ptr), "
+                 "which cannot cross a process boundary: run it with "
+                 "--executor threads or sync",
+                 dr_task_key(x->g, t));
+        s->failed = 1;
+    }
+    if (s->failed) {
+        reply = result_body(t, attempt, s->call.error, secs);
     } else {
-        double t0 = now_s(x);
-        s->attempt = attempt;
-        dr__x_prepare_call(x, s, t);
-        if (!s->failed)
-            dr__x_run_job(s);
-        double secs = now_s(x) - t0;
-        result *out = &s->call.out;
-        if (!s->failed && out->ptr != NULL) {
-            snprintf(s->call.error, sizeof s->call.error,
-                     "task '%s' returned a C pointer (dr_call_set_ptr), "
-                     "which cannot cross a process boundary: run it with "
-                     "--executor threads or sync",
-                     dr_task_key(x->g, t));
-            s->failed = 1;
-        }
-        if (s->failed) {
-            rc = send_result(fd, t, attempt, s->call.error, NULL, 0, secs);
-        } else {
-            char *text = NULL;
-            size_t len = 0;
-            if (out->json != NULL && !json_is_null(out->json)) {
-                text = json_dumps(out->json, JSON_COMPACT | JSON_ENCODE_ANY);
-                if (text == NULL) {
-                    rc = send_result(fd, t, attempt,
-                                     "out of memory sending the result", NULL,
-                                     0, secs);
-                    goto done;
-                }
-                len = strlen(text);
+        if (r->json != NULL && !json_is_null(r->json)) {
+            *text = json_dumps(r->json, JSON_COMPACT | JSON_ENCODE_ANY);
+            if (*text == NULL) {
+                reply = result_body(t, attempt,
+                                    "out of memory sending the result", secs);
+                goto done;
             }
-            rc = send_result(fd, t, attempt, NULL, text, len, secs);
-            free(text);
+            *len = strlen(*text);
         }
-    done:
-        dr__x_result_free(out);
+        reply = result_body(t, attempt, NULL, secs);
     }
-    for (size_t i = 0; i < placed; i++) {
-        json_decref(x->results[deps[i]].json);
-        x->results[deps[i]] = saved[i];
-    }
-    free(saved);
+done:
+    dr__x_result_free(r);
+    s->call.in = NULL;
+out:
+    for (size_t i = 0; in != NULL && i < nd; i++)
+        json_decref(in[i]);
+    free(in);
     free(texts);
     free(lens);
-    return rc;
+    return reply;
 }
 
 /* The worker process's life: HELLO, then one task at a time until dagrun
@@ -185,8 +172,17 @@ static void serve(int fd, unsigned worker, void *arg) {
         if (rc != DR__PROTO_OK)
             return; /* EOF: the run is over; anything else: dagrun kills us */
         int stop = m.type != DR__MSG_TASK;
-        if (!stop && serve_task(x, s, fd, &m) != 0)
-            stop = 1;
+        if (!stop) {
+            char *text;
+            size_t len;
+            json_t *reply = dr__x_serve_task(x, s, &m, &text, &len);
+            if (reply == NULL ||
+                dr__proto_write(fd, DR__MSG_RESULT, reply, text, len, NULL) !=
+                    0)
+                stop = 1;
+            json_decref(reply);
+            free(text);
+        }
         dr__msg_free(&m);
         if (stop)
             return;
@@ -311,6 +307,144 @@ static int pool_lost(exec *x, char *msg, size_t len) {
     return 1;
 }
 
+void dr__x_task_msg_free(dr__task_msg *tm) {
+    json_decref(tm->body);
+    for (size_t i = 0; tm->dumped != NULL && i < tm->nd; i++)
+        free(tm->dumped[i]);
+    free(tm->dumped);
+    free(tm->texts);
+    free(tm->sizes);
+    free(tm->bin);
+    memset(tm, 0, sizeof *tm);
+}
+
+int dr__x_task_msg(exec *x, slot *s, dr__task_msg *tm) {
+    dr_call *call = &s->call;
+    dr_task t = call->task;
+    const char *key = dr_task_key(x->g, t);
+    size_t nd = call->ndeps;
+    memset(tm, 0, sizeof *tm);
+    tm->nd = nd;
+    json_t *lens = json_array();
+    tm->dumped = nd ? calloc(nd, sizeof *tm->dumped) : NULL;
+    tm->texts = nd ? calloc(nd, sizeof *tm->texts) : NULL;
+    tm->sizes = nd ? calloc(nd, sizeof *tm->sizes) : NULL;
+    if (lens == NULL || (nd > 0 && (!tm->dumped || !tm->texts || !tm->sizes)))
+        goto nomem;
+    for (size_t i = 0; i < nd; i++) {
+        const result *r = &x->results[call->deps[i]];
+        if (r->wire != NULL) {
+            tm->texts[i] = r->wire;
+            tm->sizes[i] = r->nwire;
+        } else if (r->json != NULL && !json_is_null(r->json)) {
+            tm->dumped[i] = json_dumps(r->json, JSON_COMPACT | JSON_ENCODE_ANY);
+            if (tm->dumped[i] == NULL)
+                goto nomem;
+            tm->texts[i] = tm->dumped[i];
+            tm->sizes[i] = strlen(tm->dumped[i]);
+        } else {
+            tm->texts[i] = "";
+            tm->sizes[i] = 0;
+        }
+        tm->total += tm->sizes[i];
+        json_array_append_new(lens, json_integer((json_int_t)tm->sizes[i]));
+    }
+    if (nd == 1) {
+        tm->payload = tm->texts[0];
+    } else if (tm->total > 0) {
+        if ((tm->bin = malloc(tm->total)) == NULL)
+            goto nomem;
+        size_t off = 0;
+        for (size_t i = 0; i < nd; i++) {
+            memcpy(tm->bin + off, tm->texts[i], tm->sizes[i]);
+            off += tm->sizes[i];
+        }
+        tm->payload = tm->bin;
+    }
+    json_t *args = dr_task_op_args(x->g, t);
+    tm->body = json_pack("{sIsssIsIsOso}", "task", (json_int_t)t, "key", key,
+                         "attempt", (json_int_t)s->attempt, "worker",
+                         (json_int_t)s->worker, "args",
+                         args != NULL ? args : json_null(), "inputs", lens);
+    lens = NULL; /* "o" took it */
+    if (tm->body == NULL)
+        goto nomem;
+    /* Over the limit the worker would refuse it and leave: said here. */
+    if (DR__PROTO_HEADER + tm->total + 65536 > x->msg_limit) {
+        char *text = json_dumps(tm->body, JSON_COMPACT);
+        uint64_t size =
+            DR__PROTO_HEADER + tm->total + (text != NULL ? strlen(text) : 0);
+        free(text);
+        if (size > x->msg_limit) {
+            snprintf(call->error, sizeof call->error,
+                     "the task message of '%s' (its arguments and inputs) "
+                     "would be %llu bytes, over the %llu-byte limit "
+                     "(DAGRUN_MAX_MESSAGE_BYTES)",
+                     key, (unsigned long long)size,
+                     (unsigned long long)x->msg_limit);
+            dr__x_task_msg_free(tm);
+            return -1;
+        }
+    }
+    return 0;
+nomem:
+    json_decref(lens);
+    dr__x_task_msg_free(tm);
+    snprintf(call->error, sizeof call->error,
+             "out of memory preparing the task message");
+    return -1;
+}
+
+int dr__x_result_msg(exec *x, slot *s, dr__msg *m, char *why, size_t len) {
+    dr_call *call = &s->call;
+    s->bytes_received = m->wire_bytes;
+    json_t *ok = json_object_get(m->body, "ok");
+    if (!json_is_true(ok)) {
+        const char *e = json_string_value(json_object_get(m->body, "error"));
+        snprintf(call->error, sizeof call->error, "%s",
+                 e != NULL ? e : "failed (the worker gave no reason)");
+        return 0;
+    }
+    json_error_t je;
+    json_t *v = m->nbin == 0 ? json_null()
+                             : json_loadb((const char *)m->bin, m->nbin,
+                                          JSON_DECODE_ANY, &je);
+    if (v == NULL) {
+        snprintf(why, len, "%s", je.text);
+        return -1;
+    }
+    call->out.json = v;
+    if (m->nbin > 0) {
+        call->out.wire = (char *)m->bin;
+        call->out.nwire = m->nbin;
+        m->bin = NULL;
+        m->nbin = 0;
+        call->out.size = dr__x_json_size(v, 0) + call->out.nwire;
+    }
+    (void)x;
+    s->failed = 0;
+    return 0;
+}
+
+void dr__x_transfer_times(slot *s, const dr__msg *m, double t0, double r0,
+                          double end) {
+    s->recv_s = (float)(end - r0);
+    /* Writing the task can wake the worker on this very core, which may
+     * then run the whole task before the write returns: the wall time of
+     * the write would count the task as sending.  What the worker measured
+     * as its body is not transfer, whatever the clocks say. */
+    json_t *secs = json_object_get(m->body, "seconds");
+    if (json_is_number(secs)) {
+        double io = (end - t0) - json_number_value(secs);
+        if (io < 0)
+            io = 0;
+        if (s->recv_s > io)
+            s->recv_s = (float)io;
+        if (s->send_s > io - s->recv_s)
+            s->send_s = (float)(io - s->recv_s);
+    }
+}
+
 /* (thread) Runs s's function task (prepare_call done) in its worker
  * process; sets s->failed and call.error as run_job does, and the
  * attempt's transfer figures. */
@@ -339,87 +473,15 @@ void dr__x_run_remote(slot *s) {
     }
 
     /* The task message: inputs as text, the text each was received as. */
-    size_t nd = call->ndeps, total = 0;
-    json_t *lens = json_array();
-    char **dumped = nd ? calloc(nd, sizeof *dumped) : NULL;
-    const char **texts = nd ? calloc(nd, sizeof *texts) : NULL;
-    size_t *sizes = nd ? calloc(nd, sizeof *sizes) : NULL;
-    unsigned char *bin = NULL;
-    json_t *body = NULL;
-    if (lens == NULL || (nd > 0 && (!dumped || !texts || !sizes)))
-        goto nomem;
-    for (size_t i = 0; i < nd; i++) {
-        const result *r = &x->results[call->deps[i]];
-        if (r->wire != NULL) {
-            texts[i] = r->wire;
-            sizes[i] = r->nwire;
-        } else if (r->json != NULL && !json_is_null(r->json)) {
-            dumped[i] = json_dumps(r->json, JSON_COMPACT | JSON_ENCODE_ANY);
-            if (dumped[i] == NULL)
-                goto nomem;
-            texts[i] = dumped[i];
-            sizes[i] = strlen(dumped[i]);
-        } else {
-            texts[i] = "";
-            sizes[i] = 0;
-        }
-        total += sizes[i];
-        json_array_append_new(lens, json_integer((json_int_t)sizes[i]));
-    }
-    const void *payload = NULL;
-    if (nd == 1) {
-        payload = texts[0];
-    } else if (total > 0) {
-        if ((bin = malloc(total)) == NULL)
-            goto nomem;
-        size_t off = 0;
-        for (size_t i = 0; i < nd; i++) {
-            memcpy(bin + off, texts[i], sizes[i]);
-            off += sizes[i];
-        }
-        payload = bin;
-    }
-    json_t *args = dr_task_op_args(x->g, t);
-    body = json_pack("{sIsssIsIsOso}", "task", (json_int_t)t, "key", key,
-                     "attempt", (json_int_t)s->attempt, "worker",
-                     (json_int_t)s->worker, "args",
-                     args != NULL ? args : json_null(), "inputs", lens);
-    lens = NULL; /* "o" took it */
-    if (body == NULL)
-        goto nomem;
-    /* Over the limit the worker would refuse it and leave: said here. */
-    if (DR__PROTO_HEADER + total + 65536 > x->msg_limit) {
-        char *text = json_dumps(body, JSON_COMPACT);
-        uint64_t size =
-            DR__PROTO_HEADER + total + (text != NULL ? strlen(text) : 0);
-        free(text);
-        if (size > x->msg_limit) {
-            snprintf(call->error, sizeof call->error,
-                     "the task message of '%s' (its arguments and inputs) "
-                     "would be %llu bytes, over the %llu-byte limit "
-                     "(DAGRUN_MAX_MESSAGE_BYTES)",
-                     key, (unsigned long long)size,
-                     (unsigned long long)x->msg_limit);
-            goto cleanup;
-        }
-    }
+    dr__task_msg tm;
+    if (dr__x_task_msg(x, s, &tm) != 0)
+        return;
     double t0 = now_s(x);
     size_t sent = 0;
-    int wrc =
-        dr__proto_write(s->wfd, DR__MSG_TASK, body, payload, total, &sent);
+    int wrc = dr__proto_write(s->wfd, DR__MSG_TASK, tm.body, tm.payload,
+                              tm.total, &sent);
     double t1 = now_s(x);
-    json_decref(body);
-    body = NULL;
-    free(bin);
-    bin = NULL;
-    for (size_t i = 0; i < nd; i++)
-        free(dumped[i]);
-    free(dumped);
-    free(texts);
-    free(sizes);
-    dumped = NULL;
-    texts = NULL;
-    sizes = NULL;
+    dr__x_task_msg_free(&tm);
     s->send_s = (float)(t1 - t0);
     s->bytes_sent = sent;
 
@@ -486,66 +548,15 @@ void dr__x_run_remote(slot *s) {
         dr__msg_free(&m);
         return;
     }
-    s->bytes_received = m.wire_bytes;
-    json_t *ok = json_object_get(m.body, "ok");
-    if (!json_is_true(ok)) {
-        const char *e = json_string_value(json_object_get(m.body, "error"));
-        snprintf(call->error, sizeof call->error, "%s",
-                 e != NULL ? e : "failed (the worker gave no reason)");
-    } else {
-        json_error_t je;
-        json_t *v = m.nbin == 0 ? json_null()
-                                : json_loadb((const char *)m.bin, m.nbin,
-                                             JSON_DECODE_ANY, &je);
-        if (v == NULL) {
-            end_worker(x, s, st, sizeof st);
-            snprintf(call->error, sizeof call->error,
-                     "worker process %u sent a result that is not JSON while "
-                     "running '%s' (%s); it was stopped",
-                     s->worker, key, je.text);
-        } else {
-            call->out.json = v;
-            if (m.nbin > 0) {
-                call->out.wire = (char *)m.bin;
-                call->out.nwire = m.nbin;
-                m.bin = NULL;
-                m.nbin = 0;
-                call->out.size = dr__x_json_size(v, 0) + call->out.nwire;
-            }
-            s->failed = 0;
-        }
+    if (dr__x_result_msg(x, s, &m, why, sizeof why) != 0) {
+        end_worker(x, s, st, sizeof st);
+        snprintf(call->error, sizeof call->error,
+                 "worker process %u sent a result that is not JSON while "
+                 "running '%s' (%s); it was stopped",
+                 s->worker, key, why);
     }
-    double end = now_s(x);
-    s->recv_s = (float)(end - r0);
-    /* Writing the task can wake the worker on this very core, which may
-     * then run the whole task before the write returns: the wall time of
-     * the write would count the task as sending.  What the worker measured
-     * as its body is not transfer, whatever the clocks say. */
-    json_t *secs = json_object_get(m.body, "seconds");
-    if (json_is_number(secs)) {
-        double io = (end - t0) - json_number_value(secs);
-        if (io < 0)
-            io = 0;
-        if (s->recv_s > io)
-            s->recv_s = (float)io;
-        if (s->send_s > io - s->recv_s)
-            s->send_s = (float)(io - s->recv_s);
-    }
+    dr__x_transfer_times(s, &m, t0, r0, now_s(x));
     dr__msg_free(&m);
-    return;
-
-nomem:
-    snprintf(call->error, sizeof call->error,
-             "out of memory preparing the task message");
-cleanup:
-    json_decref(lens);
-    json_decref(body);
-    for (size_t i = 0; dumped != NULL && i < nd; i++)
-        free(dumped[i]);
-    free(dumped);
-    free(texts);
-    free(sizes);
-    free(bin);
 }
 
 /* Before any thread: the zygote, then one worker per slot that can be

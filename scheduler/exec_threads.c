@@ -97,6 +97,7 @@ int dr__x_prepare_call(exec *x, slot *s, dr_task t) {
     call->worker = s->worker;
     call->deps = dr_task_deps(x->g, t, &call->ndeps);
     call->cancel = &s->cancel;
+    call->in = NULL;
     memset(&call->out, 0, sizeof call->out);
     call->error[0] = '\0';
     s->failed = 0;
@@ -163,7 +164,7 @@ void dr__x_hand_out(exec *x, double now) {
             break; /* stopped */
         x->idle[best] = x->idle[--x->nidle];
         dr__x_begin(x, s, t, now);
-        if (!is_command(x, t)) {
+        if (!on_loop(x, t)) {
             s->idle = 0;
             pthread_cond_signal(&s->wake);
         }
@@ -277,7 +278,7 @@ void dr__x_begin(exec *x, slot *s, dr_task t, double now) {
     /* A task's own timeout wins, 0 (none) included. */
     s->timeout = dr_task_has_timeout(x->g, t) ? dr_task_timeout(x->g, t)
                                               : x->run->opts.timeout;
-    if (is_command(x, t))
+    if (on_loop(x, t))
         post(x, s, REQ_SPAWN | (s->timeout > 0 ? REQ_TIMER : 0));
     else if (s->timeout > 0)
         post(x, s, REQ_TIMER);
@@ -335,7 +336,7 @@ void dr__x_worker_main(void *arg) {
         dr_task t = s->task;
         /* Ready tasks left over are for the idle workers. */
         dr__x_hand_out(x, now);
-        if (is_command(x, t)) {
+        if (on_loop(x, t)) {
             /* The loop runs it; idle but off the stack until it exits. */
             s->idle = 1;
             continue;
@@ -354,7 +355,9 @@ void dr__x_worker_main(void *arg) {
         if (ran && dr_task_noutputs(x->g, t) > 0)
             dr__outputs_remove(x->g, t, x->run->opts.workdir, NULL, 0);
         double body_start = ran ? now_s(x) : 0;
-        if (ran && x->pool != NULL)
+        if (ran && x->mpi)
+            dr__x_run_mpi(s); /* on the slot's worker rank */
+        else if (ran && x->pool != NULL)
             dr__x_run_remote(s); /* in the slot's worker process */
         else if (ran)
             dr__x_run_job(s);
@@ -384,7 +387,9 @@ void dr__x_worker_main(void *arg) {
         if (s->timed_out) {
             status = DR__ATTEMPT_TIMEOUT;
             snprintf(msg, sizeof msg, "timed out after %g s%s", s->timeout,
-                     x->pool != NULL ? "; its worker process was killed" : "");
+                     x->pool != NULL ? "; its worker process was killed"
+                     : x->mpi        ? "; it was stopped on its worker rank"
+                                     : "");
         } else if (s->failed) {
             status =
                 s->interrupted ? DR__ATTEMPT_INTERRUPTED : DR__ATTEMPT_FAILED;

@@ -31,7 +31,7 @@ int dr__workdir_error(const char *dir) {
  * commands' working folder exists; clears the run folder of the last run's
  * logs and creates it when there are commands.  Returns 0 or a DR_E* code
  * (err filled, except for DR_ENOMEM). */
-static int prepare(exec *x) {
+int dr__x_decide(exec *x, int *commands_out) {
     const dr_run_options *o = &x->run->opts;
     int commands = 0, spin = 0, all_costs = 1;
     x->total_units = 0;
@@ -91,6 +91,16 @@ static int prepare(exec *x) {
         x->total_units = (double)x->n; /* ETA by task count */
     if (spin)
         dr__spin_calibrate();
+    *commands_out = commands;
+    return 0;
+}
+
+static int prepare(exec *x) {
+    const dr_run_options *o = &x->run->opts;
+    int commands = 0;
+    int rc = dr__x_decide(x, &commands);
+    if (rc != 0)
+        return rc;
     int bad = o->workdir != NULL ? dr__workdir_error(o->workdir) : 0;
     if (bad != 0) {
         dr__error_set(x->errp, DR_EIO, NULL, 0, 0, NULL,
@@ -112,13 +122,17 @@ static int prepare(exec *x) {
         return DR_ENOMEM;
     /* Without commands an existing run folder is still cleared: no log
      * of an earlier run may look like one of this run's. */
-    int rc = dr__logs_prepare(x->g, dir, commands, x->cached, x->errp);
+    rc = dr__logs_prepare(x->g, dir, commands, x->cached, x->errp);
     if (rc != 0 || !commands) {
         free(dir);
         return rc;
     }
     free(x->run->run_dir);
     x->run->run_dir = dir;
+    return dr__x_build_env(x);
+}
+
+int dr__x_build_env(exec *x) {
     /* The mark every command's environment carries, unique to the run, by
      * which the watcher finds what escaped the commands' groups. */
     uint64_t id = 0;
@@ -217,9 +231,10 @@ static int collect(exec *x) {
     return 0;
 }
 
-static void exec_free(exec *x) {
+void dr__x_free(exec *x) {
     dr__x_pool_finish(x);
     free(x->fn0);
+    free(x->rank_dead);
     /* Waits for the watcher to stop whatever the commands left running. */
     dr__reaper_finish(&x->reaper);
     for (size_t t = 0; x->results != NULL && t < x->n; t++)
@@ -298,7 +313,7 @@ int dr__execute(dr_run *run, dr__core *core, dr_error *err) {
     if (!x->how || !x->attempts || !x->consumers || !x->results || !x->slots ||
         !x->idle || !x->requests || !x->taken || !x->exited ||
         (run->journal != NULL && x->rec == NULL)) {
-        exec_free(x);
+        dr__x_free(x);
         dr__error_set(err, DR_ENOMEM, NULL, 0, 0, NULL, "out of memory");
         return DR_ENOMEM;
     }
@@ -306,15 +321,17 @@ int dr__execute(dr_run *run, dr__core *core, dr_error *err) {
     if (rc != 0) {
         if (rc == DR_ENOMEM)
             dr__error_set(err, DR_ENOMEM, NULL, 0, 0, NULL, "out of memory");
-        exec_free(x);
+        dr__x_free(x);
         return rc;
     }
-    /* Before any thread of ours exists: the watcher is forked. */
-    if (x->env != NULL &&
+    /* Before any thread of ours exists: the watcher is forked (under
+     * --executor mpi the worker ranks start the commands, and their own). */
+    x->mpi = run->opts.executor == DR_EXECUTOR_MPI;
+    if (x->env != NULL && !x->mpi &&
         dr__reaper_start(&x->reaper, x->mark, x->nslots) != 0) {
         dr__error_set(err, DR_EIO, NULL, 0, 0, NULL,
                       "cannot start the process watcher: %s", strerror(errno));
-        exec_free(x);
+        dr__x_free(x);
         return DR_EIO;
     }
     reserve_attempts(run, x->n);
@@ -328,13 +345,13 @@ int dr__execute(dr_run *run, dr__core *core, dr_error *err) {
             if (rc == DR_ENOMEM)
                 dr__error_set(err, DR_ENOMEM, NULL, 0, 0, NULL,
                               "out of memory");
-            exec_free(x);
+            dr__x_free(x);
             return rc;
         }
     }
 
     if (uv_loop_init(&x->loop) != 0) {
-        exec_free(x);
+        dr__x_free(x);
         dr__error_set(err, DR_ENOMEM, NULL, 0, 0, NULL,
                       "cannot create the event loop");
         return DR_ENOMEM;
@@ -351,6 +368,8 @@ int dr__execute(dr_run *run, dr__core *core, dr_error *err) {
         atomic_init(&s->cancel, 0);
         pthread_cond_init(&s->wake, NULL);
     }
+    if (x->mpi)
+        dr__x_mpi_setup(x);
     atomic_init(&x->nready_hint, 0);
     x->lock_init = 1;
     uv_async_init(&x->loop, &x->async, dr__x_on_async);
@@ -425,7 +444,7 @@ int dr__execute(dr_run *run, dr__core *core, dr_error *err) {
         dr__core_stop(core);
         for (unsigned w = started; w < x->nthreads; w++) {
             slot *s = &x->slots[w];
-            if (s->busy && !is_command(x, s->task)) {
+            if (s->busy && !on_loop(x, s->task)) {
                 result none;
                 memset(&none, 0, sizeof none);
                 dr__x_complete(x, s, DR__ATTEMPT_FAILED,
@@ -448,7 +467,8 @@ int dr__execute(dr_run *run, dr__core *core, dr_error *err) {
         for (unsigned i = 0; i < started; i++)
             uv_thread_join(&x->threads[i]);
     }
-    /* Every worker thread has ended: so can the worker processes. */
+    /* Every worker thread has ended: so can the worker processes (the
+     * worker ranks are told by run.c, whatever became of the run). */
     dr__x_pool_finish(x);
     /* Every thread has ended: the last records, synced. */
     if (x->rec != NULL) {
@@ -466,6 +486,6 @@ int dr__execute(dr_run *run, dr__core *core, dr_error *err) {
         dr__error_set(err, DR_ENOMEM, NULL, 0, 0, NULL, "out of memory");
         rc = DR_ENOMEM;
     }
-    exec_free(x);
+    dr__x_free(x);
     return rc;
 }

@@ -97,9 +97,18 @@ void dr_run_destroy(dr_run *run) {
     free(run->keep);
     free(run->run_dir);
     free(run->param_set);
+    free(run->ranks);
     dr__journal_close(run->journal, NULL);
     dr_plan_destroy(run->plan);
     free(run);
+}
+
+const dr__rank *dr__run_rank_of(const dr_run *run, unsigned w) {
+    for (unsigned i = 0; i < run->nranks; i++)
+        if (w >= run->ranks[i].first &&
+            w < run->ranks[i].first + run->ranks[i].nslots)
+            return &run->ranks[i];
+    return NULL;
 }
 
 long dr__run_add_attempt(dr_run *run, dr_task t, unsigned worker,

@@ -43,6 +43,15 @@ typedef struct dr__failure {
         *stderr_tail; /* owned, may be NULL: last lines of a command's stderr */
 } dr__failure;
 
+/* --executor mpi: a worker rank, as it said hello; its slots are the run's
+ * workers first .. first + nslots - 1. */
+typedef struct dr__rank {
+    int rank;
+    int pid;
+    unsigned first, nslots;
+    char host[64];
+} dr__rank;
+
 struct dr_run {
     dr_graph *graph;     /* borrowed */
     dr_run_options opts; /* copied; strings borrowed from the caller */
@@ -105,7 +114,16 @@ struct dr_run {
     struct dr_plan *plan;
     struct dr__journal *journal;
     char journal_note[640];
+
+    /* --executor mpi: the worker ranks (owned), in rank order; NULL and 0
+     * otherwise.  Rank 0's own host is host0. */
+    dr__rank *ranks;
+    unsigned nranks;
+    char host0[64];
 };
+
+/* The worker rank that worker slot w belongs to, or NULL (not an MPI run). */
+const dr__rank *dr__run_rank_of(const dr_run *run, unsigned w);
 
 /* Appends an attempt (error copied); returns its index or -1 (ENOMEM). */
 long dr__run_add_attempt(dr_run *run, dr_task t, unsigned worker,

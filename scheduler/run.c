@@ -56,13 +56,16 @@ const char *dr_executor_name(dr_executor e) {
         return "processes";
     case DR_EXECUTOR_SYNC:
         return "sync";
+    case DR_EXECUTOR_MPI:
+        return "mpi";
     }
     return "?";
 }
 
 int dr_executor_from_name(const char *name, dr_executor *out) {
     static const dr_executor all[] = {DR_EXECUTOR_THREADS,
-                                      DR_EXECUTOR_PROCESSES, DR_EXECUTOR_SYNC};
+                                      DR_EXECUTOR_PROCESSES, DR_EXECUTOR_SYNC,
+                                      DR_EXECUTOR_MPI};
     for (size_t i = 0; name != NULL && i < sizeof all / sizeof all[0]; i++)
         if (strcmp(name, dr_executor_name(all[i])) == 0) {
             *out = all[i];
@@ -332,7 +335,29 @@ dr_run *dr_run_graph(dr_graph *g, const dr_run_options *opts, dr_error *err) {
         free(duration);
         return NULL;
     }
+    /* --executor mpi: the worker ranks' slots are the run's workers. */
+    dr__rank *ranks = NULL;
+    unsigned nranks = 0;
+    char host0[64] = "";
+    if (!opts->simulate && opts->executor == DR_EXECUTOR_MPI) {
+        unsigned nslots = 0;
+        if (dr__mpi_connect(g, opts->run_dir, opts->output_dir, &ranks,
+                            &nranks, &nslots, DR_MAX_REAL_WORKERS, host0,
+                            sizeof host0, err) != 0) {
+            free(duration);
+            return NULL;
+        }
+        workers = nslots;
+    }
     dr_run *run = dr__run_create(g, opts, workers, cores, opts->simulate != 0);
+    if (run != NULL) {
+        run->ranks = ranks;
+        run->nranks = nranks;
+        snprintf(run->host0, sizeof run->host0, "%s", host0);
+    } else if (ranks != NULL) {
+        dr__mpi_disconnect(ranks, nranks);
+        free(ranks);
+    }
     if (run != NULL && opts->simulate)
         run->tasks_without_cost = without_cost;
     if (run != NULL)
@@ -342,12 +367,15 @@ dr_run *dr_run_graph(dr_graph *g, const dr_run_options *opts, dr_error *err) {
                                  : NULL;
     if (core == NULL) {
         dr__error_set(err, DR_ENOMEM, NULL, 0, 0, NULL, "out of memory");
+        if (run != NULL)
+            dr__mpi_disconnect(run->ranks, run->nranks);
         dr_run_destroy(run);
         free(duration);
         return NULL;
     }
     if (!opts->simulate && opts->journal != NULL &&
         open_journal(run, core, err) != 0) {
+        dr__mpi_disconnect(run->ranks, run->nranks);
         dr__core_destroy(core);
         dr_run_destroy(run);
         free(duration);
@@ -364,11 +392,15 @@ dr_run *dr_run_graph(dr_graph *g, const dr_run_options *opts, dr_error *err) {
         rc = dr__simulate(run, core, duration, err);
     else
         rc = dr__execute(run, core, err);
+    /* The worker ranks' part ends here, whatever became of the run. */
+    dr__mpi_disconnect(run->ranks, run->nranks);
     if (!opts->simulate && rc == 0) {
         dr__probe_take(&after);
         uv_loadavg(load);
         run->load_after = load[0];
-        dr__run_check_machine(run, &before, &after);
+        /* The tasks of an MPI run use the worker ranks' CPU, not ours. */
+        if (opts->executor != DR_EXECUTOR_MPI)
+            dr__run_check_machine(run, &before, &after);
     }
     free(duration);
     if (run->journal != NULL) {
@@ -504,3 +536,28 @@ json_t *dr_run_task_result(const dr_run *run, dr_task t) {
 }
 
 double dr_run_makespan(const dr_run *run) { return run->makespan; }
+
+int dr_mpi_serve(dr_graph *g, const dr_run_options *opts, dr_error *err) {
+    dr_run_options defaults;
+    if (opts == NULL) {
+        dr_run_options_init(&defaults);
+        opts = &defaults;
+    }
+    if (g == NULL) {
+        dr__error_set(err, DR_EINVAL, NULL, 0, 0, NULL, "no graph to serve");
+        return DR_EINVAL;
+    }
+    int rc = dr_graph_validate(g, err);
+    if (rc != 0)
+        return rc;
+    unsigned cores = host_cores();
+    unsigned slots = opts->workers ? opts->workers : cores;
+    dr_run *run = dr__run_create(g, opts, slots, cores, 0);
+    if (run == NULL) {
+        dr__error_set(err, DR_ENOMEM, NULL, 0, 0, NULL, "out of memory");
+        return DR_ENOMEM;
+    }
+    rc = dr__serve_mpi(run, err);
+    dr_run_destroy(run);
+    return rc;
+}

@@ -190,19 +190,19 @@ Test(option_values, executor_names_reach_the_run_and_its_summary) {
     free(dir);
 }
 
-Test(option_values, an_unknown_executor_lists_the_three) {
+Test(option_values, an_unknown_executor_lists_the_four) {
     char *dir = tiny_dir();
     char *err;
     cr_expect_eq(run_tiny(dir, &err, "--executor", "gpu", NULL, NULL), 2);
     cr_expect_str_eq(err, "dagrun run: --executor: unknown executor 'gpu' "
-                          "(threads, processes or sync)\n"
+                          "(threads, processes, sync or mpi)\n"
                           "Try 'dagrun run --help'.\n");
     free(err);
     char *argv[] = {"dagrun",     "scale",   "tiny.json",
                     "--executor", "Threads", NULL};
     cr_expect_eq(run_in(dir, argv, &err), 2);
     cr_expect_str_eq(err, "dagrun scale: --executor: unknown executor "
-                          "'Threads' (threads, processes or sync)\n"
+                          "'Threads' (threads, processes, sync or mpi)\n"
                           "Try 'dagrun scale --help'.\n");
     free(err);
     cr_expect(!exists_in(dir, "s.json"), "a refused run ran");

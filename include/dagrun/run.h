@@ -36,11 +36,23 @@ typedef enum dr_executor {
     DR_EXECUTOR_PROCESSES,   /* in worker processes, one task at a time each,
                                 over the worker protocol
                                 (docs/worker-protocol.md) */
-    DR_EXECUTOR_SYNC         /* on the calling thread, one at a time, in
+    DR_EXECUTOR_SYNC,        /* on the calling thread, one at a time, in
                                 policy order (for gdb, valgrind, printf) */
+    DR_EXECUTOR_MPI          /* on the worker ranks of an MPI job started by
+                                mpirun or srun, every task, commands
+                                included; this process is rank 0 and the
+                                others call dr_mpi_serve (docs/mpi.md) */
 } dr_executor;
 
-/* "threads", "processes", "sync"; static. */
+/* This process's rank in an MPI job, read from what mpirun or srun put in
+ * its environment (nothing is initialised): 0..size-1, or -1 when it was
+ * not started as part of one.  *size (may be NULL) gets the job's size (1
+ * when -1 is returned). */
+DR_EXTERN int dr_mpi_rank(unsigned *size);
+/* 1 when this dagrun was built with MPI (--executor mpi exists), else 0. */
+DR_EXTERN int dr_mpi_available(void);
+
+/* "threads", "processes", "sync", "mpi"; static. */
 DR_EXTERN const char *dr_executor_name(dr_executor e);
 /* Returns 0 and sets *out, or DR_EINVAL for an unknown name. */
 DR_EXTERN int dr_executor_from_name(const char *name, dr_executor *out);
@@ -156,6 +168,24 @@ typedef struct dr_run dr_run;
 DR_EXTERN dr_run *dr_run_graph(dr_graph *g, const dr_run_options *opts,
                                dr_error *err);
 DR_EXTERN void dr_run_destroy(dr_run *run);
+
+/*
+ * --executor mpi on a rank other than 0: serves rank 0's run of g (the same
+ * graph, loaded by this rank: checked at start-up) with `opts->workers`
+ * slots (0: this machine's cores), running each task rank 0 sends, until
+ * rank 0 ends the run; rank 0 calls dr_run_graph with DR_EXECUTOR_MPI at
+ * the same time.  Uses opts' workdir, ops, cost_op and cost_scale; the
+ * rest is rank 0's.  Initialises MPI on first use (MPI_THREAD_MULTIPLE)
+ * and finalises it at exit unless the program initialised it.  Returns 0
+ * when rank 0 ended the run (whatever became of its tasks): call it again
+ * for rank 0's next dr_run_graph; 1 when rank 0 has ended the job instead
+ * (its program exited: there is no next run); or a DR_E* code with err
+ * filled (rank 0 refused this rank: another graph or version; MPI failed).
+ * A worker program is so `while (dr_mpi_serve(g, &o, &err) == 0) {}`
+ * (docs/mpi.md).
+ */
+DR_EXTERN int dr_mpi_serve(dr_graph *g, const dr_run_options *opts,
+                           dr_error *err);
 
 /* 0 when every task succeeded, DR_EFAILED, or DR_EINTR. */
 DR_EXTERN int dr_run_status(const dr_run *run);

@@ -1,0 +1,417 @@
+/*
+ * --executor mpi on a worker rank (docs/mpi.md): the rank loads the graph
+ * itself (the same file, checked by rank 0 at start-up: exec_mpi.c), then
+ * runs the attempts rank 0 sends it on its K slots, one thread per slot,
+ * each waiting on its own tag for a TASK message and answering with the
+ * RESULT, as a worker process of --executor processes does
+ * (dr__x_serve_task).  The main thread listens to rank 0's control tag: a
+ * CANCEL sets the cancel flag of the attempt named (a timeout or Ctrl-C on
+ * rank 0), a SHUTDOWN ends the run here.
+ *
+ * Commands run here, by the slot's own thread (dr__x_run_command_here), in
+ * this rank's working folder (--workdir, or where mpirun started it), with
+ * their logs in the run folder rank 0 named: one folder for all ranks on a
+ * shared file system (docs/mpi.md says what must be shared).  Nothing else
+ * of a run (journal, trace, outputs) is written by a worker rank.
+ */
+#define _GNU_SOURCE
+#include "exec_internal.h"
+#include "mpi_link.h"
+
+#include <poll.h>
+#include <spawn.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+
+extern char **environ;
+
+typedef struct serve_state {
+    exec *x;
+    char *run_dir;
+} serve_state;
+
+static int stopping(void *arg) {
+    exec *x = arg;
+    return atomic_load(&x->stop) != 0;
+}
+
+/* Slot thread: TASK in, RESULT out, until shutdown. */
+static void slot_main(void *arg) {
+    slot *s = arg;
+    exec *x = s->x;
+    for (;;) {
+        dr__msg m;
+        char err[256];
+        int rc = dr__mpi_recv(0, DR__TAG_TASK(s->worker), &m, x->msg_limit,
+                              stopping, x, NULL, err, sizeof err);
+        if (rc == DR__PROTO_STOPPED)
+            return;
+        if (rc != DR__PROTO_OK) {
+            fprintf(stderr, "dagrun: worker rank slot %u: %s\n", s->worker,
+                    err);
+            return;
+        }
+        if (m.type != DR__MSG_TASK) {
+            dr__msg_free(&m);
+            continue;
+        }
+        json_t *w = json_object_get(m.body, "worker");
+        sched_lock(x);
+        s->task = (dr_task)json_integer_value(json_object_get(m.body, "task"));
+        s->attempt =
+            (unsigned)json_integer_value(json_object_get(m.body, "attempt"));
+        s->busy = 1;
+        atomic_store(&s->cancel, 0);
+        sched_unlock(x);
+        /* Commands see rank 0's worker id, as under every executor. */
+        s->gen = json_is_integer(w) ? (unsigned)json_integer_value(w)
+                                    : s->worker;
+        char *text;
+        size_t len;
+        json_t *reply = dr__x_serve_task(x, s, &m, &text, &len);
+        dr__msg_free(&m);
+        sched_lock(x);
+        s->busy = 0;
+        sched_unlock(x);
+        if (reply == NULL) {
+            fprintf(stderr, "dagrun: worker rank: out of memory\n");
+            free(text);
+            return;
+        }
+        rc = dr__mpi_send(0, DR__TAG_RESULT(s->worker), DR__MSG_RESULT, reply,
+                          text, len, NULL, NULL, NULL, err, sizeof err);
+        json_decref(reply);
+        free(text);
+        if (rc != DR__PROTO_OK) {
+            fprintf(stderr, "dagrun: worker rank slot %u: %s\n", s->worker,
+                    err);
+            return;
+        }
+    }
+}
+
+/* Main thread: rank 0's control messages until SHUTDOWN. */
+static void control(exec *x) {
+    for (;;) {
+        dr__msg m;
+        char err[256];
+        int rc = dr__mpi_recv(0, DR__TAG_CTRL, &m, 1 << 20, NULL, NULL, NULL,
+                              err, sizeof err);
+        if (rc != DR__PROTO_OK) {
+            fprintf(stderr, "dagrun: worker rank: %s\n", err);
+            break;
+        }
+        const char *op = json_string_value(json_object_get(m.body, "op"));
+        if (op != NULL && strcmp(op, "cancel") == 0) {
+            json_int_t j = json_integer_value(json_object_get(m.body, "slot"));
+            json_int_t t = json_integer_value(json_object_get(m.body, "task"));
+            json_int_t a =
+                json_integer_value(json_object_get(m.body, "attempt"));
+            if (j >= 0 && (unsigned)j < x->nslots) {
+                slot *s = &x->slots[j];
+                sched_lock(x);
+                if (s->busy && s->task == (dr_task)t &&
+                    s->attempt == (unsigned)a)
+                    atomic_store(&s->cancel, 1);
+                sched_unlock(x);
+            }
+            dr__msg_free(&m);
+            continue;
+        }
+        dr__msg_free(&m);
+        break; /* shutdown */
+    }
+    /* What still runs was given up on by rank 0: stopped. */
+    atomic_store(&x->stop, 1);
+    for (unsigned j = 0; j < x->nslots; j++)
+        atomic_store(&x->slots[j].cancel, 1);
+}
+
+int dr__serve_mpi(dr_run *run, dr_error *err) {
+    char why[512];
+    int rank, size;
+    if (dr_mpi_rank(NULL) < 0) {
+        dr__error_set(err, DR_EINVAL, NULL, 0, 0, NULL,
+                      "dr_mpi_serve: this process was not started by mpirun "
+                      "or srun");
+        return DR_EINVAL;
+    }
+    if (dr__mpi_init(&rank, &size, why, sizeof why) != 0) {
+        dr__error_set(err, DR_EIO, NULL, 0, 0, NULL, "--executor mpi: %s", why);
+        return DR_EIO;
+    }
+    if (rank == 0) {
+        dr__error_set(err, DR_EINVAL, NULL, 0, 0, NULL,
+                      "dr_mpi_serve on rank 0: rank 0 runs the graph "
+                      "(dr_run_graph with DR_EXECUTOR_MPI)");
+        return DR_EINVAL;
+    }
+    exec xs, *x = &xs;
+    memset(x, 0, sizeof *x);
+    x->run = run;
+    x->g = run->graph;
+    x->n = dr_graph_ntasks(run->graph);
+    x->errp = err;
+    x->reaper.fd = -1;
+    x->serving = 1;
+    x->nslots = run->workers > 0 ? run->workers : 1;
+    if (x->nslots > DR__MPI_MAX_SLOTS)
+        x->nslots = DR__MPI_MAX_SLOTS;
+    size_t n1 = x->n ? x->n : 1;
+    x->how = calloc(n1, sizeof *x->how);
+    x->attempts = calloc(n1, sizeof *x->attempts);
+    x->consumers = calloc(n1, sizeof *x->consumers);
+    x->results = calloc(n1, sizeof *x->results);
+    x->slots = calloc(x->nslots, sizeof *x->slots);
+    x->threads = calloc(x->nslots, sizeof *x->threads);
+    int commands = 0, rc = DR_ENOMEM;
+    if (!x->how || !x->attempts || !x->consumers || !x->results ||
+        !x->slots || !x->threads)
+        goto nomem;
+    rc = dr__x_decide(x, &commands);
+    if (rc != 0)
+        goto fail;
+    if (dr__proto_limit(&x->msg_limit, why, sizeof why) != 0) {
+        dr__error_set(err, DR_EINVAL, NULL, 0, 0, NULL, "%s", why);
+        rc = DR_EINVAL;
+        goto fail;
+    }
+    pthread_mutex_init(&x->lock, NULL);
+    for (unsigned w = 0; w < x->nslots; w++) {
+        x->slots[w].x = x;
+        x->slots[w].worker = w;
+        x->slots[w].wfd = -1;
+        atomic_init(&x->slots[w].cancel, 0);
+        pthread_cond_init(&x->slots[w].wake, NULL);
+    }
+    x->lock_init = 1;
+    atomic_init(&x->stop, 0);
+    x->t0 = uv_hrtime();
+
+    json_t *hello = dr__mpi_hello_body(x->g, rank, x->nslots);
+    if (hello == NULL)
+        goto nomem;
+    rc = dr__mpi_send(0, DR__TAG_HELLO, DR__MSG_HELLO, hello, NULL, 0, NULL,
+                      NULL, NULL, why, sizeof why);
+    json_decref(hello);
+    dr__msg m;
+    if (rc == DR__PROTO_OK)
+        rc = dr__mpi_recv(0, DR__TAG_START, &m, 1 << 20, NULL, NULL, NULL, why,
+                          sizeof why);
+    if (rc != DR__PROTO_OK) {
+        dr__error_set(err, DR_EIO, NULL, 0, 0, NULL, "--executor mpi: %s", why);
+        rc = DR_EIO;
+        goto fail;
+    }
+    if (m.type == DR__MSG_SHUTDOWN) { /* rank 0 has ended the job */
+        dr__msg_free(&m);
+        rc = 1;
+        goto fail;
+    }
+    if (!json_is_true(json_object_get(m.body, "ok"))) {
+        const char *e = json_string_value(json_object_get(m.body, "error"));
+        dr__error_set(err, DR_EINVAL, NULL, 0, 0, NULL, "%s",
+                      e != NULL ? e : "rank 0 refused this rank");
+        dr__msg_free(&m);
+        rc = DR_EINVAL;
+        goto fail;
+    }
+    /* Rank 0's run folder and output folder, for the commands. */
+    const char *rd = json_string_value(json_object_get(m.body, "run_dir"));
+    const char *od = json_string_value(json_object_get(m.body, "output_dir"));
+    if (rd != NULL)
+        run->run_dir = strdup(rd);
+    else {
+        const char *name = dr_graph_name(x->g);
+        size_t len = strlen(name) + 32;
+        if ((run->run_dir = malloc(len)) != NULL)
+            snprintf(run->run_dir, len, "dagrun-out/%s/logs",
+                     *name ? name : "graph");
+    }
+    run->opts.output_dir = NULL;
+    char *out_copy = od != NULL ? strdup(od) : NULL;
+    run->opts.output_dir = out_copy;
+    dr__msg_free(&m);
+    rc = commands ? dr__x_build_env(x) : 0;
+    if (rc != 0 || run->run_dir == NULL) {
+        free(out_copy);
+        run->opts.output_dir = NULL;
+        goto nomem;
+    }
+
+    unsigned started = 0;
+    for (; started < x->nslots; started++)
+        if (uv_thread_create(&x->threads[started], slot_main,
+                             &x->slots[started]) != 0)
+            break;
+    control(x);
+    for (unsigned i = 0; i < started; i++)
+        uv_thread_join(&x->threads[i]);
+    free(out_copy);
+    run->opts.output_dir = NULL;
+    dr__x_free(x);
+    return 0;
+
+nomem:
+    dr__error_set(err, DR_ENOMEM, NULL, 0, 0, NULL, "out of memory");
+    rc = DR_ENOMEM;
+fail:
+    dr__x_free(x);
+    return rc;
+}
+
+/* ------------------------------------------------------- commands */
+
+static int pidfd_open_(pid_t pid) {
+#ifdef SYS_pidfd_open
+    return (int)syscall(SYS_pidfd_open, pid, 0);
+#else
+    (void)pid;
+    errno = ENOSYS;
+    return -1;
+#endif
+}
+
+/* Waits for pid, polling s's cancel flag: SIGTERM to its group on cancel,
+ * SIGKILL a grace later.  Returns the wait status. */
+static int wait_child(slot *s, pid_t pid) {
+    int pfd = pidfd_open_(pid);
+    uint64_t kill_at = 0;
+    int status = 0;
+    for (;;) {
+        pid_t r = waitpid(pid, &status, WNOHANG);
+        if (r == pid || (r < 0 && errno != EINTR))
+            break;
+        if (atomic_load(&s->cancel)) {
+            uint64_t now = uv_hrtime();
+            if (kill_at == 0) {
+                kill(-pid, SIGTERM);
+                kill_at = now + (uint64_t)KILL_GRACE_MS * 1000000;
+            } else if (now >= kill_at) {
+                kill(-pid, SIGKILL);
+                kill_at = UINT64_MAX;
+            }
+        }
+        if (pfd >= 0) {
+            struct pollfd p = {pfd, POLLIN, 0};
+            poll(&p, 1, 20);
+        } else {
+            struct timespec ts = {0, 2000000};
+            nanosleep(&ts, NULL);
+        }
+    }
+    if (pfd >= 0)
+        close(pfd);
+    kill(-pid, SIGKILL); /* what it left in its group */
+    return status;
+}
+
+void dr__x_run_command_here(slot *s) {
+    exec *x = s->x;
+    dr_call *call = &s->call;
+    dr_task t = call->task;
+    const char *key = dr_task_key(x->g, t);
+    char *outp = dr__log_path(x->run->run_dir, key, ".out");
+    char *errp = dr__log_path(x->run->run_dir, key, ".err");
+    char **env = malloc((x->nenv + 4) * sizeof *env);
+    char *task_var = malloc(strlen(key) + sizeof "DAGRUN_TASK=");
+    int ofd = -1, efd = -1;
+    s->failed = 1;
+    if (outp == NULL || errp == NULL || env == NULL || task_var == NULL) {
+        snprintf(call->error, sizeof call->error, "out of memory");
+        goto out;
+    }
+    ofd = open(outp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    efd = ofd >= 0 ? open(errp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)
+                   : -1;
+    if (efd < 0) {
+        snprintf(call->error, sizeof call->error,
+                 "cannot open log file '%s': %s", ofd < 0 ? outp : errp,
+                 strerror(errno));
+        goto out;
+    }
+    memcpy(env, x->env, x->nenv * sizeof *env);
+    sprintf(task_var, "DAGRUN_TASK=%s", key);
+    snprintf(s->env_worker, sizeof s->env_worker, "DAGRUN_WORKER=%u", s->gen);
+    snprintf(s->env_attempt, sizeof s->env_attempt, "DAGRUN_ATTEMPT=%u",
+             s->attempt);
+    env[x->nenv] = task_var;
+    env[x->nenv + 1] = s->env_worker;
+    env[x->nenv + 2] = s->env_attempt;
+    env[x->nenv + 3] = NULL;
+    char *shell[] = {"/bin/sh", "-c", NULL, NULL};
+    char **args;
+    if (x->how[t] == HOW_SHELL) {
+        shell[2] = (char *)dr_task_shell(x->g, t);
+        args = shell;
+    } else {
+        size_t argc;
+        args = (char **)dr_task_argv(x->g, t, &argc);
+    }
+    posix_spawn_file_actions_t fa;
+    posix_spawnattr_t at;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawnattr_init(&at);
+    int e = posix_spawn_file_actions_adddup2(&fa, ofd, 1);
+    if (e == 0)
+        e = posix_spawn_file_actions_adddup2(&fa, efd, 2);
+    if (e == 0)
+        e = posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+    const char *wd = x->run->opts.workdir;
+    if (e == 0 && wd != NULL)
+        e = posix_spawn_file_actions_addchdir_np(&fa, wd);
+    sigset_t none, dfl;
+    sigemptyset(&none);
+    sigemptyset(&dfl);
+    for (int sig = 1; sig < 32; sig++)
+        if (sig != SIGKILL && sig != SIGSTOP)
+            sigaddset(&dfl, sig);
+    if (e == 0)
+        e = posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSID |
+                                              POSIX_SPAWN_SETSIGMASK |
+                                              POSIX_SPAWN_SETSIGDEF);
+    if (e == 0)
+        e = posix_spawnattr_setsigmask(&at, &none);
+    if (e == 0)
+        e = posix_spawnattr_setsigdefault(&at, &dfl);
+    pid_t pid = -1;
+    if (e == 0)
+        e = posix_spawnp(&pid, args[0], &fa, &at, args, env);
+    posix_spawnattr_destroy(&at);
+    posix_spawn_file_actions_destroy(&fa);
+    if (e != 0) {
+        int bad = wd != NULL ? dr__workdir_error(wd) : 0;
+        if (bad != 0)
+            snprintf(call->error, sizeof call->error,
+                     "cannot run '%s': working folder '%s': %s", args[0], wd,
+                     strerror(bad));
+        else
+            snprintf(call->error, sizeof call->error, "cannot run '%s': %s",
+                     args[0], strerror(e));
+        goto out;
+    }
+    close(ofd);
+    close(efd);
+    ofd = efd = -1;
+    int st = wait_child(s, pid);
+    if (WIFEXITED(st) && WEXITSTATUS(st) == 0 && !atomic_load(&s->cancel)) {
+        s->failed = 0;
+        call->out.json = NULL; /* a command has no JSON result */
+    } else if (atomic_load(&s->cancel))
+        snprintf(call->error, sizeof call->error, "interrupted");
+    else if (WIFSIGNALED(st))
+        snprintf(call->error, sizeof call->error, "killed by signal %d (%s)",
+                 WTERMSIG(st), strsignal(WTERMSIG(st)));
+    else
+        snprintf(call->error, sizeof call->error, "exit status %d",
+                 WEXITSTATUS(st));
+out:
+    if (ofd >= 0)
+        close(ofd);
+    if (efd >= 0)
+        close(efd);
+    free(outp);
+    free(errp);
+    free(env);
+    free(task_var);
+}
