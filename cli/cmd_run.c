@@ -759,6 +759,7 @@ int cmd_run(int argc, char **argv) {
     if (a.opts.executor == DR_EXECUTOR_MPI && !a.opts.simulate &&
         dr_mpi_rank(NULL) > 0) {
         a.opts.ops = ops;
+        a.opts.handle_signals = 1;
         code = cli_mpi_serve("run", g, &a.opts);
         goto out;
     }

@@ -53,8 +53,12 @@ json_t *dr__mpi_hello_body(const dr_graph *g, int rank, unsigned slots) {
     if (graph_id(g, fp, desc, sizeof desc) != 0)
         return NULL;
     dr__mpi_host(host, sizeof host);
+    /* For the tests only: a rank that says it is another dagrun. */
+    const char *ver = getenv("DAGRUN_TEST_MPI_VERSION");
+    if (ver == NULL || *ver == '\0')
+        ver = DAGRUN_VERSION_STRING;
     return json_pack("{sisssssssIsIsIss}", "version", DR__PROTO_VERSION,
-                     "dagrun", DAGRUN_VERSION_STRING, "graph", fp, "host",
+                     "dagrun", ver, "graph", fp, "host",
                      host, "pid", (json_int_t)getpid(), "rank",
                      (json_int_t)rank, "slots", (json_int_t)slots, "about",
                      desc);
@@ -75,12 +79,20 @@ typedef struct deadline {
 
 static int past(void *arg) { return uv_hrtime() >= ((deadline *)arg)->end; }
 
+#define CONTROL_SEND_MS 500 /* a control message to a rank that may be gone */
+
+/* Sends a small control message, giving up after CONTROL_SEND_MS: a send
+ * to a rank that died can wait for ever (Open MPI reports no dead peer). */
+static void send_control(int rank, int tag, unsigned type, json_t *b) {
+    deadline d = {uv_hrtime() + (uint64_t)CONTROL_SEND_MS * 1000000};
+    char e[256];
+    dr__mpi_send(rank, tag, type, b, NULL, 0, past, &d, NULL, e, sizeof e);
+}
+
 static void refuse_all(int size, const char *why) {
     json_t *b = json_pack("{sbss}", "ok", 0, "error", why);
-    char e[256];
     for (int r = 1; r < size; r++)
-        dr__mpi_send(r, DR__TAG_START, DR__MSG_ERROR, b, NULL, 0, NULL, NULL,
-                     NULL, e, sizeof e);
+        send_control(r, DR__TAG_START, DR__MSG_ERROR, b);
     json_decref(b);
 }
 
@@ -89,11 +101,11 @@ static void refuse_all(int size, const char *why) {
 static int job_size;
 
 static void say_bye(void) {
+    if (dr__mpi_abandoned())
+        return;
     json_t *b = json_pack("{ss}", "op", "bye");
-    char e[256];
     for (int r = 1; r < job_size; r++)
-        dr__mpi_send(r, DR__TAG_START, DR__MSG_SHUTDOWN, b, NULL, 0, NULL,
-                     NULL, NULL, e, sizeof e);
+        send_control(r, DR__TAG_START, DR__MSG_SHUTDOWN, b);
     json_decref(b);
 }
 
@@ -258,9 +270,7 @@ int dr__mpi_connect(const dr_graph *g, const char *run_dir,
         json_t *b = json_pack("{sbsIss*ss*}", "ok", 1, "first",
                               (json_int_t)ranks[i].first, "run_dir", run_dir,
                               "output_dir", output_dir);
-        char e[256];
-        dr__mpi_send(ranks[i].rank, DR__TAG_START, DR__MSG_HELLO, b, NULL, 0,
-                     NULL, NULL, NULL, e, sizeof e);
+        send_control(ranks[i].rank, DR__TAG_START, DR__MSG_HELLO, b);
         json_decref(b);
     }
     *ranks_out = ranks;
@@ -270,11 +280,11 @@ int dr__mpi_connect(const dr_graph *g, const char *run_dir,
 }
 
 void dr__mpi_disconnect(const dr__rank *ranks, unsigned nranks) {
-    char e[256];
+    if (dr__mpi_abandoned())
+        return; /* the ranks are being stopped, or one is dead */
     json_t *b = json_pack("{ss}", "op", "shutdown");
     for (unsigned i = 0; i < nranks; i++)
-        dr__mpi_send(ranks[i].rank, DR__TAG_CTRL, DR__MSG_SHUTDOWN, b, NULL, 0,
-                     NULL, NULL, NULL, e, sizeof e);
+        send_control(ranks[i].rank, DR__TAG_CTRL, DR__MSG_SHUTDOWN, b);
     json_decref(b);
 }
 
@@ -309,7 +319,19 @@ static int rank_gone(waiter *wt) {
     if (now < wt->next_check)
         return 0;
     wt->next_check = now + (uint64_t)DEATH_CHECK_MS * 1000000;
-    return kill(wt->k->pid, 0) != 0 && errno == ESRCH;
+    if (kill(wt->k->pid, 0) != 0)
+        return errno == ESRCH;
+    /* Killed but not yet reaped by mpirun (a zombie) is dead too. */
+    char path[64], buf[256];
+    snprintf(path, sizeof path, "/proc/%d/stat", wt->k->pid);
+    FILE *f = fopen(path, "r");
+    if (f == NULL)
+        return 0;
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[n] = '\0';
+    const char *close = strrchr(buf, ')');
+    return close != NULL && close[1] == ' ' && (close[2] == 'Z' || close[2] == 'X');
 }
 
 /* The stop callback of a wait for slot s's answer. */
@@ -330,9 +352,7 @@ static int stop_wait(void *arg) {
                               (json_int_t)s->rank_slot, "task",
                               (json_int_t)s->call.task, "attempt",
                               (json_int_t)s->attempt);
-        char e[256];
-        dr__mpi_send(s->rank, DR__TAG_CTRL, DR__MSG_SHUTDOWN, b, NULL, 0, NULL,
-                     NULL, NULL, e, sizeof e);
+        send_control(s->rank, DR__TAG_CTRL, DR__MSG_SHUTDOWN, b);
         json_decref(b);
         return 0;
     }
@@ -345,6 +365,7 @@ static int stop_wait(void *arg) {
 
 /* (thread) A rank found dead: the run stops, once. */
 static void rank_lost(exec *x, const dr__rank *k) {
+    dr__mpi_abandon(); /* MPI_Finalize would wait for it forever */
     sched_lock(x);
     dr__core_stop(x->core);
     sched_unlock(x);

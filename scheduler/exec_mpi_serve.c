@@ -25,10 +25,29 @@
 
 extern char **environ;
 
-typedef struct serve_state {
-    exec *x;
-    char *run_dir;
-} serve_state;
+/* The commands running on this rank's slots (their process groups), for
+ * the signal handler: mpirun stops a job by sending every rank SIGTERM
+ * (after Ctrl-C, or when a rank died), and a terminal's Ctrl-C reaches
+ * every rank as SIGINT; the commands, in sessions of their own, would
+ * outlive the rank. */
+static volatile sig_atomic_t running_pid[DR__MPI_MAX_SLOTS];
+static volatile sig_atomic_t nrunning_slots;
+
+static volatile sig_atomic_t signalled;
+
+/* The commands go at once, and so will any started later; the rank itself
+ * stays: had it exited, mpirun would SIGKILL rank 0 at once (it aborts the
+ * job when a rank exits with a failure), before rank 0 could write the
+ * trace.  Rank 0, stopped by the same signal, answers with SHUTDOWN; or
+ * mpirun kills this rank a second later. */
+static void on_stop_signal(int sig) {
+    (void)sig;
+    signalled = 1;
+    for (int j = 0; j < nrunning_slots; j++)
+        if (running_pid[j] > 0)
+            kill(-(pid_t)running_pid[j], SIGKILL);
+    dr__mpi_abandon();
+}
 
 static int stopping(void *arg) {
     exec *x = arg;
@@ -238,7 +257,28 @@ int dr__serve_mpi(dr_run *run, dr_error *err) {
         run->opts.output_dir = NULL;
         goto nomem;
     }
+    /* The watcher that stops what the commands leave, even when this rank
+     * is killed (reaper.c; it makes only system calls after its fork, so
+     * MPI's threads do not matter). */
+    if (commands && dr__reaper_start(&x->reaper, x->mark, x->nslots) != 0) {
+        dr__error_set(err, DR_EIO, NULL, 0, 0, NULL,
+                      "cannot start the process watcher: %s", strerror(errno));
+        free(out_copy);
+        run->opts.output_dir = NULL;
+        rc = DR_EIO;
+        goto fail;
+    }
 
+    struct sigaction sa, old[3];
+    static const int sigs[3] = {SIGINT, SIGTERM, SIGHUP};
+    if (run->opts.handle_signals) {
+        nrunning_slots = (sig_atomic_t)x->nslots;
+        memset(&sa, 0, sizeof sa);
+        sa.sa_handler = on_stop_signal;
+        sigemptyset(&sa.sa_mask);
+        for (int i = 0; i < 3; i++)
+            sigaction(sigs[i], &sa, &old[i]);
+    }
     unsigned started = 0;
     for (; started < x->nslots; started++)
         if (uv_thread_create(&x->threads[started], slot_main,
@@ -247,6 +287,9 @@ int dr__serve_mpi(dr_run *run, dr_error *err) {
     control(x);
     for (unsigned i = 0; i < started; i++)
         uv_thread_join(&x->threads[i]);
+    if (run->opts.handle_signals)
+        for (int i = 0; i < 3; i++)
+            sigaction(sigs[i], &old[i], NULL);
     free(out_copy);
     run->opts.output_dir = NULL;
     dr__x_free(x);
@@ -313,7 +356,7 @@ void dr__x_run_command_here(slot *s) {
     const char *key = dr_task_key(x->g, t);
     char *outp = dr__log_path(x->run->run_dir, key, ".out");
     char *errp = dr__log_path(x->run->run_dir, key, ".err");
-    char **env = malloc((x->nenv + 4) * sizeof *env);
+    char **env = malloc((x->nenv + 5) * sizeof *env);
     char *task_var = malloc(strlen(key) + sizeof "DAGRUN_TASK=");
     int ofd = -1, efd = -1;
     s->failed = 1;
@@ -338,7 +381,8 @@ void dr__x_run_command_here(slot *s) {
     env[x->nenv] = task_var;
     env[x->nenv + 1] = s->env_worker;
     env[x->nenv + 2] = s->env_attempt;
-    env[x->nenv + 3] = NULL;
+    env[x->nenv + 3] = x->mark;
+    env[x->nenv + 4] = NULL;
     char *shell[] = {"/bin/sh", "-c", NULL, NULL};
     char **args;
     if (x->how[t] == HOW_SHELL) {
@@ -393,7 +437,15 @@ void dr__x_run_command_here(slot *s) {
     close(ofd);
     close(efd);
     ofd = efd = -1;
+    if (s->worker < DR__MPI_MAX_SLOTS)
+        running_pid[s->worker] = (sig_atomic_t)pid;
+    dr__reaper_watch(&x->reaper, pid);
+    if (signalled) /* the handler ran before the pid was known */
+        kill(-pid, SIGKILL);
     int st = wait_child(s, pid);
+    dr__reaper_forget(&x->reaper, pid);
+    if (s->worker < DR__MPI_MAX_SLOTS)
+        running_pid[s->worker] = 0;
     if (WIFEXITED(st) && WEXITSTATUS(st) == 0 && !atomic_load(&s->cancel)) {
         s->failed = 0;
         call->out.json = NULL; /* a command has no JSON result */

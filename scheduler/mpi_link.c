@@ -4,6 +4,7 @@
 #define _GNU_SOURCE
 #include "mpi_link.h"
 
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,8 +50,15 @@ int dr_mpi_rank(unsigned *size) {
 int dr_mpi_available(void) { return 1; }
 
 static MPI_Comm comm = MPI_COMM_NULL;
+static volatile sig_atomic_t abandoned;
+
+void dr__mpi_abandon(void) { abandoned = 1; }
+
+int dr__mpi_abandoned(void) { return abandoned != 0; }
 
 static void finalize(void) {
+    if (abandoned)
+        return;
     int done = 0;
     MPI_Finalized(&done);
     if (!done)
@@ -265,6 +273,10 @@ int dr__mpi_recv(int rank, int tag, dr__msg *m, uint64_t limit,
 #else /* no MPI */
 
 int dr_mpi_available(void) { return 0; }
+
+void dr__mpi_abandon(void) {}
+
+int dr__mpi_abandoned(void) { return 0; }
 
 int dr__mpi_init(int *rank, int *size, char *err, size_t errlen) {
     *rank = 0;

@@ -58,8 +58,7 @@ int dr__mpi_send(int rank, int tag, unsigned type, const json_t *body,
 
 /* Waits for one message from `rank` (-1: any) with `tag` and decodes it
  * into *m (the caller frees it on DR__PROTO_OK); *from (may be NULL) gets
- * the sender.  Polls stop(arg) (may be NULL) while nothing has come.
- * `spin` 1: spin longer before sleeping (a result expected soon).  Returns
+ * the sender.  Polls stop(arg) (may be NULL) while nothing has come.  Returns
  * DR__PROTO_OK, STOPPED, BAD, TOOBIG or IO, with a line in err. */
 int dr__mpi_recv(int rank, int tag, dr__msg *m, uint64_t limit,
                  int (*stop)(void *), void *arg, int *from, char *err,
@@ -67,5 +66,12 @@ int dr__mpi_recv(int rank, int tag, dr__msg *m, uint64_t limit,
 
 /* 1 when a message from `rank` with `tag` is waiting, else 0. */
 int dr__mpi_waiting(int rank, int tag);
+
+/* The job cannot end cleanly any more (a rank died, or mpirun is stopping
+ * every rank after a signal): MPI_Finalize, which waits for every rank,
+ * and rank 0's goodbye are skipped at exit, so that this process exits at
+ * once with what it has written.  Async-signal-safe. */
+void dr__mpi_abandon(void);
+int dr__mpi_abandoned(void);
 
 #endif

@@ -12,6 +12,7 @@
 #include "graph_internal.h"
 #include "journal.h"
 #include "logs.h"
+#include "mpi_link.h"
 #include "recorder.h"
 #include "run_internal.h"
 #include "scaling_internal.h"
@@ -392,7 +393,11 @@ dr_run *dr_run_graph(dr_graph *g, const dr_run_options *opts, dr_error *err) {
         rc = dr__simulate(run, core, duration, err);
     else
         rc = dr__execute(run, core, err);
-    /* The worker ranks' part ends here, whatever became of the run. */
+    /* The worker ranks' part ends here, whatever became of the run.  A
+     * signal under mpirun is mpirun stopping every rank (it sends them all
+     * SIGTERM, then SIGKILL a second later): nothing waits for them. */
+    if (run->nranks > 0 && run->stop_signal != 0)
+        dr__mpi_abandon();
     dr__mpi_disconnect(run->ranks, run->nranks);
     if (!opts->simulate && rc == 0) {
         dr__probe_take(&after);
