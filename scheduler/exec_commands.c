@@ -47,7 +47,7 @@ static char *log_path(const exec *x, dr_task t, const char *ext) {
 }
 
 /* The failure's stderr tail, made safe for terminals and JSON (logs.c). */
-static char *stderr_tail(const exec *x, dr_task t) {
+char *dr__x_stderr_tail(const exec *x, dr_task t) {
     char *path = log_path(x, t, ".err");
     if (path == NULL)
         return NULL;
@@ -188,7 +188,7 @@ static void command_exited(slot *s, int64_t status, int sig) {
     }
     /* Read the log outside the lock; it is only used if this was the
      * task's last attempt. */
-    char *tail = st != DR__ATTEMPT_OK ? stderr_tail(x, t) : NULL;
+    char *tail = st != DR__ATTEMPT_OK ? dr__x_stderr_tail(x, t) : NULL;
     if (x->rec != NULL) {
         /* Completed at the end of this loop iteration, once recorded. */
         sched_lock(x);

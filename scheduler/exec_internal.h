@@ -426,6 +426,8 @@ void dr__x_finish_loop(exec *x);
 extern int dr__x_spawn_with_uv;
 int dr__x_spawn_command(exec *x, slot *s, char *msg, size_t msglen);
 void dr__x_kill_group(slot *s, int sig);
+/* The last lines of task t's stderr log, made safe; NULL when none. */
+char *dr__x_stderr_tail(const exec *x, dr_task t);
 void dr__x_terminate(slot *s);
 
 #endif

@@ -362,6 +362,11 @@ void dr__x_worker_main(void *arg) {
         else if (ran)
             dr__x_run_job(s);
         double body_end = now_s(x);
+        /* A command a worker rank ran: its log is in the run folder, on
+         * the shared file system (docs/mpi.md). */
+        char *tail = x->mpi && ran && s->failed && is_command(x, t)
+                         ? dr__x_stderr_tail(x, t)
+                         : NULL;
         /* Declared outputs are file system work: done here, before the
          * lock (outputs.c).  `removed`: this attempt's are gone. */
         char note[ERRLEN];
@@ -408,7 +413,8 @@ void dr__x_worker_main(void *arg) {
         }
         if (status != DR__ATTEMPT_OK)
             dr__strlcpy(msg + strlen(msg), note, sizeof msg - strlen(msg));
-        dr__x_complete(x, s, status, msg, NULL, &s->call.out, now);
+        dr__x_complete(x, s, status, msg, tail, &s->call.out, now);
+        free(tail);
         dr__x_check_over(x);
         now = now_s(x); /* the next task's start (set again at its body) */
     }

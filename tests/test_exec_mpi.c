@@ -151,6 +151,8 @@ Test(mpi, commands_run_on_the_worker_ranks, .timeout = 180) {
     cr_expect(strcmp(rank, "1\n") == 0 || strcmp(rank, "2\n") == 0,
               "the command ran on rank %s", rank);
     cr_expect(strstr(out, "exit status 3") != NULL, "%s", out);
+    /* Its stderr tail, read by rank 0 from the run folder. */
+    cr_expect(strstr(out, "    | oops") != NULL, "%s", out);
     cr_expect(strstr(out, "timed out after 0.5 s") != NULL, "%s", out);
     char *log = drt_text_in(dir, "out/logs/bad.err");
     cr_expect(log != NULL && strstr(log, "oops") != NULL,
