@@ -278,10 +278,12 @@ int cli_mpi_serve(const char *cmd, dr_graph *g, const dr_run_options *opts) {
     }
     if (rc == 1)
         return DR_EXIT_OK;
-    /* Rank 0 says why it refused the ranks, once for all of them. */
-    if (rc != DR_EINVAL || strstr(err.text, "--executor mpi: rank") == NULL)
-        fprintf(stderr, "dagrun %s (rank %d of %u): %s\n", cmd, rank, size,
-                err.text);
+    /* Rank 0 says why it refused the ranks, once for all of them, and
+     * exits with the same code (mpirun passes on whichever ends first). */
+    if (rc == DR_EINVAL && strstr(err.text, "--executor mpi: ") != NULL)
+        return DR_EXIT_USAGE;
+    fprintf(stderr, "dagrun %s (rank %d of %u): %s\n", cmd, rank, size,
+            err.text);
     return DR_EXIT_FAILED;
 }
 

@@ -4,6 +4,8 @@
 #define _GNU_SOURCE
 #include "mpi_link.h"
 
+#include <dagrun/run.h>
+
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,12 +17,13 @@
 #define POLL_MAX_US 2000 /* longest sleep */
 
 /* The job's size and this rank, from the variables the launchers set
- * (Open MPI's mpirun, PMIx, Slurm's srun, MPICH's hydra). */
+ * (Open MPI's mpirun, PMIx under Slurm's srun, MPICH's hydra and PMI-2). */
 int dr_mpi_rank(unsigned *size) {
+    /* Not SLURM_PROCID: a batch script has it too, outside any job step. */
     static const char *const ranks[] = {"OMPI_COMM_WORLD_RANK", "PMIX_RANK",
-                                        "PMI_RANK", "SLURM_PROCID"};
+                                        "PMI_RANK"};
     static const char *const sizes[] = {"OMPI_COMM_WORLD_SIZE", "PMI_SIZE",
-                                        "SLURM_NTASKS", "OMPI_UNIVERSE_SIZE"};
+                                        "OMPI_UNIVERSE_SIZE"};
     int rank = -1;
     for (size_t i = 0; i < sizeof ranks / sizeof ranks[0] && rank < 0; i++) {
         const char *v = getenv(ranks[i]);
