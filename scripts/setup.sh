@@ -24,8 +24,10 @@
 # the machine).
 set -eu
 
+# libopenmpi-dev + openmpi-bin: --executor mpi (docs/mpi.md) is part of the
+# build, and its tests and examples start jobs with mpirun.
 build="build-essential cmake pkg-config libgraphviz-dev graphviz \
-libuv1-dev libjansson-dev libxxhash-dev"
+libuv1-dev libjansson-dev libxxhash-dev libopenmpi-dev openmpi-bin"
 # Criterion: the unit tests; clang + its runtime: fuzzers; clang-format: the
 # format check; chromium: the report screenshot test; libxml2-utils: xmllint
 # checks SVG well-formedness; python3: bench/ scripts.

@@ -1,5 +1,5 @@
 /*
- * The commands of README.md and docs/lab.md, run as written.
+ * The commands of README.md, docs/lab.md and docs/mpi.md, run as written.
  *
  * docs/doctest.md is the contract: every ```sh block of a document runs, in
  * order, in one /bin/sh, from the root of a fresh copy of the source tree
@@ -17,6 +17,7 @@
 #include "support.h"
 
 #include <criterion/criterion.h>
+#include <dagrun/run.h>
 #include <jansson.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -541,6 +542,24 @@ Test(docs, lab_has_eight_steps_with_commands) {
 
 Test(docs, lab_commands_run_as_written, .timeout = 1200) {
     run_doc("docs/lab.md", 20, lab_scales_have_costs);
+}
+
+/* docs/mpi.md's one-machine commands start real MPI jobs (its cluster and
+ * Slurm commands are marked skip). */
+Test(docs, mpi_commands_run_as_written, .timeout = 600) {
+#ifdef DR_SANITIZED
+    /* Open MPI's own allocations, in components it has unloaded, are leaks
+     * to LeakSanitizer that no suppression can name (unknown frames): every
+     * rank would exit 1.  tests/test_mpi_example.c runs MPI jobs under the
+     * sanitizers, with leak checking off. */
+    cr_skip_test("LeakSanitizer reports Open MPI's own allocations");
+#endif
+    if (!dr_mpi_available())
+        cr_skip_test("dagrun was built without MPI");
+    if (system("command -v mpirun >/dev/null 2>&1") != 0)
+        cr_skip_test("mpirun is not on PATH (scripts/setup.sh installs "
+                     "openmpi-bin)");
+    run_doc("docs/mpi.md", 5, NULL);
 }
 
 /* ------------------------------------------------- the mechanism itself */

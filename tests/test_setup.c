@@ -138,6 +138,9 @@ Test(setup, waits_for_a_held_package_lock_and_installs_after_its_release,
     /* The plain form installs what building and running need only. */
     cr_expect_not_null(strstr(install, "libuv1-dev"), "%s", install);
     cr_expect_not_null(strstr(install, "libjansson-dev"), "%s", install);
+    /* --executor mpi is part of the build: its library, and mpirun. */
+    cr_expect_not_null(strstr(install, "libopenmpi-dev"), "%s", install);
+    cr_expect_not_null(strstr(install, "openmpi-bin"), "%s", install);
     const char *test_only[] = {"chromium", "clang", "libcriterion-dev",
                                "clang-format"};
     for (size_t i = 0; i < sizeof(test_only) / sizeof(test_only[0]); i++)
@@ -158,8 +161,9 @@ Test(setup, test_form_adds_the_test_only_packages, .init = setup,
     char *log = file("log");
     const char *install = strstr(log, " install ");
     cr_assert_not_null(install, "%s", log);
-    const char *want[] = {"chromium", "clang", "libcriterion-dev",
-                          "clang-format", "libuv1-dev"};
+    const char *want[] = {"chromium",     "clang",      "libcriterion-dev",
+                          "clang-format", "libuv1-dev", "libopenmpi-dev",
+                          "openmpi-bin"};
     for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++)
         cr_expect_not_null(strstr(install, want[i]), "no %s: %s", want[i],
                            install);
