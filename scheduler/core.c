@@ -450,6 +450,24 @@ int dr__core_assign_to(dr__core *c, double now, unsigned worker,
     return 1;
 }
 
+int dr__core_assign_pick(dr__core *c, double now,
+                         unsigned (*pick)(void *arg, dr_task t), void *arg,
+                         dr_task *task, unsigned *worker) {
+    (void)now;
+    if (c->stopped || c->nready == 0 || c->nfree == 0)
+        return 0;
+    dr_task t = ready_pop(c);
+    unsigned w = pick(arg, t);
+    if (w >= c->workers || c->free_pos[w] == UINT32_MAX)
+        w = c->free_workers[0]; /* not free: the lowest free id */
+    worker_remove(c, w);
+    c->state[t] = DR__RUNNING;
+    c->nrunning++;
+    *task = t;
+    *worker = w;
+    return 1;
+}
+
 static void release(dr__core *c, dr_task t, unsigned worker) {
     (void)t;
     worker_push(c, worker);

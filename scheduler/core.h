@@ -58,6 +58,14 @@ int dr__core_assign(dr__core *c, double now, dr_task *task, unsigned *worker);
  * core is stopped). */
 int dr__core_assign_to(dr__core *c, double now, unsigned worker, dr_task *task);
 
+/* Pops the best ready task t and asks pick(arg, t) which free worker takes
+ * it (the MPI executor's locality rule: the policy chooses the task, the
+ * driver the worker); a worker that is not free is replaced by the lowest
+ * free id.  Returns 1 and sets both, or 0 as dr__core_assign. */
+int dr__core_assign_pick(dr__core *c, double now,
+                         unsigned (*pick)(void *arg, dr_task t), void *arg,
+                         dr_task *task, unsigned *worker);
+
 /* The task ended well on `worker`: frees the worker, readies dependents. */
 void dr__core_finish(dr__core *c, dr_task t, unsigned worker, double now);
 /* The attempt failed but will be retried: frees the worker, makes t ready

@@ -116,6 +116,9 @@ typedef struct result {
      * it is to the dependents' workers; NULL: none (dumped when needed). */
     char *wire;
     size_t nwire;
+    /* --executor mpi: the worker rank that keeps this result (its text),
+     * 0 when it is here (docs/mpi.md, "Where results are"). */
+    int held;
 } result;
 
 typedef struct exec exec;
@@ -302,6 +305,21 @@ struct exec {
     int serving;
     atomic_int stop;
     atomic_int *rank_dead; /* rank 0: per worker rank, 1 once seen dead */
+    /* Rank 0: results over keep_min bytes stay on the worker rank that made
+     * them (results[t].held) unless rank 0 needs them; `locality` 1: a
+     * ready task goes to an idle slot on the rank that holds most of its
+     * input bytes; rank_bytes[r] is that sum for rank r (lock, scratch);
+     * drops are (rank, task) pairs of held results no longer needed, told
+     * to their ranks by the next slot thread that sends (lock). */
+    uint64_t keep_min;
+    int locality;
+    uint64_t *rank_bytes;
+    uint32_t *drops;
+    size_t ndrops, capdrops;
+    /* A worker rank: the results it keeps (text, bytes), per task (lock). */
+    char **kept;
+    size_t *nkept;
+    int rank_self;
 };
 
 /* Takes the sched lock.  It is held for well under a microsecond at a
@@ -405,6 +423,14 @@ void dr__x_worker_main(void *arg);
  * runs one (exec_mpi_serve.c). */
 void dr__x_run_mpi(slot *s);
 void dr__x_mpi_setup(exec *x);
+/* (lock) The locality rule: pops the best ready task and chooses the slot
+ * for it among `self` (may be NULL) and the idle slots, preferring the rank
+ * that holds most of its input bytes, then self, then the lowest id; an
+ * idle slot chosen is taken off the idle stack.  1 with *t and *to set, or
+ * 0 when nothing can start. */
+int dr__x_mpi_assign(exec *x, slot *self, double now, dr_task *t, slot **to);
+/* (lock) Result t, held by a worker rank, is no longer needed. */
+void dr__x_mpi_drop(exec *x, dr_task t, int rank);
 void dr__x_run_command_here(slot *s);
 
 /* exec_loop.c: the libuv loop side. */

@@ -290,14 +290,148 @@ void dr__mpi_disconnect(const dr__rank *ranks, unsigned nranks) {
 
 /* ------------------------------------------------------------ the run */
 
+#define KEEP_MIN_DEFAULT 65536 /* DAGRUN_MPI_KEEP_BYTES */
+
+static uint64_t env_bytes(const char *name, uint64_t dflt) {
+    const char *v = getenv(name);
+    char *end;
+    unsigned long long n;
+    if (v == NULL || *v == '\0')
+        return dflt;
+    n = strtoull(v, &end, 10);
+    return *end == '\0' ? (uint64_t)n : dflt;
+}
+
 void dr__x_mpi_setup(exec *x) {
     x->rank_dead = calloc(x->run->nranks ? x->run->nranks : 1,
                           sizeof *x->rank_dead);
+    /* Where results are (docs/mpi.md): over keep_min bytes, a result stays
+     * on the rank that made it, and the rule places its consumers there.
+     * DAGRUN_MPI_KEEP_BYTES=0 keeps every result there; DAGRUN_MPI_LOCALITY=0
+     * turns the placement rule off (to measure what it saves). */
+    x->keep_min = env_bytes("DAGRUN_MPI_KEEP_BYTES", KEEP_MIN_DEFAULT);
+    const char *loc = getenv("DAGRUN_MPI_LOCALITY");
+    x->locality = loc == NULL || strcmp(loc, "0") != 0;
+    x->rank_bytes = calloc((size_t)x->run->nranks + 2, sizeof *x->rank_bytes);
     for (unsigned w = 0; w < x->nslots; w++) {
         const dr__rank *k = dr__run_rank_of(x->run, w);
         x->slots[w].rank = k != NULL ? k->rank : -1;
         x->slots[w].rank_slot = k != NULL ? w - k->first : 0;
     }
+}
+
+/* ------------------------------------------------------- locality */
+
+typedef struct picker {
+    exec *x;
+    slot *self;
+} picker;
+
+/* The rank that holds most of t's input bytes (0: none holds any). */
+static int best_rank(exec *x, dr_task t) {
+    size_t nd;
+    const dr_task *deps = dr_task_deps(x->g, t, &nd);
+    unsigned nr = x->run->nranks;
+    int best = 0;
+    uint64_t most = 0;
+    for (size_t i = 0; i < nd; i++) {
+        int h = x->results[deps[i]].held;
+        if (h > 0 && (unsigned)h <= nr)
+            x->rank_bytes[h] += x->results[deps[i]].size;
+    }
+    for (size_t i = 0; i < nd; i++) {
+        int h = x->results[deps[i]].held;
+        if (h > 0 && (unsigned)h <= nr) {
+            if (x->rank_bytes[h] > most ||
+                (x->rank_bytes[h] == most && h < best)) {
+                most = x->rank_bytes[h];
+                best = h;
+            }
+        }
+    }
+    for (size_t i = 0; i < nd; i++) {
+        int h = x->results[deps[i]].held;
+        if (h > 0 && (unsigned)h <= nr)
+            x->rank_bytes[h] = 0;
+    }
+    return best;
+}
+
+static unsigned pick_slot(void *arg, dr_task t) {
+    picker *p = arg;
+    exec *x = p->x;
+    int want = x->locality ? best_rank(x, t) : 0;
+    slot *self = p->self;
+    if (self != NULL && (want == 0 || self->rank == want))
+        return self->worker;
+    unsigned best = UINT32_MAX;
+    for (unsigned i = 0; i < x->nidle; i++) {
+        slot *c = &x->slots[x->idle[i]];
+        if (want != 0 && c->rank != want)
+            continue;
+        if (c->worker < best)
+            best = c->worker;
+    }
+    if (best != UINT32_MAX)
+        return best;
+    if (self != NULL)
+        return self->worker;
+    for (unsigned i = 0; i < x->nidle; i++)
+        if (x->idle[i] < best)
+            best = x->idle[i];
+    return best;
+}
+
+int dr__x_mpi_assign(exec *x, slot *self, double now, dr_task *t, slot **to) {
+    if (self == NULL && x->nidle == 0)
+        return 0;
+    picker p = {x, self};
+    unsigned w;
+    if (!dr__core_assign_pick(x->core, now, pick_slot, &p, t, &w))
+        return 0;
+    *to = &x->slots[w];
+    if (*to != self)
+        for (unsigned i = 0; i < x->nidle; i++)
+            if (x->idle[i] == w) {
+                x->idle[i] = x->idle[--x->nidle];
+                break;
+            }
+    return 1;
+}
+
+void dr__x_mpi_drop(exec *x, dr_task t, int rank) {
+    if (x->ndrops + 2 > x->capdrops) {
+        size_t cap = x->capdrops ? 2 * x->capdrops : 64;
+        uint32_t *d = realloc(x->drops, cap * sizeof *d);
+        if (d == NULL)
+            return; /* the rank frees it at the end of the run */
+        x->drops = d;
+        x->capdrops = cap;
+    }
+    x->drops[x->ndrops++] = (uint32_t)rank;
+    x->drops[x->ndrops++] = (uint32_t)t;
+}
+
+/* (thread) Tells the ranks of the held results dropped so far. */
+static void send_drops(exec *x) {
+    sched_lock(x);
+    size_t n = x->ndrops;
+    if (n == 0) {
+        sched_unlock(x);
+        return;
+    }
+    uint32_t *d = malloc(n * sizeof *d);
+    if (d != NULL) {
+        memcpy(d, x->drops, n * sizeof *d);
+        x->ndrops = 0;
+    }
+    sched_unlock(x);
+    for (size_t i = 0; d != NULL && i < n; i += 2) {
+        json_t *b = json_pack("{sssI}", "op", "drop", "task", (json_int_t)d[i + 1]);
+        send_control((int)d[i], DR__TAG_CTRL, DR__MSG_SHUTDOWN, b);
+        json_decref(b);
+    }
+    free(d);
 }
 
 typedef struct waiter {
@@ -398,9 +532,30 @@ void dr__x_run_mpi(slot *s) {
         }
     }
     waiter wt = {s, k, strcmp(k->host, x->run->host0) == 0, 0, 0, 0, 0, 0};
+    send_drops(x);
     dr__task_msg tm;
     if (dr__x_task_msg(x, s, &tm) != 0)
         return;
+    /* Inputs a worker rank keeps: [input, rank, task] each, fetched by the
+     * rank that runs t (from itself or the holder); and whether rank 0
+     * needs t's result back whatever its size (kept results, sinks). */
+    json_t *held = NULL;
+    for (size_t i = 0; i < call->ndeps; i++) {
+        int h = x->results[call->deps[i]].held;
+        if (h <= 0)
+            continue;
+        if (held == NULL)
+            held = json_array();
+        json_array_append_new(held, json_pack("[III]", (json_int_t)i,
+                                              (json_int_t)h,
+                                              (json_int_t)call->deps[i]));
+    }
+    if (held != NULL)
+        json_object_set_new(tm.body, "held", held);
+    json_object_set_new(tm.body, "keep_min",
+                        json_integer(x->run->keep[t] || is_command(x, t)
+                                         ? -1
+                                         : (json_int_t)x->keep_min));
     char why[256];
     double t0 = now_s(x);
     size_t sent = 0;
@@ -451,7 +606,17 @@ void dr__x_run_mpi(slot *s) {
         dr__msg_free(&m);
         return;
     }
-    if (dr__x_result_msg(x, s, &m, why, sizeof why) != 0)
+    json_t *fetched = json_object_get(m.body, "fetched");
+    if (json_is_integer(fetched))
+        s->bytes_sent += (uint64_t)json_integer_value(fetched);
+    json_t *kept = json_object_get(m.body, "kept");
+    if (json_is_true(json_object_get(m.body, "ok")) && json_is_integer(kept)) {
+        /* The rank keeps it: only its size came. */
+        s->bytes_received = m.wire_bytes;
+        call->out.held = k->rank;
+        call->out.size = (size_t)json_integer_value(kept);
+        s->failed = 0;
+    } else if (dr__x_result_msg(x, s, &m, why, sizeof why) != 0)
         snprintf(call->error, sizeof call->error,
                  "worker rank %d sent a result that is not JSON while running "
                  "'%s' (%s)",

@@ -8,6 +8,14 @@
  * CANCEL sets the cancel flag of the attempt named (a timeout or Ctrl-C on
  * rank 0), a SHUTDOWN ends the run here.
  *
+ * Results (docs/mpi.md, "Where results are"): a result over the task
+ * message's keep_min bytes stays here, in kept[t], and only its size goes
+ * to rank 0; a later task that needs it names the rank that keeps it
+ * ("held"), and the slot that runs it takes it from kept[] or asks that
+ * rank for it (FETCH, answered by the rank's fetch thread on the slot's
+ * DATA tag), so that a large result never passes through rank 0.  Rank 0
+ * says "drop" when its last consumer has run.
+ *
  * Commands run here, by the slot's own thread (dr__x_run_command_here), in
  * this rank's working folder (--workdir, or where mpirun started it), with
  * their logs in the run folder rank 0 named: one folder for all ranks on a
@@ -54,6 +62,180 @@ static int stopping(void *arg) {
     return atomic_load(&x->stop) != 0;
 }
 
+/* (thread) The text of result d, kept here or by rank `holder`: a new
+ * buffer in *text (*len bytes), or -1 with err filled. */
+static int held_text(exec *x, slot *s, int holder, dr_task d, char **text,
+                     size_t *len, char *err, size_t errlen) {
+    *text = NULL;
+    *len = 0;
+    if (holder == x->rank_self) {
+        sched_lock(x);
+        int have = x->kept[d] != NULL;
+        if (have && (*text = malloc(x->nkept[d] ? x->nkept[d] : 1)) != NULL) {
+            memcpy(*text, x->kept[d], x->nkept[d]);
+            *len = x->nkept[d];
+        }
+        sched_unlock(x);
+        if (!have)
+            snprintf(err, errlen, "result of '%s' is not kept on rank %d",
+                     dr_task_key(x->g, d), x->rank_self);
+        else if (*text == NULL)
+            snprintf(err, errlen, "out of memory");
+        return *text != NULL ? 0 : -1;
+    }
+    json_t *b = json_pack("{sIsI}", "task", (json_int_t)d, "slot",
+                          (json_int_t)s->worker);
+    int rc = dr__mpi_send(holder, DR__TAG_FETCH, DR__MSG_TASK, b, NULL, 0,
+                          stopping, x, NULL, err, errlen);
+    json_decref(b);
+    if (rc != DR__PROTO_OK)
+        return -1;
+    dr__msg m;
+    rc = dr__mpi_recv(holder, DR__TAG_DATA(s->worker), &m, x->msg_limit,
+                      stopping, x, NULL, err, errlen);
+    if (rc != DR__PROTO_OK)
+        return -1;
+    if (m.type != DR__MSG_RESULT) {
+        const char *e = json_string_value(json_object_get(m.body, "error"));
+        snprintf(err, errlen, "rank %d: %s", holder, e ? e : "no result");
+        dr__msg_free(&m);
+        return -1;
+    }
+    *text = (char *)m.bin;
+    *len = m.nbin;
+    if (*text == NULL && (*text = malloc(1)) == NULL) {
+        dr__msg_free(&m);
+        return -1;
+    }
+    m.bin = NULL;
+    m.nbin = 0;
+    dr__msg_free(&m);
+    return 0;
+}
+
+/* (thread) Task message m with its held inputs put in: a new message in
+ * *out (the caller frees it) with the inputs' texts in its bin, as if rank
+ * 0 had sent them.  *fetched gets the bytes that came from other ranks.
+ * 0, or -1 with err filled. */
+static int resolve_held(exec *x, slot *s, const dr__msg *m, dr__msg *out,
+                        size_t *fetched, char *err, size_t errlen) {
+    json_t *held = json_object_get(m->body, "held");
+    size_t nin = 0;
+    *fetched = 0;
+    memset(out, 0, sizeof *out);
+    if (dr__proto_task_inputs(m, &nin, NULL, NULL, NULL, 0) != DR__PROTO_OK &&
+        nin == 0) {
+        snprintf(err, errlen, "a task message without inputs");
+        return -1;
+    }
+    const unsigned char **texts = calloc(nin ? nin : 1, sizeof *texts);
+    size_t *lens = calloc(nin ? nin : 1, sizeof *lens);
+    char **own = calloc(nin ? nin : 1, sizeof *own);
+    int rc = -1;
+    if (texts == NULL || lens == NULL || own == NULL) {
+        snprintf(err, errlen, "out of memory");
+        goto out;
+    }
+    size_t n = nin;
+    if (dr__proto_task_inputs(m, &n, texts, lens, err, errlen) !=
+        DR__PROTO_OK)
+        goto out;
+    size_t i;
+    json_t *h;
+    json_array_foreach(held, i, h) {
+        json_int_t in = json_integer_value(json_array_get(h, 0));
+        int rank = (int)json_integer_value(json_array_get(h, 1));
+        json_int_t d = json_integer_value(json_array_get(h, 2));
+        if (in < 0 || (size_t)in >= nin || d < 0 || (size_t)d >= x->n) {
+            snprintf(err, errlen, "a bad held input");
+            goto out;
+        }
+        size_t len;
+        if (held_text(x, s, rank, (dr_task)d, &own[in], &len, err, errlen) !=
+            0)
+            goto out;
+        texts[in] = (const unsigned char *)own[in];
+        lens[in] = len;
+        if (rank != x->rank_self)
+            *fetched += len;
+    }
+    size_t total = 0;
+    for (i = 0; i < nin; i++)
+        total += lens[i];
+    out->bin = malloc(total ? total : 1);
+    json_t *jl = json_array();
+    if (out->bin == NULL || jl == NULL) {
+        json_decref(jl);
+        snprintf(err, errlen, "out of memory");
+        goto out;
+    }
+    size_t off = 0;
+    for (i = 0; i < nin; i++) {
+        memcpy(out->bin + off, texts[i], lens[i]);
+        off += lens[i];
+        json_array_append_new(jl, json_integer((json_int_t)lens[i]));
+    }
+    out->nbin = total;
+    out->type = m->type;
+    out->body = json_deep_copy(m->body);
+    json_object_set_new(out->body, "inputs", jl);
+    json_object_del(out->body, "held");
+    rc = 0;
+out:
+    for (i = 0; own != NULL && i < nin; i++)
+        free(own[i]);
+    free(own);
+    free(texts);
+    free(lens);
+    if (rc != 0)
+        dr__msg_free(out);
+    return rc;
+}
+
+/* The fetch thread: answers other ranks' FETCH of a result kept here. */
+static void fetch_main(void *arg) {
+    exec *x = arg;
+    for (;;) {
+        dr__msg m;
+        char err[256];
+        int from = -1;
+        int rc = dr__mpi_recv(-1, DR__TAG_FETCH, &m, 1 << 20, stopping, x,
+                              &from, err, sizeof err);
+        if (rc == DR__PROTO_STOPPED)
+            return;
+        if (rc != DR__PROTO_OK)
+            continue;
+        json_int_t d = json_integer_value(json_object_get(m.body, "task"));
+        json_int_t j = json_integer_value(json_object_get(m.body, "slot"));
+        dr__msg_free(&m);
+        char *text = NULL;
+        size_t len = 0;
+        sched_lock(x);
+        if (d >= 0 && (size_t)d < x->n && x->kept[d] != NULL &&
+            (text = malloc(x->nkept[d] ? x->nkept[d] : 1)) != NULL) {
+            memcpy(text, x->kept[d], x->nkept[d]);
+            len = x->nkept[d];
+        }
+        sched_unlock(x);
+        if (j < 0 || j >= DR__MPI_MAX_SLOTS) {
+            free(text);
+            continue;
+        }
+        if (text != NULL) {
+            json_t *b = json_pack("{sI}", "task", (json_int_t)d);
+            dr__mpi_send(from, DR__TAG_DATA(j), DR__MSG_RESULT, b, text, len,
+                         stopping, x, NULL, err, sizeof err);
+            json_decref(b);
+        } else {
+            json_t *b = json_pack("{ss}", "error", "no such result kept");
+            dr__mpi_send(from, DR__TAG_DATA(j), DR__MSG_ERROR, b, NULL, 0,
+                         stopping, x, NULL, err, sizeof err);
+            json_decref(b);
+        }
+        free(text);
+    }
+}
+
 /* Slot thread: TASK in, RESULT out, until shutdown. */
 static void slot_main(void *arg) {
     slot *s = arg;
@@ -85,10 +267,47 @@ static void slot_main(void *arg) {
         /* Commands see rank 0's worker id, as under every executor. */
         s->gen = json_is_integer(w) ? (unsigned)json_integer_value(w)
                                     : s->worker;
-        char *text;
-        size_t len;
-        json_t *reply = dr__x_serve_task(x, s, &m, &text, &len);
+        char *text = NULL;
+        size_t len = 0, fetched = 0;
+        json_t *reply;
+        json_int_t keep_min =
+            json_is_integer(json_object_get(m.body, "keep_min"))
+                ? json_integer_value(json_object_get(m.body, "keep_min"))
+                : -1;
+        if (json_object_get(m.body, "held") != NULL) {
+            dr__msg r;
+            if (resolve_held(x, s, &m, &r, &fetched, err, sizeof err) != 0) {
+                char e2[300];
+                snprintf(e2, sizeof e2, "cannot get its inputs: %s", err);
+                reply = json_pack(
+                    "{sIsIsbss}", "task", json_object_get(m.body, "task")
+                                              ? json_integer_value(json_object_get(
+                                                    m.body, "task"))
+                                              : 0,
+                    "attempt", (json_int_t)s->attempt, "ok", 0, "error", e2);
+            } else {
+                reply = dr__x_serve_task(x, s, &r, &text, &len);
+                dr__msg_free(&r);
+            }
+        } else
+            reply = dr__x_serve_task(x, s, &m, &text, &len);
         dr__msg_free(&m);
+        dr_task t = s->task;
+        if (reply != NULL && fetched > 0)
+            json_object_set_new(reply, "fetched",
+                                json_integer((json_int_t)fetched));
+        if (reply != NULL && text != NULL && keep_min >= 0 &&
+            len > (size_t)keep_min && json_is_true(json_object_get(reply, "ok"))) {
+            /* Kept here: rank 0 gets its size only. */
+            sched_lock(x);
+            free(x->kept[t]);
+            x->kept[t] = text;
+            x->nkept[t] = len;
+            sched_unlock(x);
+            text = NULL;
+            json_object_set_new(reply, "kept", json_integer((json_int_t)len));
+            len = 0;
+        }
         sched_lock(x);
         s->busy = 0;
         sched_unlock(x);
@@ -132,6 +351,18 @@ static void control(exec *x) {
                 if (s->busy && s->task == (dr_task)t &&
                     s->attempt == (unsigned)a)
                     atomic_store(&s->cancel, 1);
+                sched_unlock(x);
+            }
+            dr__msg_free(&m);
+            continue;
+        }
+        if (op != NULL && strcmp(op, "drop") == 0) {
+            json_int_t t = json_integer_value(json_object_get(m.body, "task"));
+            if (t >= 0 && (size_t)t < x->n) {
+                sched_lock(x);
+                free(x->kept[t]);
+                x->kept[t] = NULL;
+                x->nkept[t] = 0;
                 sched_unlock(x);
             }
             dr__msg_free(&m);
@@ -182,10 +413,13 @@ int dr__serve_mpi(dr_run *run, dr_error *err) {
     x->consumers = calloc(n1, sizeof *x->consumers);
     x->results = calloc(n1, sizeof *x->results);
     x->slots = calloc(x->nslots, sizeof *x->slots);
-    x->threads = calloc(x->nslots, sizeof *x->threads);
+    x->threads = calloc(x->nslots + 1, sizeof *x->threads);
+    x->kept = calloc(n1, sizeof *x->kept);
+    x->nkept = calloc(n1, sizeof *x->nkept);
+    x->rank_self = rank;
     int commands = 0, rc = DR_ENOMEM;
     if (!x->how || !x->attempts || !x->consumers || !x->results ||
-        !x->slots || !x->threads)
+        !x->slots || !x->threads || !x->kept || !x->nkept)
         goto nomem;
     rc = dr__x_decide(x, &commands);
     if (rc != 0)
@@ -284,9 +518,13 @@ int dr__serve_mpi(dr_run *run, dr_error *err) {
         if (uv_thread_create(&x->threads[started], slot_main,
                              &x->slots[started]) != 0)
             break;
+    int fetching =
+        uv_thread_create(&x->threads[x->nslots], fetch_main, x) == 0;
     control(x);
     for (unsigned i = 0; i < started; i++)
         uv_thread_join(&x->threads[i]);
+    if (fetching)
+        uv_thread_join(&x->threads[x->nslots]);
     if (run->opts.handle_signals)
         for (int i = 0; i < 3; i++)
             sigaction(sigs[i], &old[i], NULL);

@@ -55,7 +55,8 @@ void dr__x_result_free(result *r) {
 /* Whether r counts as a live result: JSON null (what noop and sleep give)
  * is a shared singleton that costs nothing to hold. */
 static int result_held(const result *r) {
-    return r->ptr != NULL || (r->json != NULL && !json_is_null(r->json));
+    return r->ptr != NULL || r->held > 0 ||
+           (r->json != NULL && !json_is_null(r->json));
 }
 
 /* (lock) Keeps t's result and updates the peak of bytes held (the peak
@@ -75,6 +76,8 @@ void dr__x_release_result(exec *x, dr_task t) {
     result *r = &x->results[t];
     if (result_held(r))
         x->live_bytes -= r->size;
+    if (r->held > 0)
+        dr__x_mpi_drop(x, t, r->held);
     dr__x_result_free(r);
 }
 

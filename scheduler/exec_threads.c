@@ -153,6 +153,15 @@ void dr__x_update_hint(exec *x) {
  * never a herd racing for one task.  A worker given a command stays asleep
  * (idle, but off the stack) until the loop frees its slot. */
 void dr__x_hand_out(exec *x, double now) {
+    while (x->mpi && x->nidle > 0 && dr__core_nready(x->core) > 0) {
+        dr_task t;
+        slot *s;
+        if (!dr__x_mpi_assign(x, NULL, now, &t, &s))
+            break; /* stopped */
+        dr__x_begin(x, s, t, now);
+        s->idle = 0;
+        pthread_cond_signal(&s->wake);
+    }
     while (x->nidle > 0 && dr__core_nready(x->core) > 0) {
         unsigned best = 0;
         for (unsigned i = 1; i < x->nidle; i++)
@@ -221,9 +230,11 @@ static void complete_core(exec *x, slot *s, unsigned status, const char *error,
     }
     if (x->rec != NULL && !s->journaled) {
         int ok = status == DR__ATTEMPT_OK;
+        /* A result a worker rank keeps is not here to be stored: like a C
+         * pointer, it makes the task run again on --resume. */
         if (dr__recorder_push(x->rec, t, w, s->attempt, status, s->start,
                               s->end, ok ? NULL : error, ok ? out->json : NULL,
-                              ok && out->ptr != NULL) != 0)
+                              ok && (out->ptr != NULL || out->held > 0)) != 0)
             dr__x_fail_run(x, DR_ENOMEM, "out of memory recording an attempt");
     }
     s->journaled = 0;
@@ -305,7 +316,19 @@ void dr__x_worker_main(void *arg) {
         }
         if (!s->busy) {
             dr_task t;
-            if (!dr__core_assign_to(x->core, now, s->worker, &t)) {
+            slot *to = s;
+            int got = x->mpi ? dr__x_mpi_assign(x, s, now, &t, &to)
+                             : dr__core_assign_to(x->core, now, s->worker, &t);
+            if (got && to != s) {
+                /* An idle slot on the rank that holds its inputs takes it;
+                 * this one asks again. */
+                dr__x_begin(x, to, t, now);
+                to->idle = 0;
+                pthread_cond_signal(&to->wake);
+                dr__x_update_hint(x);
+                continue;
+            }
+            if (!got) {
                 if (!polled && dr__core_nrunning(x->core) > 0 &&
                     !dr__core_stopped(x->core)) {
                     /* Running tasks may make some ready any moment: poll

@@ -235,6 +235,12 @@ void dr__x_free(exec *x) {
     dr__x_pool_finish(x);
     free(x->fn0);
     free(x->rank_dead);
+    free(x->rank_bytes);
+    free(x->drops);
+    for (size_t t = 0; x->kept != NULL && t < x->n; t++)
+        free(x->kept[t]);
+    free(x->kept);
+    free(x->nkept);
     /* Waits for the watcher to stop whatever the commands left running. */
     dr__reaper_finish(&x->reaper);
     for (size_t t = 0; x->results != NULL && t < x->n; t++)

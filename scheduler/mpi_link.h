@@ -31,13 +31,17 @@
 enum {
     DR__TAG_HELLO = 1, /* worker rank -> 0: who it is, what it holds */
     DR__TAG_START = 2, /* 0 -> worker rank: its first slot id, or refused */
-    DR__TAG_CTRL = 3,  /* 0 -> worker rank: cancel an attempt, shutdown */
+    DR__TAG_CTRL = 3,  /* 0 -> worker rank: cancel an attempt, drop a
+                          result, shutdown */
+    DR__TAG_FETCH = 4, /* worker rank -> worker rank: send me a result */
     DR__TAG_SLOT0 = 16 /* slot j: TASK at 16 + 2j, RESULT at 17 + 2j */
 };
-#define DR__TAG_TASK(j) (DR__TAG_SLOT0 + 2 * (int)(j))
-#define DR__TAG_RESULT(j) (DR__TAG_SLOT0 + 2 * (int)(j) + 1)
 /* Slots per rank: the tags must stay under MPI's guaranteed 32767. */
 #define DR__MPI_MAX_SLOTS 4096
+#define DR__TAG_TASK(j) (DR__TAG_SLOT0 + 2 * (int)(j))
+#define DR__TAG_RESULT(j) (DR__TAG_SLOT0 + 2 * (int)(j) + 1)
+/* The answer to slot j's FETCH, from the rank that holds the result. */
+#define DR__TAG_DATA(j) (DR__TAG_SLOT0 + 2 * DR__MPI_MAX_SLOTS + (int)(j))
 
 /* Initialises MPI once per process (MPI_THREAD_MULTIPLE, needed because
  * every worker slot thread sends and receives), unless the program did;

@@ -364,3 +364,101 @@ Test(mpi, a_signal_to_mpirun_writes_the_trace_and_leaves_nothing,
     cr_expect_eq(drt_processes_in(dir), 0, "a process was left running");
     drt_rmtree(dir);
 }
+
+/* --------------------------------------------------- where results are */
+
+/* The worker of task `key`'s last attempt in dir/out/trace.json; -1. */
+static int worker_of(const char *dir, const char *key) {
+    json_t *t = load_json(dir, "out/trace.json");
+    int w = -1;
+    size_t i;
+    json_t *e;
+    json_array_foreach(json_object_get(t, "traceEvents"), i, e) {
+        const char *name = json_string_value(json_object_get(e, "name"));
+        const char *ph = json_string_value(json_object_get(e, "ph"));
+        if (name && ph && strcmp(ph, "X") == 0 && strcmp(name, key) == 0)
+            w = (int)json_integer_value(
+                json_object_get(json_object_get(e, "args"), "worker"));
+    }
+    json_decref(t);
+    return w;
+}
+
+/* Six maps of 50,000 numbers each (about 290 KB of JSON), one reduce. */
+static const char *map_reduce =
+    "{\"dagrun\": 1, \"name\": \"mr\", \"tasks\": ["
+    "{\"id\": \"map-{i}\", \"range\": {\"i\": 6}, \"op\": \"array\", "
+    "\"args\": {\"n\": 50000}},"
+    "{\"id\": \"reduce\", \"op\": \"sum\", \"deps\": [{\"all\": \"map-{i}\"}]}]}";
+
+static json_t *transfer_of(const char *dir) {
+    json_t *s = load_json(dir, "out/summary.json");
+    json_t *t = json_incref(json_object_get(s, "transfer"));
+    json_decref(s);
+    return t;
+}
+
+Test(mpi, large_results_stay_on_their_worker_ranks, .timeout = 180) {
+    char *dir = drt_tmpdir();
+    cr_assert_eq(drt_write_file(drt_fmt("%s/g.json", dir), map_reduce), 0);
+    char *args[] = {"-np",      "3",       CLI,  "run", "g.json",
+                    "--executor", "mpi",   "-w", "1",   "-o",
+                    "out",      "-q",      "--output", "reduce", NULL};
+    int rc = run_mpirun(dir, args);
+    char *out = drt_text_in(dir, "stdout");
+    cr_assert_eq(rc, 0, "%s%s", out, drt_text_in(dir, "stderr"));
+    /* 50,000 x 49,999 / 2 x 6 */
+    cr_expect_str_eq(out, "reduce = 7499850000\n");
+    json_t *t = transfer_of(dir);
+    /* Only sizes came to rank 0: a few hundred bytes per task. */
+    cr_expect_lt(json_integer_value(json_object_get(t, "bytes_received")),
+                 10000, "%s", json_dumps(t, 0));
+    json_decref(t);
+
+    /* Sent back when asked: every map's result passes through rank 0. */
+    char *args2[] = {"-np",  "3",   "-x",  "DAGRUN_MPI_KEEP_BYTES=1000000000",
+                     CLI,    "run", "g.json", "--executor", "mpi", "-w", "1",
+                     "-o",   "out", "-q",  "--output", "reduce", NULL};
+    rc = run_mpirun(dir, args2);
+    out = drt_text_in(dir, "stdout");
+    cr_assert_eq(rc, 0, "%s", drt_text_in(dir, "stderr"));
+    cr_expect_str_eq(out, "reduce = 7499850000\n");
+    t = transfer_of(dir);
+    cr_expect_gt(json_integer_value(json_object_get(t, "bytes_received")),
+                 6 * 250000, "%s", json_dumps(t, 0));
+    json_decref(t);
+    drt_rmtree(dir);
+}
+
+/* p (a large result) and q (a sleep) start on the two worker ranks; c needs
+ * both and becomes ready when q ends.  The locality rule gives c to p's
+ * rank, whose slot is idle, not to q's slot, which asks first. */
+static const char *locality_graph =
+    "{\"dagrun\": 1, \"name\": \"loc\", \"tasks\": ["
+    "{\"id\": \"p\", \"op\": \"array\", \"args\": {\"n\": 50000}, "
+    "\"cost\": 1},"
+    "{\"id\": \"q\", \"op\": \"sleep\", \"args\": {\"ms\": 400}, \"cost\": 2},"
+    "{\"id\": \"c\", \"op\": \"count\", \"deps\": [\"p\", \"q\"]}]}";
+
+Test(mpi, a_task_goes_to_the_rank_that_holds_its_inputs, .timeout = 180) {
+    char *dir = drt_tmpdir();
+    cr_assert_eq(drt_write_file(drt_fmt("%s/g.json", dir), locality_graph),
+                 0);
+    char *args[] = {"-np", "3",   CLI,  "run", "g.json", "--executor",
+                    "mpi", "-w",  "1",  "-o",  "out",    "-q", NULL};
+    int rc = run_mpirun(dir, args);
+    cr_assert_eq(rc, 0, "%s", drt_text_in(dir, "stderr"));
+    int p = worker_of(dir, "p"), q = worker_of(dir, "q"),
+        c = worker_of(dir, "c");
+    cr_assert(p >= 0 && q >= 0 && p != q, "p on %d, q on %d", p, q);
+    cr_expect_eq(c, p, "c ran on worker %d, p's result is on worker %d", c,
+                 p);
+    /* Without the rule, q's slot, free first, takes c. */
+    char *off[] = {"-np", "3",   "-x", "DAGRUN_MPI_LOCALITY=0", CLI, "run",
+                   "g.json", "--executor", "mpi", "-w", "1", "-o", "out",
+                   "-q",  NULL};
+    rc = run_mpirun(dir, off);
+    cr_assert_eq(rc, 0, "%s", drt_text_in(dir, "stderr"));
+    cr_expect_eq(worker_of(dir, "c"), worker_of(dir, "q"));
+    drt_rmtree(dir);
+}
