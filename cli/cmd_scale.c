@@ -52,8 +52,9 @@ static void usage(FILE *out) {
         "                      (default 3)\n"
         "  -p, --policy NAME   cp (default), fifo, lifo, order, random\n"
         "      --seed N        seed for the random policy\n"
-        "      --executor E    threads (default), processes or sync, for\n"
-        "                      every run (docs/running.md)\n"
+        "      --executor E    threads (default), processes, sync or mpi\n"
+        "                      (under mpirun: P is slots of the worker\n"
+        "                      ranks), for every run (docs/running.md)\n"
         "      --worker-memory SIZE\n"
         "                      each worker process's memory limit (512M,\n"
         "                      1.5G), with --executor processes\n"
@@ -427,6 +428,19 @@ int cmd_scale(int argc, char **argv) {
     so.user_data = &st;
 
     dr_graph *g = NULL;
+    int mpi = so.run.executor == DR_EXECUTOR_MPI && !so.run.simulate;
+    if (mpi && so.mode == DR_SCALE_WEAK) {
+        /* Weak scaling reloads a new graph at every count: every rank
+         * would have to, in step; not done. */
+        if (dr_mpi_rank(NULL) <= 0)
+            cli_usage_error("scale", "--executor mpi scales strongly only "
+                                     "(--mode weak reloads the graph at "
+                                     "every count)");
+        free(dir);
+        free(log_dir);
+        cli_params_free(&params);
+        return DR_EXIT_USAGE;
+    }
     if (so.mode == DR_SCALE_STRONG) {
         g = cli_load_graph(path, so.load.format, &params, NULL);
         if (g == NULL) {
@@ -434,6 +448,19 @@ int cmd_scale(int argc, char **argv) {
             free(log_dir);
             cli_params_free(&params);
             return DR_EXIT_USAGE;
+        }
+        if (mpi && dr_mpi_rank(NULL) > 0) {
+            /* A worker rank: its cores' slots for every run of the
+             * series, until rank 0 ends the job. */
+            dr_run_options wo = so.run;
+            wo.workers = 0;
+            wo.handle_signals = 1;
+            rc = cli_mpi_serve("scale", g, &wo);
+            dr_graph_destroy(g);
+            free(dir);
+            free(log_dir);
+            cli_params_free(&params);
+            return rc;
         }
         if (!quiet)
             cli_note_costs_not_spent("scale", g, so.run.simulate,

@@ -349,6 +349,19 @@ dr_run *dr_run_graph(dr_graph *g, const dr_run_options *opts, dr_error *err) {
             return NULL;
         }
         workers = nslots;
+        if (opts->mpi_slots > nslots) {
+            dr__error_set(err, DR_ERANGE, NULL, 0, 0, NULL,
+                          "--executor mpi: %u workers asked for, but the "
+                          "worker ranks have %u slots in all (--workers K "
+                          "per rank, or more ranks)",
+                          opts->mpi_slots, nslots);
+            dr__mpi_disconnect(ranks, nranks);
+            free(ranks);
+            free(duration);
+            return NULL;
+        }
+        if (opts->mpi_slots > 0)
+            workers = opts->mpi_slots;
     }
     dr_run *run = dr__run_create(g, opts, workers, cores, opts->simulate != 0);
     if (run != NULL) {

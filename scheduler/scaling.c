@@ -187,6 +187,9 @@ static int run_point(dr_graph *g, const dr_scale_options *opts,
             opts->progress(&pr, opts->user_data);
         dr_run_options ro = opts->run;
         ro.workers = pt->workers;
+        /* Under MPI, P is a number of the worker ranks' slots. */
+        if (ro.executor == DR_EXECUTOR_MPI && !ro.simulate)
+            ro.mpi_slots = pt->workers;
         dr__probe before, after;
         dr__probe_take(&before);
         dr_run *run = dr_run_graph(g, &ro, err);

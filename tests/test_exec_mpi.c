@@ -462,3 +462,46 @@ Test(mpi, a_task_goes_to_the_rank_that_holds_its_inputs, .timeout = 180) {
     cr_expect_eq(worker_of(dir, "c"), worker_of(dir, "q"));
     drt_rmtree(dir);
 }
+
+/* ------------------------------------------------------ dagrun scale */
+
+Test(mpi, scale_varies_the_worker_ranks_slots, .timeout = 240) {
+    char *dir = drt_tmpdir();
+    char *lecture = drt_fmt("%s/examples/lecture.json", DR_SOURCE_DIR);
+    char *args[] = {"-np",  "3",          CLI,  "scale", lecture,
+                    "--executor", "mpi",  "-w", "1,2,4", "-r",
+                    "1",    "-q",         "-o", "sc",    NULL};
+    int rc = run_mpirun(dir, args);
+    cr_assert_eq(rc, 0, "%s%s", drt_text_in(dir, "stdout"),
+                 drt_text_in(dir, "stderr"));
+    json_t *s = load_json(dir, "sc/scaling.json");
+    cr_assert_not_null(s);
+    json_t *pts = json_object_get(s, "points");
+    cr_expect_eq(json_array_size(pts), 3, "%s", json_dumps(s, 0));
+    json_decref(s);
+    /* Each run's summary: the slots of the worker ranks it used. */
+    json_t *p4 = load_json(dir, "sc/summary-P4.json");
+    cr_expect_eq(json_integer_value(json_object_get(p4, "workers")), 4);
+    cr_expect_str_eq(json_string_value(json_object_get(p4, "executor")),
+                     "mpi");
+    json_decref(p4);
+
+    /* Two worker ranks with a slot per core: far fewer than 1000. */
+    char *more[] = {"-np",  "3",          CLI,  "scale", lecture,
+                    "--executor", "mpi",  "-w", "1,1000", "-r",
+                    "1",    "-q",         "-o", "sc2",   NULL};
+    rc = run_mpirun(dir, more);
+    cr_expect_neq(rc, 0);
+    cr_expect(strstr(drt_text_in(dir, "stderr"),
+                     "1000 workers asked for, but the worker ranks have ") !=
+                  NULL,
+              "%s", drt_text_in(dir, "stderr"));
+
+    char *weak[] = {"-np", "3",   CLI,      "scale", lecture, "--executor",
+                    "mpi", "-m",  "weak",   "-q",    NULL};
+    rc = run_mpirun(dir, weak);
+    cr_expect_neq(rc, 0);
+    cr_expect(strstr(drt_text_in(dir, "stderr"),
+                     "--executor mpi scales strongly only") != NULL);
+    drt_rmtree(dir);
+}

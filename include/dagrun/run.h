@@ -123,6 +123,11 @@ typedef struct dr_run_options {
      * bytes (setrlimit RLIMIT_AS), so that a runaway task fails instead of
      * exhausting the machine; 0: no limit. */
     uint64_t worker_memory;
+    /* DR_EXECUTOR_MPI on rank 0: use only the first mpi_slots of the worker
+     * ranks' slots (rank 1's first, then rank 2's...); 0: all of them.
+     * (workers is each worker rank's own slot count: dr_mpi_serve.)  What
+     * `dagrun scale --executor mpi` varies. */
+    unsigned mpi_slots;
 } dr_run_options;
 
 /* Fills defaults: workers 0, policy cp, cost_scale 1, everything else 0. */
