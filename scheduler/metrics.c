@@ -613,6 +613,68 @@ static int put_executor(json_t *root, const dr_run *run) {
     return json_object_set_new(root, "transfer", t);
 }
 
+/* One worker rank's figures (--executor mpi): its slots' attempts and
+ * busy time, that over slots x makespan, and what its attempts' messages
+ * moved between rank 0 and it. */
+typedef struct rank_figures {
+    uint64_t attempts, sent, received, messages;
+    double busy, utilization, send_s, recv_s;
+} rank_figures;
+
+static rank_figures rank_of(const dr_run *run, const metrics *m,
+                            const dr__rank *k) {
+    rank_figures f = {0, 0, 0, 0, 0, 0, 0, 0};
+    for (unsigned w = k->first; w < k->first + k->nslots && w < run->workers;
+         w++) {
+        f.attempts += m->w_tasks[w];
+        f.busy += m->w_busy[w];
+    }
+    for (size_t i = 0; i < run->nattempts; i++) {
+        const dr__attempt *a = &run->attempts[i];
+        if (a->worker < k->first || a->worker - k->first >= k->nslots)
+            continue;
+        f.sent += a->bytes_sent;
+        f.received += a->bytes_received;
+        f.send_s += a->send_s;
+        f.recv_s += a->recv_s;
+        if (a->bytes_sent > 0 || a->bytes_received > 0)
+            f.messages += 2;
+    }
+    if (k->nslots > 0 && m->makespan > 0)
+        f.utilization = f.busy / (k->nslots * m->makespan);
+    return f;
+}
+
+/* summary.json `ranks` and `host0` (--executor mpi only): per worker rank
+ * its host, slots and first worker, attempts, busy time and utilisation,
+ * and the bytes, messages and seconds its attempts moved.  0 or -1. */
+static int put_ranks(json_t *root, const dr_run *run, const metrics *m) {
+    if (run->nranks == 0)
+        return 0;
+    json_t *list = json_array();
+    if (list == NULL || json_object_set_new(root, "ranks", list) != 0)
+        return -1;
+    for (unsigned i = 0; i < run->nranks; i++) {
+        const dr__rank *k = &run->ranks[i];
+        rank_figures f = rank_of(run, m, k);
+        json_t *o = json_pack(
+            "{s:i, s:s#, s:i, s:I, s:I, s:I, s:f, s:f, s:I, s:I, s:I, s:f, "
+            "s:f, s:f}",
+            "rank", k->rank, "host", k->host, (int)strnlen(k->host, 64), "pid",
+            k->pid, "first_worker", (json_int_t)k->first, "slots",
+            (json_int_t)k->nslots, "attempts", (json_int_t)f.attempts, "busy",
+            f.busy, "utilization", f.utilization, "bytes_sent",
+            (json_int_t)f.sent, "bytes_received", (json_int_t)f.received,
+            "messages", (json_int_t)f.messages, "send_seconds", f.send_s,
+            "receive_seconds", f.recv_s, "transfer_seconds",
+            f.send_s + f.recv_s);
+        if (json_array_append_new(list, o) != 0)
+            return -1;
+    }
+    return json_object_set_new(
+        root, "host0", json_stringn(run->host0, strnlen(run->host0, 64)));
+}
+
 json_t *dr_run_summary_json(const dr_run *run) {
     metrics m;
     if (compute(run, &m) != 0)
@@ -681,6 +743,11 @@ json_t *dr_run_summary_json(const dr_run *run) {
         dr__run_params_json(run), "params_set", dr__run_params_set_json(run),
         "cached_tasks", (json_int_t)m.cached, "cached",
         task_list(run, DR_STATE_CACHED));
+    /* Here, while the per-worker figures it sums are still there. */
+    if (more != NULL && put_ranks(more, run, &m) != 0) {
+        json_decref(more);
+        more = NULL;
+    }
     metrics_free(&m);
     if (root == NULL || rest == NULL || more == NULL ||
         json_object_update(root, rest) != 0 ||
@@ -866,9 +933,45 @@ static const char *fmt_bytes(char *buf, size_t len, uint64_t n) {
     return buf;
 }
 
-/* "Executor: threads", or under processes the data the messages moved:
- * "Executor: processes (4 workers); moved 1.2 MB in 200 messages, 15 ms
- * sending, 9 ms receiving".  Real runs only. */
+/* A host name as the terminal should see it (it came from another
+ * process). */
+static void put_host(FILE *out, const char *host) {
+    char h[65];
+    snprintf(h, sizeof(h), "%.64s", host);
+    put_safe(out, h);
+}
+
+/* --executor mpi: one line per worker rank after the per-worker table:
+ * its host, slots and attempts, busy time and busy / (slots x makespan),
+ * and what its attempts' messages moved and how long that took. */
+static void print_ranks(const dr_run *run, const metrics *m, FILE *out) {
+    if (run->nranks == 0)
+        return;
+    unsigned shown = run->nranks <= 32 ? run->nranks : 16;
+    fprintf(out, "\n  %-5s %-16s %5s %8s %11s %11s %11s %11s\n", "rank", "host",
+            "slots", "attempts", "busy", "utilisation", "moved", "moving");
+    for (unsigned i = 0; i < shown; i++) {
+        const dr__rank *k = &run->ranks[i];
+        rank_figures f = rank_of(run, m, k);
+        char h[65], bytes[48];
+        snprintf(h, sizeof(h), "%.64s", k->host);
+        char *safe = dr__safe_text(h, strlen(h), 0);
+        fprintf(out, "  %-5d %-16s %5u %8llu %11s %10.0f%% %11s %11s\n",
+                k->rank, safe != NULL ? safe : "?", k->nslots,
+                (unsigned long long)f.attempts, T(f.busy), 100 * f.utilization,
+                fmt_bytes(bytes, sizeof(bytes), f.sent + f.received),
+                T(f.send_s + f.recv_s));
+        free(safe);
+    }
+    if (shown < run->nranks)
+        fprintf(out, "  ... %u more ranks (see summary.json)\n",
+                run->nranks - shown);
+}
+
+/* "Executor: threads", or under processes and mpi the data the messages
+ * moved: "Executor: processes (4 workers); moved 1.2 MB in 200 messages,
+ * 15 ms sending, 9 ms receiving" ("(4 workers on 2 worker ranks, scheduler
+ * on HOST)" under mpi).  Real runs only. */
 static void print_executor(const dr_run *run, FILE *out) {
     if (run->simulated)
         return;
@@ -876,11 +979,17 @@ static void print_executor(const dr_run *run, FILE *out) {
     fprintf(out, "  Executor: %s", dr_executor_name(e));
     if (e == DR_EXECUTOR_SYNC)
         fputs(" (one task at a time on the calling thread)", out);
-    if (e == DR_EXECUTOR_PROCESSES) {
+    if (e == DR_EXECUTOR_PROCESSES || e == DR_EXECUTOR_MPI) {
         transfer x = run_transfer(run);
         char bytes[48];
-        fprintf(out, " (%u worker%s); ", run->workers,
+        fprintf(out, " (%u worker%s", run->workers,
                 run->workers == 1 ? "" : "s");
+        if (e == DR_EXECUTOR_MPI && run->nranks > 0) {
+            fprintf(out, " on %u worker rank%s, scheduler on ", run->nranks,
+                    run->nranks == 1 ? "" : "s");
+            put_host(out, run->host0);
+        }
+        fputs("); ", out);
         if (x.messages == 0)
             fputs("no task data moved", out);
         else
@@ -1066,6 +1175,7 @@ after_bounds:
                 T(fmax(0, m.makespan - m.w_last[w])));
     if (shown < P)
         fprintf(out, "  ... %u more workers (see summary.json)\n", P - shown);
+    print_ranks(run, &m, out);
 
 lists:
     if (m.failed) {

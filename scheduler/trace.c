@@ -61,6 +61,12 @@ static dr__groups *run_groups(const dr_run *run, dr__groups *space) {
  * from a driver, but "inf" would not be JSON). */
 static int moved_time(float s) { return s > 0 && isfinite(s); }
 
+/* A host name (char[64] of a dr__rank or host0), never read past its
+ * array. */
+static json_t *host_json(const char *host) {
+    return json_stringn(host, strnlen(host, 64));
+}
+
 static json_t *attempt_event(const dr_run *run, const dr__groups *groups,
                              const dr__attempt *a) {
     const dr_graph *g = run->graph;
@@ -86,6 +92,13 @@ static json_t *attempt_event(const dr_run *run, const dr__groups *groups,
     if (args != NULL && a->bytes_received != 0)
         json_object_set_new(args, "bytes_received",
                             json_integer((json_int_t)a->bytes_received));
+    /* --executor mpi: the worker rank and host that ran it (the worker
+     * number alone says neither); nothing for other runs. */
+    const dr__rank *k = dr__run_rank_of(run, a->worker);
+    if (args != NULL && k != NULL) {
+        json_object_set_new(args, "rank", json_integer(k->rank));
+        json_object_set_new(args, "host", host_json(k->host));
+    }
     return json_pack("{s:s, s:o, s:s, s:i, s:I, s:f, s:f, s:o*}", "name", key,
                      "cat", json_stringn(cat, clen), "ph", "X", "pid", 1, "tid",
                      (json_int_t)a->worker, "ts", a->start * 1e6, "dur",
@@ -122,6 +135,27 @@ static json_t *cached_thread_event(const dr_run *run) {
     return json_pack("{s:s, s:s, s:i, s:I, s:{s:s}}", "name", "thread_name",
                      "ph", "M", "pid", 1, "tid", (json_int_t)run->workers,
                      "args", "name", "cached (not run: results reused)");
+}
+
+/* --executor mpi: otherData.ranks, the worker ranks in rank order with the
+ * workers each ran (first_worker .. first_worker + slots - 1), and host0,
+ * rank 0's host, where the scheduler ran.  A Gantt chart drawn from the
+ * trace alone groups its rows by host with these.  0 or -1 (out of
+ * memory). */
+static int put_ranks(json_t *o, const dr_run *run) {
+    json_t *list = json_array();
+    if (list == NULL || json_object_set_new(o, "ranks", list) != 0)
+        return -1;
+    for (unsigned i = 0; i < run->nranks; i++) {
+        const dr__rank *k = &run->ranks[i];
+        if (json_array_append_new(
+                list, json_pack("{s:i, s:o, s:i, s:I, s:I}", "rank", k->rank,
+                                "host", host_json(k->host), "pid", k->pid,
+                                "first_worker", (json_int_t)k->first, "slots",
+                                (json_int_t)k->nslots)) != 0)
+            return -1;
+    }
+    return json_object_set_new(o, "host0", host_json(run->host0));
 }
 
 /* The run's facts: what the Gantt chart's title says, the parameters the
@@ -162,6 +196,10 @@ static json_t *other_data(const dr_run *run) {
         json_decref(o);
         return NULL;
     }
+    if (o != NULL && run->nranks > 0 && put_ranks(o, run) != 0) {
+        json_decref(o);
+        return NULL;
+    }
     return o;
 }
 
@@ -193,9 +231,16 @@ static json_t *process_event(const dr_run *run) {
                      "ph", "M", "pid", 1, "tid", 0, "args", "name", name);
 }
 
-static json_t *thread_event(unsigned w) {
-    char name[32];
-    snprintf(name, sizeof(name), "worker %u", w);
+/* "worker 3", or under --executor mpi "rank 2:slot 1 (host)": the row's
+ * name in Perfetto and chrome://tracing. */
+static json_t *thread_event(const dr_run *run, unsigned w) {
+    char name[128];
+    const dr__rank *k = dr__run_rank_of(run, w);
+    if (k != NULL)
+        snprintf(name, sizeof(name), "rank %d:slot %u (%s)", k->rank,
+                 w - k->first, k->host);
+    else
+        snprintf(name, sizeof(name), "worker %u", w);
     return json_pack("{s:s, s:s, s:i, s:I, s:{s:s}}", "name", "thread_name",
                      "ph", "M", "pid", 1, "tid", (json_int_t)w, "args", "name",
                      name);
@@ -216,7 +261,7 @@ json_t *dr_run_trace_json(const dr_run *run) {
     int bad = json_array_append_new(events, process_event(run));
     for (unsigned w = 0; w < run->workers && !bad; w++)
         if (used == NULL || used[w])
-            bad = json_array_append_new(events, thread_event(w));
+            bad = json_array_append_new(events, thread_event(run, w));
     size_t ncached = cached_tasks(run);
     if (ncached > 0 && !bad)
         bad = json_array_append_new(events, cached_thread_event(run));
@@ -320,6 +365,11 @@ static void buf_attempt(dr__buf *b, const dr_run *run, const dr__groups *groups,
     if (a->bytes_received != 0)
         dr__buf_printf(b, ",\"bytes_received\":%llu",
                        (unsigned long long)a->bytes_received);
+    const dr__rank *k = dr__run_rank_of(run, a->worker);
+    if (k != NULL) {
+        dr__buf_printf(b, ",\"rank\":%d,\"host\":", k->rank);
+        buf_string(b, k->host, strnlen(k->host, sizeof(k->host)));
+    }
     dr__buf_putn(b, "}}", 2);
 }
 
@@ -335,7 +385,7 @@ char *dr__run_trace_text(const dr_run *run, size_t *len) {
     for (unsigned w = 0; w < run->workers && !b.oom; w++)
         if (used == NULL || used[w]) {
             dr__buf_putn(&b, ",\n", 2);
-            buf_json(&b, thread_event(w));
+            buf_json(&b, thread_event(run, w));
         }
     size_t ncached = cached_tasks(run);
     if (ncached > 0) {

@@ -36,6 +36,7 @@
 #include "graph_internal.h"
 #include "timeline_internal.h"
 
+#include <limits.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -231,7 +232,28 @@ typedef struct chart {
     chain ch;
     /* What is drawn, for the legend. */
     int any_failed, any_interrupted, any_tail, any_cp, any_moved;
+    /* --executor mpi (otherData.ranks, rows of one worker): rows grouped by
+     * host, each group under a heading row.  NULL otherwise, and then row
+     * r is worker r (or band r). */
+    struct mpi_rows *mpi;
 } chart;
+
+/* The rows of an MPI run: per row its worker (-1: a host's heading) and
+ * that worker's rank (NULL: a worker of no rank); per heading its host
+ * group. */
+typedef struct host_group {
+    const char *host; /* "" for the workers of no rank */
+    int ranks, workers, rank_lo, rank_hi;
+} host_group;
+
+typedef struct mpi_rows {
+    int *worker;            /* per row */
+    const dr__vrank **rank; /* per row */
+    int *group;             /* per row: its group */
+    int *row_of;            /* per worker */
+    host_group *groups;
+    int ngroups, rows, nhosts;
+} mpi_rows;
 
 /* A bar's colour: its worker's, as the DAG colours the task, or with
  * --color group its group's (the trace's cat), as the DAG does then. */
@@ -249,9 +271,33 @@ static int row_last(const chart *c, int row) {
     return last < c->t->workers - 1 ? (int)last : c->t->workers - 1;
 }
 
-/* "worker 3" or "workers 300–399". */
+/* 1 when row is a host's heading (MPI runs), which has no attempts. */
+static int is_heading(const chart *c, int row) {
+    return c->mpi != NULL && c->mpi->worker[row] < 0;
+}
+
+/* The worker of a row of one worker. */
+static int row_worker(const chart *c, int row) {
+    return c->mpi != NULL ? c->mpi->worker[row] : row;
+}
+
+/* "worker 3" or "workers 300–399"; in an MPI run "rank 2:1" (rank 2's
+ * slot 1) and "host NAME" for a heading. */
 static void row_name(char *buf, size_t len, const chart *c, int row) {
-    if (c->per_row == 1)
+    if (c->mpi != NULL) {
+        const mpi_rows *m = c->mpi;
+        const dr__vrank *k = m->rank[row];
+        if (m->worker[row] < 0)
+            snprintf(buf, len, "host %s",
+                     m->groups[m->group[row]].host[0]
+                         ? m->groups[m->group[row]].host
+                         : "unknown");
+        else if (k != NULL)
+            snprintf(buf, len, "rank %d:%d", k->rank,
+                     m->worker[row] - k->first);
+        else
+            snprintf(buf, len, "worker %d", m->worker[row]);
+    } else if (c->per_row == 1)
         snprintf(buf, len, "worker %d", row);
     else
         snprintf(buf, len, "workers %d\xE2\x80\x93%d", row_first(c, row),
@@ -262,7 +308,7 @@ static double row_y(const chart *c, int row) {
     return c->top + row * c->row_h + (c->row_h - c->bar_h) / 2;
 }
 
-static void title_attempt(dr__buf *b, const dr__vattempt *a) {
+static void title_attempt(dr__buf *b, const chart *c, const dr__vattempt *a) {
     char s[48], e[48], d[48], w[48];
     dr__vfmt_time(s, sizeof(s), a->ts);
     dr__vfmt_time(e, sizeof(e), a->ts + a->dur);
@@ -272,10 +318,17 @@ static void title_attempt(dr__buf *b, const dr__vattempt *a) {
     dr__vbuf_xml(b, a->task);
     if (a->attempt > 1)
         dr__buf_printf(b, " (attempt %d)", a->attempt);
-    dr__buf_printf(b,
-                   "\nworker %d\nstart %s\nend %s\nduration %s\nwait %s\n"
-                   "status %s",
-                   a->worker, s, e, d, w, dr__vstatus_name(a->status));
+    dr__buf_printf(b, "\nworker %d", a->worker);
+    const dr__vrank *k =
+        c->mpi != NULL ? c->mpi->rank[c->mpi->row_of[a->worker]] : NULL;
+    if (k != NULL) {
+        dr__buf_printf(b, " (rank %d, slot %d, host ", k->rank,
+                       a->worker - k->first);
+        dr__vbuf_xml(b, k->host);
+        dr__buf_puts(b, ")");
+    }
+    dr__buf_printf(b, "\nstart %s\nend %s\nduration %s\nwait %s\nstatus %s", s,
+                   e, d, w, dr__vstatus_name(a->status));
     if (a->status == DR__V_INTERRUPTED)
         dr__buf_puts(b, " (running when the run was stopped)");
     if (a->send > 0 || a->bytes_sent > 0) {
@@ -404,7 +457,7 @@ static size_t draw_row(const chart *c, dr__buf *b, const dr__vattempt *a,
                            x0, y, w, c->bar_h, w > 5 ? " rx=\"2\"" : "", fill,
                            stroke, sw);
             if (j - i == 1) {
-                title_attempt(b, &a[i]);
+                title_attempt(b, c, &a[i]);
             } else {
                 char s[48], e[48], d[48], who[64];
                 dr__vfmt_time(s, sizeof(s), a[i].ts);
@@ -799,6 +852,126 @@ static int draw_cached_note(dr__buf *b, const dr__vtrace *t, double x, double y,
 
 /* ---------------------------------------------------------------- chart */
 
+static void mpi_rows_free(mpi_rows *m) {
+    free(m->worker);
+    free(m->rank);
+    free(m->group);
+    free(m->row_of);
+    free(m->groups);
+    memset(m, 0, sizeof(*m));
+}
+
+typedef struct rank_place {
+    int key, group, rank; /* key: the lowest rank of the group */
+    size_t i;             /* in t->ranks */
+} rank_place;
+
+static int by_group_rank(const void *pa, const void *pb) {
+    const rank_place *a = pa, *b = pb;
+    if (a->key != b->key)
+        return a->key < b->key ? -1 : 1;
+    if (a->group != b->group)
+        return a->group < b->group ? -1 : 1;
+    if (a->rank != b->rank)
+        return a->rank < b->rank ? -1 : 1;
+    return a->i < b->i ? -1 : a->i > b->i;
+}
+
+/* The rows of an MPI run: hosts in the order of their lowest rank, each a
+ * heading row and then its ranks' slots, rank by rank; workers that no
+ * rank claims (an edited trace) last, under a heading of their own.  A
+ * worker claimed twice keeps its first row.  Called with at most as many
+ * ranks as workers, and at most MAX_ROWS workers.  0 or DR_ENOMEM. */
+static int mpi_rows_build(mpi_rows *m, const dr__vtrace *t) {
+    int W = t->workers;
+    size_t R = t->nranks, cap = (size_t)W + R + 1;
+    memset(m, 0, sizeof(*m));
+    m->worker = malloc(cap * sizeof(*m->worker));
+    m->rank = malloc(cap * sizeof(*m->rank));
+    m->group = malloc(cap * sizeof(*m->group));
+    m->row_of = malloc((size_t)W * sizeof(*m->row_of));
+    m->groups = malloc((R + 1) * sizeof(*m->groups));
+    rank_place *place = malloc((R ? R : 1) * sizeof(*place));
+    if (m->worker == NULL || m->rank == NULL || m->group == NULL ||
+        m->row_of == NULL || m->groups == NULL || place == NULL) {
+        free(place);
+        mpi_rows_free(m);
+        return DR_ENOMEM;
+    }
+    for (int w = 0; w < W; w++)
+        m->row_of[w] = -1;
+    /* Hosts numbered in order of first appearance (R is at most W, at
+     * most MAX_ROWS: the quadratic search is cheap). */
+    for (size_t i = 0; i < R; i++) {
+        const dr__vrank *k = &t->ranks[i];
+        place[i] = (rank_place){0, -1, k->rank, i};
+        for (size_t j = 0; j < i && place[i].group < 0; j++)
+            if (strcmp(t->ranks[j].host, k->host) == 0)
+                place[i].group = place[j].group;
+        if (place[i].group < 0) {
+            place[i].group = m->ngroups;
+            m->groups[m->ngroups++] = (host_group){k->host, 0, 0, 0, 0};
+        }
+    }
+    /* Groups in order of their lowest rank: each group's lowest rank
+     * (rank_lo, for now) is every one of its ranks' sort key. */
+    for (int g = 0; g < m->ngroups; g++)
+        m->groups[g].rank_lo = INT_MAX;
+    for (size_t i = 0; i < R; i++) {
+        host_group *g = &m->groups[place[i].group];
+        if (place[i].rank < g->rank_lo)
+            g->rank_lo = place[i].rank;
+    }
+    for (size_t i = 0; i < R; i++)
+        place[i].key = m->groups[place[i].group].rank_lo;
+    qsort(place, R, sizeof(*place), by_group_rank);
+    int rows = 0, cur = -1;
+    for (size_t i = 0; i < R; i++) {
+        const dr__vrank *k = &t->ranks[place[i].i];
+        host_group *g = &m->groups[place[i].group];
+        if (place[i].group != cur) {
+            cur = place[i].group;
+            m->worker[rows] = -1;
+            m->rank[rows] = NULL;
+            m->group[rows++] = cur;
+            g->rank_lo = g->rank_hi = k->rank;
+        }
+        g->ranks++;
+        g->rank_hi = k->rank;
+        for (int sl = 0; sl < k->slots; sl++) {
+            int w = k->first + sl;
+            if (w >= W || m->row_of[w] >= 0)
+                continue;
+            m->row_of[w] = rows;
+            m->worker[rows] = w;
+            m->rank[rows] = k;
+            m->group[rows++] = cur;
+            g->workers++;
+        }
+    }
+    m->nhosts = m->ngroups;
+    int heading = -1;
+    for (int w = 0; w < W; w++) {
+        if (m->row_of[w] >= 0)
+            continue;
+        if (heading < 0) {
+            heading = m->ngroups;
+            m->groups[m->ngroups++] = (host_group){"", 0, 0, 0, 0};
+            m->worker[rows] = -1;
+            m->rank[rows] = NULL;
+            m->group[rows++] = heading;
+        }
+        m->groups[heading].workers++;
+        m->row_of[w] = rows;
+        m->worker[rows] = w;
+        m->rank[rows] = NULL;
+        m->group[rows++] = heading;
+    }
+    m->rows = rows;
+    free(place);
+    return 0;
+}
+
 static int by_row_start(const void *pa, const void *pb) {
     const dr__vattempt *a = pa, *b = pb;
     if (a->row != b->row)
@@ -833,7 +1006,7 @@ static void chart_flags(chart *c, const double *ends) {
             c->any_cp |= a->status == DR__V_OK && cpset_has(&c->cp, a->task);
     }
     for (int r = 0; r < c->rows; r++)
-        c->any_tail |= c->t->makespan - ends[r] > 0;
+        c->any_tail |= !is_heading(c, r) && c->t->makespan - ends[r] > 0;
     c->any_moved = c->t->moved > 0;
     if (c->ch.n >= 2 && c->ch.n <= MAX_LINKS)
         for (size_t i = 1; i < c->ch.n; i++)
@@ -841,13 +1014,79 @@ static void chart_flags(chart *c, const double *ends) {
                 c->ch.vias |= 1 << c->ch.via[i];
 }
 
+/* A host's heading row (MPI runs): a thin line across the chart above it
+ * (none above the first), drawn with the rows; and "host NAME: ranks 1–2,
+ * 4 workers", with "the scheduler (rank 0) ran here" on rank 0's host, in
+ * the empty row where bars would be, drawn after the chain's arcs (which
+ * may bulge into it) with a white halo so that it stays legible.  Rows too
+ * thin for text get a grey band whose tooltip says it. */
+static void draw_heading(const chart *c, dr__buf *b, int r, double ry,
+                         double left) {
+    if (r > 0)
+        dr__buf_printf(b,
+                       "<line class=\"host-line\" x1=\"8\" y1=\"%.1f\" "
+                       "x2=\"%.1f\" y2=\"%.1f\" stroke=\"#8C96A0\" "
+                       "stroke-width=\"1\"/>\n",
+                       ry, left + c->ax.w, ry);
+}
+
+static void draw_heading_text(const chart *c, dr__buf *b, int r, double left) {
+    const host_group *g = &c->mpi->groups[c->mpi->group[r]];
+    const char *host0 = c->t->host0;
+    double ry = c->top + r * c->row_h;
+    dr__buf text = {0};
+    if (g->ranks > 0) {
+        dr__buf_puts(&text, "host ");
+        dr__vbuf_xml(&text, g->host[0] ? g->host : "unknown");
+        if (g->ranks == 1)
+            dr__buf_printf(&text, ": rank %d", g->rank_lo);
+        else
+            dr__buf_printf(&text, ": %d ranks (%d\xE2\x80\x93%d)", g->ranks,
+                           g->rank_lo, g->rank_hi);
+    } else {
+        dr__buf_puts(&text, "workers of no rank");
+    }
+    dr__buf_printf(&text, ", %d worker%s", g->workers,
+                   g->workers == 1 ? "" : "s");
+    if (g->ranks > 0 && host0[0] && strcmp(host0, g->host) == 0)
+        dr__buf_puts(&text, "; the scheduler (rank 0) ran here");
+    if (c->row_h >= 9)
+        dr__buf_printf(b,
+                       "<text class=\"host-heading\" x=\"8\" y=\"%.1f\" "
+                       "font-size=\"%d\" font-weight=\"bold\" "
+                       "fill=\"#2B333B\" stroke=\"#FFFFFF\" "
+                       "stroke-width=\"3\" paint-order=\"stroke\" "
+                       "pointer-events=\"none\">%s</text>\n",
+                       ry + c->row_h / 2 + 4, c->row_h >= 12 ? 12 : 9,
+                       text.s ? text.s : "");
+    else
+        dr__buf_printf(b,
+                       "<rect class=\"host-heading\" x=\"8\" y=\"%.1f\" "
+                       "width=\"%.1f\" height=\"%.1f\" fill=\"#E4E8EC\">"
+                       "<title>%s</title></rect>\n",
+                       ry, left + c->ax.w - 8, c->row_h, text.s ? text.s : "");
+    if (text.oom)
+        b->oom = 1;
+    dr__buf_free(&text);
+}
+
+static void draw_headings(const chart *c, dr__buf *b, double left) {
+    for (int r = 0; c->mpi != NULL && r < c->rows; r++)
+        if (is_heading(c, r))
+            draw_heading_text(c, b, r, left);
+}
+
 static void draw_rows(const chart *c, dr__buf *b, const double *ends,
                       double left) {
     const dr__vtrace *t = c->t;
     for (int r = 0; r < c->rows; r++) {
         double ry = c->top + r * c->row_h;
-        char name[64];
+        char name[128];
         row_name(name, sizeof(name), c, r);
+        if (is_heading(c, r)) {
+            draw_heading(c, b, r, ry, left);
+            continue;
+        }
         if (c->row_h >= 8 && r % 2 == 1)
             dr__buf_printf(b,
                            "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" "
@@ -862,7 +1101,8 @@ static void draw_rows(const chart *c, dr__buf *b, const double *ends,
                            "fill=\"%s\"><title>worker %d: its colour in the "
                            "task graph</title></rect>\n",
                            left - 9, ry + (c->row_h - c->bar_h) / 2, c->bar_h,
-                           dr_viz_palette((size_t)r), r);
+                           dr_viz_palette((size_t)row_worker(c, r)),
+                           row_worker(c, r));
         if (c->row_h >= 10 || (c->rows <= 60 && r % 5 == 0) ||
             (c->rows > 60 && r % (c->rows / 10 + 1) == 0))
             dr__buf_printf(b,
@@ -941,15 +1181,29 @@ int dr__vgantt_svg(const dr__vtrace *trace, const json_t *summary,
         t.workers <= MAX_ROWS ? 1 : (t.workers + BAND_ROWS - 1) / BAND_ROWS;
     c.rows = (t.workers + c.per_row - 1) / c.per_row;
     dr__vattempt *banded = NULL;
-    if (c.per_row > 1) {
+    /* An MPI run: rows by host (below MAX_ROWS workers; a band of workers
+     * spans ranks, and then rows are numbered as in any run). */
+    mpi_rows mpi;
+    memset(&mpi, 0, sizeof(mpi));
+    if (c.per_row == 1 && t.nranks > 0 && t.nranks <= (size_t)t.workers) {
+        if (mpi_rows_build(&mpi, &t) != 0) {
+            dr__error_set(err, DR_ENOMEM, NULL, 0, 0, NULL, "out of memory");
+            return DR_ENOMEM;
+        }
+        c.mpi = &mpi;
+        c.rows = mpi.rows;
+    }
+    if (c.per_row > 1 || c.mpi != NULL) {
         if ((banded = malloc((t.n ? t.n : 1) * sizeof(*banded))) == NULL) {
+            mpi_rows_free(&mpi);
             dr__error_set(err, DR_ENOMEM, NULL, 0, 0, NULL, "out of memory");
             return DR_ENOMEM;
         }
         memcpy(banded, t.a, t.n * sizeof(*banded));
         t.a = banded;
         for (size_t i = 0; i < t.n; i++)
-            t.a[i].row = t.a[i].worker / c.per_row;
+            t.a[i].row = c.mpi != NULL ? mpi.row_of[t.a[i].worker]
+                                       : t.a[i].worker / c.per_row;
         qsort(t.a, t.n, sizeof(*t.a), by_row_start);
     }
     c.by_group = o->color == DR_VIZ_COLOR_GROUP;
@@ -963,6 +1217,7 @@ int dr__vgantt_svg(const dr__vtrace *trace, const json_t *summary,
         free(c.cp.names);
         chain_free(&c.ch);
         free(banded);
+        mpi_rows_free(&mpi);
         dr__error_set(err, DR_ENOMEM, NULL, 0, 0, NULL, "out of memory");
         return DR_ENOMEM;
     }
@@ -970,10 +1225,15 @@ int dr__vgantt_svg(const dr__vtrace *trace, const json_t *summary,
         chain_free(&c.ch); /* no chain drawn: the critical path is */
     chart_flags(&c, ends);
     /* Room for the longest row label ("workers 99500–99999" at 10 px). */
-    char last[64];
+    char last[128];
     row_name(last, sizeof(last), &c, c.rows - 1);
-    double left =
-               fmax(t.workers > 999 ? 96 : 84, 20 + 6 * (double)strlen(last)),
+    size_t longest = strlen(last);
+    for (int r = 0; c.mpi != NULL && r < c.rows; r++)
+        if (!is_heading(&c, r)) {
+            row_name(last, sizeof(last), &c, r);
+            longest = strlen(last) > longest ? strlen(last) : longest;
+        }
+    double left = fmax(t.workers > 999 ? 96 : 84, 20 + 6 * (double)longest),
            right = 24;
     dr__vaxis_init(&c.ax, left, width - left - right, t.makespan);
     c.row_h = fmin(26, fmax(2, 520.0 / c.rows));
@@ -1014,6 +1274,7 @@ int dr__vgantt_svg(const dr__vtrace *trace, const json_t *summary,
         dr__vaxis_draw(&body, &c.ax, c.top - 4, c.top + gh + 4, 1);
     draw_bars(&c, &body, minw);
     draw_links(&c, &body);
+    draw_headings(&c, &body, left);
     double height = c.top + gh + 44;
     if (o->profile && !nothing_ran) {
         double ph = dr__vprofile_draw(&body, &t, &c.ax, height);
@@ -1026,6 +1287,10 @@ int dr__vgantt_svg(const dr__vtrace *trace, const json_t *summary,
     dr__vfmt_time(ms, sizeof(ms), t.makespan);
     if (c.per_row > 1)
         snprintf(band, sizeof(band), " (%d a row)", c.per_row);
+    else if (c.mpi != NULL)
+        snprintf(band, sizeof(band), " (%zu rank%s on %d host%s)", t.nranks,
+                 t.nranks == 1 ? "" : "s", mpi.nhosts,
+                 mpi.nhosts == 1 ? "" : "s");
     dr__buf_printf(&out,
                    "<text x=\"%.1f\" y=\"20\" font-size=\"15\" "
                    "font-weight=\"bold\" fill=\"#1B1F23\">",
@@ -1060,6 +1325,7 @@ int dr__vgantt_svg(const dr__vtrace *trace, const json_t *summary,
     free(c.cp.names);
     chain_free(&c.ch);
     free(banded);
+    mpi_rows_free(&mpi);
     *svg = dr__buf_take(&out, len);
     if (*svg == NULL) {
         dr__error_set(err, DR_ENOMEM, NULL, 0, 0, NULL, "out of memory");

@@ -177,11 +177,12 @@ static void data_moved_row(dr__buf *b, const json_t *s, const dr__vtrace *t) {
     dr__buf_printf(b,
                    "<tr id=\"data-moved\"><th>Data moved</th><td "
                    "class=\"rp-num\">%s</td><td class=\"rp-why\">Task "
-                   "messages (inputs) sent to the worker processes and "
+                   "messages (inputs) sent to the worker %s and "
                    "result messages received from them; %s sending, %s "
                    "receiving, inside the attempts' times (the darker ends "
                    "of the Gantt bars).</td></tr>\n",
-                   v, ts, tr);
+                   v, strcmp(t->executor, "mpi") == 0 ? "ranks" : "processes",
+                   ts, tr);
 }
 
 static void fact(dr__buf *b, const char *label, const char *value) {
@@ -714,8 +715,15 @@ int dr__viz_report_html_with(const dr_graph *g, const dr__vtrace *trace,
                     last = t.a[i].ts + t.a[i].dur;
             }
             double share = t.makespan > 0 ? busy / t.makespan : 0;
-            dr__buf_printf(&b, "<tr><td>%d</td><td class=\"rp-num\">%zu", w,
-                           tasks);
+            dr__buf_printf(&b, "<tr><td>%d", w);
+            /* --executor mpi: which rank's slot, on which host. */
+            const dr__vrank *k = dr__vtrace_rank_of(&t, w);
+            if (k != NULL) {
+                dr__buf_printf(&b, " (rank %d:%d, ", k->rank, w - k->first);
+                dr__vbuf_xml(&b, k->host[0] ? k->host : "unknown host");
+                dr__buf_puts(&b, ")");
+            }
+            dr__buf_printf(&b, "</td><td class=\"rp-num\">%zu", tasks);
             if (intr > 0)
                 dr__buf_printf(&b,
                                " <span class=\"rp-intr\">(%zu "

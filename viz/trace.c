@@ -167,10 +167,44 @@ static void read_transfer(const json_t *args, dr__vattempt *a) {
     a->bytes_received = v[3];
 }
 
+/* otherData.ranks of an MPI run: they only label rows, so an entry that
+ * is not {rank, first_worker, slots} with whole numbers (slots from 1) is
+ * left out, not an error.  0 or DR_ENOMEM. */
+static int read_ranks(dr__vtrace *t, const json_t *ranks, dr_error *err) {
+    size_t n = json_array_size(ranks);
+    if (n == 0)
+        return 0;
+    if ((t->ranks = calloc(n, sizeof(*t->ranks))) == NULL) {
+        dr__error_set(err, DR_ENOMEM, NULL, 0, 0, NULL, "out of memory");
+        return DR_ENOMEM;
+    }
+    for (size_t i = 0; i < n; i++) {
+        const json_t *k = json_array_get(ranks, i);
+        double rank, first, slots;
+        if (!json_is_object(k) || get_num(k, "rank", &rank) != 1 ||
+            !whole_in(rank, 0, INT32_MAX) ||
+            get_num(k, "first_worker", &first) != 1 ||
+            !whole_in(first, 0, DR__VMAX_WORKERS) ||
+            get_num(k, "slots", &slots) != 1 ||
+            !whole_in(slots, 1, DR__VMAX_WORKERS))
+            continue;
+        t->ranks[t->nranks++] = (dr__vrank){(int)rank, str_or(k, "host", ""),
+                                            (int)first, (int)slots};
+    }
+    return 0;
+}
+
+const dr__vrank *dr__vtrace_rank_of(const dr__vtrace *t, int w) {
+    for (size_t i = 0; i < t->nranks; i++)
+        if (w >= t->ranks[i].first && w - t->ranks[i].first < t->ranks[i].slots)
+            return &t->ranks[i];
+    return NULL;
+}
+
 int dr__vtrace_read_ex(const json_t *trace, const char *source, int max_workers,
                        const char *raise_hint, dr__vtrace *t, dr_error *err) {
     memset(t, 0, sizeof(*t));
-    t->graph = t->policy = t->executor = "";
+    t->graph = t->policy = t->executor = t->host0 = "";
     if (source == NULL)
         source = "the trace";
     if (max_workers <= 0)
@@ -237,6 +271,9 @@ int dr__vtrace_read_ex(const json_t *trace, const char *source, int max_workers,
             }
             t->chain = chain;
         }
+        if (read_ranks(t, json_object_get(other, "ranks"), err) != 0)
+            return DR_ENOMEM;
+        t->host0 = str_or(other, "host0", "");
         json_t *params = json_object_get(other, "params");
         json_t *set = json_object_get(other, "params_set");
         t->params = json_is_object(params) ? params : NULL;
@@ -245,6 +282,7 @@ int dr__vtrace_read_ex(const json_t *trace, const char *source, int max_workers,
     size_t n = json_array_size(events);
     t->a = calloc(n ? n : 1, sizeof(*t->a));
     if (t->a == NULL) {
+        dr__vtrace_free(t);
         dr__error_set(err, DR_ENOMEM, NULL, 0, 0, NULL, "out of memory");
         return DR_ENOMEM;
     }
@@ -412,6 +450,7 @@ int dr__vtrace_check_graph(const dr__vtrace *t, const dr_graph *g,
 void dr__vtrace_free(dr__vtrace *t) {
     free(t->a);
     free(t->cached);
+    free(t->ranks);
     memset(t, 0, sizeof(*t));
 }
 

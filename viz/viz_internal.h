@@ -55,6 +55,14 @@ typedef struct dr__vcached {
     const char *op;   /* may be NULL */
 } dr__vcached;
 
+/* --executor mpi: a worker rank of otherData.ranks, whose slots were the
+ * run's workers first .. first + slots - 1. */
+typedef struct dr__vrank {
+    int rank;
+    const char *host; /* borrowed; "" when absent */
+    int first, slots;
+} dr__vrank;
+
 typedef struct dr__vtrace {
     dr__vattempt *a; /* sorted by (worker, ts); on each worker an attempt's
                         end is clamped to the next one's start */
@@ -80,6 +88,12 @@ typedef struct dr__vtrace {
     /* otherData.params (an object) and params_set (a list), borrowed, NULL
      * when absent or of another type: the report's header lists them. */
     const json_t *params, *params_set;
+    /* otherData.ranks (entries that are not a rank with a whole first
+     * worker and at least one slot are left out) and host0, rank 0's host
+     * ("" when absent): none for runs that were not MPI runs. */
+    dr__vrank *ranks;
+    size_t nranks;
+    const char *host0;
 } dr__vtrace;
 
 /* The most workers a trace may have unless a reader raises it: the most
@@ -105,6 +119,8 @@ size_t dr__vtrace_count_in_graph(const dr__vtrace *t, const dr_graph *g);
 int dr__vtrace_check_graph(const dr__vtrace *t, const dr_graph *g,
                            dr_error *err);
 const char *dr__vstatus_name(dr__vstatus s);
+/* The rank whose slots include worker w, or NULL (not an MPI trace). */
+const dr__vrank *dr__vtrace_rank_of(const dr__vtrace *t, int w);
 
 /* Cached tasks (a resumed run reused their results; they never ran) look
  * the same in every picture: a pale blue-grey fill with a dotted
