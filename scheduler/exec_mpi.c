@@ -609,6 +609,10 @@ void dr__x_run_mpi(slot *s) {
     json_t *fetched = json_object_get(m.body, "fetched");
     if (json_is_integer(fetched))
         s->bytes_sent += (uint64_t)json_integer_value(fetched);
+    /* Fetching the inputs other ranks kept is sending them to the task. */
+    json_t *fs = json_object_get(m.body, "fetch_seconds");
+    if (json_is_number(fs))
+        s->send_s += (float)json_number_value(fs);
     json_t *kept = json_object_get(m.body, "kept");
     if (json_is_true(json_object_get(m.body, "ok")) && json_is_integer(kept)) {
         /* The rank keeps it: only its size came. */

@@ -274,6 +274,7 @@ static void slot_main(void *arg) {
             json_is_integer(json_object_get(m.body, "keep_min"))
                 ? json_integer_value(json_object_get(m.body, "keep_min"))
                 : -1;
+        double f0 = now_s(x), fetch_s = 0;
         if (json_object_get(m.body, "held") != NULL) {
             dr__msg r;
             if (resolve_held(x, s, &m, &r, &fetched, err, sizeof err) != 0) {
@@ -286,6 +287,7 @@ static void slot_main(void *arg) {
                                               : 0,
                     "attempt", (json_int_t)s->attempt, "ok", 0, "error", e2);
             } else {
+                fetch_s = now_s(x) - f0;
                 reply = dr__x_serve_task(x, s, &r, &text, &len);
                 dr__msg_free(&r);
             }
@@ -293,9 +295,11 @@ static void slot_main(void *arg) {
             reply = dr__x_serve_task(x, s, &m, &text, &len);
         dr__msg_free(&m);
         dr_task t = s->task;
-        if (reply != NULL && fetched > 0)
+        if (reply != NULL && fetched > 0) {
             json_object_set_new(reply, "fetched",
                                 json_integer((json_int_t)fetched));
+            json_object_set_new(reply, "fetch_seconds", json_real(fetch_s));
+        }
         if (reply != NULL && text != NULL && keep_min >= 0 &&
             len > (size_t)keep_min && json_is_true(json_object_get(reply, "ok"))) {
             /* Kept here: rank 0 gets its size only. */
