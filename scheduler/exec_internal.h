@@ -205,7 +205,7 @@ typedef struct slot {
     int rank;
     unsigned rank_slot;
     float send_s, recv_s;
-    uint64_t bytes_sent, bytes_received;
+    uint64_t bytes_sent, bytes_received, bytes_peer;
 } slot;
 
 struct exec {

@@ -607,8 +607,10 @@ void dr__x_run_mpi(slot *s) {
         return;
     }
     json_t *fetched = json_object_get(m.body, "fetched");
-    if (json_is_integer(fetched))
+    if (json_is_integer(fetched)) {
         s->bytes_sent += (uint64_t)json_integer_value(fetched);
+        s->bytes_peer = (uint64_t)json_integer_value(fetched);
+    }
     /* Fetching the inputs other ranks kept is sending them to the task. */
     json_t *fs = json_object_get(m.body, "fetch_seconds");
     if (json_is_number(fs))

@@ -227,6 +227,7 @@ static void complete_core(exec *x, slot *s, unsigned status, const char *error,
         a->recv_s = s->recv_s;
         a->bytes_sent = s->bytes_sent;
         a->bytes_received = s->bytes_received;
+        a->bytes_peer = s->bytes_peer;
     }
     if (x->rec != NULL && !s->journaled) {
         int ok = status == DR__ATTEMPT_OK;
@@ -284,7 +285,7 @@ void dr__x_begin(exec *x, slot *s, dr_task t, double now) {
     s->timed_out = 0;
     s->interrupted = 0;
     s->send_s = s->recv_s = 0;
-    s->bytes_sent = s->bytes_received = 0;
+    s->bytes_sent = s->bytes_received = s->bytes_peer = 0;
     atomic_store_explicit(&s->cancel, 0, memory_order_relaxed);
     /* A task's own timeout wins, 0 (none) included. */
     s->timeout = dr_task_has_timeout(x->g, t) ? dr_task_timeout(x->g, t)

@@ -568,14 +568,15 @@ static json_t *machine_json(const dr_run *run) {
  * message and received one result message.  All 0 under threads and sync,
  * and under processes until an attempt moves data. */
 typedef struct transfer {
-    uint64_t sent, received, messages;
+    uint64_t sent, received, messages, peer;
     double send_s, recv_s;
 } transfer;
 
 static transfer run_transfer(const dr_run *run) {
-    transfer x = {0, 0, 0, 0, 0};
+    transfer x = {0, 0, 0, 0, 0, 0};
     for (size_t i = 0; i < run->nattempts; i++) {
         const dr__attempt *a = &run->attempts[i];
+        x.peer += a->bytes_peer;
         x.sent += a->bytes_sent;
         x.received += a->bytes_received;
         x.send_s += a->send_s;
@@ -596,6 +597,11 @@ static int put_executor(json_t *root, const dr_run *run) {
         "{s:I, s:I, s:f, s:f, s:I}", "bytes_sent", (json_int_t)x.sent,
         "bytes_received", (json_int_t)x.received, "send_seconds", x.send_s,
         "receive_seconds", x.recv_s, "messages", (json_int_t)x.messages);
+    /* Under MPI: what went from one worker rank to another, not through
+     * rank 0 (included in bytes_sent). */
+    if (t != NULL && run->nranks > 0)
+        json_object_set_new(t, "bytes_between_ranks",
+                            json_integer((json_int_t)x.peer));
     if (json_object_set_new(
             root, "executor",
             json_string(dr_executor_name(run->opts.executor)))) {

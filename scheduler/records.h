@@ -32,6 +32,9 @@ typedef struct dr__attempt {
      * message; 0 under threads and sync, where nothing moves. */
     float send_s, recv_s;
     uint64_t bytes_sent, bytes_received;
+    /* --executor mpi: of bytes_sent, those the worker rank fetched from
+     * another worker rank that kept them (not through rank 0). */
+    uint64_t bytes_peer;
 } dr__attempt;
 
 /* A failed task's details for the summary. */

@@ -92,6 +92,9 @@ static json_t *attempt_event(const dr_run *run, const dr__groups *groups,
     if (args != NULL && a->bytes_received != 0)
         json_object_set_new(args, "bytes_received",
                             json_integer((json_int_t)a->bytes_received));
+    if (args != NULL && a->bytes_peer != 0)
+        json_object_set_new(args, "bytes_between_ranks",
+                            json_integer((json_int_t)a->bytes_peer));
     /* --executor mpi: the worker rank and host that ran it (the worker
      * number alone says neither); nothing for other runs. */
     const dr__rank *k = dr__run_rank_of(run, a->worker);
@@ -365,6 +368,9 @@ static void buf_attempt(dr__buf *b, const dr_run *run, const dr__groups *groups,
     if (a->bytes_received != 0)
         dr__buf_printf(b, ",\"bytes_received\":%llu",
                        (unsigned long long)a->bytes_received);
+    if (a->bytes_peer != 0)
+        dr__buf_printf(b, ",\"bytes_between_ranks\":%llu",
+                       (unsigned long long)a->bytes_peer);
     const dr__rank *k = dr__run_rank_of(run, a->worker);
     if (k != NULL) {
         dr__buf_printf(b, ",\"rank\":%d,\"host\":", k->rank);
