@@ -436,6 +436,8 @@ int cmd_scale(int argc, char **argv) {
             cli_usage_error("scale", "--executor mpi scales strongly only "
                                      "(--mode weak reloads the graph at "
                                      "every count)");
+        else
+            sleep(1); /* rank 0 says why before mpirun stops the job */
         free(dir);
         free(log_dir);
         cli_params_free(&params);

@@ -43,8 +43,16 @@ static int graph_id(const dr_graph *g, char fp[DR__FP_HEX], char *desc,
     if (dr__graph_fp(g, &f) != 0)
         return DR_ENOMEM;
     dr__fp_hex(&f, fp);
-    snprintf(desc, len, "'%s', %zu tasks, %zu edges", dr_graph_name(g),
-             dr_graph_ntasks(g), dr_graph_nedges(g));
+    int used = snprintf(desc, len, "'%s', %zu tasks, %zu edges",
+                        dr_graph_name(g), dr_graph_ntasks(g),
+                        dr_graph_nedges(g));
+    /* Parameters: two ranks given different --set differ only there. */
+    for (size_t i = 0; i < dr_graph_nparams(g) && used > 0 &&
+                       (size_t)used < len;
+         i++)
+        used += snprintf(desc + used, len - (size_t)used, "%s%s=%lld",
+                         i == 0 ? ", " : " ", dr_graph_param_name(g, i),
+                         (long long)dr_graph_param_value(g, i));
     return 0;
 }
 
