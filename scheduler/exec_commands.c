@@ -240,24 +240,17 @@ static int can_spawn_posix(void) {
     return 1;
 }
 
-/* (loop) Starts args with posix_spawnp, set up as the top comment says,
- * and watches its pidfd.  Returns 0 with s->pid set, or a libuv error code
- * (c is then freed). */
-static int spawn_posix(exec *x, child *c, char **args, char **env, int ofd,
-                       int efd) {
-    slot *s = c->s;
+int dr__x_posix_spawn(const char *wd, char **args, char **env, int ofd,
+                      int efd, int *pid_out) {
     posix_spawn_file_actions_t fa;
     posix_spawnattr_t at;
     int err = posix_spawn_file_actions_init(&fa);
-    if (err != 0) {
-        free(c);
-        return uv_translate_sys_error(err);
-    }
+    if (err != 0)
+        return err;
     err = posix_spawnattr_init(&at);
     if (err != 0) {
         posix_spawn_file_actions_destroy(&fa);
-        free(c);
-        return uv_translate_sys_error(err);
+        return err;
     }
     /* The log descriptors first: one of them may be 0 when dagrun was
      * started with its standard streams closed. */
@@ -267,7 +260,6 @@ static int spawn_posix(exec *x, child *c, char **args, char **env, int ofd,
     if (err == 0)
         err =
             posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-    const char *wd = x->run->opts.workdir;
     if (err == 0 && wd != NULL)
         err = posix_spawn_file_actions_addchdir_np(&fa, wd);
     sigset_t none, dfl;
@@ -289,6 +281,20 @@ static int spawn_posix(exec *x, child *c, char **args, char **env, int ofd,
         err = posix_spawnp(&pid, args[0], &fa, &at, args, env);
     posix_spawnattr_destroy(&at);
     posix_spawn_file_actions_destroy(&fa);
+    if (err == 0)
+        *pid_out = (int)pid;
+    return err;
+}
+
+/* (loop) Starts args with posix_spawnp, set up as the top comment says,
+ * and watches its pidfd.  Returns 0 with s->pid set, or a libuv error code
+ * (c is then freed). */
+static int spawn_posix(exec *x, child *c, char **args, char **env, int ofd,
+                       int efd) {
+    slot *s = c->s;
+    int pid = -1;
+    int err =
+        dr__x_posix_spawn(x->run->opts.workdir, args, env, ofd, efd, &pid);
     if (err != 0) {
         free(c);
         return uv_translate_sys_error(err);

@@ -452,6 +452,12 @@ void dr__x_finish_loop(exec *x);
 extern int dr__x_spawn_with_uv;
 int dr__x_spawn_command(exec *x, slot *s, char *msg, size_t msglen);
 void dr__x_kill_group(slot *s, int sig);
+/* Starts args (PATH looked up) as every command starts: its own session,
+ * no signal blocked or caught, stdin /dev/null, stdout and stderr ofd and
+ * efd, working folder wd (NULL: ours), environment env.  0 with *pid, or
+ * an errno value. */
+int dr__x_posix_spawn(const char *wd, char **args, char **env, int ofd,
+                      int efd, int *pid);
 /* The last lines of task t's stderr log, made safe; NULL when none. */
 char *dr__x_stderr_tail(const exec *x, dr_task t);
 void dr__x_terminate(slot *s);

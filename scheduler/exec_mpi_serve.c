@@ -27,7 +27,6 @@
 #include "mpi_link.h"
 
 #include <poll.h>
-#include <spawn.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 
@@ -634,37 +633,9 @@ void dr__x_run_command_here(slot *s) {
         size_t argc;
         args = (char **)dr_task_argv(x->g, t, &argc);
     }
-    posix_spawn_file_actions_t fa;
-    posix_spawnattr_t at;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawnattr_init(&at);
-    int e = posix_spawn_file_actions_adddup2(&fa, ofd, 1);
-    if (e == 0)
-        e = posix_spawn_file_actions_adddup2(&fa, efd, 2);
-    if (e == 0)
-        e = posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
     const char *wd = x->run->opts.workdir;
-    if (e == 0 && wd != NULL)
-        e = posix_spawn_file_actions_addchdir_np(&fa, wd);
-    sigset_t none, dfl;
-    sigemptyset(&none);
-    sigemptyset(&dfl);
-    for (int sig = 1; sig < 32; sig++)
-        if (sig != SIGKILL && sig != SIGSTOP)
-            sigaddset(&dfl, sig);
-    if (e == 0)
-        e = posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSID |
-                                              POSIX_SPAWN_SETSIGMASK |
-                                              POSIX_SPAWN_SETSIGDEF);
-    if (e == 0)
-        e = posix_spawnattr_setsigmask(&at, &none);
-    if (e == 0)
-        e = posix_spawnattr_setsigdefault(&at, &dfl);
-    pid_t pid = -1;
-    if (e == 0)
-        e = posix_spawnp(&pid, args[0], &fa, &at, args, env);
-    posix_spawnattr_destroy(&at);
-    posix_spawn_file_actions_destroy(&fa);
+    int pid = -1;
+    int e = dr__x_posix_spawn(wd, args, env, ofd, efd, &pid);
     if (e != 0) {
         int bad = wd != NULL ? dr__workdir_error(wd) : 0;
         if (bad != 0)
