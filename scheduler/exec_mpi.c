@@ -641,9 +641,7 @@ void dr__x_run_mpi(slot *s) {
         call->out.json = NULL;
     }
     double end = now_s(x);
-    /* The receiving is not timed apart from the waiting under MPI (the
-     * probe sees a whole message): all of the answer's time is the task's
-     * but what the worker says its body took. */
-    dr__x_transfer_times(s, &m, t0, end, end);
+    /* Receiving: from the result's match to its decoding (mpi_link.c). */
+    dr__x_transfer_times(s, &m, t0, end - dr__mpi_last_recv_seconds(), end);
     dr__msg_free(&m);
 }

@@ -53,6 +53,17 @@ int dr_mpi_rank(unsigned *size) {
 int dr_mpi_available(void) { return 1; }
 
 static MPI_Comm comm = MPI_COMM_NULL;
+/* This thread's last dr__mpi_recv: seconds from the message's match to
+ * its decoding (the waiting before it left out). */
+static _Thread_local double last_recv_s;
+
+double dr__mpi_last_recv_seconds(void) { return last_recv_s; }
+
+static double mono_s(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
 static volatile sig_atomic_t abandoned;
 
 void dr__mpi_abandon(void) { abandoned = 1; }
@@ -229,6 +240,8 @@ int dr__mpi_recv(int rank, int tag, dr__msg *m, uint64_t limit,
         }
         pause_after(&tries, POLL_SPINS);
     }
+    double matched = mono_s();
+    last_recv_s = 0;
     int count = 0;
     MPI_Get_count(&st, MPI_BYTE, &count);
     if (from != NULL)
@@ -270,6 +283,7 @@ int dr__mpi_recv(int rank, int tag, dr__msg *m, uint64_t limit,
         rc = DR__PROTO_BAD;
     }
     dr__proto_decoder_free(d);
+    last_recv_s = mono_s() - matched;
     return rc;
 }
 
@@ -315,5 +329,7 @@ int dr__mpi_waiting(int rank, int tag) {
     (void)rank, (void)tag;
     return 0;
 }
+
+double dr__mpi_last_recv_seconds(void) { return 0; }
 
 #endif

@@ -68,6 +68,10 @@ int dr__mpi_recv(int rank, int tag, dr__msg *m, uint64_t limit,
                  int (*stop)(void *), void *arg, int *from, char *err,
                  size_t errlen);
 
+/* Seconds this thread's last dr__mpi_recv spent receiving and decoding
+ * its message, from the moment it matched (the wait before not counted). */
+double dr__mpi_last_recv_seconds(void);
+
 /* 1 when a message from `rank` with `tag` is waiting, else 0. */
 int dr__mpi_waiting(int rank, int tag);
 
