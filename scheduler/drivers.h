@@ -46,9 +46,9 @@ int dr__execute(dr_run *run, dr__core *core, dr_error *err);
  * part.  On a worker rank, dr__serve_mpi greets rank 0 and runs what it
  * sends on run->workers slots until it says shutdown. */
 int dr__mpi_connect(const dr_graph *g, const char *run_dir,
-                    const char *output_dir, dr__rank **ranks,
-                    unsigned *nranks, unsigned *nslots, unsigned max_slots,
-                    char *host0, size_t hostlen, dr_error *err);
+                    const char *output_dir, dr__rank **ranks, unsigned *nranks,
+                    unsigned *nslots, unsigned max_slots, char *host0,
+                    size_t hostlen, dr_error *err);
 void dr__mpi_disconnect(const dr__rank *ranks, unsigned nranks);
 int dr__serve_mpi(dr_run *run, dr_error *err);
 json_t *dr__mpi_hello_body(const dr_graph *g, int rank, unsigned slots);

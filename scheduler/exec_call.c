@@ -26,7 +26,8 @@ const char *dr_call_input_key(const dr_call *call, size_t i) {
 json_t *dr_call_input_json(const dr_call *call, size_t i) {
     if (i >= call->ndeps)
         return NULL;
-    return call->in != NULL ? call->in[i] : call->x->results[call->deps[i]].json;
+    return call->in != NULL ? call->in[i]
+                            : call->x->results[call->deps[i]].json;
 }
 
 void *dr_call_input_ptr(const dr_call *call, size_t i) {

@@ -240,8 +240,8 @@ static int can_spawn_posix(void) {
     return 1;
 }
 
-int dr__x_posix_spawn(const char *wd, char **args, char **env, int ofd,
-                      int efd, int *pid_out) {
+int dr__x_posix_spawn(const char *wd, char **args, char **env, int ofd, int efd,
+                      int *pid_out) {
     posix_spawn_file_actions_t fa;
     posix_spawnattr_t at;
     int err = posix_spawn_file_actions_init(&fa);

@@ -456,8 +456,8 @@ void dr__x_kill_group(slot *s, int sig);
  * no signal blocked or caught, stdin /dev/null, stdout and stderr ofd and
  * efd, working folder wd (NULL: ours), environment env.  0 with *pid, or
  * an errno value. */
-int dr__x_posix_spawn(const char *wd, char **args, char **env, int ofd,
-                      int efd, int *pid);
+int dr__x_posix_spawn(const char *wd, char **args, char **env, int ofd, int efd,
+                      int *pid);
 /* The last lines of task t's stderr log, made safe; NULL when none. */
 char *dr__x_stderr_tail(const exec *x, dr_task t);
 void dr__x_terminate(slot *s);

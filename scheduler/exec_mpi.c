@@ -43,13 +43,12 @@ static int graph_id(const dr_graph *g, char fp[DR__FP_HEX], char *desc,
     if (dr__graph_fp(g, &f) != 0)
         return DR_ENOMEM;
     dr__fp_hex(&f, fp);
-    int used = snprintf(desc, len, "'%s', %zu tasks, %zu edges",
-                        dr_graph_name(g), dr_graph_ntasks(g),
-                        dr_graph_nedges(g));
+    int used =
+        snprintf(desc, len, "'%s', %zu tasks, %zu edges", dr_graph_name(g),
+                 dr_graph_ntasks(g), dr_graph_nedges(g));
     /* Parameters: two ranks given different --set differ only there. */
-    for (size_t i = 0; i < dr_graph_nparams(g) && used > 0 &&
-                       (size_t)used < len;
-         i++)
+    for (size_t i = 0;
+         i < dr_graph_nparams(g) && used > 0 && (size_t)used < len; i++)
         used += snprintf(desc + used, len - (size_t)used, "%s%s=%lld",
                          i == 0 ? ", " : " ", dr_graph_param_name(g, i),
                          (long long)dr_graph_param_value(g, i));
@@ -66,10 +65,9 @@ json_t *dr__mpi_hello_body(const dr_graph *g, int rank, unsigned slots) {
     if (ver == NULL || *ver == '\0')
         ver = DAGRUN_VERSION_STRING;
     return json_pack("{sisssssssIsIsIss}", "version", DR__PROTO_VERSION,
-                     "dagrun", ver, "graph", fp, "host",
-                     host, "pid", (json_int_t)getpid(), "rank",
-                     (json_int_t)rank, "slots", (json_int_t)slots, "about",
-                     desc);
+                     "dagrun", ver, "graph", fp, "host", host, "pid",
+                     (json_int_t)getpid(), "rank", (json_int_t)rank, "slots",
+                     (json_int_t)slots, "about", desc);
 }
 
 static double hello_seconds(void) {
@@ -189,11 +187,11 @@ int dr__mpi_connect(const dr_graph *g, const char *run_dir,
         int rc = dr__mpi_recv(-1, DR__TAG_HELLO, &m, 1 << 20, past, &d, &from,
                               e, sizeof e);
         if (rc == DR__PROTO_STOPPED) {
-            size_t used = (size_t)snprintf(
-                why, sizeof why,
-                "--executor mpi: no hello within %g s "
-                "(DAGRUN_MPI_HELLO_SECONDS) from rank",
-                secs);
+            size_t used =
+                (size_t)snprintf(why, sizeof why,
+                                 "--executor mpi: no hello within %g s "
+                                 "(DAGRUN_MPI_HELLO_SECONDS) from rank",
+                                 secs);
             for (int r = 1; r < size && used < sizeof why; r++)
                 if (!seen[r])
                     used += (size_t)snprintf(why + used, sizeof why - used,
@@ -311,8 +309,8 @@ static uint64_t env_bytes(const char *name, uint64_t dflt) {
 }
 
 void dr__x_mpi_setup(exec *x) {
-    x->rank_dead = calloc(x->run->nranks ? x->run->nranks : 1,
-                          sizeof *x->rank_dead);
+    x->rank_dead =
+        calloc(x->run->nranks ? x->run->nranks : 1, sizeof *x->rank_dead);
     /* Where results are (docs/mpi.md): over keep_min bytes, a result stays
      * on the rank that made it, and the rule places its consumers there.
      * DAGRUN_MPI_KEEP_BYTES=0 keeps every result there; DAGRUN_MPI_LOCALITY=0
@@ -435,7 +433,8 @@ static void send_drops(exec *x) {
     }
     sched_unlock(x);
     for (size_t i = 0; d != NULL && i < n; i += 2) {
-        json_t *b = json_pack("{sssI}", "op", "drop", "task", (json_int_t)d[i + 1]);
+        json_t *b =
+            json_pack("{sssI}", "op", "drop", "task", (json_int_t)d[i + 1]);
         send_control((int)d[i], DR__TAG_CTRL, DR__MSG_SHUTDOWN, b);
         json_decref(b);
     }
@@ -473,7 +472,8 @@ static int rank_gone(waiter *wt) {
     fclose(f);
     buf[n] = '\0';
     const char *close = strrchr(buf, ')');
-    return close != NULL && close[1] == ' ' && (close[2] == 'Z' || close[2] == 'X');
+    return close != NULL && close[1] == ' ' &&
+           (close[2] == 'Z' || close[2] == 'X');
 }
 
 /* The stop callback of a wait for slot s's answer. */
@@ -554,9 +554,9 @@ void dr__x_run_mpi(slot *s) {
             continue;
         if (held == NULL)
             held = json_array();
-        json_array_append_new(held, json_pack("[III]", (json_int_t)i,
-                                              (json_int_t)h,
-                                              (json_int_t)call->deps[i]));
+        json_array_append_new(held,
+                              json_pack("[III]", (json_int_t)i, (json_int_t)h,
+                                        (json_int_t)call->deps[i]));
     }
     if (held != NULL)
         json_object_set_new(tm.body, "held", held);
@@ -609,8 +609,8 @@ void dr__x_run_mpi(slot *s) {
     }
     if (rc != DR__PROTO_OK) {
         snprintf(call->error, sizeof call->error,
-                 "worker rank %d (pid %d on %s) while running '%s': %s", k->rank,
-                 k->pid, k->host, key, why);
+                 "worker rank %d (pid %d on %s) while running '%s': %s",
+                 k->rank, k->pid, k->host, key, why);
         dr__msg_free(&m);
         return;
     }

@@ -136,8 +136,7 @@ static int resolve_held(exec *x, slot *s, const dr__msg *m, dr__msg *out,
         goto out;
     }
     size_t n = nin;
-    if (dr__proto_task_inputs(m, &n, texts, lens, err, errlen) !=
-        DR__PROTO_OK)
+    if (dr__proto_task_inputs(m, &n, texts, lens, err, errlen) != DR__PROTO_OK)
         goto out;
     size_t i;
     json_t *h;
@@ -150,8 +149,7 @@ static int resolve_held(exec *x, slot *s, const dr__msg *m, dr__msg *out,
             goto out;
         }
         size_t len;
-        if (held_text(x, s, rank, (dr_task)d, &own[in], &len, err, errlen) !=
-            0)
+        if (held_text(x, s, rank, (dr_task)d, &own[in], &len, err, errlen) != 0)
             goto out;
         texts[in] = (const unsigned char *)own[in];
         lens[in] = len;
@@ -170,7 +168,8 @@ static int resolve_held(exec *x, slot *s, const dr__msg *m, dr__msg *out,
     }
     size_t off = 0;
     for (i = 0; i < nin; i++) {
-        memcpy(out->bin + off, texts[i], lens[i]);
+        if (lens[i] > 0) /* an empty input's text may be NULL */
+            memcpy(out->bin + off, texts[i], lens[i]);
         off += lens[i];
         json_array_append_new(jl, json_integer((json_int_t)lens[i]));
     }
@@ -264,8 +263,8 @@ static void slot_main(void *arg) {
         atomic_store(&s->cancel, 0);
         sched_unlock(x);
         /* Commands see rank 0's worker id, as under every executor. */
-        s->gen = json_is_integer(w) ? (unsigned)json_integer_value(w)
-                                    : s->worker;
+        s->gen =
+            json_is_integer(w) ? (unsigned)json_integer_value(w) : s->worker;
         char *text = NULL;
         size_t len = 0, fetched = 0;
         json_t *reply;
@@ -280,10 +279,10 @@ static void slot_main(void *arg) {
                 char e2[300];
                 snprintf(e2, sizeof e2, "cannot get its inputs: %s", err);
                 reply = json_pack(
-                    "{sIsIsbss}", "task", json_object_get(m.body, "task")
-                                              ? json_integer_value(json_object_get(
-                                                    m.body, "task"))
-                                              : 0,
+                    "{sIsIsbss}", "task",
+                    json_object_get(m.body, "task")
+                        ? json_integer_value(json_object_get(m.body, "task"))
+                        : 0,
                     "attempt", (json_int_t)s->attempt, "ok", 0, "error", e2);
             } else {
                 fetch_s = now_s(x) - f0;
@@ -300,7 +299,8 @@ static void slot_main(void *arg) {
             json_object_set_new(reply, "fetch_seconds", json_real(fetch_s));
         }
         if (reply != NULL && text != NULL && keep_min >= 0 &&
-            len > (size_t)keep_min && json_is_true(json_object_get(reply, "ok"))) {
+            len > (size_t)keep_min &&
+            json_is_true(json_object_get(reply, "ok"))) {
             /* Kept here: rank 0 gets its size only. */
             sched_lock(x);
             free(x->kept[t]);
@@ -421,8 +421,8 @@ int dr__serve_mpi(dr_run *run, dr_error *err) {
     x->nkept = calloc(n1, sizeof *x->nkept);
     x->rank_self = rank;
     int commands = 0, rc = DR_ENOMEM;
-    if (!x->how || !x->attempts || !x->consumers || !x->results ||
-        !x->slots || !x->threads || !x->kept || !x->nkept)
+    if (!x->how || !x->attempts || !x->consumers || !x->results || !x->slots ||
+        !x->threads || !x->kept || !x->nkept)
         goto nomem;
     rc = dr__x_decide(x, &commands);
     if (rc != 0)
@@ -521,8 +521,7 @@ int dr__serve_mpi(dr_run *run, dr_error *err) {
         if (uv_thread_create(&x->threads[started], slot_main,
                              &x->slots[started]) != 0)
             break;
-    int fetching =
-        uv_thread_create(&x->threads[x->nslots], fetch_main, x) == 0;
+    int fetching = uv_thread_create(&x->threads[x->nslots], fetch_main, x) == 0;
     control(x);
     for (unsigned i = 0; i < started; i++)
         uv_thread_join(&x->threads[i]);

@@ -176,9 +176,8 @@ static void serve(int fd, unsigned worker, void *arg) {
             char *text;
             size_t len;
             json_t *reply = dr__x_serve_task(x, s, &m, &text, &len);
-            if (reply == NULL ||
-                dr__proto_write(fd, DR__MSG_RESULT, reply, text, len, NULL) !=
-                    0)
+            if (reply == NULL || dr__proto_write(fd, DR__MSG_RESULT, reply,
+                                                 text, len, NULL) != 0)
                 stop = 1;
             json_decref(reply);
             free(text);

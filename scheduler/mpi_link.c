@@ -226,8 +226,8 @@ int dr__mpi_recv(int rank, int tag, dr__msg *m, uint64_t limit,
     unsigned tries = 0;
     for (;;) {
         int flag = 0;
-        int rc = MPI_Improbe(rank < 0 ? MPI_ANY_SOURCE : rank, tag, comm,
-                             &flag, &mh, &st);
+        int rc = MPI_Improbe(rank < 0 ? MPI_ANY_SOURCE : rank, tag, comm, &flag,
+                             &mh, &st);
         if (rc != MPI_SUCCESS) {
             mpi_error_text(rc, err, errlen);
             return DR__PROTO_IO;
@@ -273,8 +273,10 @@ int dr__mpi_recv(int rank, int tag, dr__msg *m, uint64_t limit,
     rc = dr__proto_decoder_feed(d, buf, (size_t)count, err, errlen);
     free(buf);
     if (rc == DR__PROTO_OK && !dr__proto_decoder_next(d, m)) {
-        snprintf(err, errlen, "a %d-byte MPI message that is not one whole "
-                 "message", count);
+        snprintf(err, errlen,
+                 "a %d-byte MPI message that is not one whole "
+                 "message",
+                 count);
         rc = DR__PROTO_BAD;
     }
     if (rc == DR__PROTO_OK && !dr__proto_decoder_idle(d)) {

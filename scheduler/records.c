@@ -128,8 +128,8 @@ long dr__run_add_attempt(dr_run *run, dr_task t, unsigned worker,
         (copy = dr__safe_text(error, strlen(error), 0)) == NULL)
         return -1;
     size_t i = run->nattempts++;
-    run->attempts[i] = (dr__attempt){t,   worker, attempt, status, ready, start,
-                                     end, copy,   0,       0,      0,     0, 0};
+    run->attempts[i] = (dr__attempt){
+        t, worker, attempt, status, ready, start, end, copy, 0, 0, 0, 0, 0};
     run->last[t] = (int32_t)i;
     return (long)i;
 }

@@ -342,9 +342,9 @@ dr_run *dr_run_graph(dr_graph *g, const dr_run_options *opts, dr_error *err) {
     char host0[64] = "";
     if (!opts->simulate && opts->executor == DR_EXECUTOR_MPI) {
         unsigned nslots = 0;
-        if (dr__mpi_connect(g, opts->run_dir, opts->output_dir, &ranks,
-                            &nranks, &nslots, DR_MAX_REAL_WORKERS, host0,
-                            sizeof host0, err) != 0) {
+        if (dr__mpi_connect(g, opts->run_dir, opts->output_dir, &ranks, &nranks,
+                            &nslots, DR_MAX_REAL_WORKERS, host0, sizeof host0,
+                            err) != 0) {
             free(duration);
             return NULL;
         }

@@ -225,8 +225,14 @@ char **drt_env_with(const char *entry) {
     char **env = calloc(n + 2, sizeof *env);
     if (env == NULL)
         abort();
-    memcpy(env, environ, n * sizeof *env);
-    env[n] = (char *)entry;
+    /* An entry of the same name is replaced: getenv takes the first. */
+    const char *eq = strchr(entry, '=');
+    size_t name = eq != NULL ? (size_t)(eq - entry) + 1 : strlen(entry);
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++)
+        if (strncmp(environ[i], entry, name) != 0)
+            env[k++] = environ[i];
+    env[k] = (char *)entry;
     return env;
 }
 

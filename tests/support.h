@@ -64,7 +64,8 @@ int drt_exit_code(int status);
 
 /* ------------------------------------ processes marked for one test */
 
-/* A copy of our environment with `entry` ("NAME=value") added, for
+/* A copy of our environment with `entry` ("NAME=value") added (in place
+ * of NAME's value, if it has one), for
  * drt_start; free the array (not its strings) with free().  Aborts when
  * out of memory. */
 char **drt_env_with(const char *entry);

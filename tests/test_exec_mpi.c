@@ -64,9 +64,13 @@ static pid_t start_mpirun(const char *dir, char *const args[]) {
      * its start-up allocates, in libraries and components built without
      * frame pointers, so its leaks cannot be told from ours by their
      * stacks.  Memory errors are still caught. */
-    char **env = drt_env_with("ASAN_OPTIONS=detect_leaks=0");
+    const char *asan = getenv("ASAN_OPTIONS");
+    char *opt = drt_fmt("ASAN_OPTIONS=%s%sdetect_leaks=0", asan ? asan : "",
+                        asan && *asan ? ":" : "");
+    char **env = drt_env_with(opt);
     pid_t pid = drt_start(dir, m, argv, env, "stdout", "stderr");
     free(env);
+    free(opt);
     return pid;
 }
 
@@ -90,8 +94,8 @@ static json_t *load_json(const char *dir, const char *name) {
 Test(mpi, lecture_runs_on_two_worker_ranks, .timeout = 180) {
     char *dir = drt_tmpdir();
     char *lecture = drt_fmt("%s/examples/lecture.json", DR_SOURCE_DIR);
-    char *args[] = {"-np",   "3",          CLI,   "run", lecture,
-                    "--executor", "mpi", "-w", "2",   "-o", "out", NULL};
+    char *args[] = {"-np", "3",  CLI, "run", lecture, "--executor",
+                    "mpi", "-w", "2", "-o",  "out",   NULL};
     int rc = run_mpirun(dir, args);
     char *err = drt_text_in(dir, "stderr");
     char *out = drt_text_in(dir, "stdout");
@@ -99,8 +103,7 @@ Test(mpi, lecture_runs_on_two_worker_ranks, .timeout = 180) {
     cr_expect(strstr(out, "Executor: mpi") != NULL, "%s", out);
     json_t *s = load_json(dir, "out/summary.json");
     cr_assert_not_null(s, "no summary.json");
-    cr_expect_str_eq(json_string_value(json_object_get(s, "executor")),
-                     "mpi");
+    cr_expect_str_eq(json_string_value(json_object_get(s, "executor")), "mpi");
     /* Two worker ranks with two slots each. */
     cr_expect_eq(json_integer_value(json_object_get(s, "workers")), 4);
     json_decref(s);
@@ -116,11 +119,22 @@ Test(mpi, lecture_runs_on_two_worker_ranks, .timeout = 180) {
 Test(mpi, pi_gives_the_threads_result, .timeout = 180) {
     char *dir = drt_tmpdir();
     char *pi = drt_fmt("%s/examples/pi.json", DR_SOURCE_DIR);
-    char *args[] = {"-np",         "3",     CLI,
-                    "run",         pi,      "--executor",
-                    "mpi",         "-w",    "1",
-                    "--set",       "samples=200000", "--no-outputs",
-                    "-q",          "--output", "reduce", NULL};
+    char *args[] = {"-np",
+                    "3",
+                    CLI,
+                    "run",
+                    pi,
+                    "--executor",
+                    "mpi",
+                    "-w",
+                    "1",
+                    "--set",
+                    "samples=200000",
+                    "--no-outputs",
+                    "-q",
+                    "--output",
+                    "reduce",
+                    NULL};
     int rc = run_mpirun(dir, args);
     char *mpi_out = drt_text_in(dir, "stdout");
     cr_assert_eq(rc, 0, "exit %d\n%s%s", rc, mpi_out,
@@ -147,9 +161,9 @@ static const char *cmd_graph =
 Test(mpi, commands_run_on_the_worker_ranks, .timeout = 180) {
     char *dir = drt_tmpdir();
     cr_assert_eq(drt_write_file(drt_fmt("%s/g.json", dir), cmd_graph), 0);
-    char *args[] = {"-np", "3",    CLI,   "run",         "g.json",
-                    "--executor",  "mpi", "-w", "1", "--keep-going",
-                    "-o",  "out",  NULL};
+    char *args[] = {"-np",        "3",   CLI,  "run", "g.json",
+                    "--executor", "mpi", "-w", "1",   "--keep-going",
+                    "-o",         "out", NULL};
     int rc = run_mpirun(dir, args);
     char *out = drt_text_in(dir, "stdout");
     cr_expect_neq(rc, 0, "two tasks fail");
@@ -183,8 +197,9 @@ Test(mpi, without_mpirun_it_says_how_to_start, .timeout = 60) {
 Test(mpi, one_rank_is_not_enough, .timeout = 120) {
     char *dir = drt_tmpdir();
     char *lecture = drt_fmt("%s/examples/lecture.json", DR_SOURCE_DIR);
-    char *args[] = {"-np", "1",   CLI,         "run", lecture,
-                    "--executor", "mpi", "--no-outputs", NULL};
+    char *args[] = {"-np",   "1",          CLI,   "run",
+                    lecture, "--executor", "mpi", "--no-outputs",
+                    NULL};
     int rc = run_mpirun(dir, args);
     char *err = drt_text_in(dir, "stderr");
     cr_expect_neq(rc, 0);
@@ -198,9 +213,23 @@ Test(mpi, a_rank_with_another_graph_is_named, .timeout = 120) {
     char *dir = drt_tmpdir();
     char *lecture = drt_fmt("%s/examples/lecture.json", DR_SOURCE_DIR);
     char *pi = drt_fmt("%s/examples/pi.json", DR_SOURCE_DIR);
-    char *args[] = {"-np",  "2",          CLI,   "run", lecture, "--executor",
-                    "mpi",  "--no-outputs", ":", "-np", "1",     CLI,
-                    "run",  pi,           "--executor", "mpi", "--no-outputs",
+    char *args[] = {"-np",
+                    "2",
+                    CLI,
+                    "run",
+                    lecture,
+                    "--executor",
+                    "mpi",
+                    "--no-outputs",
+                    ":",
+                    "-np",
+                    "1",
+                    CLI,
+                    "run",
+                    pi,
+                    "--executor",
+                    "mpi",
+                    "--no-outputs",
                     NULL};
     int rc = run_mpirun(dir, args);
     char *err = drt_text_in(dir, "stderr");
@@ -209,8 +238,8 @@ Test(mpi, a_rank_with_another_graph_is_named, .timeout = 120) {
     cr_expect(strstr(err, "loaded another graph ('pi'") != NULL, "%s", err);
     /* Said once, by rank 0, not by every rank. */
     char *first = strstr(err, "loaded another graph");
-    cr_expect(first != NULL && strstr(first + 1, "loaded another graph") ==
-                                   NULL,
+    cr_expect(first != NULL &&
+                  strstr(first + 1, "loaded another graph") == NULL,
               "%s", err);
     drt_rmtree(dir);
 }
@@ -218,10 +247,26 @@ Test(mpi, a_rank_with_another_graph_is_named, .timeout = 120) {
 Test(mpi, a_rank_of_another_dagrun_is_named, .timeout = 120) {
     char *dir = drt_tmpdir();
     char *lecture = drt_fmt("%s/examples/lecture.json", DR_SOURCE_DIR);
-    char *args[] = {"-np",  "2",   CLI,   "run", lecture,       "--executor",
-                    "mpi",  "--no-outputs", ":", "-np", "1",    "-x",
-                    "DAGRUN_TEST_MPI_VERSION=9.9.9", CLI, "run", lecture,
-                    "--executor", "mpi", "--no-outputs", NULL};
+    char *args[] = {"-np",
+                    "2",
+                    CLI,
+                    "run",
+                    lecture,
+                    "--executor",
+                    "mpi",
+                    "--no-outputs",
+                    ":",
+                    "-np",
+                    "1",
+                    "-x",
+                    "DAGRUN_TEST_MPI_VERSION=9.9.9",
+                    CLI,
+                    "run",
+                    lecture,
+                    "--executor",
+                    "mpi",
+                    "--no-outputs",
+                    NULL};
     int rc = run_mpirun(dir, args);
     char *err = drt_text_in(dir, "stderr");
     cr_expect_neq(rc, 0);
@@ -288,8 +333,8 @@ static const char *long_graph =
 Test(mpi, a_killed_worker_rank_is_named_and_resume_goes_on, .timeout = 240) {
     char *dir = drt_tmpdir();
     cr_assert_eq(drt_write_file(drt_fmt("%s/g.json", dir), long_graph), 0);
-    char *args[] = {"-np", "3",   CLI,   "run", "g.json", "--executor",
-                    "mpi", "-w",  "1",   "-o",  "out",    NULL};
+    char *args[] = {"-np", "3",  CLI, "run", "g.json", "--executor",
+                    "mpi", "-w", "1", "-o",  "out",    NULL};
     pid_t pid = start_mpirun(dir, args);
     /* The command's shell carries its rank's environment. */
     long rank = -1;
@@ -318,9 +363,9 @@ Test(mpi, a_killed_worker_rank_is_named_and_resume_goes_on, .timeout = 240) {
     cr_expect_eq(drt_processes_in(dir), 0, "a process was left running");
 
     /* A new mpirun goes on from the journal: quick is not run again. */
-    char *again[] = {"-np",  "3",  CLI,  "run",  "g.json", "--executor",
-                     "mpi",  "-w", "1",  "-o",   "out",    "--resume",
-                     "--set", "secs=0", NULL};
+    char *again[] = {"-np",        "3",        CLI,     "run",    "g.json",
+                     "--executor", "mpi",      "-w",    "1",      "-o",
+                     "out",        "--resume", "--set", "secs=0", NULL};
     int rc = run_mpirun(dir, again);
     out = drt_text_in(dir, "stdout");
     cr_expect_eq(rc, 0, "%s\n%s", out, drt_text_in(dir, "stderr"));
@@ -339,8 +384,8 @@ Test(mpi, a_signal_to_mpirun_writes_the_trace_and_leaves_nothing,
      .timeout = 180) {
     char *dir = drt_tmpdir();
     cr_assert_eq(drt_write_file(drt_fmt("%s/g.json", dir), long_graph), 0);
-    char *args[] = {"-np", "3",  CLI,  "run", "g.json", "--executor",
-                    "mpi", "-w", "1",  "-o",  "out",    NULL};
+    char *args[] = {"-np", "3",  CLI, "run", "g.json", "--executor",
+                    "mpi", "-w", "1", "-o",  "out",    NULL};
     pid_t pid = start_mpirun(dir, args);
     for (int i = 0; i < 3000 && rank_pid(dir, "sleep", -1) < 0; i++)
         drt_nap_ms(10);
@@ -389,7 +434,8 @@ static const char *map_reduce =
     "{\"dagrun\": 1, \"name\": \"mr\", \"tasks\": ["
     "{\"id\": \"map-{i}\", \"range\": {\"i\": 6}, \"op\": \"array\", "
     "\"args\": {\"n\": 50000}},"
-    "{\"id\": \"reduce\", \"op\": \"sum\", \"deps\": [{\"all\": \"map-{i}\"}]}]}";
+    "{\"id\": \"reduce\", \"op\": \"sum\", \"deps\": [{\"all\": "
+    "\"map-{i}\"}]}]}";
 
 static json_t *transfer_of(const char *dir) {
     json_t *s = load_json(dir, "out/summary.json");
@@ -401,9 +447,9 @@ static json_t *transfer_of(const char *dir) {
 Test(mpi, large_results_stay_on_their_worker_ranks, .timeout = 180) {
     char *dir = drt_tmpdir();
     cr_assert_eq(drt_write_file(drt_fmt("%s/g.json", dir), map_reduce), 0);
-    char *args[] = {"-np",      "3",       CLI,  "run", "g.json",
-                    "--executor", "mpi",   "-w", "1",   "-o",
-                    "out",      "-q",      "--output", "reduce", NULL};
+    char *args[] = {"-np",        "3",   CLI,        "run",    "g.json",
+                    "--executor", "mpi", "-w",       "1",      "-o",
+                    "out",        "-q",  "--output", "reduce", NULL};
     int rc = run_mpirun(dir, args);
     char *out = drt_text_in(dir, "stdout");
     cr_assert_eq(rc, 0, "%s%s", out, drt_text_in(dir, "stderr"));
@@ -416,9 +462,12 @@ Test(mpi, large_results_stay_on_their_worker_ranks, .timeout = 180) {
     json_decref(t);
 
     /* Sent back when asked: every map's result passes through rank 0. */
-    char *args2[] = {"-np",  "3",   "-x",  "DAGRUN_MPI_KEEP_BYTES=1000000000",
-                     CLI,    "run", "g.json", "--executor", "mpi", "-w", "1",
-                     "-o",   "out", "-q",  "--output", "reduce", NULL};
+    char *args2[] = {
+        "-np", "3",   "-x",       "DAGRUN_MPI_KEEP_BYTES=1000000000",
+        CLI,   "run", "g.json",   "--executor",
+        "mpi", "-w",  "1",        "-o",
+        "out", "-q",  "--output", "reduce",
+        NULL};
     rc = run_mpirun(dir, args2);
     out = drt_text_in(dir, "stdout");
     cr_assert_eq(rc, 0, "%s", drt_text_in(dir, "stderr"));
@@ -442,21 +491,20 @@ static const char *locality_graph =
 
 Test(mpi, a_task_goes_to_the_rank_that_holds_its_inputs, .timeout = 180) {
     char *dir = drt_tmpdir();
-    cr_assert_eq(drt_write_file(drt_fmt("%s/g.json", dir), locality_graph),
-                 0);
-    char *args[] = {"-np", "3",   CLI,  "run", "g.json", "--executor",
-                    "mpi", "-w",  "1",  "-o",  "out",    "-q", NULL};
+    cr_assert_eq(drt_write_file(drt_fmt("%s/g.json", dir), locality_graph), 0);
+    char *args[] = {"-np", "3", CLI,  "run", "g.json", "--executor", "mpi",
+                    "-w",  "1", "-o", "out", "-q",     NULL};
     int rc = run_mpirun(dir, args);
     cr_assert_eq(rc, 0, "%s", drt_text_in(dir, "stderr"));
     int p = worker_of(dir, "p"), q = worker_of(dir, "q"),
         c = worker_of(dir, "c");
     cr_assert(p >= 0 && q >= 0 && p != q, "p on %d, q on %d", p, q);
-    cr_expect_eq(c, p, "c ran on worker %d, p's result is on worker %d", c,
-                 p);
+    cr_expect_eq(c, p, "c ran on worker %d, p's result is on worker %d", c, p);
     /* Without the rule, q's slot, free first, takes c. */
-    char *off[] = {"-np", "3",   "-x", "DAGRUN_MPI_LOCALITY=0", CLI, "run",
-                   "g.json", "--executor", "mpi", "-w", "1", "-o", "out",
-                   "-q",  NULL};
+    char *off[] = {"-np", "3",   "-x",     "DAGRUN_MPI_LOCALITY=0",
+                   CLI,   "run", "g.json", "--executor",
+                   "mpi", "-w",  "1",      "-o",
+                   "out", "-q",  NULL};
     rc = run_mpirun(dir, off);
     cr_assert_eq(rc, 0, "%s", drt_text_in(dir, "stderr"));
     cr_expect_eq(worker_of(dir, "c"), worker_of(dir, "q"));
@@ -468,9 +516,9 @@ Test(mpi, a_task_goes_to_the_rank_that_holds_its_inputs, .timeout = 180) {
 Test(mpi, scale_varies_the_worker_ranks_slots, .timeout = 240) {
     char *dir = drt_tmpdir();
     char *lecture = drt_fmt("%s/examples/lecture.json", DR_SOURCE_DIR);
-    char *args[] = {"-np",  "3",          CLI,  "scale", lecture,
-                    "--executor", "mpi",  "-w", "1,2,4", "-r",
-                    "1",    "-q",         "-o", "sc",    NULL};
+    char *args[] = {"-np",        "3",   CLI,  "scale", lecture,
+                    "--executor", "mpi", "-w", "1,2,4", "-r",
+                    "1",          "-q",  "-o", "sc",    NULL};
     int rc = run_mpirun(dir, args);
     cr_assert_eq(rc, 0, "%s%s", drt_text_in(dir, "stdout"),
                  drt_text_in(dir, "stderr"));
@@ -482,14 +530,13 @@ Test(mpi, scale_varies_the_worker_ranks_slots, .timeout = 240) {
     /* Each run's summary: the slots of the worker ranks it used. */
     json_t *p4 = load_json(dir, "sc/summary-P4.json");
     cr_expect_eq(json_integer_value(json_object_get(p4, "workers")), 4);
-    cr_expect_str_eq(json_string_value(json_object_get(p4, "executor")),
-                     "mpi");
+    cr_expect_str_eq(json_string_value(json_object_get(p4, "executor")), "mpi");
     json_decref(p4);
 
     /* Two worker ranks with a slot per core: far fewer than 1000. */
-    char *more[] = {"-np",  "3",          CLI,  "scale", lecture,
-                    "--executor", "mpi",  "-w", "1,1000", "-r",
-                    "1",    "-q",         "-o", "sc2",   NULL};
+    char *more[] = {"-np",        "3",   CLI,  "scale",  lecture,
+                    "--executor", "mpi", "-w", "1,1000", "-r",
+                    "1",          "-q",  "-o", "sc2",    NULL};
     rc = run_mpirun(dir, more);
     cr_expect_neq(rc, 0);
     cr_expect(strstr(drt_text_in(dir, "stderr"),
@@ -497,8 +544,8 @@ Test(mpi, scale_varies_the_worker_ranks_slots, .timeout = 240) {
                   NULL,
               "%s", drt_text_in(dir, "stderr"));
 
-    char *weak[] = {"-np", "3",   CLI,      "scale", lecture, "--executor",
-                    "mpi", "-m",  "weak",   "-q",    NULL};
+    char *weak[] = {"-np", "3",  CLI,    "scale", lecture, "--executor",
+                    "mpi", "-m", "weak", "-q",    NULL};
     rc = run_mpirun(dir, weak);
     cr_expect_neq(rc, 0);
     cr_expect(strstr(drt_text_in(dir, "stderr"),
