@@ -758,6 +758,11 @@ int cmd_run(int argc, char **argv) {
     /* --executor mpi, ranks 1..N-1: serve rank 0's run, write nothing. */
     if (a.opts.executor == DR_EXECUTOR_MPI && !a.opts.simulate &&
         dr_mpi_rank(NULL) > 0) {
+        /* A dry run starts nothing: rank 0 prints it, nobody serves. */
+        if (a.dry_run) {
+            code = DR_EXIT_OK;
+            goto out;
+        }
         a.opts.ops = ops;
         a.opts.handle_signals = 1;
         code = cli_mpi_serve("run", g, &a.opts);

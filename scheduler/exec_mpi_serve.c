@@ -94,6 +94,14 @@ static int held_text(exec *x, slot *s, int holder, dr_task d, char **text,
                       stopping, x, NULL, err, errlen);
     if (rc != DR__PROTO_OK)
         return -1;
+    /* An answer to an earlier fetch (a run stopped before it came) is not
+     * this input. */
+    if (m.type == DR__MSG_RESULT &&
+        json_integer_value(json_object_get(m.body, "task")) != (json_int_t)d) {
+        snprintf(err, errlen, "rank %d answered for another result", holder);
+        dr__msg_free(&m);
+        return -1;
+    }
     if (m.type != DR__MSG_RESULT) {
         const char *e = json_string_value(json_object_get(m.body, "error"));
         snprintf(err, errlen, "rank %d: %s", holder, e ? e : "no result");

@@ -552,3 +552,18 @@ Test(mpi, scale_varies_the_worker_ranks_slots, .timeout = 240) {
                      "--executor mpi scales strongly only") != NULL);
     drt_rmtree(dir);
 }
+
+/* A dry run under mpirun ends: rank 0 prints the plan, the worker ranks
+ * do not wait for a run that never comes. */
+Test(mpi, a_dry_run_under_mpirun_ends, .timeout = 120) {
+    char *dir = drt_tmpdir();
+    char *lecture = drt_fmt("%s/examples/lecture.json", DR_SOURCE_DIR);
+    char *args[] = {"-np", "3",  CLI,   "run",       lecture, "--executor",
+                    "mpi", "-o", "out", "--dry-run", NULL};
+    int rc = run_mpirun(dir, args);
+    char *out = drt_text_in(dir, "stdout");
+    cr_expect_eq(rc, 0, "%s%s", out, drt_text_in(dir, "stderr"));
+    cr_expect(strstr(out, "dry run: 6 of 6 tasks would run") != NULL, "%s",
+              out);
+    drt_rmtree(dir);
+}
