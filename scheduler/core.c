@@ -37,6 +37,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#define DR__CORE_LEVELS 6 /* 64^6 > 2^32 ranks */
+
 typedef struct ready_entry {
     uint64_t key;
     uint32_t task;
@@ -51,8 +53,16 @@ struct dr__core {
     double *ready_time;
     uint64_t *rank; /* cp / order: static key per task; NULL otherwise */
 
-    ready_entry *ready; /* heap (or plain array for random) */
+    ready_entry *ready; /* fifo, lifo: heap; random: plain array */
     size_t nready;
+    /* cp, order: the ranks are 0..n-1, so the ready set is a bit per rank
+     * under a summary bit per 64-bit word, level above level up to one
+     * word: adding is setting a bit, taking the best is finding the lowest
+     * set bit from the top word down (a few words for any n), and nothing
+     * else moves (the heap's pops were a tenth of a no-op run). */
+    uint64_t *bits[DR__CORE_LEVELS]; /* bits[0]: one bit per rank */
+    unsigned nlevels;
+    uint32_t *by_rank; /* rank -> task */
     uint32_t *free_workers; /* min-heap of ids */
     uint32_t *free_pos;     /* per worker: index in free_workers, or
                                UINT32_MAX while it runs a task */
@@ -71,7 +81,35 @@ static int entry_less(const ready_entry *a, const ready_entry *b) {
     return a->key < b->key || (a->key == b->key && a->task < b->task);
 }
 
+static void bits_set(dr__core *c, uint64_t r) {
+    for (unsigned l = 0; l < c->nlevels; l++, r >>= 6) {
+        uint64_t *w = &c->bits[l][r >> 6], was = *w;
+        *w = was | (1ULL << (r & 63));
+        if (was != 0)
+            break; /* the levels above already say this word has some */
+    }
+}
+
+static uint64_t bits_take_lowest(dr__core *c) {
+    uint64_t r = 0;
+    for (unsigned l = c->nlevels; l-- > 0;)
+        r = (r << 6) | (uint64_t)__builtin_ctzll(c->bits[l][r]);
+    uint64_t lowest = r;
+    for (unsigned l = 0; l < c->nlevels; l++, r >>= 6) {
+        uint64_t *w = &c->bits[l][r >> 6];
+        *w &= ~(1ULL << (r & 63));
+        if (*w != 0)
+            break;
+    }
+    return lowest;
+}
+
 static void ready_push(dr__core *c, uint64_t key, dr_task t) {
+    if (c->by_rank != NULL) {
+        c->nready++;
+        bits_set(c, key);
+        return;
+    }
     ready_entry e = {key, t};
     size_t i = c->nready++;
     if (c->policy == DR_POLICY_RANDOM) {
@@ -96,6 +134,10 @@ static uint64_t splitmix64(uint64_t *s) {
 }
 
 static dr_task ready_pop(dr__core *c) {
+    if (c->by_rank != NULL) {
+        c->nready--;
+        return c->by_rank[bits_take_lowest(c)];
+    }
     if (c->policy == DR_POLICY_RANDOM) {
         size_t i = (size_t)(splitmix64(&c->rng) % c->nready);
         dr_task t = c->ready[i].task;
@@ -207,20 +249,86 @@ static double task_duration(const dr_graph *g, const double *duration,
     return isfinite(d) && d > 0 ? d : 0;
 }
 
-/* cp: bottom level, then descendant work estimate, then successor count. */
+/* cp: bottom level, then descendant work estimate, then successor count,
+ * all descending, then the lower id.  The keys go into one record per task
+ * as unsigned integers whose ascending order is that order (a non-negative
+ * double's bits order like the double; complemented for descending), and
+ * the records are sorted by a stable LSD radix sort on bytes, starting in
+ * id order.  A byte that is the same in every record costs no pass, so a
+ * graph of equal costs sorts in a few passes; qsort's n log n comparisons
+ * were most of a run's set-up on 100,000 no-op tasks. */
+typedef struct cp_key {
+    uint64_t bl, desc;
+    uint32_t nsucc, task;
+} cp_key;
+
+static uint64_t descending_bits(double d) {
+    uint64_t u;
+    memcpy(&u, &d, sizeof u);
+    return ~u; /* d >= 0: its bits grow with it */
+}
+
+static unsigned key_byte(const cp_key *k, unsigned pass) {
+    /* passes 0..3: nsucc, 4..11: desc, 12..19: bl (least significant first) */
+    if (pass < 4)
+        return (k->nsucc >> (8 * pass)) & 0xff;
+    if (pass < 12)
+        return (unsigned)(k->desc >> (8 * (pass - 4))) & 0xff;
+    return (unsigned)(k->bl >> (8 * (pass - 12))) & 0xff;
+}
+
+/* Sorts k[0..n) as described above into k or tmp, and returns which. */
+static cp_key *radix_sort_keys(cp_key *k, cp_key *tmp, size_t n) {
+    /* Which bits differ between records: a byte none of them differ in
+     * needs no pass at all. */
+    uint64_t bl_or = 0, bl_and = ~0ULL, desc_or = 0, desc_and = ~0ULL;
+    uint32_t ns_or = 0, ns_and = ~0U;
+    for (size_t i = 0; i < n; i++) {
+        bl_or |= k[i].bl, bl_and &= k[i].bl;
+        desc_or |= k[i].desc, desc_and &= k[i].desc;
+        ns_or |= k[i].nsucc, ns_and &= k[i].nsucc;
+    }
+    cp_key differ = {bl_or ^ bl_and, desc_or ^ desc_and, ns_or ^ ns_and, 0};
+    cp_key *from = k, *to = tmp;
+    size_t count[256];
+    for (unsigned p = 0; p < 20; p++) {
+        if (key_byte(&differ, p) == 0)
+            continue;
+        memset(count, 0, sizeof count);
+        for (size_t i = 0; i < n; i++)
+            count[key_byte(&from[i], p)]++;
+        size_t pos = 0;
+        for (unsigned d = 0; d < 256; d++) {
+            size_t c = count[d];
+            count[d] = pos;
+            pos += c;
+        }
+        for (size_t i = 0; i < n; i++)
+            to[count[key_byte(&from[i], p)]++] = from[i];
+        cp_key *swap = from;
+        from = to;
+        to = swap;
+    }
+    return from;
+}
+
 static int rank_cp(dr__core *c, const double *duration) {
     const dr_graph *g = c->g;
     size_t n = c->n;
     const dr_task *topo = dr_graph_topo_order(g);
-    double *bl = malloc(n * sizeof(*bl));
-    double *desc = malloc(n * sizeof(*desc));
-    double *nsucc = malloc(n * sizeof(*nsucc));
-    uint32_t *order = malloc(n * sizeof(*order));
-    if (bl == NULL || desc == NULL || nsucc == NULL || order == NULL ||
-        topo == NULL) {
-        free(bl), free(desc), free(nsucc), free(order);
+    /* bl and desc as doubles while they are computed, then as keys. */
+    double *bl = malloc((n ? n : 1) * sizeof(*bl));
+    double *desc = malloc((n ? n : 1) * sizeof(*desc));
+    double *dur = malloc((n ? n : 1) * sizeof(*dur));
+    cp_key *k = malloc((n ? n : 1) * sizeof(*k));
+    cp_key *tmp = malloc((n ? n : 1) * sizeof(*tmp));
+    if (bl == NULL || desc == NULL || dur == NULL || k == NULL ||
+        tmp == NULL || topo == NULL) {
+        free(bl), free(desc), free(dur), free(k), free(tmp);
         return DR_ENOMEM;
     }
+    for (size_t t = 0; t < n; t++)
+        dur[t] = task_duration(g, duration, (dr_task)t);
     for (size_t i = n; i-- > 0;) {
         dr_task t = topo[i];
         size_t ns;
@@ -229,21 +337,23 @@ static int rank_cp(dr__core *c, const double *duration) {
         for (size_t j = 0; j < ns; j++) {
             if (bl[s[j]] > best)
                 best = bl[s[j]];
-            sum += desc[s[j]] + task_duration(g, duration, s[j]);
+            sum += desc[s[j]] + dur[s[j]];
         }
-        bl[t] = task_duration(g, duration, t) + best;
+        bl[t] = dur[t] + best;
         /* The estimate double-counts shared descendants; cap it so huge
          * dense graphs stay finite (it only breaks ties). */
         desc[t] = sum < 1e300 ? sum : 1e300;
-        nsucc[t] = (double)ns;
+        k[t].nsucc = ~(uint32_t)ns;
     }
+    for (size_t t = 0; t < n; t++) {
+        k[t].bl = descending_bits(bl[t]);
+        k[t].desc = descending_bits(desc[t]);
+        k[t].task = (uint32_t)t;
+    }
+    const cp_key *sorted = n > 0 ? radix_sort_keys(k, tmp, n) : k;
     for (size_t i = 0; i < n; i++)
-        order[i] = (uint32_t)i;
-    sort_keys keys = {bl, desc, nsucc};
-    qsort_r(order, n, sizeof(*order), cmp_desc3, &keys);
-    for (size_t i = 0; i < n; i++)
-        c->rank[order[i]] = i;
-    free(bl), free(desc), free(nsucc), free(order);
+        c->rank[sorted[i].task] = i;
+    free(bl), free(desc), free(dur), free(k), free(tmp);
     return 0;
 }
 
@@ -343,13 +453,26 @@ dr__core *dr__core_create(const dr_graph *g, dr_policy policy, uint64_t seed,
     c->waiting = malloc(alloc * sizeof(*c->waiting));
     c->state = calloc(alloc, 1);
     c->ready_time = malloc(alloc * sizeof(*c->ready_time));
-    c->ready = malloc(alloc * sizeof(*c->ready));
+    int ranked = policy == DR_POLICY_CP || policy == DR_POLICY_ORDER;
+    if (ranked) {
+        size_t words = alloc;
+        do {
+            words = (words + 63) / 64;
+            if ((c->bits[c->nlevels++] = calloc(words, 8)) == NULL)
+                break;
+        } while (words > 1 && c->nlevels < DR__CORE_LEVELS);
+        c->by_rank = malloc(alloc * sizeof(*c->by_rank));
+    } else {
+        c->ready = malloc(alloc * sizeof(*c->ready));
+    }
     c->free_workers = malloc(workers * sizeof(*c->free_workers));
     c->free_pos = malloc(workers * sizeof(*c->free_pos));
     if (policy == DR_POLICY_CP || policy == DR_POLICY_ORDER)
         c->rank = malloc(alloc * sizeof(*c->rank));
     if (c->waiting == NULL || c->state == NULL || c->ready_time == NULL ||
-        c->ready == NULL || c->free_workers == NULL || c->free_pos == NULL ||
+        (ranked ? c->by_rank == NULL || c->bits[c->nlevels - 1] == NULL
+                : c->ready == NULL) ||
+        c->free_workers == NULL || c->free_pos == NULL ||
         ((policy == DR_POLICY_CP || policy == DR_POLICY_ORDER) &&
          c->rank == NULL)) {
         dr__core_destroy(c);
@@ -374,6 +497,8 @@ dr__core *dr__core_create(const dr_graph *g, dr_policy policy, uint64_t seed,
         dr__core_destroy(c);
         return NULL;
     }
+    for (size_t t = 0; ranked && t < n; t++)
+        c->by_rank[c->rank[t]] = (uint32_t)t;
     return c;
 }
 
@@ -385,6 +510,9 @@ void dr__core_destroy(dr__core *c) {
     free(c->ready_time);
     free(c->rank);
     free(c->ready);
+    for (unsigned l = 0; l < c->nlevels; l++)
+        free(c->bits[l]);
+    free(c->by_rank);
     free(c->free_workers);
     free(c->free_pos);
     free(c);

@@ -392,7 +392,7 @@ int dr__x_spawn_command(exec *x, slot *s, char *msg, size_t msglen) {
 
     char *shell[] = {"/bin/sh", "-c", NULL, NULL};
     char **args;
-    if (x->how[t] == HOW_SHELL) {
+    if (how_of(x, t) == HOW_SHELL) {
         shell[2] = (char *)dr_task_shell(x->g, t);
         args = shell;
     } else {

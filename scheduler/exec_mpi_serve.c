@@ -633,7 +633,7 @@ void dr__x_run_command_here(slot *s) {
     env[x->nenv + 4] = NULL;
     char *shell[] = {"/bin/sh", "-c", NULL, NULL};
     char **args;
-    if (x->how[t] == HOW_SHELL) {
+    if (how_of(x, t) == HOW_SHELL) {
         shell[2] = (char *)dr_task_shell(x->g, t);
         args = shell;
     } else {

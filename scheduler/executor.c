@@ -42,6 +42,8 @@ int dr__x_decide(exec *x, int *commands_out) {
             return DR_ENOMEM;
         x->cached[t] = 1;
     }
+    const char *last_name = NULL;
+    int last_how = HOW_NOOP, last_spin = 0;
     for (dr_task t = 0; t < x->n; t++) {
         int how = HOW_NOOP;
         const char *name = dr_task_op_name(x->g, t);
@@ -52,9 +54,16 @@ int dr__x_decide(exec *x, int *commands_out) {
                                                   : HOW_NOOP;
             break;
         case DR_OP_BUILTIN:
-            how = strcmp(name, "noop") == 0 ? HOW_NOOP : HOW_BUILTIN;
-            if (strcmp(name, "spin") == 0)
-                spin = 1;
+            /* Op names are interned in the graph: most tasks repeat the
+             * last one, and two string compares per task were a visible
+             * part of a run's set-up. */
+            if (name != last_name) {
+                last_name = name;
+                last_how = strcmp(name, "noop") == 0 ? HOW_NOOP : HOW_BUILTIN;
+                last_spin = strcmp(name, "spin") == 0;
+            }
+            how = last_how;
+            spin |= last_spin;
             break;
         case DR_OP_FUNCTION: {
             dr_task_fn fn = dr_task_function(x->g, t, NULL);
@@ -78,6 +87,10 @@ int dr__x_decide(exec *x, int *commands_out) {
         }
         if (how == HOW_SPIN)
             spin = 1;
+        if (dr_task_has_timeout(x->g, t))
+            how |= HOW_TIMEOUT;
+        if (dr_task_noutputs(x->g, t) > 0)
+            how |= HOW_FILES;
         x->how[t] = (uint8_t)how;
         if (!dr_task_has_cost(x->g, t))
             all_costs = 0;
