@@ -826,13 +826,20 @@ static int check_reductions(const dr_graph *g, dr_error *err, dr_task *task,
                             dr_task *dep) {
     static const char *const reducers[] = {"sum", "mean", "min", "max",
                                            "count"};
+    /* Op names are interned: a task with the last task's op is the same
+     * pointer, and costs no string compares. */
+    const char *last_op = NULL;
+    int reduces = 0;
     for (dr_task t = 0; t < dr_graph_ntasks(g); t++) {
         if (dr_task_op_kind(g, t) != DR_OP_BUILTIN)
             continue;
         const char *op = dr_task_op_name(g, t);
-        int reduces = 0;
-        for (size_t i = 0; i < sizeof(reducers) / sizeof(reducers[0]); i++)
-            reduces |= op != NULL && strcmp(op, reducers[i]) == 0;
+        if (op == NULL || op != last_op) {
+            last_op = op;
+            reduces = 0;
+            for (size_t i = 0; i < sizeof(reducers) / sizeof(reducers[0]); i++)
+                reduces |= op != NULL && strcmp(op, reducers[i]) == 0;
+        }
         if (!reduces)
             continue;
         size_t n;

@@ -51,7 +51,7 @@ struct dr__core {
     uint32_t *waiting; /* per task: dependencies not yet finished */
     uint8_t *state;    /* per task: DR__* */
     double *ready_time;
-    uint64_t *rank; /* cp / order: static key per task; NULL otherwise */
+    uint32_t *rank; /* cp / order: static key per task; NULL otherwise */
 
     ready_entry *ready; /* fifo, lifo: heap; random: plain array */
     size_t nready;
@@ -312,48 +312,75 @@ static cp_key *radix_sort_keys(cp_key *k, cp_key *tmp, size_t n) {
     return from;
 }
 
+static int key_less(const cp_key *a, const cp_key *b) {
+    if (a->bl != b->bl)
+        return a->bl < b->bl;
+    if (a->desc != b->desc)
+        return a->desc < b->desc;
+    if (a->nsucc != b->nsucc)
+        return a->nsucc < b->nsucc;
+    return a->task < b->task;
+}
+
 static int rank_cp(dr__core *c, const double *duration) {
     const dr_graph *g = c->g;
     size_t n = c->n;
     const dr_task *topo = dr_graph_topo_order(g);
-    /* bl and desc as doubles while they are computed, then as keys. */
-    double *bl = malloc((n ? n : 1) * sizeof(*bl));
-    double *desc = malloc((n ? n : 1) * sizeof(*desc));
-    double *dur = malloc((n ? n : 1) * sizeof(*dur));
+    /* One array: bl and desc are kept as doubles in the key's fields while
+     * they are computed (a successor's are final before its dependency's),
+     * then turned into key bits in place.  Fewer and smaller arrays are
+     * fewer fresh pages to fault in at every run's start. */
     cp_key *k = malloc((n ? n : 1) * sizeof(*k));
-    cp_key *tmp = malloc((n ? n : 1) * sizeof(*tmp));
-    if (bl == NULL || desc == NULL || dur == NULL || k == NULL ||
-        tmp == NULL || topo == NULL) {
-        free(bl), free(desc), free(dur), free(k), free(tmp);
+    if (k == NULL || topo == NULL) {
+        free(k);
         return DR_ENOMEM;
     }
-    for (size_t t = 0; t < n; t++)
-        dur[t] = task_duration(g, duration, (dr_task)t);
     for (size_t i = n; i-- > 0;) {
         dr_task t = topo[i];
         size_t ns;
         const dr_task *s = dr_task_succs(g, t, &ns);
         double best = 0, sum = 0;
         for (size_t j = 0; j < ns; j++) {
-            if (bl[s[j]] > best)
-                best = bl[s[j]];
-            sum += desc[s[j]] + dur[s[j]];
+            double bl, desc;
+            memcpy(&bl, &k[s[j]].bl, sizeof bl);
+            memcpy(&desc, &k[s[j]].desc, sizeof desc);
+            if (bl > best)
+                best = bl;
+            sum += desc + task_duration(g, duration, s[j]);
         }
-        bl[t] = dur[t] + best;
+        double bl = task_duration(g, duration, t) + best;
         /* The estimate double-counts shared descendants; cap it so huge
          * dense graphs stay finite (it only breaks ties). */
-        desc[t] = sum < 1e300 ? sum : 1e300;
+        double desc = sum < 1e300 ? sum : 1e300;
+        memcpy(&k[t].bl, &bl, sizeof bl);
+        memcpy(&k[t].desc, &desc, sizeof desc);
         k[t].nsucc = ~(uint32_t)ns;
-    }
-    for (size_t t = 0; t < n; t++) {
-        k[t].bl = descending_bits(bl[t]);
-        k[t].desc = descending_bits(desc[t]);
         k[t].task = (uint32_t)t;
     }
-    const cp_key *sorted = n > 0 ? radix_sort_keys(k, tmp, n) : k;
+    int sorted_already = 1;
+    for (size_t t = 0; t < n; t++) {
+        double bl, desc;
+        memcpy(&bl, &k[t].bl, sizeof bl);
+        memcpy(&desc, &k[t].desc, sizeof desc);
+        k[t].bl = descending_bits(bl);
+        k[t].desc = descending_bits(desc);
+        if (t > 0 && sorted_already && !key_less(&k[t - 1], &k[t]))
+            sorted_already = 0;
+    }
+    /* Graphs made in an order that is already the rank order (a chain,
+     * independent tasks and their sink) need no sort at all. */
+    const cp_key *sorted = k;
+    cp_key *tmp = NULL;
+    if (!sorted_already && n > 1) {
+        if ((tmp = malloc(n * sizeof(*tmp))) == NULL) {
+            free(k);
+            return DR_ENOMEM;
+        }
+        sorted = radix_sort_keys(k, tmp, n);
+    }
     for (size_t i = 0; i < n; i++)
-        c->rank[sorted[i].task] = i;
-    free(bl), free(desc), free(dur), free(k), free(tmp);
+        c->rank[sorted[i].task] = (uint32_t)i;
+    free(k), free(tmp);
     return 0;
 }
 

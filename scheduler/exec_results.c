@@ -59,11 +59,19 @@ static int result_held(const result *r) {
            (r->json != NULL && !json_is_null(r->json));
 }
 
+/* Whether releasing r would do anything: held, or a worker's text to free
+ * (a null result a worker process sent still has its text). */
+static int result_stored(const result *r) {
+    return result_held(r) || r->wire != NULL;
+}
+
 /* (lock) Keeps t's result and updates the peak of bytes held (the peak
  * count of results is metrics.c's, from the attempt list). */
 void dr__x_keep_result(exec *x, dr_task t, result *r) {
     x->results[t] = *r;
     memset(r, 0, sizeof *r);
+    if (result_stored(&x->results[t]))
+        x->nstored++;
     if (!result_held(&x->results[t]))
         return;
     x->live_bytes += x->results[t].size;
@@ -74,6 +82,8 @@ void dr__x_keep_result(exec *x, dr_task t, result *r) {
 /* (lock) */
 void dr__x_release_result(exec *x, dr_task t) {
     result *r = &x->results[t];
+    if (result_stored(r))
+        x->nstored--;
     if (result_held(r))
         x->live_bytes -= r->size;
     if (r->held > 0)
@@ -81,13 +91,24 @@ void dr__x_release_result(exec *x, dr_task t) {
     dr__x_result_free(r);
 }
 
-/* (lock) t has run (well or not): each dependency has one consumer less. */
-void dr__x_consumed(exec *x, dr_task t) {
+/* (lock) Each of t's dependencies has one consumer less. */
+static void consume_deps(exec *x, dr_task t) {
     size_t nd;
     const dr_task *deps = dr_task_deps(x->g, t, &nd);
     for (size_t i = 0; i < nd; i++)
         if (--x->consumers[deps[i]] == 0 && !x->run->keep[deps[i]])
             dr__x_release_result(x, deps[i]);
+}
+
+/* (lock) t has run (well or not): each dependency has one consumer less.
+ * When no result is stored at all (a graph of noops, sleeps, results
+ * already released) there is nothing to release, and nothing to count
+ * either: t's dependencies have all ended, and a result is stored only
+ * when its task ends, so theirs never will be (the common case for
+ * scheduling experiments: no walk over t's dependencies per task). */
+void dr__x_consumed(exec *x, dr_task t) {
+    if (x->nstored > 0)
+        consume_deps(x, t);
 }
 
 /*
@@ -114,7 +135,9 @@ void dr__x_consumed_by_skipped(exec *x, dr_task t) {
             if (x->skip_seen[v] || dr__core_state(x->core, v) != DR__SKIPPED)
                 continue;
             x->skip_seen[v] = 1;
-            dr__x_consumed(x, v);
+            /* v never ran: some of its dependencies may not have ended
+             * yet, so their counts are kept exact. */
+            consume_deps(x, v);
             if (top == cap) {
                 dr_task *bigger = realloc(stack, 2 * cap * sizeof(*stack));
                 if (bigger == NULL)

@@ -95,13 +95,21 @@ int dr__x_prepare_call(exec *x, slot *s, dr_task t) {
     call->x = x;
     call->task = t;
     call->worker = s->worker;
-    call->deps = dr_task_deps(x->g, t, &call->ndeps);
+    /* A noop, sleep or spin run here looks at no input: no need to fetch
+     * its dependencies (a cache miss on the graph per task). */
+    unsigned how = how_of(x, t);
+    if (x->pool == NULL && !x->mpi &&
+        (how == HOW_NOOP || how == HOW_SLEEP || how == HOW_SPIN)) {
+        call->deps = NULL;
+        call->ndeps = 0;
+    } else
+        call->deps = dr_task_deps(x->g, t, &call->ndeps);
     call->cancel = &s->cancel;
     call->in = NULL;
     memset(&call->out, 0, sizeof call->out);
     call->error[0] = '\0';
     s->failed = 0;
-    if (how_of(x, t) == HOW_BUILTIN) {
+    if (how == HOW_BUILTIN) {
         if (call->ndeps > s->capinputs) {
             size_t cap = call->ndeps * 2;
             json_t **in = realloc(s->inputs, cap * sizeof *in);
@@ -244,10 +252,12 @@ static void complete_core(exec *x, slot *s, unsigned status, const char *error,
         dr__x_keep_result(x, t, out);
         /* Every dependent may already have been skipped (a failure while t
          * ran, with --keep-going): then nobody will consume the result. */
-        size_t ns;
-        dr_task_succs(x->g, t, &ns);
-        if (ns > 0 && x->consumers[t] == 0 && !x->run->keep[t])
-            dr__x_release_result(x, t);
+        if (x->consumers[t] == 0 && !x->run->keep[t]) {
+            size_t ns;
+            dr_task_succs(x->g, t, &ns);
+            if (ns > 0)
+                dr__x_release_result(x, t);
+        }
         dr__core_finish(x->core, t, w, now);
         dr__x_consumed(x, t);
         x->done_units += x->by_cost ? dr_task_cost(x->g, t) : 1.0;
