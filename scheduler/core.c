@@ -253,10 +253,9 @@ static double task_duration(const dr_graph *g, const double *duration,
  * all descending, then the lower id.  The keys go into one record per task
  * as unsigned integers whose ascending order is that order (a non-negative
  * double's bits order like the double; complemented for descending), and
- * the records are sorted by a stable LSD radix sort on bytes, starting in
- * id order.  A byte that is the same in every record costs no pass, so a
- * graph of equal costs sorts in a few passes; qsort's n log n comparisons
- * were most of a run's set-up on 100,000 no-op tasks. */
+ * the records are sorted by a stable LSD radix sort, starting in id order
+ * (radix_sort_keys).  qsort's n log n comparisons were most of a run's
+ * set-up on 100,000 no-op tasks. */
 typedef struct cp_key {
     uint64_t bl, desc;
     uint32_t nsucc, task;
@@ -268,46 +267,52 @@ static uint64_t descending_bits(double d) {
     return ~u; /* d >= 0: its bits grow with it */
 }
 
-static unsigned key_byte(const cp_key *k, unsigned pass) {
-    /* passes 0..3: nsucc, 4..11: desc, 12..19: bl (least significant first) */
-    if (pass < 4)
-        return (k->nsucc >> (8 * pass)) & 0xff;
-    if (pass < 12)
-        return (unsigned)(k->desc >> (8 * (pass - 4))) & 0xff;
-    return (unsigned)(k->bl >> (8 * (pass - 12))) & 0xff;
+/* Field f of a record, least significant first: nsucc, desc, bl. */
+static uint64_t key_field(const cp_key *k, unsigned f) {
+    return f == 0 ? k->nsucc : f == 1 ? k->desc : k->bl;
 }
 
-/* Sorts k[0..n) as described above into k or tmp, and returns which. */
+#define RADIX_BITS 11 /* 2048 counters: 16 KB, in L1 */
+
+/* Sorts k[0..n) as described above into k or tmp, and returns which.  Only
+ * the span of bits that differ between records is sorted on, in digits of
+ * RADIX_BITS: a graph of equal costs sorts in one or two passes, and a
+ * 64-bit estimate whose every bit differs in six. */
 static cp_key *radix_sort_keys(cp_key *k, cp_key *tmp, size_t n) {
-    /* Which bits differ between records: a byte none of them differ in
-     * needs no pass at all. */
-    uint64_t bl_or = 0, bl_and = ~0ULL, desc_or = 0, desc_and = ~0ULL;
-    uint32_t ns_or = 0, ns_and = ~0U;
-    for (size_t i = 0; i < n; i++) {
-        bl_or |= k[i].bl, bl_and &= k[i].bl;
-        desc_or |= k[i].desc, desc_and &= k[i].desc;
-        ns_or |= k[i].nsucc, ns_and &= k[i].nsucc;
-    }
-    cp_key differ = {bl_or ^ bl_and, desc_or ^ desc_and, ns_or ^ ns_and, 0};
-    cp_key *from = k, *to = tmp;
-    size_t count[256];
-    for (unsigned p = 0; p < 20; p++) {
-        if (key_byte(&differ, p) == 0)
-            continue;
-        memset(count, 0, sizeof count);
-        for (size_t i = 0; i < n; i++)
-            count[key_byte(&from[i], p)]++;
-        size_t pos = 0;
-        for (unsigned d = 0; d < 256; d++) {
-            size_t c = count[d];
-            count[d] = pos;
-            pos += c;
+    uint64_t or_[3] = {0, 0, 0}, and_[3] = {~0ULL, ~0ULL, ~0ULL};
+    for (size_t i = 0; i < n; i++)
+        for (unsigned f = 0; f < 3; f++) {
+            uint64_t v = key_field(&k[i], f);
+            or_[f] |= v, and_[f] &= v;
         }
-        for (size_t i = 0; i < n; i++)
-            to[count[key_byte(&from[i], p)]++] = from[i];
-        cp_key *swap = from;
-        from = to;
-        to = swap;
+    cp_key *from = k, *to = tmp;
+    static const unsigned radix = 1u << RADIX_BITS;
+    size_t count[1u << RADIX_BITS];
+    for (unsigned f = 0; f < 3; f++) {
+        uint64_t differ = or_[f] ^ and_[f];
+        if (differ == 0)
+            continue;
+        unsigned lo = (unsigned)__builtin_ctzll(differ);
+        unsigned hi = 63 - (unsigned)__builtin_clzll(differ);
+        /* Bits above `hi` are the same in every record, so a digit that
+         * takes some of them in orders like one that does not. */
+        for (unsigned shift = lo; shift <= hi; shift += RADIX_BITS) {
+            memset(count, 0, sizeof count);
+            for (size_t i = 0; i < n; i++)
+                count[(key_field(&from[i], f) >> shift) & (radix - 1)]++;
+            size_t pos = 0;
+            for (unsigned d = 0; d < radix; d++) {
+                size_t c = count[d];
+                count[d] = pos;
+                pos += c;
+            }
+            for (size_t i = 0; i < n; i++)
+                to[count[(key_field(&from[i], f) >> shift) & (radix - 1)]++] =
+                    from[i];
+            cp_key *swap = from;
+            from = to;
+            to = swap;
+        }
     }
     return from;
 }
