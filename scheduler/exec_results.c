@@ -68,10 +68,16 @@ static int result_stored(const result *r) {
 /* (lock) Keeps t's result and updates the peak of bytes held (the peak
  * count of results is metrics.c's, from the attempt list). */
 void dr__x_keep_result(exec *x, dr_task t, result *r) {
+    if (!result_stored(r)) {
+        /* null or none (a noop's, a sleep's): results[t] is still zero
+         * from the start, so only the JSON pointer is written. */
+        x->results[t].json = r->json;
+        memset(r, 0, sizeof *r);
+        return;
+    }
     x->results[t] = *r;
     memset(r, 0, sizeof *r);
-    if (result_stored(&x->results[t]))
-        x->nstored++;
+    x->nstored++;
     if (!result_held(&x->results[t]))
         return;
     x->live_bytes += x->results[t].size;
