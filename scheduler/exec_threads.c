@@ -230,12 +230,12 @@ static void complete_core(exec *x, slot *s, unsigned status, const char *error,
     if (at < 0)
         dr__x_fail_run(x, DR_ENOMEM, "out of memory recording an attempt");
     else if (s->bytes_sent > 0 || s->bytes_received > 0) {
-        dr__attempt *a = &x->run->attempts[at];
-        a->send_s = s->send_s;
-        a->recv_s = s->recv_s;
-        a->bytes_sent = s->bytes_sent;
-        a->bytes_received = s->bytes_received;
-        a->bytes_peer = s->bytes_peer;
+        dr__move *m = dr__run_move_set(x->run, (size_t)at);
+        if (m == NULL)
+            dr__x_fail_run(x, DR_ENOMEM, "out of memory recording an attempt");
+        else
+            *m = (dr__move){s->send_s, s->recv_s, s->bytes_sent,
+                            s->bytes_received, s->bytes_peer};
     }
     if (x->rec != NULL && !s->journaled) {
         int ok = status == DR__ATTEMPT_OK;

@@ -286,13 +286,7 @@ void dr__x_free(exec *x) {
  * (under the sched lock) does not copy the array while it grows.  Failing is
  * harmless: dr__run_add_attempt grows it as needed. */
 static void reserve_attempts(dr_run *run, size_t n) {
-    if (run->capattempts >= n || n == 0)
-        return;
-    dr__attempt *a = realloc(run->attempts, n * sizeof *a);
-    if (a == NULL)
-        return;
-    run->attempts = a;
-    run->capattempts = n;
+    (void)dr__run_reserve_attempts(run, n);
 }
 
 /* Runs the loop until the run is over and every handle is closed: on the

@@ -575,7 +575,7 @@ typedef struct transfer {
 static transfer run_transfer(const dr_run *run) {
     transfer x = {0, 0, 0, 0, 0, 0};
     for (size_t i = 0; i < run->nattempts; i++) {
-        const dr__attempt *a = &run->attempts[i];
+        const dr__move *a = dr__run_move(run, i);
         x.peer += a->bytes_peer;
         x.sent += a->bytes_sent;
         x.received += a->bytes_received;
@@ -639,11 +639,12 @@ static rank_figures rank_of(const dr_run *run, const metrics *m,
         const dr__attempt *a = &run->attempts[i];
         if (a->worker < k->first || a->worker - k->first >= k->nslots)
             continue;
-        f.sent += a->bytes_sent;
-        f.received += a->bytes_received;
-        f.send_s += a->send_s;
-        f.recv_s += a->recv_s;
-        if (a->bytes_sent > 0 || a->bytes_received > 0)
+        const dr__move *mv = dr__run_move(run, i);
+        f.sent += mv->bytes_sent;
+        f.received += mv->bytes_received;
+        f.send_s += mv->send_s;
+        f.recv_s += mv->recv_s;
+        if (mv->bytes_sent > 0 || mv->bytes_received > 0)
             f.messages += 2;
     }
     if (k->nslots > 0 && m->makespan > 0)

@@ -83,6 +83,7 @@ void dr_run_destroy(dr_run *run) {
     for (size_t i = 0; i < run->nattempts; i++)
         free(run->attempts[i].error);
     free(run->attempts);
+    free(run->moves);
     for (size_t i = 0; i < run->nfailures; i++) {
         free(run->failures[i].reason);
         free(run->failures[i].stderr_tail);
@@ -111,25 +112,54 @@ const dr__rank *dr__run_rank_of(const dr_run *run, unsigned w) {
     return NULL;
 }
 
+int dr__run_reserve_attempts(dr_run *run, size_t n) {
+    if (n <= run->capattempts)
+        return 0;
+    dr__attempt *a = realloc(run->attempts, n * sizeof(*a));
+    if (a == NULL)
+        return DR_ENOMEM;
+    run->attempts = a;
+    if (run->moves != NULL) {
+        dr__move *m = realloc(run->moves, n * sizeof(*m));
+        if (m == NULL)
+            return DR_ENOMEM; /* capattempts stays: both hold that many */
+        memset(m + run->capattempts, 0,
+               (n - run->capattempts) * sizeof(*m));
+        run->moves = m;
+    }
+    run->capattempts = n;
+    return 0;
+}
+
+const dr__move *dr__run_move(const dr_run *run, size_t i) {
+    static const dr__move none;
+    return run->moves != NULL && i < run->nattempts ? &run->moves[i] : &none;
+}
+
+dr__move *dr__run_move_set(dr_run *run, size_t i) {
+    if (i >= run->nattempts)
+        return NULL;
+    if (run->moves == NULL &&
+        (run->moves = calloc(run->capattempts, sizeof(*run->moves))) == NULL)
+        return NULL;
+    return &run->moves[i];
+}
+
 long dr__run_add_attempt(dr_run *run, dr_task t, unsigned worker,
                          unsigned attempt, unsigned status, double ready,
                          double start, double end, const char *error) {
-    if (run->nattempts == run->capattempts) {
-        size_t cap = run->capattempts ? 2 * run->capattempts : 64;
-        dr__attempt *a = realloc(run->attempts, cap * sizeof(*a));
-        if (a == NULL)
-            return -1;
-        run->attempts = a;
-        run->capattempts = cap;
-    }
+    if (run->nattempts == run->capattempts &&
+        dr__run_reserve_attempts(run, run->capattempts ? 2 * run->capattempts
+                                                       : 64) != 0)
+        return -1;
     /* Messages come from user code and commands: kept printable (logs.h). */
     char *copy = NULL;
     if (error != NULL &&
         (copy = dr__safe_text(error, strlen(error), 0)) == NULL)
         return -1;
     size_t i = run->nattempts++;
-    run->attempts[i] = (dr__attempt){
-        t, worker, attempt, status, ready, start, end, copy, 0, 0, 0, 0, 0};
+    run->attempts[i] =
+        (dr__attempt){t, worker, attempt, status, ready, start, end, copy};
     run->last[t] = (int32_t)i;
     return (long)i;
 }

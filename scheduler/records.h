@@ -26,16 +26,20 @@ typedef struct dr__attempt {
     uint32_t status;  /* DR__ATTEMPT_* */
     double ready, start, end;
     char *error; /* owned; one line, NULL when ok */
-    /* DR_EXECUTOR_PROCESSES (and MPI): seconds spent sending the task
-     * message (its arguments and its dependencies' results) and receiving
-     * the result message, inside [start, end], and the bytes of each
-     * message; 0 under threads and sync, where nothing moves. */
+} dr__attempt; /* 48 bytes: a run of 10^7 tasks records 10^7 of them */
+
+/* What an attempt moved, beside it in run->moves (NULL until an attempt
+ * moves something: threads and sync never do, and their records stay
+ * small).  DR_EXECUTOR_PROCESSES (and MPI): seconds spent sending the task
+ * message (its arguments and its dependencies' results) and receiving the
+ * result message, inside [start, end], and the bytes of each message. */
+typedef struct dr__move {
     float send_s, recv_s;
     uint64_t bytes_sent, bytes_received;
     /* --executor mpi: of bytes_sent, those the worker rank fetched from
      * another worker rank that kept them (not through rank 0). */
     uint64_t bytes_peer;
-} dr__attempt;
+} dr__move;
 
 /* A failed task's details for the summary. */
 typedef struct dr__failure {
@@ -71,6 +75,7 @@ struct dr_run {
      * there is no order to rely on (metrics.c sorts its sweep's events). */
     dr__attempt *attempts;
     size_t nattempts, capattempts;
+    dr__move *moves; /* NULL, or capattempts of them, zero when none */
     dr__failure *failures;
     size_t nfailures, capfailures;
 
@@ -132,6 +137,13 @@ const dr__rank *dr__run_rank_of(const dr_run *run, unsigned w);
 long dr__run_add_attempt(dr_run *run, dr_task t, unsigned worker,
                          unsigned attempt, unsigned status, double ready,
                          double start, double end, const char *error);
+
+/* Attempt i's moves; all zero when it moved nothing. */
+const dr__move *dr__run_move(const dr_run *run, size_t i);
+/* Attempt i's moves to fill in (made on first use); NULL: out of memory. */
+dr__move *dr__run_move_set(dr_run *run, size_t i);
+/* Makes room for n attempts in all (harmless to fail: adding grows). */
+int dr__run_reserve_attempts(dr_run *run, size_t n);
 /* Records a final failure (strings copied): the reason is made safe here
  * (graph/escape.c); the stderr tail is safe already (dr__log_tail made it)
  * and is copied as it is, so that it is escaped once. */

@@ -98,13 +98,8 @@ int dr__simulate(dr_run *run, dr__core *core, const double *duration,
      * strings and the loop below runs once per attempt. */
     uint8_t *fails = calloc(alloc, 1);
     /* Attempts usually number the tasks: reserve them in one go. */
-    if (fails != NULL && run->capattempts < n) {
-        dr__attempt *a = realloc(run->attempts, n * sizeof(*a));
-        if (a != NULL) {
-            run->attempts = a;
-            run->capattempts = n;
-        }
-    }
+    if (fails != NULL)
+        (void)dr__run_reserve_attempts(run, n);
     if (fails == NULL) {
         free(heap.e), free(attempts);
         dr__error_set(err, DR_ENOMEM, NULL, 0, 0, NULL, "out of memory");

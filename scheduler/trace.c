@@ -82,19 +82,20 @@ static json_t *attempt_event(const dr_run *run, const dr__groups *groups,
         json_object_set_new(args, "error", json_string(a->error));
     /* Only what moved: a threads trace does not grow by four zeros an
      * attempt. */
-    if (args != NULL && moved_time(a->send_s))
-        json_object_set_new(args, "send_s", json_real(a->send_s));
-    if (args != NULL && moved_time(a->recv_s))
-        json_object_set_new(args, "recv_s", json_real(a->recv_s));
-    if (args != NULL && a->bytes_sent != 0)
+    const dr__move *mv = dr__run_move(run, (size_t)(a - run->attempts));
+    if (args != NULL && moved_time(mv->send_s))
+        json_object_set_new(args, "send_s", json_real(mv->send_s));
+    if (args != NULL && moved_time(mv->recv_s))
+        json_object_set_new(args, "recv_s", json_real(mv->recv_s));
+    if (args != NULL && mv->bytes_sent != 0)
         json_object_set_new(args, "bytes_sent",
-                            json_integer((json_int_t)a->bytes_sent));
-    if (args != NULL && a->bytes_received != 0)
+                            json_integer((json_int_t)mv->bytes_sent));
+    if (args != NULL && mv->bytes_received != 0)
         json_object_set_new(args, "bytes_received",
-                            json_integer((json_int_t)a->bytes_received));
-    if (args != NULL && a->bytes_peer != 0)
+                            json_integer((json_int_t)mv->bytes_received));
+    if (args != NULL && mv->bytes_peer != 0)
         json_object_set_new(args, "bytes_between_ranks",
-                            json_integer((json_int_t)a->bytes_peer));
+                            json_integer((json_int_t)mv->bytes_peer));
     /* --executor mpi: the worker rank and host that ran it (the worker
      * number alone says neither); nothing for other runs. */
     const dr__rank *k = dr__run_rank_of(run, a->worker);
@@ -358,19 +359,20 @@ static void buf_attempt(dr__buf *b, const dr_run *run, const dr__groups *groups,
     }
     /* As attempt_event: only what moved.  %.17g keeps the float exactly
      * as jansson's real would print it back. */
-    if (moved_time(a->send_s))
-        dr__buf_printf(b, ",\"send_s\":%.17g", (double)a->send_s);
-    if (moved_time(a->recv_s))
-        dr__buf_printf(b, ",\"recv_s\":%.17g", (double)a->recv_s);
-    if (a->bytes_sent != 0)
+    const dr__move *mv = dr__run_move(run, (size_t)(a - run->attempts));
+    if (moved_time(mv->send_s))
+        dr__buf_printf(b, ",\"send_s\":%.17g", (double)mv->send_s);
+    if (moved_time(mv->recv_s))
+        dr__buf_printf(b, ",\"recv_s\":%.17g", (double)mv->recv_s);
+    if (mv->bytes_sent != 0)
         dr__buf_printf(b, ",\"bytes_sent\":%llu",
-                       (unsigned long long)a->bytes_sent);
-    if (a->bytes_received != 0)
+                       (unsigned long long)mv->bytes_sent);
+    if (mv->bytes_received != 0)
         dr__buf_printf(b, ",\"bytes_received\":%llu",
-                       (unsigned long long)a->bytes_received);
-    if (a->bytes_peer != 0)
+                       (unsigned long long)mv->bytes_received);
+    if (mv->bytes_peer != 0)
         dr__buf_printf(b, ",\"bytes_between_ranks\":%llu",
-                       (unsigned long long)a->bytes_peer);
+                       (unsigned long long)mv->bytes_peer);
     const dr__rank *k = dr__run_rank_of(run, a->worker);
     if (k != NULL) {
         dr__buf_printf(b, ",\"rank\":%d,\"host\":", k->rank);

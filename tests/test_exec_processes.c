@@ -476,9 +476,9 @@ Test(processes, a_100_mb_result_reaches_its_dependent, .timeout = 120) {
     cr_expect_eq(json_integer_value(dr_run_task_result(run, len)),
                  (json_int_t)n);
     /* Both messages carried the string: recorded as bytes moved. */
-    const dr__attempt *a = &run->attempts[run->last[len]];
+    const dr__move *a = dr__run_move(run, (size_t)run->last[len]);
     cr_expect_gt(a->bytes_sent, n, "the input went to the dependent");
-    const dr__attempt *b = &run->attempts[run->last[big]];
+    const dr__move *b = dr__run_move(run, (size_t)run->last[big]);
     cr_expect_gt(b->bytes_received, n, "the result came back");
     dr_run_destroy(run);
     dr_graph_destroy(g);

@@ -60,12 +60,12 @@ static dr_run *hand_run(dr_executor e, int moved, int simulated) {
     }
     r->makespan = 4;
     if (moved) {
-        r->attempts[0].send_s = 0.25f;
-        r->attempts[0].recv_s = 0.125f;
-        r->attempts[0].bytes_sent = 1000;
-        r->attempts[0].bytes_received = 500;
-        r->attempts[2].send_s = 0.5f;
-        r->attempts[2].bytes_sent = 2000;
+        dr__run_move_set(r, 0)->send_s = 0.25f;
+        dr__run_move_set(r, 0)->recv_s = 0.125f;
+        dr__run_move_set(r, 0)->bytes_sent = 1000;
+        dr__run_move_set(r, 0)->bytes_received = 500;
+        dr__run_move_set(r, 2)->send_s = 0.5f;
+        dr__run_move_set(r, 2)->bytes_sent = 2000;
     }
     return r;
 }
@@ -349,8 +349,8 @@ Test(executor_outputs, gantt_slivers_under_a_pixel_are_not_drawn, .init = setup,
      .fini = teardown) {
     dr_run *r = hand_run(DR_EXECUTOR_PROCESSES, 1, 0);
     /* 1 µs of 4 s is a thousandth of a pixel. */
-    r->attempts[0].send_s = r->attempts[0].recv_s = 1e-6f;
-    r->attempts[2].send_s = 1e-6f;
+    dr__run_move_set(r, 0)->send_s = dr__run_move_set(r, 0)->recv_s = 1e-6f;
+    dr__run_move_set(r, 2)->send_s = 1e-6f;
     char *svg = gantt_of(r);
     cr_expect_null(strstr(svg, "class=\"send\""), "%s", svg);
     cr_expect_null(strstr(svg, "class=\"recv\""));

@@ -68,10 +68,12 @@ static dr_run *hand_run(dr_executor e, int ranks) {
         long i = dr__run_add_attempt(r, t, w[t], 1, DR__ATTEMPT_OK, at[t][0],
                                      at[t][0], at[t][1], NULL);
         cr_assert_geq(i, 0);
-        r->attempts[i].send_s = send[t];
-        r->attempts[i].recv_s = recv[t];
-        r->attempts[i].bytes_sent = sent[t];
-        r->attempts[i].bytes_received = received[t];
+        dr__move *mv = dr__run_move_set(r, (size_t)i);
+        cr_assert_not_null(mv);
+        mv->send_s = send[t];
+        mv->recv_s = recv[t];
+        mv->bytes_sent = sent[t];
+        mv->bytes_received = received[t];
         r->state[t] = DR_STATE_OK;
     }
     r->makespan = 4;
