@@ -241,8 +241,8 @@ static int peers_table(const unsigned *workers, size_t nworkers,
            dr_policy_name(policy), runs);
     for (int rt = RT_POOL; rt < NRT; rt++)
         if (!rt_built[rt])
-            printf("peer %s: absent (not found when CMake configured the "
-                   "build)\n",
+            printf("peer %s: absent (not built in: CMake did not find it "
+                   "at configure time)\n",
                    rt_name[rt]);
     print_loadavg("before");
     printf("\n%-8s %7s %7s %8s %9s %9s %9s %9s %-7s %7s %9s\n", "shape",
