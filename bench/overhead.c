@@ -141,7 +141,8 @@ static int journal_cost(const char *dir, unsigned workers, dr_policy policy,
 enum { RT_DAGRUN, RT_POOL, RT_OMP, RT_TBB, NRT };
 static const char *const rt_name[NRT] = {"dagrun", "pool", "openmp", "tbb"};
 static const int rt_built[NRT] = {
-    1, 1,
+    1,
+    1,
 #ifdef DAGRUN_BENCH_OPENMP
     1,
 #else
@@ -225,8 +226,7 @@ static double run_once(int rt, dr_graph *g, peer_dag *d, peer_tbb *tbb,
         return -1;
     }
     if (peer_dag_end(d) != 0) {
-        fprintf(stderr,
-                "bench: %s: a task did not run%s\n", rt_name[rt],
+        fprintf(stderr, "bench: %s: a task did not run%s\n", rt_name[rt],
                 check ? ", or ran before one of its dependencies" : "");
         return -1;
     }
@@ -284,16 +284,16 @@ static int peers_table(const unsigned *workers, size_t nworkers,
             double ms;
             /* Untimed first runs: warm-up, and the peers' order check. */
             for (int rt = 0; rt < NRT; rt++)
-                if (rt_built[rt] && run_once(rt, g, d, tbb, w, policy, 1,
-                                             &ms, &failed) < 0)
+                if (rt_built[rt] &&
+                    run_once(rt, g, d, tbb, w, policy, 1, &ms, &failed) < 0)
                     return 1;
             for (int r = 0; r < runs; r++)
                 for (int rt = 0; rt < NRT; rt++) {
                     if (!rt_built[rt])
                         continue;
                     settle();
-                    double sec = run_once(rt, g, d, tbb, w, policy, 0, &ms,
-                                          &failed);
+                    double sec =
+                        run_once(rt, g, d, tbb, w, policy, 0, &ms, &failed);
                     if (sec < 0)
                         return 1;
                     t[rt][r] = sec / (double)n * 1e6;
@@ -442,7 +442,7 @@ int main(int argc, char **argv) {
     }
 
     if (journal_dir != NULL)
-        return journal_cost(journal_dir, workers_given ? workers[0] : 2,
-                            policy, runs, scale, only);
+        return journal_cost(journal_dir, workers_given ? workers[0] : 2, policy,
+                            runs, scale, only);
     return peers_table(workers, (size_t)nworkers, policy, runs, scale, only);
 }

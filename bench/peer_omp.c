@@ -22,8 +22,7 @@ static void node(peer_dag *d, atomic_uint *left, uint32_t t) {
     peer_body(d, t);
     for (size_t i = d->succ_start[t]; i < d->succ_start[t + 1]; i++) {
         uint32_t s = d->succ[i];
-        if (atomic_fetch_sub_explicit(&left[s], 1, memory_order_acq_rel) ==
-            1) {
+        if (atomic_fetch_sub_explicit(&left[s], 1, memory_order_acq_rel) == 1) {
 #pragma omp task firstprivate(s)
             node(d, left, s);
         }
@@ -36,8 +35,8 @@ int peer_omp_run(peer_dag *d, unsigned workers) {
         return -1;
     for (size_t t = 0; t < d->n; t++)
         atomic_init(&left[t], d->ndeps[t]);
-    /* The team's implicit barrier waits for every task, those created by
-     * other tasks included. */
+        /* The team's implicit barrier waits for every task, those created by
+         * other tasks included. */
 #pragma omp parallel num_threads(workers)
 #pragma omp single
     for (size_t i = 0; i < d->nroots; i++) {

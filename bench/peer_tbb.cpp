@@ -26,9 +26,8 @@ struct peer_tbb {
     std::vector<std::unique_ptr<flow::continue_node<flow::continue_msg>>> nodes;
 
     peer_tbb(peer_dag *dag, unsigned workers)
-        : d(dag),
-          threads(oneapi::tbb::global_control::max_allowed_parallelism,
-                  workers),
+        : d(dag), threads(oneapi::tbb::global_control::max_allowed_parallelism,
+                          workers),
           arena(static_cast<int>(workers)) {}
 };
 
@@ -40,11 +39,12 @@ extern "C" peer_tbb *peer_tbb_create(peer_dag *d, unsigned workers) {
             p->nodes.reserve(d->n);
             for (size_t t = 0; t < d->n; t++) {
                 uint32_t id = static_cast<uint32_t>(t);
-                p->nodes.emplace_back(new flow::continue_node<flow::continue_msg>(
-                    *p->g, [d, id](const flow::continue_msg &) {
-                        peer_body(d, id);
-                        return flow::continue_msg();
-                    }));
+                p->nodes.emplace_back(
+                    new flow::continue_node<flow::continue_msg>(
+                        *p->g, [d, id](const flow::continue_msg &) {
+                            peer_body(d, id);
+                            return flow::continue_msg();
+                        }));
             }
             for (size_t t = 0; t < d->n; t++)
                 for (size_t i = d->succ_start[t]; i < d->succ_start[t + 1]; i++)

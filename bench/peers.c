@@ -113,8 +113,8 @@ typedef struct pool {
 static void *pool_worker(void *arg) {
     pool *p = arg;
     peer_dag *d = p->d;
-    uint32_t *released = malloc((d->max_succ ? d->max_succ : 1) *
-                                sizeof(*released));
+    uint32_t *released =
+        malloc((d->max_succ ? d->max_succ : 1) * sizeof(*released));
     if (released == NULL)
         return (void *)1;
     pthread_mutex_lock(&p->lock);

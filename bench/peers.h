@@ -18,20 +18,20 @@ extern "C" {
 #endif
 
 typedef struct peer_dag {
-    size_t n;               /* tasks, numbered as the dr_graph numbers them */
-    size_t nedges;          /* after the graph's removal of repeats */
-    uint32_t *ndeps;        /* dependencies of each task */
-    size_t *succ_start;     /* n + 1: task t's successors are */
-    uint32_t *succ;         /* succ[succ_start[t] .. succ_start[t + 1]) */
-    size_t *dep_start;      /* the same for dependencies (for the check) */
+    size_t n;           /* tasks, numbered as the dr_graph numbers them */
+    size_t nedges;      /* after the graph's removal of repeats */
+    uint32_t *ndeps;    /* dependencies of each task */
+    size_t *succ_start; /* n + 1: task t's successors are */
+    uint32_t *succ;     /* succ[succ_start[t] .. succ_start[t + 1]) */
+    size_t *dep_start;  /* the same for dependencies (for the check) */
     uint32_t *dep;
-    uint32_t *roots;        /* the tasks without dependencies */
+    uint32_t *roots; /* the tasks without dependencies */
     size_t nroots;
-    size_t max_succ;        /* the largest number of successors of a task */
-    uint32_t *stamp;        /* what peer_body writes: the run's number */
-    uint32_t run;           /* this run's number (peer_dag_begin) */
-    int check;              /* peer_body checks the task's dependencies */
-    int bad;                /* set by a checking peer_body (__atomic) */
+    size_t max_succ; /* the largest number of successors of a task */
+    uint32_t *stamp; /* what peer_body writes: the run's number */
+    uint32_t run;    /* this run's number (peer_dag_begin) */
+    int check;       /* peer_body checks the task's dependencies */
+    int bad;         /* set by a checking peer_body (__atomic) */
 } peer_dag;
 
 struct dr_graph;

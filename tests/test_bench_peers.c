@@ -22,9 +22,9 @@ Test(bench_workers_list, parses_counts_in_order) {
 
 Test(bench_workers_list, refuses_what_is_not_a_list_of_counts) {
     unsigned w[3];
-    const char *bad[] = {"",    ",",   "1,",  ",1",   "1,,2", "0",
-                         "-1",  "+2",  " 1",  "1 ",   "2x",   "1;2",
-                         "1025", "99999999999999999999"};
+    const char *bad[] = {
+        "",   ",",  "1,", ",1", "1,,2", "0",    "-1",
+        "+2", " 1", "1 ", "2x", "1;2",  "1025", "99999999999999999999"};
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
         cr_expect_eq(workers_list_parse(bad[i], w, 3), -1, "'%s'", bad[i]);
     cr_expect_eq(workers_list_parse(NULL, w, 3), -1);
