@@ -1,7 +1,8 @@
 #!/bin/sh
 # Runs the benchmarks (bench/README.md): the per-task scheduling overhead
-# of noop tasks, the executors (threads, processes, sync) side by side, and
-# 1,000 commands against make.  Builds a Release tree
+# of noop tasks against native peers (a pool with dependency counters,
+# OpenMP tasks, TBB's flow graph) at 1, 2 and 4 workers, the executors
+# (threads, processes, sync) side by side, and 1,000 commands against make.  Builds a Release tree
 # first unless given one.
 #
 # Usage: bench/run.sh [BUILD_DIR]     (default: build-bench, configured
@@ -20,18 +21,23 @@ if cmake --build "$build" --target help 2>/dev/null | grep dagrun_bench_overhead
     cmake --build "$build" --target dagrun_bench_overhead dagrun_bench_executors \
         dagrun_bench_uv_spawn >/dev/null
 else
-    # bench/ not added to the build: compile the two benchmarks by hand.
+    # bench/ not added to the build: compile the two benchmarks by hand
+    # (the overhead one with its pool peer only; OpenMP and TBB come with
+    # CMake).
     mkdir -p "$build/bench"
     for b in overhead executors; do
+        extra=""
+        [ "$b" = overhead ] && extra="$here/peers.c $here/workers_list.c"
         cc -O2 -std=gnu11 -I"$root/include" $(pkg-config --cflags jansson) \
-            "$here/$b.c" "$here/shapes.c" -o "$build/bench/dagrun_bench_$b" \
+            "$here/$b.c" "$here/shapes.c" $extra \
+            -o "$build/bench/dagrun_bench_$b" \
             -L"$build" -ldagrun -Wl,-rpath,"$build" $(pkg-config --libs jansson) \
             -lpthread
     done
 fi
 echo "machine: $(nproc) cores, $(uname -sr), load $(cut -d' ' -f1-3 /proc/loadavg)"
 echo
-"$bench" --workers 2 --runs 7
+"$bench" --runs 7
 echo
 "$build/bench/dagrun_bench_executors" --workers 2 --runs 5
 echo

@@ -6,7 +6,8 @@
 #                             command)
 #   scripts/setup.sh --test   also what scripts/test.sh needs: Criterion,
 #                             clang and its fuzzer runtime, clang-format,
-#                             Chromium, xmllint, and python3 for bench/
+#                             Chromium, xmllint, and for bench/ python3,
+#                             TBB and ninja
 #
 # `apt-get update` runs only when something must be installed; `sudo` is
 # used only when we are not root.
@@ -30,16 +31,19 @@ build="build-essential cmake pkg-config libgraphviz-dev graphviz \
 libuv1-dev libjansson-dev libxxhash-dev libopenmpi-dev openmpi-bin"
 # Criterion: the unit tests; clang + its runtime: fuzzers; clang-format: the
 # format check; chromium: the report screenshot test; libxml2-utils: xmllint
-# checks SVG well-formedness; python3: bench/ scripts.
+# checks SVG well-formedness; python3: bench/ scripts; libtbb-dev: the TBB
+# flow-graph peer of bench/overhead.c (without it that peer is absent);
+# ninja-build: ninja, the build tool the commands benchmark is compared with
+# (docs/running.md).
 test_only="libcriterion-dev clang libclang-rt-14-dev clang-format chromium \
-libxml2-utils python3"
+libxml2-utils python3 libtbb-dev ninja-build"
 
 pkgs=$build
 case "${1:-}" in
 "") ;;
 --test) pkgs="$build $test_only" ;;
 -h | --help)
-    sed -n '2,9s/^# \{0,1\}//p' "$0"
+    sed -n '2,10s/^# \{0,1\}//p' "$0"
     exit 0
     ;;
 *)

@@ -141,8 +141,8 @@ Test(setup, waits_for_a_held_package_lock_and_installs_after_its_release,
     /* --executor mpi is part of the build: its library, and mpirun. */
     cr_expect_not_null(strstr(install, "libopenmpi-dev"), "%s", install);
     cr_expect_not_null(strstr(install, "openmpi-bin"), "%s", install);
-    const char *test_only[] = {"chromium", "clang", "libcriterion-dev",
-                               "clang-format"};
+    const char *test_only[] = {"chromium",     "clang",      "libcriterion-dev",
+                               "clang-format", "libtbb-dev", "ninja-build"};
     for (size_t i = 0; i < sizeof(test_only) / sizeof(test_only[0]); i++)
         cr_expect_null(strstr(install, test_only[i]),
                        "the plain setup installs %s: %s", test_only[i],
@@ -161,9 +161,10 @@ Test(setup, test_form_adds_the_test_only_packages, .init = setup,
     char *log = file("log");
     const char *install = strstr(log, " install ");
     cr_assert_not_null(install, "%s", log);
+    /* libtbb-dev and ninja-build: the benchmarks' peers (bench/). */
     const char *want[] = {"chromium",     "clang",      "libcriterion-dev",
                           "clang-format", "libuv1-dev", "libopenmpi-dev",
-                          "openmpi-bin"};
+                          "openmpi-bin",  "libtbb-dev", "ninja-build"};
     for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++)
         cr_expect_not_null(strstr(install, want[i]), "no %s: %s", want[i],
                            install);
