@@ -5,8 +5,8 @@
 # Small case: 1,000 independent commands that do nothing, two at a time, so
 # the time is what each tool spends starting processes and tracking them.
 # make gets an equivalent Makefile (one phony target per command, all
-# prerequisites of `all`), ninja an equivalent build.ninja (one phony-output
-# edge per command running `true`), and the libuv-only peer
+# prerequisites of `all`), ninja an equivalent build.ninja (one `true` edge
+# per command, whose output is never written so it always runs), and the libuv-only peer
 # (uv_spawn_peer.c, built as bench/dagrun_bench_uv_spawn) starts the same
 # commands with uv_spawn and nothing else.  dagrun also writes each
 # command's stdout and stderr to log files, which the others do not; that
