@@ -1,33 +1,58 @@
 #!/bin/sh
-# dagrun against make on 1,000 `true` commands at 2 workers.
+# dagrun against make -j and ninja on 1,000 `true` commands at 2 workers,
+# and the same 1,000 commands with a 1,000,000-task graph in memory.
 #
-# Both run the same work: 1,000 independent commands that do nothing, two at
-# a time, so the time is what each tool spends starting processes and
-# tracking them.  make gets an equivalent Makefile (one phony target per
-# command, all prerequisites of `all`).  Each tool runs 5 times and the
-# median wall time is reported (hyperfine when installed, else a loop timed
-# with date +%s.%N).  dagrun also writes each command's stdout and stderr
-# to log files, which make does not; that cost is included.
+# Small case: 1,000 independent commands that do nothing, two at a time, so
+# the time is what each tool spends starting processes and tracking them.
+# make gets an equivalent Makefile (one phony target per command, all
+# prerequisites of `all`), ninja an equivalent build.ninja (one `true` edge
+# per command, whose output is never written so it always runs), and the libuv-only peer
+# (uv_spawn_peer.c, built as bench/dagrun_bench_uv_spawn) starts the same
+# commands with uv_spawn and nothing else.  dagrun also writes each
+# command's stdout and stderr to log files, which the others do not; that
+# cost is included.
 #
-# Usage: bench/commands.sh [DAGRUN [N [WORKERS]]]
+# Big case: a graph of BIG noop tasks (default 1,000,000) is run with and
+# without the same 1,000 `true` command tasks; (big+cmds - big) is the cost
+# of the commands while the big graph is in memory, compared with the small
+# case (target: within 10%).  A fork-based spawn would pay for copying the
+# page tables of the big graph on every command.
+#
+# Every tool runs once per round, in the same order, for ROUNDS rounds
+# (interleaved, so that a change of load hits all of them alike), after one
+# warm-up round; the median of each is reported.  The load average is
+# printed before and after.  A peer that is not installed gets its column
+# skipped with a note.
+#
+# Usage: bench/commands.sh [DAGRUN [N [WORKERS [ROUNDS [BIG]]]]]
 #   DAGRUN   the dagrun binary (default: build/dagrun)
+#   BIG      noop tasks of the big case; 0 skips it
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 dagrun=${1:-$here/../build/dagrun}
 n=${2:-1000}
 workers=${3:-2}
-runs=5
+rounds=${4:-5}
+big=${5:-1000000}
 [ -x "$dagrun" ] || { echo "commands.sh: no dagrun binary at $dagrun" >&2; exit 2; }
 dagrun=$(cd "$(dirname "$dagrun")" && pwd)/$(basename "$dagrun")
-command -v make >/dev/null || { echo "commands.sh: make is not installed" >&2; exit 2; }
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/dagrun-bench-XXXXXX")
 trap 'rm -rf "$tmp"' EXIT INT TERM
 cd "$tmp"
 
-cat >graph.json <<JSON
+cat >small.json <<JSON
 {"dagrun": 1, "name": "true-commands", "params": {"n": $n},
  "tasks": [{"id": "t-{i}", "range": {"i": "n"}, "cmd": ["true"]}]}
+JSON
+cat >big.json <<JSON
+{"dagrun": 1, "name": "big-noop", "params": {"big": $big},
+ "tasks": [{"id": "b-{i}", "range": {"i": "big"}, "op": "noop"}]}
+JSON
+cat >bigcmds.json <<JSON
+{"dagrun": 1, "name": "big-noop-and-commands", "params": {"big": $big, "n": $n},
+ "tasks": [{"id": "b-{i}", "range": {"i": "big"}, "op": "noop"},
+           {"id": "t-{i}", "range": {"i": "n"}, "cmd": ["true"]}]}
 JSON
 {
     printf '.PHONY: all'
@@ -37,48 +62,86 @@ JSON
     printf '\n'
     i=0; while [ $i -lt "$n" ]; do printf 't%d:\n\t@true\n' $i; i=$((i + 1)); done
 } >Makefile
+{
+    printf 'rule true\n  command = true\n'
+    i=0; while [ $i -lt "$n" ]; do printf 'build t%d: true\n' $i; i=$((i + 1)); done
+    printf 'build all: phony'
+    i=0; while [ $i -lt "$n" ]; do printf ' t%d' $i; i=$((i + 1)); done
+    printf '\ndefault all\n'
+} >build.ninja
 
-dagrun_cmd="'$dagrun' run graph.json -w $workers --no-outputs -q --run-dir logs"
-make_cmd="make -s -j$workers -f Makefile all"
-# The libuv-only peer (uv_spawn_peer.c), built next to dagrun in bench/.
+# name|command line, one per tool that is there.
+: >tools
+echo "dagrun|'$dagrun' run small.json -w $workers --no-outputs -q --run-dir logs-s" >>tools
+if command -v make >/dev/null; then
+    echo "make|make -s -j$workers -f Makefile all" >>tools
+else
+    echo "commands.sh: make is not installed: its column is skipped" >&2
+fi
+if command -v ninja >/dev/null; then
+    # No edge's output is ever written, so every edge runs each time; the
+    # .ninja_log is removed so that it does not grow from run to run.
+    echo "ninja|rm -f .ninja_log; ninja -j$workers all" >>tools
+else
+    echo "commands.sh: ninja is not installed (Debian: ninja-build): its column is skipped" >&2
+fi
 peer="$(dirname "$dagrun")/bench/dagrun_bench_uv_spawn"
-[ -x "$peer" ] || peer=""
-peer_cmd="'$peer' $n $workers true"
+if [ -x "$peer" ]; then
+    echo "libuv|'$peer' $n $workers true" >>tools
+else
+    echo "commands.sh: no libuv peer at $peer (build bench/): its column is skipped" >&2
+fi
+if [ "$big" -gt 0 ]; then
+    echo "big|'$dagrun' run big.json -w $workers --no-outputs -q --run-dir logs-b" >>tools
+    echo "big+cmds|'$dagrun' run bigcmds.json -w $workers --no-outputs -q --run-dir logs-bc" >>tools
+fi
 
-# Median of $runs timings of a shell command line, in seconds.
-median_time() {
-    i=0
-    : >times
-    while [ $i -lt $runs ]; do
-        t0=$(date +%s.%N)
-        sh -c "$1" >/dev/null 2>&1 || { echo "commands.sh: failed: $1" >&2; exit 1; }
-        t1=$(date +%s.%N)
-        awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.6f\n", b - a }' >>times
-        i=$((i + 1))
-    done
-    sort -g times | awk '{ v[NR] = $1 } END { m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2; printf "%.4f\n", m }'
+# Seconds one shell command line takes.
+time_once() {
+    t0=$(date +%s.%N)
+    sh -c "$1" >/dev/null 2>&1 || { echo "commands.sh: failed: $1" >&2; exit 1; }
+    t1=$(date +%s.%N)
+    awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.6f\n", b - a }'
+}
+median() {
+    sort -g "$1" | awk '{ v[NR] = $1 } END { m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2; printf "%.4f\n", m }'
 }
 
-echo "1,000-command benchmark: $n x 'true', $workers workers, median of $runs runs"
-if command -v hyperfine >/dev/null; then
-    hyperfine --runs $runs --warmup 1 --export-json hf.json \
-        "$dagrun_cmd" "$make_cmd" >/dev/null
-    d=$(jq -r '.results[0].median' hf.json)
-    m=$(jq -r '.results[1].median' hf.json)
-else
-    sh -c "$dagrun_cmd" >/dev/null 2>&1 || true # warm-up
-    d=$(median_time "$dagrun_cmd")
-    m=$(median_time "$make_cmd")
-fi
-u=0
-[ -n "$peer" ] && u=$(median_time "$peer_cmd")
-awk -v d="$d" -v m="$m" -v u="$u" -v n="$n" 'BEGIN {
-    printf "%-8s %10s %14s\n", "tool", "seconds", "ms/command"
-    printf "%-8s %10.3f %14.3f\n", "dagrun", d, d / n * 1000
-    printf "%-8s %10.3f %14.3f\n", "make", m, m / n * 1000
-    if (u > 0)
-        printf "%-8s %10.3f %14.3f   (uv_spawn alone: no graph, no logs)\n", "libuv", u, u / n * 1000
-    printf "dagrun / make = %.2f (%s)\n", d / m, d <= m * 1.05 ? "no slower" : "SLOWER"
-    if (u > 0)
-        printf "libuv / make = %.2f; dagrun / libuv = %.2f\n", u / m, d / u
-}'
+echo "commands benchmark: $n x 'true', $workers workers, big graph $big noop tasks, median of $rounds interleaved rounds"
+echo "load average before: $(uptime | sed 's/.*load average: //')"
+r=0
+while [ $r -le "$rounds" ]; do # round 0 is the warm-up
+    while IFS='|' read -r name cmd; do
+        t=$(time_once "$cmd")
+        [ $r -gt 0 ] && echo "$t" >>"t.$name"
+    done <tools
+    r=$((r + 1))
+done
+echo "load average after:  $(uptime | sed 's/.*load average: //')"
+
+: >medians
+while IFS='|' read -r name cmd; do
+    echo "$name $(median "t.$name")" >>medians
+done <tools
+awk -v n="$n" '
+{ s[$1] = $2; order[NR] = $1 }
+END {
+    printf "%-9s %10s %12s\n", "tool", "seconds", "ms/command"
+    for (i = 1; i <= NR; i++) {
+        k = order[i]
+        if (k == "big" || k == "big+cmds") continue
+        printf "%-9s %10.3f %12.3f\n", k, s[k], s[k] / n * 1000
+    }
+    d = s["dagrun"]
+    if ("make" in s)
+        printf "dagrun / make  = %.2f (%s)\n", d / s["make"], d <= s["make"] ? "no slower" : "SLOWER"
+    if ("ninja" in s)
+        printf "dagrun / ninja = %.2f (%s)\n", d / s["ninja"], d <= s["ninja"] ? "no slower" : "SLOWER"
+    if ("libuv" in s)
+        printf "dagrun / libuv = %.2f\n", d / s["libuv"]
+    if ("big" in s) {
+        c = s["big+cmds"] - s["big"]
+        printf "big graph: big %.3f s, big+cmds %.3f s, commands %.3f s (%.3f ms/command)\n", s["big"], s["big+cmds"], c, c / n * 1000
+        printf "(big+cmds - big) / small = %.2f (%s)\n", c / d, (c <= d * 1.10) ? "within 10%" : "OVER 10%"
+    }
+}' medians

@@ -38,6 +38,7 @@
 #include "exec_internal.h"
 
 #include <spawn.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 
@@ -240,8 +241,11 @@ static int can_spawn_posix(void) {
     return 1;
 }
 
-int dr__x_posix_spawn(const char *wd, char **args, char **env, int ofd, int efd,
-                      int *pid_out) {
+/* The spawn itself; exact: args[0] is a path already looked up, so
+ * posix_spawn, not posix_spawnp. */
+static int posix_spawn_(const char *wd, const char *file, char **args,
+                        char **env, int ofd, int efd, int exact,
+                        int *pid_out) {
     posix_spawn_file_actions_t fa;
     posix_spawnattr_t at;
     int err = posix_spawn_file_actions_init(&fa);
@@ -278,12 +282,105 @@ int dr__x_posix_spawn(const char *wd, char **args, char **env, int ofd, int efd,
         err = posix_spawnattr_setsigdefault(&at, &dfl);
     pid_t pid = -1;
     if (err == 0)
-        err = posix_spawnp(&pid, args[0], &fa, &at, args, env);
+        err = exact ? posix_spawn(&pid, file, &fa, &at, args, env)
+                    : posix_spawnp(&pid, file, &fa, &at, args, env);
     posix_spawnattr_destroy(&at);
     posix_spawn_file_actions_destroy(&fa);
     if (err == 0)
         *pid_out = (int)pid;
     return err;
+}
+
+int dr__x_posix_spawn(const char *wd, char **args, char **env, int ofd, int efd,
+                      int *pid_out) {
+    return posix_spawn_(wd, args[0], args, env, ofd, efd, 0, pid_out);
+}
+
+/* Looking a program up in PATH once per run (issue 13).  posix_spawnp
+ * searches PATH in the child, by trying execve in each folder: with a PATH
+ * of ten folders, `true` cost nine failed execve per command, while the
+ * loop thread waits for the child (CLONE_VFORK).  make looks the program up
+ * in the parent; we do it once per program and run and keep the path.  The
+ * search is the child's: the commands' PATH is ours (only DAGRUN_*
+ * variables differ), and a PATH with a relative or empty entry, which
+ * would be searched from the command's working folder, is left to
+ * posix_spawnp.  What the cache changes: a program put during the run into
+ * a PATH folder before the one it was found in is not seen by the run's
+ * later commands.  A kept path that no longer runs (removed, made
+ * non-executable) is dropped and the command retried with posix_spawnp. */
+struct dr__prog {
+    char *name, *path;
+};
+#define MAX_PROGS 256 /* beyond, commands search PATH themselves */
+
+char *dr__x_path_lookup(const char *path_var, const char *name) {
+    if (path_var == NULL || *name == '\0' || strchr(name, '/') != NULL)
+        return NULL;
+    size_t nl = strlen(name);
+    for (const char *p = path_var;; p++) {
+        const char *e = strchrnul(p, ':');
+        size_t dl = (size_t)(e - p);
+        if (dl == 0 || p[0] != '/')
+            return NULL; /* searched from the working folder */
+        char *full = malloc(dl + nl + 2);
+        if (full == NULL)
+            return NULL;
+        memcpy(full, p, dl);
+        full[dl] = '/';
+        memcpy(full + dl + 1, name, nl + 1);
+        struct stat st;
+        if (stat(full, &st) == 0 && S_ISREG(st.st_mode) &&
+            access(full, X_OK) == 0)
+            return full;
+        free(full);
+        if (*e == '\0')
+            return NULL;
+        p = e;
+    }
+}
+
+void dr__x_free_progs(exec *x) {
+    for (size_t i = 0; i < x->nprogs; i++) {
+        free(x->progs[i].name);
+        free(x->progs[i].path);
+    }
+    free(x->progs);
+    x->progs = NULL;
+    x->nprogs = 0;
+}
+
+/* (loop) The kept path of program name, looked up now if new; NULL: let
+ * posix_spawnp search. */
+static const char *prog_path(exec *x, const char *name) {
+    for (size_t i = 0; i < x->nprogs; i++)
+        if (strcmp(x->progs[i].name, name) == 0)
+            return x->progs[i].path;
+    if (x->nprogs == MAX_PROGS || strchr(name, '/') != NULL)
+        return NULL;
+    if (x->progs == NULL) {
+        x->progs = malloc(MAX_PROGS * sizeof *x->progs);
+        if (x->progs == NULL)
+            return NULL;
+    }
+    char *n = strdup(name);
+    if (n == NULL)
+        return NULL;
+    /* NULL kept too: a program not found is left to posix_spawnp. */
+    x->progs[x->nprogs].name = n;
+    x->progs[x->nprogs].path = dr__x_path_lookup(getenv("PATH"), name);
+    return x->progs[x->nprogs++].path;
+}
+
+/* (loop) The kept path of name did not run (or the working folder is
+ * missing): forget it, to be looked up again by the next command. */
+static void prog_forget(exec *x, const char *name) {
+    for (size_t i = 0; i < x->nprogs; i++)
+        if (strcmp(x->progs[i].name, name) == 0) {
+            free(x->progs[i].name);
+            free(x->progs[i].path);
+            x->progs[i] = x->progs[--x->nprogs];
+            return;
+        }
 }
 
 /* (loop) Starts args with posix_spawnp, set up as the top comment says,
@@ -293,8 +390,16 @@ static int spawn_posix(exec *x, child *c, char **args, char **env, int ofd,
                        int efd) {
     slot *s = c->s;
     int pid = -1;
-    int err =
-        dr__x_posix_spawn(x->run->opts.workdir, args, env, ofd, efd, &pid);
+    const char *wd = x->run->opts.workdir;
+    const char *path = prog_path(x, args[0]);
+    int err = path != NULL
+                  ? posix_spawn_(wd, path, args, env, ofd, efd, 1, &pid)
+                  : ENOENT;
+    if (path != NULL && (err == ENOENT || err == EACCES || err == ENOTDIR ||
+                         err == ENOEXEC))
+        prog_forget(x, args[0]);
+    if (err != 0)
+        err = dr__x_posix_spawn(wd, args, env, ofd, efd, &pid);
     if (err != 0) {
         free(c);
         return uv_translate_sys_error(err);

@@ -276,6 +276,10 @@ struct exec {
     int spawn_how;
     char **env; /* the parent's environment, DAGRUN_* removed */
     size_t nenv;
+    /* (loop) Programs already looked up in PATH, name -> path, so that a
+     * run's commands do not search PATH again each (exec_commands.c). */
+    struct dr__prog *progs;
+    size_t nprogs;
     /* Commands only: the watcher that stops what they leave running, and
      * the mark their environment carries (reaper.c). */
     dr__reaper reaper;
@@ -474,6 +478,11 @@ void dr__x_kill_group(slot *s, int sig);
  * an errno value. */
 int dr__x_posix_spawn(const char *wd, char **args, char **env, int ofd, int efd,
                       int *pid);
+/* Where PATH (colon-separated; NULL: unset) has an executable regular file
+ * name: a malloc'ed path, or NULL when not found or when the lookup would
+ * depend on the working folder (a relative or empty PATH entry). */
+char *dr__x_path_lookup(const char *path_var, const char *name);
+void dr__x_free_progs(exec *x);
 /* The last lines of task t's stderr log, made safe; NULL when none. */
 char *dr__x_stderr_tail(const exec *x, dr_task t);
 void dr__x_terminate(slot *s);

@@ -281,6 +281,7 @@ void dr__x_free(exec *x) {
     free(x->cached);
     dr__recorder_destroy(x->rec);
     free(x->env);
+    dr__x_free_progs(x);
     free(x->out_var);
     if (x->lock_init)
         pthread_mutex_destroy(&x->lock);

@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -202,6 +203,123 @@ Test(exec_spawn, a_caller_ignoring_sigchld_still_gets_exit_statuses,
     dr_run_destroy(run);
     dr_graph_destroy(g);
     free(logs);
+    drt_rmtree(dir);
+    free(dir);
+}
+
+/* PATH is searched once per program and run, in the parent
+ * (exec_commands.c): what it finds is what posix_spawnp would run. */
+char *dr__x_path_lookup(const char *path_var, const char *name);
+
+static void write_prog(const char *path, const char *body, int mode) {
+    FILE *f = fopen(path, "w");
+    cr_assert_not_null(f, "%s", path);
+    fprintf(f, "#!/bin/sh\n%s\n", body);
+    fclose(f);
+    cr_assert_eq(chmod(path, (mode_t)mode), 0);
+}
+
+Test(exec_spawn, path_lookup_finds_what_posix_spawnp_would_run) {
+    char *dir = drt_tmpdir();
+    char *a = drt_fmt("%s/a", dir), *b = drt_fmt("%s/b", dir);
+    cr_assert_eq(mkdir(a, 0755), 0);
+    cr_assert_eq(mkdir(b, 0755), 0);
+    char *noexec = drt_fmt("%s/prog", a), *prog = drt_fmt("%s/prog", b);
+    write_prog(noexec, "exit 0", 0644); /* not executable: skipped */
+    write_prog(prog, "exit 0", 0755);
+    char *sub = drt_fmt("%s/prog2", a); /* a folder: skipped */
+    cr_assert_eq(mkdir(sub, 0755), 0);
+    char *prog2 = drt_fmt("%s/prog2", b);
+    write_prog(prog2, "exit 0", 0755);
+
+    char *pv = drt_fmt("/dagrun-no-such-dir:%s:%s", a, b);
+    char *got = dr__x_path_lookup(pv, "prog");
+    cr_expect(got != NULL && strcmp(got, prog) == 0, "%s", got);
+    free(got);
+    got = dr__x_path_lookup(pv, "prog2");
+    cr_expect(got != NULL && strcmp(got, prog2) == 0, "%s", got);
+    free(got);
+    cr_expect_null(dr__x_path_lookup(pv, "dagrun-no-such-program"));
+    cr_expect_null(dr__x_path_lookup(pv, "b/prog"), "a slash: no search");
+    cr_expect_null(dr__x_path_lookup(NULL, "prog"));
+    /* Entries searched from the command's working folder: left to
+     * posix_spawnp, before or after the folder that has it. */
+    char *rel = drt_fmt("%s::%s", a, b);
+    cr_expect_null(dr__x_path_lookup(rel, "prog"));
+    free(rel);
+    rel = drt_fmt("relative:%s", b);
+    cr_expect_null(dr__x_path_lookup(rel, "prog"));
+    free(rel);
+
+    free(pv);
+    free(prog2);
+    free(sub);
+    free(prog);
+    free(noexec);
+    free(b);
+    free(a);
+    drt_rmtree(dir);
+    free(dir);
+}
+
+/* A program whose kept path is gone by a later command is looked up again:
+ * the later command runs the one now first in PATH. */
+Test(exec_spawn, a_program_removed_during_the_run_is_looked_up_again,
+     .timeout = 60) {
+    char *dir = drt_tmpdir();
+    char *a = drt_fmt("%s/a", dir), *b = drt_fmt("%s/b", dir);
+    cr_assert_eq(mkdir(a, 0755), 0);
+    cr_assert_eq(mkdir(b, 0755), 0);
+    char *pa = drt_fmt("%s/dagrun-prog", a), *pb = drt_fmt("%s/dagrun-prog", b);
+    write_prog(pa, "echo a >> which.txt", 0755);
+    write_prog(pb, "echo b >> which.txt", 0755);
+    const char *old = getenv("PATH");
+    char *saved = old != NULL ? strdup(old) : NULL;
+    char *pv = drt_fmt("%s:%s:%s", a, b, old != NULL ? old : "/usr/bin:/bin");
+    setenv("PATH", pv, 1);
+
+    dr_graph *g = dr_graph_create();
+    const char *argv[] = {"dagrun-prog"};
+    dr_task first = add(g, "first"), rm = add(g, "rm"), again = add(g, "again");
+    dr_task_set_argv(g, first, argv, 1);
+    char *rmcmd = drt_fmt("rm '%s'", pa);
+    dr_task_set_shell(g, rm, rmcmd);
+    dr_task_set_argv(g, again, argv, 1);
+    cr_assert_eq(dr_graph_add_dep(g, rm, first), 0);
+    cr_assert_eq(dr_graph_add_dep(g, again, rm), 0);
+
+    dr_run_options o;
+    dr_run_options_init(&o);
+    o.workers = 1;
+    o.workdir = dir;
+    char *logs = drt_fmt("%s/logs", dir);
+    o.run_dir = logs;
+    dr_error err;
+    memset(&err, 0, sizeof err);
+    dr_run *run = dr_run_graph(g, &o, &err);
+    if (saved != NULL)
+        setenv("PATH", saved, 1);
+    else
+        unsetenv("PATH");
+    cr_assert_not_null(run, "dr_run_graph failed: %s", err.text);
+    cr_expect_eq(dr_run_status(run), 0, "%s",
+                 run->nfailures ? run->failures[0].reason : "");
+    char *wp = drt_fmt("%s/which.txt", dir);
+    char *which = drt_read_file(wp, NULL);
+    cr_expect(which != NULL && strcmp(which, "a\nb\n") == 0, "%s", which);
+
+    free(which);
+    free(wp);
+    dr_run_destroy(run);
+    dr_graph_destroy(g);
+    free(logs);
+    free(rmcmd);
+    free(pv);
+    free(saved);
+    free(pb);
+    free(pa);
+    free(b);
+    free(a);
     drt_rmtree(dir);
     free(dir);
 }
