@@ -128,6 +128,12 @@ typedef struct dr_run_options {
      * (workers is each worker rank's own slot count: dr_mpi_serve.)  What
      * `dagrun scale --executor mpi` varies. */
     unsigned mpi_slots;
+    /* A simulation only: seconds every task keeps its worker besides its
+     * duration, the per-task cost of a runtime (dispatch, bookkeeping), so
+     * that a simulation predicts what a grain of work loses to it (Task
+     * Bench's METG, bench/metg.c --simulate); 0: none.  Not scaled by
+     * cost_scale.  A real run ignores it. */
+    double sim_overhead;
 } dr_run_options;
 
 /* Fills defaults: workers 0, policy cp, cost_scale 1, everything else 0. */
