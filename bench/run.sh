@@ -1,8 +1,8 @@
 #!/bin/sh
 # Runs the benchmarks (bench/README.md): the per-task scheduling overhead
-# of noop tasks, the executors (threads, processes, sync) side by side, and
-# 1,000 commands against make.  Builds a Release tree
-# first unless given one.
+# of noop tasks, the executors (threads, processes, sync) side by side,
+# 1,000 commands against make, and Task Bench's METG against OpenMP tasks
+# (metg.sh, a few minutes).  Builds a Release tree first unless given one.
 #
 # Usage: bench/run.sh [BUILD_DIR]     (default: build-bench, configured
 #                                      here with CMAKE_BUILD_TYPE=Release)
@@ -36,3 +36,5 @@ echo
 "$build/bench/dagrun_bench_executors" --workers 2 --runs 5
 echo
 "$here/commands.sh" "$build/dagrun" 1000 2
+echo
+"$here/metg.sh" "$build"
