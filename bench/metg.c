@@ -419,8 +419,16 @@ int main(int argc, char **argv) {
     for (int r = 0; r < NRUNTIMES; r++)
         if (c.use[r])
             printf("%s METG µs | ", c.simulate ? simulated : runtime_names[r]);
+    int ratios = !c.simulate && c.use[R_OPENMP] &&
+                 (c.use[R_THREADS] || c.use[R_PROCESSES]);
+    for (int r = R_THREADS; ratios && r <= R_PROCESSES; r++)
+        if (c.use[r])
+            printf("%s / openmp | ", runtime_names[r]);
     printf("load 1 min |\n|---|");
     for (int r = 0; r < NRUNTIMES; r++)
+        if (c.use[r])
+            printf("---:|");
+    for (int r = R_THREADS; ratios && r <= R_PROCESSES; r++)
         if (c.use[r])
             printf("---:|");
     printf("---:|\n");
@@ -486,16 +494,24 @@ int main(int argc, char **argv) {
         }
         fflush(csv);
         printf("| %s | ", pat);
+        double metgs[NRUNTIMES] = {0};
         for (int r = 0; r < NRUNTIMES; r++) {
             if (!c.use[r])
                 continue;
             int below, none;
             double m = metg(pts[r], npts, &below, &none);
+            metgs[r] = below || none ? 0 : m;
             if (none)
                 printf("none | ");
             else
                 printf("%s%.2f | ", below ? "<" : "", m);
         }
+        /* dagrun against the peer measured in the same interleaved runs. */
+        for (int r = R_THREADS; ratios && r <= R_PROCESSES; r++)
+            if (c.use[r] && metgs[r] > 0 && metgs[R_OPENMP] > 0)
+                printf("%.2f | ", metgs[r] / metgs[R_OPENMP]);
+            else if (c.use[r])
+                printf("- | ");
         load_average(load, sizeof load);
         printf("%.2f |\n", atof(load));
         fflush(stdout);

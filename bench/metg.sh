@@ -22,10 +22,10 @@ cmake --build "$build" -j2 --target dagrun_bench_metg >/dev/null
 mkdir -p "$out"
 echo "machine: $(nproc) cores, $(uname -sr), load $(cut -d' ' -f1-3 /proc/loadavg)"
 # shellcheck disable=SC2086  # METG_ARGS is a list of options
-"$build/bench/dagrun_bench_metg" --workers 2 --width 2 --steps 1000 \
+"$build/bench/dagrun_bench_metg" --workers 2 --width 2 --steps 2000 \
     --runs 5 --max-iter 65536 --min-iter 16 --csv "$out/metg.csv" ${METG_ARGS:-}
 echo
-"$build/bench/dagrun_bench_metg" --workers 2 --width 2 --steps 1000 \
+"$build/bench/dagrun_bench_metg" --workers 2 --width 2 --steps 2000 \
     --max-iter 65536 --min-iter 16 --simulate --overhead "$overhead" \
     --csv "$out/metg-sim.csv"
 python3 "$here/metg_plot.py" "$out/metg.svg" "$out/metg.csv" "$out/metg-sim.csv"
