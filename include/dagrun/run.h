@@ -141,8 +141,8 @@ DR_EXTERN void dr_run_options_init(dr_run_options *opts);
 
 /*
  * 1 when task t burns CPU on a worker thread of this process when it runs
- * for real: the builtins spin and pi, C function and plugin tasks, and tasks
- * without an operation under DR_COST_OP_SPIN.  0 for everything else:
+ * for real: the builtins spin, compute and pi, C function and plugin tasks,
+ * and tasks without an operation under DR_COST_OP_SPIN.  0 for everything else:
  * sleep, noop, fail, the reductions (sum, mean, ...: microseconds of work)
  * and commands (other processes, whose CPU use dagrun cannot know).  Only
  * such tasks slow down when there are more workers than cores, so the
