@@ -2,8 +2,9 @@
 # Runs the benchmarks (bench/README.md): the per-task scheduling overhead
 # of noop tasks against native peers (a pool with dependency counters,
 # OpenMP tasks, TBB's flow graph) at 1, 2 and 4 workers, the executors
-# (threads, processes, sync) side by side, and 1,000 commands against make.  Builds a Release tree
-# first unless given one.
+# (threads, processes, sync) side by side, 1,000 commands against make and
+# ninja, and Task Bench's METG against OpenMP tasks (metg.sh, a few
+# minutes).  Builds a Release tree first unless given one.
 #
 # Usage: bench/run.sh [BUILD_DIR]     (default: build-bench, configured
 #                                      here with CMAKE_BUILD_TYPE=Release)
@@ -42,3 +43,5 @@ echo
 "$build/bench/dagrun_bench_executors" --workers 2 --runs 5
 echo
 "$here/commands.sh" "$build/dagrun" 1000 2
+echo
+"$here/metg.sh" "$build"

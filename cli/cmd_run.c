@@ -59,6 +59,9 @@ static const char usage_text[] =
     "                        no cost, and the summary says how many)\n"
     "      --costs TRACE     simulate with the durations measured in an\n"
     "                        earlier run's trace (implies --simulate)\n"
+    "      --overhead US     simulate a runtime that spends US microseconds\n"
+    "                        of a worker on every task besides its duration\n"
+    "                        (only with --simulate or --costs)\n"
     "  -k, --keep-going      after a failure, run everything that does not\n"
     "                        depend on it (default: start nothing new)\n"
     "  -r, --resume          do not run again the tasks whose last successful\n"
@@ -138,6 +141,7 @@ enum {
     OPT_TIMEOUT,
     OPT_COST_OP,
     OPT_COST_SCALE,
+    OPT_OVERHEAD,
     OPT_TRACE,
     OPT_JSON,
     OPT_NO_OUTPUTS,
@@ -175,6 +179,7 @@ static const struct option long_options[] = {
     {"timeout", required_argument, NULL, OPT_TIMEOUT},
     {"cost-op", required_argument, NULL, OPT_COST_OP},
     {"cost-scale", required_argument, NULL, OPT_COST_SCALE},
+    {"overhead", required_argument, NULL, OPT_OVERHEAD},
     {"trace", required_argument, NULL, OPT_TRACE},
     {"json", required_argument, NULL, OPT_JSON},
     {"output-dir", required_argument, NULL, 'o'},
@@ -336,6 +341,11 @@ static int parse(int argc, char **argv, run_args *a) {
                 return DR_EXIT_USAGE;
             a->opts.cost_scale = d;
             break;
+        case OPT_OVERHEAD:
+            if (cli_parse_double(cmd, "--overhead", optarg, &d) != 0)
+                return DR_EXIT_USAGE;
+            a->opts.sim_overhead = d / 1e6;
+            break;
         case OPT_TRACE:
             a->trace = optarg;
             break;
@@ -414,6 +424,9 @@ static int parse(int argc, char **argv, run_args *a) {
     }
     if (optind >= argc)
         return cli_usage_error(cmd, "missing GRAPH");
+    if (a->opts.sim_overhead > 0 && !a->opts.simulate)
+        return cli_usage_error(cmd, "--overhead is for a simulation: add "
+                                    "--simulate (or --costs TRACE)");
     if (run_resume_check_options(a->opts.simulate, a->opts.resume, a->dry_run,
                                  a->opts.explain != NULL, a->no_journal,
                                  a->no_outputs) != 0)

@@ -1,6 +1,6 @@
 /*
  * Synthetic graphs: chain, fork-join, map-reduce, tree reduction, 2-D
- * stencil, random layered DAG and tiled Cholesky.
+ * stencil, random layered DAG, tiled Cholesky and Task Bench's graphs.
  *
  * Design: each shape is a row of one table (its name, its parameters with
  * defaults and lower bounds, a function that predicts its size and one that
@@ -38,6 +38,10 @@ typedef struct gen_param {
     int64_t def;
     int64_t min;
     int in_name; /* always part of the graph name, not only when changed */
+    /* A parameter that names one of these words (NULL-terminated): its
+     * value is the word's index, `--set pattern=fft` in the CLI
+     * (dr_generator_choice), and the graph name shows the word. */
+    const char *const *choices;
 } gen_param;
 
 typedef struct gen gen;
@@ -60,6 +64,7 @@ struct gen {
     double unit;     /* seconds per cost unit */
     json_t *args;    /* the op arguments of the last task, shared while the */
     double args_for; /* cost stays the same (args_for is that cost) */
+    int64_t iterations; /* the `compute` op's argument (taskbench) */
     uint64_t rng;
     dr_error *err;
 };
@@ -97,6 +102,13 @@ static json_t *op_args(gen *c, double cost) {
     const char *amount = strcmp(c->op, "sleep") == 0  ? "ms"
                          : strcmp(c->op, "spin") == 0 ? "units"
                                                       : NULL;
+    if (strcmp(c->op, "compute") == 0) {
+        /* Every task of a Task Bench graph does the same iterations. */
+        if (c->args == NULL)
+            c->args =
+                json_pack("{sI}", "iterations", (json_int_t)c->iterations);
+        return c->args;
+    }
     if (amount == NULL)
         return NULL;
     if (c->args != NULL && c->args_for == cost)
@@ -133,7 +145,8 @@ static int add(gen *c, dr_task *out, double cost, const char *fmt, ...) {
     json_t *args = op_args(c, cost);
     if (args == NULL && strcmp(c->op, "sleep") == 0)
         return fail_rc(c, DR_ENOMEM, key);
-    if (args == NULL && strcmp(c->op, "spin") == 0)
+    if (args == NULL &&
+        (strcmp(c->op, "spin") == 0 || strcmp(c->op, "compute") == 0))
         return fail_rc(c, DR_ENOMEM, key);
     if ((rc = dr_task_set_builtin(c->g, t, c->op, args)) != 0 ||
         (rc = dr_task_set_cost(c->g, t, cost)) != 0)
@@ -375,6 +388,11 @@ static int cmp_task(const void *a, const void *b) {
     return x < y ? -1 : x > y;
 }
 
+static int cmp_i64(const void *a, const void *b) {
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
 /* `layers` layers of `width` tasks; each task past the first layer depends
  * on `deps` distinct tasks of the layer before, drawn uniformly, so the
  * depth is exactly `layers`.  Costs are whole milliseconds drawn from
@@ -488,57 +506,275 @@ static int cholesky_build(gen *c, const int64_t *v) {
     return 0;
 }
 
+/* -------------------------------------------------------------- taskbench */
+
+/*
+ * Task Bench's graphs (Slaughter et al., "Task Bench: A Parameterized
+ * Benchmark for Evaluating Parallel Runtime Performance", SC20; the
+ * definitions are those of StanfordLegion/task-bench, core/core.cc).  A
+ * graph is `steps` timesteps of up to `width` points; step-t-p is point p
+ * at timestep t and depends on points of timestep t-1 only:
+ *
+ *   trivial      nothing
+ *   no_comm      p
+ *   stencil_1d   p-1, p, p+1 (clipped to 0..width-1)
+ *   nearest      p - radix/2 .. p + (radix-1)/2 (clipped): radix points
+ *   spread       (p + i*width/radix + (i > 0 ? t % period : 0)) % width,
+ *                i = 0..radix-1: radix points spread over the width,
+ *                shifted every timestep with period `period`
+ *   tree         p/2; timestep t has min(width, 2^t) points, so the graph
+ *                fans out from one task and then keeps p -> p/2
+ *   fft          p - 2^d, p, p + 2^d (those inside the width), with
+ *                d = (t-1) % ceil(log2 width): the butterfly of an FFT
+ *   all_to_all   every point
+ *
+ * Timestep 0 depends on nothing.  Task Bench's own checks are kept as
+ * errors: a period only for spread, at most ceil(width / radix) (so the
+ * shifted points never wrap onto each other); and ours: a radix only for
+ * nearest and spread, at most the width (more would name a point twice),
+ * and fft from width 2 (ceil(log2 1) = 0 sets of butterflies).  The
+ * dom, stencil_1d_periodic and random patterns are not made.
+ *
+ * Every task runs the `compute` builtin for `iterations` iterations (a
+ * count, the same work on every machine); its cost, for the simulator and
+ * `analyze`, is iterations x iter_ps picoseconds (x unit/1000).
+ */
+enum tb_pattern {
+    TB_TRIVIAL,
+    TB_NO_COMM,
+    TB_STENCIL_1D,
+    TB_NEAREST,
+    TB_SPREAD,
+    TB_TREE,
+    TB_FFT,
+    TB_ALL_TO_ALL,
+};
+
+static const char *const tb_patterns[] = {
+    "trivial", "no_comm", "stencil_1d", "nearest", "spread",
+    "tree",    "fft",     "all_to_all", NULL,
+};
+
+/* Parameter positions in the table row below. */
+enum { TB_P, TB_W, TB_STEPS, TB_RADIX, TB_PERIOD, TB_ITER, TB_PS };
+
+/* Points in timestep t (all of them start at point 0 for these patterns). */
+static int64_t tb_width_at(const int64_t *v, int64_t t) {
+    if (v[TB_P] == TB_TREE)
+        return t >= 62 || ((int64_t)1 << t) >= v[TB_W] ? v[TB_W]
+                                                       : (int64_t)1 << t;
+    return v[TB_W];
+}
+
+/* ceil(log2 w): the fft's number of dependence sets; w >= 2. */
+static int64_t tb_log2_ceil(int64_t w) {
+    int64_t k = 0;
+    while (((int64_t)1 << k) < w)
+        k++;
+    return k;
+}
+
+/*
+ * The points of timestep t-1 that point p of timestep t (t >= 1) depends
+ * on, ascending and without repeats, into out[] (room for width + 3).
+ * Returns how many.
+ */
+static size_t tb_deps(const int64_t *v, int64_t t, int64_t p, int64_t *out) {
+    int64_t w = v[TB_W], r = v[TB_RADIX], last = tb_width_at(v, t - 1);
+    size_t n = 0;
+    switch ((enum tb_pattern)v[TB_P]) {
+    case TB_TRIVIAL:
+        break;
+    case TB_NO_COMM:
+        out[n++] = p;
+        break;
+    case TB_STENCIL_1D:
+    case TB_NEAREST: {
+        int64_t lo = v[TB_P] == TB_NEAREST ? p - r / 2 : p - 1;
+        int64_t hi = v[TB_P] == TB_NEAREST ? p + (r - 1) / 2 : p + 1;
+        if (v[TB_P] == TB_NEAREST && r == 0)
+            break;
+        for (int64_t q = lo < 0 ? 0 : lo; q <= hi && q < w; q++)
+            out[n++] = q;
+        break;
+    }
+    case TB_SPREAD: {
+        int64_t shift = (t % v[TB_PERIOD]);
+        for (int64_t i = 0; i < r; i++)
+            out[n++] = (p + i * w / r + (i > 0 ? shift : 0)) % w;
+        qsort(out, n, sizeof(*out), cmp_i64);
+        break;
+    }
+    case TB_TREE:
+        out[n++] = p / 2;
+        break;
+    case TB_FFT: {
+        int64_t d = (t - 1) % tb_log2_ceil(w), stride = (int64_t)1 << d;
+        if (p - stride >= 0)
+            out[n++] = p - stride;
+        out[n++] = p;
+        if (p + stride < w)
+            out[n++] = p + stride;
+        break;
+    }
+    case TB_ALL_TO_ALL:
+        for (int64_t q = 0; q < w; q++)
+            out[n++] = q;
+        break;
+    }
+    /* Only points that exist at t-1 (the tree's narrower timesteps). */
+    size_t kept = 0;
+    for (size_t i = 0; i < n; i++)
+        if (out[i] < last && (kept == 0 || out[kept - 1] != out[i]))
+            out[kept++] = out[i];
+    return kept;
+}
+
+static void taskbench_size(const int64_t *v, double *tasks, double *edges,
+                           double *bytes) {
+    double w = (double)v[TB_W], steps = (double)v[TB_STEPS];
+    double r = (double)v[TB_RADIX];
+    double later = steps - 1; /* timesteps that have dependencies */
+    *tasks = w * steps;
+    *edges = 0;
+    switch ((enum tb_pattern)v[TB_P]) {
+    case TB_TRIVIAL:
+        break;
+    case TB_NO_COMM:
+        *edges = later * w;
+        break;
+    case TB_STENCIL_1D:
+        *edges = later * (w + 2 * (w - 1));
+        break;
+    case TB_NEAREST: {
+        /* radix points each, less those clipped at either end (radix <=
+         * width, so no point is clipped at both). */
+        double a = (double)(v[TB_RADIX] / 2),
+               b = (double)((v[TB_RADIX] - 1) / 2);
+        *edges =
+            r > 0 ? later * (r * w - a * (a + 1) / 2 - b * (b + 1) / 2) : 0;
+        break;
+    }
+    case TB_SPREAD:
+        *edges = later * r * w;
+        break;
+    case TB_TREE: {
+        /* Widths 1, 2, 4, ... until the width is reached. */
+        double sum = 0;
+        int64_t t = 0;
+        for (; t < v[TB_STEPS] && tb_width_at(v, t) < v[TB_W]; t++)
+            sum += (double)tb_width_at(v, t);
+        *tasks = sum + (double)(v[TB_STEPS] - t) * w;
+        *edges = *tasks - 1; /* one parent each but for step-0-0 */
+        break;
+    }
+    case TB_FFT: {
+        /* Timestep t uses butterfly d = (t-1) % k: count them per d. */
+        int64_t k = tb_log2_ceil(v[TB_W]);
+        for (int64_t d = 0; d < k && d < v[TB_STEPS] - 1; d++) {
+            double times = (double)((v[TB_STEPS] - 2 - d) / k + 1);
+            *edges += times * (w + 2 * (w - (double)((int64_t)1 << d)));
+        }
+        break;
+    }
+    case TB_ALL_TO_ALL:
+        *edges = later * w * w;
+        break;
+    }
+    /* step-t-p: at least 8 bytes a key. */
+    *bytes = (TASK_BYTES + 8) * *tasks + 11 * *edges;
+}
+
+static int taskbench_build(gen *c, const int64_t *v) {
+    int64_t w = v[TB_W], steps = v[TB_STEPS];
+    c->iterations = v[TB_ITER];
+    double cost = (double)v[TB_ITER] * (double)v[TB_PS] * 1e-12 * c->unit;
+    int64_t *deps = malloc(((size_t)w + 3) * sizeof(*deps));
+    if (deps == NULL)
+        return fail_rc(c, DR_ENOMEM, "taskbench");
+    int rc = 0;
+    dr_task first = 0, prev_first = 0; /* step-t-0 and step-(t-1)-0 */
+    for (int64_t t = 0; t < steps && rc == 0; t++) {
+        int64_t width = tb_width_at(v, t);
+        for (int64_t p = 0; p < width && rc == 0; p++) {
+            dr_task task;
+            rc = add(c, &task, cost, "step-%" PRId64 "-%" PRId64, t, p);
+            if (rc != 0)
+                break;
+            if (p == 0)
+                first = task;
+            size_t n = t > 0 ? tb_deps(v, t, p, deps) : 0;
+            for (size_t i = 0; i < n && rc == 0; i++)
+                rc = dep(c, task, prev_first + (dr_task)deps[i]);
+        }
+        prev_first = first;
+    }
+    free(deps);
+    return rc;
+}
+
 /* ------------------------------------------------------------------ table */
 
 #define COST_PARAM                                                             \
-    { "cost", 1, 0, 0 }
+    { "cost", 1, 0, 0, NULL }
 
 static const gen_shape shapes[] = {
     {"chain",
      "a chain of n tasks",
-     {{"n", 10, 1, 1}, COST_PARAM},
+     {{"n", 10, 1, 1, NULL}, COST_PARAM},
      chain_size,
      chain_build},
     {"fork-join",
      "fork-join stages of n parallel tasks",
-     {{"n", 8, 1, 1}, {"stages", 1, 1, 0}, COST_PARAM},
+     {{"n", 8, 1, 1, NULL}, {"stages", 1, 1, 0, NULL}, COST_PARAM},
      forkjoin_size,
      forkjoin_build},
     {"map-reduce",
      "n maps feeding r reducers",
-     {{"n", 8, 1, 1}, {"r", 1, 1, 0}, COST_PARAM},
+     {{"n", 8, 1, 1, NULL}, {"r", 1, 1, 0, NULL}, COST_PARAM},
      mapreduce_size,
      mapreduce_build},
     {"tree",
      "a binary tree reduction over n leaves",
-     {{"n", 16, 1, 1}, COST_PARAM},
+     {{"n", 16, 1, 1, NULL}, COST_PARAM},
      tree_size,
      tree_build},
     {"stencil",
      "a w x h wavefront (each cell waits for left and upper)",
-     {{"w", 8, 1, 1}, {"h", 8, 1, 1}, COST_PARAM},
+     {{"w", 8, 1, 1, NULL}, {"h", 8, 1, 1, NULL}, COST_PARAM},
      stencil_size,
      stencil_build},
     {"layered",
      "a random layered DAG",
-     {{"layers", 8, 1, 1},
-      {"width", 8, 1, 1},
-      {"deps", 2, 0, 0},
-      {"lo", 1, 0, 0},
-      {"hi", 5, 0, 0}},
+     {{"layers", 8, 1, 1, NULL},
+      {"width", 8, 1, 1, NULL},
+      {"deps", 2, 0, 0, NULL},
+      {"lo", 1, 0, 0, NULL},
+      {"hi", 5, 0, 0, NULL}},
      layered_size,
      layered_build},
     {"cholesky",
      "a tiled Cholesky factorisation of a t x t tile matrix",
-     {{"t", 4, 1, 1}},
+     {{"t", 4, 1, 1, NULL}},
      cholesky_size,
      cholesky_build},
+    {"taskbench",
+     "a Task Bench graph (Slaughter et al., SC20)",
+     {{"pattern", TB_TRIVIAL, 0, 1, tb_patterns},
+      {"width", 4, 1, 1, NULL},
+      {"steps", 4, 1, 1, NULL},
+      {"radix", 3, 0, 0, NULL},
+      {"period", 3, 1, 0, NULL},
+      {"iterations", 1000, 0, 1, NULL},
+      {"iter_ps", 2000, 0, 0, NULL}},
+     taskbench_size,
+     taskbench_build},
 };
 
 #define NSHAPES (sizeof(shapes) / sizeof(shapes[0]))
 
 /* The parameter every shape takes besides its own. */
-static const gen_param unit_param = {"unit", 1000, 0, 0};
+static const gen_param unit_param = {"unit", 1000, 0, 0, NULL};
 
 const char *dr_generator_help(void) {
     /* Kept by hand next to the table above; tests check that every shape
@@ -566,6 +802,23 @@ const char *dr_generator_help(void) {
            "(3),\n"
            "      gemm-i-j-k (6); t(t+1)(t+2)/6 tasks, work t^3, span "
            "max(1, 9t-10).\n"
+           "  taskbench   pattern=trivial width=4 steps=4 radix=3 period=3\n"
+           "              iterations=1000 iter_ps=2000\n"
+           "      Task Bench (SC20): step-t-p, point p of timestep t, "
+           "depends on\n"
+           "      points of timestep t-1 by pattern: trivial (none), "
+           "no_comm (p),\n"
+           "      stencil_1d (p-1..p+1), nearest (radix points around p), "
+           "spread\n"
+           "      (radix points spread over the width, shifted by t % "
+           "period),\n"
+           "      tree (p/2; timestep t has min(width, 2^t) points), fft "
+           "(p and\n"
+           "      p +- 2^((t-1) % ceil(log2 width))), all_to_all (every "
+           "point).\n"
+           "      Tasks run op compute for `iterations`; cost iterations x "
+           "iter_ps ps.\n"
+           "      radix only for nearest/spread, period only for spread.\n"
            "Every shape also takes unit=1000: the milliseconds in one cost "
            "unit.\n"
            "Graphs are capped at 10,000,000 tasks, 100,000,000 dependencies\n"
@@ -587,11 +840,71 @@ static size_t nparams_of(const gen_shape *s) {
     return n;
 }
 
+/* Task Bench's own checks of a graph (core.cc, App::check) and ours; see
+ * taskbench_build.  `given`: bit i set when parameter i was set. */
+static int taskbench_check(int64_t *v, unsigned given, dr_error *err) {
+    const char *pattern = tb_patterns[v[TB_P]];
+    int radix = v[TB_P] == TB_NEAREST || v[TB_P] == TB_SPREAD;
+    if ((given & (1u << TB_RADIX)) && !radix) {
+        dr__error_set(err, DR_EINVAL, NULL, 0, 0, NULL,
+                      "shape 'taskbench': pattern '%s' takes no radix (only "
+                      "nearest and spread do)",
+                      pattern);
+        return DR_EINVAL;
+    }
+    if ((given & (1u << TB_PERIOD)) && v[TB_P] != TB_SPREAD) {
+        dr__error_set(err, DR_EINVAL, NULL, 0, 0, NULL,
+                      "shape 'taskbench': pattern '%s' takes no period (only "
+                      "spread does)",
+                      pattern);
+        return DR_EINVAL;
+    }
+    if (radix && v[TB_RADIX] > v[TB_W]) {
+        dr__error_set(err, DR_ERANGE, NULL, 0, 0, NULL,
+                      "shape 'taskbench': radix (%" PRId64
+                      ") must not exceed width (%" PRId64
+                      "): a point depends on radix distinct points of the "
+                      "timestep before",
+                      v[TB_RADIX], v[TB_W]);
+        return DR_ERANGE;
+    }
+    if (v[TB_P] == TB_SPREAD && v[TB_RADIX] == 0) {
+        dr__error_set(err, DR_ERANGE, NULL, 0, 0, NULL,
+                      "shape 'taskbench': pattern 'spread' needs a radix of "
+                      "at least 1");
+        return DR_ERANGE;
+    }
+    if (v[TB_P] == TB_SPREAD) {
+        int64_t most = (v[TB_W] + v[TB_RADIX] - 1) / v[TB_RADIX];
+        /* Task Bench's default period (3) is too long for its default
+         * width and radix (4 and 3): unless set, it is cut to fit. */
+        if (!(given & (1u << TB_PERIOD)) && v[TB_PERIOD] > most)
+            v[TB_PERIOD] = most;
+        if (v[TB_PERIOD] > most) {
+            dr__error_set(err, DR_ERANGE, NULL, 0, 0, NULL,
+                          "shape 'taskbench': period (%" PRId64
+                          ") must be at most ceil(width / radix) = %" PRId64
+                          " for spread, so that shifted points do not wrap "
+                          "onto each other",
+                          v[TB_PERIOD], most);
+            return DR_ERANGE;
+        }
+    }
+    if (v[TB_P] == TB_FFT && v[TB_W] < 2) {
+        dr__error_set(err, DR_ERANGE, NULL, 0, 0, NULL,
+                      "shape 'taskbench': pattern 'fft' needs a width of at "
+                      "least 2");
+        return DR_ERANGE;
+    }
+    return 0;
+}
+
 /* Resolves the caller's parameters against the shape's: values[i] for
  * s->params[i], then the unit last.  Returns 0 or an error code. */
 static int resolve_params(const gen_shape *s, const dr_param *params,
                           size_t nparams, int64_t *values, dr_error *err) {
     size_t n = nparams_of(s);
+    unsigned given = 0; /* bit i: s->params[i] was set by the caller */
     for (size_t i = 0; i < n; i++)
         values[i] = s->params[i].def;
     values[n] = unit_param.def;
@@ -634,8 +947,24 @@ static int resolve_params(const gen_shape *s, const dr_param *params,
                           s->name, name, params[p].value, (int64_t)1 << 40);
             return DR_ETOOBIG;
         }
+        if (desc->choices != NULL) {
+            int64_t count = 0;
+            while (desc->choices[count] != NULL)
+                count++;
+            if (params[p].value >= count) {
+                dr__error_set(err, DR_ERANGE, NULL, 0, 0, NULL,
+                              "shape '%s': parameter '%s' is a name or its "
+                              "index below %" PRId64 ", got %" PRId64,
+                              s->name, name, count, params[p].value);
+                return DR_ERANGE;
+            }
+        }
         values[at] = params[p].value;
+        if (at < n)
+            given |= 1u << at;
     }
+    if (strcmp(s->name, "taskbench") == 0)
+        return taskbench_check(values, given, err);
     /* A task cannot depend on more distinct tasks than the layer before
      * has: refused rather than quietly clamped, so that the graph is what
      * its name (layered-...-deps9-...) and the help say. */
@@ -659,7 +988,7 @@ static int resolve_params(const gen_shape *s, const dr_param *params,
 }
 
 /* Checks `op` and returns the builtin generated tasks run. */
-static const char *resolve_op(const char *op, dr_error *err) {
+static const char *resolve_op(const char *op, int taskbench, dr_error *err) {
     if (op == NULL || op[0] == '\0')
         return "noop";
     if (!dr_builtin_exists(op)) {
@@ -676,18 +1005,20 @@ static const char *resolve_op(const char *op, dr_error *err) {
     }
     char msg[256];
     if (strcmp(op, "sleep") != 0 && strcmp(op, "spin") != 0 &&
+        !(taskbench && strcmp(op, "compute") == 0) &&
         dr_builtin_check(op, NULL, msg, sizeof(msg)) != 0) {
         dr__error_set(err, DR_EINVAL, NULL, 0, 0, NULL,
-                      "%s; generated tasks can run noop, sleep, spin or "
-                      "another op without required arguments",
+                      "%s; generated tasks can run noop, sleep, spin, "
+                      "compute (taskbench) or another op without required "
+                      "arguments",
                       msg);
         return NULL;
     }
     return op;
 }
 
-dr_graph *dr_generate(const char *shape, const dr_param *params, size_t nparams,
-                      uint64_t seed, const char *op, dr_error *err) {
+/* The shape named `shape`, or NULL with an error listing the shapes. */
+static const gen_shape *find_shape_or_fail(const char *shape, dr_error *err) {
     const gen_shape *s = shape ? find_shape(shape) : NULL;
     if (s == NULL) {
         char list[160] = "";
@@ -699,8 +1030,46 @@ dr_graph *dr_generate(const char *shape, const dr_param *params, size_t nparams,
         dr__error_set(err, DR_EINVAL, NULL, 0, 0, NULL,
                       "unknown shape '%s' (shapes: %s)", shape ? shape : "",
                       list);
-        return NULL;
     }
+    return s;
+}
+
+int dr_generator_choice(const char *shape, const char *param, const char *word,
+                        int64_t *value, dr_error *err) {
+    const gen_shape *s = find_shape_or_fail(shape, err);
+    if (s == NULL)
+        return DR_EINVAL;
+    const gen_param *desc = NULL;
+    for (size_t i = 0; s != NULL && i < nparams_of(s); i++)
+        if (param != NULL && strcmp(s->params[i].name, param) == 0)
+            desc = &s->params[i];
+    if (desc == NULL || desc->choices == NULL) {
+        dr__error_set(err, DR_EINVAL, NULL, 0, 0, NULL,
+                      "shape '%s': parameter '%s' takes a number, not '%s'",
+                      s->name, param ? param : "", word ? word : "");
+        return DR_EINVAL;
+    }
+    char list[256] = "";
+    for (int64_t i = 0; desc->choices[i] != NULL; i++) {
+        if (word != NULL && strcmp(desc->choices[i], word) == 0) {
+            *value = i;
+            return 0;
+        }
+        size_t used = strlen(list);
+        snprintf(list + used, sizeof(list) - used, "%s%s", i ? ", " : "",
+                 desc->choices[i]);
+    }
+    dr__error_set(err, DR_EINVAL, NULL, 0, 0, NULL,
+                  "shape '%s': unknown %s '%s' (%ss: %s)", s->name, param,
+                  word ? word : "", param, list);
+    return DR_EINVAL;
+}
+
+dr_graph *dr_generate(const char *shape, const dr_param *params, size_t nparams,
+                      uint64_t seed, const char *op, dr_error *err) {
+    const gen_shape *s = find_shape_or_fail(shape, err);
+    if (s == NULL)
+        return NULL;
     if (params == NULL && nparams > 0) {
         dr__error_set(err, DR_EINVAL, NULL, 0, 0, NULL, "no parameters given");
         return NULL;
@@ -708,7 +1077,12 @@ dr_graph *dr_generate(const char *shape, const dr_param *params, size_t nparams,
     int64_t values[GEN_MAX_PARAMS + 1];
     if (resolve_params(s, params, nparams, values, err) != 0)
         return NULL;
-    const char *run = resolve_op(op, err);
+    int taskbench = strcmp(s->name, "taskbench") == 0;
+    /* Task Bench's tasks run its compute-bound kernel unless told
+     * otherwise (--op noop is its empty kernel). */
+    if (taskbench && (op == NULL || op[0] == '\0'))
+        op = "compute";
+    const char *run = resolve_op(op, taskbench, err);
     if (run == NULL)
         return NULL;
 
@@ -758,7 +1132,10 @@ dr_graph *dr_generate(const char *shape, const dr_param *params, size_t nparams,
     size_t n = nparams_of(s);
     for (size_t i = 0; i <= n && used < sizeof(name); i++) {
         const gen_param *p = i < n ? &s->params[i] : &unit_param;
-        if (p->in_name || values[i] != p->def)
+        if (p->choices != NULL)
+            used += (size_t)snprintf(name + used, sizeof(name) - used, "-%s",
+                                     p->choices[values[i]]);
+        else if (p->in_name || values[i] != p->def)
             used += (size_t)snprintf(name + used, sizeof(name) - used,
                                      "-%s%" PRId64, p->name, values[i]);
     }

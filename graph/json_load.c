@@ -776,8 +776,8 @@ static int read_spec(loader *L, size_t k, const json_t *obj,
             else
                 fail_task(
                     L, DR_ENOOP, k, pattern, "op", NO_INDEX,
-                    "unknown op '%s' (builtins: noop, sleep, spin, pi, "
-                    "array, sum, mean, min, max, count, fail%s; other ops "
+                    "unknown op '%s' (builtins: noop, sleep, spin, compute, "
+                    "pi, array, sum, mean, min, max, count, fail%s; other ops "
                     "come from a plugin: --plugin LIB.so)",
                     ts->op, dr_ops_count(ops) ? "; or a registered op" : "");
             return -1;

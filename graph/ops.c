@@ -32,6 +32,7 @@ static const builtin_desc builtins[] = {
     {"noop", {{0}}},
     {"sleep", {{"ms", ARG_NUMBER, 1}}},
     {"spin", {{"units", ARG_NUMBER, 1}}},
+    {"compute", {{"iterations", ARG_INTEGER, 1}}},
     {"pi", {{"samples", ARG_INTEGER, 1}, {"seed", ARG_INTEGER, 0}}},
     {"array", {{"n", ARG_INTEGER, 1}}},
     {"sum", {{0}}},
@@ -44,9 +45,9 @@ static const builtin_desc builtins[] = {
 
 #define NBUILTINS (sizeof(builtins) / sizeof(builtins[0]))
 
-static const char *const builtin_name_list[] = {"noop",  "sleep", "spin", "pi",
-                                                "array", "sum",   "mean", "min",
-                                                "max",   "count", "fail", NULL};
+static const char *const builtin_name_list[] = {
+    "noop", "sleep", "spin", "compute", "pi",   "array", "sum",
+    "mean", "min",   "max",  "count",   "fail", NULL};
 
 const char *const *dr_builtin_names(void) { return builtin_name_list; }
 

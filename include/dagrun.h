@@ -459,10 +459,11 @@ DR_EXTERN json_t *dr_analysis_to_json(const dr_analysis *a, const dr_graph *g);
 
 /*
  * Builds a synthetic graph.  Shapes: "chain", "fork-join", "map-reduce",
- * "tree", "stencil", "layered", "cholesky" (dr_generator_help() lists their
- * parameters and defaults).  Unknown parameter names are an error.  `op` is
- * the builtin op generated tasks run (NULL: noop); with "sleep" or "spin"
- * the op's amount is the task's cost.  Deterministic for a given seed.
+ * "tree", "stencil", "layered", "cholesky", "taskbench" (dr_generator_help()
+ * lists their parameters and defaults).  Unknown parameter names are an
+ * error.  `op` is the builtin op generated tasks run (NULL: noop, but
+ * "compute" for taskbench); with "sleep" or "spin" the op's amount is the
+ * task's cost.  Deterministic for a given seed.
  * Returns a new, validated graph or NULL with err filled.
  */
 DR_EXTERN dr_graph *dr_generate(const char *shape, const dr_param *params,
@@ -470,6 +471,14 @@ DR_EXTERN dr_graph *dr_generate(const char *shape, const dr_param *params,
                                 dr_error *err);
 /* A static text describing every shape and its parameters. */
 DR_EXTERN const char *dr_generator_help(void);
+/* The value of a parameter that names a word, such as taskbench's pattern
+ * (trivial, no_comm, stencil_1d, nearest, spread, tree, fft, all_to_all:
+ * 0..7): the word's index into *value for dr_generate().  Returns 0, or
+ * DR_EINVAL with err naming the words (or saying the parameter takes a
+ * number). */
+DR_EXTERN int dr_generator_choice(const char *shape, const char *param,
+                                  const char *word, int64_t *value,
+                                  dr_error *err);
 
 #ifdef __cplusplus
 }

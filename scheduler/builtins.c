@@ -12,8 +12,8 @@
  * keeps the best of a few trials, so that a busy machine does not make the
  * unit smaller (a preempted trial only looks slower, never faster).
  *
- * Long ops (sleep, spin, pi, array) poll the caller's cancel flag: sleep
- * every 50 ms at most, spin, pi and array every few thousand iterations,
+ * Long ops (sleep, spin, compute, pi, array) poll the caller's cancel flag:
+ * sleep every 50 ms at most, the others every few thousand iterations,
  * so an interrupt
  * stops a run within milliseconds.
  *
@@ -204,6 +204,47 @@ static int op_spin(const json_t *args, char *errbuf, size_t errlen,
                         "op 'spin' needs a non-negative number 'units'");
     if (spin_units(units, cancel) != 0)
         return fail_msg(errbuf, errlen, "interrupted");
+    return 0;
+}
+
+/* --------------------------------------------------------------- compute */
+
+/*
+ * {"iterations": N}: N iterations of the spin kernel, uncalibrated: the
+ * body of Task Bench graphs (`dagrun gen taskbench`), whose grain is a
+ * count of iterations, as Task Bench's compute-bound kernel's is, so the
+ * same graph is the same work on every machine and under every runtime
+ * (bench/metg.c's OpenMP peer runs the same loop).  One iteration is a
+ * few nanoseconds; the spin calibration (DAGRUN_SPIN_ITERS) does not
+ * apply.  The kernel's result is checked, not just stored: xorshift never
+ * maps a non-zero state to zero, so a zero means the loop was broken, and
+ * the test makes the loop's result observable, so the compiler cannot drop
+ * it.
+ */
+static int op_compute(const json_t *args, char *errbuf, size_t errlen,
+                      const atomic_int *cancel) {
+    json_t *v =
+        json_is_object(args) ? json_object_get(args, "iterations") : NULL;
+    if (!json_is_integer(v) || json_integer_value(v) < 0)
+        return fail_msg(errbuf, errlen,
+                        "op 'compute' needs a non-negative integer "
+                        "'iterations'");
+    uint64_t left = (uint64_t)json_integer_value(v);
+    uint64_t x = 0x2545f4914f6cdd1dull ^ left;
+    if (x == 0)
+        x = 1;
+    while (left > 0) {
+        if (cancelled(cancel))
+            return fail_msg(errbuf, errlen, "interrupted");
+        uint64_t n = left < SPIN_BATCH ? left : SPIN_BATCH;
+        x = spin_kernel(x, n);
+        left -= n;
+    }
+    if (x == 0)
+        return fail_msg(errbuf, errlen,
+                        "op 'compute': the kernel's state became 0 (broken "
+                        "build?)");
+    atomic_store_explicit(&spin_sink, x, memory_order_relaxed);
     return 0;
 }
 
@@ -515,6 +556,8 @@ int dr__builtin_run(const char *name, const json_t *args, json_t *const *inputs,
         rc = op_sleep(args, errbuf, errlen, cancel);
     } else if (strcmp(name, "spin") == 0) {
         rc = op_spin(args, errbuf, errlen, cancel);
+    } else if (strcmp(name, "compute") == 0) {
+        rc = op_compute(args, errbuf, errlen, cancel);
     } else if (strcmp(name, "pi") == 0) {
         return op_pi(args, result, errbuf, errlen, cancel);
     } else if (strcmp(name, "array") == 0) {
@@ -560,7 +603,8 @@ int dr_task_uses_cpu(const dr_graph *g, dr_task t, dr_cost_op op) {
         return op == DR_COST_OP_SPIN;
     case DR_OP_BUILTIN:
         return name != NULL &&
-               (strcmp(name, "spin") == 0 || strcmp(name, "pi") == 0);
+               (strcmp(name, "spin") == 0 || strcmp(name, "compute") == 0 ||
+                strcmp(name, "pi") == 0);
     case DR_OP_FUNCTION:
         return 1;
     default:

@@ -1,7 +1,8 @@
 /*
- * The builtin operations (noop, sleep, spin, pi, array, sum, mean, min, max,
- * count, fail), run on a worker thread.  graph/ops.c knows their names and
- * checks their arguments at load time; this is where they do their work.
+ * The builtin operations (noop, sleep, spin, compute, pi, array, sum, mean,
+ * min, max, count, fail), run on a worker thread.  graph/ops.c knows their
+ * names and checks their arguments at load time; this is where they do their
+ * work.
  */
 #ifndef DAGRUN_BUILTINS_H
 #define DAGRUN_BUILTINS_H
@@ -16,8 +17,9 @@
  * when a dependency produced no JSON result).  On success returns 0 and sets
  * *result to a new reference (json null when the op has no result).  On
  * failure returns non-zero and writes a one-line reason into errbuf.
- * `cancel` (may be NULL) is polled by long ops (sleep, spin, pi, array); when
- * it becomes non-zero the op stops early and fails with "interrupted".
+ * `cancel` (may be NULL) is polled by long ops (sleep, spin, compute, pi,
+ * array); when it becomes non-zero the op stops early and fails with
+ * "interrupted".
  * Thread-safe: builtins share no state except the spin calibration, which is
  * computed once (dr__spin_calibrate) before workers start.
  */

@@ -193,6 +193,11 @@ int dr__run_durations(const dr_graph *g, const dr_run_options *opts,
             return (int)rc;
         }
     }
+    /* The simulated runtime's own time per task (--overhead), after the
+     * scale: it is the runtime's, not the task's. */
+    if (opts->simulate && opts->sim_overhead > 0)
+        for (size_t t = 0; t < n; t++)
+            duration[t] += opts->sim_overhead;
     size_t count = 0;
     for (size_t t = 0; t < n; t++)
         count += guessed[t];
@@ -300,10 +305,11 @@ dr_run *dr_run_graph(dr_graph *g, const dr_run_options *opts, dr_error *err) {
         return NULL;
     }
     if (!(opts->cost_scale > 0) || !isfinite(opts->cost_scale) ||
-        opts->retries < 0 || !(opts->timeout >= 0)) {
+        opts->retries < 0 || !(opts->timeout >= 0) ||
+        !(opts->sim_overhead >= 0) || !isfinite(opts->sim_overhead)) {
         dr__error_set(err, DR_EINVAL, NULL, 0, 0, NULL,
-                      "cost scale must be positive, retries and timeout "
-                      "non-negative");
+                      "cost scale must be positive, retries, timeout and "
+                      "simulated overhead non-negative");
         return NULL;
     }
     if (opts->costs_trace != NULL && !opts->simulate) {

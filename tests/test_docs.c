@@ -544,6 +544,12 @@ Test(docs, lab_commands_run_as_written, .timeout = 1200) {
     run_doc("docs/lab.md", 20, lab_scales_have_costs);
 }
 
+/* docs/taskbench.md: Task Bench graphs, their errors and a simulated
+ * METG point. */
+Test(docs, taskbench_commands_run_as_written, .timeout = 600) {
+    run_doc("docs/taskbench.md", 7, NULL);
+}
+
 /* docs/mpi.md's one-machine commands start real MPI jobs (its cluster and
  * Slurm commands are marked skip). */
 Test(docs, mpi_commands_run_as_written, .timeout = 600) {

@@ -377,14 +377,14 @@ Test(generate, an_op_without_required_arguments_is_accepted) {
 Test(generate, an_op_that_needs_arguments_is_refused) {
     gen_fails("chain", NULL, 0, "pi", DR_EINVAL,
               "op 'pi' needs an integer 'samples' in \"args\"; generated "
-              "tasks can run noop, sleep, spin or another op without "
-              "required arguments");
+              "tasks can run noop, sleep, spin, compute (taskbench) or "
+              "another op without required arguments");
 }
 
 Test(generate, an_unknown_op_is_refused_with_the_builtin_list) {
     gen_fails("chain", NULL, 0, "frobnicate", DR_ENOOP,
-              "unknown op 'frobnicate' (builtin ops: noop, sleep, spin, pi, "
-              "array, sum, mean, min, max, count, fail)");
+              "unknown op 'frobnicate' (builtin ops: noop, sleep, spin, "
+              "compute, pi, array, sum, mean, min, max, count, fail)");
 }
 
 /* ------------------------------------------------------------------ errors */
@@ -392,7 +392,7 @@ Test(generate, an_unknown_op_is_refused_with_the_builtin_list) {
 Test(generate, unknown_shape_lists_the_shapes) {
     gen_fails("spiral", NULL, 0, NULL, DR_EINVAL,
               "unknown shape 'spiral' (shapes: chain, fork-join, "
-              "map-reduce, tree, stencil, layered, cholesky)");
+              "map-reduce, tree, stencil, layered, cholesky, taskbench)");
 }
 
 Test(generate, unknown_parameter_names_the_shape_parameters) {
@@ -653,9 +653,9 @@ Test(generate_limits, a_shuffle_too_big_to_save_is_refused_before_building) {
  * of the compact JSON, every shape still generates and saves, and one byte
  * less refuses the text. */
 Test(generate_limits, the_byte_estimate_never_exceeds_the_real_text) {
-    static const char *const shapes[] = {"chain",   "fork-join", "map-reduce",
-                                         "tree",    "stencil",   "layered",
-                                         "cholesky"};
+    static const char *const shapes[] = {"chain",    "fork-join", "map-reduce",
+                                         "tree",     "stencil",   "layered",
+                                         "cholesky", "taskbench"};
     dr_param big[] = {{"n", 1234}, {"r", 3}};
     for (size_t i = 0; i < sizeof(shapes) / sizeof(shapes[0]); i++) {
         int mr = strcmp(shapes[i], "map-reduce") == 0;

@@ -733,7 +733,7 @@ Test(builtins, every_listed_name_exists) {
     size_t n = 0;
     for (const char *const *p = dr_builtin_names(); *p != NULL; p++, n++)
         cr_assert(dr_builtin_exists(*p), "%s", *p);
-    cr_assert_eq(n, 11);
+    cr_assert_eq(n, 12);
     cr_assert_not(dr_builtin_exists("nope"));
     cr_assert_not(dr_builtin_exists(NULL));
 }

@@ -128,6 +128,12 @@ typedef struct dr_run_options {
      * (workers is each worker rank's own slot count: dr_mpi_serve.)  What
      * `dagrun scale --executor mpi` varies. */
     unsigned mpi_slots;
+    /* A simulation only: seconds every task keeps its worker besides its
+     * duration, the per-task cost of a runtime (dispatch, bookkeeping), so
+     * that a simulation predicts what a grain of work loses to it (Task
+     * Bench's METG, bench/metg.c --simulate); 0: none.  Not scaled by
+     * cost_scale.  A real run ignores it. */
+    double sim_overhead;
 } dr_run_options;
 
 /* Fills defaults: workers 0, policy cp, cost_scale 1, everything else 0. */
@@ -135,8 +141,8 @@ DR_EXTERN void dr_run_options_init(dr_run_options *opts);
 
 /*
  * 1 when task t burns CPU on a worker thread of this process when it runs
- * for real: the builtins spin and pi, C function and plugin tasks, and tasks
- * without an operation under DR_COST_OP_SPIN.  0 for everything else:
+ * for real: the builtins spin, compute and pi, C function and plugin tasks,
+ * and tasks without an operation under DR_COST_OP_SPIN.  0 for everything else:
  * sleep, noop, fail, the reductions (sum, mean, ...: microseconds of work)
  * and commands (other processes, whose CPU use dagrun cannot know).  Only
  * such tasks slow down when there are more workers than cores, so the

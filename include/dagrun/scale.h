@@ -112,10 +112,10 @@ typedef struct dr_scale_result {
     char *policy;       /* policy name (owned) */
     unsigned cores;     /* the host's core count */
     int baseline_added; /* 1 when P = 1 was not asked for but run */
-    /* 1 when some task computes in this process (the builtins spin and pi,
-     * a C function, a task without an op run with --cost-op spin).  Only
-     * then can more workers than cores be oversubscribed, and only then is
-     * the CPU time of a run compared with what it needed. */
+    /* 1 when some task computes in this process (the builtins spin, compute
+     * and pi, a C function, a task without an op run with --cost-op spin).
+     * Only then can more workers than cores be oversubscribed, and only then
+     * is the CPU time of a run compared with what it needed. */
     int cpu_tasks;
     double load_before; /* 1-minute load average before the first run (NAN
                            when unknown) */
