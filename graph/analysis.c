@@ -348,13 +348,37 @@ void dr_analysis_destroy(dr_analysis *a) {
     free(a);
 }
 
+int dr__analysis_check_work(const dr_graph *g, dr_error *err) {
+    size_t n = g->ntasks;
+    double work = 0;
+    dr_task longest = 0;
+    for (size_t v = 0; v < n; v++) {
+        double c = dr_task_cost(g, (dr_task)v);
+        work += c;
+        if (c > dr_task_cost(g, longest))
+            longest = (dr_task)v;
+    }
+    /* Every cost is finite (dr_task_set_cost), but their sum may not be;
+     * then the span, the parallelism and the bounds are meaningless
+     * (inf / inf), so say which total overflowed instead. */
+    if (isfinite(work))
+        return 0;
+    dr__error_set(err, DR_ERANGE, NULL, 0, 0, NULL,
+                  "the costs of the %zu tasks add up to more than %g s "
+                  "(the largest: task '%s', %g s): the work T1 is not a "
+                  "finite number; scale the costs down",
+                  n, DBL_MAX, dr_task_key(g, longest),
+                  dr_task_cost(g, longest));
+    return DR_ERANGE;
+}
+
 dr_analysis *dr_analyze(dr_graph *g, const dr_analyze_options *opts,
                         dr_error *err) {
     if (g == NULL) {
         dr__error_set(err, DR_EINVAL, NULL, 0, 0, NULL, "no graph");
         return NULL;
     }
-    if (dr_graph_validate(g, err) != 0)
+    if (dr_graph_validate(g, err) != 0 || dr__analysis_check_work(g, err) != 0)
         return NULL;
     size_t limit = opts != NULL && opts->exact_width_limit > 0
                        ? opts->exact_width_limit
@@ -375,24 +399,9 @@ dr_analysis *dr_analyze(dr_graph *g, const dr_analyze_options *opts,
     an->tasks = n;
     an->edges = dr_graph_nedges(g);
 
-    dr_task longest = 0;
     for (size_t v = 0; v < n; v++) {
         cost[v] = dr_task_cost(g, (dr_task)v);
-        an->work += cost[v];
-        if (cost[v] > cost[longest])
-            longest = (dr_task)v;
-    }
-    /* Every cost is finite (dr_task_set_cost), but their sum may not be;
-     * then the span, the parallelism and the bounds are meaningless
-     * (inf / inf), so say which total overflowed instead. */
-    if (!isfinite(an->work)) {
-        dr__error_set(err, DR_ERANGE, NULL, 0, 0, NULL,
-                      "the costs of the %zu tasks add up to more than %g s "
-                      "(the largest: task '%s', %g s): the work T1 is not a "
-                      "finite number; scale the costs down",
-                      n, DBL_MAX, dr_task_key(g, longest), cost[longest]);
-        rc = DR_ERANGE; /* the first error recorded wins: this one */
-        goto fail;
+        an->work += cost[v]; /* finite: dr__analysis_check_work */
     }
     /* Forward pass: top levels and levels by count. */
     for (size_t i = 0; i < n; i++) {

@@ -17,6 +17,13 @@
 dr_graph *dr__load_json(json_t *root, const char *text, size_t len,
                         const char *source, const dr_load_options *opts,
                         const dr__limits *limits, dr_error *err);
+/* The same from the text alone, without jansson's tree of the whole
+ * document: each task object is parsed, read and freed in turn.  Returns
+ * the graph, or NULL, with no error, for any file it does not load (every
+ * invalid one among them): dr__load_json then says why. */
+dr_graph *dr__load_json_text(const char *text, size_t len, const char *source,
+                             const dr_load_options *opts,
+                             const dr__limits *limits);
 /* STG text. */
 dr_graph *dr__load_stg(const char *text, size_t len, const char *source,
                        const dr__limits *limits, dr_error *err);

@@ -114,6 +114,11 @@ int dr__json_real_precision(const json_t *v);
  * Returns 0 or DR_ENOMEM. */
 int dr__graph_name_from_source(dr_graph *g, const char *source,
                                const char *fallback);
+/* dr_analyze's check of a valid graph: its costs add up to a finite work
+ * (each one is finite, their sum may not be).  Returns 0, or DR_ERANGE with
+ * err filled naming the largest cost (analysis.c); `validate` refuses such
+ * a graph without the rest of the analysis. */
+int dr__analysis_check_work(const dr_graph *g, dr_error *err);
 /* 1 when task t runs a command (argv or shell): a process of its own, with
  * log files in the run folder. */
 int dr__task_is_command(const dr_graph *g, dr_task t);

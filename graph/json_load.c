@@ -24,6 +24,7 @@
 #include "formats_internal.h"
 
 #include <inttypes.h>
+#include <limits.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -54,10 +55,23 @@ typedef struct loader {
     const dr_load_options *opts;
     dr_error *err;
     dr_graph *g;
-    json_t *tasks;    /* borrowed from the DOM */
-    size_t ntmpl;     /* number of task objects */
+    size_t ntmpl;     /* number of task objects read so far */
+    size_t captmpl;   /* room in first, kept and dep_first */
     uint32_t *first;  /* ntmpl + 1 entries: template k's first task */
     json_t *families; /* id pattern -> [template index, ...], built on use */
+    /* What pass two needs of each task object, kept from pass one so that
+     * the objects themselves can go as soon as they are read (the streaming
+     * reader frees each one at once).  A plain task (no "range", no braces
+     * in its id, every dependency a string without braces), by far the
+     * commonest, keeps only its dependencies, resolved to task numbers
+     * where the task is already defined (4 bytes each): deps[dep_first[k]
+     * .. dep_first[k + 1]).  Any other object is kept whole in kept[k]. */
+    json_t **kept;
+    uint32_t *dep_first; /* ntmpl + 1 entries */
+    dr_task *deps;       /* DR_TASK_NONE: defined later, id in `pending` */
+    size_t ndeps, capdeps;
+    strbuf pending; /* ids of those, NUL-separated, in file order */
+    size_t pending_at;
 
     dr__expr_var *scope; /* parameters, then the range variables */
     size_t nparams, nscope;
@@ -1030,8 +1044,7 @@ static size_t fixed_bytes(const json_t *obj) {
            fixed_strings(json_object_get(obj, "outputs"));
 }
 
-static int expand_template(loader *L, size_t k, size_t *total) {
-    json_t *obj = json_array_get(L->tasks, k);
+static int expand_template(loader *L, size_t k, json_t *obj, size_t *total) {
     L->first[k] = (uint32_t)dr_graph_ntasks(L->g);
     if (!json_is_object(obj)) {
         fail_task(L, DR_EFORMAT, k, NULL, NULL, NO_INDEX,
@@ -1140,6 +1153,101 @@ static int expand_template(loader *L, size_t k, size_t *total) {
     return 0;
 }
 
+/* Template k's "id" as written. */
+static const char *template_id(const loader *L, size_t k) {
+    if (L->kept[k] != NULL)
+        return json_string_value(json_object_get(L->kept[k], "id"));
+    return dr_task_key(L->g, L->first[k]); /* a plain task's id is its key */
+}
+
+/*
+ * Keeps what pass two needs of task object k, which made its tasks: a plain
+ * task's dependencies (looked up now when already defined: a file usually
+ * names a task after it, and its key is still in the cache), or the whole
+ * object otherwise.
+ */
+static int record_deps(loader *L, size_t k, json_t *obj) {
+    json_t *deps = json_object_get(obj, "deps");
+    int plain = json_object_get(obj, "range") == NULL &&
+                !has_braces(json_string_value(json_object_get(obj, "id")));
+    size_t i, n = json_array_size(deps);
+    json_t *dep;
+    json_array_foreach(deps, i, dep) {
+        if (!plain)
+            break;
+        plain = json_is_string(dep) && !has_braces(json_string_value(dep));
+    }
+    L->dep_first[k + 1] = (uint32_t)L->ndeps;
+    if (!plain) {
+        L->kept[k] = json_incref(obj);
+        return 0;
+    }
+    L->kept[k] = NULL;
+    if (n > UINT32_MAX - L->ndeps) {
+        fail_nomem(L);
+        return -1;
+    }
+    if (L->capdeps - L->ndeps < n) {
+        size_t cap = L->capdeps ? L->capdeps : 1024;
+        while (cap - L->ndeps < n)
+            cap *= 2;
+        dr_task *grown = realloc(L->deps, cap * sizeof(*grown));
+        if (grown == NULL) {
+            fail_nomem(L);
+            return -1;
+        }
+        L->deps = grown;
+        L->capdeps = cap;
+    }
+    json_array_foreach(deps, i, dep) {
+        const char *id = json_string_value(dep);
+        dr_task d = dr_graph_find(L->g, id);
+        if (d == DR_TASK_NONE) {
+            size_t len = strlen(id) + 1;
+            if (sb_reserve(&L->pending, len) != 0) {
+                fail_nomem(L);
+                return -1;
+            }
+            memcpy(L->pending.p + L->pending.len, id, len);
+            L->pending.len += len;
+        }
+        L->deps[L->ndeps++] = d;
+    }
+    L->dep_first[k + 1] = (uint32_t)L->ndeps;
+    return 0;
+}
+
+/* Pass one of the next task object: its tasks, and what pass two needs.
+ * The object may be freed afterwards. */
+static int add_template(loader *L, json_t *obj, size_t *total) {
+    size_t k = L->ntmpl;
+    if (k + 1 >= L->captmpl) {
+        size_t cap = L->captmpl ? L->captmpl * 2 : 1024;
+        uint32_t *first = realloc(L->first, cap * sizeof(*first));
+        if (first != NULL)
+            L->first = first;
+        uint32_t *dep_first = realloc(L->dep_first, cap * sizeof(*dep_first));
+        if (dep_first != NULL)
+            L->dep_first = dep_first;
+        json_t **kept = realloc(L->kept, cap * sizeof(*kept));
+        if (kept != NULL)
+            L->kept = kept;
+        if (first == NULL || dep_first == NULL || kept == NULL) {
+            fail_nomem(L);
+            return -1;
+        }
+        L->captmpl = cap;
+        if (k == 0)
+            L->dep_first[0] = 0;
+    }
+    L->kept[k] = NULL;
+    L->dep_first[k + 1] = (uint32_t)L->ndeps;
+    L->ntmpl = k + 1;
+    if (expand_template(L, k, obj, total) != 0)
+        return -1;
+    return record_deps(L, k, obj);
+}
+
 /* ------------------------------------------------------------- pass two */
 
 /* Template indexes by id pattern, for {"all": pattern}.  Built on first use
@@ -1150,8 +1258,7 @@ static json_t *family(loader *L, const char *pattern) {
         if (L->families == NULL)
             return NULL;
         for (size_t k = 0; k < L->ntmpl; k++) {
-            const char *p = json_string_value(
-                json_object_get(json_array_get(L->tasks, k), "id"));
+            const char *p = template_id(L, k);
             json_t *list = json_object_get(L->families, p);
             if (list == NULL) {
                 list = json_array();
@@ -1296,8 +1403,31 @@ static int add_one_dep(loader *L, size_t k, size_t j, dr_task t,
     return 0;
 }
 
+/* Pass two of a plain task (record_deps): its dependencies, those that
+ * were not defined when it was read looked up now. */
+static int add_plain_deps(loader *L, size_t k) {
+    dr_task t = L->first[k];
+    for (uint32_t i = L->dep_first[k]; i < L->dep_first[k + 1]; i++) {
+        size_t j = i - L->dep_first[k];
+        if (L->deps[i] == DR_TASK_NONE) {
+            const char *id = L->pending.p + L->pending_at;
+            L->pending_at += strlen(id) + 1;
+            if ((L->deps[i] = dr_graph_find(L->g, id)) == DR_TASK_NONE) {
+                fail_task(L, DR_ENOENT, k, dr_task_key(L->g, t), "deps", j,
+                          "unknown dependency '%s'", id);
+                return -1;
+            }
+        }
+        if (add_edge(L, k, j, t, L->deps[i]) != 0)
+            return -1;
+    }
+    return 0;
+}
+
 static int add_deps(loader *L, size_t k) {
-    json_t *obj = json_array_get(L->tasks, k);
+    json_t *obj = L->kept[k];
+    if (obj == NULL)
+        return add_plain_deps(L, k);
     json_t *deps = json_object_get(obj, "deps");
     if (deps == NULL || json_array_size(deps) == 0)
         return 0;
@@ -1372,7 +1502,14 @@ static int check_top(loader *L, json_t *root) {
  */
 static size_t dep_entry(loader *L, dr_task t, dr_task d) {
     size_t k = template_of(L, t, L->ntmpl);
-    json_t *obj = json_array_get(L->tasks, k);
+    json_t *obj = L->kept[k];
+    if (obj == NULL) {
+        /* A plain task: pass two resolved every entry. */
+        for (uint32_t i = L->dep_first[k]; i < L->dep_first[k + 1]; i++)
+            if (L->deps[i] == d)
+                return i - L->dep_first[k];
+        return NO_INDEX;
+    }
     json_t *deps = json_object_get(obj, "deps");
     range r;
     if (parse_range(L, k, obj, json_string_value(json_object_get(obj, "id")),
@@ -1449,85 +1586,335 @@ static int record_params(loader *L) {
     return rc;
 }
 
-dr_graph *dr__load_json(json_t *root, const char *text, size_t len,
+static void loader_init(loader *L, const char *text, size_t len,
                         const char *source, const dr_load_options *opts,
                         const dr__limits *limits, dr_error *err) {
     limits = dr__limits_or_defaults(limits);
-    loader L;
-    memset(&L, 0, sizeof(L));
-    L.probe = DR_TASK_NONE;
-    L.text = text;
-    L.len = len;
-    L.source = source;
-    L.opts = opts;
-    L.err = err;
+    memset(L, 0, sizeof(*L));
+    L->probe = DR_TASK_NONE;
+    L->text = text;
+    L->len = len;
+    L->source = source;
+    L->opts = opts;
+    L->err = err;
     /* Templates can ask for far more edges than tasks ({"all": ...} from
      * every task of a big family) and far more text than the file holds (a
      * long command times a big range); cap both too, so no input can make
      * the loader run for hours or fill the memory. */
-    L.max_tasks = limits->max_tasks;
-    L.max_edges = limits->max_deps;
-    L.max_bytes = limits->max_bytes;
-    int ok = 0;
+    L->max_tasks = limits->max_tasks;
+    L->max_edges = limits->max_deps;
+    L->max_bytes = limits->max_bytes;
+}
 
+/* Frees the loader; returns its graph when `ok`, else destroys it. */
+static dr_graph *loader_end(loader *L, int ok) {
+    for (size_t k = 0; k < L->ntmpl; k++)
+        json_decref(L->kept[k]);
+    free(L->kept);
+    free(L->first);
+    free(L->dep_first);
+    free(L->deps);
+    free(L->pending.p);
+    free(L->scope);
+    free(L->sb.p);
+    json_decref(L->families);
+    json_decref(L->index);
+    if (!ok) {
+        dr_graph_destroy(L->g);
+        return NULL;
+    }
+    return L->g;
+}
+
+/* The graph and everything of the top level but "tasks" (any other key is
+ * refused), checked in the order of the file. */
+static int load_top(loader *L, json_t *root) {
+    if ((L->g = dr_graph_create()) == NULL) {
+        fail_nomem(L);
+        return -1;
+    }
+    if (check_top(L, root) != 0 || load_params(L, root) != 0)
+        return -1;
+    json_t *name = json_object_get(root, "name");
+    json_t *desc = json_object_get(root, "description");
+    if ((name ? dr_graph_set_name(L->g, json_string_value(name))
+              : dr__graph_name_from_source(L->g, L->source, "")) != 0 ||
+        (desc &&
+         dr_graph_set_description(L->g, json_string_value(desc)) != 0)) {
+        fail_nomem(L);
+        return -1;
+    }
+    return 0;
+}
+
+/* Pass two, once every task object went through add_template, then
+ * validation. */
+static int load_deps(loader *L) {
+    if (L->first == NULL &&
+        (L->first = malloc(sizeof(*L->first))) == NULL) { /* no tasks */
+        fail_nomem(L);
+        return -1;
+    }
+    L->first[L->ntmpl] = (uint32_t)dr_graph_ntasks(L->g);
+    for (size_t k = 0; k < L->ntmpl; k++)
+        if (add_deps(L, k) != 0)
+            return -1;
+    return finish(L) != 0 || record_params(L) != 0 ? -1 : 0;
+}
+
+dr_graph *dr__load_json(json_t *root, const char *text, size_t len,
+                        const char *source, const dr_load_options *opts,
+                        const dr__limits *limits, dr_error *err) {
+    loader L;
+    loader_init(&L, text, len, source, opts, limits, err);
+    int ok = 0;
     if (!json_is_object(root)) {
         fail_path(&L, DR_EFORMAT, NULL, NULL, 0,
                   "a dagrun graph is a JSON object with \"tasks\", got %s",
                   type_name(root));
         return NULL;
     }
-    if ((L.g = dr_graph_create()) == NULL) {
-        fail_nomem(&L);
-        return NULL;
-    }
-    if (check_top(&L, root) != 0 || load_params(&L, root) != 0)
+    if (load_top(&L, root) != 0)
         goto out;
-    json_t *name = json_object_get(root, "name");
-    json_t *desc = json_object_get(root, "description");
-    if ((name ? dr_graph_set_name(L.g, json_string_value(name))
-              : dr__graph_name_from_source(L.g, source, "")) != 0 ||
-        (desc && dr_graph_set_description(L.g, json_string_value(desc)) != 0)) {
-        fail_nomem(&L);
-        goto out;
-    }
-    L.tasks = json_object_get(root, "tasks");
-    if (L.tasks == NULL) {
+    json_t *tasks = json_object_get(root, "tasks");
+    if (tasks == NULL) {
         fail_path(&L, DR_EFORMAT, NULL, NULL, 0,
                   "the graph has no \"tasks\" (write \"tasks\": [] for an "
                   "empty graph)");
         goto out;
     }
-    if (!json_is_array(L.tasks)) {
+    if (!json_is_array(tasks)) {
         dr__json_step at = {"tasks", 0};
         fail_path(&L, DR_EFORMAT, NULL, &at, 1,
-                  "\"tasks\" must be an array, got %s", type_name(L.tasks));
-        goto out;
-    }
-    L.ntmpl = json_array_size(L.tasks);
-    if ((L.first = malloc((L.ntmpl + 1) * sizeof(*L.first))) == NULL) {
-        fail_nomem(&L);
+                  "\"tasks\" must be an array, got %s", type_name(tasks));
         goto out;
     }
     size_t total = 0;
-    for (size_t k = 0; k < L.ntmpl; k++)
-        if (expand_template(&L, k, &total) != 0)
+    for (size_t k = 0; k < json_array_size(tasks); k++)
+        if (add_template(&L, json_array_get(tasks, k), &total) != 0)
             goto out;
-    L.first[L.ntmpl] = (uint32_t)dr_graph_ntasks(L.g);
-    for (size_t k = 0; k < L.ntmpl; k++)
-        if (add_deps(&L, k) != 0)
-            goto out;
-    if (finish(&L) != 0 || record_params(&L) != 0)
-        goto out;
-    ok = 1;
+    ok = load_deps(&L) == 0;
 out:
-    free(L.first);
-    free(L.scope);
-    free(L.sb.p);
-    json_decref(L.families);
-    json_decref(L.index);
-    if (!ok) {
-        dr_graph_destroy(L.g);
+    return loader_end(&L, ok);
+}
+
+/* ------------------------------------------------------------ streaming */
+
+/*
+ * The same load without the document's tree: the text is walked with a
+ * minimal structural step (whitespace, ',', ':', '{', '[', ']', '}' between
+ * values) and jansson parses each top-level value, and each task object on
+ * its own (JSON_DISABLE_EOF_CHECK | JSON_DECODE_ANY; the error's position
+ * says how many bytes it read).  Each task object goes through pass one and
+ * is freed at once, so the memory peak is one task's tree, not the whole
+ * file's (jansson's tree of a million-task file is about 1.3 GB and takes
+ * longer to build and free than to parse).
+ *
+ * It only ever succeeds: at the first thing it does not take (any error,
+ * and a few shapes: a key after "tasks", which could be the "params" the
+ * tasks needed, or arguments nested nearly as deep as jansson allows) it
+ * gives up, and the caller loads the file again through the tree
+ * (dr__load_json).  So every error keeps the wording, the line and column
+ * and the precedence it always had (a syntax error anywhere wins over any
+ * other), for the price of a second read of a file that fails.
+ */
+
+static size_t skip_space(const char *s, size_t len, size_t p) {
+    while (p < len &&
+           (s[p] == ' ' || s[p] == '\t' || s[p] == '\n' || s[p] == '\r'))
+        p++;
+    return p;
+}
+
+/* The JSON value at text[*p], moving *p past it; NULL when it is not one. */
+static json_t *parse_at(const char *text, size_t len, size_t *p) {
+    json_error_t je;
+    json_t *v = json_loadb(text + *p, len - *p,
+                           JSON_REJECT_DUPLICATES | JSON_DISABLE_EOF_CHECK |
+                               JSON_DECODE_ANY,
+                           &je);
+    if (v == NULL)
+        return NULL;
+    if (je.position <= 0 || (size_t)je.position > len - *p) {
+        json_decref(v);
         return NULL;
     }
-    return L.g;
+    *p += (size_t)je.position;
+    return v;
+}
+
+/* 1 when v nests more than `levels` values deep (a number is one level,
+ * an empty array two with its parent's...). */
+static int nests_deeper(const json_t *v, size_t levels) {
+    if (levels == 0)
+        return 1;
+    size_t i;
+    const char *key;
+    json_t *item;
+    if (json_is_array(v)) {
+        json_array_foreach(v, i, item) {
+            if (nests_deeper(item, levels - 1))
+                return 1;
+        }
+    } else if (json_is_object(v)) {
+        json_object_foreach((json_t *)v, key, item) {
+            if (nests_deeper(item, levels - 1))
+                return 1;
+        }
+    }
+    return 0;
+}
+
+/* At the "tasks" value: the top level read so far (root), then every task
+ * object through pass one.  *p moves past the array. */
+static int stream_tasks(loader *L, json_t *root, size_t *p) {
+    const char *text = L->text;
+    size_t len = L->len, at = *p, total = 0;
+    if (load_top(L, root) != 0 || at >= len || text[at] != '[')
+        return -1;
+    at = skip_space(text, len, at + 1);
+    if (at < len && text[at] == ']') {
+        *p = at + 1;
+        return 0;
+    }
+    for (;;) {
+        json_t *obj = parse_at(text, len, &at);
+        if (obj == NULL)
+            return -1;
+        /* Parsed alone, a task's values sit 2 levels less deep than in the
+         * document (the top object and "tasks"), so the arguments (the
+         * only value of a valid task that may nest) could pass jansson's
+         * depth limit here and not there. */
+        json_t *args = json_object_get(obj, "args");
+        int rc = args != NULL && nests_deeper(args, JSON_PARSER_MAX_DEPTH - 3)
+                     ? -1
+                     : add_template(L, obj, &total);
+        json_decref(obj);
+        if (rc != 0)
+            return -1;
+        at = skip_space(text, len, at);
+        if (at < len && text[at] == ']') {
+            *p = at + 1;
+            return 0;
+        }
+        if (at >= len || text[at] != ',')
+            return -1;
+        at = skip_space(text, len, at + 1);
+    }
+}
+
+/* Past the value at text[p] (assumed well formed: stream_tasks checks it
+ * again), or `len` when it does not end. */
+static size_t skip_value(const char *text, size_t len, size_t p) {
+    size_t depth = 0;
+    do {
+        if (p >= len)
+            return len;
+        char c = text[p++];
+        if (c == '"') {
+            while (p < len && text[p] != '"')
+                p += text[p] == '\\' ? 2 : 1;
+            if (p >= len)
+                return len;
+            p++;
+        } else if (c == '[' || c == '{') {
+            depth++;
+        } else if (c == ']' || c == '}') {
+            if (depth-- == 0)
+                return len;
+        } else if (depth == 0) {
+            /* A number or a literal: runs to a delimiter. */
+            while (p < len && strchr(",]} \t\r\n", text[p]) == NULL)
+                p++;
+        }
+    } while (depth > 0);
+    return p;
+}
+
+/* 1 when the text ends in ']' and '}' (with spaces): "tasks" is probably
+ * the last key, as in every file dagrun writes. */
+static int ends_in_array(const char *text, size_t len) {
+    while (len > 0 && strchr(" \t\r\n", text[len - 1]) != NULL)
+        len--;
+    if (len == 0 || text[--len] != '}')
+        return 0;
+    while (len > 0 && strchr(" \t\r\n", text[len - 1]) != NULL)
+        len--;
+    return len > 0 && text[len - 1] == ']';
+}
+
+dr_graph *dr__load_json_text(const char *text, size_t len, const char *source,
+                             const dr_load_options *opts,
+                             const dr__limits *limits) {
+    /* jansson reports how far it read as an int. */
+    if (len > INT_MAX)
+        return NULL;
+    dr_error quiet; /* any error is found again by dr__load_json */
+    dr_error_clear(&quiet);
+    loader L;
+    loader_init(&L, text, len, source, opts, limits, &quiet);
+    json_t *root = json_object(), *key = NULL;
+    int ok = 0, streamed = 0;
+    size_t p = skip_space(text, len, 0), tasks_at = 0, tasks_end = 0;
+    if (root == NULL || p >= len || text[p] != '{')
+        goto out;
+    p = skip_space(text, len, p + 1);
+    for (;;) {
+        if (p >= len || text[p] != '"' ||
+            (key = parse_at(text, len, &p)) == NULL)
+            goto out;
+        const char *name = json_string_value(key);
+        p = skip_space(text, len, p);
+        if (name == NULL || p >= len || text[p] != ':')
+            goto out;
+        p = skip_space(text, len, p + 1);
+        if (strcmp(name, "tasks") == 0) {
+            if (tasks_at != 0) /* a duplicate key */
+                goto out;
+            tasks_at = p;
+            if (ends_in_array(text, len)) {
+                /* Read the tasks now; then the top level must end, since a
+                 * key after them could change how they read ("params"). */
+                if (stream_tasks(&L, root, &p) != 0)
+                    goto out;
+                streamed = 1;
+                p = skip_space(text, len, p);
+                if (p >= len || text[p] != '}')
+                    goto out;
+                break;
+            }
+            /* Keys follow: the tasks are read once they are known. */
+            p = tasks_end = skip_value(text, len, p);
+        } else {
+            size_t i = 0;
+            while (top_keys[i] != NULL && strcmp(top_keys[i], name) != 0)
+                i++;
+            json_t *v;
+            if (top_keys[i] == NULL || json_object_get(root, name) != NULL ||
+                (v = parse_at(text, len, &p)) == NULL ||
+                json_object_set_new(root, name, v) != 0)
+                goto out;
+        }
+        json_decref(key);
+        key = NULL;
+        p = skip_space(text, len, p);
+        if (p < len && text[p] == '}')
+            break;
+        if (p >= len || text[p] != ',')
+            goto out;
+        p = skip_space(text, len, p + 1);
+    }
+    if (skip_space(text, len, p + 1) != len)
+        goto out;
+    if (!streamed) {
+        size_t end = tasks_at;
+        if (tasks_at == 0 || stream_tasks(&L, root, &end) != 0 ||
+            end != tasks_end)
+            goto out;
+    }
+    ok = load_deps(&L) == 0;
+out:
+    json_decref(key);
+    json_decref(root);
+    return loader_end(&L, ok);
 }

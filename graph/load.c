@@ -171,7 +171,13 @@ static dr_graph *load_text(const char *text, size_t len, const char *source,
     dr_graph *g = NULL;
     if (format == DR_FORMAT_STG) {
         g = dr__load_stg(text, len, source, &limits, err);
+    } else if (format != DR_FORMAT_WFCOMMONS &&
+               (g = dr__load_json_text(text, len, source, opts, &limits)) !=
+                   NULL) {
+        /* Loaded without the whole document's tree (most graphs). */
     } else {
+        /* Anything the streaming reader did not take: a WfCommons file, or
+         * an error, which this finds again with its position. */
         json_error_t jerr;
         json_t *root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
         if (root == NULL) {

@@ -419,3 +419,31 @@ Test(load, messages_escape_control_characters_and_mark_a_cut) {
     free(doc);
     free(big);
 }
+
+/* The streaming reader (graph/json_load.c) reads "tasks" last when other
+ * keys follow it: a "params" after the tasks still sets their range, and a
+ * syntax error after a valid task still wins over everything. */
+Test(load, params_after_tasks_still_apply) {
+    static const char text[] =
+        "{\"tasks\": [{\"id\": \"t{i}\", \"range\": {\"i\": \"n\"}}],\n"
+        " \"params\": {\"n\": 3}, \"name\": \"late\"}\n";
+    dr_error err;
+    dr_error_clear(&err);
+    dr_graph *g =
+        dr_graph_load_buffer(text, sizeof(text) - 1, "g.json", NULL, &err);
+    cr_assert_not_null(g, "%s", err.text);
+    cr_expect_eq(dr_graph_ntasks(g), 3);
+    cr_expect_str_eq(dr_graph_name(g), "late");
+    dr_graph_destroy(g);
+}
+
+Test(load, a_syntax_error_after_a_bad_task_is_the_one_reported) {
+    static const char text[] = "{\"tasks\": [{\"id\": \"a\", \"deps\": [\"x\"]},\n"
+                               " {\"id\": \"b\",]}\n";
+    dr_error err;
+    dr_error_clear(&err);
+    cr_assert_null(
+        dr_graph_load_buffer(text, sizeof(text) - 1, "g.json", NULL, &err));
+    cr_expect_eq(err.code, DR_EPARSE, "%s", err.text);
+    cr_expect_eq(err.line, 2, "%s", err.text);
+}
