@@ -36,6 +36,7 @@
  *                               [--shape NAME] [--part overhead|transfer]
  *                               [--max-mb N]
  */
+#include "stats.h"
 #include <dagrun.h>
 #include <dagrun/run.h>
 
@@ -49,22 +50,8 @@
 #include <time.h>
 #include <unistd.h>
 
-static double now(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
 
-static int cmp_double(const void *a, const void *b) {
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
 
-/* Sorts v and returns its median (v[0] is then the minimum). */
-static double median(double *v, int n) {
-    qsort(v, (size_t)n, sizeof(*v), cmp_double);
-    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
 
 static void print_load(const char *when) {
     char buf[128] = "?";
@@ -138,9 +125,9 @@ static measure run_once(dr_graph *g, dr_executor e, unsigned workers,
         opts.executor = e;
         dr_error err;
         dr_error_clear(&err);
-        double t0 = now();
+        double t0 = bench_now();
         dr_run *run = dr_run_graph(g, &opts, &err);
-        m.wall = now() - t0;
+        m.wall = bench_now() - t0;
         if (run == NULL) {
             snprintf(m.error, sizeof m.error, "%.1000s", err.text);
         } else {
@@ -215,7 +202,7 @@ static int overhead(unsigned workers, int runs, size_t ntasks,
             }
         double base = 0;
         for (size_t e = 0; e < NEXEC; e++) {
-            double m = median(t[e], runs);
+            double m = bench_median(t[e], runs);
             if (e == 0)
                 base = m;
             printf("%-8s %-10s %7zu %10.3f %10.3f %10.2f\n", shapes[s].name,
@@ -344,15 +331,15 @@ static int transfer(unsigned workers, int runs, double max_mb) {
                 xs[e][r] = m.xseconds;
             }
         for (size_t e = 0; e < NEXEC; e++) {
-            double p = median(pair[e], runs);
+            double p = bench_median(pair[e], runs);
             char mb[32] = "-", sec[32] = "-";
             if (has_transfer[e]) {
                 snprintf(mb, sizeof mb, "%.3f", xbytes[e] / 1e6);
-                snprintf(sec, sizeof sec, "%.6f", median(xs[e], runs));
+                snprintf(sec, sizeof sec, "%.6f", bench_median(xs[e], runs));
             }
             printf("%-6s %-10s %10.6f %10.1f %10.6f %12s %11s\n", names[z],
                    dr_executor_name(executors[e]), p,
-                   p > 0 ? (double)bytes / 1e6 / p : 0, median(wall[e], runs),
+                   p > 0 ? (double)bytes / 1e6 / p : 0, bench_median(wall[e], runs),
                    mb, sec);
         }
         fflush(stdout);

@@ -45,6 +45,7 @@
  *            [--max-iter N] [--min-iter N] [--csv FILE]
  *            [--simulate --overhead US [--iter-ps PS]]
  */
+#include "stats.h"
 #include <dagrun.h>
 #include <dagrun/run.h>
 
@@ -59,32 +60,9 @@
 #include <time.h>
 #include <unistd.h>
 
-static double now(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
 
-static int cmp_double(const void *a, const void *b) {
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
 
-static double median(double *v, int n) {
-    qsort(v, (size_t)n, sizeof(*v), cmp_double);
-    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
 
-static void load_average(char *buf, size_t len) {
-    snprintf(buf, len, "?");
-    FILE *f = fopen("/proc/loadavg", "r");
-    if (f == NULL)
-        return;
-    double a, b, c;
-    if (fscanf(f, "%lf %lf %lf", &a, &b, &c) == 3)
-        snprintf(buf, len, "%.2f %.2f %.2f", a, b, c);
-    fclose(f);
-}
 
 /* ------------------------------------------------------------ the kernel */
 
@@ -159,7 +137,7 @@ static double peer_run(const dr_graph *g, unsigned workers,
 #pragma omp parallel
     { /* start the team before the clock */
     }
-    double t0 = now();
+    double t0 = bench_now();
 #pragma omp parallel default(none) shared(p)
 #pragma omp single
     for (uint32_t t = 0; t < p.n; t++)
@@ -167,7 +145,7 @@ static double peer_run(const dr_graph *g, unsigned workers,
 #pragma omp task firstprivate(t) default(none) shared(p)
             peer_node(&p, t);
         }
-    double wall = now() - t0;
+    double wall = bench_now() - t0;
     int failed = atomic_load(&p.failed);
     free(p.succ_start), free(p.succ), free(p.left);
     return failed ? -1 : wall;
@@ -408,7 +386,7 @@ int main(int argc, char **argv) {
     char load[64], simulated[64];
     /* The simulated runtime is named by its overhead: sim-2us. */
     snprintf(simulated, sizeof simulated, "sim-%gus", c.overhead_us);
-    load_average(load, sizeof load);
+    bench_load_average(load, sizeof load, " ");
     printf("METG(50%%): width %lld, %lld steps, %u workers, %d runs a point, "
            "iterations %lld down to %lld%s\n",
            (long long)c.width, (long long)c.steps, c.workers, c.runs,
@@ -454,13 +432,13 @@ int main(int argc, char **argv) {
                     if (c.use[r])
                         samples[r * c.runs + run] =
                             run_once(g, r, &c, (uint64_t)it);
-            load_average(load, sizeof load);
+            bench_load_average(load, sizeof load, " ");
             for (int r = 0; r < NRUNTIMES; r++) {
                 if (!c.use[r])
                     continue;
                 point *p = &pts[r][k];
                 p->iterations = it;
-                p->seconds = median(&samples[r * c.runs], c.runs);
+                p->seconds = bench_median(&samples[r * c.runs], c.runs);
                 if (!(p->seconds > 0)) {
                     fprintf(stderr, "metg: %s %s: a run failed\n",
                             runtime_names[r], pat);
@@ -512,7 +490,7 @@ int main(int argc, char **argv) {
                 printf("%.2f | ", metgs[r] / metgs[R_OPENMP]);
             else if (c.use[r])
                 printf("- | ");
-        load_average(load, sizeof load);
+        bench_load_average(load, sizeof load, " ");
         printf("%.2f |\n", atof(load));
         fflush(stdout);
     }
@@ -521,7 +499,7 @@ int main(int argc, char **argv) {
     for (int r = 0; r < NRUNTIMES; r++)
         free(pts[r]);
     fclose(csv);
-    load_average(load, sizeof load);
+    bench_load_average(load, sizeof load, " ");
     printf("\nload average after: %s\nCSV: %s\n", load, csv_path);
     return 0;
 }

@@ -40,6 +40,7 @@
  *                              [--runs N] [--scale F] [--policy NAME]
  *                              [--shape NAME] [--journal DIR]
  */
+#include "stats.h"
 #include <dagrun.h>
 #include <dagrun/run.h>
 
@@ -53,23 +54,10 @@
 #include <string.h>
 #include <time.h>
 
-static double now(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
 
 /* ----------------------------------------------------------------- main */
 
-static int cmp_double(const void *a, const void *b) {
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
 
-static double median(double *v, int n) {
-    qsort(v, (size_t)n, sizeof(*v), cmp_double);
-    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
 
 /* --journal: each shape without and with a journal, interleaved. */
 static int journal_cost(const char *dir, unsigned workers, dr_policy policy,
@@ -102,9 +90,9 @@ static int journal_cost(const char *dir, unsigned workers, dr_policy policy,
                 opts.workers = workers;
                 opts.policy = policy;
                 opts.journal = j ? path : NULL;
-                double t0 = now();
+                double t0 = bench_now();
                 dr_run *run = dr_run_graph(g, &opts, &err);
-                double t1 = now();
+                double t1 = bench_now();
                 if (run == NULL) {
                     fprintf(stderr, "bench: %s: %s\n", shapes[s].name,
                             err.text);
@@ -120,7 +108,7 @@ static int journal_cost(const char *dir, unsigned workers, dr_policy policy,
                 if (f != NULL)
                     fclose(f);
             }
-        double a = median(none, runs), b = median(with, runs);
+        double a = bench_median(none, runs), b = bench_median(with, runs);
         printf("%-8s %8zu %14.3f %16.3f %8.2f %11.1f\n", shapes[s].name, n, a,
                b, a > 0 ? b / a : 0, mb);
         fflush(stdout);
@@ -192,9 +180,9 @@ static double run_once(int rt, dr_graph *g, peer_dag *d, peer_tbb *tbb,
         opts.workers = workers;
         opts.policy = policy;
         dr_error err;
-        t0 = now();
+        t0 = bench_now();
         dr_run *run = dr_run_graph(g, &opts, &err);
-        t1 = now();
+        t1 = bench_now();
         if (run == NULL) {
             fprintf(stderr, "bench: dagrun: %s\n", err.text);
             return -1;
@@ -206,7 +194,7 @@ static double run_once(int rt, dr_graph *g, peer_dag *d, peer_tbb *tbb,
         return t1 - t0;
     }
     peer_dag_begin(d, check);
-    t0 = now();
+    t0 = bench_now();
     if (rt == RT_POOL)
         rc = peer_pool_run(d, workers);
 #ifdef DAGRUN_BENCH_OPENMP
@@ -219,7 +207,7 @@ static double run_once(int rt, dr_graph *g, peer_dag *d, peer_tbb *tbb,
 #else
     (void)tbb;
 #endif
-    t1 = now();
+    t1 = bench_now();
     if (rc != 0) {
         fprintf(stderr, "bench: %s: could not run (threads or memory)\n",
                 rt_name[rt]);
@@ -273,9 +261,9 @@ static int peers_table(const unsigned *workers, size_t nworkers,
             peer_tbb *tbb = NULL;
             double build = 0;
 #ifdef DAGRUN_BENCH_TBB
-            double b0 = now();
+            double b0 = bench_now();
             tbb = peer_tbb_create(d, w);
-            build = now() - b0;
+            build = bench_now() - b0;
             if (tbb == NULL) {
                 fprintf(stderr, "bench: tbb: could not build the graph\n");
                 return 1;
@@ -306,13 +294,13 @@ static int peers_table(const unsigned *workers, size_t nworkers,
             double med[NRT];
             int best = -1;
             for (int rt = 0; rt < NRT; rt++) {
-                med[rt] = rt_built[rt] ? median(t[rt], runs) : 0;
+                med[rt] = rt_built[rt] ? bench_median(t[rt], runs) : 0;
                 if (rt != RT_DAGRUN && rt_built[rt] &&
                     (best < 0 || med[rt] < med[best]))
                     best = rt;
             }
             printf("%-8s %7u %7zu %8.3f %9.3f", shapes[s].name, w, n,
-                   med[RT_DAGRUN], median(span, runs));
+                   med[RT_DAGRUN], bench_median(span, runs));
             for (int rt = RT_POOL; rt < NRT; rt++) {
                 if (rt_built[rt])
                     printf(" %9.3f", med[rt]);
