@@ -8,9 +8,7 @@
  * virtual clock, attempt records), the summary and the trace text.
  *
  * Usage: sim_big [LAYERS WIDTH WORKERS]   (defaults 1000 1000 1024)
- * Build (until CMake builds it):
- *   cc -O2 -I include -I scheduler bench/sim_big.c build/libdagrun.a \
- *      $(pkg-config --libs jansson libuv libcgraph libgvc) -lm -lpthread
+ * Built by CMake as build/bench/dagrun_sim_big (bench/CMakeLists.txt).
  */
 #include "run_internal.h" /* dr__run_trace_text; needs -I scheduler */
 
