@@ -50,9 +50,6 @@
 #include <time.h>
 #include <unistd.h>
 
-
-
-
 static void print_load(const char *when) {
     char buf[128] = "?";
     FILE *f = fopen("/proc/loadavg", "r");
@@ -339,8 +336,8 @@ static int transfer(unsigned workers, int runs, double max_mb) {
             }
             printf("%-6s %-10s %10.6f %10.1f %10.6f %12s %11s\n", names[z],
                    dr_executor_name(executors[e]), p,
-                   p > 0 ? (double)bytes / 1e6 / p : 0, bench_median(wall[e], runs),
-                   mb, sec);
+                   p > 0 ? (double)bytes / 1e6 / p : 0,
+                   bench_median(wall[e], runs), mb, sec);
         }
         fflush(stdout);
         dr_graph_destroy(g);

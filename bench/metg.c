@@ -60,10 +60,6 @@
 #include <time.h>
 #include <unistd.h>
 
-
-
-
-
 /* ------------------------------------------------------------ the kernel */
 
 /* The loop of the `compute` builtin (scheduler/builtins.c, spin_kernel and

@@ -54,10 +54,7 @@
 #include <string.h>
 #include <time.h>
 
-
 /* ----------------------------------------------------------------- main */
-
-
 
 /* --journal: each shape without and with a journal, interleaved. */
 static int journal_cost(const char *dir, unsigned workers, dr_policy policy,

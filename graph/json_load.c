@@ -1729,10 +1729,9 @@ static size_t skip_space(const char *s, size_t len, size_t p) {
 /* The JSON value at text[*p], moving *p past it; NULL when it is not one. */
 static json_t *parse_at(const char *text, size_t len, size_t *p) {
     json_error_t je;
-    json_t *v = json_loadb(text + *p, len - *p,
-                           JSON_REJECT_DUPLICATES | JSON_DISABLE_EOF_CHECK |
-                               JSON_DECODE_ANY,
-                           &je);
+    json_t *v = json_loadb(
+        text + *p, len - *p,
+        JSON_REJECT_DUPLICATES | JSON_DISABLE_EOF_CHECK | JSON_DECODE_ANY, &je);
     if (v == NULL)
         return NULL;
     if (je.position <= 0 || (size_t)je.position > len - *p) {

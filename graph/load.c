@@ -214,6 +214,7 @@ static dr_graph *load_text(const char *text, size_t len, const char *source,
 
 dr_graph *dr_graph_load_buffer(const char *text, size_t len, const char *source,
                                const dr_load_options *opts, dr_error *err) {
+    dr_error_clear(err); /* the caller's may be uninitialised (dagrun.h) */
     if (source == NULL)
         source = "<string>";
     if (text == NULL) {
@@ -331,6 +332,7 @@ static char *read_all(const char *path, const char *source, size_t max,
 
 dr_graph *dr_graph_load(const char *path, const dr_load_options *opts,
                         dr_error *err) {
+    dr_error_clear(err); /* the caller's may be uninitialised (dagrun.h) */
     if (path == NULL) {
         dr__error_set(err, DR_EINVAL, NULL, 0, 0, NULL, "no file name");
         return NULL;

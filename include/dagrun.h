@@ -92,7 +92,9 @@ typedef struct dr_error {
               DR_ERROR_TEXT_LENGTH + 64];
 } dr_error;
 
-/* Resets *err to "no error".  err may be NULL. */
+/* Resets *err to "no error".  err may be NULL.  dr_run_graph,
+ * dr_mpi_serve and the dr_graph_load functions clear their err first, so a
+ * caller's `dr_error err;` needs no initialising for them. */
 DR_EXTERN void dr_error_clear(dr_error *err);
 
 /* ------------------------------------------------------------- parameters */

@@ -62,7 +62,7 @@ struct dr__core {
      * else moves (the heap's pops were a tenth of a no-op run). */
     uint64_t *bits[DR__CORE_LEVELS]; /* bits[0]: one bit per rank */
     unsigned nlevels;
-    uint32_t *by_rank; /* rank -> task */
+    uint32_t *by_rank;      /* rank -> task */
     uint32_t *free_workers; /* min-heap of ids */
     uint32_t *free_pos;     /* per worker: index in free_workers, or
                                UINT32_MAX while it runs a task */

@@ -244,8 +244,7 @@ static int can_spawn_posix(void) {
 /* The spawn itself; exact: args[0] is a path already looked up, so
  * posix_spawn, not posix_spawnp. */
 static int posix_spawn_(const char *wd, const char *file, char **args,
-                        char **env, int ofd, int efd, int exact,
-                        int *pid_out) {
+                        char **env, int ofd, int efd, int exact, int *pid_out) {
     posix_spawn_file_actions_t fa;
     posix_spawnattr_t at;
     int err = posix_spawn_file_actions_init(&fa);
@@ -395,8 +394,8 @@ static int spawn_posix(exec *x, child *c, char **args, char **env, int ofd,
     int err = path != NULL
                   ? posix_spawn_(wd, path, args, env, ofd, efd, 1, &pid)
                   : ENOENT;
-    if (path != NULL && (err == ENOENT || err == EACCES || err == ENOTDIR ||
-                         err == ENOEXEC))
+    if (path != NULL &&
+        (err == ENOENT || err == EACCES || err == ENOTDIR || err == ENOEXEC))
         prog_forget(x, args[0]);
     if (err != 0)
         err = dr__x_posix_spawn(wd, args, env, ofd, efd, &pid);

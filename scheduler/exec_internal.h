@@ -230,7 +230,7 @@ struct exec {
                             at the first failure */
     result *results;     /* per task; see the top comment for who touches it */
     size_t live_bytes;   /* (lock) */
-    size_t nstored;      /* (lock) results releasing would free (exec_results.c) */
+    size_t nstored; /* (lock) results releasing would free (exec_results.c) */
 
     slot *slots;
     unsigned nslots;

@@ -299,7 +299,7 @@ void dr__x_begin(exec *x, slot *s, dr_task t, double now) {
     atomic_store_explicit(&s->cancel, 0, memory_order_relaxed);
     /* A task's own timeout wins, 0 (none) included. */
     s->timeout = (x->how[t] & HOW_TIMEOUT) ? dr_task_timeout(x->g, t)
-                                              : x->run->opts.timeout;
+                                           : x->run->opts.timeout;
     if (on_loop(x, t))
         post(x, s, REQ_SPAWN | (s->timeout > 0 ? REQ_TIMER : 0));
     else if (s->timeout > 0)

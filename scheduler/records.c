@@ -123,8 +123,7 @@ int dr__run_reserve_attempts(dr_run *run, size_t n) {
         dr__move *m = realloc(run->moves, n * sizeof(*m));
         if (m == NULL)
             return DR_ENOMEM; /* capattempts stays: both hold that many */
-        memset(m + run->capattempts, 0,
-               (n - run->capattempts) * sizeof(*m));
+        memset(m + run->capattempts, 0, (n - run->capattempts) * sizeof(*m));
         run->moves = m;
     }
     run->capattempts = n;

@@ -26,7 +26,7 @@ typedef struct dr__attempt {
     uint32_t status;  /* DR__ATTEMPT_* */
     double ready, start, end;
     char *error; /* owned; one line, NULL when ok */
-} dr__attempt; /* 48 bytes: a run of 10^7 tasks records 10^7 of them */
+} dr__attempt;   /* 48 bytes: a run of 10^7 tasks records 10^7 of them */
 
 /* What an attempt moved, beside it in run->moves (NULL until an attempt
  * moves something: threads and sync never do, and their records stay

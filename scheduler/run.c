@@ -290,6 +290,9 @@ const char *dr_run_journal_note(const dr_run *run) {
 }
 
 dr_run *dr_run_graph(dr_graph *g, const dr_run_options *opts, dr_error *err) {
+    /* The first error recorded wins, so an uninitialised dr_error (the
+     * usual `dr_error err;` of the examples) must not pass for one. */
+    dr_error_clear(err);
     dr_run_options defaults;
     if (opts == NULL) {
         dr_run_options_init(&defaults);
@@ -572,6 +575,7 @@ json_t *dr_run_task_result(const dr_run *run, dr_task t) {
 double dr_run_makespan(const dr_run *run) { return run->makespan; }
 
 int dr_mpi_serve(dr_graph *g, const dr_run_options *opts, dr_error *err) {
+    dr_error_clear(err); /* as dr_run_graph */
     dr_run_options defaults;
     if (opts == NULL) {
         dr_run_options_init(&defaults);

@@ -7,6 +7,7 @@
  * so they cost no disk.
  */
 #include "dagrun.h"
+#include "dagrun/run.h"
 #include "support.h"
 
 #include <criterion/criterion.h>
@@ -438,12 +439,30 @@ Test(load, params_after_tasks_still_apply) {
 }
 
 Test(load, a_syntax_error_after_a_bad_task_is_the_one_reported) {
-    static const char text[] = "{\"tasks\": [{\"id\": \"a\", \"deps\": [\"x\"]},\n"
-                               " {\"id\": \"b\",]}\n";
+    static const char text[] =
+        "{\"tasks\": [{\"id\": \"a\", \"deps\": [\"x\"]},\n"
+        " {\"id\": \"b\",]}\n";
     dr_error err;
     dr_error_clear(&err);
     cr_assert_null(
         dr_graph_load_buffer(text, sizeof(text) - 1, "g.json", NULL, &err));
     cr_expect_eq(err.code, DR_EPARSE, "%s", err.text);
     cr_expect_eq(err.line, 2, "%s", err.text);
+}
+
+/* The examples' `dr_error err;` is not initialised: whatever its bytes, a
+ * failure must still be reported (the first recorded error wins, so stack
+ * garbage once passed for an error and hid the real one). */
+Test(load, an_uninitialised_error_gets_the_real_failure) {
+    dr_error err;
+    memset(&err, 0x5a, sizeof err);
+    cr_assert_null(dr_run_graph(NULL, NULL, &err));
+    cr_expect_eq(err.code, DR_EINVAL);
+    cr_expect_str_eq(err.message, "no graph to run");
+
+    memset(&err, 0x5a, sizeof err);
+    cr_assert_null(dr_graph_load_buffer("{", 1, "bad.json", NULL, &err));
+    cr_expect_neq(err.code, 0x5a5a5a5a);
+    cr_expect_neq(err.code, 0);
+    cr_expect_not_null(strstr(err.text, "bad.json"), "%s", err.text);
 }
