@@ -72,12 +72,7 @@ static int journal_cost(const char *dir, unsigned workers, dr_policy policy,
     for (size_t s = 0; s < nshapes; s++) {
         if (only != NULL && strcmp(only, shapes[s].name) != 0)
             continue;
-        dr_graph *g = shape_build(shapes[s].name, scale);
-        dr_error err;
-        if (dr_graph_validate(g, &err) != 0) {
-            fprintf(stderr, "bench: %s\n", err.text);
-            return 1;
-        }
+        dr_graph *g = shape_build_valid(shapes[s].name, scale);
         size_t n = dr_graph_ntasks(g);
         double mb = 0;
         for (int r = 0; r < runs; r++)
@@ -87,6 +82,7 @@ static int journal_cost(const char *dir, unsigned workers, dr_policy policy,
                 opts.workers = workers;
                 opts.policy = policy;
                 opts.journal = j ? path : NULL;
+                dr_error err;
                 double t0 = bench_now();
                 dr_run *run = dr_run_graph(g, &opts, &err);
                 double t1 = bench_now();
@@ -241,12 +237,7 @@ static int peers_table(const unsigned *workers, size_t nworkers,
     for (size_t s = 0; s < nshapes; s++) {
         if (only != NULL && strcmp(only, shapes[s].name) != 0)
             continue;
-        dr_graph *g = shape_build(shapes[s].name, scale);
-        dr_error err;
-        if (dr_graph_validate(g, &err) != 0) {
-            fprintf(stderr, "bench: %s\n", err.text);
-            return 1;
-        }
+        dr_graph *g = shape_build_valid(shapes[s].name, scale);
         peer_dag *d = peer_dag_from_graph(g);
         if (d == NULL) {
             fprintf(stderr, "bench: %s: out of memory\n", shapes[s].name);

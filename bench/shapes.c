@@ -130,3 +130,14 @@ dr_graph *shape_build(const char *name, double scale) {
     size_t layers = (size_t)(100 * scale);
     return shape_layered(layers < 2 ? 2 : layers, 1000, 4);
 }
+
+dr_graph *shape_build_valid(const char *name, double scale) {
+    dr_graph *g = shape_build(name, scale);
+    dr_error err;
+    if (g == NULL || dr_graph_validate(g, &err) != 0) {
+        fprintf(stderr, "bench: %s: %s\n", name,
+                g == NULL ? "cannot build the graph" : err.text);
+        exit(1);
+    }
+    return g;
+}

@@ -34,5 +34,7 @@ extern const size_t nshapes;
  * scale leaves, layered 100 x scale layers of 1,000; NULL for an unknown
  * name. */
 dr_graph *shape_build(const char *name, double scale);
+/* shape_build, validated; on failure prints why and exits 1. */
+dr_graph *shape_build_valid(const char *name, double scale);
 
 #endif

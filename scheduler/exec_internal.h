@@ -386,6 +386,8 @@ void dr__x_free(exec *x);
  * result_free). */
 size_t dr__x_json_size(json_t *v, int depth);
 void dr__x_result_free(result *r);
+/* Whether freeing r would free anything (a null result owns nothing). */
+int dr__x_result_stored(const result *r);
 void dr__x_keep_result(exec *x, dr_task t, result *r);
 void dr__x_release_result(exec *x, dr_task t);
 void dr__x_consumed(exec *x, dr_task t);

@@ -61,14 +61,14 @@ static int result_held(const result *r) {
 
 /* Whether releasing r would do anything: held, or a worker's text to free
  * (a null result a worker process sent still has its text). */
-static int result_stored(const result *r) {
+int dr__x_result_stored(const result *r) {
     return result_held(r) || r->wire != NULL;
 }
 
 /* (lock) Keeps t's result and updates the peak of bytes held (the peak
  * count of results is metrics.c's, from the attempt list). */
 void dr__x_keep_result(exec *x, dr_task t, result *r) {
-    if (!result_stored(r)) {
+    if (!dr__x_result_stored(r)) {
         /* null or none (a noop's, a sleep's): results[t] is still zero
          * from the start, so only the JSON pointer is written. */
         x->results[t].json = r->json;
@@ -88,7 +88,7 @@ void dr__x_keep_result(exec *x, dr_task t, result *r) {
 /* (lock) */
 void dr__x_release_result(exec *x, dr_task t) {
     result *r = &x->results[t];
-    if (result_stored(r))
+    if (dr__x_result_stored(r))
         x->nstored--;
     if (result_held(r))
         x->live_bytes -= r->size;

@@ -257,10 +257,8 @@ void dr__x_free(exec *x) {
     /* Waits for the watcher to stop whatever the commands left running. */
     dr__reaper_finish(&x->reaper);
     for (size_t t = 0; x->results != NULL && t < x->n; t++) {
-        result *r = &x->results[t];
-        if (r->ptr != NULL || r->wire != NULL ||
-            (r->json != NULL && !json_is_null(r->json)))
-            dr__x_result_free(r); /* null, the common case, owns nothing */
+        if (dr__x_result_stored(&x->results[t]))
+            dr__x_result_free(&x->results[t]); /* null owns nothing */
     }
     for (unsigned w = 0; x->slots != NULL && w < x->nslots; w++) {
         free(x->slots[w].inputs);
