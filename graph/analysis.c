@@ -118,27 +118,28 @@ static int flow_build(flow_net *f, const dr_graph *g, int through) {
     /* Degrees first (each arc counts at both ends), then prefix sums. */
     uint32_t *deg = f->off + 1;
     for (size_t v = 0; v < n; v++) {
-        const dr__task *t = &g->tasks[v];
+        uint32_t nd;
+        const dr_task *dv = dr__task_deps_of(g, (dr_task)v, &nd);
         deg[NODE_SRC]++, deg[NODE_OUT(v)]++;
         deg[NODE_IN(v)]++, deg[NODE_SINK]++;
         if (through)
             deg[NODE_IN(v)]++, deg[NODE_OUT(v)]++;
-        for (uint32_t k = 0; k < t->ndeps; k++)
-            deg[NODE_OUT(t->deps[k])]++, deg[NODE_IN(v)]++;
+        for (uint32_t k = 0; k < nd; k++)
+            deg[NODE_OUT(dv[k])]++, deg[NODE_IN(v)]++;
     }
     for (size_t x = 0; x < f->nnodes; x++)
         f->off[x + 1] += f->off[x];
     memcpy(pos, f->off, (f->nnodes + 1) * sizeof(*pos));
     const int32_t inf = (int32_t)(n + 1);
     for (size_t v = 0; v < n; v++) {
-        const dr__task *t = &g->tasks[v];
+        uint32_t nd;
+        const dr_task *dv = dr__task_deps_of(g, (dr_task)v, &nd);
         flow_arc(f, pos, NODE_SRC, NODE_OUT(v), 1);
         flow_arc(f, pos, NODE_IN(v), NODE_SINK, 1);
         if (through)
             flow_arc(f, pos, NODE_IN(v), NODE_OUT(v), inf);
-        for (uint32_t k = 0; k < t->ndeps; k++)
-            flow_arc(f, pos, NODE_OUT(t->deps[k]), NODE_IN(v),
-                     through ? inf : 1);
+        for (uint32_t k = 0; k < nd; k++)
+            flow_arc(f, pos, NODE_OUT(dv[k]), NODE_IN(v), through ? inf : 1);
     }
     free(pos);
     return 0;
@@ -406,11 +407,12 @@ dr_analysis *dr_analyze(dr_graph *g, const dr_analyze_options *opts,
     /* Forward pass: top levels and levels by count. */
     for (size_t i = 0; i < n; i++) {
         dr_task v = topo[i];
-        const dr__task *t = &g->tasks[v];
+        uint32_t nd;
+        const dr_task *dv = dr__task_deps_of(g, v, &nd);
         double top = 0;
         uint32_t d = 0;
-        for (uint32_t k = 0; k < t->ndeps; k++) {
-            dr_task u = t->deps[k];
+        for (uint32_t k = 0; k < nd; k++) {
+            dr_task u = dv[k];
             double end = an->top_level[u] + cost[u];
             if (end > top)
                 top = end;
@@ -422,7 +424,7 @@ dr_analysis *dr_analyze(dr_graph *g, const dr_analyze_options *opts,
         per_level[d]++;
         if (d + 1 > an->depth)
             an->depth = d + 1;
-        if (t->ndeps == 0)
+        if (nd == 0)
             an->sources++;
     }
     /* Backward pass: bottom levels. */

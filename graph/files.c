@@ -98,7 +98,7 @@ static int table_build(const dr_graph *g, file_table *ft, dr_error *err,
     memset(ft, 0, sizeof(*ft));
     size_t nout = 0, bytes = 0;
     for (size_t t = 0; t < g->ntasks; t++) {
-        const dr__files *f = g->tasks[t].files;
+        const dr__files *f = dr__task_files(g, (dr_task)t);
         for (uint32_t i = 0; f != NULL && i < f->noutputs; i++) {
             nout++;
             bytes += strlen(f->outputs[i]) + 2;
@@ -121,7 +121,7 @@ static int table_build(const dr_graph *g, file_table *ft, dr_error *err,
     for (size_t j = 0; j < nslots; j++)
         ft->slots[j].task = DR_TASK_NONE;
     for (size_t t = 0; t < g->ntasks; t++) {
-        const dr__files *f = g->tasks[t].files;
+        const dr__files *f = dr__task_files(g, (dr_task)t);
         for (uint32_t i = 0; f != NULL && i < f->noutputs; i++) {
             char *path = ft->text + ft->used;
             size_t len = dr__path_normalize(f->outputs[i], path);
@@ -137,7 +137,7 @@ static int table_build(const dr_graph *g, file_table *ft, dr_error *err,
             }
             if (s->task == (dr_task)t)
                 continue; /* listed twice by one task: harmless */
-            const char *first = g->tasks[s->task].files->outputs[s->index];
+            const char *first = dr__task_files(g, s->task)->outputs[s->index];
             int same = strcmp(first, f->outputs[i]) == 0;
             dr__error_set(err, DR_EFORMAT, NULL, 0, 0, g->tasks[t].key,
                           "output '%s' is also an output of task '%s'%s%s%s: "
@@ -169,7 +169,7 @@ static dr_task table_writer(const file_table *ft, const char *path, char *buf) {
 static size_t longest_input(const dr_graph *g) {
     size_t most = 0;
     for (size_t t = 0; t < g->ntasks; t++) {
-        const dr__files *f = g->tasks[t].files;
+        const dr__files *f = dr__task_files(g, (dr_task)t);
         for (uint32_t i = 0; f != NULL && i < f->ninputs; i++) {
             size_t n = strlen(f->inputs[i]);
             most = n > most ? n : most;
@@ -217,8 +217,7 @@ static int make_queries(const dr_graph *g, const file_table *ft, query **out,
     size_t nq = 0, cap = 0;
     int rc = buf == NULL ? DR_ENOMEM : 0;
     for (size_t r = 0; r < g->ntasks && rc == 0; r++) {
-        const dr__task *reader = &g->tasks[r];
-        const dr__files *f = reader->files;
+        const dr__files *f = dr__task_files(g, (dr_task)r);
         int marked = 0;
         for (uint32_t i = 0; f != NULL && i < f->ninputs; i++) {
             dr_task w = table_writer(ft, f->inputs[i], buf);
@@ -232,8 +231,10 @@ static int make_queries(const dr_graph *g, const file_table *ft, query **out,
                     rc = DR_ENOMEM;
                     break;
                 }
-                for (uint32_t k = 0; k < reader->ndeps; k++)
-                    dep_mark[reader->deps[k]] = (uint32_t)r + 1;
+                uint32_t nd;
+                const dr_task *d = dr__task_deps_of(g, (dr_task)r, &nd);
+                for (uint32_t k = 0; k < nd; k++)
+                    dep_mark[d[k]] = (uint32_t)r + 1;
                 marked = 1;
             }
             if (dep_mark[w] == (uint32_t)r + 1)
@@ -330,8 +331,7 @@ static int answer_queries(const dr_graph *g, query *q, size_t nq) {
                 next = g->succ + g->succ_off[t];
                 nnext = g->succ_off[t + 1] - g->succ_off[t];
             } else {
-                next = g->tasks[t].deps;
-                nnext = g->tasks[t].ndeps;
+                next = dr__task_deps_of(g, t, &nnext);
             }
             for (uint32_t k = 0; k < nnext; k++) {
                 dr_task d = next[k];
@@ -368,12 +368,13 @@ static int check_races(const dr_graph *g, const file_table *ft, dr_error *err,
     for (size_t i = 0; rc == 0 && i < nq; i++) {
         if (q[i].ok)
             continue;
-        const dr__task *reader = &g->tasks[q[i].reader];
+        const char *rkey = g->tasks[q[i].reader].key;
         const char *wkey = g->tasks[q[i].writer].key;
-        dr__error_set(err, DR_EFORMAT, NULL, 0, 0, reader->key,
+        dr__error_set(err, DR_EFORMAT, NULL, 0, 0, rkey,
                       "reads '%s', which task '%s' writes, but does not "
                       "depend on '%s'",
-                      reader->files->inputs[q[i].input], wkey, wkey);
+                      dr__task_files(g, q[i].reader)->inputs[q[i].input], wkey,
+                      wkey);
         if (at != NULL) {
             at->task = q[i].reader;
             at->output = 0;
@@ -390,10 +391,7 @@ static int check_races(const dr_graph *g, const file_table *ft, dr_error *err,
 int dr__graph_check_files(dr_graph *g, dr_error *err, dr__file_at *at) {
     if (at != NULL)
         at->task = DR_TASK_NONE;
-    int any = 0;
-    for (size_t t = 0; t < g->ntasks && !any; t++)
-        any = g->tasks[t].files != NULL;
-    if (!any)
+    if (g->nfile_tasks == 0)
         return 0;
     int rc = dr__graph_derive(g);
     if (rc != 0)
@@ -412,8 +410,8 @@ int dr__graph_check_inputs(const dr_graph *g, const char *workdir,
                            dr_error *err) {
     size_t longest = longest_input(g);
     int any = 0;
-    for (size_t t = 0; t < g->ntasks && !any; t++)
-        any = g->tasks[t].files != NULL && g->tasks[t].files->ninputs > 0;
+    for (size_t t = 0; t < g->ntasks && !any && g->nfile_tasks > 0; t++)
+        any = dr_task_ninputs(g, (dr_task)t) > 0;
     if (!any)
         return 0;
     /* A working folder that is not one is the executor's error to report
@@ -435,8 +433,9 @@ int dr__graph_check_inputs(const dr_graph *g, const char *workdir,
     }
     for (size_t t = 0; t < g->ntasks && rc == 0; t++) {
         /* A task without an operation reads nothing (outputs.c). */
-        const dr__files *f =
-            g->tasks[t].op_kind != DR_OP_NONE ? g->tasks[t].files : NULL;
+        const dr__files *f = g->tasks[t].op_kind != DR_OP_NONE
+                                 ? dr__task_files(g, (dr_task)t)
+                                 : NULL;
         for (uint32_t i = 0; f != NULL && i < f->ninputs; i++) {
             const char *in = f->inputs[i];
             if (table_writer(&ft, in, buf) != DR_TASK_NONE)

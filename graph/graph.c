@@ -1,18 +1,21 @@
 /*
  * The task graph: tasks, their operations and their dependencies.
  *
- * Design: tasks are records in one growable array and are named by their
- * index (dr_task), so edges cost 4 bytes.  Keys are copied into an arena and
- * indexed by an open-addressing hash table of (task, hash) pairs kept at most
- * half full.  Each task keeps its own dependency array; successors and a
- * topological order are derived together into CSR arrays the first time
- * somebody needs them and dropped on every change, so building a graph never
- * pays for them.
+ * Design: tasks are 24-byte records in one growable array and are named by
+ * their index (dr_task), so edges cost 4 bytes.  Keys are copied into an
+ * arena and indexed by an open-addressing hash table of (task, hash) pairs
+ * kept at most half full.  What only some tasks have goes in a side array of
+ * cold records.  Dependencies are one CSR array for the whole graph, filled
+ * in the order graphs are built (a task, then its dependencies; or all tasks,
+ * then each one's dependencies in task order); an edge of an earlier task is
+ * logged and merged in by dr__graph_settle.  Successors and a topological
+ * order are derived together into CSR arrays the first time somebody needs
+ * them and dropped on every change, so building a graph never pays for them.
  *
  * Repeated edges: a task with few dependencies checks for a repeat when the
  * edge is added; past DEDUPE_SCAN dependencies that check would be quadratic
  * (a reduce over 100,000 maps), so the edge is appended and the whole graph
- * is deduplicated in one O(V+E) pass before anything is derived.
+ * is deduplicated in one O(V+E) pass when it is settled.
  */
 #include "graph_internal.h"
 
@@ -24,6 +27,7 @@
 #define ARENA_BLOCK (64 * 1024)
 
 static void graph_changed(dr_graph *g) {
+    g->settled = 0;
     if (!g->derived)
         return;
     free(g->succ_off);
@@ -58,20 +62,47 @@ const char *dr__graph_intern(dr_graph *g, const char *s) {
     return p;
 }
 
-/* Op names repeat on every task of a graph; keep one copy of each. */
-static const char *intern_op_name(dr_graph *g, const char *name) {
+/* Op names repeat on every task of a graph; keep one copy of each.  *index
+ * is its place in g->op_names. */
+static const char *intern_op_name(dr_graph *g, const char *name,
+                                  size_t *index) {
     for (size_t i = 0; i < g->nop_names; i++)
-        if (strcmp(g->op_names[i], name) == 0)
+        if (strcmp(g->op_names[i], name) == 0) {
+            *index = i;
             return g->op_names[i];
+        }
     const char **names =
         realloc(g->op_names, (g->nop_names + 1) * sizeof(*names));
     if (names == NULL)
         return NULL;
     g->op_names = names;
     const char *copy = dr__graph_intern(g, name);
-    if (copy != NULL)
+    if (copy != NULL) {
+        *index = g->nop_names;
         names[g->nop_names++] = copy;
+    }
     return copy;
+}
+
+/* Task t's cold record, made (zeroed, retries -1) on first use; NULL on
+ * DR_ENOMEM. */
+static dr__task_cold *cold_get(dr_graph *g, dr_task t) {
+    dr__task *task = &g->tasks[t];
+    if (task->cold != 0)
+        return &g->cold[task->cold - 1];
+    if (g->ncold == g->capcold) {
+        size_t cap = g->capcold ? g->capcold * 2 : 16;
+        dr__task_cold *c = realloc(g->cold, cap * sizeof(*c));
+        if (c == NULL)
+            return NULL;
+        g->cold = c;
+        g->capcold = cap;
+    }
+    dr__task_cold *c = &g->cold[g->ncold];
+    memset(c, 0, sizeof(*c));
+    c->retries = -1;
+    task->cold = (uint32_t)++g->ncold;
+    return c;
 }
 
 /* ------------------------------------------------------------- key index */
@@ -156,21 +187,26 @@ static void free_strv(char **v, size_t n) {
     free(v);
 }
 
-static void task_clear_op(dr__task *t) {
-    json_decref(t->args);
-    t->args = NULL;
-    if (t->op_kind == DR_OP_ARGV) {
-        char **argv = t->op_ptr;
-        for (size_t i = 0; argv[i] != NULL; i++)
-            free(argv[i]);
-        free(argv);
-    } else if (t->op_kind == DR_OP_SHELL) {
-        free(t->op_ptr);
+static void task_clear_op(dr_graph *g, dr_task t) {
+    dr__task *task = &g->tasks[t];
+    dr__task_cold *c = task->cold ? &g->cold[task->cold - 1] : NULL;
+    if (c != NULL) {
+        json_decref(c->args);
+        c->args = NULL;
+        if (task->op_kind == DR_OP_ARGV) {
+            char **argv = c->op_ptr;
+            for (size_t i = 0; argv[i] != NULL; i++)
+                free(argv[i]);
+            free(argv);
+        } else if (task->op_kind == DR_OP_SHELL) {
+            free(c->op_ptr);
+        }
+        c->op_ptr = NULL;
+        c->fn_data = NULL;
+        c->op_name = NULL;
     }
-    t->op_ptr = NULL;
-    t->fn_data = NULL;
-    t->op_name = NULL;
-    t->op_kind = DR_OP_NONE;
+    task->op = 0;
+    task->op_kind = DR_OP_NONE;
 }
 
 void dr_graph_destroy(dr_graph *g) {
@@ -178,16 +214,21 @@ void dr_graph_destroy(dr_graph *g) {
         return;
     graph_changed(g);
     for (size_t i = 0; i < g->ntasks; i++) {
-        dr__task *t = &g->tasks[i];
-        task_clear_op(t);
-        free(t->deps);
-        if (t->files != NULL) {
-            free_strv(t->files->inputs, t->files->ninputs);
-            free_strv(t->files->outputs, t->files->noutputs);
-            free(t->files);
+        if (g->tasks[i].cold == 0)
+            continue;
+        task_clear_op(g, (dr_task)i);
+        dr__files *f = g->cold[g->tasks[i].cold - 1].files;
+        if (f != NULL) {
+            free_strv(f->inputs, f->ninputs);
+            free_strv(f->outputs, f->noutputs);
+            free(f);
         }
     }
     free(g->tasks);
+    free(g->cold);
+    free(g->dep_off);
+    free(g->dep);
+    free(g->late);
     free(g->slots);
     free(g->op_names);
     while (g->arena != NULL) {
@@ -314,6 +355,12 @@ int dr_graph_add_task(dr_graph *g, const char *key, dr_task *out) {
         if (tasks == NULL)
             return DR_ENOMEM;
         g->tasks = tasks;
+        uint32_t *off = realloc(g->dep_off, (cap + 1) * sizeof(*off));
+        if (off == NULL)
+            return DR_ENOMEM; /* the larger tasks array is kept: harmless */
+        if (g->dep_off == NULL)
+            off[0] = 0;
+        g->dep_off = off;
         g->captasks = cap;
     }
     const char *k = dr__graph_intern(g, key);
@@ -322,7 +369,6 @@ int dr_graph_add_task(dr_graph *g, const char *key, dr_task *out) {
     dr__task *t = &g->tasks[g->ntasks];
     memset(t, 0, sizeof(*t));
     t->key = k;
-    t->retries = -1;
     t->cost = 1.0;
     g->slots[j].task = (uint32_t)g->ntasks;
     g->slots[j].hash = h;
@@ -339,30 +385,58 @@ int dr_graph_add_task(dr_graph *g, const char *key, dr_task *out) {
             return DR_EINVAL;                                                  \
     } while (0)
 
+/* Grows *p (an array of *cap elements of `size` bytes) to hold one more
+ * than `n`.  0 or DR_ENOMEM. */
+static int grow(void **p, size_t *cap, size_t n, size_t size, size_t first) {
+    if (n < *cap)
+        return 0;
+    size_t c = *cap ? *cap * 2 : first;
+    void *q = realloc(*p, c * size);
+    if (q == NULL)
+        return DR_ENOMEM;
+    *p = q;
+    *cap = c;
+    return 0;
+}
+
 int dr_graph_add_dep(dr_graph *g, dr_task task, dr_task dep) {
     CHECK_TASK(g, task);
     CHECK_TASK(g, dep);
     if (task == dep)
         return DR_EINVAL;
-    dr__task *t = &g->tasks[task];
-    if (t->ndeps <= DEDUPE_SCAN) {
-        for (uint32_t i = 0; i < t->ndeps; i++)
-            if (t->deps[i] == dep)
-                return 0;
-    } else {
-        g->needs_dedupe = 1;
-    }
-    if (t->ndeps == UINT32_MAX)
+    /* dep_off holds 32-bit positions. */
+    if (g->ndep + g->nlate >= (size_t)UINT32_MAX - 1)
         return DR_ERANGE;
-    if (t->ndeps == t->capdeps) {
-        uint32_t cap = t->capdeps ? t->capdeps * 2 : 2;
-        dr_task *deps = realloc(t->deps, (size_t)cap * sizeof(*deps));
-        if (deps == NULL)
+    if ((size_t)task < g->dep_front) {
+        /* An earlier task: logged, merged (and repeats dropped) later. */
+        if (grow((void **)&g->late, &g->caplate, g->nlate, sizeof(*g->late),
+                 64) != 0)
             return DR_ENOMEM;
-        t->deps = deps;
-        t->capdeps = cap;
+        g->late[g->nlate].task = task;
+        g->late[g->nlate].dep = dep;
+        g->nlate++;
+        g->needs_dedupe = 1;
+    } else {
+        if ((size_t)task > g->dep_front) {
+            /* The tasks in between have no dependencies (yet). */
+            for (size_t i = g->dep_front + 1; i <= (size_t)task; i++)
+                g->dep_off[i] = (uint32_t)g->ndep;
+            g->dep_front = task;
+        }
+        size_t have = g->ndep - g->dep_off[task];
+        if (have <= DEDUPE_SCAN) {
+            const dr_task *d = g->dep + g->dep_off[task];
+            for (size_t i = 0; i < have; i++)
+                if (d[i] == dep)
+                    return 0;
+        } else {
+            g->needs_dedupe = 1;
+        }
+        if (grow((void **)&g->dep, &g->capdep, g->ndep, sizeof(*g->dep), 64) !=
+            0)
+            return DR_ENOMEM;
+        g->dep[g->ndep++] = dep;
     }
-    t->deps[t->ndeps++] = dep;
     g->nedges++;
     graph_changed(g);
     return 0;
@@ -375,20 +449,42 @@ int dr_graph_add_dep_key(dr_graph *g, const char *task, const char *dep) {
     return dr_graph_add_dep(g, t, d);
 }
 
+/* Makes task t a builtin or function op named `name`, with `args`: what
+ * can fail is done before the old op is dropped, so a failure leaves the
+ * task as it was.  The cold record holds the name only in a graph with more
+ * distinct names than a task record can number. */
+static int set_named_op(dr_graph *g, dr_task t, dr_op_kind kind,
+                        const char *name, json_t *args, void *op_ptr,
+                        void *fn_data) {
+    size_t index;
+    const char *n = intern_op_name(g, name, &index);
+    if (n == NULL)
+        return DR_ENOMEM;
+    int in_cold = index >= DR__OP_INDEX_MAX;
+    dr__task_cold *c = NULL;
+    if ((in_cold || args != NULL || op_ptr != NULL || fn_data != NULL ||
+         g->tasks[t].cold != 0) &&
+        (c = cold_get(g, t)) == NULL)
+        return DR_ENOMEM;
+    task_clear_op(g, t);
+    dr__task *task = &g->tasks[t];
+    task->op_kind = (uint8_t)kind;
+    task->op = in_cold ? DR__OP_IN_COLD : (uint16_t)(index + 1);
+    if (c != NULL) {
+        c->op_name = in_cold ? n : NULL;
+        c->args = json_incref(args);
+        c->op_ptr = op_ptr;
+        c->fn_data = fn_data;
+    }
+    return 0;
+}
+
 int dr_task_set_builtin(dr_graph *g, dr_task t, const char *name,
                         json_t *args) {
     CHECK_TASK(g, t);
     if (name == NULL || !dr_builtin_exists(name))
         return DR_ENOOP;
-    const char *n = intern_op_name(g, name);
-    if (n == NULL)
-        return DR_ENOMEM;
-    dr__task *task = &g->tasks[t];
-    task_clear_op(task);
-    task->op_kind = DR_OP_BUILTIN;
-    task->op_name = n;
-    task->args = json_incref(args);
-    return 0;
+    return set_named_op(g, t, DR_OP_BUILTIN, name, args, NULL, NULL);
 }
 
 int dr_task_set_function(dr_graph *g, dr_task t, const char *name,
@@ -396,20 +492,13 @@ int dr_task_set_function(dr_graph *g, dr_task t, const char *name,
     CHECK_TASK(g, t);
     if (fn == NULL)
         return DR_EINVAL;
-    const char *n = intern_op_name(g, name ? name : "");
-    if (n == NULL)
-        return DR_ENOMEM;
-    dr__task *task = &g->tasks[t];
-    task_clear_op(task);
-    task->op_kind = DR_OP_FUNCTION;
-    task->op_name = n;
-    task->fn_data = user_data;
-    task->args = json_incref(args);
     /* ISO C does not convert function pointers to void *; POSIX guarantees
      * they have the same size, so the bits are copied. */
     _Static_assert(sizeof(fn) == sizeof(void *), "function pointer size");
-    memcpy(&task->op_ptr, &fn, sizeof(fn));
-    return 0;
+    void *ptr;
+    memcpy(&ptr, &fn, sizeof(fn));
+    return set_named_op(g, t, DR_OP_FUNCTION, name ? name : "", args, ptr,
+                        user_data);
 }
 
 int dr_task_set_argv(dr_graph *g, dr_task t, const char *const *argv,
@@ -417,7 +506,8 @@ int dr_task_set_argv(dr_graph *g, dr_task t, const char *const *argv,
     CHECK_TASK(g, t);
     if (argv == NULL || argc == 0 || argv[0] == NULL || argv[0][0] == '\0')
         return DR_EINVAL;
-    char **copy = calloc(argc + 1, sizeof(*copy));
+    dr__task_cold *c = cold_get(g, t);
+    char **copy = c ? calloc(argc + 1, sizeof(*copy)) : NULL;
     if (copy == NULL)
         return DR_ENOMEM;
     for (size_t i = 0; i < argc; i++) {
@@ -426,10 +516,9 @@ int dr_task_set_argv(dr_graph *g, dr_task t, const char *const *argv,
             return argv[i] == NULL ? DR_EINVAL : DR_ENOMEM;
         }
     }
-    dr__task *task = &g->tasks[t];
-    task_clear_op(task);
-    task->op_kind = DR_OP_ARGV;
-    task->op_ptr = copy;
+    task_clear_op(g, t);
+    g->tasks[t].op_kind = DR_OP_ARGV;
+    c->op_ptr = copy;
     return 0;
 }
 
@@ -437,13 +526,13 @@ int dr_task_set_shell(dr_graph *g, dr_task t, const char *command) {
     CHECK_TASK(g, t);
     if (command == NULL || command[0] == '\0')
         return DR_EINVAL;
-    char *copy = strdup(command);
+    dr__task_cold *c = cold_get(g, t);
+    char *copy = c ? strdup(command) : NULL;
     if (copy == NULL)
         return DR_ENOMEM;
-    dr__task *task = &g->tasks[t];
-    task_clear_op(task);
-    task->op_kind = DR_OP_SHELL;
-    task->op_ptr = copy;
+    task_clear_op(g, t);
+    g->tasks[t].op_kind = DR_OP_SHELL;
+    c->op_ptr = copy;
     return 0;
 }
 
@@ -452,7 +541,7 @@ int dr_task_set_cost(dr_graph *g, dr_task t, double seconds) {
     if (!isfinite(seconds) || seconds < 0)
         return DR_ERANGE;
     g->tasks[t].cost = seconds;
-    g->tasks[t].has_cost = 1;
+    g->tasks[t].flags |= DR__T_HAS_COST;
     return 0;
 }
 
@@ -460,8 +549,11 @@ int dr_task_set_timeout(dr_graph *g, dr_task t, double seconds) {
     CHECK_TASK(g, t);
     if (!isfinite(seconds) || seconds < 0)
         return DR_ERANGE;
-    g->tasks[t].timeout = seconds;
-    g->tasks[t].has_timeout = 1;
+    dr__task_cold *c = cold_get(g, t);
+    if (c == NULL)
+        return DR_ENOMEM;
+    c->timeout = seconds;
+    g->tasks[t].flags |= DR__T_HAS_TIMEOUT;
     return 0;
 }
 
@@ -469,13 +561,21 @@ int dr_task_set_retries(dr_graph *g, dr_task t, int retries) {
     CHECK_TASK(g, t);
     if (retries < -1)
         return DR_ERANGE;
-    g->tasks[t].retries = retries;
+    if (retries == -1 && g->tasks[t].cold == 0)
+        return 0;
+    dr__task_cold *c = cold_get(g, t);
+    if (c == NULL)
+        return DR_ENOMEM;
+    c->retries = retries;
     return 0;
 }
 
 int dr_task_set_cache(dr_graph *g, dr_task t, int cache) {
     CHECK_TASK(g, t);
-    g->tasks[t].no_cache = !cache;
+    if (cache)
+        g->tasks[t].flags &= (uint8_t)~DR__T_NO_CACHE;
+    else
+        g->tasks[t].flags |= DR__T_NO_CACHE;
     return 0;
 }
 
@@ -483,12 +583,16 @@ static int add_file(dr_graph *g, dr_task t, const char *path, int output) {
     CHECK_TASK(g, t);
     if (path == NULL || path[0] == '\0')
         return DR_EINVAL;
-    dr__task *task = &g->tasks[t];
-    if (task->files == NULL &&
-        (task->files = calloc(1, sizeof(dr__files))) == NULL)
+    dr__task_cold *c = cold_get(g, t);
+    if (c == NULL)
         return DR_ENOMEM;
-    char ***v = output ? &task->files->outputs : &task->files->inputs;
-    uint32_t *n = output ? &task->files->noutputs : &task->files->ninputs;
+    if (c->files == NULL) {
+        if ((c->files = calloc(1, sizeof(dr__files))) == NULL)
+            return DR_ENOMEM;
+        g->nfile_tasks++;
+    }
+    char ***v = output ? &c->files->outputs : &c->files->inputs;
+    uint32_t *n = output ? &c->files->noutputs : &c->files->ninputs;
     char **grown = realloc(*v, (*n + 1) * sizeof(char *));
     if (grown == NULL)
         return DR_ENOMEM;
@@ -507,9 +611,15 @@ int dr_task_add_output(dr_graph *g, dr_task t, const char *path) {
     return add_file(g, t, path, 1);
 }
 
-void dr_task_set_data(dr_graph *g, dr_task t, void *data) {
-    if (g != NULL && (size_t)t < g->ntasks)
-        g->tasks[t].data = data;
+int dr_task_set_data(dr_graph *g, dr_task t, void *data) {
+    CHECK_TASK(g, t);
+    if (data == NULL && g->tasks[t].cold == 0)
+        return 0;
+    dr__task_cold *c = cold_get(g, t);
+    if (c == NULL)
+        return DR_ENOMEM;
+    c->data = data;
+    return 0;
 }
 
 /* ----------------------------------------------------------------- reading */
@@ -519,8 +629,7 @@ size_t dr_graph_ntasks(const dr_graph *g) { return g ? g->ntasks : 0; }
 size_t dr_graph_nedges(const dr_graph *g) {
     if (g == NULL)
         return 0;
-    if (g->needs_dedupe)
-        dr__graph_dedupe((dr_graph *)g);
+    dr__graph_settle((dr_graph *)g); /* on DR_ENOMEM: repeats counted */
     return g->nedges;
 }
 
@@ -545,32 +654,37 @@ int dr__graph_has_commands(const dr_graph *g) {
 }
 
 const char *dr_task_op_name(const dr_graph *g, dr_task t) {
-    return g->tasks[t].op_name;
+    uint16_t op = g->tasks[t].op;
+    if (op == 0)
+        return NULL;
+    if (op == DR__OP_IN_COLD)
+        return dr__task_cold_of(g, t)->op_name;
+    return g->op_names[op - 1];
 }
 
 json_t *dr_task_op_args(const dr_graph *g, dr_task t) {
-    return g->tasks[t].args;
+    const dr__task_cold *c = dr__task_cold_of(g, t);
+    return c ? c->args : NULL;
 }
 
 dr_task_fn dr_task_function(const dr_graph *g, dr_task t, void **user_data) {
-    const dr__task *task = &g->tasks[t];
-    if (task->op_kind != DR_OP_FUNCTION)
+    if (g->tasks[t].op_kind != DR_OP_FUNCTION)
         return NULL;
+    const dr__task_cold *c = dr__task_cold_of(g, t);
     dr_task_fn fn;
-    memcpy(&fn, &task->op_ptr, sizeof(fn));
+    memcpy(&fn, &c->op_ptr, sizeof(fn));
     if (user_data != NULL)
-        *user_data = task->fn_data;
+        *user_data = c->fn_data;
     return fn;
 }
 
 const char *const *dr_task_argv(const dr_graph *g, dr_task t, size_t *argc) {
-    const dr__task *task = &g->tasks[t];
-    if (task->op_kind != DR_OP_ARGV) {
+    if (g->tasks[t].op_kind != DR_OP_ARGV) {
         if (argc != NULL)
             *argc = 0;
         return NULL;
     }
-    char **argv = task->op_ptr;
+    char **argv = dr__task_cold_of(g, t)->op_ptr;
     if (argc != NULL) {
         size_t n = 0;
         while (argv[n] != NULL)
@@ -581,16 +695,15 @@ const char *const *dr_task_argv(const dr_graph *g, dr_task t, size_t *argc) {
 }
 
 const char *dr_task_shell(const dr_graph *g, dr_task t) {
-    const dr__task *task = &g->tasks[t];
-    return task->op_kind == DR_OP_SHELL ? task->op_ptr : NULL;
+    return g->tasks[t].op_kind == DR_OP_SHELL ? dr__task_cold_of(g, t)->op_ptr
+                                              : NULL;
 }
 
 const char *dr_task_op_label(const dr_graph *g, dr_task t) {
-    const dr__task *task = &g->tasks[t];
-    switch ((dr_op_kind)task->op_kind) {
+    switch ((dr_op_kind)g->tasks[t].op_kind) {
     case DR_OP_BUILTIN:
     case DR_OP_FUNCTION:
-        return task->op_name;
+        return dr_task_op_name(g, t);
     case DR_OP_ARGV:
         return "command";
     case DR_OP_SHELL:
@@ -602,42 +715,54 @@ const char *dr_task_op_label(const dr_graph *g, dr_task t) {
 }
 
 int dr_task_has_cost(const dr_graph *g, dr_task t) {
-    return g->tasks[t].has_cost;
+    return (g->tasks[t].flags & DR__T_HAS_COST) != 0;
 }
 double dr_task_cost(const dr_graph *g, dr_task t) { return g->tasks[t].cost; }
 double dr_task_timeout(const dr_graph *g, dr_task t) {
-    return g->tasks[t].timeout;
+    const dr__task_cold *c = dr__task_cold_of(g, t);
+    return c ? c->timeout : 0;
 }
 int dr_task_has_timeout(const dr_graph *g, dr_task t) {
-    return g->tasks[t].has_timeout;
+    return (g->tasks[t].flags & DR__T_HAS_TIMEOUT) != 0;
 }
 int dr_task_retries(const dr_graph *g, dr_task t) {
-    return g->tasks[t].retries;
+    const dr__task_cold *c = dr__task_cold_of(g, t);
+    return c ? c->retries : -1;
 }
 
 int dr_task_cache(const dr_graph *g, dr_task t) {
-    return !g->tasks[t].no_cache;
+    return (g->tasks[t].flags & DR__T_NO_CACHE) == 0;
 }
 
 size_t dr_task_ninputs(const dr_graph *g, dr_task t) {
-    return g->tasks[t].files ? g->tasks[t].files->ninputs : 0;
+    const dr__files *f = dr__task_files(g, t);
+    return f ? f->ninputs : 0;
 }
 const char *dr_task_input(const dr_graph *g, dr_task t, size_t i) {
-    return i < dr_task_ninputs(g, t) ? g->tasks[t].files->inputs[i] : NULL;
+    const dr__files *f = dr__task_files(g, t);
+    return f && i < f->ninputs ? f->inputs[i] : NULL;
 }
 size_t dr_task_noutputs(const dr_graph *g, dr_task t) {
-    return g->tasks[t].files ? g->tasks[t].files->noutputs : 0;
+    const dr__files *f = dr__task_files(g, t);
+    return f ? f->noutputs : 0;
 }
 const char *dr_task_output(const dr_graph *g, dr_task t, size_t i) {
-    return i < dr_task_noutputs(g, t) ? g->tasks[t].files->outputs[i] : NULL;
+    const dr__files *f = dr__task_files(g, t);
+    return f && i < f->noutputs ? f->outputs[i] : NULL;
 }
-void *dr_task_data(const dr_graph *g, dr_task t) { return g->tasks[t].data; }
+void *dr_task_data(const dr_graph *g, dr_task t) {
+    const dr__task_cold *c = dr__task_cold_of(g, t);
+    return c ? c->data : NULL;
+}
 
 const dr_task *dr_task_deps(const dr_graph *g, dr_task t, size_t *n) {
-    if (g->needs_dedupe)
-        dr__graph_dedupe((dr_graph *)g);
-    *n = g->tasks[t].ndeps;
-    return g->tasks[t].deps;
+    *n = 0;
+    if (dr__graph_settle((dr_graph *)g) != 0)
+        return NULL;
+    uint32_t k;
+    const dr_task *d = dr__task_deps_of(g, t, &k);
+    *n = k;
+    return k > 0 ? d : NULL;
 }
 
 const dr_task *dr_task_succs(const dr_graph *g, dr_task t, size_t *n) {
@@ -651,37 +776,134 @@ const dr_task *dr_task_succs(const dr_graph *g, dr_task t, size_t *n) {
 
 /* --------------------------------------------------------- derived arrays */
 
-int dr__graph_dedupe(dr_graph *g) {
-    if (!g->needs_dedupe)
-        return 0;
-    uint32_t *seen = malloc(g->ntasks * sizeof(*seen));
+/* Moves the late edges into the CSR array, each after its task's others in
+ * the order they were added.  The array only grows, so segments move from
+ * the last one back, each to a place at or after its old one. */
+static int merge_late(dr_graph *g) {
+    size_t n = g->ntasks, total = g->ndep + g->nlate;
+    uint32_t *at = calloc(n + 1, sizeof(*at)); /* late edges before task i */
+    dr_task *sorted = malloc(g->nlate * sizeof(*sorted));
+    if (at == NULL || sorted == NULL || total > g->capdep) {
+        dr_task *dep =
+            at && sorted ? realloc(g->dep, total * sizeof(*dep)) : NULL;
+        if (dep == NULL) {
+            free(at);
+            free(sorted);
+            return DR_ENOMEM;
+        }
+        g->dep = dep;
+        g->capdep = total;
+    }
+    for (size_t k = 0; k < g->nlate; k++)
+        at[g->late[k].task + 1]++;
+    for (size_t i = 0; i < n; i++)
+        at[i + 1] += at[i];
+    for (size_t k = 0; k < g->nlate; k++) /* stable: add order kept */
+        sorted[at[g->late[k].task]++] = g->late[k].dep;
+    /* at[i] is now the late edges of tasks up to and including i. */
+    uint32_t old_end = g->dep_off[n];
+    g->dep_off[n] = (uint32_t)total;
+    for (size_t i = n; i-- > 0;) {
+        uint32_t before = i > 0 ? at[i - 1] : 0, late = at[i] - before;
+        uint32_t old_start = g->dep_off[i], len = old_end - old_start;
+        uint32_t start = old_start + before;
+        memmove(g->dep + start, g->dep + old_start, len * sizeof(*g->dep));
+        memcpy(g->dep + start + len, sorted + before, late * sizeof(*g->dep));
+        old_end = old_start;
+        g->dep_off[i] = start;
+    }
+    g->ndep = total;
+    free(at);
+    free(sorted);
+    free(g->late);
+    g->late = NULL;
+    g->nlate = g->caplate = 0;
+    return 0;
+}
+
+/* Drops repeated dependencies of each task, keeping the first of each. */
+static int dedupe(dr_graph *g) {
+    size_t n = g->ntasks;
+    uint32_t *seen = malloc((n ? n : 1) * sizeof(*seen));
     if (seen == NULL)
         return DR_ENOMEM;
-    for (size_t i = 0; i < g->ntasks; i++)
+    for (size_t i = 0; i < n; i++)
         seen[i] = UINT32_MAX;
-    for (size_t i = 0; i < g->ntasks; i++) {
-        dr__task *t = &g->tasks[i];
-        uint32_t k = 0;
-        for (uint32_t j = 0; j < t->ndeps; j++) {
-            dr_task d = t->deps[j];
+    uint32_t k = 0, start = 0;
+    for (size_t i = 0; i < n; i++) {
+        uint32_t end = g->dep_off[i + 1];
+        g->dep_off[i] = k;
+        for (uint32_t j = start; j < end; j++) {
+            dr_task d = g->dep[j];
             if (seen[d] == (uint32_t)i)
                 continue;
             seen[d] = (uint32_t)i;
-            t->deps[k++] = d;
+            g->dep[k++] = d;
         }
-        g->nedges -= t->ndeps - k;
-        t->ndeps = k;
+        start = end;
     }
+    g->dep_off[n] = k;
     free(seen);
-    g->needs_dedupe = 0;
+    g->ndep = k;
     return 0;
+}
+
+int dr__graph_settle(dr_graph *g) {
+    if (g->settled)
+        return 0;
+    size_t n = g->ntasks;
+    if (n == 0) {
+        g->settled = 1;
+        return 0;
+    }
+    for (size_t i = g->dep_front + 1; i <= n; i++)
+        g->dep_off[i] = (uint32_t)g->ndep;
+    if (g->nlate > 0 && merge_late(g) != 0)
+        return DR_ENOMEM;
+    if (g->needs_dedupe && dedupe(g) != 0)
+        return DR_ENOMEM;
+    g->needs_dedupe = 0;
+    g->nedges = g->ndep;
+    g->dep_front = n - 1;
+    g->settled = 1;
+    return 0;
+}
+
+/* Gives back what the growth of the arrays left unused: a built graph is
+ * kept for the whole run. */
+static void shrink_to_fit(dr_graph *g) {
+    if (g->captasks > g->ntasks && g->ntasks > 0) {
+        dr__task *t = realloc(g->tasks, g->ntasks * sizeof(*t));
+        uint32_t *off = realloc(g->dep_off, (g->ntasks + 1) * sizeof(*off));
+        if (t != NULL)
+            g->tasks = t;
+        if (off != NULL)
+            g->dep_off = off;
+        if (t != NULL && off != NULL)
+            g->captasks = g->ntasks;
+    }
+    if (g->capdep > g->ndep && g->ndep > 0) {
+        dr_task *d = realloc(g->dep, g->ndep * sizeof(*d));
+        if (d != NULL) {
+            g->dep = d;
+            g->capdep = g->ndep;
+        }
+    }
+    if (g->capcold > g->ncold && g->ncold > 0) {
+        dr__task_cold *c = realloc(g->cold, g->ncold * sizeof(*c));
+        if (c != NULL) {
+            g->cold = c;
+            g->capcold = g->ncold;
+        }
+    }
 }
 
 int dr__graph_derive(dr_graph *g) {
     if (g->derived)
         return g->acyclic ? 0 : DR_ECYCLE;
-    if (dr__graph_dedupe(g) != 0)
+    if (dr__graph_settle(g) != 0)
         return DR_ENOMEM;
+    shrink_to_fit(g);
     size_t n = g->ntasks;
     if (g->nedges >= UINT32_MAX)
         return DR_ENOMEM;
@@ -697,21 +919,21 @@ int dr__graph_derive(dr_graph *g) {
         return DR_ENOMEM;
     }
     /* Successor lists in CSR form: count, prefix-sum, fill. */
-    for (size_t i = 0; i < n; i++)
-        for (uint32_t j = 0; j < g->tasks[i].ndeps; j++)
-            off[g->tasks[i].deps[j] + 1]++;
+    const uint32_t *doff = g->dep_off;
+    for (size_t j = 0; j < g->ndep; j++)
+        off[g->dep[j] + 1]++;
     for (size_t i = 0; i < n; i++)
         off[i + 1] += off[i];
     uint32_t *fill = indeg; /* reuse as a cursor, then as in-degrees */
     for (size_t i = 0; i < n; i++)
         fill[i] = off[i];
     for (size_t i = 0; i < n; i++)
-        for (uint32_t j = 0; j < g->tasks[i].ndeps; j++)
-            succ[fill[g->tasks[i].deps[j]]++] = (dr_task)i;
+        for (uint32_t j = doff[i]; j < doff[i + 1]; j++)
+            succ[fill[g->dep[j]]++] = (dr_task)i;
     /* Kahn's algorithm; sources in task order, so the order is stable. */
     size_t head = 0, tail = 0;
     for (size_t i = 0; i < n; i++) {
-        indeg[i] = g->tasks[i].ndeps;
+        indeg[i] = doff[i + 1] - doff[i];
         if (indeg[i] == 0)
             topo[tail++] = (dr_task)i;
     }
@@ -753,7 +975,7 @@ void dr__graph_describe_cycle(const dr_graph *g, char *buf, size_t len,
     dr_task *queue = walk;
     size_t head = 0, tail = 0;
     for (size_t i = 0; i < n; i++)
-        if ((indeg[i] = g->tasks[i].ndeps) == 0)
+        if ((indeg[i] = g->dep_off[i + 1] - g->dep_off[i]) == 0)
             queue[tail++] = (dr_task)i;
     while (head < tail) {
         dr_task t = queue[head++];
@@ -775,11 +997,12 @@ void dr__graph_describe_cycle(const dr_graph *g, char *buf, size_t len,
     while (pos[t] == UINT32_MAX) {
         pos[t] = (uint32_t)len_walk;
         walk[len_walk++] = t;
-        const dr__task *task = &g->tasks[t];
+        uint32_t nd;
+        const dr_task *deps = dr__task_deps_of(g, t, &nd);
         dr_task next = DR_TASK_NONE;
-        for (uint32_t j = 0; j < task->ndeps; j++)
-            if (!done[task->deps[j]]) {
-                next = task->deps[j];
+        for (uint32_t j = 0; j < nd; j++)
+            if (!done[deps[j]]) {
+                next = deps[j];
                 break;
             }
         t = next;
@@ -896,12 +1119,13 @@ const dr_task *dr_graph_topo_order(const dr_graph *g) {
 
 size_t dr_graph_memory(const dr_graph *g) {
     size_t bytes = sizeof(*g) + g->captasks * sizeof(dr__task) +
-                   g->nslots * sizeof(dr__slot) + g->arena_bytes;
-    for (size_t i = 0; i < g->ntasks; i++) {
-        bytes += (size_t)g->tasks[i].capdeps * sizeof(dr_task);
-        if (g->tasks[i].files != NULL)
-            bytes += sizeof(dr__files);
-    }
+                   g->nslots * sizeof(dr__slot) + g->arena_bytes +
+                   (g->dep_off ? (g->captasks + 1) * sizeof(uint32_t) : 0) +
+                   g->capdep * sizeof(dr_task) +
+                   g->caplate * sizeof(dr__late_edge) +
+                   g->capcold * sizeof(dr__task_cold) +
+                   g->nfile_tasks * sizeof(dr__files) +
+                   g->nop_names * sizeof(const char *);
     if (g->derived)
         bytes += (g->ntasks + 1) * sizeof(uint32_t) +
                  g->nedges * sizeof(dr_task) +
@@ -918,11 +1142,17 @@ static int why(char *buf, size_t len, const char *fmt, const char *a,
     return 0;
 }
 
-static int strv_equal(char **a, uint32_t na, char **b, uint32_t nb) {
-    if (na != nb)
+/* Task a of ga and task b of gb declare the same files. */
+static int files_equal(const dr_graph *ga, dr_task a, const dr_graph *gb,
+                       dr_task b) {
+    size_t ni = dr_task_ninputs(ga, a), no = dr_task_noutputs(ga, a);
+    if (ni != dr_task_ninputs(gb, b) || no != dr_task_noutputs(gb, b))
         return 0;
-    for (uint32_t i = 0; i < na; i++)
-        if (strcmp(a[i], b[i]) != 0)
+    for (size_t i = 0; i < ni; i++)
+        if (strcmp(dr_task_input(ga, a, i), dr_task_input(gb, b, i)) != 0)
+            return 0;
+    for (size_t i = 0; i < no; i++)
+        if (strcmp(dr_task_output(ga, a, i), dr_task_output(gb, b, i)) != 0)
             return 0;
     return 1;
 }
@@ -935,21 +1165,24 @@ static int args_empty(const json_t *a) {
 
 static int op_equal(const dr_graph *ga, dr_task ta, const dr_graph *gb,
                     dr_task tb) {
-    const dr__task *a = &ga->tasks[ta], *b = &gb->tasks[tb];
-    if (a->op_kind != b->op_kind)
+    dr_op_kind kind = dr_task_op_kind(ga, ta);
+    if (kind != dr_task_op_kind(gb, tb))
         return 0;
-    switch ((dr_op_kind)a->op_kind) {
+    switch (kind) {
     case DR_OP_NONE:
         return 1;
     case DR_OP_BUILTIN:
-    case DR_OP_FUNCTION:
-        if (strcmp(a->op_name, b->op_name) != 0)
+    case DR_OP_FUNCTION: {
+        if (strcmp(dr_task_op_name(ga, ta), dr_task_op_name(gb, tb)) != 0)
             return 0;
-        if (args_empty(a->args) || args_empty(b->args))
-            return args_empty(a->args) && args_empty(b->args);
-        return json_equal(a->args, b->args);
+        json_t *x = dr_task_op_args(ga, ta), *y = dr_task_op_args(gb, tb);
+        if (args_empty(x) || args_empty(y))
+            return args_empty(x) && args_empty(y);
+        return json_equal(x, y);
+    }
     case DR_OP_ARGV: {
-        char **x = a->op_ptr, **y = b->op_ptr;
+        const char *const *x = dr_task_argv(ga, ta, NULL);
+        const char *const *y = dr_task_argv(gb, tb, NULL);
         size_t i = 0;
         for (; x[i] != NULL && y[i] != NULL; i++)
             if (strcmp(x[i], y[i]) != 0)
@@ -957,7 +1190,7 @@ static int op_equal(const dr_graph *ga, dr_task ta, const dr_graph *gb,
         return x[i] == NULL && y[i] == NULL;
     }
     case DR_OP_SHELL:
-        return strcmp(a->op_ptr, b->op_ptr) == 0;
+        return strcmp(dr_task_shell(ga, ta), dr_task_shell(gb, tb)) == 0;
     }
     return 0;
 }
@@ -978,53 +1211,48 @@ int dr_graph_equal(const dr_graph *a, const dr_graph *b, char *whybuf,
         return 0;
     int equal = 1;
     for (size_t i = 0; i < a->ntasks && equal; i++) {
-        const dr__task *ta = &a->tasks[i];
-        dr_task j = dr_graph_find(b, ta->key);
-        if (j == DR_TASK_NONE) {
-            equal = why(whybuf, whylen, "task '%s' is missing%s", ta->key, "");
+        dr_task ta = (dr_task)i;
+        const char *key = a->tasks[i].key;
+        dr_task tb = dr_graph_find(b, key);
+        if (tb == DR_TASK_NONE) {
+            equal = why(whybuf, whylen, "task '%s' is missing%s", key, "");
             break;
         }
-        const dr__task *tb = &b->tasks[j];
-        if (!op_equal(a, (dr_task)i, b, j))
-            equal = why(whybuf, whylen, "task '%s': operations differ%s",
-                        ta->key, "");
-        else if (ta->has_cost != tb->has_cost ||
-                 (ta->has_cost && ta->cost != tb->cost))
+        size_t na, nb;
+        const dr_task *da = dr_task_deps(a, ta, &na);
+        const dr_task *db = dr_task_deps(b, tb, &nb);
+        if (!op_equal(a, ta, b, tb))
             equal =
-                why(whybuf, whylen, "task '%s': costs differ%s", ta->key, "");
-        else if (ta->has_timeout != tb->has_timeout ||
-                 ta->timeout != tb->timeout || ta->retries != tb->retries)
+                why(whybuf, whylen, "task '%s': operations differ%s", key, "");
+        else if (dr_task_has_cost(a, ta) != dr_task_has_cost(b, tb) ||
+                 (dr_task_has_cost(a, ta) &&
+                  dr_task_cost(a, ta) != dr_task_cost(b, tb)))
+            equal = why(whybuf, whylen, "task '%s': costs differ%s", key, "");
+        else if (dr_task_has_timeout(a, ta) != dr_task_has_timeout(b, tb) ||
+                 dr_task_timeout(a, ta) != dr_task_timeout(b, tb) ||
+                 dr_task_retries(a, ta) != dr_task_retries(b, tb))
             equal = why(whybuf, whylen, "task '%s': timeout/retries differ%s",
-                        ta->key, "");
-        else if (ta->no_cache != tb->no_cache)
-            equal =
-                why(whybuf, whylen, "task '%s': cache differs%s", ta->key, "");
-        else if (!strv_equal(ta->files ? ta->files->inputs : NULL,
-                             ta->files ? ta->files->ninputs : 0,
-                             tb->files ? tb->files->inputs : NULL,
-                             tb->files ? tb->files->ninputs : 0) ||
-                 !strv_equal(ta->files ? ta->files->outputs : NULL,
-                             ta->files ? ta->files->noutputs : 0,
-                             tb->files ? tb->files->outputs : NULL,
-                             tb->files ? tb->files->noutputs : 0))
-            equal =
-                why(whybuf, whylen, "task '%s': files differ%s", ta->key, "");
-        else if (ta->ndeps != tb->ndeps)
+                        key, "");
+        else if (dr_task_cache(a, ta) != dr_task_cache(b, tb))
+            equal = why(whybuf, whylen, "task '%s': cache differs%s", key, "");
+        else if (!files_equal(a, ta, b, tb))
+            equal = why(whybuf, whylen, "task '%s': files differ%s", key, "");
+        else if (na != nb)
             equal = why(whybuf, whylen, "task '%s': dependency counts differ%s",
-                        ta->key, "");
+                        key, "");
         if (!equal)
             break;
-        for (uint32_t k = 0; k < tb->ndeps; k++)
-            mark[tb->deps[k]] = 1;
-        for (uint32_t k = 0; k < ta->ndeps && equal; k++) {
-            dr_task d = dr_graph_find(b, a->tasks[ta->deps[k]].key);
+        for (size_t k = 0; k < nb; k++)
+            mark[db[k]] = 1;
+        for (size_t k = 0; k < na && equal; k++) {
+            const char *dkey = a->tasks[da[k]].key;
+            dr_task d = dr_graph_find(b, dkey);
             if (d == DR_TASK_NONE || !mark[d])
-                equal =
-                    why(whybuf, whylen, "task '%s': dependency '%s' differs",
-                        ta->key, a->tasks[ta->deps[k]].key);
+                equal = why(whybuf, whylen,
+                            "task '%s': dependency '%s' differs", key, dkey);
         }
-        for (uint32_t k = 0; k < tb->ndeps; k++)
-            mark[tb->deps[k]] = 0;
+        for (size_t k = 0; k < nb; k++)
+            mark[db[k]] = 0;
     }
     free(mark);
     return equal;

@@ -2,14 +2,20 @@
  * Private layout of a dr_graph, shared by the files of graph/ (and read by
  * the scheduler and viz through the public accessors only).
  *
- * A graph is an array of fixed-size task records plus a few side tables:
+ * A graph is an array of small fixed-size task records plus side tables:
  *  - keys live in a string arena (no per-key malloc);
  *  - a key -> task open-addressing table of (task, hash) pairs;
- *  - each task owns a growable array of its dependencies (predecessors);
+ *  - what few tasks have (arguments, a command, files, a timeout, user data)
+ *    lives in a side array of "cold" records, made on first use, so a task
+ *    record is 24 bytes;
+ *  - dependencies (predecessors) of all tasks are one CSR array: an edge of
+ *    the task being built, or of a later one, is appended in place; an edge
+ *    added to an earlier task goes to a log that dr__graph_settle merges in
+ *    (in the order edges were added) before anything reads dependencies;
  *  - successors and a topological order are derived (CSR arrays), built on
  *    demand and thrown away on any change.
- * That keeps a 1M-task / 4M-edge graph near 100 bytes a task plus 4-8 bytes
- * an edge (docs/api.md has the measured figures).
+ * That keeps a 1M-task / 4M-edge graph near 62 bytes a task plus 8 bytes an
+ * edge (4 for the dependency, 4 for the successor; docs/api.md, "Memory").
  */
 #ifndef DAGRUN_GRAPH_INTERNAL_H
 #define DAGRUN_GRAPH_INTERNAL_H
@@ -24,24 +30,41 @@ typedef struct dr__files {
     uint32_t ninputs, noutputs;
 } dr__files;
 
-typedef struct dr__task {
-    const char *key; /* in the arena */
-    dr_task *deps;   /* owned; duplicates removed by dr__graph_dedupe */
-    uint32_t ndeps, capdeps;
-    uint8_t op_kind; /* dr_op_kind */
-    uint8_t has_cost;
-    uint8_t has_timeout; /* its own timeout was set (0 included: none) */
-    uint8_t no_cache;    /* "cache": false: --resume always reruns it */
-    int32_t retries;     /* -1: the run's default */
-    double cost;
-    double timeout;      /* 0: none (when has_timeout) */
-    const char *op_name; /* interned in the arena; builtin/function name */
+/* What few tasks have, kept out of the task record (g->cold). */
+typedef struct dr__task_cold {
+    const char *op_name; /* only past DR__OP_INDEX_MAX distinct names */
     json_t *args;        /* owned reference or NULL */
     void *op_ptr; /* char ** argv (ARGV), char * (SHELL), fn (FUNCTION) */
     void *fn_data;
     dr__files *files; /* NULL when the task names no files */
     void *data;
+    double timeout;  /* 0: none (when DR__T_HAS_TIMEOUT) */
+    int32_t retries; /* -1: the run's default */
+} dr__task_cold;
+
+#define DR__T_HAS_COST 1u
+#define DR__T_HAS_TIMEOUT 2u /* its own timeout was set (0 included: none) */
+#define DR__T_NO_CACHE 4u    /* "cache": false: --resume always reruns it */
+
+/* op: 1 + index into g->op_names, 0 for none, DR__OP_IN_COLD when the name
+ * is in the cold record (a graph with more distinct names than fit). */
+#define DR__OP_IN_COLD UINT16_MAX
+#define DR__OP_INDEX_MAX (UINT16_MAX - 1)
+
+typedef struct dr__task {
+    const char *key; /* in the arena */
+    double cost;
+    uint32_t cold;   /* 1 + index into g->cold, 0: none yet */
+    uint16_t op;     /* see DR__OP_IN_COLD */
+    uint8_t op_kind; /* dr_op_kind */
+    uint8_t flags;   /* DR__T_* */
 } dr__task;
+
+/* An edge added to a task that is no longer the last one being given
+ * dependencies (dr__graph_settle merges these in). */
+typedef struct dr__late_edge {
+    dr_task task, dep;
+} dr__late_edge;
 
 typedef struct dr__arena_block {
     struct dr__arena_block *next;
@@ -64,8 +87,23 @@ struct dr_graph {
 
     dr__task *tasks;
     size_t ntasks, captasks;
-    size_t nedges; /* counts duplicates until deduped */
-    int needs_dedupe;
+    size_t nedges; /* counts repeats until settled */
+
+    /* Dependencies, CSR: task i's are dep[dep_off[i] .. dep_off[i + 1]).
+     * Only offsets up to dep_front are kept while edges are added (the
+     * task whose edges end the array); dr__graph_settle fills the rest. */
+    uint32_t *dep_off; /* captasks + 1 */
+    dr_task *dep;
+    size_t ndep, capdep;
+    size_t dep_front;
+    dr__late_edge *late; /* edges of tasks before dep_front, to merge */
+    size_t nlate, caplate;
+    int needs_dedupe; /* a task past DEDUPE_SCAN edges, or late edges */
+    int settled;      /* dep_off whole, no late edges, no repeats */
+
+    dr__task_cold *cold;
+    size_t ncold, capcold;
+    size_t nfile_tasks; /* tasks that name files */
 
     dr__slot *slots; /* key index */
     size_t nslots;   /* power of two */
@@ -133,8 +171,27 @@ char *dr__path_in(const char *workdir, const char *path);
 int dr__graph_has_commands(const dr_graph *g);
 /* Copies a string into the graph's arena; NULL on DR_ENOMEM. */
 const char *dr__graph_intern(dr_graph *g, const char *s);
-/* Removes repeated dependencies (keeps first occurrence order). */
-int dr__graph_dedupe(dr_graph *g);
+/* Makes the dependency arrays whole: merges late edges and removes repeated
+ * ones (keeping the order edges were added in).  0 or DR_ENOMEM (the graph
+ * is left as it was). */
+int dr__graph_settle(dr_graph *g);
+/* Task t's dependencies in a settled graph (dr__graph_settle). */
+static inline const dr_task *dr__task_deps_of(const dr_graph *g, dr_task t,
+                                              uint32_t *n) {
+    *n = g->dep_off[t + 1] - g->dep_off[t];
+    return g->dep + g->dep_off[t];
+}
+/* Task t's cold record, or NULL when it has none. */
+static inline const dr__task_cold *dr__task_cold_of(const dr_graph *g,
+                                                    dr_task t) {
+    uint32_t c = g->tasks[t].cold;
+    return c ? &g->cold[c - 1] : NULL;
+}
+/* Task t's declared files, or NULL. */
+static inline const dr__files *dr__task_files(const dr_graph *g, dr_task t) {
+    const dr__task_cold *c = dr__task_cold_of(g, t);
+    return c ? c->files : NULL;
+}
 /* Builds successors and the topological order if needed; returns 0,
  * DR_ECYCLE (succ built, topo NULL) or DR_ENOMEM. */
 int dr__graph_derive(dr_graph *g);

@@ -240,8 +240,10 @@ DR_EXTERN int dr_task_set_cache(dr_graph *g, dr_task t, int cache);
  * removed. */
 DR_EXTERN int dr_task_add_input(dr_graph *g, dr_task t, const char *path);
 DR_EXTERN int dr_task_add_output(dr_graph *g, dr_task t, const char *path);
-/* Long-lived user data; the graph never touches it. */
-DR_EXTERN void dr_task_set_data(dr_graph *g, dr_task t, void *data);
+/* Long-lived user data; the graph never touches it.  0, DR_EINVAL (no such
+ * task) or DR_ENOMEM (it is kept beside the task record, made on first
+ * use). */
+DR_EXTERN int dr_task_set_data(dr_graph *g, dr_task t, void *data);
 
 /* Reading a task back.  Borrowed pointers valid until the graph changes. */
 DR_EXTERN size_t dr_graph_ntasks(const dr_graph *g);
@@ -277,8 +279,11 @@ DR_EXTERN size_t dr_task_noutputs(const dr_graph *g, dr_task t);
 DR_EXTERN const char *dr_task_output(const dr_graph *g, dr_task t, size_t i);
 DR_EXTERN void *dr_task_data(const dr_graph *g, dr_task t);
 
-/* Dependencies (predecessors) of t, in the order added.  Never NULL when
- * *n > 0.  Borrowed until the graph changes. */
+/* Dependencies (predecessors) of t, in the order added, repeats left out.
+ * Never NULL when *n > 0 (NULL with *n == 0 on DR_ENOMEM).  Borrowed until
+ * the graph changes.  The first call after a dependency was added to an
+ * earlier task than the last one given dependencies merges those in (O(V+E))
+ * and is not safe to race with other calls; dr_graph_validate() does it. */
 DR_EXTERN const dr_task *dr_task_deps(const dr_graph *g, dr_task t, size_t *n);
 /* Dependents (successors) of t.  Built on first use after a change, so the
  * first call after adding tasks or edges is O(V+E) and is not safe to race
