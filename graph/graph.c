@@ -63,24 +63,53 @@ const char *dr__graph_intern(dr_graph *g, const char *s) {
 }
 
 /* Op names repeat on every task of a graph; keep one copy of each.  *index
- * is its place in g->op_names. */
+ * is its place in g->op_names.  A graph has a few names, found by a scan;
+ * past OP_SCAN (a C graph may name a function per task) they are indexed by
+ * a jansson object of name -> index, as parameters are. */
+#define OP_SCAN 16
 static const char *intern_op_name(dr_graph *g, const char *name,
                                   size_t *index) {
-    for (size_t i = 0; i < g->nop_names; i++)
-        if (strcmp(g->op_names[i], name) == 0) {
-            *index = i;
-            return g->op_names[i];
+    if (g->op_index == NULL) {
+        for (size_t i = 0; i < g->nop_names; i++)
+            if (strcmp(g->op_names[i], name) == 0) {
+                *index = i;
+                return g->op_names[i];
+            }
+        if (g->nop_names >= OP_SCAN) {
+            json_t *ix = json_object();
+            for (size_t i = 0; ix != NULL && i < g->nop_names; i++)
+                if (json_object_set_new_nocheck(
+                        ix, g->op_names[i], json_integer((json_int_t)i)) != 0) {
+                    json_decref(ix);
+                    ix = NULL;
+                }
+            if (ix == NULL)
+                return NULL;
+            g->op_index = ix;
         }
-    const char **names =
-        realloc(g->op_names, (g->nop_names + 1) * sizeof(*names));
-    if (names == NULL)
-        return NULL;
-    g->op_names = names;
-    const char *copy = dr__graph_intern(g, name);
-    if (copy != NULL) {
-        *index = g->nop_names;
-        names[g->nop_names++] = copy;
+    } else {
+        json_t *at = json_object_get(g->op_index, name);
+        if (at != NULL) {
+            *index = (size_t)json_integer_value(at);
+            return g->op_names[*index];
+        }
     }
+    if ((g->nop_names & (g->nop_names - 1)) == 0) { /* 0 or a power of 2 */
+        size_t cap = g->nop_names < 4 ? 8 : g->nop_names * 2;
+        const char **names = realloc(g->op_names, cap * sizeof(*names));
+        if (names == NULL)
+            return NULL;
+        g->op_names = names;
+    }
+    const char **names = g->op_names;
+    const char *copy = dr__graph_intern(g, name);
+    if (copy == NULL ||
+        (g->op_index != NULL &&
+         json_object_set_new_nocheck(
+             g->op_index, name, json_integer((json_int_t)g->nop_names)) != 0))
+        return NULL;
+    *index = g->nop_names;
+    names[g->nop_names++] = copy;
     return copy;
 }
 
@@ -231,6 +260,7 @@ void dr_graph_destroy(dr_graph *g) {
     free(g->late);
     free(g->slots);
     free(g->op_names);
+    json_decref(g->op_index);
     while (g->arena != NULL) {
         dr__arena_block *next = g->arena->next;
         free(g->arena);

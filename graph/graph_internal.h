@@ -114,6 +114,7 @@ struct dr_graph {
     /* Distinct op names, each stored once in the arena (a graph has few). */
     const char **op_names;
     size_t nop_names;
+    json_t *op_index; /* name -> index, once there are many; else NULL */
 
     /* Derived; valid when `derived` is set, rebuilt after any change. */
     int derived;

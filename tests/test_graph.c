@@ -549,13 +549,202 @@ Test(graph, cost_timeout_retries_files_and_data) {
 
     int x;
     cr_assert_null(dr_task_data(g, 1));
-    dr_task_set_data(g, 1, &x);
+    cr_assert_eq(dr_task_set_data(g, 1, &x), 0);
     cr_assert_eq(dr_task_data(g, 1), &x);
-    dr_task_set_data(g, 7, &x); /* out of range: ignored */
+    cr_assert_eq(dr_task_set_data(g, 7, &x), DR_EINVAL);
+    cr_assert_eq(dr_task_set_data(g, 0, NULL), 0);
+    cr_assert_null(dr_task_data(g, 0));
     dr_graph_destroy(g);
 }
 
 /* ---------------------------------------------------------------- equality */
+
+/* Dependencies are one array filled as graphs are built; an edge added to
+ * an earlier task is logged and merged in when dependencies are read. */
+Test(graph, edges_added_to_earlier_tasks_keep_the_order_they_were_added) {
+    static const char *const keys[] = {"a", "b", "c", "d", "e"};
+    dr_graph *g = graph_with(keys, 5);
+    cr_assert_eq(dr_graph_add_dep(g, 3, 0), 0); /* d: a */
+    cr_assert_eq(dr_graph_add_dep(g, 1, 0), 0); /* b: a (late) */
+    cr_assert_eq(dr_graph_add_dep(g, 3, 2), 0); /* d: a c */
+    cr_assert_eq(dr_graph_add_dep(g, 2, 1), 0); /* c: b (late) */
+    cr_assert_eq(dr_graph_add_dep(g, 3, 1), 0); /* d: a c b */
+    cr_assert_eq(dr_graph_add_dep(g, 2, 0), 0); /* c: b a (late) */
+    cr_assert_eq(dr_graph_add_dep(g, 2, 1), 0); /* c: repeat (late) */
+    cr_assert_eq(dr_graph_add_dep(g, 4, 3), 0); /* e: d */
+    cr_assert_eq(dr_graph_add_dep(g, 3, 0), 0); /* d: repeat (late) */
+    cr_assert_eq(dr_graph_nedges(g), 7);
+    static const dr_task want_b[] = {0}, want_c[] = {1, 0},
+                         want_d[] = {0, 2, 1}, want_e[] = {3};
+    static const dr_task *const want[] = {NULL, want_b, want_c, want_d, want_e};
+    static const size_t nwant[] = {0, 1, 2, 3, 1};
+    for (dr_task t = 0; t < 5; t++) {
+        size_t n;
+        const dr_task *deps = dr_task_deps(g, t, &n);
+        cr_assert_eq(n, nwant[t], "task %s", keys[t]);
+        for (size_t i = 0; i < n; i++)
+            cr_assert_eq(deps[i], want[t][i], "task %s dep %zu", keys[t], i);
+    }
+    cr_assert_eq(dr_graph_validate(g, NULL), 0);
+    const dr_task *order = dr_graph_topo_order(g);
+    cr_assert_not_null(order);
+    cr_assert_eq(order[0], 0);
+    cr_assert_eq(order[4], 4);
+    /* After validation: a late edge again, then a new task's edges. */
+    cr_assert_eq(dr_graph_add_dep(g, 1, 3), 0); /* b: a d makes a cycle */
+    cr_assert_eq(dr_graph_validate(g, NULL), DR_ECYCLE);
+    size_t n;
+    const dr_task *deps = dr_task_deps(g, 1, &n);
+    cr_assert_eq(n, 2);
+    cr_assert_eq(deps[1], 3);
+    cr_assert_eq(dr_graph_add_task(g, "f", NULL), 0);
+    cr_assert_eq(dr_graph_add_dep(g, 5, 4), 0);
+    cr_assert_eq(dr_graph_add_dep(g, 5, 0), 0);
+    cr_assert_eq(dr_graph_nedges(g), 10);
+    deps = dr_task_deps(g, 5, &n);
+    cr_assert_eq(n, 2);
+    cr_assert_eq(deps[0], 4);
+    cr_assert_eq(deps[1], 0);
+    dr_graph_destroy(g);
+}
+
+/* A loader adds every task first and then each one's dependencies; a C
+ * program adds a task and then its dependencies; edges may also come in any
+ * order.  All three make the same graph, with repeats dropped past the scan
+ * limit as well. */
+static dr_graph *layered(int how) {
+    enum { N = 300 };
+    dr_graph *g = dr_graph_create();
+    char key[16];
+    if (how != 0)
+        for (int i = 0; i < N; i++) {
+            snprintf(key, sizeof(key), "t%d", i);
+            cr_assert_eq(dr_graph_add_task(g, key, NULL), 0);
+        }
+    for (int k = 0; k < N; k++) {
+        /* how 2: tasks from the last to the first */
+        int i = how == 2 ? N - 1 - k : k;
+        if (how == 0) {
+            snprintf(key, sizeof(key), "t%d", i);
+            cr_assert_eq(dr_graph_add_task(g, key, NULL), 0);
+        }
+        /* t299 depends on every other task, twice; the others on up to 3
+         * earlier ones, one of them repeated. */
+        int ndeps = i == N - 1 ? N - 1 : (i < 3 ? i : 3);
+        for (int rep = 0; rep < 2; rep++)
+            for (int j = 0; j < ndeps; j++)
+                cr_assert_eq(
+                    dr_graph_add_dep(g, (dr_task)i,
+                                     (dr_task)(i == N - 1 ? j : i - 1 - j)),
+                    0);
+    }
+    return g;
+}
+
+Test(graph, tasks_first_tasks_in_turn_and_edges_backwards_make_one_graph) {
+    dr_graph *a = layered(0), *b = layered(1), *c = layered(2);
+    char why[256] = "";
+    cr_assert(dr_graph_equal(a, b, why, sizeof(why)), "%s", why);
+    cr_assert(dr_graph_equal(a, c, why, sizeof(why)), "%s", why);
+    cr_assert_eq(dr_graph_nedges(a), 3 + 296 * 3 + 299);
+    for (dr_task t = 0; t < 300; t++) {
+        size_t na, nc;
+        const dr_task *da = dr_task_deps(a, t, &na);
+        const dr_task *dc = dr_task_deps(c, t, &nc);
+        cr_assert_eq(na, nc);
+        for (size_t i = 0; i < na; i++)
+            cr_assert_eq(da[i], dc[i], "task %u: same order", t);
+    }
+    cr_assert_eq(dr_graph_validate(c, NULL), 0);
+    size_t ns;
+    dr_task_succs(c, 0, &ns);
+    cr_assert_eq(ns, 4, "t0 feeds t1, t2, t3 and t299");
+    dr_graph_destroy(a);
+    dr_graph_destroy(b);
+    dr_graph_destroy(c);
+}
+
+/* A task record numbers its op name; a graph with more distinct names than
+ * that keeps the rest beside the task, and every name still reads back. */
+static int count_fn(dr_call *call, void *user_data) {
+    (void)call;
+    (void)user_data;
+    return 0;
+}
+
+Test(graph, a_function_name_per_task_past_65534_names_reads_back) {
+    enum { N = 70000 };
+    dr_graph *g = dr_graph_create();
+    char key[32];
+    for (int i = 0; i < N; i++) {
+        snprintf(key, sizeof(key), "f%d", i);
+        dr_task t;
+        cr_assert_eq(dr_graph_add_task(g, key, &t), 0);
+        cr_assert_eq(dr_task_set_function(g, t, key, count_fn, NULL, NULL), 0);
+    }
+    /* A name seen before is the same interned string. */
+    cr_assert_eq(dr_task_set_function(g, 5, "f69999", count_fn, NULL, NULL), 0);
+    for (int i = 0; i < N; i += 997) {
+        snprintf(key, sizeof(key), "f%d", i);
+        cr_assert_str_eq(dr_task_op_name(g, (dr_task)i),
+                         i == 5 ? "f69999" : key);
+    }
+    cr_assert_str_eq(dr_task_op_name(g, N - 1), "f69999");
+    cr_assert_eq(dr_task_op_name(g, 5), dr_task_op_name(g, N - 1));
+    cr_assert_str_eq(dr_task_op_label(g, N - 2), "f69998");
+    cr_assert_eq(dr_task_op_kind(g, N - 2), DR_OP_FUNCTION);
+    /* Replacing an op whose name is kept beside the task. */
+    cr_assert_eq(dr_task_set_builtin(g, N - 2, "noop", NULL), 0);
+    cr_assert_str_eq(dr_task_op_name(g, N - 2), "noop");
+    cr_assert_eq(dr_task_set_shell(g, N - 3, "true"), 0);
+    cr_assert_null(dr_task_op_name(g, N - 3));
+    cr_assert_str_eq(dr_task_shell(g, N - 3), "true");
+    dr_graph_destroy(g);
+}
+
+/* What few tasks have (arguments, commands, files, a timeout, user data)
+ * is kept beside the task record: a graph of tasks with a cost and a
+ * builtin without arguments costs no more per task than one without. */
+Test(graph, plain_tasks_pay_for_no_extras) {
+    dr_graph *plain = dr_graph_create(), *ops = dr_graph_create();
+    char key[16];
+    for (int i = 0; i < 1000; i++) {
+        snprintf(key, sizeof(key), "t%d", i);
+        dr_task t;
+        cr_assert_eq(dr_graph_add_task(plain, key, NULL), 0);
+        cr_assert_eq(dr_graph_add_task(ops, key, &t), 0);
+        cr_assert_eq(dr_task_set_builtin(ops, t, i % 2 ? "noop" : "sum", NULL),
+                     0);
+        cr_assert_eq(dr_task_set_cost(ops, t, i), 0);
+        cr_assert_eq(dr_task_set_cache(ops, t, i % 3 != 0), 0);
+        cr_assert_eq(dr_task_set_retries(ops, t, -1), 0);
+    }
+    cr_assert_eq(dr_graph_validate(plain, NULL), 0);
+    cr_assert_eq(dr_graph_validate(ops, NULL), 0);
+    cr_assert_lt(dr_graph_memory(ops), dr_graph_memory(plain) + 256,
+                 "%zu vs %zu", dr_graph_memory(ops), dr_graph_memory(plain));
+    cr_assert_eq(dr_task_retries(ops, 7), -1);
+    cr_assert_eq(dr_task_cache(ops, 3), 0);
+    cr_assert_eq(dr_task_cache(ops, 4), 1);
+    cr_assert_eq(dr_task_cost(ops, 9), 9);
+    cr_assert_str_eq(dr_task_op_name(ops, 9), "noop");
+    cr_assert_str_eq(dr_task_op_name(ops, 8), "sum");
+    cr_assert_null(dr_task_op_args(ops, 8));
+    cr_assert_eq(dr_task_timeout(ops, 8), 0);
+    /* One task with extras: only it grows. */
+    size_t before = dr_graph_memory(ops);
+    json_t *args = json_pack("{s:i}", "ms", 1);
+    cr_assert_eq(dr_task_set_builtin(ops, 0, "sleep", args), 0);
+    json_decref(args);
+    cr_assert_eq(dr_task_set_timeout(ops, 0, 2.5), 0);
+    cr_assert_gt(dr_graph_memory(ops), before);
+    cr_assert_lt(dr_graph_memory(ops), before + 4096);
+    cr_assert_eq(dr_task_timeout(ops, 0), 2.5);
+    cr_assert_eq(
+        json_integer_value(json_object_get(dr_task_op_args(ops, 0), "ms")), 1);
+    dr_graph_destroy(plain);
+    dr_graph_destroy(ops);
+}
 
 /* Builds the same small graph with tasks added in either order. */
 static dr_graph *sample(int reversed) {
