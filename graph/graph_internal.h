@@ -15,7 +15,7 @@
  *  - successors and a topological order are derived (CSR arrays), built on
  *    demand and thrown away on any change.
  * That keeps a 1M-task / 4M-edge graph near 62 bytes a task plus 8 bytes an
- * edge (4 for the dependency, 4 for the successor; docs/api.md, "Memory").
+ * edge (4 for the dependency, 4 for the successor; docs/architecture.md).
  */
 #ifndef DAGRUN_GRAPH_INTERNAL_H
 #define DAGRUN_GRAPH_INTERNAL_H
