@@ -68,6 +68,7 @@ struct dr__core {
                                UINT32_MAX while it runs a task */
     size_t nfree;
     unsigned workers;
+    uint32_t *held; /* per worker: tasks assigned and not yet ended */
 
     uint64_t seq; /* fifo / lifo readiness counter */
     uint64_t rng; /* random: splitmix64 state */
@@ -499,12 +500,13 @@ dr__core *dr__core_create(const dr_graph *g, dr_policy policy, uint64_t seed,
     }
     c->free_workers = malloc(workers * sizeof(*c->free_workers));
     c->free_pos = malloc(workers * sizeof(*c->free_pos));
+    c->held = calloc(workers, sizeof(*c->held));
     if (policy == DR_POLICY_CP || policy == DR_POLICY_ORDER)
         c->rank = malloc(alloc * sizeof(*c->rank));
     if (c->waiting == NULL || c->state == NULL || c->ready_time == NULL ||
         (ranked ? c->by_rank == NULL || c->bits[c->nlevels - 1] == NULL
                 : c->ready == NULL) ||
-        c->free_workers == NULL || c->free_pos == NULL ||
+        c->free_workers == NULL || c->free_pos == NULL || c->held == NULL ||
         ((policy == DR_POLICY_CP || policy == DR_POLICY_ORDER) &&
          c->rank == NULL)) {
         dr__core_destroy(c);
@@ -547,6 +549,7 @@ void dr__core_destroy(dr__core *c) {
     free(c->by_rank);
     free(c->free_workers);
     free(c->free_pos);
+    free(c->held);
     free(c);
 }
 
@@ -591,6 +594,7 @@ int dr__core_assign(dr__core *c, double now, dr_task *task, unsigned *worker) {
     dr_task t = ready_pop(c);
     *task = t;
     *worker = worker_pop(c);
+    c->held[*worker] = 1;
     c->state[t] = DR__RUNNING;
     c->nrunning++;
     return 1;
@@ -605,6 +609,21 @@ int dr__core_assign_to(dr__core *c, double now, unsigned worker,
     dr_task t = ready_pop(c);
     *task = t;
     worker_remove(c, worker);
+    c->held[worker] = 1;
+    c->state[t] = DR__RUNNING;
+    c->nrunning++;
+    return 1;
+}
+
+int dr__core_assign_more(dr__core *c, double now, unsigned worker,
+                         dr_task *task) {
+    (void)now;
+    if (c->stopped || c->nready == 0 || worker >= c->workers ||
+        c->held[worker] == 0)
+        return 0;
+    dr_task t = ready_pop(c);
+    *task = t;
+    c->held[worker]++;
     c->state[t] = DR__RUNNING;
     c->nrunning++;
     return 1;
@@ -621,6 +640,7 @@ int dr__core_assign_pick(dr__core *c, double now,
     if (w >= c->workers || c->free_pos[w] == UINT32_MAX)
         w = c->free_workers[0]; /* not free: the lowest free id */
     worker_remove(c, w);
+    c->held[w] = 1;
     c->state[t] = DR__RUNNING;
     c->nrunning++;
     *task = t;
@@ -628,10 +648,18 @@ int dr__core_assign_pick(dr__core *c, double now,
     return 1;
 }
 
+/* t no longer runs on `worker`; the worker is free once it holds nothing. */
 static void release(dr__core *c, dr_task t, unsigned worker) {
     (void)t;
-    worker_push(c, worker);
+    if (--c->held[worker] == 0)
+        worker_push(c, worker);
     c->nrunning--;
+}
+
+void dr__core_unassign(dr__core *c, dr_task t, unsigned worker) {
+    release(c, t, worker);
+    double ready = c->ready_time[t];
+    make_ready(c, t, ready);
 }
 
 void dr__core_finish(dr__core *c, dr_task t, unsigned worker, double now) {

@@ -58,6 +58,18 @@ int dr__core_assign(dr__core *c, double now, dr_task *task, unsigned *worker);
  * core is stopped). */
 int dr__core_assign_to(dr__core *c, double now, unsigned worker, dr_task *task);
 
+/* Pops the best ready task for `worker`, which already holds one or more
+ * (the executor's batches of short tasks, docs/scheduling.md): the worker
+ * stays taken until every task it holds has ended.  Returns 1 and sets
+ * *task, or 0 when nothing can start (no ready task, the worker holds
+ * nothing, or the core is stopped). */
+int dr__core_assign_more(dr__core *c, double now, unsigned worker,
+                         dr_task *task);
+/* Gives back task t, assigned to `worker` but never started (a batch cut
+ * short): it is ready again, with its old ready time (under fifo and lifo
+ * it goes behind the tasks that became ready since). */
+void dr__core_unassign(dr__core *c, dr_task t, unsigned worker);
+
 /* Pops the best ready task t and asks pick(arg, t) which free worker takes
  * it (the MPI executor's locality rule: the policy chooses the task, the
  * driver the worker); a worker that is not free is replaced by the lowest

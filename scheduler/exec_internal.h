@@ -89,6 +89,12 @@
 #define JOURNAL_MS 50   /* function tasks' records are written this often */
 #define SPIN_TRIES 256  /* sched_lock: trylocks before sleeping on it */
 #define IDLE_SPINS 1000 /* worker: polls for ready tasks before idling */
+/* Batches (docs/scheduling.md, "Batches of short tasks"): a worker whose
+ * last tasks' bodies each took less than BATCH_SHORT_S seconds, finding
+ * ready tasks and no idle worker, takes up to BATCH_MAX more at once and
+ * records them all in its next lock hold. */
+#define BATCH_MAX 16
+#define BATCH_SHORT_S 2e-6
 
 /* How a task runs; decided once before the run. */
 enum {
@@ -213,6 +219,17 @@ typedef struct slot {
     unsigned rank_slot;
     float send_s, recv_s;
     uint64_t bytes_sent, bytes_received, bytes_peer;
+    /* A batch: tasks given to this slot with `task`, run after it in this
+     * order (lock: set with it; thread: run, then recorded under the lock).
+     * Only threads-executor tasks without a timeout or declared files,
+     * run by a worker whose last bodies were short (longest_body, thread),
+     * are batched (exec_threads.c). */
+    unsigned nbatch;
+    dr_task batch[BATCH_MAX];
+    unsigned batch_attempt[BATCH_MAX];
+    double batch_start[BATCH_MAX], batch_end[BATCH_MAX];
+    result batch_out[BATCH_MAX];
+    double longest_body;
 } slot;
 
 struct exec {
@@ -260,6 +277,10 @@ struct exec {
      * worker deciding whether to go to sleep.  Only a hint: every decision
      * is taken again under the lock. */
     atomic_int nready_hint;
+    /* The core has stopped (a failure without --keep-going, a signal):
+     * written under the lock by dr__x_update_hint, read by a worker before
+     * each task of its batch, so that nothing starts after a stop. */
+    atomic_int stopped_hint;
 
     uv_thread_t *threads;
     unsigned nthreads;

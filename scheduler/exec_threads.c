@@ -152,6 +152,9 @@ void dr__x_update_hint(exec *x) {
     int any = dr__core_nready(x->core) > 0;
     if (atomic_load_explicit(&x->nready_hint, memory_order_relaxed) != any)
         atomic_store_explicit(&x->nready_hint, any, memory_order_relaxed);
+    if (dr__core_stopped(x->core) &&
+        !atomic_load_explicit(&x->stopped_hint, memory_order_relaxed))
+        atomic_store_explicit(&x->stopped_hint, 1, memory_order_relaxed);
 }
 
 /* (lock) Hands the ready tasks to idle workers at `now`, best task to the
@@ -306,6 +309,92 @@ void dr__x_begin(exec *x, slot *s, dr_task t, double now) {
         post(x, s, REQ_TIMER);
 }
 
+/* ---------------------------------------------------------------- batches */
+
+/* Task t may run in a batch: on this thread, with no timeout to arm and no
+ * declared files to check (docs/scheduling.md, "Batches of short tasks"). */
+static int batchable(const exec *x, dr_task t) {
+    unsigned how = how_of(x, t);
+    return (how == HOW_NOOP || how == HOW_BUILTIN || how == HOW_FUNCTION ||
+            how == HOW_SPIN) &&
+           !(x->how[t] & (HOW_TIMEOUT | HOW_FILES));
+}
+
+/* (lock) Slot s has just been given t: while its last bodies were short,
+ * ready tasks are left over and no worker is idle, it takes up to
+ * BATCH_MAX more, the best first. */
+static void fill_batch(exec *x, slot *s, dr_task t, double now) {
+    s->nbatch = 0;
+    if (x->pool != NULL || x->mpi || x->run->opts.timeout > 0 ||
+        s->longest_body >= BATCH_SHORT_S || !batchable(x, t))
+        return;
+    while (s->nbatch < BATCH_MAX && x->nidle == 0 &&
+           dr__core_nready(x->core) > 0) {
+        dr_task u;
+        if (!dr__core_assign_more(x->core, now, s->worker, &u))
+            break;
+        if (!batchable(x, u)) {
+            dr__core_unassign(x->core, u, s->worker);
+            break;
+        }
+        s->batch[s->nbatch] = u;
+        s->batch_attempt[s->nbatch] = ++x->attempts[u];
+        s->nbatch++;
+    }
+}
+
+/* (thread) Runs slot s's batch after its first task, which ended well at
+ * `end`: each task's attempt starts where the one before ended (one clock
+ * read a task), and the batch stops after a failure or a cancel.  Returns
+ * how many ran; *failed: the last of them failed (its error in
+ * s->call.error). */
+static unsigned run_batch(exec *x, slot *s, double end, int *failed) {
+    *failed = 0;
+    unsigned i = 0;
+    while (i < s->nbatch &&
+           !atomic_load_explicit(&s->cancel, memory_order_relaxed) &&
+           !atomic_load_explicit(&x->stopped_hint, memory_order_relaxed)) {
+        dr_task u = s->batch[i];
+        dr__x_prepare_call(x, s, u);
+        s->batch_start[i] = end;
+        dr__x_run_job(s);
+        end = now_s(x);
+        s->batch_end[i] = end;
+        s->batch_out[i] = s->call.out;
+        if (end - s->batch_start[i] > s->longest_body)
+            s->longest_body = end - s->batch_start[i];
+        i++;
+        if (s->failed) {
+            *failed = 1;
+            break;
+        }
+    }
+    return i;
+}
+
+/* (lock) Records the `ran` tasks of slot s's batch that ran (the last one
+ * failed when `failed`) and gives back the ones that did not start. */
+static void complete_batch(exec *x, slot *s, unsigned ran, int failed) {
+    for (unsigned i = 0; i < ran; i++) {
+        int bad = failed && i + 1 == ran;
+        unsigned status = !bad             ? DR__ATTEMPT_OK
+                          : s->interrupted ? DR__ATTEMPT_INTERRUPTED
+                                           : DR__ATTEMPT_FAILED;
+        s->task = s->batch[i];
+        s->attempt = s->batch_attempt[i];
+        s->start = s->batch_start[i];
+        s->busy = 1;
+        complete_core(x, s, status, bad ? s->call.error : "", NULL,
+                      &s->batch_out[i], s->batch_end[i]);
+    }
+    for (unsigned i = ran; i < s->nbatch; i++) {
+        x->attempts[s->batch[i]]--;
+        dr__core_unassign(x->core, s->batch[i], s->worker);
+    }
+    s->nbatch = 0;
+    dr__x_update_hint(x);
+}
+
 /* Worker thread w: runs the function tasks given to its slot, by itself
  * (the best ready task when it becomes free) or by another worker or the
  * loop (dr__x_hand_out), records each and takes the next, all under the sched
@@ -368,8 +457,10 @@ void dr__x_worker_main(void *arg) {
         }
         polled = 0;
         dr_task t = s->task;
-        /* Ready tasks left over are for the idle workers. */
+        /* Ready tasks left over are for the idle workers, then for a
+         * batch. */
         dr__x_hand_out(x, now);
+        fill_batch(x, s, t, now);
         if (on_loop(x, t)) {
             /* The loop runs it; idle but off the stack until it exits. */
             s->idle = 1;
@@ -396,6 +487,17 @@ void dr__x_worker_main(void *arg) {
         else if (ran)
             dr__x_run_job(s);
         double body_end = now_s(x);
+        if (ran && x->pool == NULL && !x->mpi)
+            s->longest_body = body_end - body_start;
+        /* The batch runs once the first task has ended well; its results
+         * wait in batch_out, the first's here. */
+        unsigned batch_ran = 0;
+        int batch_failed = 0, first_failed = s->failed;
+        result first_out = s->call.out;
+        if (s->nbatch > 0 && ran && !s->failed) {
+            batch_ran = run_batch(x, s, body_end, &batch_failed);
+            s->failed = first_failed;
+        }
         /* A command a worker rank ran: its log is in the run folder, on
          * the shared file system (docs/mpi.md). */
         char *tail = x->mpi && ran && s->failed && is_command(x, t)
@@ -434,6 +536,7 @@ void dr__x_worker_main(void *arg) {
                 s->interrupted ? DR__ATTEMPT_INTERRUPTED : DR__ATTEMPT_FAILED;
             snprintf(msg, sizeof msg, "%s", s->call.error);
         }
+        /* (A first task that failed ran no batch: s->call.error is its.) */
         if (files && !removed && status != DR__ATTEMPT_OK) {
             /* Timed out although the body succeeded (it ignored its cancel
              * flag, or the timeout fired just after it returned): the lock
@@ -447,7 +550,9 @@ void dr__x_worker_main(void *arg) {
         }
         if (status != DR__ATTEMPT_OK)
             dr__strlcpy(msg + strlen(msg), note, sizeof msg - strlen(msg));
-        dr__x_complete(x, s, status, msg, tail, &s->call.out, now);
+        dr__x_complete(x, s, status, msg, tail, &first_out, now);
+        if (s->nbatch > 0)
+            complete_batch(x, s, batch_ran, batch_failed);
         free(tail);
         dr__x_check_over(x);
         /* `now` stays this task's end: the next task's start is only

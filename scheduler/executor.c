@@ -381,12 +381,14 @@ int dr__execute(dr_run *run, dr__core *core, dr_error *err) {
         slot *s = &x->slots[w];
         s->x = x;
         s->worker = w;
+        s->longest_body = 1e300; /* nothing run yet: no batch */
         atomic_init(&s->cancel, 0);
         pthread_cond_init(&s->wake, NULL);
     }
     if (x->mpi)
         dr__x_mpi_setup(x);
     atomic_init(&x->nready_hint, 0);
+    atomic_init(&x->stopped_hint, 0);
     x->lock_init = 1;
     uv_async_init(&x->loop, &x->async, dr__x_on_async);
     x->async.data = x;
