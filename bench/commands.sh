@@ -16,7 +16,11 @@
 # without the same 1,000 `true` command tasks; (big+cmds - big) is the cost
 # of the commands while the big graph is in memory, compared with the small
 # case (target: within 10%).  A fork-based spawn would pay for copying the
-# page tables of the big graph on every command.
+# page tables of the big graph on every command.  Every noop waits for one
+# gate task, and in big+cmds the gate waits for every command, so the
+# commands run first, with the whole graph loaded but no noop running next
+# to them on the cores, and the noops after; big has the same gate, with no
+# dependencies, so the noop part is the same work in both.
 #
 # Every tool runs once per round, in the same order, for ROUNDS rounds
 # (interleaved, so that a change of load hits all of them alike), after one
@@ -45,14 +49,17 @@ cat >small.json <<JSON
 {"dagrun": 1, "name": "true-commands", "params": {"n": $n},
  "tasks": [{"id": "t-{i}", "range": {"i": "n"}, "cmd": ["true"]}]}
 JSON
+# The gate that runs the commands before the noops: see the top.
 cat >big.json <<JSON
 {"dagrun": 1, "name": "big-noop", "params": {"big": $big},
- "tasks": [{"id": "b-{i}", "range": {"i": "big"}, "op": "noop"}]}
+ "tasks": [{"id": "gate", "op": "noop"},
+           {"id": "b-{i}", "range": {"i": "big"}, "op": "noop", "deps": ["gate"]}]}
 JSON
 cat >bigcmds.json <<JSON
 {"dagrun": 1, "name": "big-noop-and-commands", "params": {"big": $big, "n": $n},
- "tasks": [{"id": "b-{i}", "range": {"i": "big"}, "op": "noop"},
-           {"id": "t-{i}", "range": {"i": "n"}, "cmd": ["true"]}]}
+ "tasks": [{"id": "t-{i}", "range": {"i": "n"}, "cmd": ["true"]},
+           {"id": "gate", "op": "noop", "deps": [{"all": "t-{i}"}]},
+           {"id": "b-{i}", "range": {"i": "big"}, "op": "noop", "deps": ["gate"]}]}
 JSON
 {
     printf '.PHONY: all'
