@@ -24,7 +24,8 @@
 #
 # Every tool runs once per round, in the same order, for ROUNDS rounds
 # (interleaved, so that a change of load hits all of them alike), after one
-# warm-up round; the median of each is reported.  The load average is
+# warm-up round; the median of each is reported, and for the big case also
+# the difference taken within each round (median and range).  The load average is
 # printed before and after.  A peer that is not installed gets its column
 # skipped with a note.
 #
@@ -110,6 +111,9 @@ time_once() {
     t1=$(date +%s.%N)
     awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.6f\n", b - a }'
 }
+range() { # smallest to largest, printf format $2
+    sort -g "$1" | awk -v f="$2" 'NR == 1 { a = $1 } { b = $1 } END { printf f " to " f, a, b }'
+}
 median() {
     sort -g "$1" | awk '{ v[NR] = $1 } END { m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2; printf "%.4f\n", m }'
 }
@@ -152,3 +156,14 @@ END {
         printf "(big+cmds - big) / small = %.2f (%s)\n", c / d, (c <= d * 1.10) ? "within 10%" : "OVER 10%"
     }
 }' medians
+# The same difference taken within each round (big, big+cmds and small of
+# one round ran within seconds of each other), its median and range: the
+# medians' difference above mixes rounds, and the load of a shared machine
+# moves a 2-3 s figure by more than the commands' half second.
+if [ "$big" -gt 0 ]; then
+    paste t.big t.big+cmds t.dagrun | awk '{ printf "%.6f %.6f\n", $2 - $1, ($2 - $1) / $3 }' >t.diff
+    cut -d' ' -f1 t.diff >t.diff.s
+    cut -d' ' -f2 t.diff >t.diff.r
+    printf 'per round: (big+cmds - big) %.3f s (%s), / small %.2f (%s)\n' \
+        "$(median t.diff.s)" "$(range t.diff.s %.3f)" "$(median t.diff.r)" "$(range t.diff.r %.2f)"
+fi
