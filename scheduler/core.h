@@ -80,6 +80,12 @@ int dr__core_assign_pick(dr__core *c, double now,
 
 /* The task ended well on `worker`: frees the worker, readies dependents. */
 void dr__core_finish(dr__core *c, dr_task t, unsigned worker, double now);
+/* dr__core_finish, and `claim` (DR_TASK_NONE: none), a dependent of t that
+ * becomes ready now, starts on the same worker at once, never entering the
+ * ready set (the executor's chains of short tasks, docs/scheduling.md).
+ * A claim that does not become ready is ignored. */
+void dr__core_finish_claim(dr__core *c, dr_task t, unsigned worker, double now,
+                           dr_task claim);
 /* The attempt failed but will be retried: frees the worker, makes t ready
  * again at `now`. */
 void dr__core_retry(dr__core *c, dr_task t, unsigned worker, double now);

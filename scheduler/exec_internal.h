@@ -227,6 +227,16 @@ typedef struct slot {
     unsigned nbatch;
     dr_task batch[BATCH_MAX];
     unsigned batch_attempt[BATCH_MAX];
+    /* A chain: with nothing else ready when the slot was given its task
+     * (chain_ok, lock), a task whose only dependency has just run here,
+     * and which is that dependency's only dependent, is appended and run
+     * at once (batch_cont); batch_claim[i] (first_claim for the slot's
+     * first task) is the task appended for entry i, claimed from the core
+     * when entry i is recorded (dr__core_finish_claim). */
+    int chain_ok;
+    uint8_t batch_cont[BATCH_MAX];
+    dr_task batch_claim[BATCH_MAX];
+    dr_task first_claim;
     double batch_start[BATCH_MAX], batch_end[BATCH_MAX];
     result batch_out[BATCH_MAX];
     double longest_body;

@@ -214,15 +214,19 @@ void dr__x_check_over(exec *x) {
  * tells the core, keeps or drops the result, frees the slot.  `tail` is a
  * failed command's stderr tail (may be NULL). */
 static void complete_core(exec *x, slot *s, unsigned status, const char *error,
-                          const char *tail, result *out, double now);
+                          const char *tail, result *out, double now,
+                          dr_task claim);
 void dr__x_complete(exec *x, slot *s, unsigned status, const char *error,
                     const char *tail, result *out, double now) {
-    complete_core(x, s, status, error, tail, out, now);
+    complete_core(x, s, status, error, tail, out, now, DR_TASK_NONE);
     dr__x_update_hint(x);
 }
 
+/* `claim`: a dependent of the task that starts on this slot at once (a
+ * chain, fill_batch), or DR_TASK_NONE. */
 static void complete_core(exec *x, slot *s, unsigned status, const char *error,
-                          const char *tail, result *out, double now) {
+                          const char *tail, result *out, double now,
+                          dr_task claim) {
     dr_task t = s->task;
     unsigned w = s->worker;
     s->busy = 0;
@@ -261,7 +265,7 @@ static void complete_core(exec *x, slot *s, unsigned status, const char *error,
             if (ns > 0)
                 dr__x_release_result(x, t);
         }
-        dr__core_finish(x->core, t, w, now);
+        dr__core_finish_claim(x->core, t, w, now, claim);
         dr__x_consumed(x, t);
         x->done_units += x->by_cost ? dr_task_cost(x->g, t) : 1.0;
         return;
@@ -325,9 +329,14 @@ static int batchable(const exec *x, dr_task t) {
  * BATCH_MAX more, the best first. */
 static void fill_batch(exec *x, slot *s, dr_task t, double now) {
     s->nbatch = 0;
+    s->chain_ok = 0;
+    s->first_claim = DR_TASK_NONE;
     if (x->pool != NULL || x->mpi || x->run->opts.timeout > 0 ||
         s->longest_body >= BATCH_SHORT_S || !batchable(x, t))
         return;
+    /* Nothing else to choose from: the task t makes ready may follow it
+     * here at once, as it would (this worker being the one set free). */
+    s->chain_ok = dr__core_nready(x->core) == 0;
     while (s->nbatch < BATCH_MAX && x->nidle == 0 &&
            dr__core_nready(x->core) > 0) {
         dr_task u;
@@ -339,8 +348,29 @@ static void fill_batch(exec *x, slot *s, dr_task t, double now) {
         }
         s->batch[s->nbatch] = u;
         s->batch_attempt[s->nbatch] = ++x->attempts[u];
+        s->batch_cont[s->nbatch] = 0;
+        s->batch_claim[s->nbatch] = DR_TASK_NONE;
         s->nbatch++;
     }
+}
+
+/* (thread) The task that may follow v at once in a chain: v's only
+ * dependent, when v is its only dependency and it reads no input (a noop
+ * or a spin, as batchable: no timeout, no files) and was not cached; else
+ * DR_TASK_NONE.  The graph is read-only during the run. */
+static dr_task chain_next(const exec *x, dr_task v) {
+    size_t n;
+    const dr_task *succ = dr_task_succs(x->g, v, &n);
+    if (n != 1)
+        return DR_TASK_NONE;
+    dr_task u = succ[0];
+    dr_task_deps(x->g, u, &n);
+    unsigned how = how_of(x, u);
+    if (n != 1 || (how != HOW_NOOP && how != HOW_SPIN) ||
+        (x->how[u] & (HOW_TIMEOUT | HOW_FILES)) ||
+        (x->cached != NULL && x->cached[u]))
+        return DR_TASK_NONE;
+    return u;
 }
 
 /* (thread) Runs slot s's batch after its first task, which ended well at
@@ -348,13 +378,32 @@ static void fill_batch(exec *x, slot *s, dr_task t, double now) {
  * read a task), and the batch stops after a failure or a cancel.  Returns
  * how many ran; *failed: the last of them failed (its error in
  * s->call.error). */
-static unsigned run_batch(exec *x, slot *s, double end, int *failed) {
+static unsigned run_batch(exec *x, slot *s, dr_task first, double end,
+                          int *failed) {
     *failed = 0;
     unsigned i = 0;
-    while (i < s->nbatch &&
-           !atomic_load_explicit(&s->cancel, memory_order_relaxed) &&
+    dr_task prev = first;
+    while (!atomic_load_explicit(&s->cancel, memory_order_relaxed) &&
            !atomic_load_explicit(&x->stopped_hint, memory_order_relaxed)) {
+        if (i == s->nbatch) {
+            /* Past the batch: a chain goes on from the last task run. */
+            dr_task next = s->chain_ok && s->nbatch < BATCH_MAX &&
+                                   s->longest_body < BATCH_SHORT_S
+                               ? chain_next(x, prev)
+                               : DR_TASK_NONE;
+            if (next == DR_TASK_NONE)
+                break;
+            if (i == 0)
+                s->first_claim = next;
+            else
+                s->batch_claim[i - 1] = next;
+            s->batch[i] = next;
+            s->batch_cont[i] = 1;
+            s->batch_claim[i] = DR_TASK_NONE;
+            s->nbatch++;
+        }
         dr_task u = s->batch[i];
+        prev = u;
         dr__x_prepare_call(x, s, u);
         s->batch_start[i] = end;
         dr__x_run_job(s);
@@ -376,6 +425,8 @@ static unsigned run_batch(exec *x, slot *s, double end, int *failed) {
  * failed when `failed`) and gives back the ones that did not start. */
 static void complete_batch(exec *x, slot *s, unsigned ran, int failed) {
     for (unsigned i = 0; i < ran; i++) {
+        if (s->batch_cont[i]) /* claimed when the one before was recorded */
+            s->batch_attempt[i] = ++x->attempts[s->batch[i]];
         int bad = failed && i + 1 == ran;
         unsigned status = !bad             ? DR__ATTEMPT_OK
                           : s->interrupted ? DR__ATTEMPT_INTERRUPTED
@@ -385,7 +436,8 @@ static void complete_batch(exec *x, slot *s, unsigned ran, int failed) {
         s->start = s->batch_start[i];
         s->busy = 1;
         complete_core(x, s, status, bad ? s->call.error : "", NULL,
-                      &s->batch_out[i], s->batch_end[i]);
+                      &s->batch_out[i], s->batch_end[i],
+                      bad ? DR_TASK_NONE : s->batch_claim[i]);
     }
     for (unsigned i = ran; i < s->nbatch; i++) {
         x->attempts[s->batch[i]]--;
@@ -494,8 +546,8 @@ void dr__x_worker_main(void *arg) {
         unsigned batch_ran = 0;
         int batch_failed = 0, first_failed = s->failed;
         result first_out = s->call.out;
-        if (s->nbatch > 0 && ran && !s->failed) {
-            batch_ran = run_batch(x, s, body_end, &batch_failed);
+        if ((s->nbatch > 0 || s->chain_ok) && ran && !s->failed) {
+            batch_ran = run_batch(x, s, t, body_end, &batch_failed);
             s->failed = first_failed;
         }
         /* A command a worker rank ran: its log is in the run folder, on
@@ -550,7 +602,11 @@ void dr__x_worker_main(void *arg) {
         }
         if (status != DR__ATTEMPT_OK)
             dr__strlcpy(msg + strlen(msg), note, sizeof msg - strlen(msg));
-        dr__x_complete(x, s, status, msg, tail, &first_out, now);
+        complete_core(x, s, status, msg, tail, &first_out, now,
+                      status == DR__ATTEMPT_OK ? s->first_claim : DR_TASK_NONE);
+        dr__x_update_hint(x);
+        s->first_claim = DR_TASK_NONE;
+        s->chain_ok = 0;
         if (s->nbatch > 0)
             complete_batch(x, s, batch_ran, batch_failed);
         free(tail);

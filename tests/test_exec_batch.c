@@ -173,8 +173,9 @@ Test(exec_batch, a_failure_in_a_batch_starts_nothing_after_it, .timeout = 60) {
     }
     cr_assert_eq(ok, bad, "the tasks before it ran: %zu", ok);
     cr_assert_eq(pending, 5000 - bad - 1);
-    cr_assert_eq(run->nattempts, (size_t)bad + 1, "no attempt of a given-back "
-                                                  "task is recorded");
+    cr_assert_eq(run->nattempts, (size_t)bad + 1,
+                 "no attempt of a given-back "
+                 "task is recorded");
     cr_assert_gt(batched_attempts(run, 1), 100);
     dr_run_destroy(run);
 
@@ -202,8 +203,8 @@ Test(exec_batch, a_retried_task_in_a_batch_runs_again, .timeout = 60) {
     dr_graph *g = noops(3000);
     atomic_int calls;
     atomic_init(&calls, 0);
-    cr_assert_eq(
-        dr_task_set_function(g, 1500, "flaky", fn_flaky, &calls, NULL), 0);
+    cr_assert_eq(dr_task_set_function(g, 1500, "flaky", fn_flaky, &calls, NULL),
+                 0);
     dr_run_options o;
     dr_run_options_init(&o);
     o.workers = 2;
@@ -236,6 +237,97 @@ Test(exec_batch, failures_anywhere_in_batches_are_recorded, .timeout = 60) {
         cr_assert_eq(dr_run_task_state(run, t),
                      t % 7 == 3 ? DR_STATE_FAILED : DR_STATE_OK, "task %u", t);
     cr_assert_gt(batched_attempts(run, 1), 100);
+    dr_run_destroy(run);
+    dr_graph_destroy(g);
+}
+
+/* A chain of noops: each task's only dependency has just run on the same
+ * worker, so it follows at once, claimed from the core, its attempt
+ * starting (and its ready time) where the one before ended. */
+static dr_graph *chain_of(size_t n, const char *op) {
+    dr_graph *g = dr_graph_create();
+    char key[32];
+    for (size_t i = 0; i < n; i++) {
+        snprintf(key, sizeof key, "c-%zu", i);
+        dr_task t = add(g, key);
+        cr_assert_eq(dr_task_set_builtin(g, t, op, NULL), 0);
+        if (i > 0)
+            cr_assert_eq(dr_graph_add_dep(g, t, t - 1), 0);
+    }
+    return g;
+}
+
+Test(exec_batch, a_chain_of_short_tasks_runs_on_one_worker_in_order,
+     .timeout = 60) {
+    dr_graph *g = chain_of(5000, "noop");
+    for (unsigned w = 1; w <= 2; w++) {
+        dr_run_options o;
+        dr_run_options_init(&o);
+        o.workers = w;
+        dr_run *run = run_or_die(g, &o);
+        cr_assert_eq(dr_run_status(run), 0);
+        cr_assert_eq(run->nattempts, 5000);
+        double end[5000];
+        for (size_t i = 0; i < run->nattempts; i++) {
+            const dr__attempt *a = &run->attempts[i];
+            cr_assert_eq(a->attempt, 1);
+            end[a->task] = a->end;
+        }
+        for (size_t i = 0; i < run->nattempts; i++) {
+            const dr__attempt *a = &run->attempts[i];
+            cr_assert_eq(a->task, (dr_task)i, "recorded in chain order");
+            if (i > 0)
+                cr_assert_geq(a->ready, end[i - 1], "task %zu ready early", i);
+        }
+        size_t batched = batched_attempts(run, w);
+        cr_assert_gt(batched, 5000 / 4, "%u workers: %zu followed at once", w,
+                     batched);
+        dr_run_destroy(run);
+    }
+    dr_graph_destroy(g);
+}
+
+/* A failure in a chain: the tasks after it are skipped, never run. */
+Test(exec_batch, a_failure_in_a_chain_skips_the_rest, .timeout = 60) {
+    dr_graph *g = chain_of(3000, "noop");
+    cr_assert_eq(dr_task_set_function(g, 2000, "fail", fn_fail, NULL, NULL), 0);
+    dr_run_options o;
+    dr_run_options_init(&o);
+    o.workers = 2;
+    o.keep_going = 1;
+    dr_run *run = run_or_die(g, &o);
+    cr_assert_neq(dr_run_status(run), 0);
+    cr_assert_eq(run->nattempts, 2001);
+    for (dr_task t = 0; t < 3000; t++)
+        cr_assert_eq(dr_run_task_state(run, t),
+                     t < 2000    ? DR_STATE_OK
+                     : t == 2000 ? DR_STATE_FAILED
+                                 : DR_STATE_SKIPPED,
+                     "task %u", t);
+    dr_run_destroy(run);
+    dr_graph_destroy(g);
+}
+
+/* A chain of tasks that read their input (sum) is not run ahead of its
+ * inputs: every sum sees the one before's result. */
+static int fn_one(dr_call *call, void *user) {
+    (void)user;
+    dr_call_set_json(call, json_integer(1));
+    return 0;
+}
+
+Test(exec_batch, a_chain_of_tasks_that_read_inputs_gets_each_input,
+     .timeout = 60) {
+    dr_graph *g = chain_of(2000, "sum");
+    cr_assert_eq(dr_task_set_function(g, 0, "one", fn_one, NULL, NULL), 0);
+    dr_run_options o;
+    dr_run_options_init(&o);
+    o.workers = 2;
+    dr_run *run = run_or_die(g, &o);
+    cr_assert_eq(dr_run_status(run), 0);
+    json_t *last = dr_run_task_result(run, 1999);
+    cr_assert(json_is_number(last));
+    cr_assert_eq(json_number_value(last), 1.0);
     dr_run_destroy(run);
     dr_graph_destroy(g);
 }
