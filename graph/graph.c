@@ -900,17 +900,19 @@ int dr__graph_settle(dr_graph *g) {
 }
 
 /* Gives back what the growth of the arrays left unused: a built graph is
- * kept for the whole run. */
+ * kept for the whole run.  Only dr_graph_validate calls it (the arrays may
+ * move: its documentation says so), never a reader.  dep_off may stay
+ * longer than captasks + 1 (its shrink failed), never shorter. */
 static void shrink_to_fit(dr_graph *g) {
     if (g->captasks > g->ntasks && g->ntasks > 0) {
         dr__task *t = realloc(g->tasks, g->ntasks * sizeof(*t));
-        uint32_t *off = realloc(g->dep_off, (g->ntasks + 1) * sizeof(*off));
-        if (t != NULL)
+        if (t != NULL) {
             g->tasks = t;
-        if (off != NULL)
-            g->dep_off = off;
-        if (t != NULL && off != NULL)
             g->captasks = g->ntasks;
+            uint32_t *off = realloc(g->dep_off, (g->ntasks + 1) * sizeof(*off));
+            if (off != NULL)
+                g->dep_off = off;
+        }
     }
     if (g->capdep > g->ndep && g->ndep > 0) {
         dr_task *d = realloc(g->dep, g->ndep * sizeof(*d));
@@ -933,7 +935,6 @@ int dr__graph_derive(dr_graph *g) {
         return g->acyclic ? 0 : DR_ECYCLE;
     if (dr__graph_settle(g) != 0)
         return DR_ENOMEM;
-    shrink_to_fit(g);
     size_t n = g->ntasks;
     if (g->nedges >= UINT32_MAX)
         return DR_ENOMEM;
@@ -1116,6 +1117,8 @@ static int check_reductions(const dr_graph *g, dr_error *err, dr_task *task,
 int dr__graph_validate_at(dr_graph *g, dr_error *err, dr_task *first,
                           dr_task *first_dep) {
     dr_task a = DR_TASK_NONE, b = DR_TASK_NONE;
+    if (!g->derived && dr__graph_settle(g) == 0)
+        shrink_to_fit(g);
     int rc = dr__graph_derive(g);
     if (rc == 0)
         rc = check_reductions(g, err, &a, &b);

@@ -247,6 +247,9 @@ DR_EXTERN int dr_task_set_data(dr_graph *g, dr_task t, void *data);
 
 /* Reading a task back.  Borrowed pointers valid until the graph changes. */
 DR_EXTERN size_t dr_graph_ntasks(const dr_graph *g);
+/* Edges, repeats left out.  Like dr_task_deps, the first call after a
+ * change may merge what was added, and is not safe to race with other
+ * calls until dr_graph_validate(). */
 DR_EXTERN size_t dr_graph_nedges(const dr_graph *g);
 DR_EXTERN const char *dr_task_key(const dr_graph *g, dr_task t);
 DR_EXTERN dr_op_kind dr_task_op_kind(const dr_graph *g, dr_task t);
@@ -283,7 +286,9 @@ DR_EXTERN void *dr_task_data(const dr_graph *g, dr_task t);
  * Never NULL when *n > 0 (NULL with *n == 0 on DR_ENOMEM).  Borrowed until
  * the graph changes.  The first call after a dependency was added to an
  * earlier task than the last one given dependencies merges those in (O(V+E))
- * and is not safe to race with other calls; dr_graph_validate() does it. */
+ * and is not safe to race with other calls; dr_graph_validate() does it.
+ * A program that reads dependencies between adding edges to earlier tasks
+ * pays that merge every time: add the edges first. */
 DR_EXTERN const dr_task *dr_task_deps(const dr_graph *g, dr_task t, size_t *n);
 /* Dependents (successors) of t.  Built on first use after a change, so the
  * first call after adding tasks or edges is O(V+E) and is not safe to race
@@ -296,7 +301,9 @@ DR_EXTERN const dr_task *dr_task_succs(const dr_graph *g, dr_task t, size_t *n);
  * topological order.  Returns 0, or DR_ECYCLE with err->message holding the
  * cycle itself ("cycle: a -> b -> c -> a") and err->task its first task.
  * After success, read-only calls are safe from several threads until the
- * graph changes.
+ * graph changes.  The first validation after a change also gives back the
+ * arrays' unused room, so pointers borrowed before it (dr_task_deps, keys
+ * excepted) are no longer valid after it.
  */
 DR_EXTERN int dr_graph_validate(dr_graph *g, dr_error *err);
 
@@ -323,7 +330,7 @@ DR_EXTERN size_t dr_graph_memory(const dr_graph *g);
 /* Two graphs are equal when they have the same name, description, tasks (by
  * key, with equal ops, costs, timeouts, retries, files) and dependencies (as
  * sets).  Returns 1 or 0; when `why` is not NULL the first difference is
- * written to it. */
+ * written to it.  It reads dependencies (see dr_task_deps on races). */
 DR_EXTERN int dr_graph_equal(const dr_graph *a, const dr_graph *b, char *why,
                              size_t whylen);
 

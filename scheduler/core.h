@@ -66,8 +66,10 @@ int dr__core_assign_to(dr__core *c, double now, unsigned worker, dr_task *task);
 int dr__core_assign_more(dr__core *c, double now, unsigned worker,
                          dr_task *task);
 /* Gives back task t, assigned to `worker` but never started (a batch cut
- * short): it is ready again, with its old ready time (under fifo and lifo
- * it goes behind the tasks that became ready since). */
+ * short): it is ready again, with its old ready time.  Under cp, order and
+ * random it is where it was; under fifo it goes behind the tasks that
+ * became ready since, under lifo in front of them (tasks given back one
+ * after another come out in reverse order). */
 void dr__core_unassign(dr__core *c, dr_task t, unsigned worker);
 
 /* Pops the best ready task t and asks pick(arg, t) which free worker takes

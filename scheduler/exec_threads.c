@@ -331,7 +331,10 @@ static void fill_batch(exec *x, slot *s, dr_task t, double now) {
     s->nbatch = 0;
     s->chain_ok = 0;
     s->first_claim = DR_TASK_NONE;
-    if (x->pool != NULL || x->mpi || x->run->opts.timeout > 0 ||
+    /* sync runs one task at a time in the policy's order (docs/executors.md),
+     * processes and MPI send each task away. */
+    if (x->pool != NULL || x->mpi ||
+        x->run->opts.executor == DR_EXECUTOR_SYNC || x->run->opts.timeout > 0 ||
         s->longest_body >= BATCH_SHORT_S || !batchable(x, t))
         return;
     /* Nothing else to choose from: the task t makes ready may follow it
@@ -375,9 +378,10 @@ static dr_task chain_next(const exec *x, dr_task v) {
 
 /* (thread) Runs slot s's batch after its first task, which ended well at
  * `end`: each task's attempt starts where the one before ended (one clock
- * read a task), and the batch stops after a failure or a cancel.  Returns
- * how many ran; *failed: the last of them failed (its error in
- * s->call.error). */
+ * read a task).  The batch stops after a failure, a cancel, a stop, or a
+ * body that took BATCH_SHORT_S or more (the rest may be as long: they go
+ * back to the ready set for any worker).  Returns how many ran; *failed:
+ * the last of them failed (its error in s->call.error). */
 static unsigned run_batch(exec *x, slot *s, dr_task first, double end,
                           int *failed) {
     *failed = 0;
@@ -404,8 +408,15 @@ static unsigned run_batch(exec *x, slot *s, dr_task first, double end,
         }
         dr_task u = s->batch[i];
         prev = u;
-        dr__x_prepare_call(x, s, u);
         s->batch_start[i] = end;
+        if (dr__x_prepare_call(x, s, u) != 0) {
+            /* Out of memory for its inputs: failed, its error written. */
+            s->batch_end[i] = end;
+            memset(&s->batch_out[i], 0, sizeof s->batch_out[i]);
+            i++;
+            *failed = 1;
+            break;
+        }
         dr__x_run_job(s);
         end = now_s(x);
         s->batch_end[i] = end;
@@ -417,6 +428,8 @@ static unsigned run_batch(exec *x, slot *s, dr_task first, double end,
             *failed = 1;
             break;
         }
+        if (end - s->batch_start[i - 1] >= BATCH_SHORT_S)
+            break; /* not short after all */
     }
     return i;
 }
@@ -546,7 +559,8 @@ void dr__x_worker_main(void *arg) {
         unsigned batch_ran = 0;
         int batch_failed = 0, first_failed = s->failed;
         result first_out = s->call.out;
-        if ((s->nbatch > 0 || s->chain_ok) && ran && !s->failed) {
+        if ((s->nbatch > 0 || s->chain_ok) && ran && !s->failed &&
+            body_end - body_start < BATCH_SHORT_S) {
             batch_ran = run_batch(x, s, t, body_end, &batch_failed);
             s->failed = first_failed;
         }

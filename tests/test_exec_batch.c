@@ -331,3 +331,74 @@ Test(exec_batch, a_chain_of_tasks_that_read_inputs_gets_each_input,
     dr_run_destroy(run);
     dr_graph_destroy(g);
 }
+
+/* Tasks that turn out to be long stop a batch: the worker gives the rest
+ * back, so two of them never run back to back in one batch (the next one
+ * waits for a lock hold, where an idle worker may take it). */
+static int fn_5ms(dr_call *call, void *user) {
+    (void)call;
+    (void)user;
+    struct timespec ts = {0, 5000000};
+    nanosleep(&ts, NULL);
+    return 0;
+}
+
+Test(exec_batch, a_long_body_ends_its_batch, .timeout = 60) {
+    dr_graph *g = noops(400);
+    char key[32];
+    for (int i = 0; i < 8; i++) {
+        snprintf(key, sizeof key, "slow-%d", i);
+        cr_assert_eq(
+            dr_task_set_function(g, add(g, key), "slow", fn_5ms, NULL, NULL),
+            0);
+    }
+    dr_run_options o;
+    dr_run_options_init(&o);
+    o.workers = 2;
+    o.policy = DR_POLICY_ORDER; /* the noops first, then the slow ones */
+    dr_run *run = run_or_die(g, &o);
+    cr_assert_eq(dr_run_status(run), 0);
+    double last_end[2] = {-1, -1};
+    int last_slow[2] = {0, 0};
+    for (size_t i = 0; i < run->nattempts; i++) {
+        const dr__attempt *a = &run->attempts[i];
+        int slow = a->task >= 400;
+        cr_assert(
+            !(slow && last_slow[a->worker] && a->start == last_end[a->worker]),
+            "task %u ran in the batch of a slow task", a->task);
+        last_end[a->worker] = a->end;
+        last_slow[a->worker] = slow;
+    }
+    cr_assert_gt(batched_attempts(run, 2), 50, "the noops were batched");
+    dr_run_destroy(run);
+    dr_graph_destroy(g);
+}
+
+/* --executor sync runs one task at a time in the policy's order: no batch,
+ * and the same order as a one-worker simulation. */
+Test(exec_batch, sync_runs_in_the_policy_order_without_batches, .timeout = 60) {
+    dr_graph *g = chain_of(11, "noop");
+    char key[32];
+    for (int i = 0; i < 200; i++) {
+        snprintf(key, sizeof key, "b-%d", i);
+        cr_assert_eq(dr_task_set_builtin(g, add(g, key), "noop", NULL), 0);
+    }
+    dr_run_options o;
+    dr_run_options_init(&o);
+    o.workers = 1;
+    o.executor = DR_EXECUTOR_SYNC;
+    dr_run *run = run_or_die(g, &o);
+    cr_assert_eq(dr_run_status(run), 0);
+    cr_assert_eq(batched_attempts(run, 1), 0);
+    o.executor = DR_EXECUTOR_THREADS;
+    o.simulate = 1;
+    dr_run *sim = run_or_die(g, &o);
+    cr_assert_eq(run->nattempts, sim->nattempts);
+    for (size_t i = 0; i < run->nattempts; i++)
+        cr_assert_eq(run->attempts[i].task, sim->attempts[i].task,
+                     "attempt %zu: task %u, simulated %u", i,
+                     run->attempts[i].task, sim->attempts[i].task);
+    dr_run_destroy(sim);
+    dr_run_destroy(run);
+    dr_graph_destroy(g);
+}

@@ -608,6 +608,31 @@ Test(graph, edges_added_to_earlier_tasks_keep_the_order_they_were_added) {
     dr_graph_destroy(g);
 }
 
+/* Reading successors (which derives them) is not a change: dependencies
+ * borrowed before stay valid (ASan would see a moved array). */
+Test(graph, reading_successors_keeps_borrowed_dependencies) {
+    dr_graph *g = dr_graph_create();
+    char key[16];
+    for (int i = 0; i < 100; i++) {
+        snprintf(key, sizeof(key), "t%d", i);
+        dr_task t;
+        cr_assert_eq(dr_graph_add_task(g, key, &t), 0);
+        if (i > 0)
+            cr_assert_eq(dr_graph_add_dep(g, t, t - 1), 0);
+    }
+    size_t n, ns;
+    const dr_task *deps = dr_task_deps(g, 50, &n);
+    const char *k = dr_task_key(g, 50);
+    cr_assert_eq(n, 1);
+    dr_task_succs(g, 0, &ns);
+    cr_assert_eq(ns, 1);
+    cr_assert_eq(deps[0], 49);
+    cr_assert_str_eq(k, "t50");
+    cr_assert_eq(dr_graph_nedges(g), 99);
+    cr_assert_eq(deps[0], 49);
+    dr_graph_destroy(g);
+}
+
 /* A loader adds every task first and then each one's dependencies; a C
  * program adds a task and then its dependencies; edges may also come in any
  * order.  All three make the same graph, with repeats dropped past the scan
