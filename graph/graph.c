@@ -113,20 +113,29 @@ static const char *intern_op_name(dr_graph *g, const char *name,
     return copy;
 }
 
+/* Grows *p (an array of *cap elements of `size` bytes) to hold one more
+ * than `n`.  0 or DR_ENOMEM. */
+static int grow(void **p, size_t *cap, size_t n, size_t size, size_t first) {
+    if (n < *cap)
+        return 0;
+    size_t c = *cap ? *cap * 2 : first;
+    void *q = realloc(*p, c * size);
+    if (q == NULL)
+        return DR_ENOMEM;
+    *p = q;
+    *cap = c;
+    return 0;
+}
+
 /* Task t's cold record, made (zeroed, retries -1) on first use; NULL on
  * DR_ENOMEM. */
 static dr__task_cold *cold_get(dr_graph *g, dr_task t) {
     dr__task *task = &g->tasks[t];
     if (task->cold != 0)
         return &g->cold[task->cold - 1];
-    if (g->ncold == g->capcold) {
-        size_t cap = g->capcold ? g->capcold * 2 : 16;
-        dr__task_cold *c = realloc(g->cold, cap * sizeof(*c));
-        if (c == NULL)
-            return NULL;
-        g->cold = c;
-        g->capcold = cap;
-    }
+    if (grow((void **)&g->cold, &g->capcold, g->ncold, sizeof(*g->cold), 16) !=
+        0)
+        return NULL;
     dr__task_cold *c = &g->cold[g->ncold];
     memset(c, 0, sizeof(*c));
     c->retries = -1;
@@ -414,20 +423,6 @@ int dr_graph_add_task(dr_graph *g, const char *key, dr_task *out) {
         if ((g) == NULL || (size_t)(t) >= (g)->ntasks)                         \
             return DR_EINVAL;                                                  \
     } while (0)
-
-/* Grows *p (an array of *cap elements of `size` bytes) to hold one more
- * than `n`.  0 or DR_ENOMEM. */
-static int grow(void **p, size_t *cap, size_t n, size_t size, size_t first) {
-    if (n < *cap)
-        return 0;
-    size_t c = *cap ? *cap * 2 : first;
-    void *q = realloc(*p, c * size);
-    if (q == NULL)
-        return DR_ENOMEM;
-    *p = q;
-    *cap = c;
-    return 0;
-}
 
 int dr_graph_add_dep(dr_graph *g, dr_task task, dr_task dep) {
     CHECK_TASK(g, task);

@@ -86,14 +86,16 @@ Test(exec_batch, short_tasks_are_batched_and_every_attempt_is_recorded,
     dr_graph_destroy(g);
 }
 
-/* Functions that take 200 µs: never batched. */
-static int fn_slow(dr_call *call, void *user) {
+/* A function that sleeps for *(long *)user nanoseconds. */
+static int fn_sleep_ns(dr_call *call, void *user) {
     (void)call;
-    (void)user;
-    struct timespec ts = {0, 200000};
+    struct timespec ts = {0, *(const long *)user};
     nanosleep(&ts, NULL);
     return 0;
 }
+
+/* Functions that take 200 µs: never batched. */
+static long ns_200us = 200000;
 
 Test(exec_batch, long_tasks_and_tasks_with_a_timeout_are_not_batched,
      .timeout = 60) {
@@ -102,8 +104,9 @@ Test(exec_batch, long_tasks_and_tasks_with_a_timeout_are_not_batched,
     for (int i = 0; i < 200; i++) {
         snprintf(key, sizeof key, "slow-%d", i);
         dr_task t = add(g, key);
-        cr_assert_eq(dr_task_set_function(g, t, "slow", fn_slow, NULL, NULL),
-                     0);
+        cr_assert_eq(
+            dr_task_set_function(g, t, "slow", fn_sleep_ns, &ns_200us, NULL),
+            0);
     }
     dr_graph *timed = noops(2000);
     for (dr_task t = 0; t < 2000; t++)
@@ -335,22 +338,16 @@ Test(exec_batch, a_chain_of_tasks_that_read_inputs_gets_each_input,
 /* Tasks that turn out to be long stop a batch: the worker gives the rest
  * back, so two of them never run back to back in one batch (the next one
  * waits for a lock hold, where an idle worker may take it). */
-static int fn_5ms(dr_call *call, void *user) {
-    (void)call;
-    (void)user;
-    struct timespec ts = {0, 5000000};
-    nanosleep(&ts, NULL);
-    return 0;
-}
+static long ns_5ms = 5000000;
 
 Test(exec_batch, a_long_body_ends_its_batch, .timeout = 60) {
     dr_graph *g = noops(400);
     char key[32];
     for (int i = 0; i < 8; i++) {
         snprintf(key, sizeof key, "slow-%d", i);
-        cr_assert_eq(
-            dr_task_set_function(g, add(g, key), "slow", fn_5ms, NULL, NULL),
-            0);
+        cr_assert_eq(dr_task_set_function(g, add(g, key), "slow", fn_sleep_ns,
+                                          &ns_5ms, NULL),
+                     0);
     }
     dr_run_options o;
     dr_run_options_init(&o);
