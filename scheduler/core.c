@@ -758,6 +758,7 @@ double dr__core_ready_time(const dr__core *c, dr_task t) {
 
 size_t dr__core_nready(const dr__core *c) { return c->nready; }
 size_t dr__core_nrunning(const dr__core *c) { return c->nrunning; }
+size_t dr__core_nfree(const dr__core *c) { return c->nfree; }
 size_t dr__core_nfinished(const dr__core *c) { return c->nfinished; }
 
 int dr__core_idle(const dr__core *c) {

@@ -104,6 +104,8 @@ double dr__core_ready_time(const dr__core *c, dr_task t);
 
 size_t dr__core_nready(const dr__core *c);
 size_t dr__core_nrunning(const dr__core *c);
+/* Workers that hold no task (asking for one, polling or idle). */
+size_t dr__core_nfree(const dr__core *c);
 size_t dr__core_nfinished(const dr__core *c); /* done + failed + skipped */
 /* 1 when nothing runs and nothing more can start. */
 int dr__core_idle(const dr__core *c);

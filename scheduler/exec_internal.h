@@ -91,8 +91,8 @@
 #define IDLE_SPINS 1000 /* worker: polls for ready tasks before idling */
 /* Batches (docs/scheduling.md, "Batches of short tasks"): a worker whose
  * last tasks' bodies each took less than BATCH_SHORT_S seconds, finding
- * ready tasks and no idle worker, takes up to BATCH_MAX more at once and
- * records them all in its next lock hold. */
+ * ready tasks and every other worker holding a task, takes up to BATCH_MAX more
+ * at once and records them all in its next lock hold. */
 #define BATCH_MAX 16
 #define BATCH_SHORT_S 2e-6
 

@@ -325,8 +325,8 @@ static int batchable(const exec *x, dr_task t) {
 }
 
 /* (lock) Slot s has just been given t: while its last bodies were short,
- * ready tasks are left over and no worker is idle, it takes up to
- * BATCH_MAX more, the best first. */
+ * ready tasks are left over and every other worker holds a task, it takes
+ * up to BATCH_MAX more, the best first. */
 static void fill_batch(exec *x, slot *s, dr_task t, double now) {
     s->nbatch = 0;
     s->chain_ok = 0;
@@ -340,7 +340,10 @@ static void fill_batch(exec *x, slot *s, dr_task t, double now) {
     /* Nothing else to choose from: the task t makes ready may follow it
      * here at once, as it would (this worker being the one set free). */
     s->chain_ok = dr__core_nready(x->core) == 0;
-    while (s->nbatch < BATCH_MAX && x->nidle == 0 &&
+    /* Every worker holds a task: none is idle, and none is about to ask
+     * (a worker polling for work is free in the core, and would take the
+     * next ready task itself a moment later). */
+    while (s->nbatch < BATCH_MAX && dr__core_nfree(x->core) == 0 &&
            dr__core_nready(x->core) > 0) {
         dr_task u;
         if (!dr__core_assign_more(x->core, now, s->worker, &u))

@@ -388,3 +388,71 @@ Test(core, an_empty_graph_is_idle_at_once, .timeout = 10) {
     dr__core_destroy(c);
     dr_graph_destroy(g);
 }
+
+/* Batches (the executor's): a worker that holds a task takes more; it is
+ * free again only when all it holds have ended or been given back. */
+Test(core, a_worker_holding_a_batch_is_free_when_all_of_it_ended,
+     .timeout = 10) {
+    dr_graph *g = tasks(6, NULL);
+    validate(g);
+    dr__core *c = dr__core_create(g, DR_POLICY_FIFO, 0, 2, NULL);
+    dr__core_start(c, 0);
+    cr_expect_eq(dr__core_nfree(c), 2);
+    dr_task a, b, d, e;
+    cr_expect_not(dr__core_assign_more(c, 0, 0, &a), "holds nothing yet");
+    cr_assert(dr__core_assign_to(c, 0, 0, &a));
+    cr_assert(dr__core_assign_more(c, 0, 0, &b));
+    cr_assert(dr__core_assign_more(c, 0, 0, &d));
+    cr_expect_eq(a, 0);
+    cr_expect_eq(b, 1);
+    cr_expect_eq(d, 2);
+    cr_expect_eq(dr__core_nfree(c), 1);
+    cr_expect_eq(dr__core_nrunning(c), 3);
+    dr__core_finish(c, a, 0, 1);
+    cr_expect_eq(dr__core_nfree(c), 1, "still holds two");
+    cr_expect_not(dr__core_assign_to(c, 1, 0, &e), "worker 0 is not free");
+    /* d never started: given back, ready again with its old ready time. */
+    dr__core_unassign(c, d, 0);
+    cr_expect_eq(dr__core_state(c, d), DR__READY);
+    cr_expect_eq(dr__core_ready_time(c, d), 0);
+    cr_expect_eq(dr__core_nfree(c), 1);
+    dr__core_finish(c, b, 0, 2);
+    cr_expect_eq(dr__core_nfree(c), 2, "worker 0 is free again");
+    cr_expect_eq(dr__core_nrunning(c), 0);
+    cr_assert(dr__core_assign_to(c, 2, 1, &e));
+    cr_expect_eq(dr__core_nfree(c), 1);
+    dr__core_destroy(c);
+    dr_graph_destroy(g);
+}
+
+/* Chains: the claimed dependent starts on the same worker at once, never
+ * in the ready set; a claim that does not become ready is ignored. */
+Test(core, a_claimed_dependent_runs_on_the_same_worker, .timeout = 10) {
+    dr_graph *g = tasks(4, NULL);
+    dep(g, 1, 0);
+    dep(g, 3, 2);
+    dep(g, 3, 1);
+    validate(g);
+    dr__core *c = dr__core_create(g, DR_POLICY_CP, 0, 2, NULL);
+    dr__core_start(c, 0);
+    dr_task a, x;
+    cr_assert(dr__core_assign_to(c, 0, 0, &a));
+    cr_expect_eq(a, 0);
+    dr__core_finish_claim(c, 0, 0, 1.5, 1);
+    cr_expect_eq(dr__core_state(c, 1), DR__RUNNING);
+    cr_expect_eq(dr__core_ready_time(c, 1), 1.5);
+    cr_expect_eq(dr__core_nready(c), 1, "only task 2 is ready");
+    cr_expect_eq(dr__core_nfree(c), 1, "worker 0 holds task 1");
+    cr_expect_not(dr__core_assign_to(c, 2, 0, &x));
+    /* Task 3 waits for 2 as well: claiming it does nothing. */
+    dr__core_finish_claim(c, 1, 0, 2, 3);
+    cr_expect_eq(dr__core_state(c, 3), DR__WAITING);
+    cr_expect_eq(dr__core_nfree(c), 2);
+    cr_expect_eq(dr__core_nrunning(c), 0);
+    cr_assert(dr__core_assign_to(c, 2, 1, &x));
+    cr_expect_eq(x, 2);
+    dr__core_finish(c, 2, 1, 3);
+    cr_expect_eq(dr__core_state(c, 3), DR__READY);
+    dr__core_destroy(c);
+    dr_graph_destroy(g);
+}
