@@ -20,6 +20,7 @@
  * shape) comes from splitmix64 seeded by the caller, so a seed always gives
  * the same graph on every platform.
  */
+#include "generate_internal.h"
 #include "graph_internal.h"
 
 #include <inttypes.h>
@@ -1067,6 +1068,12 @@ int dr_generator_choice(const char *shape, const char *param, const char *word,
 
 dr_graph *dr_generate(const char *shape, const dr_param *params, size_t nparams,
                       uint64_t seed, const char *op, dr_error *err) {
+    return dr__generate(shape, params, nparams, seed, op, 1, err);
+}
+
+dr_graph *dr__generate(const char *shape, const dr_param *params,
+                       size_t nparams, uint64_t seed, const char *op,
+                       int for_file, dr_error *err) {
     const gen_shape *s = find_shape_or_fail(shape, err);
     if (s == NULL)
         return NULL;
@@ -1105,7 +1112,7 @@ dr_graph *dr_generate(const char *shape, const dr_param *params, size_t nparams,
                       s->name, edges, limits.max_deps);
         return NULL;
     }
-    if (bytes > (double)limits.max_bytes) {
+    if (for_file && bytes > (double)limits.max_bytes) {
         dr__error_set(err, DR_ETOOBIG, NULL, 0, 0, NULL,
                       "shape '%s': these parameters make at least %.0f bytes "
                       "of JSON, more than the limit of %zu for a graph "
