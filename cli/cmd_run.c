@@ -13,6 +13,7 @@
 #include "draw_guard.h"
 #include "graph_internal.h"
 #include "logs.h"
+#include "metrics_internal.h"
 #include "run_folder.h"
 #include "run_internal.h"
 #include "run_results.h"
@@ -57,7 +58,8 @@ static const char usage_text[] =
     "GRAPH gen:SHAPE is the graph 'dagrun gen SHAPE' makes (--set sets its\n"
     "parameters; --gen-seed and --gen-op are gen's --seed and --op), built\n"
     "in memory: no file, and no cap on a file's bytes, so\n"
-    "  dagrun run gen:layered --set layers=10000 --set width=1000 --set deps=4 -s\n"
+    "  dagrun run gen:layered --set layers=10000 --set width=1000 --set deps=4 "
+    "-s\n"
     "simulates 10,000,000 tasks.  Above 1,000,000 tasks the output folder\n"
     "gets summary.json but no trace.json unless --trace asks for one.\n"
     "\n"
@@ -960,18 +962,17 @@ int cmd_run(int argc, char **argv) {
     if (run->stop_signal != 0)
         fprintf(stderr, "dagrun run: interrupted by %s\n",
                 signal_words(run->stop_signal));
-    /* One summary for the file, the pictures and -q's failure lines (it is
-     * a sweep over every attempt: worth not repeating on big runs). */
-    summary = dr_run_summary_json(run);
+    /* One computation of the metrics for the printed summary, the file,
+     * the pictures and -q's failure lines (sweeps over every attempt and
+     * task: seconds at 10,000,000 tasks, not worth repeating). */
+    summary = dr__run_summary_print(run, a.quiet ? NULL : stdout);
     if (summary == NULL) {
         fprintf(stderr, "dagrun run: out of memory for the summary\n");
         if (code == DR_EXIT_OK)
             code = DR_EXIT_FAILED;
         goto out;
     }
-    if (!a.quiet)
-        dr_run_print_summary(run, stdout);
-    else if (status != 0)
+    if (a.quiet && status != 0)
         run_results_print_failures(summary);
     run_folder_keep_modes(&lock); /* chmod 600 summary.json stays */
     if (write_outputs(run, summary, &a, outdir) != 0 && code == DR_EXIT_OK)
