@@ -538,23 +538,29 @@ static int compute_live(const dr_run *run, metrics *m) {
         free(done), free(keys);
         return DR_ENOMEM;
     }
-    for (size_t i = 0; i < n; i++) {
-        dr_task t = topo[i];
+    /* In task order (attempts are mostly in that order too), then the
+     * skipped tasks in topological order, since each one's instant is
+     * that of a dependency. */
+    for (size_t t = 0; t < n; t++) {
         int32_t last = run->last[t];
         done[t] = INFINITY;
-        if (run->state[t] == DR_STATE_CACHED) {
+        if (run->state[t] == DR_STATE_CACHED)
             done[t] = 0; /* done before the run started */
-        } else if (run->state[t] == DR_STATE_SKIPPED) {
-            size_t nd;
-            const dr_task *d = dr_task_deps(g, t, &nd);
-            for (size_t j = 0; j < nd; j++)
-                if (run->state[d[j]] != DR_STATE_OK &&
-                    run->state[d[j]] != DR_STATE_CACHED)
-                    done[t] = fmin(done[t], done[d[j]]);
-        } else if (run->state[t] != DR_STATE_PENDING && last >= 0 &&
-                   (size_t)last < run->nattempts) {
+        else if (run->state[t] != DR_STATE_SKIPPED &&
+                 run->state[t] != DR_STATE_PENDING && last >= 0 &&
+                 (size_t)last < run->nattempts)
             done[t] = run->attempts[last].end;
-        }
+    }
+    for (size_t i = 0; m->skipped > 0 && i < n; i++) {
+        dr_task t = topo[i];
+        if (run->state[t] != DR_STATE_SKIPPED)
+            continue;
+        size_t nd;
+        const dr_task *d = dr_task_deps(g, t, &nd);
+        for (size_t j = 0; j < nd; j++)
+            if (run->state[d[j]] != DR_STATE_OK &&
+                run->state[d[j]] != DR_STATE_CACHED)
+                done[t] = fmin(done[t], done[d[j]]);
     }
     uint64_t *made = keys, *freed = keys + n;
     size_t nmade = 0, nfreed = 0;

@@ -35,8 +35,10 @@ typedef struct sim_heap {
     size_t n;
 } sim_heap;
 
+/* Without branches (& and | rather than && and ||): which child is
+ * smaller is a coin toss the branch predictor cannot learn. */
 static int event_less(const sim_event *a, const sim_event *b) {
-    return a->end < b->end || (a->end == b->end && a->seq < b->seq);
+    return (a->end < b->end) | ((a->end == b->end) & (a->seq < b->seq));
 }
 
 static void heap_push(sim_heap *h, sim_event ev) {
@@ -51,23 +53,31 @@ static void heap_push(sim_heap *h, sim_event ev) {
     h->e[i] = ev;
 }
 
+/* Floyd's pop: the hole at the root goes down to a leaf by the smaller
+ * child (one comparison a level instead of two), then the last event goes
+ * up from there, usually not far: with 1,024 workers the heap has ten
+ * levels, and this pop is most of the simulator's own time. */
 static sim_event heap_pop(sim_heap *h) {
     sim_event top = h->e[0], last = h->e[--h->n];
     size_t n = h->n, i = 0;
+    if (n == 0)
+        return top;
     for (;;) {
         size_t l = 2 * i + 1;
         if (l >= n)
             break;
-        size_t m = l;
-        if (l + 1 < n && event_less(&h->e[l + 1], &h->e[l]))
-            m = l + 1;
-        if (!event_less(&h->e[m], &last))
-            break;
+        size_t m = l + (l + 1 < n && event_less(&h->e[l + 1], &h->e[l]));
         h->e[i] = h->e[m];
         i = m;
     }
-    if (n > 0)
-        h->e[i] = last;
+    while (i > 0) {
+        size_t p = (i - 1) / 2;
+        if (!event_less(&last, &h->e[p]))
+            break;
+        h->e[i] = h->e[p];
+        i = p;
+    }
+    h->e[i] = last;
     return top;
 }
 
@@ -88,25 +98,26 @@ int dr__simulate(dr_run *run, dr__core *core, const double *duration,
     const dr_graph *g = run->graph;
     size_t n = dr_graph_ntasks(g), alloc = n ? n : 1;
     sim_heap heap = {malloc(run->workers * sizeof(sim_event)), 0};
-    uint32_t *attempts = calloc(alloc, sizeof(*attempts));
-    if (heap.e == NULL || attempts == NULL) {
-        free(heap.e), free(attempts);
+    if (heap.e == NULL) {
         dr__error_set(err, DR_ENOMEM, NULL, 0, 0, NULL, "out of memory");
         return DR_ENOMEM;
     }
     /* Which tasks fail (builtin `fail`), looked up once: op names are
-     * strings and the loop below runs once per attempt. */
-    uint8_t *fails = calloc(alloc, 1);
-    /* Attempts usually number the tasks: reserve them in one go. */
-    if (fails != NULL)
-        (void)dr__run_reserve_attempts(run, n);
-    if (fails == NULL) {
-        free(heap.e), free(attempts);
-        dr__error_set(err, DR_ENOMEM, NULL, 0, 0, NULL, "out of memory");
-        return DR_ENOMEM;
+     * strings and the loop below runs once per attempt.  NULL when none
+     * does (the usual case: no byte a task). */
+    uint8_t *fails = NULL;
+    for (size_t t = 0; t < n; t++) {
+        if (!is_fail_op(g, (dr_task)t))
+            continue;
+        if (fails == NULL && (fails = calloc(alloc, 1)) == NULL) {
+            free(heap.e);
+            dr__error_set(err, DR_ENOMEM, NULL, 0, 0, NULL, "out of memory");
+            return DR_ENOMEM;
+        }
+        fails[t] = 1;
     }
-    for (size_t t = 0; t < n; t++)
-        fails[t] = (uint8_t)is_fail_op(g, (dr_task)t);
+    /* Attempts usually number the tasks: reserve them in one go. */
+    (void)dr__run_reserve_attempts(run, n);
     uint64_t seq = 0;
     double now = 0;
     int rc = 0;
@@ -115,13 +126,15 @@ int dr__simulate(dr_run *run, dr__core *core, const double *duration,
         dr_task t;
         unsigned w;
         while (dr__core_assign(core, now, &t, &w)) {
-            unsigned attempt = ++attempts[t];
+            /* The task's attempts so far are its last one's number. */
+            int32_t last = run->last[t];
+            unsigned attempt = last < 0 ? 1 : run->attempts[last].attempt + 1;
+            int fail = fails != NULL && fails[t];
             double end = now + duration[t];
             if (dr__run_add_attempt(run, t, w, attempt,
-                                    fails[t] ? DR__ATTEMPT_FAILED
-                                             : DR__ATTEMPT_OK,
+                                    fail ? DR__ATTEMPT_FAILED : DR__ATTEMPT_OK,
                                     dr__core_ready_time(core, t), now, end,
-                                    fails[t] ? fail_message(g, t) : NULL) < 0) {
+                                    fail ? fail_message(g, t) : NULL) < 0) {
                 rc = DR_ENOMEM;
                 goto done;
             }
@@ -133,22 +146,23 @@ int dr__simulate(dr_run *run, dr__core *core, const double *duration,
         while (heap.n > 0 && heap.e[0].end == now) {
             sim_event ev = heap_pop(&heap);
             dr_task u = ev.task;
-            if (!fails[u]) {
+            if (fails == NULL || !fails[u]) {
                 dr__core_finish(core, u, ev.worker, now);
                 continue;
             }
+            unsigned tried = run->attempts[run->last[u]].attempt;
             int retries = dr_task_retries(g, u);
             if (retries < 0)
                 retries = run->opts.retries;
             /* As in a real run: once a failure has stopped the run, a
              * failing task is not tried again. */
-            if (attempts[u] <= (unsigned)retries && !dr__core_stopped(core)) {
+            if (tried <= (unsigned)retries && !dr__core_stopped(core)) {
                 dr__core_retry(core, u, ev.worker, now);
                 continue;
             }
             dr__core_fail(core, u, ev.worker, now, run->opts.keep_going);
-            if (dr__run_add_failure(run, u, attempts[u], fail_message(g, u),
-                                    NULL) != 0) {
+            if (dr__run_add_failure(run, u, tried, fail_message(g, u), NULL) !=
+                0) {
                 rc = DR_ENOMEM;
                 goto done;
             }
@@ -159,7 +173,7 @@ done:
         dr__error_set(err, rc, NULL, 0, 0, NULL, "out of memory");
     run->peak_live_bytes = 0;
     run->makespan = now;
-    free(heap.e), free(attempts), free(fails);
+    free(heap.e), free(fails);
     return rc;
 }
 
