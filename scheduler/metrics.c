@@ -40,6 +40,7 @@ typedef struct metrics {
     size_t path_len;
     double *prof_t, *prof_v;
     size_t nprof;
+    double *bucket_v; /* flush_profile's sums, until resample_profile */
     int prof_exact;
     uint32_t *w_tasks;
     double *w_busy, *w_useful, *w_last;
@@ -74,52 +75,70 @@ static double key_time(uint64_t k) {
     return t;
 }
 
-/* LSD radix sort of keys, 11 bits a pass (2,048 buckets: the counts stay
- * in the L1 cache and the scatter has few streams), every pass's counts
- * made in one read, a pass skipped when all keys share its digit, nothing
- * done when the keys are in order already (a simulation records attempts
- * in start order).  tmp holds n keys; n < 2^32.  Returns 0 or DR_ENOMEM
- * (keys untouched).  Events are sorted as plain 8-byte
- * keys, one array per kind, and merged by kind afterwards: a million-task
- * run has three million events, and this moves half the bytes of sorting
- * (time, kind) pairs. */
-#define RADIX_BITS 11
-#define RADIX_PASSES ((64 + RADIX_BITS - 1) / RADIX_BITS)
-#define RADIX_SIZE (1u << RADIX_BITS)
-static int sort_keys(uint64_t *keys, uint64_t *tmp, size_t n) {
+/* Sorts keys in place: an MSD radix sort, a byte a level (American flag
+ * sort: each key is swapped straight into its bucket, so no second array
+ * is needed, which at 10,000,000 tasks is 80 MB less at the summary's
+ * peak), buckets of a few keys by insertion.  Nothing is done when the
+ * keys are in order already (a simulation records attempts in start
+ * order).  Events are sorted as plain 8-byte keys, one array per kind,
+ * and merged by kind afterwards. */
+static void sort_bucket(uint64_t *a, size_t n, int shift) {
+    while (n > 32) {
+        size_t count[256] = {0};
+        for (size_t i = 0; i < n; i++)
+            count[(a[i] >> shift) & 255]++;
+        size_t next[256], end[256], at = 0;
+        for (int d = 0; d < 256; d++) {
+            next[d] = at;
+            at += count[d];
+            end[d] = at;
+        }
+        for (int d = 0; d < 256; d++)
+            while (next[d] < end[d]) {
+                uint64_t v = a[next[d]];
+                unsigned b = (unsigned)(v >> shift) & 255;
+                while (b !=
+                       (unsigned)d) { /* to its bucket, take the one there */
+                    uint64_t x = a[next[b]];
+                    a[next[b]++] = v;
+                    v = x;
+                    b = (unsigned)(v >> shift) & 255;
+                }
+                a[next[d]++] = v;
+            }
+        if (shift == 0)
+            return; /* every bucket holds one value */
+        /* Each bucket on the next byte; the largest by looping, so the
+         * depth of the recursion stays at 8. */
+        size_t big = 0, from = 0;
+        for (int d = 1; d < 256; d++)
+            if (count[d] > count[big])
+                big = (size_t)d;
+        for (int d = 0; d < 256; from += count[d], d++)
+            if ((size_t)d != big && count[d] > 1)
+                sort_bucket(a + from, count[d], shift - 8);
+        size_t first = 0;
+        for (size_t d = 0; d < big; d++)
+            first += count[d];
+        a += first;
+        n = count[big];
+        shift -= 8;
+    }
+    for (size_t i = 1; i < n; i++) {
+        uint64_t x = a[i];
+        size_t j = i;
+        for (; j > 0 && a[j - 1] > x; j--)
+            a[j] = a[j - 1];
+        a[j] = x;
+    }
+}
+
+static void sort_keys(uint64_t *keys, size_t n) {
     size_t i = 1;
     while (i < n && keys[i - 1] <= keys[i])
         i++;
-    if (i >= n)
-        return 0;
-    uint32_t(*count)[RADIX_SIZE] = calloc(RADIX_PASSES, sizeof(*count));
-    if (count == NULL)
-        return DR_ENOMEM;
-    for (i = 0; i < n; i++)
-        for (int p = 0; p < RADIX_PASSES; p++)
-            count[p][(keys[i] >> (p * RADIX_BITS)) & (RADIX_SIZE - 1)]++;
-    uint64_t *from = keys, *to = tmp;
-    for (int p = 0; p < RADIX_PASSES; p++) {
-        uint32_t *c = count[p];
-        int shift = p * RADIX_BITS;
-        if (c[(from[0] >> shift) & (RADIX_SIZE - 1)] == n)
-            continue; /* every key has the same digit: nothing moves */
-        uint32_t sum = 0;
-        for (size_t d = 0; d < RADIX_SIZE; d++) {
-            uint32_t x = c[d];
-            c[d] = sum;
-            sum += x;
-        }
-        for (i = 0; i < n; i++)
-            to[c[(from[i] >> shift) & (RADIX_SIZE - 1)]++] = from[i];
-        uint64_t *x = from;
-        from = to;
-        to = x;
-    }
-    if (from != keys)
-        memcpy(keys, from, n * sizeof(*keys));
-    free(count);
-    return 0;
+    if (i < n)
+        sort_bucket(keys, n, 56);
 }
 
 /* The k-th smallest of v[0..n-1] (k < n; v is reordered so that v[k] is
@@ -173,6 +192,7 @@ static void metrics_free(metrics *m) {
     free(m->chain);
     free(m->prof_t);
     free(m->prof_v);
+    free(m->bucket_v);
     free(m->w_tasks);
     free(m->w_busy);
     free(m->w_useful);
@@ -259,30 +279,47 @@ static int push_step(metrics *m, size_t *cap, double t, double v) {
     return 0;
 }
 
-/* Replaces a long step profile by DR_PROFILE_BUCKETS time-weighted means. */
+/* Adds step i of the profile, value prof_v[i] from prof_t[i] to the next
+ * step (or to the makespan, for the last), to the time-weighted sums bv of
+ * DR_PROFILE_BUCKETS equal intervals. */
+static void bucket_step(const metrics *m, double *bv, size_t i) {
+    size_t nb = DR_PROFILE_BUCKETS;
+    double width = m->makespan / nb;
+    double a = m->prof_t[i];
+    double b = i + 1 < m->nprof ? m->prof_t[i + 1] : m->makespan;
+    double v = m->prof_v[i];
+    while (a < b && v != 0) {
+        size_t k = (size_t)(a / width);
+        if (k >= nb)
+            k = nb - 1;
+        /* a at a bucket's edge, a / width rounded down: the next bucket
+         * (the rest of the step once went to this one, however long). */
+        if (k + 1 < nb && a >= (k + 1) * width)
+            k++;
+        double edge = k + 1 == nb ? b : fmin(b, (k + 1) * width);
+        if (edge <= a) /* still no progress: the rest here */
+            edge = b;
+        bv[k] += v * (edge - a);
+        a = edge;
+    }
+}
+
+/* Replaces a long step profile by DR_PROFILE_BUCKETS time-weighted means
+ * (added to the sums flush_profile started, if it did). */
 static int resample_profile(metrics *m) {
     size_t nb = DR_PROFILE_BUCKETS;
     double width = m->makespan / nb;
-    double *bt = calloc(nb, sizeof(*bt)), *bv = calloc(nb, sizeof(*bv));
+    double *bt = calloc(nb, sizeof(*bt));
+    double *bv = m->bucket_v ? m->bucket_v : calloc(nb, sizeof(*bv));
     if (bt == NULL || bv == NULL || !(width > 0)) {
-        free(bt), free(bv);
+        free(bt);
+        if (bv != m->bucket_v)
+            free(bv);
         return bt == NULL || bv == NULL ? DR_ENOMEM : 0;
     }
-    for (size_t i = 0; i < m->nprof; i++) {
-        double a = m->prof_t[i];
-        double b = i + 1 < m->nprof ? m->prof_t[i + 1] : m->makespan;
-        double v = m->prof_v[i];
-        while (a < b && v != 0) {
-            size_t k = (size_t)(a / width);
-            if (k >= nb)
-                k = nb - 1;
-            double edge = k + 1 == nb ? b : fmin(b, (k + 1) * width);
-            if (edge <= a) /* rounding at a bucket edge */
-                edge = b;
-            bv[k] += v * (edge - a);
-            a = edge;
-        }
-    }
+    m->bucket_v = NULL;
+    for (size_t i = 0; i < m->nprof; i++)
+        bucket_step(m, bv, i);
     for (size_t k = 0; k < nb; k++) {
         bt[k] = k * width;
         bv[k] /= width;
@@ -293,6 +330,27 @@ static int resample_profile(metrics *m) {
     m->prof_v = bv;
     m->nprof = nb;
     m->prof_exact = 0;
+    return 0;
+}
+
+/* A profile this long will be resampled: its steps but the last two
+ * (which a later step may still change or remove, push_step) go into the
+ * buckets now, in order, so that the sums are the ones resample_profile
+ * would make from the whole profile, and the steps held stay few (a
+ * 10,000,000-task run has tens of millions of them: hundreds of MB).
+ * Returns 0 or DR_ENOMEM. */
+static int flush_profile(metrics *m) {
+    if (!(m->makespan / DR_PROFILE_BUCKETS > 0))
+        return 0; /* resample_profile keeps the exact profile */
+    if (m->bucket_v == NULL &&
+        (m->bucket_v = calloc(DR_PROFILE_BUCKETS, sizeof(double))) == NULL)
+        return DR_ENOMEM;
+    size_t keep = 2, done = m->nprof - keep;
+    for (size_t i = 0; i < done; i++)
+        bucket_step(m, m->bucket_v, i);
+    memmove(m->prof_t, m->prof_t + done, keep * sizeof(*m->prof_t));
+    memmove(m->prof_v, m->prof_v + done, keep * sizeof(*m->prof_v));
+    m->nprof = keep;
     return 0;
 }
 
@@ -346,11 +404,8 @@ static int compute_sweep(const dr_run *run, metrics *m) {
         return DR_ENOMEM;
     /* ends | readies | starts, then zero-length starts from the top. */
     uint64_t *keys = malloc((3 * na + 1) * sizeof(*keys));
-    uint64_t *tmp = malloc((na + 1) * sizeof(*tmp));
-    if (keys == NULL || tmp == NULL) {
-        free(keys), free(tmp);
+    if (keys == NULL)
         return DR_ENOMEM;
-    }
     uint64_t *ends = keys, *readies = keys + na, *starts = keys + 2 * na;
     size_t nend = 0, nstart = 0, ninstant = 0;
     double busy_total = 0;
@@ -376,14 +431,10 @@ static int compute_sweep(const dr_run *run, metrics *m) {
         }
     }
     uint64_t *instants = keys + 3 * na - ninstant;
-    int bad = sort_keys(ends, tmp, nend) || sort_keys(readies, tmp, na) ||
-              sort_keys(starts, tmp, nstart) ||
-              sort_keys(instants, tmp, ninstant);
-    free(tmp);
-    if (bad) {
-        free(keys);
-        return DR_ENOMEM;
-    }
+    sort_keys(ends, nend);
+    sort_keys(readies, na);
+    sort_keys(starts, nstart);
+    sort_keys(instants, ninstant);
     ev_list l[4] = {{ends, nend, 0},
                     {readies, na, 0},
                     {starts, nstart, 0},
@@ -420,12 +471,14 @@ static int compute_sweep(const dr_run *run, metrics *m) {
         if (running > m->max_running)
             m->max_running = running;
         rc = push_step(m, &cap, t, (double)running);
+        if (rc == 0 && m->nprof >= 2 * DR_PROFILE_MAX_STEPS)
+            rc = flush_profile(m);
     }
     free(keys);
     m->prof_exact = 1;
     m->busy = busy_total;
     m->avg_running = m->makespan > 0 ? busy_total / m->makespan : 0;
-    if (rc == 0 && m->nprof > DR_PROFILE_MAX_STEPS)
+    if (rc == 0 && (m->bucket_v != NULL || m->nprof > DR_PROFILE_MAX_STEPS))
         rc = resample_profile(m);
     return rc;
 }
@@ -572,17 +625,8 @@ static int compute_live(const dr_run *run, metrics *m) {
                 freed[nfreed++] = order_key(fmax(r, done[t]));
         }
     free(done);
-    uint64_t *tmp = malloc((n + 1) * sizeof(*tmp));
-    if (tmp == NULL) {
-        free(keys);
-        return DR_ENOMEM;
-    }
-    int bad = sort_keys(made, tmp, nmade) || sort_keys(freed, tmp, nfreed);
-    free(tmp);
-    if (bad) {
-        free(keys);
-        return DR_ENOMEM;
-    }
+    sort_keys(made, nmade);
+    sort_keys(freed, nfreed);
     /* At equal instants the productions count first. */
     size_t live = 0, i = 0, j = 0;
     while (i < nmade) {

@@ -58,6 +58,12 @@ static double num(json_t *o, const char *key) {
 /* n tasks, each depending on up to two earlier ones; one attempt each on
  * one of P workers (the metrics need no valid schedule); `sorted`: the
  * attempts are added in start order, as the simulator adds them. */
+static int grid = 1; /* times on a half-second grid, or any double */
+
+static double draw(unsigned n) {
+    return grid ? below(n) / 2.0 : below(1u << 30) / (double)(1u << 30) * n;
+}
+
 static void check(size_t n, unsigned P, int sorted) {
     dr_graph *g = dr_graph_create();
     char key[32];
@@ -74,9 +80,9 @@ static void check(size_t n, unsigned P, int sorted) {
     double *start = malloc(n * sizeof(*start)), *end = malloc(n * sizeof(*end));
     double *ready = malloc(n * sizeof(*ready));
     for (size_t t = 0; t < n; t++) {
-        start[t] = below(40) / 2.0;
+        start[t] = draw(40);
         end[t] = start[t] + below(5) / 2.0; /* a fifth are zero-length */
-        ready[t] = start[t] - below(4) / 2.0;
+        ready[t] = start[t] - draw(4);
         if (ready[t] < 0)
             ready[t] = 0;
     }
@@ -84,7 +90,7 @@ static void check(size_t n, unsigned P, int sorted) {
         qsort(start, n, sizeof(*start), cmp_double);
         for (size_t t = 0; t < n; t++) {
             end[t] = start[t] + below(5) / 2.0;
-            ready[t] = fmax(0, start[t] - below(4) / 2.0);
+            ready[t] = fmax(0, start[t] - draw(4));
         }
     }
     double makespan = 0;
@@ -141,7 +147,7 @@ static void check(size_t n, unsigned P, int sorted) {
             freed[t] = fmax(freed[t], end[s[j]]);
     }
     size_t peak = 0;
-    for (size_t x = 0; x < n; x++) {
+    for (size_t x = 0; n <= 6000 && x < n; x++) {
         size_t live = 0;
         for (size_t t = 0; t < n; t++)
             live += end[t] <= end[x] && freed[t] >= end[x];
@@ -164,6 +170,36 @@ static void check(size_t n, unsigned P, int sorted) {
     cr_expect(fabs(num(over, "ready_while_idle") - idle) <= 1e-9 * (1 + idle),
               "n %zu: ready while idle %g, expected %g", n,
               num(over, "ready_while_idle"), idle);
+    /* A long profile is DR_PROFILE_BUCKETS (2,000) time-weighted means
+     * of the running count over equal intervals. */
+    json_t *prof = json_object_get(sum, "profile");
+    if (json_is_false(json_object_get(sum, "profile_exact"))) {
+        size_t nb = 2000;
+        double width = makespan / nb, *bv = calloc(nb, sizeof(*bv));
+        running = 0;
+        for (size_t i = 0; i < ne; i++) {
+            running += e[i].kind == 2;
+            running -= e[i].kind == 0;
+            double a = e[i].t, b = i + 1 < ne ? e[i + 1].t : makespan;
+            for (size_t k = 0; k < nb && running > 0; k++) {
+                double lo = fmax(a, k * width), hi = fmin(b, (k + 1) * width);
+                if (hi > lo)
+                    bv[k] += running * (hi - lo);
+            }
+        }
+        cr_assert_eq(json_array_size(prof), nb);
+
+        for (size_t k = 0; k < nb; k++) {
+            double got =
+                json_number_value(json_array_get(json_array_get(prof, k), 1));
+            cr_assert(fabs(got - bv[k] / width) <= 1e-9 * (1 + bv[k] / width),
+                      "n %zu: bucket %zu is %.17g, expected %.17g", n, k, got,
+                      bv[k] / width);
+        }
+        free(bv);
+    }
+    if (n > 6000)
+        peak = (size_t)num(sum, "peak_live_results"); /* not checked */
     cr_expect_eq(num(sum, "peak_live_results"), (double)peak,
                  "n %zu: peak live %g, expected %zu", n,
                  num(sum, "peak_live_results"), peak);
@@ -178,6 +214,23 @@ Test(metrics_sweep, random_lists_match_the_references) {
     for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++)
         for (unsigned P = 1; P <= 5; P += 2)
             check(sizes[i], P, 0);
+}
+
+/* Times anywhere: the sort's buckets go down to every byte. */
+Test(metrics_sweep, times_off_the_grid_match_the_references) {
+    grid = 0;
+    const size_t sizes[] = {33, 257, 5000};
+    for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++)
+        check(sizes[i], 3, i % 2);
+}
+
+/* More than 20,000 steps: the profile's buckets are summed while the
+ * sweep goes (metrics.c, flush_profile), and must be the means of the
+ * whole step profile. */
+Test(metrics_sweep, long_profiles_are_the_means_of_the_steps) {
+    grid = 0;
+    check(30000, 7, 0);
+    check(45000, 3, 1);
 }
 
 Test(metrics_sweep, lists_in_start_order_match_the_references) {
