@@ -36,7 +36,8 @@
  * --trace asks for one: a trace takes about 230 bytes a task (2.2 GB and
  * tens of seconds at 10,000,000 tasks), and past about 2,000,000 tasks it
  * is over the size dagrun's own readers accept (DAGRUN_MAX_TRACE_BYTES,
- * 512 MiB), so dagrun gantt and --costs could not read it back. */
+ * 512 MiB), so dagrun gantt and --costs could not read it back unless that
+ * is raised.  --trace FILE writes it at any size. */
 #define TRACE_TASK_LIMIT 1000000
 
 /* A GRAPH written gen:SHAPE is generated in memory (dagrun gen's shapes). */
