@@ -101,6 +101,17 @@ Test(gen_run, word_parameters_as_in_gen) {
                    "", "", "cp");
 }
 
+/* As `dagrun graph.json` is `dagrun run graph.json`. */
+Test(gen_run, a_bare_gen_graph_runs) {
+    char *out = NULL, *err = NULL;
+    int rc =
+        drt_cli(&out, &err, "gen:chain --set n=3 --simulate -w 2 --no-outputs");
+    cr_assert_eq(rc, 0, "%s", err);
+    cr_expect(strstr(out, "Simulated run of 'chain-n3': 3 tasks") != NULL, "%s",
+              out);
+    free(out), free(err);
+}
+
 Test(gen_run, the_seed_is_in_the_graph_name) {
     char *out = NULL, *err = NULL;
     int rc = drt_cli(&out, &err,
