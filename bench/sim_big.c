@@ -7,7 +7,10 @@
  * the scheduler), the simulation itself (dr_run_graph: priorities, core,
  * virtual clock, attempt records), the summary and the trace text.
  *
- * Usage: sim_big [LAYERS WIDTH WORKERS]   (defaults 1000 1000 1024)
+ * Usage: sim_big [LAYERS WIDTH WORKERS [POLICY]]   (defaults 1000 1000 1024)
+ * With POLICY (cp, fifo, lifo, order or random) only that policy runs and
+ * no trace text is made, so that /usr/bin/time -v gives each policy's own
+ * peak RSS; without it every policy runs and cp also makes the trace text.
  * Built by CMake as build/bench/dagrun_sim_big (bench/CMakeLists.txt).
  */
 #include "run_internal.h" /* dr__run_trace_text; needs -I scheduler */
@@ -43,6 +46,12 @@ int main(int argc, char **argv) {
     unsigned layers = argc > 1 ? (unsigned)atoi(argv[1]) : 1000;
     unsigned width = argc > 2 ? (unsigned)atoi(argv[2]) : 1000;
     unsigned workers = argc > 3 ? (unsigned)atoi(argv[3]) : 1024;
+    dr_policy only = DR_POLICY_CP;
+    int one = argc > 4;
+    if (one && dr_policy_from_name(argv[4], &only) != 0) {
+        fprintf(stderr, "sim_big: unknown policy '%s'\n", argv[4]);
+        return 2;
+    }
     uint64_t seed = 42;
     double t0 = now();
     dr_graph *g = dr_graph_create();
@@ -67,6 +76,8 @@ int main(int argc, char **argv) {
     const dr_policy policies[] = {DR_POLICY_CP, DR_POLICY_FIFO, DR_POLICY_LIFO,
                                   DR_POLICY_ORDER, DR_POLICY_RANDOM};
     for (size_t i = 0; i < sizeof(policies) / sizeof(policies[0]); i++) {
+        if (one && policies[i] != only)
+            continue;
         dr_run_options o;
         dr_run_options_init(&o);
         o.simulate = 1;
@@ -82,11 +93,11 @@ int main(int argc, char **argv) {
         json_t *s = dr_run_summary_json(run);
         double c = now();
         size_t len = 0;
-        char *text = i == 0 ? dr__run_trace_text(run, &len) : NULL;
+        char *text = i == 0 && !one ? dr__run_trace_text(run, &len) : NULL;
         double d = now();
         printf("%-6s P=%u: simulate %.2f s (cpu %.2f s), summary %.2f s",
                dr_policy_name(policies[i]), workers, b - a, cb - ca, c - b);
-        if (i == 0)
+        if (i == 0 && !one)
             printf(", trace text %.2f s (%.0f MB)", d - c, len / 1e6);
         printf("; makespan %.0f, bound %.0f\n", dr_run_makespan(run),
                json_number_value(json_object_get(s, "lower_bound")));

@@ -75,9 +75,27 @@ typedef struct cli_params {
     dr_param *items;
     char **texts;
     size_t n;
+    /* words[i] (i < nwords): the WORD of a generator's NAME=WORD
+     * (taskbench's pattern=fft, pointing into the caller's text), or NULL
+     * (cli_params_add_gen); items past nwords have none. */
+    const char **words;
+    size_t nwords;
 } cli_params;
 int cli_params_add(cli_params *p, const char *cmd, const char *text);
+/* As cli_params_add, for a generator's parameters: NAME=WORD is kept as a
+ * placeholder (value 0) with its word, looked up by cli_generate once the
+ * shape is known.  `text` must outlive p. */
+int cli_params_add_gen(cli_params *p, const char *cmd, const char *text);
 void cli_params_free(cli_params *p);
+
+/* A generated graph (dr_generate) of `shape` with the parameters of
+ * cli_params_add_gen (their words resolved here), `seed` and `op` (NULL:
+ * the shape's default).  for_file 0: the graph is never saved, so the cap
+ * on a graph file's bytes does not apply (graph/generate_internal.h).  On
+ * failure prints "dagrun CMD: ..." (a usage error for a bad word) and
+ * returns NULL. */
+dr_graph *cli_generate(const char *cmd, const char *shape, cli_params *params,
+                       uint64_t seed, const char *op, int for_file);
 
 /* Loads a graph (any format); on failure prints the error to stderr and
  * returns NULL.  ops may be NULL. */

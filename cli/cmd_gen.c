@@ -6,7 +6,6 @@
  */
 #include "cli.h"
 
-#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <stdlib.h>
@@ -21,7 +20,9 @@ static void gen_usage(FILE *out) {
         "\n"
         "Generates a synthetic task graph and prints it as dagrun JSON "
         "(or writes\nFILE atomically).  The same options always give "
-        "the same graph.\n"
+        "the same graph.  To run or\nsimulate it without a file (and "
+        "without the cap on a file's bytes), write\nit as dagrun run's "
+        "GRAPH: dagrun run gen:SHAPE --set NAME=VALUE ... --simulate\n"
         "\n"
         "Options:\n"
         "      --set NAME=VALUE  set a shape parameter (repeatable; VALUE "
@@ -50,16 +51,6 @@ static void gen_usage(FILE *out) {
         dr_generator_help(), cli_exit_codes_no_tasks);
 }
 
-/* A word such as "stencil_1d" (not a number or an expression). */
-static int is_word(const char *s) {
-    if (!(isalpha((unsigned char)s[0]) || s[0] == '_'))
-        return 0;
-    for (; *s != '\0'; s++)
-        if (!(isalnum((unsigned char)*s) || *s == '_'))
-            return 0;
-    return 1;
-}
-
 static int parse_seed(const char *text, uint64_t *out) {
     char *end;
     errno = 0;
@@ -84,8 +75,6 @@ int cmd_gen(int argc, char **argv) {
         {NULL, 0, NULL, 0},
     };
     cli_params params = {0};
-    const char **words = NULL; /* words[i]: params.items[i]'s WORD, or NULL */
-    size_t nwords = 0;
     uint64_t seed = 1;
     const char *op = NULL, *output = NULL;
     int compact = 0, rc = DR_EXIT_USAGE, c;
@@ -95,36 +84,12 @@ int cmd_gen(int argc, char **argv) {
     static const char shortopts[] = "ho:";
     while ((c = cli_getopt(argc, argv, shortopts, options)) != -1) {
         switch (c) {
-        case 's': {
+        case 's':
             /* NAME=WORD (taskbench's pattern=fft) is looked up once the
-             * shape is known; a placeholder keeps the --set order. */
-            const char *eq = strchr(optarg, '=');
-            int word = eq != NULL && is_word(eq + 1);
-            if (word) {
-                size_t len = (size_t)(eq - optarg);
-                char *text = malloc(len + 3);
-                if (text != NULL)
-                    snprintf(text, len + 3, "%.*s=0", (int)len, optarg);
-                int bad =
-                    text == NULL || cli_params_add(&params, "gen", text) != 0;
-                free(text);
-                if (bad)
-                    goto out;
-                const char **more = realloc(words, params.n * sizeof(*words));
-                if (more == NULL) {
-                    fprintf(stderr, "dagrun: out of memory\n");
-                    goto out;
-                }
-                words = more;
-                for (size_t i = nwords; i + 1 < params.n; i++)
-                    words[i] = NULL;
-                words[params.n - 1] = eq + 1;
-                nwords = params.n;
-            } else if (cli_params_add(&params, "gen", optarg) != 0) {
+             * shape is known (cli_generate). */
+            if (cli_params_add_gen(&params, "gen", optarg) != 0)
                 goto out;
-            }
             break;
-        }
         case 'S':
             if (parse_seed(optarg, &seed) != 0)
                 goto out;
@@ -159,27 +124,11 @@ int cmd_gen(int argc, char **argv) {
         goto out;
     }
 
+    g = cli_generate("gen", argv[optind], &params, seed, op, 1);
+    if (g == NULL)
+        goto out;
     dr_error err;
     dr_error_clear(&err);
-    for (size_t i = 0; i < nwords; i++) {
-        if (words[i] == NULL)
-            continue;
-        if (dr_generator_choice(argv[optind], params.items[i].name, words[i],
-                                &params.items[i].value, &err) != 0) {
-            /* An unknown shape is said as dr_generate says it. */
-            if (strncmp(err.text, "unknown shape", 13) == 0)
-                fprintf(stderr, "dagrun gen: %s\n", err.text);
-            else
-                rc = cli_usage_error("gen", "--set %s=%s: %s",
-                                     params.items[i].name, words[i], err.text);
-            goto out;
-        }
-    }
-    g = dr_generate(argv[optind], params.items, params.n, seed, op, &err);
-    if (g == NULL) {
-        fprintf(stderr, "dagrun gen: %s\n", err.text);
-        goto out;
-    }
     if (output != NULL) {
         if (dr_graph_save(g, output, &err) != 0) {
             fprintf(stderr, "dagrun gen: %s\n", err.text);
@@ -213,6 +162,5 @@ int cmd_gen(int argc, char **argv) {
 out:
     dr_graph_destroy(g);
     cli_params_free(&params);
-    free(words);
     return rc;
 }

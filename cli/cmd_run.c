@@ -13,6 +13,7 @@
 #include "draw_guard.h"
 #include "graph_internal.h"
 #include "logs.h"
+#include "metrics_internal.h"
 #include "run_folder.h"
 #include "run_internal.h"
 #include "run_results.h"
@@ -31,9 +32,21 @@
  * --report still do. */
 #define PICTURE_TASK_LIMIT 200000
 
+/* Above this many tasks the output folder gets no trace.json unless
+ * --trace asks for one: a trace takes about 230 bytes a task (2.2 GB and
+ * tens of seconds at 10,000,000 tasks), and past about 2,000,000 tasks it
+ * is over the size dagrun's own readers accept (DAGRUN_MAX_TRACE_BYTES,
+ * 512 MiB), so dagrun gantt and --costs could not read it back unless that
+ * is raised.  --trace FILE writes it at any size. */
+#define TRACE_TASK_LIMIT 1000000
+
+/* A GRAPH written gen:SHAPE is generated in memory (dagrun gen's shapes). */
+#define GEN_PREFIX "gen:"
+
 static const char usage_text[] =
     "Usage: dagrun run GRAPH [options]\n"
     "       dagrun GRAPH [options]\n"
+    "       dagrun run gen:SHAPE [--set NAME=VALUE ...] [options]\n"
     "\n"
     "Runs GRAPH (dagrun JSON, STG or WfCommons) on a pool of workers, or\n"
     "simulates it on a virtual clock.  At most N tasks run at once; builtin\n"
@@ -42,6 +55,14 @@ static const char usage_text[] =
     "Afterwards it writes trace.json (open it in Perfetto) and\n"
     "summary.json into the output folder, prints a summary explaining each\n"
     "figure, and prints the results of the sink tasks.\n"
+    "\n"
+    "GRAPH gen:SHAPE is the graph 'dagrun gen SHAPE' makes (--set sets its\n"
+    "parameters; --gen-seed and --gen-op are gen's --seed and --op), built\n"
+    "in memory: no file, and no cap on a file's bytes, so\n"
+    "  dagrun run gen:layered --set layers=10000 --set width=1000 --set deps=4 "
+    "-s\n"
+    "simulates 10,000,000 tasks.  Above 1,000,000 tasks the output folder\n"
+    "gets summary.json but no trace.json unless --trace asks for one.\n"
     "\n"
     "Options:\n"
     "  -w, --workers N       worker slots (default: the number of cores)\n"
@@ -82,7 +103,9 @@ static const char usage_text[] =
     "      --cost-scale F    multiply costs by F (also in a simulation, and\n"
     "                        the durations of --costs)\n"
     "      --trace FILE      write the trace to FILE (Perfetto, "
-    "chrome://tracing)\n"
+    "chrome://tracing);\n"
+    "                        above 1,000,000 tasks the output folder gets no\n"
+    "                        trace.json unless this asks for one\n"
     "      --json FILE       write the summary as JSON to FILE\n"
     "      --dot FILE        write the run-annotated graph as DOT to FILE\n"
     "      --svg FILE        ... as SVG; both draw the format FILE's "
@@ -114,7 +137,12 @@ static const char usage_text[] =
     "      --set NAME=VALUE  override a graph parameter (repeatable); the\n"
     "                        parameter 'workers' is the worker count unless\n"
     "                        set here; every parameter's value, and which\n"
-    "                        were set here, go into the summary and trace\n"
+    "                        were set here, go into the summary and trace;\n"
+    "                        for gen:SHAPE a shape parameter (dagrun gen\n"
+    "                        --help lists them)\n"
+    "      --gen-seed S      gen:SHAPE's seed (default 1, as dagrun gen)\n"
+    "      --gen-op OP       the builtin gen:SHAPE's tasks run (as dagrun gen\n"
+    "                        --op)\n"
     "  -f, --format FMT      auto (default), json, stg or wfcommons\n"
     "      --plugin LIB.so   load operations from a plugin (repeatable; a\n"
     "                        name without '/' is looked up in the library\n"
@@ -158,7 +186,9 @@ enum {
     OPT_EXPLAIN,
     OPT_NO_JOURNAL,
     OPT_EXECUTOR,
-    OPT_WORKER_MEMORY
+    OPT_WORKER_MEMORY,
+    OPT_GEN_SEED,
+    OPT_GEN_OP
 };
 
 static const char short_options[] = "w:p:skrnqo:f:h";
@@ -188,6 +218,8 @@ static const struct option long_options[] = {
     {"run-dir", required_argument, NULL, OPT_RUN_DIR},
     {"workdir", required_argument, NULL, OPT_WORKDIR},
     {"set", required_argument, NULL, OPT_SET},
+    {"gen-seed", required_argument, NULL, OPT_GEN_SEED},
+    {"gen-op", required_argument, NULL, OPT_GEN_OP},
     {"format", required_argument, NULL, 'f'},
     {"plugin", required_argument, NULL, OPT_PLUGIN},
     {"dot", required_argument, NULL, OPT_DOT},
@@ -238,6 +270,13 @@ typedef struct run_args {
     const char **plugins;
     size_t nplugins;
     cli_params params;
+    const char **sets; /* --set's texts, parsed once GRAPH is known */
+    size_t nsets;
+    int gen;               /* GRAPH is gen:SHAPE */
+    uint64_t gen_seed;     /* --gen-seed, default 1 */
+    const char *gen_op;    /* --gen-op */
+    const char *gen_given; /* the first --gen-* option written, or NULL */
+    int format_given;
     int no_outputs, quiet;
     int dry_run, no_journal;
     int executor_given; /* --executor was written (--simulate refuses it) */
@@ -369,12 +408,32 @@ static int parse(int argc, char **argv, run_args *a) {
             a->opts.workdir = optarg;
             break;
         case OPT_SET:
-            if (cli_params_add(&a->params, cmd, optarg) != 0)
+            if (push_str(&a->sets, &a->nsets, optarg) != 0)
                 return DR_EXIT_USAGE;
+            break;
+        case OPT_GEN_SEED: {
+            char *end;
+            errno = 0;
+            unsigned long long v = strtoull(optarg, &end, 0);
+            if (errno || end == optarg || *end || optarg[0] == '-')
+                return cli_usage_error(cmd,
+                                       "--gen-seed: expected a whole "
+                                       "number, got '%s'",
+                                       optarg);
+            a->gen_seed = v;
+            if (a->gen_given == NULL)
+                a->gen_given = "--gen-seed";
+            break;
+        }
+        case OPT_GEN_OP:
+            a->gen_op = optarg;
+            if (a->gen_given == NULL)
+                a->gen_given = "--gen-op";
             break;
         case 'f':
             if (cli_parse_format(cmd, optarg, &a->format) != 0)
                 return DR_EXIT_USAGE;
+            a->format_given = 1;
             break;
         case OPT_PLUGIN:
             if (push_str(&a->plugins, &a->nplugins, optarg) != 0)
@@ -422,8 +481,27 @@ static int parse(int argc, char **argv, run_args *a) {
                                     long_options);
         }
     }
+    /* --set's meaning depends on GRAPH: a shape's parameters (words
+     * allowed: pattern=fft) for gen:SHAPE, a graph file's otherwise. */
+    a->gen = optind < argc &&
+             strncmp(argv[optind], GEN_PREFIX, strlen(GEN_PREFIX)) == 0;
+    for (size_t i = 0; i < a->nsets; i++)
+        if ((a->gen ? cli_params_add_gen(&a->params, cmd, a->sets[i])
+                    : cli_params_add(&a->params, cmd, a->sets[i])) != 0)
+            return DR_EXIT_USAGE;
     if (optind >= argc)
         return cli_usage_error(cmd, "missing GRAPH");
+    if (a->gen && argv[optind][strlen(GEN_PREFIX)] == '\0')
+        return cli_usage_error(cmd, "gen: needs a shape, such as gen:layered "
+                                    "(dagrun gen --help lists them)");
+    if (!a->gen && a->gen_given != NULL)
+        return cli_usage_error(cmd,
+                               "%s is for a generated graph: write GRAPH as "
+                               "gen:SHAPE",
+                               a->gen_given);
+    if (a->gen && a->format_given)
+        return cli_usage_error(cmd, "--format is for a graph file, not "
+                                    "gen:SHAPE");
     if (a->opts.sim_overhead > 0 && !a->opts.simulate)
         return cli_usage_error(cmd, "--overhead is for a simulation: add "
                                     "--simulate (or --costs TRACE)");
@@ -519,9 +597,12 @@ static int write_outputs(const dr_run *run, const json_t *summary_json,
     dr_error_clear(&err);
     char *trace = NULL, *summary = NULL;
     int rc = 0;
+    size_t n = dr_graph_ntasks(run->graph);
+    /* A huge run's folder gets its summary only (TRACE_TASK_LIMIT). */
+    int big = n > TRACE_TASK_LIMIT && a->trace == NULL;
     if (!a->no_outputs) {
         /* check_outputs() created outdir before the run. */
-        trace = cli_join(outdir, "trace.json");
+        trace = big ? NULL : cli_join(outdir, "trace.json");
         summary = cli_join(outdir, "summary.json");
     }
     const char *tpath = a->trace ? a->trace : trace;
@@ -540,7 +621,12 @@ static int write_outputs(const dr_run *run, const json_t *summary_json,
         sbad = 1;
     }
     rc = tbad || sbad ? -1 : 0;
-    if (!a->quiet && (tpath || spath))
+    if (!a->quiet && (tpath || spath) && big && !a->no_outputs)
+        printf("\nTrace: not written for %zu tasks (more than %d: about "
+               "230 bytes a task); --trace FILE writes it\nSummary: %s%s\n",
+               n, TRACE_TASK_LIMIT, spath ? spath : "(not written)",
+               sbad ? " (failed)" : "");
+    else if (!a->quiet && (tpath || spath))
         printf("\nTrace: %s%s\nSummary: %s%s\n",
                tpath ? tpath : "(not written)", tbad ? " (failed)" : "",
                spath ? spath : "(not written)", sbad ? " (failed)" : "");
@@ -724,6 +810,7 @@ static void plugin_hint(const char *path) {
 int cmd_run(int argc, char **argv) {
     run_args a;
     memset(&a, 0, sizeof(a));
+    a.gen_seed = 1; /* dagrun gen's default */
     dr_run_options_init(&a.opts);
     int code = parse(argc, argv, &a);
     dr_ops *ops = NULL;
@@ -742,12 +829,14 @@ int cmd_run(int argc, char **argv) {
     dr_error_clear(&err);
     /* The summary and the trace say which parameters --set gave: the
      * first a.params.n, before `workers` joins them. */
-    size_t nset = a.params.n;
+    /* A generated graph has no graph parameters: --set gave its shape's,
+     * which its name shows. */
+    size_t nset = a.gen ? 0 : a.params.n;
     if ((set_names = malloc((nset ? nset : 1) * sizeof(*set_names))) == NULL)
         goto out;
     for (size_t i = 0; i < nset; i++)
         set_names[i] = a.params.items[i].name;
-    if (set_workers_param(&a) != 0)
+    if (!a.gen && set_workers_param(&a) != 0)
         goto out;
     if (a.nplugins > 0) {
         if ((ops = dr_ops_create()) == NULL)
@@ -759,7 +848,9 @@ int cmd_run(int argc, char **argv) {
                 goto out;
             }
     }
-    g = cli_load_graph(a.graph_path, a.format, &a.params, ops);
+    g = a.gen ? cli_generate("run", a.graph_path + strlen(GEN_PREFIX),
+                             &a.params, a.gen_seed, a.gen_op, 0)
+              : cli_load_graph(a.graph_path, a.format, &a.params, ops);
     if (g == NULL)
         goto out;
     for (size_t i = 0; i < a.nkeys; i++)
@@ -872,18 +963,17 @@ int cmd_run(int argc, char **argv) {
     if (run->stop_signal != 0)
         fprintf(stderr, "dagrun run: interrupted by %s\n",
                 signal_words(run->stop_signal));
-    /* One summary for the file, the pictures and -q's failure lines (it is
-     * a sweep over every attempt: worth not repeating on big runs). */
-    summary = dr_run_summary_json(run);
+    /* One computation of the metrics for the printed summary, the file,
+     * the pictures and -q's failure lines (sweeps over every attempt and
+     * task: seconds at 10,000,000 tasks, not worth repeating). */
+    summary = dr__run_summary_print(run, a.quiet ? NULL : stdout);
     if (summary == NULL) {
         fprintf(stderr, "dagrun run: out of memory for the summary\n");
         if (code == DR_EXIT_OK)
             code = DR_EXIT_FAILED;
         goto out;
     }
-    if (!a.quiet)
-        dr_run_print_summary(run, stdout);
-    else if (status != 0)
+    if (a.quiet && status != 0)
         run_results_print_failures(summary);
     run_folder_keep_modes(&lock); /* chmod 600 summary.json stays */
     if (write_outputs(run, summary, &a, outdir) != 0 && code == DR_EXIT_OK)
@@ -922,6 +1012,7 @@ out:
     dr_ops_destroy(ops);
     cli_params_free(&a.params);
     free(a.keys);
+    free(a.sets);
     free(a.plugins);
     free(set_names);
     free(name);

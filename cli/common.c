@@ -1,6 +1,8 @@
 /* Pieces every subcommand shares: usage errors, --set, graph loading. */
 #include "cli.h"
+#include "generate_internal.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <math.h>
 #include <stdarg.h>
@@ -73,7 +75,72 @@ void cli_params_free(cli_params *p) {
         free(p->texts[i]);
     free(p->texts);
     free(p->items);
+    free(p->words);
     memset(p, 0, sizeof(*p));
+}
+
+/* A word such as "stencil_1d" (not a number or an expression). */
+static int is_word(const char *s) {
+    if (!(isalpha((unsigned char)s[0]) || s[0] == '_'))
+        return 0;
+    for (; *s != '\0'; s++)
+        if (!(isalnum((unsigned char)*s) || *s == '_'))
+            return 0;
+    return 1;
+}
+
+int cli_params_add_gen(cli_params *p, const char *cmd, const char *text) {
+    const char *eq = strchr(text, '=');
+    if (eq == NULL || !is_word(eq + 1))
+        return cli_params_add(p, cmd, text);
+    /* NAME=WORD is looked up once the shape is known; a placeholder keeps
+     * the --set order. */
+    size_t len = (size_t)(eq - text);
+    char *holder = malloc(len + 3);
+    if (holder != NULL)
+        snprintf(holder, len + 3, "%.*s=0", (int)len, text);
+    int rc = holder == NULL ? DR_EXIT_USAGE : cli_params_add(p, cmd, holder);
+    free(holder);
+    if (holder == NULL)
+        fprintf(stderr, "dagrun: out of memory\n");
+    if (rc != 0)
+        return rc;
+    const char **words = realloc(p->words, p->n * sizeof(*words));
+    if (words == NULL) {
+        fprintf(stderr, "dagrun: out of memory\n");
+        return DR_EXIT_USAGE;
+    }
+    for (size_t i = p->nwords; i + 1 < p->n; i++)
+        words[i] = NULL;
+    words[p->n - 1] = eq + 1;
+    p->words = words;
+    p->nwords = p->n;
+    return 0;
+}
+
+dr_graph *cli_generate(const char *cmd, const char *shape, cli_params *params,
+                       uint64_t seed, const char *op, int for_file) {
+    dr_error err;
+    dr_error_clear(&err);
+    for (size_t i = 0; i < params->nwords; i++) {
+        if (params->words[i] == NULL)
+            continue;
+        if (dr_generator_choice(shape, params->items[i].name, params->words[i],
+                                &params->items[i].value, &err) != 0) {
+            /* An unknown shape is said as dr_generate says it. */
+            if (strncmp(err.text, "unknown shape", 13) == 0)
+                fprintf(stderr, "dagrun %s: %s\n", cmd, err.text);
+            else
+                cli_usage_error(cmd, "--set %s=%s: %s", params->items[i].name,
+                                params->words[i], err.text);
+            return NULL;
+        }
+    }
+    dr_graph *g =
+        dr__generate(shape, params->items, params->n, seed, op, for_file, &err);
+    if (g == NULL)
+        fprintf(stderr, "dagrun %s: %s\n", cmd, err.text);
+    return g;
 }
 
 dr_graph *cli_load_graph(const char *path, dr_format format,

@@ -36,7 +36,8 @@ static void usage(FILE *out) {
             "       dagrun COMMAND [options]\n"
             "\n"
             "A task-graph scheduler with a DAG visualiser.  GRAPH is a dagrun "
-            "JSON file,\nan STG file (.stg) or a WfCommons trace.\n"
+            "JSON file,\nan STG file (.stg), a WfCommons trace, or gen:SHAPE "
+            "for a graph 'dagrun gen'\nmakes, in memory.\n"
             "\nCommands:\n");
     for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
         fprintf(out, "  %-9s %s\n", commands[i].name, commands[i].summary);
@@ -110,8 +111,10 @@ int main(int argc, char **argv) {
         if (strcmp(first, commands[i].name) == 0)
             return dispatch(&commands[i], argc - 1, argv + 1);
     struct stat st;
-    if (first[0] != '-' && (stat(first, &st) == 0 || strcmp(first, "-") == 0))
-        /* `dagrun graph.json ...` runs the graph. */
+    if (first[0] != '-' && (stat(first, &st) == 0 || strcmp(first, "-") == 0 ||
+                            strncmp(first, "gen:", 4) == 0))
+        /* `dagrun graph.json ...` runs the graph (`dagrun gen:SHAPE ...`
+         * a generated one). */
         return dispatch(&commands[0], argc, argv);
     const char *near[2];
     if (first[0] == '-') {

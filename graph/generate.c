@@ -20,6 +20,7 @@
  * shape) comes from splitmix64 seeded by the caller, so a seed always gives
  * the same graph on every platform.
  */
+#include "generate_internal.h"
 #include "graph_internal.h"
 
 #include <inttypes.h>
@@ -65,6 +66,10 @@ struct gen {
     json_t *args;    /* the op arguments of the last task, shared while the */
     double args_for; /* cost stays the same (args_for is that cost) */
     int64_t iterations; /* the `compute` op's argument (taskbench) */
+    /* From op, once: the argument sleep ("ms") or spin ("units") takes,
+     * or NULL; whether op is compute; whether its tasks need arguments. */
+    const char *amount;
+    int compute, needs_args;
     uint64_t rng;
     dr_error *err;
 };
@@ -99,10 +104,8 @@ static int fail_rc(gen *c, int rc, const char *what) {
 /* The op arguments for a task of `cost` seconds, or NULL for ops that take
  * none.  Consecutive tasks of equal cost share one object. */
 static json_t *op_args(gen *c, double cost) {
-    const char *amount = strcmp(c->op, "sleep") == 0  ? "ms"
-                         : strcmp(c->op, "spin") == 0 ? "units"
-                                                      : NULL;
-    if (strcmp(c->op, "compute") == 0) {
+    const char *amount = c->amount;
+    if (c->compute) {
         /* Every task of a Task Bench graph does the same iterations. */
         if (c->args == NULL)
             c->args =
@@ -132,21 +135,25 @@ static json_t *op_args(gen *c, double cost) {
 static int add(gen *c, dr_task *out, double cost, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
+static int add_key(gen *c, dr_task *out, double cost, const char *key);
+
 static int add(gen *c, dr_task *out, double cost, const char *fmt, ...) {
     char key[96];
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(key, sizeof(key), fmt, ap);
     va_end(ap);
+    return add_key(c, out, cost, key);
+}
+
+/* add() with the key written already. */
+static int add_key(gen *c, dr_task *out, double cost, const char *key) {
     dr_task t;
     int rc = dr_graph_add_task(c->g, key, &t);
     if (rc != 0)
         return fail_rc(c, rc, key);
     json_t *args = op_args(c, cost);
-    if (args == NULL && strcmp(c->op, "sleep") == 0)
-        return fail_rc(c, DR_ENOMEM, key);
-    if (args == NULL &&
-        (strcmp(c->op, "spin") == 0 || strcmp(c->op, "compute") == 0))
+    if (args == NULL && c->needs_args)
         return fail_rc(c, DR_ENOMEM, key);
     if ((rc = dr_task_set_builtin(c->g, t, c->op, args)) != 0 ||
         (rc = dr_task_set_cost(c->g, t, cost)) != 0)
@@ -388,6 +395,18 @@ static int cmp_task(const void *a, const void *b) {
     return x < y ? -1 : x > y;
 }
 
+/* Writes v in decimal at p; returns the end. */
+static char *put_u64(char *p, uint64_t v) {
+    char digits[20];
+    int n = 0;
+    do
+        digits[n++] = (char)('0' + v % 10);
+    while ((v /= 10) != 0);
+    while (n > 0)
+        *p++ = digits[--n];
+    return p;
+}
+
 static int cmp_i64(const void *a, const void *b) {
     int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
     return x < y ? -1 : x > y;
@@ -421,8 +440,14 @@ static int layered_build(gen *c, const int64_t *v) {
         for (int64_t i = 0; i < width && rc == 0; i++) {
             double ms = llround((double)lo * unit_ms) +
                         (double)rng_below(&c->rng, span_ms + 1);
+            /* "layer-L-I", written by hand: printf's machinery was a
+             * tenth of building 10,000,000 tasks. */
+            char key[48], *k = put_u64(key + 6, (uint64_t)l);
+            memcpy(key, "layer-", 6);
+            *k++ = '-';
+            *put_u64(k, (uint64_t)i) = '\0';
             dr_task t;
-            rc = add(c, &t, ms / 1000.0, "layer-%" PRId64 "-%" PRId64, l, i);
+            rc = add_key(c, &t, ms / 1000.0, key);
             if (rc != 0 || l == 0)
                 continue;
             dr_task first = t - (dr_task)i - (dr_task)width;
@@ -440,7 +465,17 @@ static int layered_build(gen *c, const int64_t *v) {
                 perm[k] = perm[swaps[k]];
                 perm[swaps[k]] = tmp;
             }
-            qsort(picks, (size_t)deps, sizeof(*picks), cmp_task);
+            /* In increasing order; usually a handful of them, by
+             * insertion (qsort's call was most of this loop's own time). */
+            if (deps > 16)
+                qsort(picks, (size_t)deps, sizeof(*picks), cmp_task);
+            for (int64_t k = 1; deps <= 16 && k < deps; k++) {
+                dr_task x = picks[k];
+                int64_t j = k;
+                for (; j > 0 && picks[j - 1] > x; j--)
+                    picks[j] = picks[j - 1];
+                picks[j] = x;
+            }
             for (int64_t k = 0; k < deps && rc == 0; k++)
                 rc = dep(c, t, picks[k]);
         }
@@ -1067,6 +1102,12 @@ int dr_generator_choice(const char *shape, const char *param, const char *word,
 
 dr_graph *dr_generate(const char *shape, const dr_param *params, size_t nparams,
                       uint64_t seed, const char *op, dr_error *err) {
+    return dr__generate(shape, params, nparams, seed, op, 1, err);
+}
+
+dr_graph *dr__generate(const char *shape, const dr_param *params,
+                       size_t nparams, uint64_t seed, const char *op,
+                       int for_file, dr_error *err) {
     const gen_shape *s = find_shape_or_fail(shape, err);
     if (s == NULL)
         return NULL;
@@ -1105,7 +1146,7 @@ dr_graph *dr_generate(const char *shape, const dr_param *params, size_t nparams,
                       s->name, edges, limits.max_deps);
         return NULL;
     }
-    if (bytes > (double)limits.max_bytes) {
+    if (for_file && bytes > (double)limits.max_bytes) {
         dr__error_set(err, DR_ETOOBIG, NULL, 0, 0, NULL,
                       "shape '%s': these parameters make at least %.0f bytes "
                       "of JSON, more than the limit of %zu for a graph "
@@ -1117,6 +1158,11 @@ dr_graph *dr_generate(const char *shape, const dr_param *params, size_t nparams,
     gen c = {0};
     c.shape = s;
     c.op = run;
+    c.amount = strcmp(run, "sleep") == 0  ? "ms"
+               : strcmp(run, "spin") == 0 ? "units"
+                                          : NULL;
+    c.compute = strcmp(run, "compute") == 0;
+    c.needs_args = c.amount != NULL || c.compute;
     c.unit = (double)values[nparams_of(s)] / 1000.0;
     c.rng = seed;
     c.err = err;

@@ -15,6 +15,7 @@
  * overhead only while fewer than P attempts run.
  */
 #include "graph_internal.h"
+#include "metrics_internal.h"
 #include "run_internal.h"
 
 #include <math.h>
@@ -39,6 +40,7 @@ typedef struct metrics {
     size_t path_len;
     double *prof_t, *prof_v;
     size_t nprof;
+    double *bucket_v; /* flush_profile's sums, until resample_profile */
     int prof_exact;
     uint32_t *w_tasks;
     double *w_busy, *w_useful, *w_last;
@@ -58,11 +60,6 @@ typedef struct metrics {
  * the same instant). */
 enum { EV_END = 0, EV_READY = 1, EV_START = 2, EV_INSTANT = 3 };
 
-typedef struct sweep_ev {
-    double t;
-    uint32_t kind;
-} sweep_ev;
-
 /* A double's bits turned into an unsigned key with the same order. */
 static uint64_t order_key(double t) {
     uint64_t u;
@@ -70,42 +67,107 @@ static uint64_t order_key(double t) {
     return (u >> 63) ? ~u : u | (1ULL << 63);
 }
 
-/* Stable LSD radix sort of events by time, 16 bits a pass: a million-task
- * run has three million events, and this is several times faster than
- * qsort.  Stability keeps the order the caller put equal times in.
- * Returns 0 or DR_ENOMEM (ev untouched). */
-static int sort_events(sweep_ev *ev, size_t n) {
-    if (n < 2)
+/* The double order_key was made from. */
+static double key_time(uint64_t k) {
+    uint64_t u = (k >> 63) ? k & ~(1ULL << 63) : ~k;
+    double t;
+    memcpy(&t, &u, sizeof(t));
+    return t;
+}
+
+/* LSD radix sort of keys, 11 bits a pass (2,048 buckets: the counts stay
+ * in the L1 cache and the scatter has few streams), every pass's counts
+ * made in one read, a pass skipped when all keys share its digit, nothing
+ * done when the keys are in order already (a simulation records attempts
+ * in start order).  (An in-place MSD radix sort, which needs no second
+ * array, took twice as long at 10,000,000 tasks: its swaps go anywhere.)  tmp
+ * holds n keys; n < 2^32.  Returns 0 or DR_ENOMEM (keys untouched).  Events are
+ * sorted as plain 8-byte keys, one array per kind, and merged by kind
+ * afterwards: a million-task run has three million events, and this moves half
+ * the bytes of sorting (time, kind) pairs. */
+#define RADIX_BITS 11
+#define RADIX_PASSES ((64 + RADIX_BITS - 1) / RADIX_BITS)
+#define RADIX_SIZE (1u << RADIX_BITS)
+static int sort_keys(uint64_t *keys, uint64_t *tmp, size_t n) {
+    size_t i = 1;
+    while (i < n && keys[i - 1] <= keys[i])
+        i++;
+    if (i >= n)
         return 0;
-    sweep_ev *tmp = malloc(n * sizeof(*tmp));
-    size_t *count = malloc(65536 * sizeof(*count));
-    if (tmp == NULL || count == NULL) {
-        free(tmp), free(count);
+    uint32_t(*count)[RADIX_SIZE] = calloc(RADIX_PASSES, sizeof(*count));
+    if (count == NULL)
         return DR_ENOMEM;
-    }
-    sweep_ev *from = ev, *to = tmp;
-    for (int shift = 0; shift < 64; shift += 16) {
-        memset(count, 0, 65536 * sizeof(*count));
-        for (size_t i = 0; i < n; i++)
-            count[(order_key(from[i].t) >> shift) & 0xffff]++;
-        if (count[(order_key(from[0].t) >> shift) & 0xffff] == n)
+    for (i = 0; i < n; i++)
+        for (int p = 0; p < RADIX_PASSES; p++)
+            count[p][(keys[i] >> (p * RADIX_BITS)) & (RADIX_SIZE - 1)]++;
+    uint64_t *from = keys, *to = tmp;
+    for (int p = 0; p < RADIX_PASSES; p++) {
+        uint32_t *c = count[p];
+        int shift = p * RADIX_BITS;
+        if (c[(from[0] >> shift) & (RADIX_SIZE - 1)] == n)
             continue; /* every key has the same digit: nothing moves */
-        size_t sum = 0;
-        for (size_t d = 0; d < 65536; d++) {
-            size_t c = count[d];
-            count[d] = sum;
-            sum += c;
+        uint32_t sum = 0;
+        for (size_t d = 0; d < RADIX_SIZE; d++) {
+            uint32_t x = c[d];
+            c[d] = sum;
+            sum += x;
         }
-        for (size_t i = 0; i < n; i++)
-            to[count[(order_key(from[i].t) >> shift) & 0xffff]++] = from[i];
-        sweep_ev *x = from;
+        for (i = 0; i < n; i++)
+            to[c[(from[i] >> shift) & (RADIX_SIZE - 1)]++] = from[i];
+        uint64_t *x = from;
         from = to;
         to = x;
     }
-    if (from != ev)
-        memcpy(ev, from, n * sizeof(*ev));
-    free(tmp), free(count);
+    if (from != keys)
+        memcpy(keys, from, n * sizeof(*keys));
+    free(count);
     return 0;
+}
+
+/* The k-th smallest of v[0..n-1] (k < n; v is reordered so that v[k] is
+ * it, with nothing larger before it and nothing smaller after). */
+static double select_kth(double *v, size_t n, size_t k) {
+    size_t lo = 0, hi = n - 1;
+    while (lo < hi) {
+        /* Median of three as the pivot; Hoare's partition. */
+        size_t mid = lo + (hi - lo) / 2;
+        double a = v[lo], b = v[mid], c = v[hi];
+        double pivot = a < b ? (b < c ? b : (a < c ? c : a))
+                             : (a < c ? a : (b < c ? c : b));
+        size_t i = lo - 1, j = hi + 1; /* lo - 1 wraps; i++ comes first */
+        for (;;) {
+            do
+                i++;
+            while (v[i] < pivot);
+            do
+                j--;
+            while (pivot < v[j]);
+            if (i >= j)
+                break;
+            double x = v[i];
+            v[i] = v[j];
+            v[j] = x;
+        }
+        /* v[lo..j] <= pivot <= v[j+1..hi] */
+        if (k <= j)
+            hi = j;
+        else
+            lo = j + 1;
+    }
+    return v[k];
+}
+
+/* The median of v[0..n-1] (n > 0; v is reordered): the middle value, or
+ * the mean of the two middle ones, found by selection in O(n) rather than
+ * a sort. */
+static double median(double *v, size_t n) {
+    if (n % 2)
+        return select_kth(v, n, n / 2);
+    double lower = select_kth(v, n, n / 2 - 1), upper = v[n / 2];
+    for (size_t i = n / 2 + 1; i < n; i++) /* all >= lower once selected */
+        if (v[i] < upper)
+            upper = v[i];
+    return (lower + upper) / 2;
 }
 
 static void metrics_free(metrics *m) {
@@ -113,6 +175,7 @@ static void metrics_free(metrics *m) {
     free(m->chain);
     free(m->prof_t);
     free(m->prof_v);
+    free(m->bucket_v);
     free(m->w_tasks);
     free(m->w_busy);
     free(m->w_useful);
@@ -199,30 +262,47 @@ static int push_step(metrics *m, size_t *cap, double t, double v) {
     return 0;
 }
 
-/* Replaces a long step profile by DR_PROFILE_BUCKETS time-weighted means. */
+/* Adds step i of the profile, value prof_v[i] from prof_t[i] to the next
+ * step (or to the makespan, for the last), to the time-weighted sums bv of
+ * DR_PROFILE_BUCKETS equal intervals. */
+static void bucket_step(const metrics *m, double *bv, size_t i) {
+    size_t nb = DR_PROFILE_BUCKETS;
+    double width = m->makespan / nb;
+    double a = m->prof_t[i];
+    double b = i + 1 < m->nprof ? m->prof_t[i + 1] : m->makespan;
+    double v = m->prof_v[i];
+    while (a < b && v != 0) {
+        size_t k = (size_t)(a / width);
+        if (k >= nb)
+            k = nb - 1;
+        /* a at a bucket's edge, a / width rounded down: the next bucket
+         * (the rest of the step once went to this one, however long). */
+        if (k + 1 < nb && a >= (k + 1) * width)
+            k++;
+        double edge = k + 1 == nb ? b : fmin(b, (k + 1) * width);
+        if (edge <= a) /* still no progress: the rest here */
+            edge = b;
+        bv[k] += v * (edge - a);
+        a = edge;
+    }
+}
+
+/* Replaces a long step profile by DR_PROFILE_BUCKETS time-weighted means
+ * (added to the sums flush_profile started, if it did). */
 static int resample_profile(metrics *m) {
     size_t nb = DR_PROFILE_BUCKETS;
     double width = m->makespan / nb;
-    double *bt = calloc(nb, sizeof(*bt)), *bv = calloc(nb, sizeof(*bv));
+    double *bt = calloc(nb, sizeof(*bt));
+    double *bv = m->bucket_v ? m->bucket_v : calloc(nb, sizeof(*bv));
     if (bt == NULL || bv == NULL || !(width > 0)) {
-        free(bt), free(bv);
+        free(bt);
+        if (bv != m->bucket_v)
+            free(bv);
         return bt == NULL || bv == NULL ? DR_ENOMEM : 0;
     }
-    for (size_t i = 0; i < m->nprof; i++) {
-        double a = m->prof_t[i];
-        double b = i + 1 < m->nprof ? m->prof_t[i + 1] : m->makespan;
-        double v = m->prof_v[i];
-        while (a < b && v != 0) {
-            size_t k = (size_t)(a / width);
-            if (k >= nb)
-                k = nb - 1;
-            double edge = k + 1 == nb ? b : fmin(b, (k + 1) * width);
-            if (edge <= a) /* rounding at a bucket edge */
-                edge = b;
-            bv[k] += v * (edge - a);
-            a = edge;
-        }
-    }
+    m->bucket_v = NULL;
+    for (size_t i = 0; i < m->nprof; i++)
+        bucket_step(m, bv, i);
     for (size_t k = 0; k < nb; k++) {
         bt[k] = k * width;
         bv[k] /= width;
@@ -236,37 +316,96 @@ static int resample_profile(metrics *m) {
     return 0;
 }
 
-static int compute_sweep(const dr_run *run, metrics *m) {
-    size_t na = run->nattempts, nev = 0;
-    unsigned P = run->workers;
-    sweep_ev *ev = malloc((3 * na + 1) * sizeof(*ev));
-    sweep_ev *lat = malloc((na + 1) * sizeof(*lat));
-    if (ev == NULL || lat == NULL) {
-        free(ev), free(lat);
+/* A profile this long will be resampled: its steps but the last two
+ * (which a later step may still change or remove, push_step) go into the
+ * buckets now, in order, so that the sums are the ones resample_profile
+ * would make from the whole profile, and the steps held stay few (a
+ * 10,000,000-task run has tens of millions of them: hundreds of MB).
+ * Returns 0 or DR_ENOMEM. */
+static int flush_profile(metrics *m) {
+    if (!(m->makespan / DR_PROFILE_BUCKETS > 0))
+        return 0; /* resample_profile keeps the exact profile */
+    if (m->bucket_v == NULL &&
+        (m->bucket_v = calloc(DR_PROFILE_BUCKETS, sizeof(double))) == NULL)
         return DR_ENOMEM;
-    }
-    double busy_total = 0, lat_sum = 0;
-    /* Ends first, then readies, then starts: the sort is stable, so that
-     * is the order at equal times. */
-    for (size_t i = 0; i < na; i++) {
-        const dr__attempt *a = &run->attempts[i];
-        if (a->end > a->start)
-            ev[nev++] = (sweep_ev){a->end, EV_END};
-    }
+    size_t keep = 2, done = m->nprof - keep;
+    for (size_t i = 0; i < done; i++)
+        bucket_step(m, m->bucket_v, i);
+    memmove(m->prof_t, m->prof_t + done, keep * sizeof(*m->prof_t));
+    memmove(m->prof_v, m->prof_v + done, keep * sizeof(*m->prof_v));
+    m->nprof = keep;
+    return 0;
+}
+
+/* The ready-to-start latencies: mean, median and max.  Returns 0 or
+ * DR_ENOMEM. */
+static int compute_latency(const dr_run *run, metrics *m) {
+    size_t na = run->nattempts;
+    double *lat = malloc((na + 1) * sizeof(*lat));
+    if (lat == NULL)
+        return DR_ENOMEM;
+    double sum = 0;
     for (size_t i = 0; i < na; i++) {
         const dr__attempt *a = &run->attempts[i];
         double ready =
             a->ready >= 0 && a->ready <= a->start ? a->ready : a->start;
-        ev[nev++] = (sweep_ev){ready, EV_READY};
-        lat[i].t = a->start - ready;
-        lat_sum += lat[i].t;
-        if (lat[i].t > m->lat_max)
-            m->lat_max = lat[i].t;
+        lat[i] = a->start - ready;
+        sum += lat[i];
+        if (lat[i] > m->lat_max)
+            m->lat_max = lat[i];
     }
+    if (na > 0) {
+        m->lat_mean = sum / na;
+        m->lat_median = median(lat, na);
+    }
+    free(lat);
+    return 0;
+}
+
+/* One sorted list of event instants (keys) of one kind, read in order. */
+typedef struct ev_list {
+    const uint64_t *k;
+    size_t n, at;
+} ev_list;
+
+/* The kind of the next event of the sweep: the earliest instant, and at
+ * equal instants ends, then readies, then starts (zero-length or not: the
+ * order between those two changes nothing).  -1 when none is left. */
+static int next_kind(const ev_list *l) {
+    int best = -1;
+    uint64_t key = 0;
+    for (int kind = EV_END; kind <= EV_INSTANT; kind++)
+        if (l[kind].at < l[kind].n && (best < 0 || l[kind].k[l[kind].at] < key))
+            best = kind, key = l[kind].k[l[kind].at];
+    return best;
+}
+
+static int compute_sweep(const dr_run *run, metrics *m) {
+    size_t na = run->nattempts;
+    unsigned P = run->workers;
+    if (compute_latency(run, m) != 0)
+        return DR_ENOMEM;
+    /* ends | readies | starts, then zero-length starts from the top. */
+    uint64_t *keys = malloc((3 * na + 1) * sizeof(*keys));
+    uint64_t *tmp = malloc((na + 1) * sizeof(*tmp));
+    if (keys == NULL || tmp == NULL) {
+        free(keys), free(tmp);
+        return DR_ENOMEM;
+    }
+    uint64_t *ends = keys, *readies = keys + na, *starts = keys + 2 * na;
+    size_t nend = 0, nstart = 0, ninstant = 0;
+    double busy_total = 0;
     for (size_t i = 0; i < na; i++) {
         const dr__attempt *a = &run->attempts[i];
-        ev[nev++] =
-            (sweep_ev){a->start, a->end > a->start ? EV_START : EV_INSTANT};
+        double ready =
+            a->ready >= 0 && a->ready <= a->start ? a->ready : a->start;
+        readies[i] = order_key(ready);
+        if (a->end > a->start) {
+            ends[nend++] = order_key(a->end);
+            starts[nstart++] = order_key(a->start);
+        } else {
+            keys[3 * na - 1 - ninstant++] = order_key(a->start);
+        }
         busy_total += a->end - a->start;
         if (a->worker < P) {
             m->w_tasks[a->worker]++;
@@ -277,27 +416,34 @@ static int compute_sweep(const dr_run *run, metrics *m) {
                 m->w_last[a->worker] = a->end;
         }
     }
-    if (sort_events(lat, na) != 0 || sort_events(ev, nev) != 0) {
-        free(ev), free(lat);
+    uint64_t *instants = keys + 3 * na - ninstant;
+    int bad = sort_keys(ends, tmp, nend) || sort_keys(readies, tmp, na) ||
+              sort_keys(starts, tmp, nstart) ||
+              sort_keys(instants, tmp, ninstant);
+    free(tmp);
+    if (bad) {
+        free(keys);
         return DR_ENOMEM;
     }
-    if (na > 0) {
-        m->lat_mean = lat_sum / na;
-        m->lat_median =
-            na % 2 ? lat[na / 2].t : (lat[na / 2 - 1].t + lat[na / 2].t) / 2;
-    }
-    free(lat);
+    ev_list l[4] = {{ends, nend, 0},
+                    {readies, na, 0},
+                    {starts, nstart, 0},
+                    {instants, ninstant, 0}};
     size_t cap = 0, running = 0, waiting = 0;
     int rc = push_step(m, &cap, 0, 0);
-    for (size_t i = 0; i < nev && rc == 0; i++) {
+    double prev = 0;
+    int first = 1;
+    for (int kind; rc == 0 && (kind = next_kind(l)) >= 0; first = 0) {
+        double t = key_time(l[kind].k[l[kind].at++]);
         /* Worker-seconds lost to scheduling: at each moment, the free
          * workers that a waiting task could have used, min(waiting, free).
          * Bounded by P x makespan, unlike a per-task sum of waits. */
-        if (i > 0 && running < P) {
+        if (!first && running < P) {
             size_t usable = waiting < P - running ? waiting : P - running;
-            m->ready_while_idle += usable * (ev[i].t - ev[i - 1].t);
+            m->ready_while_idle += usable * (t - prev);
         }
-        switch (ev[i].kind) {
+        prev = t;
+        switch (kind) {
         case EV_END:
             running--;
             break;
@@ -314,13 +460,15 @@ static int compute_sweep(const dr_run *run, metrics *m) {
         }
         if (running > m->max_running)
             m->max_running = running;
-        rc = push_step(m, &cap, ev[i].t, (double)running);
+        rc = push_step(m, &cap, t, (double)running);
+        if (rc == 0 && m->nprof >= 2 * DR_PROFILE_MAX_STEPS)
+            rc = flush_profile(m);
     }
-    free(ev);
+    free(keys);
     m->prof_exact = 1;
     m->busy = busy_total;
     m->avg_running = m->makespan > 0 ? busy_total / m->makespan : 0;
-    if (rc == 0 && m->nprof > DR_PROFILE_MAX_STEPS)
+    if (rc == 0 && (m->bucket_v != NULL || m->nprof > DR_PROFILE_MAX_STEPS))
         rc = resample_profile(m);
     return rc;
 }
@@ -341,7 +489,7 @@ static int compute_dispatch(const dr_run *run, metrics *m) {
     size_t na = run->nattempts;
     unsigned P = run->workers ? run->workers : 1;
     double *prev_end = malloc(P * sizeof(*prev_end));
-    sweep_ev *dur = malloc((na + 1) * sizeof(*dur));
+    double *dur = malloc((na + 1) * sizeof(*dur));
     if (prev_end == NULL || dur == NULL) {
         free(prev_end), free(dur);
         return DR_ENOMEM;
@@ -354,7 +502,7 @@ static int compute_dispatch(const dr_run *run, metrics *m) {
     for (size_t i = 0; i < na; i++) {
         const dr__attempt *a = &run->attempts[i];
         if (a->status == DR__ATTEMPT_OK)
-            dur[nok++] = (sweep_ev){a->end - a->start, 0};
+            dur[nok++] = a->end - a->start;
         if (a->worker >= P)
             continue;
         double before = prev_end[a->worker];
@@ -367,13 +515,8 @@ static int compute_dispatch(const dr_run *run, metrics *m) {
     }
     free(prev_end);
     m->dispatch_mean = m->dispatches ? gaps / (double)m->dispatches : 0;
-    if (sort_events(dur, nok) != 0) {
-        free(dur);
-        return DR_ENOMEM;
-    }
     if (nok > 0)
-        m->task_median = nok % 2 ? dur[nok / 2].t
-                                 : (dur[nok / 2 - 1].t + dur[nok / 2].t) / 2;
+        m->task_median = median(dur, nok);
     free(dur);
     return 0;
 }
@@ -432,55 +575,66 @@ static int compute_live(const dr_run *run, metrics *m) {
     if (n == 0)
         return 0;
     double *done = malloc(n * sizeof(*done));
-    sweep_ev *ev = malloc(2 * n * sizeof(*ev));
-    if (done == NULL || ev == NULL || topo == NULL) {
-        free(done), free(ev);
+    /* productions | releases, then a sort's scratch */
+    uint64_t *keys = malloc(2 * n * sizeof(*keys));
+    if (done == NULL || keys == NULL || topo == NULL) {
+        free(done), free(keys);
         return DR_ENOMEM;
     }
-    for (size_t i = 0; i < n; i++) {
-        dr_task t = topo[i];
+    /* In task order (attempts are mostly in that order too), then the
+     * skipped tasks in topological order, since each one's instant is
+     * that of a dependency. */
+    for (size_t t = 0; t < n; t++) {
         int32_t last = run->last[t];
         done[t] = INFINITY;
-        if (run->state[t] == DR_STATE_CACHED) {
+        if (run->state[t] == DR_STATE_CACHED)
             done[t] = 0; /* done before the run started */
-        } else if (run->state[t] == DR_STATE_SKIPPED) {
-            size_t nd;
-            const dr_task *d = dr_task_deps(g, t, &nd);
-            for (size_t j = 0; j < nd; j++)
-                if (run->state[d[j]] != DR_STATE_OK &&
-                    run->state[d[j]] != DR_STATE_CACHED)
-                    done[t] = fmin(done[t], done[d[j]]);
-        } else if (run->state[t] != DR_STATE_PENDING && last >= 0 &&
-                   (size_t)last < run->nattempts) {
+        else if (run->state[t] != DR_STATE_SKIPPED &&
+                 run->state[t] != DR_STATE_PENDING && last >= 0 &&
+                 (size_t)last < run->nattempts)
             done[t] = run->attempts[last].end;
-        }
     }
-    size_t nev = 0;
-    for (size_t t = 0; t < n; t++)
-        if (holds_result(run, (dr_task)t) && done[t] < INFINITY)
-            ev[nev++] = (sweep_ev){done[t], 1};
+    for (size_t i = 0; m->skipped > 0 && i < n; i++) {
+        dr_task t = topo[i];
+        if (run->state[t] != DR_STATE_SKIPPED)
+            continue;
+        size_t nd;
+        const dr_task *d = dr_task_deps(g, t, &nd);
+        for (size_t j = 0; j < nd; j++)
+            if (run->state[d[j]] != DR_STATE_OK &&
+                run->state[d[j]] != DR_STATE_CACHED)
+                done[t] = fmin(done[t], done[d[j]]);
+    }
+    uint64_t *made = keys, *freed = keys + n;
+    size_t nmade = 0, nfreed = 0;
     for (size_t t = 0; t < n; t++)
         if (holds_result(run, (dr_task)t) && done[t] < INFINITY) {
+            made[nmade++] = order_key(done[t]);
             double r = release_time(run, done, (dr_task)t);
             if (r < INFINITY)
-                ev[nev++] = (sweep_ev){fmax(r, done[t]), 0};
+                freed[nfreed++] = order_key(fmax(r, done[t]));
         }
+    /* done is spent: its room is the sort's second array (the sort only
+     * reads there what it wrote there). */
+    int bad = sort_keys(made, (uint64_t *)done, nmade) ||
+              sort_keys(freed, (uint64_t *)done, nfreed);
     free(done);
-    /* Stable: at equal instants the productions, put first, stay first. */
-    if (sort_events(ev, nev) != 0) {
-        free(ev);
+    if (bad) {
+        free(keys);
         return DR_ENOMEM;
     }
-    size_t live = 0;
-    for (size_t i = 0; i < nev; i++) {
-        if (ev[i].kind)
-            live++;
-        else
-            live--;
+    /* At equal instants the productions count first. */
+    size_t live = 0, i = 0, j = 0;
+    while (i < nmade) {
+        if (j < nfreed && freed[j] < made[i]) {
+            live--, j++;
+            continue;
+        }
+        live++, i++;
         if (live > m->peak_live)
             m->peak_live = live;
     }
-    free(ev);
+    free(keys);
     return 0;
 }
 
@@ -682,10 +836,9 @@ static int put_ranks(json_t *root, const dr_run *run, const metrics *m) {
         root, "host0", json_stringn(run->host0, strnlen(run->host0, 64)));
 }
 
-json_t *dr_run_summary_json(const dr_run *run) {
-    metrics m;
-    if (compute(run, &m) != 0)
-        return NULL;
+/* The summary object of a run whose metrics are *mp; frees them. */
+static json_t *summary_json(const dr_run *run, metrics *mp) {
+    metrics m = *mp;
     const dr_graph *g = run->graph;
     json_t *path = json_array(), *profile = json_array();
     json_t *workers = json_array(), *failures = json_array();
@@ -1023,12 +1176,9 @@ static void print_params(const dr_run *run, FILE *out) {
     fputc('\n', out);
 }
 
-void dr_run_print_summary(const dr_run *run, FILE *out) {
-    metrics m;
-    if (compute(run, &m) != 0) {
-        fprintf(out, "(summary unavailable: out of memory)\n");
-        return;
-    }
+/* The text summary of a run whose metrics are *mp (left to the caller). */
+static void print_summary(const dr_run *run, const metrics *mp, FILE *out) {
+    metrics m = *mp;
     const dr_graph *g = run->graph;
     size_t n = dr_graph_ntasks(g);
     unsigned P = run->workers;
@@ -1224,5 +1374,30 @@ lists:
                 m.not_run == 1 ? "" : "s");
         print_keys(run, out, DR_STATE_PENDING, 10);
     }
+}
+
+json_t *dr_run_summary_json(const dr_run *run) {
+    metrics m;
+    if (compute(run, &m) != 0)
+        return NULL;
+    return summary_json(run, &m);
+}
+
+void dr_run_print_summary(const dr_run *run, FILE *out) {
+    metrics m;
+    if (compute(run, &m) != 0) {
+        fprintf(out, "(summary unavailable: out of memory)\n");
+        return;
+    }
+    print_summary(run, &m, out);
     metrics_free(&m);
+}
+
+json_t *dr__run_summary_print(const dr_run *run, FILE *out) {
+    metrics m;
+    if (compute(run, &m) != 0)
+        return NULL;
+    if (out != NULL)
+        print_summary(run, &m, out);
+    return summary_json(run, &m);
 }

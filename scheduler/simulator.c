@@ -2,11 +2,11 @@
  * The simulator: the scheduling core driven by a virtual clock.  Task
  * durations come from the caller (graph costs or a previous trace, see
  * dr__run_durations); a task assigned at `now` ends at now + duration.
- * Pending completions sit in a min-heap keyed by (end time, start sequence),
- * so equal end times are handled in start order and the whole run is
- * deterministic.  All completions at the same instant are applied before
- * the next assignment round, so the policy chooses among every task that is
- * ready at that instant (what a list scheduler assumes).
+ * Pending completions sit in a radix heap keyed by end time, first in first
+ * out at equal times, so equal end times are handled in start order and
+ * the whole run is deterministic.  All completions at the same instant are
+ * applied before the next assignment round, so the policy chooses among every
+ * task that is ready at that instant (what a list scheduler assumes).
  *
  * Attempts are recorded at start, in start order, exactly as a real run
  * records them, so the trace, metrics and summary code cannot tell the two
@@ -25,50 +25,93 @@
 #include <string.h>
 
 typedef struct sim_event {
+    uint64_t key; /* the end time's bits, ordered as the times (ekey) */
     double end;
-    uint64_t seq;
     uint32_t task, worker;
 } sim_event;
 
-typedef struct sim_heap {
+/* A double >= 0 as an unsigned key with the same order. */
+static uint64_t ekey(double t) {
+    uint64_t u;
+    memcpy(&u, &t, sizeof(u));
+    return u | (1ULL << 63);
+}
+
+/*
+ * The pending completions: a radix heap (Ahuja, Mehlhorn, Orlin, Tarjan
+ * 1990).  The clock never goes back, so every key pushed is at least the
+ * last one taken (`last`); a key goes into bucket 0 when it equals `last`
+ * and else into bucket 1 + the highest bit where it differs from `last`.
+ * Taking from an empty bucket 0 finds the first bucket with events, makes
+ * its least key `last` and spreads that bucket over the lower ones, which
+ * are empty then: each event moves down a few times in its life, against
+ * a binary heap's ten levels at 1,024 workers (the simulator's own time
+ * was mostly that heap).  Buckets keep their order and equal keys always
+ * share a bucket, so equal end times come out in the order they went in:
+ * start order, as the heap's (end, sequence) order had it.
+ */
+typedef struct sim_bucket {
     sim_event *e;
+    size_t n, cap, head; /* head: bucket 0's next to take */
+} sim_bucket;
+
+typedef struct sim_queue {
+    sim_bucket b[65];
+    uint64_t last;
     size_t n;
-} sim_heap;
+} sim_queue;
 
-static int event_less(const sim_event *a, const sim_event *b) {
-    return a->end < b->end || (a->end == b->end && a->seq < b->seq);
+static unsigned bucket_of(uint64_t key, uint64_t last) {
+    return key == last ? 0 : 64 - (unsigned)__builtin_clzll(key ^ last);
 }
 
-static void heap_push(sim_heap *h, sim_event ev) {
-    size_t i = h->n++;
-    while (i > 0) {
-        size_t p = (i - 1) / 2;
-        if (!event_less(&ev, &h->e[p]))
-            break;
-        h->e[i] = h->e[p];
-        i = p;
+static int bucket_add(sim_bucket *b, sim_event ev) {
+    if (b->n == b->cap) {
+        size_t cap = b->cap ? 2 * b->cap : 16;
+        sim_event *e = realloc(b->e, cap * sizeof(*e));
+        if (e == NULL)
+            return DR_ENOMEM;
+        b->e = e;
+        b->cap = cap;
     }
-    h->e[i] = ev;
+    b->e[b->n++] = ev;
+    return 0;
 }
 
-static sim_event heap_pop(sim_heap *h) {
-    sim_event top = h->e[0], last = h->e[--h->n];
-    size_t n = h->n, i = 0;
-    for (;;) {
-        size_t l = 2 * i + 1;
-        if (l >= n)
-            break;
-        size_t m = l;
-        if (l + 1 < n && event_less(&h->e[l + 1], &h->e[l]))
-            m = l + 1;
-        if (!event_less(&h->e[m], &last))
-            break;
-        h->e[i] = h->e[m];
-        i = m;
+static int queue_push(sim_queue *q, sim_event ev) {
+    int rc = bucket_add(&q->b[bucket_of(ev.key, q->last)], ev);
+    q->n += rc == 0;
+    return rc;
+}
+
+/* The next event (q->n > 0), left in the queue, its key now `last`:
+ * nothing may be pushed before it from then on.  NULL when out of
+ * memory. */
+static const sim_event *queue_peek(sim_queue *q) {
+    sim_bucket *b0 = &q->b[0];
+    if (b0->head == b0->n) {
+        b0->head = b0->n = 0;
+        unsigned i = 1;
+        while (q->b[i].n == 0)
+            i++;
+        sim_bucket *bi = &q->b[i];
+        uint64_t min = bi->e[0].key;
+        for (size_t j = 1; j < bi->n; j++)
+            if (bi->e[j].key < min)
+                min = bi->e[j].key;
+        q->last = min;
+        for (size_t j = 0; j < bi->n; j++)
+            if (bucket_add(&q->b[bucket_of(bi->e[j].key, min)], bi->e[j]) != 0)
+                return NULL; /* the events moved so far are lost: the run
+                              * fails, nothing reads them again */
+        bi->n = 0;
     }
-    if (n > 0)
-        h->e[i] = last;
-    return top;
+    return &b0->e[b0->head];
+}
+
+static void queue_free(sim_queue *q) {
+    for (unsigned i = 0; i < 65; i++)
+        free(q->b[i].e);
 }
 
 static int is_fail_op(const dr_graph *g, dr_task t) {
@@ -87,27 +130,23 @@ int dr__simulate(dr_run *run, dr__core *core, const double *duration,
                  dr_error *err) {
     const dr_graph *g = run->graph;
     size_t n = dr_graph_ntasks(g), alloc = n ? n : 1;
-    sim_heap heap = {malloc(run->workers * sizeof(sim_event)), 0};
-    uint32_t *attempts = calloc(alloc, sizeof(*attempts));
-    if (heap.e == NULL || attempts == NULL) {
-        free(heap.e), free(attempts);
-        dr__error_set(err, DR_ENOMEM, NULL, 0, 0, NULL, "out of memory");
-        return DR_ENOMEM;
-    }
+    sim_queue queue;
+    memset(&queue, 0, sizeof(queue));
     /* Which tasks fail (builtin `fail`), looked up once: op names are
-     * strings and the loop below runs once per attempt. */
-    uint8_t *fails = calloc(alloc, 1);
-    /* Attempts usually number the tasks: reserve them in one go. */
-    if (fails != NULL)
-        (void)dr__run_reserve_attempts(run, n);
-    if (fails == NULL) {
-        free(heap.e), free(attempts);
-        dr__error_set(err, DR_ENOMEM, NULL, 0, 0, NULL, "out of memory");
-        return DR_ENOMEM;
+     * strings and the loop below runs once per attempt.  NULL when none
+     * does (the usual case: no byte a task). */
+    uint8_t *fails = NULL;
+    for (size_t t = 0; t < n; t++) {
+        if (!is_fail_op(g, (dr_task)t))
+            continue;
+        if (fails == NULL && (fails = calloc(alloc, 1)) == NULL) {
+            dr__error_set(err, DR_ENOMEM, NULL, 0, 0, NULL, "out of memory");
+            return DR_ENOMEM;
+        }
+        fails[t] = 1;
     }
-    for (size_t t = 0; t < n; t++)
-        fails[t] = (uint8_t)is_fail_op(g, (dr_task)t);
-    uint64_t seq = 0;
+    /* Attempts usually number the tasks: reserve them in one go. */
+    (void)dr__run_reserve_attempts(run, n);
     double now = 0;
     int rc = 0;
     dr__core_start(core, now);
@@ -115,40 +154,56 @@ int dr__simulate(dr_run *run, dr__core *core, const double *duration,
         dr_task t;
         unsigned w;
         while (dr__core_assign(core, now, &t, &w)) {
-            unsigned attempt = ++attempts[t];
+            /* The task's attempts so far are its last one's number. */
+            int32_t last = run->last[t];
+            unsigned attempt = last < 0 ? 1 : run->attempts[last].attempt + 1;
+            int fail = fails != NULL && fails[t];
             double end = now + duration[t];
             if (dr__run_add_attempt(run, t, w, attempt,
-                                    fails[t] ? DR__ATTEMPT_FAILED
-                                             : DR__ATTEMPT_OK,
+                                    fail ? DR__ATTEMPT_FAILED : DR__ATTEMPT_OK,
                                     dr__core_ready_time(core, t), now, end,
-                                    fails[t] ? fail_message(g, t) : NULL) < 0) {
+                                    fail ? fail_message(g, t) : NULL) < 0) {
                 rc = DR_ENOMEM;
                 goto done;
             }
-            heap_push(&heap, (sim_event){end, seq++, t, w});
+            if (queue_push(&queue, (sim_event){ekey(end), end, t, w}) != 0) {
+                rc = DR_ENOMEM;
+                goto done;
+            }
         }
-        if (heap.n == 0)
+        if (queue.n == 0)
             break;
-        now = heap.e[0].end;
-        while (heap.n > 0 && heap.e[0].end == now) {
-            sim_event ev = heap_pop(&heap);
+        const sim_event *next = queue_peek(&queue);
+        if (next == NULL) {
+            rc = DR_ENOMEM;
+            goto done;
+        }
+        /* Every completion at `now` is in bucket 0 (its key is `last`);
+         * the rest is later.  Nothing is pushed until they are all
+         * handled, and then at `now` or after, never before `last`. */
+        now = next->end;
+        sim_bucket *b0 = &queue.b[0];
+        while (b0->head < b0->n) {
+            sim_event ev = b0->e[b0->head++];
+            queue.n--;
             dr_task u = ev.task;
-            if (!fails[u]) {
+            if (fails == NULL || !fails[u]) {
                 dr__core_finish(core, u, ev.worker, now);
                 continue;
             }
+            unsigned tried = run->attempts[run->last[u]].attempt;
             int retries = dr_task_retries(g, u);
             if (retries < 0)
                 retries = run->opts.retries;
             /* As in a real run: once a failure has stopped the run, a
              * failing task is not tried again. */
-            if (attempts[u] <= (unsigned)retries && !dr__core_stopped(core)) {
+            if (tried <= (unsigned)retries && !dr__core_stopped(core)) {
                 dr__core_retry(core, u, ev.worker, now);
                 continue;
             }
             dr__core_fail(core, u, ev.worker, now, run->opts.keep_going);
-            if (dr__run_add_failure(run, u, attempts[u], fail_message(g, u),
-                                    NULL) != 0) {
+            if (dr__run_add_failure(run, u, tried, fail_message(g, u), NULL) !=
+                0) {
                 rc = DR_ENOMEM;
                 goto done;
             }
@@ -159,7 +214,8 @@ done:
         dr__error_set(err, rc, NULL, 0, 0, NULL, "out of memory");
     run->peak_live_bytes = 0;
     run->makespan = now;
-    free(heap.e), free(attempts), free(fails);
+    queue_free(&queue);
+    free(fails);
     return rc;
 }
 

@@ -248,6 +248,28 @@ Test(generate, layered_tasks_depend_on_distinct_tasks_of_the_layer_before) {
     dr_graph_destroy(g);
 }
 
+/* The keys are "layer-L-I" for task L x width + I (written without
+ * printf), and each task's dependencies come in increasing order, whether
+ * a few (sorted by insertion) or more than 16 (by qsort). */
+Test(generate, layered_keys_name_their_place_and_deps_are_in_order) {
+    for (int64_t deps = 3; deps <= 24; deps += 21) {
+        dr_param p[] = {{"layers", 12}, {"width", 107}, {"deps", deps}};
+        dr_graph *g = gen_ok("layered", p, 3, 5, NULL);
+        cr_assert_eq(dr_graph_ntasks(g), 12 * 107);
+        for (size_t i = 0; i < dr_graph_ntasks(g); i++) {
+            char want[48];
+            snprintf(want, sizeof want, "layer-%zu-%zu", i / 107, i % 107);
+            cr_assert_str_eq(dr_task_key(g, (dr_task)i), want);
+            size_t nd;
+            const dr_task *d = dr_task_deps(g, (dr_task)i, &nd);
+            cr_assert_eq(nd, i < 107 ? 0u : (size_t)deps);
+            for (size_t k = 1; k < nd; k++)
+                cr_assert_lt(d[k - 1], d[k], "%s: deps out of order", want);
+        }
+        dr_graph_destroy(g);
+    }
+}
+
 Test(generate, layered_deps_up_to_the_width_take_that_many) {
     dr_param p[] = {{"layers", 3}, {"width", 4}, {"deps", 4}};
     dr_graph *g = gen_ok("layered", p, 3, 1, NULL);
