@@ -565,7 +565,13 @@ Test(docs, mpi_commands_run_as_written, .timeout = 600) {
     if (system("command -v mpirun >/dev/null 2>&1") != 0)
         cr_skip_test("mpirun is not on PATH (scripts/setup.sh installs "
                      "openmpi-bin)");
+    /* Open MPI's session folders in a folder of this test's own, not in
+     * the /tmp/ompi.HOST.UID every mpirun shares (test_exec_mpi.c). */
+    char *base = drt_tmpdir();
+    setenv("OMPI_MCA_orte_tmpdir_base", base, 1);
     run_doc("docs/mpi.md", 5, NULL);
+    drt_rmtree(base);
+    free(base);
 }
 
 /* ------------------------------------------------- the mechanism itself */

@@ -57,6 +57,12 @@ static pid_t start_mpirun(const char *dir, char *const args[]) {
     argv[n++] = m;
     argv[n++] = "--oversubscribe";
     argv[n++] = "--allow-run-as-root";
+    /* Its session folder under dir, not the /tmp/ompi.HOST.UID every
+     * mpirun shares: two mpiruns at once (Criterion's two jobs, another
+     * build's tests) race there, one removing it as the other makes it. */
+    argv[n++] = "--mca";
+    argv[n++] = "orte_tmpdir_base";
+    argv[n++] = (char *)dir;
     for (size_t i = 0; args[i] != NULL && n < 63; i++)
         argv[n++] = args[i];
     argv[n] = NULL;

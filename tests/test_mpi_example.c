@@ -78,8 +78,11 @@ static job mpirun(const char *mpirun_path, const char *args) {
     memcpy(env2, env, n * sizeof *env2);
     env2[n] = asan_opts;
     env2[n + 1] = NULL;
-    char *cmd = drt_fmt("exec '%s' --oversubscribe --allow-run-as-root %s",
-                        mpirun_path, args);
+    /* Its session folder in dir, not in the /tmp/ompi.HOST.UID that every
+     * mpirun shares: two at once race there (test_exec_mpi.c). */
+    char *cmd = drt_fmt("exec '%s' --oversubscribe --allow-run-as-root "
+                        "--mca orte_tmpdir_base '%s' %s",
+                        mpirun_path, dir, args);
     char *const argv[] = {"sh", "-c", cmd, NULL};
     pid_t pid = drt_start(dir, "/bin/sh", argv, env2, "out", "err");
     int status = 0;
