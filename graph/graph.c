@@ -450,9 +450,9 @@ int dr_graph_add_dep(dr_graph *g, dr_task task, dr_task dep) {
         }
         size_t have = g->ndep - g->dep_off[task];
         if (have <= DEDUPE_SCAN) {
-            const dr_task *d = g->dep + g->dep_off[task];
+            /* (g->dep is NULL before the first edge: no offset on it.) */
             for (size_t i = 0; i < have; i++)
-                if (d[i] == dep)
+                if (g->dep[g->dep_off[task] + i] == dep)
                     return 0;
         } else {
             g->needs_dedupe = 1;

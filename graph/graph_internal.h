@@ -180,7 +180,8 @@ int dr__graph_settle(dr_graph *g);
 static inline const dr_task *dr__task_deps_of(const dr_graph *g, dr_task t,
                                               uint32_t *n) {
     *n = g->dep_off[t + 1] - g->dep_off[t];
-    return g->dep + g->dep_off[t];
+    /* g->dep is NULL in a graph without edges: no offset on it. */
+    return *n > 0 ? g->dep + g->dep_off[t] : NULL;
 }
 /* Task t's cold record, or NULL when it has none. */
 static inline const dr__task_cold *dr__task_cold_of(const dr_graph *g,
