@@ -663,42 +663,28 @@ void dr__core_unassign(dr__core *c, dr_task t, unsigned worker) {
 }
 
 void dr__core_finish(dr__core *c, dr_task t, unsigned worker, double now) {
-    release(c, t, worker);
-    c->state[t] = DR__DONE;
-    c->nfinished++;
-    size_t ns;
-    const dr_task *s = dr_task_succs(c->g, t, &ns);
-    for (size_t i = 0; i < ns; i++)
-        if (--c->waiting[s[i]] == 0 && c->state[s[i]] == DR__WAITING)
-            make_ready(c, s[i], now);
+    dr__core_finish_claim(c, t, worker, now, DR_TASK_NONE);
 }
 
 void dr__core_finish_claim(dr__core *c, dr_task t, unsigned worker, double now,
                            dr_task claim) {
-    if (claim == DR_TASK_NONE) {
-        dr__core_finish(c, t, worker, now);
-        return;
-    }
-    c->held[worker]++; /* the worker stays taken for the claimed task */
-    release(c, t, worker);
     c->state[t] = DR__DONE;
     c->nfinished++;
-    int claimed = 0;
     size_t ns;
     const dr_task *s = dr_task_succs(c->g, t, &ns);
     for (size_t i = 0; i < ns; i++) {
         if (--c->waiting[s[i]] != 0 || c->state[s[i]] != DR__WAITING)
             continue;
         if (s[i] == claim) {
+            /* Runs on `worker` at once: it stays taken. */
             c->state[claim] = DR__RUNNING;
             c->ready_time[claim] = now;
             c->nrunning++;
-            claimed = 1;
+            c->held[worker]++;
         } else
             make_ready(c, s[i], now);
     }
-    if (!claimed && --c->held[worker] == 0)
-        worker_push(c, worker);
+    release(c, t, worker);
 }
 
 void dr__core_retry(dr__core *c, dr_task t, unsigned worker, double now) {

@@ -394,8 +394,8 @@ static unsigned run_batch(exec *x, slot *s, dr_task first, double end,
            !atomic_load_explicit(&x->stopped_hint, memory_order_relaxed)) {
         if (i == s->nbatch) {
             /* Past the batch: a chain goes on from the last task run. */
-            dr_task next = s->chain_ok && s->nbatch < BATCH_MAX &&
-                                   s->longest_body < BATCH_SHORT_S
+            /* (Every body so far was short: a long one ends the batch.) */
+            dr_task next = s->chain_ok && s->nbatch < BATCH_MAX
                                ? chain_next(x, prev)
                                : DR_TASK_NONE;
             if (next == DR_TASK_NONE)
@@ -560,12 +560,12 @@ void dr__x_worker_main(void *arg) {
         /* The batch runs once the first task has ended well; its results
          * wait in batch_out, the first's here. */
         unsigned batch_ran = 0;
-        int batch_failed = 0, first_failed = s->failed;
+        int batch_failed = 0;
         result first_out = s->call.out;
         if ((s->nbatch > 0 || s->chain_ok) && ran && !s->failed &&
             body_end - body_start < BATCH_SHORT_S) {
             batch_ran = run_batch(x, s, t, body_end, &batch_failed);
-            s->failed = first_failed;
+            s->failed = 0; /* the first task's outcome, not the batch's */
         }
         /* A command a worker rank ran: its log is in the run folder, on
          * the shared file system (docs/mpi.md). */
