@@ -106,6 +106,13 @@ dr_graph *cli_load_graph(const char *path, dr_format format,
  * returns DR_EXIT_USAGE, else 0. */
 int cli_parse_format(const char *cmd, const char *text, dr_format *out);
 
+/* A GRAPH written gen:SHAPE is generated in memory (dagrun gen's shapes). */
+#define CLI_GEN_PREFIX "gen:"
+
+/* Parses a seed (a whole number from 0, in `base` as strtoull reads it:
+ * 10, or 0 for 0x.. too) or prints a usage error; returns 0/-1. */
+int cli_parse_seed(const char *cmd, const char *opt, const char *text, int base,
+                   uint64_t *out);
 /* Parses a positive count ("4") or prints a usage error; returns 0/-1. */
 int cli_parse_uint(const char *cmd, const char *opt, const char *text,
                    unsigned long max, unsigned long *out);

@@ -51,19 +51,6 @@ static void gen_usage(FILE *out) {
         dr_generator_help(), cli_exit_codes_no_tasks);
 }
 
-static int parse_seed(const char *text, uint64_t *out) {
-    char *end;
-    errno = 0;
-    unsigned long long v = strtoull(text, &end, 0);
-    if (errno != 0 || end == text || *end != '\0' || text[0] == '-') {
-        cli_usage_error("gen", "--seed: expected a whole number, got '%s'",
-                        text);
-        return -1;
-    }
-    *out = (uint64_t)v;
-    return 0;
-}
-
 int cmd_gen(int argc, char **argv) {
     static const struct option options[] = {
         {"set", required_argument, NULL, 's'},
@@ -91,7 +78,7 @@ int cmd_gen(int argc, char **argv) {
                 goto out;
             break;
         case 'S':
-            if (parse_seed(optarg, &seed) != 0)
+            if (cli_parse_seed("gen", "--seed", optarg, 0, &seed) != 0)
                 goto out;
             break;
         case 'p':

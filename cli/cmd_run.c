@@ -40,9 +40,6 @@
  * is raised.  --trace FILE writes it at any size. */
 #define TRACE_TASK_LIMIT 1000000
 
-/* A GRAPH written gen:SHAPE is generated in memory (dagrun gen's shapes). */
-#define GEN_PREFIX "gen:"
-
 static const char usage_text[] =
     "Usage: dagrun run GRAPH [options]\n"
     "       dagrun GRAPH [options]\n"
@@ -313,18 +310,10 @@ static int parse(int argc, char **argv, run_args *a) {
                                        "fifo, lifo, order or random)",
                                        optarg);
             break;
-        case OPT_SEED: {
-            char *end;
-            errno = 0;
-            unsigned long long v = strtoull(optarg, &end, 10);
-            if (errno || end == optarg || *end || optarg[0] == '-')
-                return cli_usage_error(cmd,
-                                       "--seed: expected a whole "
-                                       "number, got '%s'",
-                                       optarg);
-            a->opts.seed = v;
+        case OPT_SEED:
+            if (cli_parse_seed(cmd, "--seed", optarg, 10, &a->opts.seed) != 0)
+                return DR_EXIT_USAGE;
             break;
-        }
         case OPT_EXECUTOR:
             if (cli_parse_executor(cmd, optarg, &a->opts.executor) != 0)
                 return DR_EXIT_USAGE;
@@ -411,20 +400,12 @@ static int parse(int argc, char **argv, run_args *a) {
             if (push_str(&a->sets, &a->nsets, optarg) != 0)
                 return DR_EXIT_USAGE;
             break;
-        case OPT_GEN_SEED: {
-            char *end;
-            errno = 0;
-            unsigned long long v = strtoull(optarg, &end, 0);
-            if (errno || end == optarg || *end || optarg[0] == '-')
-                return cli_usage_error(cmd,
-                                       "--gen-seed: expected a whole "
-                                       "number, got '%s'",
-                                       optarg);
-            a->gen_seed = v;
+        case OPT_GEN_SEED:
+            if (cli_parse_seed(cmd, "--gen-seed", optarg, 0, &a->gen_seed) != 0)
+                return DR_EXIT_USAGE;
             if (a->gen_given == NULL)
                 a->gen_given = "--gen-seed";
             break;
-        }
         case OPT_GEN_OP:
             a->gen_op = optarg;
             if (a->gen_given == NULL)
@@ -484,14 +465,14 @@ static int parse(int argc, char **argv, run_args *a) {
     /* --set's meaning depends on GRAPH: a shape's parameters (words
      * allowed: pattern=fft) for gen:SHAPE, a graph file's otherwise. */
     a->gen = optind < argc &&
-             strncmp(argv[optind], GEN_PREFIX, strlen(GEN_PREFIX)) == 0;
+             strncmp(argv[optind], CLI_GEN_PREFIX, strlen(CLI_GEN_PREFIX)) == 0;
     for (size_t i = 0; i < a->nsets; i++)
         if ((a->gen ? cli_params_add_gen(&a->params, cmd, a->sets[i])
                     : cli_params_add(&a->params, cmd, a->sets[i])) != 0)
             return DR_EXIT_USAGE;
     if (optind >= argc)
         return cli_usage_error(cmd, "missing GRAPH");
-    if (a->gen && argv[optind][strlen(GEN_PREFIX)] == '\0')
+    if (a->gen && argv[optind][strlen(CLI_GEN_PREFIX)] == '\0')
         return cli_usage_error(cmd, "gen: needs a shape, such as gen:layered "
                                     "(dagrun gen --help lists them)");
     if (!a->gen && a->gen_given != NULL)
@@ -848,7 +829,7 @@ int cmd_run(int argc, char **argv) {
                 goto out;
             }
     }
-    g = a.gen ? cli_generate("run", a.graph_path + strlen(GEN_PREFIX),
+    g = a.gen ? cli_generate("run", a.graph_path + strlen(CLI_GEN_PREFIX),
                              &a.params, a.gen_seed, a.gen_op, 0)
               : cli_load_graph(a.graph_path, a.format, &a.params, ops);
     if (g == NULL)

@@ -171,6 +171,21 @@ int cli_parse_format(const char *cmd, const char *text, dr_format *out) {
     return 0;
 }
 
+int cli_parse_seed(const char *cmd, const char *opt, const char *text, int base,
+                   uint64_t *out) {
+    char *end;
+    errno = 0;
+    /* A digit first: strtoull would skip spaces and take " -1" as 2^64-1. */
+    unsigned long long v = strtoull(text, &end, base);
+    if (!isdigit((unsigned char)text[0]) || errno != 0 || *end != '\0') {
+        cli_usage_error(cmd, "%s: expected a whole number, got '%s'", opt,
+                        text);
+        return -1;
+    }
+    *out = (uint64_t)v;
+    return 0;
+}
+
 int cli_parse_uint(const char *cmd, const char *opt, const char *text,
                    unsigned long max, unsigned long *out) {
     char *end;

@@ -111,8 +111,9 @@ int main(int argc, char **argv) {
         if (strcmp(first, commands[i].name) == 0)
             return dispatch(&commands[i], argc - 1, argv + 1);
     struct stat st;
-    if (first[0] != '-' && (stat(first, &st) == 0 || strcmp(first, "-") == 0 ||
-                            strncmp(first, "gen:", 4) == 0))
+    if (first[0] != '-' &&
+        (stat(first, &st) == 0 || strcmp(first, "-") == 0 ||
+         strncmp(first, CLI_GEN_PREFIX, strlen(CLI_GEN_PREFIX)) == 0))
         /* `dagrun graph.json ...` runs the graph (`dagrun gen:SHAPE ...`
          * a generated one). */
         return dispatch(&commands[0], argc, argv);

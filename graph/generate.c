@@ -395,18 +395,6 @@ static int cmp_task(const void *a, const void *b) {
     return x < y ? -1 : x > y;
 }
 
-/* Writes v in decimal at p; returns the end. */
-static char *put_u64(char *p, uint64_t v) {
-    char digits[20];
-    int n = 0;
-    do
-        digits[n++] = (char)('0' + v % 10);
-    while ((v /= 10) != 0);
-    while (n > 0)
-        *p++ = digits[--n];
-    return p;
-}
-
 static int cmp_i64(const void *a, const void *b) {
     int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
     return x < y ? -1 : x > y;
@@ -442,10 +430,10 @@ static int layered_build(gen *c, const int64_t *v) {
                         (double)rng_below(&c->rng, span_ms + 1);
             /* "layer-L-I", written by hand: printf's machinery was a
              * tenth of building 10,000,000 tasks. */
-            char key[48], *k = put_u64(key + 6, (uint64_t)l);
+            char key[48], *k = dr__put_u64(key + 6, (uint64_t)l);
             memcpy(key, "layer-", 6);
             *k++ = '-';
-            *put_u64(k, (uint64_t)i) = '\0';
+            *dr__put_u64(k, (uint64_t)i) = '\0';
             dr_task t;
             rc = add_key(c, &t, ms / 1000.0, key);
             if (rc != 0 || l == 0)

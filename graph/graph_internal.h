@@ -339,6 +339,20 @@ int dr__escape(char *dst, size_t size, const char *src, size_t len,
  * or NULL (DR_ENOMEM). */
 char *dr__safe_text(const char *s, size_t len, int newlines);
 
+/* Writes v in decimal at p (20 bytes at most, no NUL); returns the end.
+ * Without printf: the journal and the generators write millions. */
+static inline char *dr__put_u64(char *p, uint64_t v) {
+    char t[20];
+    int n = 0;
+    do {
+        t[n++] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v != 0);
+    while (n > 0)
+        *p++ = t[--n];
+    return p;
+}
+
 /* Copies src into dst (size bytes, always NUL-terminated when size > 0),
  * cutting it if needed; returns strlen(src), as BSD strlcpy. */
 size_t dr__strlcpy(char *dst, const char *src, size_t size);

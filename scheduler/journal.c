@@ -102,24 +102,12 @@ static char *put_lit(char *p, const char *s, size_t n) {
 }
 #define PUT(p, lit) put_lit(p, lit, sizeof(lit) - 1)
 
-static char *put_u64(char *p, uint64_t v) {
-    char t[20];
-    int n = 0;
-    do {
-        t[n++] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v != 0);
-    while (n > 0)
-        *p++ = t[--n];
-    return p;
-}
-
 static char *put_i64(char *p, int64_t v) {
     if (v < 0) {
         *p++ = '-';
-        return put_u64(p, (uint64_t)0 - (uint64_t)v);
+        return dr__put_u64(p, (uint64_t)0 - (uint64_t)v);
     }
-    return put_u64(p, (uint64_t)v);
+    return dr__put_u64(p, (uint64_t)v);
 }
 
 /* The decimal digits of the fraction x - floor(x) for 1/256 <= x < 2^53,
@@ -158,7 +146,7 @@ static char *put_real(char *p, double x) {
     if (x >= 0 && x < 9e6) {
         uint64_t n = (uint64_t)(x * 1e9 + 0.5);
         if ((double)n / 1e9 == x) {
-            p = put_u64(p, n / 1000000000u);
+            p = dr__put_u64(p, n / 1000000000u);
             uint64_t frac = n % 1000000000u;
             *p++ = '.';
             if (frac == 0) {
@@ -178,7 +166,7 @@ static char *put_real(char *p, double x) {
     }
     if (x >= 1.0 / 256 && x < 9007199254740992.0) {
         uint64_t whole = (uint64_t)x;
-        char *at = put_u64(p, whole);
+        char *at = dr__put_u64(p, whole);
         int used = whole ? (int)(at - p) : 0, lead = 0;
         *at++ = '.';
         char d[64];
@@ -278,7 +266,7 @@ static int put_files(dr__journal *j, const char *name, const dr__jfile *f,
         char *p = j->buf + j->len;
         if (f[i].fp.exists) {
             p = PUT(p, ",\"size\":");
-            p = put_u64(p, f[i].fp.size);
+            p = dr__put_u64(p, f[i].fp.size);
             p = PUT(p, ",\"mtime_ns\":");
             p = put_i64(p, f[i].fp.mtime_ns);
             p = PUT(p, ",\"hash\":");
@@ -315,14 +303,14 @@ int dr__journal_append(dr__journal *j, const dr__jrec *r) {
         goto oom;
     char *p = j->buf + j->len;
     p = PUT(p, ",\"attempt\":");
-    p = put_u64(p, r->attempt);
+    p = dr__put_u64(p, r->attempt);
     p = PUT(p, ",\"status\":");
     j->len = (size_t)(p - j->buf);
     if (put_cstr(j, r->status) != 0 || reserve(j, 320) != 0)
         goto oom;
     p = j->buf + j->len;
     p = PUT(p, ",\"worker\":");
-    p = put_u64(p, r->worker);
+    p = dr__put_u64(p, r->worker);
     p = PUT(p, ",\"start\":");
     p = put_real(p, r->start);
     p = PUT(p, ",\"end\":");

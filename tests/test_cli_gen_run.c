@@ -151,6 +151,13 @@ Test(gen_run, errors_name_what_is_wrong) {
     refused(
         "gen:layered --gen-seed x --simulate",
         (const char *[]){"--gen-seed: expected a whole number, got 'x'", NULL});
+    /* Not wrapped round to 2^64 - 1 (strtoull skips the space). */
+    refused("gen:layered --gen-seed ' -1' --simulate",
+            (const char *[]){"--gen-seed: expected a whole number, got ' -1'",
+                             NULL});
+    refused(
+        "gen:layered --simulate --policy random --seed ' -1'",
+        (const char *[]){"--seed: expected a whole number, got ' -1'", NULL});
     refused("gen:layered --gen-op nope --simulate",
             (const char *[]){"unknown op 'nope'", NULL});
     refused("gen:layered --format json --simulate",
