@@ -10,7 +10,8 @@
  * only for the ready tasks left over, so a chain never wakes anybody and a
  * wide graph wakes each worker once.  The lock is held for well under a
  * microsecond, so a worker retries it (sched_lock) and polls for ready tasks
- * (nready_hint) a few microseconds before sleeping in the kernel.  Every kind
+ * (nready_hint, yielding its CPU after the first microseconds: poll_ready)
+ * before sleeping in the kernel.  Every kind
  * of task holds its slot:
  *  - a function task (builtin op including `noop`, C function, a
  *    cost-replaying sleep/spin) runs on the worker thread itself, the lock
@@ -86,9 +87,13 @@
 #define TAIL_BYTES 4096
 #define KILL_GRACE_MS 1000 /* SIGTERM, then SIGKILL this much later */
 #define PROGRESS_MS 100
-#define JOURNAL_MS 50   /* function tasks' records are written this often */
-#define SPIN_TRIES 256  /* sched_lock: trylocks before sleeping on it */
-#define IDLE_SPINS 1000 /* worker: polls for ready tasks before idling */
+#define JOURNAL_MS 50  /* function tasks' records are written this often */
+#define SPIN_TRIES 256 /* sched_lock: trylocks before sleeping on it */
+/* A free worker polls for ready tasks this long before sleeping, spinning
+ * for the first IDLE_PURE_NS, then yielding its CPU between spins
+ * (exec_threads.c, poll_ready). */
+#define IDLE_POLL_NS 50000
+#define IDLE_PURE_NS 5000
 /* Batches (docs/scheduling.md, "Batches of short tasks"): a worker whose
  * last tasks' bodies each took less than BATCH_SHORT_S seconds, finding
  * ready tasks and every other worker holding a task, takes up to BATCH_MAX more

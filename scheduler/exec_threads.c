@@ -6,6 +6,8 @@
 #define _GNU_SOURCE /* PTHREAD_MUTEX_ADAPTIVE_NP, strsignal */
 #include "exec_internal.h"
 
+#include <sched.h>
+
 /* ------------------------------------------------------- worker threads */
 
 /* Sleeps `sec` seconds in steps short enough to notice a cancel. */
@@ -463,6 +465,35 @@ static void complete_batch(exec *x, slot *s, unsigned ran, int failed) {
     dr__x_update_hint(x);
 }
 
+/* (lock not held) Polls nready_hint for up to IDLE_POLL_NS, spinning for
+ * the first IDLE_PURE_NS, then giving the CPU away (sched_yield) every few
+ * dozen spins.  The yield matters on a machine with as many cores as
+ * workers: a worker this one just woke (dr__x_hand_out) may have been queued
+ * on this CPU (Linux often puts a wakee on its waker's CPU), and a pure spin
+ * keeps it off until the spin ends, so each hand-off of a width-2 graph
+ * cost the whole poll, and the two workers fell into waking each other in
+ * turn (a 2,000-step Task Bench stencil took 2-40 ms instead of 2 ms;
+ * bench/README.md, "Task Bench METG"). */
+static void poll_ready(const exec *x) {
+    uint64_t t0 = uv_hrtime();
+    for (unsigned i = 1;; i++) {
+        if (atomic_load_explicit(&x->nready_hint, memory_order_relaxed) > 0)
+            return;
+        if (i % 32 == 0) {
+            uint64_t spent = uv_hrtime() - t0;
+            if (spent >= IDLE_POLL_NS)
+                return;
+            if (spent >= IDLE_PURE_NS) {
+                sched_yield();
+                continue;
+            }
+        }
+#if defined(__x86_64__) || defined(__i386__)
+        __builtin_ia32_pause();
+#endif
+    }
+}
+
 /* Worker thread w: runs the function tasks given to its slot, by itself
  * (the best ready task when it becomes free) or by another worker or the
  * loop (dr__x_hand_out), records each and takes the next, all under the sched
@@ -500,18 +531,11 @@ void dr__x_worker_main(void *arg) {
                 if (!polled && dr__core_nrunning(x->core) > 0 &&
                     !dr__core_stopped(x->core)) {
                     /* Running tasks may make some ready any moment: poll
-                     * a few microseconds before paying for a sleep and a
-                     * wake-up on the condition variable. */
+                     * before paying for a sleep and a wake-up on the
+                     * condition variable (poll_ready). */
                     polled = 1;
                     sched_unlock(x);
-                    for (int i = 0; i < IDLE_SPINS; i++) {
-                        if (atomic_load_explicit(&x->nready_hint,
-                                                 memory_order_relaxed) > 0)
-                            break;
-#if defined(__x86_64__) || defined(__i386__)
-                        __builtin_ia32_pause();
-#endif
-                    }
+                    poll_ready(x);
                     sched_lock(x);
                     now = now_s(x);
                     continue;
