@@ -149,7 +149,9 @@ static int add(gen *c, dr_task *out, double cost, const char *fmt, ...) {
 /* add() with the key written already. */
 static int add_key(gen *c, dr_task *out, double cost, const char *key) {
     dr_task t;
-    int rc = dr_graph_add_task(c->g, key, &t);
+    /* Builders make each key once: no look-up per task; the index is
+     * built at once at the end (dr__graph_index_build). */
+    int rc = dr__graph_add_task_fresh(c->g, key, &t);
     if (rc != 0)
         return fail_rc(c, rc, key);
     json_t *args = op_args(c, cost);
@@ -178,6 +180,11 @@ static int dep_key(gen *c, dr_task task, const char *fmt, ...) {
     va_start(ap, fmt);
     vsnprintf(key, sizeof(key), fmt, ap);
     va_end(ap);
+    dr_task dup = DR_TASK_NONE;
+    int rc = dr__graph_index_build(c->g, &dup);
+    if (rc != 0) /* a key made twice: a bug in a builder */
+        return fail_rc(
+            c, rc, dup != DR_TASK_NONE ? dr_task_key(c->g, dup) : "key index");
     dr_task on = dr_graph_find(c->g, key);
     if (on == DR_TASK_NONE)
         return fail_rc(c, DR_ENOENT, key); /* a bug in a builder */
@@ -1184,6 +1191,10 @@ dr_graph *dr__generate(const char *shape, const dr_param *params,
         fail_rc(&c, rc, "graph");
     else
         rc = s->build(&c, values);
+    dr_task dup = DR_TASK_NONE;
+    if (rc == 0 && (rc = dr__graph_index_build(c.g, &dup)) != 0)
+        fail_rc(&c, rc, /* a key made twice: a bug in a builder */
+                dup != DR_TASK_NONE ? dr_task_key(c.g, dup) : "key index");
     json_decref(c.args);
     if (rc == 0 && dr_graph_validate(c.g, err) != 0)
         rc = -1;

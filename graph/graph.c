@@ -176,17 +176,163 @@ static int index_grow(dr_graph *g) {
 }
 
 dr_task dr_graph_find(const dr_graph *g, const char *key) {
-    if (g == NULL || key == NULL || g->nslots == 0)
+    if (g == NULL || key == NULL)
         return DR_TASK_NONE;
     uint32_t h = hash_key(key);
     size_t mask = g->nslots - 1;
-    for (size_t j = h & mask;; j = (j + 1) & mask) {
+    for (size_t j = h & mask; g->nslots > 0; j = (j + 1) & mask) {
         const dr__slot *s = &g->slots[j];
         if (s->task == DR_TASK_NONE)
-            return DR_TASK_NONE;
+            break;
         if (s->hash == h && strcmp(g->tasks[s->task].key, key) == 0)
             return s->task;
     }
+    /* Tasks not in the index yet (dr__graph_add_task_fresh). */
+    for (size_t t = g->ntasks - g->nunindexed; t < g->ntasks; t++)
+        if (strcmp(g->tasks[t].key, key) == 0)
+            return (dr_task)t;
+    return DR_TASK_NONE;
+}
+
+/* Puts task t (hash h) in the index, which has room; DR_EEXIST when its key
+ * is there. */
+static int index_put(dr_graph *g, uint32_t t, uint32_t h) {
+    size_t mask = g->nslots - 1, j = h & mask;
+    for (; g->slots[j].task != DR_TASK_NONE; j = (j + 1) & mask)
+        if (g->slots[j].hash == h &&
+            strcmp(g->tasks[g->slots[j].task].key, g->tasks[t].key) == 0)
+            return DR_EEXIST;
+    g->slots[j].task = t;
+    g->slots[j].hash = h;
+    return 0;
+}
+
+/* The whole index anew for ntasks tasks: (home slot, task) pairs sorted by
+ * home (two 16-bit radix passes), then each entry at its home or just past
+ * the one before, which is where linear probing puts entries inserted in
+ * that order; the few that would run past the end wrap round by probing. */
+static int index_rebuild(dr_graph *g, dr_task *dup) {
+    size_t n = g->ntasks, nslots = 64;
+    while ((n + 1) * 2 > nslots)
+        nslots *= 2;
+    dr__slot *slots = malloc(nslots * sizeof(*slots));
+    uint64_t *pair = malloc(n * sizeof(*pair));
+    uint64_t *tmp = malloc(n * sizeof(*tmp));
+    uint32_t *hash = malloc(n * sizeof(*hash));
+    if (slots == NULL || pair == NULL || tmp == NULL || hash == NULL) {
+        free(slots);
+        free(pair);
+        free(tmp);
+        free(hash);
+        return DR_ENOMEM;
+    }
+    size_t mask = nslots - 1;
+    for (size_t t = 0; t < n; t++) {
+        hash[t] = hash_key(g->tasks[t].key);
+        pair[t] = ((uint64_t)(hash[t] & mask) << 32) | t;
+    }
+    size_t *count = malloc((1 << 16) * sizeof(*count));
+    if (count == NULL) {
+        free(slots);
+        free(pair);
+        free(tmp);
+        free(hash);
+        return DR_ENOMEM;
+    }
+    for (int pass = 0; pass < 2; pass++) {
+        unsigned shift = 32 + 16 * (unsigned)pass;
+        memset(count, 0, (1 << 16) * sizeof(*count));
+        for (size_t i = 0; i < n; i++)
+            count[(pair[i] >> shift) & 0xffff]++;
+        size_t at = 0;
+        for (size_t b = 0; b < (1 << 16); b++) {
+            size_t c = count[b];
+            count[b] = at;
+            at += c;
+        }
+        for (size_t i = 0; i < n; i++)
+            tmp[count[(pair[i] >> shift) & 0xffff]++] = pair[i];
+        uint64_t *swap = pair;
+        pair = tmp;
+        tmp = swap;
+    }
+    free(tmp);
+    free(count);
+    for (size_t j = 0; j < nslots; j++)
+        slots[j].task = DR_TASK_NONE;
+    dr__slot *old = g->slots;
+    size_t oldn = g->nslots;
+    g->slots = slots;
+    g->nslots = nslots;
+    int rc = 0;
+    size_t next = 0; /* the first slot past the entries placed */
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        size_t home = (size_t)(pair[i] >> 32);
+        uint32_t t = (uint32_t)pair[i];
+        if (home < next && next < nslots) {
+            /* In the run of entries before it: a key seen before has the
+             * same home, so it is in this run. */
+            for (size_t j = home; j < next; j++)
+                if (slots[j].hash == hash[t] &&
+                    strcmp(g->tasks[slots[j].task].key, g->tasks[t].key) == 0) {
+                    rc = DR_EEXIST;
+                    break;
+                }
+        }
+        if (rc != 0) {
+            if (dup != NULL)
+                *dup = t;
+            break;
+        }
+        size_t j = home > next ? home : next;
+        if (j < nslots) {
+            slots[j].task = t;
+            slots[j].hash = hash[t];
+            next = j + 1;
+        } else if ((rc = index_put(g, t, hash[t])) != 0 && dup != NULL) {
+            *dup = t;
+        }
+    }
+    free(pair);
+    free(hash);
+    if (rc != 0) {
+        free(slots);
+        g->slots = old;
+        g->nslots = oldn;
+        return rc;
+    }
+    free(old);
+    return 0;
+}
+
+int dr__graph_index_build(dr_graph *g, dr_task *dup) {
+    if (g->nunindexed == 0)
+        return 0;
+    size_t first = g->ntasks - g->nunindexed;
+    if (g->nunindexed > first / 4 || (g->ntasks + 1) * 2 > g->nslots) {
+        int rc = index_rebuild(g, dup);
+        if (rc == 0)
+            g->nunindexed = 0;
+        return rc;
+    }
+    for (size_t t = first; t < g->ntasks; t++) {
+        int rc = index_put(g, (uint32_t)t, hash_key(g->tasks[t].key));
+        if (rc != 0) {
+            /* Out again, so the index is as it was. */
+            for (size_t u = first; u < t; u++) {
+                uint32_t h = hash_key(g->tasks[u].key);
+                size_t mask = g->nslots - 1, j = h & mask;
+                while (g->slots[j].task != (uint32_t)u)
+                    j = (j + 1) & mask;
+                g->slots[j].task = DR_TASK_NONE;
+            }
+            if (dup != NULL)
+                *dup = (dr_task)t;
+            return rc;
+        }
+    }
+    g->nunindexed = 0;
+    return 0;
 }
 
 size_t dr_key_prefix(const char *key) {
@@ -373,21 +519,8 @@ int64_t dr_graph_param_value(const dr_graph *g, size_t i) {
 
 /* ------------------------------------------------------------------ tasks */
 
-int dr_graph_add_task(dr_graph *g, const char *key, dr_task *out) {
-    if (g == NULL || key == NULL || key[0] == '\0')
-        return DR_EINVAL;
-    if (g->ntasks >= (size_t)UINT32_MAX - 1)
-        return DR_ERANGE;
-    if ((g->ntasks + 1) * 2 > g->nslots && index_grow(g) != 0)
-        return DR_ENOMEM;
-    uint32_t h = hash_key(key);
-    size_t mask = g->nslots - 1;
-    size_t j = h & mask;
-    for (; g->slots[j].task != DR_TASK_NONE; j = (j + 1) & mask) {
-        if (g->slots[j].hash == h &&
-            strcmp(g->tasks[g->slots[j].task].key, key) == 0)
-            return DR_EEXIST;
-    }
+/* Appends task `key`, the index aside. */
+static int append_task(dr_graph *g, const char *key, dr_task *out) {
     if (g->ntasks == g->captasks) {
         size_t cap = g->captasks ? g->captasks * 2 : 64;
         dr__task *tasks = realloc(g->tasks, cap * sizeof(*tasks));
@@ -409,13 +542,50 @@ int dr_graph_add_task(dr_graph *g, const char *key, dr_task *out) {
     memset(t, 0, sizeof(*t));
     t->key = k;
     t->cost = 1.0;
-    g->slots[j].task = (uint32_t)g->ntasks;
-    g->slots[j].hash = h;
     if (out != NULL)
         *out = (dr_task)g->ntasks;
     g->ntasks++;
     graph_changed(g);
     return 0;
+}
+
+int dr_graph_add_task(dr_graph *g, const char *key, dr_task *out) {
+    if (g == NULL || key == NULL || key[0] == '\0')
+        return DR_EINVAL;
+    if (g->ntasks >= (size_t)UINT32_MAX - 1)
+        return DR_ERANGE;
+    int rc = dr__graph_index_build(g, NULL);
+    if (rc != 0)
+        return rc;
+    if ((g->ntasks + 1) * 2 > g->nslots && index_grow(g) != 0)
+        return DR_ENOMEM;
+    uint32_t h = hash_key(key);
+    size_t mask = g->nslots - 1;
+    size_t j = h & mask;
+    for (; g->slots[j].task != DR_TASK_NONE; j = (j + 1) & mask) {
+        if (g->slots[j].hash == h &&
+            strcmp(g->tasks[g->slots[j].task].key, key) == 0)
+            return DR_EEXIST;
+    }
+    dr_task t;
+    if ((rc = append_task(g, key, &t)) != 0)
+        return rc;
+    g->slots[j].task = (uint32_t)t;
+    g->slots[j].hash = h;
+    if (out != NULL)
+        *out = t;
+    return 0;
+}
+
+int dr__graph_add_task_fresh(dr_graph *g, const char *key, dr_task *out) {
+    if (g == NULL || key == NULL || key[0] == '\0')
+        return DR_EINVAL;
+    if (g->ntasks >= (size_t)UINT32_MAX - 1)
+        return DR_ERANGE;
+    int rc = append_task(g, key, out);
+    if (rc == 0)
+        g->nunindexed++;
+    return rc;
 }
 
 #define CHECK_TASK(g, t)                                                       \

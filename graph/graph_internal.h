@@ -105,8 +105,10 @@ struct dr_graph {
     size_t ncold, capcold;
     size_t nfile_tasks; /* tasks that name files */
 
-    dr__slot *slots; /* key index */
-    size_t nslots;   /* power of two */
+    dr__slot *slots;   /* key index */
+    size_t nslots;     /* power of two */
+    size_t nunindexed; /* the last tasks, from dr__graph_add_task_fresh,
+                          not yet in the key index */
 
     dr__arena_block *arena;
     size_t arena_bytes;
@@ -172,6 +174,19 @@ char *dr__path_in(const char *workdir, const char *path);
 int dr__graph_has_commands(const dr_graph *g);
 /* Copies a string into the graph's arena; NULL on DR_ENOMEM. */
 const char *dr__graph_intern(dr_graph *g, const char *s);
+/* dr_graph_add_task for a key the caller knows is new (a generator's): the
+ * key index is not touched, which spares a cache miss per task on big
+ * graphs; dr__graph_index_build then puts every such task in at once.
+ * dr_graph_add_task builds it first; dr_graph_find, which cannot (const),
+ * scans the tasks not yet in, so call dr__graph_index_build before
+ * looking keys up.  Returns 0 or DR_E*. */
+int dr__graph_add_task_fresh(dr_graph *g, const char *key, dr_task *out);
+/* Puts the tasks added by dr__graph_add_task_fresh into the key index: one
+ * by one when they are few, else the whole index anew, its entries sorted
+ * by home slot so that it is written in order.  A key seen twice:
+ * DR_EEXIST, *dup (may be NULL) the second task with it, the index left as
+ * it was. */
+int dr__graph_index_build(dr_graph *g, dr_task *dup);
 /* Makes the dependency arrays whole: merges late edges and removes repeated
  * ones (keeping the order edges were added in).  0 or DR_ENOMEM (the graph
  * is left as it was). */
