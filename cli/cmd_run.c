@@ -627,6 +627,14 @@ static void keep_note(const char *line, void *user_data) {
     snprintf(note, 400, "%s", line);
 }
 
+/* The default pictures are not drawn for graphs this large: said once. */
+static void note_pictures_skipped(const dr_graph *g, const run_args *a) {
+    if (!a->quiet && !a->no_outputs && dr_graph_ntasks(g) > PICTURE_TASK_LIMIT)
+        printf("Pictures: not drawn for %zu tasks (more than %d); use "
+               "dagrun gantt / dagrun viz on the trace\n",
+               dr_graph_ntasks(g), PICTURE_TASK_LIMIT);
+}
+
 /* Draws the run: the default pictures into outdir (unless --no-outputs or
  * the graph is very large) and the single files asked for.  Returns 0 or
  * prints the error and returns -1. */
@@ -636,10 +644,7 @@ static int write_pictures(const dr_run *run, const json_t *summary,
     int defaults = !a->no_outputs;
     if (defaults && dr_graph_ntasks(g) > PICTURE_TASK_LIMIT) {
         defaults = 0;
-        if (!a->quiet)
-            printf("Pictures: not drawn for %zu tasks (more than %d); use "
-                   "dagrun gantt / dagrun viz on the trace\n",
-                   dr_graph_ntasks(g), PICTURE_TASK_LIMIT);
+        note_pictures_skipped(g, a);
     }
     if (!defaults && !a->dot && !a->svg && !a->gantt && !a->report)
         return 0;
@@ -724,8 +729,12 @@ static int draw_guarded(const dr_run *run, const json_t *summary,
                         const dr_graph *g, const run_args *a,
                         const char *outdir) {
     int sig = draw_guard_pending();
-    if (sig != 0 || !pictures_asked(g, a))
+    if (sig != 0)
         return sig;
+    if (!pictures_asked(g, a)) {
+        note_pictures_skipped(g, a); /* (else write_pictures says it) */
+        return 0;
+    }
     static const char *const defaults[] = {"dag.dot", "dag.svg", "gantt.svg",
                                            "report.html"};
     enum { NDEFAULTS = sizeof(defaults) / sizeof(defaults[0]) };

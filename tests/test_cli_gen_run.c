@@ -218,6 +218,13 @@ Test(gen_run, no_trace_in_the_folder_above_a_million_tasks) {
                           "1000000") != NULL,
               "%s", out);
     cr_expect(strstr(out, "--trace FILE writes it") != NULL, "%s", out);
+    /* Nor the default pictures (above 200,000 tasks), which it says too. */
+    cr_expect(strstr(out, "Pictures: not drawn for 1000002 tasks (more than "
+                          "200000)") != NULL,
+              "%s", out);
+    char *g = drt_fmt("%s/big/gantt.svg", dir);
+    cr_expect(access(g, F_OK) != 0, "gantt.svg was drawn");
+    free(g);
     char *t = drt_fmt("%s/big/trace.json", dir);
     char *s = drt_fmt("%s/big/summary.json", dir);
     cr_expect(access(t, F_OK) != 0, "trace.json was written");
