@@ -519,6 +519,13 @@ int64_t dr_graph_param_value(const dr_graph *g, size_t i) {
 
 /* ------------------------------------------------------------------ tasks */
 
+/* A task with this key may be added to g (its uniqueness aside). */
+static int task_key_ok(const dr_graph *g, const char *key) {
+    if (g == NULL || key == NULL || key[0] == '\0')
+        return DR_EINVAL;
+    return g->ntasks >= (size_t)UINT32_MAX - 1 ? DR_ERANGE : 0;
+}
+
 /* Appends task `key`, the index aside. */
 static int append_task(dr_graph *g, const char *key, dr_task *out) {
     if (g->ntasks == g->captasks) {
@@ -550,11 +557,9 @@ static int append_task(dr_graph *g, const char *key, dr_task *out) {
 }
 
 int dr_graph_add_task(dr_graph *g, const char *key, dr_task *out) {
-    if (g == NULL || key == NULL || key[0] == '\0')
-        return DR_EINVAL;
-    if (g->ntasks >= (size_t)UINT32_MAX - 1)
-        return DR_ERANGE;
-    int rc = dr__graph_index_build(g, NULL);
+    int rc = task_key_ok(g, key);
+    if (rc == 0)
+        rc = dr__graph_index_build(g, NULL);
     if (rc != 0)
         return rc;
     if ((g->ntasks + 1) * 2 > g->nslots && index_grow(g) != 0)
@@ -578,11 +583,9 @@ int dr_graph_add_task(dr_graph *g, const char *key, dr_task *out) {
 }
 
 int dr__graph_add_task_fresh(dr_graph *g, const char *key, dr_task *out) {
-    if (g == NULL || key == NULL || key[0] == '\0')
-        return DR_EINVAL;
-    if (g->ntasks >= (size_t)UINT32_MAX - 1)
-        return DR_ERANGE;
-    int rc = append_task(g, key, out);
+    int rc = task_key_ok(g, key);
+    if (rc == 0)
+        rc = append_task(g, key, out);
     if (rc == 0)
         g->nunindexed++;
     return rc;
