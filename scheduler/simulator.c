@@ -147,7 +147,8 @@ int dr__simulate(dr_run *run, dr__core *core, const double *duration,
     }
     /* Attempts usually number the tasks: reserve them in one go. */
     (void)dr__run_reserve_attempts(run, n);
-    double now = 0;
+    double now = 0,
+           overhead = run->opts.sim_overhead > 0 ? run->opts.sim_overhead : 0;
     int rc = 0;
     dr__core_start(core, now);
     for (;;) {
@@ -159,9 +160,13 @@ int dr__simulate(dr_run *run, dr__core *core, const double *duration,
             unsigned attempt = last < 0 ? 1 : run->attempts[last].attempt + 1;
             int fail = fails != NULL && fails[t];
             double end = now + duration[t];
+            /* The runtime's overhead (--overhead, in the duration) comes
+             * first and is no part of the attempt: it shows as the gap
+             * before it, as a real run's does, not as work. */
+            double start = now + overhead;
             if (dr__run_add_attempt(run, t, w, attempt,
                                     fail ? DR__ATTEMPT_FAILED : DR__ATTEMPT_OK,
-                                    dr__core_ready_time(core, t), now, end,
+                                    dr__core_ready_time(core, t), start, end,
                                     fail ? fail_message(g, t) : NULL) < 0) {
                 rc = DR_ENOMEM;
                 goto done;

@@ -182,6 +182,14 @@ static json_t *other_data(const dr_run *run) {
         json_decref(o);
         return NULL;
     }
+    /* A simulation's runtime overhead per task (--overhead), as the gap
+     * before each of its attempts. */
+    if (o != NULL && run->simulated &&
+        json_object_set_new(o, "sim_overhead_us",
+                            json_real(run->opts.sim_overhead * 1e6)) != 0) {
+        json_decref(o);
+        return NULL;
+    }
     /* A real run says where its function tasks ran (a simulation ran
      * nothing anywhere). */
     if (o != NULL && !run->simulated &&

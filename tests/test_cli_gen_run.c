@@ -112,6 +112,23 @@ Test(gen_run, a_bare_gen_graph_runs) {
     free(out), free(err);
 }
 
+/* A dozen tasks give too few gaps between tasks to call the grain too
+ * fine (one delay of the OS would): the overhead is shown, the verdict
+ * not.  (Real runs of noops; above DR_GRAIN_MIN_GAPS gaps it is given.) */
+Test(gen_run, few_gaps_give_no_grain_verdict) {
+    char *out = NULL, *err = NULL;
+    int rc = drt_cli(&out, &err, "run gen:chain --set n=12 -w 1 --no-outputs");
+    cr_assert_eq(rc, 0, "%s", err);
+    cr_expect(strstr(out, "too few to judge the grain by") != NULL, "%s", out);
+    cr_expect(strstr(out, "Tasks too fine-grained") == NULL, "%s", out);
+    free(out), free(err);
+    rc = drt_cli(&out, &err, "run gen:chain --set n=3000 -w 1 --no-outputs");
+    cr_assert_eq(rc, 0, "%s", err);
+    cr_expect(strstr(out, "too few to judge") == NULL, "%s", out);
+    cr_expect(strstr(out, "Tasks too fine-grained") != NULL, "%s", out);
+    free(out), free(err);
+}
+
 Test(gen_run, the_seed_is_in_the_graph_name) {
     char *out = NULL, *err = NULL;
     int rc = drt_cli(&out, &err,

@@ -45,9 +45,31 @@ Test(sim_overhead, every_task_keeps_its_worker_the_overhead_longer,
     dr_graph *g = chain();
     dr_run *run = simulate(g, 2, 0.5, 1);
     cr_expect_float_eq(dr_run_makespan(run), 15 + 5 * 0.5, 1e-9);
+    /* The overhead comes before each attempt, as the gap a real run's
+     * scheduling leaves: the attempt is the task's own 3 s, and the
+     * summary counts the gap as overhead per task, not as work. */
     dr_task t = dr_graph_find(g, "c2");
-    cr_expect_float_eq(dr_run_task_end(run, t) - dr_run_task_start(run, t), 3.5,
+    cr_expect_float_eq(dr_run_task_end(run, t) - dr_run_task_start(run, t), 3.0,
                        1e-9);
+    cr_expect_float_eq(dr_run_task_start(run, t) -
+                           dr_run_task_end(run, dr_graph_find(g, "c1")),
+                       0.5, 1e-9);
+    json_t *sum = dr_run_summary_json(run);
+    cr_assert_not_null(sum);
+    cr_expect_float_eq(json_real_value(json_object_get(sum, "work")), 15, 1e-9);
+    cr_expect_float_eq(json_real_value(json_object_get(sum, "sim_overhead")),
+                       0.5, 1e-12);
+    cr_expect_float_eq(json_real_value(json_object_get(
+                           json_object_get(sum, "overhead"), "per_task")),
+                       0.5, 1e-9);
+    json_decref(sum);
+    json_t *trace = dr_run_trace_json(run);
+    cr_assert_not_null(trace);
+    cr_expect_float_eq(
+        json_real_value(json_object_get(json_object_get(trace, "otherData"),
+                                        "sim_overhead_us")),
+        5e5, 1e-6);
+    json_decref(trace);
     dr_run_destroy(run);
     /* Not scaled with the costs: the runtime's time, not the task's. */
     run = simulate(g, 2, 0.5, 2);
@@ -125,6 +147,10 @@ Test(sim_overhead_cli, overhead_is_in_microseconds_and_only_simulated,
                          "--no-outputs --json '%s/s.json'",
                          dir, dir),
                  0, "%s", err);
+    cr_expect_not_null(strstr(out, "Overhead per task 250 µs (--overhead): "
+                                   "each simulated task holds its worker"),
+                       "%s", out);
+    cr_expect_not_null(strstr(out, "Work T1 4 ms"), "%s", out);
     free(out), free(err);
     char *path = drt_fmt("%s/s.json", dir);
     json_t *s = json_load_file(path, 0, NULL);

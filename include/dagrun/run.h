@@ -217,6 +217,10 @@ DR_EXTERN double dr_run_makespan(const dr_run *run);
  * median task: even a perfectly parallel graph then loses a tenth of its
  * time between tasks.  The run's summary and `dagrun scale` say so. */
 #define DR_GRAIN_OVERHEAD_SHARE 0.1
+/* ... but a real run's summary judges so only from this many gaps or more:
+ * in a dozen tasks one delay of the operating system looks like a huge
+ * overhead. */
+#define DR_GRAIN_MIN_GAPS 100
 
 /* New references: the Chrome trace (docs/trace-format.md) and the summary. */
 DR_EXTERN json_t *dr_run_trace_json(const dr_run *run);
