@@ -79,14 +79,15 @@ void cli_params_free(cli_params *p) {
     memset(p, 0, sizeof(*p));
 }
 
-/* A word such as "stencil_1d" (not a number or an expression). */
+/* A word such as "stencil_1d", not a number or an expression: what starts
+ * with a letter or '_' (spaces before it aside), since a generator's
+ * expressions have no names to start with.  So "all-to-all" or
+ * "nearest," is a word the shape refuses with its list of choices, not an
+ * expression with unknown names. */
 static int is_word(const char *s) {
-    if (!(isalpha((unsigned char)s[0]) || s[0] == '_'))
-        return 0;
-    for (; *s != '\0'; s++)
-        if (!(isalnum((unsigned char)*s) || *s == '_'))
-            return 0;
-    return 1;
+    while (*s == ' ' || *s == '\t')
+        s++;
+    return isalpha((unsigned char)s[0]) || s[0] == '_';
 }
 
 int cli_params_add_gen(cli_params *p, const char *cmd, const char *text) {
@@ -112,7 +113,10 @@ int cli_params_add_gen(cli_params *p, const char *cmd, const char *text) {
     }
     for (size_t i = p->nwords; i + 1 < p->n; i++)
         words[i] = NULL;
-    words[p->n - 1] = eq + 1;
+    const char *word = eq + 1;
+    while (*word == ' ' || *word == '\t')
+        word++;
+    words[p->n - 1] = word;
     p->words = words;
     p->nwords = p->n;
     return 0;

@@ -929,6 +929,21 @@ static int taskbench_check(int64_t *v, unsigned given, dr_error *err) {
     return 0;
 }
 
+/* "shape 'S': unknown parameter 'NAME' (parameters: ...)": DR_EINVAL. */
+static int unknown_param(const gen_shape *s, const char *name, dr_error *err) {
+    char list[160] = "";
+    size_t n = nparams_of(s);
+    for (size_t i = 0; i <= n; i++) {
+        size_t used = strlen(list);
+        snprintf(list + used, sizeof(list) - used, "%s%s", i ? ", " : "",
+                 i < n ? s->params[i].name : unit_param.name);
+    }
+    dr__error_set(err, DR_EINVAL, NULL, 0, 0, NULL,
+                  "shape '%s': unknown parameter '%s' (parameters: %s)",
+                  s->name, name, list);
+    return DR_EINVAL;
+}
+
 /* Resolves the caller's parameters against the shape's: values[i] for
  * s->params[i], then the unit last.  Returns 0 or an error code. */
 static int resolve_params(const gen_shape *s, const dr_param *params,
@@ -947,20 +962,8 @@ static int resolve_params(const gen_shape *s, const dr_param *params,
                 desc = &s->params[at = i];
         if (desc == NULL && strcmp(name, unit_param.name) == 0)
             desc = &unit_param;
-        if (desc == NULL) {
-            char list[160] = "";
-            for (size_t i = 0; i <= n; i++) {
-                size_t used = strlen(list);
-                snprintf(list + used, sizeof(list) - used, "%s%s",
-                         i ? ", " : "",
-                         i < n ? s->params[i].name : unit_param.name);
-            }
-            dr__error_set(err, DR_EINVAL, NULL, 0, 0, NULL,
-                          "shape '%s': unknown parameter '%s' (parameters: "
-                          "%s)",
-                          s->name, name, list);
-            return DR_EINVAL;
-        }
+        if (desc == NULL)
+            return unknown_param(s, name, err);
         if (params[p].value < desc->min) {
             dr__error_set(err, DR_ERANGE, NULL, 0, 0, NULL,
                           "shape '%s': parameter '%s' must be at least %" PRId64
@@ -1073,6 +1076,8 @@ int dr_generator_choice(const char *shape, const char *param, const char *word,
     for (size_t i = 0; s != NULL && i < nparams_of(s); i++)
         if (param != NULL && strcmp(s->params[i].name, param) == 0)
             desc = &s->params[i];
+    if (desc == NULL && (param == NULL || strcmp(param, unit_param.name)))
+        return unknown_param(s, param ? param : "", err);
     if (desc == NULL || desc->choices == NULL) {
         dr__error_set(err, DR_EINVAL, NULL, 0, 0, NULL,
                       "shape '%s': parameter '%s' takes a number, not '%s'",

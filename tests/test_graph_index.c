@@ -96,11 +96,20 @@ Test(graph_index, a_key_made_twice_is_refused_and_the_index_kept) {
         add_fresh(g, 0, 500);
         if (few)
             cr_assert_eq(dr__graph_index_build(g, NULL), 0);
+        const dr__slot *table = g->slots;
+        size_t nslots = g->nslots;
         dr_task t, dup = DR_TASK_NONE;
         cr_assert_eq(dr__graph_add_task_fresh(g, "extra", &t), 0);
         cr_assert_eq(dr__graph_add_task_fresh(g, "task-7", &t), 0);
         cr_assert_eq(dr__graph_index_build(g, &dup), DR_EEXIST);
         cr_assert_eq(dup, t, "the second task with the key");
+        /* The same table, and none of the new tasks in it. */
+        cr_assert_eq(g->slots, table);
+        cr_assert_eq(g->nslots, nslots);
+        for (size_t j = 0; j < g->nslots; j++)
+            cr_assert(g->slots[j].task == DR_TASK_NONE ||
+                          g->slots[j].task < 500,
+                      "slot %zu holds new task %u", j, g->slots[j].task);
         /* Nothing half-built: what was indexed is still found. */
         all_found(g, 500);
         if (few)

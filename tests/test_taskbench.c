@@ -462,6 +462,30 @@ Test(taskbench_cli, an_unknown_pattern_is_a_usage_error_listing_them) {
                                    "stencil_1d, "),
                        "%s", err);
     free(err);
+    /* Near misses are names too, not expressions with unknown names. */
+    const char *near[][2] = {
+        {"'pattern=all-to-all'", "unknown pattern 'all-to-all' (patterns: "},
+        {"'pattern=nearest,'", "unknown pattern 'nearest,' (patterns: "},
+        {"'pattern=stencil-1d'", "unknown pattern 'stencil-1d' (patterns: "}};
+    for (size_t i = 0; i < 3; i++) {
+        rc = drt_cli(NULL, &err, "gen taskbench --set %s", near[i][0]);
+        cr_expect_eq(rc, 2);
+        cr_expect_not_null(strstr(err, near[i][1]), "%s", err);
+        free(err);
+    }
+    /* Spaces before the word are not part of it. */
+    char *out = NULL;
+    rc = drt_cli(&out, &err, "gen taskbench --set 'pattern= fft' --compact");
+    cr_expect_eq(rc, 0, "%s", err);
+    free(out);
+    free(err);
+    /* A misspelt parameter is unknown, whatever its value. */
+    rc = drt_cli(NULL, &err, "gen taskbench --set patern=fft");
+    cr_expect_eq(rc, 2);
+    cr_expect_not_null(strstr(err, "unknown parameter 'patern' (parameters: "
+                                   "pattern, width, "),
+                       "%s", err);
+    free(err);
     rc = drt_cli(NULL, &err, "gen spiral --set pattern=fft");
     cr_assert_eq(rc, 2);
     cr_assert_not_null(strstr(err, "unknown shape 'spiral'"), "%s", err);
