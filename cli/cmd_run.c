@@ -629,10 +629,17 @@ static void keep_note(const char *line, void *user_data) {
 
 /* The default pictures are not drawn for graphs this large: said once. */
 static void note_pictures_skipped(const dr_graph *g, const run_args *a) {
-    if (!a->quiet && !a->no_outputs && dr_graph_ntasks(g) > PICTURE_TASK_LIMIT)
-        printf("Pictures: not drawn for %zu tasks (more than %d); use "
-               "dagrun gantt / dagrun viz on the trace\n",
-               dr_graph_ntasks(g), PICTURE_TASK_LIMIT);
+    size_t n = dr_graph_ntasks(g);
+    if (a->quiet || a->no_outputs || n <= PICTURE_TASK_LIMIT)
+        return;
+    printf("Pictures: not drawn for %zu tasks (more than %d); ", n,
+           PICTURE_TASK_LIMIT);
+    if (n > TRACE_TASK_LIMIT && a->trace == NULL) /* no trace.json either */
+        printf("--trace FILE writes the trace, and dagrun gantt FILE -o "
+               "gantt.svg draws its timeline\n");
+    else
+        printf("dagrun gantt TRACE -o gantt.svg draws the timeline from the "
+               "trace (dagrun viz GRAPH --trace TRACE the graph)\n");
 }
 
 /* Draws the run: the default pictures into outdir (unless --no-outputs or

@@ -237,7 +237,8 @@ Test(gen_run, no_trace_in_the_folder_above_a_million_tasks) {
     cr_expect(strstr(out, "--trace FILE writes it") != NULL, "%s", out);
     /* Nor the default pictures (above 200,000 tasks), which it says too. */
     cr_expect(strstr(out, "Pictures: not drawn for 1000002 tasks (more than "
-                          "200000)") != NULL,
+                          "200000); --trace FILE writes the trace, and "
+                          "dagrun gantt FILE") != NULL,
               "%s", out);
     char *g = drt_fmt("%s/big/gantt.svg", dir);
     cr_expect(access(g, F_OK) != 0, "gantt.svg was drawn");
@@ -255,6 +256,10 @@ Test(gen_run, no_trace_in_the_folder_above_a_million_tasks) {
     cr_assert_eq(rc, 0, "%s", err);
     t = drt_fmt("%s/edge/trace.json", dir);
     cr_expect(access(t, F_OK) == 0, "no trace.json at 1,000,000 tasks");
+    cr_expect(strstr(out,
+                     "Pictures: not drawn for 1000000 tasks (more than "
+                     "200000); dagrun gantt TRACE -o gantt.svg draws") != NULL,
+              "%s", out);
     free(out), free(err), free(t);
     drt_rmtree(dir);
     free(dir);
