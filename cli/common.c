@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* README's exit-code table says the same; tests/test_cli_options.c checks
  * that each --help ends with one of these and agrees with the README. */
@@ -158,6 +159,17 @@ dr_graph *cli_load_graph(const char *path, dr_format format,
     }
     dr_error err;
     dr_error_clear(&err);
+    /* gen:SHAPE is made in memory by `dagrun run` only (a file of that
+     * name aside). */
+    if (strncmp(path, CLI_GEN_PREFIX, strlen(CLI_GEN_PREFIX)) == 0 &&
+        access(path, F_OK) != 0) {
+        fprintf(stderr,
+                "dagrun: %s: a generated graph works with 'dagrun run' "
+                "only; 'dagrun gen %s -o FILE.json' writes one this command "
+                "can read\n",
+                path, path + strlen(CLI_GEN_PREFIX));
+        return NULL;
+    }
     dr_graph *g = dr_graph_load(path, &opts, &err);
     if (g == NULL)
         fprintf(stderr, "dagrun: %s\n", err.text[0] ? err.text : path);

@@ -36,8 +36,8 @@ static void usage(FILE *out) {
             "       dagrun COMMAND [options]\n"
             "\n"
             "A task-graph scheduler with a DAG visualiser.  GRAPH is a dagrun "
-            "JSON file,\nan STG file (.stg), a WfCommons trace, or gen:SHAPE "
-            "for a graph 'dagrun gen'\nmakes, in memory.\n"
+            "JSON file,\nan STG file (.stg), a WfCommons trace, or (for run) "
+            "gen:SHAPE for a graph\n'dagrun gen' makes, in memory.\n"
             "\nCommands:\n");
     for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
         fprintf(out, "  %-9s %s\n", commands[i].name, commands[i].summary);

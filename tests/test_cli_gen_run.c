@@ -129,6 +129,27 @@ Test(gen_run, few_gaps_give_no_grain_verdict) {
     free(out), free(err);
 }
 
+/* Only `run` makes a graph in memory; the other commands say so. */
+Test(gen_run, other_commands_say_gen_is_for_run) {
+    const char *cmds[] = {"analyze", "validate", "viz -o x.svg", "scale",
+                          "convert -o x.json"};
+    for (size_t i = 0; i < 5; i++) {
+        char *err = NULL;
+        char *c = drt_fmt("%s", cmds[i]);
+        char *sp = strchr(c, ' ');
+        if (sp != NULL)
+            *sp = '\0';
+        int rc = drt_cli(NULL, &err, "%s gen:chain%s", c,
+                         strchr(cmds[i], ' ') ? strchr(cmds[i], ' ') : "");
+        cr_expect_neq(rc, 0, "%s", cmds[i]);
+        cr_expect(strstr(err, "gen:chain: a generated graph works with "
+                              "'dagrun run' only; 'dagrun gen chain -o "
+                              "FILE.json' writes one") != NULL,
+                  "%s: %s", cmds[i], err);
+        free(err), free(c);
+    }
+}
+
 Test(gen_run, the_seed_is_in_the_graph_name) {
     char *out = NULL, *err = NULL;
     int rc = drt_cli(&out, &err,
