@@ -999,8 +999,12 @@ static int resolve_params(const gen_shape *s, const dr_param *params,
     if (strcmp(s->name, "taskbench") == 0)
         return taskbench_check(values, given, err);
     /* A task cannot depend on more distinct tasks than the layer before
-     * has: refused rather than quietly clamped, so that the graph is what
-     * its name (layered-...-deps9-...) and the help say. */
+     * has: a deps given is refused rather than quietly clamped, so that
+     * the graph is what its name (layered-...-deps9-...) and the help say;
+     * the default (2) is cut to a width of 1, which then says deps1. */
+    if (strcmp(s->name, "layered") == 0 && !(given & (1u << 2)) &&
+        values[2] > values[1])
+        values[2] = values[1];
     if (strcmp(s->name, "layered") == 0 && values[2] > values[1]) {
         dr__error_set(err, DR_ERANGE, NULL, 0, 0, NULL,
                       "shape 'layered': deps (%" PRId64

@@ -284,6 +284,17 @@ Test(generate, layered_deps_beyond_the_width_are_refused) {
               "task depends on that many distinct tasks of the layer before");
 }
 
+/* The default deps (2) is cut to a width of 1: a chain of layers. */
+Test(generate, layered_default_deps_fit_a_width_of_one) {
+    dr_param p[] = {{"layers", 5}, {"width", 1}};
+    dr_graph *g = gen_ok("layered", p, 2, 1, NULL);
+    cr_assert_eq(dr_graph_ntasks(g), 5);
+    cr_assert_eq(dr_graph_nedges(g), 4);
+    cr_assert_not_null(strstr(dr_graph_name(g), "-deps1-"), "%s",
+                       dr_graph_name(g));
+    dr_graph_destroy(g);
+}
+
 Test(generate, same_seed_gives_an_equal_graph) {
     static const char *const all[] = {"chain",   "fork-join", "map-reduce",
                                       "tree",    "stencil",   "layered",
