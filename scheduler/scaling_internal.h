@@ -39,9 +39,10 @@ double dr__cpu_demand(const dr_run *run, unsigned cores, dr_cost_op cost_op);
  * machine"): over `wall` seconds the process used `cpu_time` CPU seconds,
  * its computing tasks needed `cpu_demand`, and the allowed CPUs were busy
  * `machine_cpu` seconds in all.  Sets *share = cpu_time / cpu_demand and
- * *others = (machine_cpu - cpu_time) / wall (NAN when unknown) and returns
- * 1 when share < DR_SCALE_BUSY_CPU_SHARE or others >= DR_SCALE_BUSY_OTHERS.
- * Pure; cannot fail.
+ * *others = (machine_cpu - cpu_time) / wall, at least 0 (NAN when unknown
+ * or wall < DR_SCALE_BUSY_MIN_WALL, too short for /proc/stat's ticks) and
+ * returns 1 when share < DR_SCALE_BUSY_CPU_SHARE or others >=
+ * DR_SCALE_BUSY_OTHERS. Pure; cannot fail.
  */
 int dr__busy_judge(double wall, double cpu_time, double cpu_demand,
                    double machine_cpu, double *share, double *others);

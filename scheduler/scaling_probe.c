@@ -86,8 +86,12 @@ void dr__probe_take(dr__probe *p) {
 int dr__busy_judge(double wall, double cpu_time, double cpu_demand,
                    double machine_cpu, double *share, double *others) {
     *share = isfinite(cpu_time) && cpu_demand > 0 ? cpu_time / cpu_demand : NAN;
-    *others = wall > 0 && isfinite(machine_cpu) && isfinite(cpu_time)
-                  ? (machine_cpu - cpu_time) / wall
+    /* The CPUs' busy time comes in clock ticks (10 ms): over a shorter
+     * window one tick per CPU reads as several cores ("other programs used
+     * 16.3 cores ... on 2 cores"), so it is not judged. */
+    *others = wall >= DR_SCALE_BUSY_MIN_WALL && isfinite(machine_cpu) &&
+                      isfinite(cpu_time)
+                  ? fmax(0, (machine_cpu - cpu_time) / wall)
                   : NAN;
     return *share < DR_SCALE_BUSY_CPU_SHARE || *others >= DR_SCALE_BUSY_OTHERS;
 }

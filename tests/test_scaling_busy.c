@@ -126,6 +126,21 @@ Test(scaling_busy, other_programs_using_cpu_make_it_busy) {
     cr_assert(r->busy);
     dr_scale_result_destroy(r);
 
+    /* A point too short for /proc/stat's 10 ms ticks is not judged by
+     * others: one tick in 10 ms would read as a whole core. */
+    r = measured(2);
+    r->points[0].wall = 0.01;
+    r->points[0].machine_cpu = r->points[0].cpu_time + 0.163;
+    cr_assert_eq(dr_scale_machine_busy(r, NULL, 0), 0);
+    double s, o;
+    cr_assert_eq(dr__busy_judge(0.01, 0.02, 0.02, 0.183, &s, &o), 0);
+    cr_assert(isnan(o));
+    cr_assert_eq(
+        dr__busy_judge(DR_SCALE_BUSY_MIN_WALL, 0.02, 0.02, 0.383, &s, &o), 1,
+        "judged from the minimum window on");
+    cr_assert_float_eq(o, 0.363 / DR_SCALE_BUSY_MIN_WALL, 1e-9);
+    dr_scale_result_destroy(r);
+
     /* Below half a core it is not busy. */
     r = measured(2);
     r->points[0].machine_cpu = r->points[0].cpu_time + 0.4 * r->points[0].wall;

@@ -182,6 +182,9 @@ DR_EXTERN int dr_scale_analyse(dr_scale_result *r);
 /* Other programs that used this many cores on average during the runs
  * (machine_cpu - cpu_time over wall) make the machine busy. */
 #define DR_SCALE_BUSY_OTHERS 0.5
+/* ... judged only over this many seconds of wall time or more: the CPUs'
+ * busy time is counted in ticks of 10 ms. */
+#define DR_SCALE_BUSY_MIN_WALL 0.25
 
 /*
  * Whether other programs took CPU time from a measured experiment of
