@@ -1293,9 +1293,12 @@ after_bounds:
             m.max_running, m.avg_running);
     fprintf(out,
             "  Idle while work waited %s: worker time during which a worker "
-            "was free and a task ready (scheduling overhead, in "
-            "worker-seconds).\n",
-            T(m.ready_while_idle));
+            "was free and a task ready (%s, in worker-seconds).\n",
+            T(m.ready_while_idle),
+            oversubscribed(run, &m)
+                ? "more workers than cores: mostly a woken worker waiting "
+                  "for a core, not scheduling overhead"
+                : "scheduling overhead");
     fprintf(out, "  Ready-to-start latency: mean %s, median %s, max %s.\n",
             T(m.lat_mean), T(m.lat_median), T(m.lat_max));
     /* A simulation has the overhead it was given (--overhead), a real run

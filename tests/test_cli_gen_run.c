@@ -150,6 +150,30 @@ Test(gen_run, other_commands_say_gen_is_for_run) {
     }
 }
 
+/* More workers than cores (64 on the test machines): the idle time with a
+ * task ready is mostly workers waiting for a core, and the line says so
+ * rather than calling it scheduling overhead. */
+Test(gen_run, oversubscribed_idle_time_is_not_called_overhead) {
+    char *out = NULL, *err = NULL;
+    int rc = drt_cli(&out, &err,
+                     "run gen:taskbench --set width=64 --set steps=2 "
+                     "--set iterations=1000 -w 64 --no-outputs");
+    cr_assert_eq(rc, 0, "%s", err);
+    cr_expect(strstr(out, "Note: 64 workers on ") != NULL, "%s", out);
+    cr_expect(strstr(out,
+                     "(more workers than cores: mostly a woken worker "
+                     "waiting for a core, not scheduling overhead") != NULL,
+              "%s", out);
+    free(out), free(err);
+    rc = drt_cli(&out, &err,
+                 "run gen:taskbench --set width=1 --set steps=3 "
+                 "--set iterations=1000 -w 1 --no-outputs");
+    cr_assert_eq(rc, 0, "%s", err);
+    cr_expect(strstr(out, "a task ready (scheduling overhead, in") != NULL,
+              "%s", out);
+    free(out), free(err);
+}
+
 Test(gen_run, the_seed_is_in_the_graph_name) {
     char *out = NULL, *err = NULL;
     int rc = drt_cli(&out, &err,
