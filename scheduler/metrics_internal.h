@@ -17,4 +17,10 @@
  * only the object failed). */
 json_t *dr__run_summary_print(const dr_run *run, FILE *out);
 
+/* The k-th smallest of v[0..n-1] (k < n), by selection: v is reordered so
+ * that v[k] is it, nothing larger before it and nothing smaller after.
+ * O(n) expected on any input, O(n log n) at worst; `rounds` (unless NULL)
+ * gets the number of partitions made. */
+double dr__select_kth(double *v, size_t n, size_t k, size_t *rounds);
+
 #endif
