@@ -17,9 +17,9 @@ static int cmp(const void *a, const void *b) {
     return (x > y) - (x < y);
 }
 
-/* Selects k = 0, n/4, n/2 - 1, n/2 and n - 1 from a copy of v and checks it against a sorted
- * copy, that v[..k] <= v[k] <= v[k..], and that the rounds are at most
- * `max_rounds`. */
+/* Selects k = 0, n/4, n/2 - 1, n/2 and n - 1 from a copy of v and checks it
+ * against a sorted copy, that v[..k] <= v[k] <= v[k..], and that the rounds are
+ * at most `max_rounds`. */
 static void check(const double *v, size_t n, size_t max_rounds) {
     double *sorted = malloc(n * sizeof(*sorted));
     double *w = malloc(n * sizeof(*w));
@@ -35,11 +35,13 @@ static void check(const double *v, size_t n, size_t max_rounds) {
                      sorted[k]);
         cr_assert_eq(w[k], got);
         for (size_t i = 0; i < n; i++)
-            cr_assert(i < k ? w[i] <= got : i > k ? w[i] >= got : 1,
+            cr_assert(i < k   ? w[i] <= got
+                      : i > k ? w[i] >= got
+                              : 1,
                       "n %zu k %zu: w[%zu] = %g on the wrong side", n, k, i,
                       w[i]);
-        cr_assert_leq(rounds, max_rounds, "n %zu k %zu: %zu partitions", n,
-                      k, rounds);
+        cr_assert_leq(rounds, max_rounds, "n %zu k %zu: %zu partitions", n, k,
+                      rounds);
     }
     free(sorted);
     free(w);
