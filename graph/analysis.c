@@ -228,7 +228,8 @@ static int compute_width(const dr_graph *g, int exact, size_t *width) {
 
 /* ------------------------------------------------------------ profile */
 
-static int cmp_double(const void *a, const void *b) {
+/* qsort's order of doubles, ascending (graph_internal.h). */
+int dr__cmp_double(const void *a, const void *b) {
     double x = *(const double *)a, y = *(const double *)b;
     return (x > y) - (x < y);
 }
@@ -250,8 +251,8 @@ static int compute_profile(dr_analysis *an, const double *cost) {
             k++;
         }
     }
-    qsort(starts, k, sizeof(*starts), cmp_double);
-    qsort(ends, k, sizeof(*ends), cmp_double);
+    qsort(starts, k, sizeof(*starts), dr__cmp_double);
+    qsort(ends, k, sizeof(*ends), dr__cmp_double);
     /* At most one profile point per distinct event time. */
     an->profile_time = malloc((2 * k + 1) * sizeof(*an->profile_time));
     an->profile_running = malloc((2 * k + 1) * sizeof(*an->profile_running));

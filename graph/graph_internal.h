@@ -410,4 +410,7 @@ const dr__limits *dr__limits_or_defaults(const dr__limits *limits);
  * when valid, -1 with err filled (naming the variable) when not. */
 int dr__limit_from_env(const char *name, size_t *out, dr_error *err);
 
+/* qsort's comparison of doubles, ascending (graph/analysis.c). */
+int dr__cmp_double(const void *a, const void *b);
+
 #endif

@@ -125,11 +125,6 @@ static int sort_keys(uint64_t *keys, uint64_t *tmp, size_t n) {
     return 0;
 }
 
-static int cmp_double(const void *a, const void *b) {
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
 /* The k-th smallest of v[0..n-1] (k < n; v is reordered so that v[k] is
  * it, with nothing larger before it and nothing smaller after).  The
  * pivot is the median of three pseudo-random elements of the range: the
@@ -148,7 +143,7 @@ double dr__select_kth(double *v, size_t n, size_t k, size_t *rounds) {
         limit += 2;
     while (lo < hi) {
         if (made == limit) {
-            qsort(v + lo, hi - lo + 1, sizeof(*v), cmp_double);
+            qsort(v + lo, hi - lo + 1, sizeof(*v), dr__cmp_double);
             break;
         }
         made++;

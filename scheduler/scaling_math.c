@@ -10,6 +10,7 @@
  */
 #define _GNU_SOURCE /* vasprintf, asprintf */
 #include "dagrun/scale.h"
+#include "graph_internal.h"
 #include "scaling_internal.h"
 
 #include <math.h>
@@ -83,15 +84,10 @@ void dr_scale_result_destroy(dr_scale_result *r) {
     free(r);
 }
 
-static int cmp_double(const void *a, const void *b) {
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
 double dr_scale_median(double *v, size_t n) {
     if (n == 0)
         return NAN;
-    qsort(v, n, sizeof(*v), cmp_double);
+    qsort(v, n, sizeof(*v), dr__cmp_double);
     return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
