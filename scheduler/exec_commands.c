@@ -209,8 +209,14 @@ static void command_exited(slot *s, int64_t status, int sig) {
     free(tail);
 }
 
-static int open_log(const char *path) {
-    return open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+/* A task's first attempt finds its logs emptied or absent (the run's
+ * start cleared them: dr__logs_prepare), so it opens them without O_TRUNC,
+ * which on ext4 journals an inode update even for an empty file; a retry
+ * truncates what the attempt before it wrote. */
+static int open_log(const char *path, unsigned attempt) {
+    return open(path,
+                O_WRONLY | O_CREAT | O_CLOEXEC | (attempt > 1 ? O_TRUNC : 0),
+                0644);
 }
 
 int dr__x_spawn_with_uv = 0;
@@ -469,8 +475,8 @@ int dr__x_spawn_command(exec *x, slot *s, char *msg, size_t msglen) {
         snprintf(msg, msglen, "out of memory");
         goto out;
     }
-    ofd = open_log(outp);
-    efd = ofd >= 0 ? open_log(errp) : -1;
+    ofd = open_log(outp, s->attempt);
+    efd = ofd >= 0 ? open_log(errp, s->attempt) : -1;
     if (efd < 0) {
         snprintf(msg, msglen, "cannot open log file '%s': %s",
                  ofd < 0 ? outp : errp, strerror(errno));

@@ -113,6 +113,49 @@ Test(logs, a_new_run_removes_the_logs_of_tasks_that_did_not_run_this_time,
     dr_graph_destroy(third);
 }
 
+/* A log holds only what the last attempt of this run wrote: not the tail of
+ * a longer log of the run before, nor of the failed attempt before a
+ * retry (the first attempt opens its logs without truncating them, so the
+ * run's start must have emptied them; a retry must truncate). */
+Test(logs, a_log_holds_only_the_last_attempt_of_this_run, .init = setup,
+     .fini = teardown, .timeout = 60) {
+    dr_graph *first = dr_graph_create();
+    add(first, "a",
+        "echo a-long-output-of-the-first-run;"
+        " echo a-long-error-of-the-first-run >&2");
+    add(first, "quiet", "echo quiet-spoke-in-the-first-run");
+    dr_run *run = run_in_logs(first);
+    cr_assert_eq(dr_run_status(run), 0);
+    dr_run_destroy(run);
+
+    dr_graph *second = dr_graph_create();
+    add(second, "a", "echo a2; echo e2 >&2");
+    add(second, "quiet", "true");
+    dr_task flaky = add(second, "flaky",
+                        "if [ -e marker ]; then echo ok; echo E >&2; else"
+                        " touch marker; echo the-failed-attempt-said-a-lot;"
+                        " echo and-on-stderr-too >&2; exit 3; fi");
+    cr_assert_eq(dr_task_set_retries(second, flaky, 1), 0);
+    run = run_in_logs(second);
+    cr_assert_eq(dr_run_status(run), 0);
+    cr_assert_eq(run->nattempts, 4, "flaky ran twice");
+    dr_run_destroy(run);
+
+    static const char *const want[][2] = {
+        {"a.out", "a2\n"}, {"a.err", "e2\n"},     {"quiet.out", ""},
+        {"quiet.err", ""}, {"flaky.out", "ok\n"}, {"flaky.err", "E\n"},
+    };
+    for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
+        char *text = log_text(want[i][0]);
+        cr_expect(text != NULL && strcmp(text, want[i][1]) == 0,
+                  "%s holds '%s', not '%s'", want[i][0],
+                  text ? text : "(no file)", want[i][1]);
+        free(text);
+    }
+    dr_graph_destroy(first);
+    dr_graph_destroy(second);
+}
+
 /* The names of the files in the run folder, but the manifest. */
 static size_t list_logs(char names[][300], size_t max) {
     DIR *d = opendir(logs);
