@@ -430,6 +430,46 @@ Test(viz_gantt, policy_and_names_are_escaped) {
     json_decref(trace);
 }
 
+/* The points (x after each H, y after each V) of the path of class `cls`
+ * in svg, at most max.  The path is "M x,y H x V y H x V y ...". */
+static size_t path_points(const char *svg, const char *cls, double *x,
+                          double *y, size_t max) {
+    char *needle = drt_fmt("class=\"%s\" d=\"M", cls);
+    const char *p = strstr(svg, needle);
+    free(needle);
+    cr_assert_not_null(p, "no %s path", cls);
+    p = strchr(p, 'M') + 1;
+    const char *end = strchr(p, '"');
+    char *q;
+    x[0] = strtod(p, &q);
+    y[0] = strtod(q + 1, &q);
+    size_t n = 1;
+    double cx = x[0];
+    while (q < end && n < max) {
+        while (*q == ' ')
+            q++;
+        if (*q == 'H')
+            cx = strtod(q + 1, &q);
+        else if (*q == 'V') {
+            x[n] = cx;
+            y[n] = strtod(q + 1, &q);
+            n++;
+        } else
+            break;
+    }
+    return n;
+}
+
+/* The profile's y of 0 running tasks and of the (2) workers' line. */
+static void levels_of(const char *svg, double *y0, double *yw) {
+    const char *p = strstr(svg, "class=\"profile\" d=\"M");
+    cr_assert_not_null(p);
+    *y0 = strtod(strchr(p, ',') + 1, NULL);
+    const char *w = strstr(svg, "class=\"workers\"");
+    cr_assert_not_null(w);
+    *yw = strtod(strstr(w, "y1=\"") + 4, NULL);
+}
+
 /* A trace built in memory, as `dagrun run` draws it: times in seconds
  * scaled to microseconds (ts = start * 1e6, dur = (end - start) * 1e6) are
  * rounded, so ts + dur often falls an ulp short of the next start on the
@@ -456,32 +496,68 @@ Test(viz_gantt, rounding_undershoot_draws_no_dips_in_the_profile) {
                               "traceEvents", events);
     char *svg;
     cr_assert_eq(dr_viz_gantt_svg(trace, NULL, NULL, &svg, NULL, NULL), 0);
-    const char *p = strstr(svg, "class=\"profile\" d=\"");
-    cr_assert_not_null(p);
-    const char *end = strchr(p + 19, '"');
     /* Worker 1 starts and ends 50 ms after worker 0: one task runs at the
      * very start and the very end, two in between, never one in between
-     * (drawing the start and the end takes a few V commands at level 1;
-     * the spikes took 132). */
-    double levels[8];
-    size_t nlevels = 0, at[8] = {0};
-    for (const char *q = p; (q = strchr(q, 'V')) != NULL && q < end; q++) {
-        double y = strtod(q + 1, NULL);
-        size_t k = 0;
-        while (k < nlevels && levels[k] != y)
-            k++;
-        if (k == nlevels && nlevels < 8)
-            levels[nlevels++] = y;
-        if (k < 8)
-            at[k]++;
-    }
-    cr_expect_eq(nlevels, 3, "levels 0, 1 and 2, not %zu", nlevels);
-    size_t one = 0;
-    for (size_t k = 0; k < nlevels; k++)
-        if (levels[k] != levels[0] && (one == 0 || at[k] < at[one]))
-            one = k;
-    cr_expect_leq(at[one], 10, "the profile goes down to one task %zu times",
-                  at[one]);
+     * (the spikes down to one task drew 132 steps). */
+    double y0, y2;
+    levels_of(svg, &y0, &y2);
+    double x[4096], y[4096];
+    size_t n = path_points(svg, "profile", x, y, 4096);
+    cr_assert_gt(n, 2);
+    size_t off = 0;
+    for (size_t i = 0; i < n; i++)
+        if (x[i] > x[0] + 20 && x[i] < x[n - 1] - 20 && y[i] != y2)
+            off++;
+    cr_expect_eq(off, 0,
+                 "the profile leaves 2 running tasks %zu times (y0 %g,"
+                 " y2 %g)",
+                 off, y0, y2);
+    free(svg);
+    json_decref(trace);
+}
+
+/* A fine-grained run at half use: each of two workers runs a 5 µs task
+ * every 10 µs, out of step by 2.5 µs, so a pixel column (about 200 µs)
+ * holds moments with 0, 1 and 2 tasks running.  The profile's area is the
+ * mean, 1 task; it was drawn as a min-max envelope filled up to 2, which
+ * looked like both workers busy all the time.  The thin line shows 2. */
+Test(viz_gantt, a_fine_grained_run_at_half_use_draws_half_height) {
+    json_t *events = json_array();
+    for (int w = 0; w < 2; w++)
+        for (int i = 0; i < 20000; i++) {
+            char key[32];
+            snprintf(key, sizeof(key), "t-%d-%d", w, i);
+            json_array_append_new(
+                events,
+                json_pack("{s:s, s:s, s:i, s:f, s:f, s:{s:s}}", "name", key,
+                          "ph", "X", "tid", w, "ts", i * 10.0 + w * 2.5, "dur",
+                          5.0, "args", "task", key));
+        }
+    json_t *trace = json_pack("{s:{s:i}, s:o}", "otherData", "workers", 2,
+                              "traceEvents", events);
+    char *svg;
+    cr_assert_eq(dr_viz_gantt_svg(trace, NULL, NULL, &svg, NULL, NULL), 0);
+    cr_expect_not_null(strstr(svg, "max 2, time-weighted mean 1.00"));
+    double y0, y2;
+    levels_of(svg, &y0, &y2);
+    double y1 = (y0 + y2) / 2, tol = 0.05 * (y0 - y2);
+    static double x[8192], y[8192];
+    size_t n = path_points(svg, "profile", x, y, 8192), off = 0, mid = 0;
+    for (size_t i = 0; i < n; i++)
+        if (x[i] > x[0] + 20 && x[i] < x[n - 1] - 20) {
+            mid++;
+            off += fabs(y[i] - y1) > tol;
+        }
+    cr_expect_eq(off, 0,
+                 "%zu of %zu points of the area are not at 1 task "
+                 "(y %g, 0 at %g, 2 at %g)",
+                 off, mid, y1, y0, y2);
+    n = path_points(svg, "profile-max", x, y, 8192);
+    off = 0;
+    for (size_t i = 0; i < n; i++)
+        off += x[i] > x[0] + 20 && y[i] != y2;
+    cr_expect_eq(off, 0, "the most at once is not 2 at %zu points", off);
+    cr_expect_not_null(strstr(svg, "shaded: the mean"), "no legend");
     free(svg);
     json_decref(trace);
 }

@@ -1,10 +1,11 @@
 /*
- * The parallelism profile: the number of running tasks over time as a step
- * plot, under the Gantt chart or on its own in the report, compressed to at
- * most four points per pixel column, with the worker count as a dashed
- * line.  The sweep relies on the trace reader clamping each attempt's end
- * to the next start on its worker: float rounding would otherwise count two
- * tasks on one worker at once.
+ * The parallelism profile: the number of running tasks over time, under
+ * the Gantt chart or on its own in the report.  Each pixel column shows
+ * the time-weighted mean of the running tasks over its stretch of time (the
+ * shaded area) and the most at once in it (a thin line), with the worker
+ * count as a dashed line.  The sweep relies on the trace reader clamping
+ * each attempt's end to the next start on its worker: float rounding would
+ * otherwise count two tasks on one worker at once.
  */
 #include "timeline_internal.h"
 
@@ -52,8 +53,6 @@ double dr__vprofile_draw(dr__buf *b, const dr__vtrace *t, const dr__vaxis *a,
     if (ymax < top + 0.5 && ymax > 0)
         ymax += ystep;
     double ph = 150, py = y0 + 30;
-    /* A billionth of the run: far below a pixel, far above an ulp. */
-    double same_instant = t->makespan * 1e-9;
 #define Y(v) (py + ph - (v) / ymax * ph)
     dr__buf_printf(b,
                    "<text x=\"%.1f\" y=\"%.1f\" font-size=\"13\" "
@@ -63,6 +62,12 @@ double dr__vprofile_draw(dr__buf *b, const dr__vtrace *t, const dr__vaxis *a,
                    "%d worker%s</text>\n",
                    a->x0, y0 + 14, a->x0 + 190, y0 + 14, maxrun, avg,
                    t->workers, t->workers == 1 ? "" : "s");
+    if (a->w >= 680)
+        dr__buf_printf(b,
+                       "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\" "
+                       "font-size=\"11\" fill=\"#4A5560\">shaded: the mean "
+                       "per pixel, line: the most at once</text>\n",
+                       a->x0 + a->w, y0 + 14);
     for (double v = 0; v <= ymax + 1e-9; v += ystep) {
         dr__buf_printf(b,
                        "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" "
@@ -72,46 +77,75 @@ double dr__vprofile_draw(dr__buf *b, const dr__vtrace *t, const dr__vaxis *a,
                        a->x0, Y(v), a->x0 + a->w, Y(v), a->x0 - 6, Y(v) + 4, v);
     }
     dr__vaxis_draw(b, a, py, py + ph, 1);
-    /* The step path, at most four points per pixel column. */
-    dr__buf_printf(b, "<path class=\"profile\" d=\"M%.1f,%.1f", a->x0, Y(0));
+    /* Per pixel column: the time-weighted mean of the running tasks (the
+     * shaded area) and the most at once (a thin line).  A min-max envelope
+     * filled up to the max made a fine-grained run at half use look full:
+     * every column held a moment with both workers busy. */
+    size_t ncol = a->w >= 1 ? (size_t)ceil(a->w) : 1;
+    double *mean = calloc(ncol, sizeof(*mean));
+    int *most = calloc(ncol, sizeof(*most));
+    if (mean == NULL || most == NULL) {
+        free(mean);
+        free(most);
+        free(ev);
+        return -1;
+    }
+    double col_us = t->makespan > 0 ? t->makespan / (double)ncol : 1;
+    double col_px = a->w / (double)ncol;
     run = 0;
-    long col = -1;
-    int cmin = 0, cmax = 0, cfirst = 0;
-    double cx = a->x0;
+    last = 0;
     for (size_t i = 0; i <= ne; i++) {
-        long c = i < ne ? (long)floor(dr__vaxis_x(a, ev[i].t)) : -2;
-        if (c != col && col != -1) {
-            dr__buf_printf(b, " H%.1f V%.1f", cx, Y(cfirst));
-            if (cmin != cfirst)
-                dr__buf_printf(b, " V%.1f", Y(cmin));
-            if (cmax != cmin)
-                dr__buf_printf(b, " V%.1f", Y(cmax));
-            dr__buf_printf(b, " V%.1f", Y(run));
+        double now = i < ne ? fmin(ev[i].t, t->makespan) : t->makespan;
+        /* `run` tasks ran from last to now: onto the columns it covers.  A
+         * hand-over (an end and the next start at one instant, give or
+         * take an ulp: ts + dur of a trace built in memory often falls
+         * just short of the next start) leaves a stretch too short to move
+         * the mean, and a dip is no maximum. */
+        if (now > last) {
+            size_t c = (size_t)(last / col_us);
+            double from = last;
+            while (c < ncol && from < now) {
+                double to = fmin(now, (double)(c + 1) * col_us);
+                mean[c] += run * (to - from);
+                if (run > most[c] && to > from)
+                    most[c] = run;
+                from = to;
+                c++;
+            }
+            last = now;
         }
-        if (i == ne)
-            break;
-        if (c != col) {
-            col = c;
-            cx = dr__vaxis_x(a, ev[i].t);
-            cfirst = cmin = cmax = run;
+        if (i < ne)
+            run += ev[i].d;
+    }
+    dr__buf_printf(b, "<path class=\"profile\" d=\"M%.1f,%.1f", a->x0, Y(0));
+    double lasty = Y(0);
+    for (size_t c = 0; c < ncol; c++) {
+        double y = Y(mean[c] / col_us);
+        if (fabs(y - lasty) >= 0.05) {
+            dr__buf_printf(b, " H%.1f V%.1f", a->x0 + (double)c * col_px, y);
+            lasty = y;
         }
-        run += ev[i].d;
-        /* Events at one instant (an end and the next start) are one step:
-         * no dip in between.  "One instant" allows for rounding: a trace
-         * built in memory has ts + dur one ulp short of the next start
-         * (dur = end - start is rounded), which drew a spike down to one
-         * task fewer at every hand-over. */
-        if (i + 1 < ne && ev[i + 1].t - ev[i].t <= same_instant)
-            continue;
-        if (run < cmin)
-            cmin = run;
-        if (run > cmax)
-            cmax = run;
     }
     dr__buf_printf(b,
                    " H%.1f V%.1f Z\" fill=\"#5A6570\" fill-opacity=\"0.22\" "
                    "stroke=\"#3B4550\" stroke-width=\"1.5\"/>\n",
                    dr__vaxis_x(a, t->makespan), Y(0));
+    /* The most at once, only where it is above the mean's level. */
+    dr__buf_printf(b, "<path class=\"profile-max\" d=\"M%.1f,%.1f", a->x0,
+                   Y(most[0]));
+    int lastm = most[0];
+    for (size_t c = 1; c < ncol; c++)
+        if (most[c] != lastm) {
+            dr__buf_printf(b, " H%.1f V%.1f", a->x0 + (double)c * col_px,
+                           Y(most[c]));
+            lastm = most[c];
+        }
+    dr__buf_printf(b,
+                   " H%.1f\" fill=\"none\" stroke=\"#3B4550\" "
+                   "stroke-opacity=\"0.45\" stroke-width=\"1\"/>\n",
+                   dr__vaxis_x(a, t->makespan));
+    free(mean);
+    free(most);
     dr__buf_printf(
         b,
         "<line class=\"workers\" x1=\"%.1f\" y1=\"%.1f\" "
