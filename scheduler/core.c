@@ -33,6 +33,8 @@
 #define _GNU_SOURCE /* qsort_r: ranking must be reentrant (no globals) */
 #include "core.h"
 
+#include "bigmem.h"
+
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -336,9 +338,9 @@ static int rank_cp(dr__core *c, const double *duration) {
      * they are computed (a successor's are final before its dependency's),
      * then turned into key bits in place.  Fewer and smaller arrays are
      * fewer fresh pages to fault in at every run's start. */
-    cp_key *k = malloc((n ? n : 1) * sizeof(*k));
+    cp_key *k = dr__big_malloc((n ? n : 1) * sizeof(*k));
     if (k == NULL || topo == NULL) {
-        free(k);
+        dr__big_free(k);
         return DR_ENOMEM;
     }
     for (size_t i = n; i-- > 0;) {
@@ -378,15 +380,15 @@ static int rank_cp(dr__core *c, const double *duration) {
     const cp_key *sorted = k;
     cp_key *tmp = NULL;
     if (!sorted_already && n > 1) {
-        if ((tmp = malloc(n * sizeof(*tmp))) == NULL) {
-            free(k);
+        if ((tmp = dr__big_malloc(n * sizeof(*tmp))) == NULL) {
+            dr__big_free(k);
             return DR_ENOMEM;
         }
         sorted = radix_sort_keys(k, tmp, n);
     }
     for (size_t i = 0; i < n; i++)
         c->rank[sorted[i].task] = (uint32_t)i;
-    free(k), free(tmp);
+    dr__big_free(k), dr__big_free(tmp);
     return 0;
 }
 
@@ -476,6 +478,7 @@ dr__core *dr__core_create(const dr_graph *g, dr_policy policy, uint64_t seed,
     dr__core *c = calloc(1, sizeof(*c));
     if (c == NULL)
         return NULL;
+    dr__big_run_started();
     size_t n = dr_graph_ntasks(g);
     size_t alloc = n ? n : 1;
     c->g = g;
@@ -483,26 +486,26 @@ dr__core *dr__core_create(const dr_graph *g, dr_policy policy, uint64_t seed,
     c->policy = policy;
     c->workers = workers;
     c->rng = seed;
-    c->waiting = malloc(alloc * sizeof(*c->waiting));
-    c->state = calloc(alloc, 1);
-    c->ready_time = malloc(alloc * sizeof(*c->ready_time));
+    c->waiting = dr__big_malloc(alloc * sizeof(*c->waiting));
+    c->state = dr__big_calloc(alloc, 1);
+    c->ready_time = dr__big_malloc(alloc * sizeof(*c->ready_time));
     int ranked = policy == DR_POLICY_CP || policy == DR_POLICY_ORDER;
     if (ranked) {
         size_t words = alloc;
         do {
             words = (words + 63) / 64;
-            if ((c->bits[c->nlevels++] = calloc(words, 8)) == NULL)
+            if ((c->bits[c->nlevels++] = dr__big_calloc(words, 8)) == NULL)
                 break;
         } while (words > 1 && c->nlevels < DR__CORE_LEVELS);
-        c->by_rank = malloc(alloc * sizeof(*c->by_rank));
+        c->by_rank = dr__big_malloc(alloc * sizeof(*c->by_rank));
     } else {
-        c->ready = malloc(alloc * sizeof(*c->ready));
+        c->ready = dr__big_malloc(alloc * sizeof(*c->ready));
     }
     c->free_workers = malloc(workers * sizeof(*c->free_workers));
     c->free_pos = malloc(workers * sizeof(*c->free_pos));
     c->held = calloc(workers, sizeof(*c->held));
     if (policy == DR_POLICY_CP || policy == DR_POLICY_ORDER)
-        c->rank = malloc(alloc * sizeof(*c->rank));
+        c->rank = dr__big_malloc(alloc * sizeof(*c->rank));
     if (c->waiting == NULL || c->state == NULL || c->ready_time == NULL ||
         (ranked ? c->by_rank == NULL || c->bits[c->nlevels - 1] == NULL
                 : c->ready == NULL) ||
@@ -539,14 +542,14 @@ dr__core *dr__core_create(const dr_graph *g, dr_policy policy, uint64_t seed,
 void dr__core_destroy(dr__core *c) {
     if (c == NULL)
         return;
-    free(c->waiting);
-    free(c->state);
-    free(c->ready_time);
-    free(c->rank);
-    free(c->ready);
+    dr__big_free(c->waiting);
+    dr__big_free(c->state);
+    dr__big_free(c->ready_time);
+    dr__big_free(c->rank);
+    dr__big_free(c->ready);
     for (unsigned l = 0; l < c->nlevels; l++)
-        free(c->bits[l]);
-    free(c->by_rank);
+        dr__big_free(c->bits[l]);
+    dr__big_free(c->by_rank);
     free(c->free_workers);
     free(c->free_pos);
     free(c->held);

@@ -56,6 +56,7 @@
 #ifndef DAGRUN_EXEC_INTERNAL_H
 #define DAGRUN_EXEC_INTERNAL_H
 
+#include "bigmem.h"
 #include "builtins.h"
 #include "core.h"
 #include "drivers.h"

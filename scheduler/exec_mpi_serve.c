@@ -419,10 +419,10 @@ int dr__serve_mpi(dr_run *run, dr_error *err) {
     if (x->nslots > DR__MPI_MAX_SLOTS)
         x->nslots = DR__MPI_MAX_SLOTS;
     size_t n1 = x->n ? x->n : 1;
-    x->how = calloc(n1, sizeof *x->how);
-    x->attempts = calloc(n1, sizeof *x->attempts);
-    x->consumers = calloc(n1, sizeof *x->consumers);
-    x->results = calloc(n1, sizeof *x->results);
+    x->how = dr__big_calloc(n1, sizeof *x->how);
+    x->attempts = dr__big_calloc(n1, sizeof *x->attempts);
+    x->consumers = dr__big_calloc(n1, sizeof *x->consumers);
+    x->results = dr__big_calloc(n1, sizeof *x->results);
     x->slots = calloc(x->nslots, sizeof *x->slots);
     x->threads = calloc(x->nslots + 1, sizeof *x->threads);
     x->kept = calloc(n1, sizeof *x->kept);

@@ -208,9 +208,9 @@ static void use_cached(exec *x) {
 static int collect(exec *x) {
     dr_run *run = x->run;
     if (run->state == NULL)
-        run->state = calloc(x->n ? x->n : 1, sizeof *run->state);
+        run->state = dr__big_calloc(x->n ? x->n : 1, sizeof *run->state);
     if (run->results == NULL)
-        run->results = calloc(x->n ? x->n : 1, sizeof *run->results);
+        run->results = dr__big_calloc(x->n ? x->n : 1, sizeof *run->results);
     if (run->state == NULL || run->results == NULL)
         return DR_ENOMEM;
     for (dr_task t = 0; t < x->n; t++) {
@@ -265,10 +265,10 @@ void dr__x_free(exec *x) {
         if (x->lock_init)
             pthread_cond_destroy(&x->slots[w].wake);
     }
-    free(x->results);
-    free(x->how);
-    free(x->attempts);
-    free(x->consumers);
+    dr__big_free(x->results);
+    dr__big_free(x->how);
+    dr__big_free(x->attempts);
+    dr__big_free(x->consumers);
     free(x->skip_seen);
     free(x->slots);
     free(x->threads);
@@ -314,10 +314,10 @@ int dr__execute(dr_run *run, dr__core *core, dr_error *err) {
     x->reaper.fd = -1;
     x->nslots = run->workers > 0 ? run->workers : 1;
     size_t n1 = x->n ? x->n : 1;
-    x->how = calloc(n1, sizeof *x->how);
-    x->attempts = calloc(n1, sizeof *x->attempts);
-    x->consumers = calloc(n1, sizeof *x->consumers);
-    x->results = calloc(n1, sizeof *x->results);
+    x->how = dr__big_calloc(n1, sizeof *x->how);
+    x->attempts = dr__big_calloc(n1, sizeof *x->attempts);
+    x->consumers = dr__big_calloc(n1, sizeof *x->consumers);
+    x->results = dr__big_calloc(n1, sizeof *x->results);
     x->slots = calloc(x->nslots, sizeof *x->slots);
     x->idle = calloc(x->nslots, sizeof *x->idle);
     x->requests = calloc(x->nslots, sizeof *x->requests);

@@ -4,6 +4,7 @@
  * call here; nothing here calls a driver or run.c.
  */
 #include "records.h"
+#include "bigmem.h"
 #include "graph_internal.h"
 #include "journal.h"
 #include "logs.h"
@@ -36,10 +37,10 @@ dr_run *dr__run_create(dr_graph *g, const dr_run_options *opts,
     run->cpu_tasks = dr_graph_cpu_tasks(g, run->opts.cost_op);
     run->cpu_share = run->others_cores = NAN;
     run->load_before = run->load_after = NAN;
-    run->state = calloc(alloc, sizeof(*run->state));
-    run->last = malloc(alloc * sizeof(*run->last));
-    run->results = calloc(alloc, sizeof(*run->results));
-    run->keep = calloc(alloc, sizeof(*run->keep));
+    run->state = dr__big_calloc(alloc, sizeof(*run->state));
+    run->last = dr__big_malloc(alloc * sizeof(*run->last));
+    run->results = dr__big_calloc(alloc, sizeof(*run->results));
+    run->keep = dr__big_calloc(alloc, sizeof(*run->keep));
     if (run->state == NULL || run->last == NULL || run->results == NULL ||
         run->keep == NULL) {
         dr_run_destroy(run);
@@ -82,7 +83,7 @@ void dr_run_destroy(dr_run *run) {
         return;
     for (size_t i = 0; i < run->nattempts; i++)
         free(run->attempts[i].error);
-    free(run->attempts);
+    dr__big_free(run->attempts);
     free(run->moves);
     for (size_t i = 0; i < run->nfailures; i++) {
         free(run->failures[i].reason);
@@ -92,10 +93,10 @@ void dr_run_destroy(dr_run *run) {
     if (run->results != NULL)
         for (size_t t = 0; t < dr_graph_ntasks(run->graph); t++)
             json_decref(run->results[t]);
-    free(run->results);
-    free(run->state);
-    free(run->last);
-    free(run->keep);
+    dr__big_free(run->results);
+    dr__big_free(run->state);
+    dr__big_free(run->last);
+    dr__big_free(run->keep);
     free(run->run_dir);
     free(run->param_set);
     free(run->ranks);
@@ -115,7 +116,7 @@ const dr__rank *dr__run_rank_of(const dr_run *run, unsigned w) {
 int dr__run_reserve_attempts(dr_run *run, size_t n) {
     if (n <= run->capattempts)
         return 0;
-    dr__attempt *a = realloc(run->attempts, n * sizeof(*a));
+    dr__attempt *a = dr__big_realloc(run->attempts, n * sizeof(*a));
     if (a == NULL)
         return DR_ENOMEM;
     run->attempts = a;
