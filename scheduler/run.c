@@ -9,6 +9,7 @@
  * A dr_run owns its attempts, failures, kept results and per-task arrays; it
  * borrows the graph, which must outlive it.
  */
+#include "bigmem.h"
 #include "graph_internal.h"
 #include "journal.h"
 #include "logs.h"
@@ -341,7 +342,7 @@ dr_run *dr_run_graph(dr_graph *g, const dr_run_options *opts, dr_error *err) {
         return NULL;
 
     size_t n = dr_graph_ntasks(g);
-    double *duration = malloc((n ? n : 1) * sizeof(*duration));
+    double *duration = dr__big_malloc((n ? n : 1) * sizeof(*duration));
     if (duration == NULL) {
         dr__error_set(err, DR_ENOMEM, NULL, 0, 0, NULL, "out of memory");
         return NULL;
@@ -352,7 +353,7 @@ dr_run *dr_run_graph(dr_graph *g, const dr_run_options *opts, dr_error *err) {
             0 ||
         (opts->simulate &&
          check_simulated_total(g, duration, workers, err) != 0)) {
-        free(duration);
+        dr__big_free(duration);
         return NULL;
     }
     /* --executor mpi: the worker ranks' slots are the run's workers. */
@@ -364,7 +365,7 @@ dr_run *dr_run_graph(dr_graph *g, const dr_run_options *opts, dr_error *err) {
         if (dr__mpi_connect(g, opts->run_dir, opts->output_dir, &ranks, &nranks,
                             &nslots, DR_MAX_REAL_WORKERS, host0, sizeof host0,
                             err) != 0) {
-            free(duration);
+            dr__big_free(duration);
             return NULL;
         }
         workers = nslots;
@@ -376,7 +377,7 @@ dr_run *dr_run_graph(dr_graph *g, const dr_run_options *opts, dr_error *err) {
                           opts->mpi_slots, nslots);
             dr__mpi_disconnect(ranks, nranks);
             free(ranks);
-            free(duration);
+            dr__big_free(duration);
             return NULL;
         }
         if (opts->mpi_slots > 0)
@@ -403,7 +404,7 @@ dr_run *dr_run_graph(dr_graph *g, const dr_run_options *opts, dr_error *err) {
         if (run != NULL)
             dr__mpi_disconnect(run->ranks, run->nranks);
         dr_run_destroy(run);
-        free(duration);
+        dr__big_free(duration);
         return NULL;
     }
     if (!opts->simulate && opts->journal != NULL &&
@@ -411,7 +412,7 @@ dr_run *dr_run_graph(dr_graph *g, const dr_run_options *opts, dr_error *err) {
         dr__mpi_disconnect(run->ranks, run->nranks);
         dr__core_destroy(core);
         dr_run_destroy(run);
-        free(duration);
+        dr__big_free(duration);
         return NULL;
     }
     dr__probe before, after;
@@ -439,7 +440,7 @@ dr_run *dr_run_graph(dr_graph *g, const dr_run_options *opts, dr_error *err) {
         if (opts->executor != DR_EXECUTOR_MPI)
             dr__run_check_machine(run, &before, &after);
     }
-    free(duration);
+    dr__big_free(duration);
     if (run->journal != NULL) {
         dr_error jerr;
         dr_error_clear(&jerr);
