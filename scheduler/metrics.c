@@ -865,6 +865,14 @@ static int put_ranks(json_t *root, const dr_run *run, const metrics *m) {
     return json_object_set_new(
         root, "host0", json_stringn(run->host0, strnlen(run->host0, 64)));
 }
+/* The time from `busy` (a worker's summed durations, or its last end) to
+ * the makespan; 0 within rounding of it: a sum of durations can fall a few
+ * ulps either side of the makespan, which printed as "1.78e-09 µs" of
+ * idle time on a worker busy to the end. */
+static double until_end(double makespan, double busy) {
+    double d = makespan - busy;
+    return d > fabs(makespan) * 1e-12 ? d : 0;
+}
 
 /* The summary object of a run whose metrics are *mp; frees them. */
 static json_t *summary_json(const dr_run *run, metrics *mp) {
@@ -881,13 +889,13 @@ static json_t *summary_json(const dr_run *run, metrics *mp) {
                 ? json_pack("[f,I]", m.prof_t[i], (json_int_t)m.prof_v[i])
                 : json_pack("[f,f]", m.prof_t[i], m.prof_v[i]));
     for (unsigned w = 0; w < run->workers && workers; w++) {
-        double tail = run->makespan - m.w_last[w];
+        double tail = until_end(run->makespan, m.w_last[w]);
         json_array_append_new(
             workers, json_pack("{s:I, s:I, s:f, s:f, s:f, s:f}", "worker",
                                (json_int_t)w, "tasks", (json_int_t)m.w_tasks[w],
                                "busy", m.w_busy[w], "useful", m.w_useful[w],
-                               "idle", run->makespan - m.w_busy[w], "idle_tail",
-                               tail > 0 ? tail : 0.0));
+                               "idle", until_end(run->makespan, m.w_busy[w]),
+                               "idle_tail", tail));
     }
     for (size_t i = 0; i < run->nfailures && failures; i++) {
         const dr__failure *f = &run->failures[i];
@@ -1368,7 +1376,7 @@ after_bounds:
 
     double tails = 0;
     for (unsigned w = 0; w < P; w++)
-        tails += fmax(0, m.makespan - m.w_last[w]);
+        tails += until_end(m.makespan, m.w_last[w]);
     fprintf(out,
             "  Idle tail %s in all: worker time from each worker's last "
             "task to the end (what an elastic pool could release).\n",
@@ -1379,8 +1387,8 @@ after_bounds:
     for (unsigned w = 0; w < shown; w++)
         fprintf(out, "  %-7u %8u %11s %11s %11s %11s\n", w, m.w_tasks[w],
                 T(m.w_busy[w]), T(m.w_useful[w]),
-                T(fmax(0, m.makespan - m.w_busy[w])),
-                T(fmax(0, m.makespan - m.w_last[w])));
+                T(until_end(m.makespan, m.w_busy[w])),
+                T(until_end(m.makespan, m.w_last[w])));
     if (shown < P)
         fprintf(out, "  ... %u more workers (see summary.json)\n", P - shown);
     print_ranks(run, &m, out);

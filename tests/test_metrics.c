@@ -832,3 +832,31 @@ Test(metrics, the_trace_marks_cached_tasks_as_instant_events, .init = setup,
         cr_expect_neq(json_integer_value(json_object_get(ev, "tid")), 2);
     json_decref(trace);
 }
+
+/* Worker 0 is busy from 0 to the end, but the sum of its three durations
+ * falls 2 ulps short of the makespan: its idle time is 0, not a residue
+ * of rounding printed as "1.78e-09 µs". */
+Test(metrics, rounding_residues_print_as_zero, .init = setup, .fini = teardown,
+     .timeout = 10) {
+    const double t1 = 1.1918673240587485, t2 = 6.006790811870585,
+                 t3 = 9.594240800441439;
+    cr_assert_lt((t1 - 0) + (t2 - t1) + (t3 - t2), t3, "the test's premise");
+    ok(0, 0, 0, 0, t1);
+    ok(1, 1, 0, 0, 1);
+    ok(2, 0, t1, t1, t2);
+    ok(3, 0, t2, t2, t3);
+    char *text = summary_text(run);
+    const char *w0 = strstr(text, "\n  0  ");
+    cr_assert_not_null(w0, "%s", text);
+    const char *eol = strchr(w0 + 1, '\n');
+    cr_assert_not_null(eol);
+    char line[256];
+    snprintf(line, sizeof line, "%.*s", (int)(eol - w0 - 1), w0 + 1);
+    cr_expect_null(strstr(line, "µs"), "worker 0: '%s'", line);
+    cr_expect_null(strstr(line, "e-"), "worker 0: '%s'", line);
+    free(text);
+    json_t *s = dr_run_summary_json(run);
+    json_t *w0j = json_array_get(json_object_get(s, "per_worker"), 0);
+    cr_expect_eq(num(w0j, "idle"), 0, "summary.json idle %g", num(w0j, "idle"));
+    json_decref(s);
+}
