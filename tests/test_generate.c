@@ -396,6 +396,8 @@ Test(generate, sleep_and_spin_last_for_the_cost) {
     g = gen_ok("chain", NULL, 0, 1, "spin");
     args = dr_task_op_args(g, 3);
     cr_assert_str_eq(dr_task_op_name(g, 3), "spin");
+    /* Not the noop chain's name: their output folders must differ. */
+    cr_expect_str_eq(dr_graph_name(g), "chain-n10-spin");
     cr_assert_float_eq(json_number_value(json_object_get(args, "units")),
                        1000.0, 1e-9);
     dr_graph_destroy(g);
