@@ -189,3 +189,26 @@ Test(cli_outputs, run_writes_what_each_name_asks_for) {
     cr_expect(html != NULL && strncmp(html, "<!DOCTYPE html>", 15) == 0);
     free(html);
 }
+
+/* The files asked for by name are said, with --no-outputs as without: a
+ * user who gave --gantt sees where it went. */
+Test(cli_outputs, run_says_where_the_files_asked_for_went) {
+    char *out = NULL, *err = NULL;
+    int rc =
+        drt_cli(&out, &err,
+                "run %s -s --no-outputs --gantt t.svg --report r.html", GRAPH);
+    cr_assert_eq(rc, 0, "%s", err);
+    cr_expect_not_null(strstr(out, "\nGantt chart: t.svg\n"), "%s", out);
+    cr_expect_not_null(strstr(out, "\nReport: r.html\n"), "%s", out);
+    cr_expect_null(strstr(out, "Pictures:"), "no default pictures: %s", out);
+    free(out);
+    free(err);
+    out = err = NULL;
+    rc = drt_cli(&out, &err, "run %s -s -o out --dot g.dot --svg g.svg", GRAPH);
+    cr_assert_eq(rc, 0, "%s", err);
+    cr_expect_not_null(strstr(out, "Pictures: out/dag.svg"), "%s", out);
+    cr_expect_not_null(strstr(out, "\nGraph (DOT): g.dot\n"), "%s", out);
+    cr_expect_not_null(strstr(out, "\nGraph (SVG): g.svg\n"), "%s", out);
+    free(out);
+    free(err);
+}
