@@ -452,6 +452,20 @@ Test(taskbench_cli, pattern_is_set_by_name) {
     free(err);
 }
 
+/* The position in the list of patterns, from 0, as dr_generate takes it
+ * (docs/taskbench.md): 2 is stencil_1d. */
+Test(taskbench_cli, pattern_is_set_by_its_index_too) {
+    char *out = NULL, *err = NULL;
+    int rc = drt_cli(&out, &err,
+                     "gen taskbench --set pattern=2 --set width=2 "
+                     "--set steps=2 --compact");
+    cr_assert_eq(rc, 0, "%s", err);
+    cr_expect_not_null(strstr(out, "\"name\":\"taskbench-stencil_1d-width2-"),
+                       "%s", out);
+    free(out);
+    free(err);
+}
+
 Test(taskbench_cli, an_unknown_pattern_is_a_usage_error_listing_them) {
     char *err = NULL;
     int rc = drt_cli(NULL, &err, "gen taskbench --set pattern=stencil");
