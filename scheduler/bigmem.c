@@ -6,7 +6,10 @@
  * looked up best fit, but never more than twice the size asked for (a
  * small array must not pin a large block), and the oldest go first when
  * the budget is full.  Under AddressSanitizer a kept block is poisoned, so
- * a use after dr__big_free is still caught.
+ * a use after dr__big_free is still caught, and so is the part of a reused
+ * block past the size asked for.  A fork waits for the lock (atfork), and
+ * the process pool's zygote gives the kept blocks back at once: its
+ * workers' address-space limit (--worker-memory) must not count them.
  */
 #include "bigmem.h"
 
@@ -33,16 +36,28 @@
 #endif
 
 typedef struct big_head {
-    size_t cap;   /* usable bytes after the header */
-    size_t spare; /* keeps the user's bytes 16-byte aligned */
+    _Alignas(16) size_t cap; /* usable bytes after the header */
+    size_t used;             /* bytes asked for (<= cap) */
 } big_head;
+_Static_assert(sizeof(big_head) == 16, "the user's bytes are 16-aligned");
 
 static pthread_mutex_t big_lock = PTHREAD_MUTEX_INITIALIZER;
 static big_head *kept[DR__BIG_SLOTS]; /* oldest first */
 static size_t nkept, kept_bytes;
 static unsigned runs; /* started in this process, up to 2 */
 
+/* A fork while another thread holds big_lock would leave it held in the
+ * child (a process-pool worker that starts a run would hang): fork waits
+ * for it, and both sides release it. */
+static void lock_for_fork(void) { pthread_mutex_lock(&big_lock); }
+static void unlock_after_fork(void) { pthread_mutex_unlock(&big_lock); }
+static pthread_once_t atfork_once = PTHREAD_ONCE_INIT;
+static void register_atfork(void) {
+    pthread_atfork(lock_for_fork, unlock_after_fork, unlock_after_fork);
+}
+
 void dr__big_run_started(void) {
+    pthread_once(&atfork_once, register_atfork);
     pthread_mutex_lock(&big_lock);
     if (runs < 2)
         runs++;
@@ -73,6 +88,15 @@ static big_head *take_kept(size_t size) {
     return h;
 }
 
+/* Marks the first `used` bytes of h as the user's; under AddressSanitizer
+ * the rest of a larger kept block stays poisoned, so an overflow past what
+ * was asked for is still caught. */
+static void set_used(big_head *h, size_t used) {
+    h->used = used;
+    UNPOISON(user_of(h), used);
+    POISON((char *)user_of(h) + used, h->cap - used);
+}
+
 static big_head *from_kept(size_t size) {
     if (!keepable(size))
         return NULL;
@@ -80,7 +104,7 @@ static big_head *from_kept(size_t size) {
     big_head *h = take_kept(size);
     pthread_mutex_unlock(&big_lock);
     if (h != NULL)
-        UNPOISON(user_of(h), h->cap);
+        set_used(h, size);
     return h;
 }
 
@@ -90,7 +114,7 @@ static big_head *fresh(size_t size, int zero) {
     big_head *h = zero ? calloc(1, sizeof(big_head) + size)
                        : malloc(sizeof(big_head) + size);
     if (h != NULL)
-        h->cap = size;
+        h->cap = h->used = size;
     return h;
 }
 
@@ -120,8 +144,11 @@ void *dr__big_realloc(void *p, size_t size) {
     if (p == NULL)
         return dr__big_malloc(size);
     big_head *h = head_of(p);
-    if (size <= h->cap)
+    if (size <= h->cap) {
+        if (size > h->used)
+            set_used(h, size);
         return p;
+    }
     if (size > DR__BIG_MAX) {
         /* Past what is ever kept: glibc can move the pages (mremap). */
         if (size > SIZE_MAX - sizeof(big_head))
@@ -129,13 +156,13 @@ void *dr__big_realloc(void *p, size_t size) {
         big_head *g = realloc(h, sizeof(big_head) + size);
         if (g == NULL)
             return NULL;
-        g->cap = size;
+        g->cap = g->used = size;
         return user_of(g);
     }
     void *q = dr__big_malloc(size);
     if (q == NULL)
         return NULL;
-    memcpy(q, p, h->cap);
+    memcpy(q, p, h->used);
     dr__big_free(p);
     return q;
 }
@@ -165,7 +192,7 @@ void dr__big_free(void *p) {
     }
     kept[nkept++] = h;
     kept_bytes += h->cap;
-    POISON(user_of(h), h->cap);
+    POISON(user_of(h), h->cap); /* the slack is poisoned already */
     pthread_mutex_unlock(&big_lock);
     for (size_t i = 0; i < ndrop; i++) {
         UNPOISON(user_of(drop[i]), drop[i]->cap);

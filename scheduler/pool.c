@@ -29,6 +29,7 @@
  */
 #define _GNU_SOURCE /* close_range, strsignal */
 #include "pool.h"
+#include "bigmem.h"
 
 #include <errno.h>
 #include <poll.h>
@@ -321,6 +322,9 @@ dr__pool *dr__pool_start(const dr__pool_config *cfg) {
     }
     if (pid == 0) {
         close(sv[0]);
+        /* The last runs' kept arrays are not the workers' (bigmem.h): under
+         * --worker-memory they would count against every worker's limit. */
+        dr__big_trim();
         zygote_main(cfg, sv[1]);
     }
     close(sv[1]);

@@ -200,3 +200,22 @@ Test(bigmem, a_run_hands_its_arrays_to_the_next, .init = no_runs_yet) {
     dr_run_destroy(run);
     dr_graph_destroy(g);
 }
+
+#if defined(__SANITIZE_ADDRESS__)
+/* Under AddressSanitizer (the test command's second pass) a kept block is
+ * poisoned, and so is the part of a reused block past the size asked for:
+ * both mistakes end the test process with ASan's report (exit code 1). */
+Test(bigmem, asan_catches_a_use_after_free, .init = clean, .exit_code = 1) {
+    volatile unsigned char *p = dr__big_malloc(MB);
+    p[0] = 1;
+    dr__big_free((void *)p);
+    p[10] = 2; /* kept, poisoned */
+}
+
+Test(bigmem, asan_catches_a_write_past_the_size_asked_for, .init = clean,
+     .exit_code = 1) {
+    dr__big_free(dr__big_malloc(2 * MB));
+    volatile unsigned char *q = dr__big_malloc(3 * MB / 2); /* the 2 MB one */
+    q[3 * MB / 2 + 64] = 1;
+}
+#endif

@@ -562,6 +562,38 @@ Test(viz_gantt, a_fine_grained_run_at_half_use_draws_half_height) {
     json_decref(trace);
 }
 
+/* A chain handed from worker to worker: each task starts at the instant
+ * the one before ends, on the other worker, but its recorded start falls a
+ * few ulps before that end (the trace reader clamps only ends on the same
+ * worker).  At most one task ever runs: the header and the thin line say
+ * 1, not 2 at every hand-over. */
+Test(viz_gantt, a_hand_over_to_another_worker_is_not_two_at_once) {
+    json_t *events = json_array();
+    for (int i = 0; i < 2000; i++) {
+        char key[32];
+        snprintf(key, sizeof(key), "t-%d", i);
+        json_array_append_new(
+            events, json_pack("{s:s, s:s, s:i, s:f, s:f, s:{s:s}}", "name", key,
+                              "ph", "X", "tid", i % 2, "ts", i * 10.0, "dur",
+                              10.0 + 1e-9, "args", "task", key));
+    }
+    json_t *trace = json_pack("{s:{s:i}, s:o}", "otherData", "workers", 2,
+                              "traceEvents", events);
+    char *svg;
+    cr_assert_eq(dr_viz_gantt_svg(trace, NULL, NULL, &svg, NULL, NULL), 0);
+    cr_expect_not_null(strstr(svg, "max 1, "), "the header says more than 1");
+    double y0, y2;
+    levels_of(svg, &y0, &y2);
+    double y1 = (y0 + y2) / 2;
+    static double x[8192], y[8192];
+    size_t n = path_points(svg, "profile-max", x, y, 8192), off = 0;
+    for (size_t i = 0; i < n; i++)
+        off += x[i] > x[0] + 2 && fabs(y[i] - y1) > 0.01;
+    cr_expect_eq(off, 0, "the most at once leaves 1 task at %zu points", off);
+    free(svg);
+    json_decref(trace);
+}
+
 /* Issue 8: two bars that touch on one worker, of one colour (--color group:
  * x-1, x-2, x-3 of group x-*, back to back), must not read as one long bar.
  * Every bar has an outline of its own, and drawing it moves no time: each
@@ -807,4 +839,19 @@ Test(viz_gantt, a_run_where_every_task_was_cached_says_nothing_ran) {
     cr_expect_eq(count(svg, "class=\"bar"), 0);
     cr_expect_eq(xml_well_formed(svg) == 0, 0);
     free(svg);
+}
+
+/* A makespan of one denormal (the fuzzer's find): the profile's pixel
+ * columns follow the axis (at least 1 ns wide), not the makespan, whose
+ * thousandth is 0 and made every column index 0 / 0. */
+Test(viz_gantt, a_denormal_makespan_draws_a_profile) {
+    json_t *trace = json_pack("{s:[{s:s, s:s, s:i, s:f, s:f, s:{s:s}}]}",
+                              "traceEvents", "name", "a", "ph", "X", "tid", 0,
+                              "ts", 0.0, "dur", 5e-324, "args", "task", "a");
+    char *svg = NULL;
+    cr_assert_eq(dr_viz_gantt_svg(trace, NULL, NULL, &svg, NULL, NULL), 0);
+    cr_expect_not_null(strstr(svg, "class=\"profile\""));
+    cr_expect_null(strstr(svg, "nan"), "a NaN in the picture");
+    free(svg);
+    json_decref(trace);
 }

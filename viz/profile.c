@@ -35,14 +35,19 @@ double dr__vprofile_draw(dr__buf *b, const dr__vtrace *t, const dr__vaxis *a,
     }
     size_t ne = 2 * t->n;
     qsort(ev, ne, sizeof(*ev), ev_cmp);
+    /* A billionth of the run: far below a pixel, far above an ulp.  Two
+     * tasks "at once" for less than that are a hand-over at one instant
+     * whose end and start rounding put a few ulps apart (the next task
+     * starting on another worker with the finisher's clock reading). */
+    double same_instant = t->makespan * 1e-9;
     int run = 0, maxrun = 0;
     double area = 0, last = 0;
     for (size_t i = 0; i < ne; i++) {
         area += run * (ev[i].t - last);
+        if (ev[i].t - last > same_instant && run > maxrun)
+            maxrun = run;
         last = ev[i].t;
         run += ev[i].d;
-        if (run > maxrun)
-            maxrun = run;
     }
     double avg = t->makespan > 0 ? area / t->makespan : 0;
     int top = maxrun > t->workers ? maxrun : t->workers;
@@ -90,7 +95,7 @@ double dr__vprofile_draw(dr__buf *b, const dr__vtrace *t, const dr__vaxis *a,
         free(ev);
         return -1;
     }
-    double col_us = t->makespan > 0 ? t->makespan / (double)ncol : 1;
+    double col_us = a->span / (double)ncol; /* the axis's span: > 0 */
     double col_px = a->w / (double)ncol;
     run = 0;
     last = 0;
@@ -99,15 +104,17 @@ double dr__vprofile_draw(dr__buf *b, const dr__vtrace *t, const dr__vaxis *a,
         /* `run` tasks ran from last to now: onto the columns it covers.  A
          * hand-over (an end and the next start at one instant, give or
          * take an ulp: ts + dur of a trace built in memory often falls
-         * just short of the next start) leaves a stretch too short to move
-         * the mean, and a dip is no maximum. */
+         * just short of the next start, or past it when the next task is
+         * on another worker) leaves a stretch too short to move the mean
+         * or to count as a maximum (same_instant). */
         if (now > last) {
             size_t c = (size_t)(last / col_us);
             double from = last;
+            int counts = now - last > same_instant;
             while (c < ncol && from < now) {
                 double to = fmin(now, (double)(c + 1) * col_us);
                 mean[c] += run * (to - from);
-                if (run > most[c] && to > from)
+                if (counts && run > most[c])
                     most[c] = run;
                 from = to;
                 c++;
