@@ -430,6 +430,15 @@ Test(viz_gantt, policy_and_names_are_escaped) {
     json_decref(trace);
 }
 
+/* Appends an attempt of task `key` on worker tid from ts for dur (µs). */
+static void add_event(json_t *events, const char *key, int tid, double ts,
+                      double dur) {
+    json_array_append_new(events,
+                          json_pack("{s:s, s:s, s:i, s:f, s:f, s:{s:s}}",
+                                    "name", key, "ph", "X", "tid", tid, "ts",
+                                    ts, "dur", dur, "args", "task", key));
+}
+
 /* The points (x after each H, y after each V) of the path of class `cls`
  * in svg, at most max.  The path is "M x,y H x V y H x V y ...". */
 static size_t path_points(const char *svg, const char *cls, double *x,
@@ -485,10 +494,7 @@ Test(viz_gantt, rounding_undershoot_draws_no_dips_in_the_profile) {
             short_ends += start + dur < s1 * 1e6;
             char key[32];
             snprintf(key, sizeof(key), "t-%d-%d", w, i);
-            json_array_append_new(
-                events, json_pack("{s:s, s:s, s:i, s:f, s:f, s:{s:s}}", "name",
-                                  key, "ph", "X", "tid", w, "ts", start, "dur",
-                                  dur, "args", "task", key));
+            add_event(events, key, w, start, dur);
         }
     }
     cr_assert_gt(short_ends, 0, "the test needs ends that fall short");
@@ -527,11 +533,7 @@ Test(viz_gantt, a_fine_grained_run_at_half_use_draws_half_height) {
         for (int i = 0; i < 20000; i++) {
             char key[32];
             snprintf(key, sizeof(key), "t-%d-%d", w, i);
-            json_array_append_new(
-                events,
-                json_pack("{s:s, s:s, s:i, s:f, s:f, s:{s:s}}", "name", key,
-                          "ph", "X", "tid", w, "ts", i * 10.0 + w * 2.5, "dur",
-                          5.0, "args", "task", key));
+            add_event(events, key, w, i * 10.0 + w * 2.5, 5.0);
         }
     json_t *trace = json_pack("{s:{s:i}, s:o}", "otherData", "workers", 2,
                               "traceEvents", events);
@@ -572,10 +574,7 @@ Test(viz_gantt, a_hand_over_to_another_worker_is_not_two_at_once) {
     for (int i = 0; i < 2000; i++) {
         char key[32];
         snprintf(key, sizeof(key), "t-%d", i);
-        json_array_append_new(
-            events, json_pack("{s:s, s:s, s:i, s:f, s:f, s:{s:s}}", "name", key,
-                              "ph", "X", "tid", i % 2, "ts", i * 10.0, "dur",
-                              10.0 + 1e-9, "args", "task", key));
+        add_event(events, key, i % 2, i * 10.0, 10.0 + 1e-9);
     }
     json_t *trace = json_pack("{s:{s:i}, s:o}", "otherData", "workers", 2,
                               "traceEvents", events);
