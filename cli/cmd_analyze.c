@@ -53,7 +53,7 @@ static const char *num(char *buf, size_t size, double x) {
 
 static void print_critical_path(const dr_analysis *a, const dr_graph *g) {
     char b[64];
-    printf("Critical path (%zu task%s, length %s s):\n  ", a->critical_path_len,
+    printf("Critical path (%zu task%s, length %s):\n  ", a->critical_path_len,
            a->critical_path_len == 1 ? "" : "s", num(b, sizeof(b), a->span));
     size_t len = a->critical_path_len;
     for (size_t i = 0; i < len; i++) {
@@ -94,7 +94,7 @@ static void print_profile(const dr_analysis *a) {
     printf("Parallelism profile (every task starts as early as it can, "
            "unlimited workers):\n");
     if (a->profile_len <= PROFILE_ROWS) {
-        printf("  %-24s %7s\n", "time (s)", "running");
+        printf("  %-24s %7s\n", "time", "running");
         for (size_t i = 0; i < a->profile_len; i++) {
             double end =
                 i + 1 < a->profile_len ? a->profile_time[i + 1] : a->span;
@@ -109,7 +109,7 @@ static void print_profile(const dr_analysis *a) {
         return;
     }
     /* Long profiles: PROFILE_ROWS equal slices, each with its peak. */
-    printf("  %-24s %7s  (peak in each slice of the time)\n", "time (s)",
+    printf("  %-24s %7s  (peak in each slice of the time)\n", "time",
            "running");
     double step = a->span / PROFILE_ROWS;
     size_t seg = 0;
@@ -132,7 +132,7 @@ static void print_profile(const dr_analysis *a) {
 static void print_bounds(const dr_analysis *a) {
     char b[64];
     printf("Makespan lower bound max(T∞, T1/P) with P workers:\n");
-    printf("  %8s  %14s  %s\n", "P", "at least (s)", "limited by");
+    printf("  %8s  %14s  %s\n", "P", "at least", "limited by");
     for (unsigned long p = 1; p <= (1ul << 30); p *= 2) {
         double lb = dr_analysis_lower_bound(a, (unsigned)p);
         int by_span = a->span >= a->work / (double)p;
@@ -149,7 +149,7 @@ static void print_levels(const dr_analysis *a, const dr_graph *g) {
     printf("Levels (top = earliest start; bottom = longest path from the "
            "task's start to the end;\n"
            "        slack = span - top - bottom, 0 on a critical path), in "
-           "topological order, in seconds:\n");
+           "topological order, in cost units:\n");
     printf("  %-24s %12s %12s %12s %12s\n", "task", "cost", "top", "bottom",
            "slack");
     for (size_t i = 0; i < a->tasks; i++) {
@@ -176,9 +176,11 @@ static void print_text(const char *path, const dr_analysis *a,
     printf("  depth %zu: the longest chain of dependent tasks has %zu "
            "task%s\n\n",
            a->depth, a->depth, a->depth == 1 ? "" : "s");
-    printf("Work T1 = %s s (sum of task costs: one worker needs this long)\n",
+    printf("Costs are in the graph's own units (a simulation reads them as "
+           "seconds;\n  a real run times what the tasks do).\n");
+    printf("Work T1 = %s (sum of task costs: one worker needs this long)\n",
            num(b, sizeof(b), a->work));
-    printf("Span T∞ = %s s (the critical path: no number of workers can "
+    printf("Span T∞ = %s (the critical path: no number of workers can "
            "finish sooner)\n",
            num(b, sizeof(b), a->span));
     printf("Average parallelism T1/T∞ = %.2f: the best speedup any number "
