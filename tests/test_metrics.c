@@ -860,3 +860,14 @@ Test(metrics, rounding_residues_print_as_zero, .init = setup, .fini = teardown,
     cr_expect_eq(num(w0j, "idle"), 0, "summary.json idle %g", num(w0j, "idle"));
     json_decref(s);
 }
+
+/* The summary's times are rounded before their unit is chosen: work of
+ * 0.99999999985 s is "1 s", not "1e+03 ms". */
+Test(metrics, times_round_before_their_unit_is_chosen, .init = setup,
+     .fini = teardown, .timeout = 10) {
+    ok(0, 0, 0, 0, 0.99999999985);
+    char *text = summary_text(run);
+    cr_expect_null(strstr(text, "e+03"), "%s", text);
+    cr_expect_not_null(strstr(text, "Work T1 1 s"), "%s", text);
+    free(text);
+}

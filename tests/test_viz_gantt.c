@@ -854,3 +854,17 @@ Test(viz_gantt, a_denormal_makespan_draws_a_profile) {
     free(svg);
     json_decref(trace);
 }
+
+/* The unit is chosen after rounding to the 3 digits shown: a simulated
+ * idle tail of 0.99999999985 s read "1e+03 ms" in the tooltips. */
+Test(viz_gantt, times_round_before_their_unit_is_chosen) {
+    char b[32];
+    dr__vfmt_time(b, sizeof b, 999999.99985);
+    cr_expect_str_eq(b, "1 s");
+    dr__vfmt_time(b, sizeof b, 999.9996);
+    cr_expect_str_eq(b, "1 ms");
+    dr__vfmt_time(b, sizeof b, 1234.5);
+    cr_expect_str_eq(b, "1.23 ms");
+    dr__vfmt_time(b, sizeof b, 999.4);
+    cr_expect_str_eq(b, "999 \xC2\xB5s");
+}
