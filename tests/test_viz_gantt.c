@@ -559,7 +559,8 @@ Test(viz_gantt, a_fine_grained_run_at_half_use_draws_half_height) {
     for (size_t i = 0; i < n; i++)
         off += x[i] > x[0] + 20 && y[i] != y2;
     cr_expect_eq(off, 0, "the most at once is not 2 at %zu points", off);
-    cr_expect_not_null(strstr(svg, "shaded: the mean"), "no legend");
+    cr_expect_not_null(strstr(svg, "mean running over each pixel column"),
+                       "no key");
     free(svg);
     json_decref(trace);
 }
@@ -867,4 +868,40 @@ Test(viz_gantt, times_round_before_their_unit_is_chosen) {
     cr_expect_str_eq(b, "1.23 ms");
     dr__vfmt_time(b, sizeof b, 999.4);
     cr_expect_str_eq(b, "999 \xC2\xB5s");
+}
+
+/* Merged bars are shaded by how much of their time the worker was busy:
+ * 20,000 tasks of 0.1 µs every 1 µs (10% use) are pale, the same tasks
+ * back to back solid.  Drawn solid, the first looked fully busy. */
+static char *merged_gantt(double every) {
+    json_t *events = json_array();
+    for (int i = 0; i < 20000; i++) {
+        char key[32];
+        snprintf(key, sizeof(key), "t-%d", i);
+        add_event(events, key, 0, i * every, 0.1);
+    }
+    json_t *trace = json_pack("{s:{s:i}, s:o}", "otherData", "workers", 1,
+                              "traceEvents", events);
+    char *svg = NULL;
+    cr_assert_eq(dr_viz_gantt_svg(trace, NULL, NULL, &svg, NULL, NULL), 0);
+    json_decref(trace);
+    return svg;
+}
+
+Test(viz_gantt, merged_bars_are_shaded_by_their_busy_share) {
+    char *svg = merged_gantt(1.0);
+    const char *bar = strstr(svg, "class=\"bar merged");
+    cr_assert_not_null(bar, "no merged bar");
+    const char *op = strstr(bar, "fill-opacity=\"");
+    cr_assert(op != NULL && op < strchr(bar, '>'), "no shade on a 10%% bar");
+    double v = strtod(op + 14, NULL);
+    cr_expect(v > 0.2 && v < 0.35, "fill-opacity %g for 10%% busy", v);
+    cr_expect_not_null(strstr(svg, "(10% of that time)"), "tooltip");
+    free(svg);
+    svg = merged_gantt(0.1);
+    bar = strstr(svg, "class=\"bar merged");
+    cr_assert_not_null(bar);
+    op = strstr(bar, "fill-opacity=\"");
+    cr_expect(op == NULL || op > strchr(bar, '>'), "a busy bar is shaded");
+    free(svg);
 }

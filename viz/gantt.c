@@ -419,6 +419,15 @@ static size_t draw_row(const chart *c, dr__buf *b, const dr__vattempt *a,
                 busy += a[k].dur;
             }
             double w = x1 - x0 < 0.6 ? 0.6 : x1 - x0;
+            /* A merged bar of tasks that kept its worker busy only part of
+             * the time is shaded by that share: drawn solid, a run of short
+             * tasks at 10% use looked fully busy above a profile at 0.1. */
+            double from = a[i].ts, to = a[j - 1].ts + a[j - 1].dur;
+            double share = j - i > 1 && to > from ? busy / (to - from) : 1;
+            char opacity[40] = "";
+            if (share < 0.95)
+                snprintf(opacity, sizeof(opacity), " fill-opacity=\"%.2f\"",
+                         0.2 + 0.8 * (share > 0 ? share : 0));
             /* A failure inside a merged bar only outlines it red: hatching
              * the whole run of thousands of tasks would overstate it. */
             const char *fill = failed && j - i == 1 ? "url(#dr-hatch)"
@@ -448,14 +457,14 @@ static size_t draw_row(const chart *c, dr__buf *b, const dr__vattempt *a,
             dr__buf_printf(b,
                            "<rect class=\"bar%s%s%s%s\" x=\"%.2f\" "
                            "y=\"%.1f\" width=\"%.2f\" height=\"%.1f\"%s "
-                           "fill=\"%s\" stroke=\"%s\"%s>",
+                           "fill=\"%s\"%s stroke=\"%s\"%s>",
                            j - i > 1 ? " merged" : "", cp ? " cp" : "",
                            in_chain ? " chain" : "",
                            failed ? " failed"
                            : intr ? " interrupted"
                                   : "",
                            x0, y, w, c->bar_h, w > 5 ? " rx=\"2\"" : "", fill,
-                           stroke, sw);
+                           opacity, stroke, sw);
             if (j - i == 1) {
                 title_attempt(b, c, &a[i]);
             } else {
@@ -466,11 +475,13 @@ static size_t draw_row(const chart *c, dr__buf *b, const dr__vattempt *a,
                 row_name(who, sizeof(who), c, a[i].row);
                 dr__buf_printf(b,
                                "<title>%zu tasks\n%s\nfrom %s to %s\n"
-                               "busy %s%s%s%s</title>",
-                               j - i, who, s, e, d,
+                               "busy %s (%.0f%% of that time)%s%s%s</title>",
+                               j - i, who, s, e, d, 100 * share,
                                failed ? "\nsome failed" : "",
                                intr ? "\nsome interrupted" : "",
-                               in_chain ? "\nsome set the makespan" : "");
+                               in_chain ? "\nsome are on the chain that set "
+                                          "the makespan"
+                                        : "");
             }
             dr__buf_puts(b, "</rect>\n");
             if (j - i == 1)

@@ -12,6 +12,9 @@
 #include <math.h>
 #include <stdlib.h>
 
+#define PROFILE_FILL "#5A6570" /* the mean: a shaded area */
+#define PROFILE_INK "#2B333B"  /* the most at once: a line */
+
 typedef struct step_ev {
     double t;
     int d;
@@ -67,12 +70,25 @@ double dr__vprofile_draw(dr__buf *b, const dr__vtrace *t, const dr__vaxis *a,
                    "%d worker%s</text>\n",
                    a->x0, y0 + 14, a->x0 + 190, y0 + 14, maxrun, avg,
                    t->workers, t->workers == 1 ? "" : "s");
-    if (a->w >= 680)
-        dr__buf_printf(b,
-                       "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\" "
-                       "font-size=\"11\" fill=\"#4A5560\">shaded: the mean "
-                       "per pixel, line: the most at once</text>\n",
-                       a->x0 + a->w, y0 + 14);
+    /* The key of the two marks, with swatches, at the right of the title
+     * (text widths guessed at 6 px a character of 11 px type). */
+    if (a->w >= 680) {
+        /* right to left: "most at once", its line, the mean's text (its
+         * end anchored), the mean's swatch */
+        double xr = a->x0 + a->w, t2 = xr - 12 * 6.6, l1 = t2 - 26;
+        double t1 = l1 - 14, r = t1 - 34 * 6.1 - 19;
+        dr__buf_printf(
+            b,
+            "<g class=\"profile-key\" font-size=\"11\" fill=\"#4A5560\">"
+            "<rect x=\"%.1f\" y=\"%.1f\" width=\"14\" height=\"10\" "
+            "fill=\"" PROFILE_FILL "\" fill-opacity=\"0.3\"/>"
+            "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\">mean "
+            "running over each pixel column</text>"
+            "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" "
+            "stroke=\"" PROFILE_INK "\" stroke-width=\"1.5\"/>"
+            "<text x=\"%.1f\" y=\"%.1f\">most at once</text></g>\n",
+            r, y0 + 5, t1, y0 + 14, l1, y0 + 10, l1 + 18, y0 + 10, t2, y0 + 14);
+    }
     for (double v = 0; v <= ymax + 1e-9; v += ystep) {
         dr__buf_printf(b,
                        "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" "
@@ -134,10 +150,11 @@ double dr__vprofile_draw(dr__buf *b, const dr__vtrace *t, const dr__vaxis *a,
         }
     }
     dr__buf_printf(b,
-                   " H%.1f V%.1f Z\" fill=\"#5A6570\" fill-opacity=\"0.22\" "
-                   "stroke=\"#3B4550\" stroke-width=\"1.5\"/>\n",
+                   " H%.1f V%.1f Z\" fill=\"" PROFILE_FILL "\" "
+                   "fill-opacity=\"0.3\" stroke=\"" PROFILE_FILL "\" "
+                   "stroke-opacity=\"0.6\" stroke-width=\"0.8\"/>\n",
                    dr__vaxis_x(a, t->makespan), Y(0));
-    /* The most at once, only where it is above the mean's level. */
+    /* The most at once in each column, drawn over the mean. */
     dr__buf_printf(b, "<path class=\"profile-max\" d=\"M%.1f,%.1f", a->x0,
                    Y(most[0]));
     int lastm = most[0];
@@ -148,8 +165,8 @@ double dr__vprofile_draw(dr__buf *b, const dr__vtrace *t, const dr__vaxis *a,
             lastm = most[c];
         }
     dr__buf_printf(b,
-                   " H%.1f\" fill=\"none\" stroke=\"#3B4550\" "
-                   "stroke-opacity=\"0.45\" stroke-width=\"1\"/>\n",
+                   " H%.1f\" fill=\"none\" stroke=\"" PROFILE_INK "\" "
+                   "stroke-width=\"1.5\"/>\n",
                    dr__vaxis_x(a, t->makespan));
     free(mean);
     free(most);
