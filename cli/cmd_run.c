@@ -690,8 +690,8 @@ static int write_pictures(const dr_run *run, const json_t *summary,
     /* The files asked for by name, with or without the default ones
      * (--no-outputs): where they went is said as for the trace. */
     const char *asked[] = {a->dot, a->svg, a->gantt, a->report};
-    const char *what[] = {"Graph (DOT)", "Graph (SVG)", "Gantt chart",
-                          "Report"};
+    /* --svg writes SVG or PNG by the name's ending. */
+    const char *what[] = {"Graph (DOT)", "Graph", "Gantt chart", "Report"};
     for (size_t i = 0; i < sizeof asked / sizeof asked[0] && !a->quiet; i++)
         if (asked[i] != NULL)
             printf("%s: %s\n", what[i], asked[i]);

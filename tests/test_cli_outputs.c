@@ -208,7 +208,7 @@ Test(cli_outputs, run_says_where_the_files_asked_for_went) {
     cr_assert_eq(rc, 0, "%s", err);
     cr_expect_not_null(strstr(out, "Pictures: out/dag.svg"), "%s", out);
     cr_expect_not_null(strstr(out, "\nGraph (DOT): g.dot\n"), "%s", out);
-    cr_expect_not_null(strstr(out, "\nGraph (SVG): g.svg\n"), "%s", out);
+    cr_expect_not_null(strstr(out, "\nGraph: g.svg\n"), "%s", out);
     free(out);
     free(err);
 }
