@@ -985,10 +985,17 @@ static int resolve_params(const gen_shape *s, const dr_param *params,
             while (desc->choices[count] != NULL)
                 count++;
             if (params[p].value >= count) {
+                char list[256] = "";
+                for (int64_t c = 0; c < count; c++) {
+                    size_t used = strlen(list);
+                    snprintf(list + used, sizeof(list) - used,
+                             "%s%" PRId64 " %s", c ? ", " : "", c,
+                             desc->choices[c]);
+                }
                 dr__error_set(err, DR_ERANGE, NULL, 0, 0, NULL,
-                              "shape '%s': parameter '%s' is a name or its "
-                              "index below %" PRId64 ", got %" PRId64,
-                              s->name, name, count, params[p].value);
+                              "shape '%s': parameter '%s' is one of %s (a "
+                              "name or its number), got %" PRId64,
+                              s->name, name, list, params[p].value);
                 return DR_ERANGE;
             }
         }
