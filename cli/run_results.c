@@ -125,21 +125,37 @@ void run_results_print(const dr_run *run, const dr_graph *g, const char **keys,
     }
     if (quiet || run->simulated)
         return;
-    size_t n = dr_graph_ntasks(g), shown = 0, sinks = 0;
+    size_t n = dr_graph_ntasks(g), shown = 0, sinks = 0, nulls = 0;
+    for (size_t t = 0; t < n; t++) {
+        size_t ns;
+        dr_task_succs(g, (dr_task)t, &ns);
+        sinks += ns == 0;
+    }
+    /* Many sinks: those that returned no value (noop, sleep) are counted,
+     * not listed: 2,766 lines of "= null" hid the results that matter. */
+    int many = sinks > MAX_PRINTED_SINKS;
     for (size_t t = 0; t < n; t++) {
         size_t ns;
         dr_task_succs(g, (dr_task)t, &ns);
         if (ns != 0)
             continue;
-        sinks++;
+        json_t *r = dr_run_task_result(run, (dr_task)t);
+        if (many && r != NULL && json_is_null(r)) {
+            nulls++;
+            continue;
+        }
         if (shown < MAX_PRINTED_SINKS) {
             print_result(run, g, (dr_task)t, 1, logs_kept);
             shown++;
         }
     }
-    if (sinks > shown)
+    if (nulls > 0)
+        printf("%zu sink task%s returned no value (null: noop and sleep "
+               "return none)\n",
+               nulls, nulls == 1 ? "" : "s");
+    if (sinks > shown + nulls)
         printf("... and %zu more sink results (use --output KEY)\n",
-               sinks - shown);
+               sinks - shown - nulls);
 }
 
 void run_results_print_failures(const json_t *s) {

@@ -309,3 +309,19 @@ Test(gen_run, no_trace_in_the_folder_above_a_million_tasks) {
     drt_rmtree(dir);
     free(dir);
 }
+
+/* A real run with many sinks of no value (noops) counts them in one line
+ * instead of listing 20 lines of "= null". */
+Test(gen_run, many_null_sinks_are_counted_not_listed) {
+    char *out = NULL, *err = NULL;
+    int rc = drt_cli(&out, &err,
+                     "run gen:layered --set layers=2 --set width=30 -w 2 "
+                     "--no-outputs");
+    cr_assert_eq(rc, 0, "%s", err);
+    cr_expect_null(strstr(out, "= null"), "%s", out);
+    /* 30 in the last layer, and the first layer's that none depends on */
+    cr_expect_not_null(strstr(out, " sink tasks returned no value (null: "
+                                   "noop and sleep return none)"),
+                       "%s", out);
+    free(out), free(err);
+}
