@@ -17,7 +17,8 @@ const char cli_exit_codes_run[] =
     "Exit codes:\n"
     "  0    success: every task succeeded\n"
     "  1    some task failed, or an output file could not be written\n"
-    "  2    usage error or invalid graph\n"
+    "  2    usage error, invalid graph, or an output folder in use or that\n"
+    "       cannot be made (before any task runs)\n"
     "  130  interrupted (SIGINT, SIGTERM or SIGHUP)\n";
 const char cli_exit_codes_scale[] =
     "Exit codes:\n"
