@@ -350,15 +350,37 @@ void dr_analysis_destroy(dr_analysis *a) {
     free(a);
 }
 
+double dr__task_estimate(const dr_graph *g, dr_task t, int *guessed) {
+    if (guessed != NULL)
+        *guessed = 0;
+    if (dr_task_has_cost(g, t) || dr_task_op_kind(g, t) != DR_OP_BUILTIN)
+        goto cost;
+    const char *op = dr_task_op_name(g, t);
+    const char *arg = op == NULL                 ? NULL
+                      : strcmp(op, "sleep") == 0 ? "ms"
+                      : strcmp(op, "spin") == 0  ? "units"
+                                                 : NULL;
+    if (arg != NULL)
+        return json_number_value(json_object_get(dr_task_op_args(g, t), arg)) /
+               1000.0;
+cost:
+    if (guessed != NULL)
+        *guessed = !dr_task_has_cost(g, t);
+    return dr_task_cost(g, t);
+}
+
 int dr__analysis_check_work(const dr_graph *g, dr_error *err) {
     size_t n = g->ntasks;
     double work = 0;
     dr_task longest = 0;
+    double most = -1;
     for (size_t v = 0; v < n; v++) {
-        double c = dr_task_cost(g, (dr_task)v);
+        double c = dr__task_estimate(g, (dr_task)v, NULL);
         work += c;
-        if (c > dr_task_cost(g, longest))
+        if (c > most) {
+            most = c;
             longest = (dr_task)v;
+        }
     }
     /* Every cost is finite (dr_task_set_cost), but their sum may not be;
      * then the span, the parallelism and the bounds are meaningless
@@ -369,8 +391,7 @@ int dr__analysis_check_work(const dr_graph *g, dr_error *err) {
                   "the costs of the %zu tasks add up to more than %g s "
                   "(the largest: task '%s', %g s): the work T1 is not a "
                   "finite number; scale the costs down",
-                  n, DBL_MAX, dr_task_key(g, longest),
-                  dr_task_cost(g, longest));
+                  n, DBL_MAX, dr_task_key(g, longest), most);
     return DR_ERANGE;
 }
 
@@ -402,7 +423,7 @@ dr_analysis *dr_analyze(dr_graph *g, const dr_analyze_options *opts,
     an->edges = dr_graph_nedges(g);
 
     for (size_t v = 0; v < n; v++) {
-        cost[v] = dr_task_cost(g, (dr_task)v);
+        cost[v] = dr__task_estimate(g, (dr_task)v, NULL);
         an->work += cost[v]; /* finite: dr__analysis_check_work */
     }
     /* Forward pass: top levels and levels by count. */

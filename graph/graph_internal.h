@@ -413,4 +413,10 @@ int dr__limit_from_env(const char *name, size_t *out, dr_error *err);
 /* qsort's comparison of doubles, ascending (graph/analysis.c). */
 int dr__cmp_double(const void *a, const void *b);
 
+/* A task's duration as the analysis and the simulator take it (graph/
+ * analysis.c): its cost; without one, a sleep's ms / 1000 and a spin's
+ * units / 1000 (s); otherwise the default cost, 1, and *guessed is set
+ * (guessed may be NULL). */
+double dr__task_estimate(const dr_graph *g, dr_task t, int *guessed);
+
 #endif

@@ -266,7 +266,8 @@ DR_EXTERN const char *dr_task_shell(const dr_graph *g, dr_task t);
 /* "noop", "sleep", ..., the function name, "command", "shell" or "none". */
 DR_EXTERN const char *dr_task_op_label(const dr_graph *g, dr_task t);
 /* Cost in seconds; dr_task_has_cost() is 0 when it was never set, and
- * dr_task_cost() then returns 1.0 (the default of the analysis). */
+ * dr_task_cost() then returns 1.0 (the analysis's default for a task that
+ * is neither a sleep nor a spin). */
 DR_EXTERN int dr_task_has_cost(const dr_graph *g, dr_task t);
 DR_EXTERN double dr_task_cost(const dr_graph *g, dr_task t);
 /* Timeout in seconds; 0: none.  dr_task_has_timeout() is 0 when the task
@@ -459,7 +460,9 @@ typedef struct dr_analyze_options {
 } dr_analyze_options;
 
 /* Analyses a validated graph.  Returns a new analysis (destroy it) or NULL
- * with err filled (DR_ECYCLE, DR_ENOMEM).  opts may be NULL. */
+ * with err filled (DR_ECYCLE, DR_ENOMEM).  opts may be NULL.  A task's
+ * duration is the simulator's: its cost; without one, a sleep's ms / 1000,
+ * a spin's units / 1000, any other task 1. */
 DR_EXTERN dr_analysis *dr_analyze(dr_graph *g, const dr_analyze_options *opts,
                                   dr_error *err);
 DR_EXTERN void dr_analysis_destroy(dr_analysis *a);

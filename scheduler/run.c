@@ -117,31 +117,12 @@ int dr__run_durations(const dr_graph *g, const dr_run_options *opts,
         dr__error_set(err, DR_ENOMEM, NULL, 0, 0, NULL, "out of memory");
         return DR_ENOMEM;
     }
-    /* Op names are interned in the graph: a name like the last one's is
-     * the same pointer, so most tasks cost no string compare. */
-    const char *last_op = NULL;
-    int last_which = 0; /* 1 sleep, 2 spin */
     for (size_t t = 0; t < n; t++) {
-        double d = dr_task_cost(g, (dr_task)t);
-        const char *op = dr_task_op_name(g, (dr_task)t);
+        /* The analysis's estimate (dagrun analyze agrees with --simulate). */
+        int guess = 0;
+        double d = dr__task_estimate(g, (dr_task)t, &guess);
         dr_op_kind kind = dr_task_op_kind(g, (dr_task)t);
-        guessed[t] = !dr_task_has_cost(g, (dr_task)t);
-        if (guessed[t] && op != NULL && kind == DR_OP_BUILTIN) {
-            if (op != last_op) {
-                last_op = op;
-                last_which = strcmp(op, "sleep") == 0  ? 1
-                             : strcmp(op, "spin") == 0 ? 2
-                                                       : 0;
-            }
-            json_t *args = last_which ? dr_task_op_args(g, (dr_task)t) : NULL;
-            if (last_which == 1) {
-                d = json_number_value(json_object_get(args, "ms")) / 1000.0;
-                guessed[t] = 0;
-            } else if (last_which == 2) {
-                d = json_number_value(json_object_get(args, "units")) / 1000.0;
-                guessed[t] = 0;
-            }
-        }
+        guessed[t] = (uint8_t)guess;
         /* A real run sleeps or spins a task without an operation for
          * cost x scale (--cost-op), so that product must be finite too. */
         int timed = opts->simulate ||

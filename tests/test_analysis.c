@@ -613,3 +613,39 @@ Test(analysis, cli_overflowing_costs_exit_2_naming_the_file) {
     drt_rmtree(dir);
     free(dir);
 }
+
+/* A task without a cost lasts what the simulator makes it last: a sleep
+ * its ms / 1000, a spin its units / 1000, any other task 1.  analyze said
+ * 2 s for this graph while --simulate said 1.2 s. */
+#include <dagrun/run.h>
+Test(analysis, durations_without_a_cost_are_the_simulators) {
+    dr_graph *g = dr_graph_create();
+    dr_task a, b, c;
+    cr_assert_eq(dr_graph_add_task(g, "a", &a), 0);
+    cr_assert_eq(
+        dr_task_set_builtin(g, a, "sleep", json_pack("{s:i}", "ms", 200)), 0);
+    cr_assert_eq(dr_graph_add_task(g, "b", &b), 0);
+    cr_assert_eq(
+        dr_task_set_builtin(g, b, "spin", json_pack("{s:i}", "units", 300)), 0);
+    cr_assert_eq(dr_graph_add_task(g, "c", &c), 0); /* no op: 1 */
+    cr_assert_eq(dr_graph_add_dep(g, b, a), 0);
+    cr_assert_eq(dr_graph_add_dep(g, c, b), 0);
+    dr_error err;
+    dr_error_clear(&err);
+    dr_analysis *an = dr_analyze(g, NULL, &err);
+    cr_assert_not_null(an, "%s", err.text);
+    cr_expect_float_eq(an->work, 1.5, 1e-12, "work %g", an->work);
+    cr_expect_float_eq(an->span, 1.5, 1e-12, "span %g", an->span);
+    dr_run_options o;
+    dr_run_options_init(&o);
+    o.simulate = 1;
+    o.workers = 2;
+    dr_run *run = dr_run_graph(g, &o, &err);
+    cr_assert_not_null(run, "%s", err.text);
+    cr_expect_float_eq(dr_run_makespan(run), an->span, 1e-12,
+                       "simulated %g, analysed %g", dr_run_makespan(run),
+                       an->span);
+    dr_run_destroy(run);
+    dr_analysis_destroy(an);
+    dr_graph_destroy(g);
+}
