@@ -8,6 +8,7 @@
 #include "support.h"
 
 #include <criterion/criterion.h>
+#include <dagrun/run.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -617,7 +618,6 @@ Test(analysis, cli_overflowing_costs_exit_2_naming_the_file) {
 /* A task without a cost lasts what the simulator makes it last: a sleep
  * its ms / 1000, a spin its units / 1000, any other task 1.  analyze said
  * 2 s for this graph while --simulate said 1.2 s. */
-#include <dagrun/run.h>
 Test(analysis, durations_without_a_cost_are_the_simulators) {
     dr_graph *g = dr_graph_create();
     dr_task a, b, c;
