@@ -809,7 +809,8 @@ static const gen_param unit_param = {"unit", 1000, 0, 0, NULL};
 const char *dr_generator_help(void) {
     /* Kept by hand next to the table above; tests check that every shape
      * and parameter appears. */
-    return "Shapes (parameters with their defaults; costs are in units):\n"
+    return "Shapes (parameters with their defaults; costs are in cost units, "
+           "unit=MS below):\n"
            "  chain       n=10 cost=1\n"
            "      chain-0 -> chain-1 -> ... -> chain-(n-1), each of cost.\n"
            "  fork-join   n=8 stages=1 cost=1\n"
@@ -825,8 +826,8 @@ const char *dr_generator_help(void) {
            "      cell-y-x depends on cell-y-(x-1) and cell-(y-1)-x.\n"
            "  layered     layers=8 width=8 deps=2 lo=1 hi=5\n"
            "      layer-l-i depends on `deps` (at most width) random tasks of\n"
-           "      layer l-1; costs are random whole milliseconds in [lo, hi]\n"
-           "      units (--seed).\n"
+           "      layer l-1; costs are random whole numbers in [lo, hi]\n"
+           "      (--seed).\n"
            "  cholesky    t=4\n"
            "      tiled Cholesky: potrf-k (cost 1), trsm-i-k (3), syrk-i-k "
            "(3),\n"

@@ -1302,8 +1302,8 @@ static void print_summary(const dr_run *run, const metrics *mp, FILE *out) {
             T(m.work), m.cached > 0 ? "; cached tasks add nothing" : "");
     fprintf(out,
             "  Span T∞ %s: the longest chain of dependent tasks by "
-            "measured durations (time on unlimited workers).\n",
-            T(m.span));
+            "%s durations (time on unlimited workers).\n",
+            T(m.span), run->simulated ? "simulated" : "measured");
     if (m.work <= 0)
         /* Nothing measurable finished (an interrupted run, or only
          * zero-length tasks): ratios of zeros would only mislead. */

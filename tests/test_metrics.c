@@ -871,3 +871,19 @@ Test(metrics, times_round_before_their_unit_is_chosen, .init = setup,
     cr_expect_not_null(strstr(text, "Work T1 1 s"), "%s", text);
     free(text);
 }
+
+/* A simulation's span is by simulated durations, not measured ones. */
+Test(metrics, a_simulated_span_says_simulated, .init = setup, .fini = teardown,
+     .timeout = 10) {
+    dr_run_destroy(run);
+    dr_run_options o;
+    dr_run_options_init(&o);
+    run = dr__run_create(graph, &o, 2, 2, 1);
+    cr_assert_not_null(run);
+    schedule();
+    char *text = summary_text(run);
+    cr_expect_not_null(strstr(text, "chain of dependent tasks by simulated "
+                                    "durations"),
+                       "%s", text);
+    free(text);
+}
