@@ -965,7 +965,7 @@ static int resolve_params(const gen_shape *s, const dr_param *params,
             desc = &unit_param;
         if (desc == NULL)
             return unknown_param(s, name, err);
-        if (params[p].value < desc->min) {
+        if (params[p].value < desc->min && desc->choices == NULL) {
             dr__error_set(err, DR_ERANGE, NULL, 0, 0, NULL,
                           "shape '%s': parameter '%s' must be at least %" PRId64
                           ", got %" PRId64,
@@ -985,7 +985,7 @@ static int resolve_params(const gen_shape *s, const dr_param *params,
             int64_t count = 0;
             while (desc->choices[count] != NULL)
                 count++;
-            if (params[p].value >= count) {
+            if (params[p].value < 0 || params[p].value >= count) {
                 char list[256] = "";
                 for (int64_t c = 0; c < count; c++) {
                     size_t used = strlen(list);

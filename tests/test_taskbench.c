@@ -405,6 +405,11 @@ Test(taskbench, bad_parameters_are_refused_with_a_reason) {
     dr_param fft1[] = {{"pattern", pattern_value("fft")}, {"width", 1}};
     tb_fails(fft1, 2, DR_ERANGE,
              "shape 'taskbench': pattern 'fft' needs a width of at least 2");
+    dr_param negative[] = {{"pattern", -1}};
+    tb_fails(negative, 1, DR_ERANGE,
+             "shape 'taskbench': parameter 'pattern' is one of 0 trivial, "
+             "1 no_comm, 2 stencil_1d, 3 nearest, 4 spread, 5 tree, 6 fft, "
+             "7 all_to_all (a name or its number), got -1");
     dr_param index[] = {{"pattern", 8}};
     tb_fails(index, 1, DR_ERANGE,
              "shape 'taskbench': parameter 'pattern' is one of 0 trivial, "
