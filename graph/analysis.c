@@ -234,6 +234,14 @@ int dr__cmp_double(const void *a, const void *b) {
     return (x > y) - (x < y);
 }
 
+double dr__round3(double x) {
+    if (!isfinite(x))
+        return x;
+    char t[32];
+    snprintf(t, sizeof t, "%.3g", x);
+    return strtod(t, NULL);
+}
+
 /* Sweeps the start and end events of the earliest-start schedule. */
 static int compute_profile(dr_analysis *an, const double *cost) {
     size_t n = an->tasks, k = 0;
@@ -351,21 +359,20 @@ void dr_analysis_destroy(dr_analysis *a) {
 }
 
 double dr__task_estimate(const dr_graph *g, dr_task t, int *guessed) {
-    if (guessed != NULL)
-        *guessed = 0;
-    if (dr_task_has_cost(g, t) || dr_task_op_kind(g, t) != DR_OP_BUILTIN)
-        goto cost;
-    const char *op = dr_task_op_name(g, t);
-    const char *arg = op == NULL                 ? NULL
+    int has_cost = dr_task_has_cost(g, t);
+    const char *op = !has_cost && dr_task_op_kind(g, t) == DR_OP_BUILTIN
+                         ? dr_task_op_name(g, t)
+                         : NULL;
+    /* (the first letter spares most tasks two string compares) */
+    const char *arg = op == NULL || op[0] != 's' ? NULL
                       : strcmp(op, "sleep") == 0 ? "ms"
                       : strcmp(op, "spin") == 0  ? "units"
                                                  : NULL;
+    if (guessed != NULL)
+        *guessed = !has_cost && arg == NULL;
     if (arg != NULL)
         return json_number_value(json_object_get(dr_task_op_args(g, t), arg)) /
                1000.0;
-cost:
-    if (guessed != NULL)
-        *guessed = !dr_task_has_cost(g, t);
     return dr_task_cost(g, t);
 }
 

@@ -413,6 +413,11 @@ int dr__limit_from_env(const char *name, size_t *out, dr_error *err);
 /* qsort's comparison of doubles, ascending (graph/analysis.c). */
 int dr__cmp_double(const void *a, const void *b);
 
+/* x rounded to the 3 significant digits times are printed with ("%.3g"):
+ * a printer picks the unit after rounding, so 0.99999999985 s is "1 s",
+ * not "1e+03 ms" (graph/analysis.c).  Not finite: x. */
+double dr__round3(double x);
+
 /* A task's duration as the analysis and the simulator take it (graph/
  * analysis.c): its cost; without one, a sleep's ms / 1000 and a spin's
  * units / 1000 (s); otherwise the default cost, 1, and *guessed is set

@@ -67,6 +67,8 @@ void dr__big_run_started(void) {
 static void *user_of(big_head *h) { return h + 1; }
 static big_head *head_of(void *p) { return (big_head *)p - 1; }
 
+_Static_assert(DR__BIG_MAX <= DR__BIG_KEEP, "a kept block fits the budget");
+
 static int keepable(size_t cap) {
     return cap >= DR__BIG_MIN && cap <= DR__BIG_MAX;
 }
@@ -171,7 +173,7 @@ void dr__big_free(void *p) {
     if (p == NULL)
         return;
     big_head *h = head_of(p);
-    if (!keepable(h->cap) || h->cap > DR__BIG_KEEP) {
+    if (!keepable(h->cap)) {
         free(h);
         return;
     }

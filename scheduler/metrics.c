@@ -984,18 +984,9 @@ static json_t *summary_json(const dr_run *run, metrics *mp) {
 
 /* ------------------------------------------------------------ text */
 
-/* x rounded to the 3 significant digits it is printed with: the unit is
- * chosen after rounding, so 0.99999999985 s is "1 s", not "1e+03 ms". */
-static double printed3(double x) {
-    char t[32];
-    snprintf(t, sizeof t, "%.3g", x);
-    return strtod(t, NULL);
-}
-
 /* "1.23 s", "45.6 ms", "789 µs". */
 static const char *fmt_time(char *buf, size_t len, double s) {
-    if (isfinite(s))
-        s = printed3(s);
+    s = dr__round3(s); /* the unit after rounding */
     if (s == 0)
         snprintf(buf, len, "0 s");
     else if (s >= 1e6 || !isfinite(s))

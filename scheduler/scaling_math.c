@@ -235,11 +235,7 @@ __attribute__((format(printf, 2, 3))) static void say(text *t, const char *fmt,
 
 /* A duration in words: "50 µs", "3.2 ms", "1.5 s". */
 static void duration_words(double s, char *buf, size_t len) {
-    /* The unit is chosen after rounding to the digits shown (999.97 µs is
-     * "1 ms", not "1e+03 µs"). */
-    char t[32];
-    snprintf(t, sizeof t, "%.3g", s);
-    s = strtod(t, NULL);
+    s = dr__round3(s); /* the unit after rounding: 999.97 µs is 1 ms */
     if (s < 1e-6)
         snprintf(buf, len, "%.0f ns", s * 1e9);
     else if (s < 1e-3)

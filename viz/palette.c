@@ -87,12 +87,8 @@ void dr__vfmt_time(char *buf, size_t len, double us) {
         snprintf(buf, len, "0");
         return;
     }
-    /* The unit is chosen after rounding to the digits shown: 999.9999 ms
-     * is "1 s", not "1e+03 ms". */
-    char t[32];
-    snprintf(t, sizeof t, "%.3g", a);
-    a = strtod(t, NULL);
-    if (a >= 1e15) /* beyond 31 years: "2e+300 s", not 300 digits */
+    a = dr__round3(a); /* the unit after rounding: 999.9999 ms is 1 s */
+    if (a >= 1e15)     /* beyond 31 years: "2e+300 s", not 300 digits */
         snprintf(buf, len, "%.3g s", us / 1e6);
     else if (a >= 1e9)
         snprintf(buf, len, "%.0f s", us / 1e6);

@@ -2,7 +2,7 @@
  * The parallelism profile: the number of running tasks over time, under
  * the Gantt chart or on its own in the report.  Each pixel column shows
  * the time-weighted mean of the running tasks over its stretch of time (the
- * shaded area) and the most at once in it (a thin line), with the worker
+ * shaded area) and the most at once in it (a dark line), with the worker
  * count as a dashed line.  The sweep relies on the trace reader clamping
  * each attempt's end to the next start on its worker: float rounding would
  * otherwise count two tasks on one worker at once.
@@ -43,14 +43,56 @@ double dr__vprofile_draw(dr__buf *b, const dr__vtrace *t, const dr__vaxis *a,
      * whose end and start rounding put a few ulps apart (the next task
      * starting on another worker with the finisher's clock reading). */
     double same_instant = t->makespan * 1e-9;
-    int run = 0, maxrun = 0;
-    double area = 0, last = 0;
-    for (size_t i = 0; i < ne; i++) {
-        area += run * (ev[i].t - last);
-        if (ev[i].t - last > same_instant && run > maxrun)
-            maxrun = run;
-        last = ev[i].t;
-        run += ev[i].d;
+    /* Per pixel column: the time-weighted mean of the running tasks (the
+     * shaded area) and the most at once (a dark line).  A min-max envelope
+     * filled up to the max made a fine-grained run at half use look full:
+     * every column held a moment with both workers busy. */
+    size_t ncol = a->w >= 1 ? (size_t)ceil(a->w) : 1;
+    double *mean = calloc(ncol, sizeof(*mean));
+    int *most = calloc(ncol, sizeof(*most));
+    if (mean == NULL || most == NULL) {
+        free(mean);
+        free(most);
+        free(ev);
+        return -1;
+    }
+    double col_us = a->span / (double)ncol; /* the axis's span: > 0 */
+    double col_px = a->w / (double)ncol;
+    int run = 0;
+    double last = 0;
+    for (size_t i = 0; i <= ne; i++) {
+        double now = i < ne ? fmin(ev[i].t, t->makespan) : t->makespan;
+        /* `run` tasks ran from last to now: onto the columns it covers.  A
+         * hand-over (an end and the next start at one instant, give or
+         * take an ulp: ts + dur of a trace built in memory often falls
+         * just short of the next start, or past it when the next task is
+         * on another worker) leaves a stretch too short to move the mean
+         * or to count as a maximum (same_instant). */
+        if (now > last) {
+            size_t c = (size_t)(last / col_us);
+            double from = last;
+            int counts = now - last > same_instant;
+            while (c < ncol && from < now) {
+                double to = fmin(now, (double)(c + 1) * col_us);
+                mean[c] += run * (to - from);
+                if (counts && run > most[c])
+                    most[c] = run;
+                from = to;
+                c++;
+            }
+            last = now;
+        }
+        if (i < ne)
+            run += ev[i].d;
+    }
+    /* The header's figures are the columns' (the same filter of
+     * hand-overs for the max). */
+    int maxrun = 0;
+    double area = 0;
+    for (size_t c = 0; c < ncol; c++) {
+        area += mean[c];
+        if (most[c] > maxrun)
+            maxrun = most[c];
     }
     double avg = t->makespan > 0 ? area / t->makespan : 0;
     int top = maxrun > t->workers ? maxrun : t->workers;
@@ -71,7 +113,7 @@ double dr__vprofile_draw(dr__buf *b, const dr__vtrace *t, const dr__vaxis *a,
                    a->x0, y0 + 14, a->x0 + 190, y0 + 14, maxrun, avg,
                    t->workers, t->workers == 1 ? "" : "s");
     /* The key of the two marks, with swatches, at the right of the title
-     * (text widths guessed at 6 px a character of 11 px type). */
+     * (text widths guessed at 6.1-6.6 px a character of 11 px type). */
     if (a->w >= 680) {
         /* right to left: "most at once", its line, the mean's text (its
          * end anchored), the mean's swatch */
@@ -98,48 +140,6 @@ double dr__vprofile_draw(dr__buf *b, const dr__vtrace *t, const dr__vaxis *a,
                        a->x0, Y(v), a->x0 + a->w, Y(v), a->x0 - 6, Y(v) + 4, v);
     }
     dr__vaxis_draw(b, a, py, py + ph, 1);
-    /* Per pixel column: the time-weighted mean of the running tasks (the
-     * shaded area) and the most at once (a thin line).  A min-max envelope
-     * filled up to the max made a fine-grained run at half use look full:
-     * every column held a moment with both workers busy. */
-    size_t ncol = a->w >= 1 ? (size_t)ceil(a->w) : 1;
-    double *mean = calloc(ncol, sizeof(*mean));
-    int *most = calloc(ncol, sizeof(*most));
-    if (mean == NULL || most == NULL) {
-        free(mean);
-        free(most);
-        free(ev);
-        return -1;
-    }
-    double col_us = a->span / (double)ncol; /* the axis's span: > 0 */
-    double col_px = a->w / (double)ncol;
-    run = 0;
-    last = 0;
-    for (size_t i = 0; i <= ne; i++) {
-        double now = i < ne ? fmin(ev[i].t, t->makespan) : t->makespan;
-        /* `run` tasks ran from last to now: onto the columns it covers.  A
-         * hand-over (an end and the next start at one instant, give or
-         * take an ulp: ts + dur of a trace built in memory often falls
-         * just short of the next start, or past it when the next task is
-         * on another worker) leaves a stretch too short to move the mean
-         * or to count as a maximum (same_instant). */
-        if (now > last) {
-            size_t c = (size_t)(last / col_us);
-            double from = last;
-            int counts = now - last > same_instant;
-            while (c < ncol && from < now) {
-                double to = fmin(now, (double)(c + 1) * col_us);
-                mean[c] += run * (to - from);
-                if (counts && run > most[c])
-                    most[c] = run;
-                from = to;
-                c++;
-            }
-            last = now;
-        }
-        if (i < ne)
-            run += ev[i].d;
-    }
     dr__buf_printf(b, "<path class=\"profile\" d=\"M%.1f,%.1f", a->x0, Y(0));
     double lasty = Y(0);
     for (size_t c = 0; c < ncol; c++) {
